@@ -1,0 +1,102 @@
+// Copyright 2026 The semble Authors.
+//
+// The embedded database: a directory that holds named vector indexes.
+//
+//   semble::DatabaseOptions options;
+//   auto db = semble::Database::Open(options, "/var/lib/semble");
+//   if (!db.ok()) { ... db.status().ToString() ... }
+//   auto index = (*db)->CreateIndex({"docs", "my docs", {384, semble::Metric::kCosine}});
+//
+// Thread safety: a Database and its Index handles may be used from many threads at once. Queries run
+// concurrently with each other and with writes; writes to one index are serialised in a single
+// order (the mutation order), writes to different indexes proceed independently.
+//
+// Durability: a write returns only after its mutation is in the index's write-ahead log and, unless
+// SyncMode::kNone, fsynced. It is visible to every query that starts after the write returns.
+
+#ifndef SEMBLE_INCLUDE_SEMBLE_DATABASE_H_
+#define SEMBLE_INCLUDE_SEMBLE_DATABASE_H_
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "semble/options.h"
+#include "semble/query.h"
+#include "semble/record.h"
+#include "semble/status.h"
+
+namespace semble {
+
+// A handle on one index. Handles stay valid after the index is deleted; every call then returns
+// NotFound.
+class Index {
+ public:
+  virtual ~Index() = default;
+
+  virtual IndexDescription Describe() const = 0;
+  virtual Result<IndexInfo> Info() const = 0;
+
+  // Adds records whose id is not in the index yet; a record whose id exists is ignored (first write
+  // wins, also within one batch). The batch is validated whole first: if any record breaks a rule,
+  // nothing is written and the error names the record and the rule.
+  virtual Result<MutationResult> Insert(std::span<const VectorRecord> records) = 0;
+  // Adds records, replacing any record of the same id whole (values, namespace and metadata; no
+  // merge). Within one batch the last record of an id wins. Validated like Insert.
+  virtual Result<MutationResult> Upsert(std::span<const VectorRecord> records) = 0;
+  // Deletes the records of these ids; ids not in the index are ignored.
+  virtual Result<MutationResult> DeleteByIds(std::span<const std::string> ids) = 0;
+
+  // The stored records of these ids, in the order asked; ids not in the index are left out.
+  virtual Result<std::vector<VectorRecord>> GetByIds(std::span<const std::string> ids) const = 0;
+  // One page of ids in ascending order (see ListResult for the paging contract).
+  virtual Result<ListResult> List(const ListRequest& request) const = 0;
+  // The nearest vectors to a query vector or to a stored vector (see QueryRequest).
+  virtual Result<QueryResult> Query(const QueryRequest& request) const = 0;
+
+  // Creates a metadata index on a property. It covers the records already stored as well as later
+  // ones. Filters give the same results with or without metadata indexes; an index only makes them
+  // faster. At most Limits::max_metadata_indexes per index.
+  virtual Result<MutationResult> CreateMetadataIndex(const MetadataIndexDescription& desc) = 0;
+  virtual Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const = 0;
+  virtual Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) = 0;
+};
+
+struct CreateIndexRequest {
+  // 1..64 bytes of [a-z0-9_-], starting with a letter or digit.
+  std::string name;
+  std::string description;
+  // dimensions 1..Limits::max_dimensions.
+  IndexConfig config;
+};
+
+class Database {
+ public:
+  // Opens (and with create_if_missing, creates) the database in directory `path`. Recovers every
+  // index from its last checkpoint and write-ahead log. A torn record at the very end of a log (a
+  // write cut short by a crash) is dropped and reported in RecoveryLog(); any other damage fails
+  // Open with Corruption naming the file and byte offset. Only one process may have a database open.
+  static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options,
+                                                const std::string& path);
+
+  // Closes the database, writing checkpoints when options.checkpoint_on_close.
+  virtual ~Database() = default;
+
+  virtual Result<std::shared_ptr<Index>> CreateIndex(const CreateIndexRequest& request) = 0;
+  // All indexes, ordered by name.
+  virtual std::vector<IndexDescription> ListIndexes() const = 0;
+  virtual Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const = 0;
+  // Deletes an index and its files. Its name may be reused at once.
+  virtual Status DeleteIndex(const std::string& name) = 0;
+
+  // Writes a checkpoint of every index that has mutations in its WAL.
+  virtual Status Checkpoint() = 0;
+
+  // Lines describing what recovery repaired on Open (torn log tails dropped); empty when nothing.
+  virtual std::vector<std::string> RecoveryLog() const = 0;
+};
+
+}  // namespace semble
+
+#endif  // SEMBLE_INCLUDE_SEMBLE_DATABASE_H_

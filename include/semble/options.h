@@ -1,0 +1,83 @@
+// Copyright 2026 The semble Authors.
+//
+// Options for opening a database, the limits it enforces, and the configuration of an index.
+// Defaults follow Cloudflare Vectorize's documented limits so that what works here works there.
+
+#ifndef SEMBLE_INCLUDE_SEMBLE_OPTIONS_H_
+#define SEMBLE_INCLUDE_SEMBLE_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "semble/status.h"
+
+namespace semble {
+
+class Env;
+
+// How a query scores vectors; fixed when the index is created.
+enum class Metric {
+  kCosine,      // score = cosine similarity in [-1, 1]; higher is closer
+  kEuclidean,   // score = L2 distance; lower is closer
+  kDotProduct,  // score = -(a . b), so that, as in Vectorize, lower is closer
+};
+
+// "cosine", "euclidean", "dot-product".
+std::string_view MetricName(Metric metric);
+Result<Metric> ParseMetric(std::string_view name);
+// True when a higher score means a closer vector (cosine only).
+inline bool HigherIsCloser(Metric metric) { return metric == Metric::kCosine; }
+
+// When an acknowledged write is on disk.
+enum class SyncMode {
+  // Default. A write is acknowledged after an fsync of the WAL that covers it; writers that arrive
+  // while an fsync is under way share the next one (group commit), so throughput grows with
+  // concurrency at no cost in durability.
+  kGroupCommit,
+  // Every mutation gets its own WAL append and fsync; no batching. Slower under concurrency; for
+  // comparisons and for users who want one fsync per mutation in their traces.
+  kPerWrite,
+  // No fsync at all: an acknowledged write survives a process crash (it is in the OS page cache) but
+  // not a power loss or kernel crash. For bulk loads that can be redone.
+  kNone,
+};
+
+struct Limits {
+  uint32_t max_dimensions = 1536;
+  size_t max_id_bytes = 64;
+  size_t max_namespace_bytes = 64;
+  size_t max_index_name_bytes = 64;
+  size_t max_description_bytes = 1024;
+  size_t max_metadata_bytes = 10 * 1024;     // compact JSON of one record's metadata
+  size_t max_filter_bytes = 2048;            // compact JSON of a query filter
+  size_t max_metadata_indexes = 10;          // per index
+  size_t metadata_index_string_bytes = 64;   // a string property is indexed on its first 64 bytes
+  uint32_t max_top_k = 100;
+  uint32_t max_top_k_with_data = 20;         // with returnValues or returnMetadata "all"
+  uint32_t max_list_count = 1000;
+  size_t max_batch_vectors = 5000;           // records per insert/upsert call
+};
+
+struct DatabaseOptions {
+  // Create the data directory if it does not exist.
+  bool create_if_missing = true;
+  SyncMode sync_mode = SyncMode::kGroupCommit;
+  Limits limits;
+  // A checkpoint is written when an index's WAL grows past this many bytes, and on Close.
+  uint64_t checkpoint_wal_bytes = 64ull << 20;
+  // Write a checkpoint of every index with a non-empty WAL when the database is closed, so that the
+  // next Open reads one segment instead of replaying the log.
+  bool checkpoint_on_close = true;
+  // All file I/O goes through this Env; nullptr means Env::Default(). Not owned.
+  Env* env = nullptr;
+};
+
+struct IndexConfig {
+  uint32_t dimensions = 0;
+  Metric metric = Metric::kCosine;
+};
+
+}  // namespace semble
+
+#endif  // SEMBLE_INCLUDE_SEMBLE_OPTIONS_H_

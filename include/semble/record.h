@@ -1,0 +1,68 @@
+// Copyright 2026 The semble Authors.
+//
+// A vector record as stored in an index, and the descriptions of indexes and metadata indexes.
+
+#ifndef SEMBLE_INCLUDE_SEMBLE_RECORD_H_
+#define SEMBLE_INCLUDE_SEMBLE_RECORD_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "semble/options.h"
+
+namespace semble {
+
+// One vector with its id, optional namespace and optional metadata.
+//
+// Limits (Limits in options.h): id 1..64 bytes of UTF-8; namespace up to 64 bytes ("" = none);
+// values exactly `dimensions` finite floats; metadata a JSON object text ("" = none) of at most
+// 10 KiB once compacted, whose keys are non-empty, contain no '.' or '"', do not start with '$', and
+// whose values are strings, numbers, booleans, null, arrays of strings, or one nested object of those.
+// semble stores metadata in compact form, so metadata read back may differ from what was written in
+// whitespace and number spelling, never in meaning.
+struct VectorRecord {
+  std::string id;
+  std::vector<float> values;
+  std::string ns;
+  std::string metadata_json;
+};
+
+struct IndexDescription {
+  std::string name;
+  std::string description;
+  IndexConfig config;
+  int64_t created_on_ms = 0;   // milliseconds since the Unix epoch
+  int64_t modified_on_ms = 0;
+};
+
+struct IndexInfo {
+  uint32_t dimensions = 0;
+  uint64_t vector_count = 0;
+  // Id of the last mutation applied to the index; empty before the first one.
+  std::string processed_up_to_mutation;
+  // When that mutation was applied (ms since the epoch); nullopt before the first one.
+  std::optional<int64_t> processed_up_to_ms;
+};
+
+enum class MetadataIndexType { kString, kNumber, kBoolean };
+// "string", "number", "boolean".
+std::string_view MetadataIndexTypeName(MetadataIndexType type);
+Result<MetadataIndexType> ParseMetadataIndexType(std::string_view name);
+
+struct MetadataIndexDescription {
+  std::string property_name;  // a top-level key, or "parent.child" for a nested one
+  MetadataIndexType type = MetadataIndexType::kString;
+};
+
+// What a write returns. Mutation ids are opaque 36-character strings; within one index they sort in
+// the order the mutations were applied.
+struct MutationResult {
+  std::string mutation_id;
+};
+
+}  // namespace semble
+
+#endif  // SEMBLE_INCLUDE_SEMBLE_RECORD_H_

@@ -1,0 +1,70 @@
+// Copyright 2026 The semble Authors.
+//
+// FlatIndex: exact nearest-neighbour search over vectors stored by slot in one contiguous arena.
+//
+// The database gives every live record a slot (a dense uint32 it reuses after deletes); the index
+// keeps the record's float32 values at that slot exactly as written (so they can be returned), plus,
+// for cosine, the inverse norm of each vector so that no normalised copy is needed. Scores follow
+// Vectorize's conventions (see Metric in semble/options.h).
+//
+// Thread safety: const methods may run concurrently with each other; Set/Clear/Reserve need
+// exclusive access (the database holds its index lock in write mode around them).
+
+#ifndef SEMBLE_SRC_INDEX_FLAT_INDEX_H_
+#define SEMBLE_SRC_INDEX_FLAT_INDEX_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "semble/options.h"
+
+namespace semble::index {
+
+struct Hit {
+  uint32_t slot;
+  float score;  // in the metric's convention: cosine similarity, L2 distance, or -dot
+};
+
+class FlatIndex {
+ public:
+  FlatIndex(uint32_t dimensions, Metric metric);
+
+  uint32_t dimensions() const { return dims_; }
+  Metric metric() const { return metric_; }
+
+  // Stores `values` (dimensions floats) at slot, growing the arena as needed, and marks it live.
+  void Set(uint32_t slot, const float* values);
+  // Marks slot empty; it is no longer returned by searches.
+  void Clear(uint32_t slot);
+  bool IsLive(uint32_t slot) const { return slot < live_.size() && live_[slot]; }
+  // The stored values of a live slot.
+  const float* Get(uint32_t slot) const { return &data_[static_cast<size_t>(slot) * dims_]; }
+  size_t live_count() const { return live_count_; }
+
+  // Scores one stored vector against a query (dimensions floats).
+  float Score(const float* query, uint32_t slot) const;
+
+  // The k live slots closest to query, closest first; ties broken by smaller slot. For cosine a
+  // zero query gives score 0 for every vector (callers reject it before asking).
+  std::vector<Hit> Search(const float* query, size_t k) const;
+  // Like Search, over the given slots only (each must be live; duplicates are not allowed).
+  std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
+
+  // Bytes held by the arena and side tables.
+  size_t MemoryBytes() const;
+
+ private:
+  uint32_t dims_;
+  Metric metric_;
+  std::vector<float> data_;       // slot-major, dims_ floats per slot
+  std::vector<float> inv_norm_;   // cosine only: 1/|v|, 0 for a zero vector
+  std::vector<uint8_t> live_;
+  size_t live_count_ = 0;
+};
+
+}  // namespace semble::index
+
+#endif  // SEMBLE_SRC_INDEX_FLAT_INDEX_H_

@@ -1,0 +1,85 @@
+// Copyright 2026 The semble Authors.
+//
+// Metadata indexes: per property, a map from value to the set of slots (roaring bitmaps) whose record
+// has that value. They accelerate filters and never change their results: CandidateSlots returns a
+// superset of the matching slots (or nothing when it cannot help) and the caller still checks the
+// filter on each candidate.
+
+#ifndef SEMBLE_SRC_META_METADATA_INDEX_H_
+#define SEMBLE_SRC_META_METADATA_INDEX_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <roaring/roaring.hh>
+
+#include "meta/filter.h"
+#include "meta/value.h"
+#include "semble/record.h"
+
+namespace semble::meta {
+
+// The index of one property. A string index keys each string (and each element of a string
+// array) by its first `string_prefix_bytes` bytes, cut on a UTF-8 boundary; a number index keys
+// numbers; a boolean index keys booleans. Values of other types are not indexed.
+class MetadataIndex {
+ public:
+  MetadataIndex(MetadataIndexDescription desc, size_t string_prefix_bytes);
+
+  const MetadataIndexDescription& description() const { return desc_; }
+
+  // Adds / removes the slot's entries for this property of `metadata` (an object or null).
+  void Add(uint32_t slot, const Value& metadata);
+  void Remove(uint32_t slot, const Value& metadata);
+
+  // A superset of the slots whose value of this property satisfies the condition, or nullopt when
+  // this index cannot answer it (wrong type of operand, $ne/$nin/$exists: false, which also match
+  // records the index does not hold).
+  std::optional<roaring::Roaring> Candidates(const Condition& condition) const;
+
+  // The value stored for `metadata` in this index, as returned by returnMetadata "indexed"
+  // (strings cut to the prefix), or nullopt if the record has no indexable value here.
+  std::optional<Value> IndexedValue(const Value& metadata) const;
+
+ private:
+  MetadataIndexDescription desc_;
+  size_t prefix_bytes_;
+  std::map<std::string, roaring::Roaring, std::less<>> strings_;
+  std::map<double, roaring::Roaring> numbers_;
+  roaring::Roaring false_slots_, true_slots_;
+};
+
+// The metadata indexes of one vector index.
+class MetadataIndexSet {
+ public:
+  explicit MetadataIndexSet(size_t string_prefix_bytes) : prefix_bytes_(string_prefix_bytes) {}
+
+  // Builds the new index over existing records by calling Add for each (the caller iterates).
+  MetadataIndex* Create(const MetadataIndexDescription& desc);
+  bool Remove(const std::string& property_name);
+  const MetadataIndex* Find(std::string_view property_name) const;
+  std::vector<MetadataIndexDescription> List() const;  // in creation order
+  size_t size() const { return indexes_.size(); }
+
+  void Add(uint32_t slot, const Value& metadata);
+  void Remove(uint32_t slot, const Value& metadata);
+
+  // A superset of the slots matching the filter, from the indexed conditions found in its top-level
+  // AND (and in $and / $or nodes whose every branch is answerable); nullopt when no index helps.
+  std::optional<roaring::Roaring> Candidates(const Filter& filter) const;
+
+  // The "indexed" projection of a record's metadata: an object holding only indexed properties,
+  // nested ones under their parent key; null when there is nothing.
+  Value Project(const Value& metadata) const;
+
+ private:
+  size_t prefix_bytes_;
+  std::vector<std::unique_ptr<MetadataIndex>> indexes_;
+};
+
+}  // namespace semble::meta
+
+#endif  // SEMBLE_SRC_META_METADATA_INDEX_H_
