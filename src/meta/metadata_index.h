@@ -16,6 +16,17 @@
 
 #include <roaring/roaring.hh>
 
+// CRoaring 0.2.x (Debian bookworm's libroaring-dev) declares Roaring in the global namespace, later
+// releases in namespace roaring. Make roaring::Roaring name the class with either.
+namespace roaring {}
+namespace semble_roaring_detail {
+using namespace ::roaring;
+using RoaringBitmap = Roaring;
+}  // namespace semble_roaring_detail
+namespace roaring {
+using Roaring = ::semble_roaring_detail::RoaringBitmap;
+}  // namespace roaring
+
 #include "meta/filter.h"
 #include "meta/value.h"
 #include "semble/record.h"

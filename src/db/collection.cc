@@ -1,0 +1,520 @@
+// Copyright 2026 The semble Authors.
+//
+// Collection: opening and recovery, the write path, checkpoints. Reads are in collection_read.cc.
+
+#include "db/collection.h"
+
+#include <algorithm>
+
+#include "db/validation.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+
+namespace semble::db {
+namespace {
+
+// A leader groups at most this many bytes of mutations into one append + fsync.
+constexpr size_t kMaxGroupBytes = 8 << 20;
+
+bool IsDataMutation(const Mutation& m) {
+  return m.type == MutationType::kInsert || m.type == MutationType::kUpsert ||
+         m.type == MutationType::kDelete;
+}
+
+}  // namespace
+
+Collection::Collection(const CollectionOptions& options, std::string dir, Manifest manifest)
+    : options_(options),
+      env_(options.env),
+      dir_(std::move(dir)),
+      manifest_description_(manifest.description),
+      incarnation_(manifest.incarnation),
+      manifest_(std::move(manifest)),
+      flat_(manifest_.description.config.dimensions, manifest_.description.config.metric),
+      metadata_indexes_(options.limits.metadata_index_string_bytes) {}
+
+Collection::~Collection() {
+  std::unique_lock lock(mu_);
+  if (wal_ != nullptr) wal_->Close();
+}
+
+Status Collection::InitializeFiles(Env* env, const std::string& dir, const Manifest& manifest) {
+  SEMBLE_ASSIGN_OR_RETURN(auto wal, storage::LogWriter::Create(env, dir + "/" + WalFileName(1)));
+  SEMBLE_RETURN_IF_ERROR(wal->Sync());
+  SEMBLE_RETURN_IF_ERROR(wal->Close());
+  SEMBLE_RETURN_IF_ERROR(WriteManifest(env, dir, manifest));  // syncs the directory
+  return Status::OK();
+}
+
+Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& options,
+                                                     const std::string& dir,
+                                                     std::vector<std::string>* recovery_log) {
+  SEMBLE_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(options.env, dir));
+  std::shared_ptr<Collection> c(new Collection(options, dir, std::move(manifest)));
+  SEMBLE_RETURN_IF_ERROR(c->Recover(recovery_log));
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery
+
+Status Collection::Recover(std::vector<std::string>* recovery_log) {
+  const uint32_t dims = manifest_.description.config.dimensions;
+  if (!manifest_.segment.empty()) {
+    SegmentHeader header;
+    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, dir_ + "/" + manifest_.segment, dims, &header,
+                                       [this](VectorRecord&& r, meta::Value&& md) {
+                                         if (ids_.count(r.id) != 0) {
+                                           return Status::Corruption("duplicate id in segment");
+                                         }
+                                         AddRecord(std::move(r), std::move(md));
+                                         return Status::OK();
+                                       }));
+    if (header.seq != manifest_.checkpoint_seq) {
+      return Status::Corruption(dir_ + "/" + manifest_.segment + ": covers mutation " +
+                                std::to_string(header.seq) + ", the manifest says " +
+                                std::to_string(manifest_.checkpoint_seq));
+    }
+    for (const MetadataIndexDescription& desc : header.metadata_indexes) {
+      meta::MetadataIndex* index = metadata_indexes_.Create(desc);
+      for (const auto& [id, slot] : ids_) index->Add(slot, slots_[slot].metadata);
+    }
+    applied_seq_ = header.seq;
+    applied_ms_ = header.last_mutation_ms;
+  }
+
+  // Sort out the directory: WAL files in sequence order; leftovers of interrupted checkpoints
+  // (temporary files, segments the manifest does not name) are removed.
+  SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(dir_));
+  std::vector<std::pair<uint64_t, std::string>> wals;
+  for (const std::string& name : children) {
+    uint64_t first;
+    if (ParseWalFileName(name, &first)) {
+      wals.emplace_back(first, name);
+    } else if (name != kManifestName && name != manifest_.segment) {
+      SEMBLE_RETURN_IF_ERROR(env_->RemoveFile(dir_ + "/" + name));
+    }
+  }
+  std::sort(wals.begin(), wals.end());
+
+  uint64_t expected = manifest_.checkpoint_seq + 1;
+  uint64_t good_end = 0;
+  for (size_t i = 0; i < wals.size(); ++i) {
+    SEMBLE_RETURN_IF_ERROR(ReplayWal(dir_ + "/" + wals[i].second, i + 1 == wals.size(), &expected,
+                                     &good_end, recovery_log));
+  }
+  next_seq_ = expected;
+  if (wals.empty()) {
+    SEMBLE_ASSIGN_OR_RETURN(wal_, storage::LogWriter::Create(env_, dir_ + "/" + WalFileName(expected)));
+    SEMBLE_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  } else {
+    SEMBLE_ASSIGN_OR_RETURN(
+        wal_, storage::LogWriter::OpenForAppend(env_, dir_ + "/" + wals.back().second, good_end));
+  }
+  for (const auto& [first, name] : wals) {
+    SEMBLE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(dir_ + "/" + name));
+    wal_bytes_ += size;
+  }
+  return Status::OK();
+}
+
+Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
+                             uint64_t* good_end, std::vector<std::string>* recovery_log) {
+  // Only the newest log can end in a torn record: older ones were fsynced before the next one was
+  // created.
+  SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env_, path, is_last));
+  const uint32_t dims = manifest_.description.config.dimensions;
+  while (true) {
+    std::string_view payload;
+    SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader->Next(&payload));
+    if (outcome == storage::LogReader::Outcome::kEof) break;
+    if (outcome == storage::LogReader::Outcome::kTornTail) {
+      SEMBLE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(path));
+      recovery_log->push_back(path + ": dropped a torn record at byte offset " +
+                              std::to_string(reader->good_end()) + " (" +
+                              std::to_string(size - reader->good_end()) +
+                              " bytes, a write cut short by a crash; it was never acknowledged "
+                              "unless the log's last fsync failed)");
+      SEMBLE_RETURN_IF_ERROR(env_->TruncateFile(path, reader->good_end()));
+      break;
+    }
+    auto decoded = DecodeMutation(payload, dims);
+    if (!decoded.ok()) {
+      return decoded.status().WithContext(path + " at byte offset " +
+                                          std::to_string(reader->record_offset()));
+    }
+    Mutation m = std::move(decoded).value();
+    if (m.seq < *expected_seq) continue;  // already in the checkpoint
+    if (m.seq != *expected_seq) {
+      return Status::Corruption(path + " at byte offset " +
+                                std::to_string(reader->record_offset()) + ": mutation " +
+                                std::to_string(m.seq) + " found where " +
+                                std::to_string(*expected_seq) +
+                                " was expected (a log file is missing or damaged)");
+    }
+    Apply(std::move(m));
+    ++*expected_seq;
+  }
+  *good_end = reader->good_end();
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write path
+
+Status Collection::UsableLocked() const {
+  if (!closed_.ok()) return closed_;
+  if (!bg_error_.ok()) {
+    return Status::FailedPrecondition(
+        "index \"" + manifest_.description.name +
+        "\" refuses writes after a failed log write (" + bg_error_.ToString() +
+        "); reopen the database to recover");
+  }
+  return Status::OK();
+}
+
+Status Collection::Enqueue(Writer* w) {
+  std::unique_lock lock(mu_);
+  writers_.push_back(w);
+  while (!w->done && w != writers_.front()) w->cv.wait(lock);
+  if (w->done) return w->status;
+
+  switch (w->kind) {
+    case Writer::Kind::kMutation:
+      LeadMutations(lock);  // completes w and the writers grouped with it
+      break;
+    case Writer::Kind::kCheckpoint:
+      w->status = CheckpointLocked();
+      break;
+    case Writer::Kind::kClose:
+      w->status = CloseLocked(w->checkpoint_on_close, w->close_reason);
+      break;
+  }
+  if (w->kind != Writer::Kind::kMutation) {
+    writers_.pop_front();
+    w->done = true;
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return w->status;
+}
+
+Status Collection::PreconditionLocked(const Mutation& m) const {
+  // Only the leader applies mutations, so the state read here cannot change before this mutation
+  // is applied.
+  const std::string& prop = m.metadata_index.property_name;
+  if (m.type == MutationType::kCreateMetadataIndex) {
+    if (metadata_indexes_.Find(prop) != nullptr) {
+      return Status::AlreadyExists("metadata index on \"" + prop + "\" already exists");
+    }
+    if (metadata_indexes_.size() >= options_.limits.max_metadata_indexes) {
+      return Status::ResourceExhausted("index \"" + manifest_.description.name + "\" has " +
+                                       std::to_string(metadata_indexes_.size()) +
+                                       " metadata indexes, the limit is " +
+                                       std::to_string(options_.limits.max_metadata_indexes));
+    }
+  } else if (m.type == MutationType::kDeleteMetadataIndex) {
+    if (metadata_indexes_.Find(prop) == nullptr) {
+      return Status::NotFound("no metadata index on \"" + prop + "\"");
+    }
+  }
+  return Status::OK();
+}
+
+void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
+  // Gather the group: the leader's mutation and, behind it, data mutations up to kMaxGroupBytes.
+  // A metadata index change goes alone: its precondition depends on the state before it.
+  std::vector<Writer*> group;
+  std::string framed;
+  Status status = UsableLocked();
+  if (status.ok()) {
+    int64_t now = std::max(env_->NowMillis(), applied_ms_);
+    for (Writer* w : writers_) {
+      if (w->kind != Writer::Kind::kMutation) break;
+      Mutation& m = *w->mutation;
+      if (!group.empty() &&
+          (options_.sync_mode == SyncMode::kPerWrite || !IsDataMutation(m) ||
+           !IsDataMutation(*group.front()->mutation) || framed.size() >= kMaxGroupBytes)) {
+        break;
+      }
+      if (group.empty()) {
+        status = PreconditionLocked(m);
+        if (!status.ok()) {
+          group.push_back(w);
+          break;
+        }
+      }
+      m.seq = next_seq_ + group.size();
+      m.time_ms = now;
+      std::string payload;
+      EncodeMutation(m, &payload);
+      storage::AppendRecord(&framed, payload);
+      group.push_back(w);
+    }
+  } else {
+    group.push_back(writers_.front());
+  }
+
+  if (status.ok()) {
+    // Write outside mu_ so that new writers can queue (and later form the next group) meanwhile;
+    // this leader stays at the front, so no one else touches the log.
+    lock.unlock();
+    status = wal_->AddFramed(framed);
+    if (status.ok() && options_.sync_mode != SyncMode::kNone) status = wal_->Sync();
+    lock.lock();
+    wal_bytes_ += framed.size();
+    if (status.ok()) {
+      next_seq_ += group.size();
+      std::unique_lock state(state_mu_);
+      for (Writer* w : group) Apply(std::move(*w->mutation));
+    } else {
+      bg_error_ = status;
+    }
+  }
+  for (Writer* w : group) {
+    writers_.pop_front();
+    w->status = status;
+    w->done = true;
+    if (w != group.front()) w->cv.notify_one();
+  }
+  if (status.ok() && wal_bytes_ >= options_.checkpoint_wal_bytes) {
+    // The writes are already acknowledged; a failed automatic checkpoint leaves the WAL in place and
+    // is tried again after the next write.
+    (void)CheckpointLocked();
+  }
+}
+
+Result<MutationResult> Collection::WriteMutation(Mutation m) {
+  Writer w;
+  w.kind = Writer::Kind::kMutation;
+  w.mutation = &m;
+  Status s = Enqueue(&w);
+  if (!s.ok()) return s;
+  // m.seq was assigned by the leader before the mutation was moved into the state.
+  std::shared_lock state(state_mu_);
+  return MutationResult{MutationIdLocked(m.seq)};
+}
+
+Result<MutationResult> Collection::Insert(std::span<const VectorRecord> records) {
+  Mutation m;
+  m.type = MutationType::kInsert;
+  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config.dimensions,
+                                         options_.limits, &m.records, &m.metadata));
+  return WriteMutation(std::move(m));
+}
+
+Result<MutationResult> Collection::Upsert(std::span<const VectorRecord> records) {
+  Mutation m;
+  m.type = MutationType::kUpsert;
+  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config.dimensions,
+                                         options_.limits, &m.records, &m.metadata));
+  return WriteMutation(std::move(m));
+}
+
+Result<MutationResult> Collection::DeleteByIds(std::span<const std::string> ids) {
+  if (ids.empty()) return Status::InvalidArgument("no ids given");
+  if (ids.size() > options_.limits.max_batch_vectors) {
+    return Status::InvalidArgument(std::to_string(ids.size()) + " ids in one call, the limit is " +
+                                   std::to_string(options_.limits.max_batch_vectors));
+  }
+  Mutation m;
+  m.type = MutationType::kDelete;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Status s = ValidateId(ids[i], options_.limits);
+    if (!s.ok()) return s.WithContext("ids[" + std::to_string(i) + "]");
+  }
+  m.ids.assign(ids.begin(), ids.end());
+  return WriteMutation(std::move(m));
+}
+
+Result<MutationResult> Collection::CreateMetadataIndex(const MetadataIndexDescription& desc) {
+  SEMBLE_RETURN_IF_ERROR(ValidatePropertyName(desc.property_name));
+  Mutation m;
+  m.type = MutationType::kCreateMetadataIndex;
+  m.metadata_index = desc;
+  return WriteMutation(std::move(m));
+}
+
+Result<MutationResult> Collection::DeleteMetadataIndex(const std::string& property_name) {
+  SEMBLE_RETURN_IF_ERROR(ValidatePropertyName(property_name));
+  Mutation m;
+  m.type = MutationType::kDeleteMetadataIndex;
+  m.metadata_index.property_name = property_name;
+  return WriteMutation(std::move(m));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying mutations
+
+void Collection::AddRecord(VectorRecord&& r, meta::Value&& metadata) {
+  uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  flat_.Set(slot, r.values.data());
+  if (!r.ns.empty()) namespaces_[r.ns].add(slot);
+  metadata_indexes_.Add(slot, metadata);
+  ids_.emplace(r.id, slot);
+  Slot& s = slots_[slot];
+  s.id = std::move(r.id);
+  s.ns = std::move(r.ns);
+  s.metadata_json = std::move(r.metadata_json);
+  s.metadata = std::move(metadata);
+}
+
+void Collection::RemoveSlot(uint32_t slot) {
+  Slot& s = slots_[slot];
+  metadata_indexes_.Remove(slot, s.metadata);
+  if (!s.ns.empty()) {
+    auto it = namespaces_.find(s.ns);
+    it->second.remove(slot);
+    if (it->second.isEmpty()) namespaces_.erase(it);
+  }
+  flat_.Clear(slot);
+  ids_.erase(s.id);
+  s = Slot();
+  free_slots_.push_back(slot);
+}
+
+void Collection::Apply(Mutation&& m) {
+  switch (m.type) {
+    case MutationType::kInsert:
+      for (size_t i = 0; i < m.records.size(); ++i) {
+        if (ids_.count(m.records[i].id) != 0) continue;  // first write wins
+        AddRecord(std::move(m.records[i]), std::move(m.metadata[i]));
+      }
+      break;
+    case MutationType::kUpsert:
+      for (size_t i = 0; i < m.records.size(); ++i) {
+        auto it = ids_.find(m.records[i].id);
+        if (it != ids_.end()) RemoveSlot(it->second);
+        AddRecord(std::move(m.records[i]), std::move(m.metadata[i]));
+      }
+      break;
+    case MutationType::kDelete:
+      for (const std::string& id : m.ids) {
+        auto it = ids_.find(id);
+        if (it != ids_.end()) RemoveSlot(it->second);
+      }
+      break;
+    case MutationType::kCreateMetadataIndex: {
+      meta::MetadataIndex* index = metadata_indexes_.Create(m.metadata_index);
+      for (const auto& [id, slot] : ids_) index->Add(slot, slots_[slot].metadata);
+      break;
+    }
+    case MutationType::kDeleteMetadataIndex:
+      metadata_indexes_.Remove(m.metadata_index.property_name);
+      break;
+  }
+  applied_seq_ = m.seq;
+  applied_ms_ = m.time_ms;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoints and closing
+
+Status Collection::Checkpoint() {
+  Writer w;
+  w.kind = Writer::Kind::kCheckpoint;
+  return Enqueue(&w);
+}
+
+Status Collection::Close(bool checkpoint, const Status& reason) {
+  Writer w;
+  w.kind = Writer::Kind::kClose;
+  w.checkpoint_on_close = checkpoint;
+  w.close_reason = reason;
+  return Enqueue(&w);
+}
+
+Status Collection::CheckpointLocked() {
+  SEMBLE_RETURN_IF_ERROR(UsableLocked());
+  const uint64_t seq = applied_seq_;
+  if (seq == manifest_.checkpoint_seq) return Status::OK();
+
+  // 1. Rotate the log so that writes after the checkpoint land in a file of their own.
+  Status synced = wal_->Sync();
+  if (!synced.ok()) {
+    bg_error_ = synced;  // as on the write path: the log's durable contents are now unknown
+    return synced;
+  }
+  auto fresh = storage::LogWriter::Create(env_, dir_ + "/" + WalFileName(seq + 1));
+  Status s = fresh.status();
+  if (s.ok()) s = env_->SyncDir(dir_);
+  if (!s.ok()) return s.WithContext("checkpoint of \"" + manifest_.description.name + "\"");
+  wal_->Close();
+  wal_ = std::move(fresh).value();
+
+  // 2. Write the segment. Queries may read the state meanwhile; nothing changes it, because this
+  //    runs as the leader.
+  const std::string segment = SegmentFileName(seq);
+  SegmentHeader header;
+  header.seq = seq;
+  header.last_mutation_ms = applied_ms_;
+  header.record_count = ids_.size();
+  header.metadata_indexes = metadata_indexes_.List();
+  auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
+                                      manifest_.description.config.dimensions, header);
+  s = writer.status();
+  if (s.ok()) {
+    const uint32_t dims = manifest_.description.config.dimensions;
+    VectorRecord r;
+    for (const auto& [id, slot] : ids_) {
+      const Slot& sl = slots_[slot];
+      r.id = id;
+      r.ns = sl.ns;
+      r.metadata_json = sl.metadata_json;
+      r.values.assign(flat_.Get(slot), flat_.Get(slot) + dims);
+      s = (*writer)->Add(r);
+      if (!s.ok()) break;
+    }
+    if (s.ok()) s = (*writer)->Finish();
+  }
+  if (s.ok()) s = env_->SyncDir(dir_);
+
+  // 3. Commit: the manifest names the new segment.
+  Manifest next = manifest_;
+  next.checkpoint_seq = seq;
+  next.segment = segment;
+  if (s.ok()) s = WriteManifest(env_, dir_, next);
+  if (!s.ok()) {
+    env_->RemoveFile(dir_ + "/" + segment);  // best effort; Open removes it too
+    return s.WithContext("checkpoint of \"" + manifest_.description.name + "\"");
+  }
+  const std::string old_segment = manifest_.segment;
+  manifest_ = std::move(next);
+
+  // 4. Drop what the checkpoint made redundant. Failing here costs disk space, not data: Open
+  //    skips log records the checkpoint covers and removes unnamed segments.
+  auto children = env_->GetChildren(dir_);
+  if (children.ok()) {
+    for (const std::string& name : *children) {
+      uint64_t first;
+      if (ParseWalFileName(name, &first) && first <= seq) env_->RemoveFile(dir_ + "/" + name);
+    }
+  }
+  if (!old_segment.empty()) env_->RemoveFile(dir_ + "/" + old_segment);
+  env_->SyncDir(dir_);
+  wal_bytes_ = 0;
+  return Status::OK();
+}
+
+Status Collection::CloseLocked(bool checkpoint, const Status& reason) {
+  if (!closed_.ok()) return Status::OK();
+  Status s;
+  if (checkpoint && bg_error_.ok()) s = CheckpointLocked();
+  if (wal_ != nullptr) {
+    Status c = wal_->Close();
+    if (s.ok()) s = c;
+    wal_.reset();
+  }
+  closed_ = reason;
+  std::unique_lock state(state_mu_);
+  state_closed_ = reason;
+  return s;
+}
+
+}  // namespace semble::db

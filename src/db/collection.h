@@ -1,0 +1,156 @@
+// Copyright 2026 The semble Authors.
+//
+// Collection: one vector index (the public semble::Index) and everything that keeps it durable.
+//
+// Write path (the mutation-log contract of DESIGN.md). Writers queue up; the writer at the front
+// (the leader) takes the queued mutations, gives them consecutive sequence numbers, appends them to
+// the WAL with one write and one fsync (group commit), applies them to the in-memory state in
+// sequence order, and wakes the writers it served. Queries never wait for the log: they read the
+// state under a shared lock that applying takes exclusively for the (short) time of the apply.
+//
+// If appending or fsyncing the WAL fails, the durable contents of the log are unknown, so the index
+// stops accepting writes (every later write fails with the original error) until the database is
+// reopened and recovery decides what the log holds. Reads keep working.
+//
+// Checkpoints run as a leader too, so they see a state no writer is changing: rotate the WAL, write
+// a segment of the whole state, commit it by replacing the MANIFEST, then delete the old log files.
+
+#ifndef SEMBLE_SRC_DB_COLLECTION_H_
+#define SEMBLE_SRC_DB_COLLECTION_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <roaring/roaring.hh>
+
+#include "db/index_files.h"
+#include "db/mutation.h"
+#include "index/flat_index.h"
+#include "meta/metadata_index.h"
+#include "semble/database.h"
+#include "storage/log_writer.h"
+
+namespace semble::db {
+
+struct CollectionOptions {
+  Env* env = nullptr;
+  SyncMode sync_mode = SyncMode::kGroupCommit;
+  Limits limits;
+  uint64_t checkpoint_wal_bytes = 64ull << 20;
+};
+
+class Collection final : public Index {
+ public:
+  // Writes the files of a new, empty index into `dir` (which exists and is empty).
+  static Status InitializeFiles(Env* env, const std::string& dir, const Manifest& manifest);
+  // Opens the index in `dir`: reads the manifest and checkpoint, replays the WAL. Lines describing
+  // repairs (a torn WAL tail dropped) are appended to *recovery_log.
+  static Result<std::shared_ptr<Collection>> Open(const CollectionOptions& options,
+                                                  const std::string& dir,
+                                                  std::vector<std::string>* recovery_log);
+  ~Collection() override;
+
+  IndexDescription Describe() const override { return manifest_description_; }
+  Result<IndexInfo> Info() const override;
+  Result<MutationResult> Insert(std::span<const VectorRecord> records) override;
+  Result<MutationResult> Upsert(std::span<const VectorRecord> records) override;
+  Result<MutationResult> DeleteByIds(std::span<const std::string> ids) override;
+  Result<std::vector<VectorRecord>> GetByIds(std::span<const std::string> ids) const override;
+  Result<ListResult> List(const ListRequest& request) const override;
+  Result<QueryResult> Query(const QueryRequest& request) const override;
+  Result<MutationResult> CreateMetadataIndex(const MetadataIndexDescription& desc) override;
+  Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const override;
+  Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) override;
+
+  // Writes a checkpoint if mutations were applied since the last one.
+  Status Checkpoint();
+  // Waits for in-flight writes, optionally checkpoints, closes the WAL. Afterwards every call on
+  // this handle fails with `reason` (NotFound for a deleted index). Idempotent.
+  Status Close(bool checkpoint, const Status& reason);
+
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Slot {
+    std::string id;
+    std::string ns;
+    std::string metadata_json;
+    meta::Value metadata;
+  };
+  struct Writer {
+    enum class Kind { kMutation, kCheckpoint, kClose };
+    Kind kind = Kind::kMutation;
+    Mutation* mutation = nullptr;
+    bool checkpoint_on_close = false;
+    Status close_reason;
+    Status status;
+    bool done = false;
+    std::condition_variable cv;
+  };
+
+  Collection(const CollectionOptions& options, std::string dir, Manifest manifest);
+
+  Status Recover(std::vector<std::string>* recovery_log);
+  Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
+                   uint64_t* good_end, std::vector<std::string>* recovery_log);
+
+  // Queues w and runs it when it reaches the front of the queue (possibly as part of another
+  // leader's group). Returns w's status.
+  Status Enqueue(Writer* w);
+  void LeadMutations(std::unique_lock<std::mutex>& lock);
+  Status PreconditionLocked(const Mutation& m) const;
+  Status CheckpointLocked();
+  Status CloseLocked(bool checkpoint, const Status& reason);
+  Result<MutationResult> WriteMutation(Mutation m);
+  Status UsableLocked() const;
+
+  // State changes; callers hold state_mu_ exclusively (or are recovering, single-threaded).
+  void Apply(Mutation&& m);
+  void AddRecord(VectorRecord&& r, meta::Value&& metadata);
+  void RemoveSlot(uint32_t slot);
+
+  // Reads; callers hold state_mu_ shared.
+  Status ReadableLocked() const;
+  std::string MutationIdLocked(uint64_t seq) const;
+
+  const CollectionOptions options_;
+  Env* const env_;
+  const std::string dir_;
+  const IndexDescription manifest_description_;
+  const uint64_t incarnation_;
+
+  // Writer side, guarded by mu_.
+  std::mutex mu_;
+  std::deque<Writer*> writers_;
+  Status bg_error_;
+  Status closed_;          // non-OK once closed or dropped: the error every call returns
+  Manifest manifest_;
+  uint64_t next_seq_ = 1;
+  uint64_t wal_bytes_ = 0;  // bytes of log written since the last checkpoint
+  std::unique_ptr<storage::LogWriter> wal_;
+
+  // State, guarded by state_mu_.
+  mutable std::shared_mutex state_mu_;
+  Status state_closed_;  // copy of closed_ readable under state_mu_
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::map<std::string, uint32_t, std::less<>> ids_;
+  std::unordered_map<std::string, roaring::Roaring> namespaces_;
+  index::FlatIndex flat_;
+  meta::MetadataIndexSet metadata_indexes_;
+  uint64_t applied_seq_ = 0;
+  int64_t applied_ms_ = 0;
+};
+
+}  // namespace semble::db
+
+#endif  // SEMBLE_SRC_DB_COLLECTION_H_

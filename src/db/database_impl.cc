@@ -1,0 +1,195 @@
+// Copyright 2026 The semble Authors.
+//
+// The database: a directory with a LOCK file and one subdirectory per index under indexes/.
+//
+// Creating an index builds its directory under a hidden temporary name and renames it into place,
+// so a crash never leaves a half-created index visible; deleting one renames it to a hidden name
+// first, so a crash never leaves a half-deleted one. Hidden leftovers are removed on Open.
+
+#include <map>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+
+#include "db/collection.h"
+#include "db/index_files.h"
+#include "db/validation.h"
+#include "semble/database.h"
+#include "semble/env.h"
+
+namespace semble {
+namespace {
+
+std::string RandomHex64(uint64_t* value = nullptr) {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  uint64_t v;
+  {
+    std::lock_guard lock(mu);
+    v = rng();
+  }
+  if (value != nullptr) *value = v;
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+class DatabaseImpl final : public Database {
+ public:
+  DatabaseImpl(const DatabaseOptions& options, std::string path, std::unique_ptr<FileLock> lock)
+      : options_(options), env_(options.env), path_(std::move(path)), lock_(std::move(lock)) {
+    copts_.env = env_;
+    copts_.sync_mode = options.sync_mode;
+    copts_.limits = options.limits;
+    copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
+  }
+
+  ~DatabaseImpl() override {
+    std::unique_lock lock(mu_);
+    for (auto& [name, c] : indexes_) {
+      // Nothing to report to: a failed checkpoint leaves the WAL, which the next Open replays.
+      (void)c->Close(options_.checkpoint_on_close,
+                     Status::FailedPrecondition("the database holding index \"" + name +
+                                                "\" is closed"));
+    }
+  }
+
+  Status Load() {
+    SEMBLE_RETURN_IF_ERROR(env_->CreateDir(IndexesDir()));
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> names, env_->GetChildren(IndexesDir()));
+    for (const std::string& name : names) {
+      const std::string dir = IndexesDir() + "/" + name;
+      if (name.front() == '.') {  // an interrupted create or delete
+        SEMBLE_RETURN_IF_ERROR(RemoveDirRecursively(env_, dir));
+        recovery_log_.push_back("removed " + dir + " (left by an interrupted create or delete)");
+        continue;
+      }
+      SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, &recovery_log_));
+      if (c->Describe().name != name) {
+        return Status::Corruption(dir + ": the manifest names index \"" + c->Describe().name +
+                                  "\"");
+      }
+      indexes_.emplace(name, std::move(c));
+    }
+    return env_->SyncDir(IndexesDir());
+  }
+
+  Result<std::shared_ptr<Index>> CreateIndex(const CreateIndexRequest& request) override {
+    SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(request, options_.limits));
+    std::unique_lock lock(mu_);
+    if (indexes_.count(request.name) != 0) {
+      return Status::AlreadyExists("index \"" + request.name + "\" already exists");
+    }
+    db::Manifest manifest;
+    manifest.description.name = request.name;
+    manifest.description.description = request.description;
+    manifest.description.config = request.config;
+    manifest.description.created_on_ms = env_->NowMillis();
+    manifest.description.modified_on_ms = manifest.description.created_on_ms;
+    const std::string tmp = IndexesDir() + "/.create-" + request.name + "-" +
+                            RandomHex64(&manifest.incarnation);
+    const std::string dir = IndexesDir() + "/" + request.name;
+    Status s = env_->CreateDir(tmp);
+    if (s.ok()) s = db::Collection::InitializeFiles(env_, tmp, manifest);
+    if (s.ok()) s = env_->RenameFile(tmp, dir);
+    if (s.ok()) s = env_->SyncDir(IndexesDir());
+    if (!s.ok()) {
+      (void)RemoveDirRecursively(env_, tmp);  // best effort; Open removes leftovers too
+      return s.WithContext("create index \"" + request.name + "\"");
+    }
+    std::vector<std::string> ignored;  // a new index has nothing to recover
+    SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, &ignored));
+    indexes_.emplace(request.name, c);
+    return std::shared_ptr<Index>(c);
+  }
+
+  std::vector<IndexDescription> ListIndexes() const override {
+    std::shared_lock lock(mu_);
+    std::vector<IndexDescription> out;
+    for (const auto& [name, c] : indexes_) out.push_back(c->Describe());
+    return out;
+  }
+
+  Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const override {
+    std::shared_lock lock(mu_);
+    auto it = indexes_.find(name);
+    if (it == indexes_.end()) return NotFound(name);
+    return std::shared_ptr<Index>(it->second);
+  }
+
+  Status DeleteIndex(const std::string& name) override {
+    std::unique_lock lock(mu_);
+    auto it = indexes_.find(name);
+    if (it == indexes_.end()) return NotFound(name);
+    std::shared_ptr<db::Collection> c = it->second;
+    // Closing first waits for in-flight writes, so no thread writes into the directory below.
+    (void)c->Close(false, NotFound(name).WithContext("deleted"));
+    indexes_.erase(it);
+    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + RandomHex64();
+    Status s = env_->RenameFile(c->dir(), trash);
+    if (s.ok()) s = env_->SyncDir(IndexesDir());
+    if (!s.ok()) {
+      // The index is still in place on disk: give it back rather than lose track of it.
+      std::vector<std::string> ignored;
+      auto reopened = db::Collection::Open(copts_, c->dir(), &ignored);
+      if (reopened.ok()) indexes_.emplace(name, std::move(reopened).value());
+      return s.WithContext("delete index \"" + name + "\"");
+    }
+    (void)RemoveDirRecursively(env_, trash);  // if this fails, Open finishes the job
+    return Status::OK();
+  }
+
+  Status Checkpoint() override {
+    std::shared_lock lock(mu_);
+    Status first;
+    for (auto& [name, c] : indexes_) {
+      Status s = c->Checkpoint();
+      if (first.ok() && !s.ok()) first = s;
+    }
+    return first;
+  }
+
+  std::vector<std::string> RecoveryLog() const override { return recovery_log_; }
+
+ private:
+  std::string IndexesDir() const { return path_ + "/indexes"; }
+  static Status NotFound(const std::string& name) {
+    return Status::NotFound("index \"" + name + "\" not found");
+  }
+
+  const DatabaseOptions options_;
+  Env* const env_;
+  const std::string path_;
+  std::unique_ptr<FileLock> lock_;
+  db::CollectionOptions copts_;
+
+  mutable std::shared_mutex mu_;  // guards indexes_
+  std::map<std::string, std::shared_ptr<db::Collection>> indexes_;
+  std::vector<std::string> recovery_log_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
+                                                 const std::string& path) {
+  DatabaseOptions options = given;
+  if (options.env == nullptr) options.env = Env::Default();
+  Env* env = options.env;
+  if (path.empty()) return Status::InvalidArgument("database path is empty");
+  if (!env->FileExists(path)) {
+    if (!options.create_if_missing) {
+      return Status::NotFound("database directory " + path + " does not exist");
+    }
+    // Create parents too, like mkdir -p: the default data directory may be several levels deep.
+    for (size_t pos = path.find('/', 1); pos != std::string::npos; pos = path.find('/', pos + 1)) {
+      SEMBLE_RETURN_IF_ERROR(env->CreateDir(path.substr(0, pos)));
+    }
+    SEMBLE_RETURN_IF_ERROR(env->CreateDir(path));
+  }
+  SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, env->LockFile(path + "/LOCK"));
+  auto db = std::make_unique<DatabaseImpl>(options, path, std::move(lock));
+  SEMBLE_RETURN_IF_ERROR(db->Load());
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+}  // namespace semble

@@ -1,0 +1,237 @@
+// Copyright 2026 The semble Authors.
+
+#include "db/index_files.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "core/coding.h"
+#include "db/mutation.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+
+namespace semble::db {
+
+using core::GetByte;
+using core::GetFixed32;
+using core::GetFixed64;
+using core::GetLengthPrefixed;
+using core::GetVarint64;
+using core::PutFixed32;
+using core::PutFixed64;
+using core::PutLengthPrefixed;
+using core::PutVarint64;
+
+namespace {
+
+constexpr char kManifestMagic[] = "SMBLMANI";
+constexpr char kSegmentMagic[] = "SMBLSEG_";
+constexpr char kSegmentFooter[] = "SMBLEND_";
+constexpr uint32_t kFormatVersion = 1;
+constexpr size_t kBlockBytes = 1 << 20;
+
+bool TakeMagic(std::string_view* in, const char* magic) {
+  if (in->size() < 8 || in->substr(0, 8) != std::string_view(magic, 8)) return false;
+  in->remove_prefix(8);
+  return true;
+}
+
+}  // namespace
+
+std::string WalFileName(uint64_t first_seq) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "wal-%020" PRIu64 ".log", first_seq);
+  return buf;
+}
+
+std::string SegmentFileName(uint64_t seq) {
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "seg-%020" PRIu64 ".seg", seq);
+  return buf;
+}
+
+bool ParseWalFileName(const std::string& name, uint64_t* first_seq) {
+  if (name.size() != 28 || name.compare(0, 4, "wal-") != 0 || name.compare(24, 4, ".log") != 0) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (size_t i = 4; i < 24; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(name[i] - '0');
+  }
+  *first_seq = v;
+  return true;
+}
+
+Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
+  std::string payload(kManifestMagic, 8);
+  PutFixed32(&payload, kFormatVersion);
+  const IndexDescription& d = m.description;
+  PutLengthPrefixed(&payload, d.name);
+  PutLengthPrefixed(&payload, d.description);
+  PutFixed32(&payload, d.config.dimensions);
+  payload.push_back(static_cast<char>(d.config.metric));
+  PutFixed64(&payload, static_cast<uint64_t>(d.created_on_ms));
+  PutFixed64(&payload, static_cast<uint64_t>(d.modified_on_ms));
+  PutFixed64(&payload, m.incarnation);
+  PutFixed64(&payload, m.checkpoint_seq);
+  PutLengthPrefixed(&payload, m.segment);
+  std::string framed;
+  storage::AppendRecord(&framed, payload);
+  return WriteFileAtomically(env, dir + "/" + kManifestName, framed);
+}
+
+Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
+  const std::string path = dir + "/" + kManifestName;
+  SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
+  std::string_view in;
+  SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader->Next(&in));
+  auto bad = [&](std::string_view what) {
+    return Status::Corruption(path + ": " + std::string(what));
+  };
+  if (outcome != storage::LogReader::Outcome::kRecord) return bad("empty or truncated manifest");
+  Manifest m;
+  uint32_t version, dims;
+  uint8_t metric;
+  uint64_t created, modified;
+  std::string_view name, desc, segment;
+  if (!TakeMagic(&in, kManifestMagic)) return bad("not a semble manifest");
+  if (!GetFixed32(&in, &version)) return bad("truncated");
+  if (version != kFormatVersion) {
+    return bad("format version " + std::to_string(version) + " is not supported (this build reads " +
+               std::to_string(kFormatVersion) + ")");
+  }
+  if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &desc) ||
+      !GetFixed32(&in, &dims) || !GetByte(&in, &metric) || metric > 2 ||
+      !GetFixed64(&in, &created) || !GetFixed64(&in, &modified) ||
+      !GetFixed64(&in, &m.incarnation) || !GetFixed64(&in, &m.checkpoint_seq) ||
+      !GetLengthPrefixed(&in, &segment) || !in.empty() || dims == 0) {
+    return bad("malformed manifest");
+  }
+  m.description.name.assign(name);
+  m.description.description.assign(desc);
+  m.description.config.dimensions = dims;
+  m.description.config.metric = static_cast<Metric>(metric);
+  m.description.created_on_ms = static_cast<int64_t>(created);
+  m.description.modified_on_ms = static_cast<int64_t>(modified);
+  m.segment.assign(segment);
+  SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+  if (outcome != storage::LogReader::Outcome::kEof) return bad("trailing data after manifest");
+  return m;
+}
+
+Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std::string& path,
+                                                             uint32_t dimensions,
+                                                             const SegmentHeader& header) {
+  SEMBLE_ASSIGN_OR_RETURN(auto log, storage::LogWriter::Create(env, path));
+  std::string payload(kSegmentMagic, 8);
+  PutFixed32(&payload, kFormatVersion);
+  PutFixed32(&payload, dimensions);
+  PutFixed64(&payload, header.seq);
+  PutFixed64(&payload, static_cast<uint64_t>(header.last_mutation_ms));
+  PutFixed64(&payload, header.record_count);
+  PutVarint64(&payload, header.metadata_indexes.size());
+  for (const auto& mi : header.metadata_indexes) {
+    PutLengthPrefixed(&payload, mi.property_name);
+    payload.push_back(static_cast<char>(mi.type));
+  }
+  SEMBLE_RETURN_IF_ERROR(log->AddRecord(payload));
+  return std::unique_ptr<SegmentWriter>(new SegmentWriter(std::move(log), header.record_count));
+}
+
+Status SegmentWriter::FlushBlock() {
+  if (in_block_ == 0) return Status::OK();
+  std::string payload;
+  PutVarint64(&payload, in_block_);
+  payload.append(block_);
+  block_.clear();
+  in_block_ = 0;
+  return log_->AddRecord(payload);
+}
+
+Status SegmentWriter::Add(const VectorRecord& record) {
+  EncodeRecord(record, &block_);
+  ++in_block_;
+  ++written_;
+  if (block_.size() >= kBlockBytes) return FlushBlock();
+  return Status::OK();
+}
+
+Status SegmentWriter::Finish() {
+  if (written_ != expected_) {
+    return Status::Internal("segment has " + std::to_string(written_) + " records, header says " +
+                            std::to_string(expected_));
+  }
+  SEMBLE_RETURN_IF_ERROR(FlushBlock());
+  std::string footer(kSegmentFooter, 8);
+  PutFixed64(&footer, written_);
+  SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
+  SEMBLE_RETURN_IF_ERROR(log_->Sync());
+  return log_->Close();
+}
+
+Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
+                   const std::function<Status(VectorRecord&&, meta::Value&&)>& on_record) {
+  SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
+  auto bad = [&](std::string_view what) {
+    return Status::Corruption(path + " at byte offset " + std::to_string(reader->record_offset()) +
+                              ": " + std::string(what));
+  };
+  std::string_view in;
+  SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader->Next(&in));
+  if (outcome != storage::LogReader::Outcome::kRecord) return bad("empty segment");
+  uint32_t version, dims;
+  uint64_t last_ms, n_indexes;
+  if (!TakeMagic(&in, kSegmentMagic)) return bad("not a semble segment");
+  if (!GetFixed32(&in, &version) || version != kFormatVersion) return bad("unsupported version");
+  if (!GetFixed32(&in, &dims) || !GetFixed64(&in, &header->seq) || !GetFixed64(&in, &last_ms) ||
+      !GetFixed64(&in, &header->record_count) || !GetVarint64(&in, &n_indexes) ||
+      n_indexes > in.size()) {
+    return bad("malformed header");
+  }
+  if (dims != dimensions) {
+    return bad("segment has " + std::to_string(dims) + " dimensions, the manifest " +
+               std::to_string(dimensions));
+  }
+  header->last_mutation_ms = static_cast<int64_t>(last_ms);
+  header->metadata_indexes.clear();
+  for (uint64_t i = 0; i < n_indexes; ++i) {
+    std::string_view prop;
+    uint8_t t;
+    if (!GetLengthPrefixed(&in, &prop) || !GetByte(&in, &t) || t > 2) return bad("bad header");
+    header->metadata_indexes.push_back({std::string(prop), static_cast<MetadataIndexType>(t)});
+  }
+  if (!in.empty()) return bad("malformed header");
+  uint64_t seen = 0;
+  while (true) {
+    SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+    if (outcome != storage::LogReader::Outcome::kRecord) return bad("segment has no footer");
+    if (TakeMagic(&in, kSegmentFooter)) {
+      uint64_t count;
+      if (!GetFixed64(&in, &count) || count != seen || count != header->record_count) {
+        return bad("footer count disagrees with the records read");
+      }
+      break;
+    }
+    uint64_t n;
+    if (!GetVarint64(&in, &n) || n > in.size()) return bad("malformed block");
+    for (uint64_t i = 0; i < n; ++i) {
+      VectorRecord r;
+      if (!DecodeRecord(&in, dimensions, &r)) return bad("malformed record");
+      meta::Value md;
+      if (!r.metadata_json.empty()) {
+        auto parsed = meta::ParseMetadata(r.metadata_json, SIZE_MAX);
+        if (!parsed.ok()) return bad("record metadata: " + parsed.status().message());
+        md = std::move(parsed).value();
+      }
+      SEMBLE_RETURN_IF_ERROR(on_record(std::move(r), std::move(md)));
+      ++seen;
+    }
+    if (!in.empty()) return bad("malformed block");
+  }
+  SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+  if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
+  return Status::OK();
+}
+
+}  // namespace semble::db

@@ -1,0 +1,85 @@
+// Copyright 2026 The semble Authors.
+//
+// The files of one index directory and their formats:
+//
+//   MANIFEST                 the commit point: the index's configuration and which checkpoint
+//                            segment covers the log up to which mutation. Replaced atomically.
+//   seg-<seq>.seg            an immutable checkpoint segment: every record as of mutation <seq>,
+//                            and the metadata index definitions. Written whole and fsynced before
+//                            the manifest names it.
+//   wal-<first seq>.log      the write-ahead log; mutations after the checkpoint are replayed.
+//
+// All three are sequences of framed records (storage/log_format.h) and start with a magic string
+// and a format version, so a file is self-describing and a foreign or future file is refused.
+
+#ifndef SEMBLE_SRC_DB_INDEX_FILES_H_
+#define SEMBLE_SRC_DB_INDEX_FILES_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "meta/value.h"
+#include "semble/env.h"
+#include "semble/record.h"
+#include "storage/log_writer.h"
+
+namespace semble::db {
+
+constexpr char kManifestName[] = "MANIFEST";
+
+std::string WalFileName(uint64_t first_seq);
+std::string SegmentFileName(uint64_t seq);
+// Parses "wal-<seq>.log"; false for any other name.
+bool ParseWalFileName(const std::string& name, uint64_t* first_seq);
+
+struct Manifest {
+  IndexDescription description;
+  uint64_t incarnation = 0;     // random at creation; distinguishes indexes that reuse a name
+  uint64_t checkpoint_seq = 0;  // mutations up to this one are in `segment`
+  std::string segment;          // file name in the index directory; "" before the first checkpoint
+};
+
+Status WriteManifest(Env* env, const std::string& dir, const Manifest& manifest);
+Result<Manifest> ReadManifest(Env* env, const std::string& dir);
+
+struct SegmentHeader {
+  uint64_t seq = 0;            // the last mutation the segment reflects
+  int64_t last_mutation_ms = 0;
+  uint64_t record_count = 0;
+  std::vector<MetadataIndexDescription> metadata_indexes;
+};
+
+// Writes a segment: header, then records in blocks, then a footer that repeats the count (a
+// segment without its footer is refused on read).
+class SegmentWriter {
+ public:
+  static Result<std::unique_ptr<SegmentWriter>> Create(Env* env, const std::string& path,
+                                                       uint32_t dimensions,
+                                                       const SegmentHeader& header);
+  Status Add(const VectorRecord& record);
+  // Writes the footer, fsyncs and closes.
+  Status Finish();
+
+ private:
+  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected)
+      : log_(std::move(log)), expected_(expected) {}
+  Status FlushBlock();
+
+  std::unique_ptr<storage::LogWriter> log_;
+  uint64_t expected_;
+  uint64_t written_ = 0;
+  uint64_t in_block_ = 0;
+  std::string block_;
+};
+
+// Reads a segment, calling `on_record` for each record (metadata already parsed). Any damage or a
+// header that disagrees with `dimensions` is Corruption naming the file.
+Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
+                   const std::function<Status(VectorRecord&&, meta::Value&&)>& on_record);
+
+}  // namespace semble::db
+
+#endif  // SEMBLE_SRC_DB_INDEX_FILES_H_

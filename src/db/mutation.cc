@@ -1,0 +1,139 @@
+// Copyright 2026 The semble Authors.
+
+#include "db/mutation.h"
+
+#include <cstdio>
+#include <cstring>
+
+#include "core/coding.h"
+
+namespace semble::db {
+
+using core::GetByte;
+using core::GetFixed64;
+using core::GetLengthPrefixed;
+using core::GetVarint64;
+using core::PutFixed64;
+using core::PutLengthPrefixed;
+using core::PutVarint64;
+
+void EncodeRecord(const VectorRecord& r, std::string* out) {
+  PutLengthPrefixed(out, r.id);
+  PutLengthPrefixed(out, r.ns);
+  PutLengthPrefixed(out, r.metadata_json);
+  out->append(reinterpret_cast<const char*>(r.values.data()), r.values.size() * sizeof(float));
+}
+
+bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r) {
+  std::string_view id, ns, md;
+  if (!GetLengthPrefixed(in, &id) || !GetLengthPrefixed(in, &ns) || !GetLengthPrefixed(in, &md)) {
+    return false;
+  }
+  const size_t bytes = static_cast<size_t>(dimensions) * sizeof(float);
+  if (in->size() < bytes) return false;
+  r->id.assign(id);
+  r->ns.assign(ns);
+  r->metadata_json.assign(md);
+  r->values.resize(dimensions);
+  std::memcpy(r->values.data(), in->data(), bytes);
+  in->remove_prefix(bytes);
+  return true;
+}
+
+void EncodeMutation(const Mutation& m, std::string* out) {
+  out->push_back(static_cast<char>(m.type));
+  PutFixed64(out, m.seq);
+  PutFixed64(out, static_cast<uint64_t>(m.time_ms));
+  switch (m.type) {
+    case MutationType::kInsert:
+    case MutationType::kUpsert:
+      PutVarint64(out, m.records.size());
+      for (const VectorRecord& r : m.records) EncodeRecord(r, out);
+      break;
+    case MutationType::kDelete:
+      PutVarint64(out, m.ids.size());
+      for (const std::string& id : m.ids) PutLengthPrefixed(out, id);
+      break;
+    case MutationType::kCreateMetadataIndex:
+      PutLengthPrefixed(out, m.metadata_index.property_name);
+      out->push_back(static_cast<char>(m.metadata_index.type));
+      break;
+    case MutationType::kDeleteMetadataIndex:
+      PutLengthPrefixed(out, m.metadata_index.property_name);
+      break;
+  }
+}
+
+Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
+  auto bad = [](std::string_view what) {
+    return Status::Corruption("malformed mutation record: " + std::string(what));
+  };
+  Mutation m;
+  uint8_t type;
+  uint64_t time;
+  if (!GetByte(&in, &type) || !GetFixed64(&in, &m.seq) || !GetFixed64(&in, &time)) {
+    return bad("short header");
+  }
+  m.time_ms = static_cast<int64_t>(time);
+  m.type = static_cast<MutationType>(type);
+  uint64_t n;
+  switch (m.type) {
+    case MutationType::kInsert:
+    case MutationType::kUpsert:
+      if (!GetVarint64(&in, &n) || n > in.size()) return bad("record count");
+      m.records.resize(n);
+      m.metadata.resize(n);
+      for (uint64_t i = 0; i < n; ++i) {
+        if (!DecodeRecord(&in, dimensions, &m.records[i])) return bad("record");
+        if (!m.records[i].metadata_json.empty()) {
+          // The size limit was enforced when the record was accepted; do not re-apply a limit that
+          // the operator may since have lowered.
+          auto md = meta::ParseMetadata(m.records[i].metadata_json, SIZE_MAX);
+          if (!md.ok()) return bad("metadata: " + md.status().message());
+          m.metadata[i] = std::move(md).value();
+        }
+      }
+      break;
+    case MutationType::kDelete:
+      if (!GetVarint64(&in, &n) || n > in.size()) return bad("id count");
+      m.ids.resize(n);
+      for (uint64_t i = 0; i < n; ++i) {
+        std::string_view id;
+        if (!GetLengthPrefixed(&in, &id)) return bad("id");
+        m.ids[i].assign(id);
+      }
+      break;
+    case MutationType::kCreateMetadataIndex: {
+      std::string_view prop;
+      uint8_t t;
+      if (!GetLengthPrefixed(&in, &prop) || !GetByte(&in, &t) || t > 2) {
+        return bad("metadata index");
+      }
+      m.metadata_index.property_name.assign(prop);
+      m.metadata_index.type = static_cast<MetadataIndexType>(t);
+      break;
+    }
+    case MutationType::kDeleteMetadataIndex: {
+      std::string_view prop;
+      if (!GetLengthPrefixed(&in, &prop)) return bad("metadata index");
+      m.metadata_index.property_name.assign(prop);
+      break;
+    }
+    default:
+      return bad("unknown type " + std::to_string(type));
+  }
+  if (!in.empty()) return bad("trailing bytes");
+  return m;
+}
+
+std::string FormatMutationId(uint64_t incarnation, uint64_t seq) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-%04x-%04x-%04x%08x",
+                static_cast<unsigned>(incarnation >> 32),
+                static_cast<unsigned>((incarnation >> 16) & 0xffff),
+                static_cast<unsigned>(incarnation & 0xffff), static_cast<unsigned>(seq >> 48),
+                static_cast<unsigned>((seq >> 32) & 0xffff), static_cast<unsigned>(seq));
+  return buf;
+}
+
+}  // namespace semble::db

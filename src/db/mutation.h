@@ -1,0 +1,59 @@
+// Copyright 2026 The semble Authors.
+//
+// A mutation: one acknowledged write to one index, the unit of the write-ahead log. Applying a
+// mutation to an index's state is deterministic, so replaying the log rebuilds exactly the state
+// that was acknowledged.
+
+#ifndef SEMBLE_SRC_DB_MUTATION_H_
+#define SEMBLE_SRC_DB_MUTATION_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meta/value.h"
+#include "semble/record.h"
+#include "semble/status.h"
+
+namespace semble::db {
+
+enum class MutationType : uint8_t {
+  kInsert = 1,
+  kUpsert = 2,
+  kDelete = 3,
+  kCreateMetadataIndex = 4,
+  kDeleteMetadataIndex = 5,
+};
+
+struct Mutation {
+  MutationType type = MutationType::kInsert;
+  uint64_t seq = 0;      // assigned when the mutation enters the log
+  int64_t time_ms = 0;   // when it entered the log
+  // kInsert / kUpsert. metadata_json is the compact form; `metadata` its parsed value (null when
+  // the record has none), kept beside the record so that applying never parses.
+  std::vector<VectorRecord> records;
+  std::vector<meta::Value> metadata;
+  // kDelete.
+  std::vector<std::string> ids;
+  // kCreateMetadataIndex / kDeleteMetadataIndex (only property_name for delete).
+  MetadataIndexDescription metadata_index;
+};
+
+// Serialises a mutation (seq and time included) as a WAL record payload.
+void EncodeMutation(const Mutation& m, std::string* out);
+// Decodes a payload written by EncodeMutation; metadata is parsed back into `metadata`. Corruption
+// on malformed input (the record's CRC held, so this means a bug or a foreign file).
+Result<Mutation> DecodeMutation(std::string_view payload, uint32_t dimensions);
+
+// Record encoding shared with checkpoint segments: id, namespace, metadata JSON, values.
+void EncodeRecord(const VectorRecord& r, std::string* out);
+bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r);
+
+// The 36-character mutation id of seq in an index incarnation: UUID-shaped hex whose high 64 bits are
+// the incarnation and low 64 bits the sequence number, so ids sort in mutation order.
+std::string FormatMutationId(uint64_t incarnation, uint64_t seq);
+
+}  // namespace semble::db
+
+#endif  // SEMBLE_SRC_DB_MUTATION_H_

@@ -1,0 +1,153 @@
+// Copyright 2026 The semble Authors.
+
+#include "db/validation.h"
+
+#include <cmath>
+
+namespace semble::db {
+namespace {
+
+std::string Quote(std::string_view s) {
+  // Ids in messages are shown cut to 80 bytes: an oversize id must not make an oversize message.
+  std::string q = "\"";
+  q.append(meta::Utf8Prefix(s, 80));
+  if (s.size() > 80) q += "...";
+  q += "\"";
+  return q;
+}
+
+Status ValidateKeyPart(std::string_view part, std::string_view property) {
+  if (part.empty() || part.front() == '$' || part.find('"') != std::string_view::npos) {
+    return Status::InvalidArgument("metadata property name " + Quote(property) +
+                                   " is invalid: parts must be non-empty, not start with '$' and "
+                                   "not contain '\"'");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ValidateIndexName(std::string_view name, const Limits& limits) {
+  if (name.empty()) return Status::InvalidArgument("index name is empty");
+  if (name.size() > limits.max_index_name_bytes) {
+    return Status::InvalidArgument("index name " + Quote(name) + " is " +
+                                   std::to_string(name.size()) + " bytes, the limit is " +
+                                   std::to_string(limits.max_index_name_bytes));
+  }
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front())) {
+    return Status::InvalidArgument("index name " + Quote(name) +
+                                   " must start with a lowercase letter or a digit");
+  }
+  for (char c : name) {
+    if (!alnum(c) && c != '-' && c != '_') {
+      return Status::InvalidArgument("index name " + Quote(name) +
+                                     " may only contain lowercase letters, digits, '-' and '_'");
+    }
+  }
+  return Status::OK();
+}
+
+Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limits) {
+  SEMBLE_RETURN_IF_ERROR(ValidateIndexName(request.name, limits));
+  if (request.config.dimensions < 1 || request.config.dimensions > limits.max_dimensions) {
+    return Status::InvalidArgument("dimensions must be between 1 and " +
+                                   std::to_string(limits.max_dimensions) + ", got " +
+                                   std::to_string(request.config.dimensions));
+  }
+  if (request.description.size() > limits.max_description_bytes) {
+    return Status::InvalidArgument("description is " + std::to_string(request.description.size()) +
+                                   " bytes, the limit is " +
+                                   std::to_string(limits.max_description_bytes));
+  }
+  if (!meta::IsValidUtf8(request.description)) {
+    return Status::InvalidArgument("description is not valid UTF-8");
+  }
+  return Status::OK();
+}
+
+Status ValidateId(std::string_view id, const Limits& limits) {
+  if (id.empty()) return Status::InvalidArgument("id is empty");
+  if (id.size() > limits.max_id_bytes) {
+    return Status::InvalidArgument("id " + Quote(id) + " is " + std::to_string(id.size()) +
+                                   " bytes, the limit is " + std::to_string(limits.max_id_bytes));
+  }
+  if (!meta::IsValidUtf8(id)) return Status::InvalidArgument("id is not valid UTF-8");
+  return Status::OK();
+}
+
+Status ValidateNamespace(std::string_view ns, const Limits& limits) {
+  if (ns.size() > limits.max_namespace_bytes) {
+    return Status::InvalidArgument("namespace " + Quote(ns) + " is " + std::to_string(ns.size()) +
+                                   " bytes, the limit is " +
+                                   std::to_string(limits.max_namespace_bytes));
+  }
+  if (!meta::IsValidUtf8(ns)) return Status::InvalidArgument("namespace is not valid UTF-8");
+  return Status::OK();
+}
+
+Status ValidateValues(std::span<const float> values, uint32_t dimensions) {
+  if (values.size() != dimensions) {
+    return Status::InvalidArgument("values has " + std::to_string(values.size()) +
+                                   " elements, the index has " + std::to_string(dimensions) +
+                                   " dimensions");
+  }
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!std::isfinite(values[i])) {
+      return Status::InvalidArgument("values[" + std::to_string(i) + "] is not a finite number");
+    }
+  }
+  return Status::OK();
+}
+
+Status ValidateRecords(std::span<const VectorRecord> records, uint32_t dimensions,
+                       const Limits& limits, std::vector<VectorRecord>* normalized,
+                       std::vector<meta::Value>* metadata) {
+  if (records.empty()) return Status::InvalidArgument("no records given");
+  if (records.size() > limits.max_batch_vectors) {
+    return Status::InvalidArgument(std::to_string(records.size()) +
+                                   " records in one batch, the limit is " +
+                                   std::to_string(limits.max_batch_vectors));
+  }
+  std::vector<VectorRecord> out;
+  std::vector<meta::Value> parsed(records.size());
+  out.reserve(records.size());
+  for (size_t i = 0; i < records.size(); ++i) {
+    const VectorRecord& r = records[i];
+    const std::string where = "record " + std::to_string(i) + " (id " + Quote(r.id) + ")";
+    Status s = ValidateId(r.id, limits);
+    if (s.ok()) s = ValidateNamespace(r.ns, limits);
+    if (s.ok()) s = ValidateValues(r.values, dimensions);
+    if (!s.ok()) return s.WithContext(where);
+    VectorRecord n{r.id, r.values, r.ns, ""};
+    if (!r.metadata_json.empty()) {
+      auto md = meta::ParseMetadata(r.metadata_json, limits.max_metadata_bytes);
+      if (!md.ok()) return md.status().WithContext(where);
+      parsed[i] = std::move(md).value();
+      // An empty object is stored as "no metadata": both read back the same way.
+      if (!parsed[i].members().empty()) n.metadata_json = meta::ToJson(parsed[i]);
+      else parsed[i] = meta::Value();
+    }
+    out.push_back(std::move(n));
+  }
+  *normalized = std::move(out);
+  *metadata = std::move(parsed);
+  return Status::OK();
+}
+
+Status ValidatePropertyName(std::string_view property) {
+  if (property.empty()) return Status::InvalidArgument("metadata property name is empty");
+  if (property.size() > 512) {
+    return Status::InvalidArgument("metadata property name is longer than 512 bytes");
+  }
+  size_t dot = property.find('.');
+  if (dot == std::string_view::npos) return ValidateKeyPart(property, property);
+  if (property.find('.', dot + 1) != std::string_view::npos) {
+    return Status::InvalidArgument("metadata property name " + Quote(property) +
+                                   " nests deeper than one level");
+  }
+  SEMBLE_RETURN_IF_ERROR(ValidateKeyPart(property.substr(0, dot), property));
+  return ValidateKeyPart(property.substr(dot + 1), property);
+}
+
+}  // namespace semble::db

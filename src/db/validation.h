@@ -1,0 +1,40 @@
+// Copyright 2026 The semble Authors.
+//
+// Input rules of the public API (Vectorize's limits, configurable through Limits). Every error is
+// InvalidArgument and names the thing that broke the rule, so a user can fix their input from the
+// message alone.
+
+#ifndef SEMBLE_SRC_DB_VALIDATION_H_
+#define SEMBLE_SRC_DB_VALIDATION_H_
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "meta/value.h"
+#include "semble/database.h"
+#include "semble/options.h"
+
+namespace semble::db {
+
+Status ValidateIndexName(std::string_view name, const Limits& limits);
+Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limits);
+Status ValidateId(std::string_view id, const Limits& limits);
+Status ValidateNamespace(std::string_view ns, const Limits& limits);
+// values.size() == dimensions and every value finite.
+Status ValidateValues(std::span<const float> values, uint32_t dimensions);
+
+// Validates a batch of records for insert/upsert and returns each record's compact metadata JSON
+// (replacing what the caller wrote) and parsed metadata. On error nothing is returned; the message
+// starts with `record <i> (id "<id>")`.
+Status ValidateRecords(std::span<const VectorRecord> records, uint32_t dimensions,
+                       const Limits& limits, std::vector<VectorRecord>* normalized,
+                       std::vector<meta::Value>* metadata);
+
+// A metadata index property: "a" or "a.b", each part a valid metadata key.
+Status ValidatePropertyName(std::string_view property);
+
+}  // namespace semble::db
+
+#endif  // SEMBLE_SRC_DB_VALIDATION_H_

@@ -1,0 +1,323 @@
+// Copyright 2026 The semble Authors.
+//
+// Why the answers are supersets. A string index keys a value v by P(v), its first bytes cut on a
+// UTF-8 boundary, so P(v) is a prefix of v and many values share a key. For an operand x:
+// - v == x implies P(v) == P(x): look up P(x).
+// - v < x (or <=) implies P(v) <= v < x: take the keys k < x (k <= x), compared with the whole x.
+// - v > x (or >=) for some v starting with k holds exactly when k > x or k is a prefix of x
+//   (P is not monotonic across a cut that falls inside a multibyte character, so "k >= P(x)" would
+//   lose keys): take the keys k > x (k >= x) plus the keys that are prefixes of x.
+// A condition can only be answered when its operands have the index's type: the index does not
+// hold values of other types, which such operands may match (a null, a number in a string index).
+
+#include "meta/metadata_index.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace semble::meta {
+
+namespace {
+
+Value::Kind IndexedKind(MetadataIndexType type) {
+  switch (type) {
+    case MetadataIndexType::kString: return Value::Kind::kString;
+    case MetadataIndexType::kNumber: return Value::Kind::kNumber;
+    case MetadataIndexType::kBoolean: return Value::Kind::kBool;
+  }
+  return Value::Kind::kNull;
+}
+
+bool IsRange(Condition::Op op) {
+  return op == Condition::Op::kLt || op == Condition::Op::kLte || op == Condition::Op::kGt ||
+         op == Condition::Op::kGte;
+}
+
+template <typename It>
+roaring::Roaring UnionOf(It begin, It end) {
+  std::vector<const roaring::Roaring*> parts;
+  for (It it = begin; it != end; ++it) parts.push_back(&it->second);
+  if (parts.empty()) return roaring::Roaring();
+  return roaring::Roaring::fastunion(parts.size(), parts.data());
+}
+
+}  // namespace
+
+MetadataIndex::MetadataIndex(MetadataIndexDescription desc, size_t string_prefix_bytes)
+    : desc_(std::move(desc)), prefix_bytes_(string_prefix_bytes) {}
+
+void MetadataIndex::Add(uint32_t slot, const Value& metadata) {
+  const Value* v = metadata.FindPath(desc_.property_name);
+  if (v == nullptr) return;
+  switch (desc_.type) {
+    case MetadataIndexType::kString:
+      if (v->kind() == Value::Kind::kString) {
+        strings_[std::string(Utf8Prefix(v->string(), prefix_bytes_))].add(slot);
+      } else if (v->kind() == Value::Kind::kStringArray) {
+        for (const std::string& s : v->strings()) {
+          strings_[std::string(Utf8Prefix(s, prefix_bytes_))].add(slot);
+        }
+      }
+      break;
+    case MetadataIndexType::kNumber:
+      // NaN cannot come from JSON; keeping it out keeps the map's ordering a strict weak order.
+      if (v->kind() == Value::Kind::kNumber && !std::isnan(v->number())) {
+        numbers_[v->number()].add(slot);
+      }
+      break;
+    case MetadataIndexType::kBoolean:
+      if (v->kind() == Value::Kind::kBool) (v->bool_value() ? true_slots_ : false_slots_).add(slot);
+      break;
+  }
+}
+
+void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
+  const Value* v = metadata.FindPath(desc_.property_name);
+  if (v == nullptr) return;
+  auto remove_string = [&](const std::string& s) {
+    auto it = strings_.find(Utf8Prefix(s, prefix_bytes_));
+    if (it == strings_.end()) return;
+    it->second.remove(slot);
+    // Empty bitmaps would only slow range scans down.
+    if (it->second.isEmpty()) strings_.erase(it);
+  };
+  switch (desc_.type) {
+    case MetadataIndexType::kString:
+      if (v->kind() == Value::Kind::kString) {
+        remove_string(v->string());
+      } else if (v->kind() == Value::Kind::kStringArray) {
+        for (const std::string& s : v->strings()) remove_string(s);
+      }
+      break;
+    case MetadataIndexType::kNumber:
+      if (v->kind() == Value::Kind::kNumber && !std::isnan(v->number())) {
+        auto it = numbers_.find(v->number());
+        if (it == numbers_.end()) break;
+        it->second.remove(slot);
+        if (it->second.isEmpty()) numbers_.erase(it);
+      }
+      break;
+    case MetadataIndexType::kBoolean:
+      if (v->kind() == Value::Kind::kBool) {
+        (v->bool_value() ? true_slots_ : false_slots_).remove(slot);
+      }
+      break;
+  }
+}
+
+std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) const {
+  if (c.path != desc_.property_name) return std::nullopt;
+  bool equality = c.op == Condition::Op::kEq || c.op == Condition::Op::kIn;
+  if (!equality && !IsRange(c.op)) return std::nullopt;  // $ne, $nin, $exists
+  Value::Kind kind = IndexedKind(desc_.type);
+  for (const Value& operand : c.operands) {
+    if (operand.kind() != kind) return std::nullopt;
+  }
+
+  if (equality) {
+    // $eq has one operand, $in any number (none: nothing matches, so the empty set is exact).
+    roaring::Roaring out;
+    for (const Value& operand : c.operands) {
+      switch (desc_.type) {
+        case MetadataIndexType::kString: {
+          auto it = strings_.find(Utf8Prefix(operand.string(), prefix_bytes_));
+          if (it != strings_.end()) out |= it->second;
+          break;
+        }
+        case MetadataIndexType::kNumber: {
+          auto it = numbers_.find(operand.number());
+          if (it != numbers_.end()) out |= it->second;
+          break;
+        }
+        case MetadataIndexType::kBoolean:
+          out |= operand.bool_value() ? true_slots_ : false_slots_;
+          break;
+      }
+    }
+    return out;
+  }
+
+  if (c.operands.size() != 1) return std::nullopt;
+  const Value& operand = c.operands.front();
+  switch (desc_.type) {
+    case MetadataIndexType::kNumber: {
+      double x = operand.number();
+      if (std::isnan(x)) return std::nullopt;
+      switch (c.op) {
+        case Condition::Op::kLt: return UnionOf(numbers_.begin(), numbers_.lower_bound(x));
+        case Condition::Op::kLte: return UnionOf(numbers_.begin(), numbers_.upper_bound(x));
+        case Condition::Op::kGt: return UnionOf(numbers_.upper_bound(x), numbers_.end());
+        case Condition::Op::kGte: return UnionOf(numbers_.lower_bound(x), numbers_.end());
+        default: return std::nullopt;
+      }
+    }
+    case MetadataIndexType::kString: {
+      std::string_view x = operand.string();
+      switch (c.op) {
+        case Condition::Op::kLt: return UnionOf(strings_.begin(), strings_.lower_bound(x));
+        case Condition::Op::kLte: return UnionOf(strings_.begin(), strings_.upper_bound(x));
+        case Condition::Op::kGt:
+        case Condition::Op::kGte: {
+          auto from = c.op == Condition::Op::kGt ? strings_.upper_bound(x) : strings_.lower_bound(x);
+          roaring::Roaring out = UnionOf(from, strings_.end());
+          // Keys that are prefixes of x stand for longer values that may sort after x. Keys are at
+          // most prefix_bytes_ long, so only that many prefixes can be keys.
+          size_t longest = std::min(x.size(), prefix_bytes_);
+          for (size_t len = 0; len <= longest; ++len) {
+            auto it = strings_.find(x.substr(0, len));
+            if (it != strings_.end()) out |= it->second;
+          }
+          return out;
+        }
+        default: return std::nullopt;
+      }
+    }
+    case MetadataIndexType::kBoolean: return std::nullopt;  // ranges never take booleans
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> MetadataIndex::IndexedValue(const Value& metadata) const {
+  const Value* v = metadata.FindPath(desc_.property_name);
+  if (v == nullptr) return std::nullopt;
+  switch (desc_.type) {
+    case MetadataIndexType::kString:
+      if (v->kind() == Value::Kind::kString) {
+        return Value::String(std::string(Utf8Prefix(v->string(), prefix_bytes_)));
+      }
+      if (v->kind() == Value::Kind::kStringArray && !v->strings().empty()) {
+        std::vector<std::string> items;
+        items.reserve(v->strings().size());
+        for (const std::string& s : v->strings()) {
+          items.emplace_back(Utf8Prefix(s, prefix_bytes_));
+        }
+        return Value::StringArray(std::move(items));
+      }
+      return std::nullopt;
+    case MetadataIndexType::kNumber:
+      if (v->kind() == Value::Kind::kNumber && !std::isnan(v->number())) return *v;
+      return std::nullopt;
+    case MetadataIndexType::kBoolean:
+      if (v->kind() == Value::Kind::kBool) return *v;
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+MetadataIndex* MetadataIndexSet::Create(const MetadataIndexDescription& desc) {
+  if (Find(desc.property_name) != nullptr) return nullptr;
+  indexes_.push_back(std::make_unique<MetadataIndex>(desc, prefix_bytes_));
+  return indexes_.back().get();
+}
+
+bool MetadataIndexSet::Remove(const std::string& property_name) {
+  for (auto it = indexes_.begin(); it != indexes_.end(); ++it) {
+    if ((*it)->description().property_name == property_name) {
+      indexes_.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+const MetadataIndex* MetadataIndexSet::Find(std::string_view property_name) const {
+  for (const auto& index : indexes_) {
+    if (index->description().property_name == property_name) return index.get();
+  }
+  return nullptr;
+}
+
+std::vector<MetadataIndexDescription> MetadataIndexSet::List() const {
+  std::vector<MetadataIndexDescription> out;
+  out.reserve(indexes_.size());
+  for (const auto& index : indexes_) out.push_back(index->description());
+  return out;
+}
+
+void MetadataIndexSet::Add(uint32_t slot, const Value& metadata) {
+  for (const auto& index : indexes_) index->Add(slot, metadata);
+}
+
+void MetadataIndexSet::Remove(uint32_t slot, const Value& metadata) {
+  for (const auto& index : indexes_) index->Remove(slot, metadata);
+}
+
+namespace {
+
+std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set, const FilterNode& node) {
+  switch (node.kind) {
+    case FilterNode::Kind::kCondition: {
+      const MetadataIndex* index = set.Find(node.condition.path);
+      if (index == nullptr) return std::nullopt;
+      return index->Candidates(node.condition);
+    }
+    case FilterNode::Kind::kAnd: {
+      // Each answerable child is a superset of the AND's matches, so is their intersection;
+      // children no index can answer are left to the caller's check of every candidate.
+      std::optional<roaring::Roaring> out;
+      for (const FilterNode& child : node.children) {
+        std::optional<roaring::Roaring> c = NodeCandidates(set, child);
+        if (!c) continue;
+        if (out) {
+          *out &= *c;
+        } else {
+          out = std::move(c);
+        }
+        if (out->isEmpty()) break;
+      }
+      return out;
+    }
+    case FilterNode::Kind::kOr: {
+      // One unanswerable branch may match anything, so the union is only a superset when every
+      // branch is answerable.
+      roaring::Roaring out;
+      for (const FilterNode& child : node.children) {
+        std::optional<roaring::Roaring> c = NodeCandidates(set, child);
+        if (!c) return std::nullopt;
+        out |= *c;
+      }
+      return out;
+    }
+    case FilterNode::Kind::kNot:
+      // The complement of a superset is not a superset of the complement.
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<roaring::Roaring> MetadataIndexSet::Candidates(const Filter& filter) const {
+  if (indexes_.empty()) return std::nullopt;
+  return NodeCandidates(*this, filter.root());
+}
+
+Value MetadataIndexSet::Project(const Value& metadata) const {
+  std::vector<Value::Member> members;
+  for (const auto& index : indexes_) {
+    std::optional<Value> v = index->IndexedValue(metadata);
+    if (!v) continue;
+    const std::string& path = index->description().property_name;
+    size_t dot = path.find('.');
+    if (dot == std::string::npos) {
+      members.emplace_back(path, std::move(*v));
+      continue;
+    }
+    std::string parent = path.substr(0, dot);
+    Value::Member child(path.substr(dot + 1), std::move(*v));
+    // Nested properties of one parent share one object, placed where the first of them was.
+    auto it = std::find_if(members.begin(), members.end(),
+                           [&](const Value::Member& m) { return m.first == parent; });
+    if (it == members.end()) {
+      members.emplace_back(parent, Value::Object({std::move(child)}));
+    } else {
+      std::vector<Value::Member> nested = it->second.members();
+      nested.push_back(std::move(child));
+      it->second = Value::Object(std::move(nested));
+    }
+  }
+  if (members.empty()) return Value();
+  return Value::Object(std::move(members));
+}
+
+}  // namespace semble::meta
