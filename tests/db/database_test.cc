@@ -1,0 +1,580 @@
+// Copyright 2026 The semble Authors.
+//
+// The public API of Database and Index: catalog, records and limits, insert/upsert semantics,
+// metrics and scores, query options, listing, metadata indexes, persistence.
+
+#include "semble/database.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "db/db_test_util.h"
+#include "util/test_util.h"
+
+namespace semble {
+namespace {
+
+using test::MakeRecord;
+using test::RandomVector;
+
+class DatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+
+  void Reopen() {
+    db_.reset();
+    auto db = Database::Open(options_, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(db).value();
+  }
+
+  std::shared_ptr<Index> Create(const std::string& name, uint32_t dims, Metric metric) {
+    auto index = db_->CreateIndex({name, "test index", {dims, metric}});
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    return index.ok() ? *index : nullptr;
+  }
+
+  std::shared_ptr<Index> Get(const std::string& name) {
+    auto index = db_->GetIndex(name);
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    return index.ok() ? *index : nullptr;
+  }
+
+  std::mt19937 rng_{42};
+  test::TempDir dir_;
+  DatabaseOptions options_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(DatabaseTest, CreateListGetDeleteIndexes) {
+  ASSERT_NE(Create("beta", 3, Metric::kEuclidean), nullptr);
+  ASSERT_NE(Create("alpha", 8, Metric::kCosine), nullptr);
+  auto list = db_->ListIndexes();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].name, "alpha");
+  EXPECT_EQ(list[1].name, "beta");
+  EXPECT_EQ(list[1].config.dimensions, 3u);
+  EXPECT_EQ(list[1].config.metric, Metric::kEuclidean);
+  EXPECT_EQ(list[1].description, "test index");
+  EXPECT_GT(list[1].created_on_ms, 1700000000000);
+
+  auto dup = db_->CreateIndex({"alpha", "", {8, Metric::kCosine}});
+  EXPECT_TRUE(dup.status().IsAlreadyExists()) << dup.status().ToString();
+
+  auto handle = Get("alpha");
+  ASSERT_TRUE(db_->DeleteIndex("alpha").ok());
+  EXPECT_TRUE(db_->GetIndex("alpha").status().IsNotFound());
+  EXPECT_TRUE(db_->DeleteIndex("alpha").IsNotFound());
+  // The old handle outlives the index but refuses work.
+  EXPECT_TRUE(handle->Info().status().IsNotFound());
+  EXPECT_TRUE(handle->Insert(std::vector{MakeRecord("a", RandomVector(rng_, 8))}).status().IsNotFound());
+
+  // The name is free again, and the new index starts empty.
+  auto again = Create("alpha", 2, Metric::kDotProduct);
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(again->Info()->vector_count, 0u);
+  Reopen();
+  list = db_->ListIndexes();
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list[0].config.dimensions, 2u);
+  EXPECT_EQ(list[0].config.metric, Metric::kDotProduct);
+}
+
+TEST_F(DatabaseTest, IndexNameAndConfigLimits) {
+  for (const std::string& bad : std::vector<std::string>{"", "Upper", "-lead", "has space", "dot.dot", "../x", "a/b",
+                                std::string(65, 'a')}) {
+    auto r = db_->CreateIndex({bad, "", {4, Metric::kCosine}});
+    EXPECT_TRUE(r.status().IsInvalidArgument()) << "name '" << bad << "'";
+  }
+  EXPECT_TRUE(db_->CreateIndex({std::string(64, 'a'), "", {4, Metric::kCosine}}).ok());
+  EXPECT_TRUE(db_->CreateIndex({"zero", "", {0, Metric::kCosine}}).status().IsInvalidArgument());
+  EXPECT_TRUE(db_->CreateIndex({"big", "", {1537, Metric::kCosine}}).status().IsInvalidArgument());
+  EXPECT_TRUE(db_->CreateIndex({"max", "", {1536, Metric::kCosine}}).ok());
+  // The maximum is configurable.
+  options_.limits.max_dimensions = 4096;
+  Reopen();
+  EXPECT_TRUE(db_->CreateIndex({"big", "", {4096, Metric::kCosine}}).ok());
+  EXPECT_TRUE(ParseMetric("manhattan").status().IsInvalidArgument());
+  EXPECT_EQ(*ParseMetric("dot-product"), Metric::kDotProduct);
+}
+
+TEST_F(DatabaseTest, InsertKeepsFirstWriteUpsertReplacesWhole) {
+  auto index = Create("docs", 2, Metric::kEuclidean);
+  ASSERT_TRUE(index->Insert(std::vector{MakeRecord("a", {1, 1}, "ns1", R"({"k":"first"})"),
+                                        MakeRecord("a", {2, 2}, "", R"({"k":"dup in batch"})")})
+                  .ok());
+  ASSERT_TRUE(index->Insert(std::vector{MakeRecord("a", {3, 3}, "", R"({"k":"later"})")}).ok());
+  std::vector<std::string> ids{"a"};
+  auto got = index->GetByIds(ids);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].values, (std::vector<float>{1, 1}));
+  EXPECT_EQ((*got)[0].ns, "ns1");
+  EXPECT_EQ((*got)[0].metadata_json, R"({"k":"first"})");
+
+  // Upsert replaces values, namespace and metadata: nothing of the old record survives.
+  ASSERT_TRUE(index->Upsert(std::vector{MakeRecord("a", {5, 5}), MakeRecord("a", {6, 6}, "n2")}).ok());
+  got = index->GetByIds(ids);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ((*got)[0].values, (std::vector<float>{6, 6}));
+  EXPECT_EQ((*got)[0].ns, "n2");
+  EXPECT_EQ((*got)[0].metadata_json, "");
+  EXPECT_EQ(index->Info()->vector_count, 1u);
+}
+
+TEST_F(DatabaseTest, RejectedBatchWritesNothing) {
+  auto index = Create("docs", 3, Metric::kCosine);
+  const float nan = std::nanf("");
+  const float inf = std::numeric_limits<float>::infinity();
+  struct Case {
+    VectorRecord bad;
+    std::string expect;
+  } cases[] = {
+      {MakeRecord("", {1, 2, 3}), "id is empty"},
+      {MakeRecord(std::string(65, 'x'), {1, 2, 3}), "65 bytes"},
+      {MakeRecord("ns", {1, 2, 3}, std::string(65, 'n')), "namespace"},
+      {MakeRecord("short", {1, 2}), "2 elements"},
+      {MakeRecord("long", {1, 2, 3, 4}), "4 elements"},
+      {MakeRecord("nan", {1, nan, 3}), "values[1]"},
+      {MakeRecord("inf", {inf, 2, 3}), "values[0]"},
+      {MakeRecord("md-array", {1, 2, 3}, "", "[1]"), "object"},
+      {MakeRecord("md-key", {1, 2, 3}, "", R"({"a.b":1})"), "a.b"},
+      {MakeRecord("md-dollar", {1, 2, 3}, "", R"({"$a":1})"), "$a"},
+      {MakeRecord("md-json", {1, 2, 3}, "", R"({"a":)"), "JSON"},
+      {MakeRecord("md-big", {1, 2, 3}, "", R"({"a":")" + std::string(11000, 'x') + "\"}"), "limit"},
+      {MakeRecord("bad-utf8", {1, 2, 3}, "\xff\xfe"), "UTF-8"},
+  };
+  for (const Case& c : cases) {
+    std::vector<VectorRecord> batch{MakeRecord("good", {1, 1, 1}), c.bad};
+    for (bool upsert : {false, true}) {
+      auto r = upsert ? index->Upsert(batch) : index->Insert(batch);
+      ASSERT_FALSE(r.ok()) << c.expect;
+      EXPECT_TRUE(r.status().IsInvalidArgument()) << r.status().ToString();
+      EXPECT_NE(r.status().message().find("record 1"), std::string::npos) << r.status().ToString();
+      EXPECT_NE(r.status().message().find(c.expect), std::string::npos) << r.status().ToString();
+    }
+  }
+  EXPECT_EQ(index->Info()->vector_count, 0u);
+  EXPECT_EQ(index->Info()->processed_up_to_mutation, "");
+  std::vector<std::string> ids{"good"};
+  EXPECT_TRUE(index->GetByIds(ids)->empty());
+  // An over-long batch is refused as a whole too.
+  options_.limits.max_batch_vectors = 3;
+  Reopen();
+  index = Get("docs");
+  std::vector<VectorRecord> four;
+  for (int i = 0; i < 4; ++i) four.push_back(MakeRecord(std::to_string(i), {1, 2, 3}));
+  EXPECT_TRUE(index->Insert(four).status().IsInvalidArgument());
+}
+
+TEST_F(DatabaseTest, MutationIdsSortInOrderAndInfoTracksThem) {
+  auto index = Create("docs", 2, Metric::kCosine);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    auto r = index->Upsert(std::vector{MakeRecord("v" + std::to_string(i), {1, float(i)})});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->mutation_id.size(), 36u);
+    ids.push_back(r->mutation_id);
+    auto info = index->Info();
+    EXPECT_EQ(info->processed_up_to_mutation, r->mutation_id);
+    ASSERT_TRUE(info->processed_up_to_ms.has_value());
+  }
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+  std::vector<std::string> del{"v1", "v2", "nope"};
+  auto d = index->DeleteByIds(del);
+  ASSERT_TRUE(d.ok());
+  EXPECT_GT(d->mutation_id, ids.back());
+  EXPECT_EQ(index->Info()->vector_count, 18u);
+  Reopen();
+  index = Get("docs");
+  EXPECT_EQ(index->Info()->processed_up_to_mutation, d->mutation_id);
+  EXPECT_EQ(index->Info()->vector_count, 18u);
+}
+
+class MetricTest : public DatabaseTest, public ::testing::WithParamInterface<Metric> {};
+
+TEST_P(MetricTest, ScoresAndOrderMatchBruteForce) {
+  const Metric metric = GetParam();
+  const uint32_t dims = 37;  // not a multiple of any SIMD width
+  auto index = Create("m", dims, metric);
+  std::vector<VectorRecord> records;
+  for (int i = 0; i < 500; ++i) records.push_back(MakeRecord("id" + std::to_string(i), RandomVector(rng_, dims)));
+  for (size_t i = 0; i < records.size(); i += 100) {
+    ASSERT_TRUE(index->Insert(std::span(records).subspan(i, 100)).ok());
+  }
+  for (int t = 0; t < 20; ++t) {
+    QueryRequest q;
+    q.vector = RandomVector(rng_, dims);
+    q.top_k = 10;
+    auto result = index->Query(q);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    auto expected = test::ReferenceTopK(metric, q.vector, records, 10);
+    ASSERT_EQ(result->matches.size(), expected.size());
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(result->matches[i].id, expected[i].id) << "rank " << i;
+      EXPECT_NEAR(result->matches[i].score, expected[i].score, 1e-4 * (1 + std::abs(expected[i].score)));
+      EXPECT_TRUE(result->matches[i].values.empty());
+    }
+  }
+  // Query by id: the stored vector is the query, so it is its own best match.
+  QueryRequest by_id;
+  by_id.vector_id = "id7";
+  by_id.top_k = 3;
+  by_id.return_values = true;
+  auto r = index->Query(by_id);
+  ASSERT_TRUE(r.ok());
+  auto expected = test::ReferenceTopK(metric, records[7].values, records, 3);
+  EXPECT_EQ(r->matches[0].id, expected[0].id);
+  if (metric != Metric::kDotProduct) EXPECT_EQ(r->matches[0].id, "id7");
+  if (metric == Metric::kCosine) EXPECT_NEAR(r->matches[0].score, 1.0, 1e-5);
+  if (metric == Metric::kEuclidean) EXPECT_NEAR(r->matches[0].score, 0.0, 1e-3);
+  for (const QueryMatch& m : r->matches) {
+    int i = std::stoi(m.id.substr(2));
+    EXPECT_EQ(m.values, records[i].values);  // the values as written, not normalised
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllMetrics, MetricTest,
+                         ::testing::Values(Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct));
+
+TEST_F(DatabaseTest, ScoreConventionsOnKnownVectors) {
+  auto cos = Create("cos", 2, Metric::kCosine);
+  auto l2 = Create("l2", 2, Metric::kEuclidean);
+  auto dot = Create("dot", 2, Metric::kDotProduct);
+  std::vector<VectorRecord> recs{MakeRecord("x", {3, 0}), MakeRecord("y", {0, 2}), MakeRecord("xy", {1, 1})};
+  for (auto& i : {cos, l2, dot}) ASSERT_TRUE(i->Insert(recs).ok());
+  QueryRequest q;
+  q.vector = {2, 0};
+  q.top_k = 3;
+  auto c = *cos->Query(q);
+  EXPECT_EQ(c.matches[0].id, "x");
+  EXPECT_FLOAT_EQ(c.matches[0].score, 1.0f);
+  EXPECT_NEAR(c.matches[1].score, std::sqrt(0.5), 1e-6);
+  EXPECT_EQ(c.matches[2].id, "y");
+  EXPECT_FLOAT_EQ(c.matches[2].score, 0.0f);
+  auto e = *l2->Query(q);
+  EXPECT_EQ(e.matches[0].id, "x");
+  EXPECT_FLOAT_EQ(e.matches[0].score, 1.0f);  // |(2,0)-(3,0)|
+  EXPECT_FLOAT_EQ(e.matches[2].score, std::sqrt(8.0f));
+  auto d = *dot->Query(q);
+  EXPECT_EQ(d.matches[0].id, "x");
+  EXPECT_FLOAT_EQ(d.matches[0].score, -6.0f);  // Vectorize: negative dot product, lower is closer
+  EXPECT_FLOAT_EQ(d.matches[1].score, -2.0f);
+  EXPECT_FLOAT_EQ(d.matches[2].score, 0.0f);
+}
+
+TEST_F(DatabaseTest, QueryArgumentErrors) {
+  auto index = Create("q", 3, Metric::kCosine);
+  ASSERT_TRUE(index->Insert(std::vector{MakeRecord("a", {1, 2, 3})}).ok());
+  QueryRequest q;
+  q.vector = {1, 2};
+  auto r = index->Query(q);
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_NE(r.status().message().find("expected 3 dimensions"), std::string::npos);
+  q.vector = {0, 0, 0};
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.vector = {1, 1, 1};
+  q.top_k = 0;
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.top_k = 100;
+  EXPECT_TRUE(index->Query(q).ok());
+  q.top_k = 101;
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.top_k = 21;
+  q.return_values = true;
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.return_values = false;
+  q.return_metadata = ReturnMetadata::kAll;
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.return_metadata = ReturnMetadata::kIndexed;
+  EXPECT_TRUE(index->Query(q).ok());
+  q.top_k = 5;
+  q.vector_id = "a";
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());  // both vector and id
+  q.vector.clear();
+  q.vector_id = "missing";
+  EXPECT_TRUE(index->Query(q).status().IsNotFound());
+  q.vector_id.reset();
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());  // neither
+  q.vector = {1, 1, 1};
+  q.filter_json = R"({"a":{"$bogus":1}})";
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+  q.filter_json = "{";
+  EXPECT_TRUE(index->Query(q).status().IsInvalidArgument());
+}
+
+TEST_F(DatabaseTest, NamespacesAndReturnMetadata) {
+  auto index = Create("ns", 2, Metric::kEuclidean);
+  ASSERT_TRUE(index->Insert(std::vector{
+      MakeRecord("a", {0, 0}, "red", R"({"color":"red","size":1,"note":")" + std::string(100, 'n') + "\"}"),
+      MakeRecord("b", {0, 1}, "blue", R"({"color":"blue","size":2})"),
+      MakeRecord("c", {0, 2}, "", R"({"color":"red","size":3})")}).ok());
+  ASSERT_TRUE(index->CreateMetadataIndex({"note", MetadataIndexType::kString}).ok());
+  ASSERT_TRUE(index->CreateMetadataIndex({"size", MetadataIndexType::kNumber}).ok());
+  QueryRequest q;
+  q.vector = {0, 5};
+  q.top_k = 10;
+  q.ns = "red";
+  auto r = *index->Query(q);
+  ASSERT_EQ(r.matches.size(), 1u);
+  EXPECT_EQ(r.matches[0].id, "a");
+  EXPECT_EQ(r.matches[0].ns, "red");
+  EXPECT_EQ(r.matches[0].metadata_json, "");  // none asked
+  q.ns = "nowhere";
+  EXPECT_TRUE(index->Query(q)->matches.empty());
+  q.ns.reset();
+  q.return_metadata = ReturnMetadata::kAll;
+  r = *index->Query(q);
+  ASSERT_EQ(r.matches.size(), 3u);
+  EXPECT_EQ(r.matches[0].id, "c");
+  EXPECT_EQ(r.matches[0].metadata_json, R"({"color":"red","size":3})");
+  q.return_metadata = ReturnMetadata::kIndexed;
+  r = *index->Query(q);
+  EXPECT_EQ(r.matches[0].metadata_json, R"({"size":3})");
+  // Indexed strings come back cut to the indexed prefix (64 bytes).
+  EXPECT_EQ(r.matches[2].metadata_json, R"({"note":")" + std::string(64, 'n') + R"(","size":1})");
+}
+
+TEST_F(DatabaseTest, FiltersGiveTheSameResultsWithAndWithoutMetadataIndexes) {
+  const uint32_t dims = 8;
+  auto plain = Create("plain", dims, Metric::kCosine);
+  auto indexed = Create("indexed", dims, Metric::kCosine);
+  ASSERT_TRUE(indexed->CreateMetadataIndex({"genre", MetadataIndexType::kString}).ok());
+  ASSERT_TRUE(indexed->CreateMetadataIndex({"year", MetadataIndexType::kNumber}).ok());
+  std::vector<VectorRecord> records;
+  const char* genres[] = {"drama", "comedy", "news", "sport"};
+  std::uniform_int_distribution<int> g(0, 3), y(1980, 2020), b(0, 1);
+  for (int i = 0; i < 400; ++i) {
+    std::string md = std::string(R"({"genre":")") + genres[g(rng_)] + R"(","year":)" +
+                     std::to_string(y(rng_)) + R"(,"live":)" + (b(rng_) ? "true" : "false") + "}";
+    if (i % 17 == 0) md = R"({"other":1})";
+    records.push_back(MakeRecord("r" + std::to_string(i), RandomVector(rng_, dims), i % 3 ? "" : "ns3", md));
+  }
+  ASSERT_TRUE(plain->Insert(records).ok());
+  ASSERT_TRUE(indexed->Insert(std::span(records).first(200)).ok());
+  // Created after half the records: it must cover those too (unlike Vectorize).
+  ASSERT_TRUE(indexed->CreateMetadataIndex({"live", MetadataIndexType::kBoolean}).ok());
+  ASSERT_TRUE(indexed->Insert(std::span(records).subspan(200)).ok());
+  const std::string filters[] = {
+      R"({"genre":"drama"})",
+      R"({"genre":{"$ne":"drama"}})",
+      R"({"genre":{"$in":["news","sport"]},"year":{"$gte":2000}})",
+      R"({"year":{"$gt":1990,"$lt":1995}})",
+      R"({"live":true,"genre":{"$nin":["comedy"]}})",
+      R"({"genre":{"$gte":"d","$lt":"n"}})",
+      R"({"$or":[{"genre":"news"},{"year":{"$lt":1985}}]})",
+      R"({"$not":{"genre":"drama"}})",
+      R"({"other":{"$exists":true}})",
+      R"({"genre":"nothing"})",
+  };
+  for (const std::string& f : filters) {
+    for (bool with_ns : {false, true}) {
+      QueryRequest q;
+      q.vector = RandomVector(rng_, dims);
+      q.top_k = 20;
+      q.filter_json = f;
+      if (with_ns) q.ns = "ns3";
+      auto a = plain->Query(q);
+      auto c = indexed->Query(q);
+      ASSERT_TRUE(a.ok()) << f << ": " << a.status().ToString();
+      ASSERT_TRUE(c.ok()) << f << ": " << c.status().ToString();
+      ASSERT_EQ(a->matches.size(), c->matches.size()) << f;
+      for (size_t i = 0; i < a->matches.size(); ++i) EXPECT_EQ(a->matches[i].id, c->matches[i].id) << f;
+    }
+  }
+  // One check against records picked by hand: the filter is applied before top-K.
+  QueryRequest q;
+  q.vector = records[5].values;
+  q.top_k = 100;
+  q.filter_json = R"({"other":1})";
+  auto r = *indexed->Query(q);
+  EXPECT_EQ(r.matches.size(), (400 + 16) / 17);
+}
+
+TEST_F(DatabaseTest, MetadataIndexLifecycle) {
+  auto index = Create("mi", 2, Metric::kCosine);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(index->CreateMetadataIndex({"p" + std::to_string(i), MetadataIndexType::kNumber}).ok());
+  }
+  auto eleventh = index->CreateMetadataIndex({"p10", MetadataIndexType::kString});
+  EXPECT_EQ(eleventh.status().code(), Status::Code::kResourceExhausted) << eleventh.status().ToString();
+  EXPECT_TRUE(index->CreateMetadataIndex({"p3", MetadataIndexType::kString}).status().IsAlreadyExists());
+  EXPECT_TRUE(index->DeleteMetadataIndex("nope").status().IsNotFound());
+  EXPECT_TRUE(index->CreateMetadataIndex({"$bad", MetadataIndexType::kString}).status().IsInvalidArgument());
+  ASSERT_TRUE(index->DeleteMetadataIndex("p3").ok());
+  ASSERT_TRUE(index->CreateMetadataIndex({"nested.key", MetadataIndexType::kBoolean}).ok());
+  Reopen();
+  index = Get("mi");
+  auto list = *index->ListMetadataIndexes();
+  ASSERT_EQ(list.size(), 10u);
+  EXPECT_EQ(list.back().property_name, "nested.key");
+  EXPECT_EQ(list.back().type, MetadataIndexType::kBoolean);
+  for (const auto& d : list) EXPECT_NE(d.property_name, "p3");
+}
+
+TEST_F(DatabaseTest, ListPagesInIdOrder) {
+  auto index = Create("l", 1, Metric::kEuclidean);
+  std::vector<VectorRecord> recs;
+  for (int i = 0; i < 250; ++i) recs.push_back(MakeRecord("id" + std::to_string(i), {float(i)}));
+  ASSERT_TRUE(index->Insert(recs).ok());
+  EXPECT_TRUE(index->List({0, ""}).status().IsInvalidArgument());
+  EXPECT_TRUE(index->List({1001, ""}).status().IsInvalidArgument());
+  std::vector<std::string> seen;
+  ListRequest req{100, ""};
+  int pages = 0;
+  while (true) {
+    auto page = index->List(req);
+    ASSERT_TRUE(page.ok());
+    EXPECT_EQ(page->total_count, 250u);
+    ++pages;
+    seen.insert(seen.end(), page->ids.begin(), page->ids.end());
+    if (!page->is_truncated) {
+      EXPECT_EQ(page->next_cursor, "");
+      break;
+    }
+    req.cursor = page->next_cursor;
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen.size(), 250u);
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+TEST_F(DatabaseTest, ListPagingIsStableWhileWritesHappen) {
+  auto index = Create("l", 1, Metric::kEuclidean);
+  std::vector<VectorRecord> stable;
+  for (int i = 0; i < 2000; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof(id), "s%05d", i);
+    stable.push_back(MakeRecord(id, {float(i)}));
+  }
+  ASSERT_TRUE(index->Insert(stable).ok());
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    std::mt19937 rng(7);
+    std::uniform_int_distribution<int> d(0, 99999);
+    int n = 0;
+    while (!stop) {
+      std::string id = "t" + std::to_string(d(rng));  // churn ids interleaved with stable ones
+      std::string other = "s" + std::to_string(d(rng)) + "x";
+      (void)index->Upsert(std::vector{MakeRecord(id, {1.0f}), MakeRecord(other, {2.0f})});
+      std::vector<std::string> del{id};
+      (void)index->DeleteByIds(del);
+      ++n;
+    }
+  });
+  std::vector<std::string> seen;
+  ListRequest req{37, ""};
+  while (true) {
+    auto page = index->List(req);
+    ASSERT_TRUE(page.ok());
+    seen.insert(seen.end(), page->ids.begin(), page->ids.end());
+    if (!page->is_truncated) break;
+    req.cursor = page->next_cursor;
+  }
+  stop = true;
+  writer.join();
+  // Strictly increasing: no id twice. Every id present throughout: seen exactly once.
+  for (size_t i = 1; i < seen.size(); ++i) ASSERT_LT(seen[i - 1], seen[i]);
+  std::set<std::string> s(seen.begin(), seen.end());
+  for (const VectorRecord& r : stable) EXPECT_EQ(s.count(r.id), 1u) << r.id;
+}
+
+TEST_F(DatabaseTest, QueriesRunConcurrentlyWithWrites) {
+  const uint32_t dims = 16;
+  auto index = Create("c", dims, Metric::kCosine);
+  std::vector<VectorRecord> base;
+  for (int i = 0; i < 300; ++i) base.push_back(MakeRecord("b" + std::to_string(i), RandomVector(rng_, dims)));
+  ASSERT_TRUE(index->Insert(base).ok());
+  std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937 rng(w);
+      for (int i = 0; i < 150; ++i) {
+        auto r = index->Upsert(std::vector{MakeRecord("w" + std::to_string(w) + "-" + std::to_string(i),
+                                                      RandomVector(rng, dims))});
+        if (r.ok()) ++writes;
+      }
+    });
+  }
+  // Each query checks that the stored base vector is its own nearest neighbour: a torn read of the
+  // arena during a concurrent write would break it.
+  std::thread reader([&] {
+    int i = 0;
+    while (!stop) {
+      QueryRequest q;
+      q.vector = base[i % base.size()].values;
+      q.top_k = 1;
+      auto r = index->Query(q);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->matches[0].id, base[i % base.size()].id);
+      ++i;
+    }
+  });
+  for (auto& t : writers) t.join();
+  stop = true;
+  reader.join();
+  EXPECT_EQ(writes.load(), 450);
+  EXPECT_EQ(index->Info()->vector_count, 750u);
+  Reopen();
+  EXPECT_EQ(Get("c")->Info()->vector_count, 750u);
+}
+
+TEST_F(DatabaseTest, ReopenGivesIdenticalResultsWithAndWithoutCheckpoint) {
+  const uint32_t dims = 12;
+  options_.checkpoint_wal_bytes = 20000;  // several automatic checkpoints along the way
+  Reopen();
+  auto index = Create("p", dims, Metric::kDotProduct);
+  ASSERT_TRUE(index->CreateMetadataIndex({"n", MetadataIndexType::kNumber}).ok());
+  for (int i = 0; i < 300; ++i) {
+    auto r = MakeRecord("k" + std::to_string(i % 200), RandomVector(rng_, dims), i % 2 ? "odd" : "",
+                        R"({"n":)" + std::to_string(i) + "}");
+    ASSERT_TRUE((i % 3 ? index->Upsert(std::vector{r}) : index->Insert(std::vector{r})).ok());
+    if (i % 7 == 0) {
+      std::vector<std::string> del{"k" + std::to_string(i / 2)};
+      ASSERT_TRUE(index->DeleteByIds(del).ok());
+    }
+  }
+  auto snapshot = [&](Index* ix) {
+    std::vector<std::string> out;
+    for (int t = 0; t < 5; ++t) {
+      QueryRequest q;
+      std::mt19937 rng(t);
+      q.vector = RandomVector(rng, dims);
+      q.top_k = 20;
+      q.return_metadata = ReturnMetadata::kAll;
+      q.filter_json = t % 2 ? R"({"n":{"$gte":100}})" : "";
+      auto result = ix->Query(q);
+      EXPECT_TRUE(result.ok()) << result.status().ToString();
+      if (!result.ok()) continue;
+      for (const QueryMatch& m : result->matches) {
+        out.push_back(m.id + "|" + std::to_string(m.score) + "|" + m.ns + "|" + m.metadata_json);
+      }
+    }
+    out.push_back(std::to_string(ix->Info()->vector_count) + ix->Info()->processed_up_to_mutation);
+    return out;
+  };
+  auto before = snapshot(index.get());
+  options_.checkpoint_on_close = false;
+  Reopen();  // WAL replay on top of the last automatic checkpoint
+  EXPECT_EQ(snapshot(Get("p").get()), before);
+  options_.checkpoint_on_close = true;
+  Reopen();  // closes with a checkpoint...
+  Reopen();  // ...and opens from it alone
+  EXPECT_EQ(snapshot(Get("p").get()), before);
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  EXPECT_EQ(snapshot(Get("p").get()), before);
+}
+
+TEST_F(DatabaseTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  auto second = Database::Open(options_, dir_.path());
+  EXPECT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("another process"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace semble

@@ -1,0 +1,70 @@
+// Copyright 2026 The semble Authors.
+//
+// Shared helpers for database tests: random records and a brute-force scorer written independently
+// of the engine (double precision, straightforward loops).
+
+#ifndef SEMBLE_TESTS_DB_DB_TEST_UTIL_H_
+#define SEMBLE_TESTS_DB_DB_TEST_UTIL_H_
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "semble/database.h"
+
+namespace semble::test {
+
+inline std::vector<float> RandomVector(std::mt19937& rng, uint32_t dims) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  std::vector<float> v(dims);
+  for (float& x : v) x = d(rng);
+  return v;
+}
+
+inline VectorRecord MakeRecord(std::string id, std::vector<float> values, std::string ns = "",
+                               std::string metadata = "") {
+  return VectorRecord{std::move(id), std::move(values), std::move(ns), std::move(metadata)};
+}
+
+// Vectorize's score of `v` for query `q`.
+inline double ReferenceScore(Metric metric, const std::vector<float>& q,
+                             const std::vector<float>& v) {
+  double dot = 0, qq = 0, vv = 0, l2 = 0;
+  for (size_t i = 0; i < q.size(); ++i) {
+    dot += double(q[i]) * v[i];
+    qq += double(q[i]) * q[i];
+    vv += double(v[i]) * v[i];
+    l2 += (double(q[i]) - v[i]) * (double(q[i]) - v[i]);
+  }
+  switch (metric) {
+    case Metric::kCosine: return (qq == 0 || vv == 0) ? 0.0 : dot / std::sqrt(qq * vv);
+    case Metric::kEuclidean: return std::sqrt(l2);
+    case Metric::kDotProduct: return -dot;
+  }
+  return 0;
+}
+
+struct RefHit {
+  std::string id;
+  double score;
+};
+
+// The k best of `records` for q, closest first, ties by id.
+inline std::vector<RefHit> ReferenceTopK(Metric metric, const std::vector<float>& q,
+                                         const std::vector<VectorRecord>& records, size_t k) {
+  std::vector<RefHit> all;
+  for (const VectorRecord& r : records) all.push_back({r.id, ReferenceScore(metric, q, r.values)});
+  const bool higher = metric == Metric::kCosine;
+  std::sort(all.begin(), all.end(), [&](const RefHit& a, const RefHit& b) {
+    if (a.score != b.score) return higher ? a.score > b.score : a.score < b.score;
+    return a.id < b.id;
+  });
+  if (all.size() > k) all.resize(k);
+  return all;
+}
+
+}  // namespace semble::test
+
+#endif  // SEMBLE_TESTS_DB_DB_TEST_UTIL_H_
