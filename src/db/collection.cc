@@ -441,12 +441,16 @@ Status Collection::CheckpointLocked() {
     bg_error_ = synced;  // as on the write path: the log's durable contents are now unknown
     return synced;
   }
-  auto fresh = storage::LogWriter::Create(env_, dir_ + "/" + WalFileName(seq + 1));
-  Status s = fresh.status();
-  if (s.ok()) s = env_->SyncDir(dir_);
-  if (!s.ok()) return s.WithContext("checkpoint of \"" + manifest_.description.name + "\"");
-  wal_->Close();
-  wal_ = std::move(fresh).value();
+  // (An earlier checkpoint that failed after rotating may have left the log rotated already.)
+  const std::string next_wal = dir_ + "/" + WalFileName(seq + 1);
+  if (wal_->path() != next_wal) {
+    auto fresh = storage::LogWriter::Create(env_, next_wal);
+    Status s = fresh.status();
+    if (s.ok()) s = env_->SyncDir(dir_);
+    if (!s.ok()) return s.WithContext("checkpoint of \"" + manifest_.description.name + "\"");
+    wal_->Close();
+    wal_ = std::move(fresh).value();
+  }
 
   // 2. Write the segment. Queries may read the state meanwhile; nothing changes it, because this
   //    runs as the leader.
@@ -458,7 +462,7 @@ Status Collection::CheckpointLocked() {
   header.metadata_indexes = metadata_indexes_.List();
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
-  s = writer.status();
+  Status s = writer.status();
   if (s.ok()) {
     const uint32_t dims = manifest_.description.config.dimensions;
     VectorRecord r;

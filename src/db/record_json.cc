@@ -1,0 +1,350 @@
+// Copyright 2026 The semble Authors.
+
+#include "db/record_json.h"
+
+#include <simdjson.h>
+
+#include <cfloat>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+
+namespace semble::db {
+namespace {
+
+std::string_view TypeName(simdjson::dom::element_type type) {
+  using T = simdjson::dom::element_type;
+  switch (type) {
+    case T::ARRAY: return "an array";
+    case T::OBJECT: return "an object";
+    case T::INT64:
+    case T::UINT64:
+    case T::DOUBLE: return "a number";
+    case T::STRING: return "a string";
+    case T::BOOL: return "a boolean";
+    case T::NULL_VALUE: return "null";
+  }
+  return "an unknown type";
+}
+
+Status WrongType(std::string_view field, std::string_view expected,
+                 const simdjson::dom::element& e) {
+  return Status::InvalidArgument("\"" + std::string(field) + "\" must be " +
+                                 std::string(expected) + ", got " + std::string(TypeName(e.type())));
+}
+
+// Reads a JSON number as a float. JSON numbers are parsed as double first, so a value that does
+// not fit float32 is reported instead of silently becoming infinity.
+Status ReadFloat(const simdjson::dom::element& e, size_t i, float* out) {
+  double d;
+  if (e.get_double().get(d) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("\"values\"[" + std::to_string(i) + "] must be a number, got " +
+                                   std::string(TypeName(e.type())));
+  }
+  // Doubles below FLT_MAX + half an ulp still round to FLT_MAX; that keeps "3.4028235e38", the
+  // shortest spelling of FLT_MAX (what JsonWriter::Float prints), readable.
+  static const double kLimit = static_cast<double>(FLT_MAX) + std::ldexp(1.0, 103);
+  if (std::fabs(d) >= kLimit) {
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "%g", d);
+    return Status::InvalidArgument("\"values\"[" + std::to_string(i) + "] = " + buf +
+                                   " is outside the range of a 32-bit float");
+  }
+  *out = static_cast<float>(d);
+  return Status::OK();
+}
+
+bool IsBlank(std::string_view line) {
+  for (char c : line) {
+    if (c != ' ' && c != '\t' && c != '\r') return false;
+  }
+  return true;
+}
+
+// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days), done in
+// int64 arithmetic so that every input has a defined answer.
+void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2 ? 1 : 0);
+}
+
+}  // namespace
+
+Result<VectorRecord> ParseRecordJson(std::string_view line) {
+  // One parser per thread: its buffers are reused from line to line, which is what makes NDJSON
+  // ingest fast, and a server parsing on many threads needs no lock.
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto err = parser.parse(line.data(), line.size(), true).get(root)) {
+    return Status::InvalidArgument(std::string("not valid JSON: ") + simdjson::error_message(err));
+  }
+  simdjson::dom::object obj;
+  if (root.get(obj) != simdjson::SUCCESS) {
+    return Status::InvalidArgument("a record must be a JSON object, got " +
+                                   std::string(TypeName(root.type())));
+  }
+
+  VectorRecord r;
+  bool seen_id = false, seen_values = false, seen_ns = false, seen_metadata = false;
+  for (auto field : obj) {
+    const std::string_view key = field.key;
+    const simdjson::dom::element& v = field.value;
+    bool* seen = key == "id"          ? &seen_id
+                 : key == "values"    ? &seen_values
+                 : key == "namespace" ? &seen_ns
+                 : key == "metadata"  ? &seen_metadata
+                                      : nullptr;
+    if (seen == nullptr) {
+      return Status::InvalidArgument("unknown field \"" + std::string(key) +
+                                     "\"; a record has id, values, namespace and metadata");
+    }
+    // A repeated field would make "which one counts" depend on the parser; refuse it.
+    if (*seen) {
+      return Status::InvalidArgument("field \"" + std::string(key) + "\" appears more than once");
+    }
+    *seen = true;
+
+    if (key == "id") {
+      std::string_view id;
+      if (v.get(id) != simdjson::SUCCESS) return WrongType("id", "a string", v);
+      r.id = id;
+    } else if (key == "values") {
+      simdjson::dom::array arr;
+      if (v.get(arr) != simdjson::SUCCESS) return WrongType("values", "an array of numbers", v);
+      r.values.resize(arr.size());
+      size_t i = 0;
+      for (simdjson::dom::element x : arr) {
+        SEMBLE_RETURN_IF_ERROR(ReadFloat(x, i, &r.values[i]));
+        ++i;
+      }
+    } else if (key == "namespace") {
+      // null is accepted as "absent": JSON encoders commonly write unset optional fields so.
+      if (v.is_null()) continue;
+      std::string_view ns;
+      if (v.get(ns) != simdjson::SUCCESS) return WrongType("namespace", "a string", v);
+      r.ns = ns;
+    } else {  // metadata
+      if (v.is_null()) continue;
+      if (!v.is_object()) return WrongType("metadata", "an object", v);
+      r.metadata_json = simdjson::minify(v);
+    }
+  }
+  if (!seen_id) return Status::InvalidArgument("missing field \"id\"");
+  if (!seen_values) return Status::InvalidArgument("missing field \"values\"");
+  return r;
+}
+
+Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
+                                              size_t* discarded) {
+  std::vector<VectorRecord> out;
+  size_t dropped = 0;
+  size_t line_no = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (IsBlank(line)) continue;
+    auto r = ParseRecordJson(line);
+    if (!r.ok()) {
+      if (!discard_unparsable) return r.status().WithContext("line " + std::to_string(line_no));
+      ++dropped;
+      continue;
+    }
+    out.push_back(std::move(r).value());
+  }
+  if (discarded != nullptr) *discarded = dropped;
+  return out;
+}
+
+std::string FormatIso8601Millis(int64_t ms) {
+  // Floor division, so that instants before 1970 land on the right day and millisecond.
+  int64_t days = ms / 86400000;
+  int64_t rem = ms % 86400000;
+  if (rem < 0) {
+    rem += 86400000;
+    --days;
+  }
+  int64_t year;
+  unsigned month, day;
+  CivilFromDays(days, &year, &month, &day);
+  const auto msec = static_cast<unsigned>(rem % 1000);
+  const auto secs = static_cast<unsigned>(rem / 1000);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ", year, month, day,
+                secs / 3600, secs / 60 % 60, secs % 60, msec);
+  return buf;
+}
+
+void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("name").String(d.name);
+  w->Key("description").String(d.description);
+  w->Key("config").BeginObject();
+  w->Key("dimensions").Uint(d.config.dimensions);
+  w->Key("metric").String(MetricName(d.config.metric));
+  w->EndObject();
+  w->Key("created_on").String(FormatIso8601Millis(d.created_on_ms));
+  w->Key("modified_on").String(FormatIso8601Millis(d.modified_on_ms));
+  w->EndObject();
+}
+
+std::string IndexDescriptionToJson(const IndexDescription& d) {
+  core::JsonWriter w;
+  WriteIndexDescription(d, &w);
+  return w.Take();
+}
+
+std::string IndexDescriptionsToJson(std::span<const IndexDescription> ds) {
+  core::JsonWriter w;
+  w.BeginArray();
+  for (const IndexDescription& d : ds) WriteIndexDescription(d, &w);
+  w.EndArray();
+  return w.Take();
+}
+
+void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("dimensions").Uint(info.dimensions);
+  w->Key("vectorCount").Uint(info.vector_count);
+  w->Key("processedUpToDatetime");
+  if (info.processed_up_to_ms.has_value()) {
+    w->String(FormatIso8601Millis(*info.processed_up_to_ms));
+  } else {
+    w->Null();
+  }
+  w->Key("processedUpToMutation");
+  if (!info.processed_up_to_mutation.empty()) {
+    w->String(info.processed_up_to_mutation);
+  } else {
+    w->Null();
+  }
+  w->EndObject();
+}
+
+std::string IndexInfoToJson(const IndexInfo& info) {
+  core::JsonWriter w;
+  WriteIndexInfo(info, &w);
+  return w.Take();
+}
+
+namespace {
+
+void WriteValues(std::span<const float> values, core::JsonWriter* w) {
+  w->BeginArray();
+  for (float v : values) w->Float(v);
+  w->EndArray();
+}
+
+}  // namespace
+
+void WriteQueryResult(const QueryResult& result, core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("count").Uint(result.matches.size());
+  w->Key("matches").BeginArray();
+  for (const QueryMatch& m : result.matches) {
+    w->BeginObject();
+    w->Key("id").String(m.id);
+    w->Key("score").Float(m.score);
+    if (!m.values.empty()) {
+      w->Key("values");
+      WriteValues(m.values, w);
+    }
+    if (!m.metadata_json.empty()) w->Key("metadata").Raw(m.metadata_json);
+    if (!m.ns.empty()) w->Key("namespace").String(m.ns);
+    w->EndObject();
+  }
+  w->EndArray();
+  w->EndObject();
+}
+
+std::string QueryResultToJson(const QueryResult& result) {
+  core::JsonWriter w;
+  WriteQueryResult(result, &w);
+  return w.Take();
+}
+
+void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w) {
+  w->BeginArray();
+  for (const VectorRecord& r : records) {
+    w->BeginObject();
+    w->Key("id").String(r.id);
+    w->Key("values");
+    WriteValues(r.values, w);
+    if (!r.ns.empty()) w->Key("namespace").String(r.ns);
+    if (!r.metadata_json.empty()) w->Key("metadata").Raw(r.metadata_json);
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+std::string RecordsToJson(std::span<const VectorRecord> records) {
+  core::JsonWriter w;
+  WriteRecords(records, &w);
+  return w.Take();
+}
+
+void WriteListResult(const ListResult& result, core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("count").Uint(result.ids.size());
+  w->Key("totalCount").Uint(result.total_count);
+  w->Key("isTruncated").Bool(result.is_truncated);
+  w->Key("nextCursor");
+  if (!result.next_cursor.empty()) {
+    w->String(result.next_cursor);
+  } else {
+    w->Null();
+  }
+  w->Key("cursorExpirationTimestamp").Null();
+  w->Key("vectors").BeginArray();
+  for (const std::string& id : result.ids) w->BeginObject().Key("id").String(id).EndObject();
+  w->EndArray();
+  w->EndObject();
+}
+
+std::string ListResultToJson(const ListResult& result) {
+  core::JsonWriter w;
+  WriteListResult(result, &w);
+  return w.Take();
+}
+
+void WriteMutation(const MutationResult& m, core::JsonWriter* w) {
+  w->BeginObject().Key("mutationId").String(m.mutation_id).EndObject();
+}
+
+std::string MutationToJson(const MutationResult& m) {
+  core::JsonWriter w;
+  WriteMutation(m, &w);
+  return w.Take();
+}
+
+void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes,
+                          core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("metadataIndexes").BeginArray();
+  for (const MetadataIndexDescription& d : indexes) {
+    w->BeginObject();
+    w->Key("propertyName").String(d.property_name);
+    w->Key("indexType").String(MetadataIndexTypeName(d.type));
+    w->EndObject();
+  }
+  w->EndArray();
+  w->EndObject();
+}
+
+std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> indexes) {
+  core::JsonWriter w;
+  WriteMetadataIndexes(indexes, &w);
+  return w.Take();
+}
+
+}  // namespace semble::db
