@@ -84,21 +84,33 @@ JsonWriter& JsonWriter::String(std::string_view s) {
   return *this;
 }
 
+namespace {
+
+// Shortest round-trip digits, laid out as JavaScript's Number.prototype.toString does: plain
+// digits for 1e-7 <= |v| < 1e21 (so 100000 prints as 100000, not 1e+05), exponent form outside.
+template <typename T>
+void AppendNumber(std::string* out, T v) {
+  char buf[64];
+  const T a = std::fabs(v);
+  const bool plain = a == 0 || (a >= T(1e-7) && a < T(1e21));
+  auto r = std::to_chars(buf, buf + sizeof(buf), v,
+                         plain ? std::chars_format::fixed : std::chars_format::scientific);
+  out->append(buf, r.ptr);
+}
+
+}  // namespace
+
 JsonWriter& JsonWriter::Double(double v) {
   if (!std::isfinite(v)) return Null();
   BeforeValue();
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out_.append(buf, r.ptr);
+  AppendNumber(&out_, v);
   return *this;
 }
 
 JsonWriter& JsonWriter::Float(float v) {
   if (!std::isfinite(v)) return Null();
   BeforeValue();
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out_.append(buf, r.ptr);
+  AppendNumber(&out_, v);
   return *this;
 }
 

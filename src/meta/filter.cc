@@ -55,25 +55,38 @@ void WriteCompact(element e, core::JsonWriter* w) {
       w->EndArray();
       break;
     }
-    case element_type::STRING: w->String(e.get_string().value_unsafe()); break;
+    case element_type::STRING:
+      w->String(e.get_string().value_unsafe());
+      break;
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: w->Double(e.get_double().value_unsafe()); break;
-    case element_type::BOOL: w->Bool(e.get_bool().value_unsafe()); break;
-    case element_type::NULL_VALUE: w->Null(); break;
+    case element_type::DOUBLE:
+      w->Double(e.get_double().value_unsafe());
+      break;
+    case element_type::BOOL:
+      w->Bool(e.get_bool().value_unsafe());
+      break;
+    case element_type::NULL_VALUE:
+      w->Null();
+      break;
   }
 }
 
 // A string, number, boolean or null as a Value; nullopt for arrays and objects.
 std::optional<Value> ScalarValue(element e) {
   switch (e.type()) {
-    case element_type::STRING: return Value::String(std::string(e.get_string().value_unsafe()));
+    case element_type::STRING:
+      return Value::String(std::string(e.get_string().value_unsafe()));
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return Value::Number(e.get_double().value_unsafe());
-    case element_type::BOOL: return Value::Bool(e.get_bool().value_unsafe());
-    case element_type::NULL_VALUE: return Value();
-    default: return std::nullopt;
+    case element_type::DOUBLE:
+      return Value::Number(e.get_double().value_unsafe());
+    case element_type::BOOL:
+      return Value::Bool(e.get_bool().value_unsafe());
+    case element_type::NULL_VALUE:
+      return Value();
+    default:
+      return std::nullopt;
   }
 }
 
@@ -82,9 +95,11 @@ struct OperatorName {
   Condition::Op op;
 };
 constexpr OperatorName kOperators[] = {
-    {"$eq", Condition::Op::kEq},   {"$ne", Condition::Op::kNe},   {"$in", Condition::Op::kIn},
-    {"$nin", Condition::Op::kNin}, {"$lt", Condition::Op::kLt},   {"$lte", Condition::Op::kLte},
-    {"$gt", Condition::Op::kGt},   {"$gte", Condition::Op::kGte}, {"$exists", Condition::Op::kExists},
+    {"$eq", Condition::Op::kEq},         {"$ne", Condition::Op::kNe},
+    {"$in", Condition::Op::kIn},         {"$nin", Condition::Op::kNin},
+    {"$lt", Condition::Op::kLt},         {"$lte", Condition::Op::kLte},
+    {"$gt", Condition::Op::kGt},         {"$gte", Condition::Op::kGte},
+    {"$exists", Condition::Op::kExists},
 };
 
 Status CheckFieldKey(std::string_view key) {
@@ -124,13 +139,16 @@ Result<Condition> ParseOperator(std::string_view key, std::string_view op_name, 
     case Condition::Op::kEq:
     case Condition::Op::kNe: {
       std::optional<Value> v = ScalarValue(operand);
-      if (!v) return KeyError(key, std::string(op_name) + " needs a string, number, boolean or null");
+      if (!v) {
+        return KeyError(key, std::string(op_name) + " needs a string, number, boolean or null");
+      }
       c.operands.push_back(std::move(*v));
       break;
     }
     case Condition::Op::kIn:
     case Condition::Op::kNin: {
-      std::string what = std::string(op_name) + " needs an array of strings, numbers, booleans or null";
+      std::string what =
+          std::string(op_name) + " needs an array of strings, numbers, booleans or null";
       if (operand.type() != element_type::ARRAY) return KeyError(key, what);
       simdjson::dom::array items = operand.get_array().value_unsafe();
       for (element item : items) {
@@ -170,8 +188,9 @@ FilterNode ConditionNode(Condition c) {
 Result<FilterNode> ParseField(std::string_view key, element value) {
   SEMBLE_RETURN_IF_ERROR(CheckFieldKey(key));
   if (value.type() == element_type::ARRAY) {
-    return KeyError(key, "a value must be a string, number, boolean, null or an object of "
-                         "operators (use $in for a list)");
+    return KeyError(key,
+                    "a value must be a string, number, boolean, null or an object of "
+                    "operators (use $in for a list)");
   }
   if (value.type() != element_type::OBJECT) {
     Condition c;
@@ -215,9 +234,9 @@ Result<FilterNode> ParseLogical(std::string_view key, element value) {
   simdjson::dom::array items = value.get_array().value_unsafe();
   for (element item : items) {
     if (item.type() != element_type::OBJECT) return KeyError(key, what);
-    SEMBLE_ASSIGN_OR_RETURN(FilterNode child,
-                            ParseObject(item.get_object().value_unsafe(),
-                                        "filter key " + Quote(key) + ": " + what));
+    SEMBLE_ASSIGN_OR_RETURN(
+        FilterNode child,
+        ParseObject(item.get_object().value_unsafe(), "filter key " + Quote(key) + ": " + what));
     n.children.push_back(std::move(child));
   }
   if (n.children.empty()) return KeyError(key, what);
@@ -234,8 +253,9 @@ Result<FilterNode> ParseObject(simdjson::dom::object obj, std::string_view empty
     if (!seen.insert(kv.key).second) return KeyError(kv.key, "appears more than once");
     if (!kv.key.empty() && kv.key.front() == '$') {
       if (kv.key != "$and" && kv.key != "$or" && kv.key != "$not") {
-        return KeyError(kv.key, "unknown operator (only $and, $or and $not may appear in place "
-                                "of a key; field keys must not start with '$')");
+        return KeyError(kv.key,
+                        "unknown operator (only $and, $or and $not may appear in place "
+                        "of a key; field keys must not start with '$')");
       }
       SEMBLE_ASSIGN_OR_RETURN(FilterNode n, ParseLogical(kv.key, kv.value));
       all.children.push_back(std::move(n));
@@ -259,7 +279,8 @@ bool Evaluate(const FilterNode& node, const Value& metadata) {
         if (Evaluate(c, metadata)) return true;
       }
       return false;
-    case FilterNode::Kind::kNot: return !Evaluate(node.children.front(), metadata);
+    case FilterNode::Kind::kNot:
+      return !Evaluate(node.children.front(), metadata);
     case FilterNode::Kind::kCondition:
       return ConditionMatches(node.condition, metadata.FindPath(node.condition.path));
   }
@@ -282,11 +303,16 @@ bool Equals(const Value& field, const Value& operand) {
 
 bool InRange(Condition::Op op, int cmp) {
   switch (op) {
-    case Condition::Op::kLt: return cmp < 0;
-    case Condition::Op::kLte: return cmp <= 0;
-    case Condition::Op::kGt: return cmp > 0;
-    case Condition::Op::kGte: return cmp >= 0;
-    default: return false;
+    case Condition::Op::kLt:
+      return cmp < 0;
+    case Condition::Op::kLte:
+      return cmp <= 0;
+    case Condition::Op::kGt:
+      return cmp > 0;
+    case Condition::Op::kGte:
+      return cmp >= 0;
+    default:
+      return false;
   }
 }
 
@@ -336,8 +362,8 @@ Result<Filter> Filter::Parse(std::string_view json, size_t max_bytes) {
                                    " bytes, the limit is " + std::to_string(max_bytes));
   }
   Filter f;
-  SEMBLE_ASSIGN_OR_RETURN(f.root_, ParseObject(root.get_object().value_unsafe(),
-                                               "filter must not be empty"));
+  SEMBLE_ASSIGN_OR_RETURN(
+      f.root_, ParseObject(root.get_object().value_unsafe(), "filter must not be empty"));
   return f;
 }
 
@@ -345,8 +371,10 @@ bool Filter::Matches(const Value& metadata) const { return Evaluate(root_, metad
 
 bool ConditionMatches(const Condition& c, const Value* field) {
   switch (c.op) {
-    case Condition::Op::kEq: return field != nullptr && Equals(*field, c.operands.front());
-    case Condition::Op::kNe: return field == nullptr || !Equals(*field, c.operands.front());
+    case Condition::Op::kEq:
+      return field != nullptr && Equals(*field, c.operands.front());
+    case Condition::Op::kNe:
+      return field == nullptr || !Equals(*field, c.operands.front());
     case Condition::Op::kIn:
     case Condition::Op::kNin: {
       bool any = false;
@@ -365,7 +393,8 @@ bool ConditionMatches(const Condition& c, const Value* field) {
     case Condition::Op::kGt:
     case Condition::Op::kGte:
       return field != nullptr && RangeMatches(c.op, *field, c.operands.front());
-    case Condition::Op::kExists: return (field != nullptr) == c.operands.front().bool_value();
+    case Condition::Op::kExists:
+      return (field != nullptr) == c.operands.front().bool_value();
   }
   return false;
 }

@@ -21,9 +21,12 @@ namespace {
 
 Value::Kind IndexedKind(MetadataIndexType type) {
   switch (type) {
-    case MetadataIndexType::kString: return Value::Kind::kString;
-    case MetadataIndexType::kNumber: return Value::Kind::kNumber;
-    case MetadataIndexType::kBoolean: return Value::Kind::kBool;
+    case MetadataIndexType::kString:
+      return Value::Kind::kString;
+    case MetadataIndexType::kNumber:
+      return Value::Kind::kNumber;
+    case MetadataIndexType::kBoolean:
+      return Value::Kind::kBool;
   }
   return Value::Kind::kNull;
 }
@@ -144,21 +147,29 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) co
       double x = operand.number();
       if (std::isnan(x)) return std::nullopt;
       switch (c.op) {
-        case Condition::Op::kLt: return UnionOf(numbers_.begin(), numbers_.lower_bound(x));
-        case Condition::Op::kLte: return UnionOf(numbers_.begin(), numbers_.upper_bound(x));
-        case Condition::Op::kGt: return UnionOf(numbers_.upper_bound(x), numbers_.end());
-        case Condition::Op::kGte: return UnionOf(numbers_.lower_bound(x), numbers_.end());
-        default: return std::nullopt;
+        case Condition::Op::kLt:
+          return UnionOf(numbers_.begin(), numbers_.lower_bound(x));
+        case Condition::Op::kLte:
+          return UnionOf(numbers_.begin(), numbers_.upper_bound(x));
+        case Condition::Op::kGt:
+          return UnionOf(numbers_.upper_bound(x), numbers_.end());
+        case Condition::Op::kGte:
+          return UnionOf(numbers_.lower_bound(x), numbers_.end());
+        default:
+          return std::nullopt;
       }
     }
     case MetadataIndexType::kString: {
       std::string_view x = operand.string();
       switch (c.op) {
-        case Condition::Op::kLt: return UnionOf(strings_.begin(), strings_.lower_bound(x));
-        case Condition::Op::kLte: return UnionOf(strings_.begin(), strings_.upper_bound(x));
+        case Condition::Op::kLt:
+          return UnionOf(strings_.begin(), strings_.lower_bound(x));
+        case Condition::Op::kLte:
+          return UnionOf(strings_.begin(), strings_.upper_bound(x));
         case Condition::Op::kGt:
         case Condition::Op::kGte: {
-          auto from = c.op == Condition::Op::kGt ? strings_.upper_bound(x) : strings_.lower_bound(x);
+          auto from =
+              c.op == Condition::Op::kGt ? strings_.upper_bound(x) : strings_.lower_bound(x);
           roaring::Roaring out = UnionOf(from, strings_.end());
           // Keys that are prefixes of x stand for longer values that may sort after x. Keys are at
           // most prefix_bytes_ long, so only that many prefixes can be keys.
@@ -169,10 +180,12 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) co
           }
           return out;
         }
-        default: return std::nullopt;
+        default:
+          return std::nullopt;
       }
     }
-    case MetadataIndexType::kBoolean: return std::nullopt;  // ranges never take booleans
+    case MetadataIndexType::kBoolean:
+      return std::nullopt;  // ranges never take booleans
   }
   return std::nullopt;
 }
@@ -244,7 +257,8 @@ void MetadataIndexSet::Remove(uint32_t slot, const Value& metadata) {
 
 namespace {
 
-std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set, const FilterNode& node) {
+std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set,
+                                               const FilterNode& node) {
   switch (node.kind) {
     case FilterNode::Kind::kCondition: {
       const MetadataIndex* index = set.Find(node.condition.path);

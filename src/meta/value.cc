@@ -67,11 +67,16 @@ const Value* Value::FindPath(std::string_view dotted_path) const {
 bool Value::operator==(const Value& other) const {
   if (kind_ != other.kind_) return false;
   switch (kind_) {
-    case Kind::kNull: return true;
-    case Kind::kBool: return bool_ == other.bool_;
-    case Kind::kNumber: return number_ == other.number_;
-    case Kind::kString: return string_ == other.string_;
-    case Kind::kStringArray: return strings_ == other.strings_;
+    case Kind::kNull:
+      return true;
+    case Kind::kBool:
+      return bool_ == other.bool_;
+    case Kind::kNumber:
+      return number_ == other.number_;
+    case Kind::kString:
+      return string_ == other.string_;
+    case Kind::kStringArray:
+      return strings_ == other.strings_;
     case Kind::kObject: {
       // Keys are unique, so equal size plus "every member found and equal" is set equality: JSON
       // objects mean the same whatever order their members were written in.
@@ -90,10 +95,18 @@ namespace {
 
 void Write(const Value& v, core::JsonWriter* w) {
   switch (v.kind()) {
-    case Value::Kind::kNull: w->Null(); break;
-    case Value::Kind::kBool: w->Bool(v.bool_value()); break;
-    case Value::Kind::kNumber: w->Double(v.number()); break;
-    case Value::Kind::kString: w->String(v.string()); break;
+    case Value::Kind::kNull:
+      w->Null();
+      break;
+    case Value::Kind::kBool:
+      w->Bool(v.bool_value());
+      break;
+    case Value::Kind::kNumber:
+      w->Double(v.number());
+      break;
+    case Value::Kind::kString:
+      w->String(v.string());
+      break;
     case Value::Kind::kStringArray:
       w->BeginArray();
       for (const std::string& s : v.strings()) w->String(s);
@@ -127,9 +140,9 @@ std::string KeyName(std::string_view parent, std::string_view key) {
 
 Status CheckKey(std::string_view parent, std::string_view key) {
   if (key.empty()) {
-    return Status::InvalidArgument(parent.empty()
-                                       ? "metadata keys must not be empty"
-                                       : "metadata keys must not be empty (in " + Quote(parent) + ")");
+    return Status::InvalidArgument(parent.empty() ? "metadata keys must not be empty"
+                                                  : "metadata keys must not be empty (in " +
+                                                        Quote(parent) + ")");
   }
   if (!IsValidUtf8(key)) {
     return Status::InvalidArgument("metadata key " + KeyName(parent, key) + " is not valid UTF-8");
@@ -156,8 +169,10 @@ Result<Value> ConvertValue(simdjson::dom::element e, std::string_view parent,
                            std::string_view key) {
   using simdjson::dom::element_type;
   switch (e.type()) {
-    case element_type::NULL_VALUE: return Value();
-    case element_type::BOOL: return Value::Bool(e.get_bool().value_unsafe());
+    case element_type::NULL_VALUE:
+      return Value();
+    case element_type::BOOL:
+      return Value::Bool(e.get_bool().value_unsafe());
     case element_type::INT64:
     case element_type::UINT64:
     case element_type::DOUBLE: {
@@ -238,8 +253,8 @@ Result<Value> ParseMetadata(std::string_view json, size_t max_bytes) {
   // whitespace or number spelling.
   size_t size = ToJson(value).size();
   if (size > max_bytes) {
-    return Status::InvalidArgument("metadata is " + std::to_string(size) +
-                                   " bytes, the limit is " + std::to_string(max_bytes));
+    return Status::InvalidArgument("metadata is " + std::to_string(size) + " bytes, the limit is " +
+                                   std::to_string(max_bytes));
   }
   return value;
 }

@@ -1,0 +1,51 @@
+// Copyright 2026 The semble Authors.
+
+#include "core/json_writer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+namespace semble::core {
+namespace {
+
+TEST(JsonWriter, NestingAndCommas) {
+  JsonWriter w;
+  w.BeginObject().Key("a").Int(1).Key("b").BeginArray().Bool(true).Null().BeginObject().EndObject()
+      .EndArray().Key("c").String("x").EndObject();
+  EXPECT_EQ(w.str(), R"({"a":1,"b":[true,null,{}],"c":"x"})");
+  JsonWriter raw;
+  raw.BeginArray().Raw(R"({"k":1})").Uint(18446744073709551615ull).Int(-5).EndArray();
+  EXPECT_EQ(raw.str(), R"([{"k":1},18446744073709551615,-5])");
+}
+
+TEST(JsonWriter, EscapesStrings) {
+  std::string out;
+  AppendJsonString(&out, "q\"b\\n\n\t\x01\x1f/é");
+  EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001\\u001f/é\"");
+}
+
+TEST(JsonWriter, NumbersPrintLikeJavaScript) {
+  auto d = [](double v) { return JsonWriter().Double(v).str(); };
+  auto f = [](float v) { return JsonWriter().Float(v).str(); };
+  EXPECT_EQ(d(100000), "100000");
+  EXPECT_EQ(d(0), "0");
+  EXPECT_EQ(d(-2.5), "-2.5");
+  EXPECT_EQ(d(0.1), "0.1");
+  EXPECT_EQ(d(1e21), "1e+21");
+  EXPECT_EQ(d(123456789012), "123456789012");
+  EXPECT_EQ(d(1.5e-8), "1.5e-08");
+  EXPECT_EQ(f(0.1f), "0.1");  // shortest float32 form, not 0.10000000149011612
+  EXPECT_EQ(f(175.1f), "175.1");
+  EXPECT_EQ(f(-3.25f), "-3.25");
+  EXPECT_EQ(d(std::nan("")), "null");
+  EXPECT_EQ(f(std::numeric_limits<float>::infinity()), "null");
+  // Round trip: every printed float reads back to the same bits.
+  for (float v : {1e-7f, 3.14159265f, 1e20f, 6.02e23f, -1.17549435e-38f}) {
+    EXPECT_EQ(std::strtof(f(v).c_str(), nullptr), v) << f(v);
+  }
+}
+
+}  // namespace
+}  // namespace semble::core

@@ -1,0 +1,314 @@
+// Copyright 2026 The semble Authors.
+
+#include "meta/metadata_index.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace semble::meta {
+namespace {
+
+Value Meta(std::string_view json) {
+  Result<Value> v = ParseMetadata(json, 1 << 20);
+  EXPECT_TRUE(v.ok()) << json << ": " << v.status().ToString();
+  return v.ok() ? v.value() : Value();
+}
+
+Condition Cond(std::string path, Condition::Op op, std::vector<Value> operands) {
+  return Condition{std::move(path), op, std::move(operands)};
+}
+
+std::vector<uint32_t> Slots(const roaring::Roaring& r) {
+  std::vector<uint32_t> out;
+  for (uint32_t s : r) out.push_back(s);
+  return out;
+}
+
+using Slotv = std::vector<uint32_t>;
+
+// Candidates of one condition as a slot list; fails the test when the index cannot answer.
+Slotv Answer(const MetadataIndex& index, const Condition& c) {
+  std::optional<roaring::Roaring> r = index.Candidates(c);
+  EXPECT_TRUE(r.has_value());
+  return r ? Slots(*r) : Slotv{999999};
+}
+
+Slotv Answer(const MetadataIndexSet& set, std::string_view filter_json) {
+  Result<Filter> f = Filter::Parse(filter_json, 1 << 20);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  if (!f.ok()) return {999999};
+  std::optional<roaring::Roaring> r = set.Candidates(f.value());
+  EXPECT_TRUE(r.has_value()) << filter_json;
+  return r ? Slots(*r) : Slotv{999999};
+}
+
+bool Unanswerable(const MetadataIndexSet& set, std::string_view filter_json) {
+  Result<Filter> f = Filter::Parse(filter_json, 1 << 20);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  return f.ok() && !set.Candidates(f.value()).has_value();
+}
+
+TEST(MetadataIndexTest, StringEqualityAndArrays) {
+  MetadataIndex index({"g", MetadataIndexType::kString}, 64);
+  index.Add(0, Meta(R"({"g":"drama"})"));
+  index.Add(1, Meta(R"({"g":"comedy"})"));
+  index.Add(2, Meta(R"({"g":["drama","horror"]})"));
+  index.Add(3, Meta(R"({"g":5})"));
+  index.Add(4, Meta(R"({"h":"drama"})"));
+  index.Add(5, Value());
+  index.Add(6, Meta(R"({"g":[]})"));
+  EXPECT_EQ(Answer(index, Cond("g", Condition::Op::kEq, {Value::String("drama")})), (Slotv{0, 2}));
+  EXPECT_EQ(Answer(index, Cond("g", Condition::Op::kEq, {Value::String("horror")})), Slotv{2});
+  EXPECT_EQ(Answer(index, Cond("g", Condition::Op::kEq, {Value::String("none")})), Slotv{});
+  EXPECT_EQ(Answer(index, Cond("g", Condition::Op::kIn,
+                               {Value::String("comedy"), Value::String("horror")})),
+            (Slotv{1, 2}));
+  EXPECT_EQ(Answer(index, Cond("g", Condition::Op::kIn, {})), Slotv{});
+}
+
+TEST(MetadataIndexTest, UnanswerableConditions) {
+  MetadataIndex strings({"g", MetadataIndexType::kString}, 64);
+  MetadataIndex numbers({"n", MetadataIndexType::kNumber}, 64);
+  MetadataIndex bools({"b", MetadataIndexType::kBoolean}, 64);
+  strings.Add(0, Meta(R"({"g":"5","n":5,"b":true})"));
+  numbers.Add(0, Meta(R"({"g":"5","n":5,"b":true})"));
+  bools.Add(0, Meta(R"({"g":"5","n":5,"b":true})"));
+  // Operands of another type can match values this index does not hold.
+  EXPECT_FALSE(strings.Candidates(Cond("g", Condition::Op::kEq, {Value::Number(5)})));
+  EXPECT_FALSE(strings.Candidates(Cond("g", Condition::Op::kEq, {Value()})));
+  EXPECT_FALSE(
+      strings.Candidates(Cond("g", Condition::Op::kIn, {Value::String("5"), Value::Bool(true)})));
+  EXPECT_FALSE(strings.Candidates(Cond("g", Condition::Op::kLt, {Value::Number(9)})));
+  EXPECT_FALSE(numbers.Candidates(Cond("n", Condition::Op::kEq, {Value::String("5")})));
+  EXPECT_FALSE(numbers.Candidates(Cond("n", Condition::Op::kGte, {Value::String("")})));
+  EXPECT_FALSE(numbers.Candidates(Cond("n", Condition::Op::kIn, {Value::Number(5), Value()})));
+  EXPECT_FALSE(bools.Candidates(Cond("b", Condition::Op::kEq, {Value::Number(1)})));
+  EXPECT_FALSE(bools.Candidates(Cond("b", Condition::Op::kGt, {Value::Number(0)})));
+  // Operators that match records without an indexed value.
+  for (const MetadataIndex* index : {&strings, &numbers, &bools}) {
+    const std::string& p = index->description().property_name;
+    Value operand = p == "g" ? Value::String("5") : p == "n" ? Value::Number(5) : Value::Bool(true);
+    EXPECT_FALSE(index->Candidates(Cond(p, Condition::Op::kNe, {operand})));
+    EXPECT_FALSE(index->Candidates(Cond(p, Condition::Op::kNin, {operand})));
+    EXPECT_FALSE(index->Candidates(Cond(p, Condition::Op::kExists, {Value::Bool(true)})));
+    EXPECT_FALSE(index->Candidates(Cond(p, Condition::Op::kExists, {Value::Bool(false)})));
+    EXPECT_TRUE(index->Candidates(Cond(p, Condition::Op::kEq, {operand})));
+    // Another property's condition is not this index's business.
+    EXPECT_FALSE(index->Candidates(Cond("other", Condition::Op::kEq, {operand})));
+  }
+}
+
+TEST(MetadataIndexTest, NumberRanges) {
+  MetadataIndex index({"n", MetadataIndexType::kNumber}, 64);
+  const double values[] = {-3, -0.0, 1, 2.5, 2.5, 10};
+  for (uint32_t slot = 0; slot < std::size(values); ++slot) {
+    std::vector<Value::Member> m;
+    m.emplace_back("n", Value::Number(values[slot]));
+    index.Add(slot, Value::Object(std::move(m)));
+  }
+  auto ans = [&](Condition::Op op, double x) {
+    return Answer(index, Cond("n", op, {Value::Number(x)}));
+  };
+  EXPECT_EQ(ans(Condition::Op::kEq, 2.5), (Slotv{3, 4}));
+  EXPECT_EQ(ans(Condition::Op::kEq, 0), Slotv{1});
+  EXPECT_EQ(ans(Condition::Op::kLt, 2.5), (Slotv{0, 1, 2}));
+  EXPECT_EQ(ans(Condition::Op::kLte, 2.5), (Slotv{0, 1, 2, 3, 4}));
+  EXPECT_EQ(ans(Condition::Op::kGt, 2.5), Slotv{5});
+  EXPECT_EQ(ans(Condition::Op::kGte, 2.5), (Slotv{3, 4, 5}));
+  EXPECT_EQ(ans(Condition::Op::kGt, 10), Slotv{});
+  EXPECT_EQ(ans(Condition::Op::kLt, -3), Slotv{});
+  EXPECT_EQ(ans(Condition::Op::kGte, -1e308), (Slotv{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(Answer(index, Cond("n", Condition::Op::kIn, {Value::Number(1), Value::Number(10)})),
+            (Slotv{2, 5}));
+}
+
+TEST(MetadataIndexTest, Booleans) {
+  MetadataIndex index({"b", MetadataIndexType::kBoolean}, 64);
+  index.Add(0, Meta(R"({"b":true})"));
+  index.Add(1, Meta(R"({"b":false})"));
+  index.Add(2, Meta(R"({"b":"true"})"));
+  index.Add(3, Meta(R"({"b":1})"));
+  index.Add(4, Meta(R"({"b":true})"));
+  EXPECT_EQ(Answer(index, Cond("b", Condition::Op::kEq, {Value::Bool(true)})), (Slotv{0, 4}));
+  EXPECT_EQ(Answer(index, Cond("b", Condition::Op::kEq, {Value::Bool(false)})), Slotv{1});
+  EXPECT_EQ(Answer(index, Cond("b", Condition::Op::kIn, {Value::Bool(false), Value::Bool(true)})),
+            (Slotv{0, 1, 4}));
+}
+
+TEST(MetadataIndexTest, LongStringsShareTheirPrefix) {
+  MetadataIndex index({"u", MetadataIndexType::kString}, 64);
+  std::string base(64, 'p');
+  std::vector<Value::Member> a, b, c;
+  a.emplace_back("u", Value::String(base + "-one"));
+  b.emplace_back("u", Value::String(base + "-two"));
+  c.emplace_back("u", Value::String(base));
+  index.Add(0, Value::Object(a));
+  index.Add(1, Value::Object(b));
+  index.Add(2, Value::Object(c));
+  // $eq cannot tell them apart: all three are candidates; the filter check decides.
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kEq, {Value::String(base + "-one")})),
+            (Slotv{0, 1, 2}));
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kEq, {Value::String(base + "-zzz")})),
+            (Slotv{0, 1, 2}));
+  // A string shorter than the prefix is exact.
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kEq, {Value::String(base.substr(1))})), Slotv{});
+  // Ranges whose bound lies beyond the prefix must keep the truncated keys.
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kGt, {Value::String(base + "-p")})),
+            (Slotv{0, 1, 2}));
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kLt, {Value::String(base + "-p")})),
+            (Slotv{0, 1, 2}));
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kLt, {Value::String(base)})), Slotv{});
+  EXPECT_EQ(Answer(index, Cond("u", Condition::Op::kGte, {Value::String("q")})), Slotv{});
+}
+
+TEST(MetadataIndexTest, RangesSurviveCutsInsideMultibyteCharacters) {
+  // With a 3-byte prefix "x\xc3\xa9" (xé) is kept whole but "x\xed\x95\x9cz" (x한z) is cut to "x",
+  // so the stored keys do not sort like the values: xé < x한z, yet "xé" > "x".
+  MetadataIndex index({"s", MetadataIndexType::kString}, 3);
+  index.Add(0, Meta(R"({"s":"x\u00e9"})"));
+  index.Add(1, Meta(R"({"s":"x\ud55cz"})"));
+  index.Add(2, Meta(R"({"s":"w"})"));
+  auto ans = [&](Condition::Op op, const char* x) {
+    return Answer(index, Cond("s", op, {Value::String(x)}));
+  };
+  EXPECT_EQ(ans(Condition::Op::kGt, "x\xed\x95\x9c"), Slotv{1});  // x한z > x한
+  EXPECT_EQ(ans(Condition::Op::kGte, "x\xed\x95\x9cz"), Slotv{1});
+  // x한z > xé; the key "xé" itself stays a candidate, since a longer value may have been cut to it.
+  EXPECT_EQ(ans(Condition::Op::kGt, "x\xc3\xa9"), (Slotv{0, 1}));
+  EXPECT_EQ(ans(Condition::Op::kLt, "x\xed\x95\x9c"), (Slotv{0, 1, 2}));
+  EXPECT_EQ(ans(Condition::Op::kLte, "x\xc3\xa9"), (Slotv{0, 1, 2}));
+  EXPECT_EQ(ans(Condition::Op::kLt, "x"), Slotv{2});
+  EXPECT_EQ(ans(Condition::Op::kEq, "x\xed\x95\x9c"), Slotv{1});  // same cut as x한z
+}
+
+TEST(MetadataIndexTest, RemoveTakesSlotsOut) {
+  MetadataIndex s({"s", MetadataIndexType::kString}, 64);
+  MetadataIndex n({"n", MetadataIndexType::kNumber}, 64);
+  MetadataIndex b({"b", MetadataIndexType::kBoolean}, 64);
+  Value m0 = Meta(R"({"s":["a","b","a"],"n":1,"b":true})");
+  Value m1 = Meta(R"({"s":"a","n":1,"b":true})");
+  for (MetadataIndex* index : {&s, &n, &b}) {
+    index->Add(0, m0);
+    index->Add(1, m1);
+    index->Remove(0, m0);
+  }
+  EXPECT_EQ(Answer(s, Cond("s", Condition::Op::kEq, {Value::String("a")})), Slotv{1});
+  EXPECT_EQ(Answer(s, Cond("s", Condition::Op::kEq, {Value::String("b")})), Slotv{});
+  EXPECT_EQ(Answer(s, Cond("s", Condition::Op::kGte, {Value::String("")})), Slotv{1});
+  EXPECT_EQ(Answer(n, Cond("n", Condition::Op::kGte, {Value::Number(0)})), Slotv{1});
+  EXPECT_EQ(Answer(b, Cond("b", Condition::Op::kEq, {Value::Bool(true)})), Slotv{1});
+  for (MetadataIndex* index : {&s, &n, &b}) index->Remove(1, m1);
+  EXPECT_EQ(Answer(s, Cond("s", Condition::Op::kLt, {Value::String("zzz")})), Slotv{});
+  EXPECT_EQ(Answer(n, Cond("n", Condition::Op::kLt, {Value::Number(9)})), Slotv{});
+  EXPECT_EQ(Answer(b, Cond("b", Condition::Op::kIn, {Value::Bool(true), Value::Bool(false)})),
+            Slotv{});
+}
+
+TEST(MetadataIndexTest, IndexedValue) {
+  MetadataIndex s({"p.s", MetadataIndexType::kString}, 4);
+  MetadataIndex n({"n", MetadataIndexType::kNumber}, 4);
+  Value m = Meta(R"({"n":"not a number","p":{"s":"\ud55c\uad6d"}})");
+  EXPECT_EQ(s.IndexedValue(m), Value::String("\xed\x95\x9c"));  // 한국 cut to 한
+  EXPECT_FALSE(n.IndexedValue(m).has_value());
+  EXPECT_EQ(s.IndexedValue(Meta(R"({"p":{"s":["abcdef","xy"]}})")),
+            Value::StringArray({"abcd", "xy"}));
+  EXPECT_FALSE(s.IndexedValue(Meta(R"({"p":{"s":[]}})")).has_value());
+  EXPECT_FALSE(s.IndexedValue(Value()).has_value());
+}
+
+TEST(MetadataIndexSetTest, CreateFindRemoveList) {
+  MetadataIndexSet set(64);
+  EXPECT_NE(set.Create({"b", MetadataIndexType::kBoolean}), nullptr);
+  EXPECT_NE(set.Create({"a.x", MetadataIndexType::kNumber}), nullptr);
+  EXPECT_EQ(set.Create({"b", MetadataIndexType::kString}), nullptr);  // one index per property
+  EXPECT_NE(set.Create({"c", MetadataIndexType::kString}), nullptr);
+  ASSERT_EQ(set.size(), 3u);
+  std::vector<MetadataIndexDescription> list = set.List();
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0].property_name, "b");
+  EXPECT_EQ(list[0].type, MetadataIndexType::kBoolean);
+  EXPECT_EQ(list[1].property_name, "a.x");
+  EXPECT_EQ(list[2].property_name, "c");
+  EXPECT_EQ(set.Find("a.x")->description().type, MetadataIndexType::kNumber);
+  EXPECT_EQ(set.Find("a"), nullptr);
+  EXPECT_TRUE(set.Remove("a.x"));
+  EXPECT_FALSE(set.Remove("a.x"));
+  EXPECT_EQ(set.Find("a.x"), nullptr);
+  EXPECT_EQ(set.List().size(), 2u);
+  EXPECT_EQ(set.List()[1].property_name, "c");
+}
+
+class IndexSetFilterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_.Create({"g", MetadataIndexType::kString});
+    set_.Create({"y", MetadataIndexType::kNumber});
+    set_.Create({"p.ok", MetadataIndexType::kBoolean});
+    const char* records[] = {
+        R"({"g":"drama","y":1990,"p":{"ok":true},"u":1})",
+        R"({"g":"comedy","y":1995,"p":{"ok":false},"u":2})",
+        R"({"g":"drama","y":2005,"u":3})",
+        R"({"g":["drama","comedy"],"y":"1999","p":{"ok":true}})",
+        R"({"y":1999})",
+    };
+    for (uint32_t slot = 0; slot < std::size(records); ++slot) set_.Add(slot, Meta(records[slot]));
+  }
+  MetadataIndexSet set_{64};
+};
+
+TEST_F(IndexSetFilterTest, IntersectsTheTopLevelAnd) {
+  EXPECT_EQ(Answer(set_, R"({"g":"drama"})"), (Slotv{0, 2, 3}));
+  EXPECT_EQ(Answer(set_, R"({"g":"drama","y":{"$lt":2000}})"), Slotv{0});
+  EXPECT_EQ(Answer(set_, R"({"g":"drama","y":{"$gte":1990,"$lt":2000}})"), Slotv{0});
+  EXPECT_EQ(Answer(set_, R"({"g":"drama","p.ok":true})"), (Slotv{0, 3}));
+  // Unindexed or unanswerable conditions are skipped, not treated as "nothing".
+  EXPECT_EQ(Answer(set_, R"({"g":"comedy","u":2})"), (Slotv{1, 3}));
+  EXPECT_EQ(Answer(set_, R"({"g":"comedy","y":{"$ne":1}})"), (Slotv{1, 3}));
+  EXPECT_EQ(Answer(set_, R"({"$and":[{"g":"comedy"},{"$and":[{"y":{"$gt":1990}}]}]})"), Slotv{1});
+}
+
+TEST_F(IndexSetFilterTest, OrNeedsEveryBranch) {
+  EXPECT_EQ(Answer(set_, R"({"$or":[{"g":"comedy"},{"y":{"$gt":2000}}]})"), (Slotv{1, 2, 3}));
+  EXPECT_TRUE(Unanswerable(set_, R"({"$or":[{"g":"comedy"},{"u":3}]})"));
+  // An unanswerable OR inside an AND leaves the rest of the AND to answer.
+  EXPECT_EQ(Answer(set_, R"({"$or":[{"g":"comedy"},{"u":3}],"y":{"$lt":1991}})"), Slotv{0});
+  EXPECT_EQ(Answer(set_, R"({"$or":[{"g":"x"},{"$and":[{"y":1990},{"u":5}]}]})"), Slotv{0});
+}
+
+TEST_F(IndexSetFilterTest, NotAndOtherUnanswerables) {
+  EXPECT_TRUE(Unanswerable(set_, R"({"$not":{"g":"drama"}})"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"g":{"$ne":"drama"}})"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"g":{"$nin":["drama"]}})"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"g":{"$exists":true}})"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"y":"1999"})"));  // string operand, number index
+  EXPECT_TRUE(Unanswerable(set_, R"({"u":1})"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"p.other":true})"));
+  MetadataIndexSet empty(64);
+  Result<Filter> f = Filter::Parse(R"({"g":"drama"})", 2048);
+  ASSERT_TRUE(f.ok());
+  EXPECT_FALSE(empty.Candidates(f.value()).has_value());
+}
+
+TEST_F(IndexSetFilterTest, RemovedIndexNoLongerAnswers) {
+  ASSERT_TRUE(set_.Remove("g"));
+  EXPECT_TRUE(Unanswerable(set_, R"({"g":"drama"})"));
+  EXPECT_EQ(Answer(set_, R"({"g":"drama","y":2005})"), Slotv{2});
+}
+
+TEST(MetadataIndexSetTest, Project) {
+  MetadataIndexSet set(4);
+  set.Create({"p.n", MetadataIndexType::kNumber});
+  set.Create({"s", MetadataIndexType::kString});
+  set.Create({"p.b", MetadataIndexType::kBoolean});
+  set.Create({"missing", MetadataIndexType::kString});
+  Value m = Meta(R"({"s":"abcdef","other":1,"p":{"b":false,"n":7,"x":"y"}})");
+  EXPECT_EQ(ToJson(set.Project(m)), R"({"p":{"n":7,"b":false},"s":"abcd"})");
+  EXPECT_EQ(ToJson(set.Project(Meta(R"({"s":5,"p":{"n":"7"}})"))), "null");
+  EXPECT_TRUE(set.Project(Value()).is_null());
+  EXPECT_EQ(ToJson(set.Project(Meta(R"({"s":["a","bcdefg"]})"))), R"({"s":["a","bcde"]})");
+}
+
+}  // namespace
+}  // namespace semble::meta
