@@ -1,1 +1,63 @@
-int main() { return 0; }
+// Copyright 2026 The semble Authors.
+//
+// semble: one binary for the command-line verbs (and, later, the server). main() only parses the
+// command line; each verb lives with its group (vectorize_*.cc).
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
+
+#include "cli.h"
+#include "vectorize_cli.h"
+
+namespace {
+
+// `semble` alone: open (creating if needed) the data directory and say what it holds. Until the
+// server exists (issue #5) this is the main job the README's first command runs.
+int ShowStatus(const semble::cli::Context& ctx) {
+  auto db = semble::cli::OpenDatabase(ctx, /*create=*/true);
+  if (!db.ok()) return semble::cli::Fail(db.status());
+  const std::string dir = ctx.data_dir.empty() ? semble::cli::DefaultDataDir() : ctx.data_dir;
+  std::vector<semble::IndexDescription> indexes = (*db)->ListIndexes();
+  std::printf("semble %s\ndata directory: %s\n%zu index%s\n", std::string(semble::cli::kVersion).c_str(),
+              dir.c_str(), indexes.size(), indexes.size() == 1 ? "" : "es");
+  for (const semble::IndexDescription& d : indexes) {
+    auto index = (*db)->GetIndex(d.name);
+    auto info = index.ok() ? (*index)->Info() : semble::Result<semble::IndexInfo>(index.status());
+    std::printf("  %-24s %5u dims  %-11s %10llu vectors\n", d.name.c_str(), d.config.dimensions,
+                std::string(semble::MetricName(d.config.metric)).c_str(),
+                info.ok() ? static_cast<unsigned long long>(info->vector_count) : 0ull);
+  }
+  for (const std::string& line : (*db)->RecoveryLog()) std::printf("recovered: %s\n", line.c_str());
+  std::printf("\nRun `semble vectorize --help` for the commands, `semble --help` for options.\n");
+  return semble::cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using semble::cli::Context;
+  Context ctx;
+  CLI::App app("semble: a self-hosted vector database with Cloudflare Vectorize's API", "semble");
+  app.set_version_flag("--version", "semble " + std::string(semble::cli::kVersion));
+  // Set before the commands are added, which inherit them: --data is accepted after the verb as
+  // well as before it, and every --help ends with the data-directory rule and the exit codes.
+  app.fallthrough();
+  app.require_subcommand(0, 1);
+  app.footer(semble::cli::HelpFooter());
+  app.add_option("--data", ctx.data_dir, "Data directory (default: see below)");
+  CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version print on stdout
+    return semble::cli::UsageError(std::string(e.what()) + " (see --help)");
+  }
+  if (ctx.action) return ctx.action();
+  if (vectorize->parsed()) {  // a group without a verb: show the verbs
+    std::fputs(vectorize->help("semble").c_str(), stdout);
+    return semble::cli::kExitOk;
+  }
+  return ShowStatus(ctx);
+}

@@ -29,8 +29,10 @@ class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { heap_.reserve(k + 1); }
 
-  // The key a new element must beat to enter (lowest key kept), -inf while fewer than k are kept.
+  // The key a new element must beat to enter (lowest key kept), -inf while fewer than k are kept,
+  // +inf when k is 0 (nothing can enter; reading front() of the empty heap would be undefined).
   float threshold() const {
+    if (k_ == 0) return std::numeric_limits<float>::infinity();
     return heap_.size() < k_ ? -std::numeric_limits<float>::infinity() : heap_.front().key;
   }
 

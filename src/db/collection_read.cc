@@ -133,23 +133,29 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
   } else {
     // Namespace first (exact), then the metadata indexes narrow the candidates, and the filter is
     // checked on every candidate: indexes speed filters up and never change their results.
-    std::optional<roaring::Roaring> candidates;
+    static const roaring::Roaring kEmpty;
+    const roaring::Roaring* ns_slots = nullptr;
     if (by_ns) {
       auto it = namespaces_.find(*request.ns);
-      candidates = it == namespaces_.end() ? roaring::Roaring() : it->second;
+      ns_slots = it == namespaces_.end() ? &kEmpty : &it->second;
     }
-    if (filter) {
-      std::optional<roaring::Roaring> indexed = metadata_indexes_.Candidates(*filter);
-      if (indexed) candidates = candidates ? (*candidates & *indexed) : std::move(*indexed);
-    }
+    std::optional<roaring::Roaring> indexed;
+    if (filter) indexed = metadata_indexes_.Candidates(*filter);
+    if (ns_slots != nullptr && indexed) *indexed &= *ns_slots;
+    const roaring::Roaring* candidates = indexed ? &*indexed : ns_slots;
+
     std::vector<uint32_t> matching;
     auto consider = [&](uint32_t slot) {
       if (!filter || filter->Matches(slots_[slot].metadata)) matching.push_back(slot);
     };
-    if (candidates) {
+    if (candidates != nullptr) {
+      matching.reserve(candidates->cardinality());
       for (uint32_t slot : *candidates) consider(slot);
     } else {
-      for (const auto& [id, slot] : ids_) consider(slot);
+      const auto n = static_cast<uint32_t>(slots_.size());
+      for (uint32_t slot = 0; slot < n; ++slot) {
+        if (flat_.IsLive(slot)) consider(slot);
+      }
     }
     hits = flat_.SearchSlots(q, request.top_k, matching);
   }

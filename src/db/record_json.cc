@@ -15,22 +15,28 @@ namespace {
 std::string_view TypeName(simdjson::dom::element_type type) {
   using T = simdjson::dom::element_type;
   switch (type) {
-    case T::ARRAY: return "an array";
-    case T::OBJECT: return "an object";
+    case T::ARRAY:
+      return "an array";
+    case T::OBJECT:
+      return "an object";
     case T::INT64:
     case T::UINT64:
-    case T::DOUBLE: return "a number";
-    case T::STRING: return "a string";
-    case T::BOOL: return "a boolean";
-    case T::NULL_VALUE: return "null";
+    case T::DOUBLE:
+      return "a number";
+    case T::STRING:
+      return "a string";
+    case T::BOOL:
+      return "a boolean";
+    case T::NULL_VALUE:
+      return "null";
   }
   return "an unknown type";
 }
 
 Status WrongType(std::string_view field, std::string_view expected,
                  const simdjson::dom::element& e) {
-  return Status::InvalidArgument("\"" + std::string(field) + "\" must be " +
-                                 std::string(expected) + ", got " + std::string(TypeName(e.type())));
+  return Status::InvalidArgument("\"" + std::string(field) + "\" must be " + std::string(expected) +
+                                 ", got " + std::string(TypeName(e.type())));
 }
 
 // Reads a JSON number as a float. JSON numbers are parsed as double first, so a value that does
@@ -327,8 +333,7 @@ std::string MutationToJson(const MutationResult& m) {
   return w.Take();
 }
 
-void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes,
-                          core::JsonWriter* w) {
+void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w) {
   w->BeginObject();
   w->Key("metadataIndexes").BeginArray();
   for (const MetadataIndexDescription& d : indexes) {

@@ -74,8 +74,7 @@ void WriteMutation(const MutationResult& m, core::JsonWriter* w);
 std::string MutationToJson(const MutationResult& m);
 
 // {metadataIndexes:[{propertyName, indexType}]}
-void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes,
-                          core::JsonWriter* w);
+void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w);
 std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> indexes);
 
 }  // namespace semble::db

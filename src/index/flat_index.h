@@ -3,9 +3,9 @@
 // FlatIndex: exact nearest-neighbour search over vectors stored by slot in one contiguous arena.
 //
 // The database gives every live record a slot (a dense uint32 it reuses after deletes); the index
-// keeps the record's float32 values at that slot exactly as written (so they can be returned), plus,
-// for cosine, the inverse norm of each vector so that no normalised copy is needed. Scores follow
-// Vectorize's conventions (see Metric in semble/options.h).
+// keeps the record's float32 values at that slot exactly as written (so they can be returned),
+// plus, for cosine, the inverse norm of each vector so that no normalised copy is needed. Scores
+// follow Vectorize's conventions (see Metric in semble/options.h).
 //
 // Thread safety: const methods may run concurrently with each other; Set/Clear/Reserve need
 // exclusive access (the database holds its index lock in write mode around them).
@@ -39,6 +39,9 @@ class FlatIndex {
   void Set(uint32_t slot, const float* values);
   // Marks slot empty; it is no longer returned by searches.
   void Clear(uint32_t slot);
+  // Makes room for slots [0, slots) so that the Sets that follow (a bulk load, recovery) do not
+  // reallocate the arena. Only capacity changes; no slot becomes live.
+  void Reserve(uint32_t slots);
   bool IsLive(uint32_t slot) const { return slot < live_.size() && live_[slot]; }
   // The stored values of a live slot.
   const float* Get(uint32_t slot) const { return &data_[static_cast<size_t>(slot) * dims_]; }
@@ -52,15 +55,23 @@ class FlatIndex {
   std::vector<Hit> Search(const float* query, size_t k) const;
   // Like Search, over the given slots only (each must be live; duplicates are not allowed).
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
+  // Search for each of num_queries queries stored one after another (dimensions floats each);
+  // result i equals Search(queries + i * dimensions, k) exactly. Reads each cache-sized block of
+  // the arena from memory once for all the queries, so it beats separate Search calls once the
+  // arena outgrows the cache.
+  std::vector<std::vector<Hit>> SearchBatch(const float* queries, size_t num_queries,
+                                            size_t k) const;
 
   // Bytes held by the arena and side tables.
   size_t MemoryBytes() const;
 
  private:
+  struct Scorer;
+
   uint32_t dims_;
   Metric metric_;
-  std::vector<float> data_;       // slot-major, dims_ floats per slot
-  std::vector<float> inv_norm_;   // cosine only: 1/|v|, 0 for a zero vector
+  std::vector<float> data_;      // slot-major, dims_ floats per slot
+  std::vector<float> inv_norm_;  // cosine only: 1/|v|, 0 for a zero vector
   std::vector<uint8_t> live_;
   size_t live_count_ = 0;
 };

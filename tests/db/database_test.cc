@@ -228,9 +228,15 @@ TEST_P(MetricTest, ScoresAndOrderMatchBruteForce) {
   ASSERT_TRUE(r.ok());
   auto expected = test::ReferenceTopK(metric, records[7].values, records, 3);
   EXPECT_EQ(r->matches[0].id, expected[0].id);
-  if (metric != Metric::kDotProduct) EXPECT_EQ(r->matches[0].id, "id7");
-  if (metric == Metric::kCosine) EXPECT_NEAR(r->matches[0].score, 1.0, 1e-5);
-  if (metric == Metric::kEuclidean) EXPECT_NEAR(r->matches[0].score, 0.0, 1e-3);
+  if (metric != Metric::kDotProduct) {
+    EXPECT_EQ(r->matches[0].id, "id7");
+  }
+  if (metric == Metric::kCosine) {
+    EXPECT_NEAR(r->matches[0].score, 1.0, 1e-5);
+  }
+  if (metric == Metric::kEuclidean) {
+    EXPECT_NEAR(r->matches[0].score, 0.0, 1e-3);
+  }
   for (const QueryMatch& m : r->matches) {
     int i = std::stoi(m.id.substr(2));
     EXPECT_EQ(m.values, records[i].values);  // the values as written, not normalised

@@ -64,8 +64,8 @@ TEST(Coding, RoundTripsAndRefusesTruncation) {
 
 class LogTest : public ::testing::Test {
  protected:
+  test::TempDir dir_;  // declared first: path_ is built from it
   std::string path_ = dir_.path() + "/log";
-  test::TempDir dir_;
   Env* env_ = Env::Default();
 
   void WriteRecords(const std::vector<std::string>& payloads) {

@@ -1,0 +1,316 @@
+// Copyright 2026 The semble Authors.
+//
+// Verbs on whole indexes (create, list, get, info, delete) and on their metadata indexes.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "db/record_json.h"
+#include "vectorize_cli.h"
+
+namespace semble::cli {
+namespace {
+
+// Wrangler's --preset names. The dimensions are those of the embedding models they name; all of
+// them use cosine, as Vectorize does for presets.
+struct Preset {
+  const char* name;
+  uint32_t dimensions;
+};
+constexpr Preset kPresets[] = {
+    {"@cf/baai/bge-small-en-v1.5", 384},     {"@cf/baai/bge-base-en-v1.5", 768},
+    {"@cf/baai/bge-large-en-v1.5", 1024},    {"openai/text-embedding-ada-002", 1536},
+    {"cohere/embed-multilingual-v2.0", 768},
+};
+
+// ---- create ----
+
+struct CreateOptions {
+  std::string name;
+  uint32_t dimensions = 0;
+  bool has_dimensions = false;  // --dimensions given
+  std::string metric;
+  std::string preset;
+  std::string description;
+};
+
+int RunCreate(const Context& ctx, const CreateOptions& o) {
+  CreateIndexRequest request;
+  request.name = o.name;
+  request.description = o.description;
+  if (!o.preset.empty()) {
+    for (const Preset& p : kPresets) {
+      if (o.preset == p.name) request.config = {p.dimensions, Metric::kCosine};
+    }
+  } else {
+    if (!o.has_dimensions || o.metric.empty()) {
+      return UsageError("create needs --dimensions and --metric, or --preset");
+    }
+    auto metric = ParseMetric(o.metric);
+    if (!metric.ok()) return UsageError(metric.status().message());
+    request.config = {o.dimensions, *metric};
+  }
+  auto db = OpenDatabase(ctx, /*create=*/true);
+  if (!db.ok()) return Fail(db.status());
+  auto index = (*db)->CreateIndex(request);
+  if (!index.ok()) return Fail(index.status());
+  const IndexDescription d = (*index)->Describe();
+  if (ctx.json) {
+    PrintJson(db::IndexDescriptionToJson(d));
+  } else {
+    std::printf("Created index \"%s\" (%u dimensions, %s).\n", d.name.c_str(), d.config.dimensions,
+                std::string(MetricName(d.config.metric)).c_str());
+  }
+  return kExitOk;
+}
+
+void AddCreate(CLI::App* vectorize, Context* ctx) {
+  auto o = std::make_shared<CreateOptions>();
+  CLI::App* verb = vectorize->add_subcommand("create", "Create a vector index");
+  verb->add_option("name", o->name, "Name of the index: 1-64 of [a-z0-9_-]")->required();
+  auto* dims = verb->add_option("--dimensions", o->dimensions,
+                                "Dimensions of the vectors, 1-1536; fixed once created");
+  auto* metric =
+      verb->add_option("--metric", o->metric, "How vectors are compared; fixed once created")
+          ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
+  std::vector<std::string> names;
+  for (const Preset& p : kPresets) names.push_back(p.name);
+  verb->add_option("--preset", o->preset,
+                   "Take dimensions and metric (cosine) from an embedding model instead")
+      ->check(CLI::IsMember(names))
+      ->excludes(dims)
+      ->excludes(metric);
+  verb->add_option("--description", o->description, "A description of the index");
+  AddJsonFlag(verb, ctx);
+  verb->callback([o, ctx, dims] {
+    o->has_dimensions = dims->count() > 0;
+    ctx->action = [o, ctx] { return RunCreate(*ctx, *o); };
+  });
+}
+
+// ---- list ----
+
+int RunList(const Context& ctx) {
+  std::vector<IndexDescription> indexes;
+  auto db = OpenDatabase(ctx, /*create=*/false);
+  if (db.ok()) {
+    indexes = (*db)->ListIndexes();
+  } else if (!db.status().IsNotFound()) {  // no data directory yet: no indexes
+    return Fail(db.status());
+  }
+  if (ctx.json) {
+    PrintJson(db::IndexDescriptionsToJson(indexes));
+    return kExitOk;
+  }
+  if (indexes.empty()) {
+    std::printf("No indexes.\n");
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const IndexDescription& d : indexes) {
+    rows.push_back({d.name, std::to_string(d.config.dimensions),
+                    std::string(MetricName(d.config.metric)),
+                    db::FormatIso8601Millis(d.created_on_ms), d.description});
+  }
+  PrintTable({"NAME", "DIMENSIONS", "METRIC", "CREATED", "DESCRIPTION"}, rows);
+  return kExitOk;
+}
+
+// ---- get, info ----
+
+int RunGet(const Context& ctx, const std::string& name) {
+  auto open = OpenNamedIndex(ctx, name);
+  if (!open.ok()) return Fail(open.status());
+  const IndexDescription d = open->index->Describe();
+  if (ctx.json) {
+    PrintJson(db::IndexDescriptionToJson(d));
+  } else {
+    PrintFields({{"name", d.name},
+                 {"description", d.description},
+                 {"dimensions", std::to_string(d.config.dimensions)},
+                 {"metric", std::string(MetricName(d.config.metric))},
+                 {"created_on", db::FormatIso8601Millis(d.created_on_ms)},
+                 {"modified_on", db::FormatIso8601Millis(d.modified_on_ms)}});
+  }
+  return kExitOk;
+}
+
+int RunInfo(const Context& ctx, const std::string& name) {
+  auto open = OpenNamedIndex(ctx, name);
+  if (!open.ok()) return Fail(open.status());
+  auto info = open->index->Info();
+  if (!info.ok()) return Fail(info.status());
+  if (ctx.json) {
+    PrintJson(db::IndexInfoToJson(*info));
+  } else {
+    PrintFields(
+        {{"dimensions", std::to_string(info->dimensions)},
+         {"vectorCount", std::to_string(info->vector_count)},
+         {"processedUpToDatetime",
+          info->processed_up_to_ms ? db::FormatIso8601Millis(*info->processed_up_to_ms) : "-"},
+         {"processedUpToMutation",
+          info->processed_up_to_mutation.empty() ? "-" : info->processed_up_to_mutation}});
+  }
+  return kExitOk;
+}
+
+// Adds a verb whose only argument is the index name.
+void AddNameVerb(CLI::App* vectorize, Context* ctx, const char* verb_name, const char* help,
+                 int (*run)(const Context&, const std::string&)) {
+  auto name = std::make_shared<std::string>();
+  CLI::App* verb = vectorize->add_subcommand(verb_name, help);
+  verb->add_option("name", *name, "Name of the index")->required();
+  AddJsonFlag(verb, ctx);
+  verb->callback([name, ctx, run] { ctx->action = [name, ctx, run] { return run(*ctx, *name); }; });
+}
+
+// ---- delete ----
+
+struct DeleteOptions {
+  std::string name;
+  bool force = false;
+};
+
+int RunDelete(const Context& ctx, const DeleteOptions& o) {
+  auto open = OpenNamedIndex(ctx, o.name);
+  if (!open.ok()) return Fail(open.status());
+  // Ask only a person at a terminal: a script piping into semble must not hang on a prompt.
+  if (!o.force && isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "Delete index \"%s\" and all its vectors? [y/N] ", o.name.c_str());
+    std::fflush(stderr);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes") {
+      return Fail(Status::FailedPrecondition("deletion of index \"" + o.name + "\" cancelled"));
+    }
+  }
+  open->index.reset();
+  Status s = open->db->DeleteIndex(o.name);
+  if (!s.ok()) return Fail(s);
+  if (ctx.json) {
+    PrintJson("null");  // the Vectorize API's result for a deleted index
+  } else {
+    std::printf("Deleted index \"%s\".\n", o.name.c_str());
+  }
+  return kExitOk;
+}
+
+void AddDelete(CLI::App* vectorize, Context* ctx) {
+  auto o = std::make_shared<DeleteOptions>();
+  CLI::App* verb = vectorize->add_subcommand("delete", "Delete an index and all its vectors");
+  verb->add_option("name", o->name, "Name of the index")->required();
+  verb->add_flag("-y,--force", o->force,
+                 "Do not ask for confirmation (never asked when stdin is not a terminal)");
+  AddJsonFlag(verb, ctx);
+  verb->callback([o, ctx] { ctx->action = [o, ctx] { return RunDelete(*ctx, *o); }; });
+}
+
+// ---- metadata indexes ----
+
+struct MetadataIndexOptions {
+  std::string name;
+  std::string property;
+  std::string type;
+};
+
+int RunCreateMetadataIndex(const Context& ctx, const MetadataIndexOptions& o) {
+  auto type = ParseMetadataIndexType(o.type);
+  if (!type.ok()) return UsageError(type.status().message());
+  auto open = OpenNamedIndex(ctx, o.name);
+  if (!open.ok()) return Fail(open.status());
+  auto m = open->index->CreateMetadataIndex({o.property, *type});
+  if (!m.ok()) return Fail(m.status());
+  if (ctx.json) {
+    PrintJson(db::MutationToJson(*m));
+  } else {
+    std::printf("Created metadata index on property \"%s\" (%s) of index \"%s\"; mutationId %s\n",
+                o.property.c_str(), o.type.c_str(), o.name.c_str(), m->mutation_id.c_str());
+  }
+  return kExitOk;
+}
+
+int RunListMetadataIndexes(const Context& ctx, const std::string& name) {
+  auto open = OpenNamedIndex(ctx, name);
+  if (!open.ok()) return Fail(open.status());
+  auto list = open->index->ListMetadataIndexes();
+  if (!list.ok()) return Fail(list.status());
+  if (ctx.json) {
+    PrintJson(db::MetadataIndexesToJson(*list));
+  } else if (list->empty()) {
+    std::printf("No metadata indexes on index \"%s\".\n", name.c_str());
+  } else {
+    std::vector<std::vector<std::string>> rows;
+    for (const MetadataIndexDescription& d : *list) {
+      rows.push_back({d.property_name, std::string(MetadataIndexTypeName(d.type))});
+    }
+    PrintTable({"PROPERTY", "TYPE"}, rows);
+  }
+  return kExitOk;
+}
+
+int RunDeleteMetadataIndex(const Context& ctx, const MetadataIndexOptions& o) {
+  auto open = OpenNamedIndex(ctx, o.name);
+  if (!open.ok()) return Fail(open.status());
+  auto m = open->index->DeleteMetadataIndex(o.property);
+  if (!m.ok()) return Fail(m.status());
+  if (ctx.json) {
+    PrintJson(db::MutationToJson(*m));
+  } else {
+    std::printf("Deleted metadata index on property \"%s\" of index \"%s\"; mutationId %s\n",
+                o.property.c_str(), o.name.c_str(), m->mutation_id.c_str());
+  }
+  return kExitOk;
+}
+
+CLI::App* AddMetadataVerb(CLI::App* vectorize, Context* ctx, const char* verb_name,
+                          const char* help, std::shared_ptr<MetadataIndexOptions> o) {
+  CLI::App* verb = vectorize->add_subcommand(verb_name, help);
+  verb->add_option("name", o->name, "Name of the index")->required();
+  // wrangler spells it --propertyName; --property-name matches every other flag here.
+  verb->add_option("--property-name,--propertyName", o->property,
+                   "The metadata property: a top-level key, or parent.child")
+      ->required();
+  AddJsonFlag(verb, ctx);
+  return verb;
+}
+
+}  // namespace
+
+void AddIndexVerbs(CLI::App* vectorize, Context* ctx) {
+  AddCreate(vectorize, ctx);
+  CLI::App* list = vectorize->add_subcommand("list", "List the indexes");
+  AddJsonFlag(list, ctx);
+  list->callback([ctx] { ctx->action = [ctx] { return RunList(*ctx); }; });
+  AddNameVerb(vectorize, ctx, "get", "Show an index's configuration", RunGet);
+  AddNameVerb(vectorize, ctx, "info", "Show an index's vector count and last applied mutation",
+              RunInfo);
+  AddDelete(vectorize, ctx);
+}
+
+void AddMetadataIndexVerbs(CLI::App* vectorize, Context* ctx) {
+  auto create = std::make_shared<MetadataIndexOptions>();
+  CLI::App* verb =
+      AddMetadataVerb(vectorize, ctx, "create-metadata-index",
+                      "Index a metadata property so that filters on it are fast", create);
+  verb->add_option("--type", create->type, "The property's type")
+      ->required()
+      ->check(CLI::IsMember({"string", "number", "boolean"}));
+  verb->callback([create, ctx] {
+    ctx->action = [create, ctx] { return RunCreateMetadataIndex(*ctx, *create); };
+  });
+
+  AddNameVerb(vectorize, ctx, "list-metadata-index", "List an index's metadata indexes",
+              RunListMetadataIndexes);
+
+  auto del = std::make_shared<MetadataIndexOptions>();
+  verb = AddMetadataVerb(vectorize, ctx, "delete-metadata-index", "Delete a metadata index", del);
+  verb->callback(
+      [del, ctx] { ctx->action = [del, ctx] { return RunDeleteMetadataIndex(*ctx, *del); }; });
+}
+
+}  // namespace semble::cli

@@ -1,0 +1,256 @@
+// Copyright 2026 The semble Authors.
+
+#include "index/flat_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "core/distance.h"
+#include "core/top_k.h"
+
+namespace semble::index {
+
+namespace {
+
+// Rows scored per batch-kernel call. Big enough that the call and the live-run search are noise,
+// small enough that the scores stay in L1.
+constexpr size_t kBlockRows = 512;
+
+// SearchBatch's block of rows: a fraction of a typical L2 (1-2 MiB per core on current x86
+// servers), leaving room for the query being scored and the heaps.
+constexpr size_t kBatchBlockBytes = 256 << 10;
+
+// The key of a Euclidean candidate is -sqrt(l2sq); computing the square root of every row costs a
+// few percent of a scan, so rows are first compared in the squared domain against the square of
+// the current threshold, with slack for the rounding of that square (sqrtf is correctly rounded,
+// so a row whose rounded root ties the threshold has l2sq <= t*t*(1 + 2^-22)).
+constexpr float kSquaredSlack = 1.0f + 1e-5f;
+
+float InverseNorm(const float* v, uint32_t dims) {
+  const float sq = core::DotProduct(v, v, dims);
+  return sq > 0.0f ? 1.0f / std::sqrt(sq) : 0.0f;
+}
+
+// Converts keys kept by TopK (bigger = closer) back to scores in the metric's convention.
+std::vector<Hit> ToHits(core::TopK& top, Metric metric) {
+  std::vector<core::ScoredSlot> best = top.Take();
+  std::vector<Hit> hits(best.size());
+  const bool negate = metric != Metric::kCosine;
+  for (size_t i = 0; i < best.size(); ++i) {
+    hits[i] = {best[i].slot, negate ? -best[i].key : best[i].key};
+  }
+  return hits;
+}
+
+}  // namespace
+
+// The per-query constants of a metric, and the raw kernel result -> TopK key conversion.
+struct FlatIndex::Scorer {
+  Scorer(const FlatIndex& index, const float* query) : index(index), query(query) {
+    if (index.metric_ == Metric::kCosine) {
+      const float sq = core::DotProduct(query, query, index.dims_);
+      // A zero query scores 0 against everything instead of NaN (0 * inf).
+      inv_query_norm = sq > 0.0f ? 1.0f / std::sqrt(sq) : 0.0f;
+    }
+  }
+
+  // Raw kernel results for `count` contiguous slots from `first`.
+  void Raw(uint32_t first, size_t count, float* out) const {
+    const float* rows = index.data_.data() + static_cast<size_t>(first) * index.dims_;
+    if (index.metric_ == Metric::kEuclidean) {
+      core::L2SquaredBatch(query, rows, index.dims_, count, out);
+    } else {
+      core::DotProductBatch(query, rows, index.dims_, count, out);
+    }
+  }
+
+  float Raw(uint32_t slot) const {
+    const float* row = index.Get(slot);
+    return index.metric_ == Metric::kEuclidean ? core::L2Squared(query, row, index.dims_)
+                                               : core::DotProduct(query, row, index.dims_);
+  }
+
+  // Pushes slot with raw kernel result `raw` into top.
+  void Push(core::TopK& top, uint32_t slot, float raw) const {
+    switch (index.metric_) {
+      case Metric::kCosine: {
+        const float key = raw * index.inv_norm_[slot] * inv_query_norm;
+        if (key >= top.threshold()) top.Push(key, slot);
+        break;
+      }
+      case Metric::kEuclidean: {
+        const float t = top.threshold();  // -distance of the worst kept, or -inf
+        if (t == -std::numeric_limits<float>::infinity() || raw <= t * t * kSquaredSlack) {
+          top.Push(-std::sqrt(raw), slot);
+        }
+        break;
+      }
+      case Metric::kDotProduct:
+        if (raw >= top.threshold()) top.Push(raw, slot);
+        break;
+    }
+  }
+
+  float ScoreOf(uint32_t slot, float raw) const {
+    switch (index.metric_) {
+      case Metric::kCosine:
+        return raw * index.inv_norm_[slot] * inv_query_norm;
+      case Metric::kEuclidean:
+        return std::sqrt(raw);
+      case Metric::kDotProduct:
+        break;
+    }
+    return -raw;
+  }
+
+  const FlatIndex& index;
+  const float* query;
+  float inv_query_norm = 0.0f;
+};
+
+FlatIndex::FlatIndex(uint32_t dimensions, Metric metric) : dims_(dimensions), metric_(metric) {}
+
+void FlatIndex::Reserve(uint32_t slots) {
+  if (slots <= live_.capacity()) return;
+  data_.reserve(static_cast<size_t>(slots) * dims_);
+  if (metric_ == Metric::kCosine) inv_norm_.reserve(slots);
+  live_.reserve(slots);
+}
+
+void FlatIndex::Set(uint32_t slot, const float* values) {
+  if (slot >= live_.size()) {
+    const size_t needed = static_cast<size_t>(slot) + 1;
+    // Explicitly geometric: resize() alone is only guaranteed amortised by libstdc++'s policy, and
+    // a database that inserts one record at a time would otherwise copy the arena on every slot.
+    if (needed > live_.capacity()) {
+      const size_t grown = std::max(needed, live_.capacity() + live_.capacity() / 2);
+      Reserve(static_cast<uint32_t>(std::min<size_t>(grown, std::numeric_limits<uint32_t>::max())));
+    }
+    data_.resize(needed * dims_, 0.0f);
+    if (metric_ == Metric::kCosine) inv_norm_.resize(needed, 0.0f);
+    live_.resize(needed, 0);
+  }
+  std::copy(values, values + dims_, data_.begin() + static_cast<size_t>(slot) * dims_);
+  if (metric_ == Metric::kCosine) inv_norm_[slot] = InverseNorm(values, dims_);
+  if (!live_[slot]) {
+    live_[slot] = 1;
+    ++live_count_;
+  }
+}
+
+void FlatIndex::Clear(uint32_t slot) {
+  if (!IsLive(slot)) return;
+  live_[slot] = 0;
+  --live_count_;
+}
+
+float FlatIndex::Score(const float* query, uint32_t slot) const {
+  const Scorer scorer(*this, query);
+  return scorer.ScoreOf(slot, scorer.Raw(slot));
+}
+
+std::vector<Hit> FlatIndex::Search(const float* query, size_t k) const {
+  k = std::min(k, live_count_);
+  if (k == 0) return {};
+  const Scorer scorer(*this, query);
+  core::TopK top(k);
+  float raw[kBlockRows];
+  const uint8_t* live = live_.data();
+  const size_t end = live_.size();
+  size_t first = 0;
+  while (true) {
+    // Score runs of live slots with the batch kernel; dead slots are skipped, not scored, so a
+    // deleted vector's stale values can never surface.
+    first = std::find(live + first, live + end, uint8_t{1}) - live;
+    if (first == end) break;
+    const size_t limit = std::min(end, first + kBlockRows);
+    const size_t last = std::find(live + first, live + limit, uint8_t{0}) - live;
+    const size_t count = last - first;
+    scorer.Raw(static_cast<uint32_t>(first), count, raw);
+    for (size_t j = 0; j < count; ++j) {
+      scorer.Push(top, static_cast<uint32_t>(first + j), raw[j]);
+    }
+    first = last;
+  }
+  return ToHits(top, metric_);
+}
+
+std::vector<Hit> FlatIndex::SearchSlots(const float* query, size_t k,
+                                        std::span<const uint32_t> slots) const {
+  k = std::min({k, slots.size(), live_count_});
+  if (k == 0) return {};
+  const Scorer scorer(*this, query);
+  core::TopK top(k);
+  float raw[kBlockRows];
+  size_t i = 0;
+  while (i < slots.size()) {
+    // Filters usually hand over ascending slot lists with long consecutive stretches (a bitmap's
+    // iteration order); those go through the batch kernel like a plain scan.
+    size_t run = 1;
+    while (i + run < slots.size() && run < kBlockRows && slots[i + run] == slots[i] + run &&
+           IsLive(slots[i + run])) {
+      ++run;
+    }
+    const uint32_t first = slots[i];
+    if (!IsLive(first)) {  // contract violation; never return a dead slot all the same
+      ++i;
+      continue;
+    }
+    if (run == 1) {
+      scorer.Push(top, first, scorer.Raw(first));
+    } else {
+      scorer.Raw(first, run, raw);
+      for (size_t j = 0; j < run; ++j) scorer.Push(top, static_cast<uint32_t>(first + j), raw[j]);
+    }
+    i += run;
+  }
+  return ToHits(top, metric_);
+}
+
+std::vector<std::vector<Hit>> FlatIndex::SearchBatch(const float* queries, size_t num_queries,
+                                                     size_t k) const {
+  std::vector<std::vector<Hit>> results(num_queries);
+  k = std::min(k, live_count_);
+  if (k == 0 || num_queries == 0) return results;
+  std::vector<Scorer> scorers;
+  std::vector<core::TopK> tops;
+  scorers.reserve(num_queries);
+  tops.reserve(num_queries);
+  for (size_t i = 0; i < num_queries; ++i) {
+    scorers.emplace_back(*this, queries + i * dims_);
+    tops.emplace_back(k);
+  }
+  // A block of rows stays in L2 while every query is scored against it, so the arena streams from
+  // memory once per batch instead of once per query. The per-row results and the order of pushes
+  // are those of Search, hence identical answers.
+  const size_t row_bytes = std::max<size_t>(1, dims_) * sizeof(float);
+  const size_t block_rows = std::clamp<size_t>(kBatchBlockBytes / row_bytes, 4, kBlockRows);
+  float raw[kBlockRows];
+  const uint8_t* live = live_.data();
+  const size_t end = live_.size();
+  size_t first = 0;
+  while (true) {
+    first = std::find(live + first, live + end, uint8_t{1}) - live;
+    if (first == end) break;
+    const size_t limit = std::min(end, first + block_rows);
+    const size_t last = std::find(live + first, live + limit, uint8_t{0}) - live;
+    const size_t count = last - first;
+    for (size_t i = 0; i < num_queries; ++i) {
+      scorers[i].Raw(static_cast<uint32_t>(first), count, raw);
+      for (size_t j = 0; j < count; ++j) {
+        scorers[i].Push(tops[i], static_cast<uint32_t>(first + j), raw[j]);
+      }
+    }
+    first = last;
+  }
+  for (size_t i = 0; i < num_queries; ++i) results[i] = ToHits(tops[i], metric_);
+  return results;
+}
+
+size_t FlatIndex::MemoryBytes() const {
+  return data_.capacity() * sizeof(float) + inv_norm_.capacity() * sizeof(float) +
+         live_.capacity() * sizeof(uint8_t);
+}
+
+}  // namespace semble::index
