@@ -294,20 +294,21 @@ Result<MutationResult> Collection::WriteMutation(Mutation m) {
   return MutationResult{MutationIdLocked(m.seq)};
 }
 
-Result<MutationResult> Collection::Insert(std::span<const VectorRecord> records) {
+Result<MutationResult> Collection::WriteRecords(MutationType type,
+                                                std::span<const VectorRecord> records) {
   Mutation m;
-  m.type = MutationType::kInsert;
+  m.type = type;
   SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config.dimensions,
                                          options_.limits, &m.records, &m.metadata));
   return WriteMutation(std::move(m));
 }
 
+Result<MutationResult> Collection::Insert(std::span<const VectorRecord> records) {
+  return WriteRecords(MutationType::kInsert, records);
+}
+
 Result<MutationResult> Collection::Upsert(std::span<const VectorRecord> records) {
-  Mutation m;
-  m.type = MutationType::kUpsert;
-  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config.dimensions,
-                                         options_.limits, &m.records, &m.metadata));
-  return WriteMutation(std::move(m));
+  return WriteRecords(MutationType::kUpsert, records);
 }
 
 Result<MutationResult> Collection::DeleteByIds(std::span<const std::string> ids) {

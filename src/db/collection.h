@@ -111,6 +111,7 @@ class Collection final : public Index {
   Status CheckpointLocked();
   Status CloseLocked(bool checkpoint, const Status& reason);
   Result<MutationResult> WriteMutation(Mutation m);
+  Result<MutationResult> WriteRecords(MutationType type, std::span<const VectorRecord> records);
   Status UsableLocked() const;
 
   // State changes; callers hold state_mu_ exclusively (or are recovering, single-threaded).
