@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli.h"
+#include "embed_cli.h"
 #include "vectorize_cli.h"
 
 namespace {
@@ -47,6 +48,8 @@ int main(int argc, char** argv) {
   app.footer(semble::cli::HelpFooter());
   app.add_option("--data", ctx.data_dir, "Data directory (default: see below)");
   CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
+  semble::cli::AddEmbedCommand(&app, &ctx);
+  CLI::App* model = semble::cli::AddModelCommand(&app, &ctx);
 
   try {
     app.parse(argc, argv);
@@ -57,6 +60,10 @@ int main(int argc, char** argv) {
   if (ctx.action) return ctx.action();
   if (vectorize->parsed()) {  // a group without a verb: show the verbs
     std::fputs(vectorize->help("semble").c_str(), stdout);
+    return semble::cli::kExitOk;
+  }
+  if (model->parsed()) {
+    std::fputs(model->help("semble").c_str(), stdout);
     return semble::cli::kExitOk;
   }
   return ShowStatus(ctx);

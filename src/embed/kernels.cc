@@ -1,0 +1,275 @@
+// Copyright 2026 The semble Authors.
+//
+// GEMM: the classic register-blocked outer-product form. A micro-kernel keeps an MR x kPanel tile
+// of y in registers, and for each k broadcasts MR activations and multiplies them with one
+// kPanel-wide row of the packed panel: 2 loads feed MR*2 FMAs on AVX-512, so the loop runs at the
+// FMA units' rate rather than at the load ports'. The panel (kPanel * k floats, <= 196 KB for
+// k = 1536) stays in L2 while all row blocks pass over it.
+
+#include "embed/kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "embed/kernels.cc"
+// clang-format off
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/contrib/math/math-inl.h"
+// clang-format on
+
+HWY_BEFORE_NAMESPACE();
+namespace semble::embed {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+using D = hn::CappedTag<float, 16>;
+using V = hn::Vec<D>;
+constexpr size_t kLanes = HWY_MIN(HWY_LANES(float), 16);
+constexpr size_t kVecs = kPanel / kLanes;  // vectors per panel row
+// Rows per micro-kernel: as many as the register file holds accumulators for.
+constexpr size_t kMaxRows = kVecs <= 2 ? 8 : (kVecs <= 4 ? 3 : 1);
+
+template <size_t MR>
+HWY_INLINE void MicroKernel(const float* HWY_RESTRICT x, size_t k, const float* HWY_RESTRICT panel,
+                            const float* HWY_RESTRICT bias, float* HWY_RESTRICT y, size_t ldy,
+                            size_t cols) {
+  const D d;
+  V acc[MR][kVecs];
+  for (size_t v = 0; v < kVecs; ++v) {
+    const V b = hn::LoadU(d, bias + v * kLanes);
+    for (size_t r = 0; r < MR; ++r) acc[r][v] = b;
+  }
+  for (size_t kk = 0; kk < k; ++kk) {
+    const float* HWY_RESTRICT row = panel + kk * kPanel;
+    V w[kVecs];
+    for (size_t v = 0; v < kVecs; ++v) w[v] = hn::LoadU(d, row + v * kLanes);
+    for (size_t r = 0; r < MR; ++r) {
+      const V xb = hn::Set(d, x[r * k + kk]);
+      for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::MulAdd(xb, w[v], acc[r][v]);
+    }
+  }
+  if (cols == kPanel) {
+    for (size_t r = 0; r < MR; ++r) {
+      for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[r][v], d, y + r * ldy + v * kLanes);
+    }
+  } else {
+    HWY_ALIGN float tmp[kPanel];
+    for (size_t r = 0; r < MR; ++r) {
+      for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[r][v], d, tmp + v * kLanes);
+      std::memcpy(y + r * ldy, tmp, cols * sizeof(float));
+    }
+  }
+}
+
+template <size_t MR>
+HWY_INLINE void RowsKernel(size_t rows, const float* x, size_t k, const float* panel,
+                           const float* bias, float* y, size_t ldy, size_t cols) {
+  if constexpr (MR == 0) {
+    (void)rows, (void)x, (void)k, (void)panel, (void)bias, (void)y, (void)ldy, (void)cols;
+  } else {
+    if (rows == MR) {
+      MicroKernel<MR>(x, k, panel, bias, y, ldy, cols);
+    } else {
+      RowsKernel<MR - 1>(rows, x, k, panel, bias, y, ldy, cols);
+    }
+  }
+}
+
+void LinearPanelsImpl(const float* x, size_t m, const PackedLinear& w, float* y, size_t ldy,
+                      size_t p_begin, size_t p_end) {
+  const size_t k = w.k;
+  // Row blocks of 64 keep the activations (64 * k floats) in L2 next to one panel.
+  constexpr size_t kRowBlock = 64;
+  for (size_t r0 = 0; r0 < m; r0 += kRowBlock) {
+    const size_t r1 = std::min(m, r0 + kRowBlock);
+    for (size_t p = p_begin; p < p_end; ++p) {
+      const float* panel = w.panels.data() + p * k * kPanel;
+      const float* bias = w.bias.data() + p * kPanel;
+      const size_t cols = std::min(kPanel, w.n - p * kPanel);
+      for (size_t r = r0; r < r1; r += kMaxRows) {
+        const size_t rows = std::min(kMaxRows, r1 - r);
+        RowsKernel<kMaxRows>(rows, x + r * k, k, panel, bias, y + r * ldy + p * kPanel, ldy, cols);
+      }
+    }
+  }
+}
+
+void AddLayerNormImpl(float* x, const float* add, size_t m, size_t n, const float* gamma,
+                      const float* beta, float eps) {
+  for (size_t r = 0; r < m; ++r) {
+    float* row = x + r * n;
+    if (add != nullptr) {
+      const float* a = add + r * n;
+      for (size_t i = 0; i < n; ++i) row[i] += a[i];
+    }
+    double sum = 0, sq = 0;
+    for (size_t i = 0; i < n; ++i) {
+      sum += row[i];
+      sq += static_cast<double>(row[i]) * row[i];
+    }
+    const double mean = sum / static_cast<double>(n);
+    const double var = std::max(0.0, sq / static_cast<double>(n) - mean * mean);
+    const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
+    const float fmean = static_cast<float>(mean);
+    for (size_t i = 0; i < n; ++i) row[i] = (row[i] - fmean) * inv * gamma[i] + beta[i];
+  }
+}
+
+// erf(x) by Abramowitz & Stegun 7.1.26 refined: |error| < 1.5e-7, below fp32 GELU's rounding.
+HWY_INLINE V Erf(D d, V x) {
+  const V ax = hn::Abs(x);
+  const V t = hn::Div(hn::Set(d, 1.0f), hn::MulAdd(hn::Set(d, 0.3275911f), ax, hn::Set(d, 1.0f)));
+  V p = hn::Set(d, 1.061405429f);
+  p = hn::MulAdd(p, t, hn::Set(d, -1.453152027f));
+  p = hn::MulAdd(p, t, hn::Set(d, 1.421413741f));
+  p = hn::MulAdd(p, t, hn::Set(d, -0.284496736f));
+  p = hn::MulAdd(p, t, hn::Set(d, 0.254829592f));
+  p = hn::Mul(p, t);
+  const V e = hn::Exp(d, hn::Neg(hn::Mul(ax, ax)));
+  const V y = hn::NegMulAdd(p, e, hn::Set(d, 1.0f));
+  return hn::CopySign(y, x);
+}
+
+void GeluImpl(float* x, size_t n) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const V half = hn::Set(d, 0.5f), rsqrt2 = hn::Set(d, 0.70710678118654752f);
+  const V one = hn::Set(d, 1.0f);
+  size_t i = 0;
+  for (; i + N <= n; i += N) {
+    const V v = hn::LoadU(d, x + i);
+    const V e = Erf(d, hn::Mul(v, rsqrt2));
+    hn::StoreU(hn::Mul(hn::Mul(half, v), hn::Add(one, e)), d, x + i);
+  }
+  for (; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
+}
+
+void AttentionHeadImpl(const float* q, const float* k, const float* v, size_t ld, size_t len,
+                       size_t head_dim, float scale, float* out, size_t ldo, float* scratch) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const bool vec = head_dim % N == 0;
+  for (size_t i = 0; i < len; ++i) {
+    const float* qi = q + i * ld;
+    float max = -INFINITY;
+    for (size_t j = 0; j < len; ++j) {
+      const float* kj = k + j * ld;
+      float s = 0;
+      if (vec) {
+        V acc = hn::Zero(d);
+        for (size_t c = 0; c < head_dim; c += N) {
+          acc = hn::MulAdd(hn::LoadU(d, qi + c), hn::LoadU(d, kj + c), acc);
+        }
+        s = hn::GetLane(hn::SumOfLanes(d, acc));
+      } else {
+        for (size_t c = 0; c < head_dim; ++c) s += qi[c] * kj[c];
+      }
+      s *= scale;
+      scratch[j] = s;
+      max = std::max(max, s);
+    }
+    float sum = 0;
+    size_t j = 0;
+    const V vmax = hn::Set(d, max);
+    V vsum = hn::Zero(d);
+    for (; j + N <= len; j += N) {
+      const V e = hn::Exp(d, hn::Sub(hn::LoadU(d, scratch + j), vmax));
+      hn::StoreU(e, d, scratch + j);
+      vsum = hn::Add(vsum, e);
+    }
+    sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+    for (; j < len; ++j) {
+      scratch[j] = std::exp(scratch[j] - max);
+      sum += scratch[j];
+    }
+    const float inv = 1.0f / sum;
+    float* o = out + i * ldo;
+    if (vec) {
+      for (size_t c = 0; c < head_dim; c += N) {
+        V acc = hn::Zero(d);
+        for (size_t jj = 0; jj < len; ++jj) {
+          acc = hn::MulAdd(hn::Set(d, scratch[jj]), hn::LoadU(d, v + jj * ld + c), acc);
+        }
+        hn::StoreU(hn::Mul(acc, hn::Set(d, inv)), d, o + c);
+      }
+    } else {
+      for (size_t c = 0; c < head_dim; ++c) {
+        float acc = 0;
+        for (size_t jj = 0; jj < len; ++jj) acc += scratch[jj] * v[jj * ld + c];
+        o[c] = acc * inv;
+      }
+    }
+  }
+}
+
+const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace semble::embed
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace semble::embed {
+
+void FakeQuantizeInt8Blocks(const float* src, size_t m, size_t k, size_t block, float* dst) {
+  for (size_t r = 0; r < m; ++r) {
+    for (size_t b = 0; b < k; b += block) {
+      const float* s = src + r * k + b;
+      float* d = dst + r * k + b;
+      float amax = 0;
+      for (size_t i = 0; i < block; ++i) amax = std::max(amax, std::fabs(s[i]));
+      const float scale = amax / 127.0f;
+      const float inv = scale != 0 ? 1.0f / scale : 0.0f;
+      for (size_t i = 0; i < block; ++i) {
+        const float q = std::clamp(std::nearbyint(s[i] * inv), -128.0f, 127.0f);
+        d[i] = q * scale;
+      }
+    }
+  }
+}
+
+HWY_EXPORT(LinearPanelsImpl);
+HWY_EXPORT(AddLayerNormImpl);
+HWY_EXPORT(GeluImpl);
+HWY_EXPORT(AttentionHeadImpl);
+HWY_EXPORT(TargetNameImpl);
+
+PackedLinear PackLinear(const float* w, const float* bias, size_t n, size_t k) {
+  PackedLinear p;
+  p.n = n;
+  p.k = k;
+  const size_t panels = p.num_panels();
+  p.panels.assign(panels * k * kPanel, 0.0f);
+  p.bias.assign(panels * kPanel, 0.0f);
+  for (size_t c = 0; c < n; ++c) {
+    const size_t panel = c / kPanel, j = c % kPanel;
+    for (size_t kk = 0; kk < k; ++kk) p.panels[(panel * k + kk) * kPanel + j] = w[c * k + kk];
+    if (bias != nullptr) p.bias[c] = bias[c];
+  }
+  return p;
+}
+
+void LinearPanels(const float* x, size_t m, const PackedLinear& w, float* y, size_t ldy,
+                  size_t p_begin, size_t p_end) {
+  HWY_DYNAMIC_DISPATCH(LinearPanelsImpl)(x, m, w, y, ldy, p_begin, p_end);
+}
+
+void AddLayerNorm(float* x, const float* add, size_t m, size_t n, const float* gamma,
+                  const float* beta, float eps) {
+  HWY_DYNAMIC_DISPATCH(AddLayerNormImpl)(x, add, m, n, gamma, beta, eps);
+}
+
+void Gelu(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(GeluImpl)(x, n); }
+
+void AttentionHead(const float* q, const float* k, const float* v, size_t ld, size_t len,
+                   size_t head_dim, float scale, float* out, size_t ldo, float* scratch) {
+  HWY_DYNAMIC_DISPATCH(AttentionHeadImpl)(q, k, v, ld, len, head_dim, scale, out, ldo, scratch);
+}
+
+const char* KernelTargetName() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
+
+}  // namespace semble::embed
+#endif  // HWY_ONCE

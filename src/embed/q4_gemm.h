@@ -1,0 +1,69 @@
+// Copyright 2026 The semble Authors.
+//
+// Linear layers with 4-bit weights and int8 activations: the arithmetic of ONNX Runtime's
+// MatMulNBits at accuracy_level=4 (weights in blocks of 32 along K with one fp32 scale each and
+// zero point 8; activations rounded to int8 per block of 32 with scale max|x| / 127), computed
+// with integer dot products instead of being emulated in fp32. The weights stay 4-bit in memory
+// (5 MB for MiniLM-L6 instead of 42 MB of fp32), so a short batch reads them from cache, and
+// AVX-512 VNNI's vpdpbusd does 64 multiply-adds per instruction.
+//
+// The ONNX loader hands the encoder fp32 weights; PackQ4 recovers the 4-bit codes from them
+// exactly (each block is fl(j * s) for integers j in [-8, 7]), so nothing is approximated.
+
+#ifndef SEMBLE_SRC_EMBED_Q4_GEMM_H_
+#define SEMBLE_SRC_EMBED_Q4_GEMM_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "embed/kernels.h"
+
+namespace semble::embed {
+
+inline constexpr size_t kQ4Block = 32;  // K elements per scale (weights and activations)
+inline constexpr size_t kQ4Tile = 16;   // output columns per weight tile (one AVX-512 vector)
+inline constexpr size_t kQ4TileBytes = kQ4Tile * kQ4Block / 2;  // one tile's block: 256 bytes
+
+// y = x W^T + b with W [n, k] in 4-bit blocks. Tile t (columns t*16 .. t*16+15) holds, for every
+// block kb, kQ4TileBytes bytes at q[(t * blocks() + kb) * kQ4TileBytes]: byte (h*16 + c)*4 + e
+// (h < 4, column c < 16, e < 4) has code W[c][kb*32 + 4h + e] + 8 in its low nibble and code
+// W[c][kb*32 + 16 + 4h + e] + 8 in its high one. So one 64-byte load, split into nibbles, gives two
+// registers whose 32-bit lanes hold 4 consecutive K of one column each: vpdpbusd's operand shape.
+struct Q4Linear {
+  size_t n = 0, k = 0;        // k is a multiple of kQ4Block
+  std::vector<uint8_t> q;     // num_tiles() * blocks() * kQ4TileBytes
+  std::vector<float> scales;  // [tile][kb][16]; zero past n
+  std::vector<float> bias;    // num_tiles() * 16; zero past n
+
+  size_t num_tiles() const { return (n + kQ4Tile - 1) / kQ4Tile; }
+  size_t blocks() const { return k / kQ4Block; }
+};
+
+// Builds out from w (whose values must be exactly representable, see above); false when k is not
+// a multiple of kQ4Block or some block is not of that form (e.g. an fp32 or fp16 checkpoint).
+bool PackQ4(const PackedLinear& w, Q4Linear* out);
+
+// Activations of m rows of k (a multiple of kQ4Block) rounded to int8 per block: for every row r
+// and block b, scale[r * k/32 + b] = max|x| / 127, q = nearbyint(x / scale) (0 when max|x| = 0),
+// and zsum[r * k/32 + b] = -8 * sum(q), which cancels the +8 of the unsigned weight codes.
+void QuantizeActivations(const float* x, size_t m, size_t k, int8_t* q, float* scale,
+                         int32_t* zsum);
+
+// y[r][c] = b[c] + sum over blocks of (sum_i q_x * (q_w - 8)) * (scale_w * scale_x), for rows
+// [0, m) and the columns of tiles [t_begin, t_end). xq/xs/xz as QuantizeActivations wrote them.
+void Q4Gemm(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, const Q4Linear& w,
+            float* y, size_t ldy, size_t t_begin, size_t t_end);
+
+// The same without SIMD, for tests and for CPUs without AVX-512 VNNI.
+void Q4GemmScalar(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
+                  const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end);
+void QuantizeActivationsScalar(const float* x, size_t m, size_t k, int8_t* q, float* scale,
+                               int32_t* zsum);
+
+// "avx512vnni" or "scalar": the Q4Gemm path in use, for benchmarks.
+const char* Q4KernelName();
+
+}  // namespace semble::embed
+
+#endif  // SEMBLE_SRC_EMBED_Q4_GEMM_H_
