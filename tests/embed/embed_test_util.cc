@@ -64,7 +64,7 @@ std::string DefaultModelDirOrFail() {
 
 std::vector<StsPair> ReadStsDev() {
   std::string path = Getenv("SEMBLE_STSB_DEV");
-  if (path.empty()) path = std::string(SEMBLE_SOURCE_DIR) + "/../shared/data/stsb/sts-dev.csv";
+  if (path.empty()) path = std::string(SEMBLE_SOURCE_DIR) + "/tests/data/stsb/sts-dev.csv";
   auto data = ReadFileToString(Env::Default(), path);
   std::vector<StsPair> pairs;
   if (!data.ok()) return pairs;

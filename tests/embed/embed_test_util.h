@@ -22,7 +22,7 @@ struct StsPair {
   std::string s1, s2;
   double score = 0;
 };
-// /work/shared/data/stsb/sts-dev.csv (or $SEMBLE_STSB_DEV): TAB separated, no quoting.
+// tests/data/stsb/sts-dev.csv (a copy of the STS-B dev set; or $SEMBLE_STSB_DEV): TAB separated, no quoting.
 std::vector<StsPair> ReadStsDev();
 // Unique sentences of the pairs, in first-seen order.
 std::vector<std::string> UniqueSentences(const std::vector<StsPair>& pairs);
