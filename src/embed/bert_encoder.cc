@@ -4,7 +4,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
+
+#ifdef __GLIBC__
+#include <malloc.h>  // malloc_trim
+#endif
 
 namespace semble::embed {
 namespace {
@@ -20,7 +25,11 @@ size_t RowTasks(size_t m, const ThreadPool* pool) {
 }  // namespace
 
 BertEncoder::BertEncoder(BertWeights weights) : w_(std::move(weights)) {
-  if (w_.int8_activation_block != kQ4Block) return;
+  // Without SIMD integer dot products the emulation (fp32 GEMM on rounded inputs) is faster, and
+  // without SIMD dequantization so are the unpacked fp32 weights.
+  const bool int8 = w_.int8_activation_block == kQ4Block && Q4BestPath() != Q4Path::kScalar;
+  const bool fp32 = w_.int8_activation_block == 0 && Q4F32IsFast();
+  if (!int8 && !fp32) return;
   std::vector<Q4Layer> q4(w_.layers.size());
   for (size_t i = 0; i < w_.layers.size(); ++i) {
     const BertLayer& l = w_.layers[i];
@@ -30,16 +39,45 @@ BertEncoder::BertEncoder(BertWeights weights) : w_(std::move(weights)) {
     }
   }
   q4_ = std::move(q4);
+  q4_int8_ = int8;
   for (BertLayer& l : w_.layers) {
     for (PackedLinear* p : {&l.qkv, &l.out, &l.fc1, &l.fc2}) {
       p->panels = std::vector<float>();
       p->bias = std::vector<float>();
     }
   }
+#ifdef __GLIBC__
+  // The fp32 copies (and the loader's, freed before) sit in the heap in pieces glibc keeps;
+  // hand them back so the resident size reflects the 4-bit weights.
+  malloc_trim(0);
+#endif
 }
 
-void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y,
-                           ThreadPool* pool, Int8Scratch* scratch) const {
+void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y, ThreadPool* pool,
+                           Int8Scratch* scratch) const {
+  const size_t tiles = w.num_tiles();
+  const size_t threads = static_cast<size_t>(pool->size());
+  const size_t pairs = (tiles + 1) / 2;
+  const size_t row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
+  // Split the columns in whole tile pairs (the kernels' width) when rows are few.
+  const size_t col_chunks =
+      threads == 1 || row_blocks >= 2 * threads ? 1 : std::min(pairs, 2 * threads);
+  auto for_tasks = [&](const std::function<void(size_t, size_t, size_t, size_t)>& gemm) {
+    if (threads == 1) return gemm(0, m, 0, tiles);
+    pool->ParallelFor(row_blocks * col_chunks, [&](size_t task) {
+      const size_t rb = task / col_chunks, cc = task % col_chunks;
+      const size_t r0 = rb * kRowsPerTask, r1 = std::min(m, r0 + kRowsPerTask);
+      const size_t t0 = std::min(tiles, 2 * (pairs * cc / col_chunks));
+      const size_t t1 = std::min(tiles, 2 * (pairs * (cc + 1) / col_chunks));
+      gemm(r0, r1, t0, t1);
+    });
+  };
+  if (!q4_int8_) {
+    for_tasks([&](size_t r0, size_t r1, size_t t0, size_t t1) {
+      Q4GemmF32(x + r0 * w.k, r1 - r0, w, y + r0 * w.n, w.n, t0, t1);
+    });
+    return;
+  }
   const size_t blocks = w.blocks();
   if (scratch->q.size() < m * w.k) scratch->q.resize(m * w.k);
   if (scratch->scale.size() < m * blocks) {
@@ -49,30 +87,19 @@ void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y
   int8_t* q = scratch->q.data();
   float* scale = scratch->scale.data();
   int32_t* zsum = scratch->zsum.data();
-  const size_t tiles = w.num_tiles();
-  const size_t threads = static_cast<size_t>(pool->size());
   if (threads == 1) {
     QuantizeActivations(x, m, w.k, q, scale, zsum);
-    Q4Gemm(q, scale, zsum, m, w, y, w.n, 0, tiles);
-    return;
+  } else {
+    const size_t row_tasks = RowTasks(m, pool);
+    pool->ParallelFor(row_tasks, [&](size_t t) {
+      const size_t r0 = m * t / row_tasks, r1 = m * (t + 1) / row_tasks;
+      QuantizeActivations(x + r0 * w.k, r1 - r0, w.k, q + r0 * w.k, scale + r0 * blocks,
+                          zsum + r0 * blocks);
+    });
   }
-  const size_t row_tasks = RowTasks(m, pool);
-  pool->ParallelFor(row_tasks, [&](size_t t) {
-    const size_t r0 = m * t / row_tasks, r1 = m * (t + 1) / row_tasks;
-    QuantizeActivations(x + r0 * w.k, r1 - r0, w.k, q + r0 * w.k, scale + r0 * blocks,
-                        zsum + r0 * blocks);
-  });
-  const size_t row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
-  // Split the columns in whole tile pairs (the micro-kernel's width) when rows are few.
-  const size_t pairs = (tiles + 1) / 2;
-  const size_t col_chunks = row_blocks >= 2 * threads ? 1 : std::min(pairs, 2 * threads);
-  pool->ParallelFor(row_blocks * col_chunks, [&](size_t task) {
-    const size_t rb = task / col_chunks, cc = task % col_chunks;
-    const size_t r0 = rb * kRowsPerTask, r1 = std::min(m, r0 + kRowsPerTask);
-    const size_t t0 = std::min(tiles, 2 * (pairs * cc / col_chunks));
-    const size_t t1 = std::min(tiles, 2 * (pairs * (cc + 1) / col_chunks));
-    Q4Gemm(q + r0 * w.k, scale + r0 * blocks, zsum + r0 * blocks, r1 - r0, w, y + r0 * w.n, w.n,
-           t0, t1);
+  for_tasks([&](size_t r0, size_t r1, size_t t0, size_t t1) {
+    Q4Gemm(q + r0 * w.k, scale + r0 * blocks, zsum + r0 * blocks, r1 - r0, w, y + r0 * w.n, w.n, t0,
+           t1);
   });
 }
 
@@ -168,7 +195,9 @@ Status BertEncoder::Encode(const std::vector<const std::vector<int32_t>*>& seqs,
     // Attention per (sequence, head); tmp receives the heads' outputs side by side.
     pool->ParallelFor(seqs.size() * heads, [&](size_t task) {
       thread_local std::vector<float> local;
-      if (local.size() < max_len) local.resize(max_len);
+      if (local.size() < AttentionScratchFloats(max_len, dh)) {
+        local.resize(AttentionScratchFloats(max_len, dh));
+      }
       const size_t s = task / heads, hd = task % heads;
       const size_t len = seqs[s]->size();
       const float* base = qkv.data() + offsets[s] * 3 * h + hd * dh;

@@ -20,9 +20,11 @@ namespace semble::embed {
 
 class BertEncoder {
  public:
-  // When the weights ask for int8 activations in blocks of 32 and every linear layer's weights are
-  // 4-bit blocks (MatMulNBits), they are repacked for the int4 x int8 kernel and the fp32 copies
-  // are dropped; otherwise the fp32 GEMM runs (with int8 rounding emulated if asked for).
+  // When every linear layer's weights are 4-bit blocks (MatMulNBits), they are repacked 4-bit and
+  // the fp32 copies dropped: int8 activations in blocks of 32 then run on the int4 x int8 kernel,
+  // fp32 activations on the fp32 GEMM over panels dequantized on the fly. Otherwise (fp32/fp16
+  // checkpoints, CPUs without the SIMD paths) the fp32 GEMM runs on the unpacked weights, with int8
+  // rounding emulated when asked for.
   explicit BertEncoder(BertWeights weights);
 
   const BertConfig& config() const { return w_.config; }
@@ -49,7 +51,8 @@ class BertEncoder {
                 Int8Scratch* scratch) const;
 
   BertWeights w_;
-  std::vector<Q4Layer> q4_;  // empty: the fp32 path
+  std::vector<Q4Layer> q4_;  // empty: the fp32 panels in w_ are used
+  bool q4_int8_ = false;     // q4_ with int8 activations (Q4Gemm), else fp32 ones (Q4GemmF32)
 };
 
 }  // namespace semble::embed

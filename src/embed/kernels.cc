@@ -32,32 +32,43 @@ constexpr size_t kVecs = kPanel / kLanes;  // vectors per panel row
 // Rows per micro-kernel: as many as the register file holds accumulators for.
 constexpr size_t kMaxRows = kVecs <= 2 ? 8 : (kVecs <= 4 ? 3 : 1);
 
+// The fixed-count loops are unrolled by pragma so that acc[][] lives in registers at -O2 too (the
+// default RelWithDebInfo build), not only at -O3.
 template <size_t MR>
 HWY_INLINE void MicroKernel(const float* HWY_RESTRICT x, size_t k, const float* HWY_RESTRICT panel,
                             const float* HWY_RESTRICT bias, float* HWY_RESTRICT y, size_t ldy,
                             size_t cols) {
   const D d;
   V acc[MR][kVecs];
+#pragma GCC unroll 8
   for (size_t v = 0; v < kVecs; ++v) {
     const V b = hn::LoadU(d, bias + v * kLanes);
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) acc[r][v] = b;
   }
   for (size_t kk = 0; kk < k; ++kk) {
     const float* HWY_RESTRICT row = panel + kk * kPanel;
     V w[kVecs];
+#pragma GCC unroll 8
     for (size_t v = 0; v < kVecs; ++v) w[v] = hn::LoadU(d, row + v * kLanes);
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) {
       const V xb = hn::Set(d, x[r * k + kk]);
+#pragma GCC unroll 8
       for (size_t v = 0; v < kVecs; ++v) acc[r][v] = hn::MulAdd(xb, w[v], acc[r][v]);
     }
   }
   if (cols == kPanel) {
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) {
+#pragma GCC unroll 8
       for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[r][v], d, y + r * ldy + v * kLanes);
     }
   } else {
     HWY_ALIGN float tmp[kPanel];
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) {
+#pragma GCC unroll 8
       for (size_t v = 0; v < kVecs; ++v) hn::StoreU(acc[r][v], d, tmp + v * kLanes);
       std::memcpy(y + r * ldy, tmp, cols * sizeof(float));
     }
@@ -97,31 +108,65 @@ void LinearPanelsImpl(const float* x, size_t m, const PackedLinear& w, float* y,
   }
 }
 
+void LinearPanelImpl(const float* x, size_t m, size_t k, const float* panel, const float* bias,
+                     float* y, size_t ldy, size_t cols) {
+  for (size_t r = 0; r < m; r += kMaxRows) {
+    const size_t rows = std::min(kMaxRows, m - r);
+    RowsKernel<kMaxRows>(rows, x + r * k, k, panel, bias, y + r * ldy, ldy, cols);
+  }
+}
+
+// Two passes in fp32 lanes (mean, then the mean of squared deviations): as accurate as the
+// textbook double-precision E[x^2] - mean^2 for rows of a few hundred values, and vectorised.
 void AddLayerNormImpl(float* x, const float* add, size_t m, size_t n, const float* gamma,
                       const float* beta, float eps) {
+  const D d;
+  const size_t N = hn::Lanes(d);
+  const size_t nv = n - n % N;
   for (size_t r = 0; r < m; ++r) {
     float* row = x + r * n;
+    V vsum = hn::Zero(d);
+    size_t i = 0;
     if (add != nullptr) {
       const float* a = add + r * n;
-      for (size_t i = 0; i < n; ++i) row[i] += a[i];
+      for (; i < nv; i += N) {
+        const V v = hn::Add(hn::LoadU(d, row + i), hn::LoadU(d, a + i));
+        hn::StoreU(v, d, row + i);
+        vsum = hn::Add(vsum, v);
+      }
+      for (size_t t = i; t < n; ++t) row[t] += a[t];
+    } else {
+      for (; i < nv; i += N) vsum = hn::Add(vsum, hn::LoadU(d, row + i));
     }
-    double sum = 0, sq = 0;
-    for (size_t i = 0; i < n; ++i) {
-      sum += row[i];
-      sq += static_cast<double>(row[i]) * row[i];
+    float sum = hn::GetLane(hn::SumOfLanes(d, vsum));
+    for (size_t t = nv; t < n; ++t) sum += row[t];
+    const float mean = sum / static_cast<float>(n);
+    const V vmean = hn::Set(d, mean);
+    V vsq = hn::Zero(d);
+    for (i = 0; i < nv; i += N) {
+      const V dev = hn::Sub(hn::LoadU(d, row + i), vmean);
+      vsq = hn::MulAdd(dev, dev, vsq);
     }
-    const double mean = sum / static_cast<double>(n);
-    const double var = std::max(0.0, sq / static_cast<double>(n) - mean * mean);
-    const float inv = static_cast<float>(1.0 / std::sqrt(var + eps));
-    const float fmean = static_cast<float>(mean);
-    for (size_t i = 0; i < n; ++i) row[i] = (row[i] - fmean) * inv * gamma[i] + beta[i];
+    float sq = hn::GetLane(hn::SumOfLanes(d, vsq));
+    for (size_t t = nv; t < n; ++t) sq += (row[t] - mean) * (row[t] - mean);
+    const float inv = 1.0f / std::sqrt(sq / static_cast<float>(n) + eps);
+    const V vinv = hn::Set(d, inv);
+    for (i = 0; i < nv; i += N) {
+      const V v = hn::Mul(hn::Sub(hn::LoadU(d, row + i), vmean), vinv);
+      hn::StoreU(hn::MulAdd(v, hn::LoadU(d, gamma + i), hn::LoadU(d, beta + i)), d, row + i);
+    }
+    for (size_t t = nv; t < n; ++t) row[t] = (row[t] - mean) * inv * gamma[t] + beta[t];
   }
 }
 
 // erf(x) by Abramowitz & Stegun 7.1.26 refined: |error| < 1.5e-7, below fp32 GELU's rounding.
 HWY_INLINE V Erf(D d, V x) {
   const V ax = hn::Abs(x);
-  const V t = hn::Div(hn::Set(d, 1.0f), hn::MulAdd(hn::Set(d, 0.3275911f), ax, hn::Set(d, 1.0f)));
+  // 1 / den by the reciprocal estimate and one Newton step (~2^-28 relative error): a division
+  // is several times slower and GELU runs over every element of the widest activation.
+  const V den = hn::MulAdd(hn::Set(d, 0.3275911f), ax, hn::Set(d, 1.0f));
+  const V r0 = hn::ApproximateReciprocal(den);
+  const V t = hn::Mul(r0, hn::NegMulAdd(den, r0, hn::Set(d, 2.0f)));
   V p = hn::Set(d, 1.061405429f);
   p = hn::MulAdd(p, t, hn::Set(d, -1.453152027f));
   p = hn::MulAdd(p, t, hn::Set(d, 1.421413741f));
@@ -147,58 +192,58 @@ void GeluImpl(float* x, size_t n) {
   for (; i < n; ++i) x[i] = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678118654752f));
 }
 
+// Scores for 16 keys at a time from a transposed copy of the head's K (head_dim x len), so
+// each query needs head_dim broadcast FMAs per 16 keys and no horizontal sums; softmax and P V
+// stay in vectors, with the last partial vector masked.
 void AttentionHeadImpl(const float* q, const float* k, const float* v, size_t ld, size_t len,
                        size_t head_dim, float scale, float* out, size_t ldo, float* scratch) {
   const D d;
   const size_t N = hn::Lanes(d);
-  const bool vec = head_dim % N == 0;
+  const size_t lenp = (len + N - 1) / N * N;
+  float* kt = scratch;                   // [head_dim][lenp]
+  float* p = scratch + head_dim * lenp;  // [lenp]
+  for (size_t c = 0; c < head_dim; ++c) {
+    float* dst = kt + c * lenp;
+    for (size_t j = 0; j < len; ++j) dst[j] = k[j * ld + c];
+    for (size_t j = len; j < lenp; ++j) dst[j] = 0;
+  }
+  const V vscale = hn::Set(d, scale);
+  const bool vec_out = head_dim % N == 0;
   for (size_t i = 0; i < len; ++i) {
     const float* qi = q + i * ld;
-    float max = -INFINITY;
-    for (size_t j = 0; j < len; ++j) {
-      const float* kj = k + j * ld;
-      float s = 0;
-      if (vec) {
-        V acc = hn::Zero(d);
-        for (size_t c = 0; c < head_dim; c += N) {
-          acc = hn::MulAdd(hn::LoadU(d, qi + c), hn::LoadU(d, kj + c), acc);
-        }
-        s = hn::GetLane(hn::SumOfLanes(d, acc));
-      } else {
-        for (size_t c = 0; c < head_dim; ++c) s += qi[c] * kj[c];
+    V vmax = hn::Set(d, -INFINITY);
+    for (size_t jb = 0; jb < lenp; jb += N) {
+      V acc = hn::Zero(d);
+      for (size_t c = 0; c < head_dim; ++c) {
+        acc = hn::MulAdd(hn::Set(d, qi[c]), hn::LoadU(d, kt + c * lenp + jb), acc);
       }
-      s *= scale;
-      scratch[j] = s;
-      max = std::max(max, s);
+      acc = hn::Mul(acc, vscale);
+      if (jb + N > len) acc = hn::IfThenElse(hn::FirstN(d, len - jb), acc, hn::Set(d, -INFINITY));
+      hn::StoreU(acc, d, p + jb);
+      vmax = hn::Max(vmax, acc);
     }
-    float sum = 0;
-    size_t j = 0;
-    const V vmax = hn::Set(d, max);
+    const V max = hn::MaxOfLanes(d, vmax);
     V vsum = hn::Zero(d);
-    for (; j + N <= len; j += N) {
-      const V e = hn::Exp(d, hn::Sub(hn::LoadU(d, scratch + j), vmax));
-      hn::StoreU(e, d, scratch + j);
+    for (size_t jb = 0; jb < lenp; jb += N) {
+      V e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + jb), max));
+      if (jb + N > len) e = hn::IfThenElseZero(hn::FirstN(d, len - jb), e);
+      hn::StoreU(e, d, p + jb);
       vsum = hn::Add(vsum, e);
     }
-    sum = hn::GetLane(hn::SumOfLanes(d, vsum));
-    for (; j < len; ++j) {
-      scratch[j] = std::exp(scratch[j] - max);
-      sum += scratch[j];
-    }
-    const float inv = 1.0f / sum;
+    const float inv = 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum));
     float* o = out + i * ldo;
-    if (vec) {
+    if (vec_out) {
       for (size_t c = 0; c < head_dim; c += N) {
         V acc = hn::Zero(d);
         for (size_t jj = 0; jj < len; ++jj) {
-          acc = hn::MulAdd(hn::Set(d, scratch[jj]), hn::LoadU(d, v + jj * ld + c), acc);
+          acc = hn::MulAdd(hn::Set(d, p[jj]), hn::LoadU(d, v + jj * ld + c), acc);
         }
         hn::StoreU(hn::Mul(acc, hn::Set(d, inv)), d, o + c);
       }
     } else {
       for (size_t c = 0; c < head_dim; ++c) {
         float acc = 0;
-        for (size_t jj = 0; jj < len; ++jj) acc += scratch[jj] * v[jj * ld + c];
+        for (size_t jj = 0; jj < len; ++jj) acc += p[jj] * v[jj * ld + c];
         o[c] = acc * inv;
       }
     }
@@ -232,6 +277,7 @@ void FakeQuantizeInt8Blocks(const float* src, size_t m, size_t k, size_t block, 
 }
 
 HWY_EXPORT(LinearPanelsImpl);
+HWY_EXPORT(LinearPanelImpl);
 HWY_EXPORT(AddLayerNormImpl);
 HWY_EXPORT(GeluImpl);
 HWY_EXPORT(AttentionHeadImpl);
@@ -255,6 +301,11 @@ PackedLinear PackLinear(const float* w, const float* bias, size_t n, size_t k) {
 void LinearPanels(const float* x, size_t m, const PackedLinear& w, float* y, size_t ldy,
                   size_t p_begin, size_t p_end) {
   HWY_DYNAMIC_DISPATCH(LinearPanelsImpl)(x, m, w, y, ldy, p_begin, p_end);
+}
+
+void LinearPanel(const float* x, size_t m, size_t k, const float* panel, const float* bias,
+                 float* y, size_t ldy, size_t cols) {
+  HWY_DYNAMIC_DISPATCH(LinearPanelImpl)(x, m, k, panel, bias, y, ldy, cols);
 }
 
 void AddLayerNorm(float* x, const float* add, size_t m, size_t n, const float* gamma,

@@ -1,19 +1,27 @@
 // Copyright 2026 The semble Authors.
 //
 // The int4 x int8 GEMM. The VNNI micro-kernel keeps MR rows x NT tiles of int32 block sums and of
-// fp32 totals in registers. For each block of 32 along K it loads 4 x 64 bytes per tile, splits
-// them into nibbles (8 weight registers, 4 K each per column lane), and multiplies each with the
-// row's matching 4 activation bytes broadcast to all lanes (vpdpbusd: unsigned weight code x
-// signed activation). The block sum then starts from -8 * sum(activations) instead of 0, which
-// turns the codes 0..15 back into -8..7 without touching the weights. One cvt + mul + fma per
-// block folds the scales in, in the order ORT's int8 path uses (scale_w * scale_x, then fma).
+// fp32 totals in registers. For each block of 32 along K it takes 8 weight registers per tile
+// (4 K per column lane, the nibbles already split into bytes by ExpandTiles once per row block)
+// and multiplies each with the row's matching 4 activation bytes broadcast to all lanes
+// (vpdpbusd: unsigned weight code x signed activation). The block sum starts from
+// -8 * sum(activations) instead of 0, which turns the codes 0..15 back into -8..7 without
+// touching the weights. One cvt + mul + fma per block folds the scales in, in the order ORT's int8
+// path uses (scale_w * scale_x, then fma). Per 8 vpdpbusd that is 4 other vector ops, which caps
+// the kernel near two thirds of the vpdpbusd rate; measured ~250 GMAC/s on one core here, about
+// half of that core's vpdpbusd peak.
 //
 // Dispatch is by cpuid (__builtin_cpu_supports) rather than Highway: Highway 1.0 (Debian 12) has
 // no u8 x i8 quad dot product, and this is the one kernel that needs it.
 
 #include "embed/q4_gemm.h"
 
+// GCC 12's AVX-512 intrinsics pass _mm512_undefined_*() as the masked-off source, which trips
+// -Wmaybe-uninitialized once inlined (GCC bug 105593); the values are never read.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
 
 #include <algorithm>
 #include <cmath>
@@ -22,8 +30,9 @@
 namespace semble::embed {
 namespace {
 
-// Rows per row block: the activations of 64 rows (64 * k bytes) stay in L2 while the tile pairs
-// pass over them, and one tile pair's weights (<= 30 KB for k = 1536) stay in L1 across the rows.
+// Rows per row block: the activations of 64 rows (64 * k bytes) stay in L1/L2 while the tile
+// pairs pass over them, and one tile pair's expanded weights (48 KB for k = 1536) stay in L2
+// across the rows' 16 micro-kernel calls.
 constexpr size_t kRowBlock = 64;
 
 // Recovers codes j in [-8, 7] and a scale s with fl(j * s) == v for all 32 values of a block.
@@ -45,15 +54,19 @@ bool RecoverBlock(const float* v, int8_t* codes, float* scale) {
     return true;
   };
   // The largest |code| is usually 8 (then amax / 8 is exact) or 7; the others cover blocks whose
-  // codes are all small. Neighbouring floats absorb the rounding of amax / d.
+  // codes are all small. Scales may be negative (ORT's quantizer divides the signed extreme by
+  // -8), which puts code 8 out of range unless the sign is tried too. Neighbouring floats absorb
+  // the rounding of amax / d.
   for (int d : {8, 7, 6, 5, 4, 3, 2, 1}) {
-    const float s = amax / static_cast<float>(d);
-    if (try_scale(s)) return true;
-    float lo = s, hi = s;
-    for (int ulp = 0; ulp < 2; ++ulp) {
-      lo = std::nextafter(lo, 0.0f);
-      hi = std::nextafter(hi, INFINITY);
-      if (try_scale(lo) || try_scale(hi)) return true;
+    for (float sign : {-1.0f, 1.0f}) {
+      const float s = sign * amax / static_cast<float>(d);
+      if (try_scale(s)) return true;
+      float lo = s, hi = s;
+      for (int ulp = 0; ulp < 2; ++ulp) {
+        lo = std::nextafter(lo, 0.0f);
+        hi = std::nextafter(hi, sign * INFINITY);
+        if (try_scale(lo) || try_scale(hi)) return true;
+      }
     }
   }
   return false;
@@ -111,6 +124,23 @@ void GemmScalar(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, 
 
 #define SEMBLE_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")))
 
+// Horizontal max / sum by halving (GCC 12's _mm512_reduce_* trip -Wmaybe-uninitialized).
+SEMBLE_VNNI inline float MaxOfLanes(__m512 v) {
+  __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+  __m128 q = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+  q = _mm_max_ps(q, _mm_movehl_ps(q, q));
+  q = _mm_max_ss(q, _mm_movehdup_ps(q));
+  return _mm_cvtss_f32(q);
+}
+
+SEMBLE_VNNI inline int32_t SumOfLanes(__m512i v) {
+  __m256i h = _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+  __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(1, 0, 3, 2)));
+  q = _mm_add_epi32(q, _mm_shuffle_epi32(q, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(q);
+}
+
 SEMBLE_VNNI void QuantizeRowsVnni(const float* x, size_t m, size_t k, int8_t* q, float* scale,
                                   int32_t* zsum) {
   const size_t blocks = k / kQ4Block;
@@ -118,7 +148,7 @@ SEMBLE_VNNI void QuantizeRowsVnni(const float* x, size_t m, size_t k, int8_t* q,
     for (size_t b = 0; b < blocks; ++b) {
       const float* s = x + r * k + b * kQ4Block;
       const __m512 v0 = _mm512_loadu_ps(s), v1 = _mm512_loadu_ps(s + 16);
-      const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+      const float amax = MaxOfLanes(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
       const float sc = amax / 127.0f;
       const __m512 inv = _mm512_set1_ps(sc != 0 ? 1.0f / sc : 0.0f);
       // Round to nearest even (the default MXCSR mode), like nearbyint; |x * inv| <= ~127, and the
@@ -129,74 +159,254 @@ SEMBLE_VNNI void QuantizeRowsVnni(const float* x, size_t m, size_t k, int8_t* q,
       _mm_storeu_si128(reinterpret_cast<__m128i*>(q + r * k + b * kQ4Block), p0);
       _mm_storeu_si128(reinterpret_cast<__m128i*>(q + r * k + b * kQ4Block + 16), p1);
       const int32_t sum =
-          _mm512_reduce_add_epi32(_mm512_add_epi32(_mm512_cvtepi8_epi32(p0), _mm512_cvtepi8_epi32(p1)));
+          SumOfLanes(_mm512_add_epi32(_mm512_cvtepi8_epi32(p0), _mm512_cvtepi8_epi32(p1)));
       scale[r * blocks + b] = sc;
       zsum[r * blocks + b] = -8 * sum;
     }
   }
 }
 
-template <size_t MR, size_t NT>
+// Splits the nibbles of tiles [tile, tile + NT) into bytes once, for the micro-kernel calls of a
+// whole row block: unpacking costs 3 vector ops per 2 weight registers, as much as a row's
+// block epilogue, so doing it per 4-row call would cost about a fifth of the kernel's issue
+// slots. Layout: for block kb, quarter h, part (0: low nibbles, 1: high), tile j, 64 bytes at
+// ex[(((kb * 4 + h) * 2 + part) * NT + j) * 64].
+template <size_t NT>
+SEMBLE_VNNI void ExpandTiles(const Q4Linear& w, size_t tile, uint8_t* ex) {
+  const size_t blocks = w.blocks();
+  const __m512i nibble = _mm512_set1_epi8(0x0F);
+  for (size_t kb = 0; kb < blocks; ++kb) {
+    for (size_t h = 0; h < 4; ++h) {
+      for (size_t j = 0; j < NT; ++j) {
+        const __m512i p =
+            _mm512_loadu_si512(w.q.data() + ((tile + j) * blocks + kb) * kQ4TileBytes + h * 64);
+        uint8_t* dst = ex + ((kb * 4 + h) * 2 * NT + j) * 64;
+        _mm512_store_si512(dst, _mm512_and_si512(p, nibble));
+        _mm512_store_si512(dst + NT * 64, _mm512_and_si512(_mm512_srli_epi16(p, 4), nibble));
+      }
+    }
+  }
+}
+
+// MR rows x NT tiles over all of K. With EX the weights come from ExpandTiles' buffer, else they
+// are unpacked here from w.q. The fixed-count loops are unrolled by pragma: at -O2 (the default
+// RelWithDebInfo build) GCC would otherwise keep acc[][] in memory, at 0.6x the speed.
+template <size_t MR, size_t NT, bool EX>
 SEMBLE_VNNI inline void MicroVnni(const int8_t* x, size_t k, const float* xs, const int32_t* xz,
-                                  const Q4Linear& w, size_t tile, float* y, size_t ldy,
-                                  size_t cols) {
+                                  const Q4Linear& w, size_t tile, const uint8_t* ex, float* y,
+                                  size_t ldy, size_t cols) {
   const size_t blocks = w.blocks();
   const uint8_t* wq = w.q.data() + tile * blocks * kQ4TileBytes;
   const float* ws = w.scales.data() + tile * blocks * kQ4Tile;
   const size_t q_stride = blocks * kQ4TileBytes, s_stride = blocks * kQ4Tile;
   const __m512i nibble = _mm512_set1_epi8(0x0F);
   __m512 total[MR][NT];
+#pragma GCC unroll 8
   for (size_t t = 0; t < NT; ++t) {
     const __m512 b = _mm512_loadu_ps(w.bias.data() + (tile + t) * kQ4Tile);
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) total[r][t] = b;
   }
   for (size_t kb = 0; kb < blocks; ++kb) {
     __m512i acc[MR][NT];
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) {
       const __m512i z = _mm512_set1_epi32(xz[r * blocks + kb]);
+#pragma GCC unroll 8
       for (size_t t = 0; t < NT; ++t) acc[r][t] = z;
     }
     const uint8_t* wb = wq + kb * kQ4TileBytes;
+    const uint8_t* eb = EX ? ex + kb * 8 * NT * 64 : nullptr;
     const int8_t* xb = x + kb * kQ4Block;
+#pragma GCC unroll 8
     for (size_t h = 0; h < 4; ++h) {
       __m512i lo[NT], hi[NT];
+#pragma GCC unroll 8
       for (size_t t = 0; t < NT; ++t) {
-        const __m512i p = _mm512_loadu_si512(wb + t * q_stride + h * 64);
-        lo[t] = _mm512_and_si512(p, nibble);
-        hi[t] = _mm512_and_si512(_mm512_srli_epi16(p, 4), nibble);
+        if constexpr (EX) {
+          lo[t] = _mm512_load_si512(eb + (h * 2 * NT + t) * 64);
+          hi[t] = _mm512_load_si512(eb + ((h * 2 + 1) * NT + t) * 64);
+        } else {
+          const __m512i p = _mm512_loadu_si512(wb + t * q_stride + h * 64);
+          lo[t] = _mm512_and_si512(p, nibble);
+          hi[t] = _mm512_and_si512(_mm512_srli_epi16(p, 4), nibble);
+        }
       }
+#pragma GCC unroll 8
       for (size_t r = 0; r < MR; ++r) {
         int32_t a_lo, a_hi;
         std::memcpy(&a_lo, xb + r * k + 4 * h, 4);
         std::memcpy(&a_hi, xb + r * k + 16 + 4 * h, 4);
         const __m512i vlo = _mm512_set1_epi32(a_lo), vhi = _mm512_set1_epi32(a_hi);
+#pragma GCC unroll 8
         for (size_t t = 0; t < NT; ++t) {
           acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], lo[t], vlo);
           acc[r][t] = _mm512_dpbusd_epi32(acc[r][t], hi[t], vhi);
         }
       }
     }
+#pragma GCC unroll 8
     for (size_t t = 0; t < NT; ++t) {
       const __m512 wsv = _mm512_loadu_ps(ws + t * s_stride + kb * kQ4Tile);
+#pragma GCC unroll 8
       for (size_t r = 0; r < MR; ++r) {
         const __m512 s = _mm512_mul_ps(wsv, _mm512_set1_ps(xs[r * blocks + kb]));
         total[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][t]), s, total[r][t]);
       }
     }
   }
+#pragma GCC unroll 8
   for (size_t t = 0; t < NT; ++t) {
     const size_t c0 = t * kQ4Tile;
     if (c0 >= cols) break;
     const __mmask16 mask =
         cols - c0 >= kQ4Tile ? __mmask16(0xFFFF) : __mmask16((1u << (cols - c0)) - 1);
+#pragma GCC unroll 8
     for (size_t r = 0; r < MR; ++r) _mm512_mask_storeu_ps(y + r * ldy + c0, mask, total[r][t]);
   }
 }
 
 constexpr size_t kMaxRows = 4;
 
-template <size_t MR, size_t NT>
+template <size_t MR, size_t NT, bool EX>
 SEMBLE_VNNI inline void RowsVnni(size_t rows, const int8_t* x, size_t k, const float* xs,
+                                 const int32_t* xz, const Q4Linear& w, size_t tile,
+                                 const uint8_t* ex, float* y, size_t ldy, size_t cols) {
+  if constexpr (MR == 0) {
+    (void)rows, (void)x, (void)k, (void)xs, (void)xz, (void)w, (void)tile, (void)ex, (void)y,
+        (void)ldy, (void)cols;
+  } else {
+    if (rows == MR) {
+      MicroVnni<MR, NT, EX>(x, k, xs, xz, w, tile, ex, y, ldy, cols);
+    } else {
+      RowsVnni<MR - 1, NT, EX>(rows, x, k, xs, xz, w, tile, ex, y, ldy, cols);
+    }
+  }
+}
+
+template <size_t NT>
+SEMBLE_VNNI void TilesVnni(const int8_t* xq, const float* xs, const int32_t* xz, size_t r0,
+                           size_t r1, const Q4Linear& w, size_t t, uint8_t* ex, float* y,
+                           size_t ldy) {
+  const size_t k = w.k, blocks = w.blocks();
+  const size_t cols = std::min(NT * kQ4Tile, w.n - t * kQ4Tile);
+  // One micro-kernel call reads the weights once anyway; expanding pays from the second on.
+  const bool expand = r1 - r0 > kMaxRows;
+  if (expand) ExpandTiles<NT>(w, t, ex);
+  for (size_t r = r0; r < r1; r += kMaxRows) {
+    const size_t rows = std::min(kMaxRows, r1 - r);
+    const int8_t* x = xq + r * k;
+    float* yr = y + r * ldy + t * kQ4Tile;
+    if (expand) {
+      RowsVnni<kMaxRows, NT, true>(rows, x, k, xs + r * blocks, xz + r * blocks, w, t, ex, yr, ldy,
+                                   cols);
+    } else {
+      RowsVnni<kMaxRows, NT, false>(rows, x, k, xs + r * blocks, xz + r * blocks, w, t, ex, yr, ldy,
+                                    cols);
+    }
+  }
+}
+
+SEMBLE_VNNI void GemmVnni(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
+                          const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
+  // 2 tiles x 8 registers x 64 bytes per block: 48 KB for k = 1536, mostly read from L2.
+  thread_local std::vector<uint8_t> buffer;
+  const size_t need = w.blocks() * 2 * 8 * 64 + 64;
+  if (buffer.size() < need) buffer.resize(need);
+  uint8_t* ex = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+  for (size_t r0 = 0; r0 < m; r0 += kRowBlock) {
+    const size_t r1 = std::min(m, r0 + kRowBlock);
+    for (size_t t = t_begin; t < t_end; t += 2) {
+      if (t + 1 < t_end) {
+        TilesVnni<2>(xq, xs, xz, r0, r1, w, t, ex, y, ldy);
+      } else {
+        TilesVnni<1>(xq, xs, xz, r0, r1, w, t, ex, y, ldy);
+      }
+    }
+  }
+}
+
+#define SEMBLE_AVX2 __attribute__((target("avx2,fma")))
+
+// AVX2 has no vpdpbusd: vpmaddubsw multiplies u8 x s8 and adds pairs into i16, which cannot
+// overflow here (codes <= 15, so |sum of the 8 products one lane collects per block| <= 15 * 128 *
+// 8 = 15360), and one vpmaddwd by 1 per block widens the pairs to i32. A tile (16 columns) is two
+// 8-lane halves, the same 64-byte layout the AVX-512 kernel reads in one load.
+template <size_t MR>
+SEMBLE_AVX2 inline void MicroAvx2(const int8_t* x, size_t k, const float* xs, const int32_t* xz,
+                                  const Q4Linear& w, size_t tile, float* y, size_t ldy,
+                                  size_t cols) {
+  const size_t blocks = w.blocks();
+  const uint8_t* wq = w.q.data() + tile * blocks * kQ4TileBytes;
+  const float* ws = w.scales.data() + tile * blocks * kQ4Tile;
+  const __m256i nibble = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1);
+  __m256 total[MR][2];
+#pragma GCC unroll 8
+  for (size_t half = 0; half < 2; ++half) {
+    const __m256 b = _mm256_loadu_ps(w.bias.data() + tile * kQ4Tile + 8 * half);
+#pragma GCC unroll 8
+    for (size_t r = 0; r < MR; ++r) total[r][half] = b;
+  }
+  for (size_t kb = 0; kb < blocks; ++kb) {
+    __m256i acc16[MR][2];
+#pragma GCC unroll 8
+    for (size_t r = 0; r < MR; ++r) acc16[r][0] = acc16[r][1] = _mm256_setzero_si256();
+    const uint8_t* wb = wq + kb * kQ4TileBytes;
+    const int8_t* xb = x + kb * kQ4Block;
+#pragma GCC unroll 8
+    for (size_t h = 0; h < 4; ++h) {
+      __m256i lo[2], hi[2];
+#pragma GCC unroll 8
+      for (size_t half = 0; half < 2; ++half) {
+        const __m256i p =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wb + h * 64 + half * 32));
+        lo[half] = _mm256_and_si256(p, nibble);
+        hi[half] = _mm256_and_si256(_mm256_srli_epi16(p, 4), nibble);
+      }
+#pragma GCC unroll 8
+      for (size_t r = 0; r < MR; ++r) {
+        int32_t a_lo, a_hi;
+        std::memcpy(&a_lo, xb + r * k + 4 * h, 4);
+        std::memcpy(&a_hi, xb + r * k + 16 + 4 * h, 4);
+        const __m256i vlo = _mm256_set1_epi32(a_lo), vhi = _mm256_set1_epi32(a_hi);
+#pragma GCC unroll 8
+        for (size_t half = 0; half < 2; ++half) {
+          const __m256i prod = _mm256_add_epi16(_mm256_maddubs_epi16(lo[half], vlo),
+                                                _mm256_maddubs_epi16(hi[half], vhi));
+          acc16[r][half] = _mm256_add_epi16(acc16[r][half], prod);
+        }
+      }
+    }
+#pragma GCC unroll 8
+    for (size_t r = 0; r < MR; ++r) {
+      const __m256i z = _mm256_set1_epi32(xz[r * blocks + kb]);
+      const __m256 xsv = _mm256_set1_ps(xs[r * blocks + kb]);
+#pragma GCC unroll 8
+      for (size_t half = 0; half < 2; ++half) {
+        const __m256i sum = _mm256_add_epi32(_mm256_madd_epi16(acc16[r][half], ones), z);
+        const __m256 s = _mm256_mul_ps(_mm256_loadu_ps(ws + kb * kQ4Tile + 8 * half), xsv);
+        total[r][half] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), s, total[r][half]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (size_t r = 0; r < MR; ++r) {
+    if (cols == kQ4Tile) {
+      _mm256_storeu_ps(y + r * ldy, total[r][0]);
+      _mm256_storeu_ps(y + r * ldy + 8, total[r][1]);
+    } else {
+      float tmp[kQ4Tile];
+      _mm256_storeu_ps(tmp, total[r][0]);
+      _mm256_storeu_ps(tmp + 8, total[r][1]);
+      std::memcpy(y + r * ldy, tmp, cols * sizeof(float));
+    }
+  }
+}
+
+constexpr size_t kMaxRowsAvx2 = 2;
+
+template <size_t MR>
+SEMBLE_AVX2 inline void RowsAvx2(size_t rows, const int8_t* x, size_t k, const float* xs,
                                  const int32_t* xz, const Q4Linear& w, size_t tile, float* y,
                                  size_t ldy, size_t cols) {
   if constexpr (MR == 0) {
@@ -204,41 +414,103 @@ SEMBLE_VNNI inline void RowsVnni(size_t rows, const int8_t* x, size_t k, const f
         (void)cols;
   } else {
     if (rows == MR) {
-      MicroVnni<MR, NT>(x, k, xs, xz, w, tile, y, ldy, cols);
+      MicroAvx2<MR>(x, k, xs, xz, w, tile, y, ldy, cols);
     } else {
-      RowsVnni<MR - 1, NT>(rows, x, k, xs, xz, w, tile, y, ldy, cols);
+      RowsAvx2<MR - 1>(rows, x, k, xs, xz, w, tile, y, ldy, cols);
     }
   }
 }
 
-SEMBLE_VNNI void GemmVnni(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
+SEMBLE_AVX2 void GemmAvx2(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
                           const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
   const size_t k = w.k, blocks = w.blocks();
   for (size_t r0 = 0; r0 < m; r0 += kRowBlock) {
     const size_t r1 = std::min(m, r0 + kRowBlock);
-    for (size_t t = t_begin; t < t_end; t += 2) {
-      const size_t nt = std::min<size_t>(2, t_end - t);
-      const size_t cols = std::min(nt * kQ4Tile, w.n - t * kQ4Tile);
-      for (size_t r = r0; r < r1; r += kMaxRows) {
-        const size_t rows = std::min(kMaxRows, r1 - r);
-        const int8_t* x = xq + r * k;
-        float* yr = y + r * ldy + t * kQ4Tile;
-        if (nt == 2) {
-          RowsVnni<kMaxRows, 2>(rows, x, k, xs + r * blocks, xz + r * blocks, w, t, yr, ldy, cols);
-        } else {
-          RowsVnni<kMaxRows, 1>(rows, x, k, xs + r * blocks, xz + r * blocks, w, t, yr, ldy, cols);
+    for (size_t t = t_begin; t < t_end; ++t) {
+      const size_t cols = std::min(kQ4Tile, w.n - t * kQ4Tile);
+      for (size_t r = r0; r < r1; r += kMaxRowsAvx2) {
+        const size_t rows = std::min(kMaxRowsAvx2, r1 - r);
+        RowsAvx2<kMaxRowsAvx2>(rows, xq + r * k, k, xs + r * blocks, xz + r * blocks, w, t,
+                               y + r * ldy + t * kQ4Tile, ldy, cols);
+      }
+    }
+  }
+}
+
+// Writes tile `tile`'s weights as fp32 into panel[kk * kPanel + j] (j < 16): fl((q - 8) * s), the
+// same values the loader computed, so the fp32 GEMM gives the same bits as on unpacked weights.
+void DequantizeTileScalar(const Q4Linear& w, size_t tile, float* panel) {
+  const size_t blocks = w.blocks();
+  for (size_t kb = 0; kb < blocks; ++kb) {
+    const uint8_t* wb = w.q.data() + (tile * blocks + kb) * kQ4TileBytes;
+    const float* ws = w.scales.data() + (tile * blocks + kb) * kQ4Tile;
+    for (size_t h = 0; h < 4; ++h) {
+      for (size_t c = 0; c < kQ4Tile; ++c) {
+        for (size_t e = 0; e < 4; ++e) {
+          const uint8_t byte = wb[(h * kQ4Tile + c) * 4 + e];
+          float* lo = panel + (kb * kQ4Block + 4 * h + e) * kPanel + c;
+          lo[0] = static_cast<float>((byte & 0xF) - 8) * ws[c];
+          lo[16 * kPanel] = static_cast<float>((byte >> 4) - 8) * ws[c];
         }
       }
     }
   }
 }
 
+#define SEMBLE_AVX512BW __attribute__((target("avx512f,avx512bw")))
+
+// Transposes each 64-byte group (16 columns x 4 consecutive K) so that 16-byte lane e holds the
+// 16 columns' codes for K offset e: a byte shuffle inside each 128-bit lane (4 columns x 4 K ->
+// 4 K x 4 columns), then a dword permutation across lanes.
+SEMBLE_AVX512BW void DequantizeTileAvx512(const Q4Linear& w, size_t tile, float* panel) {
+  const size_t blocks = w.blocks();
+  const __m512i nibble = _mm512_set1_epi8(0x0F);
+  alignas(64) static constexpr uint8_t kBytes[64] = {
+      0, 4,  8,  12, 1,  5,  9, 13, 2,  6,  10, 14, 3, 7,  11, 15, 0, 4,  8,  12, 1,  5,
+      9, 13, 2,  6,  10, 14, 3, 7,  11, 15, 0,  4,  8, 12, 1,  5,  9, 13, 2,  6,  10, 14,
+      3, 7,  11, 15, 0,  4,  8, 12, 1,  5,  9,  13, 2, 6,  10, 14, 3, 7,  11, 15};
+  const __m512i bytes = _mm512_load_si512(kBytes);
+  const __m512i dwords = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  for (size_t kb = 0; kb < blocks; ++kb) {
+    const uint8_t* wb = w.q.data() + (tile * blocks + kb) * kQ4TileBytes;
+    const __m512 scale = _mm512_loadu_ps(w.scales.data() + (tile * blocks + kb) * kQ4Tile);
+    // q * s - 8 * s in one fma is (q - 8) * s rounded once: the same float, one op fewer.
+    const __m512 offset = _mm512_mul_ps(scale, _mm512_set1_ps(-8.0f));
+    for (size_t h = 0; h < 4; ++h) {
+      const __m512i p = _mm512_loadu_si512(wb + h * 64);
+      for (size_t part = 0; part < 2; ++part) {
+        const __m512i codes = part == 0 ? _mm512_and_si512(p, nibble)
+                                        : _mm512_and_si512(_mm512_srli_epi16(p, 4), nibble);
+        const __m512i t = _mm512_permutexvar_epi32(dwords, _mm512_shuffle_epi8(codes, bytes));
+        float* dst = panel + (kb * kQ4Block + part * 16 + 4 * h) * kPanel;
+        const __m128i e0 = _mm512_castsi512_si128(t), e1 = _mm512_extracti32x4_epi32(t, 1),
+                      e2 = _mm512_extracti32x4_epi32(t, 2), e3 = _mm512_extracti32x4_epi32(t, 3);
+        int e = 0;
+        for (__m128i v : {e0, e1, e2, e3}) {
+          const __m512 q = _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
+          _mm512_storeu_ps(dst + e * kPanel, _mm512_fmadd_ps(q, scale, offset));
+          ++e;
+        }
+      }
+    }
+  }
+}
+
+bool HasAvx512Bw() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return has;
+}
+
 bool HasVnni() {
-  static const bool has = __builtin_cpu_supports("avx512f") &&
-                          __builtin_cpu_supports("avx512bw") &&
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vl") &&
                           __builtin_cpu_supports("avx512dq") &&
                           __builtin_cpu_supports("avx512vnni");
+  return has;
+}
+
+bool HasAvx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return has;
 }
 
@@ -252,7 +524,7 @@ bool PackQ4(const PackedLinear& w, Q4Linear* out) {
   const size_t tiles = p.num_tiles(), blocks = p.blocks();
   p.q.assign(tiles * blocks * kQ4TileBytes, 0x88);  // code 8 = weight 0 in padded columns
   p.scales.assign(tiles * blocks * kQ4Tile, 0.0f);
-  p.bias.assign(tiles * kQ4Tile, 0.0f);
+  p.bias.assign((tiles + 1) / 2 * 2 * kQ4Tile, 0.0f);  // whole pairs: Q4GemmF32 reads kPanel
   float v[kQ4Block];
   int8_t codes[kQ4Block];
   for (size_t c = 0; c < w.n; ++c) {
@@ -279,6 +551,24 @@ bool PackQ4(const PackedLinear& w, Q4Linear* out) {
   return true;
 }
 
+bool Q4PathSupported(Q4Path path) {
+  switch (path) {
+    case Q4Path::kScalar:
+      return true;
+    case Q4Path::kAvx2:
+      return HasAvx2();
+    case Q4Path::kAvx512Vnni:
+      return HasVnni();
+  }
+  return false;
+}
+
+Q4Path Q4BestPath() {
+  if (HasVnni()) return Q4Path::kAvx512Vnni;
+  if (HasAvx2()) return Q4Path::kAvx2;
+  return Q4Path::kScalar;
+}
+
 void QuantizeActivations(const float* x, size_t m, size_t k, int8_t* q, float* scale,
                          int32_t* zsum) {
   if (HasVnni()) {
@@ -288,25 +578,76 @@ void QuantizeActivations(const float* x, size_t m, size_t k, int8_t* q, float* s
   }
 }
 
-void Q4Gemm(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, const Q4Linear& w,
-            float* y, size_t ldy, size_t t_begin, size_t t_end) {
-  if (HasVnni()) {
-    GemmVnni(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
-  } else {
-    GemmScalar(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
-  }
-}
-
-void Q4GemmScalar(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
-                  const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
-  GemmScalar(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
-}
-
 void QuantizeActivationsScalar(const float* x, size_t m, size_t k, int8_t* q, float* scale,
                                int32_t* zsum) {
   QuantizeRowsScalar(x, m, k, q, scale, zsum);
 }
 
-const char* Q4KernelName() { return HasVnni() ? "avx512vnni" : "scalar"; }
+void Q4GemmOn(Q4Path path, const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
+              const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
+  switch (path) {
+    case Q4Path::kAvx512Vnni:
+      GemmVnni(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
+      return;
+    case Q4Path::kAvx2:
+      GemmAvx2(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
+      return;
+    case Q4Path::kScalar:
+      GemmScalar(xq, xs, xz, m, w, y, ldy, t_begin, t_end);
+      return;
+  }
+}
+
+void Q4Gemm(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, const Q4Linear& w,
+            float* y, size_t ldy, size_t t_begin, size_t t_end) {
+  static const Q4Path path = Q4BestPath();
+  Q4GemmOn(path, xq, xs, xz, m, w, y, ldy, t_begin, t_end);
+}
+
+bool Q4F32IsFast() { return HasAvx512Bw(); }
+
+void DequantizePanel(const Q4Linear& w, size_t tile, float* panel, bool simd) {
+  for (size_t t = tile; t < tile + 2; ++t) {
+    float* dst = panel + (t - tile) * kQ4Tile;
+    if (t >= w.num_tiles()) {
+      for (size_t kk = 0; kk < w.k; ++kk) std::memset(dst + kk * kPanel, 0, kQ4Tile * 4);
+    } else if (simd && HasAvx512Bw()) {
+      DequantizeTileAvx512(w, t, dst);
+    } else {
+      DequantizeTileScalar(w, t, dst);
+    }
+  }
+}
+
+void Q4GemmF32(const float* x, size_t m, const Q4Linear& w, float* y, size_t ldy, size_t t_begin,
+               size_t t_end) {
+  // Row blocks of 128: the rows' fp32 activations (<= 768 KB for k = 1536) stay in L2, and each
+  // panel is dequantized once per block rather than once per micro-kernel call.
+  constexpr size_t kF32RowBlock = 128;
+  thread_local std::vector<float> panel;
+  if (panel.size() < w.k * kPanel) panel.resize(w.k * kPanel);
+  const size_t k = w.k;
+  for (size_t r0 = 0; r0 < m; r0 += kF32RowBlock) {
+    const size_t rows = std::min(kF32RowBlock, m - r0);
+    for (size_t t = t_begin; t < t_end; t += 2) {
+      DequantizePanel(w, t, panel.data(), true);
+      const size_t cols = std::min(kPanel, w.n - t * kQ4Tile);
+      LinearPanel(x + r0 * k, rows, k, panel.data(), w.bias.data() + t * kQ4Tile,
+                  y + r0 * ldy + t * kQ4Tile, ldy, cols);
+    }
+  }
+}
+
+const char* Q4PathName(Q4Path path) {
+  switch (path) {
+    case Q4Path::kAvx512Vnni:
+      return "avx512vnni";
+    case Q4Path::kAvx2:
+      return "avx2";
+    case Q4Path::kScalar:
+      return "scalar";
+  }
+  return "?";
+}
 
 }  // namespace semble::embed

@@ -34,9 +34,10 @@ struct Q4Linear {
   size_t n = 0, k = 0;        // k is a multiple of kQ4Block
   std::vector<uint8_t> q;     // num_tiles() * blocks() * kQ4TileBytes
   std::vector<float> scales;  // [tile][kb][16]; zero past n
-  std::vector<float> bias;    // num_tiles() * 16; zero past n
+  std::vector<float> bias;    // num_tiles() rounded up to even, * 16; zero past n
 
   size_t num_tiles() const { return (n + kQ4Tile - 1) / kQ4Tile; }
+  static_assert(kPanel == 2 * kQ4Tile, "an fp32 panel is a pair of tiles");
   size_t blocks() const { return k / kQ4Block; }
 };
 
@@ -55,14 +56,28 @@ void QuantizeActivations(const float* x, size_t m, size_t k, int8_t* q, float* s
 void Q4Gemm(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, const Q4Linear& w,
             float* y, size_t ldy, size_t t_begin, size_t t_end);
 
-// The same without SIMD, for tests and for CPUs without AVX-512 VNNI.
-void Q4GemmScalar(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
-                  const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end);
+// y = x W^T + b with fp32 activations x (row stride k), for rows [0, m) and the columns of tiles
+// [t_begin, t_end); t_begin must be even. Every pair of tiles is dequantized into a fp32 panel
+// (exactly the loader's values) and multiplied by the fp32 GEMM (LinearPanel), so results equal
+// LinearPanels on the unpacked weights bit for bit, while memory holds 4-bit weights.
+void Q4GemmF32(const float* x, size_t m, const Q4Linear& w, float* y, size_t ldy, size_t t_begin,
+               size_t t_end);
+// True when the dequantization has a SIMD path (AVX-512BW); without one the unpacked fp32 weights
+// are faster for short batches.
+bool Q4F32IsFast();
+// Tiles tile and tile + 1 as one fp32 panel (PackedLinear's layout; zeros past the last tile).
+void DequantizePanel(const Q4Linear& w, size_t tile, float* panel, bool simd);
+
+// The kernels, for tests and benchmarks; Q4Gemm uses the best one the CPU has. All give the same
+// bits (exact integer block sums, then the same fp32 operations in the same order).
+enum class Q4Path { kScalar, kAvx2, kAvx512Vnni };
+bool Q4PathSupported(Q4Path path);
+Q4Path Q4BestPath();
+const char* Q4PathName(Q4Path path);
+void Q4GemmOn(Q4Path path, const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
+              const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end);
 void QuantizeActivationsScalar(const float* x, size_t m, size_t k, int8_t* q, float* scale,
                                int32_t* zsum);
-
-// "avx512vnni" or "scalar": the Q4Gemm path in use, for benchmarks.
-const char* Q4KernelName();
 
 }  // namespace semble::embed
 

@@ -1,7 +1,7 @@
 // Copyright 2026 The semble Authors.
 //
-// The int4 x int8 GEMM against a scalar reference: bit-equal to Q4GemmScalar (same integer sums,
-// same fp32 operations in the same order) on every shape edge (rows not a multiple of the
+// The int4 x int8 GEMM against a scalar reference: bit-equal to the scalar kernel (same integer
+// sums, same fp32 operations in the same order) on every shape edge (rows not a multiple of the
 // micro-kernel's 4, odd tile counts, n not a multiple of 16, partial tile ranges), and close to a
 // double-precision product of the dequantized operands.
 
@@ -9,8 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "embed/bert_model.h"
+#include "embed/embed_test_util.h"
+#include "embed/onnx_loader.h"
 
 namespace semble::embed {
 namespace {
@@ -30,7 +35,7 @@ Layer MakeLayer(size_t n, size_t k, std::mt19937* rng) {
   for (size_t c = 0; c < n; ++c) {
     l.bias[c] = b(*rng);
     for (size_t kb = 0; kb < k / 32; ++kb) {
-      const float s = scale(*rng);
+      const float s = (kb % 2 == 1 ? -1.0f : 1.0f) * scale(*rng);  // ORT writes negative scales
       // Some blocks use only small codes, so recovery must find a scale other than max / 8.
       const bool small = kb % 5 == 3;
       for (size_t i = 0; i < 32; ++i) {
@@ -48,7 +53,7 @@ std::vector<float> Activations(size_t m, size_t k, std::mt19937* rng) {
   std::vector<float> x(m * k);
   for (float& v : x) v = dist(*rng);
   for (size_t i = 0; i < k && m > 1; ++i) x[k + i] = 0;  // an all-zero row: scale 0
-  if (m > 2) x[2 * k + 5] = 40;                         // an outlier dominating its block
+  if (m > 2) x[2 * k + 5] = 40;                          // an outlier dominating its block
   return x;
 }
 
@@ -64,7 +69,7 @@ Quantized Quantize(const std::vector<float>& x, size_t m, size_t k, bool scalar)
   out.scale.resize(m * k / 32);
   out.zsum.resize(m * k / 32);
   (scalar ? QuantizeActivationsScalar : QuantizeActivations)(x.data(), m, k, out.q.data(),
-                                                              out.scale.data(), out.zsum.data());
+                                                             out.scale.data(), out.zsum.data());
   return out;
 }
 
@@ -130,29 +135,96 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
         const size_t tiles = w.num_tiles();
         // Whole range, and a range starting at an odd tile (a single-tile pass first).
         for (auto [t0, t1] : {std::pair<size_t, size_t>{0, tiles}, {tiles > 1 ? 1 : 0, tiles}}) {
-          std::vector<float> y(m * ldy, -7), ys(m * ldy, -7);
-          Q4Gemm(a.q.data(), a.scale.data(), a.zsum.data(), m, w, y.data(), ldy, t0, t1);
-          Q4GemmScalar(a.q.data(), a.scale.data(), a.zsum.data(), m, w, ys.data(), ldy, t0, t1);
-          for (size_t r = 0; r < m; ++r) {
-            for (size_t c = 0; c < ldy; ++c) {
-              const bool inside = c >= t0 * 16 && c < std::min(n, t1 * 16);
-              if (!inside) {
-                ASSERT_EQ(y[r * ldy + c], -7) << "wrote outside its columns: " << r << "," << c;
-                continue;
+          std::vector<float> ys(m * ldy, -7);
+          Q4GemmOn(Q4Path::kScalar, a.q.data(), a.scale.data(), a.zsum.data(), m, w, ys.data(), ldy,
+                   t0, t1);
+          for (Q4Path path : {Q4Path::kScalar, Q4Path::kAvx2, Q4Path::kAvx512Vnni}) {
+            if (!Q4PathSupported(path)) continue;
+            SCOPED_TRACE(Q4PathName(path));
+            std::vector<float> y(m * ldy, -7);
+            Q4GemmOn(path, a.q.data(), a.scale.data(), a.zsum.data(), m, w, y.data(), ldy, t0, t1);
+            for (size_t r = 0; r < m; ++r) {
+              for (size_t c = 0; c < ldy; ++c) {
+                const bool inside = c >= t0 * 16 && c < std::min(n, t1 * 16);
+                if (!inside) {
+                  ASSERT_EQ(y[r * ldy + c], -7) << "wrote outside its columns: " << r << "," << c;
+                  continue;
+                }
+                ASSERT_EQ(y[r * ldy + c], ys[r * ldy + c])
+                    << "k=" << k << " n=" << n << " m=" << m << " r=" << r << " c=" << c;
+                double ref = l.bias[c], mag = std::fabs(l.bias[c]);
+                for (size_t kk = 0; kk < k; ++kk) {
+                  const double xv =
+                      static_cast<double>(a.q[r * k + kk]) * a.scale[r * k / 32 + kk / 32];
+                  ref += xv * l.w[c * k + kk];
+                  mag += std::fabs(xv * l.w[c * k + kk]);
+                }
+                ASSERT_NEAR(y[r * ldy + c], ref, 1e-5 * mag + 1e-6) << m << " " << n << " " << k;
               }
-              ASSERT_EQ(y[r * ldy + c], ys[r * ldy + c])
-                  << "k=" << k << " n=" << n << " m=" << m << " r=" << r << " c=" << c;
-              double ref = l.bias[c], mag = std::fabs(l.bias[c]);
-              for (size_t kk = 0; kk < k; ++kk) {
-                const double xv = static_cast<double>(a.q[r * k + kk]) * a.scale[r * k / 32 + kk / 32];
-                ref += xv * l.w[c * k + kk];
-                mag += std::fabs(xv * l.w[c * k + kk]);
-              }
-              ASSERT_NEAR(y[r * ldy + c], ref, 1e-5 * mag + 1e-6) << m << " " << n << " " << k;
             }
           }
         }
       }
+    }
+  }
+}
+
+TEST(Q4Gemm, Fp32ActivationsEqualTheUnpackedGemm) {
+  std::mt19937 rng(5);
+  for (size_t k : {32, 96, 384}) {
+    for (size_t n : {5, 16, 24, 32, 48, 80}) {
+      Layer l = MakeLayer(n, k, &rng);
+      Q4Linear w;
+      ASSERT_TRUE(PackQ4(l.packed, &w));
+      std::vector<float> a(k * kPanel), b(k * kPanel);
+      for (size_t t = 0; t < w.num_tiles(); t += 2) {
+        DequantizePanel(w, t, a.data(), true);
+        DequantizePanel(w, t, b.data(), false);
+        ASSERT_EQ(a, b) << n << " " << k << " " << t;
+        ASSERT_TRUE(std::equal(a.begin(), a.end(), l.packed.panels.begin() + t / 2 * k * kPanel));
+      }
+      for (size_t m : {1, 3, 8, 9, 130}) {
+        std::normal_distribution<float> dist(0, 1);
+        std::vector<float> x(m * k);
+        for (float& v : x) v = dist(rng);
+        const size_t ldy = n + 1;
+        std::vector<float> y(m * ldy, -7), ref(m * ldy, -7);
+        Q4GemmF32(x.data(), m, w, y.data(), ldy, 0, w.num_tiles());
+        LinearPanels(x.data(), m, l.packed, ref.data(), ldy, 0, l.packed.num_panels());
+        ASSERT_EQ(y, ref) << m << " " << n << " " << k;
+        if (w.num_tiles() > 2) {  // a range starting at the second pair
+          std::fill(y.begin(), y.end(), -7.0f);
+          Q4GemmF32(x.data(), m, w, y.data(), ldy, 2, w.num_tiles());
+          for (size_t r = 0; r < m; ++r) {
+            for (size_t c = 0; c < ldy; ++c) {
+              ASSERT_EQ(y[r * ldy + c], c >= 32 && c < n ? ref[r * ldy + c] : -7.0f) << r << c;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The shipped model's MatMulNBits weights, dequantized by the loader, must repack exactly: this
+// is what puts the encoder on the int4 x int8 path.
+TEST(Q4Gemm, ShippedModelWeightsRepack) {
+  const std::string dir = test::DefaultModelDirOrFail();
+  ASSERT_FALSE(dir.empty());
+  auto onnx = LoadOnnxWeights(Env::Default(), dir + "/onnx/model_q4.onnx");
+  ASSERT_TRUE(onnx.ok()) << onnx.status().ToString();
+  EXPECT_EQ(onnx->accuracy_level, 4);
+  EXPECT_EQ(onnx->block_size, 32);
+  auto config_json = ReadFileToString(Env::Default(), dir + "/config.json");
+  ASSERT_TRUE(config_json.ok());
+  auto config = ParseBertConfig(*config_json);
+  ASSERT_TRUE(config.ok());
+  auto weights = BuildBertWeights(*config, std::move(onnx->tensors));
+  ASSERT_TRUE(weights.ok()) << weights.status().ToString();
+  for (const BertLayer& layer : weights->layers) {
+    for (const PackedLinear* p : {&layer.qkv, &layer.out, &layer.fc1, &layer.fc2}) {
+      Q4Linear q;
+      EXPECT_TRUE(PackQ4(*p, &q)) << p->n << "x" << p->k;
     }
   }
 }
