@@ -37,6 +37,7 @@ struct CreateOptions {
   std::string metric;
   std::string preset;
   std::string description;
+  std::string index_type;
 };
 
 int RunCreate(const Context& ctx, const CreateOptions& o) {
@@ -45,7 +46,7 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   request.description = o.description;
   if (!o.preset.empty()) {
     for (const Preset& p : kPresets) {
-      if (o.preset == p.name) request.config = {p.dimensions, Metric::kCosine};
+      if (o.preset == p.name) request.config = {p.dimensions, Metric::kCosine, ""};
     }
   } else {
     if (!o.has_dimensions || o.metric.empty()) {
@@ -53,8 +54,9 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
     }
     auto metric = ParseMetric(o.metric);
     if (!metric.ok()) return UsageError(metric.status().message());
-    request.config = {o.dimensions, *metric};
+    request.config = {o.dimensions, *metric, ""};
   }
+  request.config.index_type = o.index_type;
   auto db = OpenDatabase(ctx, /*create=*/true);
   if (!db.ok()) return Fail(db.status());
   auto index = (*db)->CreateIndex(request);
@@ -63,8 +65,9 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   if (ctx.json) {
     PrintJson(db::IndexDescriptionToJson(d));
   } else {
-    std::printf("Created index \"%s\" (%u dimensions, %s).\n", d.name.c_str(), d.config.dimensions,
-                std::string(MetricName(d.config.metric)).c_str());
+    std::printf("Created index \"%s\" (%u dimensions, %s, %s).\n", d.name.c_str(),
+                d.config.dimensions, std::string(MetricName(d.config.metric)).c_str(),
+                d.config.index_type.c_str());
   }
   return kExitOk;
 }
@@ -86,6 +89,9 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
       ->excludes(dims)
       ->excludes(metric);
   verb->add_option("--description", o->description, "A description of the index");
+  verb->add_option("--index-type", o->index_type,
+                   "How vectors are searched: flat (exact), hnsw (default), hnsw,sq8, hnsw,bq, "
+                   "with options like hnsw,m=32,efc=400,ef=100");
   AddJsonFlag(verb, ctx);
   verb->callback([o, ctx, dims] {
     o->has_dimensions = dims->count() > 0;

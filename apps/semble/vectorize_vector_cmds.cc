@@ -28,6 +28,8 @@ struct QueryOptions {
   std::string ns;
   bool has_ns = false;  // --namespace given (even as "")
   std::string filter;
+  uint32_t ef = 0;      // 0: not given
+  float recall = 0.0f;  // 0: not given
 };
 
 // The query vector as given: "1 2 3" (wrangler's form, one number per argument), "1,2,3", or a
@@ -74,6 +76,8 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
                                                              : ReturnMetadata::kNone;
   if (o.has_ns) request.ns = o.ns;
   request.filter_json = o.filter;
+  if (o.ef != 0) request.ef = o.ef;
+  if (o.recall != 0.0f) request.recall = o.recall;
 
   auto open = OpenNamedIndex(ctx, o.name);
   if (!open.ok()) return Fail(open.status());
@@ -126,6 +130,12 @@ void AddQuery(CLI::App* vectorize, Context* ctx) {
   auto* ns = verb->add_option("--namespace", o->ns, "Only search vectors in this namespace");
   verb->add_option("--filter", o->filter,
                    "Metadata filter as JSON, e.g. '{\"genre\":{\"$in\":[\"a\",\"b\"]}}'");
+  auto* ef = verb->add_option("--ef", o->ef,
+                              "Approximate indexes: candidates walked in the graph (more = better "
+                              "recall, slower)");
+  verb->add_option("--recall", o->recall,
+                   "Approximate indexes: a recall@top-k target in (0, 1] instead of --ef")
+      ->excludes(ef);
   AddJsonFlag(verb, ctx);
   verb->callback([o, ctx, ns] {
     o->has_ns = ns->count() > 0;

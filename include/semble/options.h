@@ -71,11 +71,21 @@ struct DatabaseOptions {
   bool checkpoint_on_close = true;
   // All file I/O goes through this Env; nullptr means Env::Default(). Not owned.
   Env* env = nullptr;
+  // The index type of indexes created without one (IndexConfig::index_type).
+  std::string default_index_type = "hnsw";
+  // An approximate index answers queries exactly (scanning every vector) while it holds fewer than
+  // this many vectors: at that size a scan is as fast as the graph, and exact. 0 = always use the graph.
+  uint32_t exact_search_below = 10000;
 };
 
 struct IndexConfig {
   uint32_t dimensions = 0;
   Metric metric = Metric::kCosine;
+  // How vectors are searched, fixed at creation: "flat" (exact), "hnsw" (approximate graph, exact
+  // scores), "hnsw,sq8" / "hnsw,bq" (graph walked on int8 / binary codes, results rescored on the
+  // float32 vectors), with optional parameters: "hnsw,m=32,efc=400,ef=100". "" takes
+  // DatabaseOptions::default_index_type. Describe() returns the canonical form.
+  std::string index_type;
 };
 
 }  // namespace semble

@@ -28,6 +28,11 @@ struct QueryRequest {
   ReturnMetadata return_metadata = ReturnMetadata::kNone;
   // Only vectors in this namespace are candidates; nullopt searches every vector.
   std::optional<std::string> ns;
+  // Approximate indexes only (extensions): the size of the candidate list walked in the graph, or a
+  // recall@topK target (0 < recall <= 1) from which the index picks that size using a calibration
+  // it keeps. Neither: the index's default. Exact indexes ignore both.
+  std::optional<uint32_t> ef;
+  std::optional<float> recall;
   // A filter in Vectorize's JSON language (plus $and/$or/$not/$exists); "" = no filter. Applied
   // before top-K: the results are the top K of the vectors that match.
   std::string filter_json;

@@ -45,6 +45,10 @@ struct IndexInfo {
   std::string processed_up_to_mutation;
   // When that mutation was applied (ms since the epoch); nullopt before the first one.
   std::optional<int64_t> processed_up_to_ms;
+  // Extensions: the canonical index type, and the bytes of memory the vector index holds per
+  // vector (vectors, graph links, codes).
+  std::string index_type;
+  double memory_bytes_per_vector = 0;
 };
 
 enum class MetadataIndexType { kString, kNumber, kBoolean };

@@ -23,14 +23,15 @@ bool IsDataMutation(const Mutation& m) {
 
 }  // namespace
 
-Collection::Collection(const CollectionOptions& options, std::string dir, Manifest manifest)
+Collection::Collection(const CollectionOptions& options, std::string dir, Manifest manifest,
+                       std::unique_ptr<index::VectorIndex> vectors)
     : options_(options),
       env_(options.env),
       dir_(std::move(dir)),
       manifest_description_(manifest.description),
       incarnation_(manifest.incarnation),
       manifest_(std::move(manifest)),
-      flat_(manifest_.description.config.dimensions, manifest_.description.config.metric),
+      vectors_(std::move(vectors)),
       metadata_indexes_(options.limits.metadata_index_string_bytes) {}
 
 Collection::~Collection() {
@@ -50,7 +51,13 @@ Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& op
                                                      const std::string& dir,
                                                      std::vector<std::string>* recovery_log) {
   SEMBLE_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(options.env, dir));
-  std::shared_ptr<Collection> c(new Collection(options, dir, std::move(manifest)));
+  const IndexConfig& config = manifest.description.config;
+  auto spec = index::ParseIndexSpec(config.index_type, config.dimensions, config.metric);
+  if (!spec.ok()) return spec.status().WithContext(dir + "/" + kManifestName);
+  SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<index::VectorIndex> vectors,
+                          index::NewVectorIndex(*spec, options.exact_search_below));
+  std::shared_ptr<Collection> c(
+      new Collection(options, dir, std::move(manifest), std::move(vectors)));
   SEMBLE_RETURN_IF_ERROR(c->Recover(recovery_log));
   return c;
 }
@@ -62,14 +69,39 @@ Status Collection::Recover(std::vector<std::string>* recovery_log) {
   const uint32_t dims = manifest_.description.config.dimensions;
   if (!manifest_.segment.empty()) {
     SegmentHeader header;
-    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, dir_ + "/" + manifest_.segment, dims, &header,
-                                       [this](VectorRecord&& r, meta::Value&& md) {
-                                         if (ids_.count(r.id) != 0) {
-                                           return Status::Corruption("duplicate id in segment");
-                                         }
-                                         AddRecord(std::move(r), std::move(md));
-                                         return Status::OK();
-                                       }));
+    const std::string path = dir_ + "/" + manifest_.segment;
+    bool have_graph = false;
+    auto on_blob = [&](std::string&& blob) {
+      have_graph = true;
+      return vectors_->Load(blob).WithContext(path);
+    };
+    auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
+      if (ids_.count(r.id) != 0 || (slot < slots_.size() && !slots_[slot].id.empty())) {
+        return Status::Corruption(path + ": duplicate id or slot");
+      }
+      if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
+      if (have_graph) {
+        // The stored graph must hold exactly these vectors: anything else is wrong data.
+        const float* v = vectors_->Get(slot);
+        if (v == nullptr || !std::equal(r.values.begin(), r.values.end(), v)) {
+          return Status::Corruption(path + ": the stored index disagrees with record \"" + r.id +
+                                    "\"");
+        }
+      } else {
+        SEMBLE_RETURN_IF_ERROR(vectors_->Set(slot, r.values.data()));
+      }
+      PlaceRecord(slot, std::move(r), std::move(md));
+      return Status::OK();
+    };
+    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, path, dims, &header, on_blob, on_record));
+    if (vectors_->size() != ids_.size()) {
+      return Status::Corruption(path + ": the stored index holds " +
+                                std::to_string(vectors_->size()) + " vectors for " +
+                                std::to_string(ids_.size()) + " records");
+    }
+    for (uint32_t slot = static_cast<uint32_t>(slots_.size()); slot-- > 0;) {
+      if (slots_[slot].id.empty()) free_slots_.push_back(slot);
+    }
     if (header.seq != manifest_.checkpoint_seq) {
       return Status::Corruption(dir_ + "/" + manifest_.segment + ": covers mutation " +
                                 std::to_string(header.seq) + ", the manifest says " +
@@ -152,7 +184,7 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
                                 std::to_string(*expected_seq) +
                                 " was expected (a log file is missing or damaged)");
     }
-    Apply(std::move(m));
+    SEMBLE_RETURN_IF_ERROR(Apply(std::move(m)).WithContext(path));
     ++*expected_seq;
   }
   *good_end = reader->good_end();
@@ -265,8 +297,12 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     if (status.ok()) {
       next_seq_ += group.size();
       std::unique_lock state(state_mu_);
-      for (Writer* w : group) Apply(std::move(*w->mutation));
-    } else {
+      for (Writer* w : group) {
+        Status applied = Apply(std::move(*w->mutation));
+        if (!applied.ok() && status.ok()) status = applied;
+      }
+    }
+    if (!status.ok()) {
       bg_error_ = status;
     }
   }
@@ -298,8 +334,8 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
                                                 std::span<const VectorRecord> records) {
   Mutation m;
   m.type = type;
-  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config.dimensions,
-                                         options_.limits, &m.records, &m.metadata));
+  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config, options_.limits,
+                                         &m.records, &m.metadata));
   return WriteMutation(std::move(m));
 }
 
@@ -346,16 +382,17 @@ Result<MutationResult> Collection::DeleteMetadataIndex(const std::string& proper
 // ---------------------------------------------------------------------------------------------
 // Applying mutations
 
-void Collection::AddRecord(VectorRecord&& r, meta::Value&& metadata) {
-  uint32_t slot;
+uint32_t Collection::TakeSlot() {
   if (free_slots_.empty()) {
-    slot = static_cast<uint32_t>(slots_.size());
     slots_.emplace_back();
-  } else {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
+    return static_cast<uint32_t>(slots_.size() - 1);
   }
-  flat_.Set(slot, r.values.data());
+  uint32_t slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata) {
   if (!r.ns.empty()) namespaces_[r.ns].add(slot);
   metadata_indexes_.Add(slot, metadata);
   ids_.emplace(r.id, slot);
@@ -366,7 +403,7 @@ void Collection::AddRecord(VectorRecord&& r, meta::Value&& metadata) {
   s.metadata = std::move(metadata);
 }
 
-void Collection::RemoveSlot(uint32_t slot) {
+void Collection::RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending) {
   Slot& s = slots_[slot];
   metadata_indexes_.Remove(slot, s.metadata);
   if (!s.ns.empty()) {
@@ -374,31 +411,51 @@ void Collection::RemoveSlot(uint32_t slot) {
     it->second.remove(slot);
     if (it->second.isEmpty()) namespaces_.erase(it);
   }
-  flat_.Clear(slot);
+  if (pending == nullptr || pending->erase(slot) == 0) vectors_->Clear(slot);
   ids_.erase(s.id);
   s = Slot();
   free_slots_.push_back(slot);
 }
 
-void Collection::Apply(Mutation&& m) {
+Status Collection::StoreVectors(const std::map<uint32_t, const float*>& pending) {
+  if (pending.empty()) return Status::OK();
+  if (pending.size() == 1) return vectors_->Set(pending.begin()->first, pending.begin()->second);
+  const uint32_t dims = manifest_description_.config.dimensions;
+  std::vector<uint32_t> slots;
+  std::vector<float> values;
+  slots.reserve(pending.size());
+  values.reserve(pending.size() * dims);
+  for (const auto& [slot, v] : pending) {
+    slots.push_back(slot);
+    values.insert(values.end(), v, v + dims);
+  }
+  return vectors_->SetBatch(slots, values.data());
+}
+
+Status Collection::Apply(Mutation&& m) {
+  Status s;
+  // Vectors of this mutation by slot, handed to the index in one batch at the end (a graph index
+  // inserts a batch on several threads). Pointers into m.records, which outlives this call.
+  std::map<uint32_t, const float*> pending;
   switch (m.type) {
     case MutationType::kInsert:
-      for (size_t i = 0; i < m.records.size(); ++i) {
-        if (ids_.count(m.records[i].id) != 0) continue;  // first write wins
-        AddRecord(std::move(m.records[i]), std::move(m.metadata[i]));
-      }
-      break;
     case MutationType::kUpsert:
       for (size_t i = 0; i < m.records.size(); ++i) {
         auto it = ids_.find(m.records[i].id);
-        if (it != ids_.end()) RemoveSlot(it->second);
-        AddRecord(std::move(m.records[i]), std::move(m.metadata[i]));
+        if (it != ids_.end()) {
+          if (m.type == MutationType::kInsert) continue;  // first write wins
+          RemoveSlot(it->second, &pending);
+        }
+        const uint32_t slot = TakeSlot();
+        pending[slot] = m.records[i].values.data();
+        PlaceRecord(slot, std::move(m.records[i]), std::move(m.metadata[i]));
       }
+      s = StoreVectors(pending);
       break;
     case MutationType::kDelete:
       for (const std::string& id : m.ids) {
         auto it = ids_.find(id);
-        if (it != ids_.end()) RemoveSlot(it->second);
+        if (it != ids_.end()) RemoveSlot(it->second, nullptr);
       }
       break;
     case MutationType::kCreateMetadataIndex: {
@@ -412,6 +469,8 @@ void Collection::Apply(Mutation&& m) {
   }
   applied_seq_ = m.seq;
   applied_ms_ = m.time_ms;
+  if (!s.ok()) return Status::Internal("mutation " + std::to_string(m.seq) + ": " + s.ToString());
+  return s;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -461,9 +520,12 @@ Status Collection::CheckpointLocked() {
   header.last_mutation_ms = applied_ms_;
   header.record_count = ids_.size();
   header.metadata_indexes = metadata_indexes_.List();
+  const std::string blob = vectors_->Serialize();
+  header.index_blob_bytes = blob.size();
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
   Status s = writer.status();
+  if (s.ok()) s = (*writer)->AddIndexBlob(blob);
   if (s.ok()) {
     const uint32_t dims = manifest_.description.config.dimensions;
     VectorRecord r;
@@ -472,8 +534,8 @@ Status Collection::CheckpointLocked() {
       r.id = id;
       r.ns = sl.ns;
       r.metadata_json = sl.metadata_json;
-      r.values.assign(flat_.Get(slot), flat_.Get(slot) + dims);
-      s = (*writer)->Add(r);
+      r.values.assign(vectors_->Get(slot), vectors_->Get(slot) + dims);
+      s = (*writer)->Add(slot, r);
       if (!s.ok()) break;
     }
     if (s.ok()) s = (*writer)->Finish();

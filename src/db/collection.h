@@ -34,7 +34,7 @@
 
 #include "db/index_files.h"
 #include "db/mutation.h"
-#include "index/flat_index.h"
+#include "index/vector_index.h"
 #include "meta/metadata_index.h"
 #include "semble/database.h"
 #include "storage/log_writer.h"
@@ -46,6 +46,7 @@ struct CollectionOptions {
   SyncMode sync_mode = SyncMode::kGroupCommit;
   Limits limits;
   uint64_t checkpoint_wal_bytes = 64ull << 20;
+  uint32_t exact_search_below = 10000;
 };
 
 class Collection final : public Index {
@@ -97,7 +98,8 @@ class Collection final : public Index {
     std::condition_variable cv;
   };
 
-  Collection(const CollectionOptions& options, std::string dir, Manifest manifest);
+  Collection(const CollectionOptions& options, std::string dir, Manifest manifest,
+             std::unique_ptr<index::VectorIndex> vectors);
 
   Status Recover(std::vector<std::string>* recovery_log);
   Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
@@ -115,9 +117,16 @@ class Collection final : public Index {
   Status UsableLocked() const;
 
   // State changes; callers hold state_mu_ exclusively (or are recovering, single-threaded).
-  void Apply(Mutation&& m);
-  void AddRecord(VectorRecord&& r, meta::Value&& metadata);
-  void RemoveSlot(uint32_t slot);
+  // Apply fails only if the vector index refuses vectors that validation accepted (a bug).
+  Status Apply(Mutation&& m);
+  uint32_t TakeSlot();
+  // Records id, namespace and metadata of a record at slot; its vector goes to vectors_ separately.
+  void PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata);
+  // Forgets a slot's record; its vector is cleared unless it is still in `pending` (an apply in
+  // progress has not handed it to vectors_ yet), where it is dropped instead.
+  void RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending);
+  // Hands pending vectors to vectors_, as one batch.
+  Status StoreVectors(const std::map<uint32_t, const float*>& pending);
 
   // Reads; callers hold state_mu_ shared.
   Status ReadableLocked() const;
@@ -146,7 +155,7 @@ class Collection final : public Index {
   std::vector<uint32_t> free_slots_;
   std::map<std::string, uint32_t, std::less<>> ids_;
   std::unordered_map<std::string, roaring::Roaring> namespaces_;
-  index::FlatIndex flat_;
+  std::unique_ptr<index::VectorIndex> vectors_;
   meta::MetadataIndexSet metadata_indexes_;
   uint64_t applied_seq_ = 0;
   int64_t applied_ms_ = 0;

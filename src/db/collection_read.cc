@@ -23,6 +23,8 @@ Result<IndexInfo> Collection::Info() const {
   IndexInfo info;
   info.dimensions = manifest_description_.config.dimensions;
   info.vector_count = ids_.size();
+  info.index_type = vectors_->TypeString();
+  info.memory_bytes_per_vector = vectors_->MemoryBytesPerVector();
   if (applied_seq_ > 0) {
     info.processed_up_to_mutation = MutationIdLocked(applied_seq_);
     info.processed_up_to_ms = applied_ms_;
@@ -47,7 +49,7 @@ Result<std::vector<VectorRecord>> Collection::GetByIds(std::span<const std::stri
     auto it = ids_.find(id);
     if (it == ids_.end()) continue;
     const Slot& s = slots_[it->second];
-    const float* v = flat_.Get(it->second);
+    const float* v = vectors_->Get(it->second);
     out.push_back(VectorRecord{s.id, std::vector<float>(v, v + dims), s.ns, s.metadata_json});
   }
   return out;
@@ -92,14 +94,23 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     return Status::InvalidArgument("give exactly one of a query vector and a vector id");
   }
   if (!by_id) {
-    Status s = ValidateValues(request.vector, dims);
-    if (!s.ok()) {
+    if (request.vector.size() != dims) {  // Vectorize's wording, which clients may match on
       return Status::InvalidArgument("invalid query vector, expected " + std::to_string(dims) +
-                                     " dimensions: " + s.message());
+                                     " dimensions, and got " +
+                                     std::to_string(request.vector.size()) + " dimensions");
     }
+    Status s = ValidateValues(request.vector, dims, manifest_description_.config.metric);
+    if (!s.ok()) return Status::InvalidArgument("invalid query vector: " + s.message());
   } else {
     SEMBLE_RETURN_IF_ERROR(ValidateId(*request.vector_id, limits).WithContext("vectorId"));
   }
+  if (request.ef && (*request.ef < 1 || *request.ef > 10000)) {
+    return Status::InvalidArgument("ef must be between 1 and 10000, got " + std::to_string(*request.ef));
+  }
+  if (request.recall && !(*request.recall > 0.0f && *request.recall <= 1.0f)) {
+    return Status::InvalidArgument("recall must be in (0, 1]");
+  }
+  if (request.ef && request.recall) return Status::InvalidArgument("give ef or recall, not both");
   const bool by_ns = request.ns.has_value() && !request.ns->empty();
   if (by_ns) SEMBLE_RETURN_IF_ERROR(ValidateNamespace(*request.ns, limits));
   std::optional<meta::Filter> filter;
@@ -119,7 +130,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
       return Status::NotFound("vector id \"" + *request.vector_id + "\" is not in index \"" +
                               manifest_description_.name + "\"");
     }
-    by_id_vector.assign(flat_.Get(it->second), flat_.Get(it->second) + dims);
+    const float* stored = vectors_->Get(it->second);
+    by_id_vector.assign(stored, stored + dims);
     q = by_id_vector.data();
   }
   if (manifest_description_.config.metric == Metric::kCosine &&
@@ -127,12 +139,18 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     return Status::InvalidArgument("the query vector is all zeros; cosine similarity is undefined");
   }
 
+  index::SearchParams params;
+  params.ef = request.ef.value_or(0);
+  params.recall = request.recall;
+  const size_t k = request.top_k;
   std::vector<index::Hit> hits;
   if (!by_ns && !filter) {
-    hits = flat_.Search(q, request.top_k);
+    hits = vectors_->Search(q, k, params);
   } else {
-    // Namespace first (exact), then the metadata indexes narrow the candidates, and the filter is
-    // checked on every candidate: indexes speed filters up and never change their results.
+    // Namespace first (exact), then the metadata indexes narrow the candidates (a superset), and
+    // the filter is checked on every vector that can be returned: indexes make filters faster,
+    // never different. Then the planner: when few vectors match, score all of them exactly; when
+    // many do, walk the graph and let only matching vectors into the results.
     static const roaring::Roaring kEmpty;
     const roaring::Roaring* ns_slots = nullptr;
     if (by_ns) {
@@ -143,21 +161,53 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     if (filter) indexed = metadata_indexes_.Candidates(*filter);
     if (ns_slots != nullptr && indexed) *indexed &= *ns_slots;
     const roaring::Roaring* candidates = indexed ? &*indexed : ns_slots;
-
-    std::vector<uint32_t> matching;
-    auto consider = [&](uint32_t slot) {
-      if (!filter || filter->Matches(slots_[slot].metadata)) matching.push_back(slot);
+    auto matches = [&](uint32_t slot) {
+      return !filter || filter->Matches(slots_[slot].metadata);
     };
-    if (candidates != nullptr) {
-      matching.reserve(candidates->cardinality());
-      for (uint32_t slot : *candidates) consider(slot);
-    } else {
-      const auto n = static_cast<uint32_t>(slots_.size());
-      for (uint32_t slot = 0; slot < n; ++slot) {
-        if (flat_.IsLive(slot)) consider(slot);
+
+    // How many vectors pass: the candidate count, refined by the filter on a sample.
+    const auto slot_count = static_cast<uint32_t>(slots_.size());
+    size_t estimate = candidates != nullptr ? candidates->cardinality() : ids_.size();
+    if (filter && estimate > 0) {
+      constexpr uint32_t kSample = 256;
+      size_t sampled = 0, passed = 0;
+      if (candidates != nullptr) {
+        const uint64_t step = std::max<uint64_t>(1, candidates->cardinality() / kSample);
+        for (uint64_t r = 0; r < candidates->cardinality() && sampled < kSample; r += step) {
+          uint32_t slot;
+          if (!candidates->select(static_cast<uint32_t>(r), &slot)) break;
+          ++sampled;
+          passed += matches(slot) ? 1 : 0;
+        }
+      } else {
+        const uint32_t step = std::max<uint32_t>(1, slot_count / kSample);
+        for (uint32_t slot = 0; slot < slot_count; slot += step) {
+          if (slots_[slot].id.empty()) continue;
+          ++sampled;
+          passed += matches(slot) ? 1 : 0;
+        }
       }
+      if (sampled > 0) estimate = (estimate * passed + sampled - 1) / sampled;
     }
-    hits = flat_.SearchSlots(q, request.top_k, matching);
+
+    if (vectors_->PreferExactForFilter(estimate, k)) {
+      std::vector<uint32_t> matching;
+      if (candidates != nullptr) {
+        matching.reserve(candidates->cardinality());
+        for (uint32_t slot : *candidates) {
+          if (matches(slot)) matching.push_back(slot);
+        }
+      } else {
+        for (uint32_t slot = 0; slot < slot_count; ++slot) {
+          if (!slots_[slot].id.empty() && matches(slot)) matching.push_back(slot);
+        }
+      }
+      hits = vectors_->SearchSlots(q, k, matching);
+    } else {
+      hits = vectors_->SearchFiltered(q, k, params, [&](uint32_t slot) {
+        return (candidates == nullptr || candidates->contains(slot)) && matches(slot);
+      });
+    }
   }
 
   QueryResult result;
@@ -168,7 +218,10 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     m.id = s.id;
     m.score = h.score;
     m.ns = s.ns;
-    if (request.return_values) m.values.assign(flat_.Get(h.slot), flat_.Get(h.slot) + dims);
+    if (request.return_values) {
+      const float* v = vectors_->Get(h.slot);
+      m.values.assign(v, v + dims);
+    }
     if (request.return_metadata == ReturnMetadata::kAll) {
       m.metadata_json = s.metadata_json;
     } else if (request.return_metadata == ReturnMetadata::kIndexed) {

@@ -14,6 +14,7 @@
 #include "db/collection.h"
 #include "db/index_files.h"
 #include "db/validation.h"
+#include "index/index_factory.h"
 #include "semble/database.h"
 #include "semble/env.h"
 
@@ -42,6 +43,7 @@ class DatabaseImpl final : public Database {
     copts_.sync_mode = options.sync_mode;
     copts_.limits = options.limits;
     copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
+    copts_.exact_search_below = options.exact_search_below;
   }
 
   ~DatabaseImpl() override {
@@ -80,10 +82,16 @@ class DatabaseImpl final : public Database {
     if (indexes_.count(request.name) != 0) {
       return Status::AlreadyExists("index \"" + request.name + "\" already exists");
     }
+    const IndexConfig& config = request.config;
+    auto spec = index::ParseIndexSpec(
+        config.index_type.empty() ? options_.default_index_type : config.index_type,
+        config.dimensions, config.metric);
+    if (!spec.ok()) return spec.status();
     db::Manifest manifest;
     manifest.description.name = request.name;
     manifest.description.description = request.description;
-    manifest.description.config = request.config;
+    manifest.description.config = config;
+    manifest.description.config.index_type = index::IndexSpecString(*spec);
     manifest.description.created_on_ms = env_->NowMillis();
     manifest.description.modified_on_ms = manifest.description.created_on_ms;
     const std::string tmp = IndexesDir() + "/.create-" + request.name + "-" +

@@ -27,6 +27,10 @@ namespace {
 constexpr char kManifestMagic[] = "SMBLMANI";
 constexpr char kSegmentMagic[] = "SMBLSEG_";
 constexpr char kSegmentFooter[] = "SMBLEND_";
+constexpr char kSegmentBlob[] = "SMBLVIDX";
+// A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
+// reader holds one at a time besides the blob itself.
+constexpr size_t kBlobChunkBytes = 32 << 20;
 constexpr uint32_t kFormatVersion = 1;
 constexpr size_t kBlockBytes = 1 << 20;
 
@@ -76,6 +80,7 @@ Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
   PutFixed64(&payload, m.incarnation);
   PutFixed64(&payload, m.checkpoint_seq);
   PutLengthPrefixed(&payload, m.segment);
+  PutLengthPrefixed(&payload, d.config.index_type);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return WriteFileAtomically(env, dir + "/" + kManifestName, framed);
@@ -94,7 +99,7 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
   uint32_t version, dims;
   uint8_t metric;
   uint64_t created, modified;
-  std::string_view name, desc, segment;
+  std::string_view name, desc, segment, index_type;
   if (!TakeMagic(&in, kManifestMagic)) return bad("not a semble manifest");
   if (!GetFixed32(&in, &version)) return bad("truncated");
   if (version != kFormatVersion) {
@@ -105,7 +110,8 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
       !GetFixed32(&in, &dims) || !GetByte(&in, &metric) || metric > 2 ||
       !GetFixed64(&in, &created) || !GetFixed64(&in, &modified) ||
       !GetFixed64(&in, &m.incarnation) || !GetFixed64(&in, &m.checkpoint_seq) ||
-      !GetLengthPrefixed(&in, &segment) || !in.empty() || dims == 0) {
+      !GetLengthPrefixed(&in, &segment) || !GetLengthPrefixed(&in, &index_type) || !in.empty() ||
+      dims == 0 || index_type.empty()) {
     return bad("malformed manifest");
   }
   m.description.name.assign(name);
@@ -115,6 +121,7 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
   m.description.created_on_ms = static_cast<int64_t>(created);
   m.description.modified_on_ms = static_cast<int64_t>(modified);
   m.segment.assign(segment);
+  m.description.config.index_type.assign(index_type);
   SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
   if (outcome != storage::LogReader::Outcome::kEof) return bad("trailing data after manifest");
   return m;
@@ -130,13 +137,15 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
   PutFixed64(&payload, header.seq);
   PutFixed64(&payload, static_cast<uint64_t>(header.last_mutation_ms));
   PutFixed64(&payload, header.record_count);
+  PutFixed64(&payload, header.index_blob_bytes);
   PutVarint64(&payload, header.metadata_indexes.size());
   for (const auto& mi : header.metadata_indexes) {
     PutLengthPrefixed(&payload, mi.property_name);
     payload.push_back(static_cast<char>(mi.type));
   }
   SEMBLE_RETURN_IF_ERROR(log->AddRecord(payload));
-  return std::unique_ptr<SegmentWriter>(new SegmentWriter(std::move(log), header.record_count));
+  return std::unique_ptr<SegmentWriter>(
+      new SegmentWriter(std::move(log), header.record_count, header.index_blob_bytes));
 }
 
 Status SegmentWriter::FlushBlock() {
@@ -149,7 +158,21 @@ Status SegmentWriter::FlushBlock() {
   return log_->AddRecord(payload);
 }
 
-Status SegmentWriter::Add(const VectorRecord& record) {
+Status SegmentWriter::AddIndexBlob(std::string_view blob) {
+  if (written_ != 0 || blob_written_ != 0 || blob.size() != blob_bytes_) {
+    return Status::Internal("index blob written out of order or with the wrong size");
+  }
+  for (size_t off = 0; off < blob.size(); off += kBlobChunkBytes) {
+    std::string payload(kSegmentBlob, 8);
+    payload.append(blob.substr(off, kBlobChunkBytes));
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(payload));
+  }
+  blob_written_ = blob.size();
+  return Status::OK();
+}
+
+Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
+  PutVarint64(&block_, slot);
   EncodeRecord(record, &block_);
   ++in_block_;
   ++written_;
@@ -158,7 +181,7 @@ Status SegmentWriter::Add(const VectorRecord& record) {
 }
 
 Status SegmentWriter::Finish() {
-  if (written_ != expected_) {
+  if (written_ != expected_ || blob_written_ != blob_bytes_) {
     return Status::Internal("segment has " + std::to_string(written_) + " records, header says " +
                             std::to_string(expected_));
   }
@@ -171,7 +194,8 @@ Status SegmentWriter::Finish() {
 }
 
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
-                   const std::function<Status(VectorRecord&&, meta::Value&&)>& on_record) {
+                   const std::function<Status(std::string&&)>& on_blob,
+                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record) {
   SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
   auto bad = [&](std::string_view what) {
     return Status::Corruption(path + " at byte offset " + std::to_string(reader->record_offset()) +
@@ -185,7 +209,8 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   if (!TakeMagic(&in, kSegmentMagic)) return bad("not a semble segment");
   if (!GetFixed32(&in, &version) || version != kFormatVersion) return bad("unsupported version");
   if (!GetFixed32(&in, &dims) || !GetFixed64(&in, &header->seq) || !GetFixed64(&in, &last_ms) ||
-      !GetFixed64(&in, &header->record_count) || !GetVarint64(&in, &n_indexes) ||
+      !GetFixed64(&in, &header->record_count) || !GetFixed64(&in, &header->index_blob_bytes) ||
+      !GetVarint64(&in, &n_indexes) ||
       n_indexes > in.size()) {
     return bad("malformed header");
   }
@@ -202,6 +227,18 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     header->metadata_indexes.push_back({std::string(prop), static_cast<MetadataIndexType>(t)});
   }
   if (!in.empty()) return bad("malformed header");
+  if (header->index_blob_bytes > 0) {
+    std::string blob;
+    while (blob.size() < header->index_blob_bytes) {
+      SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+      if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentBlob) ||
+          in.size() > header->index_blob_bytes - blob.size()) {
+        return bad("index blob is incomplete");
+      }
+      blob.append(in);
+    }
+    SEMBLE_RETURN_IF_ERROR(on_blob(std::move(blob)));
+  }
   uint64_t seen = 0;
   while (true) {
     SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
@@ -217,14 +254,17 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     if (!GetVarint64(&in, &n) || n > in.size()) return bad("malformed block");
     for (uint64_t i = 0; i < n; ++i) {
       VectorRecord r;
-      if (!DecodeRecord(&in, dimensions, &r)) return bad("malformed record");
+      uint64_t slot;
+      if (!GetVarint64(&in, &slot) || slot > UINT32_MAX || !DecodeRecord(&in, dimensions, &r)) {
+        return bad("malformed record");
+      }
       meta::Value md;
       if (!r.metadata_json.empty()) {
         auto parsed = meta::ParseMetadata(r.metadata_json, SIZE_MAX);
         if (!parsed.ok()) return bad("record metadata: " + parsed.status().message());
         md = std::move(parsed).value();
       }
-      SEMBLE_RETURN_IF_ERROR(on_record(std::move(r), std::move(md)));
+      SEMBLE_RETURN_IF_ERROR(on_record(static_cast<uint32_t>(slot), std::move(r), std::move(md)));
       ++seen;
     }
     if (!in.empty()) return bad("malformed block");

@@ -36,7 +36,7 @@ std::string SegmentFileName(uint64_t seq);
 bool ParseWalFileName(const std::string& name, uint64_t* first_seq);
 
 struct Manifest {
-  IndexDescription description;
+  IndexDescription description;  // config.index_type in canonical form
   uint64_t incarnation = 0;     // random at creation; distinguishes indexes that reuse a name
   uint64_t checkpoint_seq = 0;  // mutations up to this one are in `segment`
   std::string segment;          // file name in the index directory; "" before the first checkpoint
@@ -50,35 +50,43 @@ struct SegmentHeader {
   int64_t last_mutation_ms = 0;
   uint64_t record_count = 0;
   std::vector<MetadataIndexDescription> metadata_indexes;
+  uint64_t index_blob_bytes = 0;  // size of the vector index's serialized form (0: none)
 };
 
-// Writes a segment: header, then records in blocks, then a footer that repeats the count (a
-// segment without its footer is refused on read).
+// Writes a segment: header, the vector index's blob (if any, in chunks), the records (each with its
+// slot) in blocks, then a footer that repeats the count (a segment without its footer is refused on
+// read).
 class SegmentWriter {
  public:
   static Result<std::unique_ptr<SegmentWriter>> Create(Env* env, const std::string& path,
                                                        uint32_t dimensions,
                                                        const SegmentHeader& header);
-  Status Add(const VectorRecord& record);
+  // Writes the vector index blob; exactly header.index_blob_bytes, before the first Add.
+  Status AddIndexBlob(std::string_view blob);
+  Status Add(uint32_t slot, const VectorRecord& record);
   // Writes the footer, fsyncs and closes.
   Status Finish();
 
  private:
-  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected)
-      : log_(std::move(log)), expected_(expected) {}
+  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected, uint64_t blob_bytes)
+      : log_(std::move(log)), expected_(expected), blob_bytes_(blob_bytes) {}
   Status FlushBlock();
 
   std::unique_ptr<storage::LogWriter> log_;
   uint64_t expected_;
+  uint64_t blob_bytes_;
+  uint64_t blob_written_ = 0;
   uint64_t written_ = 0;
   uint64_t in_block_ = 0;
   std::string block_;
 };
 
-// Reads a segment, calling `on_record` for each record (metadata already parsed). Any damage or a
-// header that disagrees with `dimensions` is Corruption naming the file.
+// Reads a segment: `on_blob` gets the vector index blob (once, before any record, only when the
+// segment has one), `on_record` each record with its slot (metadata already parsed). Any damage or
+// a header that disagrees with `dimensions` is Corruption naming the file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
-                   const std::function<Status(VectorRecord&&, meta::Value&&)>& on_record);
+                   const std::function<Status(std::string&&)>& on_blob,
+                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record);
 
 }  // namespace semble::db
 

@@ -198,6 +198,8 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   w->Key("config").BeginObject();
   w->Key("dimensions").Uint(d.config.dimensions);
   w->Key("metric").String(MetricName(d.config.metric));
+  // Extension (not in Vectorize): how the index searches.
+  if (!d.config.index_type.empty()) w->Key("indexType").String(d.config.index_type);
   w->EndObject();
   w->Key("created_on").String(FormatIso8601Millis(d.created_on_ms));
   w->Key("modified_on").String(FormatIso8601Millis(d.modified_on_ms));
@@ -233,6 +235,11 @@ void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
     w->String(info.processed_up_to_mutation);
   } else {
     w->Null();
+  }
+  // Extensions (not in Vectorize).
+  if (!info.index_type.empty()) {
+    w->Key("indexType").String(info.index_type);
+    w->Key("memoryBytesPerVector").Double(std::round(info.memory_bytes_per_vector * 10) / 10);
   }
   w->EndObject();
 }

@@ -2,6 +2,7 @@
 
 #include "db/validation.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace semble::db {
@@ -86,7 +87,7 @@ Status ValidateNamespace(std::string_view ns, const Limits& limits) {
   return Status::OK();
 }
 
-Status ValidateValues(std::span<const float> values, uint32_t dimensions) {
+Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric metric) {
   if (values.size() != dimensions) {
     return Status::InvalidArgument("values has " + std::to_string(values.size()) +
                                    " elements, the index has " + std::to_string(dimensions) +
@@ -97,10 +98,15 @@ Status ValidateValues(std::span<const float> values, uint32_t dimensions) {
       return Status::InvalidArgument("values[" + std::to_string(i) + "] is not a finite number");
     }
   }
+  if (metric == Metric::kCosine &&
+      std::all_of(values.begin(), values.end(), [](float x) { return x == 0.0f; })) {
+    return Status::InvalidArgument(
+        "values are all zeros; cosine similarity is undefined for a zero vector");
+  }
   return Status::OK();
 }
 
-Status ValidateRecords(std::span<const VectorRecord> records, uint32_t dimensions,
+Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig& config,
                        const Limits& limits, std::vector<VectorRecord>* normalized,
                        std::vector<meta::Value>* metadata) {
   if (records.empty()) return Status::InvalidArgument("no records given");
@@ -117,7 +123,7 @@ Status ValidateRecords(std::span<const VectorRecord> records, uint32_t dimension
     const std::string where = "record " + std::to_string(i) + " (id " + Quote(r.id) + ")";
     Status s = ValidateId(r.id, limits);
     if (s.ok()) s = ValidateNamespace(r.ns, limits);
-    if (s.ok()) s = ValidateValues(r.values, dimensions);
+    if (s.ok()) s = ValidateValues(r.values, config.dimensions, config.metric);
     if (!s.ok()) return s.WithContext(where);
     VectorRecord n{r.id, r.values, r.ns, ""};
     if (!r.metadata_json.empty()) {

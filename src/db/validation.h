@@ -22,13 +22,14 @@ Status ValidateIndexName(std::string_view name, const Limits& limits);
 Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limits);
 Status ValidateId(std::string_view id, const Limits& limits);
 Status ValidateNamespace(std::string_view ns, const Limits& limits);
-// values.size() == dimensions and every value finite.
-Status ValidateValues(std::span<const float> values, uint32_t dimensions);
+// values.size() == dimensions, every value finite, and for cosine not all zeros (the similarity
+// of a zero vector is undefined).
+Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric metric);
 
 // Validates a batch of records for insert/upsert and returns each record's compact metadata JSON
 // (replacing what the caller wrote) and parsed metadata. On error nothing is returned; the message
 // starts with `record <i> (id "<id>")`.
-Status ValidateRecords(std::span<const VectorRecord> records, uint32_t dimensions,
+Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig& config,
                        const Limits& limits, std::vector<VectorRecord>* normalized,
                        std::vector<meta::Value>* metadata);
 

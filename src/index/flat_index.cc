@@ -16,10 +16,16 @@ namespace {
 // Rows scored per batch-kernel call. Big enough that the call and the live-run search are noise,
 // small enough that the scores stay in L1.
 constexpr size_t kBlockRows = 512;
+// The batch kernel scores rows in groups of eight from the start of each call, and a row's float
+// result depends (in the last bits) on the pass that scored it. Block and tile sizes that are
+// multiples of eight put every row in the same pass in Search and SearchBatch, which is what makes
+// their answers identical.
+static_assert(kBlockRows % 8 == 0);
 
-// SearchBatch's block of rows: a fraction of a typical L2 (1-2 MiB per core on current x86
-// servers), leaving room for the query being scored and the heaps.
-constexpr size_t kBatchBlockBytes = 256 << 10;
+// SearchBatch's tiles: rows that fit in L1 (32-48 KiB per core on current x86 servers) next to
+// the query, and queries that fit in L2 (1-2 MiB) next to the row tile.
+constexpr size_t kL1TileBytes = 32 << 10;
+constexpr size_t kL2TileBytes = 512 << 10;
 
 // The key of a Euclidean candidate is -sqrt(l2sq); computing the square root of every row costs a
 // few percent of a scan, so rows are first compared in the squared domain against the square of
@@ -80,10 +86,11 @@ struct FlatIndex::Scorer {
         break;
       }
       case Metric::kEuclidean: {
-        const float t = top.threshold();  // -distance of the worst kept, or -inf
-        if (t == -std::numeric_limits<float>::infinity() || raw <= t * t * kSquaredSlack) {
-          top.Push(-std::sqrt(raw), slot);
-        }
+        // t is -(distance of the worst kept), or -inf while TopK is not full: t * t is then +inf
+        // and every row passes. A NaN (from non-finite input) never passes, in any metric, so the
+        // heap's ordering stays strict.
+        const float t = top.threshold();
+        if (raw <= t * t * kSquaredSlack) top.Push(-std::sqrt(raw), slot);
         break;
       }
       case Metric::kDotProduct:
@@ -221,28 +228,35 @@ std::vector<std::vector<Hit>> FlatIndex::SearchBatch(const float* queries, size_
     scorers.emplace_back(*this, queries + i * dims_);
     tops.emplace_back(k);
   }
-  // A block of rows stays in L2 while every query is scored against it, so the arena streams from
-  // memory once per batch instead of once per query. The per-row results and the order of pushes
-  // are those of Search, hence identical answers.
+  // Cache blocking, as in a matrix product: a tile of queries stays in L2 while the arena streams
+  // past it once (so the arena is read from memory once per tile, not once per query), and each
+  // small tile of rows stays in L1 while every query of the tile is scored against it. The kernel
+  // then runs from L1, about twice as fast as from L2 and several times faster than from memory.
+  // TopK orders by (key, slot) whatever the order of pushes, and the tiles keep Search's groups of
+  // eight rows (see kBlockRows), so the answers are Search's exactly.
   const size_t row_bytes = std::max<size_t>(1, dims_) * sizeof(float);
-  const size_t block_rows = std::clamp<size_t>(kBatchBlockBytes / row_bytes, 4, kBlockRows);
+  const size_t tile_rows = std::clamp<size_t>(kL1TileBytes / row_bytes / 8 * 8, 8, kBlockRows);
+  const size_t tile_queries = std::max<size_t>(1, kL2TileBytes / row_bytes);
   float raw[kBlockRows];
   const uint8_t* live = live_.data();
   const size_t end = live_.size();
-  size_t first = 0;
-  while (true) {
-    first = std::find(live + first, live + end, uint8_t{1}) - live;
-    if (first == end) break;
-    const size_t limit = std::min(end, first + block_rows);
-    const size_t last = std::find(live + first, live + limit, uint8_t{0}) - live;
-    const size_t count = last - first;
-    for (size_t i = 0; i < num_queries; ++i) {
-      scorers[i].Raw(static_cast<uint32_t>(first), count, raw);
-      for (size_t j = 0; j < count; ++j) {
-        scorers[i].Push(tops[i], static_cast<uint32_t>(first + j), raw[j]);
+  for (size_t q0 = 0; q0 < num_queries; q0 += tile_queries) {
+    const size_t q1 = std::min(num_queries, q0 + tile_queries);
+    size_t first = 0;
+    while (true) {
+      first = std::find(live + first, live + end, uint8_t{1}) - live;
+      if (first == end) break;
+      const size_t limit = std::min(end, first + tile_rows);
+      const size_t last = std::find(live + first, live + limit, uint8_t{0}) - live;
+      const size_t count = last - first;
+      for (size_t i = q0; i < q1; ++i) {
+        scorers[i].Raw(static_cast<uint32_t>(first), count, raw);
+        for (size_t j = 0; j < count; ++j) {
+          scorers[i].Push(tops[i], static_cast<uint32_t>(first + j), raw[j]);
+        }
       }
+      first = last;
     }
-    first = last;
   }
   for (size_t i = 0; i < num_queries; ++i) results[i] = ToHits(tops[i], metric_);
   return results;

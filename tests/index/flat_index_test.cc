@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <vector>
@@ -388,6 +389,33 @@ TEST(FlatIndexTest, SearchBatchEqualsSearch) {
   const auto none = empty.SearchBatch(q, 1, 10);
   ASSERT_EQ(none.size(), 1u);
   EXPECT_TRUE(none[0].empty());
+}
+
+// The database rejects non-finite values, but a NaN that slipped through must not corrupt the
+// heap's ordering (a NaN key compares false both ways): it is left out, the rest stays sorted.
+TEST(FlatIndexTest, NaNVectorIsSkipped) {
+  for (Metric metric : kAllMetrics) {
+    FlatIndex index(2, metric);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float bad[] = {nan, 1};
+    for (uint32_t s = 0; s < 20; ++s) {
+      const float v[] = {static_cast<float>(s) + 1, 1};
+      index.Set(s, s == 7 ? bad : v);
+    }
+    const float q[] = {3, 1};
+    const auto hits = index.Search(q, 20);
+    ASSERT_EQ(hits.size(), 19u);
+    for (size_t i = 0; i < hits.size(); ++i) {
+      EXPECT_NE(hits[i].slot, 7u);
+      EXPECT_FALSE(std::isnan(hits[i].score));
+      if (i == 0) continue;
+      if (metric == Metric::kCosine) {
+        EXPECT_GE(hits[i - 1].score, hits[i].score);
+      } else {
+        EXPECT_LE(hits[i - 1].score, hits[i].score);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -1,0 +1,882 @@
+// Copyright 2026 The semble Authors.
+//
+// HnswIndex: graph construction, search, deletes and consolidation. See hnsw_index.h for the
+// contracts and hnsw_internal.h for the memory layout and the lock-free reading of links.
+
+#include "index/hnsw_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "core/distance.h"
+#include "core/partial_distance.h"
+#include "core/top_k.h"
+#include "index/hnsw_internal.h"
+
+namespace semble::index {
+
+namespace {
+
+// The quantizer is trained from the stored vectors when this many are present (unless Train or a
+// large first AddBatch trained it), and once more, on a bigger sample, at kRetrainNodes.
+constexpr size_t kAutoTrainNodes = 256;
+constexpr size_t kRetrainNodes = 16384;
+constexpr size_t kBinaryOversample = 4;
+constexpr size_t kSq8Rescore = 4;
+constexpr float kInf = std::numeric_limits<float>::infinity();
+// A batch this large (a bulk load, a rebuild) is followed by a locality renumbering of the graph.
+constexpr size_t kReorderBatch = 10000;
+// Neighbours prefetched ahead of the one being scored, and how much of each record (a float
+// vector's first lines; the hardware streams the rest).
+constexpr uint32_t kPrefetchAhead = 4;
+constexpr size_t kPrefetchBytes = 256;
+
+float InverseNorm(const float* v, uint32_t dims) {
+  const float sq = core::DotProduct(v, v, dims);
+  return sq > 0.0f ? 1.0f / std::sqrt(sq) : 0.0f;
+}
+
+uint32_t NodeOf(uint64_t entry) { return static_cast<uint32_t>(entry); }
+int LevelOf(uint64_t entry) { return static_cast<int>(entry >> 32); }
+uint64_t PackEntry(uint32_t node, int level) { return (static_cast<uint64_t>(level) << 32) | node; }
+
+bool CloserFirst(const Candidate& a, const Candidate& b) { return a.first < b.first; }
+
+}  // namespace
+
+HnswIndex::Impl::Impl(const HnswOptions& opts)
+    : o(opts),
+      dims(opts.dimensions),
+      m(opts.m),
+      m0(2 * opts.m),
+      quantized(opts.quantizer != QuantizerKind::kNone),
+      header(quantized || opts.metric == Metric::kCosine),
+      dot(core::DotProductKernel()),
+      l2(core::L2SquaredBoundedKernel()),
+      dot_i16u8(core::DotI16U8Kernel()),
+      sum_selected(core::SumSelectedKernel()),
+      rng(opts.seed) {
+  switch (o.quantizer) {
+    case QuantizerKind::kNone:
+      code_bytes = (header ? sizeof(float) : 0) + static_cast<size_t>(dims) * sizeof(float);
+      break;
+    case QuantizerKind::kSq8:
+      code_bytes = sizeof(float) + dims;
+      break;
+    case QuantizerKind::kBinary:
+      code_bytes = sizeof(float) + (dims + 7) / 8;
+      break;
+  }
+  record_words = 1 + m0 + (code_bytes + 3) / 4;
+  // Quantized codes are short enough to request whole; a float vector is streamed after its first
+  // lines by the hardware prefetcher.
+  prefetch_bytes = std::min<size_t>(code_bytes, kPrefetchBytes);
+  level_mult = 1.0 / std::log(static_cast<double>(m));
+}
+
+float HnswIndex::Impl::ExactDist(const float* q, uint32_t node, float bound) const {
+  const float* v = Vec(node);
+  switch (o.metric) {
+    case Metric::kCosine:
+      return -dot(q, v, dims) * InvNorm(node);
+    case Metric::kEuclidean:
+      return l2(q, v, dims, bound);
+    case Metric::kDotProduct:
+      break;
+  }
+  return -dot(q, v, dims);
+}
+
+float HnswIndex::Impl::PairDist(uint32_t a, uint32_t b, float bound) const {
+  const float* va = Vec(a);
+  const float* vb = Vec(b);
+  switch (o.metric) {
+    case Metric::kCosine:
+      return -dot(va, vb, dims) * InvNorm(a) * InvNorm(b);
+    case Metric::kEuclidean:
+      return l2(va, vb, dims, bound);
+    case Metric::kDotProduct:
+      break;
+  }
+  return -dot(va, vb, dims);
+}
+
+void HnswIndex::Impl::EncodeNode(uint32_t node) {
+  if (!quantized) return;
+  std::vector<float> tmp(Vec(node), Vec(node) + dims);
+  if (o.metric == Metric::kCosine) {
+    for (float& x : tmp) x *= InvNorm(node);
+  }
+  uint8_t* code = MutableCode(node);
+  const float norm_sq = o.quantizer == QuantizerKind::kSq8 ? sq.Encode(tmp.data(), code + 4)
+                                                           : bq.Encode(tmp.data(), code + 4);
+  if (o.metric == Metric::kEuclidean) SetHeader(node, norm_sq);
+}
+
+void HnswIndex::Impl::Grow(size_t min_nodes, size_t min_slots) {
+  if (min_nodes > Capacity()) {
+    const size_t n = std::max({min_nodes, Capacity() + Capacity() / 2, size_t{1024}});
+    level0.Grow(n * record_words);
+    if (quantized) vectors.Grow(n * dims);
+    node_slot.resize(n, kNoNode);
+    node_level.resize(n, 0);
+    node_state.resize(n, kFree);
+    upper.resize(n);
+  }
+  if (min_slots > slot_node.size()) {
+    slot_node.resize(std::max({min_slots, slot_node.size() + slot_node.size() / 2, size_t{1024}}),
+                     kNoNode);
+  }
+}
+
+void HnswIndex::Impl::Reorder() {
+  const uint32_t n = num_nodes;
+  const uint64_t e = entry.load();
+  if (n < 2 || e == kNoEntry) return;
+  // BFS from the entry point; unreachable and free nodes go last, in their old order.
+  std::vector<uint32_t> order;  // new id -> old id
+  std::vector<uint32_t> new_id(n, kNoNode);
+  order.reserve(n);
+  auto take = [&](uint32_t old) {
+    if (new_id[old] != kNoNode) return;
+    new_id[old] = static_cast<uint32_t>(order.size());
+    order.push_back(old);
+  };
+  take(NodeOf(e));
+  for (size_t head = 0; head < order.size(); ++head) {
+    const uint32_t* links = Links(order[head], 0);
+    const uint32_t count = std::min(links[0], m0);
+    for (uint32_t i = 1; i <= count; ++i) take(links[i]);
+  }
+  for (uint32_t old = 0; old < n; ++old) {
+    if (node_state[old] != kFree) take(old);
+  }
+  for (uint32_t old = 0; old < n; ++old) take(old);
+  // Permute every per-node array, renaming links on the way.
+  HugeArray<uint32_t> level0_new;
+  level0_new.Grow(level0.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    uint32_t* dst = &level0_new[static_cast<size_t>(i) * record_words];
+    std::memcpy(dst, Links(order[i], 0), record_words * sizeof(uint32_t));
+    for (uint32_t j = 1; j <= std::min(dst[0], m0); ++j) dst[j] = new_id[dst[j]];
+  }
+  level0.Swap(level0_new);
+  if (quantized) {
+    HugeArray<float> vectors_new;
+    vectors_new.Grow(vectors.size());
+    for (uint32_t i = 0; i < n; ++i) {
+      std::memcpy(&vectors_new[static_cast<size_t>(i) * dims],
+                  &vectors[static_cast<size_t>(order[i]) * dims], dims * sizeof(float));
+    }
+    vectors.Swap(vectors_new);
+  }
+  std::vector<uint32_t> slot_new(node_slot.size(), kNoNode);
+  std::vector<uint8_t> level_new(node_level.size(), 0), state_new(node_state.size(), kFree);
+  std::vector<std::unique_ptr<uint32_t[]>> upper_new(upper.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    const uint32_t old = order[i];
+    slot_new[i] = node_slot[old];
+    level_new[i] = node_level[old];
+    state_new[i] = node_state[old];
+    upper_new[i] = std::move(upper[old]);
+    for (int l = 1; l <= level_new[i]; ++l) {
+      uint32_t* links = upper_new[i].get() + static_cast<size_t>(l - 1) * (1 + m);
+      for (uint32_t j = 1; j <= std::min(links[0], m); ++j) links[j] = new_id[links[j]];
+    }
+    if (state_new[i] == kLive) slot_node[slot_new[i]] = i;
+  }
+  node_slot.swap(slot_new);
+  node_level.swap(level_new);
+  node_state.swap(state_new);
+  upper.swap(upper_new);
+  for (uint32_t& f : free_nodes) f = new_id[f];
+  std::sort(free_nodes.rbegin(), free_nodes.rend());
+  entry.store(PackEntry(new_id[NodeOf(e)], LevelOf(e)));
+}
+
+VisitedSet* HnswIndex::Impl::AcquireVisited() const {
+  VisitedSet* v = nullptr;
+  {
+    std::lock_guard<std::mutex> l(visited_mu);
+    if (!visited_pool.empty()) {
+      v = visited_pool.back().release();
+      visited_pool.pop_back();
+    }
+  }
+  if (v == nullptr) v = new VisitedSet;
+  v->Reset(Capacity());
+  return v;
+}
+
+void HnswIndex::Impl::ReleaseVisited(VisitedSet* v) const {
+  std::lock_guard<std::mutex> l(visited_mu);
+  visited_pool.emplace_back(v);
+}
+
+namespace {
+
+// Greedy descent on one upper layer: move to the closest neighbour until none is closer.
+template <class Dist>
+void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
+  const uint32_t cap = g.Cap(level);
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    const uint32_t* links = g.Links(*cur, level);
+    const uint32_t count = std::min(LoadAcquire(links), cap);
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t n = LoadRelaxed(links + i);
+      const float d = dist(n, *cur_d);
+      if (d < *cur_d) {
+        *cur_d = d;
+        *cur = n;
+        moved = true;
+      }
+    }
+  }
+}
+
+// The best-first search of one layer (the paper's SEARCH-LAYER). Every reachable node may be
+// walked through; only nodes for which accept(node) holds enter the ef results, so a filter (or a
+// tombstone) never cuts the graph into pieces. Results are left in *out, unordered.
+// `exact` says whether dist reads the float32 vectors (inserts) or the traversal codes (queries),
+// which decides what to prefetch.
+template <class Dist, class Accept>
+void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float ep_d, size_t ef,
+                 int level, const Accept& accept, VisitedSet* visited, std::vector<Candidate>* out,
+                 bool exact = false) {
+  const bool vectors_apart = exact && g.quantized;
+  const size_t prefetch_bytes =
+      vectors_apart ? std::min<size_t>(256, g.dims * sizeof(float)) : g.prefetch_bytes;
+  std::vector<Candidate> cand;         // min-heap on distance (std heap with greater-than)
+  std::vector<Candidate>& res = *out;  // max-heap on distance, at most ef
+  res.clear();
+  cand.reserve(ef * 4);
+  res.reserve(ef + 1);
+  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
+  visited->TestAndSet(ep);
+  cand.push_back({ep_d, ep});
+  if (accept(ep)) res.push_back({ep_d, ep});
+  float bound = res.size() >= ef ? res.front().first : std::numeric_limits<float>::infinity();
+  const uint32_t cap = g.Cap(level);
+  while (!cand.empty()) {
+    const Candidate c = cand.front();
+    if (c.first > bound) break;
+    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
+    cand.pop_back();
+    const uint32_t* links = g.Links(c.second, level);
+    const uint32_t count = std::min(LoadAcquire(links), cap);
+    // One pass, as the misses go: while neighbour i is checked and scored, the visited tag and the
+    // first lines of neighbour i + 1 are on their way.
+    auto prefetch = [&](uint32_t n) {
+      const char* p = vectors_apart ? reinterpret_cast<const char*>(g.Vec(n))
+                                    : reinterpret_cast<const char*>(g.Code(n));
+      for (size_t off = 0; off < prefetch_bytes; off += 64) __builtin_prefetch(p + off);
+      __builtin_prefetch(&visited->tags[n]);
+    };
+    for (uint32_t i = 1; i <= count && i <= kPrefetchAhead; ++i) prefetch(LoadRelaxed(links + i));
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t n = LoadRelaxed(links + i);
+      if (i + kPrefetchAhead <= count) prefetch(LoadRelaxed(links + i + kPrefetchAhead));
+      if (visited->TestAndSet(n)) continue;
+      const float d = dist(n, bound);
+      if (res.size() < ef || d < bound) {
+        cand.push_back({d, n});
+        std::push_heap(cand.begin(), cand.end(), cand_cmp);
+        __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
+        if (accept(n)) {
+          res.push_back({d, n});
+          std::push_heap(res.begin(), res.end(), CloserFirst);
+          if (res.size() > ef) {
+            std::pop_heap(res.begin(), res.end(), CloserFirst);
+            res.pop_back();
+          }
+          if (res.size() >= ef) bound = res.front().first;
+        }
+      }
+    }
+  }
+}
+
+// The paper's neighbour-selection heuristic: take candidates closest first, skipping one that is
+// closer to an already selected neighbour than to the base node (its direction is covered).
+// `sorted` is ascending by distance to the base.
+std::vector<uint32_t> SelectNeighbors(const HnswIndex::Impl& g,
+                                      const std::vector<Candidate>& sorted, size_t cap) {
+  std::vector<uint32_t> chosen;
+  chosen.reserve(cap);
+  for (const Candidate& c : sorted) {
+    if (chosen.size() >= cap) break;
+    bool good = true;
+    for (uint32_t r : chosen) {
+      if (g.PairDist(c.second, r, c.first) < c.first) {
+        good = false;
+        break;
+      }
+    }
+    if (good) chosen.push_back(c.second);
+  }
+  return chosen;
+}
+
+// SelectNeighbors, then the closest of the skipped candidates until the list is full. Used when
+// repairing around deleted nodes: a repaired node has lost part of its neighbourhood, and keeping
+// its list full measurably helps recall afterwards, most for maximum inner product, whose
+// "distance" is not a metric, so the heuristic's covering argument is weakest there.
+std::vector<uint32_t> SelectNeighborsFilled(const HnswIndex::Impl& g,
+                                            const std::vector<Candidate>& sorted, size_t cap) {
+  std::vector<uint32_t> chosen = SelectNeighbors(g, sorted, cap);
+  for (const Candidate& c : sorted) {
+    if (chosen.size() >= cap) break;
+    if (std::find(chosen.begin(), chosen.end(), c.second) == chosen.end()) {
+      chosen.push_back(c.second);
+    }
+  }
+  return chosen;
+}
+
+void WriteLinks(uint32_t* links, const std::vector<uint32_t>& ids) {
+  for (size_t i = 0; i < ids.size(); ++i) StoreRelease(links + 1 + i, ids[i]);
+  StoreRelease(links, static_cast<uint32_t>(ids.size()));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const HnswOptions& options) {
+  if (options.dimensions == 0 || options.dimensions > 65536) {
+    return Status::InvalidArgument("hnsw: dimensions must be between 1 and 65536");
+  }
+  if (options.m < 2 || options.m > 64) return Status::InvalidArgument("hnsw: M must be 2..64");
+  if (options.ef_construction < options.m || options.ef_construction > 4096) {
+    return Status::InvalidArgument("hnsw: efConstruction must be between M and 4096");
+  }
+  if (options.ef_search == 0 || options.ef_search > 4096) {
+    return Status::InvalidArgument("hnsw: efSearch must be between 1 and 4096");
+  }
+  return std::unique_ptr<HnswIndex>(new HnswIndex(options));
+}
+
+HnswIndex::HnswIndex(const HnswOptions& options)
+    : opts_(options), impl_(std::make_unique<Impl>(options)) {}
+
+HnswIndex::~HnswIndex() = default;
+
+Status HnswIndex::Train(const float* vectors, size_t n) {
+  Impl& g = *impl_;
+  std::unique_lock<std::shared_mutex> lock(g.rw);
+  if (!g.quantized) return Status::OK();
+  if (g.num_nodes > 0) return Status::FailedPrecondition("hnsw: Train after vectors were added");
+  std::vector<float> normalized;
+  if (opts_.metric == Metric::kCosine) {  // codes hold normalized vectors; train on the same
+    normalized.assign(vectors, vectors + n * g.dims);
+    for (size_t i = 0; i < n; ++i) {
+      const float inv = InverseNorm(&normalized[i * g.dims], g.dims);
+      for (uint32_t j = 0; j < g.dims; ++j) normalized[i * g.dims + j] *= inv;
+    }
+    vectors = normalized.data();
+  }
+  if (opts_.quantizer == QuantizerKind::kSq8) {
+    g.sq.Train(vectors, n, g.dims);
+  } else {
+    g.bq.Train(vectors, n, g.dims);
+  }
+  g.trained = n > 0;
+  g.trained_explicitly = n > 0;
+  return Status::OK();
+}
+
+namespace {
+
+// Trains the quantizer on the stored vectors and re-encodes every node. Caller holds rw exclusive.
+void TrainFromNodes(HnswIndex::Impl& g) {
+  std::vector<float> sample;
+  std::vector<uint32_t> nodes;
+  for (uint32_t n = 0; n < g.num_nodes; ++n) {
+    if (g.node_state[n] != kFree) nodes.push_back(n);
+  }
+  sample.reserve(nodes.size() * g.dims);
+  for (uint32_t n : nodes) {
+    const float* v = g.Vec(n);
+    const float inv = g.o.metric == Metric::kCosine ? g.InvNorm(n) : 1.0f;
+    for (uint32_t j = 0; j < g.dims; ++j) sample.push_back(v[j] * inv);
+  }
+  if (g.o.quantizer == QuantizerKind::kSq8) {
+    g.sq.Train(sample.data(), nodes.size(), g.dims);
+  } else {
+    g.bq.Train(sample.data(), nodes.size(), g.dims);
+  }
+  for (uint32_t n : nodes) g.EncodeNode(n);
+  g.trained = true;
+}
+
+Status CheckValues(const HnswOptions& o, const float* values) {
+  for (uint32_t j = 0; j < o.dimensions; ++j) {
+    if (!std::isfinite(values[j])) return Status::InvalidArgument("hnsw: non-finite value");
+  }
+  if (o.metric == Metric::kCosine && InverseNorm(values, o.dimensions) == 0.0f) {
+    return Status::InvalidArgument("hnsw: zero vector under cosine");
+  }
+  return Status::OK();
+}
+
+// Links `node` (its vector and level already written) into the graph. Caller holds rw shared.
+void Link(HnswIndex::Impl& g, uint32_t node, int level) {
+  std::vector<float> q(g.Vec(node), g.Vec(node) + g.dims);
+  if (g.o.metric == Metric::kCosine) {
+    for (float& x : q) x *= g.InvNorm(node);
+  }
+  auto dist = [&](uint32_t n, float bound) { return g.ExactDist(q.data(), n, bound); };
+  uint64_t e = g.entry.load(std::memory_order_acquire);
+  if (e == HnswIndex::Impl::kNoEntry) {
+    std::lock_guard<std::mutex> l(g.entry_mu);
+    e = g.entry.load(std::memory_order_acquire);
+    if (e == HnswIndex::Impl::kNoEntry) {
+      g.entry.store(PackEntry(node, level), std::memory_order_release);
+      return;
+    }
+  }
+  uint32_t cur = NodeOf(e);
+  const int max_level = LevelOf(e);
+  float cur_d = dist(cur, kInf);
+  for (int l = max_level; l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
+  VisitedSet* visited = g.AcquireVisited();
+  std::vector<Candidate> found;
+  auto accept = [&](uint32_t n) { return n != node && LoadState(&g.node_state[n]) == kLive; };
+  for (int l = std::min(level, max_level); l >= 0; --l) {
+    visited->Reset(g.Capacity());
+    SearchLayer(g, dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found, true);
+    if (found.empty()) continue;
+    std::sort(found.begin(), found.end());
+    cur = found[0].second;
+    cur_d = found[0].first;
+    const std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
+    {
+      std::lock_guard<std::mutex> lk(g.link_locks[node % kLockStripes]);
+      WriteLinks(g.Links(node, l), chosen);
+    }
+    const uint32_t cap = g.Cap(l);
+    for (uint32_t nb : chosen) {
+      std::lock_guard<std::mutex> lk(g.link_locks[nb % kLockStripes]);
+      uint32_t* links = g.Links(nb, l);
+      const uint32_t count = std::min(LoadRelaxed(links), cap);
+      if (count < cap) {
+        StoreRelease(links + 1 + count, node);
+        StoreRelease(links, count + 1);
+        continue;
+      }
+      // Full: re-select among the old neighbours and the new node.
+      std::vector<Candidate> pool;
+      pool.reserve(count + 1);
+      pool.push_back({g.PairDist(nb, node), node});
+      for (uint32_t i = 1; i <= count; ++i) {
+        const uint32_t x = LoadRelaxed(links + i);
+        pool.push_back({g.PairDist(nb, x), x});
+      }
+      std::sort(pool.begin(), pool.end());
+      WriteLinks(links, SelectNeighbors(g, pool, cap));
+    }
+  }
+  g.ReleaseVisited(visited);
+  if (level > max_level) {
+    std::lock_guard<std::mutex> l(g.entry_mu);
+    if (level > LevelOf(g.entry.load(std::memory_order_acquire))) {
+      g.entry.store(PackEntry(node, level), std::memory_order_release);
+    }
+  }
+}
+
+}  // namespace
+
+Status HnswIndex::Add(uint32_t slot, const float* values) {
+  SEMBLE_RETURN_IF_ERROR(CheckValues(opts_, values));
+  Impl& g = *impl_;
+  while (true) {
+    {
+      std::shared_lock<std::shared_mutex> lock(g.rw);
+      uint32_t node = kNoNode;
+      if (slot < g.slot_node.size()) {
+        std::lock_guard<std::mutex> l(g.alloc_mu);
+        if (!g.free_nodes.empty()) {
+          node = g.free_nodes.back();
+          g.free_nodes.pop_back();
+        } else if (g.num_nodes < g.Capacity()) {
+          node = g.num_nodes++;
+        }
+      }
+      if (node != kNoNode) {
+        int level;
+        {
+          std::lock_guard<std::mutex> l(g.rng_mu);
+          const double u = std::uniform_real_distribution<double>(0.0, 1.0)(g.rng);
+          level = std::min(kMaxLevel, static_cast<int>(-std::log(1.0 - u) * g.level_mult));
+        }
+        std::memcpy(g.MutableVec(node), values, sizeof(float) * g.dims);
+        if (opts_.metric == Metric::kCosine) g.SetHeader(node, InverseNorm(values, g.dims));
+        if (g.trained) g.EncodeNode(node);
+        StoreRelease(g.Links(node, 0), 0);
+        g.upper[node].reset(level > 0 ? new uint32_t[level * (1 + g.m)]() : nullptr);
+        g.node_level[node] = static_cast<uint8_t>(level);
+        g.node_slot[node] = slot;
+        StoreState(&g.node_state[node], kLive);
+        Link(g, node, level);
+        const uint32_t old = std::atomic_ref<uint32_t>(g.slot_node[slot]).exchange(node);
+        if (old != kNoNode) {
+          StoreState(&g.node_state[old], kDeleted);
+          g.tombstones.fetch_add(1);
+        } else {
+          live_.fetch_add(1);
+        }
+        break;
+      }
+    }
+    std::unique_lock<std::shared_mutex> lock(g.rw);
+    g.Grow(g.num_nodes + 1, static_cast<size_t>(slot) + 1);
+  }
+  // Training (and re-training) happens once the graph has enough vectors to learn ranges from.
+  const size_t n = live_.load() + g.tombstones.load();
+  if (g.quantized && !g.trained_explicitly &&
+      ((!g.trained && n >= kAutoTrainNodes) || n == kRetrainNodes)) {
+    std::unique_lock<std::shared_mutex> lock(g.rw);
+    if (!g.trained_explicitly) TrainFromNodes(g);
+  }
+  if (g.tombstones.load() > opts_.max_tombstone_fraction * (live_.load() + g.tombstones.load())) {
+    Consolidate();
+  }
+  return Status::OK();
+}
+
+Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values, int threads) {
+  Impl& g = *impl_;
+  if (slots.empty()) return Status::OK();
+  {
+    std::unique_lock<std::shared_mutex> lock(g.rw);
+    const uint32_t max_slot = *std::max_element(slots.begin(), slots.end());
+    g.Grow(g.num_nodes + slots.size(), static_cast<size_t>(max_slot) + 1);
+  }
+  if (g.quantized && !g.trained && g.num_nodes == 0 && slots.size() >= kAutoTrainNodes) {
+    SEMBLE_RETURN_IF_ERROR(Train(values, slots.size()));
+  }
+  threads = std::max(1, threads);
+  std::atomic<size_t> next{0};
+  std::mutex err_mu;
+  Status first_error;
+  auto work = [&] {
+    while (true) {
+      const size_t i = next.fetch_add(1);
+      if (i >= slots.size()) return;
+      Status s = Add(slots[i], values + i * g.dims);
+      if (!s.ok()) {
+        std::lock_guard<std::mutex> l(err_mu);
+        if (first_error.ok()) first_error = s;
+        next.store(slots.size());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  if (first_error.ok() && slots.size() >= kReorderBatch) {
+    std::unique_lock<std::shared_mutex> lock(g.rw);
+    g.Reorder();
+  }
+  return first_error;
+}
+
+bool HnswIndex::Remove(uint32_t slot) {
+  Impl& g = *impl_;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    if (slot >= g.slot_node.size()) return false;
+    const uint32_t node = std::atomic_ref<uint32_t>(g.slot_node[slot]).exchange(kNoNode);
+    if (node == kNoNode) return false;
+    StoreState(&g.node_state[node], kDeleted);
+    live_.fetch_sub(1);
+    g.tombstones.fetch_add(1);
+  }
+  if (g.tombstones.load() > opts_.max_tombstone_fraction * (live_.load() + g.tombstones.load())) {
+    Consolidate();
+  }
+  return true;
+}
+
+void HnswIndex::Consolidate() {
+  Impl& g = *impl_;
+  std::unique_lock<std::shared_mutex> lock(g.rw);
+  if (g.tombstones.load() == 0) return;
+  const uint32_t n = g.num_nodes;
+  std::vector<uint8_t> dead(n, 0);
+  for (uint32_t i = 0; i < n; ++i) dead[i] = g.node_state[i] == kDeleted;
+  // Each live node with a dead neighbour re-selects among its live neighbours and the live
+  // neighbours of its dead ones (FreshDiskANN's delete consolidation). Nodes are independent
+  // (a node's list is rewritten only by its own task and dead lists are read-only), so two threads
+  // share the work.
+  auto repair = [&](uint32_t u, std::vector<uint32_t>& pool_ids, std::vector<Candidate>& pool) {
+    for (int l = 0; l <= g.node_level[u]; ++l) {
+      uint32_t* links = g.Links(u, l);
+      const uint32_t cap = g.Cap(l);
+      const uint32_t count = std::min(links[0], cap);
+      bool touched = false;
+      for (uint32_t i = 1; i <= count; ++i) touched |= dead[links[i]] != 0;
+      if (!touched) continue;
+      pool_ids.clear();
+      for (uint32_t i = 1; i <= count; ++i) {
+        const uint32_t x = links[i];
+        if (!dead[x]) {
+          pool_ids.push_back(x);
+          continue;
+        }
+        const uint32_t* xl = g.Links(x, l);
+        const uint32_t xc = std::min(xl[0], cap);
+        for (uint32_t j = 1; j <= xc; ++j) {
+          if (!dead[xl[j]] && xl[j] != u) pool_ids.push_back(xl[j]);
+        }
+      }
+      std::sort(pool_ids.begin(), pool_ids.end());
+      pool_ids.erase(std::unique(pool_ids.begin(), pool_ids.end()), pool_ids.end());
+      pool.clear();
+      for (uint32_t x : pool_ids) pool.push_back({g.PairDist(u, x), x});
+      std::sort(pool.begin(), pool.end());
+      if (pool.size() > 3 * cap) pool.resize(3 * cap);
+      WriteLinks(links, SelectNeighborsFilled(g, pool, cap));
+    }
+  };
+  std::atomic<uint32_t> next{0};
+  auto work = [&] {
+    std::vector<uint32_t> pool_ids;
+    std::vector<Candidate> pool;
+    for (uint32_t u; (u = next.fetch_add(1)) < n;) {
+      if (g.node_state[u] == kLive) repair(u, pool_ids, pool);
+    }
+  };
+  std::thread helper(work);
+  work();
+  helper.join();
+  // A dead entry point hands over to the live node with the highest level.
+  const uint64_t e = g.entry.load();
+  if (e != Impl::kNoEntry && dead[NodeOf(e)]) {
+    uint64_t best = Impl::kNoEntry;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (g.node_state[i] == kLive && (best == Impl::kNoEntry || g.node_level[i] > LevelOf(best))) {
+        best = PackEntry(i, g.node_level[i]);
+      }
+    }
+    g.entry.store(best);
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!dead[i]) continue;
+    g.node_state[i] = kFree;
+    g.node_level[i] = 0;
+    g.node_slot[i] = kNoNode;
+    g.upper[i].reset();
+    g.Links(i, 0)[0] = 0;
+    g.free_nodes.push_back(i);
+  }
+  // Lowest ids are reused first: keeps the used part of the arrays compact.
+  std::sort(g.free_nodes.rbegin(), g.free_nodes.rend());
+  g.tombstones.store(0);
+}
+
+bool HnswIndex::Contains(uint32_t slot) const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  return slot < g.slot_node.size() && LoadRelaxed(&g.slot_node[slot]) != kNoNode;
+}
+
+const float* HnswIndex::Get(uint32_t slot) const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  if (slot >= g.slot_node.size()) return nullptr;
+  const uint32_t node = LoadAcquire(&g.slot_node[slot]);
+  return node == kNoNode ? nullptr : g.Vec(node);
+}
+
+namespace {
+
+// Converts internal distances of exact candidates to Hits in the metric's score convention.
+std::vector<Hit> ToHits(const HnswIndex::Impl& g, std::vector<Candidate>& c, size_t k) {
+  std::sort(c.begin(), c.end(), [&](const Candidate& a, const Candidate& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return g.node_slot[a.second] < g.node_slot[b.second];
+  });
+  if (c.size() > k) c.resize(k);
+  std::vector<Hit> hits(c.size());
+  for (size_t i = 0; i < c.size(); ++i) {
+    float score = c[i].first;
+    if (g.o.metric == Metric::kCosine) score = -score;
+    if (g.o.metric == Metric::kEuclidean) score = std::sqrt(std::max(0.0f, score));
+    hits[i] = {g.node_slot[c[i].second], score};
+  }
+  return hits;
+}
+
+std::vector<float> PrepareQuery(const HnswIndex::Impl& g, const float* query) {
+  std::vector<float> q(query, query + g.dims);
+  if (g.o.metric == Metric::kCosine) {
+    const float inv = InverseNorm(query, g.dims);
+    for (float& x : q) x *= inv;
+  }
+  return q;
+}
+
+template <class Accept>
+std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t k, size_t ef,
+                            const Accept& accept) {
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  const uint64_t e = g.entry.load(std::memory_order_acquire);
+  if (e == HnswIndex::Impl::kNoEntry || k == 0) return {};
+  ef = std::max(ef, k);
+  const std::vector<float> q = PrepareQuery(g, query);
+  std::vector<Candidate> found;
+  VisitedSet* visited = g.AcquireVisited();
+  auto run = [&](const auto& dist, bool exact) {
+    uint32_t cur = NodeOf(e);
+    float cur_d = dist(cur, kInf);
+    for (int l = LevelOf(e); l > 0; --l) Greedy(g, dist, l, &cur, &cur_d);
+    SearchLayer(g, dist, cur, cur_d, ef, 0, accept, visited, &found, exact);
+  };
+  if (g.quantized && g.trained.load(std::memory_order_acquire)) {
+    QuantizedQuery qq;
+    if (g.o.quantizer == QuantizerKind::kSq8) {
+      g.sq.PrepareQuery(q.data(), &qq);
+    } else {
+      g.bq.PrepareQuery(q.data(), &qq);
+    }
+    const bool l2 = g.o.metric == Metric::kEuclidean;
+    const bool sq8 = g.o.quantizer == QuantizerKind::kSq8;
+    auto dist = [&](uint32_t n, float /*bound*/) {
+      // The quantizers' Dot, inlined with the kernels resolved once.
+      const uint8_t* code = g.Code(n);
+      const float dot = sq8 ? qq.offset + qq.scale * static_cast<float>(g.dot_i16u8(
+                                                         qq.weights_i16.data(), code + 4, g.dims))
+                            : qq.offset + g.sum_selected(qq.weights_f32.data(), code + 4, g.dims);
+      if (!l2) return -dot;
+      return g.Header(n) - 2.0f * dot;  // |q - x^|^2 - |q|^2: same order
+    };
+    // One bit per dimension ranks coarsely, the more so the fewer dimensions: the walk keeps
+    // several times more candidates, all rescored exactly, to land near the float walk's recall.
+    if (!sq8) ef *= std::clamp<size_t>(512 / g.dims, kBinaryOversample, 16);
+    run(dist, false);
+    // Rescore: the quantized walk picked the candidates, exact float32 ranks and scores them.
+    // sq8 ranks well enough that only the best kSq8Rescore * k need the (cache-missing) float
+    // vectors; bq's order is too coarse to cut, so all of them are rescored.
+    if (sq8 && found.size() > kSq8Rescore * k) {
+      std::nth_element(found.begin(), found.begin() + kSq8Rescore * k, found.end());
+      found.resize(kSq8Rescore * k);
+    }
+    for (const Candidate& c : found) {
+      const char* v = reinterpret_cast<const char*>(g.Vec(c.second));
+      for (size_t off = 0; off < 256 && off < g.dims * sizeof(float); off += 64) {
+        __builtin_prefetch(v + off);
+      }
+    }
+    for (Candidate& c : found) c.first = g.ExactDist(q.data(), c.second);
+  } else {
+    // One specialised lambda per metric, so the kernel call is the only indirection per node.
+    const float* qp = q.data();
+    const uint32_t dims = g.dims;
+    if (g.quantized) {  // not trained yet: exact distances on the separate float32 vectors
+      run([&](uint32_t n, float bound) { return g.ExactDist(qp, n, bound); }, true);
+    } else if (g.o.metric == Metric::kCosine) {
+      run(
+          [&](uint32_t n, float) {
+            const float* c = reinterpret_cast<const float*>(g.Code(n));
+            return -g.dot(qp, c + 1, dims) * c[0];  // c[0] is 1/|v|
+          },
+          true);
+    } else if (g.o.metric == Metric::kEuclidean) {
+      run(
+          [&](uint32_t n, float bound) {
+            return g.l2(qp, reinterpret_cast<const float*>(g.Code(n)), dims, bound);
+          },
+          true);
+    } else {
+      run([&](uint32_t n,
+              float) { return -g.dot(qp, reinterpret_cast<const float*>(g.Code(n)), dims); },
+          true);
+    }
+  }
+  g.ReleaseVisited(visited);
+  return ToHits(g, found, k);
+}
+
+}  // namespace
+
+std::vector<Hit> HnswIndex::Search(const float* query, size_t k, uint32_t ef) const {
+  const Impl& g = *impl_;
+  ef = ef == 0 ? opts_.ef_search : ef;
+  // Without tombstones every node is live: skip the per-node state read (a cache miss on large
+  // graphs). A delete racing with this query may then still be returned by it, which is the same
+  // as the query having run just before the delete.
+  if (g.tombstones.load(std::memory_order_acquire) == 0) {
+    return SearchImpl(g, query, k, ef, [](uint32_t) { return true; });
+  }
+  auto accept = [&](uint32_t n) { return LoadState(&g.node_state[n]) == kLive; };
+  return SearchImpl(g, query, k, ef, accept);
+}
+
+std::vector<Hit> HnswIndex::SearchFiltered(const float* query, size_t k, uint32_t ef,
+                                           const std::function<bool(uint32_t)>& allow) const {
+  const Impl& g = *impl_;
+  auto accept = [&](uint32_t n) {
+    return LoadState(&g.node_state[n]) == kLive && allow(g.node_slot[n]);
+  };
+  return SearchImpl(g, query, k, ef == 0 ? opts_.ef_search : ef, accept);
+}
+
+std::vector<Hit> HnswIndex::SearchSlots(const float* query, size_t k,
+                                        std::span<const uint32_t> slots) const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  const std::vector<float> q = PrepareQuery(g, query);
+  core::TopK top(k);
+  for (uint32_t slot : slots) {
+    if (slot >= g.slot_node.size()) continue;
+    const uint32_t node = LoadAcquire(&g.slot_node[slot]);
+    if (node == kNoNode) continue;
+    top.Push(-g.ExactDist(q.data(), node), node);
+  }
+  std::vector<Candidate> c;
+  for (const core::ScoredSlot& s : top.Take()) c.push_back({-s.key, s.slot});
+  return ToHits(g, c, k);
+}
+
+std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  const std::vector<float> q = PrepareQuery(g, query);
+  core::TopK top(k);
+  for (uint32_t node = 0; node < g.num_nodes; ++node) {
+    if (LoadState(&g.node_state[node]) != kLive) continue;
+    top.Push(-g.ExactDist(q.data(), node), node);
+  }
+  std::vector<Candidate> c;
+  for (const core::ScoredSlot& s : top.Take()) c.push_back({-s.key, s.slot});
+  return ToHits(g, c, k);
+}
+
+HnswMemoryStats HnswIndex::MemoryStats() const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  HnswMemoryStats s;
+  size_t upper = 0;
+  for (uint32_t i = 0; i < g.num_nodes; ++i) {
+    upper += static_cast<size_t>(g.node_level[i]) * (1 + g.m) * sizeof(uint32_t);
+  }
+  const size_t n = g.num_nodes;
+  // Traversal: layer-0 records (links + code), upper links, per-node state/level/slot.
+  const size_t traversal = n * g.record_words * sizeof(uint32_t) + upper + n * 6;
+  const size_t rescoring = g.quantized ? n * g.dims * sizeof(float) : 0;
+  s.total_bytes = g.level0.capacity_bytes() + g.vectors.capacity_bytes() +
+                  g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
+                  g.upper.capacity() * sizeof(void*) + upper + g.slot_node.capacity() * 4;
+  const double live = std::max<size_t>(1, size());
+  s.traversal_bytes_per_vector = traversal / live;
+  s.rescoring_bytes_per_vector = rescoring / live;
+  s.total_bytes_per_vector = s.total_bytes / live;
+  return s;
+}
+
+}  // namespace semble::index

@@ -1,0 +1,188 @@
+// Copyright 2026 The semble Authors.
+//
+// HnswIndex: approximate nearest-neighbour search on a Hierarchical Navigable Small World graph
+// (Malkov & Yashunin, 2016), with optional quantized traversal, filtered search, deletes without
+// recall decay, and a serialized form.
+//
+// Addressing. Callers name vectors by slot (the database's dense uint32 record number). Inside,
+// each inserted vector is a graph *node*; a slot maps to at most one live node. Re-adding a slot
+// (upsert) tombstones its old node and inserts a new one, so a node's vector never changes while a
+// reader may be looking at it. Tombstoned nodes keep routing searches (they never appear in
+// results) until Consolidate() reconnects their in-neighbours to their out-neighbours and frees
+// them; that repair runs by itself once tombstones pass a fraction of the graph, so deletes do not
+// decay recall.
+//
+// Vectors. The index keeps its OWN float32 copy of every vector (as written; for cosine also
+// 1/|v|). Why not read the database's FlatIndex: FlatIndex::Set may reallocate its arena, so
+// reading it would force every insert's graph work (about a millisecond per vector at
+// efConstruction 200) to run under the database's exclusive lock, stalling all queries. With its
+// own copy the index can take inserts and queries at the same time (see Thread safety), and
+// Get(slot) returns the stored values, so a collection that uses HNSW can answer get-by-id and
+// exact search from this index alone and drop its FlatIndex (exact search over a slot list:
+// SearchSlots).
+//
+// Metrics and scores (Hit::score as in FlatIndex / semble/options.h):
+//   cosine      traversal on -cos(q, v); score = cosine similarity (higher is closer).
+//   euclidean   traversal on |q - v|^2; score = |q - v| (lower is closer).
+//   dot-product traversal on -(q . v), i.e. maximum inner product search on a graph built with the
+//               inner product itself (not a cosine graph in disguise; vector norms matter, as they
+//               must for MIPS); score = -(q . v) (lower is closer), as Vectorize defines it.
+// Scores returned are always exact float32 scores: with a quantizer, the best candidates found by
+// the quantized traversal are rescored on the stored float32 vectors before the top k are chosen
+// (sq8: the 4k best of its ef; bq: all of them, and its walk keeps 4x-16x ef candidates because one
+// bit per dimension ranks coarsely - more for fewer dimensions).
+//
+// Quantizers (HnswOptions::quantizer):
+//   kNone    float32 vectors in the graph records ("hnsw").
+//   kSq8     one byte per dimension, per-dimension ranges clipped at training percentiles, so an
+//            outlier does not stretch a dimension's range ("hnsw,sq8").
+//   kBinary  one bit per dimension (sign of the value minus the dimension's mean), scored
+//            asymmetrically against the float query ("hnsw,bq").
+// Quantized modes keep the float32 vectors in a separate array that only rescoring and Get touch;
+// MemoryStats tells the two apart. The quantizer is trained on the first vectors added (AddBatch
+// trains on its batch when untrained) or explicitly with Train().
+//
+// Thread safety. All methods may be called concurrently, with these rules:
+//   - Search*, Get, Contains, stats, Serialize: shared; they run alongside Add/AddBatch/Remove.
+//   - Add/AddBatch/Remove of DIFFERENT slots may run concurrently with each other and with searches
+//     (fine-grained link locks, like hnswlib). Two concurrent writes to the SAME slot are not
+//     allowed (the database serializes writes anyway).
+//   - Consolidate, growth of the internal arrays, Train, and the locality renumbering that follows
+//     an AddBatch of >= 10000 vectors take an internal exclusive lock for their (short, amortized)
+//     duration; other calls simply wait.
+// A search that runs concurrently with an Add may or may not see the new vector.
+
+#ifndef SEMBLE_SRC_INDEX_HNSW_INDEX_H_
+#define SEMBLE_SRC_INDEX_HNSW_INDEX_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/flat_index.h"  // Hit
+#include "semble/options.h"
+#include "semble/status.h"
+
+namespace semble::index {
+
+enum class QuantizerKind : uint8_t { kNone = 0, kSq8 = 1, kBinary = 2 };
+
+struct HnswOptions {
+  uint32_t dimensions = 0;
+  Metric metric = Metric::kCosine;
+  uint32_t m = 16;                 // links per node on upper layers; 2*m on layer 0
+  uint32_t ef_construction = 200;  // candidate list size while inserting
+  uint32_t ef_search = 64;         // default candidate list size of a query (>= k is enforced)
+  QuantizerKind quantizer = QuantizerKind::kNone;
+  // Consolidate() runs by itself when tombstoned nodes exceed this fraction of all nodes.
+  float max_tombstone_fraction = 0.1f;
+  uint64_t seed = 0x5eb1e;  // level generator; same seed + same single-threaded adds = same graph
+};
+
+// Per-vector memory, in bytes, averaged over live vectors (the database shows it in info).
+struct HnswMemoryStats {
+  double traversal_bytes_per_vector = 0;  // graph links + traversal codes: what queries walk
+  double rescoring_bytes_per_vector = 0;  // float32 copy touched only for the final ef candidates
+  double total_bytes_per_vector = 0;      // everything the index allocated, / live vectors
+  size_t total_bytes = 0;
+};
+
+// How a filtered query should run; see HnswIndex::PlanFilter.
+enum class FilterPlan { kExact, kGraph };
+
+class HnswIndex {
+ public:
+  // Fails on zero dimensions, m < 2 or m > 64, ef_construction < m.
+  static Result<std::unique_ptr<HnswIndex>> Create(const HnswOptions& options);
+  ~HnswIndex();
+  HnswIndex(const HnswIndex&) = delete;
+  HnswIndex& operator=(const HnswIndex&) = delete;
+
+  const HnswOptions& options() const { return opts_; }
+  uint32_t dimensions() const { return opts_.dimensions; }
+  Metric metric() const { return opts_.metric; }
+
+  // Trains the quantizer on n vectors (dimensions floats each, one after another). A no-op for
+  // kNone. Only before the first Add; later it fails (codes already written use the old ranges).
+  Status Train(const float* vectors, size_t n);
+
+  // Inserts values (dimensions floats) as `slot`, replacing the slot's previous vector if it has
+  // one. Fails (nothing changed) on non-finite values, or, for cosine, a zero vector.
+  Status Add(uint32_t slot, const float* values);
+  // Adds slots.size() vectors (values: dimensions floats per slot, in order) using `threads`
+  // threads (1 = the calling thread only). Duplicated slots in one batch are not allowed. On error,
+  // vectors before the failing one may have been added. An untrained quantizer is trained on the
+  // batch when it has >= 256 vectors; a batch of >= 10000 ends with a breadth-first renumbering of
+  // the nodes so that graph neighbours sit near each other in memory.
+  Status AddBatch(std::span<const uint32_t> slots, const float* values, int threads);
+  // Removes slot's vector (tombstone now, graph repair later); false if the slot had none.
+  bool Remove(uint32_t slot);
+  // Reconnects around every tombstoned node and frees it. Exclusive while it runs.
+  void Consolidate();
+
+  bool Contains(uint32_t slot) const;
+  // The stored values of a slot (as given to Add), or nullptr. Valid until the slot is removed or
+  // re-added, or Consolidate runs: callers copy it out (the database holds its own lock anyway).
+  const float* Get(uint32_t slot) const;
+  size_t size() const { return live_.load(std::memory_order_relaxed); }
+
+  // The k closest live vectors, closest first (ties: smaller slot). ef = 0 uses
+  // options().ef_search; ef is raised to k. Exact scores, see above.
+  std::vector<Hit> Search(const float* query, size_t k, uint32_t ef = 0) const;
+  // Filtered traversal: every node is walked through, only nodes whose slot passes `allow` enter
+  // the candidate results. Keeps recall when a moderate fraction matches; for very selective
+  // filters use the planner (PlanFilter) and SearchSlots instead. `allow` is called from this
+  // thread only.
+  std::vector<Hit> SearchFiltered(const float* query, size_t k, uint32_t ef,
+                                  const std::function<bool(uint32_t)>& allow) const;
+  // Exact search over the given slots (live ones only; duplicates not allowed), closest first.
+  std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
+  // Exact search over all live vectors (ground truth, tests, tiny indexes).
+  std::vector<Hit> SearchExact(const float* query, size_t k) const;
+
+  // The planner rule for a filter matching `matching` of the index's size() vectors (an exact
+  // count from a bitmap, or an estimate): kExact (SearchSlots over the matching slots) when so few
+  // match that scoring them all is cheaper than a filtered walk, or when the walk would lose
+  // recall; kGraph (SearchFiltered) otherwise. Threshold measured in bench/hnsw_bench.cc (see
+  // RESULTS.md).
+  FilterPlan PlanFilter(size_t matching, size_t k) const;
+
+  // Recall targets. The ef that reached `recall` (recall@k, k <= 100) on the index's calibration:
+  // up to 200 stored vectors used as queries (leave-one-out) against exact results, at a ladder of
+  // ef values. Calibrates lazily on first use and again after the index has doubled or halved in
+  // size; returns options().ef_search when the index is too small to calibrate (< 500 vectors).
+  uint32_t EfForRecall(float recall, size_t k) const;
+
+  HnswMemoryStats MemoryStats() const;
+
+  // The whole index (options, quantizer parameters, codes, float32 vectors, graph, slot map) as one
+  // little-endian blob; the database frames it (checksums) in its checkpoint segment. Consolidates
+  // nothing: tombstones are written as they are.
+  std::string Serialize() const;
+  // Rebuilds an index from Serialize()'s blob without re-inserting anything (array copies only).
+  // Every count, offset and link is bounds-checked: a truncated or corrupt blob gives Corruption,
+  // never a crash or an out-of-range read later.
+  static Result<std::unique_ptr<HnswIndex>> Deserialize(std::string_view blob);
+
+  // The private state (hnsw_internal.h); named here only so the implementation files can share it.
+  struct Impl;
+
+ private:
+  explicit HnswIndex(const HnswOptions& options);
+
+  HnswOptions opts_;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<size_t> live_{0};
+};
+
+}  // namespace semble::index
+
+#endif  // SEMBLE_SRC_INDEX_HNSW_INDEX_H_

@@ -1,0 +1,257 @@
+// Copyright 2026 The semble Authors.
+//
+// HnswIndex's private state, shared by hnsw_index.cc (graph), hnsw_serialize.cc (blob) and
+// hnsw_planner.cc (recall calibration, filter planning). Not part of the index's interface.
+//
+// Memory layout. Node ids are dense; per node:
+//   level0_[node * record_words_]: [count][2M links][traversal code]
+//     code = [header float][the float32 vector] without a quantizer, [header float][code bytes]
+//     with one, so a layer-0 hop reads links, code and header from one contiguous record, as
+//     hnswlib does. The header is 1/|v| under cosine (no separate norm array to miss on), |x^|^2
+//     for a quantized euclidean index, absent for a float32 euclidean or dot-product index.
+//   vectors_ (quantized modes only): the float32 vector, touched only for rescoring and Get.
+//   upper_[node]: level * (1 + M) words, the links of layers 1..level (about 1 node in M has any).
+// Links are read by searches without locks while inserts rewrite them under a striped mutex: every
+// word is accessed through std::atomic_ref (plain loads/stores on x86), so a reader sees each link
+// either old or new, and every value it can see names an initialized node.
+
+#ifndef SEMBLE_SRC_INDEX_HNSW_INTERNAL_H_
+#define SEMBLE_SRC_INDEX_HNSW_INTERNAL_H_
+
+#include <sys/mman.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <random>
+#include <shared_mutex>
+#include <utility>
+#include <vector>
+
+#include "core/partial_distance.h"
+#include "core/quantized_distance.h"
+#include "index/hnsw_index.h"
+#include "index/quantizer.h"
+
+namespace semble::index {
+
+constexpr uint32_t kNoNode = std::numeric_limits<uint32_t>::max();
+constexpr int kMaxLevel = 16;
+constexpr size_t kLockStripes = 1024;
+
+enum NodeState : uint8_t { kFree = 0, kLive = 1, kDeleted = 2 };
+
+inline uint32_t LoadAcquire(const uint32_t* p) {
+  return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(p)).load(std::memory_order_acquire);
+}
+inline uint32_t LoadRelaxed(const uint32_t* p) {
+  return std::atomic_ref<uint32_t>(*const_cast<uint32_t*>(p)).load(std::memory_order_relaxed);
+}
+inline void StoreRelease(uint32_t* p, uint32_t v) {
+  std::atomic_ref<uint32_t>(*p).store(v, std::memory_order_release);
+}
+inline uint8_t LoadState(const uint8_t* p) {
+  return std::atomic_ref<uint8_t>(*const_cast<uint8_t*>(p)).load(std::memory_order_acquire);
+}
+inline void StoreState(uint8_t* p, uint8_t v) {
+  std::atomic_ref<uint8_t>(*p).store(v, std::memory_order_release);
+}
+
+// Epoch-tagged visited set: clearing is one increment, not a memset of the whole graph.
+struct VisitedSet {
+  std::vector<uint16_t> tags;
+  uint16_t epoch = 0;
+  void Reset(size_t n) {
+    if (tags.size() < n) tags.resize(n, 0);
+    if (++epoch == 0) {
+      std::fill(tags.begin(), tags.end(), 0);
+      epoch = 1;
+    }
+  }
+  // True if node was already visited; marks it either way.
+  bool TestAndSet(uint32_t node) {
+    if (tags[node] == epoch) return true;
+    tags[node] = epoch;
+    return false;
+  }
+};
+
+// A growable array in its own anonymous mapping, backed by 2 MiB transparent huge pages once it
+// is big enough (the kernel default here is THP on madvise only). A search touches a few thousand
+// random records of an arena of hundreds of megabytes: with 4 KiB pages nearly every one is also
+// a TLB miss and a page walk; with 2 MiB pages the whole arena fits the second-level TLB.
+// Grows only under the index's exclusive lock (contents are copied to the new mapping).
+template <class T>
+class HugeArray {
+ public:
+  HugeArray() = default;
+  HugeArray(const HugeArray&) = delete;
+  HugeArray& operator=(const HugeArray&) = delete;
+  ~HugeArray() { Release(); }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  size_t size() const { return size_; }
+  size_t capacity_bytes() const { return mapped_bytes_; }
+
+  void Swap(HugeArray& other) {
+    std::swap(base_, other.base_);
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+    std::swap(mapped_bytes_, other.mapped_bytes_);
+  }
+
+  // Grows to n elements; new elements are zero (fresh anonymous pages). Never shrinks.
+  void Grow(size_t n) {
+    if (n <= size_) return;
+    constexpr size_t kHuge = size_t{2} << 20;
+    const size_t bytes = n * sizeof(T);
+    const bool huge = bytes >= 2 * kHuge;
+    // Huge pages need 2 MiB-aligned ranges: map one extra page of slack and align inside it.
+    const size_t map_bytes = huge ? (bytes + kHuge - 1) / kHuge * kHuge + kHuge : bytes;
+    void* base =
+        mmap(nullptr, map_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();  // as std::vector would
+    char* p = static_cast<char*>(base);
+    if (huge) {
+      p = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1));
+      madvise(p, map_bytes - (p - static_cast<char*>(base)), MADV_HUGEPAGE);
+    }
+    if (size_ > 0) std::memcpy(p, data_, size_ * sizeof(T));
+    Release();
+    base_ = base;
+    mapped_bytes_ = map_bytes;
+    data_ = reinterpret_cast<T*>(p);
+    size_ = n;
+  }
+
+ private:
+  void Release() {
+    if (base_ != nullptr) munmap(base_, mapped_bytes_);
+    base_ = nullptr;
+    data_ = nullptr;
+    size_ = 0;
+    mapped_bytes_ = 0;
+  }
+
+  void* base_ = nullptr;
+  T* data_ = nullptr;
+  size_t size_ = 0;
+  size_t mapped_bytes_ = 0;
+};
+
+// (distance, node); smaller distance = closer.
+using Candidate = std::pair<float, uint32_t>;
+
+struct Calibration {
+  size_t size_at = 0;                                 // index size when measured
+  std::vector<std::pair<uint32_t, float>> ef_recall;  // ascending ef, recall@10
+};
+
+struct HnswIndex::Impl {
+  explicit Impl(const HnswOptions& o);
+
+  // --- layout ---
+  uint32_t Cap(int level) const { return level == 0 ? m0 : m; }
+  uint32_t* Links(uint32_t node, int level) {
+    return level == 0 ? &level0[static_cast<size_t>(node) * record_words]
+                      : upper[node].get() + static_cast<size_t>(level - 1) * (1 + m);
+  }
+  const uint32_t* Links(uint32_t node, int level) const {
+    return const_cast<Impl*>(this)->Links(node, level);
+  }
+  const uint8_t* Code(uint32_t node) const {
+    return reinterpret_cast<const uint8_t*>(
+        &level0[static_cast<size_t>(node) * record_words + 1 + m0]);
+  }
+  uint8_t* MutableCode(uint32_t node) { return const_cast<uint8_t*>(Code(node)); }
+  const float* Vec(uint32_t node) const {
+    return quantized ? &vectors[static_cast<size_t>(node) * dims]
+                     : reinterpret_cast<const float*>(Code(node) + (header ? 4 : 0));
+  }
+  float Header(uint32_t node) const {
+    float h;
+    std::memcpy(&h, Code(node), sizeof(float));
+    return h;
+  }
+  void SetHeader(uint32_t node, float h) { std::memcpy(MutableCode(node), &h, sizeof(float)); }
+  float InvNorm(uint32_t node) const { return Header(node); }  // cosine only
+  float* MutableVec(uint32_t node) { return const_cast<float*>(Vec(node)); }
+
+  // --- distances (smaller = closer) ---
+  // q is normalized for cosine.
+  // With a bound, an L2 distance above it may come back as any value above it (read partially).
+  float ExactDist(const float* q, uint32_t node,
+                  float bound = std::numeric_limits<float>::infinity()) const;
+  float PairDist(uint32_t a, uint32_t b,
+                 float bound = std::numeric_limits<float>::infinity()) const;
+  void EncodeNode(uint32_t node);
+
+  void Grow(size_t min_nodes, size_t min_slots);
+  // Renumbers the nodes in breadth-first order of the layer-0 graph, so that neighbours tend to
+  // sit near each other in memory. Caller holds rw exclusive.
+  void Reorder();
+  size_t Capacity() const { return node_state.size(); }
+
+  VisitedSet* AcquireVisited() const;
+  void ReleaseVisited(VisitedSet* v) const;
+
+  HnswOptions o;
+  uint32_t dims, m, m0;
+  bool quantized;
+  bool header;      // the code starts with a header float (see above)
+  core::DotFn dot;  // kernels resolved once, called without a dispatch lookup
+  core::L2BoundedFn l2;
+  core::DotI16U8Fn dot_i16u8;
+  core::SumSelectedFn sum_selected;
+  size_t code_bytes;      // bytes of the traversal code (after the links)
+  size_t record_words;    // uint32 words per layer-0 record
+  size_t prefetch_bytes;  // of a neighbour's code, requested before scoring it
+  double level_mult;
+
+  HugeArray<uint32_t> level0;
+  HugeArray<float> vectors;  // quantized modes
+  std::vector<uint32_t> node_slot;
+  std::vector<uint8_t> node_level;
+  std::vector<uint8_t> node_state;
+  std::vector<std::unique_ptr<uint32_t[]>> upper;
+  std::vector<uint32_t> slot_node;
+
+  std::mutex alloc_mu;  // num_nodes, free_nodes
+  uint32_t num_nodes = 0;
+  std::vector<uint32_t> free_nodes;
+
+  // Entry point: node in the low 32 bits, its level in the high 32; kNoEntry when empty.
+  static constexpr uint64_t kNoEntry = std::numeric_limits<uint64_t>::max();
+  std::atomic<uint64_t> entry{kNoEntry};
+  std::mutex entry_mu;
+
+  mutable std::shared_mutex rw;
+  std::unique_ptr<std::mutex[]> link_locks{new std::mutex[kLockStripes]};
+  std::atomic<size_t> tombstones{0};
+
+  std::mutex rng_mu;
+  std::mt19937_64 rng;
+
+  ScalarQuantizer sq;
+  BinaryQuantizer bq;
+  std::atomic<bool> trained{false};
+  bool trained_explicitly = false;
+
+  mutable std::mutex visited_mu;
+  mutable std::vector<std::unique_ptr<VisitedSet>> visited_pool;
+
+  mutable std::mutex calibration_mu;
+  mutable Calibration calibration;
+};
+
+}  // namespace semble::index
+
+#endif  // SEMBLE_SRC_INDEX_HNSW_INTERNAL_H_

@@ -1,0 +1,225 @@
+// Copyright 2026 The semble Authors.
+//
+// HnswIndex's blob. Little-endian, fixed-width fields, large arrays copied as they lie in memory so
+// that loading a million-vector graph is a handful of memcpys plus one validation pass:
+//
+//   "SMBLHNSW" u32 version
+//   u32 dims, u8 metric, u8 quantizer, u8 trained, u8 trained_explicitly, u32 m, u32
+//   ef_construction, u32 ef_search, f32 max_tombstone_fraction, u64 seed u32 num_nodes, u64 entry
+//   (node | level << 32, or all ones), u32 record_words quantizer: 2 * dims f32 (sq8: lo, step; bq:
+//   mean, amp), absent for kNone num_nodes u8 state, num_nodes u8 level, num_nodes u32 slot
+//   num_nodes * record_words u32 layer-0 records
+//   quantized: num_nodes * dims f32 vectors
+//   for each node with level > 0: level * (1 + m) u32 upper links
+//
+// The database's segment framing adds the checksum. Deserialize still validates every field that
+// could send a later search out of bounds: states, levels, link counts and targets (a link on layer
+// l must name a node that has layer l), slots (unique among live nodes), the entry point.
+
+#include <cstring>
+
+#include "index/hnsw_index.h"
+#include "index/hnsw_internal.h"
+
+namespace semble::index {
+
+namespace {
+
+constexpr char kMagic[8] = {'S', 'M', 'B', 'L', 'H', 'N', 'S', 'W'};
+constexpr uint32_t kVersion = 2;
+
+template <class T>
+void Put(std::string* out, const T& v) {
+  out->append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+template <class T>
+void PutArray(std::string* out, const T* p, size_t n) {
+  out->append(reinterpret_cast<const char*>(p), n * sizeof(T));
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+  template <class T>
+  bool Get(T* v) {
+    return GetArray(v, 1);
+  }
+  template <class T>
+  bool GetArray(T* p, size_t n) {
+    if (n > (in_.size() - pos_) / sizeof(T)) return false;
+    if (n > 0) std::memcpy(p, in_.data() + pos_, n * sizeof(T));
+    pos_ += n * sizeof(T);
+    return true;
+  }
+  size_t remaining() const { return in_.size() - pos_; }
+
+ private:
+  std::string_view in_;
+  size_t pos_ = 0;
+};
+
+Status Bad(const std::string& what) { return Status::Corruption("hnsw blob: " + what); }
+
+}  // namespace
+
+std::string HnswIndex::Serialize() const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  std::string out;
+  out.append(kMagic, sizeof(kMagic));
+  Put(&out, kVersion);
+  Put(&out, opts_.dimensions);
+  Put(&out, static_cast<uint8_t>(opts_.metric));
+  Put(&out, static_cast<uint8_t>(opts_.quantizer));
+  Put(&out, static_cast<uint8_t>(g.trained.load()));
+  Put(&out, static_cast<uint8_t>(g.trained_explicitly));
+  Put(&out, opts_.m);
+  Put(&out, opts_.ef_construction);
+  Put(&out, opts_.ef_search);
+  Put(&out, opts_.max_tombstone_fraction);
+  Put(&out, opts_.seed);
+  // Nodes allocated by Adds still in flight are written as they are; the database serializes under
+  // its own lock, so there are none in practice.
+  const uint32_t n = g.num_nodes;
+  Put(&out, n);
+  Put(&out, g.entry.load());
+  Put(&out, static_cast<uint32_t>(g.record_words));
+  if (opts_.quantizer == QuantizerKind::kSq8) {
+    PutArray(&out, g.sq.lo().data(), g.sq.lo().size());
+    PutArray(&out, g.sq.step().data(), g.sq.step().size());
+  } else if (opts_.quantizer == QuantizerKind::kBinary) {
+    PutArray(&out, g.bq.mean().data(), g.bq.mean().size());
+    PutArray(&out, g.bq.amp().data(), g.bq.amp().size());
+  }
+  PutArray(&out, g.node_state.data(), n);
+  PutArray(&out, g.node_level.data(), n);
+  PutArray(&out, g.node_slot.data(), n);
+  PutArray(&out, g.level0.data(), static_cast<size_t>(n) * g.record_words);
+  if (g.quantized) PutArray(&out, g.vectors.data(), static_cast<size_t>(n) * g.dims);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (g.node_level[i] > 0 && g.upper[i]) {
+      PutArray(&out, g.upper[i].get(), static_cast<size_t>(g.node_level[i]) * (1 + g.m));
+    }
+  }
+  return out;
+}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob) {
+  Reader r(blob);
+  char magic[8];
+  uint32_t version = 0;
+  if (!r.GetArray(magic, 8) || std::memcmp(magic, kMagic, 8) != 0) return Bad("bad magic");
+  if (!r.Get(&version) || version != kVersion) return Bad("unsupported version");
+  HnswOptions o;
+  uint8_t metric = 0, quantizer = 0, trained = 0, trained_explicitly = 0;
+  if (!r.Get(&o.dimensions) || !r.Get(&metric) || !r.Get(&quantizer) || !r.Get(&trained) ||
+      !r.Get(&trained_explicitly) || !r.Get(&o.m) || !r.Get(&o.ef_construction) ||
+      !r.Get(&o.ef_search) || !r.Get(&o.max_tombstone_fraction) || !r.Get(&o.seed)) {
+    return Bad("truncated header");
+  }
+  if (metric > static_cast<uint8_t>(Metric::kDotProduct)) return Bad("bad metric");
+  if (quantizer > static_cast<uint8_t>(QuantizerKind::kBinary)) return Bad("bad quantizer");
+  if (trained > 1 || trained_explicitly > 1) return Bad("bad flags");
+  if (!(o.max_tombstone_fraction >= 0.0f && o.max_tombstone_fraction <= 1.0f)) {
+    return Bad("bad tombstone fraction");
+  }
+  o.metric = static_cast<Metric>(metric);
+  o.quantizer = static_cast<QuantizerKind>(quantizer);
+  auto created = Create(o);
+  if (!created.ok()) return Bad(created.status().message());
+  std::unique_ptr<HnswIndex> index = std::move(created).value();
+  Impl& g = *index->impl_;
+  uint32_t n = 0, record_words = 0;
+  uint64_t entry = 0;
+  if (!r.Get(&n) || !r.Get(&entry) || !r.Get(&record_words)) return Bad("truncated header");
+  if (record_words != g.record_words) return Bad("record size does not match the options");
+  // Every node takes at least a record, so n is bounded by the blob before anything is allocated.
+  if (n > r.remaining() / (record_words * sizeof(uint32_t) + 6)) return Bad("node count too large");
+  if (g.quantized) {
+    std::vector<float> a(o.dimensions), b(o.dimensions);
+    if (!r.GetArray(a.data(), a.size()) || !r.GetArray(b.data(), b.size())) {
+      return Bad("truncated quantizer");
+    }
+    if (o.quantizer == QuantizerKind::kSq8) {
+      g.sq = ScalarQuantizer(std::move(a), std::move(b));
+    } else {
+      g.bq = BinaryQuantizer(std::move(a), std::move(b));
+    }
+    g.trained = trained != 0;
+    g.trained_explicitly = trained_explicitly != 0;
+  }
+  g.Grow(n, 0);
+  g.num_nodes = n;
+  if (!r.GetArray(g.node_state.data(), n) || !r.GetArray(g.node_level.data(), n) ||
+      !r.GetArray(g.node_slot.data(), n) ||
+      !r.GetArray(g.level0.data(), static_cast<size_t>(n) * record_words)) {
+    return Bad("truncated node arrays");
+  }
+  if (g.quantized && !r.GetArray(g.vectors.data(), static_cast<size_t>(n) * o.dimensions)) {
+    return Bad("truncated vectors");
+  }
+  uint32_t max_slot = 0;
+  size_t live = 0, dead = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (g.node_state[i] > kDeleted) return Bad("bad node state");
+    if (g.node_level[i] > kMaxLevel) return Bad("bad node level");
+    if (g.node_state[i] == kFree) {
+      if (g.node_level[i] != 0) return Bad("free node with layers");
+      g.free_nodes.push_back(i);
+      continue;
+    }
+    if (g.node_state[i] == kLive) {
+      ++live;
+      max_slot = std::max(max_slot, g.node_slot[i]);
+    } else {
+      ++dead;
+    }
+    if (g.node_level[i] > 0) {
+      const size_t words = static_cast<size_t>(g.node_level[i]) * (1 + g.m);
+      g.upper[i].reset(new uint32_t[words]);
+      if (!r.GetArray(g.upper[i].get(), words)) return Bad("truncated upper links");
+    }
+  }
+  std::sort(g.free_nodes.rbegin(), g.free_nodes.rend());
+  if (r.remaining() != 0) return Bad("trailing bytes");
+  // Slots index a dense table; a database's slots are below its peak record count, which the node
+  // count bounds. The slack covers other callers without letting a bad value allocate gigabytes.
+  if (live > 0 &&
+      static_cast<size_t>(max_slot) >= std::max<size_t>(4 * static_cast<size_t>(n), 1u << 20)) {
+    return Bad("slot out of range");
+  }
+  g.Grow(0, live > 0 ? static_cast<size_t>(max_slot) + 1 : 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (g.node_state[i] != kLive) continue;
+    uint32_t& s = g.slot_node[g.node_slot[i]];
+    if (s != kNoNode) return Bad("duplicate slot");
+    s = i;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    if (g.node_state[i] == kFree) {
+      if (g.Links(i, 0)[0] != 0) return Bad("free node with links");
+      continue;
+    }
+    for (int l = 0; l <= g.node_level[i]; ++l) {
+      const uint32_t* links = g.Links(i, l);
+      if (links[0] > g.Cap(l)) return Bad("link count too large");
+      for (uint32_t j = 1; j <= links[0]; ++j) {
+        const uint32_t t = links[j];
+        if (t >= n || g.node_state[t] == kFree || g.node_level[t] < l) return Bad("bad link");
+      }
+    }
+  }
+  if (entry != Impl::kNoEntry) {
+    const uint32_t e = static_cast<uint32_t>(entry);
+    const uint64_t level = entry >> 32;
+    if (e >= n || g.node_state[e] == kFree || level != g.node_level[e]) return Bad("bad entry");
+  } else if (live + dead > 0) {
+    return Bad("missing entry point");
+  }
+  g.entry = entry;
+  g.tombstones = dead;
+  index->live_ = live;
+  return index;
+}
+
+}  // namespace semble::index

@@ -1,0 +1,80 @@
+// Copyright 2026 The semble Authors.
+//
+// VectorIndex: what the database needs from a vector index, whatever its kind. The kind is chosen
+// once, from an index type string ("flat", "hnsw", "hnsw,sq8", ... see index_factory.h), by
+// NewVectorIndex; the database never branches on it.
+//
+// Slots are the database's dense record numbers. Thread safety: const methods may run concurrently
+// with each other; Set/SetBatch/Clear/Load need exclusive access (the database holds its state lock
+// in write mode around them).
+
+#ifndef SEMBLE_SRC_INDEX_VECTOR_INDEX_H_
+#define SEMBLE_SRC_INDEX_VECTOR_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/flat_index.h"  // Hit
+#include "index/index_factory.h"
+#include "semble/status.h"
+
+namespace semble::index {
+
+// Per-query knobs of approximate indexes; exact indexes ignore them.
+struct SearchParams {
+  uint32_t ef = 0;                // 0: the index's default (or the one `recall` asks for)
+  std::optional<float> recall;    // a recall@k target in (0, 1]; picks ef from calibration
+};
+
+class VectorIndex {
+ public:
+  virtual ~VectorIndex() = default;
+
+  // The canonical type string ("flat", "hnsw,m=16,efc=200,ef=64,sq8").
+  virtual std::string TypeString() const = 0;
+
+  // Stores `values` (dimensions floats, validated by the caller) at slot, replacing what was there.
+  virtual Status Set(uint32_t slot, const float* values) = 0;
+  // Stores many (values: dimensions floats per slot, in order); slots distinct and not live.
+  virtual Status SetBatch(std::span<const uint32_t> slots, const float* values) = 0;
+  virtual void Clear(uint32_t slot) = 0;
+  // Live vectors.
+  virtual size_t size() const = 0;
+  // The stored values of a live slot, valid until the next write to the index.
+  virtual const float* Get(uint32_t slot) const = 0;
+
+  // The k nearest live slots, closest first, with exact scores in the metric's convention.
+  virtual std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const = 0;
+  // Exact search over these live slots.
+  virtual std::vector<Hit> SearchSlots(const float* query, size_t k,
+                                       std::span<const uint32_t> slots) const = 0;
+  // The k nearest live slots that pass `allow`.
+  virtual std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
+                                          const std::function<bool(uint32_t)>& allow) const = 0;
+  // Whether a filter matching about `matching` of `live` vectors is better answered by evaluating
+  // it everywhere and scoring the matches exactly (SearchSlots) than by SearchFiltered.
+  virtual bool PreferExactForFilter(size_t matching, size_t k) const = 0;
+
+  // Bytes per live vector held in memory by the index (vectors, graph, codes).
+  virtual double MemoryBytesPerVector() const = 0;
+
+  // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
+  // graph of an approximate index); "" when the index is rebuilt from records on load.
+  virtual std::string Serialize() const = 0;
+  // Replaces the index's contents with a Serialize() blob. Corruption on a bad blob.
+  virtual Status Load(std::string_view blob) = 0;
+};
+
+// An approximate index answers exactly while it holds fewer than `exact_below` vectors (a scan is
+// then as fast as the graph); 0 = always approximate.
+Result<std::unique_ptr<VectorIndex>> NewVectorIndex(const IndexSpec& spec, uint32_t exact_below);
+
+}  // namespace semble::index
+
+#endif  // SEMBLE_SRC_INDEX_VECTOR_INDEX_H_

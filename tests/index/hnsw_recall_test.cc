@@ -1,0 +1,182 @@
+// Copyright 2026 The semble Authors.
+//
+// Recall of HnswIndex against exact search, for every metric and quantizer, at default parameters.
+
+#include <numeric>
+#include <tuple>
+
+#include "gtest/gtest.h"
+#include "index/flat_index.h"
+#include "index/hnsw_index.h"
+#include "index/hnsw_test_util.h"
+
+namespace semble::index {
+namespace {
+
+using testing::Clustered;
+using testing::Data;
+using testing::MakeIndex;
+using testing::Random;
+using testing::Recall;
+
+constexpr size_t kK = 10;
+
+// Mean recall@10 over the data's queries, with exact results from FlatIndex.
+double MeanRecall(const HnswIndex& index, const Data& d, Metric metric, uint32_t ef = 0) {
+  FlatIndex flat(d.dims, metric);
+  for (size_t i = 0; i < d.n; ++i) flat.Set(static_cast<uint32_t>(i), d.row(i));
+  double sum = 0;
+  for (size_t i = 0; i < d.nq; ++i) {
+    sum += Recall(flat.Search(d.query(i), kK), index.Search(d.query(i), kK, ef), kK);
+  }
+  return sum / d.nq;
+}
+
+std::unique_ptr<HnswIndex> Build(const Data& d, Metric metric, QuantizerKind q) {
+  auto index = MakeIndex(d.dims, metric, q);
+  std::vector<uint32_t> slots(d.n);
+  std::iota(slots.begin(), slots.end(), 0u);
+  EXPECT_TRUE(index->AddBatch(slots, d.base.data(), 2).ok());
+  return index;
+}
+
+class HnswRecallTest : public ::testing::TestWithParam<std::tuple<Metric, QuantizerKind>> {};
+
+TEST_P(HnswRecallTest, ClusteredDataAtDefaults) {
+  const auto [metric, quantizer] = GetParam();
+  const Data d = Clustered(6000, 100, 48, 7);
+  auto index = Build(d, metric, quantizer);
+  ASSERT_EQ(index->size(), d.n);
+  const double r = MeanRecall(*index, d, metric);
+  EXPECT_GE(r, 0.95) << "metric " << static_cast<int>(metric) << " quantizer "
+                     << static_cast<int>(quantizer);
+}
+
+TEST_P(HnswRecallTest, RandomDataAtDefaults) {
+  const auto [metric, quantizer] = GetParam();
+  const Data d = Random(4000, 100, 32, 11);
+  auto index = Build(d, metric, quantizer);
+  const double r = MeanRecall(*index, d, metric);
+  EXPECT_GE(r, 0.95) << "metric " << static_cast<int>(metric) << " quantizer "
+                     << static_cast<int>(quantizer);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllMetricsAndQuantizers, HnswRecallTest,
+    ::testing::Combine(::testing::Values(Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct),
+                       ::testing::Values(QuantizerKind::kNone, QuantizerKind::kSq8,
+                                         QuantizerKind::kBinary)));
+
+TEST(HnswTest, ScoresAreExactAndFollowTheMetricConvention) {
+  const Data d = Clustered(2000, 20, 32, 3);
+  for (Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
+    for (QuantizerKind q : {QuantizerKind::kNone, QuantizerKind::kSq8, QuantizerKind::kBinary}) {
+      auto index = Build(d, metric, q);
+      FlatIndex flat(d.dims, metric);
+      for (size_t i = 0; i < d.n; ++i) flat.Set(static_cast<uint32_t>(i), d.row(i));
+      for (size_t i = 0; i < d.nq; ++i) {
+        const std::vector<Hit> hits = index->Search(d.query(i), kK, 200);
+        ASSERT_EQ(hits.size(), kK);
+        for (size_t j = 0; j < hits.size(); ++j) {
+          const float exact = flat.Score(d.query(i), hits[j].slot);
+          EXPECT_NEAR(hits[j].score, exact, 1e-4f * (1.0f + std::fabs(exact)));
+          if (j > 0) {  // ordered closest first in the metric's own direction
+            if (HigherIsCloser(metric)) {
+              EXPECT_GE(hits[j - 1].score, hits[j].score);
+            } else {
+              EXPECT_LE(hits[j - 1].score, hits[j].score);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Maximum inner product differs from cosine when norms vary: the index must find large-norm
+// vectors that cosine would rank lower.
+TEST(HnswTest, DotProductIsMaximumInnerProductNotCosine) {
+  const Data d = Clustered(3000, 50, 32, 5);
+  auto dot = Build(d, Metric::kDotProduct, QuantizerKind::kNone);
+  FlatIndex exact_dot(d.dims, Metric::kDotProduct), exact_cos(d.dims, Metric::kCosine);
+  for (size_t i = 0; i < d.n; ++i) {
+    exact_dot.Set(static_cast<uint32_t>(i), d.row(i));
+    exact_cos.Set(static_cast<uint32_t>(i), d.row(i));
+  }
+  double vs_dot = 0, cos_vs_dot = 0;
+  for (size_t i = 0; i < d.nq; ++i) {
+    const auto truth = exact_dot.Search(d.query(i), kK);
+    vs_dot += Recall(truth, dot->Search(d.query(i), kK), kK);
+    cos_vs_dot += Recall(truth, exact_cos.Search(d.query(i), kK), kK);
+  }
+  EXPECT_GE(vs_dot / d.nq, 0.95);
+  EXPECT_LT(cos_vs_dot / d.nq, 0.9);  // the data really separates the two metrics
+}
+
+TEST(HnswTest, EmptyAndTinyIndexes) {
+  auto index = MakeIndex(4, Metric::kEuclidean, QuantizerKind::kNone);
+  const float q[4] = {1, 2, 3, 4};
+  EXPECT_TRUE(index->Search(q, 10).empty());
+  ASSERT_TRUE(index->Add(7, q).ok());
+  auto hits = index->Search(q, 10);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].slot, 7u);
+  EXPECT_FLOAT_EQ(hits[0].score, 0.0f);
+  EXPECT_TRUE(index->Remove(7));
+  EXPECT_FALSE(index->Remove(7));
+  EXPECT_TRUE(index->Search(q, 10).empty());
+  EXPECT_EQ(index->size(), 0u);
+}
+
+TEST(HnswTest, RejectsBadInput) {
+  auto index = MakeIndex(3, Metric::kCosine, QuantizerKind::kNone);
+  const float zero[3] = {0, 0, 0};
+  const float nan[3] = {1, std::nanf(""), 0};
+  EXPECT_TRUE(index->Add(0, zero).IsInvalidArgument());
+  EXPECT_TRUE(index->Add(0, nan).IsInvalidArgument());
+  EXPECT_EQ(index->size(), 0u);
+  HnswOptions o;
+  o.dimensions = 0;
+  EXPECT_FALSE(HnswIndex::Create(o).ok());
+  o.dimensions = 8;
+  o.m = 1;
+  EXPECT_FALSE(HnswIndex::Create(o).ok());
+}
+
+TEST(HnswTest, GetReturnsTheValuesAsWritten) {
+  auto index = MakeIndex(3, Metric::kCosine, QuantizerKind::kSq8);
+  const float v[3] = {3, 4, 12};
+  ASSERT_TRUE(index->Add(5, v).ok());
+  const float* got = index->Get(5);
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got[0], 3);
+  EXPECT_EQ(got[2], 12);
+  EXPECT_EQ(index->Get(4), nullptr);
+}
+
+TEST(HnswTest, RecallTargetPicksAnEfThatReachesIt) {
+  const Data d = Clustered(6000, 100, 48, 21);
+  auto index = Build(d, Metric::kEuclidean, QuantizerKind::kNone);
+  const uint32_t ef_low = index->EfForRecall(0.80f, kK);
+  const uint32_t ef_high = index->EfForRecall(0.99f, kK);
+  EXPECT_LE(ef_low, ef_high);
+  EXPECT_GE(MeanRecall(*index, d, Metric::kEuclidean, ef_high), 0.97);
+  EXPECT_GE(MeanRecall(*index, d, Metric::kEuclidean, ef_low), 0.75);
+}
+
+TEST(HnswTest, MemoryStatsCountTraversalAndRescoringSeparately) {
+  const Data d = Clustered(2000, 1, 64, 9);
+  auto flat = Build(d, Metric::kEuclidean, QuantizerKind::kNone);
+  auto sq8 = Build(d, Metric::kEuclidean, QuantizerKind::kSq8);
+  auto bq = Build(d, Metric::kEuclidean, QuantizerKind::kBinary);
+  const HnswMemoryStats f = flat->MemoryStats(), s = sq8->MemoryStats(), b = bq->MemoryStats();
+  EXPECT_GE(f.traversal_bytes_per_vector, 64 * 4 + 33 * 4);
+  EXPECT_EQ(f.rescoring_bytes_per_vector, 0);
+  EXPECT_LT(s.traversal_bytes_per_vector, 64 + 33 * 4 + 40);
+  EXPECT_EQ(s.rescoring_bytes_per_vector, 64 * 4);
+  EXPECT_LT(b.traversal_bytes_per_vector, s.traversal_bytes_per_vector);
+  EXPECT_GT(f.total_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace semble::index
