@@ -85,7 +85,7 @@ struct IndexConfig {
   // scores), "hnsw,sq8" / "hnsw,bq" (graph walked on int8 / binary codes, results rescored on the
   // float32 vectors), with optional parameters: "hnsw,m=32,efc=400,ef=100". "" takes
   // DatabaseOptions::default_index_type. Describe() returns the canonical form.
-  std::string index_type;
+  std::string index_type = "";
 };
 
 }  // namespace semble

@@ -47,7 +47,7 @@ struct IndexInfo {
   std::optional<int64_t> processed_up_to_ms;
   // Extensions: the canonical index type, and the bytes of memory the vector index holds per
   // vector (vectors, graph links, codes).
-  std::string index_type;
+  std::string index_type = "";
   double memory_bytes_per_vector = 0;
 };
 
