@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "db/db_test_util.h"
 #include "util/test_util.h"
 
 extern char** environ;
@@ -285,19 +286,10 @@ TEST_F(CliTest, CreateListGetInfo) {
   EXPECT_EQ(r.code, 0) << r.err;
 }
 
-// The engine's scores, computed here in double: cosine similarity, L2 distance, -(q . v).
+// The engine's scores, computed in double by the shared reference (db/db_test_util.h).
 double ExpectedScore(const std::string& metric, const std::vector<float>& q,
                      const std::vector<float>& v) {
-  double dot = 0, qq = 0, vv = 0, l2 = 0;
-  for (size_t i = 0; i < q.size(); ++i) {
-    dot += double(q[i]) * v[i];
-    qq += double(q[i]) * q[i];
-    vv += double(v[i]) * v[i];
-    l2 += (double(q[i]) - v[i]) * (double(q[i]) - v[i]);
-  }
-  if (metric == "cosine") return dot / std::sqrt(qq * vv);
-  if (metric == "euclidean") return std::sqrt(l2);
-  return -dot;
+  return test::ReferenceScore(*ParseMetric(metric), q, v);
 }
 
 TEST_F(CliTest, InsertInBatchesThenQueryFindsNearestForEveryMetric) {
