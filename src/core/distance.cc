@@ -220,6 +220,16 @@ float L2Squared(const float* a, const float* b, size_t n) {
   return HWY_DYNAMIC_DISPATCH(L2SquaredImpl)(a, b, n);
 }
 
+// A first call through the dispatch table makes Highway pick the target; the table entry for it
+// is then the kernel itself.
+DotFn DotProductKernel() {
+  static const DotFn fn = [] {
+    DotProduct(nullptr, nullptr, 0);
+    return &HWY_DYNAMIC_DISPATCH(DotProductImpl);
+  }();
+  return fn;
+}
+
 void DotProductBatch(const float* q, const float* base, size_t n, size_t count, float* out) {
   HWY_DYNAMIC_DISPATCH(DotProductBatchImpl)(q, base, n, count, out);
 }

@@ -20,23 +20,6 @@ namespace hn = hwy::HWY_NAMESPACE;
 // enough to skip most of a far vector, rarely enough that the horizontal sums cost little.
 constexpr size_t kBlock = 128;
 
-float TraversalDotImpl(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, size_t n) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
-  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-  size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
-    s1 = hn::MulAdd(hn::LoadU(d, a + i + N), hn::LoadU(d, b + i + N), s1);
-    s2 = hn::MulAdd(hn::LoadU(d, a + i + 2 * N), hn::LoadU(d, b + i + 2 * N), s2);
-    s3 = hn::MulAdd(hn::LoadU(d, a + i + 3 * N), hn::LoadU(d, b + i + 3 * N), s3);
-  }
-  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), s0);
-  float sum = hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
 float L2SquaredBoundedImpl(const float* HWY_RESTRICT a, const float* HWY_RESTRICT b, size_t n,
                            float bound) {
   const hn::ScalableTag<float> d;
@@ -81,7 +64,6 @@ HWY_AFTER_NAMESPACE();
 namespace semble::core {
 
 HWY_EXPORT(L2SquaredBoundedImpl);
-HWY_EXPORT(TraversalDotImpl);
 
 float L2SquaredBounded(const float* a, const float* b, size_t n, float bound) {
   return HWY_DYNAMIC_DISPATCH(L2SquaredBoundedImpl)(a, b, n, bound);
@@ -93,14 +75,6 @@ L2BoundedFn L2SquaredBoundedKernel() {
   static const L2BoundedFn fn = [] {
     L2SquaredBounded(nullptr, nullptr, 0, 0.0f);
     return &HWY_DYNAMIC_DISPATCH(L2SquaredBoundedImpl);
-  }();
-  return fn;
-}
-
-DotFn DotProductKernel() {
-  static const DotFn fn = [] {
-    HWY_DYNAMIC_DISPATCH(TraversalDotImpl)(nullptr, nullptr, 0);
-    return &HWY_DYNAMIC_DISPATCH(TraversalDotImpl);
   }();
   return fn;
 }

@@ -11,12 +11,9 @@
 
 namespace semble::core {
 
-using DotFn = float (*)(const float* a, const float* b, size_t n);
 using L2BoundedFn = float (*)(const float* a, const float* b, size_t n, float bound);
 
-// The kernels for this CPU, resolved once: a search calls them millions of times, and a call
-// through the pointer skips the dispatch lookup (the kernels for 100 dimensions take ~10 ns).
-DotFn DotProductKernel();
+// The kernel for this CPU, resolved once (see DotProductKernel in distance.h).
 L2BoundedFn L2SquaredBoundedKernel();
 
 // L2Squared(a, b, n) when that is <= bound; otherwise some value > bound (a partial sum), possibly

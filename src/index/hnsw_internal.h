@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/distance.h"
 #include "core/partial_distance.h"
 #include "core/quantized_distance.h"
 #include "index/hnsw_index.h"

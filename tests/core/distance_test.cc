@@ -73,6 +73,10 @@ TEST(DistanceTest, SingleKernelsMatchReferenceForEveryLength) {
     const Ref l2 = L2Ref(a.data() + 1, b.data() + 1, n);
     EXPECT_NEAR(DotProduct(a.data() + 1, b.data() + 1, n), dot.value, Tolerance(dot, n)) << n;
     EXPECT_NEAR(L2Squared(a.data() + 1, b.data() + 1, n), l2.value, Tolerance(l2, n)) << n;
+    // The resolved pointer is the same kernel: bit-identical results.
+    EXPECT_EQ(DotProductKernel()(a.data() + 1, b.data() + 1, n),
+              DotProduct(a.data() + 1, b.data() + 1, n))
+        << n;
   }
 }
 
