@@ -106,14 +106,26 @@ Result<BertWeights> BuildBertWeights(const BertConfig& config, TensorMap tensors
   SEMBLE_ASSIGN_OR_RETURN(w.token_type, names.Take({"model.embeddings.token_type_embeddings.weight",
                                                     "embeddings.token_type_embeddings.weight"},
                                                    config.type_vocab_size * h));
-  SEMBLE_ASSIGN_OR_RETURN(w.emb_gamma,
-                          names.Take({"model.layers.-1.embeddings_norm_layernorm.weight",
-                                      "embeddings.LayerNorm.weight", "embeddings.LayerNorm.gamma"},
-                                     h));
-  SEMBLE_ASSIGN_OR_RETURN(w.emb_beta,
-                          names.Take({"model.layers.-1.embeddings_norm_layernorm.bias",
-                                      "embeddings.LayerNorm.bias", "embeddings.LayerNorm.beta"},
-                                     h));
+  // A LayerNorm's scale and shift, named as in the ONNX export or in a Hugging Face checkpoint
+  // (older ones call them gamma and beta).
+  auto take_norm = [&names, h](const std::string& onnx, const std::string& hf,
+                               std::vector<float>* gamma, std::vector<float>* beta) -> Status {
+    SEMBLE_ASSIGN_OR_RETURN(*gamma,
+                            names.Take({onnx + ".weight", hf + ".weight", hf + ".gamma"}, h));
+    SEMBLE_ASSIGN_OR_RETURN(*beta, names.Take({onnx + ".bias", hf + ".bias", hf + ".beta"}, h));
+    return Status::OK();
+  };
+  // A linear layer (weight [out, in], bias [out]), packed for the encoder's kernels.
+  auto take_linear = [&names](const std::string& onnx, const std::string& hf, size_t out,
+                              size_t in) -> Result<PackedLinear> {
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<float> wt,
+                            names.Take({onnx + ".MatMul.weight", hf + ".weight"}, out * in));
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<float> b,
+                            names.Take({onnx + ".Add.bias", hf + ".bias"}, out));
+    return PackLinear(wt.data(), b.data(), out, in);
+  };
+  SEMBLE_RETURN_IF_ERROR(take_norm("model.layers.-1.embeddings_norm_layernorm",
+                                   "embeddings.LayerNorm", &w.emb_gamma, &w.emb_beta));
   for (size_t i = 0; i < config.layers; ++i) {
     const std::string o = "model.layers." + std::to_string(i) + ".";
     const std::string hf = "encoder.layer." + std::to_string(i) + ".";
@@ -134,43 +146,15 @@ Result<BertWeights> BuildBertWeights(const BertConfig& config, TensorMap tensors
       qkv_b.insert(qkv_b.end(), b.begin(), b.end());
     }
     layer.qkv = PackLinear(qkv_w.data(), qkv_b.data(), 3 * h, h);
-    SEMBLE_ASSIGN_OR_RETURN(
-        std::vector<float> ow,
-        names.Take({o + "attn.o_proj.MatMul.weight", hf + "attention.output.dense.weight"}, h * h));
-    SEMBLE_ASSIGN_OR_RETURN(
-        std::vector<float> ob,
-        names.Take({o + "attn.o_proj.Add.bias", hf + "attention.output.dense.bias"}, h));
-    layer.out = PackLinear(ow.data(), ob.data(), h, h);
-    SEMBLE_ASSIGN_OR_RETURN(layer.ln1_gamma,
-                            names.Take({o + "attention_output_norm_layernorm.weight",
-                                        hf + "attention.output.LayerNorm.weight",
-                                        hf + "attention.output.LayerNorm.gamma"},
-                                       h));
-    SEMBLE_ASSIGN_OR_RETURN(layer.ln1_beta, names.Take({o + "attention_output_norm_layernorm.bias",
-                                                        hf + "attention.output.LayerNorm.bias",
-                                                        hf + "attention.output.LayerNorm.beta"},
-                                                       h));
-    SEMBLE_ASSIGN_OR_RETURN(
-        std::vector<float> f1w,
-        names.Take({o + "mlp.fc1.MatMul.weight", hf + "intermediate.dense.weight"}, f * h));
-    SEMBLE_ASSIGN_OR_RETURN(
-        std::vector<float> f1b,
-        names.Take({o + "mlp.fc1.Add.bias", hf + "intermediate.dense.bias"}, f));
-    layer.fc1 = PackLinear(f1w.data(), f1b.data(), f, h);
-    SEMBLE_ASSIGN_OR_RETURN(
-        std::vector<float> f2w,
-        names.Take({o + "mlp.fc2.MatMul.weight", hf + "output.dense.weight"}, h * f));
-    SEMBLE_ASSIGN_OR_RETURN(std::vector<float> f2b,
-                            names.Take({o + "mlp.fc2.Add.bias", hf + "output.dense.bias"}, h));
-    layer.fc2 = PackLinear(f2w.data(), f2b.data(), h, f);
-    SEMBLE_ASSIGN_OR_RETURN(
-        layer.ln2_gamma, names.Take({o + "mlp_output_norm_layernorm.weight",
-                                     hf + "output.LayerNorm.weight", hf + "output.LayerNorm.gamma"},
-                                    h));
-    SEMBLE_ASSIGN_OR_RETURN(layer.ln2_beta,
-                            names.Take({o + "mlp_output_norm_layernorm.bias",
-                                        hf + "output.LayerNorm.bias", hf + "output.LayerNorm.beta"},
-                                       h));
+    SEMBLE_ASSIGN_OR_RETURN(layer.out,
+                            take_linear(o + "attn.o_proj", hf + "attention.output.dense", h, h));
+    SEMBLE_RETURN_IF_ERROR(take_norm(o + "attention_output_norm_layernorm",
+                                     hf + "attention.output.LayerNorm", &layer.ln1_gamma,
+                                     &layer.ln1_beta));
+    SEMBLE_ASSIGN_OR_RETURN(layer.fc1, take_linear(o + "mlp.fc1", hf + "intermediate.dense", f, h));
+    SEMBLE_ASSIGN_OR_RETURN(layer.fc2, take_linear(o + "mlp.fc2", hf + "output.dense", h, f));
+    SEMBLE_RETURN_IF_ERROR(take_norm(o + "mlp_output_norm_layernorm", hf + "output.LayerNorm",
+                                     &layer.ln2_gamma, &layer.ln2_beta));
     w.layers.push_back(std::move(layer));
   }
   return w;
