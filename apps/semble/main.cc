@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "embed_cli.h"
+#include "serve_cli.h"
 #include "vectorize_cli.h"
 
 namespace {
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   app.footer(semble::cli::HelpFooter());
   app.add_option("--data", ctx.data_dir, "Data directory (default: see below)");
   CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
+  semble::cli::AddServeCommand(&app, &ctx);
   semble::cli::AddEmbedCommand(&app, &ctx);
   CLI::App* model = semble::cli::AddModelCommand(&app, &ctx);
 

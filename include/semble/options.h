@@ -86,6 +86,11 @@ struct IndexConfig {
   // float32 vectors), with optional parameters: "hnsw,m=32,efc=400,ef=100". "" takes
   // DatabaseOptions::default_index_type. Describe() returns the canonical form.
   std::string index_type = "";
+  // Extension: the embedding model whose vectors the index holds (a model id as in `semble model
+  // list`) and its pooling ("mean" or "cls"); both "" for an index of caller-made vectors. Fixed
+  // at creation, so a server can embed texts for the index and refuse another model's vectors.
+  std::string embedding_model = "";
+  std::string embedding_pooling = "";
 };
 
 }  // namespace semble

@@ -5,12 +5,19 @@
 #include "db/collection.h"
 
 #include <algorithm>
+#include <chrono>
 
+#include "db/db_stats.h"
 #include "db/validation.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 
 namespace semble::db {
+
+core::LatencyHistogram& WalSyncLatency() {
+  static core::LatencyHistogram histogram;
+  return histogram;
+}
 namespace {
 
 // A leader groups at most this many bytes of mutations into one append + fsync.
@@ -291,7 +298,12 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     // this leader stays at the front, so no one else touches the log.
     lock.unlock();
     status = wal_->AddFramed(framed);
-    if (status.ok() && options_.sync_mode != SyncMode::kNone) status = wal_->Sync();
+    if (status.ok() && options_.sync_mode != SyncMode::kNone) {
+      const auto start = std::chrono::steady_clock::now();
+      status = wal_->Sync();
+      WalSyncLatency().Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     lock.lock();
     wal_bytes_ += framed.size();
     if (status.ok()) {

@@ -81,6 +81,8 @@ Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
   PutFixed64(&payload, m.checkpoint_seq);
   PutLengthPrefixed(&payload, m.segment);
   PutLengthPrefixed(&payload, d.config.index_type);
+  PutLengthPrefixed(&payload, d.config.embedding_model);
+  PutLengthPrefixed(&payload, d.config.embedding_pooling);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return WriteFileAtomically(env, dir + "/" + kManifestName, framed);
@@ -110,10 +112,18 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
       !GetFixed32(&in, &dims) || !GetByte(&in, &metric) || metric > 2 ||
       !GetFixed64(&in, &created) || !GetFixed64(&in, &modified) ||
       !GetFixed64(&in, &m.incarnation) || !GetFixed64(&in, &m.checkpoint_seq) ||
-      !GetLengthPrefixed(&in, &segment) || !GetLengthPrefixed(&in, &index_type) || !in.empty() ||
+      !GetLengthPrefixed(&in, &segment) || !GetLengthPrefixed(&in, &index_type) ||
       dims == 0 || index_type.empty()) {
     return bad("malformed manifest");
   }
+  // The embedding model fields came later; a manifest that ends before them has none.
+  std::string_view model, pooling;
+  if (!in.empty() && (!GetLengthPrefixed(&in, &model) || !GetLengthPrefixed(&in, &pooling))) {
+    return bad("malformed manifest");
+  }
+  if (!in.empty()) return bad("malformed manifest");
+  m.description.config.embedding_model.assign(model);
+  m.description.config.embedding_pooling.assign(pooling);
   m.description.name.assign(name);
   m.description.description.assign(desc);
   m.description.config.dimensions = dims;

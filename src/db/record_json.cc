@@ -84,6 +84,10 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 }  // namespace
 
 Result<VectorRecord> ParseRecordJson(std::string_view line) {
+  return ParseRecordJson(line, nullptr);
+}
+
+Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
   // One parser per thread: its buffers are reused from line to line, which is what makes NDJSON
   // ingest fast, and a server parsing on many threads needs no lock.
   thread_local simdjson::dom::parser parser;
@@ -99,17 +103,21 @@ Result<VectorRecord> ParseRecordJson(std::string_view line) {
 
   VectorRecord r;
   bool seen_id = false, seen_values = false, seen_ns = false, seen_metadata = false;
+  bool seen_text = false;
+  if (text != nullptr) text->clear();
   for (auto field : obj) {
     const std::string_view key = field.key;
     const simdjson::dom::element& v = field.value;
-    bool* seen = key == "id"          ? &seen_id
-                 : key == "values"    ? &seen_values
-                 : key == "namespace" ? &seen_ns
-                 : key == "metadata"  ? &seen_metadata
-                                      : nullptr;
+    bool* seen = key == "id"                          ? &seen_id
+                 : key == "values"                    ? &seen_values
+                 : key == "namespace"                 ? &seen_ns
+                 : key == "metadata"                  ? &seen_metadata
+                 : (key == "text" && text != nullptr) ? &seen_text
+                                                      : nullptr;
     if (seen == nullptr) {
-      return Status::InvalidArgument("unknown field \"" + std::string(key) +
-                                     "\"; a record has id, values, namespace and metadata");
+      return Status::InvalidArgument(
+          "unknown field \"" + std::string(key) + "\"; a record has id, values, namespace" +
+          (text != nullptr ? ", metadata and text" : " and metadata"));
     }
     // A repeated field would make "which one counts" depend on the parser; refuse it.
     if (*seen) {
@@ -130,6 +138,11 @@ Result<VectorRecord> ParseRecordJson(std::string_view line) {
         SEMBLE_RETURN_IF_ERROR(ReadFloat(x, i, &r.values[i]));
         ++i;
       }
+    } else if (key == "text") {
+      std::string_view t;
+      if (v.get(t) != simdjson::SUCCESS) return WrongType("text", "a string", v);
+      if (t.empty()) return Status::InvalidArgument("\"text\" is empty");
+      text->assign(t);
     } else if (key == "namespace") {
       // null is accepted as "absent": JSON encoders commonly write unset optional fields so.
       if (v.is_null()) continue;
@@ -143,12 +156,24 @@ Result<VectorRecord> ParseRecordJson(std::string_view line) {
     }
   }
   if (!seen_id) return Status::InvalidArgument("missing field \"id\"");
-  if (!seen_values) return Status::InvalidArgument("missing field \"values\"");
+  if (seen_text && seen_values) {
+    return Status::InvalidArgument("a record has either \"values\" or \"text\", not both");
+  }
+  if (!seen_values && !seen_text) {
+    return Status::InvalidArgument(text != nullptr ? "missing field \"values\" (or \"text\")"
+                                                   : "missing field \"values\"");
+  }
   return r;
 }
 
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded) {
+  return ParseNdjson(text, discard_unparsable, discarded, nullptr);
+}
+
+Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
+                                              size_t* discarded,
+                                              std::vector<std::string>* texts) {
   std::vector<VectorRecord> out;
   size_t dropped = 0;
   size_t line_no = 0;
@@ -160,13 +185,15 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
     pos = end + 1;
     ++line_no;
     if (IsBlank(line)) continue;
-    auto r = ParseRecordJson(line);
+    std::string record_text;
+    auto r = ParseRecordJson(line, texts != nullptr ? &record_text : nullptr);
     if (!r.ok()) {
       if (!discard_unparsable) return r.status().WithContext("line " + std::to_string(line_no));
       ++dropped;
       continue;
     }
     out.push_back(std::move(r).value());
+    if (texts != nullptr) texts->push_back(std::move(record_text));
   }
   if (discarded != nullptr) *discarded = dropped;
   return out;
@@ -200,6 +227,10 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   w->Key("metric").String(MetricName(d.config.metric));
   // Extension (not in Vectorize): how the index searches.
   if (!d.config.index_type.empty()) w->Key("indexType").String(d.config.index_type);
+  if (!d.config.embedding_model.empty()) {
+    w->Key("model").String(d.config.embedding_model);
+    w->Key("pooling").String(d.config.embedding_pooling);
+  }
   w->EndObject();
   w->Key("created_on").String(FormatIso8601Millis(d.created_on_ms));
   w->Key("modified_on").String(FormatIso8601Millis(d.modified_on_ms));

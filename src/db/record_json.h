@@ -31,6 +31,10 @@ namespace semble::db {
 // (a string) and `metadata` (an object, kept as its compact JSON text) are optional, and null
 // counts as absent. Any other field is an error naming the field. Errors are InvalidArgument.
 Result<VectorRecord> ParseRecordJson(std::string_view line);
+// The same, also accepting semble's text extension: with `text` not null, a record may carry a
+// non-empty string "text" instead of "values" (never both); *text receives it ("" when the record
+// has values) and the record's values are left empty for the caller to embed.
+Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text);
 
 // Parses NDJSON text: one record per line, blank lines skipped, "\r\n" accepted. With
 // discard_unparsable false, the first bad line fails the whole text with an error starting
@@ -38,6 +42,9 @@ Result<VectorRecord> ParseRecordJson(std::string_view line);
 // skipped and counted in *discarded (when not null).
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded);
+// With texts not null, records may carry "text" (see above); texts->at(i) is record i's text.
+Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
+                                              size_t* discarded, std::vector<std::string>* texts);
 
 // "2024-07-19T13:11:44.064Z": ISO-8601 in UTC with milliseconds, the form Vectorize uses.
 std::string FormatIso8601Millis(int64_t ms);

@@ -64,6 +64,22 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
   if (!meta::IsValidUtf8(request.description)) {
     return Status::InvalidArgument("description is not valid UTF-8");
   }
+  const std::string& model = request.config.embedding_model;
+  const std::string& pooling = request.config.embedding_pooling;
+  if (model.empty() != pooling.empty()) {
+    return Status::InvalidArgument("an embedding model and its pooling are given together or not at all");
+  }
+  if (model.size() > 128 ||
+      model.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+          std::string::npos ||
+      model == "." || model == "..") {
+    return Status::InvalidArgument("embedding model " + Quote(model) +
+                                   " is not a model id (letters, digits, '.', '_', '-')");
+  }
+  if (!pooling.empty() && pooling != "mean" && pooling != "cls") {
+    return Status::InvalidArgument("embedding pooling must be \"mean\" or \"cls\", got " +
+                                   Quote(pooling));
+  }
   return Status::OK();
 }
 

@@ -1,0 +1,226 @@
+// Copyright 2026 The semble Authors.
+//
+// semble serve [--host 127.0.0.1] [--port 8080] [--models DIR] [--model ID]... [--alias A=ID]...
+//              [--tokens-file FILE] [--insecure] [--max-body-bytes N] [--threads N]
+//              [--embed-threads N] [--access-log stderr|off|FILE] [--sync group|per-write|none]
+//
+// Prints "semble: listening on http://HOST:PORT" on stderr once it accepts connections. SIGINT or
+// SIGTERM stops it gracefully: no new connections, requests in flight are answered, then every
+// index is checkpointed and the data directory is closed.
+
+#include "serve_cli.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "embed_cli.h"
+#include "semble/model_store.h"
+#include "server/api.h"
+#include "server/auth.h"
+#include "server/http_server.h"
+
+namespace semble::cli {
+namespace {
+
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string models_dir;
+  std::vector<std::string> models;
+  std::vector<std::string> aliases;
+  std::string tokens_file;
+  bool insecure = false;
+  size_t max_body_bytes = 100u << 20;
+  int threads = 0;
+  int embed_threads = 0;
+  std::string access_log = "stderr";
+  std::string sync = "group";
+};
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+Result<server::TokenSet> LoadTokens(const ServeArgs& a) {
+  server::TokenSet tokens;
+  if (!a.tokens_file.empty()) {
+    auto text = ReadFileToString(Env::Default(), a.tokens_file);
+    if (!text.ok()) return text.status().WithContext("--tokens-file");
+    SEMBLE_ASSIGN_OR_RETURN(tokens, server::TokenSet::Parse(*text));
+    if (tokens.empty()) return Status::InvalidArgument("--tokens-file " + a.tokens_file + " holds no token");
+  }
+  if (const char* env = std::getenv("SEMBLE_API_TOKENS"); env != nullptr && *env != '\0') {
+    auto more = server::TokenSet::Parse(env);
+    if (!more.ok()) return more.status().WithContext("SEMBLE_API_TOKENS");
+    tokens.Merge(*more);
+  }
+  return tokens;
+}
+
+int RunServe(const Context& ctx, const ServeArgs& a) {
+  // Block the stop signals in every thread this process will start; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A client that disconnects mid-response must not kill the server.
+  signal(SIGPIPE, SIG_IGN);
+
+  auto tokens = LoadTokens(a);
+  if (!tokens.ok()) return Fail(tokens.status());
+  if (tokens->empty() && !IsLoopback(a.host) && !a.insecure) {
+    return UsageError("refusing to listen on " + a.host +
+                      " without API tokens: anyone who can reach it could read and change every "
+                      "index. Give --tokens-file (or SEMBLE_API_TOKENS), or --insecure to accept that");
+  }
+  if (a.port < 0 || a.port > 65535) return UsageError("--port must be 0..65535");
+  FILE* access_log = stderr;
+  if (a.access_log == "off") {
+    access_log = nullptr;
+  } else if (a.access_log != "stderr") {
+    access_log = std::fopen(a.access_log.c_str(), "a");
+    if (access_log == nullptr) {
+      return Fail(Status::IOError("cannot open access log " + a.access_log));
+    }
+  }
+
+  DatabaseOptions db_options;
+  if (a.sync == "per-write") {
+    db_options.sync_mode = SyncMode::kPerWrite;
+  } else if (a.sync == "none") {
+    db_options.sync_mode = SyncMode::kNone;
+  } else if (a.sync != "group") {
+    return UsageError("--sync must be group, per-write or none");
+  }
+  const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
+  if (data_dir.empty()) return UsageError("no data directory: give --data or set SEMBLE_DATA_DIR");
+  auto db = Database::Open(db_options, data_dir);
+  if (!db.ok()) return Fail(db.status().WithContext(data_dir));
+  for (const std::string& line : (*db)->RecoveryLog()) {
+    std::fprintf(stderr, "semble: recovered: %s\n", line.c_str());
+  }
+
+  EmbedderOptions embed_options;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  embed_options.threads = a.embed_threads > 0 ? a.embed_threads : cores;
+  embed_options.cache_entries = 100000;
+  const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;
+  server::ModelRegistry models(Env::Default(), models_dir, embed_options);
+  // Workers AI's small English model has the default model's shape (384 dimensions, cosine), so
+  // clients written for it run here unchanged; the weights differ (docs/API.md).
+  models.AddAlias("@cf/baai/bge-small-en-v1.5", std::string(kDefaultModelId));
+  for (const std::string& spec : a.aliases) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      return UsageError("--alias takes NAME=MODEL_ID, got \"" + spec + "\"");
+    }
+    models.AddAlias(spec.substr(0, eq), spec.substr(eq + 1));
+  }
+  std::vector<std::string> preload = a.models;
+  if (preload.empty()) {
+    for (const std::string& id : models.Installed()) {
+      if (id == kDefaultModelId) preload.push_back(id);
+    }
+    if (preload.empty()) {
+      std::fprintf(stderr,
+                   "semble: warning: the default model is not installed in %s; embedding "
+                   "endpoints will answer 404 until `semble model pull` installs it\n",
+                   models_dir.c_str());
+    }
+  }
+  for (const std::string& m : preload) {
+    auto id = models.Canonical(m);
+    if (!id.ok()) return Fail(id.status());
+    auto loaded = models.Get(*id, Pooling::kMean);
+    if (!loaded.ok()) return Fail(loaded.status().WithContext("model " + *id));
+  }
+
+  server::Metrics metrics;
+  server::ApiContext api;
+  api.db = db->get();
+  api.models = &models;
+  api.metrics = &metrics;
+  api.limits = db_options.limits;
+  server::Router router;
+  server::AddVectorizeRoutes(&api, &router);
+  server::AddAiRoutes(&api, &router);
+  server::AddOpsRoutes(&api, &router);
+
+  server::HttpServerOptions http;
+  http.host = a.host;
+  http.port = a.port;
+  http.threads = a.threads;
+  http.max_body_bytes = a.max_body_bytes;
+  http.tokens = std::move(*tokens);
+  http.access_log = access_log;
+  server::HttpServer server(&router, &metrics, std::move(http));
+  auto port = server.Bind();
+  if (!port.ok()) return Fail(port.status());
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    if (sig != 0) std::fprintf(stderr, "semble: stopping (signal %d)\n", sig);
+    server.Stop();
+  });
+  const std::string shown = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
+  std::fprintf(stderr, "semble: serving %s (%zu indexes), models from %s\n", data_dir.c_str(),
+               (*db)->ListIndexes().size(), models_dir.c_str());
+  std::fprintf(stderr, "semble: listening on http://%s:%d\n", shown.c_str(), *port);
+  std::fflush(stderr);
+
+  Status run = server.Run();
+  // Wake the waiter if the server stopped on its own.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  if (!run.ok()) return Fail(run);
+  Status checkpoint = (*db)->Checkpoint();
+  db->reset();
+  if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
+  if (!checkpoint.ok()) return Fail(checkpoint.WithContext("checkpoint on shutdown"));
+  std::fprintf(stderr, "semble: stopped\n");
+  return kExitOk;
+}
+
+}  // namespace
+
+CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
+  auto* a = new ServeArgs();  // lives for the whole run, like the parsed options
+  CLI::App* verb = app->add_subcommand(
+      "serve", "Serve the Vectorize v2, Workers AI and OpenAI embeddings APIs over HTTP");
+  verb->add_option("--host", a->host, "Address to listen on (default 127.0.0.1)");
+  verb->add_option("--port", a->port, "TCP port; 0 picks a free one (default 8080)");
+  verb->add_option("--models", a->models_dir,
+                   "Models directory (default $SEMBLE_MODELS_DIR, else <data dir>/models)");
+  verb->add_option("--model", a->models,
+                   "Model id to load at start (repeatable; default: the default model)");
+  verb->add_option("--alias", a->aliases,
+                   "Serve a model under another name, NAME=MODEL_ID (repeatable; "
+                   "@cf/baai/bge-small-en-v1.5 is an alias of the default model)");
+  verb->add_option("--tokens-file", a->tokens_file,
+                   "Bearer tokens, one \"read TOKEN\" or \"write TOKEN\" per line "
+                   "(also $SEMBLE_API_TOKENS, comma-separated)");
+  verb->add_flag("--insecure", a->insecure,
+                 "Allow a non-loopback --host without tokens (anyone can read and write)");
+  verb->add_option("--max-body-bytes", a->max_body_bytes,
+                   "Largest request body accepted (default 104857600, Vectorize's upload limit)");
+  verb->add_option("--threads", a->threads,
+                   "Connection threads; each open keep-alive connection holds one (default max(32, 8 x cores))");
+  verb->add_option("--embed-threads", a->embed_threads, "Threads per embedding call (default: cores)");
+  verb->add_option("--access-log", a->access_log,
+                   "stderr (default), off, or a file to append JSON lines to");
+  verb->add_option("--sync", a->sync,
+                   "When writes are fsynced: group (default; shared fsyncs), per-write, none");
+  verb->callback([ctx, a] { ctx->action = [ctx, a] { return RunServe(*ctx, *a); }; });
+  return verb;
+}
+
+}  // namespace semble::cli

@@ -1,0 +1,169 @@
+// Copyright 2026 The semble Authors.
+//
+// Text embeddings over three wire formats:
+//   POST /client/v4/accounts/{id}/ai/run/{model}    Workers AI: {text, pooling?} -> {shape, data}
+//   POST /client/v4/accounts/{id}/ai/v1/embeddings  OpenAI's shape on Cloudflare's path
+//   POST /v1/embeddings                             OpenAI: {model, input, encoding_format?}
+// The model is an installed model id or an alias (model_registry.h).
+
+#include <cstring>
+
+#include "server/api.h"
+#include "server/envelope.h"
+#include "server/request_json.h"
+
+namespace semble::server {
+namespace {
+
+std::string Base64(const void* data, size_t n) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const auto* p = static_cast<const unsigned char*>(data);
+  std::string out;
+  out.reserve((n + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < n; i += 3) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += kAlphabet[(v >> 6) & 63];
+    out += kAlphabet[v & 63];
+  }
+  if (i < n) {
+    const uint32_t v = (uint32_t{p[i]} << 16) | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+HttpResponse EmbedError(const Status& s) { return FromStatus(s, kErrModelNotFound); }
+
+Status CheckTexts(const ApiContext* ctx, const std::vector<std::string>& texts) {
+  if (texts.empty()) return Status::InvalidArgument("no text to embed");
+  if (texts.size() > ctx->max_texts_per_request) {
+    return Status::InvalidArgument("at most " + std::to_string(ctx->max_texts_per_request) +
+                                   " texts per request, got " + std::to_string(texts.size()));
+  }
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].empty()) return Status::InvalidArgument("text " + std::to_string(i) + " is empty");
+  }
+  return Status::OK();
+}
+
+HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
+  auto body = ParseAiRun(req.body);
+  if (!body.ok()) return Error(400, kErrMalformedJson, body.status().message());
+  if (Status s = CheckTexts(ctx, body->texts); !s.ok()) return FromStatus(s);
+  const std::string pooling = body->pooling.value_or("mean");
+  auto vectors = EmbedTexts(ctx, req.captures[1], pooling, body->texts);
+  if (!vectors.ok()) return EmbedError(vectors.status());
+  return Ok([&](core::JsonWriter* w) {
+    w->BeginObject();
+    w->Key("shape").BeginArray().Uint(vectors->size()).Uint(vectors->empty() ? 0 : (*vectors)[0].size()).EndArray();
+    w->Key("data").BeginArray();
+    for (const auto& v : *vectors) {
+      w->BeginArray();
+      for (float x : v) w->Float(x);
+      w->EndArray();
+    }
+    w->EndArray();
+    w->Key("pooling").String(pooling);
+    w->EndObject();
+  });
+}
+
+// The OpenAI shape, bare (no v4 envelope) on both paths: Cloudflare's /ai/v1 path exists for
+// OpenAI clients, which read OpenAI's shape.
+HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
+  auto fail = [&](int http, int code, const std::string& message) {
+    // OpenAI's error shape: {"error": {"message", "type", "param", "code"}}.
+    core::JsonWriter w;
+    w.BeginObject().Key("error").BeginObject();
+    w.Key("message").String(message);
+    w.Key("type").String(http == 404 ? "not_found_error" : "invalid_request_error");
+    w.Key("param").Null();
+    w.Key("code").String(http == 404 ? "model_not_found" : std::to_string(code));
+    w.EndObject().EndObject();
+    HttpResponse r;
+    r.status = http;
+    r.body = w.Take();
+    return r;
+  };
+  auto body = ParseOpenAiEmbeddings(req.body);
+  if (!body.ok()) return fail(400, kErrMalformedJson, body.status().message());
+  if (Status s = CheckTexts(ctx, body->inputs); !s.ok()) return fail(400, kErrInvalid, s.message());
+  auto model = ctx->models->Canonical(body->model);
+  if (!model.ok()) return fail(404, kErrModelNotFound, model.status().message());
+  auto embedder = ctx->models->Get(*model, Pooling::kMean);
+  if (!embedder.ok()) {
+    const HttpResponse r = EmbedError(embedder.status());
+    return fail(r.status, kErrModelNotFound, embedder.status().message());
+  }
+  const int dims = (*embedder)->info().dimensions;
+  if (body->dimensions && static_cast<int>(*body->dimensions) != dims) {
+    return fail(400, kErrInvalid,
+                "model \"" + body->model + "\" makes " + std::to_string(dims) +
+                    "-dimensional vectors and cannot shorten them; omit \"dimensions\"");
+  }
+  auto vectors = (*embedder)->Embed(body->inputs);
+  if (!vectors.ok()) return fail(400, kErrInvalid, vectors.status().message());
+  uint64_t tokens = 0;
+  for (const std::string& t : body->inputs) {
+    auto ids = (*embedder)->Tokenize(t);
+    if (ids.ok()) tokens += ids->size();
+  }
+  auto write = [&](core::JsonWriter* w) {
+    w->BeginObject();
+    w->Key("object").String("list");
+    w->Key("data").BeginArray();
+    for (size_t i = 0; i < vectors->size(); ++i) {
+      const std::vector<float>& v = (*vectors)[i];
+      w->BeginObject().Key("object").String("embedding").Key("index").Uint(i);
+      w->Key("embedding");
+      if (body->base64) {
+        // Little-endian float32 bytes, as OpenAI sends them (x86-64 is little-endian).
+        w->String(Base64(v.data(), v.size() * sizeof(float)));
+      } else {
+        w->BeginArray();
+        for (float x : v) w->Float(x);
+        w->EndArray();
+      }
+      w->EndObject();
+    }
+    w->EndArray();
+    w->Key("model").String(body->model);
+    w->Key("usage").BeginObject().Key("prompt_tokens").Uint(tokens).Key("total_tokens").Uint(tokens).EndObject();
+    w->EndObject();
+  };
+  core::JsonWriter w;
+  write(&w);
+  HttpResponse r;
+  r.body = w.Take();
+  return r;
+}
+
+}  // namespace
+
+Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
+                                                   const std::string& pooling,
+                                                   const std::vector<std::string>& texts) {
+  SEMBLE_ASSIGN_OR_RETURN(std::string id, ctx->models->Canonical(model));
+  SEMBLE_ASSIGN_OR_RETURN(Pooling p, ParsePooling(pooling.empty() ? "mean" : pooling));
+  SEMBLE_ASSIGN_OR_RETURN(Embedder * embedder, ctx->models->Get(id, p));
+  return embedder->Embed(texts);
+}
+
+void AddAiRoutes(ApiContext* ctx, Router* router) {
+  router->Add({"POST", "/client/v4/accounts/{}/ai/v1/embeddings", "ai.openai_embeddings",
+               Scope::kRead,
+               [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); }});
+  router->Add({"POST", "/client/v4/accounts/{}/ai/run/{*}", "ai.run", Scope::kRead,
+               [ctx](const HttpRequest& req) { return AiRun(ctx, req); }});
+  router->Add({"POST", "/v1/embeddings", "openai.embeddings", Scope::kRead,
+               [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); }});
+}
+
+}  // namespace semble::server

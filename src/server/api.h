@@ -1,0 +1,41 @@
+// Copyright 2026 The semble Authors.
+//
+// The HTTP API's routes: Vectorize v2 (vectorize_routes.cc), Workers AI and OpenAI embeddings
+// (ai_routes.cc), and operations (ops_routes.cc: /healthz, /metrics). Each Add* function registers
+// its routes on a Router; the handlers share one ApiContext, which outlives the server.
+
+#ifndef SEMBLE_SRC_SERVER_API_H_
+#define SEMBLE_SRC_SERVER_API_H_
+
+#include <string>
+#include <vector>
+
+#include "semble/database.h"
+#include "semble/options.h"
+#include "server/metrics.h"
+#include "server/model_registry.h"
+#include "server/router.h"
+
+namespace semble::server {
+
+struct ApiContext {
+  Database* db = nullptr;
+  ModelRegistry* models = nullptr;
+  Metrics* metrics = nullptr;
+  Limits limits;
+  // Most texts in one embedding request (Workers AI allows 100).
+  size_t max_texts_per_request = 100;
+};
+
+void AddVectorizeRoutes(ApiContext* ctx, Router* router);
+void AddAiRoutes(ApiContext* ctx, Router* router);
+void AddOpsRoutes(ApiContext* ctx, Router* router);
+
+// Embeds `texts` with `model` (an id or alias) and `pooling` ("" = mean); errors name the model.
+Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
+                                                   const std::string& pooling,
+                                                   const std::vector<std::string>& texts);
+
+}  // namespace semble::server
+
+#endif  // SEMBLE_SRC_SERVER_API_H_

@@ -1,0 +1,63 @@
+// Copyright 2026 The semble Authors.
+
+#include "server/envelope.h"
+
+namespace semble::server {
+
+HttpResponse Ok(const std::function<void(core::JsonWriter*)>& write_result, int status) {
+  core::JsonWriter w;
+  w.BeginObject();
+  w.Key("result");
+  write_result(&w);
+  w.Key("success").Bool(true);
+  w.Key("errors").BeginArray().EndArray();
+  w.Key("messages").BeginArray().EndArray();
+  w.EndObject();
+  HttpResponse r;
+  r.status = status;
+  r.body = w.Take();
+  return r;
+}
+
+HttpResponse Error(int http_status, int code, std::string_view message) {
+  core::JsonWriter w;
+  w.BeginObject();
+  w.Key("result").Null();
+  w.Key("success").Bool(false);
+  w.Key("errors").BeginArray();
+  w.BeginObject().Key("code").Int(code).Key("message").String(message).EndObject();
+  w.EndArray();
+  w.Key("messages").BeginArray().EndArray();
+  w.EndObject();
+  HttpResponse r;
+  r.status = http_status;
+  r.body = w.Take();
+  return r;
+}
+
+HttpResponse FromStatus(const Status& status, int not_found_code) {
+  using C = Status::Code;
+  const std::string& msg = status.message();
+  switch (status.code()) {
+    case C::kOk:
+      return Error(500, kErrInternal, "internal error: an OK status reported as an error");
+    case C::kInvalidArgument:
+      return Error(400, kErrInvalid, msg);
+    case C::kNotFound:
+      return Error(404, not_found_code, msg);
+    case C::kAlreadyExists:
+      return Error(409, kErrIndexExists, msg);
+    case C::kFailedPrecondition:
+      return Error(409, kErrInvalid, msg);
+    case C::kResourceExhausted:
+      return Error(400, kErrLimit, msg);
+    case C::kCorruption:
+    case C::kIOError:
+      return Error(500, kErrStorage, msg);
+    case C::kInternal:
+      break;
+  }
+  return Error(500, kErrInternal, msg);
+}
+
+}  // namespace semble::server

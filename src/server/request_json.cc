@@ -1,0 +1,390 @@
+// Copyright 2026 The semble Authors.
+
+#include "server/request_json.h"
+
+#include <simdjson.h>
+
+#include <cfloat>
+#include <cmath>
+#include <set>
+
+#include "db/record_json.h"
+
+namespace semble::server {
+namespace {
+
+using simdjson::dom::element;
+using simdjson::dom::object;
+
+Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
+
+Status Bad(std::string_view field, std::string_view expected) {
+  return Invalid("\"" + std::string(field) + "\" must be " + std::string(expected));
+}
+
+// Parses a body that must be one JSON object. The parser is per thread: its buffers are reused by
+// the next request on the same worker.
+Result<object> ParseObject(std::string_view body) {
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = parser.parse(body.data(), body.size(), true).get(root)) {
+    return Invalid(std::string("the body is not valid JSON: ") + simdjson::error_message(err));
+  }
+  object obj;
+  if (root.get(obj) != simdjson::SUCCESS) return Invalid("the body must be a JSON object");
+  return obj;
+}
+
+// Calls fn(key, value) for each field, refusing a field that appears twice and one not in
+// `allowed` (the message lists them).
+template <typename Fn>
+Status ForEachField(const object& obj, std::initializer_list<std::string_view> allowed, Fn fn) {
+  std::set<std::string_view> seen;
+  for (auto field : obj) {
+    const std::string_view key = field.key;
+    bool known = false;
+    for (std::string_view a : allowed) known |= a == key;
+    if (!known) {
+      std::string list;
+      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      return Invalid("unknown field \"" + std::string(key) + "\"; expected: " + list);
+    }
+    if (!seen.insert(key).second) {
+      return Invalid("field \"" + std::string(key) + "\" appears more than once");
+    }
+    SEMBLE_RETURN_IF_ERROR(fn(key, field.value));
+  }
+  return Status::OK();
+}
+
+Status GetString(std::string_view key, const element& v, std::string* out) {
+  std::string_view s;
+  if (v.get(s) != simdjson::SUCCESS) return Bad(key, "a string");
+  out->assign(s);
+  return Status::OK();
+}
+
+Status GetUint32(std::string_view key, const element& v, uint32_t* out) {
+  uint64_t u;
+  if (v.get(u) == simdjson::SUCCESS && u <= UINT32_MAX) {
+    *out = static_cast<uint32_t>(u);
+    return Status::OK();
+  }
+  // 5.0 is an integer too; JavaScript clients cannot tell the difference.
+  double d;
+  if (v.get(d) == simdjson::SUCCESS && d >= 0 && d <= UINT32_MAX && std::floor(d) == d) {
+    *out = static_cast<uint32_t>(d);
+    return Status::OK();
+  }
+  return Bad(key, "a non-negative integer");
+}
+
+Status GetStringArray(std::string_view key, const element& v, std::vector<std::string>* out) {
+  simdjson::dom::array arr;
+  if (v.get(arr) != simdjson::SUCCESS) return Bad(key, "an array of strings");
+  for (element x : arr) {
+    std::string_view s;
+    if (x.get(s) != simdjson::SUCCESS) return Bad(key, "an array of strings");
+    out->emplace_back(s);
+  }
+  return Status::OK();
+}
+
+Status GetFloats(std::string_view key, const element& v, std::vector<float>* out) {
+  simdjson::dom::array arr;
+  if (v.get(arr) != simdjson::SUCCESS) return Bad(key, "an array of numbers");
+  static const double kLimit = static_cast<double>(FLT_MAX) + std::ldexp(1.0, 103);
+  out->reserve(arr.size());
+  for (element x : arr) {
+    double d;
+    if (x.get(d) != simdjson::SUCCESS) return Bad(key, "an array of numbers");
+    if (std::fabs(d) >= kLimit) {
+      return Invalid("\"" + std::string(key) + "\"[" + std::to_string(out->size()) +
+                     "] is outside the range of a 32-bit float");
+    }
+    out->push_back(static_cast<float>(d));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  CreateIndexBody out;
+  bool has_name = false, has_config = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj, {"name", "description", "config"}, [&](std::string_view key, const element& v) {
+        if (key == "name") {
+          has_name = true;
+          return GetString(key, v, &out.name);
+        }
+        if (key == "description") {
+          if (v.is_null()) return Status::OK();
+          return GetString(key, v, &out.description);
+        }
+        has_config = true;
+        object config;
+        if (v.get(config) != simdjson::SUCCESS) return Bad("config", "an object");
+        return ForEachField(
+            config, {"dimensions", "metric", "preset", "model", "pooling", "indexType"},
+            [&](std::string_view k, const element& cv) -> Status {
+              std::string s;
+              if (k == "dimensions") {
+                uint32_t d;
+                SEMBLE_RETURN_IF_ERROR(GetUint32(k, cv, &d));
+                out.dimensions = d;
+                return Status::OK();
+              }
+              SEMBLE_RETURN_IF_ERROR(GetString(k, cv, &s));
+              if (k == "metric") out.metric = s;
+              if (k == "preset") out.preset = s;
+              if (k == "model") out.model = s;
+              if (k == "pooling") out.pooling = s;
+              if (k == "indexType") out.index_type = s;
+              return Status::OK();
+            });
+      }));
+  if (!has_name) return Invalid("missing field \"name\"");
+  if (!has_config) return Invalid("missing field \"config\"");
+  if (out.preset && (out.dimensions || out.metric)) {
+    return Invalid("config takes either a preset or dimensions and metric, not both");
+  }
+  return out;
+}
+
+Result<QueryBody> ParseQuery(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  QueryBody out;
+  QueryRequest& q = out.request;
+  bool has_vector = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj,
+      {"vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace",
+       "filter", "ef", "recall", "model"},
+      [&](std::string_view key, const element& v) -> Status {
+        if (key == "vector") {
+          has_vector = true;
+          return GetFloats(key, v, &q.vector);
+        }
+        if (key == "vectorId") {
+          std::string id;
+          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &id));
+          q.vector_id = std::move(id);
+          return Status::OK();
+        }
+        if (key == "text") {
+          std::string t;
+          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &t));
+          if (t.empty()) return Invalid("\"text\" is empty");
+          out.text = std::move(t);
+          return Status::OK();
+        }
+        if (key == "topK") return GetUint32(key, v, &q.top_k);
+        if (key == "returnValues") {
+          if (v.get(q.return_values) != simdjson::SUCCESS) return Bad(key, "a boolean");
+          return Status::OK();
+        }
+        if (key == "returnMetadata") {
+          bool b;
+          if (v.get(b) == simdjson::SUCCESS) {
+            q.return_metadata = b ? ReturnMetadata::kAll : ReturnMetadata::kNone;
+            return Status::OK();
+          }
+          std::string_view s;
+          if (v.get(s) == simdjson::SUCCESS) {
+            if (s == "none") q.return_metadata = ReturnMetadata::kNone;
+            else if (s == "indexed") q.return_metadata = ReturnMetadata::kIndexed;
+            else if (s == "all") q.return_metadata = ReturnMetadata::kAll;
+            else return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
+            return Status::OK();
+          }
+          return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
+        }
+        if (key == "namespace") {
+          if (v.is_null()) return Status::OK();
+          std::string ns;
+          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &ns));
+          q.ns = std::move(ns);
+          return Status::OK();
+        }
+        if (key == "filter") {
+          if (v.is_null()) return Status::OK();
+          if (!v.is_object()) return Bad(key, "an object");
+          q.filter_json = simdjson::minify(v);
+          return Status::OK();
+        }
+        if (key == "ef") {
+          uint32_t ef;
+          SEMBLE_RETURN_IF_ERROR(GetUint32(key, v, &ef));
+          q.ef = ef;
+          return Status::OK();
+        }
+        if (key == "recall") {
+          double r;
+          if (v.get(r) != simdjson::SUCCESS) return Bad(key, "a number");
+          q.recall = static_cast<float>(r);
+          return Status::OK();
+        }
+        std::string m;  // model
+        SEMBLE_RETURN_IF_ERROR(GetString(key, v, &m));
+        out.model = std::move(m);
+        return Status::OK();
+      }));
+  const int given = int{has_vector} + int{q.vector_id.has_value()} + int{out.text.has_value()};
+  if (given != 1) {
+    return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
+  }
+  if (has_vector && q.vector.empty()) return Invalid("\"vector\" is empty");
+  return out;
+}
+
+Result<std::vector<std::string>> ParseIds(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  std::vector<std::string> ids;
+  bool has_ids = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {"ids"}, [&](std::string_view key, const element& v) {
+    has_ids = true;
+    return GetStringArray(key, v, &ids);
+  }));
+  if (!has_ids) return Invalid("missing field \"ids\"");
+  return ids;
+}
+
+Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  MetadataIndexDescription d;
+  bool has_name = false, has_type = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj, {"propertyName", "indexType"}, [&](std::string_view key, const element& v) -> Status {
+        std::string s;
+        SEMBLE_RETURN_IF_ERROR(GetString(key, v, &s));
+        if (key == "propertyName") {
+          has_name = true;
+          d.property_name = std::move(s);
+          return Status::OK();
+        }
+        has_type = true;
+        SEMBLE_ASSIGN_OR_RETURN(d.type, ParseMetadataIndexType(s));
+        return Status::OK();
+      }));
+  if (!has_name) return Invalid("missing field \"propertyName\"");
+  if (!has_type) return Invalid("missing field \"indexType\"");
+  return d;
+}
+
+Result<std::string> ParsePropertyName(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  std::string name;
+  bool has_name = false;
+  SEMBLE_RETURN_IF_ERROR(
+      ForEachField(obj, {"propertyName"}, [&](std::string_view key, const element& v) {
+        has_name = true;
+        return GetString(key, v, &name);
+      }));
+  if (!has_name) return Invalid("missing field \"propertyName\"");
+  return name;
+}
+
+Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
+                                                     size_t* discarded,
+                                                     std::vector<std::string>* texts) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  std::vector<VectorRecord> out;
+  bool has_vectors = false;
+  size_t dropped = 0;
+  SEMBLE_RETURN_IF_ERROR(
+      ForEachField(obj, {"vectors"}, [&](std::string_view key, const element& v) -> Status {
+        has_vectors = true;
+        simdjson::dom::array arr;
+        if (v.get(arr) != simdjson::SUCCESS) return Bad(key, "an array of records");
+        size_t i = 0;
+        for (element x : arr) {
+          // Each record goes through the one record parser, so both wire forms accept the same.
+          const std::string text_of_record = simdjson::minify(x);
+          std::string text;
+          auto r = db::ParseRecordJson(text_of_record, &text);
+          if (!r.ok()) {
+            if (!discard_unparsable) return r.status().WithContext("vectors[" + std::to_string(i) + "]");
+            ++dropped;
+          } else {
+            out.push_back(std::move(r).value());
+            texts->push_back(std::move(text));
+          }
+          ++i;
+        }
+        return Status::OK();
+      }));
+  if (!has_vectors) return Invalid("missing field \"vectors\"");
+  if (discarded != nullptr) *discarded = dropped;
+  return out;
+}
+
+Result<AiRunBody> ParseAiRun(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  AiRunBody out;
+  bool has_text = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj, {"text", "pooling"}, [&](std::string_view key, const element& v) -> Status {
+        if (key == "pooling") {
+          std::string p;
+          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &p));
+          out.pooling = std::move(p);
+          return Status::OK();
+        }
+        has_text = true;
+        std::string_view s;
+        if (v.get(s) == simdjson::SUCCESS) {
+          out.single = true;
+          out.texts.emplace_back(s);
+          return Status::OK();
+        }
+        return GetStringArray(key, v, &out.texts);
+      }));
+  if (!has_text) return Invalid("missing field \"text\"");
+  return out;
+}
+
+Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  OpenAiEmbeddingsBody out;
+  bool has_model = false, has_input = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj, {"model", "input", "encoding_format", "dimensions", "user"},
+      [&](std::string_view key, const element& v) -> Status {
+        if (key == "model") {
+          has_model = true;
+          return GetString(key, v, &out.model);
+        }
+        if (key == "input") {
+          has_input = true;
+          std::string_view s;
+          if (v.get(s) == simdjson::SUCCESS) {
+            out.inputs.emplace_back(s);
+            return Status::OK();
+          }
+          return GetStringArray(key, v, &out.inputs)
+              .WithContext("token-id inputs are not supported; send text");
+        }
+        if (key == "encoding_format") {
+          std::string f;
+          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &f));
+          if (f != "float" && f != "base64") return Bad(key, "\"float\" or \"base64\"");
+          out.base64 = f == "base64";
+          return Status::OK();
+        }
+        if (key == "dimensions") {
+          uint32_t d;
+          SEMBLE_RETURN_IF_ERROR(GetUint32(key, v, &d));
+          out.dimensions = d;
+          return Status::OK();
+        }
+        std::string ignored;  // user: an end-user id for abuse tracking; nothing to do here
+        return GetString(key, v, &ignored);
+      }));
+  if (!has_model) return Invalid("missing field \"model\"");
+  if (!has_input) return Invalid("missing field \"input\"");
+  return out;
+}
+
+}  // namespace semble::server

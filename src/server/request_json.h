@@ -1,0 +1,78 @@
+// Copyright 2026 The semble Authors.
+//
+// Parsing of the JSON request bodies of the Vectorize, Workers AI and OpenAI endpoints. Each parser
+// checks the wire shape only (fields, JSON types, one value per field; unknown fields are refused so
+// a typo does not silently change a request) and returns InvalidArgument naming the field. Data
+// rules (dimensions, limits, names) are checked by the engine or the route.
+
+#ifndef SEMBLE_SRC_SERVER_REQUEST_JSON_H_
+#define SEMBLE_SRC_SERVER_REQUEST_JSON_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "semble/query.h"
+#include "semble/record.h"
+#include "semble/status.h"
+
+namespace semble::server {
+
+// POST /indexes: {name, description?, config: {dimensions, metric} | {preset}} plus the
+// extensions config.model, config.pooling and config.indexType.
+struct CreateIndexBody {
+  std::string name;
+  std::string description;
+  std::optional<uint32_t> dimensions;
+  std::optional<std::string> metric;
+  std::optional<std::string> preset;
+  std::optional<std::string> model;
+  std::optional<std::string> pooling;
+  std::string index_type;
+};
+Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
+
+// POST /query: Vectorize's fields plus the extensions text, model, ef and recall. Exactly one of
+// vector, vectorId and text.
+struct QueryBody {
+  QueryRequest request;
+  std::optional<std::string> text;
+  std::optional<std::string> model;
+};
+Result<QueryBody> ParseQuery(std::string_view body);
+
+// {ids: [string...]} (get_by_ids, delete_by_ids).
+Result<std::vector<std::string>> ParseIds(std::string_view body);
+// {propertyName, indexType} / {propertyName}.
+Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body);
+Result<std::string> ParsePropertyName(std::string_view body);
+
+// {"vectors": [record...]}: the JSON form of an insert. Records as in db::ParseRecordJson with
+// the text extension; texts->at(i) is record i's text ("" when it has values).
+Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
+                                                     size_t* discarded,
+                                                     std::vector<std::string>* texts);
+
+// Workers AI text embeddings: {text: string | string[], pooling?: "mean" | "cls"}.
+struct AiRunBody {
+  std::vector<std::string> texts;
+  bool single = false;  // text was a string, not an array
+  std::optional<std::string> pooling;
+};
+Result<AiRunBody> ParseAiRun(std::string_view body);
+
+// OpenAI embeddings: {model, input: string | string[], encoding_format?: "float" | "base64",
+// dimensions?, user?}.
+struct OpenAiEmbeddingsBody {
+  std::string model;
+  std::vector<std::string> inputs;
+  bool base64 = false;
+  std::optional<uint32_t> dimensions;
+};
+Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body);
+
+}  // namespace semble::server
+
+#endif  // SEMBLE_SRC_SERVER_REQUEST_JSON_H_

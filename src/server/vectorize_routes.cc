@@ -1,0 +1,477 @@
+// Copyright 2026 The semble Authors.
+//
+// Vectorize v2 under /client/v4/accounts/{account_id}/vectorize/v2, field for field as Cloudflare
+// serves it (shared/reference/vectorize-workers-ai-api.md a.2-a.4), plus semble's extensions:
+// records and queries may carry "text" when the index has an embedding model, queries take "ef" /
+// "recall", and info takes ?waitForMutation=.
+//
+// Every write is in the write-ahead log (and fsynced) and applied before the response is sent, so
+// unlike Vectorize a read after a write always sees it.
+
+#include <chrono>
+#include <thread>
+
+#include "db/record_json.h"
+#include "db/validation.h"
+#include "meta/filter.h"
+#include "server/api.h"
+#include "server/envelope.h"
+#include "server/request_json.h"
+
+namespace semble::server {
+namespace {
+
+constexpr char kPrefix[] = "/client/v4/accounts/{}/vectorize/v2";
+
+struct Preset {
+  const char* name;
+  uint32_t dimensions;
+  Metric metric;
+};
+// The presets Vectorize accepts, with the shape of the vectors each model makes.
+constexpr Preset kPresets[] = {
+    {"@cf/baai/bge-small-en-v1.5", 384, Metric::kCosine},
+    {"@cf/baai/bge-base-en-v1.5", 768, Metric::kCosine},
+    {"@cf/baai/bge-large-en-v1.5", 1024, Metric::kCosine},
+    {"openai/text-embedding-ada-002", 1536, Metric::kCosine},
+    {"cohere/embed-multilingual-v2.0", 768, Metric::kCosine},
+};
+
+// Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
+// to the characters Cloudflare's hex ids and test ids use.
+bool ValidAccount(const std::string& a) {
+  if (a.empty() || a.size() > 64) return false;
+  for (char c : a) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+HttpResponse BodyError(const Status& s) { return Error(400, kErrMalformedJson, s.message()); }
+
+class VectorizeApi {
+ public:
+  explicit VectorizeApi(ApiContext* ctx) : ctx_(ctx) {}
+
+  // Runs fn(index) for the index named by the request's second capture, after checking the
+  // account and the name.
+  template <typename Fn>
+  HttpResponse WithIndex(const HttpRequest& req, Fn fn) {
+    if (!ValidAccount(req.captures[0])) {
+      return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
+    }
+    const std::string& name = req.captures[1];
+    if (Status s = db::ValidateIndexName(name, ctx_->limits); !s.ok()) {
+      return Error(400, kErrInvalid, s.message());
+    }
+    auto index = ctx_->db->GetIndex(name);
+    if (!index.ok()) {
+      if (index.status().code() == Status::Code::kNotFound) return IndexNotFound(name);
+      return FromStatus(index.status());
+    }
+    return fn(**index);
+  }
+
+  static HttpResponse IndexNotFound(const std::string& name) {
+    return Error(404, kErrIndexNotFound, "vectorize.index.not_found - Index name \"" + name + "\"");
+  }
+
+  HttpResponse CreateIndex(const HttpRequest& req) {
+    if (!ValidAccount(req.captures[0])) {
+      return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
+    }
+    auto body = ParseCreateIndex(req.body);
+    if (!body.ok()) return BodyError(body.status());
+    CreateIndexRequest create;
+    create.name = body->name;
+    create.description = body->description;
+    create.config.index_type = body->index_type;
+    if (body->metric) {
+      auto metric = ParseMetric(*body->metric);
+      if (!metric.ok()) return FromStatus(metric.status());
+      create.config.metric = *metric;
+    }
+    std::string model;
+    if (body->preset) {
+      const Preset* preset = nullptr;
+      for (const Preset& p : kPresets) {
+        if (*body->preset == p.name) preset = &p;
+      }
+      if (preset == nullptr) {
+        std::string list;
+        for (const Preset& p : kPresets) list += (list.empty() ? "" : ", ") + std::string(p.name);
+        return Error(400, kErrInvalid, "unknown preset \"" + *body->preset + "\"; presets: " + list);
+      }
+      create.config.dimensions = preset->dimensions;
+      create.config.metric = preset->metric;
+      // A preset whose name is served here (an alias or an installed model) binds the index to
+      // that model, so records and queries can then carry text.
+      if (auto id = ctx_->models->Canonical(*body->preset); id.ok()) model = *id;
+    }
+    if (body->model) {
+      auto id = ctx_->models->Canonical(*body->model);
+      if (!id.ok()) return FromStatus(id.status(), kErrModelNotFound);
+      model = *id;
+    }
+    if (!model.empty()) {
+      const std::string pooling = body->pooling.value_or("mean");
+      auto parsed = ParsePooling(pooling);
+      if (!parsed.ok()) return FromStatus(parsed.status());
+      auto embedder = ctx_->models->Get(model, *parsed);
+      if (!embedder.ok()) return FromStatus(embedder.status(), kErrModelNotFound);
+      const auto dims = static_cast<uint32_t>((*embedder)->info().dimensions);
+      if (body->preset && dims != create.config.dimensions) {
+        return Error(400, kErrInvalid,
+                     "preset \"" + *body->preset + "\" has " +
+                         std::to_string(create.config.dimensions) + " dimensions but the model \"" +
+                         model + "\" it is served by makes " + std::to_string(dims));
+      }
+      if (body->dimensions && *body->dimensions != dims) {
+        return Error(400, kErrInvalid,
+                     "model \"" + model + "\" makes " + std::to_string(dims) +
+                         "-dimensional vectors; config.dimensions says " +
+                         std::to_string(*body->dimensions));
+      }
+      create.config.dimensions = dims;
+      create.config.embedding_model = model;
+      create.config.embedding_pooling = pooling;
+    } else if (body->pooling) {
+      return Error(400, kErrInvalid, "config.pooling needs config.model");
+    } else if (!body->preset) {
+      if (!body->dimensions) return Error(400, kErrMalformedJson, "missing field \"config.dimensions\"");
+      if (!body->metric) return Error(400, kErrMalformedJson, "missing field \"config.metric\"");
+      create.config.dimensions = *body->dimensions;
+    }
+    auto index = ctx_->db->CreateIndex(create);
+    if (!index.ok()) {
+      if (index.status().code() == Status::Code::kAlreadyExists) {
+        return Error(409, kErrIndexExists,
+                     "vectorize.index.duplicate_name - Index name \"" + create.name + "\"");
+      }
+      return FromStatus(index.status());
+    }
+    const IndexDescription d = (*index)->Describe();
+    return Ok([&](core::JsonWriter* w) { db::WriteIndexDescription(d, w); });
+  }
+
+  HttpResponse ListIndexes(const HttpRequest& req) {
+    if (!ValidAccount(req.captures[0])) {
+      return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
+    }
+    const std::vector<IndexDescription> all = ctx_->db->ListIndexes();
+    return Ok([&](core::JsonWriter* w) {
+      w->BeginArray();
+      for (const IndexDescription& d : all) db::WriteIndexDescription(d, w);
+      w->EndArray();
+    });
+  }
+
+  HttpResponse GetIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) {
+      const IndexDescription d = index.Describe();
+      return Ok([&](core::JsonWriter* w) { db::WriteIndexDescription(d, w); });
+    });
+  }
+
+  HttpResponse DeleteIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index&) {
+      Status s = ctx_->db->DeleteIndex(req.captures[1]);
+      if (s.code() == Status::Code::kNotFound) return IndexNotFound(req.captures[1]);
+      if (!s.ok()) return FromStatus(s);
+      return Ok([](core::JsonWriter* w) { w->Null(); });
+    });
+  }
+
+  HttpResponse Info(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto info = index.Info();
+      if (!info.ok()) return FromStatus(info.status());
+      auto wait = req.query.find("waitForMutation");
+      if (wait != req.query.end()) {
+        // Mutation ids sort in the order they were applied (record.h), so "applied" is a string
+        // comparison with the watermark. semble applies writes before acknowledging them, so an
+        // id this server returned is always applied already; the wait matters for ids from
+        // another writer that has not reached this index yet.
+        const std::string& id = wait->second;
+        if (id.size() != 36) return Error(400, kErrInvalid, "waitForMutation must be a mutation id");
+        uint64_t timeout_ms = 10000;
+        if (auto t = req.query.find("timeoutMs"); t != req.query.end()) {
+          timeout_ms = std::strtoull(t->second.c_str(), nullptr, 10);
+          if (timeout_ms > 60000) timeout_ms = 60000;
+        }
+        const auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+        while (info->processed_up_to_mutation < id) {
+          if (std::chrono::steady_clock::now() >= deadline) {
+            return Error(408, kErrInvalid,
+                         "mutation " + id + " was not applied within " +
+                             std::to_string(timeout_ms) + " ms; the index is at " +
+                             (info->processed_up_to_mutation.empty()
+                                  ? std::string("no mutation")
+                                  : info->processed_up_to_mutation));
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+          info = index.Info();
+          if (!info.ok()) return FromStatus(info.status());
+        }
+      }
+      return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*info, w); });
+    });
+  }
+
+  HttpResponse Write(const HttpRequest& req, bool upsert) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      const IndexDescription d = index.Describe();
+      bool discard = false;
+      if (auto it = req.query.find("unparsable-behavior"); it != req.query.end()) {
+        if (it->second == "discard") {
+          discard = true;
+        } else if (it->second != "error") {
+          return Error(400, kErrInvalid, "unparsable-behavior must be \"error\" or \"discard\"");
+        }
+      }
+      std::string_view payload = req.body;
+      if (req.multipart) {
+        auto part = req.parts.find("vectors");
+        if (part == req.parts.end()) {
+          return Error(400, kErrMalformedJson, "the multipart body has no part named \"vectors\"");
+        }
+        payload = part->second;
+      }
+      std::vector<std::string> texts;
+      size_t discarded = 0;
+      Result<std::vector<VectorRecord>> records = Status::Internal("unset");
+      bool parsed = false;
+      if (!req.multipart && req.content_type == "application/json") {
+        // {"vectors": [...]} (what a Workers binding sends); NDJSON sent as application/json is
+        // not one JSON document, and falls through to the NDJSON reader.
+        records = ParseVectorsObject(payload, discard, &discarded, &texts);
+        parsed = records.ok() ||
+                 records.status().message().find("is not valid JSON") == std::string::npos;
+        if (!parsed) texts.clear();
+      }
+      if (!parsed) records = db::ParseNdjson(payload, discard, &discarded, &texts);
+      if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
+      if (records->empty()) {
+        return Error(400, kErrUnparsableRecord,
+                     discarded > 0 ? "no parsable record in the body (" +
+                                         std::to_string(discarded) + " discarded)"
+                                   : std::string("the body holds no records"));
+      }
+      if (Status s = CheckModelParam(req, d); !s.ok()) {
+        return Error(400, kErrModelMismatch, s.message());
+      }
+      if (HttpResponse r = EmbedRecordTexts(d, texts, &*records); r.status != 200) return r;
+      for (const VectorRecord& r : *records) {
+        if (r.values.size() != d.config.dimensions) {
+          return Error(400, kErrRecordDimensions,
+                       "record \"" + r.id + "\": expected " + std::to_string(d.config.dimensions) +
+                           " dimensions, got " + std::to_string(r.values.size()));
+        }
+        if (r.metadata_json.size() > ctx_->limits.max_metadata_bytes) {
+          return Error(400, kErrMetadataTooLarge,
+                       "record \"" + r.id + "\": metadata is " +
+                           std::to_string(r.metadata_json.size()) + " bytes, the limit is " +
+                           std::to_string(ctx_->limits.max_metadata_bytes));
+        }
+      }
+      auto m = upsert ? index.Upsert(*records) : index.Insert(*records);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) {
+        w->BeginObject().Key("mutationId").String(m->mutation_id);
+        if (discard) w->Key("discarded").Uint(discarded);
+        w->EndObject();
+      });
+    });
+  }
+
+  HttpResponse Query(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      const IndexDescription d = index.Describe();
+      auto body = ParseQuery(req.body);
+      if (!body.ok()) return BodyError(body.status());
+      QueryRequest& q = body->request;
+      if (body->model) {
+        if (Status s = CheckModel(*body->model, d); !s.ok()) {
+          return Error(400, kErrModelMismatch, s.message());
+        }
+      }
+      if (body->text) {
+        std::vector<std::string> texts{*body->text};
+        std::vector<VectorRecord> one(1);
+        if (HttpResponse r = EmbedRecordTexts(d, texts, &one); r.status != 200) return r;
+        q.vector = std::move(one[0].values);
+      }
+      if (!q.vector_id && q.vector.size() != d.config.dimensions) {
+        return Error(400, kErrQueryDimensions,
+                     "invalid query vector, expected " + std::to_string(d.config.dimensions) +
+                         " dimensions, and got " + std::to_string(q.vector.size()) + " dimensions");
+      }
+      if (!q.filter_json.empty()) {
+        auto filter = meta::Filter::Parse(q.filter_json, ctx_->limits.max_filter_bytes);
+        if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
+      }
+      auto result = index.Query(q);
+      if (!result.ok()) {
+        // A vectorId that is not stored is an answer (no matches), as in Vectorize.
+        if (q.vector_id && result.status().code() == Status::Code::kNotFound) {
+          return Ok([](core::JsonWriter* w) {
+            w->BeginObject().Key("count").Uint(0).Key("matches").BeginArray().EndArray().EndObject();
+          });
+        }
+        return FromStatus(result.status());
+      }
+      return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
+    });
+  }
+
+  HttpResponse GetByIds(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto ids = ParseIds(req.body);
+      if (!ids.ok()) return BodyError(ids.status());
+      auto records = index.GetByIds(*ids);
+      if (!records.ok()) return FromStatus(records.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteRecords(*records, w); });
+    });
+  }
+
+  HttpResponse DeleteByIds(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto ids = ParseIds(req.body);
+      if (!ids.ok()) return BodyError(ids.status());
+      auto m = index.DeleteByIds(*ids);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+    });
+  }
+
+  HttpResponse List(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      ListRequest list;
+      if (auto it = req.query.find("count"); it != req.query.end()) {
+        char* end = nullptr;
+        const unsigned long n = std::strtoul(it->second.c_str(), &end, 10);
+        if (it->second.empty() || *end != '\0' || n < 1 || n > ctx_->limits.max_list_count) {
+          return Error(400, kErrInvalid,
+                       "count must be an integer from 1 to " +
+                           std::to_string(ctx_->limits.max_list_count));
+        }
+        list.count = static_cast<uint32_t>(n);
+      }
+      if (auto it = req.query.find("cursor"); it != req.query.end()) list.cursor = it->second;
+      auto page = index.List(list);
+      if (!page.ok()) return FromStatus(page.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteListResult(*page, w); });
+    });
+  }
+
+  HttpResponse CreateMetadataIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto desc = ParseMetadataIndexCreate(req.body);
+      if (!desc.ok()) return BodyError(desc.status());
+      auto m = index.CreateMetadataIndex(*desc);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+    });
+  }
+
+  HttpResponse ListMetadataIndexes(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto list = index.ListMetadataIndexes();
+      if (!list.ok()) return FromStatus(list.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteMetadataIndexes(*list, w); });
+    });
+  }
+
+  HttpResponse DeleteMetadataIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto name = ParsePropertyName(req.body);
+      if (!name.ok()) return BodyError(name.status());
+      auto m = index.DeleteMetadataIndex(*name);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+    });
+  }
+
+ private:
+  // A model named by the client must be the index's own (an alias of it counts).
+  Status CheckModel(const std::string& model, const IndexDescription& d) {
+    auto id = ctx_->models->Canonical(model);
+    const std::string canonical = id.ok() ? *id : model;
+    if (d.config.embedding_model.empty() || canonical != d.config.embedding_model) {
+      return Status::InvalidArgument(
+          "index \"" + d.name + "\" holds vectors of " +
+          (d.config.embedding_model.empty() ? std::string("caller-supplied vectors (no model)")
+                                            : "model \"" + d.config.embedding_model + "\" (" +
+                                                  d.config.embedding_pooling + " pooling)") +
+          "; refusing vectors of model \"" + model + "\"");
+    }
+    return Status::OK();
+  }
+
+  Status CheckModelParam(const HttpRequest& req, const IndexDescription& d) {
+    auto it = req.query.find("model");
+    return it == req.query.end() ? Status::OK() : CheckModel(it->second, d);
+  }
+
+  // Fills the values of the records that came with text (texts[i] != "").
+  HttpResponse EmbedRecordTexts(const IndexDescription& d, const std::vector<std::string>& texts,
+                                std::vector<VectorRecord>* records) {
+    std::vector<std::string> batch;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (texts[i].empty()) continue;
+      batch.push_back(texts[i]);
+      where.push_back(i);
+    }
+    if (batch.empty()) return HttpResponse{};
+    if (d.config.embedding_model.empty()) {
+      return Error(400, kErrInvalid,
+                   "index \"" + d.name +
+                       "\" has no embedding model, so it takes vectors, not text; create it with "
+                       "config.model or a preset served here to send text");
+    }
+    auto vectors = EmbedTexts(ctx_, d.config.embedding_model, d.config.embedding_pooling, batch);
+    if (!vectors.ok()) return FromStatus(vectors.status(), kErrModelNotFound);
+    for (size_t j = 0; j < where.size(); ++j) (*records)[where[j]].values = std::move((*vectors)[j]);
+    return HttpResponse{};
+  }
+
+  ApiContext* ctx_;
+};
+
+}  // namespace
+
+void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
+  // The routes hold the API object for the server's life.
+  auto api = std::make_shared<VectorizeApi>(ctx);
+  const std::string p = kPrefix;
+  auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
+                 HttpResponse (VectorizeApi::*fn)(const HttpRequest&)) {
+    router->Add({method, p + pattern, name, scope,
+                 [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); }});
+  };
+  add("POST", "/indexes", "vectorize.create", Scope::kWrite, &VectorizeApi::CreateIndex);
+  add("GET", "/indexes", "vectorize.list_indexes", Scope::kRead, &VectorizeApi::ListIndexes);
+  add("GET", "/indexes/{}", "vectorize.get", Scope::kRead, &VectorizeApi::GetIndex);
+  add("DELETE", "/indexes/{}", "vectorize.delete", Scope::kWrite, &VectorizeApi::DeleteIndex);
+  add("GET", "/indexes/{}/info", "vectorize.info", Scope::kRead, &VectorizeApi::Info);
+  router->Add({"POST", p + "/indexes/{}/insert", "vectorize.insert", Scope::kWrite,
+               [api](const HttpRequest& req) { return api->Write(req, false); }});
+  router->Add({"POST", p + "/indexes/{}/upsert", "vectorize.upsert", Scope::kWrite,
+               [api](const HttpRequest& req) { return api->Write(req, true); }});
+  add("POST", "/indexes/{}/query", "vectorize.query", Scope::kRead, &VectorizeApi::Query);
+  add("POST", "/indexes/{}/get_by_ids", "vectorize.get_by_ids", Scope::kRead,
+      &VectorizeApi::GetByIds);
+  add("POST", "/indexes/{}/delete_by_ids", "vectorize.delete_by_ids", Scope::kWrite,
+      &VectorizeApi::DeleteByIds);
+  add("GET", "/indexes/{}/list", "vectorize.list_vectors", Scope::kRead, &VectorizeApi::List);
+  add("POST", "/indexes/{}/metadata_index/create", "vectorize.metadata_index_create",
+      Scope::kWrite, &VectorizeApi::CreateMetadataIndex);
+  add("GET", "/indexes/{}/metadata_index/list", "vectorize.metadata_index_list", Scope::kRead,
+      &VectorizeApi::ListMetadataIndexes);
+  add("POST", "/indexes/{}/metadata_index/delete", "vectorize.metadata_index_delete",
+      Scope::kWrite, &VectorizeApi::DeleteMetadataIndex);
+}
+
+}  // namespace semble::server
