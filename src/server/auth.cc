@@ -2,6 +2,8 @@
 
 #include "server/auth.h"
 
+#include <cctype>
+
 namespace semble::server {
 namespace {
 
@@ -73,10 +75,13 @@ void TokenSet::Merge(const TokenSet& other) {
 
 TokenSet::Decision TokenSet::Check(std::string_view authorization, Scope needed) const {
   if (tokens_.empty() || needed == Scope::kPublic) return Decision::kAllow;
-  constexpr std::string_view kBearer = "Bearer ";
-  if (authorization.size() <= kBearer.size() ||
-      authorization.substr(0, kBearer.size()) != kBearer) {
-    return Decision::kUnauthenticated;
+  // The scheme name is case-insensitive (RFC 9110 11.1); the token is not.
+  constexpr std::string_view kBearer = "bearer ";
+  if (authorization.size() <= kBearer.size()) return Decision::kUnauthenticated;
+  for (size_t i = 0; i < kBearer.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kBearer[i]) {
+      return Decision::kUnauthenticated;
+    }
   }
   const std::string_view presented = Trim(authorization.substr(kBearer.size()));
   bool found = false;

@@ -60,7 +60,6 @@ class HttpServer {
   void Stop();
 
  private:
-  struct Dispatch;
   int PreRoute(const httplib::Request& req, httplib::Response& res);
   void Handle(const httplib::Request& req, httplib::Response& res, HttpRequest request);
   void Log(const httplib::Request& req, const httplib::Response& res);

@@ -584,3 +584,102 @@ TEST_F(DatabaseTest, SecondOpenOfTheSameDirectoryIsRefused) {
 
 }  // namespace
 }  // namespace semble
+
+namespace semble {
+namespace {
+
+class EmbeddingModelTest : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  DatabaseOptions options_;
+};
+
+TEST_F(EmbeddingModelTest, IndexRemembersItsModelAcrossReopenAndCheckpoint) {
+  {
+    auto db = Database::Open(options_, dir_.path());
+    ASSERT_TRUE(db.ok());
+    IndexConfig config{384, Metric::kCosine};
+    config.embedding_model = "all-MiniLM-L6-v2-q4";
+    config.embedding_pooling = "cls";
+    ASSERT_TRUE((*db)->CreateIndex({"docs", "", config}).ok());
+    ASSERT_TRUE((*db)->CreateIndex({"plain", "", {3, Metric::kEuclidean}}).ok());
+    ASSERT_TRUE((*db)->Checkpoint().ok());
+  }
+  auto db = Database::Open(options_, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto docs = (*db)->GetIndex("docs");
+  ASSERT_TRUE(docs.ok());
+  EXPECT_EQ((*docs)->Describe().config.embedding_model, "all-MiniLM-L6-v2-q4");
+  EXPECT_EQ((*docs)->Describe().config.embedding_pooling, "cls");
+  auto plain = (*db)->GetIndex("plain");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->Describe().config.embedding_model, "");
+}
+
+TEST_F(EmbeddingModelTest, BadModelFieldsAreRefused) {
+  auto db = Database::Open(options_, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto create = [&](std::string model, std::string pooling) {
+    IndexConfig config{8, Metric::kCosine};
+    config.embedding_model = std::move(model);
+    config.embedding_pooling = std::move(pooling);
+    return (*db)->CreateIndex({"x", "", config}).status();
+  };
+  EXPECT_TRUE(create("m", "").IsInvalidArgument());
+  EXPECT_TRUE(create("", "mean").IsInvalidArgument());
+  EXPECT_TRUE(create("../m", "mean").IsInvalidArgument());
+  EXPECT_TRUE(create("a b", "mean").IsInvalidArgument());
+  EXPECT_TRUE(create("m", "max").IsInvalidArgument());
+  EXPECT_TRUE((*db)->ListIndexes().empty());
+  EXPECT_TRUE(create("model-1.5_x", "mean").ok());
+}
+
+}  // namespace
+}  // namespace semble
+
+#include "db/index_files.h"
+#include "storage/log_format.h"
+#include "storage/log_reader.h"
+
+namespace semble {
+namespace {
+
+// Manifests written before indexes could own a model end after the index type; they must still
+// open, as indexes without a model.
+TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
+  test::TempDir dir;
+  Env* env = Env::Default();
+  db::Manifest m;
+  m.description.name = "old";
+  m.description.config = {4, Metric::kDotProduct};
+  m.description.config.index_type = "flat";
+  ASSERT_TRUE(db::WriteManifest(env, dir.path(), m).ok());
+  const std::string path = dir.path() + "/" + db::kManifestName;
+  std::string payload;
+  {
+    auto reader = storage::LogReader::Open(env, path, false);
+    ASSERT_TRUE(reader.ok());
+    std::string_view p;
+    ASSERT_TRUE((*reader)->Next(&p).ok());
+    payload.assign(p);
+  }
+  // Two empty length-prefixed strings: one varint byte each.
+  ASSERT_EQ(payload.substr(payload.size() - 2), std::string(2, '\0'));
+  payload.resize(payload.size() - 2);
+  std::string framed;
+  storage::AppendRecord(&framed, payload);
+  ASSERT_TRUE(WriteFileAtomically(env, path, framed).ok());
+  auto read = db::ReadManifest(env, dir.path());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->description.name, "old");
+  EXPECT_EQ(read->description.config.embedding_model, "");
+  // One field without the other is damage, not an old format.
+  payload += '\0';
+  framed.clear();
+  storage::AppendRecord(&framed, payload);
+  ASSERT_TRUE(WriteFileAtomically(env, path, framed).ok());
+  EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption());
+}
+
+}  // namespace
+}  // namespace semble

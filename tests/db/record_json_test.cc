@@ -296,3 +296,32 @@ TEST(RecordJsonWriteTest, MutationAndMetadataIndexes) {
 
 }  // namespace
 }  // namespace semble::db
+
+namespace semble::db {
+namespace {
+
+TEST(ParseRecordJsonTest, TextExtensionOnlyWhenAsked) {
+  const std::string line = R"({"id":"a","text":"hello world","metadata":{"k":1}})";
+  EXPECT_TRUE(ParseRecordJson(line).status().IsInvalidArgument());  // plain Vectorize: unknown field
+  std::string text;
+  auto r = ParseRecordJson(line, &text);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(text, "hello world");
+  EXPECT_TRUE(r->values.empty());
+  EXPECT_EQ(r->metadata_json, R"({"k":1})");
+  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", &text);
+  ASSERT_TRUE(with_values.ok());
+  EXPECT_EQ(text, "");
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", &text).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", &text).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", &text).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", &text).ok());
+  std::vector<std::string> texts;
+  auto all = ParseNdjson("{\"id\":\"a\",\"text\":\"t\"}\n{\"id\":\"b\",\"values\":[2]}\n", false,
+                         nullptr, &texts);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(texts, (std::vector<std::string>{"t", ""}));
+}
+
+}  // namespace
+}  // namespace semble::db

@@ -1,0 +1,215 @@
+// Copyright 2026 The semble Authors.
+//
+// The HTTP layer over a real socket: body caps (declared and chunked), refusal before the body is
+// read, the envelope on protocol errors, and a graceful stop that answers requests in flight.
+
+#include "server/http_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+namespace semble::server {
+namespace {
+
+// A server on a free loopback port, running on its own thread.
+class RunningServer {
+ public:
+  RunningServer(const Router* router, HttpServerOptions options) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    options.access_log = nullptr;
+    server_ = std::make_unique<HttpServer>(router, &metrics_, std::move(options));
+    auto port = server_->Bind();
+    EXPECT_TRUE(port.ok());
+    port_ = port.ok() ? *port : 0;
+    thread_ = std::thread([this] { run_status_ = server_->Run(); });
+  }
+  ~RunningServer() { Stop(); }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_->Stop();
+    thread_.join();
+  }
+  int port() const { return port_; }
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  Metrics metrics_;
+  std::unique_ptr<HttpServer> server_;
+  int port_ = 0;
+  std::thread thread_;
+  Status run_status_;
+};
+
+// Sends raw bytes and returns everything the server answers until it closes or `timeout`.
+std::string RawExchange(int port, const std::string& request, size_t extra_bytes = 0) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return "";
+  }
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  // Optional body bytes, sent in pieces; the server may stop reading (and close) at any time.
+  const std::string chunk(64 * 1024, 'x');
+  for (size_t sent = 0; sent < extra_bytes; sent += chunk.size()) {
+    if (::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) < 0) break;
+  }
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.find("\r\n\r\n") != std::string::npos) {
+      // Headers are in; read the body by Content-Length if given, then stop.
+      const size_t cl = out.find("Content-Length: ");
+      const size_t header_end = out.find("\r\n\r\n") + 4;
+      if (cl != std::string::npos) {
+        const size_t len = std::strtoul(out.c_str() + cl + 16, nullptr, 10);
+        if (out.size() >= header_end + len) break;
+      }
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+Router EchoRouter(std::atomic<int>* calls) {
+  Router r;
+  r.Add({"POST", "/echo", "echo", Scope::kWrite, [calls](const HttpRequest& req) {
+           ++*calls;
+           HttpResponse res;
+           res.content_type = "text/plain";
+           res.body = std::to_string(req.body.size());
+           return res;
+         }});
+  r.Add({"GET", "/slow", "slow", Scope::kRead, [](const HttpRequest&) {
+           std::this_thread::sleep_for(std::chrono::milliseconds(300));
+           HttpResponse res;
+           res.body = "{\"done\":true}";
+           return res;
+         }});
+  return r;
+}
+
+TEST(HttpServerTest, BodyUnderTheCapReachesTheHandler) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  RunningServer server(&router, options);
+  httplib::Client client("127.0.0.1", server.port());
+  auto res = client.Post("/echo", std::string(1000, 'a'), "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "1000");
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(HttpServerTest, DeclaredOversizeBodyIsRefusedBeforeItIsRead) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  RunningServer server(&router, options);
+  // Only the headers are sent: the answer must come without the server waiting for 1 TB.
+  const std::string reply = RawExchange(
+      server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"code\":40013"), std::string::npos) << reply;
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServerTest, ChunkedBodyIsCutOffAtTheCap) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  options.max_body_bytes = 100000;
+  RunningServer server(&router, options);
+  // One declared 4 MB chunk: the server must stop reading at the cap and answer 413.
+  const std::string head =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400000\r\n";
+  const std::string reply = RawExchange(server.port(), head, 4u << 20);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 200);
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServerTest, UnauthorizedWriteIsRefusedWithoutReadingTheBody) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  auto tokens = TokenSet::Parse("write wwwwwwwwwwwwwwwwwwww\nread rrrrrrrrrrrrrrrrrrrr");
+  ASSERT_TRUE(tokens.ok());
+  options.tokens = *tokens;
+  RunningServer server(&router, options);
+  const std::string no_token =
+      RawExchange(server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
+  EXPECT_EQ(no_token.rfind("HTTP/1.1 401", 0), 0u) << no_token;
+  EXPECT_NE(no_token.find("\"code\":10000"), std::string::npos);
+  httplib::Client client("127.0.0.1", server.port());
+  auto read_only = client.Post("/echo", {{"Authorization", "Bearer rrrrrrrrrrrrrrrrrrrr"}}, "abc",
+                               "text/plain");
+  ASSERT_TRUE(read_only);
+  EXPECT_EQ(read_only->status, 403);
+  auto writer = client.Post("/echo", {{"Authorization", "Bearer wwwwwwwwwwwwwwwwwwww"}}, "abc",
+                            "text/plain");
+  ASSERT_TRUE(writer);
+  EXPECT_EQ(writer->status, 200);
+  EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(HttpServerTest, ProtocolErrorsAndUnknownRoutesCarryTheEnvelope) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  RunningServer server(&router, HttpServerOptions{});
+  const std::string garbage = RawExchange(server.port(), "NONSENSE\r\n\r\n");
+  EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
+  EXPECT_NE(garbage.find("\"success\":false"), std::string::npos) << garbage;
+  httplib::Client client("127.0.0.1", server.port());
+  auto missing = client.Get("/nowhere");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_NE(missing->body.find("\"code\":7000"), std::string::npos);
+  auto wrong = client.Get("/echo");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
+  std::string metrics;
+  server.metrics().Render(&metrics);
+  EXPECT_NE(metrics.find("semble_http_requests_total{route=\"unmatched\",code=\"404\"} 1"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST(HttpServerTest, StopAnswersTheRequestInFlight) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  RunningServer server(&router, HttpServerOptions{});
+  auto slow = std::async(std::launch::async, [&] {
+    httplib::Client client("127.0.0.1", server.port());
+    auto res = client.Get("/slow");
+    return res ? res->status : -1;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the request is in the handler
+  server.Stop();
+  EXPECT_EQ(slow.get(), 200);
+  httplib::Client after("127.0.0.1", server.port());
+  EXPECT_FALSE(after.Get("/slow"));  // no longer accepting
+}
+
+}  // namespace
+}  // namespace semble::server
