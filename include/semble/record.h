@@ -49,6 +49,10 @@ struct IndexInfo {
   // vector (vectors, graph links, codes).
   std::string index_type = "";
   double memory_bytes_per_vector = 0;
+  // Extension: vectors written but not yet linked into the approximate index's graph. They are
+  // searched exactly until then, so results never miss them; the count shows the indexing
+  // backlog after a bulk load (0 for exact indexes).
+  uint64_t unindexed_vectors = 0;
 };
 
 enum class MetadataIndexType { kString, kNumber, kBoolean };

@@ -87,14 +87,16 @@ Status Collection::Recover(std::vector<std::string>* recovery_log) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
-      if (have_graph) {
+      const float* v = have_graph ? vectors_->Get(slot) : nullptr;
+      if (v != nullptr) {
         // The stored graph must hold exactly these vectors: anything else is wrong data.
-        const float* v = vectors_->Get(slot);
-        if (v == nullptr || !std::equal(r.values.begin(), r.values.end(), v)) {
+        if (!std::equal(r.values.begin(), r.values.end(), v)) {
           return Status::Corruption(path + ": the stored index disagrees with record \"" + r.id +
                                     "\"");
         }
       } else {
+        // No graph, or a vector the graph had not taken in yet when it was written (an
+        // approximate index builds in the background): index it now.
         SEMBLE_RETURN_IF_ERROR(vectors_->Set(slot, r.values.data()));
       }
       PlaceRecord(slot, std::move(r), std::move(md));

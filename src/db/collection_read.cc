@@ -25,6 +25,7 @@ Result<IndexInfo> Collection::Info() const {
   info.vector_count = ids_.size();
   info.index_type = vectors_->TypeString();
   info.memory_bytes_per_vector = vectors_->MemoryBytesPerVector();
+  info.unindexed_vectors = vectors_->Unindexed();
   if (applied_seq_ > 0) {
     info.processed_up_to_mutation = MutationIdLocked(applied_seq_);
     info.processed_up_to_ms = applied_ms_;

@@ -271,6 +271,7 @@ void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
   if (!info.index_type.empty()) {
     w->Key("indexType").String(info.index_type);
     w->Key("memoryBytesPerVector").Double(std::round(info.memory_bytes_per_vector * 10) / 10);
+    w->Key("unindexedVectors").Uint(info.unindexed_vectors);
   }
   w->EndObject();
 }

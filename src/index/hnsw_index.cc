@@ -585,6 +585,18 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
   return first_error;
 }
 
+void HnswIndex::Reserve(size_t nodes, size_t slot_limit) {
+  Impl& g = *impl_;
+  std::unique_lock<std::shared_mutex> lock(g.rw);
+  g.Grow(nodes, slot_limit);
+}
+
+size_t HnswIndex::nodes_used() const {
+  Impl& g = *impl_;
+  std::lock_guard<std::mutex> lock(g.alloc_mu);
+  return g.num_nodes;
+}
+
 bool HnswIndex::Remove(uint32_t slot) {
   Impl& g = *impl_;
   {

@@ -123,6 +123,12 @@ class HnswIndex {
   // batch when it has >= 256 vectors; a batch of >= 10000 ends with a breadth-first renumbering of
   // the nodes so that graph neighbours sit near each other in memory.
   Status AddBatch(std::span<const uint32_t> slots, const float* values, int threads);
+  // Makes room for `nodes` nodes in all and for slots below `slot_limit`, so that adds up to that
+  // size do not grow (and so move) the internal arrays: pointers from Get then stay valid while
+  // another thread adds. Exclusive while it runs.
+  void Reserve(size_t nodes, size_t slot_limit);
+  // Nodes in use, live or tombstoned (what Reserve counts against).
+  size_t nodes_used() const;
   // Removes slot's vector (tombstone now, graph repair later); false if the slot had none.
   bool Remove(uint32_t slot);
   // Reconnects around every tombstoned node and frees it. Exclusive while it runs.

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "index/hnsw_index.h"
+#include "index/hnsw_vector_index.h"
 
 namespace semble::index {
 namespace {
@@ -62,64 +63,6 @@ class FlatVectorIndex final : public VectorIndex {
   uint32_t slot_limit_ = 0;  // one past the highest slot ever set
 };
 
-class HnswVectorIndex final : public VectorIndex {
- public:
-  HnswVectorIndex(IndexSpec spec, std::unique_ptr<HnswIndex> hnsw, uint32_t exact_below)
-      : spec_(std::move(spec)), hnsw_(std::move(hnsw)), exact_below_(exact_below) {}
-
-  std::string TypeString() const override { return IndexSpecString(spec_); }
-  Status Set(uint32_t slot, const float* values) override { return hnsw_->Add(slot, values); }
-  Status SetBatch(std::span<const uint32_t> slots, const float* values) override {
-    // Both cores: the database applies a batch while holding its write lock, so finishing sooner
-    // is what matters.
-    return hnsw_->AddBatch(slots, values, 2);
-  }
-  void Clear(uint32_t slot) override { hnsw_->Remove(slot); }
-  size_t size() const override { return hnsw_->size(); }
-  const float* Get(uint32_t slot) const override { return hnsw_->Get(slot); }
-  std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const override {
-    if (Small()) return hnsw_->SearchExact(query, k);
-    return hnsw_->Search(query, k, Ef(params, k));
-  }
-  std::vector<Hit> SearchSlots(const float* query, size_t k,
-                               std::span<const uint32_t> slots) const override {
-    return hnsw_->SearchSlots(query, k, slots);
-  }
-  std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
-                                  const std::function<bool(uint32_t)>& allow) const override {
-    return hnsw_->SearchFiltered(query, k, Ef(params, k), allow);
-  }
-  bool PreferExactForFilter(size_t matching, size_t k) const override {
-    return Small() || hnsw_->PlanFilter(matching, k) == FilterPlan::kExact;
-  }
-  double MemoryBytesPerVector() const override {
-    return hnsw_->MemoryStats().total_bytes_per_vector;
-  }
-  std::string Serialize() const override { return hnsw_->Serialize(); }
-  Status Load(std::string_view blob) override {
-    SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> loaded, HnswIndex::Deserialize(blob));
-    const HnswOptions& got = loaded->options();
-    const HnswOptions& want = hnsw_->options();
-    if (got.dimensions != want.dimensions || got.metric != want.metric ||
-        got.quantizer != want.quantizer) {
-      return Status::Corruption("the stored graph was built for another index configuration");
-    }
-    hnsw_ = std::move(loaded);
-    return Status::OK();
-  }
-
- private:
-  bool Small() const { return hnsw_->size() < exact_below_; }
-  uint32_t Ef(const SearchParams& params, size_t k) const {
-    if (params.recall) return hnsw_->EfForRecall(*params.recall, k);
-    return params.ef;  // 0 = the index's default
-  }
-
-  IndexSpec spec_;
-  std::unique_ptr<HnswIndex> hnsw_;
-  uint32_t exact_below_;
-};
-
 }  // namespace
 
 Result<std::unique_ptr<VectorIndex>> NewVectorIndex(const IndexSpec& spec, uint32_t exact_below) {
@@ -129,7 +72,7 @@ Result<std::unique_ptr<VectorIndex>> NewVectorIndex(const IndexSpec& spec, uint3
           new FlatVectorIndex(spec.hnsw.dimensions, spec.hnsw.metric));
     case IndexSpec::Kind::kHnsw: {
       SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> hnsw, HnswIndex::Create(spec.hnsw));
-      return std::unique_ptr<VectorIndex>(new HnswVectorIndex(spec, std::move(hnsw), exact_below));
+      return NewHnswVectorIndex(spec, std::move(hnsw), exact_below);
     }
   }
   return Status::Internal("unknown index kind");

@@ -61,6 +61,9 @@ class VectorIndex {
   // it everywhere and scoring the matches exactly (SearchSlots) than by SearchFiltered.
   virtual bool PreferExactForFilter(size_t matching, size_t k) const = 0;
 
+  // Live vectors stored but not yet in the search structure proper (an approximate index builds
+  // in the background and scans these exactly meanwhile). 0 when there is no such backlog.
+  virtual size_t Unindexed() const { return 0; }
   // Bytes per live vector held in memory by the index (vectors, graph, codes).
   virtual double MemoryBytesPerVector() const = 0;
 

@@ -1,0 +1,279 @@
+// Copyright 2026 The semble Authors.
+
+#include "index/hnsw_vector_index.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <shared_mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace semble::index {
+namespace {
+
+// Vectors linked per batch: small enough that a write touching a slot in flight waits little,
+// large enough to amortize the locking (and below HnswIndex's renumbering threshold, which would
+// move the arrays under readers).
+constexpr size_t kBuildBatch = 256;
+
+class HnswVectorIndex final : public VectorIndex {
+ public:
+  HnswVectorIndex(IndexSpec spec, std::unique_ptr<HnswIndex> hnsw, uint32_t exact_below)
+      : spec_(std::move(spec)),
+        hnsw_(std::move(hnsw)),
+        exact_below_(exact_below),
+        buffer_(std::make_unique<FlatIndex>(spec_.hnsw.dimensions, spec_.hnsw.metric)) {}
+
+  ~HnswVectorIndex() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (builder_.joinable()) builder_.join();
+  }
+
+  std::string TypeString() const override { return IndexSpecString(spec_); }
+
+  // Set, SetBatch, Clear and Load run with the database's state lock held exclusively: no query
+  // runs meanwhile, only the builder thread.
+  Status Set(uint32_t slot, const float* values) override { return SetBatch({&slot, 1}, values); }
+
+  Status SetBatch(std::span<const uint32_t> slots, const float* values) override {
+    const uint32_t dims = spec_.hnsw.dimensions;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      SEMBLE_RETURN_IF_ERROR(CheckValues(values + i * dims));
+    }
+    std::unique_lock lock(mu_);
+    for (uint32_t slot : slots) WaitNotInFlight(lock, slot);
+    if (buffered_.empty()) {
+      // Start the next buffer small: the old one may have grown to the largest slot ever seen.
+      buffer_ = std::make_unique<FlatIndex>(dims, spec_.hnsw.metric);
+    }
+    uint32_t max_slot = 0;
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const uint32_t slot = slots[i];
+      max_slot = std::max(max_slot, slot);
+      if (hnsw_->Contains(slot)) hnsw_->Remove(slot);
+      buffer_->Set(slot, values + i * dims);
+      if (buffered_.insert(slot).second) queue_.push_back(slot);
+    }
+    // The builder must never grow the graph's arrays: queries hold pointers into them (Get).
+    hnsw_->Reserve(hnsw_->nodes_used() + buffered_.size(), static_cast<size_t>(max_slot) + 1);
+    if (!builder_.joinable()) builder_ = std::thread([this] { Build(); });
+    lock.unlock();
+    cv_.notify_all();
+    return Status::OK();
+  }
+
+  void Clear(uint32_t slot) override {
+    std::unique_lock lock(mu_);
+    WaitNotInFlight(lock, slot);
+    if (buffered_.erase(slot) != 0) {
+      buffer_->Clear(slot);
+    } else {
+      hnsw_->Remove(slot);
+    }
+  }
+
+  size_t size() const override {
+    std::shared_lock lock(mu_);
+    return Size();
+  }
+
+  const float* Get(uint32_t slot) const override {
+    std::shared_lock lock(mu_);
+    if (buffered_.count(slot) != 0) return buffer_->Get(slot);
+    return hnsw_->Get(slot);
+  }
+
+  std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const override {
+    std::shared_lock lock(mu_);
+    std::vector<Hit> graph = Size() < exact_below_ ? hnsw_->SearchExact(query, k)
+                                                   : hnsw_->Search(query, k, Ef(params, k));
+    if (buffered_.empty()) return graph;
+    return Merge(std::move(graph), buffer_->Search(query, k), k);
+  }
+
+  std::vector<Hit> SearchSlots(const float* query, size_t k,
+                               std::span<const uint32_t> slots) const override {
+    std::shared_lock lock(mu_);
+    std::vector<uint32_t> in_graph, in_buffer;
+    for (uint32_t s : slots) (buffered_.count(s) != 0 ? in_buffer : in_graph).push_back(s);
+    std::vector<Hit> graph = hnsw_->SearchSlots(query, k, in_graph);
+    if (in_buffer.empty()) return graph;
+    return Merge(std::move(graph), buffer_->SearchSlots(query, k, in_buffer), k);
+  }
+
+  std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
+                                  const std::function<bool(uint32_t)>& allow) const override {
+    std::shared_lock lock(mu_);
+    // A slot in flight is in both places; the graph skips buffered slots so each is seen once.
+    std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), [&](uint32_t s) {
+      return buffered_.count(s) == 0 && allow(s);
+    });
+    if (buffered_.empty()) return graph;
+    std::vector<uint32_t> matching;
+    for (uint32_t s : buffered_) {
+      if (allow(s)) matching.push_back(s);
+    }
+    return Merge(std::move(graph), buffer_->SearchSlots(query, k, matching), k);
+  }
+
+  bool PreferExactForFilter(size_t matching, size_t k) const override {
+    std::shared_lock lock(mu_);
+    return Size() < exact_below_ || hnsw_->PlanFilter(matching, k) == FilterPlan::kExact;
+  }
+
+  size_t Unindexed() const override {
+    std::shared_lock lock(mu_);
+    return buffered_.size();
+  }
+
+  double MemoryBytesPerVector() const override {
+    return hnsw_->MemoryStats().total_bytes_per_vector;
+  }
+
+  std::string Serialize() const override {
+    // Pause the builder so the graph does not change while it is written.
+    std::unique_lock lock(mu_);
+    ++pauses_;
+    cv_.wait(lock, [&] { return in_flight_.empty(); });
+    lock.unlock();
+    std::string blob = hnsw_->Serialize();
+    lock.lock();
+    --pauses_;
+    lock.unlock();
+    cv_.notify_all();
+    return blob;
+  }
+
+  Status Load(std::string_view blob) override {
+    SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> loaded, HnswIndex::Deserialize(blob));
+    const HnswOptions& got = loaded->options();
+    const HnswOptions& want = hnsw_->options();
+    if (got.dimensions != want.dimensions || got.metric != want.metric ||
+        got.quantizer != want.quantizer) {
+      return Status::Corruption("the stored graph was built for another index configuration");
+    }
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return in_flight_.empty(); });
+    hnsw_ = std::move(loaded);
+    buffered_.clear();
+    queue_.clear();
+    buffer_ = std::make_unique<FlatIndex>(spec_.hnsw.dimensions, spec_.hnsw.metric);
+    return Status::OK();
+  }
+
+ private:
+  // Caller holds mu_. A slot in flight is counted once.
+  size_t Size() const {
+    size_t both = 0;
+    for (uint32_t s : in_flight_) both += hnsw_->Contains(s) ? 1 : 0;
+    return hnsw_->size() + buffered_.size() - both;
+  }
+
+  uint32_t Ef(const SearchParams& params, size_t k) const {
+    if (params.recall) return hnsw_->EfForRecall(*params.recall, k);
+    return params.ef;  // 0 = the index's default
+  }
+
+  Status CheckValues(const float* v) const {
+    double norm = 0;
+    for (uint32_t j = 0; j < spec_.hnsw.dimensions; ++j) {
+      if (!std::isfinite(v[j])) return Status::InvalidArgument("hnsw: non-finite value");
+      norm += double(v[j]) * v[j];
+    }
+    if (spec_.hnsw.metric == Metric::kCosine && norm == 0) {
+      return Status::InvalidArgument("hnsw: zero vector under cosine");
+    }
+    return Status::OK();
+  }
+
+  void WaitNotInFlight(std::unique_lock<std::shared_mutex>& lock, uint32_t slot) {
+    cv_.wait(lock, [&] { return in_flight_.count(slot) == 0; });
+  }
+
+  // Closest first (the metric's order), ties by slot; a slot in both lists is kept once.
+  std::vector<Hit> Merge(std::vector<Hit> a, std::vector<Hit> b, size_t k) const {
+    a.insert(a.end(), b.begin(), b.end());
+    const bool higher = HigherIsCloser(spec_.hnsw.metric);
+    std::sort(a.begin(), a.end(), [&](const Hit& x, const Hit& y) {
+      if (x.score != y.score) return higher ? x.score > y.score : x.score < y.score;
+      return x.slot < y.slot;
+    });
+    std::vector<Hit> out;
+    std::unordered_set<uint32_t> seen;
+    for (const Hit& h : a) {
+      if (out.size() == k) break;
+      if (seen.insert(h.slot).second) out.push_back(h);
+    }
+    return out;
+  }
+
+  // The builder thread: links buffered vectors into the graph, a batch at a time.
+  void Build() {
+    std::vector<uint32_t> batch;
+    std::vector<float> values;
+    const uint32_t dims = spec_.hnsw.dimensions;
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || (pauses_ == 0 && !queue_.empty()); });
+      if (stop_) return;
+      batch.clear();
+      values.clear();
+      while (!queue_.empty() && batch.size() < kBuildBatch) {
+        const uint32_t slot = queue_.front();
+        queue_.pop_front();
+        // A slot cleared (or cleared and set again: it is queued twice) is taken once, if buffered.
+        if (buffered_.count(slot) == 0 || in_flight_.count(slot) != 0) continue;
+        in_flight_.insert(slot);
+        batch.push_back(slot);
+        const float* v = buffer_->Get(slot);
+        values.insert(values.end(), v, v + dims);
+      }
+      if (batch.empty()) continue;
+      lock.unlock();
+      // The graph takes adds concurrently with searches; queries see the slot in the buffer
+      // until it leaves it below, and in the graph too meanwhile (Merge keeps it once).
+      Status s = hnsw_->AddBatch(batch, values.data(), 1);
+      lock.lock();
+      for (uint32_t slot : batch) {
+        // On a failed add the slot stays buffered (and found) rather than being lost.
+        if (s.ok() || hnsw_->Contains(slot)) {
+          buffered_.erase(slot);
+          buffer_->Clear(slot);
+        }
+      }
+      in_flight_.clear();
+      cv_.notify_all();
+      if (!s.ok()) return;  // values were checked on Set; a failure here is a bug: stop building
+    }
+  }
+
+  IndexSpec spec_;
+  std::unique_ptr<HnswIndex> hnsw_;
+  uint32_t exact_below_;
+
+  mutable std::shared_mutex mu_;  // everything below
+  mutable std::condition_variable_any cv_;
+  std::unique_ptr<FlatIndex> buffer_;       // buffered vectors, by slot
+  std::unordered_set<uint32_t> buffered_;   // slots whose current vector is in buffer_
+  std::deque<uint32_t> queue_;              // build order (may hold stale or repeated slots)
+  std::unordered_set<uint32_t> in_flight_;  // slots the builder is adding now
+  mutable int pauses_ = 0;                  // Serialize calls under way
+  bool stop_ = false;
+  std::thread builder_;
+};
+
+}  // namespace
+
+std::unique_ptr<VectorIndex> NewHnswVectorIndex(IndexSpec spec, std::unique_ptr<HnswIndex> hnsw,
+                                                uint32_t exact_below) {
+  return std::make_unique<HnswVectorIndex>(std::move(spec), std::move(hnsw), exact_below);
+}
+
+}  // namespace semble::index
