@@ -145,6 +145,22 @@ HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
   return r;
 }
 
+// GET /v1/models: what OpenAI clients call to list models; installed ids and aliases.
+HttpResponse ListModels(ApiContext* ctx) {
+  core::JsonWriter w;
+  w.BeginObject().Key("object").String("list").Key("data").BeginArray();
+  auto model = [&](const std::string& id) {
+    w.BeginObject().Key("id").String(id).Key("object").String("model");
+    w.Key("created").Int(0).Key("owned_by").String("semble").EndObject();
+  };
+  for (const std::string& id : ctx->models->Installed()) model(id);
+  for (const auto& [alias, target] : ctx->models->aliases()) model(alias);
+  w.EndArray().EndObject();
+  HttpResponse r;
+  r.body = w.Take();
+  return r;
+}
+
 }  // namespace
 
 Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
@@ -157,6 +173,8 @@ Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::s
 }
 
 void AddAiRoutes(ApiContext* ctx, Router* router) {
+  router->Add({"GET", "/v1/models", "openai.models", Scope::kRead,
+               [ctx](const HttpRequest&) { return ListModels(ctx); }});
   router->Add({"POST", "/client/v4/accounts/{}/ai/v1/embeddings", "ai.openai_embeddings",
                Scope::kRead,
                [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); }});

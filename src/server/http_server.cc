@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/json_writer.h"
@@ -25,14 +26,24 @@ struct RequestState {
   Clock::time_point start;
   const Route* route = nullptr;
   std::vector<std::string> captures;
+  // Set when the request is refused but has a body: the body is read and thrown away first, so
+  // the client sees the answer instead of a reset connection (see Admit).
+  std::optional<HttpResponse> refusal;
 };
 thread_local RequestState tls_state;
 
 constexpr size_t kMaxMultipartParts = 16;
 
+bool HasBody(const httplib::Request& req) {
+  return req.has_header("Transfer-Encoding") ||
+         std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > 0;
+}
+
 void Send(const HttpResponse& r, httplib::Response& res) {
   res.status = r.status;
   res.set_content(r.body, r.content_type.c_str());
+  // Cloudflare's SDKs retry 409 by default; a name conflict does not go away on retry.
+  if (r.status == 409) res.set_header("x-should-retry", "false");
 }
 
 std::string MediaType(const httplib::Request& req) {
@@ -58,7 +69,10 @@ HttpServer::HttpServer(const Router* router, Metrics* metrics, HttpServerOptions
   svr_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   svr_->set_tcp_nodelay(true);
   svr_->set_keep_alive_max_count(100000);
-  svr_->set_keep_alive_timeout(30);
+  // An idle keep-alive connection holds its thread until this timeout, and Stop() waits for every
+  // thread: 2 s bounds shutdown, and clients read it from the Keep-Alive header (undici and
+  // node's http agent stop reusing a connection before the server's timeout).
+  svr_->set_keep_alive_timeout(2);
   svr_->set_read_timeout(60);
   svr_->set_write_timeout(60);
   // Bodies are read by the content-reader handlers below, which enforce the cap themselves; this
@@ -68,7 +82,19 @@ HttpServer::HttpServer(const Router* router, Metrics* metrics, HttpServerOptions
   svr_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     return static_cast<httplib::Server::HandlerResponse>(PreRoute(req, res));
   });
+  // "Expect: 100-continue": answer a refused request before the client sends its body.
+  svr_->set_expect_100_continue_handler([this](const httplib::Request& req, httplib::Response& res) {
+    std::optional<HttpResponse> refusal = Admit(req);
+    if (!refusal) return 100;
+    Send(*refusal, res);
+    res.set_header("Connection", "close");
+    return refusal->status;
+  });
   auto plain = [this](const httplib::Request& req, httplib::Response& res) {
+    if (tls_state.refusal) {
+      Send(*tls_state.refusal, res);
+      return;
+    }
     HttpRequest r;
     r.body = req.body;
     Handle(req, res, std::move(r));
@@ -79,6 +105,19 @@ HttpServer::HttpServer(const Router* router, Metrics* metrics, HttpServerOptions
     size_t total = 0;
     bool too_large = false;
     bool too_many_parts = false;
+    if (tls_state.refusal) {
+      // Read the body of a refused request without keeping it, up to the discard limit.
+      const bool drained = reader([&](const char*, size_t n) {
+        total += n;
+        return total <= DiscardLimit();
+      });
+      Send(*tls_state.refusal, res);
+      if (!drained) res.set_header("Connection", "close");
+      return;
+    }
+    if (const std::string len = req.get_header_value("Content-Length"); !len.empty()) {
+      r.body.reserve(std::strtoull(len.c_str(), nullptr, 10));  // checked against the cap
+    }
     auto take = [&](std::string* into, const char* data, size_t n) {
       total += n;
       if (total > options_.max_body_bytes) {
@@ -156,44 +195,55 @@ HttpServer::HttpServer(const Router* router, Metrics* metrics, HttpServerOptions
 
 HttpServer::~HttpServer() = default;
 
-int HttpServer::PreRoute(const httplib::Request& req, httplib::Response& res) {
-  using HR = httplib::Server::HandlerResponse;
+std::optional<HttpResponse> HttpServer::Admit(const httplib::Request& req) {
   RequestState& st = tls_state;
   st.start = Clock::now();
   st.route = nullptr;
+  st.refusal.reset();
   const auto match = router_->Match(req.method, req.path, &st.route, &st.captures);
-  // A request refused here never had its body read; the connection cannot be reused.
-  auto refuse = [&](const HttpResponse& r) {
-    Send(r, res);
-    res.set_header("Connection", "close");
-    return static_cast<int>(HR::Handled);
-  };
   if (match == Router::MatchResult::kNoRoute) {
-    return refuse(Error(404, kErrNoRoute, "no route for " + req.method + " " + req.path));
+    return Error(404, kErrNoRoute, "no route for " + req.method + " " + req.path);
   }
   if (match == Router::MatchResult::kWrongMethod) {
-    return refuse(Error(405, kErrMethodNotAllowed,
-                        "method " + req.method + " is not allowed on " + req.path));
+    return Error(405, kErrMethodNotAllowed, "method " + req.method + " is not allowed on " + req.path);
   }
   switch (options_.tokens.Check(req.get_header_value("Authorization"), st.route->scope)) {
     case TokenSet::Decision::kAllow:
       break;
     case TokenSet::Decision::kUnauthenticated:
-      res.set_header("WWW-Authenticate", "Bearer");
-      return refuse(Error(401, kErrAuth, "Authentication error: a valid bearer token is required"));
+      return Error(401, kErrAuth, "Authentication error: a valid bearer token is required");
     case TokenSet::Decision::kForbidden:
-      return refuse(Error(403, kErrAuth, "Authentication error: this token has read scope only"));
+      return Error(403, kErrAuth, "Authentication error: this token has read scope only");
   }
   if (req.has_header("Content-Length")) {
     const std::string len = req.get_header_value("Content-Length");
-    const unsigned long long n = std::strtoull(len.c_str(), nullptr, 10);
-    if (n > options_.max_body_bytes) {
-      return refuse(Error(413, kErrBodyTooLarge,
-                          "the request body is " + len + " bytes, larger than the limit of " +
-                              std::to_string(options_.max_body_bytes) + " bytes"));
+    if (std::strtoull(len.c_str(), nullptr, 10) > options_.max_body_bytes) {
+      return Error(413, kErrBodyTooLarge,
+                   "the request body is " + len + " bytes, larger than the limit of " +
+                       std::to_string(options_.max_body_bytes) + " bytes");
     }
   }
-  return static_cast<int>(HR::Unhandled);
+  return std::nullopt;
+}
+
+size_t HttpServer::DiscardLimit() const { return 4 * options_.max_body_bytes + (1u << 20); }
+
+int HttpServer::PreRoute(const httplib::Request& req, httplib::Response& res) {
+  using HR = httplib::Server::HandlerResponse;
+  std::optional<HttpResponse> refusal = Admit(req);
+  if (!refusal) return static_cast<int>(HR::Unhandled);
+  if (refusal->status == 401) res.set_header("WWW-Authenticate", "Bearer");
+  // A refused request's body is still read (and dropped) by the handler, unless it is declared
+  // too large even for that: then the answer goes out at once and the connection is closed.
+  const uint64_t declared =
+      std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10);
+  if (HasBody(req) && declared <= DiscardLimit()) {
+    tls_state.refusal = std::move(refusal);
+    return static_cast<int>(HR::Unhandled);
+  }
+  Send(*refusal, res);
+  res.set_header("Connection", "close");
+  return static_cast<int>(HR::Handled);
 }
 
 void HttpServer::Handle(const httplib::Request& req, httplib::Response& res, HttpRequest r) {

@@ -21,6 +21,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "semble/status.h"
@@ -60,7 +61,11 @@ class HttpServer {
   void Stop();
 
  private:
+  // Matches the route and checks the token and the declared size; the refusal, if any.
+  std::optional<HttpResponse> Admit(const httplib::Request& req);
   int PreRoute(const httplib::Request& req, httplib::Response& res);
+  // Most bytes of a refused request's body read and dropped before the connection is closed.
+  size_t DiscardLimit() const;
   void Handle(const httplib::Request& req, httplib::Response& res, HttpRequest request);
   void Log(const httplib::Request& req, const httplib::Response& res);
 

@@ -149,7 +149,7 @@ TEST(HttpServerTest, ChunkedBodyIsCutOffAtTheCap) {
   EXPECT_EQ(calls.load(), 0);
 }
 
-TEST(HttpServerTest, UnauthorizedWriteIsRefusedWithoutReadingTheBody) {
+TEST(HttpServerTest, UnauthorizedWriteNeverReachesTheHandler) {
   std::atomic<int> calls{0};
   Router router = EchoRouter(&calls);
   HttpServerOptions options;
@@ -157,8 +157,9 @@ TEST(HttpServerTest, UnauthorizedWriteIsRefusedWithoutReadingTheBody) {
   ASSERT_TRUE(tokens.ok());
   options.tokens = *tokens;
   RunningServer server(&router, options);
-  const std::string no_token =
-      RawExchange(server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n");
+  // The body is read and dropped so the client sees the answer, not a reset connection.
+  const std::string no_token = RawExchange(
+      server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n", 5u << 20);
   EXPECT_EQ(no_token.rfind("HTTP/1.1 401", 0), 0u) << no_token;
   EXPECT_NE(no_token.find("\"code\":10000"), std::string::npos);
   httplib::Client client("127.0.0.1", server.port());
@@ -171,6 +172,32 @@ TEST(HttpServerTest, UnauthorizedWriteIsRefusedWithoutReadingTheBody) {
   ASSERT_TRUE(writer);
   EXPECT_EQ(writer->status, 200);
   EXPECT_EQ(calls.load(), 1);
+}
+
+TEST(HttpServerTest, ExpectContinueGetsTheRefusalBeforeTheBody) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  options.max_body_bytes = 1000;
+  RunningServer server(&router, options);
+  // Headers only: a client that asked to continue must not have to send the body to learn 413.
+  const std::string reply = RawExchange(
+      server.port(),
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  EXPECT_EQ(calls.load(), 0);
+}
+
+TEST(HttpServerTest, OversizeBodyWithinTheDiscardLimitGetsA413) {
+  std::atomic<int> calls{0};
+  Router router = EchoRouter(&calls);
+  HttpServerOptions options;
+  options.max_body_bytes = 1u << 20;
+  RunningServer server(&router, options);
+  const std::string reply = RawExchange(
+      server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2097152\r\n\r\n", 2u << 20);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply.substr(0, 200);
+  EXPECT_EQ(calls.load(), 0);
 }
 
 TEST(HttpServerTest, ProtocolErrorsAndUnknownRoutesCarryTheEnvelope) {
