@@ -149,6 +149,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   api.models = &models;
   api.metrics = &metrics;
   api.limits = db_options.limits;
+  api.parse_threads = cores;
   server::Router router;
   server::AddVectorizeRoutes(&api, &router);
   server::AddAiRoutes(&api, &router);

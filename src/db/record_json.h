@@ -43,8 +43,11 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text);
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded);
 // With texts not null, records may carry "text" (see above); texts->at(i) is record i's text.
+// A large text is parsed on up to `threads` threads (one per 4 MiB); the result, errors included,
+// is the same as with one.
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
-                                              size_t* discarded, std::vector<std::string>* texts);
+                                              size_t* discarded, std::vector<std::string>* texts,
+                                              int threads = 1);
 
 // "2024-07-19T13:11:44.064Z": ISO-8601 in UTC with milliseconds, the form Vectorize uses.
 std::string FormatIso8601Millis(int64_t ms);

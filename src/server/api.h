@@ -25,6 +25,8 @@ struct ApiContext {
   Limits limits;
   // Most texts in one embedding request (Workers AI allows 100).
   size_t max_texts_per_request = 100;
+  // Threads that parse one large NDJSON body (one per 4 MiB, at most this many).
+  int parse_threads = 2;
 };
 
 void AddVectorizeRoutes(ApiContext* ctx, Router* router);

@@ -250,7 +250,9 @@ class VectorizeApi {
                  records.status().message().find("is not valid JSON") == std::string::npos;
         if (!parsed) texts.clear();
       }
-      if (!parsed) records = db::ParseNdjson(payload, discard, &discarded, &texts);
+      if (!parsed) {
+        records = db::ParseNdjson(payload, discard, &discarded, &texts, ctx_->parse_threads);
+      }
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
         return Error(400, kErrUnparsableRecord,

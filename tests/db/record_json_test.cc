@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <cfloat>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -321,6 +322,48 @@ TEST(ParseRecordJsonTest, TextExtensionOnlyWhenAsked) {
                          nullptr, &texts);
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(texts, (std::vector<std::string>{"t", ""}));
+}
+
+}  // namespace
+}  // namespace semble::db
+
+namespace semble::db {
+namespace {
+
+// A body big enough to be split across threads parses to exactly what one thread gives, and a bad
+// line in the second part is reported with its line number in the whole text.
+TEST(ParseNdjsonTest, ParallelParseEqualsSerial) {
+  std::string text;
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> d(-1, 1);
+  for (int i = 0; i < 2500; ++i) {
+    text += "{\"id\":\"r" + std::to_string(i) + "\",\"values\":[";
+    for (int j = 0; j < 384; ++j) text += (j ? "," : "") + std::to_string(d(rng));
+    text += "],\"metadata\":{\"i\":" + std::to_string(i) + "}}\n";
+  }
+  ASSERT_GT(text.size(), 8u << 20);  // over two parts' worth
+  auto serial = ParseNdjson(text, false, nullptr, nullptr, 1);
+  auto parallel = ParseNdjson(text, false, nullptr, nullptr, 2);
+  ASSERT_TRUE(serial.ok() && parallel.ok());
+  ASSERT_EQ(serial->size(), 2500u);
+  ASSERT_EQ(parallel->size(), 2500u);
+  for (size_t i = 0; i < 2500; ++i) {
+    EXPECT_EQ((*parallel)[i].id, (*serial)[i].id);
+    EXPECT_EQ((*parallel)[i].values, (*serial)[i].values);
+    EXPECT_EQ((*parallel)[i].metadata_json, (*serial)[i].metadata_json);
+  }
+  // Break line 2001 (in the second half) and line 2200.
+  size_t pos = 0;
+  for (int i = 0; i < 2000; ++i) pos = text.find('\n', pos) + 1;
+  text.insert(pos, "{\"id\":\"broken\"}\n");
+  auto bad = ParseNdjson(text, false, nullptr, nullptr, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("line 2001"), std::string::npos) << bad.status().ToString();
+  size_t dropped = 0;
+  auto kept = ParseNdjson(text, true, &dropped, nullptr, 2);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->size(), 2500u);
+  EXPECT_EQ(dropped, 1u);
 }
 
 }  // namespace
