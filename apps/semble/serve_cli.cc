@@ -154,6 +154,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   server::AddVectorizeRoutes(&api, &router);
   server::AddAiRoutes(&api, &router);
   server::AddOpsRoutes(&api, &router);
+  server::AddConsoleRoutes(&router);
 
   server::HttpServerOptions http;
   http.host = a.host;

@@ -1,7 +1,8 @@
 // Copyright 2026 The semble Authors.
 //
 // The HTTP API's routes: Vectorize v2 (vectorize_routes.cc), Workers AI and OpenAI embeddings
-// (ai_routes.cc), and operations (ops_routes.cc: /healthz, /metrics). Each Add* function registers
+// (ai_routes.cc), operations (ops_routes.cc: /healthz, /metrics) and the web console
+// (console_routes.cc). Each Add* function registers
 // its routes on a Router; the handlers share one ApiContext, which outlives the server.
 
 #ifndef SEMBLE_SRC_SERVER_API_H_
@@ -32,6 +33,7 @@ struct ApiContext {
 void AddVectorizeRoutes(ApiContext* ctx, Router* router);
 void AddAiRoutes(ApiContext* ctx, Router* router);
 void AddOpsRoutes(ApiContext* ctx, Router* router);
+void AddConsoleRoutes(Router* router);
 
 // Embeds `texts` with `model` (an id or alias) and `pooling` ("" = mean); errors name the model.
 Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,

@@ -153,89 +153,151 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
   return out;
 }
 
+namespace {
+
+// One field of a query body; false in *known when `key` is not a query field.
+Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* has_vector,
+                  bool* known) {
+  QueryRequest& q = out->request;
+  *known = true;
+  if (key == "vector") {
+    *has_vector = true;
+    return GetFloats(key, v, &q.vector);
+  }
+  if (key == "vectorId") {
+    std::string id;
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &id));
+    q.vector_id = std::move(id);
+    return Status::OK();
+  }
+  if (key == "text") {
+    std::string t;
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &t));
+    if (t.empty()) return Invalid("\"text\" is empty");
+    out->text = std::move(t);
+    return Status::OK();
+  }
+  if (key == "topK") return GetUint32(key, v, &q.top_k);
+  if (key == "returnValues") {
+    if (v.get(q.return_values) != simdjson::SUCCESS) return Bad(key, "a boolean");
+    return Status::OK();
+  }
+  if (key == "returnMetadata") {
+    bool b;
+    if (v.get(b) == simdjson::SUCCESS) {
+      q.return_metadata = b ? ReturnMetadata::kAll : ReturnMetadata::kNone;
+      return Status::OK();
+    }
+    std::string_view s;
+    if (v.get(s) == simdjson::SUCCESS) {
+      if (s == "none") q.return_metadata = ReturnMetadata::kNone;
+      else if (s == "indexed") q.return_metadata = ReturnMetadata::kIndexed;
+      else if (s == "all") q.return_metadata = ReturnMetadata::kAll;
+      else return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
+      return Status::OK();
+    }
+    return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
+  }
+  if (key == "namespace") {
+    if (v.is_null()) return Status::OK();
+    std::string ns;
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &ns));
+    q.ns = std::move(ns);
+    return Status::OK();
+  }
+  if (key == "filter") {
+    if (v.is_null()) return Status::OK();
+    if (!v.is_object()) return Bad(key, "an object");
+    q.filter_json = simdjson::minify(v);
+    return Status::OK();
+  }
+  if (key == "ef") {
+    uint32_t ef;
+    SEMBLE_RETURN_IF_ERROR(GetUint32(key, v, &ef));
+    q.ef = ef;
+    return Status::OK();
+  }
+  if (key == "recall") {
+    double r;
+    if (v.get(r) != simdjson::SUCCESS) return Bad(key, "a number");
+    q.recall = static_cast<float>(r);
+    return Status::OK();
+  }
+  if (key == "model") {
+    std::string m;
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &m));
+    out->model = std::move(m);
+    return Status::OK();
+  }
+  *known = false;
+  return Status::OK();
+}
+
+#define SEMBLE_QUERY_FIELDS                                                                  \
+  "vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace", "filter", \
+      "ef", "recall", "model"
+
+// How many of vector, vectorId and text the body gave.
+int QueriesGiven(const QueryBody& b, bool has_vector) {
+  return int{has_vector} + int{b.request.vector_id.has_value()} + int{b.text.has_value()};
+}
+
+}  // namespace
+
 Result<QueryBody> ParseQuery(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   QueryBody out;
-  QueryRequest& q = out.request;
   bool has_vector = false;
-  SEMBLE_RETURN_IF_ERROR(ForEachField(
-      obj,
-      {"vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace",
-       "filter", "ef", "recall", "model"},
-      [&](std::string_view key, const element& v) -> Status {
-        if (key == "vector") {
-          has_vector = true;
-          return GetFloats(key, v, &q.vector);
-        }
-        if (key == "vectorId") {
-          std::string id;
-          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &id));
-          q.vector_id = std::move(id);
-          return Status::OK();
-        }
-        if (key == "text") {
-          std::string t;
-          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &t));
-          if (t.empty()) return Invalid("\"text\" is empty");
-          out.text = std::move(t);
-          return Status::OK();
-        }
-        if (key == "topK") return GetUint32(key, v, &q.top_k);
-        if (key == "returnValues") {
-          if (v.get(q.return_values) != simdjson::SUCCESS) return Bad(key, "a boolean");
-          return Status::OK();
-        }
-        if (key == "returnMetadata") {
-          bool b;
-          if (v.get(b) == simdjson::SUCCESS) {
-            q.return_metadata = b ? ReturnMetadata::kAll : ReturnMetadata::kNone;
-            return Status::OK();
-          }
-          std::string_view s;
-          if (v.get(s) == simdjson::SUCCESS) {
-            if (s == "none") q.return_metadata = ReturnMetadata::kNone;
-            else if (s == "indexed") q.return_metadata = ReturnMetadata::kIndexed;
-            else if (s == "all") q.return_metadata = ReturnMetadata::kAll;
-            else return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
-            return Status::OK();
-          }
-          return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
-        }
-        if (key == "namespace") {
-          if (v.is_null()) return Status::OK();
-          std::string ns;
-          SEMBLE_RETURN_IF_ERROR(GetString(key, v, &ns));
-          q.ns = std::move(ns);
-          return Status::OK();
-        }
-        if (key == "filter") {
-          if (v.is_null()) return Status::OK();
-          if (!v.is_object()) return Bad(key, "an object");
-          q.filter_json = simdjson::minify(v);
-          return Status::OK();
-        }
-        if (key == "ef") {
-          uint32_t ef;
-          SEMBLE_RETURN_IF_ERROR(GetUint32(key, v, &ef));
-          q.ef = ef;
-          return Status::OK();
-        }
-        if (key == "recall") {
-          double r;
-          if (v.get(r) != simdjson::SUCCESS) return Bad(key, "a number");
-          q.recall = static_cast<float>(r);
-          return Status::OK();
-        }
-        std::string m;  // model
-        SEMBLE_RETURN_IF_ERROR(GetString(key, v, &m));
-        out.model = std::move(m);
-        return Status::OK();
-      }));
-  const int given = int{has_vector} + int{q.vector_id.has_value()} + int{out.text.has_value()};
-  if (given != 1) {
+  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS},
+                                      [&](std::string_view key, const element& v) {
+                                        bool known;
+                                        return QueryField(key, v, &out, &has_vector, &known);
+                                      }));
+  if (QueriesGiven(out, has_vector) != 1) {
     return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
   }
-  if (has_vector && q.vector.empty()) return Invalid("\"vector\" is empty");
+  if (has_vector && out.request.vector.empty()) return Invalid("\"vector\" is empty");
+  return out;
+}
+
+Result<MapBody> ParseMap(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body.empty() ? std::string_view("{}") : body));
+  MapBody out;
+  bool has_vector = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS, "sample"},
+                                      [&](std::string_view key, const element& v) {
+                                        if (key == "sample") return GetUint32(key, v, &out.sample);
+                                        bool known;
+                                        return QueryField(key, v, &out.query, &has_vector, &known);
+                                      }));
+  const int given = QueriesGiven(out.query, has_vector);
+  if (given > 1) {
+    return Invalid("a map query takes at most one of \"vector\", \"vectorId\" and \"text\"");
+  }
+  if (has_vector && out.query.request.vector.empty()) return Invalid("\"vector\" is empty");
+  out.has_query = given == 1;
+  return out;
+}
+
+Result<RecommendBody> ParseRecommend(std::string_view body) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  RecommendBody out;
+  QueryBody options;
+  bool has_vector = false, has_positive = false;
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj,
+      {"positive", "negative", "topK", "returnValues", "returnMetadata", "namespace", "filter"},
+      [&](std::string_view key, const element& v) {
+        if (key == "positive") {
+          has_positive = true;
+          return GetStringArray(key, v, &out.positive);
+        }
+        if (key == "negative") return GetStringArray(key, v, &out.negative);
+        bool known;
+        return QueryField(key, v, &options, &has_vector, &known);
+      }));
+  if (!has_positive) return Invalid("missing field \"positive\"");
+  out.options = std::move(options.request);
   return out;
 }
 

@@ -43,6 +43,23 @@ struct QueryBody {
 };
 Result<QueryBody> ParseQuery(std::string_view body);
 
+// POST /map (extension): {sample?, and optionally a query as above (vector, vectorId or text, with
+// topK, filter, namespace)}. `has_query` tells whether a query was given.
+struct MapBody {
+  uint32_t sample = 500;
+  bool has_query = false;
+  QueryBody query;
+};
+Result<MapBody> ParseMap(std::string_view body);
+
+// POST /recommend (extension): {positive: [id...], negative?: [id...], topK?, returnValues?,
+// returnMetadata?, namespace?, filter?}.
+struct RecommendBody {
+  std::vector<std::string> positive, negative;
+  QueryRequest options;  // top_k, return_values, return_metadata, ns, filter_json
+};
+Result<RecommendBody> ParseRecommend(std::string_view body);
+
 // {ids: [string...]} (get_by_ids, delete_by_ids).
 Result<std::vector<std::string>> ParseIds(std::string_view body);
 // {propertyName, indexType} / {propertyName}.

@@ -8,14 +8,20 @@
 // Every write is in the write-ahead log (and fsynced) and applied before the response is sent, so
 // unlike Vectorize a read after a write always sees it.
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <optional>
+#include <random>
 #include <thread>
 
+#include "core/pca.h"
 #include "db/record_json.h"
 #include "db/validation.h"
 #include "meta/filter.h"
 #include "server/api.h"
 #include "server/envelope.h"
+#include "semble/recommend.h"
 #include "server/request_json.h"
 
 namespace semble::server {
@@ -292,27 +298,8 @@ class VectorizeApi {
       const IndexDescription d = index.Describe();
       auto body = ParseQuery(req.body);
       if (!body.ok()) return BodyError(body.status());
-      QueryRequest& q = body->request;
-      if (body->model) {
-        if (Status s = CheckModel(*body->model, d); !s.ok()) {
-          return Error(400, kErrModelMismatch, s.message());
-        }
-      }
-      if (body->text) {
-        std::vector<std::string> texts{*body->text};
-        std::vector<VectorRecord> one(1);
-        if (HttpResponse r = EmbedRecordTexts(d, texts, &one); r.status != 200) return r;
-        q.vector = std::move(one[0].values);
-      }
-      if (!q.vector_id && q.vector.size() != d.config.dimensions) {
-        return Error(400, kErrQueryDimensions,
-                     "invalid query vector, expected " + std::to_string(d.config.dimensions) +
-                         " dimensions, and got " + std::to_string(q.vector.size()) + " dimensions");
-      }
-      if (!q.filter_json.empty()) {
-        auto filter = meta::Filter::Parse(q.filter_json, ctx_->limits.max_filter_bytes);
-        if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
-      }
+      if (HttpResponse r = PrepareQuery(d, &*body); r.status != 200) return r;
+      const QueryRequest& q = body->request;
       auto result = index.Query(q);
       if (!result.ok()) {
         // A vectorId that is not stored is an answer (no matches), as in Vectorize.
@@ -324,6 +311,142 @@ class VectorizeApi {
         return FromStatus(result.status());
       }
       return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
+    });
+  }
+
+  // Extension: more like the positive examples, less like the negative ones (semble/recommend.h).
+  HttpResponse Recommend(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto body = ParseRecommend(req.body);
+      if (!body.ok()) return BodyError(body.status());
+      RecommendRequest r;
+      r.positive = std::move(body->positive);
+      r.negative = std::move(body->negative);
+      r.top_k = body->options.top_k;
+      r.return_values = body->options.return_values;
+      r.return_metadata = body->options.return_metadata;
+      r.ns = body->options.ns;
+      r.filter_json = body->options.filter_json;
+      if (!r.filter_json.empty()) {
+        auto filter = meta::Filter::Parse(r.filter_json, ctx_->limits.max_filter_bytes);
+        if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
+      }
+      auto result = semble::Recommend(index, r);
+      if (!result.ok()) return FromStatus(result.status(), kErrInvalid);
+      return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
+    });
+  }
+
+  // Extension: a 2-D map of the index for the console. A deterministic sample of the vectors is
+  // projected on its first two principal components (cosine indexes: of the normalised vectors,
+  // the space cosine compares in); with a query, the query and its nearest neighbours are
+  // projected with the same components, so they land among the points they are close to.
+  HttpResponse Map(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      const IndexDescription d = index.Describe();
+      auto body = ParseMap(req.body);
+      if (!body.ok()) return BodyError(body.status());
+      if (body->sample < 1 || body->sample > kMaxMapSample) {
+        return Error(400, kErrInvalid,
+                     "sample must be from 1 to " + std::to_string(kMaxMapSample));
+      }
+      std::vector<std::string> ids;
+      ListRequest list;
+      list.count = ctx_->limits.max_list_count;
+      while (true) {
+        auto page = index.List(list);
+        if (!page.ok()) return FromStatus(page.status());
+        ids.insert(ids.end(), page->ids.begin(), page->ids.end());
+        if (!page->is_truncated) break;
+        list.cursor = page->next_cursor;
+      }
+      const size_t total = ids.size();
+      std::vector<std::string> chosen;
+      std::mt19937_64 rng(0x5eb1e);  // the same index gives the same map
+      std::sample(ids.begin(), ids.end(), std::back_inserter(chosen), body->sample, rng);
+      auto records = index.GetByIds(chosen);
+      if (!records.ok()) return FromStatus(records.status());
+      const uint32_t dims = d.config.dimensions;
+      const bool cosine = d.config.metric == Metric::kCosine;
+      auto as_point = [&](const std::vector<float>& v) {
+        std::vector<float> p = v;
+        if (cosine) {
+          double norm = 0;
+          for (float x : p) norm += double(x) * x;
+          if (norm > 0) {
+            for (float& x : p) x = static_cast<float>(x / std::sqrt(norm));
+          }
+        }
+        return p;
+      };
+      std::vector<float> data;
+      data.reserve(records->size() * dims);
+      for (const VectorRecord& r : *records) {
+        const std::vector<float> p = as_point(r.values);
+        data.insert(data.end(), p.begin(), p.end());
+      }
+      const core::Pca pca = core::FitPca(data.data(), records->size(), dims, 2);
+
+      std::optional<std::vector<float>> query_xy;
+      std::optional<QueryResult> neighbours;
+      if (body->has_query) {
+        QueryBody& qb = body->query;
+        if (HttpResponse r = PrepareQuery(d, &qb); r.status != 200) return r;
+        QueryRequest& q = qb.request;
+        q.top_k = std::min(q.top_k, ctx_->limits.max_top_k_with_data);
+        q.return_values = true;
+        if (q.return_metadata == ReturnMetadata::kNone) q.return_metadata = ReturnMetadata::kAll;
+        std::vector<float> qv = q.vector;
+        if (q.vector_id) {
+          auto stored = index.GetByIds(std::vector<std::string>{*q.vector_id});
+          if (!stored.ok()) return FromStatus(stored.status());
+          if (stored->empty()) {
+            return Error(404, kErrInvalid, "no vector with id \"" + *q.vector_id + "\"");
+          }
+          qv = (*stored)[0].values;
+        }
+        auto result = index.Query(q);
+        if (!result.ok()) return FromStatus(result.status());
+        query_xy = pca.Project(as_point(qv).data());
+        neighbours = std::move(result).value();
+      }
+      return Ok([&](core::JsonWriter* w) {
+        w->BeginObject();
+        w->Key("method").String("pca");
+        w->Key("explainedVariance").BeginArray();
+        for (double e : pca.explained) w->Double(std::round(e * 1e4) / 1e4);
+        w->EndArray();
+        w->Key("count").Uint(records->size());
+        w->Key("totalCount").Uint(total);
+        w->Key("points").BeginArray();
+        for (size_t i = 0; i < records->size(); ++i) {
+          const VectorRecord& r = (*records)[i];
+          const std::vector<float> xy = pca.Project(&data[i * dims]);
+          w->BeginObject().Key("id").String(r.id).Key("x").Float(xy[0]).Key("y").Float(xy[1]);
+          if (!r.ns.empty()) w->Key("namespace").String(r.ns);
+          if (!r.metadata_json.empty()) w->Key("metadata").Raw(r.metadata_json);
+          w->EndObject();
+        }
+        w->EndArray();
+        w->Key("query");
+        if (query_xy) {
+          w->BeginObject().Key("x").Float((*query_xy)[0]).Key("y").Float((*query_xy)[1]).EndObject();
+        } else {
+          w->Null();
+        }
+        w->Key("matches").BeginArray();
+        if (neighbours) {
+          for (const QueryMatch& m : neighbours->matches) {
+            const std::vector<float> xy = pca.Project(as_point(m.values).data());
+            w->BeginObject().Key("id").String(m.id).Key("score").Float(m.score);
+            w->Key("x").Float(xy[0]).Key("y").Float(xy[1]);
+            if (!m.metadata_json.empty()) w->Key("metadata").Raw(m.metadata_json);
+            w->EndObject();
+          }
+        }
+        w->EndArray();
+        w->EndObject();
+      });
     });
   }
 
@@ -396,6 +519,35 @@ class VectorizeApi {
   }
 
  private:
+  static constexpr uint32_t kMaxMapSample = 5000;
+
+  // Makes a parsed query ready to run: embeds its text, checks a named model, the vector's
+  // dimensions and the filter. status 200 means ready.
+  HttpResponse PrepareQuery(const IndexDescription& d, QueryBody* body) {
+    QueryRequest& q = body->request;
+    if (body->model) {
+      if (Status s = CheckModel(*body->model, d); !s.ok()) {
+        return Error(400, kErrModelMismatch, s.message());
+      }
+    }
+    if (body->text) {
+      std::vector<std::string> texts{*body->text};
+      std::vector<VectorRecord> one(1);
+      if (HttpResponse r = EmbedRecordTexts(d, texts, &one); r.status != 200) return r;
+      q.vector = std::move(one[0].values);
+    }
+    if (!q.vector_id && q.vector.size() != d.config.dimensions) {
+      return Error(400, kErrQueryDimensions,
+                   "invalid query vector, expected " + std::to_string(d.config.dimensions) +
+                       " dimensions, and got " + std::to_string(q.vector.size()) + " dimensions");
+    }
+    if (!q.filter_json.empty()) {
+      auto filter = meta::Filter::Parse(q.filter_json, ctx_->limits.max_filter_bytes);
+      if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
+    }
+    return HttpResponse{};
+  }
+
   // A model named by the client must be the index's own (an alias of it counts).
   Status CheckModel(const std::string& model, const IndexDescription& d) {
     auto id = ctx_->models->Canonical(model);
@@ -468,6 +620,8 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   add("POST", "/indexes/{}/delete_by_ids", "vectorize.delete_by_ids", Scope::kWrite,
       &VectorizeApi::DeleteByIds);
   add("GET", "/indexes/{}/list", "vectorize.list_vectors", Scope::kRead, &VectorizeApi::List);
+  add("POST", "/indexes/{}/recommend", "vectorize.recommend", Scope::kRead, &VectorizeApi::Recommend);
+  add("POST", "/indexes/{}/map", "vectorize.map", Scope::kRead, &VectorizeApi::Map);
   add("POST", "/indexes/{}/metadata_index/create", "vectorize.metadata_index_create",
       Scope::kWrite, &VectorizeApi::CreateMetadataIndex);
   add("GET", "/indexes/{}/metadata_index/list", "vectorize.metadata_index_list", Scope::kRead,
