@@ -2,6 +2,9 @@
 
 #include "cli.h"
 
+#include "db/record_json.h"
+#include "semble/client.h"
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -124,6 +127,7 @@ Status ReplaceMessage(const Status& status, std::string_view message) {
 }
 
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create) {
+  if (!ctx.url.empty()) return ConnectDatabase(RemoteOptions{ctx.url, ctx.token});
   SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveDataDir(ctx));
   if (!create && !Env::Default()->FileExists(dir)) {
     return Status::NotFound("no database in " + dir + " (it does not exist)");
@@ -214,6 +218,38 @@ std::string Plural(uint64_t n, std::string_view word) {
   std::string out = std::to_string(n) + " " + std::string(word);
   if (n != 1) out += word.ends_with("ch") || word.ends_with("s") ? "es" : "s";
   return out;
+}
+
+}  // namespace semble::cli
+
+namespace semble::cli {
+
+void PrintQueryResult(const Context& ctx, const QueryResult& result, bool show_metadata,
+                      bool show_values) {
+  if (ctx.json) {
+    PrintJson(db::QueryResultToJson(result));
+    return;
+  }
+  if (result.matches.empty()) {
+    std::printf("No matches.\n");
+    return;
+  }
+  // Columns that would be empty in every row are left out.
+  bool any_ns = false;
+  for (const QueryMatch& m : result.matches) any_ns |= !m.ns.empty();
+  std::vector<std::string> header = {"SCORE", "ID"};
+  if (any_ns) header.push_back("NAMESPACE");
+  if (show_metadata) header.push_back("METADATA");
+  if (show_values) header.push_back("VALUES");
+  std::vector<std::vector<std::string>> rows;
+  for (const QueryMatch& m : result.matches) {
+    std::vector<std::string> row = {FormatFloat(m.score), m.id};
+    if (any_ns) row.push_back(m.ns);
+    if (show_metadata) row.push_back(m.metadata_json);
+    if (show_values) row.push_back(FormatValues(m.values));
+    rows.push_back(std::move(row));
+  }
+  PrintTable(header, rows);
 }
 
 }  // namespace semble::cli

@@ -46,6 +46,10 @@ std::string HelpFooter();
 // State shared by all verbs of one run: filled by the parser, read by the verb that runs.
 struct Context {
   std::string data_dir;  // --data; empty means DefaultDataDir()
+  // --url / $SEMBLE_URL: talk to a `semble serve` instead of opening the data directory; --token /
+  // $SEMBLE_TOKEN is its bearer token.
+  std::string url;
+  std::string token;
   bool json = false;     // --json
   // Set by the callback of the verb that was given; run after parsing succeeds.
   std::function<int()> action;
@@ -76,6 +80,10 @@ Status ReplaceMessage(const Status& status, std::string_view message);
 Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create);
 Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name);
 
+// Top-level verbs outside the vectorize group.
+CLI::App* AddRecommendCommand(CLI::App* app, Context* ctx);
+CLI::App* AddImportCommand(CLI::App* app, Context* ctx);
+
 // Adds `--json` to a verb, bound to ctx->json.
 void AddJsonFlag(CLI::App* verb, Context* ctx);
 
@@ -92,6 +100,10 @@ void PrintFields(const std::vector<std::pair<std::string, std::string>>& fields)
 std::string FormatFloat(float v);
 // "[0.1, 2, 3]"
 std::string FormatValues(const std::vector<float>& values);
+// A query's matches: the QueryResult JSON with --json, else a table (columns that would be empty
+// in every row are left out).
+void PrintQueryResult(const Context& ctx, const QueryResult& result, bool show_metadata,
+                      bool show_values);
 // "1 vector" / "3 vectors"
 std::string Plural(uint64_t n, std::string_view word);
 

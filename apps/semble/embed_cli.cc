@@ -11,12 +11,16 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/json_writer.h"
+#include "semble/client.h"
 #include "semble/embedder.h"
 #include "semble/model_store.h"
+#include "semble/record_schema.h"
 
 namespace semble::cli {
 namespace {
@@ -140,6 +144,79 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
+                                                    Pooling pooling, bool no_cache) {
+  SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveModel(Env::Default(), ModelsDir(ctx), model));
+  EmbedderOptions options;
+  options.pooling = pooling;
+  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
+  if (!no_cache && !data_dir.empty() && Env::Default()->CreateDir(data_dir).ok() &&
+      Env::Default()->CreateDir(data_dir + "/cache").ok()) {
+    options.cache_entries = 100000;
+    const std::string id = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
+    options.cache_file = data_dir + "/cache/embeddings-" + id + "-" +
+                         std::string(PoolingName(pooling)) + ".bin";
+  }
+  return Embedder::Open(dir, options);
+}
+
+Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
+                                                      const IndexDescription& index,
+                                                      const std::vector<std::string>& texts) {
+  const IndexConfig& c = index.config;
+  if (c.embedding_model.empty()) {
+    return Status::InvalidArgument("index \"" + index.name +
+                                   "\" has no embedding model, so it takes vectors, not text "
+                                   "(create it with --model)");
+  }
+  if (!ctx.url.empty()) {
+    if (c.embedding_pooling != "mean") {
+      return Status::InvalidArgument("index \"" + index.name + "\" uses " + c.embedding_pooling +
+                                     " pooling, which the server's embeddings endpoint does not "
+                                     "offer; run this on the server's data directory");
+    }
+    return RemoteEmbed(RemoteOptions{ctx.url, ctx.token}, c.embedding_model, texts);
+  }
+  SEMBLE_ASSIGN_OR_RETURN(Pooling pooling, ParsePooling(c.embedding_pooling));
+  SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Embedder> embedder,
+                          OpenLocalEmbedder(ctx, c.embedding_model, pooling, false));
+  auto vectors = embedder->Embed(texts);
+  (void)embedder->SaveCache();  // an optimisation: failing to save never fails the command
+  return vectors;
+}
+
+Status FillFromSources(const Context& ctx, const IndexDescription& index,
+                       const std::vector<db::RecordSource>& sources,
+                       std::vector<VectorRecord>* records) {
+  std::vector<std::string> texts;
+  std::vector<size_t> where;
+  std::optional<RecordSchema> schema;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i].fields_json.empty()) {
+      if (!schema) {
+        if (index.config.schema_json.empty()) {
+          return Status::InvalidArgument("index \"" + index.name +
+                                         "\" has no record schema, so records cannot carry "
+                                         "\"fields\" (create it with --schema)");
+        }
+        SEMBLE_ASSIGN_OR_RETURN(RecordSchema parsed, RecordSchema::Parse(index.config.schema_json));
+        schema = std::move(parsed);
+      }
+      auto v = schema->Encode(sources[i].fields_json);
+      if (!v.ok()) return v.status().WithContext("record \"" + (*records)[i].id + "\"");
+      (*records)[i].values = std::move(v).value();
+    } else if (!sources[i].text.empty()) {
+      texts.push_back(sources[i].text);
+      where.push_back(i);
+    }
+  }
+  if (texts.empty()) return Status::OK();
+  SEMBLE_ASSIGN_OR_RETURN(auto vectors, EmbedForIndex(ctx, index, texts));
+  for (size_t j = 0; j < where.size(); ++j) (*records)[where[j]].values = std::move(vectors[j]);
+  return Status::OK();
+}
 
 std::string ModelsDir(const Context& ctx) {
   return DefaultModelsDir(ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir);

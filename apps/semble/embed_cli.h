@@ -5,7 +5,13 @@
 #ifndef SEMBLE_APPS_SEMBLE_EMBED_CLI_H_
 #define SEMBLE_APPS_SEMBLE_EMBED_CLI_H_
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "cli.h"
+#include "db/record_json.h"
+#include "semble/embedder.h"
 
 namespace semble::cli {
 
@@ -14,6 +20,24 @@ CLI::App* AddModelCommand(CLI::App* app, Context* ctx);
 
 // The models directory for this run: $SEMBLE_MODELS_DIR, else <data dir>/models.
 std::string ModelsDir(const Context& ctx);
+
+// Embeds texts with the index's model and pooling: with --url on the server (POST
+// /v1/embeddings; mean pooling only), else in this process (the embedding cache of the data
+// directory is used). InvalidArgument when the index has no model.
+Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
+                                                      const IndexDescription& index,
+                                                      const std::vector<std::string>& texts);
+
+// Fills the values of records that came with "text" (embedded as EmbedForIndex does) or "fields"
+// (encoded with the index's record schema); sources[i] belongs to (*records)[i].
+Status FillFromSources(const Context& ctx, const IndexDescription& index,
+                       const std::vector<db::RecordSource>& sources,
+                       std::vector<VectorRecord>* records);
+
+// An embedder for a local model id (or directory) with this pooling, with the data directory's
+// embedding cache unless no_cache. SaveCache is the caller's.
+Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
+                                                    Pooling pooling, bool no_cache);
 
 }  // namespace semble::cli
 

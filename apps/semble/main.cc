@@ -19,9 +19,12 @@ namespace {
 int ShowStatus(const semble::cli::Context& ctx) {
   auto db = semble::cli::OpenDatabase(ctx, /*create=*/true);
   if (!db.ok()) return semble::cli::Fail(db.status());
-  const std::string dir = ctx.data_dir.empty() ? semble::cli::DefaultDataDir() : ctx.data_dir;
+  const std::string dir = !ctx.url.empty()        ? ctx.url
+                          : ctx.data_dir.empty() ? semble::cli::DefaultDataDir()
+                                                 : ctx.data_dir;
   std::vector<semble::IndexDescription> indexes = (*db)->ListIndexes();
-  std::printf("semble %s\ndata directory: %s\n%zu index%s\n", std::string(semble::cli::kVersion).c_str(),
+  std::printf("semble %s\n%s: %s\n%zu index%s\n", std::string(semble::cli::kVersion).c_str(),
+              ctx.url.empty() ? "data directory" : "server",
               dir.c_str(), indexes.size(), indexes.size() == 1 ? "" : "es");
   for (const semble::IndexDescription& d : indexes) {
     auto index = (*db)->GetIndex(d.name);
@@ -48,8 +51,15 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.footer(semble::cli::HelpFooter());
   app.add_option("--data", ctx.data_dir, "Data directory (default: see below)");
+  app.add_option("--url", ctx.url,
+                 "Use the semble server at this URL (e.g. http://127.0.0.1:8080) instead of a "
+                 "data directory")
+      ->envname("SEMBLE_URL");
+  app.add_option("--token", ctx.token, "Bearer token for --url")->envname("SEMBLE_TOKEN");
   CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
   semble::cli::AddServeCommand(&app, &ctx);
+  semble::cli::AddImportCommand(&app, &ctx);
+  semble::cli::AddRecommendCommand(&app, &ctx);
   semble::cli::AddEmbedCommand(&app, &ctx);
   CLI::App* model = semble::cli::AddModelCommand(&app, &ctx);
 

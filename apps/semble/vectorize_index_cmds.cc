@@ -11,6 +11,8 @@
 #include <string>
 
 #include "db/record_json.h"
+#include "embed_cli.h"
+#include "semble/record_schema.h"
 #include "vectorize_cli.h"
 
 namespace semble::cli {
@@ -38,19 +40,58 @@ struct CreateOptions {
   std::string preset;
   std::string description;
   std::string index_type;
+  std::string model;
+  std::string pooling = "mean";
+  std::string schema_file;
 };
 
 int RunCreate(const Context& ctx, const CreateOptions& o) {
   CreateIndexRequest request;
   request.name = o.name;
   request.description = o.description;
-  if (!o.preset.empty()) {
+  if (!o.schema_file.empty()) {
+    auto text = ReadFileToString(Env::Default(), o.schema_file);
+    if (!text.ok()) return Fail(text.status());
+    auto schema = RecordSchema::Parse(*text);
+    if (!schema.ok()) return Fail(schema.status().WithContext(o.schema_file));
+    Metric metric = kRecordSchemaMetric;
+    if (!o.metric.empty()) {
+      auto m = ParseMetric(o.metric);
+      if (!m.ok()) return UsageError(m.status().message());
+      metric = *m;
+    }
+    request.config = {schema->dimensions(), metric, ""};
+    request.config.schema_json = schema->ToJson();
+  } else if (!o.model.empty()) {
+    auto pooling = ParsePooling(o.pooling);
+    if (!pooling.ok()) return UsageError(pooling.status().message());
+    Metric metric = Metric::kCosine;
+    if (!o.metric.empty()) {
+      auto m = ParseMetric(o.metric);
+      if (!m.ok()) return UsageError(m.status().message());
+      metric = *m;
+    }
+    request.config = {0, metric, ""};
+    request.config.embedding_model = o.model;
+    request.config.embedding_pooling = o.pooling;
+    if (ctx.url.empty()) {
+      // Here the dimensions come from the model itself; a server works them out on its side.
+      auto embedder = OpenLocalEmbedder(ctx, o.model, *pooling, /*no_cache=*/true);
+      if (!embedder.ok()) return Fail(embedder.status());
+      request.config.dimensions = static_cast<uint32_t>((*embedder)->info().dimensions);
+      request.config.embedding_model = (*embedder)->info().model_id;
+    }
+    if (o.has_dimensions && ctx.url.empty() && o.dimensions != request.config.dimensions) {
+      return UsageError("--dimensions " + std::to_string(o.dimensions) + " does not match model \"" +
+                        o.model + "\" (" + std::to_string(request.config.dimensions) + ")");
+    }
+  } else if (!o.preset.empty()) {
     for (const Preset& p : kPresets) {
       if (o.preset == p.name) request.config = {p.dimensions, Metric::kCosine, ""};
     }
   } else {
     if (!o.has_dimensions || o.metric.empty()) {
-      return UsageError("create needs --dimensions and --metric, or --preset");
+      return UsageError("create needs --dimensions and --metric, --preset, or --model");
     }
     auto metric = ParseMetric(o.metric);
     if (!metric.ok()) return UsageError(metric.status().message());
@@ -65,9 +106,11 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   if (ctx.json) {
     PrintJson(db::IndexDescriptionToJson(d));
   } else {
-    std::printf("Created index \"%s\" (%u dimensions, %s, %s).\n", d.name.c_str(),
+    std::printf("Created index \"%s\" (%u dimensions, %s, %s%s).\n", d.name.c_str(),
                 d.config.dimensions, std::string(MetricName(d.config.metric)).c_str(),
-                d.config.index_type.c_str());
+                d.config.index_type.c_str(),
+                d.config.embedding_model.empty() ? ""
+                                                 : (", model " + d.config.embedding_model).c_str());
   }
   return kExitOk;
 }
@@ -88,6 +131,17 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
       ->check(CLI::IsMember(names))
       ->excludes(dims)
       ->excludes(metric);
+  verb->add_option("--model", o->model,
+                   "Bind the index to an embedding model (e.g. all-MiniLM-L6-v2-q4): dimensions "
+                   "come from it, and records and queries may then be text")
+      ->excludes(dims);
+  verb->add_option("--schema", o->schema_file,
+                   "Bind the index to a record schema (JSON file, see examples/): dimensions "
+                   "come from it, metric defaults to euclidean, records may carry \"fields\"")
+      ->excludes(dims);
+  verb->add_option("--pooling", o->pooling, "Pooling of the model's token vectors: mean or cls")
+      ->default_val("mean")
+      ->check(CLI::IsMember({"mean", "cls"}));
   verb->add_option("--description", o->description, "A description of the index");
   verb->add_option("--index-type", o->index_type,
                    "How vectors are searched: flat (exact), hnsw (default), hnsw,sq8, hnsw,bq, "

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "db/record_json.h"
+#include "embed_cli.h"
 #include "vectorize_cli.h"
 
 namespace semble::cli {
@@ -22,6 +23,7 @@ struct QueryOptions {
   std::string name;
   std::vector<std::string> vector_args;
   std::string vector_id;
+  std::string text;
   uint32_t top_k = 5;
   bool return_values = false;
   std::string return_metadata = "none";
@@ -66,8 +68,8 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
     request.vector = std::move(v).value();
   } else if (!o.vector_id.empty()) {
     request.vector_id = o.vector_id;
-  } else {
-    return UsageError("query needs --vector or --vector-id");
+  } else if (o.text.empty()) {
+    return UsageError("query needs --vector, --vector-id or --text");
   }
   request.top_k = o.top_k;
   request.return_values = o.return_values;
@@ -81,33 +83,15 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
 
   auto open = OpenNamedIndex(ctx, o.name);
   if (!open.ok()) return Fail(open.status());
+  if (!o.text.empty()) {
+    auto vectors = EmbedForIndex(ctx, open->index->Describe(), {o.text});
+    if (!vectors.ok()) return Fail(vectors.status());
+    request.vector = std::move((*vectors)[0]);
+  }
   auto result = open->index->Query(request);
   if (!result.ok()) return Fail(result.status());
-  if (ctx.json) {
-    PrintJson(db::QueryResultToJson(*result));
-    return kExitOk;
-  }
-  if (result->matches.empty()) {
-    std::printf("No matches.\n");
-    return kExitOk;
-  }
-  // Columns that would be empty in every row are left out.
-  bool any_ns = false;
-  for (const QueryMatch& m : result->matches) any_ns |= !m.ns.empty();
-  const bool show_metadata = request.return_metadata != ReturnMetadata::kNone;
-  std::vector<std::string> header = {"SCORE", "ID"};
-  if (any_ns) header.push_back("NAMESPACE");
-  if (show_metadata) header.push_back("METADATA");
-  if (o.return_values) header.push_back("VALUES");
-  std::vector<std::vector<std::string>> rows;
-  for (const QueryMatch& m : result->matches) {
-    std::vector<std::string> row = {FormatFloat(m.score), m.id};
-    if (any_ns) row.push_back(m.ns);
-    if (show_metadata) row.push_back(m.metadata_json);
-    if (o.return_values) row.push_back(FormatValues(m.values));
-    rows.push_back(std::move(row));
-  }
-  PrintTable(header, rows);
+  PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone,
+                   o.return_values);
   return kExitOk;
 }
 
@@ -118,8 +102,14 @@ void AddQuery(CLI::App* vectorize, Context* ctx) {
   auto* vector = verb->add_option("--vector", o->vector_args,
                                   "The query vector: --vector 1 2 3, or --vector 1,2,3 (write a "
                                   "value starting with '-.' as --vector=-.5,1)");
-  verb->add_option("--vector-id", o->vector_id, "Query with the stored vector of this id instead")
-      ->excludes(vector);
+  auto* by_id = verb->add_option("--vector-id", o->vector_id,
+                                 "Query with the stored vector of this id instead")
+                     ->excludes(vector);
+  verb->add_option("--text", o->text,
+                   "Query with this text, embedded with the index's model (indexes created "
+                   "with --model)")
+      ->excludes(vector)
+      ->excludes(by_id);
   verb->add_option("--top-k", o->top_k,
                    "Number of matches, 1-100 (1-20 with --return-values or --return-metadata all)")
       ->default_val(5);

@@ -91,6 +91,9 @@ struct IndexConfig {
   // at creation, so a server can embed texts for the index and refuse another model's vectors.
   std::string embedding_model = "";
   std::string embedding_pooling = "";
+  // Extension: a record schema (semble/record_schema.h) that turns structured records into this
+  // index's vectors; "" for none. Stored in canonical form; dimensions must equal the schema's.
+  std::string schema_json = "";
 };
 
 }  // namespace semble

@@ -5,7 +5,8 @@
 //
 //   auto schema = semble::RecordSchema::Parse(R"({"fields":[
 //       {"name":"location","type":"geo","weight":6371},
-//       {"name":"population","type":"numeric","scaling":"minmax","min":0,"max":1000000,"weight":1000},
+//       {"name":"population","type":"numeric","scaling":"minmax","min":0,"max":1000000,
+//        "weight":1000},
 //       {"name":"genre","type":"categorical","categories":["comedy","drama"]}]})");
 //   auto v = schema->Encode(R"({"location":{"lat":49.28,"lon":-123.12},"population":662248,
 //                               "genre":"comedy"})");   // schema->dimensions() == 6 floats
@@ -21,11 +22,12 @@
 //                single-valued one, and the distance between two records grows as their sets
 //                overlap less (d^2 = 2 weight^2 (1 - |A n B| / sqrt(|A| |B|))). Without it each
 //                value sets weight (d^2 = weight^2 |A xor B|). An empty array sets nothing.
-//   geo          3 floats: (cos lat cos lon, cos lat sin lon, sin lat) times the weight, from a field
-//                {"lat": degrees, "lon": degrees}, or from two numeric fields named by "latField" and
-//                "lonField". The Euclidean distance between two encodings is then the chord between
-//                the places on a sphere of radius `weight`, which grows monotonically with their
-//                great-circle distance; a weight of 6371 (the Earth's radius in km) makes it
+//   geo          3 floats: (cos lat cos lon, cos lat sin lon, sin lat) times the weight, from a
+//   field
+//                {"lat": degrees, "lon": degrees}, or from two numeric fields named by "latField"
+//                and "lonField". The Euclidean distance between two encodings is then the chord
+//                between the places on a sphere of radius `weight`, which grows monotonically with
+//                their great-circle distance; a weight of 6371 (the Earth's radius in km) makes it
 //                kilometres, within 0.1% up to 1000 km.
 //
 // Scaling parameters and categories are part of the schema, never taken from the data being
@@ -47,6 +49,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "semble/options.h"
@@ -73,10 +76,10 @@ struct RecordField {
   double weight = 1;      // finite, >= 0; 0 keeps the field's dimensions but makes them all 0
   bool optional = false;  // a record without the field (or with null) encodes zeros for it
 
-  // Numeric. minmax needs min < max; zscore needs std > 0. nullopt only in a draft for Fit.
+  // Numeric. minmax needs min < max; zscore needs stddev > 0. nullopt only in a draft for Fit.
   Scaling scaling = Scaling::kNone;
   std::optional<double> min, max;
-  std::optional<double> mean, std;
+  std::optional<double> mean, stddev;  // stddev is "std" in JSON
 
   // Categorical: distinct strings, in dimension order. Empty only in a draft for Fit.
   std::vector<std::string> categories;
@@ -103,7 +106,8 @@ class RecordSchema {
   // distinct sample values in byte order (so the result does not depend on the order of samples).
   // Parameters the draft gives are kept. Every sample must encode under the result; an error names
   // the sample (0-based) and the field.
-  static Result<RecordSchema> Fit(std::string_view draft_json, std::span<const std::string> samples);
+  static Result<RecordSchema> Fit(std::string_view draft_json,
+                                  std::span<const std::string> samples);
 
   // The schema as compact JSON with every parameter written out (defaults included), keys in a
   // fixed order. Parse(ToJson()) gives an equal schema, and its ToJson() the same text; being

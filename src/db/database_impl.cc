@@ -16,6 +16,7 @@
 #include "db/validation.h"
 #include "index/index_factory.h"
 #include "semble/database.h"
+#include "semble/record_schema.h"
 #include "semble/env.h"
 
 namespace semble {
@@ -92,6 +93,10 @@ class DatabaseImpl final : public Database {
     manifest.description.description = request.description;
     manifest.description.config = config;
     manifest.description.config.index_type = index::IndexSpecString(*spec);
+    if (!config.schema_json.empty()) {
+      // Stored canonical, so the schema read back is the one that encodes.
+      manifest.description.config.schema_json = RecordSchema::Parse(config.schema_json)->ToJson();
+    }
     manifest.description.created_on_ms = env_->NowMillis();
     manifest.description.modified_on_ms = manifest.description.created_on_ms;
     const std::string tmp = IndexesDir() + "/.create-" + request.name + "-" +

@@ -83,6 +83,7 @@ Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
   PutLengthPrefixed(&payload, d.config.index_type);
   PutLengthPrefixed(&payload, d.config.embedding_model);
   PutLengthPrefixed(&payload, d.config.embedding_pooling);
+  PutLengthPrefixed(&payload, d.config.schema_json);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return WriteFileAtomically(env, dir + "/" + kManifestName, framed);
@@ -117,13 +118,16 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
     return bad("malformed manifest");
   }
   // The embedding model fields came later; a manifest that ends before them has none.
-  std::string_view model, pooling;
+  // Fields added later; a manifest that ends before them has none.
+  std::string_view model, pooling, schema;
   if (!in.empty() && (!GetLengthPrefixed(&in, &model) || !GetLengthPrefixed(&in, &pooling))) {
     return bad("malformed manifest");
   }
+  if (!in.empty() && !GetLengthPrefixed(&in, &schema)) return bad("malformed manifest");
   if (!in.empty()) return bad("malformed manifest");
   m.description.config.embedding_model.assign(model);
   m.description.config.embedding_pooling.assign(pooling);
+  m.description.config.schema_json.assign(schema);
   m.description.name.assign(name);
   m.description.description.assign(desc);
   m.description.config.dimensions = dims;

@@ -90,7 +90,7 @@ Result<VectorRecord> ParseRecordJson(std::string_view line) {
   return ParseRecordJson(line, nullptr);
 }
 
-Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
+Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source) {
   // One parser per thread: its buffers are reused from line to line, which is what makes NDJSON
   // ingest fast, and a server parsing on many threads needs no lock.
   thread_local simdjson::dom::parser parser;
@@ -106,8 +106,8 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
 
   VectorRecord r;
   bool seen_id = false, seen_values = false, seen_ns = false, seen_metadata = false;
-  bool seen_text = false;
-  if (text != nullptr) text->clear();
+  bool seen_text = false, seen_fields = false;
+  if (source != nullptr) *source = RecordSource();
   for (auto field : obj) {
     const std::string_view key = field.key;
     const simdjson::dom::element& v = field.value;
@@ -115,12 +115,13 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
                  : key == "values"                    ? &seen_values
                  : key == "namespace"                 ? &seen_ns
                  : key == "metadata"                  ? &seen_metadata
-                 : (key == "text" && text != nullptr) ? &seen_text
-                                                      : nullptr;
+                 : (key == "text" && source != nullptr)   ? &seen_text
+                 : (key == "fields" && source != nullptr) ? &seen_fields
+                                                          : nullptr;
     if (seen == nullptr) {
       return Status::InvalidArgument(
           "unknown field \"" + std::string(key) + "\"; a record has id, values, namespace" +
-          (text != nullptr ? ", metadata and text" : " and metadata"));
+          (source != nullptr ? ", metadata, text and fields" : " and metadata"));
     }
     // A repeated field would make "which one counts" depend on the parser; refuse it.
     if (*seen) {
@@ -145,7 +146,10 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
       std::string_view t;
       if (v.get(t) != simdjson::SUCCESS) return WrongType("text", "a string", v);
       if (t.empty()) return Status::InvalidArgument("\"text\" is empty");
-      text->assign(t);
+      source->text.assign(t);
+    } else if (key == "fields") {
+      if (!v.is_object()) return WrongType("fields", "an object", v);
+      source->fields_json = simdjson::minify(v);
     } else if (key == "namespace") {
       // null is accepted as "absent": JSON encoders commonly write unset optional fields so.
       if (v.is_null()) continue;
@@ -159,12 +163,15 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text) {
     }
   }
   if (!seen_id) return Status::InvalidArgument("missing field \"id\"");
-  if (seen_text && seen_values) {
-    return Status::InvalidArgument("a record has either \"values\" or \"text\", not both");
+  const int given = int{seen_values} + int{seen_text} + int{seen_fields};
+  if (given > 1) {
+    return Status::InvalidArgument(
+        "a record has one of \"values\", \"text\" and \"fields\", not several");
   }
-  if (!seen_values && !seen_text) {
-    return Status::InvalidArgument(text != nullptr ? "missing field \"values\" (or \"text\")"
-                                                   : "missing field \"values\"");
+  if (given == 0) {
+    return Status::InvalidArgument(source != nullptr
+                                       ? "missing field \"values\" (or \"text\" or \"fields\")"
+                                       : "missing field \"values\"");
   }
   return r;
 }
@@ -178,7 +185,7 @@ namespace {
 
 // Parses the lines of `text`, the first being line number first_line (for error messages).
 Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t first_line,
-                       std::vector<VectorRecord>* out, std::vector<std::string>* texts,
+                       std::vector<VectorRecord>* out, std::vector<RecordSource>* sources,
                        size_t* dropped) {
   size_t line_no = first_line - 1;
   size_t pos = 0;
@@ -189,15 +196,15 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
     pos = end + 1;
     ++line_no;
     if (IsBlank(line)) continue;
-    std::string record_text;
-    auto r = ParseRecordJson(line, texts != nullptr ? &record_text : nullptr);
+    RecordSource source;
+    auto r = ParseRecordJson(line, sources != nullptr ? &source : nullptr);
     if (!r.ok()) {
       if (!discard_unparsable) return r.status().WithContext("line " + std::to_string(line_no));
       ++*dropped;
       continue;
     }
     out->push_back(std::move(r).value());
-    if (texts != nullptr) texts->push_back(std::move(record_text));
+    if (sources != nullptr) sources->push_back(std::move(source));
   }
   return Status::OK();
 }
@@ -206,7 +213,7 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
 
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded,
-                                              std::vector<std::string>* texts, int threads) {
+                                              std::vector<RecordSource>* sources, int threads) {
   // Below a few MB one thread is as fast as starting others.
   constexpr size_t kBytesPerThread = 4u << 20;
   threads = static_cast<int>(std::clamp<size_t>(text.size() / kBytesPerThread, 1,
@@ -216,7 +223,7 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
     std::string_view text;
     size_t first_line = 1;
     std::vector<VectorRecord> records;
-    std::vector<std::string> texts;
+    std::vector<RecordSource> sources;
     size_t dropped = 0;
     Status status;
   };
@@ -235,7 +242,7 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   }
   auto run = [&](Part* p) {
     p->status = ParseNdjsonPart(p->text, discard_unparsable, p->first_line, &p->records,
-                                texts != nullptr ? &p->texts : nullptr, &p->dropped);
+                                sources != nullptr ? &p->sources : nullptr, &p->dropped);
   };
   std::vector<std::thread> pool;
   for (size_t i = 1; i < parts.size(); ++i) pool.emplace_back(run, &parts[i]);
@@ -250,7 +257,9 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   out.reserve(total);
   for (Part& p : parts) {
     std::move(p.records.begin(), p.records.end(), std::back_inserter(out));
-    if (texts != nullptr) std::move(p.texts.begin(), p.texts.end(), std::back_inserter(*texts));
+    if (sources != nullptr) {
+      std::move(p.sources.begin(), p.sources.end(), std::back_inserter(*sources));
+    }
     dropped += p.dropped;
   }
   if (discarded != nullptr) *discarded = dropped;
@@ -289,6 +298,7 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
     w->Key("model").String(d.config.embedding_model);
     w->Key("pooling").String(d.config.embedding_pooling);
   }
+  if (!d.config.schema_json.empty()) w->Key("schema").Raw(d.config.schema_json);
   w->EndObject();
   w->Key("created_on").String(FormatIso8601Millis(d.created_on_ms));
   w->Key("modified_on").String(FormatIso8601Millis(d.modified_on_ms));

@@ -31,10 +31,16 @@ namespace semble::db {
 // (a string) and `metadata` (an object, kept as its compact JSON text) are optional, and null
 // counts as absent. Any other field is an error naming the field. Errors are InvalidArgument.
 Result<VectorRecord> ParseRecordJson(std::string_view line);
-// The same, also accepting semble's text extension: with `text` not null, a record may carry a
-// non-empty string "text" instead of "values" (never both); *text receives it ("" when the record
-// has values) and the record's values are left empty for the caller to embed.
-Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text);
+// What a record gave instead of values, under semble's extensions (at most one of them).
+struct RecordSource {
+  std::string text;         // "text": a non-empty string, for the index's embedding model
+  std::string fields_json;  // "fields": an object, for the index's record schema (compact JSON)
+  bool empty() const { return text.empty() && fields_json.empty(); }
+};
+// The same, also accepting the extensions: with `source` not null, a record may carry "text" or
+// "fields" instead of "values" (exactly one of the three); *source receives it (empty when the
+// record has values) and the record's values are left empty for the caller to fill.
+Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source);
 
 // Parses NDJSON text: one record per line, blank lines skipped, "\r\n" accepted. With
 // discard_unparsable false, the first bad line fails the whole text with an error starting
@@ -42,11 +48,12 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, std::string* text);
 // skipped and counted in *discarded (when not null).
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded);
-// With texts not null, records may carry "text" (see above); texts->at(i) is record i's text.
+// With sources not null, records may carry "text" or "fields" (see above); sources->at(i) is
+// record i's.
 // A large text is parsed on up to `threads` threads (one per 4 MiB); the result, errors included,
 // is the same as with one.
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
-                                              size_t* discarded, std::vector<std::string>* texts,
+                                              size_t* discarded, std::vector<RecordSource>* sources,
                                               int threads = 1);
 
 // "2024-07-19T13:11:44.064Z": ISO-8601 in UTC with milliseconds, the form Vectorize uses.

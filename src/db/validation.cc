@@ -2,6 +2,8 @@
 
 #include "db/validation.h"
 
+#include "semble/record_schema.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -75,6 +77,18 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
       model == "." || model == "..") {
     return Status::InvalidArgument("embedding model " + Quote(model) +
                                    " is not a model id (letters, digits, '.', '_', '-')");
+  }
+  if (!request.config.schema_json.empty()) {
+    if (!model.empty()) {
+      return Status::InvalidArgument("an index takes an embedding model or a record schema, not both");
+    }
+    auto schema = RecordSchema::Parse(request.config.schema_json);
+    if (!schema.ok()) return schema.status().WithContext("schema");
+    if (schema->dimensions() != request.config.dimensions) {
+      return Status::InvalidArgument("the schema makes " + std::to_string(schema->dimensions()) +
+                                     "-dimensional vectors; the index has " +
+                                     std::to_string(request.config.dimensions));
+    }
   }
   if (!pooling.empty() && pooling != "mean" && pooling != "cls") {
     return Status::InvalidArgument("embedding pooling must be \"mean\" or \"cls\", got " +

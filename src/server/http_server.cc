@@ -29,6 +29,9 @@ struct RequestState {
   // Set when the request is refused but has a body: the body is read and thrown away first, so
   // the client sees the answer instead of a reset connection (see Admit).
   std::optional<HttpResponse> refusal;
+  // Set by Admit, cleared by Log: a request cpp-httplib answered by itself (a malformed request
+  // line) never reached Admit, and has neither route nor start time.
+  bool admitted = false;
 };
 thread_local RequestState tls_state;
 
@@ -200,6 +203,7 @@ std::optional<HttpResponse> HttpServer::Admit(const httplib::Request& req) {
   st.start = Clock::now();
   st.route = nullptr;
   st.refusal.reset();
+  st.admitted = true;
   const auto match = router_->Match(req.method, req.path, &st.route, &st.captures);
   if (match == Router::MatchResult::kNoRoute) {
     return Error(404, kErrNoRoute, "no route for " + req.method + " " + req.path);
@@ -269,9 +273,11 @@ void HttpServer::Handle(const httplib::Request& req, httplib::Response& res, Htt
 }
 
 void HttpServer::Log(const httplib::Request& req, const httplib::Response& res) {
-  const RequestState& st = tls_state;
-  const double seconds = std::chrono::duration<double>(Clock::now() - st.start).count();
-  const std::string route = st.route != nullptr ? st.route->name : "unmatched";
+  RequestState& st = tls_state;
+  const double seconds =
+      st.admitted ? std::chrono::duration<double>(Clock::now() - st.start).count() : 0.0;
+  const std::string route = st.admitted && st.route != nullptr ? st.route->name : "unmatched";
+  st.admitted = false;
   metrics_->Observe(route, res.status, seconds);
   if (options_.access_log == nullptr) return;
   const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

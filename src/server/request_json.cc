@@ -127,9 +127,14 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
         object config;
         if (v.get(config) != simdjson::SUCCESS) return Bad("config", "an object");
         return ForEachField(
-            config, {"dimensions", "metric", "preset", "model", "pooling", "indexType"},
+            config, {"dimensions", "metric", "preset", "model", "pooling", "indexType", "schema"},
             [&](std::string_view k, const element& cv) -> Status {
               std::string s;
+              if (k == "schema") {
+                if (!cv.is_object()) return Bad("config.schema", "an object");
+                out.schema_json = simdjson::minify(cv);
+                return Status::OK();
+              }
               if (k == "dimensions") {
                 uint32_t d;
                 SEMBLE_RETURN_IF_ERROR(GetUint32(k, cv, &d));
@@ -350,7 +355,7 @@ Result<std::string> ParsePropertyName(std::string_view body) {
 
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
                                                      size_t* discarded,
-                                                     std::vector<std::string>* texts) {
+                                                     std::vector<db::RecordSource>* sources) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   std::vector<VectorRecord> out;
   bool has_vectors = false;
@@ -364,14 +369,14 @@ Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool
         for (element x : arr) {
           // Each record goes through the one record parser, so both wire forms accept the same.
           const std::string text_of_record = simdjson::minify(x);
-          std::string text;
-          auto r = db::ParseRecordJson(text_of_record, &text);
+          db::RecordSource source;
+          auto r = db::ParseRecordJson(text_of_record, &source);
           if (!r.ok()) {
             if (!discard_unparsable) return r.status().WithContext("vectors[" + std::to_string(i) + "]");
             ++dropped;
           } else {
             out.push_back(std::move(r).value());
-            texts->push_back(std::move(text));
+            sources->push_back(std::move(source));
           }
           ++i;
         }

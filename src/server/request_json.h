@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "db/record_json.h"
 #include "semble/query.h"
 #include "semble/record.h"
 #include "semble/status.h"
@@ -31,6 +32,7 @@ struct CreateIndexBody {
   std::optional<std::string> model;
   std::optional<std::string> pooling;
   std::string index_type;
+  std::string schema_json;  // config.schema, compact; "" when absent
 };
 Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
 
@@ -67,10 +69,10 @@ Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body)
 Result<std::string> ParsePropertyName(std::string_view body);
 
 // {"vectors": [record...]}: the JSON form of an insert. Records as in db::ParseRecordJson with
-// the text extension; texts->at(i) is record i's text ("" when it has values).
+// the extensions; sources->at(i) is record i's text or fields (empty when it has values).
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
                                                      size_t* discarded,
-                                                     std::vector<std::string>* texts);
+                                                     std::vector<db::RecordSource>* sources);
 
 // Workers AI text embeddings: {text: string | string[], pooling?: "mean" | "cls"}.
 struct AiRunBody {

@@ -22,6 +22,7 @@
 #include "server/api.h"
 #include "server/envelope.h"
 #include "semble/recommend.h"
+#include "semble/record_schema.h"
 #include "server/request_json.h"
 
 namespace semble::server {
@@ -119,7 +120,23 @@ class VectorizeApi {
       if (!id.ok()) return FromStatus(id.status(), kErrModelNotFound);
       model = *id;
     }
-    if (!model.empty()) {
+    if (!body->schema_json.empty()) {
+      if (!model.empty() || body->preset) {
+        return Error(400, kErrInvalid, "config takes a schema, or a model or preset, not both");
+      }
+      auto schema = RecordSchema::Parse(body->schema_json);
+      if (!schema.ok()) return Error(400, kErrInvalid, "config.schema: " + schema.status().message());
+      if (body->dimensions && *body->dimensions != schema->dimensions()) {
+        return Error(400, kErrInvalid,
+                     "the schema makes " + std::to_string(schema->dimensions()) +
+                         "-dimensional vectors; config.dimensions says " +
+                         std::to_string(*body->dimensions));
+      }
+      create.config.dimensions = schema->dimensions();
+      // Euclidean unless told otherwise: field weights then act as distance weights.
+      if (!body->metric) create.config.metric = kRecordSchemaMetric;
+      create.config.schema_json = schema->ToJson();
+    } else if (!model.empty()) {
       const std::string pooling = body->pooling.value_or("mean");
       auto parsed = ParsePooling(pooling);
       if (!parsed.ok()) return FromStatus(parsed.status());
@@ -244,20 +261,20 @@ class VectorizeApi {
         }
         payload = part->second;
       }
-      std::vector<std::string> texts;
+      std::vector<db::RecordSource> sources;
       size_t discarded = 0;
       Result<std::vector<VectorRecord>> records = Status::Internal("unset");
       bool parsed = false;
       if (!req.multipart && req.content_type == "application/json") {
         // {"vectors": [...]} (what a Workers binding sends); NDJSON sent as application/json is
         // not one JSON document, and falls through to the NDJSON reader.
-        records = ParseVectorsObject(payload, discard, &discarded, &texts);
+        records = ParseVectorsObject(payload, discard, &discarded, &sources);
         parsed = records.ok() ||
                  records.status().message().find("is not valid JSON") == std::string::npos;
-        if (!parsed) texts.clear();
+        if (!parsed) sources.clear();
       }
       if (!parsed) {
-        records = db::ParseNdjson(payload, discard, &discarded, &texts, ctx_->parse_threads);
+        records = db::ParseNdjson(payload, discard, &discarded, &sources, ctx_->parse_threads);
       }
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
@@ -269,7 +286,7 @@ class VectorizeApi {
       if (Status s = CheckModelParam(req, d); !s.ok()) {
         return Error(400, kErrModelMismatch, s.message());
       }
-      if (HttpResponse r = EmbedRecordTexts(d, texts, &*records); r.status != 200) return r;
+      if (HttpResponse r = FillFromSources(d, sources, &*records); r.status != 200) return r;
       for (const VectorRecord& r : *records) {
         if (r.values.size() != d.config.dimensions) {
           return Error(400, kErrRecordDimensions,
@@ -531,9 +548,10 @@ class VectorizeApi {
       }
     }
     if (body->text) {
-      std::vector<std::string> texts{*body->text};
+      std::vector<db::RecordSource> one_source(1);
+      one_source[0].text = *body->text;
       std::vector<VectorRecord> one(1);
-      if (HttpResponse r = EmbedRecordTexts(d, texts, &one); r.status != 200) return r;
+      if (HttpResponse r = FillFromSources(d, one_source, &one); r.status != 200) return r;
       q.vector = std::move(one[0].values);
     }
     if (!q.vector_id && q.vector.size() != d.config.dimensions) {
@@ -568,14 +586,36 @@ class VectorizeApi {
     return it == req.query.end() ? Status::OK() : CheckModel(it->second, d);
   }
 
-  // Fills the values of the records that came with text (texts[i] != "").
-  HttpResponse EmbedRecordTexts(const IndexDescription& d, const std::vector<std::string>& texts,
-                                std::vector<VectorRecord>* records) {
+  // Fills the values of the records that came with text (embedded with the index's model) or
+  // fields (encoded with the index's schema).
+  HttpResponse FillFromSources(const IndexDescription& d,
+                               const std::vector<db::RecordSource>& sources,
+                               std::vector<VectorRecord>* records) {
     std::vector<std::string> batch;
     std::vector<size_t> where;
-    for (size_t i = 0; i < texts.size(); ++i) {
-      if (texts[i].empty()) continue;
-      batch.push_back(texts[i]);
+    std::optional<RecordSchema> schema;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      if (!sources[i].fields_json.empty()) {
+        if (!schema) {
+          if (d.config.schema_json.empty()) {
+            return Error(400, kErrInvalid,
+                         "index \"" + d.name + "\" has no record schema, so records cannot carry "
+                         "\"fields\"; create it with config.schema");
+          }
+          auto parsed = RecordSchema::Parse(d.config.schema_json);
+          if (!parsed.ok()) return FromStatus(parsed.status());
+          schema = std::move(parsed).value();
+        }
+        auto v = schema->Encode(sources[i].fields_json);
+        if (!v.ok()) {
+          return Error(400, kErrUnparsableRecord,
+                       "record \"" + (*records)[i].id + "\": " + v.status().message());
+        }
+        (*records)[i].values = std::move(v).value();
+        continue;
+      }
+      if (sources[i].text.empty()) continue;
+      batch.push_back(sources[i].text);
       where.push_back(i);
     }
     if (batch.empty()) return HttpResponse{};

@@ -663,21 +663,24 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE((*reader)->Next(&p).ok());
     payload.assign(p);
   }
-  // Two empty length-prefixed strings: one varint byte each.
-  ASSERT_EQ(payload.substr(payload.size() - 2), std::string(2, '\0'));
-  payload.resize(payload.size() - 2);
-  std::string framed;
-  storage::AppendRecord(&framed, payload);
-  ASSERT_TRUE(WriteFileAtomically(env, path, framed).ok());
+  // Three empty length-prefixed strings (model, pooling, schema): one varint byte each.
+  ASSERT_EQ(payload.substr(payload.size() - 3), std::string(3, '\0'));
+  payload.resize(payload.size() - 3);
+  auto rewrite = [&](const std::string& p) {
+    std::string framed;
+    storage::AppendRecord(&framed, p);
+    ASSERT_TRUE(WriteFileAtomically(env, path, framed).ok());
+  };
+  rewrite(payload);
   auto read = db::ReadManifest(env, dir.path());
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_EQ(read->description.name, "old");
   EXPECT_EQ(read->description.config.embedding_model, "");
-  // One field without the other is damage, not an old format.
-  payload += '\0';
-  framed.clear();
-  storage::AppendRecord(&framed, payload);
-  ASSERT_TRUE(WriteFileAtomically(env, path, framed).ok());
+  // Model and pooling without a schema: the format between the two additions.
+  rewrite(payload + std::string(2, '\0'));
+  EXPECT_TRUE(db::ReadManifest(env, dir.path()).ok());
+  // A model without its pooling is damage, not an old format.
+  rewrite(payload + '\0');
   EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption());
 }
 

@@ -301,27 +301,35 @@ TEST(RecordJsonWriteTest, MutationAndMetadataIndexes) {
 namespace semble::db {
 namespace {
 
-TEST(ParseRecordJsonTest, TextExtensionOnlyWhenAsked) {
+TEST(ParseRecordJsonTest, ExtensionsOnlyWhenAsked) {
   const std::string line = R"({"id":"a","text":"hello world","metadata":{"k":1}})";
   EXPECT_TRUE(ParseRecordJson(line).status().IsInvalidArgument());  // plain Vectorize: unknown field
-  std::string text;
-  auto r = ParseRecordJson(line, &text);
+  RecordSource source;
+  auto r = ParseRecordJson(line, &source);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(text, "hello world");
+  EXPECT_EQ(source.text, "hello world");
   EXPECT_TRUE(r->values.empty());
   EXPECT_EQ(r->metadata_json, R"({"k":1})");
-  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", &text);
+  auto fields = ParseRecordJson(R"({"id":"f","fields":{ "year" : 1989 }})", &source);
+  ASSERT_TRUE(fields.ok()) << fields.status().ToString();
+  EXPECT_EQ(source.fields_json, R"({"year":1989})");
+  EXPECT_EQ(source.text, "");
+  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", &source);
   ASSERT_TRUE(with_values.ok());
-  EXPECT_EQ(text, "");
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", &text).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", &text).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", &text).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", &text).ok());
-  std::vector<std::string> texts;
+  EXPECT_TRUE(source.empty());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", &source).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", &source).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","fields":[1]})", &source).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", &source).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", &source).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", &source).ok());
+  std::vector<RecordSource> sources;
   auto all = ParseNdjson("{\"id\":\"a\",\"text\":\"t\"}\n{\"id\":\"b\",\"values\":[2]}\n", false,
-                         nullptr, &texts);
+                         nullptr, &sources);
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(texts, (std::vector<std::string>{"t", ""}));
+  ASSERT_EQ(sources.size(), 2u);
+  EXPECT_EQ(sources[0].text, "t");
+  EXPECT_TRUE(sources[1].empty());
 }
 
 }  // namespace

@@ -215,11 +215,25 @@ TEST(HttpServerTest, ProtocolErrorsAndUnknownRoutesCarryTheEnvelope) {
   auto wrong = client.Get("/echo");
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 405);
+  // Requests are counted after their answer is sent: give the server a moment.
   std::string metrics;
-  server.metrics().Render(&metrics);
+  for (int i = 0; i < 200; ++i) {
+    metrics.clear();
+    server.metrics().Render(&metrics);
+    if (metrics.find("code=\"405\"") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   EXPECT_NE(metrics.find("semble_http_requests_total{route=\"unmatched\",code=\"404\"} 1"),
             std::string::npos)
       << metrics;
+  EXPECT_NE(metrics.find("semble_http_requests_total{route=\"unmatched\",code=\"400\"} 1"),
+            std::string::npos)
+      << metrics;
+  // A request that never reached routing adds no duration, rather than one from a stale clock.
+  const std::string sum_key = "semble_http_request_duration_seconds_sum{route=\"unmatched\"} ";
+  const size_t at = metrics.find(sum_key);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LT(std::strtod(metrics.c_str() + at + sum_key.size(), nullptr), 10.0);
 }
 
 TEST(HttpServerTest, StopAnswersTheRequestInFlight) {

@@ -82,7 +82,7 @@ TEST(RequestJsonTest, IdsAndMetadataIndexBodies) {
 }
 
 TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
-  std::vector<std::string> texts;
+  std::vector<db::RecordSource> texts;
   size_t discarded = 0;
   auto r = ParseVectorsObject(
       R"({"vectors":[{"id":"a","values":[1,2]},{"id":"b","text":"hi","metadata":{"k":1}}]})", false,
@@ -90,7 +90,9 @@ TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].values, (std::vector<float>{1, 2}));
-  EXPECT_EQ(texts, (std::vector<std::string>{"", "hi"}));
+  ASSERT_EQ(texts.size(), 2u);
+  EXPECT_TRUE(texts[0].empty());
+  EXPECT_EQ(texts[1].text, "hi");
   EXPECT_EQ((*r)[1].metadata_json, R"({"k":1})");
 
   texts.clear();
