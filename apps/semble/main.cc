@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   semble::cli::AddServeCommand(&app, &ctx);
   semble::cli::AddImportCommand(&app, &ctx);
   semble::cli::AddRecommendCommand(&app, &ctx);
+  CLI::App* schema = semble::cli::AddSchemaCommand(&app, &ctx);
+  semble::cli::AddCompletionCommand(&app, &ctx);
   semble::cli::AddEmbedCommand(&app, &ctx);
   CLI::App* model = semble::cli::AddModelCommand(&app, &ctx);
 
@@ -72,6 +74,10 @@ int main(int argc, char** argv) {
   if (ctx.action) return ctx.action();
   if (vectorize->parsed()) {  // a group without a verb: show the verbs
     std::fputs(vectorize->help("semble").c_str(), stdout);
+    return semble::cli::kExitOk;
+  }
+  if (schema->parsed()) {
+    std::fputs(schema->help("semble").c_str(), stdout);
     return semble::cli::kExitOk;
   }
   if (model->parsed()) {
