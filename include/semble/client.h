@@ -31,7 +31,8 @@ struct RemoteOptions {
   int timeout_seconds = 120;
 };
 
-// Checks the URL's form (not the server: the first call does that).
+// Connects and checks the server answers and accepts the token (one request listing the
+// indexes), so that a wrong URL or token fails here rather than as an empty ListIndexes().
 Result<std::unique_ptr<Database>> ConnectDatabase(const RemoteOptions& options);
 
 // Embeds texts on the server with POST /v1/embeddings (an installed model id or alias).

@@ -445,6 +445,7 @@ Result<std::shared_ptr<Connection>> Connect(const RemoteOptions& options) {
 
 Result<std::unique_ptr<Database>> ConnectDatabase(const RemoteOptions& options) {
   SEMBLE_ASSIGN_OR_RETURN(std::shared_ptr<Connection> conn, Connect(options));
+  SEMBLE_RETURN_IF_ERROR(conn->Call("GET", "/indexes").status());
   return std::unique_ptr<Database>(new RemoteDatabase(std::move(conn)));
 }
 

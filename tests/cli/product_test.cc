@@ -1,0 +1,260 @@
+// Copyright 2026 The semble Authors.
+//
+// The CLI verbs that need the embedding model or a server: import (formats, chunks, resume),
+// query --text, recommend, record schemas from examples/, completion, and every verb against a
+// running `semble serve` with --url (the README's tour, step by step).
+
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "cli/cli_fixture.h"
+
+namespace semble {
+namespace {
+
+// The installed default model's directory, as scripts/setup installs it (never skipped: CI has it).
+std::string ModelsDir() {
+  if (const char* m = std::getenv("SEMBLE_MODELS_DIR"); m != nullptr && *m != '\0') return m;
+  std::string data;
+  if (const char* d = std::getenv("SEMBLE_DATA_DIR"); d != nullptr && *d != '\0') {
+    data = d;
+  } else if (const char* x = std::getenv("XDG_DATA_HOME"); x != nullptr && *x != '\0') {
+    data = std::string(x) + "/semble";
+  } else if (const char* h = std::getenv("HOME"); h != nullptr) {
+    data = std::string(h) + "/.local/share/semble";
+  }
+  return data + "/models";
+}
+
+class ProductTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    models_ = ModelsDir();
+    ASSERT_TRUE(std::filesystem::exists(models_ + "/all-MiniLM-L6-v2-q4"))
+        << "the default model is not installed in " << models_ << " (run scripts/setup)";
+  }
+  void TearDown() override { StopServer(); }
+
+  // semble on the local data directory, with the models directory set.
+  RunResult Local(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--data", data_});
+    return RunEnv(args, {{"SEMBLE_MODELS_DIR", models_}});
+  }
+  std::string LocalOk(const std::vector<std::string>& args) {
+    RunResult r = Local(args);
+    EXPECT_EQ(r.code, 0) << Join(args) << "\nstderr: " << r.err;
+    return r.out;
+  }
+  // semble against the running server.
+  RunResult Remote(std::vector<std::string> args, const std::string& token = "") {
+    args.insert(args.begin(), {"--url", url_});
+    std::map<std::string, std::string> env = {{"SEMBLE_MODELS_DIR", "/nonexistent"}};
+    if (!token.empty()) env["SEMBLE_TOKEN"] = token;
+    return RunEnv(args, env);
+  }
+  std::string RemoteOk(const std::vector<std::string>& args, const std::string& token = "") {
+    RunResult r = Remote(args, token);
+    EXPECT_EQ(r.code, 0) << Join(args) << "\nstderr: " << r.err;
+    return r.out;
+  }
+
+  void StartServer(const std::vector<std::string>& extra = {}) {
+    const std::string log = tmp_.path() + "/server.log";
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    std::vector<std::string> args = {BinaryPath(), "serve", "--data", tmp_.path() + "/server-data",
+                                     "--models", models_, "--port", "0", "--access-log", "off"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ASSERT_EQ(posix_spawn(&server_pid_, argv[0], &fa, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    const std::string marker = "listening on ";
+    for (int i = 0; i < 600 && url_.empty(); ++i) {
+      const std::string text = ReadAll(log);
+      if (size_t at = text.find(marker); at != std::string::npos) {
+        url_ = text.substr(at + marker.size(), text.find('\n', at) - at - marker.size());
+      }
+      if (url_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_FALSE(url_.empty()) << "server did not start: " << ReadAll(log);
+  }
+  void StopServer() {
+    if (server_pid_ <= 0) return;
+    kill(server_pid_, SIGTERM);
+    int status = 0;
+    waitpid(server_pid_, &status, 0);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "server exit status " << status;
+    server_pid_ = -1;
+  }
+
+  // A folder of three topics in the four formats import reads.
+  std::string MakeCorpus() {
+    const std::string dir = tmp_.path() + "/corpus";
+    std::filesystem::create_directories(dir + "/notes");
+    WriteFile(dir + "/notes/dogs.md",
+              "# Dogs\n\nDogs are loyal companions. A dog loves to chase a ball in the park.\n\n"
+              "Puppies need patient training, short walks and plenty of sleep.\n");
+    WriteFile(dir + "/notes/markets.txt",
+              "The stock market fell sharply today as interest rates rose. Investors sold shares "
+              "of banks and bought government bonds.\n");
+    WriteFile(dir + "/recipes.jsonl",
+              "{\"id\":\"pasta\",\"content\":\"Boil the pasta and stir in a fresh tomato sauce with "
+              "basil.\",\"cuisine\":\"italian\"}\n"
+              "{\"id\":\"bread\",\"content\":\"Knead the dough, let it rise, and bake the bread for "
+              "forty minutes.\",\"cuisine\":\"french\"}\n");
+    WriteFile(dir + "/space.csv",
+              "id,text,kind\nmars,\"Rovers drive across the red dust of Mars, looking for ancient "
+              "water.\",planet\nmoon,\"Astronauts walked on the Moon in 1969.\",moon\n");
+    return dir;
+  }
+
+  std::string TopId(const std::string& json_out) {
+    simdjson::dom::element e = Json(json_out);
+    std::string_view id;
+    EXPECT_EQ(e["matches"].at(0)["id"].get(id), simdjson::SUCCESS) << json_out;
+    return std::string(id);
+  }
+
+  std::string models_;
+  std::string url_;
+  pid_t server_pid_ = -1;
+};
+
+TEST_F(ProductTest, ImportFolderQueryByTextAndResume) {
+  LocalOk({"vectorize", "create", "docs", "--model", "all-MiniLM-L6-v2-q4"});
+  const std::string corpus = MakeCorpus();
+  simdjson::dom::element first = Json(LocalOk({"import", "docs", corpus, "--json"}));
+  EXPECT_EQ(first["files"].get_uint64().value(), 4u);
+  EXPECT_EQ(first["records"].get_uint64().value(), 6u);
+  EXPECT_EQ(first["imported"].get_uint64().value(), 6u);
+  // Each topic is found by a paraphrase, whatever file format it came from.
+  const std::map<std::string, std::string> probes = {
+      {"my puppy wants to play fetch", corpus + "/notes/dogs.md#0"},
+      {"bond yields and falling share prices", corpus + "/notes/markets.txt#0"},
+      {"how to cook spaghetti", "pasta"},
+      {"exploring the red planet", "mars"},
+  };
+  for (const auto& [text, want] : probes) {
+    EXPECT_EQ(TopId(LocalOk({"vectorize", "query", "docs", "--text", text, "--json"})), want) << text;
+  }
+  // Metadata keeps the source, the text and the other fields.
+  simdjson::dom::element got = Json(LocalOk({"vectorize", "get-vectors", "docs", "--ids", "mars", "--json"}));
+  std::string_view kind;
+  ASSERT_EQ(got.at(0)["metadata"]["kind"].get(kind), simdjson::SUCCESS);
+  EXPECT_EQ(kind, "planet");
+  // A second run re-embeds nothing; a changed file re-embeds only its records.
+  simdjson::dom::element again = Json(LocalOk({"import", "docs", corpus, "--json"}));
+  EXPECT_EQ(again["imported"].get_uint64().value(), 0u);
+  EXPECT_EQ(again["skipped"].get_uint64().value(), 6u);
+  WriteFile(corpus + "/notes/markets.txt", "Central banks raised interest rates again this week.\n");
+  simdjson::dom::element changed = Json(LocalOk({"import", "docs", corpus, "--json"}));
+  EXPECT_EQ(changed["imported"].get_uint64().value(), 1u);
+  EXPECT_EQ(changed["skipped"].get_uint64().value(), 5u);
+  simdjson::dom::element info = Json(LocalOk({"vectorize", "info", "docs", "--json"}));
+  EXPECT_EQ(info["vectorCount"].get_uint64().value(), 6u);
+}
+
+TEST_F(ProductTest, LongTextsAreChunkedWithOverlap) {
+  LocalOk({"vectorize", "create", "docs", "--model", "all-MiniLM-L6-v2-q4"});
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "Sentence number " + std::to_string(i) + " talks about topic " + std::to_string(i % 5) + ". ";
+  WriteFile(tmp_.path() + "/long.txt", text);
+  Json(LocalOk({"import", "docs", tmp_.path() + "/long.txt", "--chunk-size", "300",
+                "--chunk-overlap", "60", "--json"}));
+  simdjson::dom::element list = Json(LocalOk({"vectorize", "list-vectors", "docs", "--json"}));
+  const uint64_t chunks = list["count"].get_uint64().value();
+  // ~1700 characters in chunks of <= 300 that overlap: more than 1700/300, fewer than 1700/100.
+  EXPECT_GE(chunks, 6u);
+  EXPECT_LE(chunks, 17u);
+  simdjson::dom::element two = Json(LocalOk({"vectorize", "get-vectors", "docs", "--ids",
+                                             tmp_.path() + "/long.txt#0", tmp_.path() + "/long.txt#1",
+                                             "--json"}));
+  std::string_view a, b;
+  ASSERT_EQ(two.at(0)["metadata"]["text"].get(a), simdjson::SUCCESS);
+  ASSERT_EQ(two.at(1)["metadata"]["text"].get(b), simdjson::SUCCESS);
+  EXPECT_LE(a.size(), 300u);
+  // The second chunk starts inside the first (the overlap).
+  EXPECT_NE(a.find(b.substr(0, 20)), std::string_view::npos) << a << "\n---\n" << b;
+}
+
+TEST_F(ProductTest, SchemaExamplesAndRecommend) {
+  const std::string ex = std::string(SEMBLE_SOURCE_DIR) + "/examples";
+  LocalOk({"vectorize", "create", "near", "--schema", ex + "/cities/schema_location.json"});
+  LocalOk({"vectorize", "insert", "near", "--file", ex + "/cities/cities.jsonl"});
+  simdjson::dom::element near = Json(LocalOk({"vectorize", "query", "near", "--vector-id", "vancouver", "--top-k", "2", "--json"}));
+  std::string_view id;
+  ASSERT_EQ(near["matches"].at(1)["id"].get(id), simdjson::SUCCESS);
+  EXPECT_EQ(id, "burnaby");
+  LocalOk({"vectorize", "create", "alike", "--schema", ex + "/cities/schema_location_population.json"});
+  LocalOk({"vectorize", "insert", "alike", "--file", ex + "/cities/cities.jsonl"});
+  simdjson::dom::element alike = Json(LocalOk({"vectorize", "query", "alike", "--vector-id", "vancouver", "--top-k", "2", "--json"}));
+  ASSERT_EQ(alike["matches"].at(1)["id"].get(id), simdjson::SUCCESS);
+  EXPECT_EQ(id, "seattle");
+
+  LocalOk({"vectorize", "create", "shows", "--schema", ex + "/shows/schema.json"});
+  LocalOk({"vectorize", "insert", "shows", "--file", ex + "/shows/shows.jsonl"});
+  EXPECT_EQ(TopId(LocalOk({"recommend", "shows", "--positive", "seinfeld", "--json"})), "cheers");
+  // Liking Wednesday and disliking Cheers leaves Seinfeld's old-sitcom traits behind.
+  EXPECT_EQ(TopId(LocalOk({"recommend", "shows", "--positive", "wednesday", "--negative", "cheers", "--json"})), "seinfeld");
+  RunResult bad = Local({"recommend", "shows", "--positive", "friends"});
+  EXPECT_EQ(bad.code, 3) << bad.err;  // not found
+  // A record that breaks the schema is refused with the field named, and nothing is written.
+  WriteFile(tmp_.path() + "/bad.jsonl", "{\"id\":\"x\",\"fields\":{\"location\":{\"lat\":95,\"lon\":0},\"population\":1}}\n");
+  RunResult refused = Local({"vectorize", "insert", "near", "--file", tmp_.path() + "/bad.jsonl"});
+  EXPECT_EQ(refused.code, 4) << refused.err;
+  EXPECT_NE(refused.err.find("lat"), std::string::npos) << refused.err;
+  simdjson::dom::element info = Json(LocalOk({"vectorize", "info", "near", "--json"}));
+  EXPECT_EQ(info["vectorCount"].get_uint64().value(), 3u);
+}
+
+TEST_F(ProductTest, EveryVerbWorksAgainstAServer) {
+  const std::string token = "cli-test-token-0123456789abcdef";
+  WriteFile(tmp_.path() + "/tokens", "write " + token + "\n");
+  StartServer({"--tokens-file", tmp_.path() + "/tokens"});
+  // Without the token: refused, with a hint.
+  RunResult denied = Remote({"vectorize", "list"});
+  EXPECT_NE(denied.code, 0);
+  EXPECT_NE(denied.err.find("--token"), std::string::npos) << denied.err;
+
+  RemoteOk({"vectorize", "create", "docs", "--model", "all-MiniLM-L6-v2-q4"}, token);
+  simdjson::dom::element imported = Json(RemoteOk({"import", "docs", MakeCorpus(), "--json"}, token));
+  EXPECT_EQ(imported["imported"].get_uint64().value(), 6u);
+  EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "docs", "--text", "exploring the red planet", "--json"}, token)), "mars");
+  EXPECT_EQ(TopId(RemoteOk({"recommend", "docs", "--positive", "pasta", "--json"}, token)), "bread");
+  simdjson::dom::element info = Json(RemoteOk({"vectorize", "info", "docs", "--json"}, token));
+  EXPECT_EQ(info["vectorCount"].get_uint64().value(), 6u);
+
+  // The vector verbs, as on a local directory.
+  RemoteOk({"vectorize", "create", "v", "--dimensions", "3", "--metric", "euclidean"}, token);
+  WriteFile(tmp_.path() + "/v.ndjson", "{\"id\":\"a\",\"values\":[0,0,0]}\n{\"id\":\"b\",\"values\":[1,0,0]}\n{\"id\":\"c\",\"values\":[5,5,5]}\n");
+  RemoteOk({"vectorize", "insert", "v", "--file", tmp_.path() + "/v.ndjson"}, token);
+  EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "v", "--vector", "0.9,0,0", "--json"}, token)), "b");
+  RemoteOk({"vectorize", "delete-vectors", "v", "--ids", "b"}, token);
+  EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "v", "--vector", "0.9,0,0", "--json"}, token)), "a");
+  RunResult missing = Remote({"vectorize", "get", "nope"}, token);
+  EXPECT_EQ(missing.code, 3) << missing.err;
+  RemoteOk({"vectorize", "delete", "v"}, token);
+  simdjson::dom::element list = Json(RemoteOk({"vectorize", "list", "--json"}, token));
+  EXPECT_EQ(list.get_array().size(), 1u);
+  StopServer();
+  // A server that is not there is a clear error, not a hang.
+  RunResult gone = Remote({"vectorize", "list"}, token);
+  EXPECT_NE(gone.code, 0);
+  EXPECT_NE(gone.err.find("cannot reach"), std::string::npos) << gone.err;
+}
+
+TEST_F(ProductTest, CompletionScriptKnowsTheVerbs) {
+  const std::string script = LocalOk({"completion", "bash"});
+  for (const char* word : {"vectorize", "import", "recommend", "serve", "--top-k", "--chunk-size", "complete -o default -F _semble semble"}) {
+    EXPECT_NE(script.find(word), std::string::npos) << word;
+  }
+}
+
+}  // namespace
+}  // namespace semble
