@@ -90,37 +90,53 @@ class HnswVectorIndex final : public VectorIndex {
     return hnsw_->Get(slot);
   }
 
+  // Queries hold mu_ only while they scan the buffer, then search the graph without it: the
+  // builder needs mu_ exclusively to finish each batch, and a steady stream of queries holding it
+  // shared would starve it. Scanning the buffer first keeps every vector visible: one that leaves
+  // the buffer after the scan is already in the graph before the graph search starts.
   std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const override {
-    std::shared_lock lock(mu_);
-    std::vector<Hit> graph = Size() < exact_below_ ? hnsw_->SearchExact(query, k)
-                                                   : hnsw_->Search(query, k, Ef(params, k));
-    if (buffered_.empty()) return graph;
-    return Merge(std::move(graph), buffer_->Search(query, k), k);
+    std::vector<Hit> buffered;
+    size_t size;
+    {
+      std::shared_lock lock(mu_);
+      size = Size();
+      if (!buffered_.empty()) buffered = buffer_->Search(query, k);
+    }
+    std::vector<Hit> graph = size < exact_below_ ? hnsw_->SearchExact(query, k)
+                                                 : hnsw_->Search(query, k, Ef(params, k));
+    if (buffered.empty()) return graph;
+    return Merge(std::move(graph), std::move(buffered), k);
   }
 
   std::vector<Hit> SearchSlots(const float* query, size_t k,
                                std::span<const uint32_t> slots) const override {
-    std::shared_lock lock(mu_);
     std::vector<uint32_t> in_graph, in_buffer;
-    for (uint32_t s : slots) (buffered_.count(s) != 0 ? in_buffer : in_graph).push_back(s);
+    std::vector<Hit> buffered;
+    {
+      std::shared_lock lock(mu_);
+      for (uint32_t s : slots) (buffered_.count(s) != 0 ? in_buffer : in_graph).push_back(s);
+      if (!in_buffer.empty()) buffered = buffer_->SearchSlots(query, k, in_buffer);
+    }
     std::vector<Hit> graph = hnsw_->SearchSlots(query, k, in_graph);
-    if (in_buffer.empty()) return graph;
-    return Merge(std::move(graph), buffer_->SearchSlots(query, k, in_buffer), k);
+    if (buffered.empty()) return graph;
+    return Merge(std::move(graph), std::move(buffered), k);
   }
 
   std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
                                   const std::function<bool(uint32_t)>& allow) const override {
-    std::shared_lock lock(mu_);
-    // A slot in flight is in both places; the graph skips buffered slots so each is seen once.
-    std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), [&](uint32_t s) {
-      return buffered_.count(s) == 0 && allow(s);
-    });
-    if (buffered_.empty()) return graph;
-    std::vector<uint32_t> matching;
-    for (uint32_t s : buffered_) {
-      if (allow(s)) matching.push_back(s);
+    std::vector<Hit> buffered;
+    {
+      std::shared_lock lock(mu_);
+      std::vector<uint32_t> matching;
+      for (uint32_t s : buffered_) {
+        if (allow(s)) matching.push_back(s);
+      }
+      if (!matching.empty()) buffered = buffer_->SearchSlots(query, k, matching);
     }
-    return Merge(std::move(graph), buffer_->SearchSlots(query, k, matching), k);
+    // A slot in flight may come back from both; Merge keeps it once.
+    std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), allow);
+    if (buffered.empty()) return graph;
+    return Merge(std::move(graph), std::move(buffered), k);
   }
 
   bool PreferExactForFilter(size_t matching, size_t k) const override {
