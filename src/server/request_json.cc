@@ -353,6 +353,13 @@ Result<std::string> ParsePropertyName(std::string_view body) {
   return name;
 }
 
+bool IsVectorsObject(std::string_view body) {
+  auto obj = ParseObject(body);
+  if (!obj.ok()) return false;
+  simdjson::dom::element vectors;
+  return (*obj)["vectors"].get(vectors) == simdjson::SUCCESS;
+}
+
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
                                                      size_t* discarded,
                                                      std::vector<db::RecordSource>* sources) {

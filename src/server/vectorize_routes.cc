@@ -263,19 +263,12 @@ class VectorizeApi {
       }
       std::vector<db::RecordSource> sources;
       size_t discarded = 0;
-      Result<std::vector<VectorRecord>> records = Status::Internal("unset");
-      bool parsed = false;
-      if (!req.multipart && req.content_type == "application/json") {
-        // {"vectors": [...]} (what a Workers binding sends); NDJSON sent as application/json is
-        // not one JSON document, and falls through to the NDJSON reader.
-        records = ParseVectorsObject(payload, discard, &discarded, &sources);
-        parsed = records.ok() ||
-                 records.status().message().find("is not valid JSON") == std::string::npos;
-        if (!parsed) sources.clear();
-      }
-      if (!parsed) {
-        records = db::ParseNdjson(payload, discard, &discarded, &sources, ctx_->parse_threads);
-      }
+      // {"vectors": [...]} (what a Workers binding sends) when the body is that object; anything
+      // else, whatever its Content-Type, is NDJSON (clients label NDJSON application/json too).
+      Result<std::vector<VectorRecord>> records =
+          !req.multipart && req.content_type == "application/json" && IsVectorsObject(payload)
+              ? ParseVectorsObject(payload, discard, &discarded, &sources)
+              : db::ParseNdjson(payload, discard, &discarded, &sources, ctx_->parse_threads);
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
         return Error(400, kErrUnparsableRecord,
