@@ -1,0 +1,127 @@
+// semble's extensions over HTTP: indexes that own a record schema (records with "fields"), the
+// recommend and map endpoints, model checks on text, waitForMutation, the metrics endpoint, and the
+// web console's files. Run: SEMBLE_BINARY=build/semble node --test tests/server/extensions.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer, request, vz, okResult, assertError, DEFAULT_MODEL } from './harness.mjs';
+
+const EXAMPLES = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../examples');
+let server;
+
+before(async () => { server = await startServer(); });
+after(async () => { if (server) await server.stop(); });
+
+const call = (method, p, body, opts) => request(server.url, method, p, body, opts);
+const ndjson = (lines) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+
+test('a schema index takes records with fields and answers like the examples say', async () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'cities/schema_location_population.json'), 'utf8'));
+  const created = okResult(await call('POST', vz(), { name: 'cities', config: { schema } }), 'create');
+  assert.equal(created.config.metric, 'euclidean');
+  assert.equal(created.config.dimensions, 4);
+  assert.ok(created.config.schema && Array.isArray(created.config.schema.fields), JSON.stringify(created));
+  const body = fs.readFileSync(path.join(EXAMPLES, 'cities/cities.jsonl'), 'utf8');
+  okResult(await call('POST', vz('cities') + '/upsert', body, { contentType: 'application/x-ndjson' }), 'upsert');
+  const q = okResult(await call('POST', vz('cities') + '/query', { vectorId: 'vancouver', topK: 2 }), 'query');
+  assert.deepEqual(q.matches.map((m) => m.id), ['vancouver', 'seattle']);
+  assert.ok(Math.abs(q.matches[1].score - 209.10) < 0.05, `distance ${q.matches[1].score}`);
+  // A record that breaks the schema is refused whole, naming the field.
+  const bad = ndjson([
+    { id: 'ok', fields: { location: { lat: 0, lon: 0 }, population: 1 } },
+    { id: 'bad', fields: { location: { lat: 0, lon: 0 }, popul: 1 } },
+  ]);
+  const e = assertError(await call('POST', vz('cities') + '/upsert', bad, { contentType: 'application/x-ndjson' }), 400, 40002, 'bad fields');
+  assert.match(e.message, /popul/);
+  const info = okResult(await call('GET', vz('cities') + '/info'), 'info');
+  assert.equal(info.vectorCount, 3);
+  // Fields on an index without a schema, and a schema that does not parse.
+  okResult(await call('POST', vz(), { name: 'plain', config: { dimensions: 4, metric: 'euclidean' } }), 'plain');
+  assertError(await call('POST', vz('plain') + '/insert', ndjson([{ id: 'x', fields: { a: 1 } }]), { contentType: 'application/x-ndjson' }), 400, 40000, 'no schema');
+  assertError(await call('POST', vz(), { name: 'broken', config: { schema: { fields: [{ name: 'a', type: 'numeric' }] } } }), 400, 40000, 'schema without scaling');
+});
+
+test('recommend moves toward the positives and away from the negatives', async () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'shows/schema.json'), 'utf8'));
+  okResult(await call('POST', vz(), { name: 'shows', config: { schema } }), 'create');
+  const body = fs.readFileSync(path.join(EXAMPLES, 'shows/shows.jsonl'), 'utf8');
+  okResult(await call('POST', vz('shows') + '/upsert', body, { contentType: 'application/x-ndjson' }), 'upsert');
+  const liked = okResult(await call('POST', vz('shows') + '/recommend', { positive: ['seinfeld'], topK: 2, returnMetadata: 'all' }), 'recommend');
+  assert.deepEqual(liked.matches.map((m) => m.id), ['cheers', 'wednesday']);
+  assert.ok(liked.matches[0].metadata, 'metadata returned');
+  const steered = okResult(await call('POST', vz('shows') + '/recommend', { positive: ['wednesday'], negative: ['cheers'], topK: 1 }), 'recommend 2');
+  assert.deepEqual(steered.matches.map((m) => m.id), ['seinfeld']);
+  assertError(await call('POST', vz('shows') + '/recommend', { positive: ['friends'] }), 404, 40000, 'unknown example');
+  assertError(await call('POST', vz('shows') + '/recommend', { negative: ['cheers'] }), 400, 40001, 'no positive');
+});
+
+test('the map projects a sample and puts the query among its neighbours', async () => {
+  okResult(await call('POST', vz(), { name: 'docs', config: { model: DEFAULT_MODEL } }), 'create');
+  const topics = {
+    pets: ['A dog chases a ball in the park', 'My cat sleeps on the sofa all day', 'Puppies need patient training', 'The kitten plays with yarn'],
+    money: ['The stock market fell sharply today', 'Interest rates rose again', 'Investors bought government bonds', 'Bank shares lost value'],
+    space: ['Rovers drive across the dust of Mars', 'Astronauts walked on the Moon', 'The telescope found a distant galaxy', 'A rocket launched a new satellite'],
+  };
+  const lines = [];
+  for (const [topic, texts] of Object.entries(topics)) texts.forEach((t, i) => lines.push({ id: `${topic}-${i}`, text: t, metadata: { topic } }));
+  okResult(await call('POST', vz('docs') + '/upsert', ndjson(lines), { contentType: 'application/x-ndjson' }), 'upsert');
+  const map = okResult(await call('POST', vz('docs') + '/map', { sample: 100, text: 'a puppy playing fetch', topK: 3 }), 'map');
+  assert.equal(map.method, 'pca');
+  assert.equal(map.count, 12);
+  assert.equal(map.totalCount, 12);
+  assert.equal(map.points.length, 12);
+  assert.ok(map.explainedVariance[0] >= map.explainedVariance[1] && map.explainedVariance[1] > 0, JSON.stringify(map.explainedVariance));
+  assert.ok(map.matches.every((m) => m.metadata.topic === 'pets'), JSON.stringify(map.matches));
+  // The projected clusters: each point is closer to its own topic's centroid than to the others'.
+  const centroid = {};
+  for (const p of map.points) {
+    const c = (centroid[p.metadata.topic] ??= { x: 0, y: 0, n: 0 });
+    c.x += p.x; c.y += p.y; c.n += 1;
+  }
+  for (const c of Object.values(centroid)) { c.x /= c.n; c.y /= c.n; }
+  const d = (p, c) => Math.hypot(p.x - c.x, p.y - c.y);
+  const nearestTopic = (p) => Object.entries(centroid).sort((a, b) => d(p, a[1]) - d(p, b[1]))[0][0];
+  const misplaced = map.points.filter((p) => nearestTopic(p) !== p.metadata.topic);
+  assert.ok(misplaced.length <= 2, `points nearer another topic's centre: ${JSON.stringify(misplaced)}`);
+  assert.equal(nearestTopic(map.query), 'pets', `query at ${JSON.stringify(map.query)}`);
+  // The same request draws the same map.
+  const again = okResult(await call('POST', vz('docs') + '/map', { sample: 100, text: 'a puppy playing fetch', topK: 3 }), 'map again');
+  assert.deepEqual(again.points, map.points);
+  // Without a query; and bad requests.
+  const plain = okResult(await call('POST', vz('docs') + '/map', { sample: 5 }), 'map sample');
+  assert.equal(plain.points.length, 5);
+  assert.equal(plain.query, null);
+  assertError(await call('POST', vz('docs') + '/map', { sample: 0 }), 400, 40000, 'sample 0');
+  assertError(await call('POST', vz('docs') + '/map', { text: 'a', vectorId: 'pets-0' }), 400, 40001, 'two queries');
+});
+
+test('text goes through the index model only; waitForMutation; metrics; console files', async () => {
+  okResult(await call('POST', vz(), { name: 'm', config: { model: DEFAULT_MODEL } }), 'create');
+  assertError(await call('POST', vz('m') + '/query', { text: 'hello', model: 'some-other-model' }), 400, 40007, 'another model');
+  okResult(await call('POST', vz('m') + '/query', { text: 'hello', model: '@cf/baai/bge-small-en-v1.5' }), 'alias of the index model');
+  okResult(await call('POST', vz(), { name: 'nomodel', config: { dimensions: 3, metric: 'cosine' } }), 'create plain');
+  assertError(await call('POST', vz('nomodel') + '/query', { text: 'hello' }), 400, 40000, 'text without a model');
+  const w = okResult(await call('POST', vz('m') + '/upsert', ndjson([{ id: 'a', text: 'first' }]), { contentType: 'application/x-ndjson' }), 'write');
+  const waited = okResult(await call('GET', vz('m') + `/info?waitForMutation=${w.mutationId}&timeoutMs=100`), 'wait');
+  assert.ok(waited.processedUpToMutation >= w.mutationId);
+  // An id from the future is not applied: 408 after the timeout.
+  const future = w.mutationId.slice(0, 24) + 'ffffffffffff';
+  assertError(await call('GET', vz('m') + `/info?waitForMutation=${future}&timeoutMs=50`), 408, 40000, 'future mutation');
+  const metrics = await call('GET', '/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.text, /semble_http_requests_total\{route="vectorize.query",code="200"\} \d+/);
+  assert.match(metrics.text, /semble_index_vectors\{index="m"\} 1/);
+  assert.match(metrics.text, /semble_wal_fsync_duration_seconds_count [1-9]/);
+  assert.match(metrics.text, /semble_embedding_cache_(hits|misses)_total \d+/);
+  const page = await call('GET', '/');
+  assert.equal(page.status, 200);
+  assert.match(page.headers.get('content-type'), /text\/html/);
+  assert.match(page.text, /<html/i);
+  const js = await call('GET', '/console/console.js');
+  assert.equal(js.status, 200);
+  assert.match(js.headers.get('content-type'), /javascript/);
+  assert.equal((await call('GET', '/console/../../etc/passwd')).status, 404);
+});
