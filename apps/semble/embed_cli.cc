@@ -62,6 +62,12 @@ std::string FormatBytes(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
+int EmbedLocally(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
+                 Pooling pooling, std::vector<std::vector<float>>* out, EmbedderInfo* info);
+int PrintEmbeddings(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
+                    Pooling pooling, bool normalized, const EmbedderInfo& info,
+                    const std::vector<std::vector<float>>& vectors);
+
 int RunEmbed(const Context& ctx, const EmbedArgs& a) {
   std::vector<std::string> texts = a.texts;
   if (!a.file.empty()) {
@@ -75,10 +81,32 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
   if (a.output != "float" && a.output != "int8" && a.output != "binary") {
     return UsageError("--output must be float, int8 or binary");
   }
+  std::vector<std::vector<float>> vectors;
+  EmbedderInfo info;
+  bool normalized = !a.no_normalize;
+  if (!ctx.url.empty()) {
+    // On the server: its embeddings endpoint normalises and mean-pools.
+    if (*pooling != Pooling::kMean || a.no_normalize) {
+      return UsageError("with --url, embeddings are mean-pooled and normalised by the server");
+    }
+    auto remote = RemoteEmbed(RemoteOptions{ctx.url, ctx.token}, a.model, texts);
+    if (!remote.ok()) return Fail(remote.status());
+    vectors = std::move(remote).value();
+    info.model_id = a.model;
+    info.dimensions = vectors.empty() ? 0 : static_cast<int>(vectors[0].size());
+  } else {
+    int code = EmbedLocally(ctx, a, texts, *pooling, &vectors, &info);
+    if (code != kExitOk) return code;
+  }
+  return PrintEmbeddings(ctx, a, texts, *pooling, normalized, info, vectors);
+}
+
+int EmbedLocally(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
+                 Pooling pooling, std::vector<std::vector<float>>* out, EmbedderInfo* out_info) {
   auto dir = ResolveModel(Env::Default(), ModelsDir(ctx), a.model);
   if (!dir.ok()) return Fail(dir.status());
   EmbedderOptions options;
-  options.pooling = *pooling;
+  options.pooling = pooling;
   options.normalize = !a.no_normalize;
   options.threads = a.threads;
   const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
@@ -99,15 +127,22 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
       (void)(*embedder)->SaveCache();
     }
   }
-  const EmbedderInfo& info = (*embedder)->info();
+  *out = std::move(vectors).value();
+  *out_info = (*embedder)->info();
+  return kExitOk;
+}
+
+int PrintEmbeddings(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
+                    Pooling pooling, bool normalized, const EmbedderInfo& info,
+                    const std::vector<std::vector<float>>& vectors) {
   if (ctx.json) {
     core::JsonWriter w;
     w.BeginObject().Key("model").String(info.model_id).Key("dimensions").Int(info.dimensions);
-    w.Key("pooling").String(PoolingName(*pooling)).Key("normalized").Bool(options.normalize);
+    w.Key("pooling").String(PoolingName(pooling)).Key("normalized").Bool(normalized);
     w.Key("output").String(a.output).Key("data").BeginArray();
     for (size_t i = 0; i < texts.size(); ++i) {
       w.BeginObject().Key("text").String(texts[i]);
-      const std::vector<float>& v = (*vectors)[i];
+      const std::vector<float>& v = vectors[i];
       if (a.output == "float") {
         w.Key("embedding").BeginArray();
         for (float x : v) w.Float(x);
@@ -127,7 +162,7 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
     PrintJson(w.Take());
     return kExitOk;
   }
-  for (const std::vector<float>& v : *vectors) {
+  for (const std::vector<float>& v : vectors) {
     if (a.output == "float") {
       std::printf("%s\n", FormatValues(v).c_str());
     } else if (a.output == "int8") {

@@ -19,7 +19,12 @@ std::vector<float> Pca::Project(const float* v) const {
 Pca FitPca(const float* data, size_t n, size_t dims, size_t k) {
   Pca pca;
   pca.mean.assign(dims, 0.0f);
-  if (n == 0 || dims == 0) return pca;
+  if (n == 0 || dims == 0) {
+    // Nothing to learn from: k zero components, so projections are (0, 0) rather than missing.
+    pca.components.assign(k, std::vector<float>(dims, 0.0f));
+    pca.explained.assign(k, 0.0);
+    return pca;
+  }
   std::vector<double> mean(dims, 0.0);
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = 0; j < dims; ++j) mean[j] += data[i * dims + j];

@@ -40,6 +40,13 @@ TEST(PcaTest, FindsTheAxesOfAnElongatedCloud) {
   EXPECT_NEAR(p[1], 0, 1e-4);
 }
 
+TEST(PcaTest, NoPointsGivesZeroComponents) {
+  Pca pca = FitPca(nullptr, 0, 3, 2);
+  ASSERT_EQ(pca.components.size(), 2u);
+  const float v[] = {1, 2, 3};
+  EXPECT_EQ(pca.Project(v), (std::vector<float>{0, 0}));
+}
+
 TEST(PcaTest, FewerPointsThanDimensions) {
   const float data[] = {1, 0, 0, 0, 0, 1, 0, 0};  // two points in 4-D: rank 1 after centring
   Pca pca = FitPca(data, 2, 4, 2);

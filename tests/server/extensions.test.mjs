@@ -95,6 +95,12 @@ test('the map projects a sample and puts the query among its neighbours', async 
   assert.equal(plain.points.length, 5);
   assert.equal(plain.query, null);
   assertError(await call('POST', vz('docs') + '/map', { sample: 0 }), 400, 40000, 'sample 0');
+  // An empty index draws an empty map, with or without a query (once crashed the server).
+  okResult(await call('POST', vz(), { name: 'empty', config: { model: DEFAULT_MODEL } }), 'create empty');
+  const empty = okResult(await call('POST', vz('empty') + '/map', { text: 'anything', topK: 3 }), 'empty map');
+  assert.equal(empty.points.length, 0);
+  assert.deepEqual(empty.matches, []);
+  assert.ok(empty.query && Number.isFinite(empty.query.x), JSON.stringify(empty));
   assertError(await call('POST', vz('docs') + '/map', { text: 'a', vectorId: 'pets-0' }), 400, 40001, 'two queries');
 });
 

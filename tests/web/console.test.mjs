@@ -56,9 +56,9 @@ after(async () => {
 });
 
 async function newPage() {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 1000 }, deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 1200 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
-  page.setDefaultTimeout(30000);
+  page.setDefaultTimeout(60000);   // generous: CI may build or test in parallel on 2 cores
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
   return { context, page, pageErrors };
@@ -179,13 +179,31 @@ test('token, index list, text query, results and the map', async () => {
     assert.ok(await page.locator(tid('result-row', `[data-id="${hovered}"]`)).evaluate((e) => e.classList.contains('is-hot')));
 
     // Moving the pointer to an empty corner hides it.
+    await map.scrollIntoViewIfNeeded();   // the whole map in the viewport: the mouse moves in it
     const box = await page.locator(tid('map-canvas')).boundingBox();
     await page.mouse.move(box.x + 2, box.y + 2);
     await tooltip.waitFor({ state: 'hidden' });
 
-    // Screenshot for people: the top of the page, map and results in view.
+    // Hovering a plain point of the sample (drawn on the canvas) shows its tooltip too.
+    const plain = await page.evaluate(() => {
+      const m = document.querySelector('[data-testid="map"]').vectorMap;
+      // A point that no marker covers and no other point sits on.
+      const marks = [...m.data.matches, ...(m.data.query ? [m.data.query] : [])].map((p) => m.toScreen(p.x, p.y));
+      const clear = (i) => marks.every(([x, y]) => Math.hypot(x - m.sx[i], y - m.sy[i]) > 24) &&
+        m.data.points.every((_, j) => j === i || Math.hypot(m.sx[j] - m.sx[i], m.sy[j] - m.sy[i]) > 4);
+      const i = m.data.points.findIndex((p, k) => !m.matchIds.has(p.id) && clear(k));
+      return i < 0 ? null : { id: m.data.points[i].id, x: m.sx[i], y: m.sy[i] };
+    });
+    assert.ok(plain, 'no sampled point stands apart from the markers');
+    await page.mouse.move(box.x + plain.x, box.y + plain.y);
+    await tooltip.waitFor({ state: 'visible' });
+    assert.equal(await tooltip.locator(tid('map-tooltip-id')).innerText(), plain.id);
+
+    // Screenshot for people: the whole page from its top (map and results in view), a neighbour's
+    // tooltip open.
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     const shot = path.join(ARTIFACTS, 'console.png');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.locator(tid('map-match', `[data-id="${hovered}"]`)).hover();
     await tooltip.waitFor({ state: 'visible' });
     await page.screenshot({ path: shot, fullPage: true });
