@@ -43,7 +43,10 @@ int ShowStatus(const semble::cli::Context& ctx) {
 int main(int argc, char** argv) {
   using semble::cli::Context;
   Context ctx;
-  CLI::App app("semble: a self-hosted vector database with Cloudflare Vectorize's API", "semble");
+  CLI::App app(
+      "semble: self-hosted embeddings and vector search that speak the Vectorize, Workers AI and "
+      "OpenAI APIs",
+      "semble");
   app.set_version_flag("--version", "semble " + std::string(semble::cli::kVersion));
   // Set before the commands are added, which inherit them: --data is accepted after the verb as
   // well as before it, and every --help ends with the data-directory rule and the exit codes.

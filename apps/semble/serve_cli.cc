@@ -5,8 +5,9 @@
 //              [--embed-threads N] [--access-log stderr|off|FILE] [--sync group|per-write|none]
 //
 // Prints "semble: listening on http://HOST:PORT" on stderr once it accepts connections. SIGINT or
-// SIGTERM stops it gracefully: no new connections, requests in flight are answered, then every
-// index is checkpointed and the data directory is closed.
+// SIGTERM stops it gracefully: no new connections, requests in flight are answered, background
+// graph builds get up to --drain-seconds to finish, then every index is checkpointed and the data
+// directory is closed.
 
 #include "serve_cli.h"
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -42,7 +44,20 @@ struct ServeArgs {
   int embed_threads = 0;
   std::string access_log = "stderr";
   std::string sync = "group";
+  int drain_seconds = 60;
 };
+
+// Vectors written but not yet in their index's graph, over every index.
+uint64_t Backlog(const Database& db) {
+  uint64_t total = 0;
+  for (const IndexDescription& d : db.ListIndexes()) {
+    auto index = db.GetIndex(d.name);
+    if (!index.ok()) continue;
+    auto info = (*index)->Info();
+    if (info.ok()) total += info->unindexed_vectors;
+  }
+  return total;
+}
 
 bool IsLoopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
@@ -184,6 +199,17 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   pthread_kill(waiter.native_handle(), SIGTERM);
   waiter.join();
   if (!run.ok()) return Fail(run);
+  // Let the background graph builds finish (bounded), so that the checkpoint holds whole graphs
+  // and the next start does not rebuild them; what is left is rebuilt then, nothing is lost.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.drain_seconds);
+  for (uint64_t backlog = Backlog(**db); backlog > 0; backlog = Backlog(**db)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::fprintf(stderr, "semble: %llu vectors not yet in their graphs; they are re-indexed on the next start\n",
+                   static_cast<unsigned long long>(backlog));
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   Status checkpoint = (*db)->Checkpoint();
   db->reset();
   if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
@@ -219,6 +245,9 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--embed-threads", a->embed_threads, "Threads per embedding call (default: cores)");
   verb->add_option("--access-log", a->access_log,
                    "stderr (default), off, or a file to append JSON lines to");
+  verb->add_option("--drain-seconds", a->drain_seconds,
+                   "On stop, wait up to this long for background graph builds before the final "
+                   "checkpoint (default 60)");
   verb->add_option("--sync", a->sync,
                    "When writes are fsynced: group (default; shared fsyncs), per-write, none");
   verb->callback([ctx, a] { ctx->action = [ctx, a] { return RunServe(*ctx, *a); }; });

@@ -15,9 +15,9 @@ namespace semble::index {
 namespace {
 
 // Vectors linked per batch: small enough that a write touching a slot in flight waits little,
-// large enough to amortize the locking (and below HnswIndex's renumbering threshold, which would
-// move the arrays under readers).
-constexpr size_t kBuildBatch = 256;
+// large enough to amortize the locking and the batch's worker threads (and below HnswIndex's
+// renumbering threshold, which would move the arrays under readers).
+constexpr size_t kBuildBatch = 512;
 
 class HnswVectorIndex final : public VectorIndex {
  public:
@@ -255,7 +255,7 @@ class HnswVectorIndex final : public VectorIndex {
       lock.unlock();
       // The graph takes adds concurrently with searches; queries see the slot in the buffer
       // until it leaves it below, and in the graph too meanwhile (Merge keeps it once).
-      Status s = hnsw_->AddBatch(batch, values.data(), 1);
+      Status s = hnsw_->AddBatch(batch, values.data(), build_threads_);
       lock.lock();
       for (uint32_t slot : batch) {
         // On a failed add the slot stays buffered (and found) rather than being lost.
@@ -273,6 +273,9 @@ class HnswVectorIndex final : public VectorIndex {
   IndexSpec spec_;
   std::unique_ptr<HnswIndex> hnsw_;
   uint32_t exact_below_;
+  // Every core: a bulk load is usually followed by idle time in which the graph should catch up,
+  // and while writes are still arriving the scheduler shares the cores with them.
+  const int build_threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   mutable std::shared_mutex mu_;  // everything below
   mutable std::condition_variable_any cv_;
