@@ -2,6 +2,8 @@
 
 #include "db/validation.h"
 
+#include "core/distance.h"
+
 #include "semble/record_schema.h"
 
 #include <algorithm>
@@ -128,10 +130,14 @@ Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric
       return Status::InvalidArgument("values[" + std::to_string(i) + "] is not a finite number");
     }
   }
-  if (metric == Metric::kCosine &&
-      std::all_of(values.begin(), values.end(), [](float x) { return x == 0.0f; })) {
-    return Status::InvalidArgument(
-        "values are all zeros; cosine similarity is undefined for a zero vector");
+  if (metric == Metric::kCosine) {
+    // In float, as the indexes normalise: a vector of tiny values squares to 0 there too.
+    const float sq = core::DotProduct(values.data(), values.data(), values.size());
+    if (sq == 0.0f || !std::isfinite(sq)) {
+      return Status::InvalidArgument(
+          "values have a zero (or, in 32-bit floats, vanishing or overflowing) length; cosine "
+          "similarity is undefined for them");
+    }
   }
   return Status::OK();
 }

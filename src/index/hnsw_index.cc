@@ -585,6 +585,10 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
   return first_error;
 }
 
+Status HnswIndex::CheckVector(const HnswOptions& options, const float* values) {
+  return CheckValues(options, values);
+}
+
 void HnswIndex::Reserve(size_t nodes, size_t slot_limit) {
   Impl& g = *impl_;
   std::unique_lock<std::shared_mutex> lock(g.rw);

@@ -114,6 +114,10 @@ class HnswIndex {
   // kNone. Only before the first Add; later it fails (codes already written use the old ranges).
   Status Train(const float* vectors, size_t n);
 
+  // OK when Add would take `values` (dimensions floats): all finite and, for cosine, a norm that
+  // is not zero (nor overflows) in float arithmetic.
+  static Status CheckVector(const HnswOptions& options, const float* values);
+
   // Inserts values (dimensions floats) as `slot`, replacing the slot's previous vector if it has
   // one. Fails (nothing changed) on non-finite values, or, for cosine, a zero vector.
   Status Add(uint32_t slot, const float* values);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <shared_mutex>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace semble::index {
@@ -45,24 +46,42 @@ class HnswVectorIndex final : public VectorIndex {
   Status SetBatch(std::span<const uint32_t> slots, const float* values) override {
     const uint32_t dims = spec_.hnsw.dimensions;
     for (size_t i = 0; i < slots.size(); ++i) {
-      SEMBLE_RETURN_IF_ERROR(CheckValues(values + i * dims));
+      SEMBLE_RETURN_IF_ERROR(HnswIndex::CheckVector(hnsw_->options(), values + i * dims));
     }
     std::unique_lock lock(mu_);
-    for (uint32_t slot : slots) WaitNotInFlight(lock, slot);
-    if (buffered_.empty()) {
-      // Start the next buffer small: the old one may have grown to the largest slot ever seen.
+    // One wait for the whole batch: waiting slot by slot would release the lock between slots,
+    // and the builder could take a slot already checked.
+    // Removing from the graph (a replaced vector) waits until the builder is between batches: a
+    // graph removal, and the tombstone repair it can start, must not run while the builder links
+    // new nodes (a stress test lost reachability of nodes that way). The builder cannot start a
+    // batch while this holds mu_.
+    const bool removes = std::any_of(slots.begin(), slots.end(),
+                                     [&](uint32_t slot) { return hnsw_->Contains(slot); });
+    cv_.wait(lock, [&] {
+      if (removes) return in_flight_.empty();
+      return std::none_of(slots.begin(), slots.end(),
+                          [&](uint32_t slot) { return in_flight_.count(slot) != 0; });
+    });
+    if (slot_row_.empty()) {
+      // Start the next buffer small: the old one may have grown large during a bulk load.
       buffer_ = std::make_unique<FlatIndex>(dims, spec_.hnsw.metric);
+      row_slot_.clear();
+      free_rows_.clear();
     }
     uint32_t max_slot = 0;
     for (size_t i = 0; i < slots.size(); ++i) {
       const uint32_t slot = slots[i];
       max_slot = std::max(max_slot, slot);
       if (hnsw_->Contains(slot)) hnsw_->Remove(slot);
-      buffer_->Set(slot, values + i * dims);
-      if (buffered_.insert(slot).second) queue_.push_back(slot);
+      auto [it, fresh] = slot_row_.emplace(slot, 0);
+      if (fresh) it->second = TakeRow(slot);
+      buffer_->Set(it->second, values + i * dims);
+      // Queued again even when already buffered: the builder takes a slot once, whatever number
+      // of times it is queued.
+      queue_.push_back(slot);
     }
     // The builder must never grow the graph's arrays: queries hold pointers into them (Get).
-    hnsw_->Reserve(hnsw_->nodes_used() + buffered_.size(), static_cast<size_t>(max_slot) + 1);
+    hnsw_->Reserve(hnsw_->nodes_used() + slot_row_.size(), static_cast<size_t>(max_slot) + 1);
     if (!builder_.joinable()) builder_ = std::thread([this] { Build(); });
     lock.unlock();
     cv_.notify_all();
@@ -71,9 +90,13 @@ class HnswVectorIndex final : public VectorIndex {
 
   void Clear(uint32_t slot) override {
     std::unique_lock lock(mu_);
-    WaitNotInFlight(lock, slot);
-    if (buffered_.erase(slot) != 0) {
-      buffer_->Clear(slot);
+    // A graph removal waits for the builder to be between batches (see SetBatch).
+    cv_.wait(lock, [&] {
+      return slot_row_.count(slot) != 0 ? in_flight_.count(slot) == 0 : in_flight_.empty();
+    });
+    if (auto it = slot_row_.find(slot); it != slot_row_.end()) {
+      ReleaseRow(it->second);
+      slot_row_.erase(it);
     } else {
       hnsw_->Remove(slot);
     }
@@ -81,12 +104,15 @@ class HnswVectorIndex final : public VectorIndex {
 
   size_t size() const override {
     std::shared_lock lock(mu_);
-    return Size();
+    // Exact: a slot in flight may already be in the graph as well as in the buffer.
+    size_t both = 0;
+    for (uint32_t s : in_flight_) both += hnsw_->Contains(s) ? 1 : 0;
+    return hnsw_->size() + slot_row_.size() - both;
   }
 
   const float* Get(uint32_t slot) const override {
     std::shared_lock lock(mu_);
-    if (buffered_.count(slot) != 0) return buffer_->Get(slot);
+    if (auto it = slot_row_.find(slot); it != slot_row_.end()) return buffer_->Get(it->second);
     return hnsw_->Get(slot);
   }
 
@@ -100,7 +126,7 @@ class HnswVectorIndex final : public VectorIndex {
     {
       std::shared_lock lock(mu_);
       size = Size();
-      if (!buffered_.empty()) buffered = buffer_->Search(query, k);
+      if (!slot_row_.empty()) buffered = ToSlots(buffer_->Search(query, k));
     }
     std::vector<Hit> graph = size < exact_below_ ? hnsw_->SearchExact(query, k)
                                                  : hnsw_->Search(query, k, Ef(params, k));
@@ -114,8 +140,15 @@ class HnswVectorIndex final : public VectorIndex {
     std::vector<Hit> buffered;
     {
       std::shared_lock lock(mu_);
-      for (uint32_t s : slots) (buffered_.count(s) != 0 ? in_buffer : in_graph).push_back(s);
-      if (!in_buffer.empty()) buffered = buffer_->SearchSlots(query, k, in_buffer);
+      for (uint32_t s : slots) {
+        auto it = slot_row_.find(s);
+        if (it == slot_row_.end()) {
+          in_graph.push_back(s);
+        } else {
+          in_buffer.push_back(it->second);
+        }
+      }
+      if (!in_buffer.empty()) buffered = ToSlots(buffer_->SearchSlots(query, k, in_buffer));
     }
     std::vector<Hit> graph = hnsw_->SearchSlots(query, k, in_graph);
     if (buffered.empty()) return graph;
@@ -127,11 +160,11 @@ class HnswVectorIndex final : public VectorIndex {
     std::vector<Hit> buffered;
     {
       std::shared_lock lock(mu_);
-      std::vector<uint32_t> matching;
-      for (uint32_t s : buffered_) {
-        if (allow(s)) matching.push_back(s);
+      std::vector<uint32_t> matching;  // rows
+      for (const auto& [slot, row] : slot_row_) {
+        if (allow(slot)) matching.push_back(row);
       }
-      if (!matching.empty()) buffered = buffer_->SearchSlots(query, k, matching);
+      if (!matching.empty()) buffered = ToSlots(buffer_->SearchSlots(query, k, matching));
     }
     // A slot in flight may come back from both; Merge keeps it once.
     std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), allow);
@@ -146,7 +179,7 @@ class HnswVectorIndex final : public VectorIndex {
 
   size_t Unindexed() const override {
     std::shared_lock lock(mu_);
-    return buffered_.size();
+    return slot_row_.size();
   }
 
   double MemoryBytesPerVector() const override {
@@ -178,39 +211,46 @@ class HnswVectorIndex final : public VectorIndex {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return in_flight_.empty(); });
     hnsw_ = std::move(loaded);
-    buffered_.clear();
+    slot_row_.clear();
+    row_slot_.clear();
+    free_rows_.clear();
     queue_.clear();
     buffer_ = std::make_unique<FlatIndex>(spec_.hnsw.dimensions, spec_.hnsw.metric);
     return Status::OK();
   }
 
  private:
-  // Caller holds mu_. A slot in flight is counted once.
-  size_t Size() const {
-    size_t both = 0;
-    for (uint32_t s : in_flight_) both += hnsw_->Contains(s) ? 1 : 0;
-    return hnsw_->size() + buffered_.size() - both;
-  }
+  // Caller holds mu_. A slot in flight may be counted twice; good enough for choosing an exact
+  // scan for small indexes, and cheap (size() counts exactly).
+  size_t Size() const { return hnsw_->size() + slot_row_.size(); }
 
   uint32_t Ef(const SearchParams& params, size_t k) const {
     if (params.recall) return hnsw_->EfForRecall(*params.recall, k);
     return params.ef;  // 0 = the index's default
   }
 
-  Status CheckValues(const float* v) const {
-    double norm = 0;
-    for (uint32_t j = 0; j < spec_.hnsw.dimensions; ++j) {
-      if (!std::isfinite(v[j])) return Status::InvalidArgument("hnsw: non-finite value");
-      norm += double(v[j]) * v[j];
+  // Buffer rows are dense (a row per buffered vector, reused when freed), so the buffer's memory
+  // follows its size rather than the largest slot number. Caller holds mu_ exclusively.
+  uint32_t TakeRow(uint32_t slot) {
+    uint32_t row;
+    if (!free_rows_.empty()) {
+      row = free_rows_.back();
+      free_rows_.pop_back();
+      row_slot_[row] = slot;
+    } else {
+      row = static_cast<uint32_t>(row_slot_.size());
+      row_slot_.push_back(slot);
     }
-    if (spec_.hnsw.metric == Metric::kCosine && norm == 0) {
-      return Status::InvalidArgument("hnsw: zero vector under cosine");
-    }
-    return Status::OK();
+    return row;
   }
-
-  void WaitNotInFlight(std::unique_lock<std::shared_mutex>& lock, uint32_t slot) {
-    cv_.wait(lock, [&] { return in_flight_.count(slot) == 0; });
+  void ReleaseRow(uint32_t row) {
+    buffer_->Clear(row);
+    free_rows_.push_back(row);
+  }
+  // Buffer hits name rows; callers want slots. Caller holds mu_.
+  std::vector<Hit> ToSlots(std::vector<Hit> hits) const {
+    for (Hit& h : hits) h.slot = row_slot_[h.slot];
+    return hits;
   }
 
   // Closest first (the metric's order), ties by slot; a slot in both lists is kept once.
@@ -245,28 +285,34 @@ class HnswVectorIndex final : public VectorIndex {
         const uint32_t slot = queue_.front();
         queue_.pop_front();
         // A slot cleared (or cleared and set again: it is queued twice) is taken once, if buffered.
-        if (buffered_.count(slot) == 0 || in_flight_.count(slot) != 0) continue;
+        auto it = slot_row_.find(slot);
+        if (it == slot_row_.end() || in_flight_.count(slot) != 0) continue;
         in_flight_.insert(slot);
         batch.push_back(slot);
-        const float* v = buffer_->Get(slot);
+        const float* v = buffer_->Get(it->second);
         values.insert(values.end(), v, v + dims);
       }
       if (batch.empty()) continue;
       lock.unlock();
       // The graph takes adds concurrently with searches; queries see the slot in the buffer
       // until it leaves it below, and in the graph too meanwhile (Merge keeps it once).
-      Status s = hnsw_->AddBatch(batch, values.data(), build_threads_);
+      if (!hnsw_->AddBatch(batch, values.data(), build_threads_).ok()) {
+        // Values were checked on Set with the graph's own rule, so this is not expected; still,
+        // add what can be added one by one, and leave a vector the graph refuses in the buffer,
+        // where it stays searchable, rather than stopping the builder.
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!hnsw_->Contains(batch[i])) (void)hnsw_->Add(batch[i], &values[i * dims]);
+        }
+      }
       lock.lock();
       for (uint32_t slot : batch) {
-        // On a failed add the slot stays buffered (and found) rather than being lost.
-        if (s.ok() || hnsw_->Contains(slot)) {
-          buffered_.erase(slot);
-          buffer_->Clear(slot);
-        }
+        if (!hnsw_->Contains(slot)) continue;
+        auto it = slot_row_.find(slot);
+        ReleaseRow(it->second);
+        slot_row_.erase(it);
       }
       in_flight_.clear();
       cv_.notify_all();
-      if (!s.ok()) return;  // values were checked on Set; a failure here is a bug: stop building
     }
   }
 
@@ -279,8 +325,10 @@ class HnswVectorIndex final : public VectorIndex {
 
   mutable std::shared_mutex mu_;  // everything below
   mutable std::condition_variable_any cv_;
-  std::unique_ptr<FlatIndex> buffer_;       // buffered vectors, by slot
-  std::unordered_set<uint32_t> buffered_;   // slots whose current vector is in buffer_
+  std::unique_ptr<FlatIndex> buffer_;                   // buffered vectors, by row
+  std::unordered_map<uint32_t, uint32_t> slot_row_;     // buffered slot -> its row in buffer_
+  std::vector<uint32_t> row_slot_;                      // row -> slot (rows in free_rows_: stale)
+  std::vector<uint32_t> free_rows_;
   std::deque<uint32_t> queue_;              // build order (may hold stale or repeated slots)
   std::unordered_set<uint32_t> in_flight_;  // slots the builder is adding now
   mutable int pauses_ = 0;                  // Serialize calls under way

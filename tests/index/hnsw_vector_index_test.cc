@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "index/vector_index.h"
@@ -138,6 +139,64 @@ TEST(HnswVectorIndexTest, QueriesRunWhileTheGraphIsBuilt) {
   ASSERT_TRUE(copy->Load(blob).ok());
   EXPECT_EQ(copy->size(), 4000u);
   EXPECT_EQ(copy->Unindexed(), 0u);
+}
+
+// Writes that touch slots the builder is adding, in an order unlike the build queue's: the last
+// write of every slot must win (a write must wait for all its slots, not one at a time).
+TEST(HnswVectorIndexTest, LastWriteWinsWhileTheBuilderRuns) {
+  constexpr uint32_t kDims = 8, kSlots = 3000;
+  auto index = MakeIndex(kDims, 0);
+  std::mt19937 rng(17);
+  std::vector<std::vector<float>> last(kSlots);
+  std::uniform_int_distribution<uint32_t> pick(0, kSlots - 1);
+  for (int round = 0; round < 300; ++round) {
+    // A few slots from anywhere, sorted as the database hands them over.
+    std::set<uint32_t> chosen;
+    const size_t n = round % 10 == 0 ? 600 : 3;
+    while (chosen.size() < n) chosen.insert(pick(rng));
+    std::vector<uint32_t> slots(chosen.begin(), chosen.end());
+    std::vector<float> values;
+    for (uint32_t s : slots) {
+      last[s] = Random(rng, kDims);
+      values.insert(values.end(), last[s].begin(), last[s].end());
+    }
+    ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
+  }
+  WaitDrained(*index);
+  size_t live = 0;
+  for (uint32_t s = 0; s < kSlots; ++s) {
+    const float* v = index->Get(s);
+    if (last[s].empty()) {
+      EXPECT_EQ(v, nullptr) << s;
+      continue;
+    }
+    ++live;
+    ASSERT_NE(v, nullptr) << s;
+    EXPECT_TRUE(std::equal(last[s].begin(), last[s].end(), v)) << "slot " << s << " lost its last write";
+    // The slot is live in the index (exact search over it). Whether the graph reaches it is the
+    // graph's recall, tested in hnsw_recall_test; here a rare unreachable node after hundreds of
+    // replacements was seen with HnswIndex alone too, without the builder (see the issue note).
+    const uint32_t one[] = {s};
+    auto hits = index->SearchSlots(last[s].data(), 1, one);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].slot, s);
+    EXPECT_FLOAT_EQ(hits[0].score, 0.0f);
+  }
+  EXPECT_EQ(index->size(), live);
+}
+
+// A vector whose float norm vanishes is refused up front (it would stop the graph build).
+TEST(HnswVectorIndexTest, VanishingCosineVectorIsRefused) {
+  auto spec = ParseIndexSpec("hnsw", 3, Metric::kCosine);
+  ASSERT_TRUE(spec.ok());
+  auto index = NewVectorIndex(*spec, 0);
+  ASSERT_TRUE(index.ok());
+  const float tiny[] = {1e-23f, 0, 0};
+  EXPECT_TRUE((*index)->Set(0, tiny).IsInvalidArgument());
+  const float fine[] = {1, 0, 0};
+  EXPECT_TRUE((*index)->Set(1, fine).ok());
+  WaitDrained(**index);
+  EXPECT_EQ((*index)->size(), 1u);
 }
 
 }  // namespace
