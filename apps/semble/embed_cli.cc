@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -180,6 +181,13 @@ int PrintEmbeddings(const Context& ctx, const EmbedArgs& a, const std::vector<st
 
 }  // namespace
 
+namespace {
+std::map<std::string, std::unique_ptr<Embedder>>& LocalEmbedders() {
+  static std::map<std::string, std::unique_ptr<Embedder>> embedders;
+  return embedders;
+}
+}  // namespace
+
 Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
                                                     Pooling pooling, bool no_cache) {
   SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveModel(Env::Default(), ModelsDir(ctx), model));
@@ -215,11 +223,19 @@ Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
     return RemoteEmbed(RemoteOptions{ctx.url, ctx.token}, c.embedding_model, texts);
   }
   SEMBLE_ASSIGN_OR_RETURN(Pooling pooling, ParsePooling(c.embedding_pooling));
-  SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Embedder> embedder,
-                          OpenLocalEmbedder(ctx, c.embedding_model, pooling, false));
-  auto vectors = embedder->Embed(texts);
-  (void)embedder->SaveCache();  // an optimisation: failing to save never fails the command
-  return vectors;
+  // One embedder per model and pooling for the whole command: import and insert call this once
+  // per batch, and loading the model (and its cache file) each time would dominate.
+  std::unique_ptr<Embedder>& embedder =
+      LocalEmbedders()[c.embedding_model + "/" + std::string(PoolingName(pooling))];
+  if (embedder == nullptr) {
+    SEMBLE_ASSIGN_OR_RETURN(embedder, OpenLocalEmbedder(ctx, c.embedding_model, pooling, false));
+  }
+  return embedder->Embed(texts);
+}
+
+void SaveEmbeddingCaches() {
+  // An optimisation: failing to save never fails the command.
+  for (auto& [key, embedder] : LocalEmbedders()) (void)embedder->SaveCache();
 }
 
 Status FillFromSources(const Context& ctx, const IndexDescription& index,

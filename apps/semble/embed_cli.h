@@ -28,6 +28,9 @@ Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
                                                       const IndexDescription& index,
                                                       const std::vector<std::string>& texts);
 
+// Writes the embedding caches of the embedders EmbedForIndex opened (call once, at the end).
+void SaveEmbeddingCaches();
+
 // Fills the values of records that came with "text" (embedded as EmbedForIndex does) or "fields"
 // (encoded with the index's record schema); sources[i] belongs to (*records)[i].
 Status FillFromSources(const Context& ctx, const IndexDescription& index,

@@ -296,7 +296,10 @@ Status ReadPath(const std::string& path, const ImportArgs& a, std::vector<Doc>* 
     std::vector<std::string> found;
     for (auto it = std::filesystem::recursive_directory_iterator(path, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file() && Importable(it->path())) found.push_back(it->path().string());
+      std::error_code file_ec;
+      if (it->is_regular_file(file_ec) && Importable(it->path())) {
+        found.push_back(it->path().string());
+      }
     }
     if (ec) return Status::IOError(path + ": " + ec.message());
     std::sort(found.begin(), found.end());  // stable ids and order whatever the file system says
@@ -436,6 +439,7 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
     progress.Update(done);
   }
   progress.Finish();
+  SaveEmbeddingCaches();
   const double seconds = progress.Seconds();
   if (ctx.json) {
     core::JsonWriter w;

@@ -74,7 +74,15 @@ int main(int argc, char** argv) {
     if (e.get_exit_code() == 0) return app.exit(e);  // --help and --version print on stdout
     return semble::cli::UsageError(std::string(e.what()) + " (see --help)");
   }
-  if (ctx.action) return ctx.action();
+  if (ctx.action) {
+    // Verbs report errors as Status; an exception here (bad_alloc, a library's) still gets the
+    // one-line error and an exit code rather than std::terminate.
+    try {
+      return ctx.action();
+    } catch (const std::exception& e) {
+      return semble::cli::Fail(semble::Status::Internal(e.what()));
+    }
+  }
   if (vectorize->parsed()) {  // a group without a verb: show the verbs
     std::fputs(vectorize->help("semble").c_str(), stdout);
     return semble::cli::kExitOk;

@@ -170,6 +170,7 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
   }
   if (!reader.status().ok()) return fail(reader.status().WithContext(where));
   if (Status s = flush(); !s.ok()) return fail(s);
+  SaveEmbeddingCaches();
   if (written == 0) {
     return Fail(Status::InvalidArgument(where + " holds no vectors to " + verb));
   }

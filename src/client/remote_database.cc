@@ -441,6 +441,21 @@ Result<std::shared_ptr<Connection>> Connect(const RemoteOptions& options) {
   return std::make_shared<Connection>(options, std::move(origin), std::move(prefix));
 }
 
+// Appends the "embedding" arrays of an OpenAI embeddings answer's data.
+Status AppendEmbeddings(const simdjson::dom::array& data, std::vector<std::vector<float>>* out) {
+  for (element item : data) {
+    std::vector<float> v;
+    simdjson::dom::array values;
+    if (item["embedding"].get(values) != simdjson::SUCCESS) return Status::IOError("embeddings: no vector");
+    for (element x : values) {
+      double d = 0;
+      if (x.get(d) == simdjson::SUCCESS) v.push_back(static_cast<float>(d));
+    }
+    out->push_back(std::move(v));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> ConnectDatabase(const RemoteOptions& options) {
@@ -453,25 +468,26 @@ Result<std::vector<std::vector<float>>> RemoteEmbed(const RemoteOptions& options
                                                     const std::string& model,
                                                     const std::vector<std::string>& texts) {
   SEMBLE_ASSIGN_OR_RETURN(std::shared_ptr<Connection> conn, Connect(options));
-  core::JsonWriter w;
-  w.BeginObject().Key("model").String(model).Key("input").BeginArray();
-  for (const std::string& t : texts) w.String(t);
-  w.EndArray().Key("encoding_format").String("float").EndObject();
-  SEMBLE_ASSIGN_OR_RETURN(std::string body, conn->Send("POST", conn->Path("/v1/embeddings"), w.Take()));
-  simdjson::dom::parser parser;
-  SEMBLE_ASSIGN_OR_RETURN(element e, Parse(&parser, body));
-  simdjson::dom::array data;
-  if (e["data"].get(data) != simdjson::SUCCESS) return Status::IOError("embeddings: no \"data\"");
+  // Servers take at most 100 texts per call (Workers AI's limit, and semble's).
+  constexpr size_t kPerCall = 100;
   std::vector<std::vector<float>> out;
-  for (element item : data) {
-    std::vector<float> v;
-    simdjson::dom::array values;
-    if (item["embedding"].get(values) != simdjson::SUCCESS) return Status::IOError("embeddings: no vector");
-    for (element x : values) {
-      double d = 0;
-      if (x.get(d) == simdjson::SUCCESS) v.push_back(static_cast<float>(d));
+  for (size_t begin = 0; begin < texts.size(); begin += kPerCall) {
+    const size_t end = std::min(texts.size(), begin + kPerCall);
+    core::JsonWriter w;
+    w.BeginObject().Key("model").String(model).Key("input").BeginArray();
+    for (size_t i = begin; i < end; ++i) w.String(texts[i]);
+    w.EndArray().Key("encoding_format").String("float").EndObject();
+    SEMBLE_ASSIGN_OR_RETURN(std::string body,
+                            conn->Send("POST", conn->Path("/v1/embeddings"), w.Take()));
+    simdjson::dom::parser parser;
+    SEMBLE_ASSIGN_OR_RETURN(element e, Parse(&parser, body));
+    simdjson::dom::array data;
+    if (e["data"].get(data) != simdjson::SUCCESS) return Status::IOError("embeddings: no \"data\"");
+    if (data.size() != end - begin) {
+      return Status::IOError("embeddings: the server answered " + std::to_string(data.size()) +
+                             " vectors for " + std::to_string(end - begin) + " texts");
     }
-    out.push_back(std::move(v));
+    SEMBLE_RETURN_IF_ERROR(AppendEmbeddings(data, &out));
   }
   return out;
 }

@@ -117,7 +117,6 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
       dims == 0 || index_type.empty()) {
     return bad("malformed manifest");
   }
-  // The embedding model fields came later; a manifest that ends before them has none.
   // Fields added later; a manifest that ends before them has none.
   std::string_view model, pooling, schema;
   if (!in.empty() && (!GetLengthPrefixed(&in, &model) || !GetLengthPrefixed(&in, &pooling))) {

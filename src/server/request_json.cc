@@ -22,12 +22,22 @@ Status Bad(std::string_view field, std::string_view expected) {
   return Invalid("\"" + std::string(field) + "\" must be " + std::string(expected));
 }
 
-// Parses a body that must be one JSON object. The parser is per thread: its buffers are reused by
-// the next request on the same worker.
+// Parses a body that must be one JSON object. Small bodies use a parser per thread, whose
+// buffers the next request on the same worker reuses; a large one gets a parser of its own, freed
+// with the answer, so that one big body does not pin its size in memory on every worker thread.
 Result<object> ParseObject(std::string_view body) {
-  thread_local simdjson::dom::parser parser;
+  constexpr size_t kReusedParserBytes = 1u << 20;
+  thread_local simdjson::dom::parser small_parser;
+  thread_local std::unique_ptr<simdjson::dom::parser> large_parser;
+  simdjson::dom::parser* parser = &small_parser;
+  if (body.size() > kReusedParserBytes) {
+    large_parser = std::make_unique<simdjson::dom::parser>();  // the previous one is freed here
+    parser = large_parser.get();
+  } else {
+    large_parser.reset();
+  }
   element root;
-  if (auto err = parser.parse(body.data(), body.size(), true).get(root)) {
+  if (auto err = parser->parse(body.data(), body.size(), true).get(root)) {
     return Invalid(std::string("the body is not valid JSON: ") + simdjson::error_message(err));
   }
   object obj;
@@ -160,11 +170,9 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
 
 namespace {
 
-// One field of a query body; false in *known when `key` is not a query field.
-Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* has_vector,
-                  bool* known) {
+// One field of a query body (ForEachField has checked that `key` is one of the query's).
+Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* has_vector) {
   QueryRequest& q = out->request;
-  *known = true;
   if (key == "vector") {
     *has_vector = true;
     return GetFloats(key, v, &q.vector);
@@ -234,7 +242,6 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
     out->model = std::move(m);
     return Status::OK();
   }
-  *known = false;
   return Status::OK();
 }
 
@@ -255,8 +262,7 @@ Result<QueryBody> ParseQuery(std::string_view body) {
   bool has_vector = false;
   SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS},
                                       [&](std::string_view key, const element& v) {
-                                        bool known;
-                                        return QueryField(key, v, &out, &has_vector, &known);
+                                        return QueryField(key, v, &out, &has_vector);
                                       }));
   if (QueriesGiven(out, has_vector) != 1) {
     return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
@@ -272,8 +278,7 @@ Result<MapBody> ParseMap(std::string_view body) {
   SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS, "sample"},
                                       [&](std::string_view key, const element& v) {
                                         if (key == "sample") return GetUint32(key, v, &out.sample);
-                                        bool known;
-                                        return QueryField(key, v, &out.query, &has_vector, &known);
+                                        return QueryField(key, v, &out.query, &has_vector);
                                       }));
   const int given = QueriesGiven(out.query, has_vector);
   if (given > 1) {
@@ -298,8 +303,7 @@ Result<RecommendBody> ParseRecommend(std::string_view body) {
           return GetStringArray(key, v, &out.positive);
         }
         if (key == "negative") return GetStringArray(key, v, &out.negative);
-        bool known;
-        return QueryField(key, v, &options, &has_vector, &known);
+        return QueryField(key, v, &options, &has_vector);
       }));
   if (!has_positive) return Invalid("missing field \"positive\"");
   out.options = std::move(options.request);
@@ -354,10 +358,12 @@ Result<std::string> ParsePropertyName(std::string_view body) {
 }
 
 bool IsVectorsObject(std::string_view body) {
-  auto obj = ParseObject(body);
-  if (!obj.ok()) return false;
-  simdjson::dom::element vectors;
-  return (*obj)["vectors"].get(vectors) == simdjson::SUCCESS;
+  // Without parsing the body: an object whose first key is "vectors" (the form Workers bindings
+  // send). Parsing a large NDJSON body only to learn it is not one object would cost a full pass.
+  size_t i = body.find_first_not_of(" \t\r\n");
+  if (i == std::string_view::npos || body[i] != '{') return false;
+  i = body.find_first_not_of(" \t\r\n", i + 1);
+  return i != std::string_view::npos && body.substr(i).starts_with("\"vectors\"");
 }
 
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,

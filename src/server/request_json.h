@@ -70,8 +70,9 @@ Result<std::string> ParsePropertyName(std::string_view body);
 
 // {"vectors": [record...]}: the JSON form of an insert. Records as in db::ParseRecordJson with
 // the extensions; sources->at(i) is record i's text or fields (empty when it has values).
-// True when body is one JSON object with a top-level "vectors" field (the JSON form of an insert),
-// false for anything else (NDJSON, even a single line of it).
+// True when body is a JSON object whose first key is "vectors" (the JSON form of an insert, as
+// Workers bindings send it), false for anything else (NDJSON, even a single line of it). Decided
+// from the first bytes, without parsing the body.
 bool IsVectorsObject(std::string_view body);
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
                                                      size_t* discarded,

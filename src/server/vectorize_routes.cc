@@ -276,6 +276,13 @@ class VectorizeApi {
                                          std::to_string(discarded) + " discarded)"
                                    : std::string("the body holds no records"));
       }
+      // Before any embedding: a body of a million texts is refused, not embedded and then refused.
+      if (records->size() > ctx_->limits.max_batch_vectors) {
+        return Error(400, kErrInvalid,
+                     "the body holds " + std::to_string(records->size()) +
+                         " records; at most " + std::to_string(ctx_->limits.max_batch_vectors) +
+                         " per request");
+      }
       if (Status s = CheckModelParam(req, d); !s.ok()) {
         return Error(400, kErrModelMismatch, s.message());
       }
@@ -360,20 +367,27 @@ class VectorizeApi {
         return Error(400, kErrInvalid,
                      "sample must be from 1 to " + std::to_string(kMaxMapSample));
       }
-      std::vector<std::string> ids;
+      // Reservoir sampling while paging: memory stays at `sample` ids whatever the index size,
+      // and a fixed seed gives the same map for the same index.
+      std::vector<std::string> chosen;
+      std::mt19937_64 rng(0x5eb1e);
+      size_t total = 0;
       ListRequest list;
       list.count = ctx_->limits.max_list_count;
       while (true) {
         auto page = index.List(list);
         if (!page.ok()) return FromStatus(page.status());
-        ids.insert(ids.end(), page->ids.begin(), page->ids.end());
+        for (std::string& id : page->ids) {
+          ++total;
+          if (chosen.size() < body->sample) {
+            chosen.push_back(std::move(id));
+          } else if (const uint64_t j = rng() % total; j < body->sample) {
+            chosen[j] = std::move(id);
+          }
+        }
         if (!page->is_truncated) break;
         list.cursor = page->next_cursor;
       }
-      const size_t total = ids.size();
-      std::vector<std::string> chosen;
-      std::mt19937_64 rng(0x5eb1e);  // the same index gives the same map
-      std::sample(ids.begin(), ids.end(), std::back_inserter(chosen), body->sample, rng);
       auto records = index.GetByIds(chosen);
       if (!records.ok()) return FromStatus(records.status());
       const uint32_t dims = d.config.dimensions;
