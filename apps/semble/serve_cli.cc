@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <chrono>
 #include <thread>
@@ -221,7 +222,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
 }  // namespace
 
 CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
-  auto* a = new ServeArgs();  // lives for the whole run, like the parsed options
+  auto a = std::make_shared<ServeArgs>();
   CLI::App* verb = app->add_subcommand(
       "serve", "Serve the Vectorize v2, Workers AI and OpenAI embeddings APIs over HTTP");
   verb->add_option("--host", a->host, "Address to listen on (default 127.0.0.1)");
