@@ -11,24 +11,13 @@
 #include <string>
 
 #include "db/record_json.h"
+#include "db/presets.h"
 #include "embed_cli.h"
 #include "semble/record_schema.h"
 #include "vectorize_cli.h"
 
 namespace semble::cli {
 namespace {
-
-// Wrangler's --preset names. The dimensions are those of the embedding models they name; all of
-// them use cosine, as Vectorize does for presets.
-struct Preset {
-  const char* name;
-  uint32_t dimensions;
-};
-constexpr Preset kPresets[] = {
-    {"@cf/baai/bge-small-en-v1.5", 384},     {"@cf/baai/bge-base-en-v1.5", 768},
-    {"@cf/baai/bge-large-en-v1.5", 1024},    {"openai/text-embedding-ada-002", 1536},
-    {"cohere/embed-multilingual-v2.0", 768},
-};
 
 // ---- create ----
 
@@ -86,8 +75,8 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
                         o.model + "\" (" + std::to_string(request.config.dimensions) + ")");
     }
   } else if (!o.preset.empty()) {
-    for (const Preset& p : kPresets) {
-      if (o.preset == p.name) request.config = {p.dimensions, Metric::kCosine, ""};
+    if (const db::Preset* p = db::FindPreset(o.preset); p != nullptr) {
+      request.config = {p->dimensions, p->metric, ""};
     }
   } else {
     if (!o.has_dimensions || o.metric.empty()) {
@@ -125,7 +114,7 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
       verb->add_option("--metric", o->metric, "How vectors are compared; fixed once created")
           ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
   std::vector<std::string> names;
-  for (const Preset& p : kPresets) names.push_back(p.name);
+  for (const db::Preset& p : db::kPresets) names.emplace_back(p.name);
   verb->add_option("--preset", o->preset,
                    "Take dimensions and metric (cosine) from an embedding model instead")
       ->check(CLI::IsMember(names))

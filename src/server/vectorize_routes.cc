@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/pca.h"
+#include "db/presets.h"
 #include "db/record_json.h"
 #include "db/validation.h"
 #include "meta/filter.h"
@@ -29,20 +30,6 @@ namespace semble::server {
 namespace {
 
 constexpr char kPrefix[] = "/client/v4/accounts/{}/vectorize/v2";
-
-struct Preset {
-  const char* name;
-  uint32_t dimensions;
-  Metric metric;
-};
-// The presets Vectorize accepts, with the shape of the vectors each model makes.
-constexpr Preset kPresets[] = {
-    {"@cf/baai/bge-small-en-v1.5", 384, Metric::kCosine},
-    {"@cf/baai/bge-base-en-v1.5", 768, Metric::kCosine},
-    {"@cf/baai/bge-large-en-v1.5", 1024, Metric::kCosine},
-    {"openai/text-embedding-ada-002", 1536, Metric::kCosine},
-    {"cohere/embed-multilingual-v2.0", 768, Metric::kCosine},
-};
 
 // Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
 // to the characters Cloudflare's hex ids and test ids use.
@@ -100,13 +87,10 @@ class VectorizeApi {
     }
     std::string model;
     if (body->preset) {
-      const Preset* preset = nullptr;
-      for (const Preset& p : kPresets) {
-        if (*body->preset == p.name) preset = &p;
-      }
+      const db::Preset* preset = db::FindPreset(*body->preset);
       if (preset == nullptr) {
         std::string list;
-        for (const Preset& p : kPresets) list += (list.empty() ? "" : ", ") + std::string(p.name);
+        for (const db::Preset& p : db::kPresets) list += (list.empty() ? "" : ", ") + std::string(p.name);
         return Error(400, kErrInvalid, "unknown preset \"" + *body->preset + "\"; presets: " + list);
       }
       create.config.dimensions = preset->dimensions;
