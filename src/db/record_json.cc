@@ -12,34 +12,16 @@
 #include <iterator>
 #include <thread>
 
+#include "core/json_type_name.h"
+
 namespace semble::db {
 namespace {
 
-std::string_view TypeName(simdjson::dom::element_type type) {
-  using T = simdjson::dom::element_type;
-  switch (type) {
-    case T::ARRAY:
-      return "an array";
-    case T::OBJECT:
-      return "an object";
-    case T::INT64:
-    case T::UINT64:
-    case T::DOUBLE:
-      return "a number";
-    case T::STRING:
-      return "a string";
-    case T::BOOL:
-      return "a boolean";
-    case T::NULL_VALUE:
-      return "null";
-  }
-  return "an unknown type";
-}
 
 Status WrongType(std::string_view field, std::string_view expected,
                  const simdjson::dom::element& e) {
   return Status::InvalidArgument("\"" + std::string(field) + "\" must be " + std::string(expected) +
-                                 ", got " + std::string(TypeName(e.type())));
+                                 ", got " + std::string(core::JsonTypeName(e)));
 }
 
 // Reads a JSON number as a float. JSON numbers are parsed as double first, so a value that does
@@ -48,7 +30,7 @@ Status ReadFloat(const simdjson::dom::element& e, size_t i, float* out) {
   double d;
   if (e.get_double().get(d) != simdjson::SUCCESS) {
     return Status::InvalidArgument("\"values\"[" + std::to_string(i) + "] must be a number, got " +
-                                   std::string(TypeName(e.type())));
+                                   std::string(core::JsonTypeName(e)));
   }
   // Doubles below FLT_MAX + half an ulp still round to FLT_MAX; that keeps "3.4028235e38", the
   // shortest spelling of FLT_MAX (what JsonWriter::Float prints), readable.
@@ -101,7 +83,7 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
   simdjson::dom::object obj;
   if (root.get(obj) != simdjson::SUCCESS) {
     return Status::InvalidArgument("a record must be a JSON object, got " +
-                                   std::string(TypeName(root.type())));
+                                   std::string(core::JsonTypeName(root)));
   }
 
   VectorRecord r;

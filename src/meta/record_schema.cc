@@ -11,6 +11,7 @@
 #include <numbers>
 #include <set>
 
+#include "core/json_type_name.h"
 #include "core/json_writer.h"
 
 namespace semble {
@@ -75,26 +76,7 @@ std::string FormatNumber(double v) {
   return w.Take();
 }
 
-std::string_view JsonTypeName(const element& e) {
-  using T = simdjson::dom::element_type;
-  switch (e.type()) {
-    case T::ARRAY:
-      return "an array";
-    case T::OBJECT:
-      return "an object";
-    case T::INT64:
-    case T::UINT64:
-    case T::DOUBLE:
-      return "a number";
-    case T::STRING:
-      return "a string";
-    case T::BOOL:
-      return "a boolean";
-    case T::NULL_VALUE:
-      return "null";
-  }
-  return "an unknown type";
-}
+using core::JsonTypeName;
 
 // One parser per thread, shared by Parse, Fit and Encode: its buffers are reused from record to
 // record (ingest encodes many), and threads encoding at once need no lock. Each caller copies what
