@@ -22,6 +22,10 @@ struct RecommendRequest {
   ReturnMetadata return_metadata = ReturnMetadata::kNone;
   std::optional<std::string> ns;
   std::string filter_json;
+  // The index's topK caps (Limits::max_top_k / max_top_k_with_data): the examples are asked for
+  // beyond top_k (to be dropped) only within them.
+  uint32_t max_top_k = Limits{}.max_top_k;
+  uint32_t max_top_k_with_data = Limits{}.max_top_k_with_data;
 };
 
 // The records closest to the target 2·mean(positive) − mean(negative) (mean(positive) when there

@@ -56,10 +56,11 @@ Result<QueryResult> Recommend(const Index& index, const RecommendRequest& reques
   q.return_metadata = request.return_metadata;
   q.ns = request.ns;
   q.filter_json = request.filter_json;
-  // Ask for enough to drop the examples and still have top_k, within Vectorize's topK caps (a
+  // Ask for enough to drop the examples and still have top_k, within the index's topK caps (a
   // top_k over the cap is left for Query to refuse).
-  const uint32_t cap =
-      request.return_values || request.return_metadata == ReturnMetadata::kAll ? 20 : 100;
+  const uint32_t cap = request.return_values || request.return_metadata == ReturnMetadata::kAll
+                           ? request.max_top_k_with_data
+                           : request.max_top_k;
   q.top_k = std::max(request.top_k,
                      std::min(cap, request.top_k + static_cast<uint32_t>(examples.size())));
   SEMBLE_ASSIGN_OR_RETURN(QueryResult result, index.Query(q));

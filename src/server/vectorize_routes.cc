@@ -328,6 +328,8 @@ class VectorizeApi {
       r.return_metadata = body->options.return_metadata;
       r.ns = body->options.ns;
       r.filter_json = body->options.filter_json;
+      r.max_top_k = ctx_->limits.max_top_k;
+      r.max_top_k_with_data = ctx_->limits.max_top_k_with_data;
       if (!r.filter_json.empty()) {
         auto filter = meta::Filter::Parse(r.filter_json, ctx_->limits.max_filter_bytes);
         if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());

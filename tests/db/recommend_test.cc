@@ -62,6 +62,20 @@ TEST_F(RecommendTest, LikesPullAndDislikesPush) {
   EXPECT_LT(steered->matches[2].score, liked->matches[2].score - 0.3f);
 }
 
+TEST_F(RecommendTest, StaysWithinTheIndexTopKCaps) {
+  RecommendRequest r;
+  r.positive = {"sitcom-a"};
+  r.top_k = 3;
+  auto full = Recommend(*index_, r);
+  ASSERT_TRUE(full.ok());
+  EXPECT_EQ(full->matches.size(), 3u);
+  // With a cap of 3 the query cannot ask for the extra match the example takes up.
+  r.max_top_k = 3;
+  auto capped = Recommend(*index_, r);
+  ASSERT_TRUE(capped.ok()) << capped.status().ToString();
+  EXPECT_EQ(capped->matches.size(), 2u);
+}
+
 TEST_F(RecommendTest, FiltersAndErrors) {
   RecommendRequest r;
   r.positive = {"comedy-horror"};
