@@ -12,16 +12,15 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/json_writer.h"
+#include "db/record_sources.h"
 #include "semble/client.h"
 #include "semble/embedder.h"
 #include "semble/model_store.h"
-#include "semble/record_schema.h"
 
 namespace semble::cli {
 namespace {
@@ -241,32 +240,9 @@ void SaveEmbeddingCaches() {
 Status FillFromSources(const Context& ctx, const IndexDescription& index,
                        const std::vector<db::RecordSource>& sources,
                        std::vector<VectorRecord>* records) {
-  std::vector<std::string> texts;
-  std::vector<size_t> where;
-  std::optional<RecordSchema> schema;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    if (!sources[i].fields_json.empty()) {
-      if (!schema) {
-        if (index.config.schema_json.empty()) {
-          return Status::InvalidArgument("index \"" + index.name +
-                                         "\" has no record schema, so records cannot carry "
-                                         "\"fields\" (create it with --schema)");
-        }
-        SEMBLE_ASSIGN_OR_RETURN(RecordSchema parsed, RecordSchema::Parse(index.config.schema_json));
-        schema = std::move(parsed);
-      }
-      auto v = schema->Encode(sources[i].fields_json);
-      if (!v.ok()) return v.status().WithContext("record \"" + (*records)[i].id + "\"");
-      (*records)[i].values = std::move(v).value();
-    } else if (!sources[i].text.empty()) {
-      texts.push_back(sources[i].text);
-      where.push_back(i);
-    }
-  }
-  if (texts.empty()) return Status::OK();
-  SEMBLE_ASSIGN_OR_RETURN(auto vectors, EmbedForIndex(ctx, index, texts));
-  for (size_t j = 0; j < where.size(); ++j) (*records)[where[j]].values = std::move(vectors[j]);
-  return Status::OK();
+  return db::FillFromSources(index, sources, records, [&](const std::vector<std::string>& texts) {
+    return EmbedForIndex(ctx, index, texts);
+  });
 }
 
 std::string ModelsDir(const Context& ctx) {

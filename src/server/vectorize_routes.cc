@@ -18,6 +18,7 @@
 #include "core/pca.h"
 #include "db/presets.h"
 #include "db/record_json.h"
+#include "db/record_sources.h"
 #include "db/validation.h"
 #include "meta/filter.h"
 #include "server/api.h"
@@ -580,48 +581,29 @@ class VectorizeApi {
   }
 
   // Fills the values of the records that came with text (embedded with the index's model) or
-  // fields (encoded with the index's schema).
+  // fields (encoded with the index's schema); status 200 means done.
   HttpResponse FillFromSources(const IndexDescription& d,
                                const std::vector<db::RecordSource>& sources,
                                std::vector<VectorRecord>* records) {
-    std::vector<std::string> batch;
-    std::vector<size_t> where;
-    std::optional<RecordSchema> schema;
-    for (size_t i = 0; i < sources.size(); ++i) {
-      if (!sources[i].fields_json.empty()) {
-        if (!schema) {
-          if (d.config.schema_json.empty()) {
-            return Error(400, kErrInvalid,
-                         "index \"" + d.name + "\" has no record schema, so records cannot carry "
-                         "\"fields\"; create it with config.schema");
-          }
-          auto parsed = RecordSchema::Parse(d.config.schema_json);
-          if (!parsed.ok()) return FromStatus(parsed.status());
-          schema = std::move(parsed).value();
-        }
-        auto v = schema->Encode(sources[i].fields_json);
-        if (!v.ok()) {
-          return Error(400, kErrUnparsableRecord,
-                       "record \"" + (*records)[i].id + "\": " + v.status().message());
-        }
-        (*records)[i].values = std::move(v).value();
-        continue;
-      }
-      if (sources[i].text.empty()) continue;
-      batch.push_back(sources[i].text);
-      where.push_back(i);
+    db::SourceFailure failure;
+    Status s = db::FillFromSources(
+        d, sources, records,
+        [&](const std::vector<std::string>& texts) {
+          return EmbedTexts(ctx_, d.config.embedding_model, d.config.embedding_pooling, texts);
+        },
+        &failure);
+    switch (failure) {
+      case db::SourceFailure::kNone:
+        return HttpResponse{};
+      case db::SourceFailure::kBreaksSchema:
+        return Error(400, kErrUnparsableRecord, s.message());
+      case db::SourceFailure::kNoSchema:
+      case db::SourceFailure::kNoModel:
+        return FromStatus(s, kErrInvalid);
+      case db::SourceFailure::kEmbedding:
+        break;
     }
-    if (batch.empty()) return HttpResponse{};
-    if (d.config.embedding_model.empty()) {
-      return Error(400, kErrInvalid,
-                   "index \"" + d.name +
-                       "\" has no embedding model, so it takes vectors, not text; create it with "
-                       "config.model or a preset served here to send text");
-    }
-    auto vectors = EmbedTexts(ctx_, d.config.embedding_model, d.config.embedding_pooling, batch);
-    if (!vectors.ok()) return FromStatus(vectors.status(), kErrModelNotFound);
-    for (size_t j = 0; j < where.size(); ++j) (*records)[where[j]].values = std::move((*vectors)[j]);
-    return HttpResponse{};
+    return FromStatus(s, kErrModelNotFound);
   }
 
   ApiContext* ctx_;
