@@ -103,30 +103,15 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
 
 int EmbedLocally(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
                  Pooling pooling, std::vector<std::vector<float>>* out, EmbedderInfo* out_info) {
-  auto dir = ResolveModel(Env::Default(), ModelsDir(ctx), a.model);
-  if (!dir.ok()) return Fail(dir.status());
   EmbedderOptions options;
   options.pooling = pooling;
   options.normalize = !a.no_normalize;
   options.threads = a.threads;
-  const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
-  if (!a.no_cache && !data_dir.empty()) {
-    options.cache_entries = 100000;
-    std::string id = *dir;
-    id = id.substr(id.rfind('/') == std::string::npos ? 0 : id.rfind('/') + 1);
-    options.cache_file = data_dir + "/cache/embeddings-" + id + ".bin";
-  }
-  auto embedder = Embedder::Open(*dir, options);
+  auto embedder = OpenLocalEmbedder(ctx, a.model, options, a.no_cache);
   if (!embedder.ok()) return Fail(embedder.status());
   auto vectors = (*embedder)->Embed(texts);
   if (!vectors.ok()) return Fail(vectors.status());
-  if (!options.cache_file.empty()) {
-    // The cache is an optimisation: failing to save it never fails the command.
-    if (Env::Default()->CreateDir(data_dir).ok() &&
-        Env::Default()->CreateDir(data_dir + "/cache").ok()) {
-      (void)(*embedder)->SaveCache();
-    }
-  }
+  (void)(*embedder)->SaveCache();  // an optimisation: failing to save never fails the command
   *out = std::move(vectors).value();
   *out_info = (*embedder)->info();
   return kExitOk;
@@ -188,18 +173,17 @@ std::map<std::string, std::unique_ptr<Embedder>>& LocalEmbedders() {
 }  // namespace
 
 Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
-                                                    Pooling pooling, bool no_cache) {
+                                                    EmbedderOptions options, bool no_cache) {
   SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveModel(Env::Default(), ModelsDir(ctx), model));
-  EmbedderOptions options;
-  options.pooling = pooling;
-  options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
   if (!no_cache && !data_dir.empty() && Env::Default()->CreateDir(data_dir).ok() &&
       Env::Default()->CreateDir(data_dir + "/cache").ok()) {
     options.cache_entries = 100000;
+    // One file per way of making vectors, so a cache never answers with another kind.
     const std::string id = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
     options.cache_file = data_dir + "/cache/embeddings-" + id + "-" +
-                         std::string(PoolingName(pooling)) + ".bin";
+                         std::string(PoolingName(options.pooling)) +
+                         (options.normalize ? "" : "-raw") + ".bin";
   }
   return Embedder::Open(dir, options);
 }
@@ -227,7 +211,10 @@ Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
   std::unique_ptr<Embedder>& embedder =
       LocalEmbedders()[c.embedding_model + "/" + std::string(PoolingName(pooling))];
   if (embedder == nullptr) {
-    SEMBLE_ASSIGN_OR_RETURN(embedder, OpenLocalEmbedder(ctx, c.embedding_model, pooling, false));
+    EmbedderOptions options;
+    options.pooling = pooling;
+    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    SEMBLE_ASSIGN_OR_RETURN(embedder, OpenLocalEmbedder(ctx, c.embedding_model, options, false));
   }
   return embedder->Embed(texts);
 }

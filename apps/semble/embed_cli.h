@@ -37,10 +37,11 @@ Status FillFromSources(const Context& ctx, const IndexDescription& index,
                        const std::vector<db::RecordSource>& sources,
                        std::vector<VectorRecord>* records);
 
-// An embedder for a local model id (or directory) with this pooling, with the data directory's
-// embedding cache unless no_cache. SaveCache is the caller's.
+// An embedder for a local model id (or directory) with these options, plus the data directory's
+// embedding cache (a file per model, pooling and normalisation) unless no_cache. SaveCache is the
+// caller's.
 Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
-                                                    Pooling pooling, bool no_cache);
+                                                    EmbedderOptions options, bool no_cache);
 
 }  // namespace semble::cli
 
