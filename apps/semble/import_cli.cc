@@ -28,6 +28,7 @@
 #include <map>
 
 #include "cli.h"
+#include "core/json_parse.h"
 #include "core/json_writer.h"
 #include "embed_cli.h"
 
@@ -167,8 +168,10 @@ Status ReadJsonl(const std::string& path, std::string_view data, const ImportArg
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     const std::string where = path + ":" + std::to_string(line_no);
+    simdjson::dom::element root;
     simdjson::dom::object obj;
-    if (parser.parse(line.data(), line.size(), true).get(obj) != simdjson::SUCCESS) {
+    if (core::ParseJson(parser, line, &root) != simdjson::SUCCESS ||
+        root.get(obj) != simdjson::SUCCESS) {
       return Status::InvalidArgument(where + ": not a JSON object");
     }
     std::vector<std::pair<std::string, std::pair<std::string, std::optional<std::string>>>> fields;
@@ -392,7 +395,8 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
       for (const VectorRecord& r : *stored) {
         simdjson::dom::element md;
         std::string_view h;
-        if (!r.metadata_json.empty() && parser.parse(r.metadata_json).get(md) == simdjson::SUCCESS &&
+        if (!r.metadata_json.empty() &&
+            core::ParseJson(parser, r.metadata_json, &md) == simdjson::SUCCESS &&
             md["text_hash"].get(h) == simdjson::SUCCESS) {
           stored_hash[r.id] = std::string(h);
         }

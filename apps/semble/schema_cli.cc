@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "core/json_parse.h"
 #include "semble/env.h"
 #include "semble/record_schema.h"
 
@@ -39,7 +40,7 @@ int RunFit(const Context& ctx, const SchemaArgs& a) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     simdjson::dom::element e;
-    if (parser.parse(line.data(), line.size(), true).get(e) != simdjson::SUCCESS || !e.is_object()) {
+    if (core::ParseJson(parser, line, &e) != simdjson::SUCCESS || !e.is_object()) {
       return Fail(Status::InvalidArgument(a.records_file + ":" + std::to_string(line_no) +
                                           ": not a JSON object"));
     }

@@ -75,8 +75,12 @@ class Database {
  public:
   // Opens (and with create_if_missing, creates) the database in directory `path`. Recovers every
   // index from its last checkpoint and write-ahead log. A torn record at the very end of a log (a
-  // write cut short by a crash) is dropped and reported in RecoveryLog(); any other damage fails
-  // Open with Corruption naming the file and byte offset. Only one process may have a database open.
+  // write cut short by a crash) is dropped and reported in RecoveryLog(). Any other damage makes
+  // that index unavailable, not the database: GetIndex on it returns the Corruption naming the file
+  // and byte offset, CreateIndex refuses its name, DeleteIndex removes it, and RecoveryLog() says
+  // so; the other indexes serve as usual. A record whose stored metadata no longer parses keeps
+  // its id and vector, with the stored text under "semble_unreadable_metadata" (RecoveryLog names
+  // it). Only one process may have a database open.
   static Result<std::unique_ptr<Database>> Open(const DatabaseOptions& options,
                                                 const std::string& path);
 
@@ -93,7 +97,8 @@ class Database {
   // Writes a checkpoint of every index that has mutations in its WAL.
   virtual Status Checkpoint() = 0;
 
-  // Lines describing what recovery repaired on Open (torn log tails dropped); empty when nothing.
+  // Lines describing what recovery repaired or could not open on Open (torn log tails dropped,
+  // salvaged metadata, unavailable indexes); empty when nothing.
   virtual std::vector<std::string> RecoveryLog() const = 0;
 };
 

@@ -7,6 +7,7 @@
 
 #include <mutex>
 
+#include "core/json_parse.h"
 #include "core/json_writer.h"
 #include "db/record_json.h"
 #include "semble/client.h"
@@ -101,7 +102,7 @@ class Connection {
     SEMBLE_ASSIGN_OR_RETURN(std::string text, Send(method, VectorizePath(rest), body, content_type));
     thread_local simdjson::dom::parser parser;
     element root;
-    if (parser.parse(text).get(root) != simdjson::SUCCESS) {
+    if (core::ParseJson(parser, text, &root) != simdjson::SUCCESS) {
       return Status::IOError("the server at " + options_.url + " answered something that is not JSON");
     }
     element result;
@@ -116,7 +117,7 @@ class Connection {
     std::string message = "HTTP " + std::to_string(http);
     thread_local simdjson::dom::parser parser;
     element root;
-    if (parser.parse(body).get(root) == simdjson::SUCCESS) {
+    if (core::ParseJson(parser, body, &root) == simdjson::SUCCESS) {
       element errors;
       std::string_view m;
       if (root["errors"].get(errors) == simdjson::SUCCESS && errors.at(0)["message"].get(m) == simdjson::SUCCESS) {
@@ -149,7 +150,7 @@ class Connection {
 
 Result<element> Parse(simdjson::dom::parser* parser, const std::string& json) {
   element e;
-  if (parser->parse(json).get(e) != simdjson::SUCCESS) return Status::IOError("malformed answer");
+  if (core::ParseJson(*parser, json, &e) != simdjson::SUCCESS) return Status::IOError("malformed answer");
   return e;
 }
 

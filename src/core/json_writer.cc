@@ -4,6 +4,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <string_view>
 
 namespace semble::core {
 
@@ -86,16 +88,45 @@ JsonWriter& JsonWriter::String(std::string_view s) {
 
 namespace {
 
-// Shortest round-trip digits, laid out as JavaScript's Number.prototype.toString does: plain
-// digits for 1e-7 <= |v| < 1e21 (so 100000 prints as 100000, not 1e+05), exponent form outside.
+// Shortest round-trip digits, laid out as JavaScript's Number.prototype.toString does (ECMA-262
+// Number::toString): plain digits for 1e-7 <= |v| < 1e21 (100000, not 1e+05; 5e19 as
+// 50000000000000000000), exponent form outside (1.5e-8, 1e+21), and -0 as 0. Integers of 2^64 and
+// more thus print as long integer literals; core::ParseJson reads them back.
 template <typename T>
 void AppendNumber(std::string* out, T v) {
+  if (v == 0) {
+    out->push_back('0');
+    return;
+  }
+  // The shortest digits and the decimal exponent, from to_chars' scientific form "d.ddde+XX".
   char buf[64];
-  const T a = std::fabs(v);
-  const bool plain = a == 0 || (a >= T(1e-7) && a < T(1e21));
-  auto r = std::to_chars(buf, buf + sizeof(buf), v,
-                         plain ? std::chars_format::fixed : std::chars_format::scientific);
-  out->append(buf, r.ptr);
+  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
+  std::string_view sci(buf, r.ptr - buf);
+  if (sci.front() == '-') {
+    out->push_back('-');
+    sci.remove_prefix(1);
+  }
+  const size_t e = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e)) {
+    if (c != '.') digits.push_back(c);
+  }
+  int exp10 = 0;
+  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp10);
+  const int k = static_cast<int>(digits.size());
+  const int n = exp10 + 1;  // v = 0.digits x 10^n
+  if (k <= n && n <= 21) {
+    out->append(digits).append(static_cast<size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out->append(digits, 0, n).push_back('.');
+    out->append(digits, n);
+  } else if (-6 < n && n <= 0) {
+    out->append("0.").append(static_cast<size_t>(-n), '0').append(digits);
+  } else {
+    out->push_back(digits[0]);
+    if (k > 1) out->append(".").append(digits, 1);
+    out->append(n - 1 < 0 ? "e-" : "e+").append(std::to_string(std::abs(n - 1)));
+  }
 }
 
 }  // namespace

@@ -72,6 +72,16 @@ Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& op
 // ---------------------------------------------------------------------------------------------
 // Recovery
 
+void Collection::LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
+                             std::vector<std::string>* recovery_log) const {
+  for (const std::string& id : ids) {
+    recovery_log->push_back(where + ": index \"" + manifest_.description.name + "\", record \"" +
+                            id +
+                            "\": its stored metadata could not be read; it is kept under "
+                            "\"semble_unreadable_metadata\" (upsert the record to replace it)");
+  }
+}
+
 Status Collection::Recover(std::vector<std::string>* recovery_log) {
   const uint32_t dims = manifest_.description.config.dimensions;
   if (!manifest_.segment.empty()) {
@@ -102,7 +112,9 @@ Status Collection::Recover(std::vector<std::string>* recovery_log) {
       PlaceRecord(slot, std::move(r), std::move(md));
       return Status::OK();
     };
-    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, path, dims, &header, on_blob, on_record));
+    std::vector<std::string> salvaged;
+    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, path, dims, &header, on_blob, on_record, &salvaged));
+    LogSalvaged(path, salvaged, recovery_log);
     if (vectors_->size() != ids_.size()) {
       return Status::Corruption(path + ": the stored index holds " +
                                 std::to_string(vectors_->size()) + " vectors for " +
@@ -186,6 +198,7 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
     }
     Mutation m = std::move(decoded).value();
     if (m.seq < *expected_seq) continue;  // already in the checkpoint
+    LogSalvaged(path + " mutation " + std::to_string(m.seq), m.salvaged_ids, recovery_log);
     if (m.seq != *expected_seq) {
       return Status::Corruption(path + " at byte offset " +
                                 std::to_string(reader->record_offset()) + ": mutation " +

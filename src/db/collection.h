@@ -104,6 +104,9 @@ class Collection final : public Index {
   Status Recover(std::vector<std::string>* recovery_log);
   Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
                    uint64_t* good_end, std::vector<std::string>* recovery_log);
+  // Reports records whose metadata was salvaged on load (DecodeStoredMetadata).
+  void LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
+                   std::vector<std::string>* recovery_log) const;
 
   // Queues w and runs it when it reaches the front of the queue (possibly as part of another
   // leader's group). Returns w's status.

@@ -67,12 +67,20 @@ class DatabaseImpl final : public Database {
         recovery_log_.push_back("removed " + dir + " (left by an interrupted create or delete)");
         continue;
       }
-      SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, &recovery_log_));
-      if (c->Describe().name != name) {
-        return Status::Corruption(dir + ": the manifest names index \"" + c->Describe().name +
-                                  "\"");
+      auto c = db::Collection::Open(copts_, dir, &recovery_log_);
+      Status s = c.status();
+      if (s.ok() && (*c)->Describe().name != name) {
+        s = Status::Corruption(dir + ": the manifest names index \"" + (*c)->Describe().name +
+                               "\"");
       }
-      indexes_.emplace(name, std::move(c));
+      if (!s.ok()) {
+        // One damaged index must not take the others down: it stays on disk untouched, every call
+        // on it answers why, and it can be deleted.
+        recovery_log_.push_back("index \"" + name + "\" is unavailable: " + s.ToString());
+        unavailable_.emplace(name, std::move(s));
+        continue;
+      }
+      indexes_.emplace(name, std::move(c).value());
     }
     return env_->SyncDir(IndexesDir());
   }
@@ -82,6 +90,11 @@ class DatabaseImpl final : public Database {
     std::unique_lock lock(mu_);
     if (indexes_.count(request.name) != 0) {
       return Status::AlreadyExists("index \"" + request.name + "\" already exists");
+    }
+    if (auto it = unavailable_.find(request.name); it != unavailable_.end()) {
+      return Status::AlreadyExists("index \"" + request.name +
+                                   "\" exists but cannot be opened (" + it->second.ToString() +
+                                   "); delete it first to reuse the name");
     }
     const IndexConfig& config = request.config;
     auto spec = index::ParseIndexSpec(
@@ -126,14 +139,20 @@ class DatabaseImpl final : public Database {
   Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const override {
     std::shared_lock lock(mu_);
     auto it = indexes_.find(name);
-    if (it == indexes_.end()) return NotFound(name);
+    if (it == indexes_.end()) {
+      if (auto u = unavailable_.find(name); u != unavailable_.end()) return Unavailable(u);
+      return NotFound(name);
+    }
     return std::shared_ptr<Index>(it->second);
   }
 
   Status DeleteIndex(const std::string& name) override {
     std::unique_lock lock(mu_);
     auto it = indexes_.find(name);
-    if (it == indexes_.end()) return NotFound(name);
+    if (it == indexes_.end()) {
+      if (unavailable_.count(name) != 0) return DeleteUnavailable(name);
+      return NotFound(name);
+    }
     std::shared_ptr<db::Collection> c = it->second;
     // Closing first waits for in-flight writes, so no thread writes into the directory below.
     (void)c->Close(false, NotFound(name).WithContext("deleted"));
@@ -169,6 +188,20 @@ class DatabaseImpl final : public Database {
   static Status NotFound(const std::string& name) {
     return Status::NotFound("index \"" + name + "\" not found");
   }
+  static Status Unavailable(std::map<std::string, Status>::const_iterator it) {
+    return it->second.WithContext("index \"" + it->first + "\" cannot be opened");
+  }
+  // Moves a damaged index out of the way the same way DeleteIndex does a healthy one. Called with
+  // mu_ held exclusively.
+  Status DeleteUnavailable(const std::string& name) {
+    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + RandomHex64();
+    Status s = env_->RenameFile(IndexesDir() + "/" + name, trash);
+    if (s.ok()) s = env_->SyncDir(IndexesDir());
+    if (!s.ok()) return s.WithContext("delete index \"" + name + "\"");
+    unavailable_.erase(name);
+    (void)RemoveDirRecursively(env_, trash);  // if this fails, Open finishes the job
+    return Status::OK();
+  }
 
   const DatabaseOptions options_;
   Env* const env_;
@@ -178,6 +211,8 @@ class DatabaseImpl final : public Database {
 
   mutable std::shared_mutex mu_;  // guards indexes_
   std::map<std::string, std::shared_ptr<db::Collection>> indexes_;
+  // Indexes whose files could not be opened, with the reason (guarded by mu_).
+  std::map<std::string, Status> unavailable_;
   std::vector<std::string> recovery_log_;
 };
 

@@ -208,7 +208,8 @@ Status SegmentWriter::Finish() {
 
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const std::function<Status(std::string&&)>& on_blob,
-                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record) {
+                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
+                   std::vector<std::string>* salvaged_ids) {
   SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
   auto bad = [&](std::string_view what) {
     return Status::Corruption(path + " at byte offset " + std::to_string(reader->record_offset()) +
@@ -273,9 +274,9 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
       }
       meta::Value md;
       if (!r.metadata_json.empty()) {
-        auto parsed = meta::ParseMetadata(r.metadata_json, SIZE_MAX);
-        if (!parsed.ok()) return bad("record metadata: " + parsed.status().message());
-        md = std::move(parsed).value();
+        bool salvaged = false;
+        md = DecodeStoredMetadata(&r.metadata_json, &salvaged);
+        if (salvaged && salvaged_ids != nullptr) salvaged_ids->push_back(r.id);
       }
       SEMBLE_RETURN_IF_ERROR(on_record(static_cast<uint32_t>(slot), std::move(r), std::move(md)));
       ++seen;

@@ -82,11 +82,14 @@ class SegmentWriter {
 };
 
 // Reads a segment: `on_blob` gets the vector index blob (once, before any record, only when the
-// segment has one), `on_record` each record with its slot (metadata already parsed). Any damage or
-// a header that disagrees with `dimensions` is Corruption naming the file.
+// segment has one), `on_record` each record with its slot (metadata already parsed; the ids of
+// records whose metadata had to be salvaged, see DecodeStoredMetadata, go to *salvaged_ids when it
+// is not null). Any damage or a header that disagrees with `dimensions` is Corruption naming the
+// file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const std::function<Status(std::string&&)>& on_blob,
-                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record);
+                   const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
+                   std::vector<std::string>* salvaged_ids = nullptr);
 
 }  // namespace semble::db
 

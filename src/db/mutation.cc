@@ -64,6 +64,28 @@ void EncodeMutation(const Mutation& m, std::string* out) {
   }
 }
 
+meta::Value DecodeStoredMetadata(std::string* json, bool* salvaged) {
+  // The size limit was enforced when the record was accepted; do not re-apply a limit that the
+  // operator may since have lowered.
+  auto md = meta::ParseMetadata(*json, SIZE_MAX);
+  *salvaged = !md.ok();
+  if (md.ok()) return std::move(md).value();
+  std::string kept = *json;
+  if (!meta::IsValidUtf8(kept)) {
+    static const char kHex[] = "0123456789abcdef";
+    kept = "hex:";
+    for (unsigned char c : *json) {
+      kept.push_back(kHex[c >> 4]);
+      kept.push_back(kHex[c & 15]);
+    }
+  }
+  std::vector<meta::Value::Member> members;
+  members.emplace_back("semble_unreadable_metadata", meta::Value::String(std::move(kept)));
+  meta::Value value = meta::Value::Object(std::move(members));
+  *json = meta::ToJson(value);
+  return value;
+}
+
 Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
   auto bad = [](std::string_view what) {
     return Status::Corruption("malformed mutation record: " + std::string(what));
@@ -86,11 +108,9 @@ Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
       for (uint64_t i = 0; i < n; ++i) {
         if (!DecodeRecord(&in, dimensions, &m.records[i])) return bad("record");
         if (!m.records[i].metadata_json.empty()) {
-          // The size limit was enforced when the record was accepted; do not re-apply a limit that
-          // the operator may since have lowered.
-          auto md = meta::ParseMetadata(m.records[i].metadata_json, SIZE_MAX);
-          if (!md.ok()) return bad("metadata: " + md.status().message());
-          m.metadata[i] = std::move(md).value();
+          bool salvaged = false;
+          m.metadata[i] = DecodeStoredMetadata(&m.records[i].metadata_json, &salvaged);
+          if (salvaged) m.salvaged_ids.push_back(m.records[i].id);
         }
       }
       break;

@@ -34,6 +34,9 @@ struct Mutation {
   // the record has none), kept beside the record so that applying never parses.
   std::vector<VectorRecord> records;
   std::vector<meta::Value> metadata;
+  // Ids of records whose stored metadata no longer parsed; their metadata was salvaged (see
+  // DecodeStoredMetadata). Filled by DecodeMutation only, for the recovery log.
+  std::vector<std::string> salvaged_ids;
   // kDelete.
   std::vector<std::string> ids;
   // kCreateMetadataIndex / kDeleteMetadataIndex (only property_name for delete).
@@ -45,6 +48,13 @@ void EncodeMutation(const Mutation& m, std::string* out);
 // Decodes a payload written by EncodeMutation; metadata is parsed back into `metadata`. Corruption
 // on malformed input (the record's CRC held, so this means a bug or a foreign file).
 Result<Mutation> DecodeMutation(std::string_view payload, uint32_t dimensions);
+
+// Parses metadata text read back from a log or segment. Stored text was validated when it was
+// accepted, but a bug in an older writer must not make the index unopenable: text that no longer
+// parses is replaced, in *json and in the result, by {"semble_unreadable_metadata": <the stored
+// text>} (hex-encoded as "hex:..." if it is not UTF-8), so the record keeps its id and vector, no
+// byte is lost, and its owner can rewrite it with an upsert. *salvaged says whether that happened.
+meta::Value DecodeStoredMetadata(std::string* json, bool* salvaged);
 
 // Record encoding shared with checkpoint segments: id, namespace, metadata JSON, values.
 void EncodeRecord(const VectorRecord& r, std::string* out);

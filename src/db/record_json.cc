@@ -12,6 +12,7 @@
 #include <iterator>
 #include <thread>
 
+#include "core/json_parse.h"
 #include "core/json_type_name.h"
 
 namespace semble::db {
@@ -77,7 +78,7 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
   // ingest fast, and a server parsing on many threads needs no lock.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  if (auto err = parser.parse(line.data(), line.size(), true).get(root)) {
+  if (auto err = core::ParseJson(parser, line, &root)) {
     return Status::InvalidArgument(std::string("not valid JSON: ") + simdjson::error_message(err));
   }
   simdjson::dom::object obj;

@@ -12,6 +12,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "core/json_parse.h"
 #include "core/json_writer.h"
 
 namespace semble::meta {
@@ -347,7 +348,7 @@ bool RangeMatches(Condition::Op op, const Value& field, const Value& operand) {
 Result<Filter> Filter::Parse(std::string_view json, size_t max_bytes) {
   thread_local simdjson::dom::parser parser;  // not thread-safe; reused between filters
   element root;
-  auto error = parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true).get(root);
+  auto error = core::ParseJson(parser, json, &root);
   if (error) {
     return Status::InvalidArgument(std::string("filter is not valid JSON: ") +
                                    simdjson::error_message(error));

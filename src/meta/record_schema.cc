@@ -11,6 +11,7 @@
 #include <numbers>
 #include <set>
 
+#include "core/json_parse.h"
 #include "core/json_type_name.h"
 #include "core/json_writer.h"
 
@@ -84,7 +85,7 @@ using core::JsonTypeName;
 Result<element> ParseJson(std::string_view json, std::string_view what) {
   thread_local simdjson::dom::parser parser;
   element root;
-  if (auto err = parser.parse(json.data(), json.size(), true).get(root)) {
+  if (auto err = core::ParseJson(parser, json, &root)) {
     return Status::InvalidArgument(std::string(what) +
                                    " is not valid JSON: " + simdjson::error_message(err));
   }

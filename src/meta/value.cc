@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "core/json_parse.h"
 #include "core/json_writer.h"
 
 namespace semble::meta {
@@ -240,7 +241,7 @@ Result<Value> ParseMetadata(std::string_view json, size_t max_bytes) {
   // A DOM parser reuses its buffers between documents but must not be shared between threads.
   thread_local simdjson::dom::parser parser;
   simdjson::dom::element root;
-  auto error = parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true).get(root);
+  auto error = core::ParseJson(parser, json, &root);
   if (error) {
     return Status::InvalidArgument(std::string("metadata is not valid JSON: ") +
                                    simdjson::error_message(error));

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/json_parse.h"
 #include "db/record_json.h"
 
 namespace semble::server {
@@ -37,7 +38,7 @@ Result<object> ParseObject(std::string_view body) {
     large_parser.reset();
   }
   element root;
-  if (auto err = parser->parse(body.data(), body.size(), true).get(root)) {
+  if (auto err = core::ParseJson(*parser, body, &root)) {
     return Invalid(std::string("the body is not valid JSON: ") + simdjson::error_message(err));
   }
   object obj;

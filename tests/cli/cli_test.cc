@@ -262,6 +262,19 @@ TEST_F(CliTest, InsertKeepsFirstUpsertReplacesAndStdinWorks) {
   EXPECT_NE(out.find("1 of 2 ids not found"), std::string::npos) << out;
 }
 
+// The reproduction from issue 10: one upsert with a large metadata number made every later command
+// exit 5 ("metadata is not valid JSON").
+TEST_F(CliTest, LargeMetadataNumbersDoNotBrickTheDataDirectory) {
+  Ok({"vectorize", "create", "x", "--dimensions", "3", "--metric", "euclidean"});
+  Ok({"vectorize", "upsert", "x", "--file",
+      File("big.ndjson", R"({"id":"a","values":[1,2,3],"metadata":{"n":-1e19}})" "\n"
+                         R"({"id":"b","values":[1,2,4],"metadata":{"n":50000000000000000000}})")});
+  Ok({"vectorize", "info", "x"});
+  auto got = Json(Ok({"vectorize", "get-vectors", "x", "--ids", "a", "b", "--json"}));
+  EXPECT_EQ(Num(got.at(0)["metadata"]["n"]), -1e19);
+  EXPECT_EQ(Num(got.at(1)["metadata"]["n"]), 5e19);
+}
+
 TEST_F(CliTest, DeleteVectors) {
   Ok({"vectorize", "create", "t", "--dimensions", "2", "--metric", "euclidean"});
   Ok({"vectorize", "insert", "t", "--file", "-"},

@@ -35,7 +35,16 @@ TEST(JsonWriter, NumbersPrintLikeJavaScript) {
   EXPECT_EQ(d(0.1), "0.1");
   EXPECT_EQ(d(1e21), "1e+21");
   EXPECT_EQ(d(123456789012), "123456789012");
-  EXPECT_EQ(d(1.5e-8), "1.5e-08");
+  EXPECT_EQ(d(1.5e-8), "1.5e-8");
+  EXPECT_EQ(d(-1e-300), "-1e-300");
+  EXPECT_EQ(d(-0.0), "0");  // as JavaScript prints it
+  EXPECT_EQ(d(5e19), "50000000000000000000");
+  EXPECT_EQ(d(18446744073709551616.0), "18446744073709552000");
+  EXPECT_EQ(d(123.456), "123.456");
+  EXPECT_EQ(d(0.000001), "0.000001");
+  EXPECT_EQ(d(1e-7), "1e-7");
+  EXPECT_EQ(d(-1.2345e100), "-1.2345e+100");
+  EXPECT_EQ(d(5e-324), "5e-324");
   EXPECT_EQ(f(0.1f), "0.1");  // shortest float32 form, not 0.10000000149011612
   EXPECT_EQ(f(175.1f), "175.1");
   EXPECT_EQ(f(-3.25f), "-3.25");

@@ -576,6 +576,52 @@ TEST_F(DatabaseTest, ReopenGivesIdenticalResultsWithAndWithoutCheckpoint) {
   EXPECT_EQ(snapshot(Get("p").get()), before);
 }
 
+// Issue 10: a metadata number outside the int64/uint64 range was accepted, stored as the long
+// integer JavaScript prints, and refused on the next open, making the database unopenable. Every
+// accepted value must read back after WAL replay and after a checkpoint, and filters must see it.
+TEST_F(DatabaseTest, MetadataNumbersOfAnyMagnitudeSurviveReopen) {
+  auto index = Create("big", 3, Metric::kEuclidean);
+  const std::vector<std::string> metadata = {
+      R"({"n":-1e19})", R"({"n":5e19})", R"({"n":18446744073709551615})",
+      R"({"n":50000000000000000000,"o":{"m":-0}})", R"({"n":-1.7976931348623157e308})",
+      R"({"n":9223372036854775807})"};
+  std::vector<VectorRecord> records;
+  for (size_t i = 0; i < metadata.size(); ++i) {
+    records.push_back(MakeRecord("r" + std::to_string(i), {float(i), 0, 0}, "", metadata[i]));
+  }
+  ASSERT_TRUE(index->Upsert(records).ok());
+  std::vector<std::string> ids;
+  for (const auto& r : records) ids.push_back(r.id);
+  const auto before = *index->GetByIds(ids);
+  EXPECT_EQ(before[0].metadata_json, R"({"n":-10000000000000000000})");
+  EXPECT_EQ(before[3].metadata_json, R"({"n":50000000000000000000,"o":{"m":0}})");
+  auto filtered = [&]() {
+    QueryRequest q;
+    q.vector = {0, 0, 0};
+    q.top_k = 10;
+    q.filter_json = R"({"n":{"$gte":40000000000000000000}})";
+    auto r = Get("big")->Query(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::string> out;
+    if (r.ok()) for (const auto& m : r->matches) out.push_back(m.id);
+    return out;
+  };
+  EXPECT_EQ(filtered(), (std::vector<std::string>{"r1", "r3"}));
+  options_.checkpoint_on_close = false;
+  Reopen();  // WAL replay
+  auto after = Get("big")->GetByIds(ids);
+  ASSERT_TRUE(after.ok());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ((*after)[i].metadata_json, before[i].metadata_json);
+  EXPECT_EQ(filtered(), (std::vector<std::string>{"r1", "r3"}));
+  options_.checkpoint_on_close = true;
+  Reopen();
+  Reopen();  // from the segment alone
+  after = Get("big")->GetByIds(ids);
+  ASSERT_TRUE(after.ok());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ((*after)[i].metadata_json, before[i].metadata_json);
+  EXPECT_TRUE(db_->RecoveryLog().empty());
+}
+
 TEST_F(DatabaseTest, SecondOpenOfTheSameDirectoryIsRefused) {
   auto second = Database::Open(options_, dir_.path());
   EXPECT_FALSE(second.ok());

@@ -269,7 +269,7 @@ TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
   EXPECT_EQ(i, records.size());
   // namespace and metadata are left out when empty, values never.
   EXPECT_EQ(RecordsToJson(std::span(records).first(1)),
-            R"([{"id":"a","values":[0.1,-2.5,1e-08,3.4028235e+38]}])");
+            R"([{"id":"a","values":[0.1,-2.5,1e-8,3.4028235e+38]}])");
 }
 
 TEST(RecordJsonWriteTest, ListResult) {

@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -201,6 +205,70 @@ TEST(ToJsonTest, RoundTripsThroughParse) {
   EXPECT_EQ(ToJson(back.value()), json);
   EXPECT_EQ(back->Find("nul")->string().size(), 3u);
   EXPECT_EQ(back->Find("third")->number(), 1.0 / 3);
+}
+
+// The property that keeps a database openable: every metadata value ParseMetadata accepts, once
+// stored as ToJson, parses back to an equal value with the same text. Numbers are drawn over the
+// whole float64 range, integers beyond int64/uint64 included (the literals that once made a data
+// directory unopenable).
+TEST(ToJsonTest, EveryAcceptedValueReadsBack) {
+  std::mt19937_64 rng(42);
+  auto number = [&]() -> double {
+    for (;;) {
+      double d;
+      switch (rng() % 4) {
+        case 0: d = std::bit_cast<double>(rng()); break;
+        case 1: d = std::ldexp(static_cast<double>(rng() >> 11), static_cast<int>(rng() % 90)); break;
+        case 2: d = static_cast<double>(static_cast<int64_t>(rng())); break;
+        default: d = static_cast<double>(rng()); break;
+      }
+      if (rng() % 2) d = -d;
+      if (std::isfinite(d)) return d;
+    }
+  };
+  auto text = [&]() {
+    static const char* pieces[] = {"a", "\"", "\\", "\x01", "\t", "\xea\xb0\x80", "\xf0\x9f\x98\x80", " ", "/"};
+    std::string t;
+    for (int n = rng() % 5; n > 0; --n) t += pieces[rng() % 9];
+    return t;
+  };
+  auto scalar = [&]() -> Value {
+    switch (rng() % 5) {
+      case 0: return Value();
+      case 1: return Value::Bool(rng() % 2);
+      case 2: return Value::String(text());
+      case 3: return Value::StringArray({text(), text()});
+      default: return Value::Number(number());
+    }
+  };
+  for (int trial = 0; trial < 20000; ++trial) {
+    std::vector<Value::Member> members;
+    for (int k = rng() % 6; k >= 0; --k) {
+      std::string key = "k" + std::to_string(k);
+      if (rng() % 5 == 0) {
+        std::vector<Value::Member> inner;
+        for (int j = rng() % 3; j >= 0; --j) inner.emplace_back("n" + std::to_string(j), scalar());
+        members.emplace_back(key, Value::Object(std::move(inner)));
+      } else {
+        members.emplace_back(key, scalar());
+      }
+    }
+    const Value original = Value::Object(std::move(members));
+    const std::string json = ToJson(original);
+    Result<Value> back = ParseMetadata(json, SIZE_MAX);
+    ASSERT_TRUE(back.ok()) << json << ": " << back.status().ToString();
+    ASSERT_TRUE(back.value() == original) << json;
+    ASSERT_EQ(ToJson(back.value()), json);
+  }
+}
+
+TEST(ParseMetadataTest, AcceptsIntegerLiteralsOfAnySize) {
+  // JavaScript's JSON.stringify(5e19) is "50000000000000000000": what JS clients send.
+  Value v = Parsed(R"({"a":50000000000000000000,"b":-10000000000000000000,"c":18446744073709551615})");
+  EXPECT_EQ(v.Find("a")->number(), 5e19);
+  EXPECT_EQ(v.Find("b")->number(), -1e19);
+  EXPECT_EQ(v.Find("c")->number(), 18446744073709551615.0);
+  EXPECT_EQ(ToJson(v), R"({"a":50000000000000000000,"b":-10000000000000000000,"c":18446744073709552000})");
 }
 
 TEST(ValueTest, EqualityComparesKindAndContent) {
