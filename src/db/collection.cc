@@ -83,6 +83,15 @@ void Collection::LogSalvaged(const std::string& where, const std::vector<std::st
 }
 
 Status Collection::Recover(std::vector<std::string>* recovery_log) {
+  // Replay only fills the write buffer; graph linking starts when the index is open (a replayed
+  // replacement would otherwise wait for the builder's batch in flight, mutation by mutation).
+  vectors_->PauseBackgroundWork();
+  Status s = RecoverPaused(recovery_log);
+  vectors_->ResumeBackgroundWork();
+  return s;
+}
+
+Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
   const uint32_t dims = manifest_.description.config.dimensions;
   if (!manifest_.segment.empty()) {
     SegmentHeader header;

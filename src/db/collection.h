@@ -104,6 +104,7 @@ class Collection final : public Index {
   Status Recover(std::vector<std::string>* recovery_log);
   Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
                    uint64_t* good_end, std::vector<std::string>* recovery_log);
+  Status RecoverPaused(std::vector<std::string>* recovery_log);
   // Reports records whose metadata was salvaged on load (DecodeStoredMetadata).
   void LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
                    std::vector<std::string>* recovery_log) const;

@@ -601,7 +601,12 @@ size_t HnswIndex::nodes_used() const {
   return g.num_nodes;
 }
 
-bool HnswIndex::Remove(uint32_t slot) {
+bool HnswIndex::NeedsConsolidation() const {
+  const Impl& g = *impl_;
+  return g.tombstones.load() > opts_.max_tombstone_fraction * (live_.load() + g.tombstones.load());
+}
+
+bool HnswIndex::Remove(uint32_t slot, bool consolidate) {
   Impl& g = *impl_;
   {
     std::shared_lock<std::shared_mutex> lock(g.rw);
@@ -612,9 +617,7 @@ bool HnswIndex::Remove(uint32_t slot) {
     live_.fetch_sub(1);
     g.tombstones.fetch_add(1);
   }
-  if (g.tombstones.load() > opts_.max_tombstone_fraction * (live_.load() + g.tombstones.load())) {
-    Consolidate();
-  }
+  if (consolidate && NeedsConsolidation()) Consolidate();
   return true;
 }
 

@@ -133,8 +133,12 @@ class HnswIndex {
   void Reserve(size_t nodes, size_t slot_limit);
   // Nodes in use, live or tombstoned (what Reserve counts against).
   size_t nodes_used() const;
-  // Removes slot's vector (tombstone now, graph repair later); false if the slot had none.
-  bool Remove(uint32_t slot);
+  // Removes slot's vector (tombstone now, graph repair later); false if the slot had none. With
+  // `consolidate`, runs Consolidate when tombstones pass max_tombstone_fraction; without, leaves
+  // that to the caller (see NeedsConsolidation), e.g. to repair once after many removals.
+  bool Remove(uint32_t slot, bool consolidate = true);
+  // Whether tombstones exceed max_tombstone_fraction of all nodes.
+  bool NeedsConsolidation() const;
   // Reconnects around every tombstoned node and frees it. Exclusive while it runs.
   void Consolidate();
 

@@ -72,7 +72,9 @@ class HnswVectorIndex final : public VectorIndex {
     for (size_t i = 0; i < slots.size(); ++i) {
       const uint32_t slot = slots[i];
       max_slot = std::max(max_slot, slot);
-      if (hnsw_->Contains(slot)) hnsw_->Remove(slot);
+      // While paused (recovery), tombstones pile up and the builder repairs the graph once
+      // afterwards, instead of once per max_tombstone_fraction of replayed replacements.
+      if (hnsw_->Contains(slot)) hnsw_->Remove(slot, /*consolidate=*/pauses_ == 0);
       auto [it, fresh] = slot_row_.emplace(slot, 0);
       if (fresh) it->second = TakeRow(slot);
       buffer_->Set(it->second, values + i * dims);
@@ -83,8 +85,10 @@ class HnswVectorIndex final : public VectorIndex {
     // The builder must never grow the graph's arrays: queries hold pointers into them (Get).
     hnsw_->Reserve(hnsw_->nodes_used() + slot_row_.size(), static_cast<size_t>(max_slot) + 1);
     if (!builder_.joinable()) builder_ = std::thread([this] { Build(); });
+    const bool paused = pauses_ > 0;
     lock.unlock();
-    cv_.notify_all();
+    // Only the builder waits for new work; while it is paused, waking it per write is waste.
+    if (!paused) cv_.notify_all();
     return Status::OK();
   }
 
@@ -98,7 +102,7 @@ class HnswVectorIndex final : public VectorIndex {
       ReleaseRow(it->second);
       slot_row_.erase(it);
     } else {
-      hnsw_->Remove(slot);
+      hnsw_->Remove(slot, /*consolidate=*/pauses_ == 0);
     }
   }
 
@@ -180,6 +184,22 @@ class HnswVectorIndex final : public VectorIndex {
   size_t Unindexed() const override {
     std::shared_lock lock(mu_);
     return slot_row_.size();
+  }
+
+  void PauseBackgroundWork() override {
+    std::lock_guard lock(mu_);
+    ++pauses_;
+  }
+  void ResumeBackgroundWork() override {
+    {
+      std::lock_guard lock(mu_);
+      --pauses_;
+      if (pauses_ == 0 && hnsw_->NeedsConsolidation()) {
+        consolidate_ = true;
+        if (!builder_.joinable()) builder_ = std::thread([this] { Build(); });
+      }
+    }
+    cv_.notify_all();
   }
 
   double MemoryBytesPerVector() const override {
@@ -277,8 +297,18 @@ class HnswVectorIndex final : public VectorIndex {
     const uint32_t dims = spec_.hnsw.dimensions;
     std::unique_lock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stop_ || (pauses_ == 0 && !queue_.empty()); });
+      cv_.wait(lock, [&] { return stop_ || (pauses_ == 0 && (consolidate_ || !queue_.empty())); });
       if (stop_) return;
+      if (consolidate_) {
+        // Tombstones left by a paused stretch. Nothing is in flight (this thread is the only
+        // adder); a writer's graph removal meanwhile waits on the graph's own lock, and so do
+        // graph searches, as when a write triggers the repair. Buffer scans go on.
+        consolidate_ = false;
+        lock.unlock();
+        hnsw_->Consolidate();
+        lock.lock();
+        continue;
+      }
       batch.clear();
       values.clear();
       while (!queue_.empty() && batch.size() < kBuildBatch) {
@@ -331,8 +361,9 @@ class HnswVectorIndex final : public VectorIndex {
   std::vector<uint32_t> free_rows_;
   std::deque<uint32_t> queue_;              // build order (may hold stale or repeated slots)
   std::unordered_set<uint32_t> in_flight_;  // slots the builder is adding now
-  mutable int pauses_ = 0;                  // Serialize calls under way
+  mutable int pauses_ = 0;  // Serialize calls and PauseBackgroundWork holds under way
   bool stop_ = false;
+  bool consolidate_ = false;  // the builder repairs the graph before its next batch
   std::thread builder_;
 };
 

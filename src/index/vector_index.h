@@ -64,6 +64,12 @@ class VectorIndex {
   // Live vectors stored but not yet in the search structure proper (an approximate index builds
   // in the background and scans these exactly meanwhile). 0 when there is no such backlog.
   virtual size_t Unindexed() const { return 0; }
+  // Holds back background indexing (the graph builder) until ResumeBackgroundWork; writes still
+  // land and are searchable (exactly) meanwhile. Recovery holds it while it replays the log, so
+  // that replay never waits for graph linking: the index serves as soon as the log is read and
+  // links the backlog afterwards. Calls nest. No-ops for indexes without background work.
+  virtual void PauseBackgroundWork() {}
+  virtual void ResumeBackgroundWork() {}
   // Bytes per live vector held in memory by the index (vectors, graph, codes).
   virtual double MemoryBytesPerVector() const = 0;
 
