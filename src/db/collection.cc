@@ -321,6 +321,7 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     // Write outside mu_ so that new writers can queue (and later form the next group) meanwhile;
     // this leader stays at the front, so no one else touches the log.
     lock.unlock();
+    const uint64_t log_end = wal_->size();
     status = wal_->AddFramed(framed);
     if (status.ok() && options_.sync_mode != SyncMode::kNone) {
       const auto start = std::chrono::steady_clock::now();
@@ -329,16 +330,19 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
     lock.lock();
-    wal_bytes_ += framed.size();
     if (status.ok()) {
+      wal_bytes_ += framed.size();
       next_seq_ += group.size();
       std::unique_lock state(state_mu_);
       for (Writer* w : group) {
         Status applied = Apply(std::move(*w->mutation));
         if (!applied.ok() && status.ok()) status = applied;
       }
-    }
-    if (!status.ok()) {
+      // A mutation in the log that could not be applied: memory and log disagree until reopen.
+      if (!status.ok()) bg_error_ = status;
+    } else if (Status rewound = RewindLogLocked(log_end); !rewound.ok()) {
+      // The group is not acknowledged either way. If the log cannot be put back to its last good
+      // end, what it holds is unknown: refuse writes until the database is reopened.
       bg_error_ = status;
     }
   }
@@ -353,6 +357,24 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     // is tried again after the next write.
     (void)CheckpointLocked();
   }
+}
+
+Status Collection::RewindLogLocked(uint64_t log_end) {
+  // A failed append (ENOSPC, EIO) may have left part of the group in the file, and after a failed
+  // fdatasync the pages past the last good sync are in an unknown state. Everything before
+  // log_end was made durable by earlier syncs, so cutting the file back there (ftruncate + fsync)
+  // gives a log whose contents are known again; the next write simply tries again, and writes
+  // resume by themselves once the disk has room.
+  const std::string path = wal_->path();
+  wal_.reset();
+  Status s = env_->TruncateFile(path, log_end);
+  auto reopened = storage::LogWriter::OpenForAppend(env_, path, log_end);
+  if (!reopened.ok()) {
+    // Without a writer no write can proceed; UsableLocked reports bg_error_ set by the caller.
+    return reopened.status();
+  }
+  wal_ = std::move(reopened).value();
+  return s;
 }
 
 Result<MutationResult> Collection::WriteMutation(Mutation m) {

@@ -105,6 +105,9 @@ class Collection final : public Index {
   Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
                    uint64_t* good_end, std::vector<std::string>* recovery_log);
   Status RecoverPaused(std::vector<std::string>* recovery_log);
+  // After a failed log append or sync: truncates the log back to log_end (its last durable end)
+  // and reopens it for appending. Caller holds mu_.
+  Status RewindLogLocked(uint64_t log_end);
   // Reports records whose metadata was salvaged on load (DecodeStoredMetadata).
   void LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
                    std::vector<std::string>* recovery_log) const;

@@ -106,6 +106,8 @@ class FaultEnv final : public Env {
     return base_->RenameFile(from, to);
   }
   Status TruncateFile(const std::string& path, uint64_t size) override {
+    // Truncation ends with an fsync: a device that fails fsync fails this too.
+    if (fail_sync && Targets(path)) return Status::IOError(path + ": fsync (injected)");
     return base_->TruncateFile(path, size);
   }
   Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
