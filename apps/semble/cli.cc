@@ -134,7 +134,18 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create) 
   }
   DatabaseOptions options;
   options.create_if_missing = create;
-  return Database::Open(options, dir);
+  // No checkpoint when a verb ends: a short-lived process would rewrite every segment it touched
+  // on each run, and a checkpoint failing at exit (a full disk) could not be reported by the verb
+  // that already succeeded. The log is replayed quickly on the next open and checkpointed when it
+  // passes checkpoint_wal_bytes, as in the server.
+  options.checkpoint_on_close = false;
+  SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options, dir));
+  // What recovery repaired (a torn log tail after a crash, salvaged metadata, an index that cannot
+  // be opened) is said, not dropped silently.
+  for (const std::string& line : db->RecoveryLog()) {
+    std::fprintf(stderr, "semble: recovery: %s\n", line.c_str());
+  }
+  return db;
 }
 
 Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name) {

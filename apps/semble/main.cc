@@ -33,7 +33,6 @@ int ShowStatus(const semble::cli::Context& ctx) {
                 std::string(semble::MetricName(d.config.metric)).c_str(),
                 info.ok() ? static_cast<unsigned long long>(info->vector_count) : 0ull);
   }
-  for (const std::string& line : (*db)->RecoveryLog()) std::printf("recovered: %s\n", line.c_str());
   std::printf("\nRun `semble vectorize --help` for the commands, `semble --help` for options.\n");
   return semble::cli::kExitOk;
 }

@@ -51,8 +51,9 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-// Appends s to *out as a JSON string literal, quotes included. Invalid UTF-8 bytes are passed
-// through; callers validate UTF-8 where it matters (ids, metadata) before writing.
+// Appends s to *out as a JSON string literal, quotes included. The output is always valid JSON:
+// a byte that does not start a well-formed UTF-8 sequence is written as \ufffd (callers that must
+// not alter text, such as ids and metadata, validate UTF-8 before accepting it).
 void AppendJsonString(std::string* out, std::string_view s);
 
 }  // namespace semble::core

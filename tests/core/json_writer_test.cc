@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <simdjson.h>
+
 #include <cmath>
+#include <random>
 #include <limits>
 
 namespace semble::core {
@@ -24,6 +27,30 @@ TEST(JsonWriter, EscapesStrings) {
   std::string out;
   AppendJsonString(&out, "q\"b\\n\n\t\x01\x1f/é");
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\t\\u0001\\u001f/é\"");
+}
+
+// Whatever bytes a string holds, the output is valid JSON (issue 10: `semble embed --json` echoed
+// a non-UTF-8 input line raw): well-formed UTF-8 passes through, anything else becomes U+FFFD.
+TEST(JsonWriter, StringsAreAlwaysValidUtf8Json) {
+  auto str = [](std::string_view s) {
+    std::string out;
+    AppendJsonString(&out, s);
+    return out;
+  };
+  EXPECT_EQ(str("\xea\xb0\x80\xf0\x9f\x98\x80"), "\"\xea\xb0\x80\xf0\x9f\x98\x80\"");
+  EXPECT_EQ(str("a\xff" "b"), "\"a\\ufffdb\"");
+  EXPECT_EQ(str("\xc0\xaf"), "\"\\ufffd\\ufffd\"");          // overlong '/'
+  EXPECT_EQ(str("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");  // a surrogate
+  EXPECT_EQ(str("\xea\xb0"), "\"\\ufffd\\ufffd\"");          // cut short
+  std::mt19937 rng(9);
+  simdjson::dom::parser parser;
+  for (int t = 0; t < 20000; ++t) {
+    std::string bytes(rng() % 12, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    const std::string json = "[" + str(bytes) + "]";
+    simdjson::dom::element root;
+    ASSERT_EQ(parser.parse(json).get(root), simdjson::SUCCESS) << json;
+  }
 }
 
 TEST(JsonWriter, NumbersPrintLikeJavaScript) {
