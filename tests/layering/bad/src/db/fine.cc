@@ -1,0 +1,2 @@
+// Allowed: db may include core.
+#include "core/status.h"
