@@ -30,6 +30,7 @@
 #include "cli.h"
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "core/utf8.h"
 #include "embed_cli.h"
 
 namespace semble::cli {
@@ -62,13 +63,6 @@ std::string HashHex(std::string_view text) {
   return buf;
 }
 
-// Cuts s to at most n bytes without splitting a UTF-8 sequence.
-std::string_view Utf8Prefix(std::string_view s, size_t n) {
-  if (s.size() <= n) return s;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
 // An id of at most 64 bytes: the readable form when it fits, else a hash with its tail.
 std::string MakeId(const std::string& readable) {
   if (readable.size() <= 64) return readable;
@@ -99,7 +93,7 @@ std::vector<std::string> Chunk(std::string_view text, size_t size, size_t overla
         }
       }
       if (cut != std::string_view::npos) end = start + cut;
-      end = start + Utf8Prefix(text.substr(start), end - start).size();
+      end = start + core::Utf8Prefix(text.substr(start), end - start).size();
     }
     std::string_view piece = text.substr(start, end - start);
     while (!piece.empty() && std::isspace(static_cast<unsigned char>(piece.back()))) piece.remove_suffix(1);
@@ -270,7 +264,7 @@ void ReadText(const std::string& path, std::string_view data, const ImportArgs& 
       if (end == std::string_view::npos) end = data.size();
       std::string_view line = data.substr(pos, end - pos);
       if (line.starts_with("# ")) {
-        title = std::string(Utf8Prefix(line.substr(2), 200));
+        title = std::string(core::Utf8Prefix(line.substr(2), 200));
         break;
       }
       pos = end + 1;
@@ -415,7 +409,7 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
       w.BeginObject();
       for (const auto& [k, v] : doc.metadata) w.Key(k).Raw(v);
       w.Key("source").String(doc.source);
-      w.Key("text").String(Utf8Prefix(doc.text, kMetadataTextBytes));
+      w.Key("text").String(core::Utf8Prefix(doc.text, kMetadataTextBytes));
       w.Key("text_hash").String(hash);
       w.EndObject();
       VectorRecord r;

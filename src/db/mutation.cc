@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "core/coding.h"
+#include "core/utf8.h"
 
 namespace semble::db {
 
@@ -71,7 +72,7 @@ meta::Value DecodeStoredMetadata(std::string* json, bool* salvaged) {
   *salvaged = !md.ok();
   if (md.ok()) return std::move(md).value();
   std::string kept = *json;
-  if (!meta::IsValidUtf8(kept)) {
+  if (!core::IsValidUtf8(kept)) {
     static const char kHex[] = "0123456789abcdef";
     kept = "hex:";
     for (unsigned char c : *json) {

@@ -3,7 +3,7 @@
 #include "db/validation.h"
 
 #include "core/distance.h"
-
+#include "core/utf8.h"
 #include "semble/record_schema.h"
 
 #include <algorithm>
@@ -15,7 +15,7 @@ namespace {
 std::string Quote(std::string_view s) {
   // Ids in messages are shown cut to 80 bytes: an oversize id must not make an oversize message.
   std::string q = "\"";
-  q.append(meta::Utf8Prefix(s, 80));
+  q.append(core::Utf8Prefix(s, 80));
   if (s.size() > 80) q += "...";
   q += "\"";
   return q;
@@ -65,7 +65,7 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
                                    " bytes, the limit is " +
                                    std::to_string(limits.max_description_bytes));
   }
-  if (!meta::IsValidUtf8(request.description)) {
+  if (!core::IsValidUtf8(request.description)) {
     return Status::InvalidArgument("description is not valid UTF-8");
   }
   const std::string& model = request.config.embedding_model;
@@ -105,7 +105,7 @@ Status ValidateId(std::string_view id, const Limits& limits) {
     return Status::InvalidArgument("id " + Quote(id) + " is " + std::to_string(id.size()) +
                                    " bytes, the limit is " + std::to_string(limits.max_id_bytes));
   }
-  if (!meta::IsValidUtf8(id)) return Status::InvalidArgument("id is not valid UTF-8");
+  if (!core::IsValidUtf8(id)) return Status::InvalidArgument("id is not valid UTF-8");
   return Status::OK();
 }
 
@@ -115,7 +115,7 @@ Status ValidateNamespace(std::string_view ns, const Limits& limits) {
                                    " bytes, the limit is " +
                                    std::to_string(limits.max_namespace_bytes));
   }
-  if (!meta::IsValidUtf8(ns)) return Status::InvalidArgument("namespace is not valid UTF-8");
+  if (!core::IsValidUtf8(ns)) return Status::InvalidArgument("namespace is not valid UTF-8");
   return Status::OK();
 }
 

@@ -14,6 +14,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "core/utf8.h"
 
 namespace semble::meta {
 
@@ -108,7 +109,7 @@ Status CheckFieldKey(std::string_view key) {
   if (key.size() > kMaxKeyBytes) {
     return KeyError(key, "keys must not be longer than " + std::to_string(kMaxKeyBytes) + " bytes");
   }
-  if (!IsValidUtf8(key)) return KeyError(key, "not valid UTF-8");
+  if (!core::IsValidUtf8(key)) return KeyError(key, "not valid UTF-8");
   if (key.find('"') != std::string_view::npos) return KeyError(key, "keys must not contain '\"'");
   size_t dot = key.find('.');
   if (dot == std::string_view::npos) return Status::OK();

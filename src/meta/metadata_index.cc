@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/utf8.h"
+
 namespace semble::meta {
 
 namespace {
@@ -55,10 +57,10 @@ void MetadataIndex::Add(uint32_t slot, const Value& metadata) {
   switch (desc_.type) {
     case MetadataIndexType::kString:
       if (v->kind() == Value::Kind::kString) {
-        strings_[std::string(Utf8Prefix(v->string(), prefix_bytes_))].add(slot);
+        strings_[std::string(core::Utf8Prefix(v->string(), prefix_bytes_))].add(slot);
       } else if (v->kind() == Value::Kind::kStringArray) {
         for (const std::string& s : v->strings()) {
-          strings_[std::string(Utf8Prefix(s, prefix_bytes_))].add(slot);
+          strings_[std::string(core::Utf8Prefix(s, prefix_bytes_))].add(slot);
         }
       }
       break;
@@ -78,7 +80,7 @@ void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
   const Value* v = metadata.FindPath(desc_.property_name);
   if (v == nullptr) return;
   auto remove_string = [&](const std::string& s) {
-    auto it = strings_.find(Utf8Prefix(s, prefix_bytes_));
+    auto it = strings_.find(core::Utf8Prefix(s, prefix_bytes_));
     if (it == strings_.end()) return;
     it->second.remove(slot);
     // Empty bitmaps would only slow range scans down.
@@ -123,7 +125,7 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) co
     for (const Value& operand : c.operands) {
       switch (desc_.type) {
         case MetadataIndexType::kString: {
-          auto it = strings_.find(Utf8Prefix(operand.string(), prefix_bytes_));
+          auto it = strings_.find(core::Utf8Prefix(operand.string(), prefix_bytes_));
           if (it != strings_.end()) out |= it->second;
           break;
         }
@@ -196,13 +198,13 @@ std::optional<Value> MetadataIndex::IndexedValue(const Value& metadata) const {
   switch (desc_.type) {
     case MetadataIndexType::kString:
       if (v->kind() == Value::Kind::kString) {
-        return Value::String(std::string(Utf8Prefix(v->string(), prefix_bytes_)));
+        return Value::String(std::string(core::Utf8Prefix(v->string(), prefix_bytes_)));
       }
       if (v->kind() == Value::Kind::kStringArray && !v->strings().empty()) {
         std::vector<std::string> items;
         items.reserve(v->strings().size());
         for (const std::string& s : v->strings()) {
-          items.emplace_back(Utf8Prefix(s, prefix_bytes_));
+          items.emplace_back(core::Utf8Prefix(s, prefix_bytes_));
         }
         return Value::StringArray(std::move(items));
       }

@@ -10,6 +10,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "core/utf8.h"
 
 namespace semble::meta {
 
@@ -145,7 +146,7 @@ Status CheckKey(std::string_view parent, std::string_view key) {
                                                   : "metadata keys must not be empty (in " +
                                                         Quote(parent) + ")");
   }
-  if (!IsValidUtf8(key)) {
+  if (!core::IsValidUtf8(key)) {
     return Status::InvalidArgument("metadata key " + KeyName(parent, key) + " is not valid UTF-8");
   }
   if (key.find('.') != std::string_view::npos) {
@@ -186,7 +187,7 @@ Result<Value> ConvertValue(simdjson::dom::element e, std::string_view parent,
     }
     case element_type::STRING: {
       std::string_view s = e.get_string().value_unsafe();
-      if (!IsValidUtf8(s)) {
+      if (!core::IsValidUtf8(s)) {
         return Status::InvalidArgument("metadata value of " + KeyName(parent, key) +
                                        " is not valid UTF-8");
       }
@@ -201,7 +202,7 @@ Result<Value> ConvertValue(simdjson::dom::element e, std::string_view parent,
                                          " must be an array of strings");
         }
         std::string_view s = item.get_string().value_unsafe();
-        if (!IsValidUtf8(s)) {
+        if (!core::IsValidUtf8(s)) {
           return Status::InvalidArgument("metadata value of " + KeyName(parent, key) +
                                          " is not valid UTF-8");
         }
@@ -264,52 +265,6 @@ std::string ToJson(const Value& value) {
   core::JsonWriter w;
   Write(value, &w);
   return w.Take();
-}
-
-bool IsValidUtf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t n = s.size();
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;  // overlong
-      if (c == 0xED) hi = 0x9F;  // UTF-16 surrogates
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;  // overlong
-      if (c == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-      return false;  // continuation byte without a lead, 0xC0/0xC1 overlongs, or 0xF5..0xFF
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (size_t k = 2; k < len; ++k) {
-      if ((p[i + k] & 0xC0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
-std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
-  if (s.size() <= max_bytes) return s;
-  // Cut before the sequence that straddles max_bytes by stepping back over its continuation bytes
-  // (at most three in UTF-8). Input that is not UTF-8 has no boundary to respect: cut at max_bytes.
-  auto continuation = [&](size_t i) { return (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80; };
-  size_t cut = max_bytes;
-  while (cut > 0 && max_bytes - cut < 3 && continuation(cut)) --cut;
-  if (continuation(cut)) cut = max_bytes;
-  return s.substr(0, cut);
 }
 
 }  // namespace semble::meta

@@ -62,12 +62,6 @@ Result<Value> ParseMetadata(std::string_view json, size_t max_bytes);
 // Compact JSON text of a value (no spaces; numbers in shortest round-trip form).
 std::string ToJson(const Value& value);
 
-// True when s is valid UTF-8 (used for ids, namespaces, keys).
-bool IsValidUtf8(std::string_view s);
-
-// The longest prefix of s of at most max_bytes that does not split a UTF-8 sequence.
-std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
-
 }  // namespace semble::meta
 
 #endif  // SEMBLE_SRC_META_VALUE_H_
