@@ -19,14 +19,10 @@
 #include <span>
 #include <vector>
 
+#include "index/hit.h"
 #include "semble/options.h"
 
 namespace semble::index {
-
-struct Hit {
-  uint32_t slot;
-  float score;  // in the metric's convention: cosine similarity, L2 distance, or -dot
-};
 
 class FlatIndex {
  public:

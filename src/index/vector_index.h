@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "index/flat_index.h"  // Hit
+#include "index/hit.h"
 #include "index/index_factory.h"
 #include "semble/status.h"
 
