@@ -138,6 +138,18 @@ class HnswIndex {
   // Reconnects around every tombstoned node and frees it. Exclusive while it runs.
   void Consolidate();
 
+  // Reachability, the invariant behind "a vector is found by a search for itself at ef >= size()":
+  // every live node can be reached over layer-0 links from the entry point (where every search
+  // starts). CheckConnectivity returns the slots of live nodes that cannot (empty when it holds);
+  // shared, one walk over all layer-0 lists. Reconnect runs the same walk and re-links each node it
+  // missed to its nearest reachable nodes (both ways); returns how many it re-linked. Exclusive
+  // only while something is repaired. AddBatch, Consolidate and Deserialize run it themselves
+  // (AddBatch once adds since the last check reach a sixteenth of the graph, or always below
+  // 16384 nodes: MaybeReconnect), so callers need not.
+  std::vector<uint32_t> CheckConnectivity() const;
+  size_t Reconnect();
+  size_t MaybeReconnect();
+
   bool Contains(uint32_t slot) const;
   // The stored values of a slot (as given to Add), or nullptr. Valid until the slot is removed or
   // re-added, or Consolidate runs: callers copy it out (the database holds its own lock anyway).
