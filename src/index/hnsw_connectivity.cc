@@ -19,6 +19,8 @@
 //     AddBatch (bounded, see MaybeReconnect), after Consolidate and after Deserialize.
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <vector>
 
@@ -232,6 +234,128 @@ void RelinkNode(HnswIndex::Impl& g, uint32_t u, const std::vector<uint8_t>& seen
   MergeLinks(g, u, 0, targets);
 }
 
+// Makes u link to x on layer 0: appended when there is room, else in place of u's farthest entry
+// that keeps another in-edge. False if every entry of u is some node's last in-edge.
+bool ForceOutEdge(HnswIndex::Impl& g, uint32_t u, uint32_t x) {
+  const uint32_t cap = g.Cap(0);
+  std::lock_guard<std::mutex> lk(g.link_locks[u % kLockStripes]);
+  uint32_t* links = g.Links(u, 0);
+  const uint32_t count = std::min(LoadRelaxed(links), cap);
+  std::vector<Candidate> entries;
+  for (uint32_t i = 1; i <= count; ++i) {
+    const uint32_t y = LoadRelaxed(links + i);
+    if (y == x) return true;
+    entries.push_back({g.PairDist(u, y), y});
+  }
+  if (count < cap) {
+    AddInEdge(g, x);
+    StoreRelease(links + 1 + count, x);
+    StoreRelease(links, count + 1);
+    return true;
+  }
+  std::sort(entries.begin(), entries.end());
+  for (size_t i = entries.size(); i-- > 0;) {
+    const uint32_t y = entries[i].second;
+    if (!TryReleaseInEdge(g, y)) continue;
+    AddInEdge(g, x);
+    for (uint32_t j = 1; j <= count; ++j) {
+      if (LoadRelaxed(links + j) == y) {
+        StoreRelease(links + j, x);
+        break;
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
+// The layer-0 lists reversed (compressed rows: the nodes linking to t are
+// sources[offsets[t]..offsets[t + 1]]), for walking towards the entry point.
+struct ReversedLinks {
+  std::vector<uint32_t> offsets, sources;
+};
+
+ReversedLinks Reverse(const HnswIndex::Impl& g, uint32_t n) {
+  ReversedLinks r;
+  r.offsets.assign(n + 2, 0);
+  for (uint32_t u = 0; u < n; ++u) {
+    if (LoadState(&g.node_state[u]) == kFree) continue;
+    const uint32_t* links = g.Links(u, 0);
+    const uint32_t count = std::min(LoadAcquire(links), g.m0);
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t t = LoadRelaxed(links + i);
+      if (t < n) ++r.offsets[t + 2];
+    }
+  }
+  for (uint32_t t = 0; t < n; ++t) r.offsets[t + 2] += r.offsets[t + 1];
+  r.sources.resize(r.offsets[n + 1]);
+  // offsets[t + 1] is t's fill cursor; it ends as t's end (= t + 1's start). Lists that concurrent
+  // adds changed since the count are cut to the space counted.
+  for (uint32_t u = 0; u < n; ++u) {
+    if (LoadState(&g.node_state[u]) == kFree) continue;
+    const uint32_t* links = g.Links(u, 0);
+    const uint32_t count = std::min(LoadAcquire(links), g.m0);
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t t = LoadRelaxed(links + i);
+      if (t < n && r.offsets[t + 1] < r.offsets[t + 2]) r.sources[r.offsets[t + 1]++] = u;
+    }
+  }
+  r.offsets.pop_back();
+  return r;
+}
+
+// Marks, walking the reversed lists from the nodes queued (already marked), every node that can
+// reach one of them.
+void SpreadBack(const ReversedLinks& r, std::vector<uint32_t>* queue, std::vector<uint8_t>* seen) {
+  for (size_t head = 0; head < queue->size(); ++head) {
+    const uint32_t t = (*queue)[head];
+    if (t + 1 >= r.offsets.size()) continue;
+    for (uint32_t i = r.offsets[t]; i < r.offsets[t + 1]; ++i) {
+      const uint32_t u = r.sources[i];
+      if ((*seen)[u]) continue;
+      (*seen)[u] = 1;
+      queue->push_back(u);
+    }
+  }
+  queue->clear();
+}
+
+// Marks the nodes from which the entry point can be reached (over the first n nodes).
+std::vector<uint8_t> ReachingEntry(const HnswIndex::Impl& g, const ReversedLinks& r, uint32_t n) {
+  std::vector<uint8_t> seen(n, 0);
+  const uint64_t e = g.entry.load(std::memory_order_acquire);
+  if (e == HnswIndex::Impl::kNoEntry || static_cast<uint32_t>(e) >= n) return seen;
+  std::vector<uint32_t> queue = {static_cast<uint32_t>(e)};
+  seen[queue[0]] = 1;
+  SpreadBack(r, &queue, &seen);
+  return seen;
+}
+
+// Node u cannot walk back to the entry point (its lists lead only into a pocket, e.g. a group of
+// near-duplicates that selected only each other). A search whose greedy descent ends in that pocket
+// would see nothing else, so u links to its nearest live node that can reach the entry point.
+void RelinkOut(HnswIndex::Impl& g, uint32_t u, const std::vector<uint8_t>& back,
+               VisitedSet* visited) {
+  const uint32_t entry = static_cast<uint32_t>(g.entry.load(std::memory_order_acquire));
+  std::vector<float> q(g.Vec(u), g.Vec(u) + g.dims);
+  if (g.o.metric == Metric::kCosine) {
+    for (float& x : q) x *= g.InvNorm(u);
+  }
+  auto dist = [&](uint32_t n, float bound) { return g.ExactDist(q.data(), n, bound); };
+  auto accept = [&](uint32_t n) {
+    return n != u && n < back.size() && back[n] && g.node_state[n] == kLive;
+  };
+  std::vector<Candidate> found;
+  visited->Reset(g.Capacity());
+  SearchLayer(g, dist, entry, dist(entry, kInf), g.o.ef_construction, 0, accept, visited, &found,
+              true);
+  std::sort(found.begin(), found.end());
+  for (const Candidate& c : found) {
+    if (ForceOutEdge(g, u, c.second)) return;
+  }
+  ForceOutEdge(g, u, entry);
+}
+
 }  // namespace
 
 std::vector<uint8_t> ReachableFromEntry(const HnswIndex::Impl& g) {
@@ -269,19 +393,51 @@ size_t ReconnectLocked(HnswIndex::Impl& g) {
       queue.push_back(u);
       Spread(g, &queue, &seen);
     }
+    const size_t fwd = this_round;
+    // Then the other way: every node must be able to walk back to the entry point, since a search
+    // starts its layer-0 walk wherever its greedy descent ends.
+    const uint32_t n = static_cast<uint32_t>(seen.size());
+    const ReversedLinks reversed = Reverse(g, n);
+    std::vector<uint8_t> back = ReachingEntry(g, reversed, n);
+    for (uint32_t u = 0; u < back.size(); ++u) {
+      if (back[u] || g.node_state[u] == kFree) continue;
+      RelinkOut(g, u, back, &visited);
+      ++this_round;
+      back[u] = 1;  // and whatever reaches u
+      queue.push_back(u);
+      SpreadBack(reversed, &queue, &back);
+    }
     relinked += this_round;
+    if (std::getenv("HNSW_DEBUG")) std::fprintf(stderr, "reconnect round %d: fwd %zu back %zu nodes %zu\n", round, fwd, this_round - fwd, seen.size());
     if (this_round == 0) break;
   }
   return relinked;
 }
 
+namespace {
+
+// Live nodes no walk from the entry point reaches, and nodes (live or tombstoned: both route) that
+// cannot walk back to it. Empty when layer 0 is strongly connected.
+std::vector<uint32_t> Disconnected(const HnswIndex::Impl& g) {
+  const std::vector<uint8_t> seen = ReachableFromEntry(g);
+  const uint32_t n = static_cast<uint32_t>(seen.size());
+  const std::vector<uint8_t> back = ReachingEntry(g, Reverse(g, n), n);
+  std::vector<uint32_t> out;
+  for (uint32_t u = 0; u < n; ++u) {
+    const uint8_t state = LoadState(&g.node_state[u]);
+    if ((!seen[u] && state == kLive) || (!back[u] && state != kFree)) out.push_back(u);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<uint32_t> HnswIndex::CheckConnectivity() const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);
-  const std::vector<uint8_t> seen = ReachableFromEntry(g);
   std::vector<uint32_t> lost;
-  for (uint32_t u = 0; u < seen.size(); ++u) {
-    if (!seen[u] && LoadState(&g.node_state[u]) == kLive) lost.push_back(g.node_slot[u]);
+  for (uint32_t u : Disconnected(g)) {
+    if (LoadState(&g.node_state[u]) == kLive) lost.push_back(g.node_slot[u]);
   }
   return lost;
 }
@@ -292,12 +448,7 @@ size_t HnswIndex::Reconnect() {
     // The walk alone runs beside searches and adds; only a repair takes the index exclusively.
     std::shared_lock<std::shared_mutex> lock(g.rw);
     g.added_since_check.store(0);
-    const std::vector<uint8_t> seen = ReachableFromEntry(g);
-    bool lost = false;
-    for (uint32_t u = 0; u < seen.size() && !lost; ++u) {
-      lost = !seen[u] && LoadState(&g.node_state[u]) == kLive;
-    }
-    if (!lost) return 0;
+    if (Disconnected(g).empty()) return 0;
   }
   std::unique_lock<std::shared_mutex> lock(g.rw);
   return ReconnectLocked(g);

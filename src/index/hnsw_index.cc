@@ -581,11 +581,14 @@ namespace {
 
 // Converts internal distances of exact candidates to Hits in the metric's score convention.
 std::vector<Hit> ToHits(const HnswIndex::Impl& g, std::vector<Candidate>& c, size_t k) {
-  std::sort(c.begin(), c.end(), [&](const Candidate& a, const Candidate& b) {
+  // Only the k best are ordered: at a large ef (a query asking for completeness) sorting all of
+  // the candidates would cost more than the walk.
+  k = std::min(k, c.size());
+  std::partial_sort(c.begin(), c.begin() + k, c.end(), [&](const Candidate& a, const Candidate& b) {
     if (a.first != b.first) return a.first < b.first;
     return g.node_slot[a.second] < g.node_slot[b.second];
   });
-  if (c.size() > k) c.resize(k);
+  c.resize(k);
   std::vector<Hit> hits(c.size());
   for (size_t i = 0; i < c.size(); ++i) {
     float score = c[i].first;

@@ -139,11 +139,12 @@ class HnswIndex {
   void Consolidate();
 
   // Reachability, the invariant behind "a vector is found by a search for itself at ef >= size()":
-  // every live node can be reached over layer-0 links from the entry point (where every search
-  // starts). CheckConnectivity returns the slots of live nodes that cannot (empty when it holds);
-  // shared, one walk over all layer-0 lists. Reconnect runs the same walk and re-links each node it
-  // missed to its nearest reachable nodes (both ways); returns how many it re-linked. Exclusive
-  // only while something is repaired. AddBatch, Consolidate and Deserialize run it themselves
+  // layer 0 is strongly connected - every live node can be reached over layer-0 links from the
+  // entry point, and every node can walk back to it (a search's layer-0 walk starts wherever its
+  // greedy descent through the upper layers ends). CheckConnectivity returns the slots of live
+  // nodes breaking either (empty when it holds); shared, two walks over all layer-0 lists.
+  // Reconnect runs the same walks and re-links each node they flag to its nearest well-connected
+  // nodes; returns how many it re-linked. Exclusive only while something is repaired. AddBatch, Consolidate and Deserialize run it themselves
   // (AddBatch once adds since the last check reach a sixteenth of the graph, or always below
   // 16384 nodes: MaybeReconnect), so callers need not.
   std::vector<uint32_t> CheckConnectivity() const;

@@ -62,14 +62,14 @@ void AddInBatches(HnswIndex* index, const std::vector<uint32_t>& slots, const fl
 }
 
 // The live slots a search for their own vector does not return at ef >= size() (every node a walk
-// from the entry point can reach is then in the candidate list).
+// from the entry point can reach is then a candidate). Among the 100 best: (near-)duplicates tie in float.
 std::vector<uint32_t> NotFoundBySelfQuery(const HnswIndex& index,
                                           const std::vector<uint32_t>& slots,
                                           const std::vector<float>& values, uint32_t dims) {
   const uint32_t ef = static_cast<uint32_t>(index.size() + 1);
   std::vector<uint32_t> lost;
   for (size_t i = 0; i < slots.size(); ++i) {
-    const auto hits = index.Search(&values[i * dims], index.size(), ef);
+    const auto hits = index.Search(&values[i * dims], 100, ef);
     const bool found = std::any_of(hits.begin(), hits.end(),
                                    [&](const Hit& h) { return h.slot == slots[i]; });
     if (!found) lost.push_back(slots[i]);
