@@ -19,8 +19,7 @@
 //     AddBatch (bounded, see MaybeReconnect), after Consolidate and after Deserialize.
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <chrono>
 #include <limits>
 #include <vector>
 
@@ -41,6 +40,15 @@ constexpr int kRepairRounds = 4;
 constexpr size_t kCheckEvery = 16;
 // Below this many nodes the check runs after every batch: it is cheaper than a handful of inserts.
 constexpr size_t kAlwaysCheckBelow = 16384;
+// When the builder is idle, the nodes added since the last check are checked too, but at most
+// once per kIdleGap times the last check's duration (a trickle of writes must not keep it busy).
+constexpr int64_t kIdleGap = 10;
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 void AddInEdge(HnswIndex::Impl& g, uint32_t t) {
   std::atomic_ref<uint32_t>(g.in_degree[t]).fetch_add(1, std::memory_order_acq_rel);
@@ -393,7 +401,6 @@ size_t ReconnectLocked(HnswIndex::Impl& g) {
       queue.push_back(u);
       Spread(g, &queue, &seen);
     }
-    const size_t fwd = this_round;
     // Then the other way: every node must be able to walk back to the entry point, since a search
     // starts its layer-0 walk wherever its greedy descent ends.
     const uint32_t n = static_cast<uint32_t>(seen.size());
@@ -408,7 +415,6 @@ size_t ReconnectLocked(HnswIndex::Impl& g) {
       SpreadBack(reversed, &queue, &back);
     }
     relinked += this_round;
-    if (std::getenv("HNSW_DEBUG")) std::fprintf(stderr, "reconnect round %d: fwd %zu back %zu nodes %zu\n", round, fwd, this_round - fwd, seen.size());
     if (this_round == 0) break;
   }
   return relinked;
@@ -448,18 +454,27 @@ size_t HnswIndex::Reconnect() {
     // The walk alone runs beside searches and adds; only a repair takes the index exclusively.
     std::shared_lock<std::shared_mutex> lock(g.rw);
     g.added_since_check.store(0);
-    if (Disconnected(g).empty()) return 0;
+    const int64_t start = NowNanos();
+    const bool clean = Disconnected(g).empty();
+    const int64_t end = NowNanos();
+    g.last_check_nanos.store(end - start);
+    g.last_check_end.store(end);
+    if (clean) return 0;
   }
   std::unique_lock<std::shared_mutex> lock(g.rw);
   return ReconnectLocked(g);
 }
 
-size_t HnswIndex::MaybeReconnect() {
+size_t HnswIndex::MaybeReconnect(bool idle) {
   const Impl& g = *impl_;
   const size_t added = g.added_since_check.load();
   const size_t nodes = live_.load() + g.tombstones.load();
-  if (added == 0 || (nodes >= kAlwaysCheckBelow && added * kCheckEvery < nodes)) return 0;
-  return Reconnect();
+  if (added == 0) return 0;
+  if (nodes < kAlwaysCheckBelow || added * kCheckEvery >= nodes) return Reconnect();
+  if (idle && NowNanos() - g.last_check_end.load() >= kIdleGap * g.last_check_nanos.load()) {
+    return Reconnect();
+  }
+  return 0;
 }
 
 }  // namespace semble::index

@@ -144,12 +144,15 @@ class HnswIndex {
   // greedy descent through the upper layers ends). CheckConnectivity returns the slots of live
   // nodes breaking either (empty when it holds); shared, two walks over all layer-0 lists.
   // Reconnect runs the same walks and re-links each node they flag to its nearest well-connected
-  // nodes; returns how many it re-linked. Exclusive only while something is repaired. AddBatch, Consolidate and Deserialize run it themselves
-  // (AddBatch once adds since the last check reach a sixteenth of the graph, or always below
-  // 16384 nodes: MaybeReconnect), so callers need not.
+  // nodes; returns how many it re-linked. Exclusive only while something is repaired.
+  // Consolidate and Deserialize repair by themselves, and AddBatch through MaybeReconnect: once
+  // adds since the last check reach a sixteenth of the graph (always below 16384 nodes), so the
+  // check stays a small share of the adds' cost. With `idle` (a builder with nothing queued)
+  // MaybeReconnect also checks the remaining adds, at most once per ten times the last check's
+  // duration.
   std::vector<uint32_t> CheckConnectivity() const;
   size_t Reconnect();
-  size_t MaybeReconnect();
+  size_t MaybeReconnect(bool idle = false);
 
   bool Contains(uint32_t slot) const;
   // The stored values of a slot (as given to Add), or nullptr. Valid until the slot is removed or

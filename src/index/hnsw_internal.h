@@ -242,6 +242,8 @@ struct HnswIndex::Impl {
   std::unique_ptr<std::mutex[]> link_locks{new std::mutex[kLockStripes]};
   std::atomic<size_t> tombstones{0};
   std::atomic<size_t> added_since_check{0};  // adds since the last connectivity check
+  std::atomic<int64_t> last_check_nanos{0};  // how long the last check took
+  std::atomic<int64_t> last_check_end{0};    // when it ended (steady clock)
 
   std::mutex rng_mu;
   std::mt19937_64 rng;

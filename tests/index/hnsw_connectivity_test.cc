@@ -84,8 +84,8 @@ std::string Show(const std::vector<uint32_t>& slots) {
 }
 
 TEST(HnswConnectivityTest, ParallelBatchesOfTightClustersReachEveryNode) {
-  const uint32_t dims = 128;
-  const size_t n = 6000;
+  const uint32_t dims = 96;
+  const size_t n = 4000;
   for (uint64_t seed : {1, 2}) {
     const std::vector<float> v = TightClusters(n, dims, 4, seed);
     auto index = MakeIndex(dims, Metric::kCosine, QuantizerKind::kNone);
@@ -101,7 +101,7 @@ TEST(HnswConnectivityTest, ParallelBatchesOfTightClustersReachEveryNode) {
 
 TEST(HnswConnectivityTest, RemoveAndReAddRoundsKeepEveryNodeReachable) {
   const uint32_t dims = 64;
-  const size_t n = 4000;
+  const size_t n = 3000;
   // Values to cycle through: each round moves a fifth of the slots to another vector of the pool
   // (an upsert: tombstone + new node), and deletes and re-adds another tenth; tombstones pass the
   // consolidation threshold, so repairs run between rounds.
@@ -114,7 +114,7 @@ TEST(HnswConnectivityTest, RemoveAndReAddRoundsKeepEveryNodeReachable) {
   std::vector<float> values(pool.begin(), pool.begin() + n * dims);
   AddInBatches(index.get(), slots, values.data(), dims);
   std::mt19937_64 rng(11);
-  for (int round = 0; round < 8; ++round) {
+  for (int round = 0; round < 5; ++round) {
     std::vector<uint32_t> order = slots;
     std::shuffle(order.begin(), order.end(), rng);
     std::vector<uint32_t> changed(order.begin(), order.begin() + n / 5);
