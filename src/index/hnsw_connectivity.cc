@@ -417,6 +417,7 @@ size_t ReconnectLocked(HnswIndex::Impl& g) {
     relinked += this_round;
     if (this_round == 0) break;
   }
+  g.relinked.fetch_add(relinked);
   return relinked;
 }
 
@@ -464,6 +465,8 @@ size_t HnswIndex::Reconnect() {
   std::unique_lock<std::shared_mutex> lock(g.rw);
   return ReconnectLocked(g);
 }
+
+size_t HnswIndex::relinked_nodes() const { return impl_->relinked.load(); }
 
 size_t HnswIndex::MaybeReconnect(bool idle) {
   const Impl& g = *impl_;

@@ -758,6 +758,7 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   const size_t rescoring = g.quantized ? n * g.dims * sizeof(float) : 0;
   s.total_bytes = g.level0.capacity_bytes() + g.vectors.capacity_bytes() +
                   g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
+                  g.in_degree.capacity() * 4 +
                   g.upper.capacity() * sizeof(void*) + upper + g.slot_node.capacity() * 4;
   const double live = std::max<size_t>(1, size());
   s.traversal_bytes_per_vector = traversal / live;

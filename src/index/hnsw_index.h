@@ -153,6 +153,9 @@ class HnswIndex {
   std::vector<uint32_t> CheckConnectivity() const;
   size_t Reconnect();
   size_t MaybeReconnect(bool idle = false);
+  // Nodes the repair has re-linked since the index was created or loaded (for benchmarks and
+  // tests: how much the local rules while linking leave to it).
+  size_t relinked_nodes() const;
 
   bool Contains(uint32_t slot) const;
   // The stored values of a slot (as given to Add), or nullptr. Valid until the slot is removed or

@@ -244,6 +244,7 @@ struct HnswIndex::Impl {
   std::atomic<size_t> added_since_check{0};  // adds since the last connectivity check
   std::atomic<int64_t> last_check_nanos{0};  // how long the last check took
   std::atomic<int64_t> last_check_end{0};    // when it ended (steady clock)
+  std::atomic<size_t> relinked{0};           // nodes the repair has re-linked, ever
 
   std::mutex rng_mu;
   std::mt19937_64 rng;
