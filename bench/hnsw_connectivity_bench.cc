@@ -4,7 +4,7 @@
 // Builds a cosine index the way the background builder does (batches of 512, every core) on
 // clustered 384-dimensional data, then times one connectivity check (the two walks that
 // HnswIndex::Reconnect runs when nothing needs repair) and reports the share of the build that
-// the checks AddBatch ran took (one per batch below 16384 nodes, then once per n/16 adds).
+// the checks AddBatch ran took (one per batch below 8192 nodes, then once per n/16 adds).
 //
 //   hnsw_connectivity_bench [n ...]    default: 20000 100000
 
@@ -67,7 +67,7 @@ void Run(size_t n) {
     }
     since += len;
     const size_t size = i + len;
-    if (size < 16384 || since * 16 >= size) {
+    if (size < 8192 || since * 16 >= size) {
       ++checks;
       check_share_nodes += static_cast<double>(size);
       since = 0;

@@ -39,7 +39,7 @@ constexpr int kRepairRounds = 4;
 // the last check reach 1/kCheckEvery of the graph keeps it a small, constant share of insert work.
 constexpr size_t kCheckEvery = 16;
 // Below this many nodes the check runs after every batch: it is cheaper than a handful of inserts.
-constexpr size_t kAlwaysCheckBelow = 16384;
+constexpr size_t kAlwaysCheckBelow = 8192;
 // When the builder is idle, the nodes added since the last check are checked too, but at most
 // once per kIdleGap times the last check's duration (a trickle of writes must not keep it busy).
 constexpr int64_t kIdleGap = 10;
