@@ -207,7 +207,7 @@ void Spread(const HnswIndex::Impl& g, std::vector<uint32_t>* queue, std::vector<
 // nodes: one of them takes u into its list (by force when full), and u links back to them, so a
 // walk that starts at u (a greedy descent can end there) gets out again.
 void RelinkNode(HnswIndex::Impl& g, uint32_t u, const std::vector<uint8_t>& seen,
-               VisitedSet* visited) {
+                VisitedSet* visited) {
   const uint64_t e = g.entry.load(std::memory_order_acquire);
   const uint32_t entry = static_cast<uint32_t>(e);
   const int top = static_cast<int>(e >> 32);

@@ -21,7 +21,6 @@ constexpr uint32_t kPrefetchAhead = 4;
 
 inline bool CloserFirst(const Candidate& a, const Candidate& b) { return a.first < b.first; }
 
-
 // Greedy descent on one upper layer: move to the closest neighbour until none is closer.
 template <class Dist>
 void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
@@ -109,7 +108,7 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
 // closer to an already selected neighbour than to the base node (its direction is covered).
 // `sorted` is ascending by distance to the base.
 inline std::vector<uint32_t> SelectNeighbors(const HnswIndex::Impl& g,
-                                      const std::vector<Candidate>& sorted, size_t cap) {
+                                             const std::vector<Candidate>& sorted, size_t cap) {
   std::vector<uint32_t> chosen;
   chosen.reserve(cap);
   for (const Candidate& c : sorted) {
@@ -131,7 +130,8 @@ inline std::vector<uint32_t> SelectNeighbors(const HnswIndex::Impl& g,
 // its list full measurably helps recall afterwards, most for maximum inner product, whose
 // "distance" is not a metric, so the heuristic's covering argument is weakest there.
 inline std::vector<uint32_t> SelectNeighborsFilled(const HnswIndex::Impl& g,
-                                            const std::vector<Candidate>& sorted, size_t cap) {
+                                                   const std::vector<Candidate>& sorted,
+                                                   size_t cap) {
   std::vector<uint32_t> chosen = SelectNeighbors(g, sorted, cap);
   for (const Candidate& c : sorted) {
     if (chosen.size() >= cap) break;

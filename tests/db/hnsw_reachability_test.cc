@@ -83,9 +83,8 @@ TEST(HnswReachabilityTest, ParallelBuildOfSentenceEmbeddingsReachesEveryNode) {
     size_t lost = 0;
     for (uint32_t s = 0; s < n; ++s) {
       const auto hits = index->Search(sts.row(s), 10, static_cast<uint32_t>(n + 1));
-      lost += std::none_of(hits.begin(), hits.end(), [&](const index::Hit& h) {
-        return h.slot == s;
-      });
+      lost +=
+          std::none_of(hits.begin(), hits.end(), [&](const index::Hit& h) { return h.slot == s; });
     }
     EXPECT_EQ(lost, 0u) << "build " << build << ": ids not found by their own vector";
   }

@@ -1,11 +1,11 @@
 // Copyright 2026 The semble Authors.
 //
 // Reachability: every live vector must be found by a search for itself once ef covers the whole
-// index. Random vectors rarely break it; tightly clustered ones (sentence embeddings, near and exact
-// duplicates) make HNSW's neighbour heuristic prune the only in-edges of new nodes, and parallel
-// inserts make lists lose entries to concurrent rewrites. These tests build the way the background
-// builder does (batches of 512 over many threads) on such data. Real sentence embeddings are
-// exercised in tests/db/hnsw_reachability_test.cc.
+// index. Random vectors rarely break it; tightly clustered ones (sentence embeddings, near and
+// exact duplicates) make HNSW's neighbour heuristic prune the only in-edges of new nodes, and
+// parallel inserts make lists lose entries to concurrent rewrites. These tests build the way the
+// background builder does (batches of 512 over many threads) on such data. Real sentence embeddings
+// are exercised in tests/db/hnsw_reachability_test.cc.
 
 #include <algorithm>
 #include <cmath>
@@ -62,7 +62,8 @@ void AddInBatches(HnswIndex* index, const std::vector<uint32_t>& slots, const fl
 }
 
 // The live slots a search for their own vector does not return at ef >= size() (every node a walk
-// from the entry point can reach is then a candidate). Among the 100 best: (near-)duplicates tie in float.
+// from the entry point can reach is then a candidate). Among the 100 best: (near-)duplicates tie in
+// float.
 std::vector<uint32_t> NotFoundBySelfQuery(const HnswIndex& index,
                                           const std::vector<uint32_t>& slots,
                                           const std::vector<float>& values, uint32_t dims) {
@@ -70,8 +71,8 @@ std::vector<uint32_t> NotFoundBySelfQuery(const HnswIndex& index,
   std::vector<uint32_t> lost;
   for (size_t i = 0; i < slots.size(); ++i) {
     const auto hits = index.Search(&values[i * dims], 100, ef);
-    const bool found = std::any_of(hits.begin(), hits.end(),
-                                   [&](const Hit& h) { return h.slot == slots[i]; });
+    const bool found =
+        std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == slots[i]; });
     if (!found) lost.push_back(slots[i]);
   }
   return lost;
