@@ -140,8 +140,9 @@ TEST(HnswConnectivityTest, RemoveAndReAddRoundsKeepEveryNodeReachable) {
   EXPECT_TRUE(NotFoundBySelfQuery(*index, slots, values, dims).empty());
 }
 
-// A graph written before reachability was kept may hold nodes without in-edges: loading it
-// re-links them. The blob is edited by hand to cut every layer-0 in-edge of a few nodes.
+// A graph written before reachability was kept may hold nodes without in-edges, or pockets with no
+// way out: loading it re-links them. The blob is edited by hand to cut every layer-0 in-edge of a
+// few nodes, and to make two nodes link only to each other.
 TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
   const uint32_t dims = 32;
   const size_t n = 2000;
@@ -176,8 +177,21 @@ TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
     cut_slots.push_back(slot);
   }
   ASSERT_EQ(cut_slots.size(), 5u);
+  uint32_t pocket[2] = {0, 0};
+  for (uint32_t x = 3, found = 0; x < nodes && found < 2; x += 89) {
+    if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry) || record(x)[0] == 0)
+      continue;
+    pocket[found++] = x;
+  }
+  ASSERT_NE(pocket[0], pocket[1]);
+  for (int i = 0; i < 2; ++i) {
+    record(pocket[i])[0] = 1;
+    record(pocket[i])[1] = pocket[1 - i];
+  }
   auto loaded = HnswIndex::Deserialize(blob);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  // Each cut-off node, and the pocket once (the other half walks out through the first).
+  EXPECT_GE((*loaded)->relinked_nodes(), 6u);
   EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
   for (uint32_t s : cut_slots) {
     const auto hits = (*loaded)->Search(&v[s * dims], 10, static_cast<uint32_t>(n + 1));
