@@ -309,44 +309,62 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
       return;
     }
   }
-  uint32_t cur = NodeOf(e);
-  const int max_level = LevelOf(e);
-  float cur_d = dist(cur, kInf);
-  for (int l = max_level; l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
   VisitedSet* visited = g.AcquireVisited();
   std::vector<Candidate> found;
   auto accept = [&](uint32_t n) { return n != node && LoadState(&g.node_state[n]) == kLive; };
-  for (int l = std::min(level, max_level); l >= 0; --l) {
-    visited->Reset(g.Capacity());
-    SearchLayer(g, dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found, true);
-    if (found.empty()) continue;
-    std::sort(found.begin(), found.end());
-    cur = found[0].second;
-    cur_d = found[0].first;
-    std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
-    // Another insert may already have linked to `node` (it became reachable through the back-links
-    // of the layers above): merge with what is there instead of overwriting it, or that insert
-    // loses the in-edge it was given.
-    MergeLinks(g, node, l, chosen);
-    for (uint32_t nb : chosen) MergeLinks(g, nb, l, {node});
-    // Every neighbour may have pruned the back-link away (on clustered data the heuristic often
-    // finds `node` covered by a closer neighbour that does not link to it): then take one by
-    // force, or nothing would ever lead a search to `node`.
-    if (l == 0 && LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, chosen);
-  }
+  uint32_t cur = NodeOf(e);
+  float cur_d = dist(cur, kInf);
+  // Links layers top..bottom of `node`, walking down from `cur` (a node on layer `top`).
+  auto link_layers = [&](int top, int bottom) {
+    for (int l = top; l >= bottom; --l) {
+      visited->Reset(g.Capacity());
+      SearchLayer(g, dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found, true);
+      if (found.empty()) continue;
+      std::sort(found.begin(), found.end());
+      cur = found[0].second;
+      cur_d = found[0].first;
+      std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
+      // Another insert may already have linked to `node` (it became reachable through the
+      // back-links of the layers above): merge with what is there instead of overwriting it, or
+      // that insert loses the in-edge it was given.
+      MergeLinks(g, node, l, chosen);
+      for (uint32_t nb : chosen) MergeLinks(g, nb, l, {node});
+      // Every neighbour may have pruned the back-link away (on clustered data the heuristic often
+      // finds `node` covered by a closer neighbour that does not link to it): then take one by
+      // force, or nothing would ever lead a search to `node`.
+      if (l == 0 && LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, chosen);
+    }
+  };
+  int linked_top = std::min(level, LevelOf(e));
+  for (int l = LevelOf(e); l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
+  link_layers(linked_top, 0);
   // Layer 0 found no live neighbour at all (every node near the walk is tombstoned): hang the node
   // off the node the walk stopped at, which is itself reachable.
   if (LoadAcquire(g.Links(node, 0)) == 0 && cur != node) {
     MergeLinks(g, node, 0, {cur});
     if (LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, {cur});
   }
-  g.ReleaseVisited(visited);
-  if (level > max_level) {
-    std::lock_guard<std::mutex> l(g.entry_mu);
-    if (level > LevelOf(g.entry.load(std::memory_order_acquire))) {
-      g.entry.store(PackEntry(node, level), std::memory_order_release);
+  // A node above the entry point's level becomes the new entry point. If a concurrent insert
+  // raised the entry point meanwhile, the layers between the old level and the new one were not
+  // linked: link them from the new entry point first (else they stay empty for good).
+  while (level > linked_top) {
+    uint64_t now;
+    {
+      std::lock_guard<std::mutex> l(g.entry_mu);
+      now = g.entry.load(std::memory_order_acquire);
+      if (LevelOf(now) <= linked_top) {
+        g.entry.store(PackEntry(node, level), std::memory_order_release);
+        break;
+      }
     }
+    const int top = std::min(level, LevelOf(now));
+    cur = NodeOf(now);
+    cur_d = dist(cur, kInf);
+    for (int l = LevelOf(now); l > top; --l) Greedy(g, dist, l, &cur, &cur_d);
+    link_layers(top, linked_top + 1);
+    linked_top = top;
   }
+  g.ReleaseVisited(visited);
 }
 
 }  // namespace
