@@ -54,8 +54,11 @@ void AddInEdge(HnswIndex::Impl& g, uint32_t t) {
   std::atomic_ref<uint32_t>(g.in_degree[t]).fetch_add(1, std::memory_order_acq_rel);
 }
 
-// Takes back one in-edge of t unless it is t's last one. Called before the edge is removed, so a
-// concurrent reader of the count never sees fewer in-edges than there are.
+// Takes back one in-edge of t unless it is t's last one. Called before the edge is removed, and
+// AddInEdge before one is written, both by the holder of the list's lock: a concurrent prune may
+// miss an edge about to go (and keep an entry it could have dropped) or count one about to be
+// written (which its writer always writes), so the last in-edge of a node survives any
+// interleaving.
 bool TryReleaseInEdge(HnswIndex::Impl& g, uint32_t t) {
   std::atomic_ref<uint32_t> d(g.in_degree[t]);
   uint32_t cur = d.load(std::memory_order_acquire);
