@@ -14,6 +14,7 @@
 #include "core/partial_distance.h"
 #include "core/top_k.h"
 #include "index/hnsw_internal.h"
+#include "index/hnsw_walk.h"
 
 namespace semble::index {
 
@@ -28,9 +29,8 @@ constexpr size_t kSq8Rescore = 4;
 constexpr float kInf = std::numeric_limits<float>::infinity();
 // A batch this large (a bulk load, a rebuild) is followed by a locality renumbering of the graph.
 constexpr size_t kReorderBatch = 10000;
-// Neighbours prefetched ahead of the one being scored, and how much of each record (a float
-// vector's first lines; the hardware streams the rest).
-constexpr uint32_t kPrefetchAhead = 4;
+// How much of each record is prefetched (a float vector's first lines; the hardware streams the
+// rest).
 constexpr size_t kPrefetchBytes = 256;
 
 float InverseNorm(const float* v, uint32_t dims) {
@@ -41,8 +41,6 @@ float InverseNorm(const float* v, uint32_t dims) {
 uint32_t NodeOf(uint64_t entry) { return static_cast<uint32_t>(entry); }
 int LevelOf(uint64_t entry) { return static_cast<int>(entry >> 32); }
 uint64_t PackEntry(uint32_t node, int level) { return (static_cast<uint64_t>(level) << 32) | node; }
-
-bool CloserFirst(const Candidate& a, const Candidate& b) { return a.first < b.first; }
 
 }  // namespace
 
@@ -123,6 +121,7 @@ void HnswIndex::Impl::Grow(size_t min_nodes, size_t min_slots) {
     node_slot.resize(n, kNoNode);
     node_level.resize(n, 0);
     node_state.resize(n, kFree);
+    in_degree.resize(n, 0);
     upper.resize(n);
   }
   if (min_slots > slot_node.size()) {
@@ -194,6 +193,7 @@ void HnswIndex::Impl::Reorder() {
   for (uint32_t& f : free_nodes) f = new_id[f];
   std::sort(free_nodes.rbegin(), free_nodes.rend());
   entry.store(PackEntry(new_id[NodeOf(e)], LevelOf(e)));
+  RecountInDegrees(*this);
 }
 
 VisitedSet* HnswIndex::Impl::AcquireVisited() const {
@@ -215,134 +215,6 @@ void HnswIndex::Impl::ReleaseVisited(VisitedSet* v) const {
   visited_pool.emplace_back(v);
 }
 
-namespace {
-
-// Greedy descent on one upper layer: move to the closest neighbour until none is closer.
-template <class Dist>
-void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
-  const uint32_t cap = g.Cap(level);
-  bool moved = true;
-  while (moved) {
-    moved = false;
-    const uint32_t* links = g.Links(*cur, level);
-    const uint32_t count = std::min(LoadAcquire(links), cap);
-    for (uint32_t i = 1; i <= count; ++i) {
-      const uint32_t n = LoadRelaxed(links + i);
-      const float d = dist(n, *cur_d);
-      if (d < *cur_d) {
-        *cur_d = d;
-        *cur = n;
-        moved = true;
-      }
-    }
-  }
-}
-
-// The best-first search of one layer (the paper's SEARCH-LAYER). Every reachable node may be
-// walked through; only nodes for which accept(node) holds enter the ef results, so a filter (or a
-// tombstone) never cuts the graph into pieces. Results are left in *out, unordered.
-// `exact` says whether dist reads the float32 vectors (inserts) or the traversal codes (queries),
-// which decides what to prefetch.
-template <class Dist, class Accept>
-void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float ep_d, size_t ef,
-                 int level, const Accept& accept, VisitedSet* visited, std::vector<Candidate>* out,
-                 bool exact = false) {
-  const bool vectors_apart = exact && g.quantized;
-  const size_t prefetch_bytes =
-      vectors_apart ? std::min<size_t>(256, g.dims * sizeof(float)) : g.prefetch_bytes;
-  std::vector<Candidate> cand;         // min-heap on distance (std heap with greater-than)
-  std::vector<Candidate>& res = *out;  // max-heap on distance, at most ef
-  res.clear();
-  cand.reserve(ef * 4);
-  res.reserve(ef + 1);
-  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
-  visited->TestAndSet(ep);
-  cand.push_back({ep_d, ep});
-  if (accept(ep)) res.push_back({ep_d, ep});
-  float bound = res.size() >= ef ? res.front().first : std::numeric_limits<float>::infinity();
-  const uint32_t cap = g.Cap(level);
-  while (!cand.empty()) {
-    const Candidate c = cand.front();
-    if (c.first > bound) break;
-    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
-    cand.pop_back();
-    const uint32_t* links = g.Links(c.second, level);
-    const uint32_t count = std::min(LoadAcquire(links), cap);
-    // One pass, as the misses go: while neighbour i is checked and scored, the visited tag and the
-    // first lines of neighbour i + 1 are on their way.
-    auto prefetch = [&](uint32_t n) {
-      const char* p = vectors_apart ? reinterpret_cast<const char*>(g.Vec(n))
-                                    : reinterpret_cast<const char*>(g.Code(n));
-      for (size_t off = 0; off < prefetch_bytes; off += 64) __builtin_prefetch(p + off);
-      __builtin_prefetch(&visited->tags[n]);
-    };
-    for (uint32_t i = 1; i <= count && i <= kPrefetchAhead; ++i) prefetch(LoadRelaxed(links + i));
-    for (uint32_t i = 1; i <= count; ++i) {
-      const uint32_t n = LoadRelaxed(links + i);
-      if (i + kPrefetchAhead <= count) prefetch(LoadRelaxed(links + i + kPrefetchAhead));
-      if (visited->TestAndSet(n)) continue;
-      const float d = dist(n, bound);
-      if (res.size() < ef || d < bound) {
-        cand.push_back({d, n});
-        std::push_heap(cand.begin(), cand.end(), cand_cmp);
-        __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
-        if (accept(n)) {
-          res.push_back({d, n});
-          std::push_heap(res.begin(), res.end(), CloserFirst);
-          if (res.size() > ef) {
-            std::pop_heap(res.begin(), res.end(), CloserFirst);
-            res.pop_back();
-          }
-          if (res.size() >= ef) bound = res.front().first;
-        }
-      }
-    }
-  }
-}
-
-// The paper's neighbour-selection heuristic: take candidates closest first, skipping one that is
-// closer to an already selected neighbour than to the base node (its direction is covered).
-// `sorted` is ascending by distance to the base.
-std::vector<uint32_t> SelectNeighbors(const HnswIndex::Impl& g,
-                                      const std::vector<Candidate>& sorted, size_t cap) {
-  std::vector<uint32_t> chosen;
-  chosen.reserve(cap);
-  for (const Candidate& c : sorted) {
-    if (chosen.size() >= cap) break;
-    bool good = true;
-    for (uint32_t r : chosen) {
-      if (g.PairDist(c.second, r, c.first) < c.first) {
-        good = false;
-        break;
-      }
-    }
-    if (good) chosen.push_back(c.second);
-  }
-  return chosen;
-}
-
-// SelectNeighbors, then the closest of the skipped candidates until the list is full. Used when
-// repairing around deleted nodes: a repaired node has lost part of its neighbourhood, and keeping
-// its list full measurably helps recall afterwards, most for maximum inner product, whose
-// "distance" is not a metric, so the heuristic's covering argument is weakest there.
-std::vector<uint32_t> SelectNeighborsFilled(const HnswIndex::Impl& g,
-                                            const std::vector<Candidate>& sorted, size_t cap) {
-  std::vector<uint32_t> chosen = SelectNeighbors(g, sorted, cap);
-  for (const Candidate& c : sorted) {
-    if (chosen.size() >= cap) break;
-    if (std::find(chosen.begin(), chosen.end(), c.second) == chosen.end()) {
-      chosen.push_back(c.second);
-    }
-  }
-  return chosen;
-}
-
-void WriteLinks(uint32_t* links, const std::vector<uint32_t>& ids) {
-  for (size_t i = 0; i < ids.size(); ++i) StoreRelease(links + 1 + i, ids[i]);
-  StoreRelease(links, static_cast<uint32_t>(ids.size()));
-}
-
-}  // namespace
 
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const HnswOptions& options) {
   if (options.dimensions == 0 || options.dimensions > 65536) {
@@ -437,54 +309,62 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
       return;
     }
   }
-  uint32_t cur = NodeOf(e);
-  const int max_level = LevelOf(e);
-  float cur_d = dist(cur, kInf);
-  for (int l = max_level; l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
   VisitedSet* visited = g.AcquireVisited();
   std::vector<Candidate> found;
   auto accept = [&](uint32_t n) { return n != node && LoadState(&g.node_state[n]) == kLive; };
-  for (int l = std::min(level, max_level); l >= 0; --l) {
-    visited->Reset(g.Capacity());
-    SearchLayer(g, dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found, true);
-    if (found.empty()) continue;
-    std::sort(found.begin(), found.end());
-    cur = found[0].second;
-    cur_d = found[0].first;
-    const std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
+  uint32_t cur = NodeOf(e);
+  float cur_d = dist(cur, kInf);
+  // Links layers top..bottom of `node`, walking down from `cur` (a node on layer `top`).
+  auto link_layers = [&](int top, int bottom) {
+    for (int l = top; l >= bottom; --l) {
+      visited->Reset(g.Capacity());
+      SearchLayer(g, dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found, true);
+      if (found.empty()) continue;
+      std::sort(found.begin(), found.end());
+      cur = found[0].second;
+      cur_d = found[0].first;
+      std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
+      // Another insert may already have linked to `node` (it became reachable through the
+      // back-links of the layers above): merge with what is there instead of overwriting it, or
+      // that insert loses the in-edge it was given.
+      MergeLinks(g, node, l, chosen);
+      for (uint32_t nb : chosen) MergeLinks(g, nb, l, {node});
+      // Every neighbour may have pruned the back-link away (on clustered data the heuristic often
+      // finds `node` covered by a closer neighbour that does not link to it): then take one by
+      // force, or nothing would ever lead a search to `node`.
+      if (l == 0 && LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, chosen);
+    }
+  };
+  int linked_top = std::min(level, LevelOf(e));
+  for (int l = LevelOf(e); l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
+  link_layers(linked_top, 0);
+  // Layer 0 found no live neighbour at all (every node near the walk is tombstoned): hang the node
+  // off the node the walk stopped at, which is itself reachable.
+  if (LoadAcquire(g.Links(node, 0)) == 0 && cur != node) {
+    MergeLinks(g, node, 0, {cur});
+    if (LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, {cur});
+  }
+  // A node above the entry point's level becomes the new entry point. If a concurrent insert
+  // raised the entry point meanwhile, the layers between the old level and the new one were not
+  // linked: link them from the new entry point first (else they stay empty for good).
+  while (level > linked_top) {
+    uint64_t now;
     {
-      std::lock_guard<std::mutex> lk(g.link_locks[node % kLockStripes]);
-      WriteLinks(g.Links(node, l), chosen);
-    }
-    const uint32_t cap = g.Cap(l);
-    for (uint32_t nb : chosen) {
-      std::lock_guard<std::mutex> lk(g.link_locks[nb % kLockStripes]);
-      uint32_t* links = g.Links(nb, l);
-      const uint32_t count = std::min(LoadRelaxed(links), cap);
-      if (count < cap) {
-        StoreRelease(links + 1 + count, node);
-        StoreRelease(links, count + 1);
-        continue;
+      std::lock_guard<std::mutex> l(g.entry_mu);
+      now = g.entry.load(std::memory_order_acquire);
+      if (LevelOf(now) <= linked_top) {
+        g.entry.store(PackEntry(node, level), std::memory_order_release);
+        break;
       }
-      // Full: re-select among the old neighbours and the new node.
-      std::vector<Candidate> pool;
-      pool.reserve(count + 1);
-      pool.push_back({g.PairDist(nb, node), node});
-      for (uint32_t i = 1; i <= count; ++i) {
-        const uint32_t x = LoadRelaxed(links + i);
-        pool.push_back({g.PairDist(nb, x), x});
-      }
-      std::sort(pool.begin(), pool.end());
-      WriteLinks(links, SelectNeighbors(g, pool, cap));
     }
+    const int top = std::min(level, LevelOf(now));
+    cur = NodeOf(now);
+    cur_d = dist(cur, kInf);
+    for (int l = LevelOf(now); l > top; --l) Greedy(g, dist, l, &cur, &cur_d);
+    link_layers(top, linked_top + 1);
+    linked_top = top;
   }
   g.ReleaseVisited(visited);
-  if (level > max_level) {
-    std::lock_guard<std::mutex> l(g.entry_mu);
-    if (level > LevelOf(g.entry.load(std::memory_order_acquire))) {
-      g.entry.store(PackEntry(node, level), std::memory_order_release);
-    }
-  }
 }
 
 }  // namespace
@@ -521,6 +401,7 @@ Status HnswIndex::Add(uint32_t slot, const float* values) {
         g.node_slot[node] = slot;
         StoreState(&g.node_state[node], kLive);
         Link(g, node, level);
+        g.added_since_check.fetch_add(1, std::memory_order_relaxed);
         const uint32_t old = std::atomic_ref<uint32_t>(g.slot_node[slot]).exchange(node);
         if (old != kNoNode) {
           StoreState(&g.node_state[old], kDeleted);
@@ -582,6 +463,7 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
     std::unique_lock<std::shared_mutex> lock(g.rw);
     g.Reorder();
   }
+  MaybeReconnect();
   return first_error;
 }
 
@@ -696,6 +578,10 @@ void HnswIndex::Consolidate() {
   // Lowest ids are reused first: keeps the used part of the arrays compact.
   std::sort(g.free_nodes.rbegin(), g.free_nodes.rend());
   g.tombstones.store(0);
+  // The repair above re-selects lists without regard to in-edges, and freed nodes take theirs
+  // with them: a live node whose in-edges all came from dead nodes (or were pruned) is re-linked.
+  RecountInDegrees(g);
+  ReconnectLocked(g);
 }
 
 bool HnswIndex::Contains(uint32_t slot) const {
@@ -716,11 +602,14 @@ namespace {
 
 // Converts internal distances of exact candidates to Hits in the metric's score convention.
 std::vector<Hit> ToHits(const HnswIndex::Impl& g, std::vector<Candidate>& c, size_t k) {
-  std::sort(c.begin(), c.end(), [&](const Candidate& a, const Candidate& b) {
+  // Only the k best are ordered: at a large ef (a query asking for completeness) sorting all of
+  // the candidates would cost more than the walk.
+  k = std::min(k, c.size());
+  std::partial_sort(c.begin(), c.begin() + k, c.end(), [&](const Candidate& a, const Candidate& b) {
     if (a.first != b.first) return a.first < b.first;
     return g.node_slot[a.second] < g.node_slot[b.second];
   });
-  if (c.size() > k) c.resize(k);
+  c.resize(k);
   std::vector<Hit> hits(c.size());
   for (size_t i = 0; i < c.size(); ++i) {
     float score = c[i].first;
@@ -890,6 +779,7 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   const size_t rescoring = g.quantized ? n * g.dims * sizeof(float) : 0;
   s.total_bytes = g.level0.capacity_bytes() + g.vectors.capacity_bytes() +
                   g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
+                  g.in_degree.capacity() * 4 +
                   g.upper.capacity() * sizeof(void*) + upper + g.slot_node.capacity() * 4;
   const double live = std::max<size_t>(1, size());
   s.traversal_bytes_per_vector = traversal / live;

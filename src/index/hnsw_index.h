@@ -142,6 +142,25 @@ class HnswIndex {
   // Reconnects around every tombstoned node and frees it. Exclusive while it runs.
   void Consolidate();
 
+  // Reachability, the invariant behind "a vector is found by a search for itself at ef >= size()":
+  // layer 0 is strongly connected - every live node can be reached over layer-0 links from the
+  // entry point, and every node can walk back to it (a search's layer-0 walk starts wherever its
+  // greedy descent through the upper layers ends). CheckConnectivity returns the slots of live
+  // nodes breaking either (empty when it holds); shared, two walks over all layer-0 lists.
+  // Reconnect runs the same walks and re-links each node they flag to its nearest well-connected
+  // nodes; returns how many it re-linked. Exclusive only while something is repaired.
+  // Consolidate and Deserialize repair by themselves, and AddBatch through MaybeReconnect: once
+  // adds since the last check reach a sixteenth of the graph (always below 8192 nodes), so the
+  // check stays a small share of the adds' cost. With `idle` (a builder with nothing queued)
+  // MaybeReconnect also checks the remaining adds, at most once per ten times the last check's
+  // duration.
+  std::vector<uint32_t> CheckConnectivity() const;
+  size_t Reconnect();
+  size_t MaybeReconnect(bool idle = false);
+  // Nodes the repair has re-linked since the index was created or loaded (for benchmarks and
+  // tests: how much the local rules while linking leave to it).
+  size_t relinked_nodes() const;
+
   bool Contains(uint32_t slot) const;
   // The stored values of a slot (as given to Add), or nullptr. Valid until the slot is removed or
   // re-added, or Consolidate runs: callers copy it out (the database holds its own lock anyway).

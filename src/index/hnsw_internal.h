@@ -222,6 +222,10 @@ struct HnswIndex::Impl {
   std::vector<uint32_t> node_slot;
   std::vector<uint8_t> node_level;
   std::vector<uint8_t> node_state;
+  // Layer-0 in-edges of each node, counted over the lists of all non-free nodes (atomic_ref; see
+  // hnsw_connectivity.cc): a list is never pruned of a node's last in-edge, so heuristic pruning
+  // cannot leave a node that no search reaches.
+  std::vector<uint32_t> in_degree;
   std::vector<std::unique_ptr<uint32_t[]>> upper;
   std::vector<uint32_t> slot_node;
 
@@ -237,6 +241,10 @@ struct HnswIndex::Impl {
   mutable std::shared_mutex rw;
   std::unique_ptr<std::mutex[]> link_locks{new std::mutex[kLockStripes]};
   std::atomic<size_t> tombstones{0};
+  std::atomic<size_t> added_since_check{0};  // adds since the last connectivity check
+  std::atomic<int64_t> last_check_nanos{0};  // how long the last check took
+  std::atomic<int64_t> last_check_end{0};    // when it ended (steady clock)
+  std::atomic<size_t> relinked{0};           // nodes the repair has re-linked, ever
 
   std::mutex rng_mu;
   std::mt19937_64 rng;
@@ -252,6 +260,23 @@ struct HnswIndex::Impl {
   mutable std::mutex calibration_mu;
   mutable Calibration calibration;
 };
+
+// Link maintenance that keeps every live node reachable (hnsw_connectivity.cc). Unless noted, these
+// run with rw held shared or exclusive and take the link locks they need themselves.
+
+// Adds `add` to base's list on `level` under base's lock; when the union is over the cap,
+// re-selects with the neighbour heuristic but never drops a node's last layer-0 in-edge.
+void MergeLinks(HnswIndex::Impl& g, uint32_t base, int level, const std::vector<uint32_t>& add);
+// Gives `node` a layer-0 in-edge from the first of `from` that can take one (room in its list, or
+// an entry it can drop without leaving that entry with no in-edge). False if none could.
+bool ForceInEdge(HnswIndex::Impl& g, uint32_t node, const std::vector<uint32_t>& from);
+// Recomputes in_degree from the lists. Caller holds rw exclusive.
+void RecountInDegrees(HnswIndex::Impl& g);
+// Marks the nodes reachable over layer-0 links from the entry point.
+std::vector<uint8_t> ReachableFromEntry(const HnswIndex::Impl& g);
+// Re-links every live node not reachable from the entry point; returns how many. Caller holds rw
+// exclusive.
+size_t ReconnectLocked(HnswIndex::Impl& g);
 
 }  // namespace semble::index
 

@@ -219,6 +219,10 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob)
   g.entry = entry;
   g.tombstones = dead;
   index->live_ = live;
+  // in_degree is not stored (it follows from the lists). Graphs written before connectivity was
+  // kept may hold unreachable nodes: they are re-linked here, which changes nothing when none are.
+  RecountInDegrees(g);
+  ReconnectLocked(g);
   return index;
 }
 

@@ -343,6 +343,13 @@ class HnswVectorIndex final : public VectorIndex {
       }
       in_flight_.clear();
       cv_.notify_all();
+      if (queue_.empty()) {
+        // Caught up: make sure the last adds left every node reachable (AddBatch checks only
+        // every so often on large graphs). Without mu_, so writes and queries go on meanwhile.
+        lock.unlock();
+        hnsw_->MaybeReconnect(/*idle=*/true);
+        lock.lock();
+      }
     }
   }
 

@@ -220,7 +220,8 @@ TEST(HnswConcurrencyTest, AddsRemovesAndSearchesAtOnce) {
   for (std::thread& t : readers) t.join();
   EXPECT_GT(searches.load(), 10u);
   EXPECT_EQ(index->size(), 8000u - 750u);
-  // The graph is still sound: every live vector finds itself.
+  // The graph is still sound: every live node is reachable, and every live vector finds itself.
+  EXPECT_EQ(index->CheckConnectivity(), std::vector<uint32_t>{});
   for (uint32_t s = 2000; s < 8000; s += 97) {
     if (!index->Contains(s)) continue;
     EXPECT_EQ(index->Search(d.row(s), 1, 64)[0].slot, s);

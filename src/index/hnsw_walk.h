@@ -1,0 +1,152 @@
+// Copyright 2026 The semble Authors.
+//
+// The graph walks and neighbour selection that HnswIndex's inserts, searches and connectivity
+// repair share (hnsw_index.cc, hnsw_connectivity.cc). Templates, so each caller's distance
+// lambda is inlined into the walk. Not part of the index's interface.
+
+#ifndef SEMBLE_SRC_INDEX_HNSW_WALK_H_
+#define SEMBLE_SRC_INDEX_HNSW_WALK_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "index/hnsw_internal.h"
+
+namespace semble::index {
+
+// Neighbours prefetched ahead of the one being scored.
+constexpr uint32_t kPrefetchAhead = 4;
+
+inline bool CloserFirst(const Candidate& a, const Candidate& b) { return a.first < b.first; }
+
+// Greedy descent on one upper layer: move to the closest neighbour until none is closer.
+template <class Dist>
+void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
+  const uint32_t cap = g.Cap(level);
+  bool moved = true;
+  while (moved) {
+    moved = false;
+    const uint32_t* links = g.Links(*cur, level);
+    const uint32_t count = std::min(LoadAcquire(links), cap);
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t n = LoadRelaxed(links + i);
+      const float d = dist(n, *cur_d);
+      if (d < *cur_d) {
+        *cur_d = d;
+        *cur = n;
+        moved = true;
+      }
+    }
+  }
+}
+
+// The best-first search of one layer (the paper's SEARCH-LAYER). Every reachable node may be
+// walked through; only nodes for which accept(node) holds enter the ef results, so a filter (or a
+// tombstone) never cuts the graph into pieces. Results are left in *out, unordered.
+// `exact` says whether dist reads the float32 vectors (inserts) or the traversal codes (queries),
+// which decides what to prefetch.
+template <class Dist, class Accept>
+void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float ep_d, size_t ef,
+                 int level, const Accept& accept, VisitedSet* visited, std::vector<Candidate>* out,
+                 bool exact = false) {
+  const bool vectors_apart = exact && g.quantized;
+  const size_t prefetch_bytes =
+      vectors_apart ? std::min<size_t>(256, g.dims * sizeof(float)) : g.prefetch_bytes;
+  std::vector<Candidate> cand;         // min-heap on distance (std heap with greater-than)
+  std::vector<Candidate>& res = *out;  // max-heap on distance, at most ef
+  res.clear();
+  cand.reserve(ef * 4);
+  res.reserve(ef + 1);
+  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
+  visited->TestAndSet(ep);
+  cand.push_back({ep_d, ep});
+  if (accept(ep)) res.push_back({ep_d, ep});
+  float bound = res.size() >= ef ? res.front().first : std::numeric_limits<float>::infinity();
+  const uint32_t cap = g.Cap(level);
+  while (!cand.empty()) {
+    const Candidate c = cand.front();
+    if (c.first > bound) break;
+    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
+    cand.pop_back();
+    const uint32_t* links = g.Links(c.second, level);
+    const uint32_t count = std::min(LoadAcquire(links), cap);
+    // One pass, as the misses go: while neighbour i is checked and scored, the visited tag and the
+    // first lines of neighbour i + 1 are on their way.
+    auto prefetch = [&](uint32_t n) {
+      const char* p = vectors_apart ? reinterpret_cast<const char*>(g.Vec(n))
+                                    : reinterpret_cast<const char*>(g.Code(n));
+      for (size_t off = 0; off < prefetch_bytes; off += 64) __builtin_prefetch(p + off);
+      __builtin_prefetch(&visited->tags[n]);
+    };
+    for (uint32_t i = 1; i <= count && i <= kPrefetchAhead; ++i) prefetch(LoadRelaxed(links + i));
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t n = LoadRelaxed(links + i);
+      if (i + kPrefetchAhead <= count) prefetch(LoadRelaxed(links + i + kPrefetchAhead));
+      if (visited->TestAndSet(n)) continue;
+      const float d = dist(n, bound);
+      if (res.size() < ef || d < bound) {
+        cand.push_back({d, n});
+        std::push_heap(cand.begin(), cand.end(), cand_cmp);
+        __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
+        if (accept(n)) {
+          res.push_back({d, n});
+          std::push_heap(res.begin(), res.end(), CloserFirst);
+          if (res.size() > ef) {
+            std::pop_heap(res.begin(), res.end(), CloserFirst);
+            res.pop_back();
+          }
+          if (res.size() >= ef) bound = res.front().first;
+        }
+      }
+    }
+  }
+}
+
+// The paper's neighbour-selection heuristic: take candidates closest first, skipping one that is
+// closer to an already selected neighbour than to the base node (its direction is covered).
+// `sorted` is ascending by distance to the base.
+inline std::vector<uint32_t> SelectNeighbors(const HnswIndex::Impl& g,
+                                             const std::vector<Candidate>& sorted, size_t cap) {
+  std::vector<uint32_t> chosen;
+  chosen.reserve(cap);
+  for (const Candidate& c : sorted) {
+    if (chosen.size() >= cap) break;
+    bool good = true;
+    for (uint32_t r : chosen) {
+      if (g.PairDist(c.second, r, c.first) < c.first) {
+        good = false;
+        break;
+      }
+    }
+    if (good) chosen.push_back(c.second);
+  }
+  return chosen;
+}
+
+// SelectNeighbors, then the closest of the skipped candidates until the list is full. Used when
+// repairing around deleted nodes: a repaired node has lost part of its neighbourhood, and keeping
+// its list full measurably helps recall afterwards, most for maximum inner product, whose
+// "distance" is not a metric, so the heuristic's covering argument is weakest there.
+inline std::vector<uint32_t> SelectNeighborsFilled(const HnswIndex::Impl& g,
+                                                   const std::vector<Candidate>& sorted,
+                                                   size_t cap) {
+  std::vector<uint32_t> chosen = SelectNeighbors(g, sorted, cap);
+  for (const Candidate& c : sorted) {
+    if (chosen.size() >= cap) break;
+    if (std::find(chosen.begin(), chosen.end(), c.second) == chosen.end()) {
+      chosen.push_back(c.second);
+    }
+  }
+  return chosen;
+}
+
+inline void WriteLinks(uint32_t* links, const std::vector<uint32_t>& ids) {
+  for (size_t i = 0; i < ids.size(); ++i) StoreRelease(links + 1 + i, ids[i]);
+  StoreRelease(links, static_cast<uint32_t>(ids.size()));
+}
+
+}  // namespace semble::index
+
+#endif  // SEMBLE_SRC_INDEX_HNSW_WALK_H_

@@ -1,0 +1,205 @@
+// Copyright 2026 The semble Authors.
+//
+// Reachability: every live vector must be found by a search for itself once ef covers the whole
+// index. Random vectors rarely break it; tightly clustered ones (sentence embeddings, near and
+// exact duplicates) make HNSW's neighbour heuristic prune the only in-edges of new nodes, and
+// parallel inserts make lists lose entries to concurrent rewrites. These tests build the way the
+// background builder does (batches of 512 over many threads) on such data. Real sentence embeddings
+// are exercised in tests/db/hnsw_reachability_test.cc.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "index/hnsw_index.h"
+#include "index/hnsw_test_util.h"
+
+namespace semble::index {
+namespace {
+
+using testing::MakeIndex;
+
+constexpr size_t kBatch = 512;  // the background builder's batch
+constexpr int kThreads = 8;     // more threads than cores: more interleavings per run
+
+// A few tight Gaussian clusters (members at cosine ~0.97 of each other), plus near-duplicates
+// (a member plus noise 1000x smaller) and exact duplicates of earlier vectors.
+std::vector<float> TightClusters(size_t n, uint32_t dims, size_t clusters, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> centers(clusters * dims);
+  for (float& c : centers) c = normal(rng);
+  std::vector<float> v(n * dims);
+  const float spread = 0.2f;
+  for (size_t i = 0; i < n; ++i) {
+    float* out = &v[i * dims];
+    const uint64_t kind = rng() % 100;
+    if (i > 0 && kind < 15) {  // near-duplicate
+      const float* src = &v[(rng() % i) * dims];
+      for (uint32_t j = 0; j < dims; ++j) out[j] = src[j] + 1e-3f * spread * normal(rng);
+    } else if (i > 0 && kind < 20) {  // exact duplicate
+      std::memcpy(out, &v[(rng() % i) * dims], dims * sizeof(float));
+    } else {
+      const float* c = &centers[(rng() % clusters) * dims];
+      for (uint32_t j = 0; j < dims; ++j) out[j] = c[j] + spread * normal(rng);
+    }
+  }
+  return v;
+}
+
+// Adds slots[i] = values[i] in batches of kBatch, each over kThreads threads, as the builder does.
+void AddInBatches(HnswIndex* index, const std::vector<uint32_t>& slots, const float* values,
+                  uint32_t dims) {
+  for (size_t i = 0; i < slots.size(); i += kBatch) {
+    const size_t n = std::min(kBatch, slots.size() - i);
+    ASSERT_TRUE(index->AddBatch(std::span(slots).subspan(i, n), values + i * dims, kThreads).ok());
+  }
+}
+
+// The live slots a search for their own vector does not return at ef >= size() (every node a walk
+// from the entry point can reach is then a candidate). Among the 100 best: (near-)duplicates tie in
+// float.
+std::vector<uint32_t> NotFoundBySelfQuery(const HnswIndex& index,
+                                          const std::vector<uint32_t>& slots,
+                                          const std::vector<float>& values, uint32_t dims) {
+  const uint32_t ef = static_cast<uint32_t>(index.size() + 1);
+  std::vector<uint32_t> lost;
+  for (size_t i = 0; i < slots.size(); ++i) {
+    const auto hits = index.Search(&values[i * dims], 100, ef);
+    const bool found =
+        std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == slots[i]; });
+    if (!found) lost.push_back(slots[i]);
+  }
+  return lost;
+}
+
+std::string Show(const std::vector<uint32_t>& slots) {
+  std::string s = std::to_string(slots.size()) + " slots:";
+  for (size_t i = 0; i < slots.size() && i < 20; ++i) s += " " + std::to_string(slots[i]);
+  return s;
+}
+
+TEST(HnswConnectivityTest, ParallelBatchesOfTightClustersReachEveryNode) {
+  const uint32_t dims = 96;
+  const size_t n = 4000;
+  for (uint64_t seed : {1, 2}) {
+    const std::vector<float> v = TightClusters(n, dims, 4, seed);
+    auto index = MakeIndex(dims, Metric::kCosine, QuantizerKind::kNone);
+    std::vector<uint32_t> slots(n);
+    std::iota(slots.begin(), slots.end(), 0);
+    AddInBatches(index.get(), slots, v.data(), dims);
+    ASSERT_EQ(index->size(), n);
+    EXPECT_EQ(index->CheckConnectivity(), std::vector<uint32_t>{}) << "seed " << seed;
+    const auto lost = NotFoundBySelfQuery(*index, slots, v, dims);
+    EXPECT_TRUE(lost.empty()) << "seed " << seed << ": " << Show(lost);
+  }
+}
+
+TEST(HnswConnectivityTest, RemoveAndReAddRoundsKeepEveryNodeReachable) {
+  const uint32_t dims = 64;
+  const size_t n = 3000;
+  // Values to cycle through: each round moves a fifth of the slots to another vector of the pool
+  // (an upsert: tombstone + new node), and deletes and re-adds another tenth; tombstones pass the
+  // consolidation threshold, so repairs run between rounds.
+  const std::vector<float> pool = TightClusters(2 * n, dims, 3, 7);
+  auto index = MakeIndex(dims, Metric::kCosine, QuantizerKind::kNone);
+  std::vector<uint32_t> slots(n);
+  std::iota(slots.begin(), slots.end(), 0);
+  std::vector<uint32_t> source(n);  // slot -> row of pool it holds
+  std::iota(source.begin(), source.end(), 0);
+  std::vector<float> values(pool.begin(), pool.begin() + n * dims);
+  AddInBatches(index.get(), slots, values.data(), dims);
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 4; ++round) {
+    std::vector<uint32_t> order = slots;
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<uint32_t> changed(order.begin(), order.begin() + n / 5);
+    std::vector<uint32_t> removed(order.begin() + n / 5, order.begin() + n / 5 + n / 10);
+    for (uint32_t s : removed) ASSERT_TRUE(index->Remove(s));
+    std::vector<uint32_t> batch = changed;
+    batch.insert(batch.end(), removed.begin(), removed.end());
+    std::vector<float> batch_values(batch.size() * dims);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (i < changed.size()) source[batch[i]] = static_cast<uint32_t>(rng() % (2 * n));
+      std::memcpy(&batch_values[i * dims], &pool[source[batch[i]] * dims], dims * sizeof(float));
+      std::memcpy(&values[batch[i] * dims], &batch_values[i * dims], dims * sizeof(float));
+    }
+    AddInBatches(index.get(), batch, batch_values.data(), dims);
+    ASSERT_EQ(index->size(), n);
+    EXPECT_EQ(index->CheckConnectivity(), std::vector<uint32_t>{}) << "round " << round;
+    const auto lost = NotFoundBySelfQuery(*index, slots, values, dims);
+    ASSERT_TRUE(lost.empty()) << "round " << round << ": " << Show(lost);
+  }
+  index->Consolidate();
+  EXPECT_EQ(index->CheckConnectivity(), std::vector<uint32_t>{});
+  EXPECT_TRUE(NotFoundBySelfQuery(*index, slots, values, dims).empty());
+}
+
+// A graph written before reachability was kept may hold nodes without in-edges, or pockets with no
+// way out: loading it re-links them. The blob is edited by hand to cut every layer-0 in-edge of a
+// few nodes, and to make two nodes link only to each other.
+TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
+  const uint32_t dims = 32;
+  const size_t n = 2000;
+  const std::vector<float> v = TightClusters(n, dims, 5, 3);
+  auto index = MakeIndex(dims, Metric::kCosine, QuantizerKind::kNone, 8, 64);
+  std::vector<uint32_t> slots(n);
+  std::iota(slots.begin(), slots.end(), 0);
+  ASSERT_TRUE(index->AddBatch(slots, v.data(), 1).ok());
+  std::string blob = index->Serialize();
+  // Layout (hnsw_serialize.cc): 44 bytes of options, u32 nodes, u64 entry, u32 record words, then
+  // per node u8 state, u8 level, u32 slot, then the layer-0 records [count][2M links][code].
+  uint32_t nodes, record_words;
+  uint64_t entry;
+  std::memcpy(&nodes, &blob[44], 4);
+  std::memcpy(&entry, &blob[48], 8);
+  std::memcpy(&record_words, &blob[56], 4);
+  ASSERT_EQ(nodes, n);
+  const size_t levels_at = 60 + nodes, slots_at = 60 + 2 * nodes, records_at = 60 + 6 * nodes;
+  auto record = [&](uint32_t node) -> uint32_t* {
+    return reinterpret_cast<uint32_t*>(&blob[records_at + size_t{node} * record_words * 4]);
+  };
+  std::vector<uint32_t> cut_slots;
+  for (uint32_t x = 1; x < nodes && cut_slots.size() < 5; x += 97) {
+    if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry)) continue;
+    for (uint32_t u = 0; u < nodes; ++u) {
+      uint32_t* rec = record(u);
+      uint32_t* end = std::remove(rec + 1, rec + 1 + rec[0], x);
+      rec[0] = static_cast<uint32_t>(end - (rec + 1));
+    }
+    uint32_t slot;
+    std::memcpy(&slot, &blob[slots_at + size_t{x} * 4], 4);
+    cut_slots.push_back(slot);
+  }
+  ASSERT_EQ(cut_slots.size(), 5u);
+  uint32_t pocket[2] = {0, 0};
+  for (uint32_t x = 3, found = 0; x < nodes && found < 2; x += 89) {
+    if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry) || record(x)[0] == 0)
+      continue;
+    pocket[found++] = x;
+  }
+  ASSERT_NE(pocket[0], pocket[1]);
+  for (int i = 0; i < 2; ++i) {
+    record(pocket[i])[0] = 1;
+    record(pocket[i])[1] = pocket[1 - i];
+  }
+  auto loaded = HnswIndex::Deserialize(blob);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  // Each cut-off node, and the pocket once (the other half walks out through the first).
+  EXPECT_GE((*loaded)->relinked_nodes(), 6u);
+  EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
+  for (uint32_t s : cut_slots) {
+    const auto hits = (*loaded)->Search(&v[s * dims], 10, static_cast<uint32_t>(n + 1));
+    EXPECT_TRUE(std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == s; }))
+        << "slot " << s;
+  }
+  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, slots, v, dims).empty());
+}
+
+}  // namespace
+}  // namespace semble::index
