@@ -126,7 +126,7 @@ Status ReplaceMessage(const Status& status, std::string_view message) {
   return Status::Internal(message);
 }
 
-Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create) {
+Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair) {
   if (!ctx.url.empty()) return ConnectDatabase(RemoteOptions{ctx.url, ctx.token});
   SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveDataDir(ctx));
   if (!create && !Env::Default()->FileExists(dir)) {
@@ -139,10 +139,11 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create) 
   // that already succeeded. The log is replayed quickly on the next open and checkpointed when it
   // passes checkpoint_wal_bytes, as in the server.
   options.checkpoint_on_close = false;
+  options.repair_damaged_logs = repair;
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options, dir));
   // What recovery repaired (a torn log tail after a crash, salvaged metadata, an index that cannot
-  // be opened) is said, not dropped silently.
-  for (const std::string& line : db->RecoveryLog()) {
+  // be opened) is said, not dropped silently (the repair verb reports them itself).
+  for (const std::string& line : repair ? std::vector<std::string>() : db->RecoveryLog()) {
     std::fprintf(stderr, "semble: recovery: %s\n", line.c_str());
   }
   return db;

@@ -77,7 +77,8 @@ Status ReplaceMessage(const Status& status, std::string_view message);
 
 // Opens the database in ctx's data directory. Verbs that only read pass create = false: they never
 // create a directory, and report a missing one as an empty database.
-Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create);
+// With `repair`, opens local data in DatabaseOptions::repair_damaged_logs mode.
+Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair = false);
 Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name);
 
 // Top-level verbs outside the vectorize group.

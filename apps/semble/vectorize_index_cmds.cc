@@ -10,8 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "db/record_json.h"
+#include "core/json_writer.h"
 #include "db/presets.h"
+#include "db/record_json.h"
 #include "embed_cli.h"
 #include "semble/record_schema.h"
 #include "vectorize_cli.h"
@@ -210,6 +211,51 @@ int RunInfo(const Context& ctx, const std::string& name) {
   return kExitOk;
 }
 
+// ---- repair ----
+
+// Opens the data directory in repair mode: an index whose log is damaged keeps every mutation
+// before the damage (the rest is set aside in its directory, see DatabaseOptions), records whose
+// stored metadata could not be read keep it under "semble_unreadable_metadata", and a checkpoint
+// then makes the repaired state durable and starts a clean log.
+int RunRepair(const Context& ctx, const std::string& name) {
+  if (!ctx.url.empty()) {
+    return Fail(Status::FailedPrecondition(
+        "repair works on a data directory: stop the server and run it with --data"));
+  }
+  auto db = OpenDatabase(ctx, /*create=*/false, /*repair=*/true);
+  if (!db.ok()) return Fail(db.status());
+  auto index = (*db)->GetIndex(name);
+  if (!index.ok()) {
+    if (index.status().IsNotFound()) return Fail(index.status());
+    return Fail(index.status().WithContext(
+        "cannot repair index \"" + name +
+        "\" (its checkpoint segment or manifest is damaged; delete the index, or restore it from a "
+        "backup)"));
+  }
+  Status s = (*db)->Checkpoint();
+  if (!s.ok()) return Fail(s.WithContext("repair of index \"" + name + "\": checkpoint"));
+  std::vector<std::string> repairs;
+  for (const std::string& line : (*db)->RecoveryLog()) {
+    if (line.find("\"" + name + "\"") != std::string::npos) repairs.push_back(line);
+  }
+  auto info = (*index)->Info();
+  if (!info.ok()) return Fail(info.status());
+  if (ctx.json) {
+    core::JsonWriter w;
+    w.BeginObject().Key("name").String(name).Key("vectorCount").Uint(info->vector_count);
+    w.Key("repairs").BeginArray();
+    for (const std::string& r : repairs) w.String(r);
+    w.EndArray().EndObject();
+    PrintJson(w.Take());
+  } else {
+    std::printf("Index \"%s\": %llu vectors, %zu repair%s, checkpoint written.\n", name.c_str(),
+                static_cast<unsigned long long>(info->vector_count), repairs.size(),
+                repairs.size() == 1 ? "" : "s");
+    for (const std::string& r : repairs) std::printf("  %s\n", r.c_str());
+  }
+  return kExitOk;
+}
+
 // Adds a verb whose only argument is the index name.
 void AddNameVerb(CLI::App* vectorize, Context* ctx, const char* verb_name, const char* help,
                  int (*run)(const Context&, const std::string&)) {
@@ -341,6 +387,10 @@ void AddIndexVerbs(CLI::App* vectorize, Context* ctx) {
   AddNameVerb(vectorize, ctx, "info", "Show an index's vector count and last applied mutation",
               RunInfo);
   AddDelete(vectorize, ctx);
+  AddNameVerb(vectorize, ctx, "repair",
+              "Make a damaged index usable again: keep what its files hold intact, set the rest "
+              "aside, write a checkpoint",
+              RunRepair);
 }
 
 void AddMetadataIndexVerbs(CLI::App* vectorize, Context* ctx) {

@@ -69,6 +69,13 @@ struct DatabaseOptions {
   // Write a checkpoint of every index with a non-empty WAL when the database is closed, so that the
   // next Open reads one segment instead of replaying the log.
   bool checkpoint_on_close = true;
+  // Repair mode (`semble vectorize repair`): a write-ahead log damaged in the middle, or followed by
+  // a gap, no longer makes its index unavailable. The index keeps every mutation before the damage;
+  // the damaged log is copied whole to "damaged-<name>" in the index directory and every later log
+  // is renamed so, and RecoveryLog() says how many bytes were set aside. Acknowledged writes after
+  // the damage are lost from the index (they remain in the set-aside files), which is why this is
+  // off by default. Damage to a segment or manifest is not repairable this way.
+  bool repair_damaged_logs = false;
   // All file I/O goes through this Env; nullptr means Env::Default(). Not owned.
   Env* env = nullptr;
   // The index type of indexes created without one (IndexConfig::index_type).

@@ -153,7 +153,8 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     uint64_t first;
     if (ParseWalFileName(name, &first)) {
       wals.emplace_back(first, name);
-    } else if (name != kManifestName && name != manifest_.segment) {
+    } else if (name != kManifestName && name != manifest_.segment &&
+               name.rfind(kDamagedPrefix, 0) != 0) {  // set aside by a repair: kept for the user
       SEMBLE_RETURN_IF_ERROR(env_->RemoveFile(dir_ + "/" + name));
     }
   }
@@ -162,8 +163,14 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
   uint64_t expected = manifest_.checkpoint_seq + 1;
   uint64_t good_end = 0;
   for (size_t i = 0; i < wals.size(); ++i) {
-    SEMBLE_RETURN_IF_ERROR(ReplayWal(dir_ + "/" + wals[i].second, i + 1 == wals.size(), &expected,
-                                     &good_end, recovery_log));
+    Status s = ReplayWal(dir_ + "/" + wals[i].second, i + 1 == wals.size(), &expected, &good_end,
+                         recovery_log);
+    if (s.IsCorruption() && options_.repair_damaged_logs) {
+      SEMBLE_RETURN_IF_ERROR(SetAsideDamagedLog(wals, i, good_end, s, recovery_log));
+      wals.resize(i + 1);
+      break;
+    }
+    SEMBLE_RETURN_IF_ERROR(s);
   }
   next_seq_ = expected;
   if (wals.empty()) {
@@ -180,6 +187,33 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
   return Status::OK();
 }
 
+Status Collection::SetAsideDamagedLog(const std::vector<std::pair<uint64_t, std::string>>& wals,
+                                      size_t damaged, uint64_t good_end, const Status& damage,
+                                      std::vector<std::string>* recovery_log) {
+  // The damaged log is copied whole beside the index, then cut to the mutations before the damage;
+  // every later log (whose mutations would follow a gap) is moved aside as it is. Nothing is
+  // deleted: a user can still take the files to someone who can read them.
+  const std::string path = dir_ + "/" + wals[damaged].second;
+  SEMBLE_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(env_, path));
+  const std::string copy = dir_ + "/" + kDamagedPrefix + wals[damaged].second;
+  SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env_, copy, bytes));
+  SEMBLE_RETURN_IF_ERROR(env_->TruncateFile(path, good_end));
+  uint64_t dropped = bytes.size() - good_end;
+  for (size_t j = damaged + 1; j < wals.size(); ++j) {
+    const std::string from = dir_ + "/" + wals[j].second;
+    SEMBLE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(from));
+    dropped += size;
+    SEMBLE_RETURN_IF_ERROR(env_->RenameFile(from, dir_ + "/" + kDamagedPrefix + wals[j].second));
+  }
+  SEMBLE_RETURN_IF_ERROR(env_->SyncDir(dir_));
+  recovery_log->push_back(
+      "repaired index \"" + manifest_.description.name + "\": " + damage.message() +
+      "; kept the mutations before the damage (up to byte " + std::to_string(good_end) + " of " +
+      path + "), set aside " + std::to_string(dropped) + " bytes of log after it as " + dir_ + "/" +
+      kDamagedPrefix + "*");
+  return Status::OK();
+}
+
 Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
                              uint64_t* good_end, std::vector<std::string>* recovery_log) {
   // Only the newest log can end in a torn record: older ones were fsynced before the next one was
@@ -188,6 +222,8 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
   const uint32_t dims = manifest_.description.config.dimensions;
   while (true) {
     std::string_view payload;
+    // On damage, *good_end says where the intact prefix ends (a repair cuts the log there).
+    *good_end = reader->good_end();
     SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader->Next(&payload));
     if (outcome == storage::LogReader::Outcome::kEof) break;
     if (outcome == storage::LogReader::Outcome::kTornTail) {
@@ -200,6 +236,7 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
       SEMBLE_RETURN_IF_ERROR(env_->TruncateFile(path, reader->good_end()));
       break;
     }
+    *good_end = reader->record_offset();
     auto decoded = DecodeMutation(payload, dims);
     if (!decoded.ok()) {
       return decoded.status().WithContext(path + " at byte offset " +

@@ -47,6 +47,8 @@ struct CollectionOptions {
   Limits limits;
   uint64_t checkpoint_wal_bytes = 64ull << 20;
   uint32_t exact_search_below = 10000;
+  // DatabaseOptions::repair_damaged_logs.
+  bool repair_damaged_logs = false;
 };
 
 class Collection final : public Index {
@@ -105,6 +107,11 @@ class Collection final : public Index {
   Status ReplayWal(const std::string& path, bool is_last, uint64_t* expected_seq,
                    uint64_t* good_end, std::vector<std::string>* recovery_log);
   Status RecoverPaused(std::vector<std::string>* recovery_log);
+  // DatabaseOptions::repair_damaged_logs: keeps wals[damaged] up to good_end and sets aside its
+  // copy and every later log (recovery skips them from then on).
+  Status SetAsideDamagedLog(const std::vector<std::pair<uint64_t, std::string>>& wals,
+                            size_t damaged, uint64_t good_end, const Status& damage,
+                            std::vector<std::string>* recovery_log);
   // After a failed log append or sync: truncates the log back to log_end (its last durable end)
   // and reopens it for appending. Caller holds mu_.
   Status RewindLogLocked(uint64_t log_end);

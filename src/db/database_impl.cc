@@ -45,6 +45,7 @@ class DatabaseImpl final : public Database {
     copts_.limits = options.limits;
     copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
     copts_.exact_search_below = options.exact_search_below;
+    copts_.repair_damaged_logs = options.repair_damaged_logs;
   }
 
   ~DatabaseImpl() override {
@@ -189,7 +190,9 @@ class DatabaseImpl final : public Database {
     return Status::NotFound("index \"" + name + "\" not found");
   }
   static Status Unavailable(std::map<std::string, Status>::const_iterator it) {
-    return it->second.WithContext("index \"" + it->first + "\" cannot be opened");
+    return it->second.WithContext("index \"" + it->first +
+                                  "\" cannot be opened (`semble vectorize repair " + it->first +
+                                  "` keeps what is intact)");
   }
   // Moves a damaged index out of the way the same way DeleteIndex does a healthy one. Called with
   // mu_ held exclusively.

@@ -29,6 +29,8 @@
 namespace semble::db {
 
 constexpr char kManifestName[] = "MANIFEST";
+// Files a repair set aside in an index directory (kept, never read again).
+constexpr char kDamagedPrefix[] = "damaged-";
 
 std::string WalFileName(uint64_t first_seq);
 std::string SegmentFileName(uint64_t seq);

@@ -275,6 +275,37 @@ TEST_F(CliTest, LargeMetadataNumbersDoNotBrickTheDataDirectory) {
   EXPECT_EQ(Num(got.at(1)["metadata"]["n"]), 5e19);
 }
 
+// `semble vectorize repair`: a healthy index needs nothing; an index whose log was damaged in the
+// middle is unavailable until repaired, then serves the mutations before the damage.
+TEST_F(CliTest, RepairMakesAnIndexWithADamagedLogUsableAgain) {
+  Ok({"vectorize", "create", "r", "--dimensions", "2", "--metric", "euclidean"});
+  for (int i = 0; i < 4; ++i) {
+    Ok({"vectorize", "insert", "r", "--file",
+        File("r" + std::to_string(i) + ".ndjson", Line("v" + std::to_string(i), {1, float(i)}))});
+  }
+  EXPECT_NE(Ok({"vectorize", "repair", "r"}).find("0 repairs"), std::string::npos);
+  // The repair wrote a checkpoint; two more writes go to a fresh log, then damage its first record.
+  Ok({"vectorize", "insert", "r", "--file", File("a.ndjson", Line("a", {2, 2}))});
+  Ok({"vectorize", "insert", "r", "--file", File("b.ndjson", Line("b", {3, 3}))});
+  std::string wal;
+  for (const auto& e : std::filesystem::directory_iterator(data_ + "/indexes/r")) {
+    if (e.path().filename().string().rfind("wal-", 0) == 0) wal = e.path().string();
+  }
+  ASSERT_FALSE(wal.empty());
+  std::string bytes = ReadAll(wal);
+  ASSERT_GT(bytes.size(), 20u);
+  bytes[12] ^= 0x10;
+  WriteFile(wal, bytes);
+  RunResult broken = Run({"vectorize", "info", "r"});
+  EXPECT_EQ(broken.code, 5) << broken.err;  // storage
+  EXPECT_NE(broken.err.find("semble vectorize repair r"), std::string::npos) << broken.err;
+  auto out = Json(Ok({"vectorize", "repair", "r", "--json"}));
+  EXPECT_EQ(Uint(out["vectorCount"]), 4u);
+  EXPECT_EQ(out["repairs"].get_array().size(), 1u);
+  auto info = Json(Ok({"vectorize", "info", "r", "--json"}));
+  EXPECT_EQ(Uint(info["vectorCount"]), 4u);
+}
+
 TEST_F(CliTest, DeleteVectors) {
   Ok({"vectorize", "create", "t", "--dimensions", "2", "--metric", "euclidean"});
   Ok({"vectorize", "insert", "t", "--file", "-"},
