@@ -315,6 +315,8 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
         Status applied = Apply(std::move(*w->mutation));
         if (!applied.ok() && status.ok()) status = applied;
       }
+      state.unlock();
+      RunAppliedNotifications();
     }
     if (!status.ok()) {
       bg_error_ = status;
