@@ -252,16 +252,28 @@ void Connection::ContinueBody() {
   const HttpServerOptions& o = server_->options();
   const auto allowance = std::chrono::microseconds(
       body_bytes_ * 1000000 / std::max<size_t>(1, o.body_min_bytes_per_second));
-  stream_.expires_at(body_start_ + o.body_timeout + allowance);
+  // Its own timer rather than the stream's expiry, which would close the socket before the 408
+  // could be written.
+  stream_.expires_never();
+  wait_timer_.expires_at(body_start_ + o.body_timeout + allowance);
+  wait_timer_.async_wait([self = shared_from_this(), gen = ++body_reads_](beast::error_code ec) {
+    // An expiry queued just before the read completed belongs to a read that is over.
+    if (ec || self->phase_ != Phase::kBody || gen != self->body_reads_) return;
+    self->body_late_ = true;
+    beast::error_code ignored;
+    self->stream_.socket().cancel(ignored);
+  });
   stream_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->wait_timer_.cancel();
                             self->OnBodyRead(ec, n);
                           });
 }
 
 void Connection::OnBodyRead(beast::error_code ec, size_t n) {
   buffer_.commit(n);
-  if (ec == beast::error::timeout) {
+  if (body_late_) {
+    body_late_ = false;
     return Send(Error(408, kErrInvalid, "the request body did not arrive in time"), true);
   }
   if (ec) return CloseNow();  // the client went away mid-body (or Stop closed the socket)

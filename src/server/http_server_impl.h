@@ -152,6 +152,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool discard_ = false;
   bool keep_alive_ = true;
   bool head_ = false;
+  bool body_late_ = false;  // the body deadline passed (the pending read was cancelled)
+  uint64_t body_reads_ = 0;  // numbers the body reads, so a stale deadline expiry is ignored
   uint64_t body_bytes_ = 0;     // bytes of body framing consumed so far
   uint64_t discarded_ = 0;      // body bytes dropped (refused requests)
   Clock::time_point body_start_;

@@ -215,6 +215,11 @@ class VectorizeApi {
         }
         timeout_ms = std::min<uint64_t>(std::stoull(v), kMaxWaitMs);
       }
+      auto now = index.Info();
+      if (!now.ok()) return FromStatus(now.status());
+      if (!now->processed_up_to_mutation.empty() && id <= now->processed_up_to_mutation) {
+        return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*now, w); });
+      }
       auto shared = ctx_->db->GetIndex(req.captures[1]);
       if (!shared.ok()) return FromStatus(shared.status());
       std::shared_ptr<Index> idx = *shared;
