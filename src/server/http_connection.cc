@@ -8,9 +8,13 @@
 // Everything here runs on the connection's strand, except the handler tasks on the pool, which
 // hand their answers back through asio::post.
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 
 #include "server/envelope.h"
 #include "server/http_server_impl.h"
@@ -303,9 +307,9 @@ void Connection::OnBodyDone() {
   server_->pool().Submit([self = shared_from_this(), r = std::move(r), route = record_.route,
                           content_type, work]() mutable {
     HttpResponse out = RunHandler(route, r, content_type);
-    asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable {
-      if (out.deferred != nullptr) return self->BeginWait(std::move(out.deferred));
-      self->Send(std::move(out), !self->keep_alive_);
+    if (out.deferred == nullptr) return self->SendFromWorker(std::move(out));
+    asio::post(self->stream_.get_executor(), [self, deferred = std::move(out.deferred)]() mutable {
+      self->BeginWait(std::move(deferred));
     });
   });
 }
@@ -336,10 +340,7 @@ void Connection::FinishWait(std::function<HttpResponse()> fn) {
   phase_ = Phase::kHandling;
   auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
   server_->pool().Submit([self = shared_from_this(), fn = std::move(fn), work] {
-    HttpResponse out = Guarded(fn);
-    asio::post(self->stream_.get_executor(), [self, out = std::move(out)]() mutable {
-      self->Send(std::move(out), !self->keep_alive_);
-    });
+    self->SendFromWorker(Guarded(fn));
   });
 }
 
@@ -351,6 +352,34 @@ void Connection::ProtocolError(int status, std::string message) {
 void Connection::Send(HttpResponse r, bool close) {
   close = close || stopping_;
   phase_ = Phase::kWriting;
+  Prepare(std::move(r), close);
+  WriteOut(0, close);
+}
+
+void Connection::SendFromWorker(HttpResponse r) {
+  // The connection is quiet while its handler runs (no read, write or timer pending on the
+  // socket), so the worker may write the answer itself: the client gets it without waking the I/O
+  // thread first. Whatever does not fit into the socket buffer is written by the strand.
+  const bool close = !keep_alive_ || stopping_;
+  Prepare(std::move(r), close);
+  iovec iov[2] = {{out_head_.data(), out_head_.size()}, {out_body_.data(), out_body_.size()}};
+  msghdr msg{};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = out_body_.empty() ? 1 : 2;
+  const ssize_t n = ::sendmsg(stream_.socket().native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const int err = n < 0 ? errno : 0;
+  const size_t total = out_head_.size() + out_body_.size();
+  asio::post(stream_.get_executor(), [self = shared_from_this(), n, err, total, close] {
+    self->phase_ = Phase::kWriting;
+    if (n >= 0 && static_cast<size_t>(n) == total) return self->OnWritten({}, close);
+    if (n < 0 && err != EAGAIN && err != EWOULDBLOCK) {
+      return self->OnWritten(beast::error_code(err, boost::system::system_category()), close);
+    }
+    self->WriteOut(n < 0 ? 0 : static_cast<size_t>(n), close);
+  });
+}
+
+void Connection::Prepare(HttpResponse r, bool close) {
   record_.status = r.status;
   out_body_ = std::move(r.body);
   record_.bytes_out = out_body_.size();
@@ -373,8 +402,14 @@ void Connection::Send(HttpResponse r, bool close) {
   }
   out_head_.append("\r\n\r\n");
   if (head_) out_body_.clear();
+}
+
+void Connection::WriteOut(size_t done, bool close) {
   // Header and body in one gather write (one sendmsg for all but huge bodies).
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(out_body_)};
+  const size_t from_head = std::min(done, out_head_.size());
+  const size_t from_body = done - from_head;
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_) + from_head,
+                                                  asio::buffer(out_body_) + from_body};
   stream_.expires_after(server_->options().write_timeout);
   asio::async_write(stream_, buffers,
                     [self = shared_from_this(), close](beast::error_code ec, size_t) {

@@ -35,8 +35,10 @@ HttpServer::Impl::Impl(const Router* router, Metrics* metrics, HttpServerOptions
       options_(std::move(options)),
       max_connections_(options_.max_connections > 0 ? options_.max_connections
                                                     : DefaultMaxConnections()),
-      acceptor_(io_),
-      accept_retry_(io_) {
+      // The acceptor, its retry timer and Stop() share a strand: with several I/O threads, Stop()
+      // must not close the acceptor while an accept handler is using it.
+      acceptor_(asio::make_strand(io_)),
+      accept_retry_(acceptor_.get_executor()) {
   int threads = options_.threads;
   if (threads <= 0) {
     threads = std::max(8, 4 * static_cast<int>(std::thread::hardware_concurrency()));
@@ -74,7 +76,7 @@ Result<int> HttpServer::Impl::Bind() {
 
 Status HttpServer::Impl::Run() {
   if (!acceptor_.is_open()) return Status::FailedPrecondition("Run() before a successful Bind()");
-  asio::post(io_, [this] { Accept(); });
+  asio::post(acceptor_.get_executor(), [this] { Accept(); });
   const int n = std::max(1, options_.io_threads);
   std::vector<std::thread> extra;
   for (int i = 1; i < n; ++i) extra.emplace_back([this] { io_.run(); });
@@ -84,7 +86,7 @@ Status HttpServer::Impl::Run() {
 }
 
 void HttpServer::Impl::Stop() {
-  asio::post(io_, [this] {
+  asio::post(acceptor_.get_executor(), [this] {
     std::vector<std::shared_ptr<Connection>> open;
     {
       std::lock_guard lock(mu_);

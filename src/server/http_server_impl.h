@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -124,6 +125,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void FinishWait(std::function<HttpResponse()> fn);
   // Sends a response; `close` ends the connection after it.
   void Send(HttpResponse response, bool close);
+  // The same from the worker thread that produced the answer (see the .cc for why it may).
+  void SendFromWorker(HttpResponse response);
+  // Serializes the response's header into out_head_ and its body into out_body_.
+  void Prepare(HttpResponse response, bool close);
+  // Writes out_head_ + out_body_ from byte `done` on.
+  void WriteOut(size_t done, bool close);
   void ProtocolError(int status, std::string message);
   void OnWritten(beast::error_code ec, bool close);
   // Stops sending, drains what the client still sends for a moment so that the answer is not
@@ -138,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::flat_buffer buffer_;
   Phase phase_ = Phase::kIdle;
   bool first_request_ = true;
-  bool stopping_ = false;
+  std::atomic<bool> stopping_{false};  // also read by the worker that sends an answer
   Clock::time_point header_deadline_;
   asio::steady_timer wait_timer_;
 
