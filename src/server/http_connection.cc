@@ -116,9 +116,10 @@ void Connection::ReadHeader() {
     buffer_.consume(2);
   }
   const std::string_view data(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-  if (const size_t n = HeaderBlockLength(data); n > 0) return OnHeaderBlock(n);
   const HttpServerOptions& o = server_->options();
-  if (data.size() >= o.max_header_bytes) {
+  const size_t n = HeaderBlockLength(data);
+  if (n > 0 && n <= o.max_header_bytes + 4) return OnHeaderBlock(n);
+  if (n > 0 || data.size() >= o.max_header_bytes) {
     return ProtocolError(431, "the request line and headers are larger than " +
                                   std::to_string(o.max_header_bytes) + " bytes");
   }
