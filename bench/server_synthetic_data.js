@@ -2,7 +2,8 @@
 //
 // Synthetic stand-in for bench/run_server.sh's embedded GloVe words (bench/RESULTS.md, "Boost.Beast
 // server vs cpp-httplib"): run in DATA, then `server_bench prepare DATA --docs 20000 --queries 1000`.
-// 300 random centres (so neighbourhoods exist, as in real embeddings). Deterministic (seeded).
+// 21,000 unit vectors, 384 dims, drawn around 300 random centres (so neighbourhoods exist, as in
+// real embeddings). Deterministic (seeded).
 const fs = require("fs");
 let s = 12345;
 const rnd = () => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
