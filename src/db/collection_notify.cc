@@ -64,7 +64,8 @@ void Collection::RunAppliedNotifications() {
       watermark = MutationIdLocked(applied_seq_);
     }
     const auto end = notifications_.upper_bound(watermark);
-    for (auto it = notifications_.begin(); it != end; ++it) ready.push_back(std::move(it->second.fn));
+    for (auto it = notifications_.begin(); it != end; ++it)
+      ready.push_back(std::move(it->second.fn));
     notifications_.erase(notifications_.begin(), end);
   }
   // Outside notify_mu_: a callback may register or cancel another notification.

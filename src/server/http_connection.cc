@@ -161,8 +161,8 @@ void Connection::OnHeaderBlock(size_t length) {
   beast::error_code ec;
   const size_t used = parser_->put(asio::buffer(block.data(), block.size()), ec);
   if (ec || used != length || !parser_->is_header_done()) {
-    return ProtocolError(400, "malformed HTTP request: " +
-                                  (ec ? ec.message() : std::string("incomplete header")));
+    return ProtocolError(
+        400, "malformed HTTP request: " + (ec ? ec.message() : std::string("incomplete header")));
   }
   buffer_.consume(used);
   auto& req = parser_->get();
@@ -340,9 +340,8 @@ void Connection::BeginWait(std::shared_ptr<DeferredResponse> deferred) {
 void Connection::FinishWait(std::function<HttpResponse()> fn) {
   phase_ = Phase::kHandling;
   auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
-  server_->pool().Submit([self = shared_from_this(), fn = std::move(fn), work] {
-    self->SendFromWorker(Guarded(fn));
-  });
+  server_->pool().Submit(
+      [self = shared_from_this(), fn = std::move(fn), work] { self->SendFromWorker(Guarded(fn)); });
 }
 
 void Connection::ProtocolError(int status, std::string message) {

@@ -47,7 +47,8 @@ std::string CheckRequestHead(std::string_view block, RequestFraming* framing) {
     if (block[i] == '\r' && (i + 1 >= block.size() || block[i + 1] != '\n')) {
       return "a bare CR in the header block";
     }
-    if (block[i] == '\n' && (i == 0 || block[i - 1] != '\r')) return "a bare LF in the header block";
+    if (block[i] == '\n' && (i == 0 || block[i - 1] != '\r'))
+      return "a bare LF in the header block";
   }
   size_t pos = block.find("\r\n");
   if (pos == std::string_view::npos) return "no request line";
@@ -55,8 +56,8 @@ std::string CheckRequestHead(std::string_view block, RequestFraming* framing) {
   for (unsigned char c : request_line) {
     if (c < 0x20 || c == 0x7f) return "a control character in the request line";
   }
-  const bool http11 = request_line.size() >= 8 &&
-                      request_line.substr(request_line.size() - 8) == "HTTP/1.1";
+  const bool http11 =
+      request_line.size() >= 8 && request_line.substr(request_line.size() - 8) == "HTTP/1.1";
   pos += 2;
   bool seen_te = false;
   while (pos < block.size()) {

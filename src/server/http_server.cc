@@ -103,10 +103,10 @@ void HttpServer::Impl::Stop() {
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec,
-                                                         asio::ip::tcp::socket socket) {
-    OnAccept(ec, std::move(socket));
-  });
+  acceptor_.async_accept(asio::make_strand(io_),
+                         [this](beast::error_code ec, asio::ip::tcp::socket socket) {
+                           OnAccept(ec, std::move(socket));
+                         });
 }
 
 void HttpServer::Impl::OnAccept(beast::error_code ec, asio::ip::tcp::socket socket) {

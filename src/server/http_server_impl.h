@@ -7,11 +7,10 @@
 #ifndef SEMBLE_SRC_SERVER_HTTP_SERVER_IMPL_H_
 #define SEMBLE_SRC_SERVER_HTTP_SERVER_IMPL_H_
 
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -159,10 +158,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool discard_ = false;
   bool keep_alive_ = true;
   bool head_ = false;
-  bool body_late_ = false;  // the body deadline passed (the pending read was cancelled)
+  bool body_late_ = false;   // the body deadline passed (the pending read was cancelled)
   uint64_t body_reads_ = 0;  // numbers the body reads, so a stale deadline expiry is ignored
-  uint64_t body_bytes_ = 0;     // bytes of body framing consumed so far
-  uint64_t discarded_ = 0;      // body bytes dropped (refused requests)
+  uint64_t body_bytes_ = 0;  // bytes of body framing consumed so far
+  uint64_t discarded_ = 0;   // body bytes dropped (refused requests)
   Clock::time_point body_start_;
 
   // The response being written (one gather write).

@@ -68,7 +68,8 @@ std::string MultipartBoundary(std::string_view content_type) {
 }
 
 std::string ParseMultipart(std::string_view body, std::string_view boundary,
-                           const MultipartLimits& limits, std::map<std::string, std::string>* parts) {
+                           const MultipartLimits& limits,
+                           std::map<std::string, std::string>* parts) {
   parts->clear();
   if (boundary.empty()) return "the multipart body has no boundary";
   const std::string delimiter = "--" + std::string(boundary);

@@ -31,7 +31,8 @@ std::string MultipartBoundary(std::string_view content_type);
 
 // Parses `body` into part name -> content. Returns "" on success, else the reason.
 std::string ParseMultipart(std::string_view body, std::string_view boundary,
-                           const MultipartLimits& limits, std::map<std::string, std::string>* parts);
+                           const MultipartLimits& limits,
+                           std::map<std::string, std::string>* parts);
 
 }  // namespace semble::server
 

@@ -95,28 +95,32 @@ TEST(HttpFramingTest, ContentLengthMustBeDigits) {
 }
 
 TEST(HttpFramingTest, ObsFoldAndControlCharactersAreRefused) {
-  // A folded Content-Length continuation ("3\r\n 0") reads as 3 or as "3 0" depending on the parser.
-  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n 0\r\n\r\n", "abc");
-  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\nContent-Length: 3\r\n\r\n",
+  // A folded Content-Length continuation ("3\r\n 0") reads as 3 or as "3 0" depending on the
+  // parser.
+  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n 0\r\n\r\n",
                          "abc");
-  static const char kNul[] = "POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\nContent-Length: 3\r\n\r\n";
+  ExpectRefusedAndClosed(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\r\n\tb\r\nContent-Length: 3\r\n\r\n", "abc");
+  static const char kNul[] =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\nContent-Length: 3\r\n\r\n";
   ExpectRefusedAndClosed(std::string(kNul, sizeof(kNul) - 1), "abc");
-  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\x01z\r\nContent-Length: 3\r\n\r\n",
-                         "abc");
+  ExpectRefusedAndClosed(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nX-A: a\x01z\r\nContent-Length: 3\r\n\r\n", "abc");
   ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\nContent-Length: 3\r\n\r\n", "abc");
   ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\n", "abc");
 }
 
 TEST(HttpFramingTest, TransferEncodingOtherThanChunkedIsRefused) {
   ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "");
-  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
-                         "0\r\n\r\n");
-  ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-                         "0\r\n\r\n");
+  ExpectRefusedAndClosed(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "0\r\n\r\n");
+  ExpectRefusedAndClosed(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", "0\r\n\r\n");
   ExpectRefusedAndClosed("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n\r\n",
                          "0\r\n\r\n");
   ExpectRefusedAndClosed(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n",
       "0\r\n\r\n");
   ExpectRefusedAndClosed("POST /echo HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
                          "0\r\n\r\n");
@@ -135,8 +139,9 @@ TEST(HttpFramingTest, ChunkedCaseAndWhitespaceFollowTheDocumentedRule) {
   VictimRouter v;
   RunningServer server(&v.router, HttpServerOptions{});
   RawSocket s(server.port());
-  ASSERT_TRUE(s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  Chunked \r\n\r\n"
-                     "3\r\nabc\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  Chunked \r\n\r\n"
+             "3\r\nabc\r\n0\r\n\r\n"));
   const std::string reply = s.ReadResponse();
   EXPECT_EQ(StatusOf(reply), 200) << reply;
   EXPECT_EQ(BodyOf(reply), "echo:abc");
@@ -146,10 +151,11 @@ TEST(HttpFramingTest, PipelinedRequestsAreAllAnsweredInOrder) {
   VictimRouter v;
   RunningServer server(&v.router, HttpServerOptions{});
   RawSocket s(server.port());
-  ASSERT_TRUE(s.Send(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
-      "GET /q?x=2 HTTP/1.1\r\nHost: x\r\n\r\n"
-      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nthree\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+             "GET /q?x=2 HTTP/1.1\r\nHost: x\r\n\r\n"
+             "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+             "chunked\r\n\r\n5\r\nthree\r\n0\r\n\r\n"));
   const std::string a = s.ReadResponse();
   const std::string b = s.ReadResponse();
   const std::string c = s.ReadResponse();
@@ -162,8 +168,9 @@ TEST(HttpFramingTest, HalfClosedClientStillGetsItsAnswers) {
   VictimRouter v;
   RunningServer server(&v.router, HttpServerOptions{});
   RawSocket s(server.port());
-  ASSERT_TRUE(s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
-                     "GET /q?x=last HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
+             "GET /q?x=last HTTP/1.1\r\nHost: x\r\n\r\n"));
   s.ShutdownWrite();
   const std::string a = s.ReadResponse();
   const std::string b = s.ReadResponse();
@@ -176,8 +183,9 @@ TEST(HttpFramingTest, AbsoluteFormRoutesLikeOriginForm) {
   VictimRouter v;
   RunningServer server(&v.router, HttpServerOptions{});
   RawSocket s(server.port());
-  ASSERT_TRUE(s.Send("GET http://example.com:8080/q?x=abs HTTP/1.1\r\nHost: example.com\r\n\r\n"
-                     "GET HTTP://example.com/q HTTP/1.1\r\nHost: example.com\r\n\r\n"));
+  ASSERT_TRUE(
+      s.Send("GET http://example.com:8080/q?x=abs HTTP/1.1\r\nHost: example.com\r\n\r\n"
+             "GET HTTP://example.com/q HTTP/1.1\r\nHost: example.com\r\n\r\n"));
   const std::string a = s.ReadResponse();
   const std::string b = s.ReadResponse();
   EXPECT_EQ(StatusOf(a), 200) << a;
@@ -193,7 +201,8 @@ TEST(HttpFramingTest, ProtocolErrorsCarryTheEnvelope) {
   const std::string reply = testing::Exchange(server.port(), big_header);
   EXPECT_EQ(StatusOf(reply), 431) << reply.substr(0, 200);
   EXPECT_NE(reply.find("\"success\":false"), std::string::npos);
-  const std::string star = testing::Exchange(server.port(), "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+  const std::string star =
+      testing::Exchange(server.port(), "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(StatusOf(star), 400) << star;
 }
 

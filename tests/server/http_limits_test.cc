@@ -31,10 +31,12 @@ using testing::StatusOf;
 
 Router SimpleRouter() {
   Router r;
-  r.Add({"GET", "/q", "q", Scope::kRead,
-         [](const HttpRequest&) { return HttpResponse{200, "text/plain", "ok"}; }});
-  r.Add({"POST", "/echo", "echo", Scope::kWrite,
-         [](const HttpRequest& req) { return HttpResponse{200, "text/plain", req.body}; }});
+  r.Add({"GET", "/q", "q", Scope::kRead, [](const HttpRequest&) {
+           return HttpResponse{200, "text/plain", "ok"};
+         }});
+  r.Add({"POST", "/echo", "echo", Scope::kWrite, [](const HttpRequest& req) {
+           return HttpResponse{200, "text/plain", req.body};
+         }});
   return r;
 }
 
@@ -52,8 +54,8 @@ TEST(HttpLimitsTest, SlowClientsHoldNoThreadAndAreClosedByTheirDeadlines) {
   for (int i = 0; i < 32; ++i) {
     slow.push_back(std::make_unique<RawSocket>(server.port()));
     ASSERT_GE(slow.back()->fd(), 0);
-    ASSERT_TRUE(slow.back()->Send(i % 2 == 0 ? "GET /q HTTP/1.1\r\n"
-                                             : "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n"));
+    ASSERT_TRUE(slow.back()->Send(
+        i % 2 == 0 ? "GET /q HTTP/1.1\r\n" : "POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n"));
   }
   std::atomic<bool> done{false};
   std::thread trickle([&] {

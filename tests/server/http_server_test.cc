@@ -146,11 +146,11 @@ TEST(HttpServerTest, UnauthorizedWriteNeverReachesTheHandler) {
       server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n", 5u << 20);
   EXPECT_EQ(no_token.rfind("HTTP/1.1 401", 0), 0u) << no_token;
   EXPECT_NE(no_token.find("\"code\":10000"), std::string::npos);
-  const std::string read_only =
-      Exchange(server.port(), Post("/echo", "abc", "Authorization: Bearer rrrrrrrrrrrrrrrrrrrr\r\n"));
+  const std::string read_only = Exchange(
+      server.port(), Post("/echo", "abc", "Authorization: Bearer rrrrrrrrrrrrrrrrrrrr\r\n"));
   EXPECT_EQ(StatusOf(read_only), 403) << read_only;
-  const std::string writer =
-      Exchange(server.port(), Post("/echo", "abc", "Authorization: Bearer wwwwwwwwwwwwwwwwwwww\r\n"));
+  const std::string writer = Exchange(
+      server.port(), Post("/echo", "abc", "Authorization: Bearer wwwwwwwwwwwwwwwwwwww\r\n"));
   EXPECT_EQ(StatusOf(writer), 200) << writer;
   EXPECT_EQ(calls.load(), 1);
 }

@@ -51,15 +51,16 @@ TEST(MultipartTest, RefusesMalformedBodies) {
   // No delimiter at all.
   EXPECT_NE(ParseMultipart("just text", "b", limits, &parts), "");
   // A part without a name, or not form-data.
-  EXPECT_NE(ParseMultipart("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "b", limits, &parts),
-            "");
+  EXPECT_NE(
+      ParseMultipart("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--", "b", limits, &parts), "");
   EXPECT_NE(ParseMultipart("--b\r\nContent-Disposition: attachment; name=a\r\n\r\nx\r\n--b--", "b",
                            limits, &parts),
             "");
   // Duplicate names.
-  EXPECT_NE(ParseMultipart("--b\r\n" + part + "a\r\n\r\nx\r\n--b\r\n" + part + "a\r\n\r\ny\r\n--b--",
-                           "b", limits, &parts),
-            "");
+  EXPECT_NE(
+      ParseMultipart("--b\r\n" + part + "a\r\n\r\nx\r\n--b\r\n" + part + "a\r\n\r\ny\r\n--b--", "b",
+                     limits, &parts),
+      "");
   // Garbage after a delimiter.
   EXPECT_NE(ParseMultipart("--b\r\n" + part + "a\r\n\r\nx\r\n--bzz", "b", limits, &parts), "");
   // Part headers without their end.
