@@ -2,6 +2,9 @@
 //
 // semble serve [--host 127.0.0.1] [--port 8080] [--models DIR] [--model ID]... [--alias A=ID]...
 //              [--tokens-file FILE] [--insecure] [--max-body-bytes N] [--threads N]
+//              [--io-threads N] [--header-timeout-ms N] [--body-timeout-ms N]
+//              [--body-min-rate BYTES_PER_S] [--idle-timeout-ms N] [--max-connections N]
+//              [--max-connections-per-client N]
 //              [--embed-threads N] [--access-log stderr|off|FILE] [--sync group|per-write|none]
 //
 // Prints "semble: listening on http://HOST:PORT" on stderr once it accepts connections. SIGINT or
@@ -10,6 +13,8 @@
 // directory is closed.
 
 #include "serve_cli.h"
+
+#include <sys/resource.h>
 
 #include <pthread.h>
 #include <signal.h>
@@ -42,11 +47,28 @@ struct ServeArgs {
   bool insecure = false;
   size_t max_body_bytes = 100u << 20;
   int threads = 0;
+  int io_threads = 0;
+  int header_timeout_ms = 10000;
+  int body_timeout_ms = 10000;
+  size_t body_min_rate = 64u << 10;
+  int idle_timeout_ms = 5000;
+  int max_connections = 0;
+  int max_connections_per_client = 1024;
   int embed_threads = 0;
   std::string access_log = "stderr";
   std::string sync = "group";
   int drain_seconds = 60;
 };
+
+// Each connection is a file descriptor: lift the soft limit to the hard one so that the default
+// connection cap (derived from it) is not the distribution's 1024.
+void RaiseOpenFileLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
 
 // Vectors written but not yet in their index's graph, over every index.
 uint64_t Backlog(const Database& db) {
@@ -176,6 +198,14 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   http.host = a.host;
   http.port = a.port;
   http.threads = a.threads;
+  http.io_threads = a.io_threads;
+  http.header_timeout = std::chrono::milliseconds(a.header_timeout_ms);
+  http.body_timeout = std::chrono::milliseconds(a.body_timeout_ms);
+  http.body_min_bytes_per_second = a.body_min_rate;
+  http.idle_timeout = std::chrono::milliseconds(a.idle_timeout_ms);
+  http.max_connections = a.max_connections;
+  http.max_connections_per_client = a.max_connections_per_client;
+  RaiseOpenFileLimit();
   http.max_body_bytes = a.max_body_bytes;
   http.tokens = std::move(*tokens);
   http.access_log = access_log;
@@ -242,7 +272,20 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--max-body-bytes", a->max_body_bytes,
                    "Largest request body accepted (default 104857600, Vectorize's upload limit)");
   verb->add_option("--threads", a->threads,
-                   "Connection threads; each open keep-alive connection holds one (default max(32, 8 x cores))");
+                   "Worker threads that run request handlers (default max(8, 4 x cores))");
+  verb->add_option("--io-threads", a->io_threads, "Threads doing socket I/O (default 1)");
+  verb->add_option("--header-timeout-ms", a->header_timeout_ms,
+                   "Deadline for a request's whole header block (default 10000)");
+  verb->add_option("--body-timeout-ms", a->body_timeout_ms,
+                   "Deadline for a body, plus its size at --body-min-rate (default 10000)");
+  verb->add_option("--body-min-rate", a->body_min_rate,
+                   "Slowest body upload rate allowed beyond --body-timeout-ms, bytes/s (default 65536)");
+  verb->add_option("--idle-timeout-ms", a->idle_timeout_ms,
+                   "How long a kept-alive connection may wait for its next request (default 5000)");
+  verb->add_option("--max-connections", a->max_connections,
+                   "Open connections at once (default: the open-file limit less 64, at most 16384)");
+  verb->add_option("--max-connections-per-client", a->max_connections_per_client,
+                   "Open connections per client IP address (default 1024)");
   verb->add_option("--embed-threads", a->embed_threads, "Threads per embedding call (default: cores)");
   verb->add_option("--access-log", a->access_log,
                    "stderr (default), off, or a file to append JSON lines to");

@@ -17,6 +17,8 @@
 #ifndef SEMBLE_INCLUDE_SEMBLE_DATABASE_H_
 #define SEMBLE_INCLUDE_SEMBLE_DATABASE_H_
 
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -61,6 +63,19 @@ class Index {
   virtual Result<MutationResult> CreateMetadataIndex(const MetadataIndexDescription& desc) = 0;
   virtual Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const = 0;
   virtual Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) = 0;
+
+  // Calls `applied` once the mutation `mutation_id` (an id of this index, see MutationResult) has
+  // been applied, i.e. once Info().processed_up_to_mutation >= mutation_id (ids sort in mutation
+  // order). If it is applied already, `applied` runs before this returns and the ticket is 0;
+  // otherwise it runs later on the thread that applies the mutation, so it must be quick and must
+  // not call into this index. It never runs if the index is closed or deleted first. Lets a server
+  // wait for a mutation without holding a thread. Indexes that cannot notify return
+  // FailedPrecondition (the base implementation).
+  virtual Result<uint64_t> NotifyWhenApplied(const std::string& mutation_id,
+                                             std::function<void()> applied);
+  // Forgets the callback of `ticket` if it has not started; one that already started may still be
+  // running on another thread when this returns. Unknown tickets (and 0) are ignored.
+  virtual void CancelNotify(uint64_t ticket);
 };
 
 struct CreateIndexRequest {

@@ -375,6 +375,8 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
         Status applied = Apply(std::move(*w->mutation));
         if (!applied.ok() && status.ok()) status = applied;
       }
+      state.unlock();
+      RunAppliedNotifications();
       // A mutation in the log that could not be applied: memory and log disagree until reopen.
       if (!status.ok()) bg_error_ = status;
     } else if (Status rewound = RewindLogLocked(log_end); !rewound.ok()) {

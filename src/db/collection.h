@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -70,6 +71,9 @@ class Collection final : public Index {
   Result<std::vector<VectorRecord>> GetByIds(std::span<const std::string> ids) const override;
   Result<ListResult> List(const ListRequest& request) const override;
   Result<QueryResult> Query(const QueryRequest& request) const override;
+  Result<uint64_t> NotifyWhenApplied(const std::string& mutation_id,
+                                     std::function<void()> applied) override;
+  void CancelNotify(uint64_t ticket) override;
   Result<MutationResult> CreateMetadataIndex(const MetadataIndexDescription& desc) override;
   Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const override;
   Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) override;
@@ -172,6 +176,17 @@ class Collection final : public Index {
   std::unique_ptr<index::VectorIndex> vectors_;
   meta::MetadataIndexSet metadata_indexes_;
   uint64_t applied_seq_ = 0;
+
+  // NotifyWhenApplied's callbacks by mutation id (collection_notify.cc). Lock order: notify_mu_
+  // before state_mu_; the leader calls RunAppliedNotifications after releasing state_mu_.
+  void RunAppliedNotifications();
+  struct AppliedNotification {
+    uint64_t ticket;
+    std::function<void()> fn;
+  };
+  std::mutex notify_mu_;
+  uint64_t next_notify_ticket_ = 1;
+  std::multimap<std::string, AppliedNotification> notifications_;
   int64_t applied_ms_ = 0;
 };
 

@@ -10,8 +10,10 @@
 #ifndef SEMBLE_SRC_SERVER_ROUTER_H_
 #define SEMBLE_SRC_SERVER_ROUTER_H_
 
+#include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,10 +34,27 @@ struct HttpRequest {
   bool multipart = false;
 };
 
+struct DeferredResponse;
+
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  // Set by a handler that answers later, when an event happens (status and body are then
+  // ignored). The server holds no thread while it waits.
+  std::shared_ptr<DeferredResponse> deferred;
+};
+
+// A response that waits for an event, bounded by a timeout the server keeps on its own timer.
+// The server calls start(ready) on a worker thread once the handler has returned; ready() may be
+// called from any thread (also from inside start), at most once. Then exactly one of answer()
+// (ready came first) and timed_out() (the timeout passed first, or the server is stopping) runs,
+// on a worker thread, and its response is sent. timed_out() must undo what start() began.
+struct DeferredResponse {
+  std::chrono::milliseconds timeout{0};
+  std::function<void(std::function<void()> ready)> start;
+  std::function<HttpResponse()> answer;
+  std::function<HttpResponse()> timed_out;
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;

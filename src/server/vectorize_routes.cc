@@ -9,6 +9,7 @@
 // unlike Vectorize a read after a write always sees it.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -31,6 +32,8 @@ namespace semble::server {
 namespace {
 
 constexpr char kPrefix[] = "/client/v4/accounts/{}/vectorize/v2";
+// The longest waitForMutation wait (timeoutMs above it is lowered to it).
+constexpr uint64_t kMaxWaitMs = 60000;
 
 // Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
 // to the characters Cloudflare's hex ids and test ids use.
@@ -192,39 +195,66 @@ class VectorizeApi {
 
   HttpResponse Info(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto info = index.Info();
-      if (!info.ok()) return FromStatus(info.status());
       auto wait = req.query.find("waitForMutation");
-      if (wait != req.query.end()) {
-        // Mutation ids sort in the order they were applied (record.h), so "applied" is a string
-        // comparison with the watermark. semble applies writes before acknowledging them, so an
-        // id this server returned is always applied already; the wait matters for ids from
-        // another writer that has not reached this index yet.
-        const std::string& id = wait->second;
-        if (id.size() != 36) return Error(400, kErrInvalid, "waitForMutation must be a mutation id");
-        uint64_t timeout_ms = 10000;
-        if (auto t = req.query.find("timeoutMs"); t != req.query.end()) {
-          timeout_ms = std::strtoull(t->second.c_str(), nullptr, 10);
-          if (timeout_ms > 60000) timeout_ms = 60000;
+      if (wait == req.query.end()) return InfoNow(index);
+      // Mutation ids sort in the order they were applied (record.h), so "applied" is a string
+      // comparison with the watermark. semble applies writes before acknowledging them, so an id
+      // this server returned is always applied already; the wait matters for ids from another
+      // writer that has not reached this index yet. It is an engine notification plus the
+      // server's timer, so a waiting request holds no thread.
+      const std::string& id = wait->second;
+      if (id.size() != 36) return Error(400, kErrInvalid, "waitForMutation must be a mutation id");
+      uint64_t timeout_ms = 10000;
+      if (auto t = req.query.find("timeoutMs"); t != req.query.end()) {
+        const std::string& v = t->second;
+        if (v.empty() || v.size() > 9 ||
+            !std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          return Error(400, kErrInvalid,
+                       "timeoutMs must be a whole number of milliseconds from 0 to " +
+                           std::to_string(kMaxWaitMs));
         }
-        const auto deadline =
-            std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-        while (info->processed_up_to_mutation < id) {
-          if (std::chrono::steady_clock::now() >= deadline) {
-            return Error(408, kErrInvalid,
-                         "mutation " + id + " was not applied within " +
-                             std::to_string(timeout_ms) + " ms; the index is at " +
-                             (info->processed_up_to_mutation.empty()
-                                  ? std::string("no mutation")
-                                  : info->processed_up_to_mutation));
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
-          info = index.Info();
-          if (!info.ok()) return FromStatus(info.status());
-        }
+        timeout_ms = std::min<uint64_t>(std::stoull(v), kMaxWaitMs);
       }
-      return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*info, w); });
+      auto now = index.Info();
+      if (!now.ok()) return FromStatus(now.status());
+      if (!now->processed_up_to_mutation.empty() && id <= now->processed_up_to_mutation) {
+        return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*now, w); });
+      }
+      auto shared = ctx_->db->GetIndex(req.captures[1]);
+      if (!shared.ok()) return FromStatus(shared.status());
+      std::shared_ptr<Index> idx = *shared;
+      auto ticket = std::make_shared<std::atomic<uint64_t>>(0);
+      auto deferred = std::make_shared<DeferredResponse>();
+      deferred->timeout = std::chrono::milliseconds(timeout_ms);
+      deferred->start = [idx, id, ticket](std::function<void()> ready) {
+        auto t = idx->NotifyWhenApplied(id, ready);
+        if (t.ok()) {
+          ticket->store(*t);
+        } else {
+          ready();  // answer() reports the index's state (closed, deleted) at once
+        }
+      };
+      deferred->answer = [idx] { return InfoNow(*idx); };
+      deferred->timed_out = [idx, id, ticket, timeout_ms]() -> HttpResponse {
+        idx->CancelNotify(ticket->load());
+        auto info = idx->Info();
+        if (!info.ok()) return FromStatus(info.status());
+        return Error(408, kErrInvalid,
+                     "mutation " + id + " was not applied within " + std::to_string(timeout_ms) +
+                         " ms; the index is at " +
+                         (info->processed_up_to_mutation.empty() ? std::string("no mutation")
+                                                                 : info->processed_up_to_mutation));
+      };
+      HttpResponse out;
+      out.deferred = std::move(deferred);
+      return out;
     });
+  }
+
+  static HttpResponse InfoNow(Index& index) {
+    auto info = index.Info();
+    if (!info.ok()) return FromStatus(info.status());
+    return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*info, w); });
   }
 
   HttpResponse Write(const HttpRequest& req, bool upsert) {

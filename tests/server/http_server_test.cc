@@ -7,7 +7,6 @@
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,38 +16,25 @@
 #include <future>
 #include <thread>
 
+#include "server/raw_client.h"
+#include "server/running_server.h"
+
 namespace semble::server {
 namespace {
 
-// A server on a free loopback port, running on its own thread.
-class RunningServer {
- public:
-  RunningServer(const Router* router, HttpServerOptions options) {
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.access_log = nullptr;
-    server_ = std::make_unique<HttpServer>(router, &metrics_, std::move(options));
-    auto port = server_->Bind();
-    EXPECT_TRUE(port.ok());
-    port_ = port.ok() ? *port : 0;
-    thread_ = std::thread([this] { run_status_ = server_->Run(); });
-  }
-  ~RunningServer() { Stop(); }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    server_->Stop();
-    thread_.join();
-  }
-  int port() const { return port_; }
-  Metrics& metrics() { return metrics_; }
+using testing::BodyOf;
+using testing::Exchange;
+using testing::RunningServer;
+using testing::StatusOf;
 
- private:
-  Metrics metrics_;
-  std::unique_ptr<HttpServer> server_;
-  int port_ = 0;
-  std::thread thread_;
-  Status run_status_;
-};
+// A request with a body and its headers, as an HTTP client would send it.
+std::string Post(const std::string& path, const std::string& body,
+                 const std::string& extra_headers = "") {
+  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+}
+
+std::string Get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n"; }
 
 // Sends raw bytes and returns everything the server answers until it closes or `timeout`.
 std::string RawExchange(int port, const std::string& request, size_t extra_bytes = 0) {
@@ -113,11 +99,9 @@ TEST(HttpServerTest, BodyUnderTheCapReachesTheHandler) {
   HttpServerOptions options;
   options.max_body_bytes = 1000;
   RunningServer server(&router, options);
-  httplib::Client client("127.0.0.1", server.port());
-  auto res = client.Post("/echo", std::string(1000, 'a'), "text/plain");
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 200);
-  EXPECT_EQ(res->body, "1000");
+  const std::string res = Exchange(server.port(), Post("/echo", std::string(1000, 'a')));
+  EXPECT_EQ(StatusOf(res), 200) << res;
+  EXPECT_EQ(BodyOf(res), "1000");
   EXPECT_EQ(calls.load(), 1);
 }
 
@@ -162,15 +146,12 @@ TEST(HttpServerTest, UnauthorizedWriteNeverReachesTheHandler) {
       server.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5242880\r\n\r\n", 5u << 20);
   EXPECT_EQ(no_token.rfind("HTTP/1.1 401", 0), 0u) << no_token;
   EXPECT_NE(no_token.find("\"code\":10000"), std::string::npos);
-  httplib::Client client("127.0.0.1", server.port());
-  auto read_only = client.Post("/echo", {{"Authorization", "Bearer rrrrrrrrrrrrrrrrrrrr"}}, "abc",
-                               "text/plain");
-  ASSERT_TRUE(read_only);
-  EXPECT_EQ(read_only->status, 403);
-  auto writer = client.Post("/echo", {{"Authorization", "Bearer wwwwwwwwwwwwwwwwwwww"}}, "abc",
-                            "text/plain");
-  ASSERT_TRUE(writer);
-  EXPECT_EQ(writer->status, 200);
+  const std::string read_only = Exchange(
+      server.port(), Post("/echo", "abc", "Authorization: Bearer rrrrrrrrrrrrrrrrrrrr\r\n"));
+  EXPECT_EQ(StatusOf(read_only), 403) << read_only;
+  const std::string writer = Exchange(
+      server.port(), Post("/echo", "abc", "Authorization: Bearer wwwwwwwwwwwwwwwwwwww\r\n"));
+  EXPECT_EQ(StatusOf(writer), 200) << writer;
   EXPECT_EQ(calls.load(), 1);
 }
 
@@ -207,14 +188,11 @@ TEST(HttpServerTest, ProtocolErrorsAndUnknownRoutesCarryTheEnvelope) {
   const std::string garbage = RawExchange(server.port(), "NONSENSE\r\n\r\n");
   EXPECT_EQ(garbage.rfind("HTTP/1.1 400", 0), 0u) << garbage;
   EXPECT_NE(garbage.find("\"success\":false"), std::string::npos) << garbage;
-  httplib::Client client("127.0.0.1", server.port());
-  auto missing = client.Get("/nowhere");
-  ASSERT_TRUE(missing);
-  EXPECT_EQ(missing->status, 404);
-  EXPECT_NE(missing->body.find("\"code\":7000"), std::string::npos);
-  auto wrong = client.Get("/echo");
-  ASSERT_TRUE(wrong);
-  EXPECT_EQ(wrong->status, 405);
+  const std::string missing = Exchange(server.port(), Get("/nowhere"));
+  EXPECT_EQ(StatusOf(missing), 404) << missing;
+  EXPECT_NE(missing.find("\"code\":7000"), std::string::npos);
+  const std::string wrong = Exchange(server.port(), Get("/echo"));
+  EXPECT_EQ(StatusOf(wrong), 405) << wrong;
   // Requests are counted after their answer is sent: give the server a moment.
   std::string metrics;
   for (int i = 0; i < 200; ++i) {
@@ -240,16 +218,12 @@ TEST(HttpServerTest, StopAnswersTheRequestInFlight) {
   std::atomic<int> calls{0};
   Router router = EchoRouter(&calls);
   RunningServer server(&router, HttpServerOptions{});
-  auto slow = std::async(std::launch::async, [&] {
-    httplib::Client client("127.0.0.1", server.port());
-    auto res = client.Get("/slow");
-    return res ? res->status : -1;
-  });
+  auto slow = std::async(std::launch::async,
+                         [&] { return StatusOf(Exchange(server.port(), Get("/slow"))); });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the request is in the handler
   server.Stop();
   EXPECT_EQ(slow.get(), 200);
-  httplib::Client after("127.0.0.1", server.port());
-  EXPECT_FALSE(after.Get("/slow"));  // no longer accepting
+  EXPECT_EQ(Exchange(server.port(), Get("/slow")), "");  // no longer accepting
 }
 
 }  // namespace
