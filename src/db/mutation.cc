@@ -35,7 +35,9 @@ bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r) {
   r->ns.assign(ns);
   r->metadata_json.assign(md);
   r->values.resize(dimensions);
-  std::memcpy(r->values.data(), in->data(), bytes);
+  // With no dimensions values.data() may be null, and a memcpy to null is undefined even for zero
+  // bytes. (No index has 0 dimensions, but this decoder also reads foreign files.)
+  if (bytes != 0) std::memcpy(r->values.data(), in->data(), bytes);
   in->remove_prefix(bytes);
   return true;
 }

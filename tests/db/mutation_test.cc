@@ -64,5 +64,21 @@ TEST(MutationTest, IdCountLargerThanThePayloadIsRefused) {
   EXPECT_NE(d.status().message().find("id count"), std::string::npos) << d.status().ToString();
 }
 
+// Found by tests/fuzz/wal_fuzz.cc (corpus/wal/crash-7da2c28d...): records decoded with 0
+// dimensions memcpy'd zero bytes to a null pointer, which UBSan reports as undefined.
+TEST(MutationTest, ZeroDimensionsDecodesRecordsWithoutValues) {
+  Mutation m;
+  m.type = MutationType::kInsert;
+  VectorRecord r;
+  r.id = "a";
+  m.records.push_back(r);
+  std::string payload;
+  EncodeMutation(m, &payload);
+  auto d = DecodeMutation(payload, 0);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->records.size(), 1u);
+  EXPECT_TRUE(d->records[0].values.empty());
+}
+
 }  // namespace
 }  // namespace semble::db

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "embed/safetensors_loader.h"
+#include "embed/wordpiece_tokenizer.h"
 
 namespace semble::embed {
 namespace {
@@ -32,6 +33,46 @@ TEST(FuzzRegressionTest, SafetensorsTensorWithNoElementsLoads) {
   EXPECT_EQ(st->at("e").dims, (std::vector<int64_t>{3, 0}));
   EXPECT_TRUE(st->at("e").data.empty());
   EXPECT_TRUE(st->at("h").data.empty());
+}
+
+// Found by tests/fuzz/tokenizer_fuzz.cc (corpus/tokenizer/crash-0508f3b7...): ids are line numbers
+// of vocab.txt, so a repeated line leaves fewer pieces than ids, and vocab_size() counted pieces:
+// the model check (embedder.cc) could pass a tokenizer whose ids run past the embedding table.
+TEST(FuzzRegressionTest, VocabSizeCoversEveryIdWithRepeatedLines) {
+  auto t = WordPieceTokenizer::FromVocabTxt("[PAD]\nx\nx\nx\n[UNK]\n[CLS]\n[SEP]\nhello\n",
+                                            WordPieceConfig{});
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->vocab_size(), 8u);
+  auto ids = (*t)->Encode("hello", {});
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{5, 7, 6}));
+}
+
+// The same for tokenizer.json: ids with gaps, and added tokens whose ids must be checked like the
+// vocabulary's (a negative one used to reach Encode's output).
+TEST(FuzzRegressionTest, TokenizerJsonIdsAreCheckedAndCovered) {
+  const std::string base =
+      R"({"model":{"type":"WordPiece","unk_token":"[UNK]",)"
+      R"("vocab":{"[UNK]":0,"[CLS]":1,"[SEP]":2,"far":900}},"added_tokens":[)";
+  auto t = WordPieceTokenizer::FromTokenizerJson(base + R"({"id":1,"content":"[CLS]"}]})");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ((*t)->vocab_size(), 901u);
+  EXPECT_FALSE(
+      WordPieceTokenizer::FromTokenizerJson(base + R"({"id":-3,"content":"[X]"}]})").ok());
+}
+
+// A continuation prefix of multi-byte characters: the longest piece was measured by subtracting
+// the prefix's bytes from the piece's characters, which wrapped around, and every continuation
+// became [UNK].
+TEST(FuzzRegressionTest, MultiByteContinuationPrefix) {
+  WordPieceConfig config;
+  config.continuing_prefix = "\u2581";
+  auto t = WordPieceTokenizer::FromVocabTxt(
+      "[UNK]\n[CLS]\n[SEP]\na\n\u2581b\n\u2581\n", config);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  auto ids = (*t)->Encode("ab", {});
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, (std::vector<int32_t>{1, 3, 4, 2}));
 }
 
 }  // namespace
