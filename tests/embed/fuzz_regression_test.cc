@@ -8,6 +8,9 @@
 
 #include <string>
 
+#include "util/test_util.h"
+
+#include "embed/onnx_loader.h"
 #include "embed/safetensors_loader.h"
 #include "embed/wordpiece_tokenizer.h"
 
@@ -73,6 +76,41 @@ TEST(FuzzRegressionTest, MultiByteContinuationPrefix) {
   auto ids = (*t)->Encode("ab", {});
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<int32_t>{1, 3, 4, 2}));
+}
+
+std::string Varint(uint64_t v) {
+  std::string out;
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>(v | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+  return out;
+}
+std::string Field(uint32_t number, const std::string& bytes) {  // length-delimited
+  return Varint(number << 3 | 2) + Varint(bytes.size()) + bytes;
+}
+
+// Found by tests/fuzz/onnx_fuzz.cc (corpus/onnx/crash-883c5d75...): an initializer whose packed
+// float_data is empty (a tensor with a zero in its shape) made the loader memcpy zero bytes to a
+// null pointer, which UBSan reports as undefined.
+TEST(FuzzRegressionTest, OnnxInitializerWithEmptyFloatData) {
+  // TensorProto: dims = [0] (field 1, varint), data_type = FLOAT (2), float_data = "" (4), name (8).
+  const std::string tensor = Varint(1 << 3) + Varint(0) + Varint(2 << 3) + Varint(1) +
+                             Field(4, "") + Field(8, "empty");
+  const std::string model = Field(7, Field(5, tensor));  // ModelProto.graph.initializer
+  test::TempDir dir;
+  const std::string path = dir.path() + "/model.onnx";
+  {
+    auto f = Env::Default()->NewWritableFile(path);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append(model).ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  auto w = LoadOnnxWeights(Env::Default(), path);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  ASSERT_EQ(w->tensors.count("empty"), 1u);
+  EXPECT_TRUE(w->tensors.at("empty").data.empty());
 }
 
 }  // namespace
