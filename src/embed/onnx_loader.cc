@@ -298,7 +298,9 @@ class Loader {
       return it == node.int_attrs.end() ? -1 : it->second;
     };
     const int64_t K = attr("K"), N = attr("N"), bits = attr("bits"), block = attr("block_size");
-    if (K <= 0 || N <= 0 || block <= 0 || K > (1 << 20) || N > (1 << 20)) {
+    // Each bounded, so that blocks * blob and N * blocks * blob below cannot overflow (a block_size
+    // near 2^63 made K + block - 1 overflow, undefined behaviour).
+    if (K <= 0 || N <= 0 || block <= 0 || K > (1 << 20) || N > (1 << 20) || block > (1 << 20)) {
       return Status::Corruption("MatMulNBits \"" + bname + "\": bad K/N/block_size attributes");
     }
     if (bits != 4) return Status::InvalidArgument("MatMulNBits \"" + bname + "\": bits != 4");

@@ -113,5 +113,34 @@ TEST(FuzzRegressionTest, OnnxInitializerWithEmptyFloatData) {
   EXPECT_TRUE(w->tensors.at("empty").data.empty());
 }
 
+// A MatMulNBits block_size near 2^63 overflowed K + block_size - 1 (signed: undefined). Found by
+// reading the loader while writing tests/fuzz/onnx_fuzz.cc, confirmed with it; the input is
+// corpus/onnx/matmulnbits-huge-block.
+TEST(FuzzRegressionTest, OnnxMatMulNBitsHugeBlockSizeIsCorruption) {
+  auto attr = [](const std::string& name, uint64_t v) {
+    return Field(5, Field(1, name) + Varint(3 << 3) + Varint(v));  // NodeProto.attribute
+  };
+  const std::string node = Field(1, "x") + Field(1, "W_Q4") + Field(1, "W_scales") +
+                           Field(4, "MatMulNBits") + attr("K", 4) + attr("N", 1) +
+                           attr("bits", 4) + attr("block_size", (uint64_t{1} << 63) - 2);
+  auto tensor = [](const std::string& name, int type, const std::string& raw) {
+    return Varint(1 << 3) + Varint(1) + Varint(2 << 3) + Varint(type) + Field(8, name) +
+           Field(9, raw);
+  };
+  const std::string graph = Field(1, node) + Field(5, tensor("W_Q4", 2, "\x11")) +
+                            Field(5, tensor("W_scales", 1, std::string("\0\0\x80\x3f", 4)));
+  test::TempDir dir;
+  const std::string path = dir.path() + "/model.onnx";
+  {
+    auto f = Env::Default()->NewWritableFile(path);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append(Field(7, graph)).ok());
+    ASSERT_TRUE((*f)->Close().ok());
+  }
+  auto w = LoadOnnxWeights(Env::Default(), path);
+  ASSERT_FALSE(w.ok());
+  EXPECT_TRUE(w.status().IsCorruption()) << w.status().ToString();
+}
+
 }  // namespace
 }  // namespace semble::embed
