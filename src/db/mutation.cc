@@ -36,7 +36,9 @@ bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r) {
   r->ns.assign(ns);
   r->metadata_json.assign(md);
   r->values.resize(dimensions);
-  std::memcpy(r->values.data(), in->data(), bytes);
+  // With no dimensions values.data() may be null, and a memcpy to null is undefined even for zero
+  // bytes. (No index has 0 dimensions, but this decoder also reads foreign files.)
+  if (bytes != 0) std::memcpy(r->values.data(), in->data(), bytes);
   in->remove_prefix(bytes);
   return true;
 }
@@ -103,25 +105,30 @@ Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
   switch (m.type) {
     case MutationType::kInsert:
     case MutationType::kUpsert:
-      if (!GetVarint64(&in, &n) || n > in.size()) return bad("record count");
-      m.records.resize(n);
-      m.metadata.resize(n);
+      // A count is checked against the bytes that could hold it (a record takes at least its
+      // three length prefixes and its values), and the vectors grow as records are decoded: a
+      // count that lies must not allocate, in VectorRecord-sized slots, many times the payload.
+      if (!GetVarint64(&in, &n) || n > in.size() / (3 + uint64_t{dimensions} * sizeof(float))) {
+        return bad("record count");
+      }
       for (uint64_t i = 0; i < n; ++i) {
-        if (!DecodeRecord(&in, dimensions, &m.records[i])) return bad("record");
-        if (!m.records[i].metadata_json.empty()) {
+        VectorRecord& r = m.records.emplace_back();
+        if (!DecodeRecord(&in, dimensions, &r)) return bad("record");
+        meta::Value& md = m.metadata.emplace_back();
+        if (!r.metadata_json.empty()) {
           bool salvaged = false;
-          m.metadata[i] = DecodeStoredMetadata(&m.records[i].metadata_json, &salvaged);
-          if (salvaged) m.salvaged_ids.push_back(m.records[i].id);
+          md = DecodeStoredMetadata(&r.metadata_json, &salvaged);
+          if (salvaged) m.salvaged_ids.push_back(r.id);
         }
       }
       break;
     case MutationType::kDelete:
+      // An id takes at least its length prefix; ids are appended as read (see above).
       if (!GetVarint64(&in, &n) || n > in.size()) return bad("id count");
-      m.ids.resize(n);
       for (uint64_t i = 0; i < n; ++i) {
         std::string_view id;
         if (!GetLengthPrefixed(&in, &id)) return bad("id");
-        m.ids[i].assign(id);
+        m.ids.emplace_back(id);
       }
       break;
     case MutationType::kCreateMetadataIndex: {

@@ -89,7 +89,9 @@ Status ParseTensor(std::string_view msg, Initializer* t) {
         const size_t n = f.bytes.size() / 4;
         const size_t old = t->float_data.size();
         t->float_data.resize(old + n);
-        std::memcpy(t->float_data.data() + old, f.bytes.data(), n * 4);
+        // An empty packed field is legal protobuf; then data() may be null, and even a zero-byte
+        // memcpy to null is undefined.
+        if (n != 0) std::memcpy(t->float_data.data() + old, f.bytes.data(), n * 4);
       } else if (f.type == WireType::kFixed32) {
         const uint32_t bits = static_cast<uint32_t>(f.varint);
         float v;
@@ -271,7 +273,7 @@ class Loader {
     const size_t n = bytes.size() / ElementSize(t.data_type);
     out.data.resize(n);
     if (t.data_type == kFloat) {
-      std::memcpy(out.data.data(), bytes.data(), bytes.size());
+      if (n != 0) std::memcpy(out.data.data(), bytes.data(), bytes.size());  // see ParseTensor
     } else if (t.data_type == kFloat16 || t.data_type == kBFloat16) {
       for (size_t i = 0; i < n; ++i) {
         uint16_t h;
@@ -296,7 +298,9 @@ class Loader {
       return it == node.int_attrs.end() ? -1 : it->second;
     };
     const int64_t K = attr("K"), N = attr("N"), bits = attr("bits"), block = attr("block_size");
-    if (K <= 0 || N <= 0 || block <= 0 || K > (1 << 20) || N > (1 << 20)) {
+    // Each bounded, so that blocks * blob and N * blocks * blob below cannot overflow (a block_size
+    // near 2^63 made K + block - 1 overflow, undefined behaviour).
+    if (K <= 0 || N <= 0 || block <= 0 || K > (1 << 20) || N > (1 << 20) || block > (1 << 20)) {
       return Status::Corruption("MatMulNBits \"" + bname + "\": bad K/N/block_size attributes");
     }
     if (bits != 4) return Status::InvalidArgument("MatMulNBits \"" + bname + "\": bits != 4");

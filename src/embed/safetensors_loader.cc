@@ -60,7 +60,11 @@ Result<TensorMap> ParseSafetensors(std::string_view file, const std::string& nam
     if (end - begin != count * elem) return bad("byte range does not match shape and dtype");
     const char* p = data.data() + begin;
     t.data.resize(count);
-    if (elem == 4) {
+    // A tensor may have no elements (a zero in its shape); then data() may be null, and even a
+    // zero-byte memcpy from or to null is undefined.
+    if (count == 0) {
+      // nothing to copy
+    } else if (elem == 4) {
       std::memcpy(t.data.data(), p, count * 4);
     } else {
       for (uint64_t i = 0; i < count; ++i) {

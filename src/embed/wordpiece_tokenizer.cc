@@ -324,10 +324,17 @@ Status WordPieceTokenizer::Finish() {
       if (id(t) >= 0) added_.emplace_back(DecodeUtf8(t), id(t));
     }
   }
+  id_space_ = 0;
+  for (const auto& [unused, i] : vocab_) id_space_ = std::max(id_space_, static_cast<size_t>(i) + 1);
+  for (const auto& [unused, i] : added_) id_space_ = std::max(id_space_, static_cast<size_t>(i) + 1);
+  for (int32_t i : {cls_id_, sep_id_}) id_space_ = std::max(id_space_, static_cast<size_t>(i) + 1);
+  // In characters, as EncodeWord counts: a prefix of multi-byte characters ("\u2581") must not be
+  // subtracted in bytes, or the bound wraps around and every continuation becomes [UNK].
+  const size_t prefix_chars = DecodeUtf8(config_.continuing_prefix).size();
   max_piece_chars_ = 1;
   for (const auto& [piece, unused] : vocab_) {
     size_t n = DecodeUtf8(piece).size();
-    if (piece.starts_with(config_.continuing_prefix)) n -= config_.continuing_prefix.size();
+    if (piece.starts_with(config_.continuing_prefix)) n -= prefix_chars;
     max_piece_chars_ = std::max(max_piece_chars_, n);
   }
   return Status::OK();
@@ -409,6 +416,11 @@ Result<std::unique_ptr<WordPieceTokenizer>> WordPieceTokenizer::FromTokenizerJso
       if (a["content"].get(content) || a["id"].get(id)) continue;
       if (a["normalized"].get(normalized)) normalized = false;
       if (normalized) continue;  // BERT's special tokens are all unnormalized
+      // Checked like the vocabulary's ids: Encode returns them as they are.
+      if (id < 0 || id > INT32_MAX) {
+        return Status::Corruption("tokenizer.json: bad id for added token \"" +
+                                  std::string(content) + "\"");
+      }
       t->added_.emplace_back(DecodeUtf8(content), static_cast<int32_t>(id));
       t->vocab_.emplace(std::string(content), static_cast<int32_t>(id));
     }
@@ -416,8 +428,12 @@ Result<std::unique_ptr<WordPieceTokenizer>> WordPieceTokenizer::FromTokenizerJso
   dom::object special;
   if (!doc["post_processor"]["special_tokens"].get(special)) {
     int64_t id;
-    if (!special["[CLS]"]["ids"].at(0).get(id)) t->cls_id_ = static_cast<int32_t>(id);
-    if (!special["[SEP]"]["ids"].at(0).get(id)) t->sep_id_ = static_cast<int32_t>(id);
+    if (!special["[CLS]"]["ids"].at(0).get(id) && id >= 0 && id <= INT32_MAX) {
+      t->cls_id_ = static_cast<int32_t>(id);
+    }
+    if (!special["[SEP]"]["ids"].at(0).get(id) && id >= 0 && id <= INT32_MAX) {
+      t->sep_id_ = static_cast<int32_t>(id);
+    }
   }
   SEMBLE_RETURN_IF_ERROR(t->Finish());
   return t;

@@ -40,7 +40,10 @@ class WordPieceTokenizer final : public Tokenizer {
 
   Result<std::vector<int32_t>> Encode(std::string_view text,
                                       const EncodeOptions& options) const override;
-  size_t vocab_size() const override { return vocab_.size(); }
+  // One past the largest id the tokenizer can return: the rows a model's embedding table needs.
+  // Not the number of pieces: a vocab.txt with a repeated line, or a tokenizer.json with gaps in its
+  // ids, has fewer pieces than ids, and the model check in embedder.cc must see the largest.
+  size_t vocab_size() const override { return id_space_; }
 
   // The normalized text and the words of one section (no special tokens): for tests and debugging.
   std::u32string Normalize(std::u32string_view text) const;
@@ -55,6 +58,7 @@ class WordPieceTokenizer final : public Tokenizer {
   std::unordered_map<std::string, int32_t> vocab_;
   std::vector<std::pair<std::u32string, int32_t>> added_;  // split out before normalization
   size_t max_piece_chars_ = 0;
+  size_t id_space_ = 0;
   int32_t unk_id_ = -1, cls_id_ = -1, sep_id_ = -1;
 };
 

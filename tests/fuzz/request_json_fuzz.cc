@@ -1,0 +1,45 @@
+// Copyright 2026 The semble Authors.
+//
+// Every request-body parser of the HTTP API (server/request_json.h) on the same bytes: a body is
+// whatever a client sends, so each parser must answer a Status for any input, never crash, and a
+// parse that succeeds once must succeed again with the same result (no hidden state).
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "fuzz_check.h"
+#include "server/request_json.h"
+
+using namespace semble;          // NOLINT: a test's brevity
+using namespace semble::server;  // NOLINT
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view body(reinterpret_cast<const char*>(data), size);
+  (void)ParseCreateIndex(body);
+  auto q = ParseQuery(body);
+  if (q.ok()) {
+    auto again = ParseQuery(body);
+    FUZZ_CHECK(again.ok() && again->request.top_k == q->request.top_k &&
+                   again->request.filter_json == q->request.filter_json,
+               "ParseQuery is not deterministic");
+  }
+  (void)ParseMap(body);
+  (void)ParseRecommend(body);
+  (void)ParseIds(body);
+  (void)ParseMetadataIndexCreate(body);
+  (void)ParsePropertyName(body);
+  (void)ParseAiRun(body);
+  (void)ParseOpenAiEmbeddings(body);
+  (void)IsVectorsObject(body);
+  for (bool discard : {false, true}) {
+    size_t discarded = 0;
+    std::vector<db::RecordSource> sources;
+    auto records = ParseVectorsObject(body, discard, &discarded, &sources);
+    if (records.ok()) {
+      FUZZ_CHECK(sources.size() == records->size(), "%zu sources for %zu records", sources.size(),
+                 records->size());
+    }
+  }
+  return 0;
+}
