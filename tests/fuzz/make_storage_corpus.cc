@@ -5,6 +5,7 @@
 // segment and manifest, are copied out. So the seeds are real files in the current format, and
 // regenerating them after a format change is one command:
 //
+//   cmake --build build --target fuzz_make_storage_corpus
 //   build/fuzz_make_storage_corpus tests/fuzz/corpus
 //
 // The wal and segment targets read a first byte with the index's dimension count; it is prepended.

@@ -3,7 +3,8 @@
 // Checkpoint segments (db/index_files.h ReadSegment). The first input byte is the dimension count
 // the manifest claims; the rest is the segment file. A damaged or foreign segment must fail Open
 // with Corruption, never crash, and no count or length in it (records, metadata indexes, the index
-// blob's size) may allocate more than the file holds.
+// blob's size) may allocate more than the file holds. The file is read as it is, then with its
+// record checksums fixed (fix_crc.h), so that mutated blocks reach the record decoder.
 
 #include <cstddef>
 #include <cstdint>
@@ -11,17 +12,18 @@
 #include <string_view>
 
 #include "db/index_files.h"
+#include "fix_crc.h"
 #include "fuzz_check.h"
 #include "mem_env.h"
 
 using namespace semble;  // NOLINT: a test's brevity
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  if (size == 0) return 0;
-  const uint32_t dimensions = data[0];
-  const size_t file_size = size - 1;
+namespace {
+
+void ReadSegmentFile(uint32_t dimensions, const std::string& file) {
+  const size_t file_size = file.size();
   fuzz::MemEnv env;
-  env.Put("/i/seg.seg", std::string_view(reinterpret_cast<const char*>(data) + 1, file_size));
+  env.Put("/i/seg.seg", file);
   db::SegmentHeader header;
   uint64_t records = 0;
   std::vector<std::string> salvaged;
@@ -44,5 +46,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                static_cast<unsigned long long>(records),
                static_cast<unsigned long long>(header.record_count));
   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  std::string file(reinterpret_cast<const char*>(data) + 1, size - 1);
+  ReadSegmentFile(data[0], file);
+  if (fuzz::FixRecordCrcs(&file)) ReadSegmentFile(data[0], file);
   return 0;
 }
