@@ -178,12 +178,13 @@ TEST_F(ServerDurabilityTest, AcknowledgedHttpWritesSurviveSigkill) {
   std::map<std::string, int> acknowledged;  // id -> n of its last acknowledged upsert
   std::mt19937 rng(std::random_device{}());
   int total_acks = 0;
+  // An id whose upsert was in flight at a kill may hold the old or the new value, until a later
+  // upsert of it is acknowledged (which may be trials later: a slow build writes fewer per trial).
+  std::map<std::string, std::vector<int>> in_doubt;
   for (int trial = 0; trial < 4; ++trial) {
     std::atomic<bool> stop{false};
     std::mutex mu;
     std::vector<std::thread> writers;
-    // An id whose upsert was in flight at the kill may hold the old or the new value.
-    std::map<std::string, std::vector<int>> in_doubt;
     for (int t = 0; t < 4; ++t) {
       writers.emplace_back([&, t] {
         for (int k = 0; !stop.load(); ++k) {
