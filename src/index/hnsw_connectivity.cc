@@ -142,43 +142,6 @@ void MergeLinks(HnswIndex::Impl& g, uint32_t base, int level, const std::vector<
   WriteLinks(links, PruneKeepingLastEdges(g, level, pool, old, cap));
 }
 
-bool ForceInEdge(HnswIndex::Impl& g, uint32_t node, const std::vector<uint32_t>& from) {
-  const uint32_t cap = g.Cap(0);
-  for (uint32_t nb : from) {
-    if (nb == node) continue;
-    std::lock_guard<std::mutex> lk(g.link_locks[nb % kLockStripes]);
-    uint32_t* links = g.Links(nb, 0);
-    const uint32_t count = std::min(LoadRelaxed(links), cap);
-    std::vector<Candidate> entries;
-    for (uint32_t i = 1; i <= count; ++i) {
-      const uint32_t x = LoadRelaxed(links + i);
-      if (x == node) return true;
-      entries.push_back({g.PairDist(nb, x), x});
-    }
-    if (count < cap) {
-      AddInEdge(g, node);
-      StoreRelease(links + 1 + count, node);
-      StoreRelease(links, count + 1);
-      return true;
-    }
-    // Replace the farthest entry that keeps another in-edge.
-    std::sort(entries.begin(), entries.end());
-    for (size_t i = entries.size(); i-- > 0;) {
-      const uint32_t y = entries[i].second;
-      if (!TryReleaseInEdge(g, y)) continue;
-      AddInEdge(g, node);
-      for (uint32_t j = 1; j <= count; ++j) {
-        if (LoadRelaxed(links + j) == y) {
-          StoreRelease(links + j, node);
-          break;
-        }
-      }
-      return true;
-    }
-  }
-  return false;
-}
-
 void RecountInDegrees(HnswIndex::Impl& g) {
   std::fill(g.in_degree.begin(), g.in_degree.end(), 0);
   for (uint32_t u = 0; u < g.num_nodes; ++u) {
@@ -368,6 +331,14 @@ void RelinkOut(HnswIndex::Impl& g, uint32_t u, const std::vector<uint8_t>& back,
 }
 
 }  // namespace
+
+bool ForceInEdge(HnswIndex::Impl& g, uint32_t node, const std::vector<uint32_t>& from) {
+  // The first of `from` that can make room gives node its in-edge (see ForceOutEdge).
+  for (uint32_t nb : from) {
+    if (nb != node && ForceOutEdge(g, nb, node)) return true;
+  }
+  return false;
+}
 
 std::vector<uint8_t> ReachableFromEntry(const HnswIndex::Impl& g) {
   uint32_t n;
