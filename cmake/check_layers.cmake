@@ -13,7 +13,7 @@ set(ALLOWED_storage core)
 set(ALLOWED_meta core)
 set(ALLOWED_index core)
 set(ALLOWED_embed storage core)
-set(ALLOWED_db index storage meta core)
+set(ALLOWED_db index embed storage meta core)
 set(ALLOWED_client db core)
 set(ALLOWED_server db embed meta core)
 set(ALLOWED_semble "")  # public headers include only each other

@@ -2,6 +2,8 @@
 
 #include "cli.h"
 
+#include "embed_cli.h"
+
 #include "db/record_json.h"
 #include "semble/client.h"
 
@@ -140,6 +142,7 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, 
   // passes checkpoint_wal_bytes, as in the server.
   options.checkpoint_on_close = false;
   options.repair_damaged_logs = repair;
+  options.models = LocalModels(ctx);
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options, dir));
   // What recovery repaired (a torn log tail after a crash, salvaged metadata, an index that cannot
   // be opened) is said, not dropped silently (the repair verb reports them itself).

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "core/json_writer.h"
-#include "db/record_sources.h"
 #include "semble/client.h"
 #include "semble/embedder.h"
+#include "semble/model_registry.h"
 #include "semble/model_store.h"
 
 namespace semble::cli {
@@ -103,15 +103,13 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
 
 int EmbedLocally(const Context& ctx, const EmbedArgs& a, const std::vector<std::string>& texts,
                  Pooling pooling, std::vector<std::vector<float>>* out, EmbedderInfo* out_info) {
-  EmbedderOptions options;
-  options.pooling = pooling;
-  options.normalize = !a.no_normalize;
-  options.threads = a.threads;
-  auto embedder = OpenLocalEmbedder(ctx, a.model, options, a.no_cache);
+  // Its own registry: --threads and --no-cache are this verb's, not the database's.
+  ModelRegistry models(LocalModelOptions(ctx, a.threads, a.no_cache));
+  auto embedder = models.Get(a.model, pooling, !a.no_normalize);
   if (!embedder.ok()) return Fail(embedder.status());
   auto vectors = (*embedder)->Embed(texts);
   if (!vectors.ok()) return Fail(vectors.status());
-  (void)(*embedder)->SaveCache();  // an optimisation: failing to save never fails the command
+  (void)models.SaveCaches();  // an optimisation: failing to save never fails the command
   *out = std::move(vectors).value();
   *out_info = (*embedder)->info();
   return kExitOk;
@@ -165,71 +163,38 @@ int PrintEmbeddings(const Context& ctx, const EmbedArgs& a, const std::vector<st
 
 }  // namespace
 
+ModelRegistryOptions LocalModelOptions(const Context& ctx, int threads, bool no_cache) {
+  ModelRegistryOptions options;
+  options.models_dir = ModelsDir(ctx);
+  options.embedder.threads = threads;
+  const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
+  if (!no_cache && !data_dir.empty() && Env::Default()->CreateDir(data_dir).ok()) {
+    options.cache_dir = data_dir + "/cache";
+  }
+  return options;
+}
+
 namespace {
-std::map<std::string, std::unique_ptr<Embedder>>& LocalEmbedders() {
-  static std::map<std::string, std::unique_ptr<Embedder>> embedders;
-  return embedders;
+std::unique_ptr<ModelRegistry>& LocalModelsSlot() {
+  static std::unique_ptr<ModelRegistry> models;
+  return models;
 }
 }  // namespace
 
-Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
-                                                    EmbedderOptions options, bool no_cache) {
-  SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveModel(Env::Default(), ModelsDir(ctx), model));
-  const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
-  if (!no_cache && !data_dir.empty() && Env::Default()->CreateDir(data_dir).ok() &&
-      Env::Default()->CreateDir(data_dir + "/cache").ok()) {
-    options.cache_entries = 100000;
-    // One file per way of making vectors, so a cache never answers with another kind.
-    const std::string id = dir.substr(dir.rfind('/') == std::string::npos ? 0 : dir.rfind('/') + 1);
-    options.cache_file = data_dir + "/cache/embeddings-" + id + "-" +
-                         std::string(PoolingName(options.pooling)) +
-                         (options.normalize ? "" : "-raw") + ".bin";
+ModelRegistry* LocalModels(const Context& ctx) {
+  // One registry for the whole command: import and insert embed batch after batch, and loading the
+  // model (and its cache file) each time would dominate.
+  std::unique_ptr<ModelRegistry>& models = LocalModelsSlot();
+  if (models == nullptr) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    models = std::make_unique<ModelRegistry>(LocalModelOptions(ctx, cores, false));
   }
-  return Embedder::Open(dir, options);
+  return models.get();
 }
 
-Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
-                                                      const IndexDescription& index,
-                                                      const std::vector<std::string>& texts) {
-  const IndexConfig& c = index.config;
-  if (c.embedding_model.empty()) {
-    return Status::InvalidArgument("index \"" + index.name +
-                                   "\" has no embedding model, so it takes vectors, not text "
-                                   "(create it with --model)");
-  }
-  if (!ctx.url.empty()) {
-    if (c.embedding_pooling != "mean") {
-      return Status::InvalidArgument("index \"" + index.name + "\" uses " + c.embedding_pooling +
-                                     " pooling, which the server's embeddings endpoint does not "
-                                     "offer; run this on the server's data directory");
-    }
-    return RemoteEmbed(RemoteOptions{ctx.url, ctx.token}, c.embedding_model, texts);
-  }
-  SEMBLE_ASSIGN_OR_RETURN(Pooling pooling, ParsePooling(c.embedding_pooling));
-  // One embedder per model and pooling for the whole command: import and insert call this once
-  // per batch, and loading the model (and its cache file) each time would dominate.
-  std::unique_ptr<Embedder>& embedder =
-      LocalEmbedders()[c.embedding_model + "/" + std::string(PoolingName(pooling))];
-  if (embedder == nullptr) {
-    EmbedderOptions options;
-    options.pooling = pooling;
-    options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    SEMBLE_ASSIGN_OR_RETURN(embedder, OpenLocalEmbedder(ctx, c.embedding_model, options, false));
-  }
-  return embedder->Embed(texts);
-}
-
-void SaveEmbeddingCaches() {
+void SaveLocalModelCaches() {
   // An optimisation: failing to save never fails the command.
-  for (auto& [key, embedder] : LocalEmbedders()) (void)embedder->SaveCache();
-}
-
-Status FillFromSources(const Context& ctx, const IndexDescription& index,
-                       const std::vector<db::RecordSource>& sources,
-                       std::vector<VectorRecord>* records) {
-  return db::FillFromSources(index, sources, records, [&](const std::vector<std::string>& texts) {
-    return EmbedForIndex(ctx, index, texts);
-  });
+  if (LocalModelsSlot() != nullptr) (void)LocalModelsSlot()->SaveCaches();
 }
 
 std::string ModelsDir(const Context& ctx) {

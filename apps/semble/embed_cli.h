@@ -10,8 +10,7 @@
 #include <vector>
 
 #include "cli.h"
-#include "db/record_json.h"
-#include "semble/embedder.h"
+#include "semble/model_registry.h"
 
 namespace semble::cli {
 
@@ -21,27 +20,15 @@ CLI::App* AddModelCommand(CLI::App* app, Context* ctx);
 // The models directory for this run: $SEMBLE_MODELS_DIR, else <data dir>/models.
 std::string ModelsDir(const Context& ctx);
 
-// Embeds texts with the index's model and pooling: with --url on the server (POST
-// /v1/embeddings; mean pooling only), else in this process (the embedding cache of the data
-// directory is used). InvalidArgument when the index has no model.
-Result<std::vector<std::vector<float>>> EmbedForIndex(const Context& ctx,
-                                                      const IndexDescription& index,
-                                                      const std::vector<std::string>& texts);
+// The options of a registry over this run's models directory, with `threads` encoder threads and
+// the data directory's embedding cache unless no_cache.
+ModelRegistryOptions LocalModelOptions(const Context& ctx, int threads, bool no_cache);
 
-// Writes the embedding caches of the embedders EmbedForIndex opened (call once, at the end).
-void SaveEmbeddingCaches();
-
-// Fills the values of records that came with "text" (embedded as EmbedForIndex does) or "fields"
-// (encoded with the index's record schema); sources[i] belongs to (*records)[i].
-Status FillFromSources(const Context& ctx, const IndexDescription& index,
-                       const std::vector<db::RecordSource>& sources,
-                       std::vector<VectorRecord>* records);
-
-// An embedder for a local model id (or directory) with these options, plus the data directory's
-// embedding cache (a file per model, pooling and normalisation) unless no_cache. SaveCache is the
-// caller's.
-Result<std::unique_ptr<Embedder>> OpenLocalEmbedder(const Context& ctx, const std::string& model,
-                                                    EmbedderOptions options, bool no_cache);
+// The registry the command's database embeds with (DatabaseOptions::models): every core, the
+// data directory's embedding cache. Made on first use and kept for the process.
+ModelRegistry* LocalModels(const Context& ctx);
+// Writes the embedding caches of LocalModels, if it was made (once, when the command ends).
+void SaveLocalModelCaches();
 
 }  // namespace semble::cli
 

@@ -397,7 +397,6 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
       }
     }
     std::vector<VectorRecord> batch;
-    std::vector<db::RecordSource> sources;
     for (size_t i : todo) {
       const Doc& doc = docs[i];
       const std::string hash = HashHex(doc.text);
@@ -415,16 +414,10 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
       VectorRecord r;
       r.id = doc.id;
       r.metadata_json = w.Take();
+      r.text = doc.text;  // the index embeds it with its model
       batch.push_back(std::move(r));
-      db::RecordSource source;
-      source.text = doc.text;
-      sources.push_back(std::move(source));
     }
     if (!batch.empty()) {
-      if (Status s = FillFromSources(ctx, d, sources, &batch); !s.ok()) {
-        progress.Finish();
-        return Fail(s.WithContext("after " + std::to_string(imported) + " records"));
-      }
       auto m = open->index->Upsert(batch);
       if (!m.ok()) {
         progress.Finish();
@@ -437,7 +430,6 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
     progress.Update(done);
   }
   progress.Finish();
-  SaveEmbeddingCaches();
   const double seconds = progress.Seconds();
   if (ctx.json) {
     core::JsonWriter w;

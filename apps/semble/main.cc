@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
     // Verbs report errors as Status; an exception here (bad_alloc, a library's) still gets the
     // one-line error and an exit code rather than std::terminate.
     try {
-      return ctx.action();
+      const int code = ctx.action();
+      semble::cli::SaveLocalModelCaches();
+      return code;
     } catch (const std::exception& e) {
       return semble::cli::Fail(semble::Status::Internal(e.what()));
     }

@@ -140,18 +140,15 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   }
   const std::string data_dir = ctx.data_dir.empty() ? DefaultDataDir() : ctx.data_dir;
   if (data_dir.empty()) return UsageError("no data directory: give --data or set SEMBLE_DATA_DIR");
-  auto db = Database::Open(db_options, data_dir);
-  if (!db.ok()) return Fail(db.status().WithContext(data_dir));
-  for (const std::string& line : (*db)->RecoveryLog()) {
-    std::fprintf(stderr, "semble: recovered: %s\n", line.c_str());
-  }
-
-  EmbedderOptions embed_options;
+  // One registry for the process: the indexes embed text with it and the embedding endpoints
+  // answer from it, so each model is loaded once.
+  ModelRegistryOptions model_options;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  embed_options.threads = a.embed_threads > 0 ? a.embed_threads : cores;
-  embed_options.cache_entries = 100000;
+  model_options.embedder.threads = a.embed_threads > 0 ? a.embed_threads : cores;
+  model_options.embedder.cache_entries = 100000;
   const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;
-  server::ModelRegistry models(Env::Default(), models_dir, embed_options);
+  model_options.models_dir = models_dir;
+  ModelRegistry models(std::move(model_options));
   // Workers AI's small English model has the default model's shape (384 dimensions, cosine), so
   // clients written for it run here unchanged; the weights differ (docs/API.md).
   models.AddAlias("@cf/baai/bge-small-en-v1.5", std::string(kDefaultModelId));
@@ -179,6 +176,13 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
     if (!id.ok()) return Fail(id.status());
     auto loaded = models.Get(*id, Pooling::kMean);
     if (!loaded.ok()) return Fail(loaded.status().WithContext("model " + *id));
+  }
+
+  db_options.models = &models;
+  auto db = Database::Open(db_options, data_dir);
+  if (!db.ok()) return Fail(db.status().WithContext(data_dir));
+  for (const std::string& line : (*db)->RecoveryLog()) {
+    std::fprintf(stderr, "semble: recovered: %s\n", line.c_str());
   }
 
   server::Metrics metrics;

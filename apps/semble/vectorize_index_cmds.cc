@@ -66,9 +66,7 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
     request.config.embedding_pooling = o.pooling;
     if (ctx.url.empty()) {
       // Here the dimensions come from the model itself; a server works them out on its side.
-      EmbedderOptions options;
-      options.pooling = *pooling;
-      auto embedder = OpenLocalEmbedder(ctx, o.model, options, /*no_cache=*/true);
+      auto embedder = LocalModels(ctx)->Get(o.model, *pooling);
       if (!embedder.ok()) return Fail(embedder.status());
       request.config.dimensions = static_cast<uint32_t>((*embedder)->info().dimensions);
       request.config.embedding_model = (*embedder)->info().model_id;

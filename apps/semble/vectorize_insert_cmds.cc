@@ -121,7 +121,6 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
   size_t batches = 0;
   std::string last_mutation;
   std::vector<VectorRecord> batch;
-  std::vector<db::RecordSource> sources;  // text or fields of each record in batch, if any
   std::vector<size_t> lines;  // the line of each record in batch
   batch.reserve(o.batch_size);
 
@@ -135,16 +134,12 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
   };
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::OK();
-    if (Status s = FillFromSources(ctx, open->index->Describe(), sources, &batch); !s.ok()) {
-      return WithLineContext(s, where, lines);
-    }
     auto m = o.upsert ? open->index->Upsert(batch) : open->index->Insert(batch);
     if (!m.ok()) return WithLineContext(m.status(), where, lines);
     written += batch.size();
     ++batches;
     last_mutation = m->mutation_id;
     batch.clear();
-    sources.clear();
     lines.clear();
     return Status::OK();
   };
@@ -156,13 +151,11 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
     // Editors on Windows may start the file with a UTF-8 byte order mark; it is not JSON.
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (IsBlank(line)) continue;
-    db::RecordSource source;
-    auto r = db::ParseRecordJson(line, &source);
+    auto r = db::ParseRecordJson(line, /*extensions=*/true);
     if (!r.ok()) {
       return fail(r.status().WithContext(where + ", line " + std::to_string(line_no)));
     }
     batch.push_back(std::move(r).value());
-    sources.push_back(std::move(source));
     lines.push_back(line_no);
     if (batch.size() == o.batch_size) {
       if (Status s = flush(); !s.ok()) return fail(s);
@@ -170,7 +163,6 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
   }
   if (!reader.status().ok()) return fail(reader.status().WithContext(where));
   if (Status s = flush(); !s.ok()) return fail(s);
-  SaveEmbeddingCaches();
   if (written == 0) {
     return Fail(Status::InvalidArgument(where + " holds no vectors to " + verb));
   }

@@ -83,11 +83,7 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
 
   auto open = OpenNamedIndex(ctx, o.name);
   if (!open.ok()) return Fail(open.status());
-  if (!o.text.empty()) {
-    auto vectors = EmbedForIndex(ctx, open->index->Describe(), {o.text});
-    if (!vectors.ok()) return Fail(vectors.status());
-    request.vector = std::move((*vectors)[0]);
-  }
+  request.text = o.text;  // the index embeds it with its model
   auto result = open->index->Query(request);
   if (!result.ok()) return Fail(result.status());
   PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone,

@@ -56,6 +56,11 @@ class Index {
   virtual Result<ListResult> List(const ListRequest& request) const = 0;
   // The nearest vectors to a query vector or to a stored vector (see QueryRequest).
   virtual Result<QueryResult> Query(const QueryRequest& request) const = 0;
+  // The vector a query searches with: its vector, the stored vector of its vector_id (NotFound,
+  // reason kVectorNotFound, when none), or its text embedded with the index's model. For callers
+  // that place the query among its results (semble/map.h). The base implementation handles vectors
+  // and ids; indexes that embed text override it.
+  virtual Result<std::vector<float>> QueryVector(const QueryRequest& request) const;
 
   // Creates a metadata index on a property. It covers the records already stored as well as later
   // ones. Filters give the same results with or without metadata indexes; an index only makes them

@@ -15,6 +15,7 @@
 namespace semble {
 
 class Env;
+class ModelRegistry;
 
 // How a query scores vectors; fixed when the index is created.
 enum class Metric {
@@ -78,6 +79,11 @@ struct DatabaseOptions {
   bool repair_damaged_logs = false;
   // All file I/O goes through this Env; nullptr means Env::Default(). Not owned.
   Env* env = nullptr;
+  // The models that embed the text of indexes bound to a model (semble/model_registry.h). Not
+  // owned; share one with the rest of the process (a server's embedding endpoints) so each model
+  // is loaded once. nullptr: the database makes its own over DefaultModelsDir(path), loading a
+  // model only when text first arrives.
+  ModelRegistry* models = nullptr;
   // The index type of indexes created without one (IndexConfig::index_type).
   std::string default_index_type = "hnsw";
   // An approximate index answers queries exactly (scanning every vector) while it holds fewer than

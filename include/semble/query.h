@@ -19,10 +19,12 @@ enum class ReturnMetadata {
 };
 
 struct QueryRequest {
-  // Exactly one of `vector` (non-empty) and `vector_id` is given. With vector_id the stored vector of
-  // that id is the query, and it is itself a candidate match.
+  // Exactly one of `vector` (non-empty), `vector_id` and `text` is given. With vector_id the stored
+  // vector of that id is the query, and it is itself a candidate match. A text (extension) is
+  // embedded with the index's model; an index without one fails with reason kNoModel.
   std::vector<float> vector;
   std::optional<std::string> vector_id;
+  std::string text;
   uint32_t top_k = 5;  // 1..100; 1..20 with return_values or ReturnMetadata::kAll
   bool return_values = false;
   ReturnMetadata return_metadata = ReturnMetadata::kNone;

@@ -23,11 +23,20 @@ namespace semble {
 // whose values are strings, numbers, booleans, null, arrays of strings, or one nested object of those.
 // semble stores metadata in compact form, so metadata read back may differ from what was written in
 // whitespace and number spelling, never in meaning.
+//
+// Extensions, for writes only (never stored, empty when read back): instead of values a record may
+// carry `text`, which an index bound to an embedding model embeds with that model, or
+// `fields_json`, a JSON object that an index with a record schema encodes (record_schema.h). At
+// most one of values, text and fields_json is given. A text for an index without a model fails
+// with reason kNoModel, fields without a schema with kNoSchema, fields that do not encode with
+// kBreaksSchema; a batch that fails anywhere writes nothing.
 struct VectorRecord {
   std::string id;
   std::vector<float> values;
   std::string ns;
   std::string metadata_json;
+  std::string text = "";
+  std::string fields_json = "";
 };
 
 struct IndexDescription {

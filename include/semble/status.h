@@ -5,6 +5,9 @@
 // A Status is either OK or carries a code and a one-line message meant for a human ("index \"docs\":
 // record 3 (id \"a\"): values has 3 elements, the index has 4 dimensions"). Codes map one-to-one onto
 // the HTTP statuses the server returns, so callers can branch on the code and show the message.
+// Some errors also carry a Reason, finer than the code, where a caller must tell them apart (the
+// server answers a bad filter and a wrong dimension count with different Cloudflare codes): the
+// check that fails says why once, and nobody above it repeats the check to find out.
 
 #ifndef SEMBLE_INCLUDE_SEMBLE_STATUS_H_
 #define SEMBLE_INCLUDE_SEMBLE_STATUS_H_
@@ -33,6 +36,24 @@ class Status {
     kInternal,           // a bug: an invariant of semble itself does not hold
   };
 
+  // Why, where the code alone does not say. Carried through WithContext; kNone when the code is
+  // all there is to know.
+  enum class Reason : uint8_t {
+    kNone = 0,
+    kIndexNotFound,      // NotFound: no index of that name
+    kIndexExists,        // AlreadyExists: an index of that name exists
+    kVectorNotFound,     // NotFound: a query's vectorId is not stored
+    kModelNotFound,      // NotFound: the embedding model is not installed (or the alias's target)
+    kModelMismatch,      // InvalidArgument: vectors or text of another model than the index's
+    kNoModel,            // InvalidArgument: text for an index without an embedding model
+    kNoSchema,           // InvalidArgument: fields for an index without a record schema
+    kBreaksSchema,       // InvalidArgument: a record's fields do not encode under the schema
+    kBadFilter,          // InvalidArgument: the query filter does not parse or breaks a limit
+    kRecordDimensions,   // InvalidArgument: a record's vector has the wrong length
+    kQueryDimensions,    // InvalidArgument: the query vector has the wrong length
+    kMetadataTooLarge,   // InvalidArgument: a record's metadata is over the size limit
+  };
+
   Status() = default;  // OK
 
   static Status OK() { return Status(); }
@@ -52,6 +73,7 @@ class Status {
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
+  Reason reason() const { return reason_; }
 
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -65,11 +87,14 @@ class Status {
   // Returns a copy whose message is "<prefix>: <message>"; OK stays OK. Used to add context
   // (file name, record number) as an error travels up.
   Status WithContext(std::string_view prefix) const;
+  // Returns a copy carrying `reason`; OK stays OK.
+  Status WithReason(Reason reason) const;
 
  private:
   Status(Code code, std::string_view msg) : code_(code), message_(msg) {}
 
   Code code_ = Code::kOk;
+  Reason reason_ = Reason::kNone;
   std::string message_;
 };
 

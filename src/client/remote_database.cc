@@ -261,9 +261,11 @@ class RemoteIndex final : public Index {
   Result<QueryResult> Query(const QueryRequest& q) const override {
     core::JsonWriter w;
     w.BeginObject();
-    if (q.vector_id) {
-      w.Key("vectorId").String(*q.vector_id);
-    } else {
+    // What the request holds goes as it is; the server refuses more than one of the three, as a
+    // local index does.
+    if (q.vector_id) w.Key("vectorId").String(*q.vector_id);
+    if (!q.text.empty()) w.Key("text").String(q.text);
+    if (!q.vector.empty() || (!q.vector_id && q.text.empty())) {
       w.Key("vector").BeginArray();
       for (float x : q.vector) w.Float(x);
       w.EndArray();
@@ -349,9 +351,16 @@ class RemoteIndex final : public Index {
     std::string ndjson;
     for (const VectorRecord& r : records) {
       core::JsonWriter w;
-      w.BeginObject().Key("id").String(r.id).Key("values").BeginArray();
-      for (float x : r.values) w.Float(x);
-      w.EndArray();
+      w.BeginObject().Key("id").String(r.id);
+      // Text and fields go to the server as they are: the server's index embeds or encodes them
+      // (and refuses a record that has more than one of the three, as a local index does).
+      if (!r.values.empty() || (r.text.empty() && r.fields_json.empty())) {
+        w.Key("values").BeginArray();
+        for (float x : r.values) w.Float(x);
+        w.EndArray();
+      }
+      if (!r.text.empty()) w.Key("text").String(r.text);
+      if (!r.fields_json.empty()) w.Key("fields").Raw(r.fields_json);
       if (!r.ns.empty()) w.Key("namespace").String(r.ns);
       if (!r.metadata_json.empty()) w.Key("metadata").Raw(r.metadata_json);
       w.EndObject();

@@ -32,7 +32,16 @@ Status Status::WithContext(std::string_view prefix) const {
   std::string msg(prefix);
   msg += ": ";
   msg += message_;
-  return Status(code_, msg);
+  Status out(code_, msg);
+  out.reason_ = reason_;
+  return out;
+}
+
+Status Status::WithReason(Reason reason) const {
+  if (ok()) return *this;
+  Status out = *this;
+  out.reason_ = reason;
+  return out;
 }
 
 }  // namespace semble

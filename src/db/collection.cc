@@ -4,10 +4,13 @@
 
 #include "db/collection.h"
 
+#include "db/record_sources.h"
+
 #include <algorithm>
 #include <chrono>
 
 #include "db/db_stats.h"
+#include "db/record_sources.h"
 #include "db/validation.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
@@ -431,8 +434,19 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
                                                 std::span<const VectorRecord> records) {
   Mutation m;
   m.type = type;
-  SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config, options_.limits,
-                                         &m.records, &m.metadata));
+  if (HasSources(records)) {
+    // Text and fields become vectors here, before the log and outside every lock: embedding is the
+    // slow part of a write, and other writers and readers must not wait for it. The batch is
+    // counted first, so a body of a million texts is refused before any is embedded.
+    SEMBLE_RETURN_IF_ERROR(ValidateBatchSize(records.size(), options_.limits));
+    std::vector<VectorRecord> filled(records.begin(), records.end());
+    SEMBLE_RETURN_IF_ERROR(FillFromSources(manifest_description_, options_.models, &filled));
+    SEMBLE_RETURN_IF_ERROR(ValidateRecords(filled, manifest_description_.config, options_.limits,
+                                           &m.records, &m.metadata));
+  } else {
+    SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config,
+                                           options_.limits, &m.records, &m.metadata));
+  }
   return WriteMutation(std::move(m));
 }
 

@@ -50,6 +50,9 @@ struct CollectionOptions {
   uint32_t exact_search_below = 10000;
   // DatabaseOptions::repair_damaged_logs.
   bool repair_damaged_logs = false;
+  // Embeds the text of records and queries (DatabaseOptions::models). Not owned; may be null
+  // when no index has a model.
+  ModelRegistry* models = nullptr;
 };
 
 class Collection final : public Index {
@@ -71,6 +74,7 @@ class Collection final : public Index {
   Result<std::vector<VectorRecord>> GetByIds(std::span<const std::string> ids) const override;
   Result<ListResult> List(const ListRequest& request) const override;
   Result<QueryResult> Query(const QueryRequest& request) const override;
+  Result<std::vector<float>> QueryVector(const QueryRequest& request) const override;
   Result<uint64_t> NotifyWhenApplied(const std::string& mutation_id,
                                      std::function<void()> applied) override;
   void CancelNotify(uint64_t ticket) override;

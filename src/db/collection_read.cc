@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "db/collection.h"
+#include "db/record_sources.h"
 #include "db/validation.h"
 #include "meta/filter.h"
 
@@ -79,7 +80,25 @@ Result<std::vector<MetadataIndexDescription>> Collection::ListMetadataIndexes() 
   return metadata_indexes_.List();
 }
 
-Result<QueryResult> Collection::Query(const QueryRequest& request) const {
+Result<std::vector<float>> Collection::QueryVector(const QueryRequest& request) const {
+  if (request.text.empty()) return Index::QueryVector(request);
+  return EmbedQueryText(manifest_description_, options_.models, request.text);
+}
+
+Result<QueryResult> Collection::Query(const QueryRequest& given) const {
+  // A text query is embedded first, outside every lock (embedding is the slow part), and then is
+  // a vector query like any other.
+  std::optional<QueryRequest> embedded;
+  if (!given.text.empty()) {
+    if (!given.vector.empty() || given.vector_id) {
+      return Status::InvalidArgument("give exactly one of a query vector, a vector id and a text");
+    }
+    embedded = given;
+    SEMBLE_ASSIGN_OR_RETURN(embedded->vector,
+                            EmbedQueryText(manifest_description_, options_.models, given.text));
+    embedded->text.clear();
+  }
+  const QueryRequest& request = embedded ? *embedded : given;
   const Limits& limits = options_.limits;
   const uint32_t dims = manifest_description_.config.dimensions;
   const bool with_data = request.return_values || request.return_metadata == ReturnMetadata::kAll;
@@ -98,7 +117,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     if (request.vector.size() != dims) {  // Vectorize's wording, which clients may match on
       return Status::InvalidArgument("invalid query vector, expected " + std::to_string(dims) +
                                      " dimensions, and got " +
-                                     std::to_string(request.vector.size()) + " dimensions");
+                                     std::to_string(request.vector.size()) + " dimensions")
+          .WithReason(Status::Reason::kQueryDimensions);
     }
     Status s = ValidateValues(request.vector, dims, manifest_description_.config.metric);
     if (!s.ok()) return Status::InvalidArgument("invalid query vector: " + s.message());
@@ -117,7 +137,7 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
   std::optional<meta::Filter> filter;
   if (!request.filter_json.empty()) {
     auto parsed = meta::Filter::Parse(request.filter_json, limits.max_filter_bytes);
-    if (!parsed.ok()) return parsed.status();
+    if (!parsed.ok()) return parsed.status().WithReason(Status::Reason::kBadFilter);
     filter = std::move(parsed).value();
   }
 
@@ -129,7 +149,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& request) const {
     auto it = ids_.find(*request.vector_id);
     if (it == ids_.end()) {
       return Status::NotFound("vector id \"" + *request.vector_id + "\" is not in index \"" +
-                              manifest_description_.name + "\"");
+                              manifest_description_.name + "\"")
+          .WithReason(Status::Reason::kVectorNotFound);
     }
     const float* stored = vectors_->Get(it->second);
     by_id_vector.assign(stored, stored + dims);

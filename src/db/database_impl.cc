@@ -10,6 +10,7 @@
 #include <mutex>
 #include <random>
 #include <shared_mutex>
+#include <thread>
 
 #include "db/collection.h"
 #include "db/index_files.h"
@@ -18,6 +19,8 @@
 #include "semble/database.h"
 #include "semble/record_schema.h"
 #include "semble/env.h"
+#include "semble/model_registry.h"
+#include "semble/model_store.h"
 
 namespace semble {
 namespace {
@@ -46,6 +49,19 @@ class DatabaseImpl final : public Database {
     copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
     copts_.exact_search_below = options.exact_search_below;
     copts_.repair_damaged_logs = options.repair_damaged_logs;
+    copts_.models = options.models;
+    if (copts_.models == nullptr) {
+      // An embedded program that never set up models still gets text search: the models
+      // installed beside its data, loaded when text first arrives (an index without a model never
+      // loads one), with the embedding cache in the data directory.
+      ModelRegistryOptions m;
+      m.env = env_;
+      m.models_dir = DefaultModelsDir(path_);
+      m.cache_dir = path_ + "/cache";
+      m.embedder.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      own_models_ = std::make_unique<ModelRegistry>(std::move(m));
+      copts_.models = own_models_.get();
+    }
   }
 
   ~DatabaseImpl() override {
@@ -56,6 +72,8 @@ class DatabaseImpl final : public Database {
                      Status::FailedPrecondition("the database holding index \"" + name +
                                                 "\" is closed"));
     }
+    // An optimisation: a cache that cannot be written is recomputed next time.
+    if (own_models_ != nullptr) (void)own_models_->SaveCaches();
   }
 
   Status Load() {
@@ -90,7 +108,8 @@ class DatabaseImpl final : public Database {
     SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(request, options_.limits));
     std::unique_lock lock(mu_);
     if (indexes_.count(request.name) != 0) {
-      return Status::AlreadyExists("index \"" + request.name + "\" already exists");
+      return Status::AlreadyExists("index \"" + request.name + "\" already exists")
+          .WithReason(Status::Reason::kIndexExists);
     }
     if (auto it = unavailable_.find(request.name); it != unavailable_.end()) {
       return Status::AlreadyExists("index \"" + request.name +
@@ -187,7 +206,8 @@ class DatabaseImpl final : public Database {
  private:
   std::string IndexesDir() const { return path_ + "/indexes"; }
   static Status NotFound(const std::string& name) {
-    return Status::NotFound("index \"" + name + "\" not found");
+    return Status::NotFound("index \"" + name + "\" not found")
+        .WithReason(Status::Reason::kIndexNotFound);
   }
   static Status Unavailable(std::map<std::string, Status>::const_iterator it) {
     return it->second.WithContext("index \"" + it->first +
@@ -210,6 +230,7 @@ class DatabaseImpl final : public Database {
   Env* const env_;
   const std::string path_;
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<ModelRegistry> own_models_;  // when DatabaseOptions::models is null
   db::CollectionOptions copts_;
 
   mutable std::shared_mutex mu_;  // guards indexes_

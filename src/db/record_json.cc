@@ -70,10 +70,10 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 }  // namespace
 
 Result<VectorRecord> ParseRecordJson(std::string_view line) {
-  return ParseRecordJson(line, nullptr);
+  return ParseRecordJson(line, /*extensions=*/false);
 }
 
-Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source) {
+Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
   // One parser per thread: its buffers are reused from line to line, which is what makes NDJSON
   // ingest fast, and a server parsing on many threads needs no lock.
   thread_local simdjson::dom::parser parser;
@@ -90,7 +90,6 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
   VectorRecord r;
   bool seen_id = false, seen_values = false, seen_ns = false, seen_metadata = false;
   bool seen_text = false, seen_fields = false;
-  if (source != nullptr) *source = RecordSource();
   for (auto field : obj) {
     const std::string_view key = field.key;
     const simdjson::dom::element& v = field.value;
@@ -98,13 +97,13 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
                  : key == "values"                    ? &seen_values
                  : key == "namespace"                 ? &seen_ns
                  : key == "metadata"                  ? &seen_metadata
-                 : (key == "text" && source != nullptr)   ? &seen_text
-                 : (key == "fields" && source != nullptr) ? &seen_fields
-                                                          : nullptr;
+                 : (key == "text" && extensions)      ? &seen_text
+                 : (key == "fields" && extensions)    ? &seen_fields
+                                                      : nullptr;
     if (seen == nullptr) {
       return Status::InvalidArgument(
           "unknown field \"" + std::string(key) + "\"; a record has id, values, namespace" +
-          (source != nullptr ? ", metadata, text and fields" : " and metadata"));
+          (extensions ? ", metadata, text and fields" : " and metadata"));
     }
     // A repeated field would make "which one counts" depend on the parser; refuse it.
     if (*seen) {
@@ -129,10 +128,10 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
       std::string_view t;
       if (v.get(t) != simdjson::SUCCESS) return WrongType("text", "a string", v);
       if (t.empty()) return Status::InvalidArgument("\"text\" is empty");
-      source->text.assign(t);
+      r.text.assign(t);
     } else if (key == "fields") {
       if (!v.is_object()) return WrongType("fields", "an object", v);
-      source->fields_json = simdjson::minify(v);
+      r.fields_json = simdjson::minify(v);
     } else if (key == "namespace") {
       // null is accepted as "absent": JSON encoders commonly write unset optional fields so.
       if (v.is_null()) continue;
@@ -152,7 +151,7 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
         "a record has one of \"values\", \"text\" and \"fields\", not several");
   }
   if (given == 0) {
-    return Status::InvalidArgument(source != nullptr
+    return Status::InvalidArgument(extensions
                                        ? "missing field \"values\" (or \"text\" or \"fields\")"
                                        : "missing field \"values\"");
   }
@@ -161,15 +160,14 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
 
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded) {
-  return ParseNdjson(text, discard_unparsable, discarded, nullptr);
+  return ParseNdjson(text, discard_unparsable, discarded, /*extensions=*/false);
 }
 
 namespace {
 
 // Parses the lines of `text`, the first being line number first_line (for error messages).
 Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t first_line,
-                       std::vector<VectorRecord>* out, std::vector<RecordSource>* sources,
-                       size_t* dropped) {
+                       std::vector<VectorRecord>* out, bool extensions, size_t* dropped) {
   size_t line_no = first_line - 1;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -179,15 +177,13 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
     pos = end + 1;
     ++line_no;
     if (IsBlank(line)) continue;
-    RecordSource source;
-    auto r = ParseRecordJson(line, sources != nullptr ? &source : nullptr);
+    auto r = ParseRecordJson(line, extensions);
     if (!r.ok()) {
       if (!discard_unparsable) return r.status().WithContext("line " + std::to_string(line_no));
       ++*dropped;
       continue;
     }
     out->push_back(std::move(r).value());
-    if (sources != nullptr) sources->push_back(std::move(source));
   }
   return Status::OK();
 }
@@ -195,8 +191,8 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
 }  // namespace
 
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
-                                              size_t* discarded,
-                                              std::vector<RecordSource>* sources, int threads) {
+                                              size_t* discarded, bool extensions,
+                                              int threads) {
   // Below a few MB one thread is as fast as starting others.
   constexpr size_t kBytesPerThread = 4u << 20;
   threads = static_cast<int>(std::clamp<size_t>(text.size() / kBytesPerThread, 1,
@@ -206,7 +202,6 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
     std::string_view text;
     size_t first_line = 1;
     std::vector<VectorRecord> records;
-    std::vector<RecordSource> sources;
     size_t dropped = 0;
     Status status;
   };
@@ -225,7 +220,7 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   }
   auto run = [&](Part* p) {
     p->status = ParseNdjsonPart(p->text, discard_unparsable, p->first_line, &p->records,
-                                sources != nullptr ? &p->sources : nullptr, &p->dropped);
+                                extensions, &p->dropped);
   };
   std::vector<std::thread> pool;
   for (size_t i = 1; i < parts.size(); ++i) pool.emplace_back(run, &parts[i]);
@@ -240,9 +235,6 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   out.reserve(total);
   for (Part& p : parts) {
     std::move(p.records.begin(), p.records.end(), std::back_inserter(out));
-    if (sources != nullptr) {
-      std::move(p.sources.begin(), p.sources.end(), std::back_inserter(*sources));
-    }
     dropped += p.dropped;
   }
   if (discarded != nullptr) *discarded = dropped;

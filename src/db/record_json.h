@@ -31,16 +31,11 @@ namespace semble::db {
 // (a string) and `metadata` (an object, kept as its compact JSON text) are optional, and null
 // counts as absent. Any other field is an error naming the field. Errors are InvalidArgument.
 Result<VectorRecord> ParseRecordJson(std::string_view line);
-// What a record gave instead of values, under semble's extensions (at most one of them).
-struct RecordSource {
-  std::string text;         // "text": a non-empty string, for the index's embedding model
-  std::string fields_json;  // "fields": an object, for the index's record schema (compact JSON)
-  bool empty() const { return text.empty() && fields_json.empty(); }
-};
-// The same, also accepting the extensions: with `source` not null, a record may carry "text" or
-// "fields" instead of "values" (exactly one of the three); *source receives it (empty when the
-// record has values) and the record's values are left empty for the caller to fill.
-Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source);
+// The same, also accepting semble's extensions when `extensions`: a record may carry "text" (a
+// non-empty string, for the index's embedding model) or "fields" (an object, for its record
+// schema) instead of "values" (exactly one of the three), read into VectorRecord::text /
+// fields_json; the engine turns them into values (record.h).
+Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions);
 
 // Parses NDJSON text: one record per line, blank lines skipped, "\r\n" accepted. With
 // discard_unparsable false, the first bad line fails the whole text with an error starting
@@ -48,12 +43,11 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, RecordSource* source
 // skipped and counted in *discarded (when not null).
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
                                               size_t* discarded);
-// With sources not null, records may carry "text" or "fields" (see above); sources->at(i) is
-// record i's.
+// With `extensions`, records may carry "text" or "fields" (see above).
 // A large text is parsed on up to `threads` threads (one per 4 MiB); the result, errors included,
 // is the same as with one.
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
-                                              size_t* discarded, std::vector<RecordSource>* sources,
+                                              size_t* discarded, bool extensions,
                                               int threads = 1);
 
 // "2024-07-19T13:11:44.064Z": ISO-8601 in UTC with milliseconds, the form Vectorize uses.

@@ -123,7 +123,8 @@ Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric
   if (values.size() != dimensions) {
     return Status::InvalidArgument("values has " + std::to_string(values.size()) +
                                    " elements, the index has " + std::to_string(dimensions) +
-                                   " dimensions");
+                                   " dimensions")
+        .WithReason(Status::Reason::kRecordDimensions);
   }
   for (size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
@@ -142,15 +143,19 @@ Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric
   return Status::OK();
 }
 
+Status ValidateBatchSize(size_t count, const Limits& limits) {
+  if (count == 0) return Status::InvalidArgument("no records given");
+  if (count > limits.max_batch_vectors) {
+    return Status::InvalidArgument(std::to_string(count) + " records in one batch, the limit is " +
+                                   std::to_string(limits.max_batch_vectors));
+  }
+  return Status::OK();
+}
+
 Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig& config,
                        const Limits& limits, std::vector<VectorRecord>* normalized,
                        std::vector<meta::Value>* metadata) {
-  if (records.empty()) return Status::InvalidArgument("no records given");
-  if (records.size() > limits.max_batch_vectors) {
-    return Status::InvalidArgument(std::to_string(records.size()) +
-                                   " records in one batch, the limit is " +
-                                   std::to_string(limits.max_batch_vectors));
-  }
+  SEMBLE_RETURN_IF_ERROR(ValidateBatchSize(records.size(), limits));
   std::vector<VectorRecord> out;
   std::vector<meta::Value> parsed(records.size());
   out.reserve(records.size());
@@ -159,9 +164,12 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
     const std::string where = "record " + std::to_string(i) + " (id " + Quote(r.id) + ")";
     Status s = ValidateId(r.id, limits);
     if (s.ok()) s = ValidateNamespace(r.ns, limits);
+    if (s.ok() && (!r.text.empty() || !r.fields_json.empty())) {
+      s = Status::InvalidArgument("text and fields must be turned into values first (a bug)");
+    }
     if (s.ok()) s = ValidateValues(r.values, config.dimensions, config.metric);
     if (!s.ok()) return s.WithContext(where);
-    VectorRecord n{r.id, r.values, r.ns, ""};
+    VectorRecord n{r.id, r.values, r.ns, "", "", ""};
     if (!r.metadata_json.empty()) {
       auto md = meta::ParseMetadata(r.metadata_json, limits.max_metadata_bytes);
       if (!md.ok()) return md.status().WithContext(where);

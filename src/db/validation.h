@@ -26,6 +26,9 @@ Status ValidateNamespace(std::string_view ns, const Limits& limits);
 // of a zero vector is undefined).
 Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric metric);
 
+// 1..max_batch_vectors records in one write.
+Status ValidateBatchSize(size_t count, const Limits& limits);
+
 // Validates a batch of records for insert/upsert and returns each record's compact metadata JSON
 // (replacing what the caller wrote) and parsed metadata. On error nothing is returned; the message
 // starts with `record <i> (id "<id>")`.

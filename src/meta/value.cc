@@ -256,7 +256,8 @@ Result<Value> ParseMetadata(std::string_view json, size_t max_bytes) {
   size_t size = ToJson(value).size();
   if (size > max_bytes) {
     return Status::InvalidArgument("metadata is " + std::to_string(size) + " bytes, the limit is " +
-                                   std::to_string(max_bytes));
+                                   std::to_string(max_bytes))
+        .WithReason(Status::Reason::kMetadataTooLarge);
   }
   return value;
 }

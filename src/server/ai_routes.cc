@@ -4,7 +4,7 @@
 //   POST /client/v4/accounts/{id}/ai/run/{model}    Workers AI: {text, pooling?} -> {shape, data}
 //   POST /client/v4/accounts/{id}/ai/v1/embeddings  OpenAI's shape on Cloudflare's path
 //   POST /v1/embeddings                             OpenAI: {model, input, encoding_format?}
-// The model is an installed model id or an alias (model_registry.h).
+// The model is an installed model id or an alias (semble/model_registry.h).
 
 #include <cstring>
 
@@ -39,7 +39,16 @@ std::string Base64(const void* data, size_t n) {
   return out;
 }
 
-HttpResponse EmbedError(const Status& s) { return FromStatus(s, kErrModelNotFound); }
+HttpResponse EmbedError(const Status& s) { return FromStatus(s); }
+
+// Embeds `texts` with `model` (an id or alias) and `pooling` ("" = mean); errors name the model.
+Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
+                                                   const std::string& pooling,
+                                                   const std::vector<std::string>& texts) {
+  SEMBLE_ASSIGN_OR_RETURN(std::string id, ctx->models->Canonical(model));
+  SEMBLE_ASSIGN_OR_RETURN(Pooling p, ParsePooling(pooling.empty() ? "mean" : pooling));
+  return ctx->models->Embed(id, p, texts);
+}
 
 Status CheckTexts(const ApiContext* ctx, const std::vector<std::string>& texts) {
   if (texts.empty()) return Status::InvalidArgument("no text to embed");
@@ -162,15 +171,6 @@ HttpResponse ListModels(ApiContext* ctx) {
 }
 
 }  // namespace
-
-Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
-                                                   const std::string& pooling,
-                                                   const std::vector<std::string>& texts) {
-  SEMBLE_ASSIGN_OR_RETURN(std::string id, ctx->models->Canonical(model));
-  SEMBLE_ASSIGN_OR_RETURN(Pooling p, ParsePooling(pooling.empty() ? "mean" : pooling));
-  SEMBLE_ASSIGN_OR_RETURN(Embedder * embedder, ctx->models->Get(id, p));
-  return embedder->Embed(texts);
-}
 
 void AddAiRoutes(ApiContext* ctx, Router* router) {
   router->Add({"GET", "/v1/models", "openai.models", Scope::kRead,

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "semble/database.h"
+#include "semble/model_registry.h"
 #include "semble/options.h"
 #include "server/metrics.h"
-#include "server/model_registry.h"
 #include "server/router.h"
 
 namespace semble::server {
@@ -34,11 +34,6 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router);
 void AddAiRoutes(ApiContext* ctx, Router* router);
 void AddOpsRoutes(ApiContext* ctx, Router* router);
 void AddConsoleRoutes(Router* router);
-
-// Embeds `texts` with `model` (an id or alias) and `pooling` ("" = mean); errors name the model.
-Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::string& model,
-                                                   const std::string& pooling,
-                                                   const std::vector<std::string>& texts);
 
 }  // namespace semble::server
 

@@ -35,18 +35,49 @@ HttpResponse Error(int http_status, int code, std::string_view message) {
   return r;
 }
 
-HttpResponse FromStatus(const Status& status, int not_found_code) {
+namespace {
+
+// The one table from an engine error's reason to what the API answers. Reasons the table does
+// not name fall back on the status code below.
+struct ReasonAnswer {
+  Status::Reason reason;
+  int http_status;
+  int code;
+};
+constexpr ReasonAnswer kReasonAnswers[] = {
+    {Status::Reason::kIndexNotFound, 404, kErrIndexNotFound},
+    {Status::Reason::kIndexExists, 409, kErrIndexExists},
+    {Status::Reason::kVectorNotFound, 404, kErrInvalid},
+    {Status::Reason::kModelNotFound, 404, kErrModelNotFound},
+    {Status::Reason::kModelMismatch, 400, kErrModelMismatch},
+    {Status::Reason::kNoModel, 400, kErrInvalid},
+    {Status::Reason::kNoSchema, 400, kErrInvalid},
+    {Status::Reason::kBreaksSchema, 400, kErrUnparsableRecord},
+    {Status::Reason::kBadFilter, 400, kErrBadFilter},
+    {Status::Reason::kRecordDimensions, 400, kErrRecordDimensions},
+    {Status::Reason::kQueryDimensions, 400, kErrQueryDimensions},
+    {Status::Reason::kMetadataTooLarge, 400, kErrMetadataTooLarge},
+};
+
+}  // namespace
+
+HttpResponse FromStatus(const Status& status) {
   using C = Status::Code;
   const std::string& msg = status.message();
+  if (status.reason() != Status::Reason::kNone) {
+    for (const ReasonAnswer& a : kReasonAnswers) {
+      if (a.reason == status.reason()) return Error(a.http_status, a.code, msg);
+    }
+  }
   switch (status.code()) {
     case C::kOk:
       return Error(500, kErrInternal, "internal error: an OK status reported as an error");
     case C::kInvalidArgument:
       return Error(400, kErrInvalid, msg);
     case C::kNotFound:
-      return Error(404, not_found_code, msg);
+      return Error(404, kErrInvalid, msg);
     case C::kAlreadyExists:
-      return Error(409, kErrIndexExists, msg);
+      return Error(409, kErrInvalid, msg);
     case C::kFailedPrecondition:
       return Error(409, kErrInvalid, msg);
     case C::kResourceExhausted:

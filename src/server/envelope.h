@@ -48,9 +48,9 @@ enum ErrorCode : int {
 HttpResponse Ok(const std::function<void(core::JsonWriter*)>& write_result, int status = 200);
 // An error envelope.
 HttpResponse Error(int http_status, int code, std::string_view message);
-// Maps an engine Status to an HTTP status and code. `not_found_code` is the code of a NotFound
-// (3000 for an index, 5007 for a model).
-HttpResponse FromStatus(const Status& status, int not_found_code = kErrIndexNotFound);
+// Maps an engine Status to an HTTP status and code: by its reason (one table, envelope.cc), else
+// by its code.
+HttpResponse FromStatus(const Status& status);
 
 }  // namespace semble::server
 

@@ -188,7 +188,7 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
     std::string t;
     SEMBLE_RETURN_IF_ERROR(GetString(key, v, &t));
     if (t.empty()) return Invalid("\"text\" is empty");
-    out->text = std::move(t);
+    q.text = std::move(t);
     return Status::OK();
   }
   if (key == "topK") return GetUint32(key, v, &q.top_k);
@@ -252,7 +252,7 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
 
 // How many of vector, vectorId and text the body gave.
 int QueriesGiven(const QueryBody& b, bool has_vector) {
-  return int{has_vector} + int{b.request.vector_id.has_value()} + int{b.text.has_value()};
+  return int{has_vector} + int{b.request.vector_id.has_value()} + int{!b.request.text.empty()};
 }
 
 }  // namespace
@@ -368,8 +368,7 @@ bool IsVectorsObject(std::string_view body) {
 }
 
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
-                                                     size_t* discarded,
-                                                     std::vector<db::RecordSource>* sources) {
+                                                     size_t* discarded) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   std::vector<VectorRecord> out;
   bool has_vectors = false;
@@ -383,14 +382,12 @@ Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool
         for (element x : arr) {
           // Each record goes through the one record parser, so both wire forms accept the same.
           const std::string text_of_record = simdjson::minify(x);
-          db::RecordSource source;
-          auto r = db::ParseRecordJson(text_of_record, &source);
+          auto r = db::ParseRecordJson(text_of_record, /*extensions=*/true);
           if (!r.ok()) {
             if (!discard_unparsable) return r.status().WithContext("vectors[" + std::to_string(i) + "]");
             ++dropped;
           } else {
             out.push_back(std::move(r).value());
-            sources->push_back(std::move(source));
           }
           ++i;
         }

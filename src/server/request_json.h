@@ -39,8 +39,7 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
 // POST /query: Vectorize's fields plus the extensions text, model, ef and recall. Exactly one of
 // vector, vectorId and text.
 struct QueryBody {
-  QueryRequest request;
-  std::optional<std::string> text;
+  QueryRequest request;  // a text query in request.text
   std::optional<std::string> model;
 };
 Result<QueryBody> ParseQuery(std::string_view body);
@@ -69,14 +68,13 @@ Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body)
 Result<std::string> ParsePropertyName(std::string_view body);
 
 // {"vectors": [record...]}: the JSON form of an insert. Records as in db::ParseRecordJson with
-// the extensions; sources->at(i) is record i's text or fields (empty when it has values).
+// the extensions (text or fields instead of values).
 // True when body is a JSON object whose first key is "vectors" (the JSON form of an insert, as
 // Workers bindings send it), false for anything else (NDJSON, even a single line of it). Decided
 // from the first bytes, without parsing the body.
 bool IsVectorsObject(std::string_view body);
 Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool discard_unparsable,
-                                                     size_t* discarded,
-                                                     std::vector<db::RecordSource>* sources);
+                                                     size_t* discarded);
 
 // Workers AI text embeddings: {text: string | string[], pooling?: "mean" | "cls"}.
 struct AiRunBody {

@@ -13,17 +13,13 @@
 #include <chrono>
 #include <cmath>
 #include <optional>
-#include <random>
-#include <thread>
 
-#include "core/pca.h"
 #include "db/presets.h"
 #include "db/record_json.h"
-#include "db/record_sources.h"
 #include "db/validation.h"
-#include "meta/filter.h"
 #include "server/api.h"
 #include "server/envelope.h"
+#include "semble/map.h"
 #include "semble/recommend.h"
 #include "semble/record_schema.h"
 #include "server/request_json.h"
@@ -105,7 +101,7 @@ class VectorizeApi {
     }
     if (body->model) {
       auto id = ctx_->models->Canonical(*body->model);
-      if (!id.ok()) return FromStatus(id.status(), kErrModelNotFound);
+      if (!id.ok()) return FromStatus(id.status());
       model = *id;
     }
     if (!body->schema_json.empty()) {
@@ -129,7 +125,7 @@ class VectorizeApi {
       auto parsed = ParsePooling(pooling);
       if (!parsed.ok()) return FromStatus(parsed.status());
       auto embedder = ctx_->models->Get(model, *parsed);
-      if (!embedder.ok()) return FromStatus(embedder.status(), kErrModelNotFound);
+      if (!embedder.ok()) return FromStatus(embedder.status());
       const auto dims = static_cast<uint32_t>((*embedder)->info().dimensions);
       if (body->preset && dims != create.config.dimensions) {
         return Error(400, kErrInvalid,
@@ -276,14 +272,14 @@ class VectorizeApi {
         }
         payload = part->second;
       }
-      std::vector<db::RecordSource> sources;
       size_t discarded = 0;
       // {"vectors": [...]} (what a Workers binding sends) when the body is that object; anything
       // else, whatever its Content-Type, is NDJSON (clients label NDJSON application/json too).
       Result<std::vector<VectorRecord>> records =
           !req.multipart && req.content_type == "application/json" && IsVectorsObject(payload)
-              ? ParseVectorsObject(payload, discard, &discarded, &sources)
-              : db::ParseNdjson(payload, discard, &discarded, &sources, ctx_->parse_threads);
+              ? ParseVectorsObject(payload, discard, &discarded)
+              : db::ParseNdjson(payload, discard, &discarded, /*extensions=*/true,
+                                ctx_->parse_threads);
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
         return Error(400, kErrUnparsableRecord,
@@ -291,30 +287,9 @@ class VectorizeApi {
                                          std::to_string(discarded) + " discarded)"
                                    : std::string("the body holds no records"));
       }
-      // Before any embedding: a body of a million texts is refused, not embedded and then refused.
-      if (records->size() > ctx_->limits.max_batch_vectors) {
-        return Error(400, kErrInvalid,
-                     "the body holds " + std::to_string(records->size()) +
-                         " records; at most " + std::to_string(ctx_->limits.max_batch_vectors) +
-                         " per request");
-      }
-      if (Status s = CheckModelParam(req, d); !s.ok()) {
-        return Error(400, kErrModelMismatch, s.message());
-      }
-      if (HttpResponse r = FillFromSources(d, sources, &*records); r.status != 200) return r;
-      for (const VectorRecord& r : *records) {
-        if (r.values.size() != d.config.dimensions) {
-          return Error(400, kErrRecordDimensions,
-                       "record \"" + r.id + "\": expected " + std::to_string(d.config.dimensions) +
-                           " dimensions, got " + std::to_string(r.values.size()));
-        }
-        if (r.metadata_json.size() > ctx_->limits.max_metadata_bytes) {
-          return Error(400, kErrMetadataTooLarge,
-                       "record \"" + r.id + "\": metadata is " +
-                           std::to_string(r.metadata_json.size()) + " bytes, the limit is " +
-                           std::to_string(ctx_->limits.max_metadata_bytes));
-        }
-      }
+      if (Status s = CheckModelParam(req, d); !s.ok()) return FromStatus(s);
+      // The index embeds texts and encodes fields itself, and checks every record (the batch
+      // size before any embedding); its errors say why, and FromStatus picks the code by that.
       auto m = upsert ? index.Upsert(*records) : index.Insert(*records);
       if (!m.ok()) return FromStatus(m.status());
       return Ok([&](core::JsonWriter* w) {
@@ -330,12 +305,13 @@ class VectorizeApi {
       const IndexDescription d = index.Describe();
       auto body = ParseQuery(req.body);
       if (!body.ok()) return BodyError(body.status());
-      if (HttpResponse r = PrepareQuery(d, &*body); r.status != 200) return r;
-      const QueryRequest& q = body->request;
-      auto result = index.Query(q);
+      if (body->model) {
+        if (Status s = CheckModel(*body->model, d); !s.ok()) return FromStatus(s);
+      }
+      auto result = index.Query(body->request);
       if (!result.ok()) {
         // A vectorId that is not stored is an answer (no matches), as in Vectorize.
-        if (q.vector_id && result.status().code() == Status::Code::kNotFound) {
+        if (result.status().reason() == Status::Reason::kVectorNotFound) {
           return Ok([](core::JsonWriter* w) {
             w->BeginObject().Key("count").Uint(0).Key("matches").BeginArray().EndArray().EndObject();
           });
@@ -361,130 +337,56 @@ class VectorizeApi {
       r.filter_json = body->options.filter_json;
       r.max_top_k = ctx_->limits.max_top_k;
       r.max_top_k_with_data = ctx_->limits.max_top_k_with_data;
-      if (!r.filter_json.empty()) {
-        auto filter = meta::Filter::Parse(r.filter_json, ctx_->limits.max_filter_bytes);
-        if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
-      }
       auto result = semble::Recommend(index, r);
-      if (!result.ok()) return FromStatus(result.status(), kErrInvalid);
+      if (!result.ok()) return FromStatus(result.status());
       return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
     });
   }
 
-  // Extension: a 2-D map of the index for the console. A deterministic sample of the vectors is
-  // projected on its first two principal components (cosine indexes: of the normalised vectors,
-  // the space cosine compares in); with a query, the query and its nearest neighbours are
-  // projected with the same components, so they land among the points they are close to.
+  // Extension: a 2-D map of the index for the console (semble/map.h).
   HttpResponse Map(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      const IndexDescription d = index.Describe();
       auto body = ParseMap(req.body);
       if (!body.ok()) return BodyError(body.status());
-      if (body->sample < 1 || body->sample > kMaxMapSample) {
-        return Error(400, kErrInvalid,
-                     "sample must be from 1 to " + std::to_string(kMaxMapSample));
-      }
-      // Reservoir sampling while paging: memory stays at `sample` ids whatever the index size,
-      // and a fixed seed gives the same map for the same index.
-      std::vector<std::string> chosen;
-      std::mt19937_64 rng(0x5eb1e);
-      size_t total = 0;
-      ListRequest list;
-      list.count = ctx_->limits.max_list_count;
-      while (true) {
-        auto page = index.List(list);
-        if (!page.ok()) return FromStatus(page.status());
-        for (std::string& id : page->ids) {
-          ++total;
-          if (chosen.size() < body->sample) {
-            chosen.push_back(std::move(id));
-          } else if (const uint64_t j = rng() % total; j < body->sample) {
-            chosen[j] = std::move(id);
-          }
-        }
-        if (!page->is_truncated) break;
-        list.cursor = page->next_cursor;
-      }
-      auto records = index.GetByIds(chosen);
-      if (!records.ok()) return FromStatus(records.status());
-      const uint32_t dims = d.config.dimensions;
-      const bool cosine = d.config.metric == Metric::kCosine;
-      auto as_point = [&](const std::vector<float>& v) {
-        std::vector<float> p = v;
-        if (cosine) {
-          double norm = 0;
-          for (float x : p) norm += double(x) * x;
-          if (norm > 0) {
-            for (float& x : p) x = static_cast<float>(x / std::sqrt(norm));
-          }
-        }
-        return p;
-      };
-      std::vector<float> data;
-      data.reserve(records->size() * dims);
-      for (const VectorRecord& r : *records) {
-        const std::vector<float> p = as_point(r.values);
-        data.insert(data.end(), p.begin(), p.end());
-      }
-      const core::Pca pca = core::FitPca(data.data(), records->size(), dims, 2);
-
-      std::optional<std::vector<float>> query_xy;
-      std::optional<QueryResult> neighbours;
+      MapRequest m;
+      m.sample = body->sample;
       if (body->has_query) {
-        QueryBody& qb = body->query;
-        if (HttpResponse r = PrepareQuery(d, &qb); r.status != 200) return r;
-        QueryRequest& q = qb.request;
-        q.top_k = std::min(q.top_k, ctx_->limits.max_top_k_with_data);
-        q.return_values = true;
-        if (q.return_metadata == ReturnMetadata::kNone) q.return_metadata = ReturnMetadata::kAll;
-        std::vector<float> qv = q.vector;
-        if (q.vector_id) {
-          auto stored = index.GetByIds(std::vector<std::string>{*q.vector_id});
-          if (!stored.ok()) return FromStatus(stored.status());
-          if (stored->empty()) {
-            return Error(404, kErrInvalid, "no vector with id \"" + *q.vector_id + "\"");
+        if (body->query.model) {
+          if (Status s = CheckModel(*body->query.model, index.Describe()); !s.ok()) {
+            return FromStatus(s);
           }
-          qv = (*stored)[0].values;
         }
-        auto result = index.Query(q);
-        if (!result.ok()) return FromStatus(result.status());
-        query_xy = pca.Project(as_point(qv).data());
-        neighbours = std::move(result).value();
+        m.query = std::move(body->query.request);
       }
+      auto map = MapIndex(index, m);
+      if (!map.ok()) return FromStatus(map.status());
       return Ok([&](core::JsonWriter* w) {
+        auto point = [&](const MapPoint& p, bool match) {
+          w->BeginObject().Key("id").String(p.id);
+          if (match) w->Key("score").Float(p.score);
+          w->Key("x").Float(p.x).Key("y").Float(p.y);
+          if (!match && !p.ns.empty()) w->Key("namespace").String(p.ns);
+          if (!p.metadata_json.empty()) w->Key("metadata").Raw(p.metadata_json);
+          w->EndObject();
+        };
         w->BeginObject();
         w->Key("method").String("pca");
         w->Key("explainedVariance").BeginArray();
-        for (double e : pca.explained) w->Double(std::round(e * 1e4) / 1e4);
+        for (double e : map->explained_variance) w->Double(std::round(e * 1e4) / 1e4);
         w->EndArray();
-        w->Key("count").Uint(records->size());
-        w->Key("totalCount").Uint(total);
+        w->Key("count").Uint(map->points.size());
+        w->Key("totalCount").Uint(map->total_count);
         w->Key("points").BeginArray();
-        for (size_t i = 0; i < records->size(); ++i) {
-          const VectorRecord& r = (*records)[i];
-          const std::vector<float> xy = pca.Project(&data[i * dims]);
-          w->BeginObject().Key("id").String(r.id).Key("x").Float(xy[0]).Key("y").Float(xy[1]);
-          if (!r.ns.empty()) w->Key("namespace").String(r.ns);
-          if (!r.metadata_json.empty()) w->Key("metadata").Raw(r.metadata_json);
-          w->EndObject();
-        }
+        for (const MapPoint& p : map->points) point(p, false);
         w->EndArray();
         w->Key("query");
-        if (query_xy) {
-          w->BeginObject().Key("x").Float((*query_xy)[0]).Key("y").Float((*query_xy)[1]).EndObject();
+        if (map->query) {
+          w->BeginObject().Key("x").Float(map->query->x).Key("y").Float(map->query->y).EndObject();
         } else {
           w->Null();
         }
         w->Key("matches").BeginArray();
-        if (neighbours) {
-          for (const QueryMatch& m : neighbours->matches) {
-            const std::vector<float> xy = pca.Project(as_point(m.values).data());
-            w->BeginObject().Key("id").String(m.id).Key("score").Float(m.score);
-            w->Key("x").Float(xy[0]).Key("y").Float(xy[1]);
-            if (!m.metadata_json.empty()) w->Key("metadata").Raw(m.metadata_json);
-            w->EndObject();
-          }
-        }
+        for (const MapPoint& p : map->matches) point(p, true);
         w->EndArray();
         w->EndObject();
       });
@@ -560,36 +462,6 @@ class VectorizeApi {
   }
 
  private:
-  static constexpr uint32_t kMaxMapSample = 5000;
-
-  // Makes a parsed query ready to run: embeds its text, checks a named model, the vector's
-  // dimensions and the filter. status 200 means ready.
-  HttpResponse PrepareQuery(const IndexDescription& d, QueryBody* body) {
-    QueryRequest& q = body->request;
-    if (body->model) {
-      if (Status s = CheckModel(*body->model, d); !s.ok()) {
-        return Error(400, kErrModelMismatch, s.message());
-      }
-    }
-    if (body->text) {
-      std::vector<db::RecordSource> one_source(1);
-      one_source[0].text = *body->text;
-      std::vector<VectorRecord> one(1);
-      if (HttpResponse r = FillFromSources(d, one_source, &one); r.status != 200) return r;
-      q.vector = std::move(one[0].values);
-    }
-    if (!q.vector_id && q.vector.size() != d.config.dimensions) {
-      return Error(400, kErrQueryDimensions,
-                   "invalid query vector, expected " + std::to_string(d.config.dimensions) +
-                       " dimensions, and got " + std::to_string(q.vector.size()) + " dimensions");
-    }
-    if (!q.filter_json.empty()) {
-      auto filter = meta::Filter::Parse(q.filter_json, ctx_->limits.max_filter_bytes);
-      if (!filter.ok()) return Error(400, kErrBadFilter, filter.status().message());
-    }
-    return HttpResponse{};
-  }
-
   // A model named by the client must be the index's own (an alias of it counts).
   Status CheckModel(const std::string& model, const IndexDescription& d) {
     auto id = ctx_->models->Canonical(model);
@@ -600,7 +472,8 @@ class VectorizeApi {
           (d.config.embedding_model.empty() ? std::string("caller-supplied vectors (no model)")
                                             : "model \"" + d.config.embedding_model + "\" (" +
                                                   d.config.embedding_pooling + " pooling)") +
-          "; refusing vectors of model \"" + model + "\"");
+          "; refusing vectors of model \"" + model + "\"")
+          .WithReason(Status::Reason::kModelMismatch);
     }
     return Status::OK();
   }
@@ -608,32 +481,6 @@ class VectorizeApi {
   Status CheckModelParam(const HttpRequest& req, const IndexDescription& d) {
     auto it = req.query.find("model");
     return it == req.query.end() ? Status::OK() : CheckModel(it->second, d);
-  }
-
-  // Fills the values of the records that came with text (embedded with the index's model) or
-  // fields (encoded with the index's schema); status 200 means done.
-  HttpResponse FillFromSources(const IndexDescription& d,
-                               const std::vector<db::RecordSource>& sources,
-                               std::vector<VectorRecord>* records) {
-    db::SourceFailure failure;
-    Status s = db::FillFromSources(
-        d, sources, records,
-        [&](const std::vector<std::string>& texts) {
-          return EmbedTexts(ctx_, d.config.embedding_model, d.config.embedding_pooling, texts);
-        },
-        &failure);
-    switch (failure) {
-      case db::SourceFailure::kNone:
-        return HttpResponse{};
-      case db::SourceFailure::kBreaksSchema:
-        return Error(400, kErrUnparsableRecord, s.message());
-      case db::SourceFailure::kNoSchema:
-      case db::SourceFailure::kNoModel:
-        return FromStatus(s, kErrInvalid);
-      case db::SourceFailure::kEmbedding:
-        break;
-    }
-    return FromStatus(s, kErrModelNotFound);
   }
 
   ApiContext* ctx_;

@@ -304,32 +304,30 @@ namespace {
 TEST(ParseRecordJsonTest, ExtensionsOnlyWhenAsked) {
   const std::string line = R"({"id":"a","text":"hello world","metadata":{"k":1}})";
   EXPECT_TRUE(ParseRecordJson(line).status().IsInvalidArgument());  // plain Vectorize: unknown field
-  RecordSource source;
-  auto r = ParseRecordJson(line, &source);
+  auto r = ParseRecordJson(line, /*extensions=*/true);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(source.text, "hello world");
+  EXPECT_EQ(r->text, "hello world");
   EXPECT_TRUE(r->values.empty());
   EXPECT_EQ(r->metadata_json, R"({"k":1})");
-  auto fields = ParseRecordJson(R"({"id":"f","fields":{ "year" : 1989 }})", &source);
+  auto fields = ParseRecordJson(R"({"id":"f","fields":{ "year" : 1989 }})", true);
   ASSERT_TRUE(fields.ok()) << fields.status().ToString();
-  EXPECT_EQ(source.fields_json, R"({"year":1989})");
-  EXPECT_EQ(source.text, "");
-  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", &source);
+  EXPECT_EQ(fields->fields_json, R"({"year":1989})");
+  EXPECT_EQ(fields->text, "");
+  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", true);
   ASSERT_TRUE(with_values.ok());
-  EXPECT_TRUE(source.empty());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", &source).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", &source).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","fields":[1]})", &source).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", &source).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", &source).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", &source).ok());
-  std::vector<RecordSource> sources;
+  EXPECT_TRUE(with_values->text.empty() && with_values->fields_json.empty());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", true).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", true).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","fields":[1]})", true).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", true).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", true).ok());
+  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", true).ok());
   auto all = ParseNdjson("{\"id\":\"a\",\"text\":\"t\"}\n{\"id\":\"b\",\"values\":[2]}\n", false,
-                         nullptr, &sources);
+                         nullptr, /*extensions=*/true);
   ASSERT_TRUE(all.ok());
-  ASSERT_EQ(sources.size(), 2u);
-  EXPECT_EQ(sources[0].text, "t");
-  EXPECT_TRUE(sources[1].empty());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].text, "t");
+  EXPECT_TRUE((*all)[1].text.empty());
 }
 
 }  // namespace
@@ -350,8 +348,8 @@ TEST(ParseNdjsonTest, ParallelParseEqualsSerial) {
     text += "],\"metadata\":{\"i\":" + std::to_string(i) + "}}\n";
   }
   ASSERT_GT(text.size(), 8u << 20);  // over two parts' worth
-  auto serial = ParseNdjson(text, false, nullptr, nullptr, 1);
-  auto parallel = ParseNdjson(text, false, nullptr, nullptr, 2);
+  auto serial = ParseNdjson(text, false, nullptr, false, 1);
+  auto parallel = ParseNdjson(text, false, nullptr, false, 2);
   ASSERT_TRUE(serial.ok() && parallel.ok());
   ASSERT_EQ(serial->size(), 2500u);
   ASSERT_EQ(parallel->size(), 2500u);
@@ -364,11 +362,11 @@ TEST(ParseNdjsonTest, ParallelParseEqualsSerial) {
   size_t pos = 0;
   for (int i = 0; i < 2000; ++i) pos = text.find('\n', pos) + 1;
   text.insert(pos, "{\"id\":\"broken\"}\n");
-  auto bad = ParseNdjson(text, false, nullptr, nullptr, 2);
+  auto bad = ParseNdjson(text, false, nullptr, false, 2);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("line 2001"), std::string::npos) << bad.status().ToString();
   size_t dropped = 0;
-  auto kept = ParseNdjson(text, true, &dropped, nullptr, 2);
+  auto kept = ParseNdjson(text, true, &dropped, false, 2);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 2500u);
   EXPECT_EQ(dropped, 1u);

@@ -34,11 +34,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)IsVectorsObject(body);
   for (bool discard : {false, true}) {
     size_t discarded = 0;
-    std::vector<db::RecordSource> sources;
-    auto records = ParseVectorsObject(body, discard, &discarded, &sources);
+    auto records = ParseVectorsObject(body, discard, &discarded);
     if (records.ok()) {
-      FUZZ_CHECK(sources.size() == records->size(), "%zu sources for %zu records", sources.size(),
-                 records->size());
+      for (const VectorRecord& r : *records) {
+        const int given = int{!r.values.empty()} + int{!r.text.empty()} + int{!r.fields_json.empty()};
+        FUZZ_CHECK(given == 1, "record \"%s\" has %d of values, text and fields", r.id.c_str(),
+                   given);
+      }
     }
   }
   return 0;

@@ -27,7 +27,7 @@ TEST(RequestJsonTest, QueryTakesVectorizeFieldsAndExtensions) {
 
   auto text = ParseQuery(R"({"text":"hello","model":"m"})");
   ASSERT_TRUE(text.ok());
-  EXPECT_EQ(text->text, "hello");
+  EXPECT_EQ(text->request.text, "hello");
   EXPECT_EQ(text->model, "m");
 }
 
@@ -82,32 +82,27 @@ TEST(RequestJsonTest, IdsAndMetadataIndexBodies) {
 }
 
 TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
-  std::vector<db::RecordSource> texts;
   size_t discarded = 0;
   auto r = ParseVectorsObject(
       R"({"vectors":[{"id":"a","values":[1,2]},{"id":"b","text":"hi","metadata":{"k":1}}]})", false,
-      &discarded, &texts);
+      &discarded);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[0].values, (std::vector<float>{1, 2}));
-  ASSERT_EQ(texts.size(), 2u);
-  EXPECT_TRUE(texts[0].empty());
-  EXPECT_EQ(texts[1].text, "hi");
+  EXPECT_TRUE((*r)[0].text.empty());
+  EXPECT_EQ((*r)[1].text, "hi");
   EXPECT_EQ((*r)[1].metadata_json, R"({"k":1})");
 
-  texts.clear();
   auto bad = ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", false,
-                                &discarded, &texts);
+                                &discarded);
   EXPECT_FALSE(bad.ok());
-  texts.clear();
   auto kept = ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", true,
-                                 &discarded, &texts);
+                                 &discarded);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 1u);
   EXPECT_EQ(discarded, 1u);
-  texts.clear();
   EXPECT_FALSE(ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"text":"x"}]})", false,
-                                  &discarded, &texts)
+                                  &discarded)
                    .ok());
 }
 
