@@ -21,16 +21,20 @@ Status WrongType(std::string_view field, std::string_view expected, const elemen
                     "must be " + std::string(expected) + ", got " + std::string(JsonTypeName(v)));
 }
 
-Status CheckLatitude(std::string_view field, double lat) {
-  if (!(lat >= -90 && lat <= 90)) {
-    return FieldError(field, "has latitude " + FormatNumber(lat) + ", outside [-90, 90]");
-  }
-  return Status::OK();
-}
-
-Status CheckLongitude(std::string_view field, double lon) {
-  if (!(lon >= -180 && lon <= 180)) {
-    return FieldError(field, "has longitude " + FormatNumber(lon) + ", outside [-180, 180]");
+// Checks a coordinate in degrees and stores it in *out as the latitude (lat) or the longitude.
+Status SetCoordinate(std::string_view field, bool lat, double d, FieldValue* out) {
+  if (lat) {
+    if (!(d >= -90 && d <= 90)) {
+      return FieldError(field, "has latitude " + FormatNumber(d) + ", outside [-90, 90]");
+    }
+    out->has_lat = true;
+    out->lat = d;
+  } else {
+    if (!(d >= -180 && d <= 180)) {
+      return FieldError(field, "has longitude " + FormatNumber(d) + ", outside [-180, 180]");
+    }
+    out->has_lon = true;
+    out->lon = d;
   }
   return Status::OK();
 }
@@ -86,16 +90,7 @@ Status ReadValue(const SchemaState& s, const KeySlot& slot, std::string_view key
   if (slot.role != Role::kWhole) {  // one coordinate of a geo field given as two record fields
     double d;
     if (v.get_double().get(d) != simdjson::SUCCESS) return WrongType(key, "a number (degrees)", v);
-    if (slot.role == Role::kLat) {
-      SEMBLE_RETURN_IF_ERROR(CheckLatitude(key, d));
-      out->has_lat = true;
-      out->lat = d;
-    } else {
-      SEMBLE_RETURN_IF_ERROR(CheckLongitude(key, d));
-      out->has_lon = true;
-      out->lon = d;
-    }
-    return Status::OK();
+    return SetCoordinate(key, slot.role == Role::kLat, d, out);
   }
   static constexpr std::string_view kGeoShape = "an object {\"lat\": number, \"lon\": number}";
   simdjson::dom::object obj;
@@ -115,15 +110,7 @@ Status ReadValue(const SchemaState& s, const KeySlot& slot, std::string_view key
       return FieldError(key, "." + std::string(k) + " must be a number (degrees), got " +
                                  std::string(JsonTypeName(kv.value)));
     }
-    if (lat) {
-      SEMBLE_RETURN_IF_ERROR(CheckLatitude(key, d));
-      out->has_lat = true;
-      out->lat = d;
-    } else {
-      SEMBLE_RETURN_IF_ERROR(CheckLongitude(key, d));
-      out->has_lon = true;
-      out->lon = d;
-    }
+    SEMBLE_RETURN_IF_ERROR(SetCoordinate(key, lat, d, out));
   }
   if (!out->has_lat || !out->has_lon) {
     return FieldError(key, std::string("has no \"") + (out->has_lat ? "lon" : "lat") +
