@@ -38,6 +38,10 @@ struct QueryRequest {
   // A filter in Vectorize's JSON language (plus $and/$or/$not/$exists); "" = no filter. Applied
   // before top-K: the results are the top K of the vectors that match.
   std::string filter_json;
+  // Extension: ids that are never returned, applied with the filter (so the result still holds
+  // top_k matches when enough others exist), e.g. the examples of a recommendation. At most 1000;
+  // ids that are not stored are ignored.
+  std::vector<std::string> exclude_ids;
 };
 
 struct QueryMatch {

@@ -22,16 +22,14 @@ struct RecommendRequest {
   ReturnMetadata return_metadata = ReturnMetadata::kNone;
   std::optional<std::string> ns;
   std::string filter_json;
-  // The index's topK caps (Limits::max_top_k / max_top_k_with_data): the examples are asked for
-  // beyond top_k (to be dropped) only within them.
-  uint32_t max_top_k = Limits{}.max_top_k;
-  uint32_t max_top_k_with_data = Limits{}.max_top_k_with_data;
 };
 
 // The records closest to the target 2·mean(positive) − mean(negative) (mean(positive) when there
 // are no negatives; with cosine, each example is normalised first), leaving out the examples
 // themselves: the target moves from the liked records away from the disliked ones, as Qdrant's
-// "average vector" strategy does. NotFound names an example id that is not stored;
+// "average vector" strategy does. The examples are excluded in the search itself
+// (QueryRequest::exclude_ids), so top_k obeys the same caps as a query and is always filled when
+// enough other records match. NotFound names an example id that is not stored;
 // InvalidArgument when there is no positive id or when the target is a zero vector under cosine.
 Result<QueryResult> Recommend(const Index& index, const RecommendRequest& request);
 

@@ -278,6 +278,11 @@ class RemoteIndex final : public Index {
                                                                 : "none");
     if (q.ns) w.Key("namespace").String(*q.ns);
     if (!q.filter_json.empty()) w.Key("filter").Raw(q.filter_json);
+    if (!q.exclude_ids.empty()) {
+      w.Key("excludeIds").BeginArray();
+      for (const std::string& id : q.exclude_ids) w.String(id);
+      w.EndArray();
+    }
     if (q.ef) w.Key("ef").Uint(*q.ef);
     if (q.recall) w.Key("recall").Double(*q.recall);
     w.EndObject();

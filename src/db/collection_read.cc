@@ -4,6 +4,7 @@
 // concurrently with each other and wait only for the short apply step of a write.
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "db/collection.h"
 #include "db/record_sources.h"
@@ -134,6 +135,15 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   if (request.ef && request.recall) return Status::InvalidArgument("give ef or recall, not both");
   const bool by_ns = request.ns.has_value() && !request.ns->empty();
   if (by_ns) SEMBLE_RETURN_IF_ERROR(ValidateNamespace(*request.ns, limits));
+  constexpr size_t kMaxExcludeIds = 1000;
+  if (request.exclude_ids.size() > kMaxExcludeIds) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxExcludeIds) +
+                                   " ids to exclude, got " +
+                                   std::to_string(request.exclude_ids.size()));
+  }
+  for (const std::string& id : request.exclude_ids) {
+    SEMBLE_RETURN_IF_ERROR(ValidateId(id, limits).WithContext("excludeIds"));
+  }
   std::optional<meta::Filter> filter;
   if (!request.filter_json.empty()) {
     auto parsed = meta::Filter::Parse(request.filter_json, limits.max_filter_bytes);
@@ -166,7 +176,13 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   params.recall = request.recall;
   const size_t k = request.top_k;
   std::vector<index::Hit> hits;
-  if (!by_ns && !filter) {
+  // Excluded ids are one more condition on a match, like the filter, so the top k are of the
+  // others rather than cut from a top k that held them.
+  std::unordered_set<uint32_t> excluded;
+  for (const std::string& id : request.exclude_ids) {
+    if (auto it = ids_.find(id); it != ids_.end()) excluded.insert(it->second);
+  }
+  if (!by_ns && !filter && excluded.empty()) {
     hits = vectors_->Search(q, k, params);
   } else {
     // Namespace first (exact), then the metadata indexes narrow the candidates (a superset), and
@@ -184,12 +200,13 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     if (ns_slots != nullptr && indexed) *indexed &= *ns_slots;
     const roaring::Roaring* candidates = indexed ? &*indexed : ns_slots;
     auto matches = [&](uint32_t slot) {
-      return !filter || filter->Matches(slots_[slot].metadata);
+      return (!filter || filter->Matches(slots_[slot].metadata)) && !excluded.contains(slot);
     };
 
     // How many vectors pass: the candidate count, refined by the filter on a sample.
     const auto slot_count = static_cast<uint32_t>(slots_.size());
     size_t estimate = candidates != nullptr ? candidates->cardinality() : ids_.size();
+    estimate -= std::min(estimate, excluded.size());
     if (filter && estimate > 0) {
       constexpr uint32_t kSample = 256;
       size_t sampled = 0, passed = 0;

@@ -47,30 +47,16 @@ Result<QueryResult> Recommend(const Index& index, const RecommendRequest& reques
     SEMBLE_ASSIGN_OR_RETURN(std::vector<double> neg, Mean(index, request.negative, dims, cosine));
     for (uint32_t j = 0; j < dims; ++j) target[j] = 2 * pos[j] - neg[j];
   }
-  std::set<std::string> examples(request.positive.begin(), request.positive.end());
-  examples.insert(request.negative.begin(), request.negative.end());
-
   QueryRequest q;
   q.vector.assign(target.begin(), target.end());
+  q.top_k = request.top_k;
   q.return_values = request.return_values;
   q.return_metadata = request.return_metadata;
   q.ns = request.ns;
   q.filter_json = request.filter_json;
-  // Ask for enough to drop the examples and still have top_k, within the index's topK caps (a
-  // top_k over the cap is left for Query to refuse).
-  const uint32_t cap = request.return_values || request.return_metadata == ReturnMetadata::kAll
-                           ? request.max_top_k_with_data
-                           : request.max_top_k;
-  q.top_k = std::max(request.top_k,
-                     std::min(cap, request.top_k + static_cast<uint32_t>(examples.size())));
-  SEMBLE_ASSIGN_OR_RETURN(QueryResult result, index.Query(q));
-  QueryResult out;
-  for (QueryMatch& m : result.matches) {
-    if (examples.count(m.id) != 0) continue;
-    if (out.matches.size() == request.top_k) break;
-    out.matches.push_back(std::move(m));
-  }
-  return out;
+  q.exclude_ids = request.positive;
+  q.exclude_ids.insert(q.exclude_ids.end(), request.negative.begin(), request.negative.end());
+  return index.Query(q);
 }
 
 }  // namespace semble

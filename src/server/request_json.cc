@@ -191,6 +191,7 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
     q.text = std::move(t);
     return Status::OK();
   }
+  if (key == "excludeIds") return GetStringArray(key, v, &q.exclude_ids);
   if (key == "topK") return GetUint32(key, v, &q.top_k);
   if (key == "returnValues") {
     if (v.get(q.return_values) != simdjson::SUCCESS) return Bad(key, "a boolean");
@@ -248,7 +249,7 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
 
 #define SEMBLE_QUERY_FIELDS                                                                  \
   "vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace", "filter", \
-      "ef", "recall", "model"
+      "ef", "recall", "model", "excludeIds"
 
 // How many of vector, vectorId and text the body gave.
 int QueriesGiven(const QueryBody& b, bool has_vector) {

@@ -335,8 +335,6 @@ class VectorizeApi {
       r.return_metadata = body->options.return_metadata;
       r.ns = body->options.ns;
       r.filter_json = body->options.filter_json;
-      r.max_top_k = ctx_->limits.max_top_k;
-      r.max_top_k_with_data = ctx_->limits.max_top_k_with_data;
       auto result = semble::Recommend(index, r);
       if (!result.ok()) return FromStatus(result.status());
       return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });

@@ -11,6 +11,8 @@ namespace {
 
 class RecommendTest : public ::testing::Test {
  protected:
+  static constexpr size_t kRecords = 7;
+
   void SetUp() override {
     auto db = Database::Open(DatabaseOptions{}, dir_.path());
     ASSERT_TRUE(db.ok());
@@ -28,6 +30,7 @@ class RecommendTest : public ::testing::Test {
         {"comedy-horror", {0.6f, 0.6f, 0}, "", R"({"genre":"comedy"})"},
         {"drama-a", {0, 0, 1}, "", R"({"genre":"drama"})"},
     };
+    ASSERT_EQ(records.size(), kRecords);
     ASSERT_TRUE(index_->Insert(records).ok());
   }
 
@@ -62,18 +65,42 @@ TEST_F(RecommendTest, LikesPullAndDislikesPush) {
   EXPECT_LT(steered->matches[2].score, liked->matches[2].score - 0.3f);
 }
 
-TEST_F(RecommendTest, StaysWithinTheIndexTopKCaps) {
+TEST_F(RecommendTest, ExamplesAreExcludedInTheSearchSoTopKIsFilled) {
   RecommendRequest r;
-  r.positive = {"sitcom-a"};
-  r.top_k = 3;
-  auto full = Recommend(*index_, r);
-  ASSERT_TRUE(full.ok());
-  EXPECT_EQ(full->matches.size(), 3u);
-  // With a cap of 3 the query cannot ask for the extra match the example takes up.
-  r.max_top_k = 3;
-  auto capped = Recommend(*index_, r);
-  ASSERT_TRUE(capped.ok()) << capped.status().ToString();
-  EXPECT_EQ(capped->matches.size(), 2u);
+  r.positive = {"sitcom-a", "sitcom-b"};
+  r.negative = {"drama-a"};
+  // Every record but the three examples: a result cut from a top k that held the examples would
+  // come back short.
+  r.top_k = static_cast<uint32_t>(kRecords - 3);
+  auto all = Recommend(*index_, r);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(all->matches.size(), kRecords - 3);
+  for (const QueryMatch& m : all->matches) {
+    EXPECT_NE(m.id, "sitcom-a");
+    EXPECT_NE(m.id, "sitcom-b");
+    EXPECT_NE(m.id, "drama-a");
+  }
+  // The same caps as a query: topK over the index's limit is refused, not cut.
+  r.top_k = Limits{}.max_top_k_with_data + 1;
+  r.return_metadata = ReturnMetadata::kAll;
+  EXPECT_TRUE(Recommend(*index_, r).status().IsInvalidArgument());
+}
+
+TEST_F(RecommendTest, QueryExcludeIdsWorksWithFiltersAndNamespacesAndIgnoresUnknownIds) {
+  QueryRequest q;
+  q.vector = {1, 0, 0};
+  q.top_k = 2;
+  q.exclude_ids = {"sitcom-a", "no-such-id"};
+  auto plain = index_->Query(q);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(Ids(*plain), (std::vector<std::string>{"sitcom-b", "sitcom-c"}));
+  q.filter_json = R"({"genre":"comedy"})";
+  q.exclude_ids = {"sitcom-a", "sitcom-b", "sitcom-c"};
+  auto filtered = index_->Query(q);
+  ASSERT_TRUE(filtered.ok()) << filtered.status().ToString();
+  EXPECT_EQ(Ids(*filtered), (std::vector<std::string>{"comedy-horror"}));
+  q.exclude_ids = {""};
+  EXPECT_TRUE(index_->Query(q).status().IsInvalidArgument());
 }
 
 TEST_F(RecommendTest, FiltersAndErrors) {
