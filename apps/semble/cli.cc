@@ -4,7 +4,7 @@
 
 #include "embed_cli.h"
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "semble/client.h"
 
 #include <CLI/CLI.hpp>
@@ -242,7 +242,7 @@ namespace semble::cli {
 void PrintQueryResult(const Context& ctx, const QueryResult& result, bool show_metadata,
                       bool show_values) {
   if (ctx.json) {
-    PrintJson(db::QueryResultToJson(result));
+    PrintJson(wire::QueryResultToJson(result));
     return;
   }
   if (result.matches.empty()) {

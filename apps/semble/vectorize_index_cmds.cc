@@ -10,9 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "core/time_format.h"
 #include "core/json_writer.h"
 #include "db/presets.h"
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "embed_cli.h"
 #include "semble/record_schema.h"
 #include "vectorize_cli.h"
@@ -94,7 +95,7 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   if (!index.ok()) return Fail(index.status());
   const IndexDescription d = (*index)->Describe();
   if (ctx.json) {
-    PrintJson(db::IndexDescriptionToJson(d));
+    PrintJson(wire::IndexDescriptionToJson(d));
   } else {
     std::printf("Created index \"%s\" (%u dimensions, %s, %s%s).\n", d.name.c_str(),
                 d.config.dimensions, std::string(MetricName(d.config.metric)).c_str(),
@@ -154,7 +155,7 @@ int RunList(const Context& ctx) {
     return Fail(db.status());
   }
   if (ctx.json) {
-    PrintJson(db::IndexDescriptionsToJson(indexes));
+    PrintJson(wire::IndexDescriptionsToJson(indexes));
     return kExitOk;
   }
   if (indexes.empty()) {
@@ -165,7 +166,7 @@ int RunList(const Context& ctx) {
   for (const IndexDescription& d : indexes) {
     rows.push_back({d.name, std::to_string(d.config.dimensions),
                     std::string(MetricName(d.config.metric)),
-                    db::FormatIso8601Millis(d.created_on_ms), d.description});
+                    core::FormatIso8601Millis(d.created_on_ms), d.description});
   }
   PrintTable({"NAME", "DIMENSIONS", "METRIC", "CREATED", "DESCRIPTION"}, rows);
   return kExitOk;
@@ -178,14 +179,14 @@ int RunGet(const Context& ctx, const std::string& name) {
   if (!open.ok()) return Fail(open.status());
   const IndexDescription d = open->index->Describe();
   if (ctx.json) {
-    PrintJson(db::IndexDescriptionToJson(d));
+    PrintJson(wire::IndexDescriptionToJson(d));
   } else {
     PrintFields({{"name", d.name},
                  {"description", d.description},
                  {"dimensions", std::to_string(d.config.dimensions)},
                  {"metric", std::string(MetricName(d.config.metric))},
-                 {"created_on", db::FormatIso8601Millis(d.created_on_ms)},
-                 {"modified_on", db::FormatIso8601Millis(d.modified_on_ms)}});
+                 {"created_on", core::FormatIso8601Millis(d.created_on_ms)},
+                 {"modified_on", core::FormatIso8601Millis(d.modified_on_ms)}});
   }
   return kExitOk;
 }
@@ -196,13 +197,13 @@ int RunInfo(const Context& ctx, const std::string& name) {
   auto info = open->index->Info();
   if (!info.ok()) return Fail(info.status());
   if (ctx.json) {
-    PrintJson(db::IndexInfoToJson(*info));
+    PrintJson(wire::IndexInfoToJson(*info));
   } else {
     PrintFields(
         {{"dimensions", std::to_string(info->dimensions)},
          {"vectorCount", std::to_string(info->vector_count)},
          {"processedUpToDatetime",
-          info->processed_up_to_ms ? db::FormatIso8601Millis(*info->processed_up_to_ms) : "-"},
+          info->processed_up_to_ms ? core::FormatIso8601Millis(*info->processed_up_to_ms) : "-"},
          {"processedUpToMutation",
           info->processed_up_to_mutation.empty() ? "-" : info->processed_up_to_mutation}});
   }
@@ -321,7 +322,7 @@ int RunCreateMetadataIndex(const Context& ctx, const MetadataIndexOptions& o) {
   auto m = open->index->CreateMetadataIndex({o.property, *type});
   if (!m.ok()) return Fail(m.status());
   if (ctx.json) {
-    PrintJson(db::MutationToJson(*m));
+    PrintJson(wire::MutationToJson(*m));
   } else {
     std::printf("Created metadata index on property \"%s\" (%s) of index \"%s\"; mutationId %s\n",
                 o.property.c_str(), o.type.c_str(), o.name.c_str(), m->mutation_id.c_str());
@@ -335,7 +336,7 @@ int RunListMetadataIndexes(const Context& ctx, const std::string& name) {
   auto list = open->index->ListMetadataIndexes();
   if (!list.ok()) return Fail(list.status());
   if (ctx.json) {
-    PrintJson(db::MetadataIndexesToJson(*list));
+    PrintJson(wire::MetadataIndexesToJson(*list));
   } else if (list->empty()) {
     std::printf("No metadata indexes on index \"%s\".\n", name.c_str());
   } else {
@@ -354,7 +355,7 @@ int RunDeleteMetadataIndex(const Context& ctx, const MetadataIndexOptions& o) {
   auto m = open->index->DeleteMetadataIndex(o.property);
   if (!m.ok()) return Fail(m.status());
   if (ctx.json) {
-    PrintJson(db::MutationToJson(*m));
+    PrintJson(wire::MutationToJson(*m));
   } else {
     std::printf("Deleted metadata index on property \"%s\" of index \"%s\"; mutationId %s\n",
                 o.property.c_str(), o.name.c_str(), m->mutation_id.c_str());

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
 
@@ -151,7 +151,7 @@ int RunInsert(const Context& ctx, const InsertOptions& o) {
     // Editors on Windows may start the file with a UTF-8 byte order mark; it is not JSON.
     if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (IsBlank(line)) continue;
-    auto r = db::ParseRecordJson(line, /*extensions=*/true);
+    auto r = wire::ParseRecordJson(line, /*extensions=*/true);
     if (!r.ok()) {
       return fail(r.status().WithContext(where + ", line " + std::to_string(line_no)));
     }

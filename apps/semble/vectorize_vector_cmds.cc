@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
 
@@ -142,7 +142,7 @@ int RunGetVectors(const Context& ctx, const IdsOptions& o) {
   auto records = open->index->GetByIds(o.ids);
   if (!records.ok()) return Fail(records.status());
   if (ctx.json) {
-    PrintJson(db::RecordsToJson(*records));
+    PrintJson(wire::RecordsToJson(*records));
     return kExitOk;
   }
   if (records->empty()) {
@@ -179,7 +179,7 @@ int RunDeleteVectors(const Context& ctx, const IdsOptions& o) {
   auto m = open->index->DeleteByIds(o.ids);
   if (!m.ok()) return Fail(m.status());
   if (ctx.json) {
-    PrintJson(db::MutationToJson(*m));
+    PrintJson(wire::MutationToJson(*m));
   } else {
     std::printf("Deleted %s from index \"%s\" (ids not in the index are ignored); mutationId %s\n",
                 Plural(o.ids.size(), "id").c_str(), o.name.c_str(), m->mutation_id.c_str());
@@ -214,7 +214,7 @@ int RunListVectors(const Context& ctx, const ListOptions& o) {
   auto page = open->index->List(request);
   if (!page.ok()) return Fail(page.status());
   if (ctx.json) {
-    PrintJson(db::ListResultToJson(*page));
+    PrintJson(wire::ListResultToJson(*page));
     return kExitOk;
   }
   for (const std::string& id : page->ids) std::printf("%s\n", id.c_str());

@@ -9,7 +9,8 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
-#include "db/record_json.h"
+#include "core/time_format.h"
+#include "wire/record_json.h"
 #include "semble/client.h"
 
 namespace semble {
@@ -33,19 +34,7 @@ std::string PercentEncode(std::string_view s) {
 }
 
 // "2024-07-19T13:11:44.064Z" -> ms since the epoch (0 when it is not in that form).
-int64_t ParseIso8601Millis(std::string_view s) {
-  int y, mo, d, h, mi, sec, ms = 0;
-  const std::string str(s);
-  if (std::sscanf(str.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &y, &mo, &d, &h, &mi, &sec, &ms) < 6) return 0;
-  // Days from civil (Howard Hinnant's algorithm), the inverse of what the server formats.
-  y -= mo <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const int64_t days = int64_t{era} * 146097 + static_cast<int64_t>(doe) - 719468;
-  return ((days * 24 + h) * 60 + mi) * 60000 + int64_t{sec} * 1000 + ms;
-}
+int64_t ParseIso8601Millis(std::string_view s) { return core::ParseIso8601Millis(s).value_or(0); }
 
 std::string Str(const element& e, std::string_view key) {
   std::string_view v;
@@ -234,7 +223,7 @@ class RemoteIndex final : public Index {
     if (e.get(arr) != simdjson::SUCCESS) return Status::IOError("get_by_ids: not an array");
     std::vector<VectorRecord> out;
     for (element r : arr) {
-      SEMBLE_ASSIGN_OR_RETURN(VectorRecord rec, db::ParseRecordJson(simdjson::minify(r)));
+      SEMBLE_ASSIGN_OR_RETURN(VectorRecord rec, wire::ParseRecordJson(simdjson::minify(r)));
       out.push_back(std::move(rec));
     }
     return out;

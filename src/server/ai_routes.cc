@@ -10,7 +10,7 @@
 
 #include "server/api.h"
 #include "server/envelope.h"
-#include "server/request_json.h"
+#include "wire/request_json.h"
 
 namespace semble::server {
 namespace {
@@ -63,7 +63,7 @@ Status CheckTexts(const ApiContext* ctx, const std::vector<std::string>& texts) 
 }
 
 HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
-  auto body = ParseAiRun(req.body);
+  auto body = wire::ParseAiRun(req.body);
   if (!body.ok()) return Error(400, kErrMalformedJson, body.status().message());
   if (Status s = CheckTexts(ctx, body->texts); !s.ok()) return FromStatus(s);
   const std::string pooling = body->pooling.value_or("mean");
@@ -101,7 +101,7 @@ HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
     r.body = w.Take();
     return r;
   };
-  auto body = ParseOpenAiEmbeddings(req.body);
+  auto body = wire::ParseOpenAiEmbeddings(req.body);
   if (!body.ok()) return fail(400, kErrMalformedJson, body.status().message());
   if (Status s = CheckTexts(ctx, body->inputs); !s.ok()) return fail(400, kErrInvalid, s.message());
   auto model = ctx->models->Canonical(body->model);

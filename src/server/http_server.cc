@@ -4,6 +4,7 @@
 // size, before any body is read), the access log, and a graceful stop. One connection's protocol
 // handling is in http_connection.cc.
 
+#include "core/time_format.h"
 #include "server/http_server.h"
 
 #include <sys/resource.h>
@@ -13,7 +14,7 @@
 #include <thread>
 
 #include "core/json_writer.h"
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "server/envelope.h"
 #include "server/http_server_impl.h"
 
@@ -201,7 +202,7 @@ void HttpServer::Impl::Log(const RequestRecord& r) {
                           .count();
   core::JsonWriter w;
   w.BeginObject();
-  w.Key("ts").String(db::FormatIso8601Millis(now_ms));
+  w.Key("ts").String(core::FormatIso8601Millis(now_ms));
   w.Key("remote").String(r.remote);
   w.Key("method").String(r.method);
   w.Key("path").String(r.path);

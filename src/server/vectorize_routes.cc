@@ -15,14 +15,14 @@
 #include <optional>
 
 #include "db/presets.h"
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "db/validation.h"
 #include "server/api.h"
 #include "server/envelope.h"
 #include "semble/map.h"
 #include "semble/recommend.h"
 #include "semble/record_schema.h"
-#include "server/request_json.h"
+#include "wire/request_json.h"
 
 namespace semble::server {
 namespace {
@@ -74,7 +74,7 @@ class VectorizeApi {
     if (!ValidAccount(req.captures[0])) {
       return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
     }
-    auto body = ParseCreateIndex(req.body);
+    auto body = wire::ParseCreateIndex(req.body);
     if (!body.ok()) return BodyError(body.status());
     CreateIndexRequest create;
     create.name = body->name;
@@ -158,7 +158,7 @@ class VectorizeApi {
       return FromStatus(index.status());
     }
     const IndexDescription d = (*index)->Describe();
-    return Ok([&](core::JsonWriter* w) { db::WriteIndexDescription(d, w); });
+    return Ok([&](core::JsonWriter* w) { wire::WriteIndexDescription(d, w); });
   }
 
   HttpResponse ListIndexes(const HttpRequest& req) {
@@ -168,7 +168,7 @@ class VectorizeApi {
     const std::vector<IndexDescription> all = ctx_->db->ListIndexes();
     return Ok([&](core::JsonWriter* w) {
       w->BeginArray();
-      for (const IndexDescription& d : all) db::WriteIndexDescription(d, w);
+      for (const IndexDescription& d : all) wire::WriteIndexDescription(d, w);
       w->EndArray();
     });
   }
@@ -176,7 +176,7 @@ class VectorizeApi {
   HttpResponse GetIndex(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) {
       const IndexDescription d = index.Describe();
-      return Ok([&](core::JsonWriter* w) { db::WriteIndexDescription(d, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteIndexDescription(d, w); });
     });
   }
 
@@ -214,7 +214,7 @@ class VectorizeApi {
       auto now = index.Info();
       if (!now.ok()) return FromStatus(now.status());
       if (!now->processed_up_to_mutation.empty() && id <= now->processed_up_to_mutation) {
-        return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*now, w); });
+        return Ok([&](core::JsonWriter* w) { wire::WriteIndexInfo(*now, w); });
       }
       auto shared = ctx_->db->GetIndex(req.captures[1]);
       if (!shared.ok()) return FromStatus(shared.status());
@@ -250,7 +250,7 @@ class VectorizeApi {
   static HttpResponse InfoNow(Index& index) {
     auto info = index.Info();
     if (!info.ok()) return FromStatus(info.status());
-    return Ok([&](core::JsonWriter* w) { db::WriteIndexInfo(*info, w); });
+    return Ok([&](core::JsonWriter* w) { wire::WriteIndexInfo(*info, w); });
   }
 
   HttpResponse Write(const HttpRequest& req, bool upsert) {
@@ -276,9 +276,9 @@ class VectorizeApi {
       // {"vectors": [...]} (what a Workers binding sends) when the body is that object; anything
       // else, whatever its Content-Type, is NDJSON (clients label NDJSON application/json too).
       Result<std::vector<VectorRecord>> records =
-          !req.multipart && req.content_type == "application/json" && IsVectorsObject(payload)
-              ? ParseVectorsObject(payload, discard, &discarded)
-              : db::ParseNdjson(payload, discard, &discarded, /*extensions=*/true,
+          !req.multipart && req.content_type == "application/json" && wire::IsVectorsObject(payload)
+              ? wire::ParseVectorsObject(payload, discard, &discarded)
+              : wire::ParseNdjson(payload, discard, &discarded, /*extensions=*/true,
                                 ctx_->parse_threads);
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
@@ -303,7 +303,7 @@ class VectorizeApi {
   HttpResponse Query(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
       const IndexDescription d = index.Describe();
-      auto body = ParseQuery(req.body);
+      auto body = wire::ParseQuery(req.body);
       if (!body.ok()) return BodyError(body.status());
       if (body->model) {
         if (Status s = CheckModel(*body->model, d); !s.ok()) return FromStatus(s);
@@ -318,14 +318,14 @@ class VectorizeApi {
         }
         return FromStatus(result.status());
       }
-      return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteQueryResult(*result, w); });
     });
   }
 
   // Extension: more like the positive examples, less like the negative ones (semble/recommend.h).
   HttpResponse Recommend(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto body = ParseRecommend(req.body);
+      auto body = wire::ParseRecommend(req.body);
       if (!body.ok()) return BodyError(body.status());
       RecommendRequest r;
       r.positive = std::move(body->positive);
@@ -337,14 +337,14 @@ class VectorizeApi {
       r.filter_json = body->options.filter_json;
       auto result = semble::Recommend(index, r);
       if (!result.ok()) return FromStatus(result.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteQueryResult(*result, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteQueryResult(*result, w); });
     });
   }
 
   // Extension: a 2-D map of the index for the console (semble/map.h).
   HttpResponse Map(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto body = ParseMap(req.body);
+      auto body = wire::ParseMap(req.body);
       if (!body.ok()) return BodyError(body.status());
       MapRequest m;
       m.sample = body->sample;
@@ -393,21 +393,21 @@ class VectorizeApi {
 
   HttpResponse GetByIds(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto ids = ParseIds(req.body);
+      auto ids = wire::ParseIds(req.body);
       if (!ids.ok()) return BodyError(ids.status());
       auto records = index.GetByIds(*ids);
       if (!records.ok()) return FromStatus(records.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteRecords(*records, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteRecords(*records, w); });
     });
   }
 
   HttpResponse DeleteByIds(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto ids = ParseIds(req.body);
+      auto ids = wire::ParseIds(req.body);
       if (!ids.ok()) return BodyError(ids.status());
       auto m = index.DeleteByIds(*ids);
       if (!m.ok()) return FromStatus(m.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteMutation(*m, w); });
     });
   }
 
@@ -427,17 +427,17 @@ class VectorizeApi {
       if (auto it = req.query.find("cursor"); it != req.query.end()) list.cursor = it->second;
       auto page = index.List(list);
       if (!page.ok()) return FromStatus(page.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteListResult(*page, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteListResult(*page, w); });
     });
   }
 
   HttpResponse CreateMetadataIndex(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto desc = ParseMetadataIndexCreate(req.body);
+      auto desc = wire::ParseMetadataIndexCreate(req.body);
       if (!desc.ok()) return BodyError(desc.status());
       auto m = index.CreateMetadataIndex(*desc);
       if (!m.ok()) return FromStatus(m.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteMutation(*m, w); });
     });
   }
 
@@ -445,17 +445,17 @@ class VectorizeApi {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
       auto list = index.ListMetadataIndexes();
       if (!list.ok()) return FromStatus(list.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteMetadataIndexes(*list, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteMetadataIndexes(*list, w); });
     });
   }
 
   HttpResponse DeleteMetadataIndex(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto name = ParsePropertyName(req.body);
+      auto name = wire::ParsePropertyName(req.body);
       if (!name.ok()) return BodyError(name.status());
       auto m = index.DeleteMetadataIndex(*name);
       if (!m.ok()) return FromStatus(m.status());
-      return Ok([&](core::JsonWriter* w) { db::WriteMutation(*m, w); });
+      return Ok([&](core::JsonWriter* w) { wire::WriteMutation(*m, w); });
     });
   }
 

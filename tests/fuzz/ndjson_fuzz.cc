@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "fuzz_check.h"
 
 using namespace semble;  // NOLINT: a test's brevity
@@ -31,12 +31,12 @@ bool SameRecords(const std::vector<VectorRecord>& a, const std::vector<VectorRec
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  (void)db::ParseRecordJson(text);
-  (void)db::ParseRecordJson(text, /*extensions=*/true);
+  (void)wire::ParseRecordJson(text);
+  (void)wire::ParseRecordJson(text, /*extensions=*/true);
 
-  auto strict = db::ParseNdjson(text, false, nullptr);
+  auto strict = wire::ParseNdjson(text, false, nullptr);
   size_t discarded = 0;
-  auto lenient = db::ParseNdjson(text, true, &discarded);
+  auto lenient = wire::ParseNdjson(text, true, &discarded);
   FUZZ_CHECK(lenient.ok(), "discard mode failed: %s", lenient.status().ToString().c_str());
   if (strict.ok()) {
     FUZZ_CHECK(discarded == 0 && SameRecords(*strict, *lenient),
@@ -47,8 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   size_t d1 = 0, d2 = 0;
-  auto one = db::ParseNdjson(text, true, &d1, /*extensions=*/true, 1);
-  auto two = db::ParseNdjson(text, true, &d2, /*extensions=*/true, 2);
+  auto one = wire::ParseNdjson(text, true, &d1, /*extensions=*/true, 1);
+  auto two = wire::ParseNdjson(text, true, &d2, /*extensions=*/true, 2);
   FUZZ_CHECK(one.ok() == two.ok() && d1 == d2, "the thread count changed the outcome");
   if (one.ok()) {
     FUZZ_CHECK(SameRecords(*one, *two), "the thread count changed the records");

@@ -9,32 +9,31 @@
 #include <string_view>
 
 #include "fuzz_check.h"
-#include "server/request_json.h"
+#include "wire/request_json.h"
 
 using namespace semble;          // NOLINT: a test's brevity
-using namespace semble::server;  // NOLINT
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
-  (void)ParseCreateIndex(body);
-  auto q = ParseQuery(body);
+  (void)wire::ParseCreateIndex(body);
+  auto q = wire::ParseQuery(body);
   if (q.ok()) {
-    auto again = ParseQuery(body);
+    auto again = wire::ParseQuery(body);
     FUZZ_CHECK(again.ok() && again->request.top_k == q->request.top_k &&
                    again->request.filter_json == q->request.filter_json,
-               "ParseQuery is not deterministic");
+               "wire::ParseQuery is not deterministic");
   }
-  (void)ParseMap(body);
-  (void)ParseRecommend(body);
-  (void)ParseIds(body);
-  (void)ParseMetadataIndexCreate(body);
-  (void)ParsePropertyName(body);
-  (void)ParseAiRun(body);
-  (void)ParseOpenAiEmbeddings(body);
-  (void)IsVectorsObject(body);
+  (void)wire::ParseMap(body);
+  (void)wire::ParseRecommend(body);
+  (void)wire::ParseIds(body);
+  (void)wire::ParseMetadataIndexCreate(body);
+  (void)wire::ParsePropertyName(body);
+  (void)wire::ParseAiRun(body);
+  (void)wire::ParseOpenAiEmbeddings(body);
+  (void)wire::IsVectorsObject(body);
   for (bool discard : {false, true}) {
     size_t discarded = 0;
-    auto records = ParseVectorsObject(body, discard, &discarded);
+    auto records = wire::ParseVectorsObject(body, discard, &discarded);
     if (records.ok()) {
       for (const VectorRecord& r : *records) {
         const int given = int{!r.values.empty()} + int{!r.text.empty()} + int{!r.fields_json.empty()};

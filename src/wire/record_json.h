@@ -9,8 +9,8 @@
 // data itself (id length, dimensions, metadata keys and size) are the engine's, so that every
 // entry point enforces them identically; see db/validation.h.
 
-#ifndef SEMBLE_SRC_DB_RECORD_JSON_H_
-#define SEMBLE_SRC_DB_RECORD_JSON_H_
+#ifndef SEMBLE_SRC_WIRE_RECORD_JSON_H_
+#define SEMBLE_SRC_WIRE_RECORD_JSON_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +24,7 @@
 #include "semble/record.h"
 #include "semble/status.h"
 
-namespace semble::db {
+namespace semble::wire {
 
 // Parses one NDJSON line `{"id":"..","values":[..],"namespace":"..","metadata":{..}}`. `id` (a
 // string) and `values` (an array of numbers, each within float range) are required; `namespace`
@@ -50,8 +50,6 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
                                               size_t* discarded, bool extensions,
                                               int threads = 1);
 
-// "2024-07-19T13:11:44.064Z": ISO-8601 in UTC with milliseconds, the form Vectorize uses.
-std::string FormatIso8601Millis(int64_t ms);
 
 // Each Write* appends one JSON value to *w (so a server can place it inside its envelope); each
 // *ToJson returns it as a standalone document.
@@ -88,6 +86,6 @@ std::string MutationToJson(const MutationResult& m);
 void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w);
 std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> indexes);
 
-}  // namespace semble::db
+}  // namespace semble::wire
 
-#endif  // SEMBLE_SRC_DB_RECORD_JSON_H_
+#endif  // SEMBLE_SRC_WIRE_RECORD_JSON_H_

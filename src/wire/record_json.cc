@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 
 #include <simdjson.h>
 
@@ -14,8 +14,9 @@
 
 #include "core/json_parse.h"
 #include "core/json_type_name.h"
+#include "core/time_format.h"
 
-namespace semble::db {
+namespace semble::wire {
 namespace {
 
 
@@ -51,20 +52,6 @@ bool IsBlank(std::string_view line) {
     if (c != ' ' && c != '\t' && c != '\r') return false;
   }
   return true;
-}
-
-// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's civil_from_days), done in
-// int64 arithmetic so that every input has a defined answer.
-void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2 ? 1 : 0);
 }
 
 }  // namespace
@@ -241,25 +228,6 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   return out;
 }
 
-std::string FormatIso8601Millis(int64_t ms) {
-  // Floor division, so that instants before 1970 land on the right day and millisecond.
-  int64_t days = ms / 86400000;
-  int64_t rem = ms % 86400000;
-  if (rem < 0) {
-    rem += 86400000;
-    --days;
-  }
-  int64_t year;
-  unsigned month, day;
-  CivilFromDays(days, &year, &month, &day);
-  const auto msec = static_cast<unsigned>(rem % 1000);
-  const auto secs = static_cast<unsigned>(rem / 1000);
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%03uZ", year, month, day,
-                secs / 3600, secs / 60 % 60, secs % 60, msec);
-  return buf;
-}
-
 void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   w->BeginObject();
   w->Key("name").String(d.name);
@@ -275,8 +243,8 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   }
   if (!d.config.schema_json.empty()) w->Key("schema").Raw(d.config.schema_json);
   w->EndObject();
-  w->Key("created_on").String(FormatIso8601Millis(d.created_on_ms));
-  w->Key("modified_on").String(FormatIso8601Millis(d.modified_on_ms));
+  w->Key("created_on").String(core::FormatIso8601Millis(d.created_on_ms));
+  w->Key("modified_on").String(core::FormatIso8601Millis(d.modified_on_ms));
   w->EndObject();
 }
 
@@ -300,7 +268,7 @@ void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
   w->Key("vectorCount").Uint(info.vector_count);
   w->Key("processedUpToDatetime");
   if (info.processed_up_to_ms.has_value()) {
-    w->String(FormatIso8601Millis(*info.processed_up_to_ms));
+    w->String(core::FormatIso8601Millis(*info.processed_up_to_ms));
   } else {
     w->Null();
   }
@@ -434,4 +402,4 @@ std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> inde
   return w.Take();
 }
 
-}  // namespace semble::db
+}  // namespace semble::wire

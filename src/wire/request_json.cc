@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 
-#include "server/request_json.h"
+#include "wire/request_json.h"
 
 #include <simdjson.h>
 
@@ -9,9 +9,9 @@
 #include <set>
 
 #include "core/json_parse.h"
-#include "db/record_json.h"
+#include "wire/record_json.h"
 
-namespace semble::server {
+namespace semble::wire {
 namespace {
 
 using simdjson::dom::element;
@@ -383,7 +383,7 @@ Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool
         for (element x : arr) {
           // Each record goes through the one record parser, so both wire forms accept the same.
           const std::string text_of_record = simdjson::minify(x);
-          auto r = db::ParseRecordJson(text_of_record, /*extensions=*/true);
+          auto r = ParseRecordJson(text_of_record, /*extensions=*/true);
           if (!r.ok()) {
             if (!discard_unparsable) return r.status().WithContext("vectors[" + std::to_string(i) + "]");
             ++dropped;
@@ -466,4 +466,4 @@ Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body) {
   return out;
 }
 
-}  // namespace semble::server
+}  // namespace semble::wire

@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 
-#include "server/request_json.h"
+#include "wire/request_json.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@ namespace semble::server {
 namespace {
 
 TEST(RequestJsonTest, QueryTakesVectorizeFieldsAndExtensions) {
-  auto q = ParseQuery(R"({"vector":[1,2.5,-3],"topK":7,"returnValues":true,
+  auto q = wire::ParseQuery(R"({"vector":[1,2.5,-3],"topK":7,"returnValues":true,
       "returnMetadata":"indexed","namespace":"ns","filter":{ "a" : {"$eq": 1} },"ef":40})");
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ(q->request.vector, (std::vector<float>{1, 2.5f, -3}));
@@ -19,13 +19,13 @@ TEST(RequestJsonTest, QueryTakesVectorizeFieldsAndExtensions) {
   EXPECT_EQ(q->request.filter_json, R"({"a":{"$eq":1}})");
   EXPECT_EQ(q->request.ef, 40u);
 
-  auto by_id = ParseQuery(R"({"vectorId":"x","returnMetadata":true,"topK":5.0,"namespace":null})");
+  auto by_id = wire::ParseQuery(R"({"vectorId":"x","returnMetadata":true,"topK":5.0,"namespace":null})");
   ASSERT_TRUE(by_id.ok()) << by_id.status().ToString();
   EXPECT_EQ(by_id->request.vector_id, "x");
   EXPECT_EQ(by_id->request.return_metadata, ReturnMetadata::kAll);
   EXPECT_FALSE(by_id->request.ns.has_value());
 
-  auto text = ParseQuery(R"({"text":"hello","model":"m"})");
+  auto text = wire::ParseQuery(R"({"text":"hello","model":"m"})");
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(text->request.text, "hello");
   EXPECT_EQ(text->model, "m");
@@ -46,44 +46,44 @@ TEST(RequestJsonTest, QueryRefusesWrongShapes) {
            R"({"vector":[1],"topK":5,"topK":6})",        // repeated field
            R"({"text":""})",                             // empty text
            R"([1,2])", R"({"vector":[1])", "", "null"}) {
-    EXPECT_FALSE(ParseQuery(bad).ok()) << bad;
+    EXPECT_FALSE(wire::ParseQuery(bad).ok()) << bad;
   }
 }
 
 TEST(RequestJsonTest, CreateIndexForms) {
-  auto plain = ParseCreateIndex(R"({"name":"a","description":"d","config":{"dimensions":3,"metric":"cosine"}})");
+  auto plain = wire::ParseCreateIndex(R"({"name":"a","description":"d","config":{"dimensions":3,"metric":"cosine"}})");
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(plain->name, "a");
   EXPECT_EQ(plain->dimensions, 3u);
   EXPECT_EQ(plain->metric, "cosine");
-  auto preset = ParseCreateIndex(R"({"name":"a","config":{"preset":"@cf/baai/bge-small-en-v1.5"}})");
+  auto preset = wire::ParseCreateIndex(R"({"name":"a","config":{"preset":"@cf/baai/bge-small-en-v1.5"}})");
   ASSERT_TRUE(preset.ok());
   EXPECT_EQ(preset->preset, "@cf/baai/bge-small-en-v1.5");
-  EXPECT_FALSE(ParseCreateIndex(R"({"name":"a","config":{"preset":"p","dimensions":3}})").ok());
-  EXPECT_FALSE(ParseCreateIndex(R"({"config":{"dimensions":3}})").ok());
-  EXPECT_FALSE(ParseCreateIndex(R"({"name":"a"})").ok());
-  EXPECT_FALSE(ParseCreateIndex(R"({"name":"a","config":{"dimensions":"3"}})").ok());
-  EXPECT_FALSE(ParseCreateIndex(R"({"name":"a","config":{"dims":3}})").ok());
+  EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a","config":{"preset":"p","dimensions":3}})").ok());
+  EXPECT_FALSE(wire::ParseCreateIndex(R"({"config":{"dimensions":3}})").ok());
+  EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a"})").ok());
+  EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a","config":{"dimensions":"3"}})").ok());
+  EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a","config":{"dims":3}})").ok());
 }
 
 TEST(RequestJsonTest, IdsAndMetadataIndexBodies) {
-  auto ids = ParseIds(R"({"ids":["a","b"]})");
+  auto ids = wire::ParseIds(R"({"ids":["a","b"]})");
   ASSERT_TRUE(ids.ok());
   EXPECT_EQ(*ids, (std::vector<std::string>{"a", "b"}));
-  EXPECT_FALSE(ParseIds(R"({"ids":["a",1]})").ok());
-  EXPECT_FALSE(ParseIds(R"({"id":["a"]})").ok());
-  auto mi = ParseMetadataIndexCreate(R"({"propertyName":"genre","indexType":"number"})");
+  EXPECT_FALSE(wire::ParseIds(R"({"ids":["a",1]})").ok());
+  EXPECT_FALSE(wire::ParseIds(R"({"id":["a"]})").ok());
+  auto mi = wire::ParseMetadataIndexCreate(R"({"propertyName":"genre","indexType":"number"})");
   ASSERT_TRUE(mi.ok());
   EXPECT_EQ(mi->property_name, "genre");
   EXPECT_EQ(mi->type, MetadataIndexType::kNumber);
-  EXPECT_FALSE(ParseMetadataIndexCreate(R"({"propertyName":"genre","indexType":"date"})").ok());
-  EXPECT_FALSE(ParseMetadataIndexCreate(R"({"propertyName":"genre"})").ok());
-  EXPECT_EQ(*ParsePropertyName(R"({"propertyName":"g"})"), "g");
+  EXPECT_FALSE(wire::ParseMetadataIndexCreate(R"({"propertyName":"genre","indexType":"date"})").ok());
+  EXPECT_FALSE(wire::ParseMetadataIndexCreate(R"({"propertyName":"genre"})").ok());
+  EXPECT_EQ(*wire::ParsePropertyName(R"({"propertyName":"g"})"), "g");
 }
 
 TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
   size_t discarded = 0;
-  auto r = ParseVectorsObject(
+  auto r = wire::ParseVectorsObject(
       R"({"vectors":[{"id":"a","values":[1,2]},{"id":"b","text":"hi","metadata":{"k":1}}]})", false,
       &discarded);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -93,38 +93,38 @@ TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
   EXPECT_EQ((*r)[1].text, "hi");
   EXPECT_EQ((*r)[1].metadata_json, R"({"k":1})");
 
-  auto bad = ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", false,
+  auto bad = wire::ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", false,
                                 &discarded);
   EXPECT_FALSE(bad.ok());
-  auto kept = ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", true,
+  auto kept = wire::ParseVectorsObject(R"({"vectors":[{"id":"a"},{"id":"b","values":[1]}]})", true,
                                  &discarded);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 1u);
   EXPECT_EQ(discarded, 1u);
-  EXPECT_FALSE(ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"text":"x"}]})", false,
+  EXPECT_FALSE(wire::ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"text":"x"}]})", false,
                                   &discarded)
                    .ok());
 }
 
 TEST(RequestJsonTest, EmbeddingBodies) {
-  auto one = ParseAiRun(R"({"text":"hi"})");
+  auto one = wire::ParseAiRun(R"({"text":"hi"})");
   ASSERT_TRUE(one.ok());
   EXPECT_TRUE(one->single);
   EXPECT_EQ(one->texts, (std::vector<std::string>{"hi"}));
-  auto many = ParseAiRun(R"({"text":["a","b"],"pooling":"cls"})");
+  auto many = wire::ParseAiRun(R"({"text":["a","b"],"pooling":"cls"})");
   ASSERT_TRUE(many.ok());
   EXPECT_EQ(many->texts.size(), 2u);
   EXPECT_EQ(many->pooling, "cls");
-  EXPECT_FALSE(ParseAiRun(R"({"texts":["a"]})").ok());
-  EXPECT_FALSE(ParseAiRun(R"({"text":[1]})").ok());
+  EXPECT_FALSE(wire::ParseAiRun(R"({"texts":["a"]})").ok());
+  EXPECT_FALSE(wire::ParseAiRun(R"({"text":[1]})").ok());
 
-  auto oa = ParseOpenAiEmbeddings(R"({"model":"m","input":["a","b"],"encoding_format":"base64","user":"u"})");
+  auto oa = wire::ParseOpenAiEmbeddings(R"({"model":"m","input":["a","b"],"encoding_format":"base64","user":"u"})");
   ASSERT_TRUE(oa.ok()) << oa.status().ToString();
   EXPECT_TRUE(oa->base64);
   EXPECT_EQ(oa->inputs.size(), 2u);
-  EXPECT_FALSE(ParseOpenAiEmbeddings(R"({"model":"m","input":[[1,2,3]]})").ok());
-  EXPECT_FALSE(ParseOpenAiEmbeddings(R"({"model":"m","input":"a","encoding_format":"int8"})").ok());
-  EXPECT_FALSE(ParseOpenAiEmbeddings(R"({"input":"a"})").ok());
+  EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"model":"m","input":[[1,2,3]]})").ok());
+  EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"model":"m","input":"a","encoding_format":"int8"})").ok());
+  EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"input":"a"})").ok());
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -15,7 +15,7 @@ namespace {
 
 // Parses a line that must fail and returns the message, so each test states the words a user sees.
 std::string ParseError(std::string_view line) {
-  auto r = ParseRecordJson(line);
+  auto r = wire::ParseRecordJson(line);
   EXPECT_FALSE(r.ok()) << "parsed: " << line;
   if (r.ok()) return "";
   EXPECT_TRUE(r.status().IsInvalidArgument()) << r.status().ToString();
@@ -23,7 +23,7 @@ std::string ParseError(std::string_view line) {
 }
 
 TEST(ParseRecordJsonTest, FullRecord) {
-  auto r = ParseRecordJson(
+  auto r = wire::ParseRecordJson(
       R"({"id":"4444","values":[175.1,167.1,-129.9, 3],"namespace":"ns1",)"
       R"("metadata":{"url":"/products/sku/918318313", "n" : 2 ,"tags":["a","b"],"x":{"y":true}}})");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -36,20 +36,20 @@ TEST(ParseRecordJsonTest, FullRecord) {
 }
 
 TEST(ParseRecordJsonTest, OptionalFieldsAbsentOrNull) {
-  auto a = ParseRecordJson(R"({"values":[1,2],"id":"a"})");
+  auto a = wire::ParseRecordJson(R"({"values":[1,2],"id":"a"})");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_EQ(a->id, "a");
   EXPECT_EQ(a->ns, "");
   EXPECT_EQ(a->metadata_json, "");
 
-  auto b = ParseRecordJson(R"({"id":"b","values":[1],"namespace":null,"metadata":null})");
+  auto b = wire::ParseRecordJson(R"({"id":"b","values":[1],"namespace":null,"metadata":null})");
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(b->ns, "");
   EXPECT_EQ(b->metadata_json, "");
 }
 
 TEST(ParseRecordJsonTest, EscapesAndUnicodeInStrings) {
-  auto r = ParseRecordJson(R"({"id":"a\"b\u00e9\n","values":[0],"metadata":{"k":"\u20ac\\"}})");
+  auto r = wire::ParseRecordJson(R"({"id":"a\"b\u00e9\n","values":[0],"metadata":{"k":"\u20ac\\"}})");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->id, "a\"b\xc3\xa9\n");
   // The metadata text must still be valid JSON holding the same string.
@@ -62,7 +62,7 @@ TEST(ParseRecordJsonTest, EscapesAndUnicodeInStrings) {
 }
 
 TEST(ParseRecordJsonTest, NumberForms) {
-  auto r = ParseRecordJson(R"({"id":"a","values":[0, -0.0, 1e-3, 2E2, 18446744073709551615, -7]})");
+  auto r = wire::ParseRecordJson(R"({"id":"a","values":[0, -0.0, 1e-3, 2E2, 18446744073709551615, -7]})");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->values.size(), 6u);
   EXPECT_FLOAT_EQ(r->values[2], 0.001f);
@@ -73,7 +73,7 @@ TEST(ParseRecordJsonTest, NumberForms) {
 
 TEST(ParseRecordJsonTest, FloatRangeBoundary) {
   // The shortest spelling of FLT_MAX is above FLT_MAX as a double but must still be accepted.
-  auto max = ParseRecordJson(R"({"id":"a","values":[3.4028235e38,-3.4028235e38]})");
+  auto max = wire::ParseRecordJson(R"({"id":"a","values":[3.4028235e38,-3.4028235e38]})");
   ASSERT_TRUE(max.ok()) << max.status().ToString();
   EXPECT_EQ(max->values[0], FLT_MAX);
   EXPECT_EQ(max->values[1], -FLT_MAX);
@@ -123,7 +123,7 @@ TEST(ParseRecordJsonTest, Errors) {
 }
 
 TEST(ParseNdjsonTest, SkipsBlankLinesAndAcceptsCrlf) {
-  auto r = ParseNdjson(
+  auto r = wire::ParseNdjson(
       "{\"id\":\"a\",\"values\":[1]}\r\n\n   \n{\"id\":\"b\",\"values\":[2]}\r\n\t\r\n"
       "{\"id\":\"c\",\"values\":[3]}",
       false, nullptr);
@@ -137,20 +137,20 @@ TEST(ParseNdjsonTest, SkipsBlankLinesAndAcceptsCrlf) {
 
 TEST(ParseNdjsonTest, EmptyText) {
   size_t discarded = 99;
-  auto r = ParseNdjson("", true, &discarded);
+  auto r = wire::ParseNdjson("", true, &discarded);
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(r->empty());
   EXPECT_EQ(discarded, 0u);
 }
 
 TEST(ParseNdjsonTest, ErrorNamesOneBasedLineCountingBlankLines) {
-  auto r = ParseNdjson("{\"id\":\"a\",\"values\":[1]}\n\n{\"id\":\"b\",\"values\":[x]}\n", false,
+  auto r = wire::ParseNdjson("{\"id\":\"a\",\"values\":[1]}\n\n{\"id\":\"b\",\"values\":[x]}\n", false,
                        nullptr);
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(r.status().IsInvalidArgument());
   EXPECT_EQ(r.status().message().rfind("line 3: ", 0), 0u) << r.status().message();
 
-  r = ParseNdjson("{\"id\":\"a\",\"values\":[1],\"x\":1}", false, nullptr);
+  r = wire::ParseNdjson("{\"id\":\"a\",\"values\":[1],\"x\":1}", false, nullptr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(),
             "line 1: unknown field \"x\"; a record has id, values, namespace "
@@ -167,7 +167,7 @@ TEST(ParseNdjsonTest, DiscardCountsAndSkipsBadLines) {
       "{\"id\":\"c\",\"values\":[3],\"metadata\":{\"k\":1}}\n"
       "{\"id\":\"d\"}\n";
   size_t discarded = 0;
-  auto r = ParseNdjson(text, true, &discarded);
+  auto r = wire::ParseNdjson(text, true, &discarded);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(discarded, 3u);
   ASSERT_EQ(r->size(), 3u);
@@ -177,24 +177,10 @@ TEST(ParseNdjsonTest, DiscardCountsAndSkipsBadLines) {
   EXPECT_EQ((*r)[2].metadata_json, "{\"k\":1}");
 
   // Without discard the same text fails at the first bad line.
-  auto strict = ParseNdjson(text, false, &discarded);
+  auto strict = wire::ParseNdjson(text, false, &discarded);
   ASSERT_FALSE(strict.ok());
   EXPECT_EQ(strict.status().message().rfind("line 2: not valid JSON", 0), 0u)
       << strict.status().message();
-}
-
-TEST(FormatIso8601MillisTest, KnownInstants) {
-  EXPECT_EQ(FormatIso8601Millis(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatIso8601Millis(1), "1970-01-01T00:00:00.001Z");
-  // The example from Vectorize's info mock (date -u -d 2024-07-19T13:11:44Z +%s = 1721394704).
-  EXPECT_EQ(FormatIso8601Millis(1721394704064), "2024-07-19T13:11:44.064Z");
-  // A leap day and the last millisecond of a year.
-  EXPECT_EQ(FormatIso8601Millis(951782400000), "2000-02-29T00:00:00.000Z");
-  EXPECT_EQ(FormatIso8601Millis(1704067199999), "2023-12-31T23:59:59.999Z");
-  EXPECT_EQ(FormatIso8601Millis(4102444800000), "2100-01-01T00:00:00.000Z");
-  // Before the epoch the millisecond part still counts forward within its second.
-  EXPECT_EQ(FormatIso8601Millis(-1), "1969-12-31T23:59:59.999Z");
-  EXPECT_EQ(FormatIso8601Millis(-86400000), "1969-12-31T00:00:00.000Z");
 }
 
 // Parses a serialised document with simdjson, failing the test when it is not valid JSON.
@@ -207,29 +193,29 @@ simdjson::dom::element ParseJson(simdjson::dom::parser* p, const std::string& js
 TEST(RecordJsonWriteTest, IndexDescription) {
   IndexDescription d{
       "docs", "my \"docs\"", {384, Metric::kDotProduct}, 1721394704064, 1721394705000};
-  EXPECT_EQ(IndexDescriptionToJson(d),
+  EXPECT_EQ(wire::IndexDescriptionToJson(d),
             R"({"name":"docs","description":"my \"docs\"","config":{"dimensions":384,)"
             R"("metric":"dot-product"},"created_on":"2024-07-19T13:11:44.064Z",)"
             R"("modified_on":"2024-07-19T13:11:45.000Z"})");
   IndexDescription e{"e", "", {3, Metric::kEuclidean}, 0, 0};
   std::vector<IndexDescription> both{d, e};
   simdjson::dom::parser p;
-  auto arr = ParseJson(&p, IndexDescriptionsToJson(both));
+  auto arr = ParseJson(&p, wire::IndexDescriptionsToJson(both));
   ASSERT_TRUE(arr.is_array());
   EXPECT_EQ(arr.get_array().size(), 2u);
   std::string_view metric;
   ASSERT_EQ(arr.at(1)["config"]["metric"].get(metric), simdjson::SUCCESS);
   EXPECT_EQ(metric, "euclidean");
-  EXPECT_EQ(IndexDescriptionsToJson({}), "[]");
+  EXPECT_EQ(wire::IndexDescriptionsToJson({}), "[]");
 }
 
 TEST(RecordJsonWriteTest, IndexInfo) {
   IndexInfo empty{7, 0, "", std::nullopt};
-  EXPECT_EQ(IndexInfoToJson(empty),
+  EXPECT_EQ(wire::IndexInfoToJson(empty),
             R"({"dimensions":7,"vectorCount":0,"processedUpToDatetime":null,)"
             R"("processedUpToMutation":null})");
   IndexInfo info{1024, 1000, "00000000-0000-0000-0000-000000000003", 1721394704064};
-  EXPECT_EQ(IndexInfoToJson(info),
+  EXPECT_EQ(wire::IndexInfoToJson(info),
             R"({"dimensions":1024,"vectorCount":1000,"processedUpToDatetime":)"
             R"("2024-07-19T13:11:44.064Z","processedUpToMutation":)"
             R"("00000000-0000-0000-0000-000000000003"})");
@@ -239,10 +225,10 @@ TEST(RecordJsonWriteTest, QueryResultOptionalFields) {
   QueryResult r;
   r.matches.push_back({"a", 0.75f, {}, "", ""});
   r.matches.push_back({"b", -0.5f, {0.1f, 2.0f}, "ns", R"({"k":"v"})"});
-  EXPECT_EQ(QueryResultToJson(r),
+  EXPECT_EQ(wire::QueryResultToJson(r),
             R"({"count":2,"matches":[{"id":"a","score":0.75},)"
             R"({"id":"b","score":-0.5,"values":[0.1,2],"metadata":{"k":"v"},"namespace":"ns"}]})");
-  EXPECT_EQ(QueryResultToJson(QueryResult{}), R"({"count":0,"matches":[]})");
+  EXPECT_EQ(wire::QueryResultToJson(QueryResult{}), R"({"count":0,"matches":[]})");
 }
 
 TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
@@ -250,7 +236,7 @@ TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
       {"a", {0.1f, -2.5f, 1e-8f, FLT_MAX}, "", ""},
       {"b\"\\\n", {3.0f, 0.0f, -0.0f, 7.25f}, "ns", R"({"k":[1,"x"],"n":{"m":false}})"},
   };
-  const std::string json = RecordsToJson(records);
+  const std::string json = wire::RecordsToJson(records);
   // Each element of the array is a valid NDJSON record line: parse it back and compare.
   simdjson::dom::parser p;
   auto arr = ParseJson(&p, json);
@@ -258,7 +244,7 @@ TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
   size_t i = 0;
   for (simdjson::dom::element e : arr.get_array()) {
     ASSERT_LT(i, records.size());
-    auto back = ParseRecordJson(simdjson::minify(e));
+    auto back = wire::ParseRecordJson(simdjson::minify(e));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->id, records[i].id);
     EXPECT_EQ(back->values, records[i].values) << "floats must print in round-trip form";
@@ -268,31 +254,31 @@ TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
   }
   EXPECT_EQ(i, records.size());
   // namespace and metadata are left out when empty, values never.
-  EXPECT_EQ(RecordsToJson(std::span(records).first(1)),
+  EXPECT_EQ(wire::RecordsToJson(std::span(records).first(1)),
             R"([{"id":"a","values":[0.1,-2.5,1e-8,3.4028235e+38]}])");
 }
 
 TEST(RecordJsonWriteTest, ListResult) {
   ListResult last{{"a", "b"}, 2, false, ""};
-  EXPECT_EQ(ListResultToJson(last),
+  EXPECT_EQ(wire::ListResultToJson(last),
             R"({"count":2,"totalCount":2,"isTruncated":false,"nextCursor":null,)"
             R"("cursorExpirationTimestamp":null,"vectors":[{"id":"a"},{"id":"b"}]})");
   ListResult page{{"a"}, 5, true, "a"};
-  EXPECT_EQ(ListResultToJson(page),
+  EXPECT_EQ(wire::ListResultToJson(page),
             R"({"count":1,"totalCount":5,"isTruncated":true,"nextCursor":"a",)"
             R"("cursorExpirationTimestamp":null,"vectors":[{"id":"a"}]})");
 }
 
 TEST(RecordJsonWriteTest, MutationAndMetadataIndexes) {
-  EXPECT_EQ(MutationToJson({"m-1"}), R"({"mutationId":"m-1"})");
+  EXPECT_EQ(wire::MutationToJson({"m-1"}), R"({"mutationId":"m-1"})");
   std::vector<MetadataIndexDescription> idx = {{"genre", MetadataIndexType::kString},
                                                {"year", MetadataIndexType::kNumber},
                                                {"a.b", MetadataIndexType::kBoolean}};
-  EXPECT_EQ(MetadataIndexesToJson(idx),
+  EXPECT_EQ(wire::MetadataIndexesToJson(idx),
             R"({"metadataIndexes":[{"propertyName":"genre","indexType":"string"},)"
             R"({"propertyName":"year","indexType":"number"},)"
             R"({"propertyName":"a.b","indexType":"boolean"}]})");
-  EXPECT_EQ(MetadataIndexesToJson({}), R"({"metadataIndexes":[]})");
+  EXPECT_EQ(wire::MetadataIndexesToJson({}), R"({"metadataIndexes":[]})");
 }
 
 }  // namespace
@@ -303,26 +289,26 @@ namespace {
 
 TEST(ParseRecordJsonTest, ExtensionsOnlyWhenAsked) {
   const std::string line = R"({"id":"a","text":"hello world","metadata":{"k":1}})";
-  EXPECT_TRUE(ParseRecordJson(line).status().IsInvalidArgument());  // plain Vectorize: unknown field
-  auto r = ParseRecordJson(line, /*extensions=*/true);
+  EXPECT_TRUE(wire::ParseRecordJson(line).status().IsInvalidArgument());  // plain Vectorize: unknown field
+  auto r = wire::ParseRecordJson(line, /*extensions=*/true);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->text, "hello world");
   EXPECT_TRUE(r->values.empty());
   EXPECT_EQ(r->metadata_json, R"({"k":1})");
-  auto fields = ParseRecordJson(R"({"id":"f","fields":{ "year" : 1989 }})", true);
+  auto fields = wire::ParseRecordJson(R"({"id":"f","fields":{ "year" : 1989 }})", true);
   ASSERT_TRUE(fields.ok()) << fields.status().ToString();
   EXPECT_EQ(fields->fields_json, R"({"year":1989})");
   EXPECT_EQ(fields->text, "");
-  auto with_values = ParseRecordJson(R"({"id":"b","values":[1]})", true);
+  auto with_values = wire::ParseRecordJson(R"({"id":"b","values":[1]})", true);
   ASSERT_TRUE(with_values.ok());
   EXPECT_TRUE(with_values->text.empty() && with_values->fields_json.empty());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", true).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", true).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","fields":[1]})", true).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":""})", true).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c","text":5})", true).ok());
-  EXPECT_FALSE(ParseRecordJson(R"({"id":"c"})", true).ok());
-  auto all = ParseNdjson("{\"id\":\"a\",\"text\":\"t\"}\n{\"id\":\"b\",\"values\":[2]}\n", false,
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", true).ok());
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", true).ok());
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","fields":[1]})", true).ok());
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":""})", true).ok());
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":5})", true).ok());
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c"})", true).ok());
+  auto all = wire::ParseNdjson("{\"id\":\"a\",\"text\":\"t\"}\n{\"id\":\"b\",\"values\":[2]}\n", false,
                          nullptr, /*extensions=*/true);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 2u);
@@ -348,8 +334,8 @@ TEST(ParseNdjsonTest, ParallelParseEqualsSerial) {
     text += "],\"metadata\":{\"i\":" + std::to_string(i) + "}}\n";
   }
   ASSERT_GT(text.size(), 8u << 20);  // over two parts' worth
-  auto serial = ParseNdjson(text, false, nullptr, false, 1);
-  auto parallel = ParseNdjson(text, false, nullptr, false, 2);
+  auto serial = wire::ParseNdjson(text, false, nullptr, false, 1);
+  auto parallel = wire::ParseNdjson(text, false, nullptr, false, 2);
   ASSERT_TRUE(serial.ok() && parallel.ok());
   ASSERT_EQ(serial->size(), 2500u);
   ASSERT_EQ(parallel->size(), 2500u);
@@ -362,11 +348,11 @@ TEST(ParseNdjsonTest, ParallelParseEqualsSerial) {
   size_t pos = 0;
   for (int i = 0; i < 2000; ++i) pos = text.find('\n', pos) + 1;
   text.insert(pos, "{\"id\":\"broken\"}\n");
-  auto bad = ParseNdjson(text, false, nullptr, false, 2);
+  auto bad = wire::ParseNdjson(text, false, nullptr, false, 2);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("line 2001"), std::string::npos) << bad.status().ToString();
   size_t dropped = 0;
-  auto kept = ParseNdjson(text, true, &dropped, false, 2);
+  auto kept = wire::ParseNdjson(text, true, &dropped, false, 2);
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 2500u);
   EXPECT_EQ(dropped, 1u);

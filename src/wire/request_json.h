@@ -5,8 +5,8 @@
 // a typo does not silently change a request) and returns InvalidArgument naming the field. Data
 // rules (dimensions, limits, names) are checked by the engine or the route.
 
-#ifndef SEMBLE_SRC_SERVER_REQUEST_JSON_H_
-#define SEMBLE_SRC_SERVER_REQUEST_JSON_H_
+#ifndef SEMBLE_SRC_WIRE_REQUEST_JSON_H_
+#define SEMBLE_SRC_WIRE_REQUEST_JSON_H_
 
 #include <cstdint>
 #include <optional>
@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "db/record_json.h"
+#include "wire/record_json.h"
 #include "semble/query.h"
 #include "semble/record.h"
 #include "semble/status.h"
 
-namespace semble::server {
+namespace semble::wire {
 
 // POST /indexes: {name, description?, config: {dimensions, metric} | {preset}} plus the
 // extensions config.model, config.pooling and config.indexType.
@@ -67,7 +67,7 @@ Result<std::vector<std::string>> ParseIds(std::string_view body);
 Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body);
 Result<std::string> ParsePropertyName(std::string_view body);
 
-// {"vectors": [record...]}: the JSON form of an insert. Records as in db::ParseRecordJson with
+// {"vectors": [record...]}: the JSON form of an insert. Records as in ParseRecordJson with
 // the extensions (text or fields instead of values).
 // True when body is a JSON object whose first key is "vectors" (the JSON form of an insert, as
 // Workers bindings send it), false for anything else (NDJSON, even a single line of it). Decided
@@ -94,6 +94,6 @@ struct OpenAiEmbeddingsBody {
 };
 Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body);
 
-}  // namespace semble::server
+}  // namespace semble::wire
 
-#endif  // SEMBLE_SRC_SERVER_REQUEST_JSON_H_
+#endif  // SEMBLE_SRC_WIRE_REQUEST_JSON_H_
