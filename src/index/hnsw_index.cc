@@ -8,10 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
+#include <mutex>
 
 #include "core/distance.h"
 #include "core/partial_distance.h"
+#include "core/thread_pool.h"
 #include "core/top_k.h"
 #include "index/hnsw_internal.h"
 #include "index/hnsw_walk.h"
@@ -439,26 +440,19 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
   if (g.quantized && !g.trained && g.num_nodes == 0 && slots.size() >= kAutoTrainNodes) {
     SEMBLE_RETURN_IF_ERROR(Train(values, slots.size()));
   }
-  threads = std::max(1, threads);
-  std::atomic<size_t> next{0};
+  // The first error wins; once there is one, the vectors not yet started are skipped.
   std::mutex err_mu;
   Status first_error;
-  auto work = [&] {
-    while (true) {
-      const size_t i = next.fetch_add(1);
-      if (i >= slots.size()) return;
-      Status s = Add(slots[i], values + i * g.dims);
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> l(err_mu);
-        if (first_error.ok()) first_error = s;
-        next.store(slots.size());
-      }
+  std::atomic<bool> failed{false};
+  core::ParallelFor(slots.size(), threads, [&](size_t i) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    Status s = Add(slots[i], values + i * g.dims);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> l(err_mu);
+      if (first_error.ok()) first_error = std::move(s);
+      failed.store(true, std::memory_order_relaxed);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+  });
   if (first_error.ok() && slots.size() >= kReorderBatch) {
     std::unique_lock<std::shared_mutex> lock(g.rw);
     g.Reorder();
@@ -513,7 +507,7 @@ void HnswIndex::Consolidate() {
   // Each live node with a dead neighbour re-selects among its live neighbours and the live
   // neighbours of its dead ones (FreshDiskANN's delete consolidation). Nodes are independent
   // (a node's list is rewritten only by its own task and dead lists are read-only), so two threads
-  // share the work.
+  // share the work and the result does not depend on which thread repairs which node.
   auto repair = [&](uint32_t u, std::vector<uint32_t>& pool_ids, std::vector<Candidate>& pool) {
     for (int l = 0; l <= g.node_level[u]; ++l) {
       uint32_t* links = g.Links(u, l);
@@ -544,17 +538,17 @@ void HnswIndex::Consolidate() {
       WriteLinks(links, SelectNeighborsFilled(g, pool, cap));
     }
   };
-  std::atomic<uint32_t> next{0};
-  auto work = [&] {
+  // Tasks of kRepairChunk nodes: most nodes need no repair, so per-node tasks would cost more in
+  // claiming than in work, and a chunk's scratch lists are reused across its nodes.
+  constexpr uint32_t kRepairChunk = 256;
+  core::ParallelFor((n + kRepairChunk - 1) / kRepairChunk, 2, [&](size_t chunk) {
     std::vector<uint32_t> pool_ids;
     std::vector<Candidate> pool;
-    for (uint32_t u; (u = next.fetch_add(1)) < n;) {
+    const uint32_t begin = static_cast<uint32_t>(chunk) * kRepairChunk;
+    for (uint32_t u = begin; u < std::min(n, begin + kRepairChunk); ++u) {
       if (g.node_state[u] == kLive) repair(u, pool_ids, pool);
     }
-  };
-  std::thread helper(work);
-  work();
-  helper.join();
+  });
   // A dead entry point hands over to the live node with the highest level.
   const uint64_t e = g.entry.load();
   if (e != Impl::kNoEntry && dead[NodeOf(e)]) {
