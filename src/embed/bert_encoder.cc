@@ -17,7 +17,7 @@ namespace {
 constexpr size_t kRowsPerTask = 64;
 
 // Splits rows into tasks for a pool: whole blocks when there are enough rows to go around.
-size_t RowTasks(size_t m, const ThreadPool* pool) {
+size_t RowTasks(size_t m, const core::ThreadPool* pool) {
   if (pool->size() == 1) return 1;
   return (m + kRowsPerTask - 1) / kRowsPerTask;
 }
@@ -53,8 +53,8 @@ BertEncoder::BertEncoder(BertWeights weights) : w_(std::move(weights)) {
 #endif
 }
 
-void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y, ThreadPool* pool,
-                           Int8Scratch* scratch) const {
+void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y,
+                           core::ThreadPool* pool, Int8Scratch* scratch) const {
   const size_t tiles = w.num_tiles();
   const size_t threads = static_cast<size_t>(pool->size());
   const size_t pairs = (tiles + 1) / 2;
@@ -104,7 +104,7 @@ void BertEncoder::LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y
 }
 
 void BertEncoder::Linear(const float* x, size_t m, const PackedLinear& w, float* y,
-                         ThreadPool* pool, std::vector<float>* scratch) const {
+                         core::ThreadPool* pool, std::vector<float>* scratch) const {
   const size_t block = w_.int8_activation_block;
   if (block > 0 && w.k % block == 0) {
     if (scratch->size() < m * w.k) scratch->resize(m * w.k);
@@ -133,7 +133,7 @@ void BertEncoder::Linear(const float* x, size_t m, const PackedLinear& w, float*
 }
 
 Status BertEncoder::Encode(const std::vector<const std::vector<int32_t>*>& seqs, Pooling pooling,
-                           bool normalize, ThreadPool* pool, float* out) const {
+                           bool normalize, core::ThreadPool* pool, float* out) const {
   const BertConfig& c = w_.config;
   const size_t h = c.hidden, f = c.intermediate, heads = c.heads, dh = h / heads;
   std::vector<size_t> offsets(seqs.size() + 1, 0);

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "embed/bert_model.h"
 #include "embed/q4_gemm.h"
-#include "embed/thread_pool.h"
 #include "semble/embedder.h"
 
 namespace semble::embed {
@@ -32,7 +32,7 @@ class BertEncoder {
   // Pooled vectors of the sequences (ids with their special tokens), hidden floats each, into
   // out[i * hidden]. Ids must be < vocab_size and sequences no longer than max_positions.
   Status Encode(const std::vector<const std::vector<int32_t>*>& seqs, Pooling pooling,
-                bool normalize, ThreadPool* pool, float* out) const;
+                bool normalize, core::ThreadPool* pool, float* out) const;
 
  private:
   struct Q4Layer {
@@ -45,9 +45,9 @@ class BertEncoder {
     std::vector<int32_t> zsum;
   };
 
-  void Linear(const float* x, size_t m, const PackedLinear& w, float* y, ThreadPool* pool,
+  void Linear(const float* x, size_t m, const PackedLinear& w, float* y, core::ThreadPool* pool,
               std::vector<float>* scratch) const;
-  void LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y, ThreadPool* pool,
+  void LinearQ4(const float* x, size_t m, const Q4Linear& w, float* y, core::ThreadPool* pool,
                 Int8Scratch* scratch) const;
 
   BertWeights w_;

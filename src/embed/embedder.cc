@@ -141,7 +141,7 @@ class EmbedderImpl final : public Embedder {
   std::unique_ptr<embed::Tokenizer> tokenizer_;
   std::unique_ptr<BertEncoder> encoder_;
   std::mutex encode_mu_;  // the pool runs one batch at a time
-  embed::ThreadPool pool_;
+  core::ThreadPool pool_;
   EmbeddingCache cache_;
 };
 

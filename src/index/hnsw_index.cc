@@ -8,10 +8,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <thread>
+#include <mutex>
 
 #include "core/distance.h"
 #include "core/partial_distance.h"
+#include "core/thread_pool.h"
 #include "core/top_k.h"
 #include "index/hnsw_internal.h"
 #include "index/hnsw_walk.h"
@@ -27,8 +28,6 @@ constexpr size_t kRetrainNodes = 16384;
 constexpr size_t kBinaryOversample = 4;
 constexpr size_t kSq8Rescore = 4;
 constexpr float kInf = std::numeric_limits<float>::infinity();
-// A batch this large (a bulk load, a rebuild) is followed by a locality renumbering of the graph.
-constexpr size_t kReorderBatch = 10000;
 // How much of each record is prefetched (a float vector's first lines; the hardware streams the
 // rest).
 constexpr size_t kPrefetchBytes = 256;
@@ -128,72 +127,6 @@ void HnswIndex::Impl::Grow(size_t min_nodes, size_t min_slots) {
     slot_node.resize(std::max({min_slots, slot_node.size() + slot_node.size() / 2, size_t{1024}}),
                      kNoNode);
   }
-}
-
-void HnswIndex::Impl::Reorder() {
-  const uint32_t n = num_nodes;
-  const uint64_t e = entry.load();
-  if (n < 2 || e == kNoEntry) return;
-  // BFS from the entry point; unreachable and free nodes go last, in their old order.
-  std::vector<uint32_t> order;  // new id -> old id
-  std::vector<uint32_t> new_id(n, kNoNode);
-  order.reserve(n);
-  auto take = [&](uint32_t old) {
-    if (new_id[old] != kNoNode) return;
-    new_id[old] = static_cast<uint32_t>(order.size());
-    order.push_back(old);
-  };
-  take(NodeOf(e));
-  for (size_t head = 0; head < order.size(); ++head) {
-    const uint32_t* links = Links(order[head], 0);
-    const uint32_t count = std::min(links[0], m0);
-    for (uint32_t i = 1; i <= count; ++i) take(links[i]);
-  }
-  for (uint32_t old = 0; old < n; ++old) {
-    if (node_state[old] != kFree) take(old);
-  }
-  for (uint32_t old = 0; old < n; ++old) take(old);
-  // Permute every per-node array, renaming links on the way.
-  HugeArray<uint32_t> level0_new;
-  level0_new.Grow(level0.size());
-  for (uint32_t i = 0; i < n; ++i) {
-    uint32_t* dst = &level0_new[static_cast<size_t>(i) * record_words];
-    std::memcpy(dst, Links(order[i], 0), record_words * sizeof(uint32_t));
-    for (uint32_t j = 1; j <= std::min(dst[0], m0); ++j) dst[j] = new_id[dst[j]];
-  }
-  level0.Swap(level0_new);
-  if (quantized) {
-    HugeArray<float> vectors_new;
-    vectors_new.Grow(vectors.size());
-    for (uint32_t i = 0; i < n; ++i) {
-      std::memcpy(&vectors_new[static_cast<size_t>(i) * dims],
-                  &vectors[static_cast<size_t>(order[i]) * dims], dims * sizeof(float));
-    }
-    vectors.Swap(vectors_new);
-  }
-  std::vector<uint32_t> slot_new(node_slot.size(), kNoNode);
-  std::vector<uint8_t> level_new(node_level.size(), 0), state_new(node_state.size(), kFree);
-  std::vector<std::unique_ptr<uint32_t[]>> upper_new(upper.size());
-  for (uint32_t i = 0; i < n; ++i) {
-    const uint32_t old = order[i];
-    slot_new[i] = node_slot[old];
-    level_new[i] = node_level[old];
-    state_new[i] = node_state[old];
-    upper_new[i] = std::move(upper[old]);
-    for (int l = 1; l <= level_new[i]; ++l) {
-      uint32_t* links = upper_new[i].get() + static_cast<size_t>(l - 1) * (1 + m);
-      for (uint32_t j = 1; j <= std::min(links[0], m); ++j) links[j] = new_id[links[j]];
-    }
-    if (state_new[i] == kLive) slot_node[slot_new[i]] = i;
-  }
-  node_slot.swap(slot_new);
-  node_level.swap(level_new);
-  node_state.swap(state_new);
-  upper.swap(upper_new);
-  for (uint32_t& f : free_nodes) f = new_id[f];
-  std::sort(free_nodes.rbegin(), free_nodes.rend());
-  entry.store(PackEntry(new_id[NodeOf(e)], LevelOf(e)));
-  RecountInDegrees(*this);
 }
 
 VisitedSet* HnswIndex::Impl::AcquireVisited() const {
@@ -439,30 +372,19 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
   if (g.quantized && !g.trained && g.num_nodes == 0 && slots.size() >= kAutoTrainNodes) {
     SEMBLE_RETURN_IF_ERROR(Train(values, slots.size()));
   }
-  threads = std::max(1, threads);
-  std::atomic<size_t> next{0};
+  // The first error wins; once there is one, the vectors not yet started are skipped.
   std::mutex err_mu;
   Status first_error;
-  auto work = [&] {
-    while (true) {
-      const size_t i = next.fetch_add(1);
-      if (i >= slots.size()) return;
-      Status s = Add(slots[i], values + i * g.dims);
-      if (!s.ok()) {
-        std::lock_guard<std::mutex> l(err_mu);
-        if (first_error.ok()) first_error = s;
-        next.store(slots.size());
-      }
+  std::atomic<bool> failed{false};
+  core::ParallelFor(slots.size(), threads, [&](size_t i) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    Status s = Add(slots[i], values + i * g.dims);
+    if (!s.ok()) {
+      std::lock_guard<std::mutex> l(err_mu);
+      if (first_error.ok()) first_error = std::move(s);
+      failed.store(true, std::memory_order_relaxed);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  if (first_error.ok() && slots.size() >= kReorderBatch) {
-    std::unique_lock<std::shared_mutex> lock(g.rw);
-    g.Reorder();
-  }
+  });
   MaybeReconnect();
   return first_error;
 }
@@ -513,7 +435,7 @@ void HnswIndex::Consolidate() {
   // Each live node with a dead neighbour re-selects among its live neighbours and the live
   // neighbours of its dead ones (FreshDiskANN's delete consolidation). Nodes are independent
   // (a node's list is rewritten only by its own task and dead lists are read-only), so two threads
-  // share the work.
+  // share the work and the result does not depend on which thread repairs which node.
   auto repair = [&](uint32_t u, std::vector<uint32_t>& pool_ids, std::vector<Candidate>& pool) {
     for (int l = 0; l <= g.node_level[u]; ++l) {
       uint32_t* links = g.Links(u, l);
@@ -544,17 +466,17 @@ void HnswIndex::Consolidate() {
       WriteLinks(links, SelectNeighborsFilled(g, pool, cap));
     }
   };
-  std::atomic<uint32_t> next{0};
-  auto work = [&] {
+  // Tasks of kRepairChunk nodes: most nodes need no repair, so per-node tasks would cost more in
+  // claiming than in work, and a chunk's scratch lists are reused across its nodes.
+  constexpr uint32_t kRepairChunk = 256;
+  core::ParallelFor((n + kRepairChunk - 1) / kRepairChunk, 2, [&](size_t chunk) {
     std::vector<uint32_t> pool_ids;
     std::vector<Candidate> pool;
-    for (uint32_t u; (u = next.fetch_add(1)) < n;) {
+    const uint32_t begin = static_cast<uint32_t>(chunk) * kRepairChunk;
+    for (uint32_t u = begin; u < std::min(n, begin + kRepairChunk); ++u) {
       if (g.node_state[u] == kLive) repair(u, pool_ids, pool);
     }
-  };
-  std::thread helper(work);
-  work();
-  helper.join();
+  });
   // A dead entry point hands over to the live node with the highest level.
   const uint64_t e = g.entry.load();
   if (e != Impl::kNoEntry && dead[NodeOf(e)]) {

@@ -102,13 +102,6 @@ class HugeArray {
   size_t size() const { return size_; }
   size_t capacity_bytes() const { return mapped_bytes_; }
 
-  void Swap(HugeArray& other) {
-    std::swap(base_, other.base_);
-    std::swap(data_, other.data_);
-    std::swap(size_, other.size_);
-    std::swap(mapped_bytes_, other.mapped_bytes_);
-  }
-
   // Grows to n elements; new elements are zero (fresh anonymous pages). Never shrinks.
   void Grow(size_t n) {
     if (n <= size_) return;
@@ -196,9 +189,6 @@ struct HnswIndex::Impl {
   void EncodeNode(uint32_t node);
 
   void Grow(size_t min_nodes, size_t min_slots);
-  // Renumbers the nodes in breadth-first order of the layer-0 graph, so that neighbours tend to
-  // sit near each other in memory. Caller holds rw exclusive.
-  void Reorder();
   size_t Capacity() const { return node_state.size(); }
 
   VisitedSet* AcquireVisited() const;

@@ -10,10 +10,10 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
-#include <thread>
 
 #include "core/json_parse.h"
 #include "core/json_type_name.h"
+#include "core/thread_pool.h"
 #include "core/time_format.h"
 
 namespace semble::wire {
@@ -209,10 +209,7 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
     p->status = ParseNdjsonPart(p->text, discard_unparsable, p->first_line, &p->records,
                                 extensions, &p->dropped);
   };
-  std::vector<std::thread> pool;
-  for (size_t i = 1; i < parts.size(); ++i) pool.emplace_back(run, &parts[i]);
-  run(&parts[0]);
-  for (std::thread& t : pool) t.join();
+  core::ParallelFor(parts.size(), threads, [&](size_t i) { run(&parts[i]); });
   std::vector<VectorRecord> out;
   size_t dropped = 0, total = 0;
   for (Part& p : parts) {
