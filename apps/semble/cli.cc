@@ -5,6 +5,7 @@
 #include "embed_cli.h"
 
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 #include "semble/client.h"
 
 #include <CLI/CLI.hpp>

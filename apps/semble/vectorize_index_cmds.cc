@@ -14,6 +14,7 @@
 #include "core/json_writer.h"
 #include "db/presets.h"
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 #include "embed_cli.h"
 #include "semble/record_schema.h"
 #include "vectorize_cli.h"

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
 

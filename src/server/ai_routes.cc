@@ -10,34 +10,11 @@
 
 #include "server/api.h"
 #include "server/envelope.h"
+#include "wire/embeddings_json.h"
 #include "wire/request_json.h"
 
 namespace semble::server {
 namespace {
-
-std::string Base64(const void* data, size_t n) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const auto* p = static_cast<const unsigned char*>(data);
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < n; i += 3) {
-    const uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += kAlphabet[(v >> 6) & 63];
-    out += kAlphabet[v & 63];
-  }
-  if (i < n) {
-    const uint32_t v = (uint32_t{p[i]} << 16) | (i + 1 < n ? uint32_t{p[i + 1]} << 8 : 0);
-    out += kAlphabet[v >> 18];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
 
 HttpResponse EmbedError(const Status& s) { return FromStatus(s); }
 
@@ -125,27 +102,7 @@ HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
     if (ids.ok()) tokens += ids->size();
   }
   auto write = [&](core::JsonWriter* w) {
-    w->BeginObject();
-    w->Key("object").String("list");
-    w->Key("data").BeginArray();
-    for (size_t i = 0; i < vectors->size(); ++i) {
-      const std::vector<float>& v = (*vectors)[i];
-      w->BeginObject().Key("object").String("embedding").Key("index").Uint(i);
-      w->Key("embedding");
-      if (body->base64) {
-        // Little-endian float32 bytes, as OpenAI sends them (x86-64 is little-endian).
-        w->String(Base64(v.data(), v.size() * sizeof(float)));
-      } else {
-        w->BeginArray();
-        for (float x : v) w->Float(x);
-        w->EndArray();
-      }
-      w->EndObject();
-    }
-    w->EndArray();
-    w->Key("model").String(body->model);
-    w->Key("usage").BeginObject().Key("prompt_tokens").Uint(tokens).Key("total_tokens").Uint(tokens).EndObject();
-    w->EndObject();
+    wire::WriteOpenAiEmbeddingList(*vectors, body->model, tokens, body->base64, w);
   };
   core::JsonWriter w;
   write(&w);

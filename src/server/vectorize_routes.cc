@@ -16,6 +16,7 @@
 
 #include "db/presets.h"
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 #include "db/validation.h"
 #include "server/api.h"
 #include "server/envelope.h"

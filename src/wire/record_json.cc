@@ -13,12 +13,11 @@
 
 #include "core/json_parse.h"
 #include "core/json_type_name.h"
+#include "core/json_writer.h"
 #include "core/thread_pool.h"
-#include "core/time_format.h"
 
 namespace semble::wire {
 namespace {
-
 
 Status WrongType(std::string_view field, std::string_view expected,
                  const simdjson::dom::element& e) {
@@ -80,13 +79,13 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
   for (auto field : obj) {
     const std::string_view key = field.key;
     const simdjson::dom::element& v = field.value;
-    bool* seen = key == "id"                          ? &seen_id
-                 : key == "values"                    ? &seen_values
-                 : key == "namespace"                 ? &seen_ns
-                 : key == "metadata"                  ? &seen_metadata
-                 : (key == "text" && extensions)      ? &seen_text
-                 : (key == "fields" && extensions)    ? &seen_fields
-                                                      : nullptr;
+    bool* seen = key == "id"                       ? &seen_id
+                 : key == "values"                 ? &seen_values
+                 : key == "namespace"              ? &seen_ns
+                 : key == "metadata"               ? &seen_metadata
+                 : (key == "text" && extensions)   ? &seen_text
+                 : (key == "fields" && extensions) ? &seen_fields
+                                                   : nullptr;
     if (seen == nullptr) {
       return Status::InvalidArgument(
           "unknown field \"" + std::string(key) + "\"; a record has id, values, namespace" +
@@ -178,8 +177,7 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
 }  // namespace
 
 Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discard_unparsable,
-                                              size_t* discarded, bool extensions,
-                                              int threads) {
+                                              size_t* discarded, bool extensions, int threads) {
   // Below a few MB one thread is as fast as starting others.
   constexpr size_t kBytesPerThread = 4u << 20;
   threads = static_cast<int>(std::clamp<size_t>(text.size() / kBytesPerThread, 1,
@@ -206,8 +204,8 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
     begin = end;
   }
   auto run = [&](Part* p) {
-    p->status = ParseNdjsonPart(p->text, discard_unparsable, p->first_line, &p->records,
-                                extensions, &p->dropped);
+    p->status = ParseNdjsonPart(p->text, discard_unparsable, p->first_line, &p->records, extensions,
+                                &p->dropped);
   };
   core::ParallelFor(parts.size(), threads, [&](size_t i) { run(&parts[i]); });
   std::vector<VectorRecord> out;
@@ -225,178 +223,27 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
   return out;
 }
 
-void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("name").String(d.name);
-  w->Key("description").String(d.description);
-  w->Key("config").BeginObject();
-  w->Key("dimensions").Uint(d.config.dimensions);
-  w->Key("metric").String(MetricName(d.config.metric));
-  // Extension (not in Vectorize): how the index searches.
-  if (!d.config.index_type.empty()) w->Key("indexType").String(d.config.index_type);
-  if (!d.config.embedding_model.empty()) {
-    w->Key("model").String(d.config.embedding_model);
-    w->Key("pooling").String(d.config.embedding_pooling);
-  }
-  if (!d.config.schema_json.empty()) w->Key("schema").Raw(d.config.schema_json);
-  w->EndObject();
-  w->Key("created_on").String(core::FormatIso8601Millis(d.created_on_ms));
-  w->Key("modified_on").String(core::FormatIso8601Millis(d.modified_on_ms));
-  w->EndObject();
-}
-
-std::string IndexDescriptionToJson(const IndexDescription& d) {
-  core::JsonWriter w;
-  WriteIndexDescription(d, &w);
-  return w.Take();
-}
-
-std::string IndexDescriptionsToJson(std::span<const IndexDescription> ds) {
-  core::JsonWriter w;
-  w.BeginArray();
-  for (const IndexDescription& d : ds) WriteIndexDescription(d, &w);
-  w.EndArray();
-  return w.Take();
-}
-
-void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("dimensions").Uint(info.dimensions);
-  w->Key("vectorCount").Uint(info.vector_count);
-  w->Key("processedUpToDatetime");
-  if (info.processed_up_to_ms.has_value()) {
-    w->String(core::FormatIso8601Millis(*info.processed_up_to_ms));
-  } else {
-    w->Null();
-  }
-  w->Key("processedUpToMutation");
-  if (!info.processed_up_to_mutation.empty()) {
-    w->String(info.processed_up_to_mutation);
-  } else {
-    w->Null();
-  }
-  // Extensions (not in Vectorize).
-  if (!info.index_type.empty()) {
-    w->Key("indexType").String(info.index_type);
-    w->Key("memoryBytesPerVector").Double(std::round(info.memory_bytes_per_vector * 10) / 10);
-    w->Key("unindexedVectors").Uint(info.unindexed_vectors);
-  }
-  w->EndObject();
-}
-
-std::string IndexInfoToJson(const IndexInfo& info) {
-  core::JsonWriter w;
-  WriteIndexInfo(info, &w);
-  return w.Take();
-}
-
-namespace {
-
-void WriteValues(std::span<const float> values, core::JsonWriter* w) {
-  w->BeginArray();
-  for (float v : values) w->Float(v);
-  w->EndArray();
-}
-
-}  // namespace
-
-void WriteQueryResult(const QueryResult& result, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("count").Uint(result.matches.size());
-  w->Key("matches").BeginArray();
-  for (const QueryMatch& m : result.matches) {
-    w->BeginObject();
-    w->Key("id").String(m.id);
-    w->Key("score").Float(m.score);
-    if (!m.values.empty()) {
-      w->Key("values");
-      WriteValues(m.values, w);
-    }
-    if (!m.metadata_json.empty()) w->Key("metadata").Raw(m.metadata_json);
-    if (!m.ns.empty()) w->Key("namespace").String(m.ns);
-    w->EndObject();
-  }
-  w->EndArray();
-  w->EndObject();
-}
-
-std::string QueryResultToJson(const QueryResult& result) {
-  core::JsonWriter w;
-  WriteQueryResult(result, &w);
-  return w.Take();
-}
-
-void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w) {
-  w->BeginArray();
+std::string RecordsNdjson(std::span<const VectorRecord> records) {
+  std::string ndjson;
   for (const VectorRecord& r : records) {
-    w->BeginObject();
-    w->Key("id").String(r.id);
-    w->Key("values");
-    WriteValues(r.values, w);
-    if (!r.ns.empty()) w->Key("namespace").String(r.ns);
-    if (!r.metadata_json.empty()) w->Key("metadata").Raw(r.metadata_json);
-    w->EndObject();
+    core::JsonWriter w;
+    w.BeginObject().Key("id").String(r.id);
+    // Text and fields go to the server as they are: the server's index embeds or encodes them
+    // (and refuses a record that has more than one of the three, as a local index does).
+    if (!r.values.empty() || (r.text.empty() && r.fields_json.empty())) {
+      w.Key("values").BeginArray();
+      for (float x : r.values) w.Float(x);
+      w.EndArray();
+    }
+    if (!r.text.empty()) w.Key("text").String(r.text);
+    if (!r.fields_json.empty()) w.Key("fields").Raw(r.fields_json);
+    if (!r.ns.empty()) w.Key("namespace").String(r.ns);
+    if (!r.metadata_json.empty()) w.Key("metadata").Raw(r.metadata_json);
+    w.EndObject();
+    ndjson += w.Take();
+    ndjson += '\n';
   }
-  w->EndArray();
-}
-
-std::string RecordsToJson(std::span<const VectorRecord> records) {
-  core::JsonWriter w;
-  WriteRecords(records, &w);
-  return w.Take();
-}
-
-void WriteListResult(const ListResult& result, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("count").Uint(result.ids.size());
-  w->Key("totalCount").Uint(result.total_count);
-  w->Key("isTruncated").Bool(result.is_truncated);
-  w->Key("nextCursor");
-  if (!result.next_cursor.empty()) {
-    w->String(result.next_cursor);
-  } else {
-    w->Null();
-  }
-  w->Key("cursorExpirationTimestamp").Null();
-  w->Key("vectors").BeginArray();
-  for (const std::string& id : result.ids) w->BeginObject().Key("id").String(id).EndObject();
-  w->EndArray();
-  w->EndObject();
-}
-
-std::string ListResultToJson(const ListResult& result) {
-  core::JsonWriter w;
-  WriteListResult(result, &w);
-  return w.Take();
-}
-
-void WriteMutation(const MutationResult& m, core::JsonWriter* w) {
-  w->BeginObject().Key("mutationId").String(m.mutation_id).EndObject();
-}
-
-std::string MutationToJson(const MutationResult& m) {
-  core::JsonWriter w;
-  WriteMutation(m, &w);
-  return w.Take();
-}
-
-void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("metadataIndexes").BeginArray();
-  for (const MetadataIndexDescription& d : indexes) {
-    w->BeginObject();
-    w->Key("propertyName").String(d.property_name);
-    w->Key("indexType").String(MetadataIndexTypeName(d.type));
-    w->EndObject();
-  }
-  w->EndArray();
-  w->EndObject();
-}
-
-std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> indexes) {
-  core::JsonWriter w;
-  WriteMetadataIndexes(indexes, &w);
-  return w.Take();
+  return ndjson;
 }
 
 }  // namespace semble::wire

@@ -19,7 +19,6 @@
 #include <string_view>
 #include <vector>
 
-#include "core/json_writer.h"
 #include "semble/query.h"
 #include "semble/record.h"
 #include "semble/status.h"
@@ -51,40 +50,10 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
                                               int threads = 1);
 
 
-// Each Write* appends one JSON value to *w (so a server can place it inside its envelope); each
-// *ToJson returns it as a standalone document.
-
-// {name, description, config:{dimensions, metric}, created_on, modified_on}
-void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w);
-std::string IndexDescriptionToJson(const IndexDescription& d);
-// An array of the above (the list of indexes).
-std::string IndexDescriptionsToJson(std::span<const IndexDescription> ds);
-
-// {dimensions, vectorCount, processedUpToDatetime (ISO or null), processedUpToMutation (or null)}
-void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w);
-std::string IndexInfoToJson(const IndexInfo& info);
-
-// {count, matches:[{id, score, values?, metadata?, namespace?}]}; each optional field only when
-// non-empty (values are filled only when the query asked for them).
-void WriteQueryResult(const QueryResult& result, core::JsonWriter* w);
-std::string QueryResultToJson(const QueryResult& result);
-
-// [{id, values, namespace?, metadata?}] (get-by-ids).
-void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w);
-std::string RecordsToJson(std::span<const VectorRecord> records);
-
-// {count, totalCount, isTruncated, nextCursor (or null), cursorExpirationTimestamp: null,
-//  vectors:[{id}]}. semble's cursors never expire, hence the constant null.
-void WriteListResult(const ListResult& result, core::JsonWriter* w);
-std::string ListResultToJson(const ListResult& result);
-
-// {mutationId}
-void WriteMutation(const MutationResult& m, core::JsonWriter* w);
-std::string MutationToJson(const MutationResult& m);
-
-// {metadataIndexes:[{propertyName, indexType}]}
-void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w);
-std::string MetadataIndexesToJson(std::span<const MetadataIndexDescription> indexes);
+// NDJSON of records, one line each, as ParseNdjson with extensions reads them back: values, text
+// and fields as the record holds them (values are written when there is no text or fields, so an
+// empty record still has the required field), namespace and metadata when not empty.
+std::string RecordsNdjson(std::span<const VectorRecord> records);
 
 }  // namespace semble::wire
 

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/json_parse.h"
+#include "core/json_writer.h"
 #include "wire/record_json.h"
 
 namespace semble::wire {
@@ -205,10 +206,14 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
     }
     std::string_view s;
     if (v.get(s) == simdjson::SUCCESS) {
-      if (s == "none") q.return_metadata = ReturnMetadata::kNone;
-      else if (s == "indexed") q.return_metadata = ReturnMetadata::kIndexed;
-      else if (s == "all") q.return_metadata = ReturnMetadata::kAll;
-      else return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
+      if (s == "none")
+        q.return_metadata = ReturnMetadata::kNone;
+      else if (s == "indexed")
+        q.return_metadata = ReturnMetadata::kIndexed;
+      else if (s == "all")
+        q.return_metadata = ReturnMetadata::kAll;
+      else
+        return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
       return Status::OK();
     }
     return Bad(key, "true, false, \"none\", \"indexed\" or \"all\"");
@@ -247,7 +252,7 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
   return Status::OK();
 }
 
-#define SEMBLE_QUERY_FIELDS                                                                  \
+#define SEMBLE_QUERY_FIELDS                                                                      \
   "vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace", "filter", \
       "ef", "recall", "model", "excludeIds"
 
@@ -262,10 +267,10 @@ Result<QueryBody> ParseQuery(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   QueryBody out;
   bool has_vector = false;
-  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS},
-                                      [&](std::string_view key, const element& v) {
-                                        return QueryField(key, v, &out, &has_vector);
-                                      }));
+  SEMBLE_RETURN_IF_ERROR(
+      ForEachField(obj, {SEMBLE_QUERY_FIELDS}, [&](std::string_view key, const element& v) {
+        return QueryField(key, v, &out, &has_vector);
+      }));
   if (QueriesGiven(out, has_vector) != 1) {
     return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
   }
@@ -328,19 +333,19 @@ Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body)
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   MetadataIndexDescription d;
   bool has_name = false, has_type = false;
-  SEMBLE_RETURN_IF_ERROR(ForEachField(
-      obj, {"propertyName", "indexType"}, [&](std::string_view key, const element& v) -> Status {
-        std::string s;
-        SEMBLE_RETURN_IF_ERROR(GetString(key, v, &s));
-        if (key == "propertyName") {
-          has_name = true;
-          d.property_name = std::move(s);
-          return Status::OK();
-        }
-        has_type = true;
-        SEMBLE_ASSIGN_OR_RETURN(d.type, ParseMetadataIndexType(s));
-        return Status::OK();
-      }));
+  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {"propertyName", "indexType"},
+                                      [&](std::string_view key, const element& v) -> Status {
+                                        std::string s;
+                                        SEMBLE_RETURN_IF_ERROR(GetString(key, v, &s));
+                                        if (key == "propertyName") {
+                                          has_name = true;
+                                          d.property_name = std::move(s);
+                                          return Status::OK();
+                                        }
+                                        has_type = true;
+                                        SEMBLE_ASSIGN_OR_RETURN(d.type, ParseMetadataIndexType(s));
+                                        return Status::OK();
+                                      }));
   if (!has_name) return Invalid("missing field \"propertyName\"");
   if (!has_type) return Invalid("missing field \"indexType\"");
   return d;
@@ -385,7 +390,8 @@ Result<std::vector<VectorRecord>> ParseVectorsObject(std::string_view body, bool
           const std::string text_of_record = simdjson::minify(x);
           auto r = ParseRecordJson(text_of_record, /*extensions=*/true);
           if (!r.ok()) {
-            if (!discard_unparsable) return r.status().WithContext("vectors[" + std::to_string(i) + "]");
+            if (!discard_unparsable)
+              return r.status().WithContext("vectors[" + std::to_string(i) + "]");
             ++dropped;
           } else {
             out.push_back(std::move(r).value());
@@ -403,8 +409,8 @@ Result<AiRunBody> ParseAiRun(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   AiRunBody out;
   bool has_text = false;
-  SEMBLE_RETURN_IF_ERROR(ForEachField(
-      obj, {"text", "pooling"}, [&](std::string_view key, const element& v) -> Status {
+  SEMBLE_RETURN_IF_ERROR(
+      ForEachField(obj, {"text", "pooling"}, [&](std::string_view key, const element& v) -> Status {
         if (key == "pooling") {
           std::string p;
           SEMBLE_RETURN_IF_ERROR(GetString(key, v, &p));
@@ -464,6 +470,58 @@ Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body) {
   if (!has_model) return Invalid("missing field \"model\"");
   if (!has_input) return Invalid("missing field \"input\"");
   return out;
+}
+
+std::string QueryRequestJson(const QueryRequest& q) {
+  core::JsonWriter w;
+  w.BeginObject();
+  // What the request holds goes as it is; the server refuses more than one of the three, as a
+  // local index does.
+  if (q.vector_id) w.Key("vectorId").String(*q.vector_id);
+  if (!q.text.empty()) w.Key("text").String(q.text);
+  if (!q.vector.empty() || (!q.vector_id && q.text.empty())) {
+    w.Key("vector").BeginArray();
+    for (float x : q.vector) w.Float(x);
+    w.EndArray();
+  }
+  w.Key("topK").Uint(q.top_k);
+  w.Key("returnValues").Bool(q.return_values);
+  w.Key("returnMetadata")
+      .String(q.return_metadata == ReturnMetadata::kAll       ? "all"
+              : q.return_metadata == ReturnMetadata::kIndexed ? "indexed"
+                                                              : "none");
+  if (q.ns) w.Key("namespace").String(*q.ns);
+  if (!q.filter_json.empty()) w.Key("filter").Raw(q.filter_json);
+  if (!q.exclude_ids.empty()) {
+    w.Key("excludeIds").BeginArray();
+    for (const std::string& id : q.exclude_ids) w.String(id);
+    w.EndArray();
+  }
+  if (q.ef) w.Key("ef").Uint(*q.ef);
+  if (q.recall) w.Key("recall").Double(*q.recall);
+  w.EndObject();
+  return w.Take();
+}
+
+std::string IdsJson(std::span<const std::string> ids) {
+  core::JsonWriter w;
+  w.BeginObject().Key("ids").BeginArray();
+  for (const std::string& id : ids) w.String(id);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+std::string MetadataIndexCreateJson(const MetadataIndexDescription& desc) {
+  core::JsonWriter w;
+  w.BeginObject().Key("propertyName").String(desc.property_name);
+  w.Key("indexType").String(MetadataIndexTypeName(desc.type)).EndObject();
+  return w.Take();
+}
+
+std::string PropertyNameJson(const std::string& property_name) {
+  core::JsonWriter w;
+  w.BeginObject().Key("propertyName").String(property_name).EndObject();
+  return w.Take();
 }
 
 }  // namespace semble::wire

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,6 +94,18 @@ struct OpenAiEmbeddingsBody {
   std::optional<uint32_t> dimensions;
 };
 Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body);
+
+// The client library's side of the same bodies: each writes what the matching Parse* above reads
+// back (tests/wire/request_json_test.cc checks the pairs over random values).
+// {vector | vectorId | text, topK, returnValues, returnMetadata, namespace?, filter?, excludeIds?,
+//  ef?, recall?}: what the request holds goes as it is (more than one of vector, vectorId and text
+// is for the server to refuse, as a local index does).
+std::string QueryRequestJson(const QueryRequest& q);
+// {ids: [...]}
+std::string IdsJson(std::span<const std::string> ids);
+// {propertyName, indexType} / {propertyName}
+std::string MetadataIndexCreateJson(const MetadataIndexDescription& desc);
+std::string PropertyNameJson(const std::string& property_name);
 
 }  // namespace semble::wire
 

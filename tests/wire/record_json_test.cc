@@ -1,6 +1,7 @@
 // Copyright 2026 The semble Authors.
 
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace semble::server {
+namespace semble::wire {
 namespace {
 
 TEST(RequestJsonTest, QueryTakesVectorizeFieldsAndExtensions) {
@@ -128,4 +128,4 @@ TEST(RequestJsonTest, EmbeddingBodies) {
 }
 
 }  // namespace
-}  // namespace semble::server
+}  // namespace semble::wire

@@ -1,0 +1,366 @@
+// Copyright 2026 The semble Authors.
+//
+// Every wire shape that one side writes and the other reads comes back as it was written: the
+// server's answers through the client's readers, and the client's request bodies through the
+// server's parsers, over random values (ids and texts of any UTF-8, floats of any finite value,
+// nested metadata, every enum).
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+
+#include "wire/embeddings_json.h"
+#include "wire/record_json.h"
+#include "wire/request_json.h"
+#include "wire/response_json.h"
+
+namespace semble::wire {
+namespace {
+
+class Gen {
+ public:
+  explicit Gen(uint64_t seed) : rng_(seed) {}
+
+  size_t Below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  bool Coin() { return Below(2) == 0; }
+
+  // Valid UTF-8 of 1..max code points: ASCII (quotes, backslashes and controls included), Latin,
+  // Hangul, CJK and astral characters.
+  std::string Text(size_t max = 12) {
+    static const uint32_t kPicks[] = {'a', 'Z', '0', ' ', '"', '\\', '/', '\n', '\t', 0x01, 0x7f,
+                                      0xe9, 0x3b1, 0xac00, 0xd55c, 0x4e2d, 0x1f600, 0x10348};
+    std::string s;
+    const size_t n = 1 + Below(max);
+    for (size_t i = 0; i < n; ++i) Append(kPicks[Below(std::size(kPicks))], &s);
+    return s;
+  }
+
+  float Float() {
+    switch (Below(4)) {
+      case 0:
+        return std::uniform_real_distribution<float>(-1, 1)(rng_);
+      case 1: {
+        uint32_t bits;
+        do {
+          bits = static_cast<uint32_t>(rng_());
+          std::memcpy(&f_, &bits, 4);
+        } while (!std::isfinite(f_));
+        return f_;
+      }
+      case 2:
+        return std::numeric_limits<float>::denorm_min() * static_cast<float>(1 + Below(100));
+      default:
+        return static_cast<float>(static_cast<int>(Below(2001)) - 1000);
+    }
+  }
+
+  std::vector<float> Floats(size_t max = 16) {
+    std::vector<float> v(1 + Below(max));
+    for (float& x : v) x = Float();
+    return v;
+  }
+
+  // Compact JSON of an object with strings, integers, booleans, null, arrays and one nested level.
+  std::string Object(int depth = 0) {
+    std::string s = "{";
+    const size_t n = Below(4);
+    for (size_t i = 0; i < n; ++i) {
+      if (i) s += ',';
+      s += "\"k" + std::to_string(i) + "\":";
+      switch (Below(depth == 0 ? 6 : 5)) {
+        case 0: s += Quote(Text()); break;
+        case 1: s += std::to_string(static_cast<int>(Below(1000000)) - 500000); break;
+        case 2: s += Coin() ? "true" : "false"; break;
+        case 3: s += "null"; break;
+        case 4: s += "[" + Quote(Text()) + "," + Quote(Text()) + "]"; break;
+        default: s += Object(depth + 1); break;
+      }
+    }
+    return s + "}";
+  }
+
+ private:
+  static void Append(uint32_t c, std::string* s) {
+    if (c < 0x80) {
+      s->push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      s->push_back(static_cast<char>(0xc0 | (c >> 6)));
+      s->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    } else if (c < 0x10000) {
+      s->push_back(static_cast<char>(0xe0 | (c >> 12)));
+      s->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+      s->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    } else {
+      s->push_back(static_cast<char>(0xf0 | (c >> 18)));
+      s->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3f)));
+      s->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+      s->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    }
+  }
+  static std::string Quote(const std::string& text) {
+    core::JsonWriter w;
+    w.String(text);
+    return w.Take();
+  }
+
+  std::mt19937_64 rng_;
+  float f_ = 0;
+};
+
+constexpr int kTrials = 2000;
+
+TEST(WireRoundTripTest, IndexDescriptions) {
+  Gen g(1);
+  for (int t = 0; t < kTrials; ++t) {
+    IndexDescription d;
+    d.name = g.Text();
+    d.description = g.Coin() ? g.Text(40) : "";
+    d.config.dimensions = static_cast<uint32_t>(1 + g.Below(1536));
+    d.config.metric = static_cast<Metric>(g.Below(3));
+    d.config.index_type = g.Coin() ? "hnsw,m=16,efc=200,ef=64" : "flat";
+    if (g.Coin()) {
+      d.config.embedding_model = g.Text();
+      d.config.embedding_pooling = g.Coin() ? "mean" : "cls";
+    } else if (g.Coin()) {
+      d.config.schema_json = g.Object();
+    }
+    d.created_on_ms = static_cast<int64_t>(g.Below(1ull << 45));
+    d.modified_on_ms = d.created_on_ms + static_cast<int64_t>(g.Below(1000000));
+    auto back = ParseIndexDescription(IndexDescriptionToJson(d));
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->name, d.name);
+    EXPECT_EQ(back->description, d.description);
+    EXPECT_EQ(back->config.dimensions, d.config.dimensions);
+    EXPECT_EQ(back->config.metric, d.config.metric);
+    EXPECT_EQ(back->config.index_type, d.config.index_type);
+    EXPECT_EQ(back->config.embedding_model, d.config.embedding_model);
+    EXPECT_EQ(back->config.embedding_pooling, d.config.embedding_pooling);
+    EXPECT_EQ(back->config.schema_json, d.config.schema_json);
+    EXPECT_EQ(back->created_on_ms, d.created_on_ms);
+    EXPECT_EQ(back->modified_on_ms, d.modified_on_ms);
+    auto list = ParseIndexDescriptions(IndexDescriptionsToJson(std::vector<IndexDescription>{d, d}));
+    ASSERT_TRUE(list.ok());
+    ASSERT_EQ(list->size(), 2u);
+    EXPECT_EQ((*list)[1].name, d.name);
+  }
+}
+
+TEST(WireRoundTripTest, IndexInfo) {
+  Gen g(2);
+  for (int t = 0; t < kTrials; ++t) {
+    IndexInfo info;
+    info.dimensions = static_cast<uint32_t>(1 + g.Below(1536));
+    info.vector_count = g.Below(1ull << 40);
+    if (g.Coin()) {
+      info.processed_up_to_mutation = g.Text(36);
+      info.processed_up_to_ms = static_cast<int64_t>(g.Below(1ull << 45));
+    }
+    if (g.Coin()) {
+      info.index_type = "hnsw,m=16,efc=200,ef=64";
+      // The server writes the figure to one decimal.
+      info.memory_bytes_per_vector = static_cast<double>(g.Below(100000)) / 10;
+      info.unindexed_vectors = g.Below(1u << 20);
+    }
+    auto back = ParseIndexInfo(IndexInfoToJson(info));
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->dimensions, info.dimensions);
+    EXPECT_EQ(back->vector_count, info.vector_count);
+    EXPECT_EQ(back->processed_up_to_mutation, info.processed_up_to_mutation);
+    EXPECT_EQ(back->processed_up_to_ms, info.processed_up_to_ms);
+    EXPECT_EQ(back->index_type, info.index_type);
+    EXPECT_EQ(back->memory_bytes_per_vector, info.memory_bytes_per_vector);
+    EXPECT_EQ(back->unindexed_vectors, info.unindexed_vectors);
+  }
+}
+
+TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
+  Gen g(3);
+  for (int t = 0; t < kTrials; ++t) {
+    QueryResult result;
+    std::vector<VectorRecord> records;
+    const size_t n = g.Below(5);
+    for (size_t i = 0; i < n; ++i) {
+      QueryMatch m;
+      m.id = g.Text();
+      m.score = g.Float();
+      if (g.Coin()) m.values = g.Floats();
+      if (g.Coin()) m.ns = g.Text();
+      if (g.Coin()) m.metadata_json = g.Object();
+      result.matches.push_back(m);
+      records.push_back(VectorRecord{m.id, g.Floats(), m.ns, m.metadata_json});
+    }
+    auto q = ParseQueryResult(QueryResultToJson(result));
+    ASSERT_TRUE(q.ok()) << q.status().ToString();
+    ASSERT_EQ(q->matches.size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(q->matches[i].id, result.matches[i].id);
+      EXPECT_EQ(q->matches[i].score, result.matches[i].score);
+      EXPECT_EQ(q->matches[i].values, result.matches[i].values);
+      EXPECT_EQ(q->matches[i].ns, result.matches[i].ns);
+      EXPECT_EQ(q->matches[i].metadata_json, result.matches[i].metadata_json);
+    }
+    auto r = ParseRecords(RecordsToJson(records));
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->size(), n);
+    for (size_t i = 0; i < n; ++i) {
+      EXPECT_EQ((*r)[i].id, records[i].id);
+      EXPECT_EQ((*r)[i].values, records[i].values);
+      EXPECT_EQ((*r)[i].ns, records[i].ns);
+      EXPECT_EQ((*r)[i].metadata_json, records[i].metadata_json);
+    }
+
+    ListResult list;
+    for (size_t i = 0; i < n; ++i) list.ids.push_back(g.Text());
+    list.total_count = n + g.Below(1000);
+    list.is_truncated = g.Coin();
+    if (list.is_truncated) list.next_cursor = g.Text();
+    auto l = ParseListResult(ListResultToJson(list));
+    ASSERT_TRUE(l.ok());
+    EXPECT_EQ(l->ids, list.ids);
+    EXPECT_EQ(l->total_count, list.total_count);
+    EXPECT_EQ(l->is_truncated, list.is_truncated);
+    EXPECT_EQ(l->next_cursor, list.next_cursor);
+
+    MutationResult m{g.Text(36)};
+    auto mb = ParseMutation(MutationToJson(m));
+    ASSERT_TRUE(mb.ok());
+    EXPECT_EQ(mb->mutation_id, m.mutation_id);
+
+    std::vector<MetadataIndexDescription> mis(g.Below(4));
+    for (auto& mi : mis) mi = {g.Text(), static_cast<MetadataIndexType>(g.Below(3))};
+    auto mib = ParseMetadataIndexes(MetadataIndexesToJson(mis));
+    ASSERT_TRUE(mib.ok());
+    ASSERT_EQ(mib->size(), mis.size());
+    for (size_t i = 0; i < mis.size(); ++i) {
+      EXPECT_EQ((*mib)[i].property_name, mis[i].property_name);
+      EXPECT_EQ((*mib)[i].type, mis[i].type);
+    }
+  }
+}
+
+TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
+  Gen g(4);
+  for (int t = 0; t < kTrials; ++t) {
+    QueryRequest q;
+    switch (g.Below(3)) {
+      case 0: q.vector = g.Floats(); break;
+      case 1: q.vector_id = g.Text(); break;
+      default: q.text = g.Text(40); break;
+    }
+    q.top_k = static_cast<uint32_t>(1 + g.Below(100));
+    q.return_values = g.Coin();
+    q.return_metadata = static_cast<ReturnMetadata>(g.Below(3));
+    if (g.Coin()) q.ns = g.Text();
+    if (g.Coin()) q.filter_json = g.Object();
+    for (size_t i = g.Below(3); i > 0; --i) q.exclude_ids.push_back(g.Text());
+    if (g.Coin()) {
+      q.ef = static_cast<uint32_t>(1 + g.Below(10000));
+    } else if (g.Coin()) {
+      q.recall = static_cast<float>(1 + g.Below(1000)) / 1000.0f;
+    }
+    auto back = ParseQuery(QueryRequestJson(q));
+    ASSERT_TRUE(back.ok()) << back.status().ToString() << "\n" << QueryRequestJson(q);
+    const QueryRequest& b = back->request;
+    EXPECT_EQ(b.vector, q.vector);
+    EXPECT_EQ(b.vector_id, q.vector_id);
+    EXPECT_EQ(b.text, q.text);
+    EXPECT_EQ(b.top_k, q.top_k);
+    EXPECT_EQ(b.return_values, q.return_values);
+    EXPECT_EQ(b.return_metadata, q.return_metadata);
+    EXPECT_EQ(b.ns, q.ns);
+    EXPECT_EQ(b.filter_json, q.filter_json);
+    EXPECT_EQ(b.exclude_ids, q.exclude_ids);
+    EXPECT_EQ(b.ef, q.ef);
+    EXPECT_EQ(b.recall, q.recall);
+
+    std::vector<VectorRecord> records(1 + g.Below(4));
+    for (VectorRecord& r : records) {
+      r.id = g.Text();
+      switch (g.Below(3)) {
+        case 0: r.values = g.Floats(); break;
+        case 1: r.text = g.Text(40); break;
+        default: r.fields_json = g.Object(); break;
+      }
+      if (g.Coin()) r.ns = g.Text();
+      if (g.Coin()) r.metadata_json = g.Object();
+    }
+    auto parsed = ParseNdjson(RecordsNdjson(records), false, nullptr, /*extensions=*/true);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    ASSERT_EQ(parsed->size(), records.size());
+    for (size_t i = 0; i < records.size(); ++i) {
+      const VectorRecord& a = records[i];
+      const VectorRecord& p = (*parsed)[i];
+      EXPECT_EQ(p.id, a.id);
+      EXPECT_EQ(p.values, a.values);
+      EXPECT_EQ(p.text, a.text);
+      EXPECT_EQ(p.fields_json, a.fields_json);
+      EXPECT_EQ(p.ns, a.ns);
+      EXPECT_EQ(p.metadata_json, a.metadata_json);
+    }
+
+    std::vector<std::string> ids(1 + g.Below(4));
+    for (std::string& id : ids) id = g.Text();
+    auto ib = ParseIds(IdsJson(ids));
+    ASSERT_TRUE(ib.ok());
+    EXPECT_EQ(*ib, ids);
+
+    const MetadataIndexDescription mi{g.Text(), static_cast<MetadataIndexType>(g.Below(3))};
+    auto mib = ParseMetadataIndexCreate(MetadataIndexCreateJson(mi));
+    ASSERT_TRUE(mib.ok()) << mib.status().ToString();
+    EXPECT_EQ(mib->property_name, mi.property_name);
+    EXPECT_EQ(mib->type, mi.type);
+    auto pn = ParsePropertyName(PropertyNameJson(mi.property_name));
+    ASSERT_TRUE(pn.ok());
+    EXPECT_EQ(*pn, mi.property_name);
+  }
+}
+
+TEST(WireRoundTripTest, OpenAiEmbeddingsInBothEncodings) {
+  Gen g(5);
+  for (int t = 0; t < kTrials; ++t) {
+    std::vector<std::vector<float>> vectors(1 + g.Below(4));
+    for (auto& v : vectors) v = g.Floats(40);
+    for (bool base64 : {false, true}) {
+      core::JsonWriter w;
+      WriteOpenAiEmbeddingList(vectors, "m", 7, base64, &w);
+      auto back = ParseOpenAiEmbeddingList(w.Take());
+      ASSERT_TRUE(back.ok()) << back.status().ToString();
+      EXPECT_EQ(*back, vectors) << (base64 ? "base64" : "float");
+    }
+    std::vector<std::string> texts(1 + g.Below(4));
+    for (std::string& s : texts) s = g.Text(30);
+    auto req = ParseOpenAiEmbeddings(OpenAiEmbeddingsRequestJson("model-x", texts));
+    ASSERT_TRUE(req.ok()) << req.status().ToString();
+    EXPECT_EQ(req->model, "model-x");
+    EXPECT_EQ(req->inputs, texts);
+    EXPECT_FALSE(req->base64);
+  }
+}
+
+TEST(WireRoundTripTest, ReadersRefuseOtherShapes) {
+  EXPECT_TRUE(ParseQueryResult("[]").status().IsIOError());
+  EXPECT_TRUE(ParseQueryResult(R"({"matches":[{"id":"a"}]})").status().IsIOError());
+  EXPECT_TRUE(ParseRecords(R"({"id":"a"})").status().IsIOError());
+  EXPECT_TRUE(ParseListResult(R"({"count":0})").status().IsIOError());
+  EXPECT_TRUE(ParseMutation("{}").status().IsIOError());
+  EXPECT_TRUE(ParseMetadataIndexes(R"({"metadataIndexes":[{"propertyName":"a","indexType":"x"}]})")
+                  .status()
+                  .IsIOError());
+  EXPECT_TRUE(ParseIndexDescriptions("{}").status().IsIOError());
+  EXPECT_TRUE(ParseOpenAiEmbeddingList(R"({"data":[{"index":0,"embedding":"abc"}]})")
+                  .status()
+                  .IsIOError());
+  EXPECT_TRUE(ParseOpenAiEmbeddingList(R"({"data":[{"index":1,"embedding":[1]}]})")
+                  .status()
+                  .IsIOError());
+  // A newer server may add fields: they are ignored.
+  auto q = ParseQueryResult(R"({"count":1,"matches":[{"id":"a","score":0.5,"new":1}],"more":2})");
+  ASSERT_TRUE(q.ok());
+  EXPECT_EQ(q->matches[0].id, "a");
+}
+
+}  // namespace
+}  // namespace semble::wire
