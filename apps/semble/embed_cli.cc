@@ -76,6 +76,8 @@ int RunEmbed(const Context& ctx, const EmbedArgs& a) {
     texts.insert(texts.end(), lines->begin(), lines->end());
   }
   if (texts.empty()) return UsageError("give texts as arguments or --file FILE");
+  // The same texts as the server accepts: no empty ones (whitespace is a text).
+  if (Status s = CheckTexts(texts); !s.ok()) return UsageError(s.message());
   auto pooling = ParsePooling(a.pooling);
   if (!pooling.ok()) return UsageError(pooling.status().message());
   if (a.output != "float" && a.output != "int8" && a.output != "binary") {

@@ -55,6 +55,8 @@ struct ServeArgs {
   int max_connections = 0;
   int max_connections_per_client = 1024;
   int embed_threads = 0;
+  size_t max_ai_texts = 100;
+  size_t max_openai_inputs = 2048;
   std::string access_log = "stderr";
   std::string sync = "group";
   int drain_seconds = 60;
@@ -149,9 +151,8 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;
   model_options.models_dir = models_dir;
   ModelRegistry models(std::move(model_options));
-  // Workers AI's small English model has the default model's shape (384 dimensions, cosine), so
-  // clients written for it run here unchanged; the weights differ (docs/API.md).
-  models.AddAlias("@cf/baai/bge-small-en-v1.5", std::string(kDefaultModelId));
+  // The registry knows the default model's usual names and Workers AI's small English model
+  // (kDefaultModelAliases); --alias adds more.
   for (const std::string& spec : a.aliases) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
@@ -192,10 +193,13 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   api.metrics = &metrics;
   api.limits = db_options.limits;
   api.parse_threads = cores;
+  api.max_workers_ai_texts = a.max_ai_texts;
+  api.max_openai_inputs = a.max_openai_inputs;
   server::Router router;
   server::AddVectorizeRoutes(&api, &router);
   server::AddAiRoutes(&api, &router);
   server::AddOpsRoutes(&api, &router);
+  server::AddAccountRoutes(&api, &router);
   server::AddConsoleRoutes(&router);
 
   server::HttpServerOptions http;
@@ -291,6 +295,12 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--max-connections-per-client", a->max_connections_per_client,
                    "Open connections per client IP address (default 1024)");
   verb->add_option("--embed-threads", a->embed_threads, "Threads per embedding call (default: cores)");
+  verb->add_option("--max-ai-texts", a->max_ai_texts,
+                   "Most texts per Workers AI /ai/run request (default 100, Workers AI's limit)")
+      ->check(CLI::Range(1, 100000));
+  verb->add_option("--max-openai-inputs", a->max_openai_inputs,
+                   "Most inputs per /v1/embeddings request (default 2048, OpenAI's limit)")
+      ->check(CLI::Range(1, 100000));
   verb->add_option("--access-log", a->access_log,
                    "stderr (default), off, or a file to append JSON lines to");
   verb->add_option("--drain-seconds", a->drain_seconds,

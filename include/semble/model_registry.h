@@ -44,6 +44,19 @@ struct ModelRegistryOptions {
   Env* env = nullptr;  // nullptr: Env::Default()
 };
 
+// What every front end accepts as texts to embed, so that they agree: at least one text, none
+// empty (Workers AI's and OpenAI's rule; whitespace is a text). InvalidArgument names the first
+// empty one by its position.
+Status CheckTexts(const std::vector<std::string>& texts);
+
+// Names users type for the default model, resolved to it by every registry: the upstream names
+// of all-MiniLM-L6-v2 (the weights it quantises) and Workers AI's small English model, whose shape
+// (384 dimensions, cosine) it shares — the weights differ, so vectors are only comparable with
+// this server's own.
+inline constexpr const char* kDefaultModelAliases[] = {
+    "all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2", "Xenova/all-MiniLM-L6-v2",
+    "@cf/baai/bge-small-en-v1.5"};
+
 class ModelRegistry {
  public:
   explicit ModelRegistry(ModelRegistryOptions options);
@@ -71,7 +84,8 @@ class ModelRegistry {
   // Errors carry reason kModelNotFound when the model is not there.
   Result<Embedder*> Get(const std::string& model, Pooling pooling, bool normalize = true);
 
-  // Embeds texts with a model (as Get) and pooling; one vector per text, in order.
+  // Embeds texts with a model (as Get) and pooling; one vector per text, in order. Refuses empty
+  // texts (CheckTexts).
   Result<std::vector<std::vector<float>>> Embed(const std::string& model, Pooling pooling,
                                                 const std::vector<std::string>& texts);
 

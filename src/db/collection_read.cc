@@ -148,7 +148,7 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   if (!request.filter_json.empty()) {
     auto parsed = meta::Filter::Parse(request.filter_json, limits.max_filter_bytes);
     if (!parsed.ok()) return parsed.status().WithReason(Status::Reason::kBadFilter);
-    filter = std::move(parsed).value();
+    if (!parsed->MatchesEverything()) filter = std::move(parsed).value();
   }
 
   std::shared_lock state(state_mu_);

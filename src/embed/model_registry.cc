@@ -14,8 +14,17 @@ Status ModelNotFoundIfMissing(const Status& s) {
 
 }  // namespace
 
+Status CheckTexts(const std::vector<std::string>& texts) {
+  if (texts.empty()) return Status::InvalidArgument("no text to embed");
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (texts[i].empty()) return Status::InvalidArgument("text " + std::to_string(i) + " is empty");
+  }
+  return Status::OK();
+}
+
 ModelRegistry::ModelRegistry(ModelRegistryOptions options) : options_(std::move(options)) {
   if (options_.env == nullptr) options_.env = Env::Default();
+  for (const char* alias : kDefaultModelAliases) aliases_[alias] = std::string(kDefaultModelId);
 }
 
 const std::vector<std::string>& ModelRegistry::Installed() const {
@@ -85,6 +94,7 @@ Result<Embedder*> ModelRegistry::Get(const std::string& model, Pooling pooling, 
 Result<std::vector<std::vector<float>>> ModelRegistry::Embed(const std::string& model,
                                                              Pooling pooling,
                                                              const std::vector<std::string>& texts) {
+  SEMBLE_RETURN_IF_ERROR(CheckTexts(texts));
   SEMBLE_ASSIGN_OR_RETURN(Embedder * embedder, Get(model, pooling));
   return embedder->Embed(texts);
 }

@@ -364,12 +364,18 @@ Result<Filter> Filter::Parse(std::string_view json, size_t max_bytes) {
                                    " bytes, the limit is " + std::to_string(max_bytes));
   }
   Filter f;
+  if (root.get_object().value_unsafe().size() == 0) {
+    f.everything_ = true;
+    return f;
+  }
   SEMBLE_ASSIGN_OR_RETURN(
       f.root_, ParseObject(root.get_object().value_unsafe(), "filter must not be empty"));
   return f;
 }
 
-bool Filter::Matches(const Value& metadata) const { return Evaluate(root_, metadata); }
+bool Filter::Matches(const Value& metadata) const {
+  return everything_ || Evaluate(root_, metadata);
+}
 
 bool ConditionMatches(const Condition& c, const Value* field) {
   switch (c.op) {

@@ -55,17 +55,21 @@ struct FilterNode {
 class Filter {
  public:
   // Parses filter JSON. Errors are InvalidArgument and say what is wrong and where ("filter key
-  // \"$foo\": unknown operator"). An empty object {} is an error, as in Vectorize. max_bytes limits
-  // the compact size of the filter.
+  // \"$foo\": unknown operator"). An empty object {} is a filter that every record passes (what
+  // framework clients send for "no filter"); empty operators inside ({"$and": []}) stay errors.
+  // max_bytes limits the compact size of the filter.
   static Result<Filter> Parse(std::string_view json, size_t max_bytes);
 
   // True when the metadata object (null when the record has none) satisfies the filter.
   bool Matches(const Value& metadata) const;
+  // True for {}: callers can skip filtering altogether.
+  bool MatchesEverything() const { return everything_; }
 
   const FilterNode& root() const { return root_; }
 
  private:
   FilterNode root_;
+  bool everything_ = false;
 };
 
 // Evaluates one condition against a field value (nullptr when missing), per the semantics above.

@@ -27,14 +27,12 @@ Result<std::vector<std::vector<float>>> EmbedTexts(ApiContext* ctx, const std::s
   return ctx->models->Embed(id, p, texts);
 }
 
-Status CheckTexts(const ApiContext* ctx, const std::vector<std::string>& texts) {
-  if (texts.empty()) return Status::InvalidArgument("no text to embed");
-  if (texts.size() > ctx->max_texts_per_request) {
-    return Status::InvalidArgument("at most " + std::to_string(ctx->max_texts_per_request) +
-                                   " texts per request, got " + std::to_string(texts.size()));
-  }
-  for (size_t i = 0; i < texts.size(); ++i) {
-    if (texts[i].empty()) return Status::InvalidArgument("text " + std::to_string(i) + " is empty");
+// The texts of one request: what every front end accepts (semble::CheckTexts), at most `limit`.
+Status CheckRequestTexts(const std::vector<std::string>& texts, size_t limit) {
+  SEMBLE_RETURN_IF_ERROR(CheckTexts(texts));
+  if (texts.size() > limit) {
+    return Status::InvalidArgument("at most " + std::to_string(limit) + " texts per request, got " +
+                                   std::to_string(texts.size()));
   }
   return Status::OK();
 }
@@ -42,7 +40,9 @@ Status CheckTexts(const ApiContext* ctx, const std::vector<std::string>& texts) 
 HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
   auto body = wire::ParseAiRun(req.body);
   if (!body.ok()) return Error(400, kErrMalformedJson, body.status().message());
-  if (Status s = CheckTexts(ctx, body->texts); !s.ok()) return FromStatus(s);
+  if (Status s = CheckRequestTexts(body->texts, ctx->max_workers_ai_texts); !s.ok()) {
+    return FromStatus(s);
+  }
   const std::string pooling = body->pooling.value_or("mean");
   auto vectors = EmbedTexts(ctx, req.captures[1], pooling, body->texts);
   if (!vectors.ok()) return EmbedError(vectors.status());
@@ -65,22 +65,13 @@ HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
 // OpenAI clients, which read OpenAI's shape.
 HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
   auto fail = [&](int http, int code, const std::string& message) {
-    // OpenAI's error shape: {"error": {"message", "type", "param", "code"}}.
-    core::JsonWriter w;
-    w.BeginObject().Key("error").BeginObject();
-    w.Key("message").String(message);
-    w.Key("type").String(http == 404 ? "not_found_error" : "invalid_request_error");
-    w.Key("param").Null();
-    w.Key("code").String(http == 404 ? "model_not_found" : std::to_string(code));
-    w.EndObject().EndObject();
-    HttpResponse r;
-    r.status = http;
-    r.body = w.Take();
-    return r;
+    return OpenAiError(http, http == 404 ? "model_not_found" : std::to_string(code), message);
   };
   auto body = wire::ParseOpenAiEmbeddings(req.body);
   if (!body.ok()) return fail(400, kErrMalformedJson, body.status().message());
-  if (Status s = CheckTexts(ctx, body->inputs); !s.ok()) return fail(400, kErrInvalid, s.message());
+  if (Status s = CheckRequestTexts(body->inputs, ctx->max_openai_inputs); !s.ok()) {
+    return fail(400, kErrInvalid, s.message());
+  }
   auto model = ctx->models->Canonical(body->model);
   if (!model.ok()) return fail(404, kErrModelNotFound, model.status().message());
   auto embedder = ctx->models->Get(*model, Pooling::kMean);
@@ -131,14 +122,15 @@ HttpResponse ListModels(ApiContext* ctx) {
 
 void AddAiRoutes(ApiContext* ctx, Router* router) {
   router->Add({"GET", "/v1/models", "openai.models", Scope::kRead,
-               [ctx](const HttpRequest&) { return ListModels(ctx); }});
+               [ctx](const HttpRequest&) { return ListModels(ctx); }, /*openai_errors=*/true});
   router->Add({"POST", "/client/v4/accounts/{}/ai/v1/embeddings", "ai.openai_embeddings",
-               Scope::kRead,
-               [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); }});
+               Scope::kRead, [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); },
+               /*openai_errors=*/true});
   router->Add({"POST", "/client/v4/accounts/{}/ai/run/{*}", "ai.run", Scope::kRead,
                [ctx](const HttpRequest& req) { return AiRun(ctx, req); }});
   router->Add({"POST", "/v1/embeddings", "openai.embeddings", Scope::kRead,
-               [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); }});
+               [ctx](const HttpRequest& req) { return OpenAiEmbeddings(ctx, req); },
+               /*openai_errors=*/true});
 }
 
 }  // namespace semble::server

@@ -24,15 +24,20 @@ struct ApiContext {
   ModelRegistry* models = nullptr;
   Metrics* metrics = nullptr;
   Limits limits;
-  // Most texts in one embedding request (Workers AI allows 100).
-  size_t max_texts_per_request = 100;
+  // Most texts in one embedding request: Workers AI documents 100 for /ai/run; OpenAI allows 2048
+  // on /v1/embeddings, and its clients batch up to that (LangChain 512, the AI SDK 2048).
+  size_t max_workers_ai_texts = 100;
+  size_t max_openai_inputs = 2048;
   // Threads that parse one large NDJSON body (one per 4 MiB, at most this many).
   int parse_threads = 2;
+  // The one account this server is (what /accounts and /memberships name, for wrangler).
+  std::string account_id = "semble";
 };
 
 void AddVectorizeRoutes(ApiContext* ctx, Router* router);
 void AddAiRoutes(ApiContext* ctx, Router* router);
 void AddOpsRoutes(ApiContext* ctx, Router* router);
+void AddAccountRoutes(ApiContext* ctx, Router* router);
 void AddConsoleRoutes(Router* router);
 
 }  // namespace semble::server

@@ -35,6 +35,24 @@ HttpResponse Error(int http_status, int code, std::string_view message) {
   return r;
 }
 
+HttpResponse OpenAiError(int http_status, std::string_view code, std::string_view message) {
+  const char* type = http_status == 401   ? "authentication_error"
+                     : http_status == 403 ? "permission_error"
+                     : http_status == 404 ? "not_found_error"
+                                          : "invalid_request_error";
+  core::JsonWriter w;
+  w.BeginObject().Key("error").BeginObject();
+  w.Key("message").String(message);
+  w.Key("type").String(type);
+  w.Key("param").Null();
+  w.Key("code").String(code);
+  w.EndObject().EndObject();
+  HttpResponse r;
+  r.status = http_status;
+  r.body = w.Take();
+  return r;
+}
+
 namespace {
 
 // The one table from an engine error's reason to what the API answers. Reasons the table does

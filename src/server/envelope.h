@@ -48,6 +48,10 @@ enum ErrorCode : int {
 HttpResponse Ok(const std::function<void(core::JsonWriter*)>& write_result, int status = 200);
 // An error envelope.
 HttpResponse Error(int http_status, int code, std::string_view message);
+// OpenAI's error shape, {"error": {"message", "type", "param": null, "code"}}: the type follows
+// the status (invalid_request_error, authentication_error, permission_error, not_found_error).
+HttpResponse OpenAiError(int http_status, std::string_view code, std::string_view message);
+
 // Maps an engine Status to an HTTP status and code: by its reason (one table, envelope.cc), else
 // by its code.
 HttpResponse FromStatus(const Status& status);

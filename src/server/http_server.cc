@@ -174,19 +174,26 @@ std::optional<HttpResponse> HttpServer::Impl::Admit(std::string_view method,
     *route = nullptr;
     return Error(405, kErrMethodNotAllowed, "method " + m + " is not allowed on " + path);
   }
+  // An error in the shape the route's clients read.
+  auto fail = [&](int http, int code, const char* openai_code, const std::string& message) {
+    return (*route)->openai_errors ? OpenAiError(http, openai_code, message)
+                                   : Error(http, code, message);
+  };
   switch (options_.tokens.Check(std::string(authorization), (*route)->scope)) {
     case TokenSet::Decision::kAllow:
       break;
     case TokenSet::Decision::kUnauthenticated:
-      return Error(401, kErrAuth, "Authentication error: a valid bearer token is required");
+      return fail(401, kErrAuth, "invalid_api_key",
+                  "Authentication error: a valid bearer token is required");
     case TokenSet::Decision::kForbidden:
-      return Error(403, kErrAuth, "Authentication error: this token has read scope only");
+      return fail(403, kErrAuth, "insufficient_permissions",
+                  "Authentication error: this token has read scope only");
   }
   if (content_length && *content_length > options_.max_body_bytes) {
-    return Error(413, kErrBodyTooLarge,
-                 "the request body is " + std::to_string(*content_length) +
-                     " bytes, larger than the limit of " + std::to_string(options_.max_body_bytes) +
-                     " bytes");
+    return fail(413, kErrBodyTooLarge, "request_too_large",
+                "the request body is " + std::to_string(*content_length) +
+                    " bytes, larger than the limit of " + std::to_string(options_.max_body_bytes) +
+                    " bytes");
   }
   return std::nullopt;
 }

@@ -65,6 +65,10 @@ struct Route {
   std::string name;  // a stable label for metrics and logs, e.g. "vectorize.query"
   Scope scope = Scope::kRead;
   Handler handler;
+  // How errors the server answers before the handler (auth, body size) are shaped: Cloudflare's
+  // v4 envelope, or OpenAI's {error: {...}} for the OpenAI-compatible routes, whose clients read
+  // only that.
+  bool openai_errors = false;
 };
 
 class Router {

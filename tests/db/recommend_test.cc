@@ -103,6 +103,20 @@ TEST_F(RecommendTest, QueryExcludeIdsWorksWithFiltersAndNamespacesAndIgnoresUnkn
   EXPECT_TRUE(index_->Query(q).status().IsInvalidArgument());
 }
 
+// {} is "no filter" (what framework clients send): the same answer as without a filter.
+TEST_F(RecommendTest, AnEmptyFilterIsNoFilter) {
+  QueryRequest q;
+  q.vector = {1, 0.2f, 0};
+  q.top_k = 5;
+  auto plain = index_->Query(q);
+  q.filter_json = "{}";
+  auto empty = index_->Query(q);
+  ASSERT_TRUE(plain.ok() && empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(Ids(*empty), Ids(*plain));
+  q.filter_json = R"({"$and":[]})";
+  EXPECT_EQ(index_->Query(q).status().reason(), Status::Reason::kBadFilter);
+}
+
 TEST_F(RecommendTest, FiltersAndErrors) {
   RecommendRequest r;
   r.positive = {"comedy-horror"};

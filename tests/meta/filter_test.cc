@@ -48,7 +48,18 @@ TEST(FilterParseTest, RejectsNonObject) {
   }
 }
 
-TEST(FilterParseTest, RejectsEmptyFilter) { ExpectRejected("{}", {"filter must not be empty"}); }
+// What framework clients send for "no filter" (issue 15): every record passes, even one without
+// metadata; an empty operator inside stays an error.
+TEST(FilterParseTest, EmptyFilterMatchesEverything) {
+  auto f = Filter::Parse("{}", 2048);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_TRUE(f->MatchesEverything());
+  EXPECT_TRUE(f->Matches(Value()));
+  auto g = Filter::Parse(R"({"a":1})", 2048);
+  ASSERT_TRUE(g.ok());
+  EXPECT_FALSE(g->MatchesEverything());
+  ExpectRejected(R"({"$and":[]})", {"$and"});
+}
 
 TEST(FilterParseTest, RejectsUnknownOperators) {
   ExpectRejected(R"({"$foo":1})", {"filter key \"$foo\"", "unknown operator"});
