@@ -174,6 +174,10 @@ ModelRegistryOptions LocalModelOptions(const Context& ctx, int threads, bool no_
   return options;
 }
 
+void AddDefaultAliases(ModelRegistry* models) {
+  models->AddAlias("@cf/baai/bge-small-en-v1.5", std::string(kDefaultModelId));
+}
+
 namespace {
 std::unique_ptr<ModelRegistry>& LocalModelsSlot() {
   static std::unique_ptr<ModelRegistry> models;
@@ -188,6 +192,7 @@ ModelRegistry* LocalModels(const Context& ctx) {
   if (models == nullptr) {
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     models = std::make_unique<ModelRegistry>(LocalModelOptions(ctx, cores, false));
+    AddDefaultAliases(models.get());
   }
   return models.get();
 }

@@ -149,9 +149,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;
   model_options.models_dir = models_dir;
   ModelRegistry models(std::move(model_options));
-  // Workers AI's small English model has the default model's shape (384 dimensions, cosine), so
-  // clients written for it run here unchanged; the weights differ (docs/API.md).
-  models.AddAlias("@cf/baai/bge-small-en-v1.5", std::string(kDefaultModelId));
+  AddDefaultAliases(&models);
   for (const std::string& spec : a.aliases) {
     const size_t eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
