@@ -8,15 +8,16 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/time_format.h"
 #include "core/json_writer.h"
+#include "db/index_config.h"
 #include "db/presets.h"
 #include "wire/record_json.h"
 #include "wire/response_json.h"
 #include "embed_cli.h"
-#include "semble/record_schema.h"
 #include "vectorize_cli.h"
 
 namespace semble::cli {
@@ -24,75 +25,32 @@ namespace {
 
 // ---- create ----
 
+// The flags as given; the resolver shared with the server (db/index_config.h) decides what they
+// make. With --url it runs without models: the server binds the model and works out its
+// dimensions.
 struct CreateOptions {
-  std::string name;
-  uint32_t dimensions = 0;
-  bool has_dimensions = false;  // --dimensions given
-  std::string metric;
-  std::string preset;
-  std::string description;
-  std::string index_type;
-  std::string model;
-  std::string pooling = "mean";
+  db::IndexSpec spec;
   std::string schema_file;
 };
 
 int RunCreate(const Context& ctx, const CreateOptions& o) {
-  CreateIndexRequest request;
-  request.name = o.name;
-  request.description = o.description;
+  db::IndexSpec spec = o.spec;
   if (!o.schema_file.empty()) {
     auto text = ReadFileToString(Env::Default(), o.schema_file);
     if (!text.ok()) return Fail(text.status());
-    auto schema = RecordSchema::Parse(*text);
-    if (!schema.ok()) return Fail(schema.status().WithContext(o.schema_file));
-    Metric metric = kRecordSchemaMetric;
-    if (!o.metric.empty()) {
-      auto m = ParseMetric(o.metric);
-      if (!m.ok()) return UsageError(m.status().message());
-      metric = *m;
-    }
-    request.config = {schema->dimensions(), metric, ""};
-    request.config.schema_json = schema->ToJson();
-  } else if (!o.model.empty()) {
-    auto pooling = ParsePooling(o.pooling);
-    if (!pooling.ok()) return UsageError(pooling.status().message());
-    Metric metric = Metric::kCosine;
-    if (!o.metric.empty()) {
-      auto m = ParseMetric(o.metric);
-      if (!m.ok()) return UsageError(m.status().message());
-      metric = *m;
-    }
-    request.config = {0, metric, ""};
-    request.config.embedding_model = o.model;
-    request.config.embedding_pooling = o.pooling;
-    if (ctx.url.empty()) {
-      // Here the dimensions come from the model itself; a server works them out on its side.
-      auto embedder = LocalModels(ctx)->Get(o.model, *pooling);
-      if (!embedder.ok()) return Fail(embedder.status());
-      request.config.dimensions = static_cast<uint32_t>((*embedder)->info().dimensions);
-      request.config.embedding_model = (*embedder)->info().model_id;
-    }
-    if (o.has_dimensions && ctx.url.empty() && o.dimensions != request.config.dimensions) {
-      return UsageError("--dimensions " + std::to_string(o.dimensions) + " does not match model \"" +
-                        o.model + "\" (" + std::to_string(request.config.dimensions) + ")");
-    }
-  } else if (!o.preset.empty()) {
-    if (const db::Preset* p = db::FindPreset(o.preset); p != nullptr) {
-      request.config = {p->dimensions, p->metric, ""};
-    }
-  } else {
-    if (!o.has_dimensions || o.metric.empty()) {
-      return UsageError("create needs --dimensions and --metric, --preset, or --model");
-    }
-    auto metric = ParseMetric(o.metric);
-    if (!metric.ok()) return UsageError(metric.status().message());
-    request.config = {o.dimensions, *metric, ""};
+    spec.schema_json = std::move(text).value();
   }
-  request.config.index_type = o.index_type;
+  auto request = db::ResolveCreateIndex(spec, ctx.url.empty() ? LocalModels(ctx) : nullptr);
+  if (!request.ok()) {
+    if (request.status().reason() == Status::Reason::kMissingField) {
+      return UsageError(request.status().message() +
+                        ": create needs --dimensions and --metric, or --preset, --model or --schema");
+    }
+    return Fail(request.status());
+  }
   auto db = OpenDatabase(ctx, /*create=*/true);
   if (!db.ok()) return Fail(db.status());
-  auto index = (*db)->CreateIndex(request);
+  auto index = (*db)->CreateIndex(*request);
   if (!index.ok()) return Fail(index.status());
   const IndexDescription d = (*index)->Describe();
   if (ctx.json) {
@@ -107,42 +65,45 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   return kExitOk;
 }
 
+// Stores a flag's value in an optional field of the spec when the flag is given.
+template <typename T>
+CLI::Option* AddOptional(CLI::App* verb, const std::string& flag, std::optional<T>* field,
+                         const std::string& help) {
+  return verb->add_option_function<T>(flag, [field](const T& v) { *field = v; }, help);
+}
+
 void AddCreate(CLI::App* vectorize, Context* ctx) {
   auto o = std::make_shared<CreateOptions>();
+  db::IndexSpec* spec = &o->spec;
   CLI::App* verb = vectorize->add_subcommand("create", "Create a vector index");
-  verb->add_option("name", o->name, "Name of the index: 1-64 of [a-z0-9_-]")->required();
-  auto* dims = verb->add_option("--dimensions", o->dimensions,
-                                "Dimensions of the vectors, 1-1536; fixed once created");
-  auto* metric =
-      verb->add_option("--metric", o->metric, "How vectors are compared; fixed once created")
-          ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
-  std::vector<std::string> names;
-  for (const db::Preset& p : db::kPresets) names.emplace_back(p.name);
-  verb->add_option("--preset", o->preset,
-                   "Take dimensions and metric (cosine) from an embedding model instead")
-      ->check(CLI::IsMember(names))
+  verb->add_option("name", spec->name, "Name of the index: 1-64 of [a-z0-9_-]")->required();
+  auto* dims = AddOptional(verb, "--dimensions", &spec->dimensions,
+                           "Dimensions of the vectors, 1-1536; fixed once created");
+  auto* metric = AddOptional(verb, "--metric", &spec->metric,
+                             "How vectors are compared; fixed once created")
+                     ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
+  std::string presets;
+  for (const db::Preset& p : db::kPresets) presets += (presets.empty() ? "" : ", ") + std::string(p.name);
+  AddOptional(verb, "--preset", &spec->preset,
+              "Take dimensions and metric (cosine) from an embedding model instead, and bind the "
+              "index to that model when it is installed or an alias (" + presets + ")")
       ->excludes(dims)
       ->excludes(metric);
-  verb->add_option("--model", o->model,
-                   "Bind the index to an embedding model (e.g. all-MiniLM-L6-v2-q4): dimensions "
-                   "come from it, and records and queries may then be text")
-      ->excludes(dims);
+  AddOptional(verb, "--model", &spec->model,
+              "Bind the index to an embedding model (e.g. all-MiniLM-L6-v2-q4): dimensions come "
+              "from it, and records and queries may then be text");
   verb->add_option("--schema", o->schema_file,
                    "Bind the index to a record schema (JSON file, see examples/): dimensions "
-                   "come from it, metric defaults to euclidean, records may carry \"fields\"")
-      ->excludes(dims);
-  verb->add_option("--pooling", o->pooling, "Pooling of the model's token vectors: mean or cls")
-      ->default_val("mean")
+                   "come from it, metric defaults to euclidean, records may carry \"fields\"");
+  AddOptional(verb, "--pooling", &spec->pooling,
+              "Pooling of the model's token vectors: mean (default) or cls")
       ->check(CLI::IsMember({"mean", "cls"}));
-  verb->add_option("--description", o->description, "A description of the index");
-  verb->add_option("--index-type", o->index_type,
+  verb->add_option("--description", spec->description, "A description of the index");
+  verb->add_option("--index-type", spec->index_type,
                    "How vectors are searched: flat (exact), hnsw (default), hnsw,sq8, hnsw,bq, "
                    "with options like hnsw,m=32,efc=400,ef=100");
   AddJsonFlag(verb, ctx);
-  verb->callback([o, ctx, dims] {
-    o->has_dimensions = dims->count() > 0;
-    ctx->action = [o, ctx] { return RunCreate(*ctx, *o); };
-  });
+  verb->callback([o, ctx] { ctx->action = [o, ctx] { return RunCreate(*ctx, *o); }; });
 }
 
 // ---- list ----

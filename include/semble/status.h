@@ -52,6 +52,7 @@ class Status {
     kRecordDimensions,   // InvalidArgument: a record's vector has the wrong length
     kQueryDimensions,    // InvalidArgument: the query vector has the wrong length
     kMetadataTooLarge,   // InvalidArgument: a record's metadata is over the size limit
+    kMissingField,       // InvalidArgument: a request leaves out a field it needs
   };
 
   Status() = default;  // OK

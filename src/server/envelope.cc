@@ -75,6 +75,7 @@ constexpr ReasonAnswer kReasonAnswers[] = {
     {Status::Reason::kRecordDimensions, 400, kErrRecordDimensions},
     {Status::Reason::kQueryDimensions, 400, kErrQueryDimensions},
     {Status::Reason::kMetadataTooLarge, 400, kErrMetadataTooLarge},
+    {Status::Reason::kMissingField, 400, kErrMalformedJson},
 };
 
 }  // namespace

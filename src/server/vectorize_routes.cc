@@ -14,7 +14,7 @@
 #include <cmath>
 #include <optional>
 
-#include "db/presets.h"
+#include "db/index_config.h"
 #include "wire/record_json.h"
 #include "wire/response_json.h"
 #include "db/validation.h"
@@ -22,7 +22,6 @@
 #include "server/envelope.h"
 #include "semble/map.h"
 #include "semble/recommend.h"
-#include "semble/record_schema.h"
 #include "wire/request_json.h"
 
 namespace semble::server {
@@ -77,84 +76,22 @@ class VectorizeApi {
     }
     auto body = wire::ParseCreateIndex(req.body);
     if (!body.ok()) return BodyError(body.status());
-    CreateIndexRequest create;
-    create.name = body->name;
-    create.description = body->description;
-    create.config.index_type = body->index_type;
-    if (body->metric) {
-      auto metric = ParseMetric(*body->metric);
-      if (!metric.ok()) return FromStatus(metric.status());
-      create.config.metric = *metric;
-    }
-    std::string model;
-    if (body->preset) {
-      const db::Preset* preset = db::FindPreset(*body->preset);
-      if (preset == nullptr) {
-        std::string list;
-        for (const db::Preset& p : db::kPresets) list += (list.empty() ? "" : ", ") + std::string(p.name);
-        return Error(400, kErrInvalid, "unknown preset \"" + *body->preset + "\"; presets: " + list);
-      }
-      create.config.dimensions = preset->dimensions;
-      create.config.metric = preset->metric;
-      // A preset whose name is served here (an alias or an installed model) binds the index to
-      // that model, so records and queries can then carry text.
-      if (auto id = ctx_->models->Canonical(*body->preset); id.ok()) model = *id;
-    }
-    if (body->model) {
-      auto id = ctx_->models->Canonical(*body->model);
-      if (!id.ok()) return FromStatus(id.status());
-      model = *id;
-    }
-    if (!body->schema_json.empty()) {
-      if (!model.empty() || body->preset) {
-        return Error(400, kErrInvalid, "config takes a schema, or a model or preset, not both");
-      }
-      auto schema = RecordSchema::Parse(body->schema_json);
-      if (!schema.ok()) return Error(400, kErrInvalid, "config.schema: " + schema.status().message());
-      if (body->dimensions && *body->dimensions != schema->dimensions()) {
-        return Error(400, kErrInvalid,
-                     "the schema makes " + std::to_string(schema->dimensions()) +
-                         "-dimensional vectors; config.dimensions says " +
-                         std::to_string(*body->dimensions));
-      }
-      create.config.dimensions = schema->dimensions();
-      // Euclidean unless told otherwise: field weights then act as distance weights.
-      if (!body->metric) create.config.metric = kRecordSchemaMetric;
-      create.config.schema_json = schema->ToJson();
-    } else if (!model.empty()) {
-      const std::string pooling = body->pooling.value_or("mean");
-      auto parsed = ParsePooling(pooling);
-      if (!parsed.ok()) return FromStatus(parsed.status());
-      auto embedder = ctx_->models->Get(model, *parsed);
-      if (!embedder.ok()) return FromStatus(embedder.status());
-      const auto dims = static_cast<uint32_t>((*embedder)->info().dimensions);
-      if (body->preset && dims != create.config.dimensions) {
-        return Error(400, kErrInvalid,
-                     "preset \"" + *body->preset + "\" has " +
-                         std::to_string(create.config.dimensions) + " dimensions but the model \"" +
-                         model + "\" it is served by makes " + std::to_string(dims));
-      }
-      if (body->dimensions && *body->dimensions != dims) {
-        return Error(400, kErrInvalid,
-                     "model \"" + model + "\" makes " + std::to_string(dims) +
-                         "-dimensional vectors; config.dimensions says " +
-                         std::to_string(*body->dimensions));
-      }
-      create.config.dimensions = dims;
-      create.config.embedding_model = model;
-      create.config.embedding_pooling = pooling;
-    } else if (body->pooling) {
-      return Error(400, kErrInvalid, "config.pooling needs config.model");
-    } else if (!body->preset) {
-      if (!body->dimensions) return Error(400, kErrMalformedJson, "missing field \"config.dimensions\"");
-      if (!body->metric) return Error(400, kErrMalformedJson, "missing field \"config.metric\"");
-      create.config.dimensions = *body->dimensions;
-    }
-    auto index = ctx_->db->CreateIndex(create);
+    const db::IndexSpec spec{.name = body->name,
+                             .description = body->description,
+                             .dimensions = body->dimensions,
+                             .metric = body->metric,
+                             .preset = body->preset,
+                             .model = body->model,
+                             .pooling = body->pooling,
+                             .schema_json = body->schema_json,
+                             .index_type = body->index_type};
+    auto create = db::ResolveCreateIndex(spec, ctx_->models);
+    if (!create.ok()) return FromStatus(create.status());
+    auto index = ctx_->db->CreateIndex(*create);
     if (!index.ok()) {
       if (index.status().code() == Status::Code::kAlreadyExists) {
         return Error(409, kErrIndexExists,
-                     "vectorize.index.duplicate_name - Index name \"" + create.name + "\"");
+                     "vectorize.index.duplicate_name - Index name \"" + create->name + "\"");
       }
       return FromStatus(index.status());
     }

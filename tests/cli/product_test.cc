@@ -2,7 +2,8 @@
 //
 // The CLI verbs that need the embedding model or a server: import (formats, chunks, resume),
 // query --text, recommend, record schemas from examples/, completion, and every verb against a
-// running `semble serve` with --url (the README's tour, step by step).
+// running `semble serve` with --url (the README's tour, step by step); and that `vectorize
+// create` and POST /indexes resolve every create request alike.
 
 #include <signal.h>
 
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "cli/cli_fixture.h"
+#include "cli/http_send.h"
 
 namespace semble {
 namespace {
@@ -247,6 +249,103 @@ TEST_F(ProductTest, EveryVerbWorksAgainstAServer) {
   RunResult gone = Remote({"vectorize", "list"}, token);
   EXPECT_NE(gone.code, 0);
   EXPECT_NE(gone.err.find("cannot reach"), std::string::npos) << gone.err;
+}
+
+// One create request, as CLI flags and as the HTTP body's config (with "@S" standing for the
+// schema file's path in the flags and its JSON in the body).
+struct CreateCase {
+  std::vector<std::string> flags;
+  std::string config;
+  // With --url the CLI cannot send a preset (the client's wire form has no field for it): it sends
+  // the preset's dimensions and metric, so a preset the server would bind to a model makes a plain
+  // index (or, with --pooling, is refused).
+  bool remote_differs = false;
+};
+
+// `semble vectorize create` on a local directory and POST /indexes on a served instance go through
+// one resolver (db/index_config.h): the same index (config compared field for field) or the same
+// error (the server's message, in the CLI's error line; 400 ~ exit 2 or 4, 404 ~ exit 3). The CLI
+// with --url resolves without models and the server does the rest: the same answers too.
+TEST_F(ProductTest, CreateResolvesTheSameLocallyAndOnTheServer) {
+  StartServer();
+  const int port = std::stoi(url_.substr(url_.rfind(':') + 1));
+  const std::string schema =
+      R"({"fields":[{"name":"a","type":"numeric","scaling":"none"},{"name":"b","type":"numeric","scaling":"none","weight":2}]})";
+  const std::string schema_file = File("schema.json", schema);
+  const std::string bad_schema_file = File("bad-schema.json", R"({"fields":[]})");
+  const std::string model = "all-MiniLM-L6-v2-q4", alias = "@cf/baai/bge-small-en-v1.5";
+  const std::vector<CreateCase> cases = {
+      {{"--dimensions", "3", "--metric", "cosine"}, R"({"dimensions":3,"metric":"cosine"})"},
+      {{"--dimensions", "3", "--metric", "euclidean", "--index-type", "flat"},
+       R"({"dimensions":3,"metric":"euclidean","indexType":"flat"})"},
+      {{"--dimensions", "0", "--metric", "cosine"}, R"({"dimensions":0,"metric":"cosine"})"},
+      {{"--dimensions", "3"}, R"({"dimensions":3})"},
+      {{"--metric", "cosine"}, R"({"metric":"cosine"})"},
+      {{}, "{}"},
+      {{"--dimensions", "3", "--metric", "cosine", "--pooling", "cls"},
+       R"({"dimensions":3,"metric":"cosine","pooling":"cls"})"},
+      {{"--preset", alias}, R"({"preset":")" + alias + R"("})", true},  // binds the default model
+      {{"--preset", alias, "--pooling", "cls"}, R"({"preset":")" + alias + R"(","pooling":"cls"})", true},
+      {{"--preset", "openai/text-embedding-ada-002"}, R"({"preset":"openai/text-embedding-ada-002"})"},
+      {{"--preset", "@cf/unknown/model"}, R"({"preset":"@cf/unknown/model"})"},
+      {{"--preset", "openai/text-embedding-ada-002", "--pooling", "cls"},
+       R"({"preset":"openai/text-embedding-ada-002","pooling":"cls"})"},
+      {{"--preset", alias, "--model", model}, R"({"preset":")" + alias + R"(","model":")" + model + R"("})"},
+      {{"--model", model}, R"({"model":")" + model + R"("})"},
+      {{"--model", alias, "--pooling", "cls", "--metric", "dot-product"},
+       R"({"model":")" + alias + R"(","pooling":"cls","metric":"dot-product"})"},
+      {{"--model", model, "--dimensions", "384"}, R"({"model":")" + model + R"(","dimensions":384})"},
+      {{"--model", model, "--dimensions", "3"}, R"({"model":")" + model + R"(","dimensions":3})"},
+      {{"--model", "no-such-model"}, R"({"model":"no-such-model"})"},
+      {{"--schema", "@S"}, R"({"schema":@S})"},
+      {{"--schema", "@S", "--metric", "cosine", "--dimensions", "2"},
+       R"({"schema":@S,"metric":"cosine","dimensions":2})"},
+      {{"--schema", "@S", "--dimensions", "3"}, R"({"schema":@S,"dimensions":3})"},
+      {{"--schema", "@S", "--model", model}, R"({"schema":@S,"model":")" + model + R"("})"},
+      {{"--schema", "@S", "--preset", alias}, R"({"schema":@S,"preset":")" + alias + R"("})"},
+      {{"--schema", "@B"}, R"({"schema":{"fields":[]}})"},
+  };
+  auto minify = [](simdjson::dom::element e) { return simdjson::minify(e); };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const std::string name = "c" + std::to_string(i);
+    std::vector<std::string> args = {"vectorize", "create", name, "--json"};
+    for (const std::string& f : cases[i].flags) {
+      args.push_back(f == "@S" ? schema_file : f == "@B" ? bad_schema_file : f);
+    }
+    std::string config = cases[i].config;
+    if (size_t at = config.find("@S"); at != std::string::npos) config.replace(at, 2, schema);
+    const std::string what = Join(args) + "| " + config;
+
+    const RunResult cli = Local(args);
+    std::vector<std::string> remote_args = args;
+    remote_args[2] = "r" + std::to_string(i);
+    const RunResult remote = Remote(remote_args);
+    const Reply http = Send(port, "POST", "/client/v4/accounts/local/vectorize/v2/indexes",
+                            R"({"name":")" + name + R"(","config":)" + config + "}");
+    ASSERT_NE(http.status, 0) << what;
+    simdjson::dom::element answer = Json(http.body + "\n");
+    std::vector<std::pair<std::string, const RunResult*>> runs = {{"cli", &cli}};
+    if (!cases[i].remote_differs) runs.push_back({"cli --url", &remote});
+    for (const auto& [how, run] : runs) {
+      const std::string ctx = how + ": " + what + "\nserver: " + http.body + "\n" + how + ": " +
+                              run->out + run->err;
+      if (http.status == 200) {
+        ASSERT_EQ(run->code, 0) << ctx;
+        simdjson::dom::element made = Json(run->out);
+        EXPECT_EQ(minify(made["config"]), minify(answer["result"]["config"])) << ctx;
+        continue;
+      }
+      std::string_view message;
+      ASSERT_EQ(answer["errors"].at(0)["message"].get(message), simdjson::SUCCESS) << http.body;
+      EXPECT_NE(run->err.find(message), std::string::npos) << ctx;
+      if (http.status == 404) {
+        EXPECT_EQ(run->code, 3) << ctx;
+      } else {
+        EXPECT_EQ(http.status, 400) << ctx;
+        EXPECT_TRUE(run->code == 2 || run->code == 4) << ctx;
+      }
+    }
+  }
 }
 
 TEST_F(ProductTest, CompletionScriptKnowsTheVerbs) {

@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 //
-// NDJSON inserts (db/record_json.h): the body of every insert and upsert, and the files the CLI
+// NDJSON inserts (wire/record_json.h): the body of every insert and upsert, and the files the CLI
 // reads. Besides never crashing, the parser promises (record_json.h) that the result, errors
 // included, does not depend on the number of threads, and that discard mode keeps exactly the lines
 // that strict mode accepts; both are checked here.

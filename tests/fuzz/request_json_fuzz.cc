@@ -1,6 +1,6 @@
 // Copyright 2026 The semble Authors.
 //
-// Every request-body parser of the HTTP API (server/request_json.h) on the same bytes: a body is
+// Every request-body parser of the HTTP API (wire/request_json.h) on the same bytes: a body is
 // whatever a client sends, so each parser must answer a Status for any input, never crash, and a
 // parse that succeeds once must succeed again with the same result (no hidden state).
 
