@@ -96,7 +96,8 @@ class VectorizeApi {
       return FromStatus(index.status());
     }
     const IndexDescription d = (*index)->Describe();
-    return Ok([&](core::JsonWriter* w) { wire::WriteIndexDescription(d, w); });
+    // 201 Created, as Cloudflare documents for this endpoint.
+    return Ok([&](core::JsonWriter* w) { wire::WriteIndexDescription(d, w); }, 201);
   }
 
   HttpResponse ListIndexes(const HttpRequest& req) {

@@ -56,11 +56,9 @@ Status ForEachField(const object& obj, std::initializer_list<std::string_view> a
     const std::string_view key = field.key;
     bool known = false;
     for (std::string_view a : allowed) known |= a == key;
-    if (!known) {
-      std::string list;
-      for (std::string_view a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      return Invalid("unknown field \"" + std::string(key) + "\"; expected: " + list);
-    }
+    // Fields this server does not know are ignored, as Cloudflare's and OpenAI's APIs do: a
+    // newer client that sends one more field must keep working.
+    if (!known) continue;
     if (!seen.insert(key).second) {
       return Invalid("field \"" + std::string(key) + "\" appears more than once");
     }

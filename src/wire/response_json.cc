@@ -119,8 +119,15 @@ void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w) {
     w->Key("id").String(r.id);
     w->Key("values");
     WriteValues(r.values, w);
-    if (!r.ns.empty()) w->Key("namespace").String(r.ns);
-    if (!r.metadata_json.empty()) w->Key("metadata").Raw(r.metadata_json);
+    // Both keys always, as Cloudflare documents the shape ({id, values, metadata, namespace}):
+    // clients read record.metadata.x without checking that metadata exists.
+    w->Key("namespace").String(r.ns);
+    w->Key("metadata");
+    if (r.metadata_json.empty()) {
+      w->BeginObject().EndObject();
+    } else {
+      w->Raw(r.metadata_json);
+    }
     w->EndObject();
   }
   w->EndArray();
@@ -321,6 +328,7 @@ Result<std::vector<VectorRecord>> ParseRecords(std::string_view json) {
     if (!ReadValues(r, &rec.values)) return Malformed("list of records");
     rec.ns = Str(r, "namespace");
     rec.metadata_json = Raw(r, "metadata");
+    if (rec.metadata_json == "{}") rec.metadata_json.clear();  // semble's "no metadata"
     out.push_back(std::move(rec));
   }
   return out;

@@ -38,7 +38,8 @@ std::string IndexInfoToJson(const IndexInfo& info);
 void WriteQueryResult(const QueryResult& result, core::JsonWriter* w);
 std::string QueryResultToJson(const QueryResult& result);
 
-// [{id, values, namespace?, metadata?}] (get-by-ids).
+// [{id, values, namespace, metadata}] (get-by-ids): namespace "" and metadata {} when the
+// record has none, as Cloudflare documents the shape.
 void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w);
 std::string RecordsToJson(std::span<const VectorRecord> records);
 

@@ -329,7 +329,7 @@ TEST_F(ProductTest, CreateResolvesTheSameLocallyAndOnTheServer) {
     for (const auto& [how, run] : runs) {
       const std::string ctx = how + ": " + what + "\nserver: " + http.body + "\n" + how + ": " +
                               run->out + run->err;
-      if (http.status == 200) {
+      if (http.status == 201) {  // Created, as Cloudflare documents
         ASSERT_EQ(run->code, 0) << ctx;
         simdjson::dom::element made = Json(run->out);
         EXPECT_EQ(minify(made["config"]), minify(answer["result"]["config"])) << ctx;

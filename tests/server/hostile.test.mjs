@@ -235,7 +235,7 @@ describe('without tokens', () => {
       { genre: { $in: 'comedy' } },
       { genre: ['comedy'] },
       { genre: { $eq: { nested: 1 } } },
-      {},
+      { $and: [] },
       { 'a.b.c': 1 },
       { genre: { $in: Array.from({ length: 300 }, (_, i) => `value-${i}`) } },  // > 2048 bytes
     ];
@@ -246,6 +246,13 @@ describe('without tokens', () => {
     }
     const r = await raw(port, 'POST', vz(IDX) + '/query', '{"vector":[1,0,0],"filter":"genre = comedy"}');
     assertError(r, 400, undefined, 'filter as a string');
+  });
+
+  test('an empty filter {} is no filter (what framework clients send)', async () => {
+    const q = { vector: [1, 0, 0], topK: 3 };
+    const plain = okResult(await raw(port, 'POST', vz(IDX) + '/query', q), 'no filter');
+    const empty = okResult(await raw(port, 'POST', vz(IDX) + '/query', { ...q, filter: {} }), 'filter {}');
+    assert.deepEqual(empty, plain);
   });
 
   test('query limits: topK 0 / 101 / 21 with values, no vector, both vector and vectorId', async () => {
@@ -513,8 +520,11 @@ describe('with --tokens-file', () => {
       for (const headers of [{}, { authorization: 'Bearer wrong-token-0123456789abcdef' }, { authorization: `Basic ${Buffer.from('u:' + WRITE).toString('base64')}` },
         { authorization: `Bearer ${WRITE}x` }, { authorization: `Bearer ${WRITE.slice(0, -1)}` }, { authorization: 'Bearer' }, { authorization: WRITE }]) {
         const r = await raw(port, method, p, body, { contentType: ct, headers });
-        if (p.startsWith('/v1/')) {
+        if (p.startsWith('/v1/') || p.includes('/ai/v1/')) {
+          // OpenAI's routes answer in OpenAI's error shape, which its clients read.
           assert.equal(r.status, 401, `${method} ${p} ${JSON.stringify(headers)}: ${r.status} ${r.text}`);
+          assert.equal(r.json?.error?.type, 'authentication_error', `${method} ${p}: ${r.text}`);
+          assert.equal(typeof r.json?.error?.message, 'string', `${method} ${p}: ${r.text}`);
         } else {
           assertError(r, 401, 10000, `${method} ${p} ${JSON.stringify(headers)}`);
         }

@@ -31,6 +31,11 @@ let tmp;
 let records;
 
 function wrangler(...args) {
+  return wranglerWith({}, ...args);
+}
+
+// `unset` names environment variables to leave out (e.g. CLOUDFLARE_ACCOUNT_ID).
+function wranglerWith({ unset = [] }, ...args) {
   const env = {
     PATH: process.env.PATH,
     HOME: path.join(tmp, 'home'),
@@ -45,6 +50,7 @@ function wrangler(...args) {
     NO_COLOR: '1',
     FORCE_COLOR: '0',
   };
+  for (const name of unset) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [WRANGLER, ...args], { cwd: tmp, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -254,4 +260,16 @@ test('delete an index', async () => {
   // Cross-check with a raw request.
   const raw = await request(server.url, 'GET', vz('wr-euclid') + '/info');
   assert.equal(okResult(raw, 'info').vectorCount, N - 2);
+});
+
+// Without CLOUDFLARE_ACCOUNT_ID wrangler asks /memberships which account to use; whoami verifies the
+// token and lists the accounts. Both must work, and no auth error may print a second "no route".
+test('wrangler whoami and an unset CLOUDFLARE_ACCOUNT_ID work', async () => {
+  const who = await wranglerWith({ unset: ['CLOUDFLARE_ACCOUNT_ID'] }, 'whoami');
+  assert.equal(who.code, 0, who.all);
+  assert.match(who.stdout, /semble/, who.all);
+  assert.doesNotMatch(who.all, /no route/, who.all);
+  const list = await wranglerWith({ unset: ['CLOUDFLARE_ACCOUNT_ID'] }, 'vectorize', 'list', '--json');
+  assert.equal(list.code, 0, list.all);
+  assert.deepEqual(jsonAfter(list.stdout, '[', 'list').map((i) => i.name), ['wr-euclid']);
 });

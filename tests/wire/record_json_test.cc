@@ -250,13 +250,14 @@ TEST(RecordJsonWriteTest, RecordsRoundTripThroughParser) {
     EXPECT_EQ(back->id, records[i].id);
     EXPECT_EQ(back->values, records[i].values) << "floats must print in round-trip form";
     EXPECT_EQ(back->ns, records[i].ns);
-    EXPECT_EQ(back->metadata_json, records[i].metadata_json);
+    // No metadata is written as {} (the documented shape), which the engine stores as none.
+    EXPECT_EQ(back->metadata_json, records[i].metadata_json.empty() ? "{}" : records[i].metadata_json);
     ++i;
   }
   EXPECT_EQ(i, records.size());
-  // namespace and metadata are left out when empty, values never.
+  // Every key always, as Cloudflare documents get_by_ids: namespace "" and metadata {} when none.
   EXPECT_EQ(wire::RecordsToJson(std::span(records).first(1)),
-            R"([{"id":"a","values":[0.1,-2.5,1e-8,3.4028235e+38]}])");
+            R"([{"id":"a","values":[0.1,-2.5,1e-8,3.4028235e+38],"namespace":"","metadata":{}}])");
 }
 
 TEST(RecordJsonWriteTest, ListResult) {

@@ -42,12 +42,25 @@ TEST(RequestJsonTest, QueryRefusesWrongShapes) {
            R"({"vector":[1],"topK":-1})",                // negative
            R"({"vector":[1],"returnMetadata":"some"})",  // unknown mode
            R"({"vector":[1],"filter":[1]})",             // filter not an object
-           R"({"vector":[1],"topk":5})",                 // unknown field (case)
            R"({"vector":[1],"topK":5,"topK":6})",        // repeated field
            R"({"text":""})",                             // empty text
            R"([1,2])", R"({"vector":[1])", "", "null"}) {
     EXPECT_FALSE(wire::ParseQuery(bad).ok()) << bad;
   }
+}
+
+// Cloudflare and OpenAI ignore fields they do not know; so does semble, so that a newer client
+// adding a field keeps working. A misspelt field is therefore just absent.
+TEST(RequestJsonTest, UnknownFieldsAreIgnored) {
+  auto q = wire::ParseQuery(R"({"vector":[1],"topk":9,"futureOption":{"a":[1]}})");
+  ASSERT_TRUE(q.ok()) << q.status().ToString();
+  EXPECT_EQ(q->request.top_k, QueryRequest{}.top_k);
+  auto e = wire::ParseOpenAiEmbeddings(R"({"model":"m","input":"x","newField":true})");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  auto c = wire::ParseCreateIndex(
+      R"({"name":"a","config":{"dimensions":3,"metric":"cosine","extra":1},"extra":2})");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->dimensions, 3u);
 }
 
 TEST(RequestJsonTest, CreateIndexForms) {
@@ -63,7 +76,11 @@ TEST(RequestJsonTest, CreateIndexForms) {
   EXPECT_FALSE(wire::ParseCreateIndex(R"({"config":{"dimensions":3}})").ok());
   EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a"})").ok());
   EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a","config":{"dimensions":"3"}})").ok());
-  EXPECT_FALSE(wire::ParseCreateIndex(R"({"name":"a","config":{"dims":3}})").ok());
+  // A misspelt field is an unknown one, ignored: the request then lacks dimensions, which the
+  // create resolver refuses ("missing field").
+  auto misspelt = wire::ParseCreateIndex(R"({"name":"a","config":{"dims":3}})");
+  ASSERT_TRUE(misspelt.ok());
+  EXPECT_FALSE(misspelt->dimensions.has_value());
 }
 
 TEST(RequestJsonTest, IdsAndMetadataIndexBodies) {
