@@ -130,6 +130,24 @@ for (const [label, base] of BASES) {
     assertVectorEquals(resp.data[1].embedding, expected[3], `${label} alias unicode`);
   });
 
+  test(`${label}: the names users type for the model resolve to it`, async () => {
+    const client = clientFor(base());
+    for (const model of ['all-MiniLM-L6-v2', 'sentence-transformers/all-MiniLM-L6-v2', 'Xenova/all-MiniLM-L6-v2']) {
+      const resp = await client.embeddings.create({ model, input: TEXTS[0] });
+      assertVectorEquals(resp.data[0].embedding, expected[0], `${label} ${model}`);
+    }
+  });
+
+  test(`${label}: a batch of 600 inputs (more than Workers AI's 100; LangChain sends 512) is embedded in order`, async () => {
+    const client = clientFor(base());
+    const inputs = Array.from({ length: 600 }, (_, i) => TEXTS[i % TEXTS.length]);
+    const resp = await client.embeddings.create({ model: DEFAULT_MODEL, input: inputs });
+    assertListShape(resp, inputs.length, label);
+    for (const i of [0, 1, 2, 3, 597, 598, 599]) {
+      assertVectorEquals(resp.data[i].embedding, expected[i % TEXTS.length], `${label} input ${i}`);
+    }
+  });
+
   test(`${label}: unknown model is a 404 whose message lists the installed models`, async () => {
     const client = clientFor(base());
     await assert.rejects(client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }), (err) => {
@@ -148,6 +166,8 @@ for (const [label, base] of BASES) {
       { model: DEFAULT_MODEL, input: 42 },
       { model: DEFAULT_MODEL },
       { model: DEFAULT_MODEL, input: 'x', encoding_format: 'int4' },
+      { model: DEFAULT_MODEL, input: ['a', ''] },  // an empty text, refused by every front end
+      { model: DEFAULT_MODEL, input: Array.from({ length: 2049 }, () => 'x') },  // over OpenAI's 2048
     ]) {
       await assert.rejects(client.embeddings.create(body), (err) => {
         assert.equal(err.status, 400, `${JSON.stringify(body)}: ${err}`);
