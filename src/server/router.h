@@ -42,7 +42,7 @@ struct HttpResponse {
   std::string body;
   // Set by a handler that answers later, when an event happens (status and body are then
   // ignored). The server holds no thread while it waits.
-  std::shared_ptr<DeferredResponse> deferred;
+  std::shared_ptr<DeferredResponse> deferred = nullptr;
 };
 
 // A response that waits for an event, bounded by a timeout the server keeps on its own timer.

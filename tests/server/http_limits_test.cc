@@ -73,7 +73,9 @@ TEST(HttpLimitsTest, SlowClientsHoldNoThreadAndAreClosedByTheirDeadlines) {
   for (size_t i = 0; i < slow.size(); ++i) {
     std::string extra;
     EXPECT_TRUE(slow[i]->ClosedWithin(5000, &extra)) << i;
-    if (i % 2 == 1) EXPECT_EQ(StatusOf(extra), 408) << extra;
+    if (i % 2 == 1) {
+      EXPECT_EQ(StatusOf(extra), 408) << extra;
+    }
   }
 }
 
