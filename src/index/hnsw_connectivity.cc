@@ -249,31 +249,32 @@ struct ReversedLinks {
   std::vector<uint32_t> offsets, sources;
 };
 
-ReversedLinks Reverse(const HnswIndex::Impl& g, uint32_t n) {
-  ReversedLinks r;
-  r.offsets.assign(n + 2, 0);
+// Calls fn(u, t) for every layer-0 link u -> t with t < n of the first n live nodes. The lists are
+// read as concurrent adds leave them: a count capped at m0, each entry loaded once.
+template <typename Fn>
+void ForEachLink(const HnswIndex::Impl& g, uint32_t n, Fn fn) {
   for (uint32_t u = 0; u < n; ++u) {
     if (LoadState(&g.node_state[u]) == kFree) continue;
     const uint32_t* links = g.Links(u, 0);
     const uint32_t count = std::min(LoadAcquire(links), g.m0);
     for (uint32_t i = 1; i <= count; ++i) {
       const uint32_t t = LoadRelaxed(links + i);
-      if (t < n) ++r.offsets[t + 2];
+      if (t < n) fn(u, t);
     }
   }
+}
+
+ReversedLinks Reverse(const HnswIndex::Impl& g, uint32_t n) {
+  ReversedLinks r;
+  r.offsets.assign(n + 2, 0);
+  ForEachLink(g, n, [&](uint32_t, uint32_t t) { ++r.offsets[t + 2]; });
   for (uint32_t t = 0; t < n; ++t) r.offsets[t + 2] += r.offsets[t + 1];
   r.sources.resize(r.offsets[n + 1]);
   // offsets[t + 1] is t's fill cursor; it ends as t's end (= t + 1's start). Lists that concurrent
   // adds changed since the count are cut to the space counted.
-  for (uint32_t u = 0; u < n; ++u) {
-    if (LoadState(&g.node_state[u]) == kFree) continue;
-    const uint32_t* links = g.Links(u, 0);
-    const uint32_t count = std::min(LoadAcquire(links), g.m0);
-    for (uint32_t i = 1; i <= count; ++i) {
-      const uint32_t t = LoadRelaxed(links + i);
-      if (t < n && r.offsets[t + 1] < r.offsets[t + 2]) r.sources[r.offsets[t + 1]++] = u;
-    }
-  }
+  ForEachLink(g, n, [&](uint32_t u, uint32_t t) {
+    if (r.offsets[t + 1] < r.offsets[t + 2]) r.sources[r.offsets[t + 1]++] = u;
+  });
   r.offsets.pop_back();
   return r;
 }

@@ -46,15 +46,22 @@ struct VictimRouter {
   }
 };
 
+// A server with a VictimRouter and default options, and one raw connection to it: the setup of the
+// tests that only send bytes and read answers.
+struct VictimConnection {
+  VictimRouter v;
+  RunningServer server{&v.router, HttpServerOptions{}};
+  RawSocket s{server.port()};
+};
+
 const char kSmuggled[] = "DELETE /indexes/victim HTTP/1.1\r\nHost: x\r\n\r\n";
 
 // Sends `head` + `body` + a smuggled DELETE on one connection; expects a 400 envelope, the
 // connection closed, and the DELETE never run.
 void ExpectRefusedAndClosed(const std::string& head, const std::string& body) {
   SCOPED_TRACE(head);
-  VictimRouter v;
-  RunningServer server(&v.router, HttpServerOptions{});
-  RawSocket s(server.port());
+  VictimConnection conn;
+  RawSocket& s = conn.s;
   ASSERT_TRUE(s.Send(head + body + kSmuggled));
   const std::string reply = s.ReadResponse();
   EXPECT_EQ(StatusOf(reply), 400) << reply;
@@ -63,9 +70,9 @@ void ExpectRefusedAndClosed(const std::string& head, const std::string& body) {
   std::string more;
   EXPECT_TRUE(s.ClosedWithin(3000, &more));
   EXPECT_EQ(more, "") << "a second response: the smuggled request was read";
-  server.Stop();
-  EXPECT_TRUE(v.exists.load());
-  EXPECT_EQ(v.deletes.load(), 0);
+  conn.server.Stop();
+  EXPECT_TRUE(conn.v.exists.load());
+  EXPECT_EQ(conn.v.deletes.load(), 0);
 }
 
 TEST(HttpFramingTest, ContentLengthWithTransferEncodingIsRefused) {
@@ -136,9 +143,8 @@ TEST(HttpFramingTest, BadChunkSizesAreRefused) {
 }
 
 TEST(HttpFramingTest, ChunkedCaseAndWhitespaceFollowTheDocumentedRule) {
-  VictimRouter v;
-  RunningServer server(&v.router, HttpServerOptions{});
-  RawSocket s(server.port());
+  VictimConnection conn;
+  RawSocket& s = conn.s;
   ASSERT_TRUE(
       s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:  Chunked \r\n\r\n"
              "3\r\nabc\r\n0\r\n\r\n"));
@@ -148,9 +154,8 @@ TEST(HttpFramingTest, ChunkedCaseAndWhitespaceFollowTheDocumentedRule) {
 }
 
 TEST(HttpFramingTest, PipelinedRequestsAreAllAnsweredInOrder) {
-  VictimRouter v;
-  RunningServer server(&v.router, HttpServerOptions{});
-  RawSocket s(server.port());
+  VictimConnection conn;
+  RawSocket& s = conn.s;
   ASSERT_TRUE(
       s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
              "GET /q?x=2 HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -165,9 +170,8 @@ TEST(HttpFramingTest, PipelinedRequestsAreAllAnsweredInOrder) {
 }
 
 TEST(HttpFramingTest, HalfClosedClientStillGetsItsAnswers) {
-  VictimRouter v;
-  RunningServer server(&v.router, HttpServerOptions{});
-  RawSocket s(server.port());
+  VictimConnection conn;
+  RawSocket& s = conn.s;
   ASSERT_TRUE(
       s.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"
              "GET /q?x=last HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -180,9 +184,8 @@ TEST(HttpFramingTest, HalfClosedClientStillGetsItsAnswers) {
 }
 
 TEST(HttpFramingTest, AbsoluteFormRoutesLikeOriginForm) {
-  VictimRouter v;
-  RunningServer server(&v.router, HttpServerOptions{});
-  RawSocket s(server.port());
+  VictimConnection conn;
+  RawSocket& s = conn.s;
   ASSERT_TRUE(
       s.Send("GET http://example.com:8080/q?x=abs HTTP/1.1\r\nHost: example.com\r\n\r\n"
              "GET HTTP://example.com/q HTTP/1.1\r\nHost: example.com\r\n\r\n"));
