@@ -64,6 +64,10 @@ class Env {
   virtual Status RemoveFile(const std::string& path) = 0;
   // Atomically replaces `to` with `from` (rename(2)). Not durable until SyncDir of the parent.
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Gives the file `from` a second name `to` (link(2)); AlreadyExists if `to` exists. The file
+  // system's put-if-absent: of two processes linking to one name, exactly one succeeds. Not
+  // durable until SyncDir of the parent.
+  virtual Status LinkFile(const std::string& from, const std::string& to) = 0;
   // Shrinks a file to `size` bytes and makes the new size durable.
   virtual Status TruncateFile(const std::string& path, uint64_t size) = 0;
   // Creates a directory; OK if it exists already.

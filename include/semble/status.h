@@ -53,6 +53,10 @@ class Status {
     kQueryDimensions,    // InvalidArgument: the query vector has the wrong length
     kMetadataTooLarge,   // InvalidArgument: a record's metadata is over the size limit
     kMissingField,       // InvalidArgument: a request leaves out a field it needs
+    kConditionFailed,    // FailedPrecondition: an object store's conditional write found the key
+                         // present (put-if-absent) or changed (If-Match)
+    kFenced,             // FailedPrecondition: another writer took over the index in its object
+                         // store; this handle writes nothing more
   };
 
   Status() = default;  // OK

@@ -65,7 +65,8 @@ Result<LogReader::Outcome> LogReader::Damaged(std::string consumed, std::string_
   // Only WALs get here; they are bounded by the checkpoint threshold, so reading the rest of the
   // file into memory once, on a damaged recovery, is affordable.
   std::string rest;
-  SEMBLE_RETURN_IF_ERROR(ReadExactly(static_cast<size_t>(size_ - offset_ - consumed.size()), &rest));
+  SEMBLE_RETURN_IF_ERROR(
+      ReadExactly(static_cast<size_t>(size_ - offset_ - consumed.size()), &rest));
   std::string data = std::move(consumed) + rest;
   for (size_t p = 1; p < data.size(); ++p) {
     if (IntactRecordAt(data, p)) {

@@ -154,6 +154,14 @@ class PosixEnv final : public Env {
     return Status::OK();
   }
 
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      if (errno == EEXIST) return Status::AlreadyExists(to + ": exists");
+      return PosixError("link " + from + " to " + to, errno);
+    }
+    return Status::OK();
+  }
+
   Status TruncateFile(const std::string& path, uint64_t size) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) return PosixError(path + ": open", errno);

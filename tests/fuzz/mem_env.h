@@ -62,6 +62,14 @@ class MemEnv final : public Env {
     files_[to] = std::move(data);
     return Status::OK();
   }
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    auto it = files_.find(from);
+    if (it == files_.end()) return Status::NotFound(from);
+    if (files_.count(to) != 0) return Status::AlreadyExists(to);
+    std::string copy = it->second;  // a copy, not a shared inode: nothing here writes after linking
+    files_[to] = std::move(copy);
+    return Status::OK();
+  }
   Status TruncateFile(const std::string& path, uint64_t size) override {
     auto it = files_.find(path);
     if (it == files_.end()) return Status::NotFound(path);

@@ -105,6 +105,9 @@ class FaultEnv final : public Env {
     if (fail_rename && Targets(to)) return Status::IOError("rename " + from + ": injected");
     return base_->RenameFile(from, to);
   }
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    return base_->LinkFile(from, to);
+  }
   Status TruncateFile(const std::string& path, uint64_t size) override {
     // Truncation ends with an fsync: a device that fails fsync fails this too.
     if (fail_sync && Targets(path)) return Status::IOError(path + ": fsync (injected)");
