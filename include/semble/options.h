@@ -7,9 +7,11 @@
 #define SEMBLE_INCLUDE_SEMBLE_OPTIONS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "semble/object_store.h"
 #include "semble/status.h"
 
 namespace semble {
@@ -39,7 +41,8 @@ enum class SyncMode {
   // Every mutation gets its own WAL append and fsync; no batching. Slower under concurrency; for
   // comparisons and for users who want one fsync per mutation in their traces.
   kPerWrite,
-  // No fsync at all: an acknowledged write survives a process crash (it is in the OS page cache) but
+  // No fsync at all: an acknowledged write survives a process crash (it is in the OS page cache)
+  // but
   // not a power loss or kernel crash. For bulk loads that can be redone.
   kNone,
 };
@@ -50,14 +53,14 @@ struct Limits {
   size_t max_namespace_bytes = 64;
   size_t max_index_name_bytes = 64;
   size_t max_description_bytes = 1024;
-  size_t max_metadata_bytes = 10 * 1024;     // compact JSON of one record's metadata
-  size_t max_filter_bytes = 2048;            // compact JSON of a query filter
-  size_t max_metadata_indexes = 10;          // per index
-  size_t metadata_index_string_bytes = 64;   // a string property is indexed on its first 64 bytes
+  size_t max_metadata_bytes = 10 * 1024;    // compact JSON of one record's metadata
+  size_t max_filter_bytes = 2048;           // compact JSON of a query filter
+  size_t max_metadata_indexes = 10;         // per index
+  size_t metadata_index_string_bytes = 64;  // a string property is indexed on its first 64 bytes
   uint32_t max_top_k = 100;
-  uint32_t max_top_k_with_data = 20;         // with returnValues or returnMetadata "all"
+  uint32_t max_top_k_with_data = 20;  // with returnValues or returnMetadata "all"
   uint32_t max_list_count = 1000;
-  size_t max_batch_vectors = 5000;           // records per insert/upsert call
+  size_t max_batch_vectors = 5000;  // records per insert/upsert call
 };
 
 struct DatabaseOptions {
@@ -70,12 +73,12 @@ struct DatabaseOptions {
   // Write a checkpoint of every index with a non-empty WAL when the database is closed, so that the
   // next Open reads one segment instead of replaying the log.
   bool checkpoint_on_close = true;
-  // Repair mode (`semble vectorize repair`): a write-ahead log damaged in the middle, or followed by
-  // a gap, no longer makes its index unavailable. The index keeps every mutation before the damage;
-  // the damaged log is copied whole to "damaged-<name>" in the index directory and every later log
-  // is renamed so, and RecoveryLog() says how many bytes were set aside. Acknowledged writes after
-  // the damage are lost from the index (they remain in the set-aside files), which is why this is
-  // off by default. Damage to a segment or manifest is not repairable this way.
+  // Repair mode (`semble vectorize repair`): a write-ahead log damaged in the middle, or followed
+  // by a gap, no longer makes its index unavailable. The index keeps every mutation before the
+  // damage; the damaged log is copied whole to "damaged-<name>" in the index directory and every
+  // later log is renamed so, and RecoveryLog() says how many bytes were set aside. Acknowledged
+  // writes after the damage are lost from the index (they remain in the set-aside files), which is
+  // why this is off by default. Damage to a segment or manifest is not repairable this way.
   bool repair_damaged_logs = false;
   // All file I/O goes through this Env; nullptr means Env::Default(). Not owned.
   Env* env = nullptr;
@@ -87,8 +90,27 @@ struct DatabaseOptions {
   // The index type of indexes created without one (IndexConfig::index_type).
   std::string default_index_type = "hnsw";
   // An approximate index answers queries exactly (scanning every vector) while it holds fewer than
-  // this many vectors: at that size a scan is as fast as the graph, and exact. 0 = always use the graph.
+  // this many vectors: at that size a scan is as fast as the graph, and exact. 0 = always use the
+  // graph.
   uint32_t exact_search_below = 10000;
+
+  // Extension: the durable home of the database, an object store (semble/object_store.h):
+  // "s3://bucket/prefix" (credentials and endpoint from `store_options`, by default from the
+  // AWS_* environment variables) or "file:///path". "" (the default) keeps everything in the
+  // local directory. With a store, the local directory is a cache: deleting it loses nothing, and
+  // Open on an empty one reads every index back from the store. A write is acknowledged once its
+  // log object is in the store; checkpoints upload segments and commit a manifest there.
+  std::string store_url = "";
+  // The store itself, instead of store_url (tests, custom stores). Not owned.
+  ObjectStore* store = nullptr;
+  // Used for store_url; unset means ObjectStoreOptions::FromEnvironment().
+  std::optional<ObjectStoreOptions> store_options;
+  // With a store: a write waits up to this long for other writes to share its log object (one
+  // PUT per group, not per write). 0 writes at once (groups still form behind a slow PUT).
+  uint32_t group_commit_window_us = 2000;
+  // With a store: objects that no manifest younger than this needs are deleted after a
+  // checkpoint; a process that opened an older state has this long to read it.
+  int64_t store_gc_grace_ms = 10 * 60 * 1000;
 };
 
 struct IndexConfig {

@@ -2,12 +2,12 @@
 //
 // Status and Result<T>: how every error crosses the public API. semble never throws across it.
 //
-// A Status is either OK or carries a code and a one-line message meant for a human ("index \"docs\":
-// record 3 (id \"a\"): values has 3 elements, the index has 4 dimensions"). Codes map one-to-one onto
-// the HTTP statuses the server returns, so callers can branch on the code and show the message.
-// Some errors also carry a Reason, finer than the code, where a caller must tell them apart (the
-// server answers a bad filter and a wrong dimension count with different Cloudflare codes): the
-// check that fails says why once, and nobody above it repeats the check to find out.
+// A Status is either OK or carries a code and a one-line message meant for a human ("index
+// \"docs\": record 3 (id \"a\"): values has 3 elements, the index has 4 dimensions"). Codes map
+// one-to-one onto the HTTP statuses the server returns, so callers can branch on the code and show
+// the message. Some errors also carry a Reason, finer than the code, where a caller must tell them
+// apart (the server answers a bad filter and a wrong dimension count with different Cloudflare
+// codes): the check that fails says why once, and nobody above it repeats the check to find out.
 
 #ifndef SEMBLE_INCLUDE_SEMBLE_STATUS_H_
 #define SEMBLE_INCLUDE_SEMBLE_STATUS_H_
@@ -26,43 +26,45 @@ class Status {
  public:
   enum class Code {
     kOk = 0,
-    kInvalidArgument,    // the request is malformed or breaks a documented limit
-    kNotFound,           // a named index, vector or metadata index does not exist
-    kAlreadyExists,      // an index or metadata index of that name exists
-    kFailedPrecondition, // the request is valid but the state forbids it (e.g. database read-only)
-    kResourceExhausted,  // a configured quota is reached (metadata indexes per index, ...)
-    kCorruption,         // stored data failed a checksum or format check
-    kIOError,            // the operating system refused an operation (ENOSPC, EIO, fsync failure)
-    kInternal,           // a bug: an invariant of semble itself does not hold
+    kInvalidArgument,     // the request is malformed or breaks a documented limit
+    kNotFound,            // a named index, vector or metadata index does not exist
+    kAlreadyExists,       // an index or metadata index of that name exists
+    kFailedPrecondition,  // the request is valid but the state forbids it (e.g. database read-only)
+    kResourceExhausted,   // a configured quota is reached (metadata indexes per index, ...)
+    kCorruption,          // stored data failed a checksum or format check
+    kIOError,             // the operating system refused an operation (ENOSPC, EIO, fsync failure)
+    kInternal,            // a bug: an invariant of semble itself does not hold
   };
 
   // Why, where the code alone does not say. Carried through WithContext; kNone when the code is
   // all there is to know.
   enum class Reason : uint8_t {
     kNone = 0,
-    kIndexNotFound,      // NotFound: no index of that name
-    kIndexExists,        // AlreadyExists: an index of that name exists
-    kVectorNotFound,     // NotFound: a query's vectorId is not stored
-    kModelNotFound,      // NotFound: the embedding model is not installed (or the alias's target)
-    kModelMismatch,      // InvalidArgument: vectors or text of another model than the index's
-    kNoModel,            // InvalidArgument: text for an index without an embedding model
-    kNoSchema,           // InvalidArgument: fields for an index without a record schema
-    kBreaksSchema,       // InvalidArgument: a record's fields do not encode under the schema
-    kBadFilter,          // InvalidArgument: the query filter does not parse or breaks a limit
-    kRecordDimensions,   // InvalidArgument: a record's vector has the wrong length
-    kQueryDimensions,    // InvalidArgument: the query vector has the wrong length
-    kMetadataTooLarge,   // InvalidArgument: a record's metadata is over the size limit
-    kMissingField,       // InvalidArgument: a request leaves out a field it needs
-    kConditionFailed,    // FailedPrecondition: an object store's conditional write found the key
-                         // present (put-if-absent) or changed (If-Match)
-    kFenced,             // FailedPrecondition: another writer took over the index in its object
-                         // store; this handle writes nothing more
+    kIndexNotFound,     // NotFound: no index of that name
+    kIndexExists,       // AlreadyExists: an index of that name exists
+    kVectorNotFound,    // NotFound: a query's vectorId is not stored
+    kModelNotFound,     // NotFound: the embedding model is not installed (or the alias's target)
+    kModelMismatch,     // InvalidArgument: vectors or text of another model than the index's
+    kNoModel,           // InvalidArgument: text for an index without an embedding model
+    kNoSchema,          // InvalidArgument: fields for an index without a record schema
+    kBreaksSchema,      // InvalidArgument: a record's fields do not encode under the schema
+    kBadFilter,         // InvalidArgument: the query filter does not parse or breaks a limit
+    kRecordDimensions,  // InvalidArgument: a record's vector has the wrong length
+    kQueryDimensions,   // InvalidArgument: the query vector has the wrong length
+    kMetadataTooLarge,  // InvalidArgument: a record's metadata is over the size limit
+    kMissingField,      // InvalidArgument: a request leaves out a field it needs
+    kConditionFailed,   // FailedPrecondition: an object store's conditional write found the key
+                        // present (put-if-absent) or changed (If-Match)
+    kFenced,            // FailedPrecondition: another writer took over the index in its object
+                        // store; this handle writes nothing more
   };
 
   Status() = default;  // OK
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string_view msg) { return Status(Code::kInvalidArgument, msg); }
+  static Status InvalidArgument(std::string_view msg) {
+    return Status(Code::kInvalidArgument, msg);
+  }
   static Status NotFound(std::string_view msg) { return Status(Code::kNotFound, msg); }
   static Status AlreadyExists(std::string_view msg) { return Status(Code::kAlreadyExists, msg); }
   static Status FailedPrecondition(std::string_view msg) {
@@ -138,9 +140,9 @@ class Result {
 #define SEMBLE_CONCAT_INNER_(a, b) a##b
 #define SEMBLE_CONCAT_(a, b) SEMBLE_CONCAT_INNER_(a, b)
 
-#define SEMBLE_RETURN_IF_ERROR(expr)              \
-  do {                                            \
-    ::semble::Status semble_status_ = (expr);     \
+#define SEMBLE_RETURN_IF_ERROR(expr)                 \
+  do {                                               \
+    ::semble::Status semble_status_ = (expr);        \
     if (!semble_status_.ok()) return semble_status_; \
   } while (0)
 

@@ -4,10 +4,9 @@
 
 #include "db/collection.h"
 
-#include "db/record_sources.h"
-
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "db/db_stats.h"
 #include "db/record_sources.h"
@@ -59,7 +58,8 @@ Status Collection::InitializeFiles(Env* env, const std::string& dir, const Manif
 
 Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& options,
                                                      const std::string& dir,
-                                                     std::vector<std::string>* recovery_log) {
+                                                     std::vector<std::string>* recovery_log,
+                                                     std::unique_ptr<IndexBucket> bucket) {
   SEMBLE_ASSIGN_OR_RETURN(Manifest manifest, ReadManifest(options.env, dir));
   const IndexConfig& config = manifest.description.config;
   auto spec = index::ParseIndexSpec(config.index_type, config.dimensions, config.metric);
@@ -68,6 +68,7 @@ Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& op
                           index::NewVectorIndex(*spec, options.exact_search_below));
   std::shared_ptr<Collection> c(
       new Collection(options, dir, std::move(manifest), std::move(vectors)));
+  c->bucket_ = std::move(bucket);
   SEMBLE_RETURN_IF_ERROR(c->Recover(recovery_log));
   return c;
 }
@@ -177,7 +178,8 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
   }
   next_seq_ = expected;
   if (wals.empty()) {
-    SEMBLE_ASSIGN_OR_RETURN(wal_, storage::LogWriter::Create(env_, dir_ + "/" + WalFileName(expected)));
+    SEMBLE_ASSIGN_OR_RETURN(wal_,
+                            storage::LogWriter::Create(env_, dir_ + "/" + WalFileName(expected)));
     SEMBLE_RETURN_IF_ERROR(env_->SyncDir(dir_));
   } else {
     SEMBLE_ASSIGN_OR_RETURN(
@@ -249,11 +251,10 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
     if (m.seq < *expected_seq) continue;  // already in the checkpoint
     LogSalvaged(path + " mutation " + std::to_string(m.seq), m.salvaged_ids, recovery_log);
     if (m.seq != *expected_seq) {
-      return Status::Corruption(path + " at byte offset " +
-                                std::to_string(reader->record_offset()) + ": mutation " +
-                                std::to_string(m.seq) + " found where " +
-                                std::to_string(*expected_seq) +
-                                " was expected (a log file is missing or damaged)");
+      return Status::Corruption(
+          path + " at byte offset " + std::to_string(reader->record_offset()) + ": mutation " +
+          std::to_string(m.seq) + " found where " + std::to_string(*expected_seq) +
+          " was expected (a log file is missing or damaged)");
     }
     SEMBLE_RETURN_IF_ERROR(Apply(std::move(m)).WithContext(path));
     ++*expected_seq;
@@ -268,10 +269,9 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
 Status Collection::UsableLocked() const {
   if (!closed_.ok()) return closed_;
   if (!bg_error_.ok()) {
-    return Status::FailedPrecondition(
-        "index \"" + manifest_.description.name +
-        "\" refuses writes after a failed log write (" + bg_error_.ToString() +
-        "); reopen the database to recover");
+    return Status::FailedPrecondition("index \"" + manifest_.description.name +
+                                      "\" refuses writes after a failed log write (" +
+                                      bg_error_.ToString() + "); reopen the database to recover");
   }
   return Status::OK();
 }
@@ -328,6 +328,14 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
   // A metadata index change goes alone: its precondition depends on the state before it.
   std::vector<Writer*> group;
   std::string framed;
+  if (bucket_ != nullptr && options_.group_commit_window_us > 0 &&
+      options_.sync_mode != SyncMode::kPerWrite) {
+    // An object store write costs milliseconds whatever its size: let writers arriving within
+    // the window share it. This leader stays at the front, so nobody else leads meanwhile.
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::microseconds(options_.group_commit_window_us));
+    lock.lock();
+  }
   Status status = UsableLocked();
   if (status.ok()) {
     int64_t now = std::max(env_->NowMillis(), applied_ms_);
@@ -363,7 +371,13 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     lock.unlock();
     const uint64_t log_end = wal_->size();
     status = wal_->AddFramed(framed);
-    if (status.ok() && options_.sync_mode != SyncMode::kNone) {
+    bool log_unknown = false;
+    if (status.ok() && bucket_ != nullptr) {
+      // The store is the durable log; the local file is a cache that the next open rebuilds, so
+      // it is not fsynced.
+      status = bucket_->AppendLog(framed, &log_unknown);
+      if (status.reason() == Status::Reason::kFenced) log_unknown = true;
+    } else if (status.ok() && options_.sync_mode != SyncMode::kNone) {
       const auto start = std::chrono::steady_clock::now();
       status = wal_->Sync();
       WalSyncLatency().Observe(
@@ -382,9 +396,10 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
       RunAppliedNotifications();
       // A mutation in the log that could not be applied: memory and log disagree until reopen.
       if (!status.ok()) bg_error_ = status;
-    } else if (Status rewound = RewindLogLocked(log_end); !rewound.ok()) {
+    } else if (Status rewound = RewindLogLocked(log_end); !rewound.ok() || log_unknown) {
       // The group is not acknowledged either way. If the log cannot be put back to its last good
-      // end, what it holds is unknown: refuse writes until the database is reopened.
+      // end, or the store may hold the group (or another writer took over), what the log holds
+      // is unknown: refuse writes until the database is reopened.
       bg_error_ = status;
     }
   }
@@ -395,8 +410,8 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     if (w != group.front()) w->cv.notify_one();
   }
   if (status.ok() && wal_bytes_ >= options_.checkpoint_wal_bytes) {
-    // The writes are already acknowledged; a failed automatic checkpoint leaves the WAL in place and
-    // is tried again after the next write.
+    // The writes are already acknowledged; a failed automatic checkpoint leaves the WAL in place
+    // and is tried again after the next write.
     (void)CheckpointLocked();
   }
 }
@@ -444,8 +459,8 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
     SEMBLE_RETURN_IF_ERROR(ValidateRecords(filled, manifest_description_.config, options_.limits,
                                            &m.records, &m.metadata));
   } else {
-    SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config,
-                                           options_.limits, &m.records, &m.metadata));
+    SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config, options_.limits,
+                                           &m.records, &m.metadata));
   }
   return WriteMutation(std::move(m));
 }
@@ -657,6 +672,11 @@ Status Collection::CheckpointLocked() {
   Manifest next = manifest_;
   next.checkpoint_seq = seq;
   next.segment = segment;
+  if (s.ok() && bucket_ != nullptr) {
+    // The store's manifest is the commit; the local one only caches it.
+    s = bucket_->CommitCheckpoint(env_, dir_, next);
+    if (s.reason() == Status::Reason::kFenced) bg_error_ = s;
+  }
   if (s.ok()) s = WriteManifest(env_, dir_, next);
   if (!s.ok()) {
     env_->RemoveFile(dir_ + "/" + segment);  // best effort; Open removes it too

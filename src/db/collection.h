@@ -26,13 +26,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <roaring/roaring.hh>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include <roaring/roaring.hh>
-
+#include "db/index_bucket.h"
 #include "db/index_files.h"
 #include "db/mutation.h"
 #include "index/vector_index.h"
@@ -53,6 +53,9 @@ struct CollectionOptions {
   // Embeds the text of records and queries (DatabaseOptions::models). Not owned; may be null
   // when no index has a model.
   ModelRegistry* models = nullptr;
+  // With an object store: how long a leader waits for more writers before it writes a log
+  // object (DatabaseOptions::group_commit_window_us).
+  uint32_t group_commit_window_us = 0;
 };
 
 class Collection final : public Index {
@@ -60,10 +63,13 @@ class Collection final : public Index {
   // Writes the files of a new, empty index into `dir` (which exists and is empty).
   static Status InitializeFiles(Env* env, const std::string& dir, const Manifest& manifest);
   // Opens the index in `dir`: reads the manifest and checkpoint, replays the WAL. Lines describing
-  // repairs (a torn WAL tail dropped) are appended to *recovery_log.
+  // repairs (a torn WAL tail dropped) are appended to *recovery_log. With a `bucket` (whose
+  // Materialize made `dir`), a write is acknowledged once its log object is in the store, the
+  // local WAL is not fsynced (it is a cache), and checkpoints commit to the store.
   static Result<std::shared_ptr<Collection>> Open(const CollectionOptions& options,
                                                   const std::string& dir,
-                                                  std::vector<std::string>* recovery_log);
+                                                  std::vector<std::string>* recovery_log,
+                                                  std::unique_ptr<IndexBucket> bucket = nullptr);
   ~Collection() override;
 
   IndexDescription Describe() const override { return manifest_description_; }
@@ -89,6 +95,7 @@ class Collection final : public Index {
   Status Close(bool checkpoint, const Status& reason);
 
   const std::string& dir() const { return dir_; }
+  uint64_t incarnation() const { return incarnation_; }
 
  private:
   struct Slot {
@@ -164,11 +171,12 @@ class Collection final : public Index {
   std::mutex mu_;
   std::deque<Writer*> writers_;
   Status bg_error_;
-  Status closed_;          // non-OK once closed or dropped: the error every call returns
+  Status closed_;  // non-OK once closed or dropped: the error every call returns
   Manifest manifest_;
   uint64_t next_seq_ = 1;
   uint64_t wal_bytes_ = 0;  // bytes of log written since the last checkpoint
   std::unique_ptr<storage::LogWriter> wal_;
+  std::unique_ptr<IndexBucket> bucket_;  // null for an index that lives only in dir_
 
   // State, guarded by state_mu_.
   mutable std::shared_mutex state_mu_;

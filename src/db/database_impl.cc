@@ -1,6 +1,8 @@
 // Copyright 2026 The semble Authors.
 //
 // The database: a directory with a LOCK file and one subdirectory per index under indexes/.
+// With an object store (DatabaseOptions::store_url) the store holds the database (a catalogue
+// and each index's objects, bucket_catalog.h and index_bucket.h) and the directory caches it.
 //
 // Creating an index builds its directory under a hidden temporary name and renames it into place,
 // so a crash never leaves a half-created index visible; deleting one renames it to a hidden name
@@ -12,15 +14,17 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "db/bucket_catalog.h"
 #include "db/collection.h"
+#include "db/index_bucket.h"
 #include "db/index_files.h"
 #include "db/validation.h"
 #include "index/index_factory.h"
 #include "semble/database.h"
-#include "semble/record_schema.h"
 #include "semble/env.h"
 #include "semble/model_registry.h"
 #include "semble/model_store.h"
+#include "semble/record_schema.h"
 
 namespace semble {
 namespace {
@@ -41,8 +45,16 @@ std::string RandomHex64(uint64_t* value = nullptr) {
 
 class DatabaseImpl final : public Database {
  public:
-  DatabaseImpl(const DatabaseOptions& options, std::string path, std::unique_ptr<FileLock> lock)
-      : options_(options), env_(options.env), path_(std::move(path)), lock_(std::move(lock)) {
+  DatabaseImpl(const DatabaseOptions& options, std::string path, std::unique_ptr<FileLock> lock,
+               ObjectStore* store, std::unique_ptr<ObjectStore> own_store)
+      : options_(options),
+        env_(options.env),
+        path_(std::move(path)),
+        lock_(std::move(lock)),
+        own_store_(std::move(own_store)),
+        store_(store) {
+    bucket_options_.gc_grace_ms = options.store_gc_grace_ms;
+    copts_.group_commit_window_us = options.group_commit_window_us;
     copts_.env = env_;
     copts_.sync_mode = options.sync_mode;
     copts_.limits = options.limits;
@@ -68,9 +80,9 @@ class DatabaseImpl final : public Database {
     std::unique_lock lock(mu_);
     for (auto& [name, c] : indexes_) {
       // Nothing to report to: a failed checkpoint leaves the WAL, which the next Open replays.
-      (void)c->Close(options_.checkpoint_on_close,
-                     Status::FailedPrecondition("the database holding index \"" + name +
-                                                "\" is closed"));
+      (void)c->Close(
+          options_.checkpoint_on_close,
+          Status::FailedPrecondition("the database holding index \"" + name + "\" is closed"));
     }
     // An optimisation: a cache that cannot be written is recomputed next time.
     if (own_models_ != nullptr) (void)own_models_->SaveCaches();
@@ -78,6 +90,7 @@ class DatabaseImpl final : public Database {
 
   Status Load() {
     SEMBLE_RETURN_IF_ERROR(env_->CreateDir(IndexesDir()));
+    if (store_ != nullptr) return LoadFromStore();
     SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> names, env_->GetChildren(IndexesDir()));
     for (const std::string& name : names) {
       const std::string dir = IndexesDir() + "/" + name;
@@ -104,6 +117,44 @@ class DatabaseImpl final : public Database {
     return env_->SyncDir(IndexesDir());
   }
 
+  // The store's catalogue says which indexes exist; each is materialized into its cache
+  // directory and opened. Cached directories of indexes the catalogue no longer has are removed.
+  Status LoadFromStore() {
+    SEMBLE_ASSIGN_OR_RETURN(auto catalog, db::ReadCatalog(store_));
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> cached, env_->GetChildren(IndexesDir()));
+    for (const std::string& name : cached) {
+      if (catalog.count(name) == 0) {
+        SEMBLE_RETURN_IF_ERROR(RemoveDirRecursively(env_, IndexesDir() + "/" + name));
+      }
+    }
+    for (const auto& [name, incarnation] : catalog) {
+      auto c = OpenFromStore(name, incarnation, &recovery_log_);
+      if (!c.ok()) {
+        recovery_log_.push_back("index \"" + name + "\" is unavailable: " + c.status().ToString());
+        unavailable_.emplace(name, c.status());
+        continue;
+      }
+      indexes_.emplace(name, std::move(c).value());
+    }
+    return Status::OK();
+  }
+
+  Result<std::shared_ptr<db::Collection>> OpenFromStore(const std::string& name,
+                                                        uint64_t incarnation,
+                                                        std::vector<std::string>* log) {
+    const std::string dir = IndexesDir() + "/" + name;
+    SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
+    SEMBLE_ASSIGN_OR_RETURN(auto bucket, db::IndexBucket::Materialize(
+                                             store_, env_, db::IndexBucketPrefix(name, incarnation),
+                                             dir, bucket_options_, log));
+    SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, log, std::move(bucket)));
+    if (c->Describe().name != name) {
+      return Status::Corruption(store_->Url() + ": the manifest of \"" + name +
+                                "\" names index \"" + c->Describe().name + "\"");
+    }
+    return c;
+  }
+
   Result<std::shared_ptr<Index>> CreateIndex(const CreateIndexRequest& request) override {
     SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(request, options_.limits));
     std::unique_lock lock(mu_);
@@ -112,9 +163,8 @@ class DatabaseImpl final : public Database {
           .WithReason(Status::Reason::kIndexExists);
     }
     if (auto it = unavailable_.find(request.name); it != unavailable_.end()) {
-      return Status::AlreadyExists("index \"" + request.name +
-                                   "\" exists but cannot be opened (" + it->second.ToString() +
-                                   "); delete it first to reuse the name");
+      return Status::AlreadyExists("index \"" + request.name + "\" exists but cannot be opened (" +
+                                   it->second.ToString() + "); delete it first to reuse the name");
     }
     const IndexConfig& config = request.config;
     auto spec = index::ParseIndexSpec(
@@ -132,8 +182,9 @@ class DatabaseImpl final : public Database {
     }
     manifest.description.created_on_ms = env_->NowMillis();
     manifest.description.modified_on_ms = manifest.description.created_on_ms;
-    const std::string tmp = IndexesDir() + "/.create-" + request.name + "-" +
-                            RandomHex64(&manifest.incarnation);
+    if (store_ != nullptr) return CreateInStore(request.name, std::move(manifest));
+    const std::string tmp =
+        IndexesDir() + "/.create-" + request.name + "-" + RandomHex64(&manifest.incarnation);
     const std::string dir = IndexesDir() + "/" + request.name;
     Status s = env_->CreateDir(tmp);
     if (s.ok()) s = db::Collection::InitializeFiles(env_, tmp, manifest);
@@ -146,6 +197,24 @@ class DatabaseImpl final : public Database {
     std::vector<std::string> ignored;  // a new index has nothing to recover
     SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, &ignored));
     indexes_.emplace(request.name, c);
+    return std::shared_ptr<Index>(c);
+  }
+
+  // The index's objects first, then its catalogue entry (the commit): a crash in between leaves
+  // objects nothing names, never a catalogue entry without an index. Called with mu_ held.
+  Result<std::shared_ptr<Index>> CreateInStore(const std::string& name, db::Manifest manifest) {
+    RandomHex64(&manifest.incarnation);
+    const std::string prefix = db::IndexBucketPrefix(name, manifest.incarnation);
+    SEMBLE_RETURN_IF_ERROR(db::IndexBucket::Create(store_, prefix, manifest));
+    if (Status s = db::AddToCatalog(store_, name, manifest.incarnation); !s.ok()) {
+      (void)db::IndexBucket::DeleteAll(store_, prefix);
+      return s.WithContext("create index \"" + name + "\"");
+    }
+    const std::string dir = IndexesDir() + "/" + name;
+    if (env_->FileExists(dir)) SEMBLE_RETURN_IF_ERROR(RemoveDirRecursively(env_, dir));
+    std::vector<std::string> ignored;  // a new index has nothing to recover
+    SEMBLE_ASSIGN_OR_RETURN(auto c, OpenFromStore(name, manifest.incarnation, &ignored));
+    indexes_.emplace(name, c);
     return std::shared_ptr<Index>(c);
   }
 
@@ -174,6 +243,7 @@ class DatabaseImpl final : public Database {
       return NotFound(name);
     }
     std::shared_ptr<db::Collection> c = it->second;
+    if (store_ != nullptr) return DeleteFromStore(name, c);
     // Closing first waits for in-flight writes, so no thread writes into the directory below.
     (void)c->Close(false, NotFound(name).WithContext("deleted"));
     indexes_.erase(it);
@@ -188,6 +258,18 @@ class DatabaseImpl final : public Database {
       return s.WithContext("delete index \"" + name + "\"");
     }
     (void)RemoveDirRecursively(env_, trash);  // if this fails, Open finishes the job
+    return Status::OK();
+  }
+
+  // The catalogue entry goes first (the commit); the objects and the cache after it are garbage
+  // whose removal may fail without bringing the index back. Called with mu_ held.
+  Status DeleteFromStore(const std::string& name, const std::shared_ptr<db::Collection>& c) {
+    SEMBLE_RETURN_IF_ERROR(
+        db::RemoveFromCatalog(store_, name).WithContext("delete index \"" + name + "\""));
+    (void)c->Close(false, NotFound(name).WithContext("deleted"));
+    indexes_.erase(name);
+    (void)db::IndexBucket::DeleteAll(store_, db::IndexBucketPrefix(name, c->incarnation()));
+    (void)RemoveDirRecursively(env_, IndexesDir() + "/" + name);
     return Status::OK();
   }
 
@@ -230,6 +312,9 @@ class DatabaseImpl final : public Database {
   Env* const env_;
   const std::string path_;
   std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<ObjectStore> own_store_;  // opened from DatabaseOptions::store_url
+  ObjectStore* const store_;                // null: the directory is the database
+  db::IndexBucketOptions bucket_options_;
   std::unique_ptr<ModelRegistry> own_models_;  // when DatabaseOptions::models is null
   db::CollectionOptions copts_;
 
@@ -259,7 +344,16 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
     SEMBLE_RETURN_IF_ERROR(env->CreateDir(path));
   }
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, env->LockFile(path + "/LOCK"));
-  auto db = std::make_unique<DatabaseImpl>(options, path, std::move(lock));
+  std::unique_ptr<ObjectStore> own_store;
+  ObjectStore* store = options.store;
+  if (store == nullptr && !options.store_url.empty()) {
+    SEMBLE_ASSIGN_OR_RETURN(
+        own_store, OpenObjectStore(options.store_url, options.store_options.value_or(
+                                                          ObjectStoreOptions::FromEnvironment())));
+    store = own_store.get();
+  }
+  auto db =
+      std::make_unique<DatabaseImpl>(options, path, std::move(lock), store, std::move(own_store));
   SEMBLE_RETURN_IF_ERROR(db->Load());
   return std::unique_ptr<Database>(std::move(db));
 }

@@ -67,7 +67,7 @@ bool ParseWalFileName(const std::string& name, uint64_t* first_seq) {
   return true;
 }
 
-Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
+std::string EncodeManifest(const Manifest& m) {
   std::string payload(kManifestMagic, 8);
   PutFixed32(&payload, kFormatVersion);
   const IndexDescription& d = m.description;
@@ -86,18 +86,28 @@ Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
   PutLengthPrefixed(&payload, d.config.schema_json);
   std::string framed;
   storage::AppendRecord(&framed, payload);
-  return WriteFileAtomically(env, dir + "/" + kManifestName, framed);
+  return framed;
+}
+
+Status WriteManifest(Env* env, const std::string& dir, const Manifest& m) {
+  return WriteFileAtomically(env, dir + "/" + kManifestName, EncodeManifest(m));
 }
 
 Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
   const std::string path = dir + "/" + kManifestName;
-  SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
-  std::string_view in;
-  SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader->Next(&in));
+  SEMBLE_ASSIGN_OR_RETURN(std::string data, ReadFileToString(env, path));
+  return DecodeManifest(data, path);
+}
+
+Result<Manifest> DecodeManifest(std::string_view data, const std::string& where) {
   auto bad = [&](std::string_view what) {
-    return Status::Corruption(path + ": " + std::string(what));
+    return Status::Corruption(where + ": " + std::string(what));
   };
-  if (outcome != storage::LogReader::Outcome::kRecord) return bad("empty or truncated manifest");
+  std::vector<std::string_view> records;
+  Status split = storage::SplitRecords(data, where, &records);
+  if (!split.ok() || records.empty()) return bad("empty or truncated manifest");
+  if (records.size() > 1) return bad("trailing data after manifest");
+  std::string_view in = records[0];
   Manifest m;
   uint32_t version, dims;
   uint8_t metric;
@@ -106,15 +116,14 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
   if (!TakeMagic(&in, kManifestMagic)) return bad("not a semble manifest");
   if (!GetFixed32(&in, &version)) return bad("truncated");
   if (version != kFormatVersion) {
-    return bad("format version " + std::to_string(version) + " is not supported (this build reads " +
-               std::to_string(kFormatVersion) + ")");
+    return bad("format version " + std::to_string(version) +
+               " is not supported (this build reads " + std::to_string(kFormatVersion) + ")");
   }
-  if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &desc) ||
-      !GetFixed32(&in, &dims) || !GetByte(&in, &metric) || metric > 2 ||
-      !GetFixed64(&in, &created) || !GetFixed64(&in, &modified) ||
-      !GetFixed64(&in, &m.incarnation) || !GetFixed64(&in, &m.checkpoint_seq) ||
-      !GetLengthPrefixed(&in, &segment) || !GetLengthPrefixed(&in, &index_type) ||
-      dims == 0 || index_type.empty()) {
+  if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &desc) || !GetFixed32(&in, &dims) ||
+      !GetByte(&in, &metric) || metric > 2 || !GetFixed64(&in, &created) ||
+      !GetFixed64(&in, &modified) || !GetFixed64(&in, &m.incarnation) ||
+      !GetFixed64(&in, &m.checkpoint_seq) || !GetLengthPrefixed(&in, &segment) ||
+      !GetLengthPrefixed(&in, &index_type) || dims == 0 || index_type.empty()) {
     return bad("malformed manifest");
   }
   // Fields added later; a manifest that ends before them has none.
@@ -135,8 +144,6 @@ Result<Manifest> ReadManifest(Env* env, const std::string& dir) {
   m.description.modified_on_ms = static_cast<int64_t>(modified);
   m.segment.assign(segment);
   m.description.config.index_type.assign(index_type);
-  SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-  if (outcome != storage::LogReader::Outcome::kEof) return bad("trailing data after manifest");
   return m;
 }
 
@@ -224,8 +231,7 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   if (!GetFixed32(&in, &version) || version != kFormatVersion) return bad("unsupported version");
   if (!GetFixed32(&in, &dims) || !GetFixed64(&in, &header->seq) || !GetFixed64(&in, &last_ms) ||
       !GetFixed64(&in, &header->record_count) || !GetFixed64(&in, &header->index_blob_bytes) ||
-      !GetVarint64(&in, &n_indexes) ||
-      n_indexes > in.size()) {
+      !GetVarint64(&in, &n_indexes) || n_indexes > in.size()) {
     return bad("malformed header");
   }
   if (dims != dimensions) {

@@ -39,16 +39,19 @@ bool ParseWalFileName(const std::string& name, uint64_t* first_seq);
 
 struct Manifest {
   IndexDescription description;  // config.index_type in canonical form
-  uint64_t incarnation = 0;     // random at creation; distinguishes indexes that reuse a name
-  uint64_t checkpoint_seq = 0;  // mutations up to this one are in `segment`
-  std::string segment;          // file name in the index directory; "" before the first checkpoint
+  uint64_t incarnation = 0;      // random at creation; distinguishes indexes that reuse a name
+  uint64_t checkpoint_seq = 0;   // mutations up to this one are in `segment`
+  std::string segment;           // file name in the index directory; "" before the first checkpoint
 };
 
 Status WriteManifest(Env* env, const std::string& dir, const Manifest& manifest);
 Result<Manifest> ReadManifest(Env* env, const std::string& dir);
+// The bytes of a MANIFEST file, and back (Corruption naming `where` for anything else).
+std::string EncodeManifest(const Manifest& manifest);
+Result<Manifest> DecodeManifest(std::string_view data, const std::string& where);
 
 struct SegmentHeader {
-  uint64_t seq = 0;            // the last mutation the segment reflects
+  uint64_t seq = 0;  // the last mutation the segment reflects
   int64_t last_mutation_ms = 0;
   uint64_t record_count = 0;
   std::vector<MetadataIndexDescription> metadata_indexes;

@@ -15,6 +15,9 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "semble/status.h"
 
 namespace semble::storage {
 
@@ -26,6 +29,11 @@ constexpr uint8_t kRecordTypeFull = 1;
 
 // Appends one framed record holding `payload` to *dst.
 void AppendRecord(std::string* dst, std::string_view payload);
+
+// Splits bytes that must be whole framed records (an object fetched from a store, never torn) into
+// their payloads, which point into `data`. Any damage is Corruption naming `where`.
+Status SplitRecords(std::string_view data, const std::string& where,
+                    std::vector<std::string_view>* payloads);
 
 }  // namespace semble::storage
 

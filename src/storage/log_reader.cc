@@ -41,6 +41,20 @@ bool IntactRecordAt(std::string_view data, size_t p) {
 
 }  // namespace
 
+Status SplitRecords(std::string_view data, const std::string& where,
+                    std::vector<std::string_view>* payloads) {
+  size_t p = 0;
+  while (p < data.size()) {
+    if (!IntactRecordAt(data, p)) {
+      return Status::Corruption(where + ": damaged record at byte offset " + std::to_string(p));
+    }
+    const uint32_t len = core::DecodeFixed32(data.data() + p + 4);
+    payloads->push_back(data.substr(p + kRecordHeaderSize, len));
+    p += kRecordHeaderSize + len;
+  }
+  return Status::OK();
+}
+
 Result<std::unique_ptr<LogReader>> LogReader::Open(Env* env, const std::string& path,
                                                    bool allow_torn_tail) {
   SEMBLE_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(path));

@@ -1,0 +1,417 @@
+// Copyright 2026 The semble Authors.
+//
+// IndexBucket (index_bucket.h): the object layout and the single-writer protocol of an index that
+// lives in an object store.
+
+#include "db/index_bucket.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <random>
+
+#include "core/coding.h"
+#include "storage/log_format.h"
+
+namespace semble::db {
+namespace {
+
+constexpr char kBucketManifestMagic[] = "SMBLBMAN";
+constexpr uint32_t kBucketManifestVersion = 1;
+constexpr char kManifestDir[] = "manifest/";
+constexpr char kLogDir[] = "log/";
+constexpr char kSegmentDir[] = "seg/";
+// Attempts at taking over an index while another writer keeps appending.
+constexpr int kMaterializeAttempts = 8;
+
+std::string Number20(uint64_t n) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "%020" PRIu64, n);
+  return buf;
+}
+
+// Parses the 20-digit number that ends a key under `dir`; false for any other key.
+bool ParseNumberKey(const std::string& key, const std::string& dir, uint64_t* n) {
+  if (key.size() != dir.size() + 20 || key.compare(0, dir.size(), dir) != 0) return false;
+  uint64_t v = 0;
+  for (size_t i = dir.size(); i < key.size(); ++i) {
+    if (key[i] < '0' || key[i] > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(key[i] - '0');
+  }
+  *n = v;
+  return true;
+}
+
+// The checkpoint sequence of a segment key "<dir>seg-<20 digits>-<writer>.seg".
+bool ParseSegmentSeq(const std::string& key, const std::string& dir, uint64_t* seq) {
+  const std::string head = dir + "seg-";
+  if (key.size() < head.size() + 20 || key.compare(0, head.size(), head) != 0) return false;
+  return ParseNumberKey(key.substr(0, head.size() + 20), head, seq);
+}
+
+std::string Hash128(std::string_view data) {
+  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
+  char buf[33];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64 "%016" PRIx64, static_cast<uint64_t>(h.high64),
+                static_cast<uint64_t>(h.low64));
+  return buf;
+}
+
+std::string RandomHex64() {
+  static std::mutex mu;
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::lock_guard lock(mu);
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, static_cast<uint64_t>(rng()));
+  return buf;
+}
+
+bool IsConditionFailed(const Status& s) { return s.reason() == Status::Reason::kConditionFailed; }
+
+// What a manifest object holds.
+struct BucketManifest {
+  Manifest manifest;
+  std::string segment_key;  // "" before the first checkpoint
+  uint64_t segment_size = 0;
+  std::string segment_hash;
+  uint64_t first_log = 1;  // the first log object the segment does not cover
+  int64_t commit_ms = 0;
+};
+
+std::string EncodeBucketManifest(const BucketManifest& bm) {
+  std::string payload(kBucketManifestMagic, 8);
+  core::PutFixed32(&payload, kBucketManifestVersion);
+  core::PutFixed64(&payload, bm.first_log);
+  core::PutFixed64(&payload, static_cast<uint64_t>(bm.commit_ms));
+  core::PutLengthPrefixed(&payload, bm.segment_key);
+  core::PutFixed64(&payload, bm.segment_size);
+  core::PutLengthPrefixed(&payload, bm.segment_hash);
+  core::PutLengthPrefixed(&payload, EncodeManifest(bm.manifest));
+  std::string framed;
+  storage::AppendRecord(&framed, payload);
+  return framed;
+}
+
+Result<BucketManifest> DecodeBucketManifest(std::string_view data, const std::string& where) {
+  auto bad = [&](const std::string& what) { return Status::Corruption(where + ": " + what); };
+  std::vector<std::string_view> records;
+  SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(data, where, &records));
+  if (records.size() != 1) return bad("not one manifest record");
+  std::string_view in = records[0];
+  uint32_t version;
+  uint64_t commit_ms;
+  std::string_view segment_key, segment_hash, manifest;
+  BucketManifest bm;
+  if (in.substr(0, 8) != std::string_view(kBucketManifestMagic, 8)) {
+    return bad("not a semble bucket manifest");
+  }
+  in.remove_prefix(8);
+  if (!core::GetFixed32(&in, &version)) return bad("truncated");
+  if (version != kBucketManifestVersion) {
+    return bad("format version " + std::to_string(version) +
+               " is not supported (this build reads " + std::to_string(kBucketManifestVersion) +
+               ")");
+  }
+  if (!core::GetFixed64(&in, &bm.first_log) || !core::GetFixed64(&in, &commit_ms) ||
+      !core::GetLengthPrefixed(&in, &segment_key) || !core::GetFixed64(&in, &bm.segment_size) ||
+      !core::GetLengthPrefixed(&in, &segment_hash) || !core::GetLengthPrefixed(&in, &manifest) ||
+      !in.empty() || bm.first_log == 0) {
+    return bad("malformed bucket manifest");
+  }
+  bm.commit_ms = static_cast<int64_t>(commit_ms);
+  bm.segment_key.assign(segment_key);
+  bm.segment_hash.assign(segment_hash);
+  SEMBLE_ASSIGN_OR_RETURN(bm.manifest, DecodeManifest(manifest, where));
+  if (bm.segment_key.empty() != bm.manifest.segment.empty()) {
+    return bad("the segment key and the manifest's segment disagree");
+  }
+  return bm;
+}
+
+// The newest manifest under prefix and its number.
+Result<std::pair<uint64_t, BucketManifest>> ReadNewestManifest(ObjectStore* store,
+                                                               const std::string& prefix) {
+  const std::string dir = prefix + kManifestDir;
+  SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store->List(dir));
+  uint64_t newest = 0;
+  bool found = false;
+  for (const ObjectInfo& o : listed) {
+    uint64_t n;
+    if (ParseNumberKey(o.key, dir, &n) && (!found || n > newest)) {
+      newest = n;
+      found = true;
+    }
+  }
+  if (!found) {
+    return Status::Corruption(store->Url() + "/" + dir + ": the index has no manifest");
+  }
+  const std::string key = dir + Number20(newest);
+  SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(key));
+  SEMBLE_ASSIGN_OR_RETURN(BucketManifest bm,
+                          DecodeBucketManifest(o.data, store->Url() + "/" + key));
+  return std::make_pair(newest, std::move(bm));
+}
+
+// Makes dir's segment file the one bm names: keeps a cached copy with the same hash, else
+// downloads and verifies it.
+Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir, const BucketManifest& bm,
+                    std::vector<std::string>* log) {
+  if (bm.segment_key.empty()) return Status::OK();
+  const std::string path = dir + "/" + bm.manifest.segment;
+  if (env->FileExists(path)) {
+    auto size = env->GetFileSize(path);
+    if (size.ok() && *size == bm.segment_size) {
+      auto cached = ReadFileToString(env, path);
+      if (cached.ok() && Hash128(*cached) == bm.segment_hash) {
+        log->push_back("reused cached segment " + path);
+        return Status::OK();
+      }
+    }
+  }
+  SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(bm.segment_key));
+  if (o.data.size() != bm.segment_size || Hash128(o.data) != bm.segment_hash) {
+    return Status::Corruption(store->Url() + "/" + bm.segment_key +
+                              ": size or hash differs from what the manifest recorded");
+  }
+  SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, path, o.data));
+  log->push_back("downloaded segment " + bm.segment_key + " (" + std::to_string(o.data.size()) +
+                 " bytes)");
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string IndexBucketPrefix(const std::string& name, uint64_t incarnation) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, incarnation);
+  return "indexes/" + name + "/" + buf + "/";
+}
+
+Status IndexBucket::Create(ObjectStore* store, const std::string& prefix,
+                           const Manifest& manifest) {
+  BucketManifest bm;
+  bm.manifest = manifest;
+  bm.commit_ms = manifest.description.created_on_ms;
+  auto put = store->Put(prefix + kManifestDir + Number20(0), EncodeBucketManifest(bm),
+                        PutCondition::IfAbsent());
+  if (IsConditionFailed(put.status())) {
+    return Status::AlreadyExists(store->Url() + "/" + prefix + " already holds an index");
+  }
+  return put.status();
+}
+
+Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store, Env* env,
+                                                              const std::string& prefix,
+                                                              const std::string& dir,
+                                                              const IndexBucketOptions& options,
+                                                              std::vector<std::string>* log) {
+  std::unique_ptr<IndexBucket> bucket(new IndexBucket(store, prefix, options));
+  bucket->writer_id_ = RandomHex64();
+  for (int attempt = 0; attempt < kMaterializeAttempts; ++attempt) {
+    SEMBLE_ASSIGN_OR_RETURN(auto newest, ReadNewestManifest(store, prefix));
+    const BucketManifest& bm = newest.second;
+    SEMBLE_RETURN_IF_ERROR(FetchSegment(store, env, dir, bm, log));
+
+    // Every log object from the manifest's first on, dense.
+    const std::string log_dir = prefix + kLogDir;
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store->List(log_dir));
+    std::string wal;
+    uint64_t next = bm.first_log;
+    for (const ObjectInfo& o : listed) {
+      uint64_t k;
+      if (!ParseNumberKey(o.key, log_dir, &k) || k < bm.first_log) continue;
+      if (k != next) {
+        return Status::Corruption(store->Url() + "/" + log_dir + Number20(next) +
+                                  " is missing (the log continues at " + std::to_string(k) + ")");
+      }
+      SEMBLE_ASSIGN_OR_RETURN(Object obj, store->Get(o.key));
+      std::vector<std::string_view> records;
+      SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(obj.data, store->Url() + "/" + o.key, &records));
+      wal += obj.data;
+      ++next;
+    }
+
+    // The fence: the next number, empty. Losing it means another writer appended meanwhile.
+    auto fence = store->Put(log_dir + Number20(next), "", PutCondition::IfAbsent());
+    if (IsConditionFailed(fence.status())) continue;
+    SEMBLE_RETURN_IF_ERROR(fence.status());
+
+    // Rebuild the directory: only the manifest's segment stays.
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> children, env->GetChildren(dir));
+    for (const std::string& name : children) {
+      if (name != bm.manifest.segment) SEMBLE_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
+    }
+    SEMBLE_RETURN_IF_ERROR(
+        WriteFileAtomically(env, dir + "/" + WalFileName(bm.manifest.checkpoint_seq + 1), wal));
+    SEMBLE_RETURN_IF_ERROR(WriteManifest(env, dir, bm.manifest));
+    log->push_back("read " + std::to_string(next - bm.first_log) + " log objects (" +
+                   std::to_string(wal.size()) + " bytes) after manifest " +
+                   std::to_string(newest.first) + " of " + store->Url() + "/" + prefix);
+    bucket->next_log_ = next + 1;
+    bucket->manifest_no_ = newest.first;
+    return bucket;
+  }
+  return Status::FailedPrecondition("could not take over " + store->Url() + "/" + prefix +
+                                    ": another writer keeps appending to it")
+      .WithReason(Status::Reason::kFenced);
+}
+
+Status IndexBucket::Fenced(const std::string& what) const {
+  return Status::FailedPrecondition("another writer took over " + store_->Url() + "/" + prefix_ +
+                                    " (" + what + "); this handle writes nothing more")
+      .WithReason(Status::Reason::kFenced);
+}
+
+Result<bool> IndexBucket::LandedAnyway(const std::string& key, std::string_view data) {
+  auto got = store_->Get(key);
+  if (got.status().IsNotFound()) return false;
+  if (!got.ok()) return got.status();
+  return got->data == data;
+}
+
+Status IndexBucket::AppendLog(std::string_view framed, bool* unknown) {
+  *unknown = false;
+  const std::string key = prefix_ + kLogDir + Number20(next_log_);
+  auto put = store_->Put(key, framed, PutCondition::IfAbsent());
+  if (!put.ok()) {
+    // A conditional put that failed may still have landed (a retry finds its own first attempt),
+    // and another error may hide a put that landed: only reading back tells.
+    auto landed = LandedAnyway(key, framed);
+    if (!landed.ok()) {
+      *unknown = true;
+      return Status::IOError("the outcome of " + store_->Url() + "/" + key + " is unknown (" +
+                             put.status().ToString() +
+                             "; reading it back: " + landed.status().ToString() + ")");
+    }
+    if (!*landed) {
+      if (IsConditionFailed(put.status())) return Fenced("log object " + std::to_string(next_log_));
+      return put.status();  // nothing was written: the next group tries the same number
+    }
+  }
+  ++next_log_;
+  bytes_uploaded_ += framed.size();
+  return Status::OK();
+}
+
+Status IndexBucket::CommitCheckpoint(Env* env, const std::string& dir, const Manifest& manifest) {
+  BucketManifest bm;
+  bm.manifest = manifest;
+  bm.first_log = next_log_;
+  bm.commit_ms = env->NowMillis();
+  if (!manifest.segment.empty()) {
+    SEMBLE_ASSIGN_OR_RETURN(std::string segment,
+                            ReadFileToString(env, dir + "/" + manifest.segment));
+    std::string stem = manifest.segment;
+    if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".seg") == 0)
+      stem.resize(stem.size() - 4);
+    bm.segment_key = prefix_ + kSegmentDir + stem + "-" + writer_id_ + ".seg";
+    bm.segment_size = segment.size();
+    bm.segment_hash = Hash128(segment);
+    auto put = store_->Put(bm.segment_key, segment, PutCondition::IfAbsent());
+    if (!put.ok()) {
+      auto landed = LandedAnyway(bm.segment_key, segment);
+      if (!landed.ok()) return landed.status();
+      if (!*landed) return put.status();
+    }
+    bytes_uploaded_ += segment.size();
+  }
+  const std::string key = prefix_ + kManifestDir + Number20(manifest_no_ + 1);
+  const std::string encoded = EncodeBucketManifest(bm);
+  auto put = store_->Put(key, encoded, PutCondition::IfAbsent());
+  if (!put.ok()) {
+    auto landed = LandedAnyway(key, encoded);
+    if (!landed.ok()) {
+      // Unknown: the next commit would find the number taken and call itself fenced, which is the
+      // safe reading; say so now.
+      return Status::IOError("the outcome of " + store_->Url() + "/" + key + " is unknown (" +
+                             put.status().ToString() + ")");
+    }
+    if (!*landed) {
+      if (IsConditionFailed(put.status()))
+        return Fenced("manifest " + std::to_string(manifest_no_ + 1));
+      return put.status();
+    }
+  }
+  ++manifest_no_;
+  bytes_uploaded_ += encoded.size();
+  CollectGarbage(bm.commit_ms);
+  return Status::OK();
+}
+
+void IndexBucket::CollectGarbage(int64_t now_ms) {
+  // Failures here leave garbage for the next commit to find; they never lose data.
+  const std::string manifest_dir = prefix_ + kManifestDir;
+  auto listed = store_->List(manifest_dir);
+  if (!listed.ok()) return;
+  struct Kept {
+    uint64_t n;
+    BucketManifest bm;
+  };
+  std::vector<Kept> manifests;
+  for (const ObjectInfo& o : *listed) {
+    uint64_t n;
+    if (!ParseNumberKey(o.key, manifest_dir, &n) || n > manifest_no_) continue;
+    auto got = store_->Get(o.key);
+    if (!got.ok()) return;
+    auto bm = DecodeBucketManifest(got->data, o.key);
+    if (!bm.ok()) return;  // never delete around a manifest that cannot be read
+    manifests.push_back({n, std::move(bm).value()});
+  }
+  if (manifests.empty()) return;
+  // The floor: the newest manifest older than the grace period (or the oldest of all). It and
+  // everything newer stay readable.
+  size_t floor = 0;
+  for (size_t i = 0; i < manifests.size(); ++i) {
+    if (manifests[i].bm.commit_ms <= now_ms - options_.gc_grace_ms) floor = i;
+  }
+  std::vector<std::string> needed_segments;
+  for (size_t i = floor; i < manifests.size(); ++i) {
+    needed_segments.push_back(manifests[i].bm.segment_key);
+  }
+  for (size_t i = 0; i < floor; ++i) {
+    if (!store_->Delete(manifest_dir + Number20(manifests[i].n)).ok()) return;
+  }
+  const uint64_t first_needed_log = manifests[floor].bm.first_log;
+  const std::string log_dir = prefix_ + kLogDir;
+  if (auto logs = store_->List(log_dir); logs.ok()) {
+    for (const ObjectInfo& o : *logs) {
+      uint64_t k;
+      if (ParseNumberKey(o.key, log_dir, &k) && k < first_needed_log) (void)store_->Delete(o.key);
+    }
+  }
+  // A segment no kept manifest names goes too, if it is not newer than the newest commit: a
+  // newer one may be another writer's upload on its way to a commit this writer has not seen
+  // (that writer is then fenced, and whoever commits next collects it).
+  const uint64_t newest_seq = manifests.back().bm.manifest.checkpoint_seq;
+  const std::string segment_dir = prefix_ + kSegmentDir;
+  if (auto segments = store_->List(segment_dir); segments.ok()) {
+    for (const ObjectInfo& o : *segments) {
+      uint64_t seq;
+      if (std::find(needed_segments.begin(), needed_segments.end(), o.key) !=
+              needed_segments.end() ||
+          !ParseSegmentSeq(o.key, segment_dir, &seq) || seq > newest_seq) {
+        continue;
+      }
+      (void)store_->Delete(o.key);
+    }
+  }
+}
+
+Status IndexBucket::DeleteAll(ObjectStore* store, const std::string& prefix) {
+  SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store->List(prefix));
+  Status first;
+  // Manifests first: a half-deleted prefix then reads as "no manifest", never as an index
+  // missing some of its log.
+  std::stable_partition(listed.begin(), listed.end(), [&](const ObjectInfo& o) {
+    return o.key.compare(0, prefix.size() + 9, prefix + kManifestDir) == 0;
+  });
+  for (const ObjectInfo& o : listed) {
+    Status s = store->Delete(o.key);
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace semble::db
