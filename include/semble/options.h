@@ -111,6 +111,10 @@ struct DatabaseOptions {
   // With a store: objects that no manifest younger than this needs are deleted after a
   // checkpoint; a process that opened an older state has this long to read it.
   int64_t store_gc_grace_ms = 10 * 60 * 1000;
+  // Every write (records, indexes, metadata indexes, checkpoints) fails with FailedPrecondition.
+  // With a store, opening writes nothing to it, so a reader can run beside the store's writer
+  // (a writer's open fences out the previous writer). The directory is still locked.
+  bool read_only = false;
 };
 
 struct IndexConfig {

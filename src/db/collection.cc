@@ -268,6 +268,10 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
 
 Status Collection::UsableLocked() const {
   if (!closed_.ok()) return closed_;
+  if (options_.read_only) {
+    return Status::FailedPrecondition("index \"" + manifest_.description.name +
+                                      "\" is open read-only");
+  }
   if (!bg_error_.ok()) {
     return Status::FailedPrecondition("index \"" + manifest_.description.name +
                                       "\" refuses writes after a failed log write (" +

@@ -56,6 +56,8 @@ struct CollectionOptions {
   // With an object store: how long a leader waits for more writers before it writes a log
   // object (DatabaseOptions::group_commit_window_us).
   uint32_t group_commit_window_us = 0;
+  // DatabaseOptions::read_only: every write and checkpoint fails.
+  bool read_only = false;
 };
 
 class Collection final : public Index {

@@ -55,6 +55,7 @@ class DatabaseImpl final : public Database {
         store_(store) {
     bucket_options_.gc_grace_ms = options.store_gc_grace_ms;
     copts_.group_commit_window_us = options.group_commit_window_us;
+    copts_.read_only = options.read_only;
     copts_.env = env_;
     copts_.sync_mode = options.sync_mode;
     copts_.limits = options.limits;
@@ -146,7 +147,7 @@ class DatabaseImpl final : public Database {
     SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
     SEMBLE_ASSIGN_OR_RETURN(auto bucket, db::IndexBucket::Materialize(
                                              store_, env_, db::IndexBucketPrefix(name, incarnation),
-                                             dir, bucket_options_, log));
+                                             dir, bucket_options_, !options_.read_only, log));
     SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, log, std::move(bucket)));
     if (c->Describe().name != name) {
       return Status::Corruption(store_->Url() + ": the manifest of \"" + name +
@@ -156,6 +157,7 @@ class DatabaseImpl final : public Database {
   }
 
   Result<std::shared_ptr<Index>> CreateIndex(const CreateIndexRequest& request) override {
+    if (options_.read_only) return ReadOnly();
     SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(request, options_.limits));
     std::unique_lock lock(mu_);
     if (indexes_.count(request.name) != 0) {
@@ -236,6 +238,7 @@ class DatabaseImpl final : public Database {
   }
 
   Status DeleteIndex(const std::string& name) override {
+    if (options_.read_only) return ReadOnly();
     std::unique_lock lock(mu_);
     auto it = indexes_.find(name);
     if (it == indexes_.end()) {
@@ -287,6 +290,7 @@ class DatabaseImpl final : public Database {
 
  private:
   std::string IndexesDir() const { return path_ + "/indexes"; }
+  static Status ReadOnly() { return Status::FailedPrecondition("the database is open read-only"); }
   static Status NotFound(const std::string& name) {
     return Status::NotFound("index \"" + name + "\" not found")
         .WithReason(Status::Reason::kIndexNotFound);

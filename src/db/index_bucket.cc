@@ -206,6 +206,7 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
                                                               const std::string& prefix,
                                                               const std::string& dir,
                                                               const IndexBucketOptions& options,
+                                                              bool fence,
                                                               std::vector<std::string>* log) {
   std::unique_ptr<IndexBucket> bucket(new IndexBucket(store, prefix, options));
   bucket->writer_id_ = RandomHex64();
@@ -234,9 +235,11 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
     }
 
     // The fence: the next number, empty. Losing it means another writer appended meanwhile.
-    auto fence = store->Put(log_dir + Number20(next), "", PutCondition::IfAbsent());
-    if (IsConditionFailed(fence.status())) continue;
-    SEMBLE_RETURN_IF_ERROR(fence.status());
+    if (fence) {
+      auto fenced = store->Put(log_dir + Number20(next), "", PutCondition::IfAbsent());
+      if (IsConditionFailed(fenced.status())) continue;
+      SEMBLE_RETURN_IF_ERROR(fenced.status());
+    }
 
     // Rebuild the directory: only the manifest's segment stays.
     SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> children, env->GetChildren(dir));
@@ -249,7 +252,7 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
     log->push_back("read " + std::to_string(next - bm.first_log) + " log objects (" +
                    std::to_string(wal.size()) + " bytes) after manifest " +
                    std::to_string(newest.first) + " of " + store->Url() + "/" + prefix);
-    bucket->next_log_ = next + 1;
+    bucket->next_log_ = fence ? next + 1 : next;
     bucket->manifest_no_ = newest.first;
     return bucket;
   }

@@ -55,12 +55,14 @@ class IndexBucket {
 
   // Makes `dir` (an existing directory, possibly holding an older copy) the index's state as the
   // store has it: MANIFEST, the segment (downloaded unless the cached file has the same hash), and
-  // one WAL file with every log object after the manifest. Then fences out earlier writers. Lines
-  // for the recovery log (what was downloaded, what was reused) go to *log.
+  // one WAL file with every log object after the manifest. Then, if `fence`, fences out earlier
+  // writers (a reader passes false and must not write through the handle). Lines for the
+  // recovery log (what was downloaded, what was reused) go to *log.
   static Result<std::unique_ptr<IndexBucket>> Materialize(ObjectStore* store, Env* env,
                                                           const std::string& prefix,
                                                           const std::string& dir,
                                                           const IndexBucketOptions& options,
+                                                          bool fence,
                                                           std::vector<std::string>* log);
 
   // Makes one group of framed mutation records durable as the next log object. OK means the

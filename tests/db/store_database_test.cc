@@ -244,6 +244,28 @@ TEST_F(StoreDatabaseTest, ASecondWriterFencesTheFirstWhichWritesNothingMore) {
   for (int i = 20; i < 25; ++i) EXPECT_EQ(contents.count("v" + std::to_string(i)), 1u) << i;
 }
 
+TEST_F(StoreDatabaseTest, AReadOnlyOpenDoesNotFenceTheWriter) {
+  auto writer = Open();
+  auto w = writer->CreateIndex({"watched", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Insert(Records(0, 10)).ok());
+  DatabaseOptions o = Options();
+  o.read_only = true;
+  auto reader = Open("", o);
+  auto r = reader->GetIndex("watched");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Contents(r->get(), 10).size(), 10u);
+  auto refused = (*r)->Insert(Records(10, 1));
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_FALSE(reader->CreateIndex({"nope", "", {4, Metric::kCosine, "flat"}}).ok());
+  EXPECT_FALSE(reader->DeleteIndex("watched").ok());
+  // The writer goes on as if nobody had looked.
+  ASSERT_TRUE((*w)->Insert(Records(20, 5)).ok());
+  reader.reset();
+  writer.reset();
+  EXPECT_EQ(Contents(Open()->GetIndex("watched")->get(), 30).size(), 15u);
+}
+
 TEST_F(StoreDatabaseTest, TwoHandlesCannotBothCreateOneName) {
   auto first = Open();
   auto second = Open();
