@@ -97,29 +97,6 @@ struct HttpResponse {
   std::string etag;  // unquoted
 };
 
-// The request body, handed to libcurl piece by piece; rewound when libcurl sends it again (a
-// kept-alive connection the server had closed).
-struct Upload {
-  std::string_view data;
-  size_t pos = 0;
-
-  static size_t Read(char* buf, size_t size, size_t n, void* self) {
-    auto* u = static_cast<Upload*>(self);
-    const size_t k = std::min(size * n, u->data.size() - u->pos);
-    std::memcpy(buf, u->data.data() + u->pos, k);
-    u->pos += k;
-    return k;
-  }
-  static int Seek(void* self, curl_off_t offset, int origin) {
-    auto* u = static_cast<Upload*>(self);
-    if (origin != SEEK_SET || offset < 0 || static_cast<size_t>(offset) > u->data.size()) {
-      return CURL_SEEKFUNC_CANTSEEK;
-    }
-    u->pos = static_cast<size_t>(offset);
-    return CURL_SEEKFUNC_OK;
-  }
-};
-
 size_t OnBody(char* p, size_t size, size_t n, void* out) {
   static_cast<std::string*>(out)->append(p, size * n);
   return size * n;
@@ -180,6 +157,12 @@ bool IsTransient(const HttpResponse& r) {
   return false;
 }
 
+// 404 for the key, not for the whole bucket: a missing bucket is a configuration error, never "no
+// such object" (a reader would take it for an empty database).
+bool IsMissingKey(const HttpResponse& r) {
+  return r.status == 404 && s3::ParseErrorBody(r.body).code != "NoSuchBucket";
+}
+
 Status ConditionFailed(std::string_view what) {
   return Status::FailedPrecondition(what).WithReason(Status::Reason::kConditionFailed);
 }
@@ -214,7 +197,7 @@ class S3ObjectStore final : public ObjectStore {
     if (!r.ok()) return r.status();
     if (r->status == 412) return ConditionFailed(What("PUT", key) + ": " + ConditionText(condition));
     // AWS answers an If-Match on a missing key with 404: the condition does not hold either.
-    if (r->status == 404 && condition.kind == PutCondition::Kind::kIfMatch) {
+    if (IsMissingKey(*r) && condition.kind == PutCondition::Kind::kIfMatch) {
       return ConditionFailed(What("PUT", key) + ": no such object (If-Match)");
     }
     if (r->status != 200) return Unexpected("PUT", key, *r);
@@ -227,7 +210,7 @@ class S3ObjectStore final : public ObjectStore {
     req.url = ObjectUrl(key);
     auto r = Execute(req);
     if (!r.ok()) return r.status();
-    if (r->status == 404) return Status::NotFound(What("GET", key) + ": no such object");
+    if (IsMissingKey(*r)) return Status::NotFound(What("GET", key) + ": no such object");
     if (r->status != 200) return Unexpected("GET", key, *r);
     return Object{std::move(r->body), std::move(r->etag)};
   }
@@ -241,7 +224,7 @@ class S3ObjectStore final : public ObjectStore {
     req.headers.push_back("Range: bytes=" + std::to_string(offset) + "-" + std::to_string(last));
     auto r = Execute(req);
     if (!r.ok()) return r.status();
-    if (r->status == 404) return Status::NotFound(What("GET", key) + ": no such object");
+    if (IsMissingKey(*r)) return Status::NotFound(What("GET", key) + ": no such object");
     // 416: the range starts at or after the end of the object.
     if (r->status == 416) return std::string();
     if (r->status == 206) {
@@ -301,7 +284,7 @@ class S3ObjectStore final : public ObjectStore {
     auto r = Execute(req);
     if (!r.ok()) return r.status();
     // S3 answers 204 whether or not the key existed; some stores say 404.
-    if (r->status == 204 || r->status == 200 || r->status == 404) return Status::OK();
+    if (r->status == 204 || r->status == 200 || IsMissingKey(*r)) return Status::OK();
     return Unexpected("DELETE", key, *r);
   }
 
@@ -366,7 +349,6 @@ class S3ObjectStore final : public ObjectStore {
           curl_slist_append(headers, ("x-amz-security-token: " + options_.session_token).c_str());
     }
     for (const std::string& hd : req.headers) headers = curl_slist_append(headers, hd.c_str());
-    Upload upload{req.body, 0};
 
     curl_easy_setopt(h, CURLOPT_URL, req.url.c_str());
     // Keys may contain "./" and "../"; libcurl must not normalise them away.
@@ -389,14 +371,19 @@ class S3ObjectStore final : public ObjectStore {
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
     if (std::strcmp(req.method, "PUT") == 0) {
-      curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
-      curl_easy_setopt(h, CURLOPT_READFUNCTION, &Upload::Read);
-      curl_easy_setopt(h, CURLOPT_READDATA, &upload);
-      curl_easy_setopt(h, CURLOPT_SEEKFUNCTION, &Upload::Seek);
-      curl_easy_setopt(h, CURLOPT_SEEKDATA, &upload);
-      curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
-      // No "Expect: 100-continue" round trip before big bodies (R2 does not support it).
-      headers = curl_slist_append(headers, "Expect:");
+      // The body goes as "POST fields" under a PUT verb, not as an upload: libcurl 7.88 puts
+      // "Expect: 100-continue" before every upload (a round trip each, and R2 never answers it)
+      // but before POST fields only above 1 MiB, and it resends POST fields by itself when a
+      // kept-alive connection turns out dead. The usual "Expect:" header that would remove it
+      // cannot be used: libcurl signs that empty header without sending it and the server
+      // answers SignatureDoesNotMatch. Above 1 MiB the body follows the Expect at once instead
+      // of waiting for a 100 that may never come.
+      curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req.body.empty() ? "" : req.body.data());
+      curl_easy_setopt(h, CURLOPT_EXPECT_100_TIMEOUT_MS, 0L);
+      // Otherwise libcurl would call the body a form (application/x-www-form-urlencoded).
+      headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
     } else if (std::strcmp(req.method, "GET") != 0) {
       curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req.method);
     }
