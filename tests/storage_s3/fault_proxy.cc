@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -73,6 +74,11 @@ std::string DropConnectionHeader(const std::string& head) {
   return out;
 }
 
+void NoDelay(int fd) {
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
 }  // namespace
 
 FaultProxy::FaultProxy(int upstream_port) : upstream_port_(upstream_port) {
@@ -128,6 +134,7 @@ void FaultProxy::AcceptLoop() {
     const int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
     ++connections_;
+    NoDelay(fd);
     std::lock_guard l(mu_);
     threads_.emplace_back([this, fd] { Serve(fd); });
   }
@@ -197,6 +204,7 @@ std::string FaultProxy::Forward(const std::string& request) {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<uint16_t>(upstream_port_));
+  if (up >= 0) NoDelay(up);
   if (up < 0 || ::connect(up, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
     if (up >= 0) ::close(up);
     return "";
