@@ -195,7 +195,8 @@ class S3ObjectStore final : public ObjectStore {
     }
     auto r = Execute(req);
     if (!r.ok()) return r.status();
-    if (r->status == 412) return ConditionFailed(What("PUT", key) + ": " + ConditionText(condition));
+    if (r->status == 412)
+      return ConditionFailed(What("PUT", key) + ": " + ConditionText(condition));
     // AWS answers an If-Match on a missing key with 404: the condition does not hold either.
     if (IsMissingKey(*r) && condition.kind == PutCondition::Kind::kIfMatch) {
       return ConditionFailed(What("PUT", key) + ": no such object (If-Match)");
@@ -215,8 +216,7 @@ class S3ObjectStore final : public ObjectStore {
     return Object{std::move(r->body), std::move(r->etag)};
   }
 
-  Result<std::string> GetRange(const std::string& key, uint64_t offset,
-                               uint64_t length) override {
+  Result<std::string> GetRange(const std::string& key, uint64_t offset, uint64_t length) override {
     HttpRequest req;
     req.url = ObjectUrl(key);
     // A zero-length read still asks for one byte, so a missing object is still NotFound.

@@ -29,8 +29,8 @@ int HexValue(char c) {
 // entity-expansion bombs by itself (2.4+).
 class XmlWalker {
  public:
-  using Callback = std::function<void(const std::vector<std::string>& path,
-                                      const std::string& text)>;
+  using Callback =
+      std::function<void(const std::vector<std::string>& path, const std::string& text)>;
 
   explicit XmlWalker(Callback on_end) : on_end_(std::move(on_end)) {}
 
@@ -147,10 +147,9 @@ Result<std::string> BucketUrl(const ObjectStoreOptions& options, const std::stri
   if (!options.endpoint.empty()) {
     const std::string& e = options.endpoint;
     const size_t sep = e.find("://");
-    if (sep == std::string::npos || (e.compare(0, sep, "http") != 0 &&
-                                     e.compare(0, sep, "https") != 0)) {
-      return Status::InvalidArgument("S3 endpoint \"" + e +
-                                     "\" is not an http:// or https:// URL");
+    if (sep == std::string::npos ||
+        (e.compare(0, sep, "http") != 0 && e.compare(0, sep, "https") != 0)) {
+      return Status::InvalidArgument("S3 endpoint \"" + e + "\" is not an http:// or https:// URL");
     }
     scheme = e.substr(0, sep);
     host = e.substr(sep + 3);
@@ -196,8 +195,7 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
     if (PathIs(path, {"ListBucketResult", "Contents", "Key"})) {
       current.key = text;
     } else if (PathIs(path, {"ListBucketResult", "Contents", "Size"})) {
-      const auto [end, ec] =
-          std::from_chars(text.data(), text.data() + text.size(), current.size);
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), current.size);
       if (ec != std::errc() || end != text.data() + text.size()) {
         if (bad.empty()) bad = "Size \"" + text + "\" is not a number";
       }
@@ -226,8 +224,7 @@ Result<ListPage> ParseListObjectsV2(std::string_view xml) {
     for (ObjectInfo& o : page.objects) {
       std::string decoded;
       if (!UrlDecode(o.key, &decoded)) {
-        return Status::Corruption("ListObjectsV2 answer: key \"" + o.key +
-                                  "\" is not URL-encoded");
+        return Status::Corruption("ListObjectsV2 answer: key \"" + o.key + "\" is not URL-encoded");
       }
       o.key = std::move(decoded);
     }

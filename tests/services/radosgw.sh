@@ -24,12 +24,18 @@ stop() {
   [ -f "$dir/pids" ] || return 0
   local pid
   local -a pids=()
-  mapfile -t pids < "$dir/pids"
-  for pid in "${pids[@]}"; do
-    [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true
+  local recorded
+  mapfile -t recorded < "$dir/pids"
+  # Only processes still running on this folder's ceph.conf: after a reboot a recorded PID may
+  # belong to something else.
+  for pid in "${recorded[@]}"; do
+    [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/ceph.conf" &&
+      pids+=("$pid")
   done
   for pid in "${pids[@]}"; do
-    [ -n "$pid" ] || continue
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
     local waited=0
     while kill -0 "$pid" 2>/dev/null; do
       if [ "$waited" -ge 200 ]; then
@@ -42,6 +48,9 @@ stop() {
   done
   rm -f "$dir/pids"
 }
+
+# Absolute, as the daemons' command lines have it.
+[ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 
 case "$cmd" in
   stop) stop; exit 0 ;;

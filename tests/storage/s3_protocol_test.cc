@@ -60,8 +60,8 @@ TEST(S3Protocol, AddressingStyles) {
 
 TEST(S3Protocol, RefusesEndpointsThatAreNotAHost) {
   ObjectStoreOptions o;
-  for (const char* bad : {"127.0.0.1:7480", "ftp://h", "http://", "http://h/path",
-                          "http://user@h", "http://h?x=1"}) {
+  for (const char* bad :
+       {"127.0.0.1:7480", "ftp://h", "http://", "http://h/path", "http://user@h", "http://h?x=1"}) {
     o.endpoint = bad;
     EXPECT_TRUE(BucketUrl(o, "b").status().IsInvalidArgument()) << bad;
     EXPECT_TRUE(NewS3ObjectStore("b", "", o).status().IsInvalidArgument()) << bad;

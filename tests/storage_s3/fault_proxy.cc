@@ -170,9 +170,10 @@ void FaultProxy::Serve(int fd) {
         const std::string body =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"
             "<Message>injected by the test proxy</Message></Error>";
-        answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
-                 "Content-Length: " +
-                 std::to_string(body.size()) + "\r\n\r\n" + body;
+        answer =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\n"
+            "Content-Length: " +
+            std::to_string(body.size()) + "\r\n\r\n" + body;
         break;
       }
       case Fault::kReset:

@@ -62,8 +62,7 @@ int RadosgwPort() {
 // A bucket no other test (or test process: ctest runs each test in its own) uses.
 std::string NewBucket(const ObjectStoreOptions& options) {
   static std::atomic<int> counter{0};
-  const std::string name =
-      "semble-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const std::string name = "semble-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   const Status s = CreateS3Bucket(name, options);
   EXPECT_TRUE(s.ok()) << s.ToString();
   return name;
@@ -99,8 +98,9 @@ INSTANTIATE_TEST_SUITE_P(RadosgwPrefixed, ObjectStoreConformance,
 TEST(S3ObjectStore, KeysWithDotSegmentsAndOddBytesStayThemselves) {
   auto store = FreshBucketStore();
   ASSERT_NE(store, nullptr);
-  const std::vector<std::string> keys = {"a/./b",  "a/../b", "../up", "/lead", "a//b",
-                                         "sp ace", "q?x=1",  "h#f",   "\x01\x7f\xc3\xa9", "amp&=;"};
+  const std::vector<std::string> keys = {
+      "a/./b", "a/../b",           "../up", "/lead", "a//b", "sp ace", "q?x=1",
+      "h#f",   "\x01\x7f\xc3\xa9", "amp&=;"};
   for (const std::string& k : keys) {
     auto put = store->Put(k, "v:" + k);
     ASSERT_TRUE(put.ok()) << k << ": " << put.status().ToString();
@@ -194,9 +194,8 @@ TEST(S3ObjectStore, SequentialRequestsReuseOneConnection) {
     ASSERT_TRUE(store->Get(key).ok());
   }
   ASSERT_TRUE(store->List("").ok());
-  const double ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(proxy.requests(), 2 * kRounds + 1);
   EXPECT_EQ(proxy.connections(), 1);
   std::printf("%d PUT+GET pairs of 4 KiB through the proxy: %.2f ms per request\n", kRounds,
@@ -210,11 +209,10 @@ TEST(S3ObjectStore, SequentialRequestsReuseOneConnection) {
     ASSERT_TRUE(direct->Put(key, std::string(4096, 'v')).ok());
     ASSERT_TRUE(direct->Get(key).ok());
   }
-  std::printf("direct: %.2f ms per request\n",
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                        direct_start)
-                      .count() /
-                  (2 * kRounds));
+  std::printf("direct: %.2f ms per request\n", std::chrono::duration<double, std::milli>(
+                                                   std::chrono::steady_clock::now() - direct_start)
+                                                       .count() /
+                                                   (2 * kRounds));
 }
 
 TEST(S3ObjectStore, AWrongSecretIsAClearErrorAndIsNotRetried) {
