@@ -24,6 +24,10 @@ Result<std::unique_ptr<ObjectStore>> NewS3ObjectStore(const std::string& bucket,
                                                       const std::string& prefix,
                                                       const ObjectStoreOptions& options);
 
+// Creates `bucket` (PUT Bucket, in options.region); OK if it exists already and is ours. For tests
+// and first-time setup: the store itself never creates buckets.
+Status CreateS3Bucket(const std::string& bucket, const ObjectStoreOptions& options);
+
 }  // namespace semble::storage
 
 #endif  // SEMBLE_SRC_STORAGE_OBJECT_STORES_H_
