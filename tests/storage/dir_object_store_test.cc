@@ -17,7 +17,8 @@ std::unique_ptr<ObjectStore> NewTempDirStore() {
   return store.ok() ? std::move(store).value() : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(Dir, ObjectStoreConformance, ::testing::Values(&NewTempDirStore));
+INSTANTIATE_TEST_SUITE_P(Dir, ObjectStoreConformance, ::testing::Values(&NewTempDirStore),
+                         [](const auto&) { return std::string("store"); });
 
 TEST(DirObjectStore, TwoHandlesOnOneDirectorySeeEachOthersConditionalWrites) {
   test::TempDir dir;

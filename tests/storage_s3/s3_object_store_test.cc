@@ -19,6 +19,7 @@
 #include "storage/object_store_conformance.h"
 #include "storage/object_stores.h"
 #include "storage_s3/fault_proxy.h"
+#include "util/radosgw_env.h"
 
 namespace semble::storage {
 namespace {
@@ -26,47 +27,14 @@ namespace {
 using test::FaultProxy;
 using Fault = FaultProxy::Fault;
 
-// The radosgw fixture's endpoint and user, from the file SEMBLE_S3_ENV names.
-ObjectStoreOptions RadosgwOptions() {
-  static const ObjectStoreOptions options = [] {
-    ObjectStoreOptions o;
-    const char* path = std::getenv("SEMBLE_S3_ENV");
-    if (path == nullptr) {
-      ADD_FAILURE() << "SEMBLE_S3_ENV is not set: run these tests through ctest, which starts "
-                       "radosgw (tests/services/radosgw.sh) first";
-      return o;
-    }
-    std::ifstream in(path);
-    if (!in) ADD_FAILURE() << "cannot read " << path << " (did the radosgw fixture start?)";
-    std::string line;
-    while (std::getline(in, line)) {
-      const size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      const std::string name = line.substr(0, eq), value = line.substr(eq + 1);
-      if (name == "AWS_ENDPOINT_URL") o.endpoint = value;
-      if (name == "AWS_ACCESS_KEY_ID") o.access_key_id = value;
-      if (name == "AWS_SECRET_ACCESS_KEY") o.secret_access_key = value;
-      if (name == "AWS_REGION") o.region = value;
-    }
-    if (o.endpoint.empty()) ADD_FAILURE() << path << " names no AWS_ENDPOINT_URL";
-    return o;
-  }();
-  return options;
-}
+using test::RadosgwOptions;
 
 int RadosgwPort() {
   const std::string& e = RadosgwOptions().endpoint;
   return std::atoi(e.c_str() + e.rfind(':') + 1);
 }
 
-// A bucket no other test (or test process: ctest runs each test in its own) uses.
-std::string NewBucket(const ObjectStoreOptions& options) {
-  static std::atomic<int> counter{0};
-  const std::string name = "semble-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  const Status s = CreateS3Bucket(name, options);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  return name;
-}
+std::string NewBucket(const ObjectStoreOptions&) { return test::NewRadosgwBucket(); }
 
 std::unique_ptr<ObjectStore> Open(const std::string& bucket, const std::string& prefix,
                                   const ObjectStoreOptions& options) {
@@ -91,9 +59,10 @@ std::unique_ptr<ObjectStore> PrefixedStore() {
   return Open(bucket, "db/index-1/", RadosgwOptions());
 }
 
-INSTANTIATE_TEST_SUITE_P(Radosgw, ObjectStoreConformance, ::testing::Values(&FreshBucketStore));
-INSTANTIATE_TEST_SUITE_P(RadosgwPrefixed, ObjectStoreConformance,
-                         ::testing::Values(&PrefixedStore));
+INSTANTIATE_TEST_SUITE_P(Radosgw, ObjectStoreConformance, ::testing::Values(&FreshBucketStore),
+                         [](const auto&) { return std::string("store"); });
+INSTANTIATE_TEST_SUITE_P(RadosgwPrefixed, ObjectStoreConformance, ::testing::Values(&PrefixedStore),
+                         [](const auto&) { return std::string("store"); });
 
 TEST(S3ObjectStore, KeysWithDotSegmentsAndOddBytesStayThemselves) {
   auto store = FreshBucketStore();

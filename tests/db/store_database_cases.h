@@ -1,0 +1,464 @@
+// Copyright 2026 The semble Authors.
+//
+// A database whose durable home is an object store (DatabaseOptions::store): cold start from an
+// empty cache, fencing of a second writer, garbage collection, faults of the store. A
+// parameterised suite: store_database_test.cc runs it on a file:// store, the s3 tests on radosgw.
+
+#ifndef SEMBLE_TESTS_DB_STORE_DATABASE_CASES_H_
+#define SEMBLE_TESTS_DB_STORE_DATABASE_CASES_H_
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "db/db_test_util.h"
+#include "semble/database.h"
+#include "semble/object_store.h"
+#include "util/test_util.h"
+
+namespace semble {
+
+// Makes a fresh, empty store; `scratch` is a directory the store may use.
+using DatabaseStoreFactory =
+    std::function<std::unique_ptr<ObjectStore>(const std::string& scratch)>;
+
+namespace store_cases {
+
+using test::MakeRecord;
+using test::RandomVector;
+
+// Wraps a store and fails on demand: before the put reaches the store, or after it landed.
+class FaultyStore final : public ObjectStore {
+ public:
+  explicit FaultyStore(ObjectStore* base) : base_(base) {}
+  std::atomic<int> fail_puts_before{0};  // this many puts fail without writing
+  std::atomic<int> fail_puts_after{0};   // this many puts write, then report an error
+  std::atomic<bool> fail_gets{false};
+  std::atomic<int> puts{0};
+
+  Result<std::string> Put(const std::string& key, std::string_view data,
+                          const PutCondition& c) override {
+    ++puts;
+    if (fail_puts_before > 0) {
+      --fail_puts_before;
+      return Status::IOError("injected: connection refused");
+    }
+    auto r = base_->Put(key, data, c);
+    if (r.ok() && fail_puts_after > 0) {
+      --fail_puts_after;
+      return Status::IOError("injected: connection reset after the request was sent");
+    }
+    return r;
+  }
+  Result<Object> Get(const std::string& key) override {
+    if (fail_gets) return Status::IOError("injected: read timed out");
+    return base_->Get(key);
+  }
+  Result<std::string> GetRange(const std::string& key, uint64_t o, uint64_t n) override {
+    return base_->GetRange(key, o, n);
+  }
+  Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
+    return base_->List(prefix);
+  }
+  Status Delete(const std::string& key) override { return base_->Delete(key); }
+  std::string Url() const override { return base_->Url(); }
+
+ private:
+  ObjectStore* base_;
+};
+
+class StoreDatabaseTest : public ::testing::TestWithParam<DatabaseStoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam()(bucket_dir_.path());
+    ASSERT_NE(store_, nullptr);
+    faulty_ = std::make_unique<FaultyStore>(store_.get());
+  }
+
+  DatabaseOptions Options() {
+    DatabaseOptions o;
+    o.store = faulty_.get();
+    o.group_commit_window_us = 0;
+    o.store_gc_grace_ms = 0;
+    return o;
+  }
+
+  // A database over the store with a cache directory of its own (a fresh machine each time
+  // unless `cache` is given).
+  std::unique_ptr<Database> Open(const std::string& cache = "", DatabaseOptions o = {}) {
+    if (o.store == nullptr) o = Options();
+    const std::string path =
+        cache.empty() ? caches_.path() + "/cache" + std::to_string(next_cache_++) : cache;
+    auto db = Database::Open(o, path);
+    EXPECT_TRUE(db.ok()) << db.status().ToString();
+    return db.ok() ? std::move(db).value() : nullptr;
+  }
+
+  std::vector<VectorRecord> Records(int first, int count, uint32_t dims = 16) {
+    std::vector<VectorRecord> out;
+    for (int i = first; i < first + count; ++i) {
+      out.push_back(MakeRecord("v" + std::to_string(i), RandomVector(rng_, dims), "",
+                               "{\"i\":" + std::to_string(i) + "}"));
+    }
+    return out;
+  }
+
+  // Every stored record with its vector, by id.
+  static std::map<std::string, std::vector<float>> Contents(Index* index, int upto) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < upto; ++i) ids.push_back("v" + std::to_string(i));
+    std::map<std::string, std::vector<float>> out;
+    for (size_t from = 0; from < ids.size(); from += 20) {
+      std::vector<std::string> part(ids.begin() + from,
+                                    ids.begin() + std::min(ids.size(), from + 20));
+      auto got = index->GetByIds(part);
+      EXPECT_TRUE(got.ok()) << got.status().ToString();
+      if (!got.ok()) return out;
+      for (const VectorRecord& r : *got) out[r.id] = r.values;
+    }
+    return out;
+  }
+
+  std::mt19937 rng_{11};
+  test::TempDir bucket_dir_;
+  test::TempDir caches_;
+  int next_cache_ = 0;
+  std::unique_ptr<ObjectStore> store_;
+  std::unique_ptr<FaultyStore> faulty_;
+};
+
+TEST_P(StoreDatabaseTest, AFreshCacheReadsBackEveryAcknowledgedWrite) {
+  std::map<std::string, std::vector<float>> expected;
+  QueryResult before;
+  const std::vector<float> q = RandomVector(rng_, 16);
+  {
+    auto db = Open();
+    ASSERT_NE(db, nullptr);
+    auto index = db->CreateIndex({"docs", "in a bucket", {16, Metric::kCosine, "hnsw"}});
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    for (int batch = 0; batch < 6; ++batch) {
+      auto records = Records(batch * 50, 50);
+      ASSERT_TRUE((*index)->Upsert(records).ok());
+      for (const auto& r : records) expected[r.id] = r.values;
+      if (batch == 2) ASSERT_TRUE(db->Checkpoint().ok());
+    }
+    std::vector<std::string> gone = {"v3", "v120", "v299"};
+    ASSERT_TRUE((*index)->DeleteByIds(gone).ok());
+    for (const auto& id : gone) expected.erase(id);
+    QueryRequest request;
+    request.vector = q;
+    request.top_k = 10;
+    before = *(*index)->Query(request);
+    // Closing checkpoints; the log after the mid-way checkpoint is in the store either way.
+  }
+  auto db = Open();  // an empty cache directory
+  ASSERT_NE(db, nullptr);
+  auto index = db->GetIndex("docs");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ((*index)->Describe().description, "in a bucket");
+  EXPECT_EQ(Contents(index->get(), 300), expected);
+  QueryRequest request;
+  request.vector = q;
+  request.top_k = 10;
+  auto after = (*index)->Query(request);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->matches.size(), before.matches.size());
+  for (size_t i = 0; i < before.matches.size(); ++i) {
+    EXPECT_EQ(after->matches[i].id, before.matches[i].id);
+    EXPECT_FLOAT_EQ(after->matches[i].score, before.matches[i].score);
+  }
+}
+
+TEST_P(StoreDatabaseTest, WritesAfterTheLastCheckpointSurviveWithoutAClosingCheckpoint) {
+  DatabaseOptions o = Options();
+  o.checkpoint_on_close = false;
+  std::map<std::string, std::vector<float>> expected;
+  {
+    auto db = Open("", o);
+    auto index = db->CreateIndex({"log-only", "", {16, Metric::kEuclidean, "flat"}});
+    ASSERT_TRUE(index.ok());
+    for (int batch = 0; batch < 4; ++batch) {
+      auto records = Records(batch * 25, 25);
+      ASSERT_TRUE((*index)->Insert(records).ok());
+      for (const auto& r : records) expected[r.id] = r.values;
+    }
+  }
+  // Nothing was checkpointed: the manifest still has no segment, all of it is in log objects.
+  auto segments = store_->List("indexes/log-only/");
+  ASSERT_TRUE(segments.ok());
+  for (const ObjectInfo& obj : *segments) EXPECT_EQ(obj.key.find("/seg/"), std::string::npos);
+  auto db = Open();
+  auto index = db->GetIndex("log-only");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ(Contents(index->get(), 100), expected);
+  auto info = (*index)->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->vector_count, 100u);
+}
+
+TEST_P(StoreDatabaseTest, AWarmCacheReusesItsSegmentAndADeletedCacheLosesNothing) {
+  const std::string cache = caches_.path() + "/warm";
+  {
+    auto db = Open(cache);
+    auto index = db->CreateIndex({"warm", "", {16, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->Insert(Records(0, 40)).ok());
+  }
+  {
+    auto db = Open(cache);
+    const auto log = db->RecoveryLog();
+    EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& line) {
+      return line.find("reused cached segment") != std::string::npos;
+    })) << ::testing::PrintToString(log);
+    ASSERT_TRUE((*db->GetIndex("warm"))->Insert(Records(40, 10)).ok());
+  }
+  std::filesystem::remove_all(cache);
+  auto db = Open(cache);
+  auto index = db->GetIndex("warm");
+  ASSERT_TRUE(index.ok());
+  EXPECT_EQ(Contents(index->get(), 50).size(), 50u);
+}
+
+TEST_P(StoreDatabaseTest, ASecondWriterFencesTheFirstWhichWritesNothingMore) {
+  auto first = Open();
+  auto a = first->CreateIndex({"shared", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->Insert(Records(0, 10)).ok());
+
+  auto second = Open();  // takes the index over: its open writes the fence
+  auto b = second->GetIndex("shared");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(Contents(b->get(), 10).size(), 10u);
+
+  auto zombie = (*a)->Insert(Records(10, 5));
+  ASSERT_FALSE(zombie.ok());
+  EXPECT_EQ(zombie.status().reason(), Status::Reason::kFenced) << zombie.status().ToString();
+  // And it stays refused.
+  EXPECT_FALSE((*a)->Insert(Records(15, 1)).ok());
+  ASSERT_TRUE((*b)->Insert(Records(20, 5)).ok());
+  // The zombie's checkpoint on close must not commit either.
+  first.reset();
+  second.reset();
+
+  auto db = Open();
+  auto index = db->GetIndex("shared");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  auto contents = Contents(index->get(), 30);
+  EXPECT_EQ(contents.size(), 15u);
+  for (int i = 10; i < 16; ++i) EXPECT_EQ(contents.count("v" + std::to_string(i)), 0u) << i;
+  for (int i = 20; i < 25; ++i) EXPECT_EQ(contents.count("v" + std::to_string(i)), 1u) << i;
+}
+
+TEST_P(StoreDatabaseTest, AReadOnlyOpenDoesNotFenceTheWriter) {
+  auto writer = Open();
+  auto w = writer->CreateIndex({"watched", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Insert(Records(0, 10)).ok());
+  DatabaseOptions o = Options();
+  o.read_only = true;
+  auto reader = Open("", o);
+  auto r = reader->GetIndex("watched");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Contents(r->get(), 10).size(), 10u);
+  auto refused = (*r)->Insert(Records(10, 1));
+  EXPECT_EQ(refused.status().code(), Status::Code::kFailedPrecondition)
+      << refused.status().ToString();
+  EXPECT_FALSE(reader->CreateIndex({"nope", "", {4, Metric::kCosine, "flat"}}).ok());
+  EXPECT_FALSE(reader->DeleteIndex("watched").ok());
+  // The writer goes on as if nobody had looked.
+  ASSERT_TRUE((*w)->Insert(Records(20, 5)).ok());
+  reader.reset();
+  writer.reset();
+  EXPECT_EQ(Contents(Open()->GetIndex("watched")->get(), 30).size(), 15u);
+}
+
+TEST_P(StoreDatabaseTest, TwoHandlesCannotBothCreateOneName) {
+  auto first = Open();
+  auto second = Open();
+  ASSERT_TRUE(first->CreateIndex({"one", "", {4, Metric::kCosine, "flat"}}).ok());
+  auto again = second->CreateIndex({"one", "", {8, Metric::kCosine, "flat"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().reason(), Status::Reason::kIndexExists) << again.status().ToString();
+  // The loser left no objects behind.
+  auto listed = store_->List("indexes/one/");
+  ASSERT_TRUE(listed.ok());
+  std::set<std::string> incarnations;
+  for (const ObjectInfo& o : *listed) {
+    incarnations.insert(o.key.substr(0, o.key.find('/', std::string("indexes/one/").size())));
+  }
+  EXPECT_EQ(incarnations.size(), 1u);
+}
+
+TEST_P(StoreDatabaseTest, DeletingAnIndexRemovesItsObjectsAndItStaysDeleted) {
+  {
+    auto db = Open();
+    ASSERT_TRUE(db->CreateIndex({"keep", "", {4, Metric::kCosine, "flat"}}).ok());
+    auto gone = db->CreateIndex({"gone", "", {4, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(gone.ok());
+    ASSERT_TRUE((*gone)->Insert(Records(0, 10, 4)).ok());
+    ASSERT_TRUE(db->Checkpoint().ok());
+    ASSERT_TRUE(db->DeleteIndex("gone").ok());
+    EXPECT_TRUE(store_->List("indexes/gone/")->empty());
+  }
+  auto db = Open();
+  EXPECT_TRUE(db->GetIndex("gone").status().IsNotFound());
+  EXPECT_TRUE(db->GetIndex("keep").ok());
+  // The name can be used again, with another shape.
+  auto again = db->CreateIndex({"gone", "", {8, Metric::kEuclidean, "flat"}});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)->Describe().config.dimensions, 8u);
+}
+
+TEST_P(StoreDatabaseTest, CheckpointsCollectWhatNoManifestNeeds) {
+  auto db = Open();
+  auto index = db->CreateIndex({"gc", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_TRUE((*index)->Insert(Records(round * 10, 10)).ok());
+    ASSERT_TRUE(db->Checkpoint().ok());
+  }
+  ASSERT_TRUE((*index)->Insert(Records(50, 10)).ok());
+  auto listed = store_->List("indexes/gc/");
+  ASSERT_TRUE(listed.ok());
+  int manifests = 0, segments = 0, logs = 0;
+  for (const ObjectInfo& o : *listed) {
+    manifests += o.key.find("/manifest/") != std::string::npos;
+    segments += o.key.find("/seg/") != std::string::npos;
+    logs += o.key.find("/log/") != std::string::npos;
+  }
+  // With no grace period only the newest commit stays: one manifest, its segment, and the log
+  // objects after it (the insert above).
+  EXPECT_EQ(manifests, 1);
+  EXPECT_EQ(segments, 1);
+  EXPECT_EQ(logs, 1);
+  db.reset();
+  auto reopened = Open();
+  EXPECT_EQ(Contents(reopened->GetIndex("gc")->get(), 60).size(), 60u);
+}
+
+TEST_P(StoreDatabaseTest, AFailedPutIsNotAcknowledgedAndWritesGoOn) {
+  auto db = Open();
+  auto index = db->CreateIndex({"faults", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE((*index)->Insert(Records(0, 5)).ok());
+  faulty_->fail_puts_before = 1;
+  auto failed = (*index)->Insert(Records(5, 5));
+  EXPECT_FALSE(failed.ok());
+  EXPECT_TRUE(failed.status().IsIOError()) << failed.status().ToString();
+  EXPECT_TRUE(Contents(index->get(), 10).count("v5") == 0);
+  // Nothing was written, so nothing is unknown: the next write goes through.
+  ASSERT_TRUE((*index)->Insert(Records(10, 5)).ok());
+  // A put that landed but whose answer was lost is found by reading it back: acknowledged.
+  faulty_->fail_puts_after = 1;
+  ASSERT_TRUE((*index)->Insert(Records(15, 5)).ok());
+  db.reset();
+  auto reopened = Open();
+  auto contents = Contents(reopened->GetIndex("faults")->get(), 20);
+  EXPECT_EQ(contents.size(), 15u);
+  EXPECT_EQ(contents.count("v5"), 0u);
+  EXPECT_EQ(contents.count("v15"), 1u);
+}
+
+TEST_P(StoreDatabaseTest, AnUnknownOutcomeStopsWritesUntilReopened) {
+  auto db = Open();
+  auto index = db->CreateIndex({"unknown", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  faulty_->fail_puts_after = 1;
+  faulty_->fail_gets = true;
+  auto failed = (*index)->Insert(Records(0, 5));
+  EXPECT_FALSE(failed.ok());
+  faulty_->fail_gets = false;
+  // The store may hold the group: writing on could fork the log, so writes stay refused...
+  auto refused = (*index)->Insert(Records(5, 5));
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("reopen"), std::string::npos)
+      << refused.status().ToString();
+  // ...and reads keep working.
+  EXPECT_TRUE((*index)->Info().ok());
+  db.reset();
+  // Reopening reads what the store holds: here the group did land.
+  auto reopened = Open();
+  auto again = reopened->GetIndex("unknown");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(Contents(again->get(), 10).size(), 5u);
+  EXPECT_TRUE((*again)->Insert(Records(5, 5)).ok());
+}
+
+TEST_P(StoreDatabaseTest, ADamagedLogObjectMakesOnlyItsIndexUnavailable) {
+  {
+    auto db = Open();
+    ASSERT_TRUE(db->CreateIndex({"healthy", "", {4, Metric::kCosine, "flat"}}).ok());
+    auto hurt = db->CreateIndex({"hurt", "", {4, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(hurt.ok());
+    ASSERT_TRUE((*hurt)->Insert(Records(0, 3, 4)).ok());
+  }
+  // Closing checkpointed; damage the newest log object of "hurt" after writing one more.
+  {
+    DatabaseOptions o = Options();
+    o.checkpoint_on_close = false;
+    auto db = Open("", o);
+    ASSERT_TRUE((*db->GetIndex("hurt"))->Insert(Records(3, 3, 4)).ok());
+  }
+  std::string damaged_key;
+  auto listed = store_->List("indexes/hurt/");
+  ASSERT_TRUE(listed.ok());
+  for (const ObjectInfo& obj : *listed) {
+    if (obj.key.find("/log/") != std::string::npos && obj.size > 0) damaged_key = obj.key;
+  }
+  ASSERT_FALSE(damaged_key.empty());
+  std::string bytes = store_->Get(damaged_key)->data;
+  bytes[bytes.size() / 2] ^= 0x40;
+  ASSERT_TRUE(store_->Put(damaged_key, bytes).ok());
+
+  auto db = Open();
+  ASSERT_NE(db, nullptr);
+  EXPECT_TRUE(db->GetIndex("healthy").ok());
+  auto hurt = db->GetIndex("hurt");
+  ASSERT_FALSE(hurt.ok());
+  EXPECT_TRUE(hurt.status().IsCorruption()) << hurt.status().ToString();
+  EXPECT_NE(hurt.status().message().find(damaged_key), std::string::npos)
+      << hurt.status().ToString();
+}
+
+TEST_P(StoreDatabaseTest, ConcurrentWritersShareLogObjects) {
+  DatabaseOptions o = Options();
+  o.group_commit_window_us = 3000;
+  auto db = Open("", o);
+  auto index = db->CreateIndex({"group", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  const int before = faulty_->puts.load();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  constexpr int kThreads = 8, kWrites = 20;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < kWrites; ++i) {
+        std::vector<VectorRecord> one = {
+            MakeRecord("v" + std::to_string(t * kWrites + i), RandomVector(rng, 16))};
+        if (!(*index)->Insert(one).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  const int puts = faulty_->puts.load() - before;
+  // 160 acknowledged writes; with a 3 ms window most share a put (the exact number depends on
+  // scheduling; one put per write would be 160).
+  EXPECT_LT(puts, kThreads * kWrites / 2) << puts;
+  db.reset();
+  auto reopened = Open();
+  EXPECT_EQ(Contents(reopened->GetIndex("group")->get(), kThreads * kWrites).size(),
+            static_cast<size_t>(kThreads * kWrites));
+}
+
+}  // namespace store_cases
+}  // namespace semble
+
+#endif  // SEMBLE_TESTS_DB_STORE_DATABASE_CASES_H_
