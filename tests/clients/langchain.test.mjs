@@ -151,6 +151,38 @@ test('CloudflareVectorizeStore over the cloudflare SDK: 2,910 documents in sembl
   assert.deepEqual(await index.getByIds(['s0', 's1']), []);
 });
 
+// The recipe's binding shim beyond what the store calls: insert, queryById, returnMetadata as the
+// binding takes it (true / false / a string), namespaces, describe after deletes.
+test('VectorizeRestIndex: the binding\'s other methods against semble', async () => {
+  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: `${server.url}/client/v4` });
+  await cf.vectorize.indexes.create({ account_id: ACCOUNT, name: 'binding-shim', config: { dimensions: 3, metric: 'cosine' } });
+  const { VectorizeRestIndex } = await import('./vectorize_binding.mjs');
+  const index = new VectorizeRestIndex(cf, { accountId: ACCOUNT, indexName: 'binding-shim' });
+  const ins = await index.insert([
+    { id: 'a', values: new Float32Array([1, 0, 0]), metadata: { n: 1 } },
+    { id: 'b', values: [0.9, 0.1, 0], metadata: { n: 2 }, namespace: 'ns' },
+    { id: 'c', values: [0, 0, 1] },
+  ]);
+  assert.equal(typeof ins.mutationId, 'string');
+  assert.equal((await index.describe()).vectorCount, 3);
+
+  const byId = await index.queryById('a', { topK: 2, returnMetadata: true, returnValues: true });
+  assert.deepEqual(byId.matches.map((m) => m.id), ['a', 'b']);
+  assert.deepEqual(byId.matches[0].metadata, { n: 1 });
+  assert.deepEqual(byId.matches[0].values, [1, 0, 0]);
+  const bare = await index.query([1, 0, 0], { topK: 3, returnMetadata: false });
+  assert.equal(bare.count, 3);
+  assert.ok(bare.matches.every((m) => m.metadata === undefined && m.values === undefined), JSON.stringify(bare));
+  const inNs = await index.query([1, 0, 0], { topK: 3, namespace: 'ns', returnMetadata: 'all' });
+  assert.deepEqual(inNs.matches.map((m) => [m.id, m.namespace, m.metadata]), [['b', 'ns', { n: 2 }]]);
+
+  await index.upsert([{ id: 'c', values: [1, 1, 0], metadata: { n: 3 } }]);
+  const [c] = await index.getByIds(['c']);
+  assert.deepEqual(c.metadata, { n: 3 });
+  await index.deleteByIds(['a', 'b']);
+  assert.equal((await index.describe()).vectorCount, 1);
+});
+
 // STS-B's genre (main-captions, main-forums, main-news) of the first pair a sentence comes from.
 let genres;
 function genreOf(i) {
