@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 #include <thread>
 
 #include "core/json_writer.h"
@@ -26,6 +27,23 @@ int DefaultMaxConnections() {
   if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 16384;
   const long usable = static_cast<long>(lim.rlim_cur) - 64;
   return static_cast<int>(std::clamp<long>(usable, 16, 16384));
+}
+
+// Paths OpenAI's clients call: /v1/... and Workers AI's /client/v4/accounts/{id}/ai/v1/....
+// A request there that matches no route is answered in OpenAI's error shape too, since that is
+// the only shape those clients read (the openai SDK reports a Cloudflare envelope as "404 status
+// code (no body)"), e.g. a chat completion sent to a server that only embeds.
+bool IsOpenAiPath(std::string_view path) {
+  auto under = [](std::string_view p, std::string_view prefix) {
+    return p == prefix || (p.size() > prefix.size() && p.substr(0, prefix.size()) == prefix &&
+                           p[prefix.size()] == '/');
+  };
+  if (under(path, "/v1")) return true;
+  constexpr std::string_view kAccounts = "/client/v4/accounts/";
+  if (path.substr(0, kAccounts.size()) != kAccounts) return false;
+  const std::string_view rest = path.substr(kAccounts.size());
+  const size_t slash = rest.find('/');
+  return slash != 0 && slash != std::string_view::npos && under(rest.substr(slash), "/ai/v1");
 }
 
 }  // namespace
@@ -168,11 +186,15 @@ std::optional<HttpResponse> HttpServer::Impl::Admit(std::string_view method,
   const auto match = router_->Match(m, path, route, captures);
   if (match == Router::MatchResult::kNoRoute) {
     *route = nullptr;
-    return Error(404, kErrNoRoute, "no route for " + m + " " + path);
+    const std::string message = "no route for " + m + " " + path;
+    return IsOpenAiPath(path) ? OpenAiError(404, "unknown_url", message)
+                              : Error(404, kErrNoRoute, message);
   }
   if (match == Router::MatchResult::kWrongMethod) {
     *route = nullptr;
-    return Error(405, kErrMethodNotAllowed, "method " + m + " is not allowed on " + path);
+    const std::string message = "method " + m + " is not allowed on " + path;
+    return IsOpenAiPath(path) ? OpenAiError(405, "method_not_allowed", message)
+                              : Error(405, kErrMethodNotAllowed, message);
   }
   // An error in the shape the route's clients read.
   auto fail = [&](int http, int code, const char* openai_code, const std::string& message) {

@@ -192,3 +192,37 @@ test('/v1/models lists the installed model and its aliases (OpenAI clients probe
   assert.ok(ids.includes(DEFAULT_MODEL), JSON.stringify(ids));
   assert.ok(ids.includes(ALIAS_MODEL), JSON.stringify(ids));
 });
+
+test('what semble does not serve under /v1 and /ai/v1 is an OpenAI-shaped 404 / 405 the SDK reads', async () => {
+  // A chat completion sent to a server that only embeds: the SDK's NotFoundError carries semble's
+  // message (with a Cloudflare envelope it could only say "404 status code (no body)").
+  for (const base of [`${server.url}/v1`, `${server.url}/client/v4/accounts/${ACCOUNT}/ai/v1`]) {
+    const client = clientFor(base);
+    await assert.rejects(
+      client.chat.completions.create({ model: DEFAULT_MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+      (err) => {
+        assert.equal(err.status, 404, String(err));
+        assert.equal(err.constructor.name, 'NotFoundError', String(err));
+        assert.match(err.message, /no route for POST \S*\/chat\/completions/, String(err));
+        assert.equal(err.code, 'unknown_url');
+        return true;
+      });
+  }
+  for (const p of ['/v1', '/v1/nope', `/client/v4/accounts/${ACCOUNT}/ai/v1/images/generations`]) {
+    const r = await request(server.url, 'POST', p, {});
+    assert.equal(r.status, 404, `${p}: ${r.text}`);
+    assert.equal(r.json?.error?.type, 'not_found_error', `${p}: ${r.text}`);
+    assert.equal(r.json?.error?.code, 'unknown_url', `${p}: ${r.text}`);
+  }
+  const wrong = await request(server.url, 'GET', '/v1/embeddings');
+  assert.equal(wrong.status, 405, wrong.text);
+  assert.equal(wrong.json?.error?.code, 'method_not_allowed', wrong.text);
+  assert.match(wrong.json?.error?.message, /GET is not allowed/);
+  // Neighbouring Cloudflare paths keep the v4 envelope.
+  for (const p of ['/v1x', `/client/v4/accounts/${ACCOUNT}/ai/v1x`, `/client/v4/accounts/${ACCOUNT}/nope`]) {
+    const r = await request(server.url, 'POST', p, {});
+    assert.equal(r.status, 404, `${p}: ${r.text}`);
+    assert.equal(r.json?.success, false, `${p}: ${r.text}`);
+    assert.equal(r.json?.errors?.[0]?.code, 7000, `${p}: ${r.text}`);
+  }
+});
