@@ -2,19 +2,17 @@
 
 #include "cli.h"
 
-#include "embed_cli.h"
-
-#include "wire/record_json.h"
-#include "wire/response_json.h"
-#include "semble/client.h"
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
 
+#include "embed_cli.h"
+#include "semble/client.h"
 #include "semble/env.h"
+#include "wire/record_json.h"
+#include "wire/response_json.h"
 
 namespace semble::cli {
 namespace {
@@ -129,14 +127,18 @@ Status ReplaceMessage(const Status& status, std::string_view message) {
   return Status::Internal(message);
 }
 
-Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair) {
+Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair,
+                                               Access access) {
   if (!ctx.url.empty()) return ConnectDatabase(RemoteOptions{ctx.url, ctx.token});
   SEMBLE_ASSIGN_OR_RETURN(std::string dir, ResolveDataDir(ctx));
-  if (!create && !Env::Default()->FileExists(dir)) {
+  // With a store the directory is only a cache: a fresh machine has none yet.
+  if (!create && ctx.store.empty() && !Env::Default()->FileExists(dir)) {
     return Status::NotFound("no database in " + dir + " (it does not exist)");
   }
   DatabaseOptions options;
-  options.create_if_missing = create;
+  options.create_if_missing = create || !ctx.store.empty();
+  // A verb that only reads must not take the store over from a server writing to it.
+  options.read_only = access == Access::kRead && !ctx.store.empty();
   // No checkpoint when a verb ends: a short-lived process would rewrite every segment it touched
   // on each run, and a checkpoint failing at exit (a full disk) could not be reported by the verb
   // that already succeeded. The log is replayed quickly on the next open and checkpointed when it
@@ -144,6 +146,7 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, 
   options.checkpoint_on_close = false;
   options.repair_damaged_logs = repair;
   options.models = LocalModels(ctx);
+  options.store_url = ctx.store;
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options, dir));
   // What recovery repaired (a torn log tail after a crash, salvaged metadata, an index that cannot
   // be opened) is said, not dropped silently (the repair verb reports them itself).
@@ -153,8 +156,8 @@ Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, 
   return db;
 }
 
-Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name) {
-  auto db = OpenDatabase(ctx, /*create=*/false);
+Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name, Access access) {
+  auto db = OpenDatabase(ctx, /*create=*/false, /*repair=*/false, access);
   if (!db.ok()) {
     // A missing data directory holds no index: say which one the user asked for.
     if (db.status().IsNotFound()) {

@@ -50,7 +50,10 @@ struct Context {
   // $SEMBLE_TOKEN is its bearer token.
   std::string url;
   std::string token;
-  bool json = false;     // --json
+  // --store / $SEMBLE_STORE: the database lives in this object store (s3://bucket/prefix,
+  // file:///path) and the data directory caches it (DatabaseOptions::store_url).
+  std::string store;
+  bool json = false;  // --json
   // Set by the callback of the verb that was given; run after parsing succeeds.
   std::function<int()> action;
 };
@@ -77,9 +80,14 @@ Status ReplaceMessage(const Status& status, std::string_view message);
 
 // Opens the database in ctx's data directory. Verbs that only read pass create = false: they never
 // create a directory, and report a missing one as an empty database.
-// With `repair`, opens local data in DatabaseOptions::repair_damaged_logs mode.
-Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair = false);
-Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name);
+// With `repair`, opens local data in DatabaseOptions::repair_damaged_logs mode. With --store, a
+// verb that only reads opens read-only, so that it never takes the store over from the server
+// writing to it (DatabaseOptions::read_only).
+enum class Access { kRead, kWrite };
+Result<std::unique_ptr<Database>> OpenDatabase(const Context& ctx, bool create, bool repair = false,
+                                               Access access = Access::kWrite);
+Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name,
+                                 Access access = Access::kWrite);
 
 // Top-level verbs outside the vectorize group.
 CLI::App* AddRecommendCommand(CLI::App* app, Context* ctx);

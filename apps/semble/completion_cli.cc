@@ -15,7 +15,8 @@ namespace semble::cli {
 namespace {
 
 // "path words" -> completions: subcommands and flags of each command.
-void Collect(const CLI::App* app, const std::string& path, std::map<std::string, std::string>* out) {
+void Collect(const CLI::App* app, const std::string& path,
+             std::map<std::string, std::string>* out) {
   std::string words;
   for (const CLI::App* sub : app->get_subcommands({})) {
     words += sub->get_name() + " ";
@@ -34,9 +35,10 @@ int Run(const CLI::App* root, const std::string& shell) {
   if (shell == "zsh") script += "autoload -U +X bashcompinit && bashcompinit\n";
   script += "_semble() {\n  local cur path w\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  path=\"\"\n";
   // The command path is the leading words that name commands.
-  script += "  for ((i = 1; i < COMP_CWORD; i++)); do\n    w=\"${COMP_WORDS[i]}\"\n"
-            "    [[ $w == -* ]] && continue\n"
-            "    case \"${path:+$path }$w\" in\n";
+  script +=
+      "  for ((i = 1; i < COMP_CWORD; i++)); do\n    w=\"${COMP_WORDS[i]}\"\n"
+      "    [[ $w == -* ]] && continue\n"
+      "    case \"${path:+$path }$w\" in\n";
   for (const auto& [path, words] : table) {
     if (!path.empty()) script += "      \"" + path + "\") path=\"" + path + "\" ;;\n";
   }

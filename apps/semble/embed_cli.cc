@@ -205,7 +205,8 @@ std::string ModelsDir(const Context& ctx) {
 
 CLI::App* AddEmbedCommand(CLI::App* app, Context* ctx) {
   auto a = std::make_shared<EmbedArgs>();
-  CLI::App* verb = app->add_subcommand("embed", "Turn texts into vectors (with a local model, or on the server with --url)");
+  CLI::App* verb = app->add_subcommand(
+      "embed", "Turn texts into vectors (with a local model, or on the server with --url)");
   verb->add_option("texts", a->texts, "Texts to embed");
   verb->add_option("--file", a->file, "Read texts from FILE, one per line");
   verb->add_option("--pooling", a->pooling, "mean (default) or cls");

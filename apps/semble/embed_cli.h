@@ -24,7 +24,6 @@ std::string ModelsDir(const Context& ctx);
 // the data directory's embedding cache unless no_cache.
 ModelRegistryOptions LocalModelOptions(const Context& ctx, int threads, bool no_cache);
 
-
 // The registry the command's database embeds with (DatabaseOptions::models): every core, the
 // data directory's embedding cache, the default aliases. Made on first use and kept for the
 // process.

@@ -69,7 +69,8 @@ std::string MakeId(const std::string& readable) {
   const std::string hash = HashHex(readable);
   std::string_view tail(readable);
   tail = tail.substr(tail.size() - 40);
-  while (!tail.empty() && (static_cast<unsigned char>(tail[0]) & 0xC0) == 0x80) tail.remove_prefix(1);
+  while (!tail.empty() && (static_cast<unsigned char>(tail[0]) & 0xC0) == 0x80)
+    tail.remove_prefix(1);
   return hash + "~" + std::string(tail);
 }
 
@@ -96,7 +97,8 @@ std::vector<std::string> Chunk(std::string_view text, size_t size, size_t overla
       end = start + core::Utf8Prefix(text.substr(start), end - start).size();
     }
     std::string_view piece = text.substr(start, end - start);
-    while (!piece.empty() && std::isspace(static_cast<unsigned char>(piece.back()))) piece.remove_suffix(1);
+    while (!piece.empty() && std::isspace(static_cast<unsigned char>(piece.back())))
+      piece.remove_suffix(1);
     if (!piece.empty()) out.emplace_back(piece);
     if (end >= text.size()) break;
     // Step back by the overlap, to a word start, but always move forward.
@@ -115,8 +117,10 @@ std::string JsonString(std::string_view s) {
 
 // Text and id choice shared by JSONL and CSV: fields maps a name to (JSON value, string value
 // when it is a string).
-Status DocFromFields(const std::vector<std::pair<std::string, std::pair<std::string, std::optional<std::string>>>>& fields,
-                     const ImportArgs& a, const std::string& fallback_id, Doc* doc) {
+Status DocFromFields(
+    const std::vector<std::pair<std::string, std::pair<std::string, std::optional<std::string>>>>&
+        fields,
+    const ImportArgs& a, const std::string& fallback_id, Doc* doc) {
   std::string text_field = a.text_field;
   if (text_field.empty()) {
     for (const char* candidate : {"text", "content", "body"}) {
@@ -143,7 +147,8 @@ Status DocFromFields(const std::vector<std::pair<std::string, std::pair<std::str
     }
   }
   if (!have_text || doc->text.empty()) {
-    return Status::InvalidArgument("no text in field \"" + (text_field.empty() ? "text" : text_field) +
+    return Status::InvalidArgument("no text in field \"" +
+                                   (text_field.empty() ? "text" : text_field) +
                                    "\" (choose one with --text-field)");
   }
   doc->id = MakeId(doc->id);
@@ -287,7 +292,8 @@ bool Importable(const std::filesystem::path& p) {
   return ext == ".jsonl" || ext == ".ndjson" || ext == ".csv" || ext == ".txt" || ext == ".md";
 }
 
-Status ReadPath(const std::string& path, const ImportArgs& a, std::vector<Doc>* docs, size_t* files) {
+Status ReadPath(const std::string& path, const ImportArgs& a, std::vector<Doc>* docs,
+                size_t* files) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     std::vector<std::string> found;
@@ -350,15 +356,17 @@ class Progress {
 
 int RunImport(const Context& ctx, const ImportArgs& a) {
   if (a.chunk_size < 50) return UsageError("--chunk-size must be at least 50");
-  if (a.chunk_overlap >= a.chunk_size / 2) return UsageError("--chunk-overlap must be under half of --chunk-size");
+  if (a.chunk_overlap >= a.chunk_size / 2)
+    return UsageError("--chunk-overlap must be under half of --chunk-size");
   if (a.batch_size < 1 || a.batch_size > 1000) return UsageError("--batch-size must be 1..1000");
   auto open = OpenNamedIndex(ctx, a.name);
   if (!open.ok()) return Fail(open.status());
   const IndexDescription d = open->index->Describe();
   if (d.config.embedding_model.empty()) {
     return Fail(Status::InvalidArgument(
-        "index \"" + d.name + "\" has no embedding model; create one with `semble vectorize create " +
-        d.name + " --model " + "all-MiniLM-L6-v2-q4`"));
+        "index \"" + d.name +
+        "\" has no embedding model; create one with `semble vectorize create " + d.name +
+        " --model " + "all-MiniLM-L6-v2-q4`"));
   }
   std::vector<Doc> docs;
   size_t files = 0;
@@ -421,8 +429,8 @@ int RunImport(const Context& ctx, const ImportArgs& a) {
       auto m = open->index->Upsert(batch);
       if (!m.ok()) {
         progress.Finish();
-        return Fail(m.status().WithContext(
-            "after " + std::to_string(imported) + " records (run the import again to resume)"));
+        return Fail(m.status().WithContext("after " + std::to_string(imported) +
+                                           " records (run the import again to resume)"));
       }
       imported += batch.size();
     }

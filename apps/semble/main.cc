@@ -19,13 +19,13 @@ namespace {
 int ShowStatus(const semble::cli::Context& ctx) {
   auto db = semble::cli::OpenDatabase(ctx, /*create=*/true);
   if (!db.ok()) return semble::cli::Fail(db.status());
-  const std::string dir = !ctx.url.empty()        ? ctx.url
+  const std::string dir = !ctx.url.empty()       ? ctx.url
                           : ctx.data_dir.empty() ? semble::cli::DefaultDataDir()
                                                  : ctx.data_dir;
   std::vector<semble::IndexDescription> indexes = (*db)->ListIndexes();
   std::printf("semble %s\n%s: %s\n%zu index%s\n", std::string(semble::cli::kVersion).c_str(),
-              ctx.url.empty() ? "data directory" : "server",
-              dir.c_str(), indexes.size(), indexes.size() == 1 ? "" : "es");
+              ctx.url.empty() ? "data directory" : "server", dir.c_str(), indexes.size(),
+              indexes.size() == 1 ? "" : "es");
   for (const semble::IndexDescription& d : indexes) {
     auto index = (*db)->GetIndex(d.name);
     auto info = index.ok() ? (*index)->Info() : semble::Result<semble::IndexInfo>(index.status());
@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
                  "data directory")
       ->envname("SEMBLE_URL");
   app.add_option("--token", ctx.token, "Bearer token for --url")->envname("SEMBLE_TOKEN");
+  app.add_option("--store", ctx.store,
+                 "Keep the database in this object store (s3://bucket/prefix or file:///path; "
+                 "credentials and endpoint from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
+                 "AWS_REGION, AWS_ENDPOINT_URL); the data directory becomes its cache")
+      ->envname("SEMBLE_STORE");
   CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
   semble::cli::AddServeCommand(&app, &ctx);
   semble::cli::AddImportCommand(&app, &ctx);

@@ -32,7 +32,7 @@ int RunRecommend(const Context& ctx, const RecommendArgs& a) {
   r.return_metadata = a.return_metadata == "all"       ? ReturnMetadata::kAll
                       : a.return_metadata == "indexed" ? ReturnMetadata::kIndexed
                                                        : ReturnMetadata::kNone;
-  auto open = OpenNamedIndex(ctx, a.name);
+  auto open = OpenNamedIndex(ctx, a.name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   auto result = Recommend(*open->index, r);
   if (!result.ok()) return Fail(result.status());

@@ -46,7 +46,7 @@ int RunFit(const Context& ctx, const SchemaArgs& a) {
     }
     simdjson::dom::element fields;
     samples.push_back(e["fields"].get(fields) == simdjson::SUCCESS ? simdjson::minify(fields)
-                                                                     : simdjson::minify(e));
+                                                                   : simdjson::minify(e));
   }
   auto fitted = RecordSchema::Fit(*draft, samples);
   if (!fitted.ok()) return Fail(fitted.status());

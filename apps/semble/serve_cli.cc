@@ -14,17 +14,16 @@
 
 #include "serve_cli.h"
 
-#include <sys/resource.h>
-
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
-#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -60,6 +59,7 @@ struct ServeArgs {
   std::string access_log = "stderr";
   std::string sync = "group";
   int drain_seconds = 60;
+  int group_commit_us = 2000;
 };
 
 // Each connection is a file descriptor: lift the soft limit to the hard one so that the default
@@ -94,7 +94,8 @@ Result<server::TokenSet> LoadTokens(const ServeArgs& a) {
     auto text = ReadFileToString(Env::Default(), a.tokens_file);
     if (!text.ok()) return text.status().WithContext("--tokens-file");
     SEMBLE_ASSIGN_OR_RETURN(tokens, server::TokenSet::Parse(*text));
-    if (tokens.empty()) return Status::InvalidArgument("--tokens-file " + a.tokens_file + " holds no token");
+    if (tokens.empty())
+      return Status::InvalidArgument("--tokens-file " + a.tokens_file + " holds no token");
   }
   if (const char* env = std::getenv("SEMBLE_API_TOKENS"); env != nullptr && *env != '\0') {
     auto more = server::TokenSet::Parse(env);
@@ -117,9 +118,10 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   auto tokens = LoadTokens(a);
   if (!tokens.ok()) return Fail(tokens.status());
   if (tokens->empty() && !IsLoopback(a.host) && !a.insecure) {
-    return UsageError("refusing to listen on " + a.host +
-                      " without API tokens: anyone who can reach it could read and change every "
-                      "index. Give --tokens-file (or SEMBLE_API_TOKENS), or --insecure to accept that");
+    return UsageError(
+        "refusing to listen on " + a.host +
+        " without API tokens: anyone who can reach it could read and change every "
+        "index. Give --tokens-file (or SEMBLE_API_TOKENS), or --insecure to accept that");
   }
   if (a.port < 0 || a.port > 65535) return UsageError("--port must be 0..65535");
   FILE* access_log = stderr;
@@ -180,6 +182,8 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   }
 
   db_options.models = &models;
+  db_options.store_url = ctx.store;
+  db_options.group_commit_window_us = static_cast<uint32_t>(a.group_commit_us);
   auto db = Database::Open(db_options, data_dir);
   if (!db.ok()) return Fail(db.status().WithContext(data_dir));
   for (const std::string& line : (*db)->RecoveryLog()) {
@@ -228,7 +232,8 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
     server.Stop();
   });
   const std::string shown = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
-  std::fprintf(stderr, "semble: serving %s (%zu indexes), models from %s\n", data_dir.c_str(),
+  const std::string served = ctx.store.empty() ? data_dir : ctx.store + " (cache " + data_dir + ")";
+  std::fprintf(stderr, "semble: serving %s (%zu indexes), models from %s\n", served.c_str(),
                (*db)->ListIndexes().size(), models_dir.c_str());
   std::fprintf(stderr, "semble: listening on http://%s:%d\n", shown.c_str(), *port);
   std::fflush(stderr);
@@ -243,8 +248,10 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.drain_seconds);
   for (uint64_t backlog = Backlog(**db); backlog > 0; backlog = Backlog(**db)) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      std::fprintf(stderr, "semble: %llu vectors not yet in their graphs; they are re-indexed on the next start\n",
-                   static_cast<unsigned long long>(backlog));
+      std::fprintf(
+          stderr,
+          "semble: %llu vectors not yet in their graphs; they are re-indexed on the next start\n",
+          static_cast<unsigned long long>(backlog));
       break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -286,15 +293,18 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "Deadline for a request's whole header block (default 10000)");
   verb->add_option("--body-timeout-ms", a->body_timeout_ms,
                    "Deadline for a body, plus its size at --body-min-rate (default 10000)");
-  verb->add_option("--body-min-rate", a->body_min_rate,
-                   "Slowest body upload rate allowed beyond --body-timeout-ms, bytes/s (default 65536)");
+  verb->add_option(
+      "--body-min-rate", a->body_min_rate,
+      "Slowest body upload rate allowed beyond --body-timeout-ms, bytes/s (default 65536)");
   verb->add_option("--idle-timeout-ms", a->idle_timeout_ms,
                    "How long a kept-alive connection may wait for its next request (default 5000)");
-  verb->add_option("--max-connections", a->max_connections,
-                   "Open connections at once (default: the open-file limit less 64, at most 16384)");
+  verb->add_option(
+      "--max-connections", a->max_connections,
+      "Open connections at once (default: the open-file limit less 64, at most 16384)");
   verb->add_option("--max-connections-per-client", a->max_connections_per_client,
                    "Open connections per client IP address (default 1024)");
-  verb->add_option("--embed-threads", a->embed_threads, "Threads per embedding call (default: cores)");
+  verb->add_option("--embed-threads", a->embed_threads,
+                   "Threads per embedding call (default: cores)");
   verb->add_option("--max-ai-texts", a->max_ai_texts,
                    "Most texts per Workers AI /ai/run request (default 100, Workers AI's limit)")
       ->check(CLI::Range(1, 100000));
@@ -308,6 +318,10 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "checkpoint (default 60)");
   verb->add_option("--sync", a->sync,
                    "When writes are fsynced: group (default; shared fsyncs), per-write, none");
+  verb->add_option("--group-commit-us", a->group_commit_us,
+                   "With --store: how long a write waits for others to share its log object "
+                   "(default 2000)")
+      ->check(CLI::Range(0, 1000000));
   verb->callback([ctx, a] { ctx->action = [ctx, a] { return RunServe(*ctx, *a); }; });
   return verb;
 }

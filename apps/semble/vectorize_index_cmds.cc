@@ -11,14 +11,14 @@
 #include <optional>
 #include <string>
 
-#include "core/time_format.h"
 #include "core/json_writer.h"
+#include "core/time_format.h"
 #include "db/index_config.h"
 #include "db/presets.h"
-#include "wire/record_json.h"
-#include "wire/response_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
+#include "wire/record_json.h"
+#include "wire/response_json.h"
 
 namespace semble::cli {
 namespace {
@@ -43,8 +43,9 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   auto request = db::ResolveCreateIndex(spec, ctx.url.empty() ? LocalModels(ctx) : nullptr);
   if (!request.ok()) {
     if (request.status().reason() == Status::Reason::kMissingField) {
-      return UsageError(request.status().message() +
-                        ": create needs --dimensions and --metric, or --preset, --model or --schema");
+      return UsageError(
+          request.status().message() +
+          ": create needs --dimensions and --metric, or --preset, --model or --schema");
     }
     return Fail(request.status());
   }
@@ -56,11 +57,10 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
   if (ctx.json) {
     PrintJson(wire::IndexDescriptionToJson(d));
   } else {
-    std::printf("Created index \"%s\" (%u dimensions, %s, %s%s).\n", d.name.c_str(),
-                d.config.dimensions, std::string(MetricName(d.config.metric)).c_str(),
-                d.config.index_type.c_str(),
-                d.config.embedding_model.empty() ? ""
-                                                 : (", model " + d.config.embedding_model).c_str());
+    std::printf(
+        "Created index \"%s\" (%u dimensions, %s, %s%s).\n", d.name.c_str(), d.config.dimensions,
+        std::string(MetricName(d.config.metric)).c_str(), d.config.index_type.c_str(),
+        d.config.embedding_model.empty() ? "" : (", model " + d.config.embedding_model).c_str());
   }
   return kExitOk;
 }
@@ -69,7 +69,8 @@ int RunCreate(const Context& ctx, const CreateOptions& o) {
 template <typename T>
 CLI::Option* AddOptional(CLI::App* verb, const std::string& flag, std::optional<T>* field,
                          const std::string& help) {
-  return verb->add_option_function<T>(flag, [field](const T& v) { *field = v; }, help);
+  return verb->add_option_function<T>(
+      flag, [field](const T& v) { *field = v; }, help);
 }
 
 void AddCreate(CLI::App* vectorize, Context* ctx) {
@@ -79,14 +80,16 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
   verb->add_option("name", spec->name, "Name of the index: 1-64 of [a-z0-9_-]")->required();
   auto* dims = AddOptional(verb, "--dimensions", &spec->dimensions,
                            "Dimensions of the vectors, 1-1536; fixed once created");
-  auto* metric = AddOptional(verb, "--metric", &spec->metric,
-                             "How vectors are compared; fixed once created")
-                     ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
+  auto* metric =
+      AddOptional(verb, "--metric", &spec->metric, "How vectors are compared; fixed once created")
+          ->check(CLI::IsMember({"cosine", "euclidean", "dot-product"}));
   std::string presets;
-  for (const db::Preset& p : db::kPresets) presets += (presets.empty() ? "" : ", ") + std::string(p.name);
+  for (const db::Preset& p : db::kPresets)
+    presets += (presets.empty() ? "" : ", ") + std::string(p.name);
   AddOptional(verb, "--preset", &spec->preset,
               "Take dimensions and metric (cosine) from an embedding model instead, and bind the "
-              "index to that model when it is installed or an alias (" + presets + ")")
+              "index to that model when it is installed or an alias (" +
+                  presets + ")")
       ->excludes(dims)
       ->excludes(metric);
   AddOptional(verb, "--model", &spec->model,
@@ -110,7 +113,7 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
 
 int RunList(const Context& ctx) {
   std::vector<IndexDescription> indexes;
-  auto db = OpenDatabase(ctx, /*create=*/false);
+  auto db = OpenDatabase(ctx, /*create=*/false, /*repair=*/false, Access::kRead);
   if (db.ok()) {
     indexes = (*db)->ListIndexes();
   } else if (!db.status().IsNotFound()) {  // no data directory yet: no indexes
@@ -137,7 +140,7 @@ int RunList(const Context& ctx) {
 // ---- get, info ----
 
 int RunGet(const Context& ctx, const std::string& name) {
-  auto open = OpenNamedIndex(ctx, name);
+  auto open = OpenNamedIndex(ctx, name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   const IndexDescription d = open->index->Describe();
   if (ctx.json) {
@@ -154,7 +157,7 @@ int RunGet(const Context& ctx, const std::string& name) {
 }
 
 int RunInfo(const Context& ctx, const std::string& name) {
-  auto open = OpenNamedIndex(ctx, name);
+  auto open = OpenNamedIndex(ctx, name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   auto info = open->index->Info();
   if (!info.ok()) return Fail(info.status());
@@ -293,7 +296,7 @@ int RunCreateMetadataIndex(const Context& ctx, const MetadataIndexOptions& o) {
 }
 
 int RunListMetadataIndexes(const Context& ctx, const std::string& name) {
-  auto open = OpenNamedIndex(ctx, name);
+  auto open = OpenNamedIndex(ctx, name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   auto list = open->index->ListMetadataIndexes();
   if (!list.ok()) return Fail(list.status());

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "core/json_writer.h"
-#include "wire/record_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
+#include "wire/record_json.h"
 
 namespace semble::cli {
 namespace {

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "wire/record_json.h"
-#include "wire/response_json.h"
 #include "embed_cli.h"
 #include "vectorize_cli.h"
+#include "wire/record_json.h"
+#include "wire/response_json.h"
 
 namespace semble::cli {
 namespace {
@@ -82,13 +82,12 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
   if (o.ef != 0) request.ef = o.ef;
   if (o.recall != 0.0f) request.recall = o.recall;
 
-  auto open = OpenNamedIndex(ctx, o.name);
+  auto open = OpenNamedIndex(ctx, o.name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   request.text = o.text;  // the index embeds it with its model
   auto result = open->index->Query(request);
   if (!result.ok()) return Fail(result.status());
-  PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone,
-                   o.return_values);
+  PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone, o.return_values);
   return kExitOk;
 }
 
@@ -101,7 +100,7 @@ void AddQuery(CLI::App* vectorize, Context* ctx) {
                                   "value starting with '-.' as --vector=-.5,1)");
   auto* by_id = verb->add_option("--vector-id", o->vector_id,
                                  "Query with the stored vector of this id instead")
-                     ->excludes(vector);
+                    ->excludes(vector);
   verb->add_option("--text", o->text,
                    "Query with this text, embedded with the index's model (indexes created "
                    "with --model)")
@@ -138,7 +137,7 @@ struct IdsOptions {
 };
 
 int RunGetVectors(const Context& ctx, const IdsOptions& o) {
-  auto open = OpenNamedIndex(ctx, o.name);
+  auto open = OpenNamedIndex(ctx, o.name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   auto records = open->index->GetByIds(o.ids);
   if (!records.ok()) return Fail(records.status());
@@ -207,7 +206,7 @@ struct ListOptions {
 };
 
 int RunListVectors(const Context& ctx, const ListOptions& o) {
-  auto open = OpenNamedIndex(ctx, o.name);
+  auto open = OpenNamedIndex(ctx, o.name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
   ListRequest request;
   request.count = o.count;

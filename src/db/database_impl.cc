@@ -147,7 +147,7 @@ class DatabaseImpl final : public Database {
     SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
     SEMBLE_ASSIGN_OR_RETURN(auto bucket, db::IndexBucket::Materialize(
                                              store_, env_, db::IndexBucketPrefix(name, incarnation),
-                                             dir, bucket_options_, !options_.read_only, log));
+                                             dir, bucket_options_, !options_.read_only));
     SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, log, std::move(bucket)));
     if (c->Describe().name != name) {
       return Status::Corruption(store_->Url() + ": the manifest of \"" + name +

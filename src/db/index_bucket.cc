@@ -156,8 +156,8 @@ Result<std::pair<uint64_t, BucketManifest>> ReadNewestManifest(ObjectStore* stor
 
 // Makes dir's segment file the one bm names: keeps a cached copy with the same hash, else
 // downloads and verifies it.
-Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir, const BucketManifest& bm,
-                    std::vector<std::string>* log) {
+Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
+                    const BucketManifest& bm) {
   if (bm.segment_key.empty()) return Status::OK();
   const std::string path = dir + "/" + bm.manifest.segment;
   if (env->FileExists(path)) {
@@ -165,7 +165,6 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir, const 
     if (size.ok() && *size == bm.segment_size) {
       auto cached = ReadFileToString(env, path);
       if (cached.ok() && Hash128(*cached) == bm.segment_hash) {
-        log->push_back("reused cached segment " + path);
         return Status::OK();
       }
     }
@@ -176,8 +175,6 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir, const 
                               ": size or hash differs from what the manifest recorded");
   }
   SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, path, o.data));
-  log->push_back("downloaded segment " + bm.segment_key + " (" + std::to_string(o.data.size()) +
-                 " bytes)");
   return Status::OK();
 }
 
@@ -206,14 +203,13 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
                                                               const std::string& prefix,
                                                               const std::string& dir,
                                                               const IndexBucketOptions& options,
-                                                              bool fence,
-                                                              std::vector<std::string>* log) {
+                                                              bool fence) {
   std::unique_ptr<IndexBucket> bucket(new IndexBucket(store, prefix, options));
   bucket->writer_id_ = RandomHex64();
   for (int attempt = 0; attempt < kMaterializeAttempts; ++attempt) {
     SEMBLE_ASSIGN_OR_RETURN(auto newest, ReadNewestManifest(store, prefix));
     const BucketManifest& bm = newest.second;
-    SEMBLE_RETURN_IF_ERROR(FetchSegment(store, env, dir, bm, log));
+    SEMBLE_RETURN_IF_ERROR(FetchSegment(store, env, dir, bm));
 
     // Every log object from the manifest's first on, dense.
     const std::string log_dir = prefix + kLogDir;
@@ -249,9 +245,6 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
     SEMBLE_RETURN_IF_ERROR(
         WriteFileAtomically(env, dir + "/" + WalFileName(bm.manifest.checkpoint_seq + 1), wal));
     SEMBLE_RETURN_IF_ERROR(WriteManifest(env, dir, bm.manifest));
-    log->push_back("read " + std::to_string(next - bm.first_log) + " log objects (" +
-                   std::to_string(wal.size()) + " bytes) after manifest " +
-                   std::to_string(newest.first) + " of " + store->Url() + "/" + prefix);
     bucket->next_log_ = fence ? next + 1 : next;
     bucket->manifest_no_ = newest.first;
     return bucket;

@@ -56,14 +56,12 @@ class IndexBucket {
   // Makes `dir` (an existing directory, possibly holding an older copy) the index's state as the
   // store has it: MANIFEST, the segment (downloaded unless the cached file has the same hash), and
   // one WAL file with every log object after the manifest. Then, if `fence`, fences out earlier
-  // writers (a reader passes false and must not write through the handle). Lines for the
-  // recovery log (what was downloaded, what was reused) go to *log.
+  // writers (a reader passes false and must not write through the handle).
   static Result<std::unique_ptr<IndexBucket>> Materialize(ObjectStore* store, Env* env,
                                                           const std::string& prefix,
                                                           const std::string& dir,
                                                           const IndexBucketOptions& options,
-                                                          bool fence,
-                                                          std::vector<std::string>* log);
+                                                          bool fence);
 
   // Makes one group of framed mutation records durable as the next log object. OK means the
   // object exists (the write is acknowledged). Fails with reason kFenced if another writer took

@@ -35,14 +35,16 @@ class ServerDurabilityTest : public CliTest {
   }
 
   // Starts `semble serve` on data_dir and returns once it listens.
-  void Start(const std::string& data_dir) {
+  void Start(const std::string& data_dir, const std::vector<std::string>& extra = {}) {
     const std::string log = tmp_.path() + "/server.log";
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    std::vector<std::string> args = {BinaryPath(), "serve",        "--data", data_dir,
-                                     "--port",     "0",            "--models",
-                                     tmp_.path() + "/no-models",   "--access-log", "off"};
+    std::vector<std::string> args = {
+        BinaryPath(),   "serve", "--data",   data_dir,
+        "--port",       "0",     "--models", tmp_.path() + "/no-models",
+        "--access-log", "off"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -97,7 +99,8 @@ class ServerDurabilityTest : public CliTest {
       simdjson::dom::element e = Json(r.body + "\n");
       simdjson::dom::array got;
       ASSERT_EQ(e["result"].get(got), simdjson::SUCCESS) << r.body;
-      ASSERT_EQ(got.size(), std::min<size_t>(20, ids.size() - i)) << "acknowledged ids missing: " << r.body;
+      ASSERT_EQ(got.size(), std::min<size_t>(20, ids.size() - i))
+          << "acknowledged ids missing: " << r.body;
       for (simdjson::dom::element rec : got) {
         std::string_view id;
         ASSERT_EQ(rec["id"].get(id), simdjson::SUCCESS);
@@ -122,7 +125,11 @@ TEST_F(ServerDurabilityTest, AcknowledgedHttpWritesSurviveSigkill) {
   const std::string data = tmp_.path() + "/data";
   const uint32_t dims = 8;
   Start(data);
-  ASSERT_EQ(Send(port_, "POST", kApi, R"({"name":"x","config":{"dimensions":8,"metric":"euclidean"}})").status / 100, 2);
+  ASSERT_EQ(
+      Send(port_, "POST", kApi, R"({"name":"x","config":{"dimensions":8,"metric":"euclidean"}})")
+              .status /
+          100,
+      2);
   std::map<std::string, int> acknowledged;  // id -> n of its last acknowledged upsert
   std::mt19937 rng(std::random_device{}());
   int total_acks = 0;
@@ -175,6 +182,45 @@ TEST_F(ServerDurabilityTest, AcknowledgedHttpWritesSurviveSigkill) {
   EXPECT_GT(total_acks, 20) << "too few writes were acknowledged for the test to mean much";
 }
 
+// A server whose database lives in an object store: a read-only CLI beside it does not take the
+// store over, and after a SIGKILL a server on a brand-new cache directory has every acknowledged
+// write; a CLI write while no server runs is there too.
+TEST_F(ServerDurabilityTest, AServerOnAStoreLosesNothingWhenItsCacheIsGone) {
+  const std::string store = "file://" + tmp_.path() + "/bucket";
+  const uint32_t dims = 4;
+  Start(tmp_.path() + "/cache-1", {"--store", store, "--group-commit-us", "500"});
+  ASSERT_EQ(Send(port_, "POST", kApi, R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})")
+                .status,
+            201);
+  std::map<std::string, int> acknowledged;
+  for (int n = 0; n < 30; ++n) {
+    const std::string id = "r" + std::to_string(n);
+    Reply r = Send(port_, "POST", std::string(kApi) + "/x/upsert", Record(id, n + 1, dims));
+    ASSERT_EQ(r.status, 200) << r.body;
+    acknowledged[id] = n + 1;
+  }
+  // A reader on another cache sees what the server acknowledged...
+  RunResult got = RunEnv({"--data", tmp_.path() + "/cli-cache", "--store", store, "vectorize",
+                          "get-vectors", "x", "--ids", "r0", "r29", "--json"},
+                         {});
+  ASSERT_EQ(got.code, 0) << got.err;
+  EXPECT_NE(got.out.find("\"r29\""), std::string::npos) << got.out;
+  // ...without fencing it: the server still writes.
+  Reply after = Send(port_, "POST", std::string(kApi) + "/x/upsert", Record("late", 99, dims));
+  ASSERT_EQ(after.status, 200) << after.body;
+  acknowledged["late"] = 99;
+  Kill();
+  std::filesystem::remove_all(tmp_.path() + "/cache-1");
+  // A CLI write while no server runs goes to the store as well.
+  RunResult put = RunEnv({"--data", tmp_.path() + "/cli-cache", "--store", store, "vectorize",
+                          "upsert", "x", "--file", "-"},
+                         {}, Record("cli", 7, dims) + "\n");
+  ASSERT_EQ(put.code, 0) << put.err;
+  acknowledged["cli"] = 7;
+  Start(tmp_.path() + "/cache-2", {"--store", store});
+  ExpectStored(acknowledged, dims);
+}
+
 // The data directory on a 16 MiB tmpfs, filled up by the writes themselves.
 TEST_F(ServerDurabilityTest, FullDiskGivesClearErrorsAndWritesResumeWhenSpaceReturns) {
   const std::string mnt = tmp_.path() + "/small-disk";
@@ -189,7 +235,11 @@ TEST_F(ServerDurabilityTest, FullDiskGivesClearErrorsAndWritesResumeWhenSpaceRet
   WriteFile(mnt + "/ballast", std::string(4 << 20, 'x'));
   const uint32_t dims = 256;
   Start(mnt + "/data");
-  ASSERT_EQ(Send(port_, "POST", kApi, R"({"name":"x","config":{"dimensions":256,"metric":"cosine"}})").status / 100, 2);
+  ASSERT_EQ(
+      Send(port_, "POST", kApi, R"({"name":"x","config":{"dimensions":256,"metric":"cosine"}})")
+              .status /
+          100,
+      2);
   std::map<std::string, int> acknowledged;
   Reply failed;
   int n = 0;
@@ -218,7 +268,8 @@ TEST_F(ServerDurabilityTest, FullDiskGivesClearErrorsAndWritesResumeWhenSpaceRet
   Reply info = Send(port_, "GET", std::string(kApi) + "/x/info", "");
   EXPECT_EQ(info.status, 200) << info.body;
   EXPECT_NE(info.body.find("\"vectorCount\":" + std::to_string(acknowledged.size())),
-            std::string::npos) << info.body;
+            std::string::npos)
+      << info.body;
   // Space returns: the next write succeeds without a restart.
   std::filesystem::remove(mnt + "/ballast");
   Reply resumed = Send(port_, "POST", std::string(kApi) + "/x/upsert", body);
