@@ -7,8 +7,8 @@
 //   if (!db.ok()) { ... db.status().ToString() ... }
 //   auto index = (*db)->CreateIndex({"docs", "my docs", {384, semble::Metric::kCosine}});
 //
-// Thread safety: a Database and its Index handles may be used from many threads at once. Queries run
-// concurrently with each other and with writes; writes to one index are serialised in a single
+// Thread safety: a Database and its Index handles may be used from many threads at once. Queries
+// run concurrently with each other and with writes; writes to one index are serialised in a single
 // order (the mutation order), writes to different indexes proceed independently.
 //
 // Durability: a write returns only after its mutation is in the index's write-ahead log and, unless
@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "semble/backup.h"
 #include "semble/options.h"
 #include "semble/query.h"
 #include "semble/record.h"
@@ -120,6 +121,18 @@ class Database {
   // Lines describing what recovery repaired or could not open on Open (torn log tails dropped,
   // salvaged metadata, unavailable indexes); empty when nothing.
   virtual std::vector<std::string> RecoveryLog() const = 0;
+
+  // Extension (semble/backup.h): checkpoints index `name` and copies that checkpoint into
+  // `target`, uploading only the chunks the target does not hold yet. The index keeps serving
+  // reads and writes meanwhile; writes after the checkpoint are not in the backup. Works whether
+  // the database lives in a directory or a store. FailedPrecondition where unsupported (a
+  // database reached over HTTP) or read-only.
+  virtual Result<BackupInfo> Backup(const std::string& name, ObjectStore* target);
+  // Creates index `as_name` ("" = the backed-up index's name) from backup `backup_id` (see
+  // ListBackups) in `source`. AlreadyExists if the name is taken; Corruption (and nothing
+  // created) if a chunk is missing or damaged.
+  virtual Result<std::shared_ptr<Index>> Restore(ObjectStore* source, const std::string& backup_id,
+                                                 const std::string& as_name);
 };
 
 }  // namespace semble

@@ -293,6 +293,21 @@ Status Collection::Enqueue(Writer* w) {
     case Writer::Kind::kCheckpoint:
       w->status = CheckpointLocked();
       break;
+    case Writer::Kind::kSnapshot:
+      w->status = CheckpointLocked();
+      if (w->status.ok()) {
+        *w->snapshot_manifest = manifest_;
+        w->snapshot_segment->clear();
+        if (!manifest_.segment.empty()) {
+          auto bytes = ReadFileToString(env_, dir_ + "/" + manifest_.segment);
+          if (bytes.ok()) {
+            *w->snapshot_segment = std::move(bytes).value();
+          } else {
+            w->status = bytes.status();
+          }
+        }
+      }
+      break;
     case Writer::Kind::kClose:
       w->status = CloseLocked(w->checkpoint_on_close, w->close_reason);
       break;
@@ -609,6 +624,14 @@ Status Collection::Apply(Mutation&& m) {
 Status Collection::Checkpoint() {
   Writer w;
   w.kind = Writer::Kind::kCheckpoint;
+  return Enqueue(&w);
+}
+
+Status Collection::Snapshot(Manifest* manifest, std::string* segment) {
+  Writer w;
+  w.kind = Writer::Kind::kSnapshot;
+  w.snapshot_manifest = manifest;
+  w.snapshot_segment = segment;
   return Enqueue(&w);
 }
 

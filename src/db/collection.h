@@ -92,6 +92,10 @@ class Collection final : public Index {
 
   // Writes a checkpoint if mutations were applied since the last one.
   Status Checkpoint();
+  // Checkpoints, then copies the checkpoint: the manifest and the bytes of its segment ("" for an
+  // index that never had one). Runs as a leader, so no other checkpoint replaces the segment
+  // while it is read.
+  Status Snapshot(Manifest* manifest, std::string* segment);
   // Waits for in-flight writes, optionally checkpoints, closes the WAL. Afterwards every call on
   // this handle fails with `reason` (NotFound for a deleted index). Idempotent.
   Status Close(bool checkpoint, const Status& reason);
@@ -107,11 +111,13 @@ class Collection final : public Index {
     meta::Value metadata;
   };
   struct Writer {
-    enum class Kind { kMutation, kCheckpoint, kClose };
+    enum class Kind { kMutation, kCheckpoint, kSnapshot, kClose };
     Kind kind = Kind::kMutation;
     Mutation* mutation = nullptr;
     bool checkpoint_on_close = false;
     Status close_reason;
+    Manifest* snapshot_manifest = nullptr;
+    std::string* snapshot_segment = nullptr;
     Status status;
     bool done = false;
     std::condition_variable cv;

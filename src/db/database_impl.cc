@@ -14,6 +14,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "db/backup.h"
 #include "db/bucket_catalog.h"
 #include "db/collection.h"
 #include "db/index_bucket.h"
@@ -262,6 +263,77 @@ class DatabaseImpl final : public Database {
     }
     (void)RemoveDirRecursively(env_, trash);  // if this fails, Open finishes the job
     return Status::OK();
+  }
+
+  Result<BackupInfo> Backup(const std::string& name, ObjectStore* target) override {
+    std::shared_ptr<db::Collection> c;
+    {
+      std::shared_lock lock(mu_);
+      auto it = indexes_.find(name);
+      if (it == indexes_.end()) {
+        if (auto u = unavailable_.find(name); u != unavailable_.end()) return Unavailable(u);
+        return NotFound(name);
+      }
+      c = it->second;
+    }
+    db::Manifest manifest;
+    std::string segment;
+    SEMBLE_RETURN_IF_ERROR(
+        c->Snapshot(&manifest, &segment).WithContext("backup of \"" + name + "\""));
+    return db::WriteBackup(target, manifest, segment, env_->NowMillis());
+  }
+
+  Result<std::shared_ptr<Index>> Restore(ObjectStore* source, const std::string& backup_id,
+                                         const std::string& as_name) override {
+    if (options_.read_only) return ReadOnly();
+    db::Manifest m;
+    std::string segment;
+    SEMBLE_RETURN_IF_ERROR(db::ReadBackup(source, backup_id, &m, &segment));
+    const std::string name = as_name.empty() ? m.description.name : as_name;
+    SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(
+        {name, m.description.description, m.description.config}, options_.limits));
+    m.description.name = name;
+    m.description.modified_on_ms = env_->NowMillis();
+    RandomHex64(&m.incarnation);
+    std::unique_lock lock(mu_);
+    if (indexes_.count(name) != 0 || unavailable_.count(name) != 0) {
+      return Status::AlreadyExists("index \"" + name +
+                                   "\" already exists; restore under another name")
+          .WithReason(Status::Reason::kIndexExists);
+    }
+    std::shared_ptr<db::Collection> c;
+    if (store_ != nullptr) {
+      const std::string prefix = db::IndexBucketPrefix(name, m.incarnation);
+      SEMBLE_RETURN_IF_ERROR(m.segment.empty()
+                                 ? db::IndexBucket::Create(store_, prefix, m)
+                                 : db::IndexBucket::CreateFromSegment(store_, prefix, m, segment));
+      if (Status s = db::AddToCatalog(store_, name, m.incarnation); !s.ok()) {
+        (void)db::IndexBucket::DeleteAll(store_, prefix);
+        return s.WithContext("restore of \"" + name + "\"");
+      }
+      const std::string dir = IndexesDir() + "/" + name;
+      if (env_->FileExists(dir)) SEMBLE_RETURN_IF_ERROR(RemoveDirRecursively(env_, dir));
+      std::vector<std::string> ignored;
+      SEMBLE_ASSIGN_OR_RETURN(c, OpenFromStore(name, m.incarnation, &ignored));
+    } else {
+      // As CreateIndex: built under a hidden name, renamed into place.
+      const std::string tmp = IndexesDir() + "/.restore-" + name + "-" + RandomHex64();
+      const std::string dir = IndexesDir() + "/" + name;
+      Status s = env_->CreateDir(tmp);
+      if (s.ok() && !m.segment.empty())
+        s = WriteFileAtomically(env_, tmp + "/" + m.segment, segment);
+      if (s.ok()) s = db::WriteManifest(env_, tmp, m);
+      if (s.ok()) s = env_->RenameFile(tmp, dir);
+      if (s.ok()) s = env_->SyncDir(IndexesDir());
+      if (!s.ok()) {
+        (void)RemoveDirRecursively(env_, tmp);
+        return s.WithContext("restore of \"" + name + "\"");
+      }
+      std::vector<std::string> ignored;
+      SEMBLE_ASSIGN_OR_RETURN(c, db::Collection::Open(copts_, dir, &ignored));
+    }
+    indexes_.emplace(name, c);
+    return std::shared_ptr<Index>(c);
   }
 
   // The catalogue entry goes first (the commit); the objects and the cache after it are garbage

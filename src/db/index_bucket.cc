@@ -199,6 +199,26 @@ Status IndexBucket::Create(ObjectStore* store, const std::string& prefix,
   return put.status();
 }
 
+Status IndexBucket::CreateFromSegment(ObjectStore* store, const std::string& prefix,
+                                      const Manifest& manifest, std::string_view segment) {
+  BucketManifest bm;
+  bm.manifest = manifest;
+  bm.commit_ms = manifest.description.modified_on_ms;
+  std::string stem = manifest.segment;
+  if (stem.size() > 4 && stem.compare(stem.size() - 4, 4, ".seg") == 0)
+    stem.resize(stem.size() - 4);
+  bm.segment_key = prefix + kSegmentDir + stem + "-restored.seg";
+  bm.segment_size = segment.size();
+  bm.segment_hash = Hash128(segment);
+  SEMBLE_RETURN_IF_ERROR(store->Put(bm.segment_key, segment).status());
+  auto put = store->Put(prefix + kManifestDir + Number20(0), EncodeBucketManifest(bm),
+                        PutCondition::IfAbsent());
+  if (IsConditionFailed(put.status())) {
+    return Status::AlreadyExists(store->Url() + "/" + prefix + " already holds an index");
+  }
+  return put.status();
+}
+
 Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store, Env* env,
                                                               const std::string& prefix,
                                                               const std::string& dir,

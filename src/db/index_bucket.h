@@ -52,6 +52,10 @@ class IndexBucket {
   // Writes the first manifest (number 0, no segment) of a new index. AlreadyExists if the prefix
   // already holds one.
   static Status Create(ObjectStore* store, const std::string& prefix, const Manifest& manifest);
+  // The same for an index that starts from a checkpoint (a restored backup): `segment` holds the
+  // bytes of the file manifest.segment names.
+  static Status CreateFromSegment(ObjectStore* store, const std::string& prefix,
+                                  const Manifest& manifest, std::string_view segment);
 
   // Makes `dir` (an existing directory, possibly holding an older copy) the index's state as the
   // store has it: MANIFEST, the segment (downloaded unless the cached file has the same hash), and

@@ -2,6 +2,8 @@
 
 #include "db/index_files.h"
 
+#include <xxhash.h>
+
 #include <cinttypes>
 #include <cstdio>
 
@@ -32,7 +34,13 @@ constexpr char kSegmentBlob[] = "SMBLVIDX";
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = 32 << 20;
 constexpr uint32_t kFormatVersion = 1;
-constexpr size_t kBlockBytes = 1 << 20;
+// Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
+// holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
+// the blocks after an inserted or deleted record byte-identical to the previous segment's, which
+// is what lets a backup (backup.h) skip the chunks that did not change.
+constexpr size_t kMinBlockBytes = 64 << 10;
+constexpr size_t kMaxBlockBytes = 1 << 20;
+constexpr uint64_t kBlockCutEvery = 128;
 
 bool TakeMagic(std::string_view* in, const char* magic) {
   if (in->size() < 8 || in->substr(0, 8) != std::string_view(magic, 8)) return false;
@@ -196,7 +204,11 @@ Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   EncodeRecord(record, &block_);
   ++in_block_;
   ++written_;
-  if (block_.size() >= kBlockBytes) return FlushBlock();
+  if (block_.size() >= kMaxBlockBytes ||
+      (block_.size() >= kMinBlockBytes &&
+       XXH64(record.id.data(), record.id.size(), 0) % kBlockCutEvery == 0)) {
+    return FlushBlock();
+  }
   return Status::OK();
 }
 
