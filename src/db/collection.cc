@@ -294,7 +294,7 @@ Status Collection::Enqueue(Writer* w) {
       w->status = CheckpointLocked();
       break;
     case Writer::Kind::kSnapshot:
-      w->status = CheckpointLocked();
+      w->status = CheckpointLocked(/*local_only=*/options_.read_only && bucket_ != nullptr);
       if (w->status.ok()) {
         *w->snapshot_manifest = manifest_;
         w->snapshot_segment->clear();
@@ -643,8 +643,12 @@ Status Collection::Close(bool checkpoint, const Status& reason) {
   return Enqueue(&w);
 }
 
-Status Collection::CheckpointLocked() {
-  SEMBLE_RETURN_IF_ERROR(UsableLocked());
+Status Collection::CheckpointLocked(bool local_only) {
+  if (local_only) {
+    if (!closed_.ok()) return closed_;
+  } else {
+    SEMBLE_RETURN_IF_ERROR(UsableLocked());
+  }
   const uint64_t seq = applied_seq_;
   if (seq == manifest_.checkpoint_seq) return Status::OK();
 
@@ -699,7 +703,7 @@ Status Collection::CheckpointLocked() {
   Manifest next = manifest_;
   next.checkpoint_seq = seq;
   next.segment = segment;
-  if (s.ok() && bucket_ != nullptr) {
+  if (s.ok() && bucket_ != nullptr && !local_only) {
     // The store's manifest is the commit; the local one only caches it.
     s = bucket_->CommitCheckpoint(env_, dir_, next);
     if (s.reason() == Status::Reason::kFenced) bg_error_ = s;

@@ -147,7 +147,9 @@ class Collection final : public Index {
   Status Enqueue(Writer* w);
   void LeadMutations(std::unique_lock<std::mutex>& lock);
   Status PreconditionLocked(const Mutation& m) const;
-  Status CheckpointLocked();
+  // `local_only`: a read-only handle on a store checkpoints into its cache directory alone (for a
+  // snapshot), committing nothing to the store.
+  Status CheckpointLocked(bool local_only = false);
   Status CloseLocked(bool checkpoint, const Status& reason);
   Result<MutationResult> WriteMutation(Mutation m);
   Result<MutationResult> WriteRecords(MutationType type, std::span<const VectorRecord> records);

@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "db/db_test_util.h"
 #include "cli/cli_fixture.h"
+#include "db/db_test_util.h"
 #include "util/test_util.h"
 
 namespace semble {
@@ -268,7 +268,8 @@ TEST_F(CliTest, InsertKeepsFirstUpsertReplacesAndStdinWorks) {
 TEST_F(CliTest, LargeMetadataNumbersDoNotBrickTheDataDirectory) {
   Ok({"vectorize", "create", "x", "--dimensions", "3", "--metric", "euclidean"});
   Ok({"vectorize", "upsert", "x", "--file",
-      File("big.ndjson", R"({"id":"a","values":[1,2,3],"metadata":{"n":-1e19}})" "\n"
+      File("big.ndjson", R"({"id":"a","values":[1,2,3],"metadata":{"n":-1e19}})"
+                         "\n"
                          R"({"id":"b","values":[1,2,4],"metadata":{"n":50000000000000000000}})")});
   Ok({"vectorize", "info", "x"});
   auto got = Json(Ok({"vectorize", "get-vectors", "x", "--ids", "a", "b", "--json"}));
@@ -522,6 +523,43 @@ TEST_F(CliTest, DataDirectoryDefaults) {
   r = RunEnv({"vectorize", "list"}, {});
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("--data"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace semble
+
+namespace semble {
+namespace {
+
+TEST_F(CliTest, BackupListAndRestoreUnderAnotherName) {
+  const std::string target = "file://" + tmp_.path() + "/backups";
+  Ok({"vectorize", "create", "docs", "--dimensions", "3", "--metric", "cosine"});
+  Ok({"vectorize", "insert", "docs", "--file", "-"},
+     "{\"id\":\"a\",\"values\":[1,0,0]}\n{\"id\":\"b\",\"values\":[0,1,0]}\n");
+  std::string out = Ok({"backup", "docs", target, "--json"});
+  simdjson::dom::element first = Json(out);
+  std::string_view id;
+  ASSERT_EQ(first["id"].get(id), simdjson::SUCCESS) << out;
+  const std::string first_id(id);
+  uint64_t uploaded = 0;
+  ASSERT_EQ(first["chunksUploaded"].get(uploaded), simdjson::SUCCESS);
+  EXPECT_EQ(uploaded, 1u);
+  Ok({"vectorize", "insert", "docs", "--file", "-"}, "{\"id\":\"c\",\"values\":[0,0,1]}\n");
+  Ok({"backup", "docs", target});
+  simdjson::dom::element listed = Json(Ok({"backups", target, "docs", "--json"}));
+  ASSERT_EQ(listed.get_array().size(), 2u);
+  // By id: the first point in time; by index name: the newest.
+  Ok({"restore", target, first_id, "--as", "then"});
+  Ok({"restore", target, "docs", "--as", "now"});
+  simdjson::dom::element then = Json(Ok({"vectorize", "info", "then", "--json"}));
+  simdjson::dom::element now = Json(Ok({"vectorize", "info", "now", "--json"}));
+  uint64_t then_count = 0, now_count = 0;
+  ASSERT_EQ(then["vectorCount"].get(then_count), simdjson::SUCCESS);
+  ASSERT_EQ(now["vectorCount"].get(now_count), simdjson::SUCCESS);
+  EXPECT_EQ(then_count, 2u);
+  EXPECT_EQ(now_count, 3u);
+  EXPECT_NE(Err({"restore", target, "docs"}, 4).find("already exists"), std::string::npos);
+  EXPECT_NE(Err({"restore", target, "nothing"}, 3).find("no backup"), std::string::npos);
 }
 
 }  // namespace

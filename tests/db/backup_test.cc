@@ -207,6 +207,26 @@ TEST_F(BackupTest, AnHnswIndexAnswersTheSameAfterARestoreIntoAStore) {
   }
 }
 
+TEST_F(BackupTest, AReaderOfAStoreBacksUpWithoutTakingItOver) {
+  DatabaseOptions in_store;
+  in_store.store_url = "file://" + dir_.path() + "/bucket";
+  auto writer = Database::Open(in_store, dir_.path() + "/writer-cache");
+  ASSERT_TRUE(writer.ok());
+  auto index = (*writer)->CreateIndex({"live", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE((*index)->Upsert(Records(0, 200, 16)).ok());  // in the log, not checkpointed
+  DatabaseOptions reader_options = in_store;
+  reader_options.read_only = true;
+  auto reader = Database::Open(reader_options, dir_.path() + "/reader-cache");
+  ASSERT_TRUE(reader.ok());
+  auto backup = (*reader)->Backup("live", target_.get());
+  ASSERT_TRUE(backup.ok()) << backup.status().ToString();
+  EXPECT_TRUE((*index)->Upsert(Records(200, 1, 16)).ok()) << "the backup fenced the writer";
+  auto restored = db_->Restore(target_.get(), backup->id, "");
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ((*restored)->Info()->vector_count, 200u);
+}
+
 TEST_F(BackupTest, AnEmptyIndexBacksUpAndRestores) {
   ASSERT_TRUE(db_->CreateIndex({"empty", "", {8, Metric::kCosine, "flat"}}).ok());
   auto backup = db_->Backup("empty", target_.get());
