@@ -11,6 +11,7 @@
 #   VECTORS [100000]      vectors in the cold-start database
 #   INDEX_TYPES ["hnsw flat"]  index types of the loopback write tables ("flat" isolates the
 #                         storage path from the HNSW graph builder's CPU use)
+#   DELAY_INDEX_TYPES ["flat"]  index types of the delayed-Put tables ("hnsw flat" adds ~3 min)
 #   SKIP_WRITES / SKIP_DELAY / SKIP_COLD  set to 1 to leave a part out
 #
 # Prints everything to stdout and keeps it in BUILD_DIR/store_bench-<date>.log.
@@ -29,7 +30,7 @@ if [ ! -f "$build/build.ninja" ]; then
     -DSEMBLE_BUILD_TESTS=OFF -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 fi
 ninja -C "$build" -j2 store_bench >/dev/null
-bench=$build/store_bench
+bench=$build/bench/store_bench
 
 work=$(mktemp -d /tmp/semble-store-bench.XXXXXX)
 rgw=$work/rgw
@@ -83,9 +84,11 @@ fi
 
 if [ "${SKIP_DELAY:-0}" != 1 ]; then
   for d in $DELAYS; do
-    run "writes: every Put $d ms slower (as on S3 / R2)" \
-      "$bench" writes --env "$env_file" --bucket "$bucket" --work "$work/writes" \
-      --runs "$RUNS" --seconds "$SECONDS_PER_RUN" --local 0 --delay-ms "$d"
+    for type in ${DELAY_INDEX_TYPES:-flat}; do
+      run "writes ($type): every Put $d ms slower (as on S3 / R2)" \
+        "$bench" writes --env "$env_file" --bucket "$bucket" --work "$work/writes" \
+        --runs "$RUNS" --seconds "$SECONDS_PER_RUN" --local 0 --delay-ms "$d" --index-type "$type"
+    done
   done
 fi
 echo
