@@ -158,6 +158,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     if (ParseWalFileName(name, &first)) {
       wals.emplace_back(first, name);
     } else if (name != kManifestName && name != manifest_.segment &&
+               name != manifest_.segment + kSegmentHashSuffix &&
                name.rfind(kDamagedPrefix, 0) != 0) {  // set aside by a repair: kept for the user
       SEMBLE_RETURN_IF_ERROR(env_->RemoveFile(dir_ + "/" + name));
     }

@@ -160,13 +160,14 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
                     const BucketManifest& bm) {
   if (bm.segment_key.empty()) return Status::OK();
   const std::string path = dir + "/" + bm.manifest.segment;
-  if (env->FileExists(path)) {
+  const std::string hash_path = path + kSegmentHashSuffix;
+  // A cached copy verified against this hash is used without being read here: its records carry
+  // CRCs that loading checks anyway, and reading hundreds of MB twice is most of a warm open.
+  if (env->FileExists(path) && env->FileExists(hash_path)) {
     auto size = env->GetFileSize(path);
-    if (size.ok() && *size == bm.segment_size) {
-      auto cached = ReadFileToString(env, path);
-      if (cached.ok() && Hash128(*cached) == bm.segment_hash) {
-        return Status::OK();
-      }
+    auto hash = ReadFileToString(env, hash_path);
+    if (size.ok() && *size == bm.segment_size && hash.ok() && *hash == bm.segment_hash) {
+      return Status::OK();
     }
   }
   SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(bm.segment_key));
@@ -175,6 +176,7 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
                               ": size or hash differs from what the manifest recorded");
   }
   SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, path, o.data));
+  SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, hash_path, bm.segment_hash));
   return Status::OK();
 }
 
@@ -257,10 +259,12 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
       SEMBLE_RETURN_IF_ERROR(fenced.status());
     }
 
-    // Rebuild the directory: only the manifest's segment stays.
+    // Rebuild the directory: only the manifest's segment (and its verified hash) stays.
     SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> children, env->GetChildren(dir));
     for (const std::string& name : children) {
-      if (name != bm.manifest.segment) SEMBLE_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
+      if (name != bm.manifest.segment && name != bm.manifest.segment + kSegmentHashSuffix) {
+        SEMBLE_RETURN_IF_ERROR(env->RemoveFile(dir + "/" + name));
+      }
     }
     SEMBLE_RETURN_IF_ERROR(
         WriteFileAtomically(env, dir + "/" + WalFileName(bm.manifest.checkpoint_seq + 1), wal));
@@ -332,6 +336,9 @@ Status IndexBucket::CommitCheckpoint(Env* env, const std::string& dir, const Man
       if (!*landed) return put.status();
     }
     bytes_uploaded_ += segment.size();
+    // This cache holds the segment already: say so, or the next open would fetch it again.
+    (void)WriteFileAtomically(env, dir + "/" + manifest.segment + kSegmentHashSuffix,
+                              bm.segment_hash);
   }
   const std::string key = prefix_ + kManifestDir + Number20(manifest_no_ + 1);
   const std::string encoded = EncodeBucketManifest(bm);

@@ -31,6 +31,9 @@ namespace semble::db {
 constexpr char kManifestName[] = "MANIFEST";
 // Files a repair set aside in an index directory (kept, never read again).
 constexpr char kDamagedPrefix[] = "damaged-";
+// Beside a segment fetched from an object store: the hash it was verified against
+// (index_bucket.cc), so a warm cache is recognised without reading the segment again.
+constexpr char kSegmentHashSuffix[] = ".xxh128";
 
 std::string WalFileName(uint64_t first_seq);
 std::string SegmentFileName(uint64_t seq);

@@ -112,6 +112,7 @@ class HnswIndex {
 
   // Trains the quantizer on n vectors (dimensions floats each, one after another). A no-op for
   // kNone. Only before the first Add; later it fails (codes already written use the old ranges).
+  // The caller then owns the ranges: automatic re-training as the index grows stops.
   Status Train(const float* vectors, size_t n);
 
   // OK when Add would take `values` (dimensions floats): all finite and, for cosine, a norm that
@@ -209,6 +210,7 @@ class HnswIndex {
   struct Impl;
 
  private:
+  Status TrainOn(const float* vectors, size_t n, bool explicitly);
   explicit HnswIndex(const HnswOptions& options);
 
   HnswOptions opts_;

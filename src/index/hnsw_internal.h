@@ -243,6 +243,9 @@ struct HnswIndex::Impl {
   BinaryQuantizer bq;
   std::atomic<bool> trained{false};
   bool trained_explicitly = false;
+  // How many vectors the quantizer was last trained on (0: never); automatic training repeats
+  // each time the index doubles past it (hnsw_index.cc).
+  std::atomic<size_t> trained_on{0};
 
   mutable std::mutex visited_mu;
   mutable std::vector<std::unique_ptr<VisitedSet>> visited_pool;

@@ -147,6 +147,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob)
     }
     g.trained = trained != 0;
     g.trained_explicitly = trained_explicitly != 0;
+    // Not stored: the loaded ranges count as learnt from what is stored now, so the next automatic
+    // training comes when the index has doubled.
+    if (g.trained) g.trained_on = n;
   }
   g.Grow(n, 0);
   g.num_nodes = n;

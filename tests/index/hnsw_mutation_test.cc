@@ -306,3 +306,50 @@ TEST(QuantizerTest, BinaryDotMatchesItsReconstruction) {
 
 }  // namespace
 }  // namespace semble::index
+
+namespace semble::index {
+namespace {
+
+// Data loaded in an order where the first rows are unrepresentative (sorted along a direction, as
+// data loaded by time or category can be), in AddBatch calls of 512 as the background builder
+// makes them: the sq8 ranges must end up learnt from all of it, so recall matches the index built
+// in one batch.
+TEST(HnswQuantizerTest, Sq8LearnsFromAllTheDataWhenItArrivesInSmallSortedBatches) {
+  Data d = testing::Clustered(12000, 200, 64, 21, 400);
+  std::vector<size_t> order(d.n);
+  std::iota(order.begin(), order.end(), 0);
+  auto along = [&](size_t i) {  // the norm: the smallest vectors come first
+    float sum = 0;
+    for (uint32_t j = 0; j < d.dims; ++j) sum += d.row(i)[j] * d.row(i)[j];
+    return sum;
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return along(a) < along(b); });
+  std::vector<float> sorted(d.base.size());
+  for (size_t i = 0; i < d.n; ++i) {
+    std::copy(d.row(order[i]), d.row(order[i]) + d.dims, &sorted[i * d.dims]);
+  }
+  d.base = std::move(sorted);
+  auto batched = MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kSq8, 16, 100);
+  for (size_t from = 0; from < d.n; from += 512) {
+    const size_t count = std::min<size_t>(512, d.n - from);
+    ASSERT_TRUE(batched->AddBatch(Iota(count, static_cast<uint32_t>(from)), d.row(from), 2).ok());
+  }
+  auto whole = MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kSq8, 16, 100);
+  ASSERT_TRUE(whole->AddBatch(Iota(d.n), d.base.data(), 2).ok());
+  FlatIndex flat(d.dims, Metric::kEuclidean);
+  for (size_t i = 0; i < d.n; ++i) flat.Set(static_cast<uint32_t>(i), d.row(i));
+  double batched_recall = 0, whole_recall = 0;
+  for (size_t q = 0; q < d.nq; ++q) {
+    const auto truth = flat.Search(d.query(q), kK);
+    batched_recall += Recall(truth, batched->Search(d.query(q), kK, 16), kK) / d.nq;
+    whole_recall += Recall(truth, whole->Search(d.query(q), kK, 16), kK) / d.nq;
+  }
+  std::printf("recall@10 at ef 16: batches of 512 %.4f, one batch %.4f\n", batched_recall,
+              whole_recall);
+  // Ranges learnt from the first 512 rows alone gave 0.88 here, against 0.93 for one batch.
+  EXPECT_GE(batched_recall, 0.90) << "one batch: " << whole_recall;
+  EXPECT_GE(batched_recall, whole_recall - 0.02) << "one batch: " << whole_recall;
+}
+
+}  // namespace
+}  // namespace semble::index
