@@ -4,8 +4,6 @@
 
 #include "db/backup.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <array>
 #include <cinttypes>
@@ -16,6 +14,7 @@
 
 #include "core/coding.h"
 #include "semble/database.h"
+#include "storage/content_hash.h"
 #include "storage/log_format.h"
 
 namespace semble {
@@ -59,14 +58,6 @@ const std::array<uint64_t, 256>& Gear() {
   return table;
 }
 
-std::string Hash128(std::string_view data) {
-  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
-  char buf[33];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64 "%016" PRIx64, static_cast<uint64_t>(h.high64),
-                static_cast<uint64_t>(h.low64));
-  return buf;
-}
-
 struct ChunkRef {
   std::string hash;
   uint64_t size = 0;
@@ -81,8 +72,7 @@ struct BackupManifest {
 };
 
 std::string EncodeBackup(const BackupManifest& b) {
-  std::string payload(kBackupMagic, 8);
-  core::PutFixed32(&payload, kBackupVersion);
+  std::string payload;
   core::PutFixed64(&payload, static_cast<uint64_t>(b.created_ms));
   core::PutLengthPrefixed(&payload, b.manifest_bytes);
   core::PutFixed64(&payload, b.segment_size);
@@ -92,28 +82,17 @@ std::string EncodeBackup(const BackupManifest& b) {
     core::PutLengthPrefixed(&payload, c.hash);
     core::PutFixed64(&payload, c.size);
   }
-  std::string framed;
-  storage::AppendRecord(&framed, payload);
-  return framed;
+  return storage::FrameVersioned(kBackupMagic, kBackupVersion, payload);
 }
 
 Result<BackupManifest> DecodeBackup(std::string_view data, const std::string& where) {
   auto bad = [&](const std::string& what) { return Status::Corruption(where + ": " + what); };
-  std::vector<std::string_view> records;
-  SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(data, where, &records));
-  if (records.size() != 1) return bad("not one backup record");
-  std::string_view in = records[0];
-  if (in.substr(0, 8) != std::string_view(kBackupMagic, 8)) return bad("not a semble backup");
-  in.remove_prefix(8);
-  uint32_t version;
+  SEMBLE_ASSIGN_OR_RETURN(
+      std::string_view in,
+      storage::VersionedRecord(data, kBackupMagic, kBackupVersion, "backup manifest", where));
   uint64_t created, count;
   std::string_view manifest, hash;
   BackupManifest b;
-  if (!core::GetFixed32(&in, &version)) return bad("truncated");
-  if (version != kBackupVersion) {
-    return bad("format version " + std::to_string(version) +
-               " is not supported (this build reads " + std::to_string(kBackupVersion) + ")");
-  }
   if (!core::GetFixed64(&in, &created) || !core::GetLengthPrefixed(&in, &manifest) ||
       !core::GetFixed64(&in, &b.segment_size) || !core::GetLengthPrefixed(&in, &hash) ||
       !core::GetVarint64(&in, &count) || count > (1ull << 32)) {
@@ -193,7 +172,7 @@ Result<BackupInfo> WriteBackup(ObjectStore* target, const Manifest& manifest,
   b.created_ms = now_ms;
   b.manifest_bytes = EncodeManifest(manifest);
   b.segment_size = segment.size();
-  b.segment_hash = Hash128(segment);
+  b.segment_hash = storage::ContentHash(segment);
   SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> existing, target->List(kChunksDir));
   std::set<std::string> have;
   for (const ObjectInfo& o : existing) have.insert(o.key.substr(sizeof(kChunksDir) - 1));
@@ -202,7 +181,7 @@ Result<BackupInfo> WriteBackup(ObjectStore* target, const Manifest& manifest,
   for (size_t end : ChunkEnds(segment)) {
     const std::string_view chunk = segment.substr(start, end - start);
     start = end;
-    ChunkRef ref{Hash128(chunk), chunk.size()};
+    ChunkRef ref{storage::ContentHash(chunk), chunk.size()};
     if (have.insert(ref.hash).second) {
       // Content-addressed: a chunk another backup wrote meanwhile has the same bytes.
       auto put = target->Put(kChunksDir + ref.hash, chunk, PutCondition::IfAbsent());
@@ -246,13 +225,13 @@ Status ReadBackup(ObjectStore* source, const std::string& id, Manifest* manifest
                                 "\") is missing");
     }
     if (!chunk.ok()) return chunk.status();
-    if (chunk->data.size() != c.size || Hash128(chunk->data) != c.hash) {
+    if (chunk->data.size() != c.size || storage::ContentHash(chunk->data) != c.hash) {
       return Status::Corruption(source->Url() + "/" + kChunksDir + c.hash + " (of backup \"" + id +
                                 "\") is damaged");
     }
     segment->append(chunk->data);
   }
-  if (segment->size() != b.segment_size || Hash128(*segment) != b.segment_hash) {
+  if (segment->size() != b.segment_size || storage::ContentHash(*segment) != b.segment_hash) {
     return Status::Corruption("backup \"" + id + "\" does not reassemble to what was backed up");
   }
   return Status::OK();

@@ -10,23 +10,19 @@ namespace {
 
 constexpr char kCatalogDir[] = "catalog/";
 constexpr char kCatalogMagic[] = "SMBLCATL";
+constexpr uint32_t kCatalogVersion = 1;
 
 std::string EncodeEntry(uint64_t incarnation) {
-  std::string payload(kCatalogMagic, 8);
+  std::string payload;
   core::PutFixed64(&payload, incarnation);
-  std::string framed;
-  storage::AppendRecord(&framed, payload);
-  return framed;
+  return storage::FrameVersioned(kCatalogMagic, kCatalogVersion, payload);
 }
 
 Result<uint64_t> DecodeEntry(std::string_view data, const std::string& where) {
-  std::vector<std::string_view> records;
-  SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(data, where, &records));
+  SEMBLE_ASSIGN_OR_RETURN(
+      std::string_view in,
+      storage::VersionedRecord(data, kCatalogMagic, kCatalogVersion, "catalogue entry", where));
   uint64_t incarnation;
-  if (records.size() != 1 || records[0].substr(0, 8) != std::string_view(kCatalogMagic, 8)) {
-    return Status::Corruption(where + ": not a semble catalogue entry");
-  }
-  std::string_view in = records[0].substr(8);
   if (!core::GetFixed64(&in, &incarnation) || !in.empty()) {
     return Status::Corruption(where + ": malformed catalogue entry");
   }

@@ -5,14 +5,13 @@
 
 #include "db/index_bucket.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <random>
 
 #include "core/coding.h"
+#include "storage/content_hash.h"
 #include "storage/log_format.h"
 
 namespace semble::db {
@@ -51,14 +50,6 @@ bool ParseSegmentSeq(const std::string& key, const std::string& dir, uint64_t* s
   return ParseNumberKey(key.substr(0, head.size() + 20), head, seq);
 }
 
-std::string Hash128(std::string_view data) {
-  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
-  char buf[33];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64 "%016" PRIx64, static_cast<uint64_t>(h.high64),
-                static_cast<uint64_t>(h.low64));
-  return buf;
-}
-
 std::string RandomHex64() {
   static std::mutex mu;
   static std::mt19937_64 rng{std::random_device{}()};
@@ -81,39 +72,24 @@ struct BucketManifest {
 };
 
 std::string EncodeBucketManifest(const BucketManifest& bm) {
-  std::string payload(kBucketManifestMagic, 8);
-  core::PutFixed32(&payload, kBucketManifestVersion);
+  std::string payload;
   core::PutFixed64(&payload, bm.first_log);
   core::PutFixed64(&payload, static_cast<uint64_t>(bm.commit_ms));
   core::PutLengthPrefixed(&payload, bm.segment_key);
   core::PutFixed64(&payload, bm.segment_size);
   core::PutLengthPrefixed(&payload, bm.segment_hash);
   core::PutLengthPrefixed(&payload, EncodeManifest(bm.manifest));
-  std::string framed;
-  storage::AppendRecord(&framed, payload);
-  return framed;
+  return storage::FrameVersioned(kBucketManifestMagic, kBucketManifestVersion, payload);
 }
 
 Result<BucketManifest> DecodeBucketManifest(std::string_view data, const std::string& where) {
   auto bad = [&](const std::string& what) { return Status::Corruption(where + ": " + what); };
-  std::vector<std::string_view> records;
-  SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(data, where, &records));
-  if (records.size() != 1) return bad("not one manifest record");
-  std::string_view in = records[0];
-  uint32_t version;
+  SEMBLE_ASSIGN_OR_RETURN(std::string_view in, storage::VersionedRecord(data, kBucketManifestMagic,
+                                                                        kBucketManifestVersion,
+                                                                        "bucket manifest", where));
   uint64_t commit_ms;
   std::string_view segment_key, segment_hash, manifest;
   BucketManifest bm;
-  if (in.substr(0, 8) != std::string_view(kBucketManifestMagic, 8)) {
-    return bad("not a semble bucket manifest");
-  }
-  in.remove_prefix(8);
-  if (!core::GetFixed32(&in, &version)) return bad("truncated");
-  if (version != kBucketManifestVersion) {
-    return bad("format version " + std::to_string(version) +
-               " is not supported (this build reads " + std::to_string(kBucketManifestVersion) +
-               ")");
-  }
   if (!core::GetFixed64(&in, &bm.first_log) || !core::GetFixed64(&in, &commit_ms) ||
       !core::GetLengthPrefixed(&in, &segment_key) || !core::GetFixed64(&in, &bm.segment_size) ||
       !core::GetLengthPrefixed(&in, &segment_hash) || !core::GetLengthPrefixed(&in, &manifest) ||
@@ -171,7 +147,7 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
     }
   }
   SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(bm.segment_key));
-  if (o.data.size() != bm.segment_size || Hash128(o.data) != bm.segment_hash) {
+  if (o.data.size() != bm.segment_size || storage::ContentHash(o.data) != bm.segment_hash) {
     return Status::Corruption(store->Url() + "/" + bm.segment_key +
                               ": size or hash differs from what the manifest recorded");
   }
@@ -211,7 +187,7 @@ Status IndexBucket::CreateFromSegment(ObjectStore* store, const std::string& pre
     stem.resize(stem.size() - 4);
   bm.segment_key = prefix + kSegmentDir + stem + "-restored.seg";
   bm.segment_size = segment.size();
-  bm.segment_hash = Hash128(segment);
+  bm.segment_hash = storage::ContentHash(segment);
   SEMBLE_RETURN_IF_ERROR(store->Put(bm.segment_key, segment).status());
   auto put = store->Put(prefix + kManifestDir + Number20(0), EncodeBucketManifest(bm),
                         PutCondition::IfAbsent());
@@ -328,7 +304,7 @@ Status IndexBucket::CommitCheckpoint(Env* env, const std::string& dir, const Man
       stem.resize(stem.size() - 4);
     bm.segment_key = prefix_ + kSegmentDir + stem + "-" + writer_id_ + ".seg";
     bm.segment_size = segment.size();
-    bm.segment_hash = Hash128(segment);
+    bm.segment_hash = storage::ContentHash(segment);
     auto put = store_->Put(bm.segment_key, segment, PutCondition::IfAbsent());
     if (!put.ok()) {
       auto landed = LandedAnyway(bm.segment_key, segment);

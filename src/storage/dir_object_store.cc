@@ -5,7 +5,6 @@
 // so listing a prefix is one directory read and no empty directories are left behind.
 
 #include <unistd.h>
-#include <xxhash.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "storage/content_hash.h"
 #include "storage/object_stores.h"
 
 namespace semble::storage {
@@ -57,14 +57,6 @@ bool UnescapeKey(const std::string& name, std::string* key) {
   return true;
 }
 
-std::string ContentEtag(std::string_view data) {
-  const XXH128_hash_t h = XXH3_128bits(data.data(), data.size());
-  char buf[33];
-  std::snprintf(buf, sizeof(buf), "%016llx%016llx", static_cast<unsigned long long>(h.high64),
-                static_cast<unsigned long long>(h.low64));
-  return buf;
-}
-
 Status ConditionFailed(const std::string& what) {
   return Status::FailedPrecondition(what).WithReason(Status::Reason::kConditionFailed);
 }
@@ -100,7 +92,7 @@ class DirObjectStore final : public ObjectStore {
       if (env_->FileExists(tmp)) (void)env_->RemoveFile(tmp);
       return s;
     }
-    return ContentEtag(data);
+    return ContentHash(data);
   }
 
   Result<Object> Get(const std::string& key) override {
@@ -108,7 +100,7 @@ class DirObjectStore final : public ObjectStore {
     auto data = ReadFileToString(env_, PathOf(key));
     if (!data.ok()) return Missing(key, data.status());
     Object o;
-    o.etag = ContentEtag(*data);
+    o.etag = ContentHash(*data);
     o.data = std::move(data).value();
     return o;
   }
@@ -191,7 +183,7 @@ class DirObjectStore final : public ObjectStore {
       s = current.status().IsNotFound()
               ? ConditionFailed(Url() + "/" + key + " does not exist (If-Match)")
               : current.status();
-    } else if (ContentEtag(*current) != etag) {
+    } else if (ContentHash(*current) != etag) {
       s = ConditionFailed(Url() + "/" + key + " changed (If-Match)");
     } else {
       s = env_->RenameFile(tmp, PathOf(key));

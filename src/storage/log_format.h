@@ -35,6 +35,14 @@ void AppendRecord(std::string* dst, std::string_view payload);
 Status SplitRecords(std::string_view data, const std::string& where,
                     std::vector<std::string_view>* payloads);
 
+// The payload of an object that is one framed record starting with an 8-byte `magic` and a fixed32
+// format version equal to `version`, without those 12 bytes. Corruption naming `where` and `what`
+// (e.g. "backup manifest") otherwise.
+Result<std::string_view> VersionedRecord(std::string_view data, const char* magic, uint32_t version,
+                                         const std::string& what, const std::string& where);
+// The framed record VersionedRecord reads: magic, version, then `body`.
+std::string FrameVersioned(const char* magic, uint32_t version, std::string_view body);
+
 }  // namespace semble::storage
 
 #endif  // SEMBLE_SRC_STORAGE_LOG_FORMAT_H_

@@ -55,6 +55,33 @@ Status SplitRecords(std::string_view data, const std::string& where,
   return Status::OK();
 }
 
+Result<std::string_view> VersionedRecord(std::string_view data, const char* magic, uint32_t version,
+                                         const std::string& what, const std::string& where) {
+  std::vector<std::string_view> records;
+  SEMBLE_RETURN_IF_ERROR(SplitRecords(data, where, &records));
+  if (records.size() != 1) return Status::Corruption(where + ": not one " + what + " record");
+  std::string_view in = records[0];
+  if (in.size() < 12 || in.substr(0, 8) != std::string_view(magic, 8)) {
+    return Status::Corruption(where + ": not a semble " + what);
+  }
+  const uint32_t got = core::DecodeFixed32(in.data() + 8);
+  if (got != version) {
+    return Status::Corruption(where + ": " + what + " format version " + std::to_string(got) +
+                              " is not supported (this build reads " + std::to_string(version) +
+                              ")");
+  }
+  return in.substr(12);
+}
+
+std::string FrameVersioned(const char* magic, uint32_t version, std::string_view body) {
+  std::string payload(magic, 8);
+  core::PutFixed32(&payload, version);
+  payload.append(body);
+  std::string framed;
+  AppendRecord(&framed, payload);
+  return framed;
+}
+
 Result<std::unique_ptr<LogReader>> LogReader::Open(Env* env, const std::string& path,
                                                    bool allow_torn_tail) {
   SEMBLE_ASSIGN_OR_RETURN(uint64_t size, env->GetFileSize(path));
