@@ -59,9 +59,9 @@ case "$cmd" in
 esac
 
 start_time=$(date +%s.%N)
-for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool uuidgen curl; do
+for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph ceph-authtool monmaptool uuidgen curl ss; do
   command -v "$tool" >/dev/null 2>&1 ||
-    die "$tool is missing: install ceph-mon ceph-osd radosgw ceph-common curl (scripts/test does)"
+    die "$tool is missing: install ceph-mon ceph-osd radosgw ceph-common curl iproute2 uuid-runtime (scripts/test does)"
 done
 
 # A previous run's daemons (a crashed test run) would hold memory and ports: stop them first.
