@@ -27,6 +27,9 @@ std::string ReasonName(Status::Reason reason) {
     case R::kRecordDimensions: return "record_dimensions";
     case R::kQueryDimensions: return "query_dimensions";
     case R::kMetadataTooLarge: return "metadata_too_large";
+    case R::kMissingField: return "missing_field";
+    case R::kConditionFailed: return "condition_failed";
+    case R::kFenced: return "fenced";
   }
   return "unknown";
 }
