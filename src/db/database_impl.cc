@@ -149,7 +149,20 @@ class DatabaseImpl final : public Database {
     SEMBLE_ASSIGN_OR_RETURN(auto bucket, db::IndexBucket::Materialize(
                                              store_, env_, db::IndexBucketPrefix(name, incarnation),
                                              dir, bucket_options_, !options_.read_only));
-    SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, log, std::move(bucket)));
+    auto opened = db::Collection::Open(copts_, dir, log, std::move(bucket));
+    if (opened.status().IsCorruption()) {
+      // The cache may be what is damaged (its files are not fsynced): fetch everything again. If
+      // the store's own objects are damaged, the second open says so.
+      log->push_back("index \"" + name + "\": the cached copy failed to load (" +
+                     opened.status().ToString() + "); fetched again from " + store_->Url());
+      SEMBLE_RETURN_IF_ERROR(RemoveDirRecursively(env_, dir));
+      SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
+      SEMBLE_ASSIGN_OR_RETURN(bucket, db::IndexBucket::Materialize(
+                                          store_, env_, db::IndexBucketPrefix(name, incarnation),
+                                          dir, bucket_options_, !options_.read_only));
+      opened = db::Collection::Open(copts_, dir, log, std::move(bucket));
+    }
+    SEMBLE_ASSIGN_OR_RETURN(auto c, std::move(opened));
     if (c->Describe().name != name) {
       return Status::Corruption(store_->Url() + ": the manifest of \"" + name +
                                 "\" names index \"" + c->Describe().name + "\"");

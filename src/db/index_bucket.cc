@@ -130,6 +130,20 @@ Result<std::pair<uint64_t, BucketManifest>> ReadNewestManifest(ObjectStore* stor
   return std::make_pair(newest, std::move(bm));
 }
 
+// Writes a file of the cache: whole or not at all (temporary + rename), but not fsynced. The store
+// holds the durable copy; a cache file a power cut damaged fails its size, hash or record checks
+// and is fetched again (DatabaseImpl retries an open that finds a damaged cache).
+Status WriteCacheFile(Env* env, const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  SEMBLE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp));
+  Status s = file->Append(data);
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (!s.ok()) (void)env->RemoveFile(tmp);
+  return s;
+}
+
 // Makes dir's segment file the one bm names: keeps a cached copy with the same hash, else
 // downloads and verifies it.
 Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
@@ -151,8 +165,8 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
     return Status::Corruption(store->Url() + "/" + bm.segment_key +
                               ": size or hash differs from what the manifest recorded");
   }
-  SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, path, o.data));
-  SEMBLE_RETURN_IF_ERROR(WriteFileAtomically(env, hash_path, bm.segment_hash));
+  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, path, o.data));
+  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, hash_path, bm.segment_hash));
   return Status::OK();
 }
 

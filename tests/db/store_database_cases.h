@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <set>
@@ -225,6 +226,38 @@ TEST_P(StoreDatabaseTest, AWarmCacheReusesItsSegmentAndADeletedCacheLosesNothing
   auto index = db->GetIndex("warm");
   ASSERT_TRUE(index.ok());
   EXPECT_EQ(Contents(index->get(), 50).size(), 50u);
+}
+
+TEST_P(StoreDatabaseTest, ADamagedCacheIsFetchedAgain) {
+  const std::string cache = caches_.path() + "/damaged";
+  {
+    auto db = Open(cache);
+    auto index = db->CreateIndex({"cached", "", {16, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->Insert(Records(0, 100)).ok());
+  }  // the closing checkpoint leaves the segment (and its verified hash) in the cache
+  std::string segment;
+  for (const auto& e : std::filesystem::directory_iterator(cache + "/indexes/cached")) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".seg") == 0) segment = e.path();
+  }
+  ASSERT_FALSE(segment.empty());
+  {
+    // What a power cut can leave of a file that was never fsynced: same size, other bytes.
+    std::fstream f(segment, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(segment) / 2));
+    f.put('\x5a').put('\x5a').put('\x5a');
+  }
+  const int gets = faulty_->segment_gets;
+  auto db = Open(cache);
+  auto index = db->GetIndex("cached");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ(Contents(index->get(), 100).size(), 100u);
+  EXPECT_EQ(faulty_->segment_gets, gets + 1);
+  const auto log = db->RecoveryLog();
+  EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& line) {
+    return line.find("fetched again") != std::string::npos;
+  })) << ::testing::PrintToString(log);
 }
 
 TEST_P(StoreDatabaseTest, ASecondWriterFencesTheFirstWhichWritesNothingMore) {
