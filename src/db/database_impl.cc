@@ -414,6 +414,41 @@ class DatabaseImpl final : public Database {
   std::vector<std::string> recovery_log_;
 };
 
+// A directory is either a database or the cache of one store, never both: opening a local
+// database as a cache would replace its indexes with the store's, and opening a cache as a local
+// database would take writes the store never sees. The STORE file names the store a cache belongs
+// to. Called with the directory locked.
+Status CheckDirectoryRole(Env* env, const std::string& path, ObjectStore* store) {
+  const std::string marker = path + "/STORE";
+  if (env->FileExists(marker)) {
+    SEMBLE_ASSIGN_OR_RETURN(std::string cached, ReadFileToString(env, marker));
+    if (store == nullptr) {
+      return Status::FailedPrecondition(path + " is the cache of the database in " + cached +
+                                        "; open it with --store " + cached);
+    }
+    if (cached != store->Url()) {
+      return Status::FailedPrecondition(path + " is the cache of the database in " + cached +
+                                        ", not of " + store->Url() +
+                                        "; give each store a data directory of its own");
+    }
+    return Status::OK();
+  }
+  if (store == nullptr) return Status::OK();
+  const std::string indexes = path + "/indexes";
+  if (env->FileExists(indexes)) {
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<std::string> names, env->GetChildren(indexes));
+    for (const std::string& name : names) {
+      if (!name.empty() && name.front() != '.') {
+        return Status::FailedPrecondition(
+            path + " holds a local database (index \"" + name + "\"); a store needs a data " +
+            "directory of its own as its cache (to move the local indexes into the store, back " +
+            "them up with `semble backup` and restore them there)");
+      }
+    }
+  }
+  return WriteFileAtomically(env, marker, store->Url());
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
@@ -441,6 +476,7 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
                                                           ObjectStoreOptions::FromEnvironment())));
     store = own_store.get();
   }
+  SEMBLE_RETURN_IF_ERROR(CheckDirectoryRole(env, path, store));
   auto db =
       std::make_unique<DatabaseImpl>(options, path, std::move(lock), store, std::move(own_store));
   SEMBLE_RETURN_IF_ERROR(db->Load());

@@ -228,6 +228,36 @@ TEST_P(StoreDatabaseTest, AWarmCacheReusesItsSegmentAndADeletedCacheLosesNothing
   EXPECT_EQ(Contents(index->get(), 50).size(), 50u);
 }
 
+TEST_P(StoreDatabaseTest, ALocalDatabaseIsNeverTakenForACacheNorACacheForADatabase) {
+  const std::string local = caches_.path() + "/local";
+  {
+    auto db = Database::Open({}, local);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->CreateIndex({"mine", "", {4, Metric::kCosine, "flat"}}).ok());
+  }
+  DatabaseOptions o = Options();
+  auto as_cache = Database::Open(o, local);
+  ASSERT_FALSE(as_cache.ok());
+  EXPECT_EQ(as_cache.status().code(), Status::Code::kFailedPrecondition)
+      << as_cache.status().ToString();
+  // The local index is untouched.
+  auto reopened = Database::Open({}, local);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_TRUE((*reopened)->GetIndex("mine").ok());
+  reopened->reset();
+
+  const std::string cache = caches_.path() + "/a-cache";
+  {
+    auto db = Open(cache);
+    ASSERT_TRUE(db->CreateIndex({"shared", "", {4, Metric::kCosine, "flat"}}).ok());
+  }
+  auto as_local = Database::Open({}, cache);
+  ASSERT_FALSE(as_local.ok());
+  EXPECT_NE(as_local.status().message().find(store_->Url()), std::string::npos)
+      << as_local.status().ToString();
+  EXPECT_NE(Open(cache), nullptr);  // with its store it opens
+}
+
 TEST_P(StoreDatabaseTest, ADamagedCacheIsFetchedAgain) {
   const std::string cache = caches_.path() + "/damaged";
   {
