@@ -413,9 +413,9 @@ void HnswIndex::Reserve(size_t nodes, size_t slot_limit) {
   Impl& g = *impl_;
   // Exclusive even when there is room. Checking for room under the shared lock instead made hnsw
   // ingest ~8x faster (bench/RESULTS.md, issue 12) but made HnswVectorIndexTest.
-  // EveryVectorIsFoundAsSoonAsItIsSet fail 14 times in 300 (about 1 in 100 without it): a vector
-  // can leave the builder's buffer before the graph repair has made it reachable, and writes that
-  // no longer wait on the builder widen that window. Both need fixing together (issue 16).
+  // EveryVectorIsFoundAsSoonAsItIsSet (a search right after the builder drains) fail 14 times in
+  // 300, against about 1 in 100 with this lock; why is not yet known (issue 16). Until it is, writes
+  // stay paced by the builder.
   std::unique_lock<std::shared_mutex> lock(g.rw);
   g.Grow(nodes, slot_limit);
 }
