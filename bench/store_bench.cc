@@ -49,11 +49,14 @@
 #include "semble/database.h"
 #include "semble/object_store.h"
 #include "storage/object_stores.h"
+#include "util/aws_env_file.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double Since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double Since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 constexpr uint32_t kDims = 384;
 
@@ -96,21 +99,9 @@ std::vector<double> NumList(const std::string& s) {
 
 // The radosgw.sh env file (AWS_ENDPOINT_URL=..., one a line).
 semble::ObjectStoreOptions StoreOptions(const std::string& path) {
-  semble::ObjectStoreOptions o;
-  std::ifstream in(path);
-  if (!in) Die("cannot read " + path);
-  std::string line;
-  while (std::getline(in, line)) {
-    const size_t eq = line.find('=');
-    if (eq == std::string::npos) continue;
-    const std::string name = line.substr(0, eq), value = line.substr(eq + 1);
-    if (name == "AWS_ENDPOINT_URL") o.endpoint = value;
-    if (name == "AWS_ACCESS_KEY_ID") o.access_key_id = value;
-    if (name == "AWS_SECRET_ACCESS_KEY") o.secret_access_key = value;
-    if (name == "AWS_REGION") o.region = value;
-  }
-  if (o.endpoint.empty()) Die(path + " names no AWS_ENDPOINT_URL");
-  return o;
+  auto o = semble::test::ReadAwsEnvFile(path);
+  if (!o.ok()) Die(o.status().ToString());
+  return *o;
 }
 
 // --- data -----------------------------------------------------------------------------------
@@ -369,9 +360,8 @@ int Writes(const std::map<std::string, std::string>& args) {
   for (int r = 0; r < runs; ++r) {
     for (size_t i = 0; i < configs.size(); ++i) {
       const WriteConfig& c = configs[i];
-      WriteRun w =
-          RunWrites(c, pool, pool_n, so, bucket, work, delay_ms, warmup, seconds, serial++,
-                    index_type);
+      WriteRun w = RunWrites(c, pool, pool_n, so, bucket, work, delay_ms, warmup, seconds, serial++,
+                             index_type);
       std::fprintf(stderr,
                    "  run %d %-5s shape %3d threads %2d window %4.1f ms: %9.0f vec/s %8.1f "
                    "calls/s p50 %7.2f p99 %7.2f ms\n",
@@ -382,11 +372,13 @@ int Writes(const std::map<std::string, std::string>& args) {
   }
 
   // Medians over runs; the local peer of the same (shape, threads) is the denominator.
-  std::printf("\nIndex type %s. Put delay added: %d ms. %d runs of %.1f s (after %.1f s warm-up) per row; "
-              "medians (min..max of vectors/s).\n",
-              index_type.c_str(), delay_ms, runs, seconds, warmup);
-  std::printf("| records/call | writers | store | window | vectors/s | calls/s | p50 ms | p99 ms "
-              "| store/local |\n|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "\nIndex type %s. Put delay added: %d ms. %d runs of %.1f s (after %.1f s warm-up) per row; "
+      "medians (min..max of vectors/s).\n",
+      index_type.c_str(), delay_ms, runs, seconds, warmup);
+  std::printf(
+      "| records/call | writers | store | window | vectors/s | calls/s | p50 ms | p99 ms "
+      "| store/local |\n|---|---|---|---|---|---|---|---|---|\n");
   std::map<std::pair<int, int>, double> local_vps;
   for (size_t i = 0; i < configs.size(); ++i) {
     std::vector<double> vps, cps, p50, p99;
@@ -407,8 +399,9 @@ int Writes(const std::map<std::string, std::string>& args) {
       ratio = buf;
     }
     std::printf("| %d | %d | %s | %s | %.0f (%.0f..%.0f) | %.1f | %.2f | %.2f | %s |\n", c.shape,
-                c.threads, c.store ? "s3" : "local dir", c.store ? (std::to_string(int(c.window_ms)) + " ms").c_str() : "fsync",
-                m, *std::min_element(vps.begin(), vps.end()),
+                c.threads, c.store ? "s3" : "local dir",
+                c.store ? (std::to_string(int(c.window_ms)) + " ms").c_str() : "fsync", m,
+                *std::min_element(vps.begin(), vps.end()),
                 *std::max_element(vps.begin(), vps.end()), Median(cps), Median(p50), Median(p99),
                 ratio.c_str());
   }
@@ -473,9 +466,10 @@ int Load(const std::map<std::string, std::string>& args) {
   auto info = (*index)->Info();
   Check(info.status(), "Info");
   const uint64_t unindexed_at_ack = info->unindexed_vectors;
-  std::printf("load: %zu vectors acknowledged in %.1f s (%.0f vectors/s, batches of 500, one "
-              "client thread, checkpoints included); %llu not yet in the graph\n",
-              n, load_s, n / load_s, static_cast<unsigned long long>(unindexed_at_ack));
+  std::printf(
+      "load: %zu vectors acknowledged in %.1f s (%.0f vectors/s, batches of 500, one "
+      "client thread, checkpoints included); %llu not yet in the graph\n",
+      n, load_s, n / load_s, static_cast<unsigned long long>(unindexed_at_ack));
   const auto b0 = Clock::now();
   while (true) {
     info = (*index)->Info();
@@ -483,9 +477,10 @@ int Load(const std::map<std::string, std::string>& args) {
     if (info->unindexed_vectors == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  std::printf("graph: built %.1f s after the last acknowledgement (%.1f s after the first "
-              "write)\n",
-              Since(b0), Since(t0));
+  std::printf(
+      "graph: built %.1f s after the last acknowledgement (%.1f s after the first "
+      "write)\n",
+      Since(b0), Since(t0));
   const std::string answers = Answers(**index);
   std::ofstream(cache + ".answers") << answers;
   index->reset();
@@ -550,12 +545,13 @@ int Open(const std::map<std::string, std::string>& args) {
                  same ? "identical" : "DIFFERENT");
     if (!same) Die("answers after the open differ from those before the close");
   }
-  std::printf("| %s cache | Open + GetIndex s | first query ms | total s | runs |\n"
-              "|---|---|---|---|---|\n| %s | %.3f (%.3f..%.3f) | %.1f | %.3f | %d |\n",
-              warm ? "warm" : "cold", warm ? "kept" : "empty", Median(open_s),
-              *std::min_element(open_s.begin(), open_s.end()),
-              *std::max_element(open_s.begin(), open_s.end()), Median(first_s) * 1e3,
-              Median(total_s), runs);
+  std::printf(
+      "| %s cache | Open + GetIndex s | first query ms | total s | runs |\n"
+      "|---|---|---|---|---|\n| %s | %.3f (%.3f..%.3f) | %.1f | %.3f | %d |\n",
+      warm ? "warm" : "cold", warm ? "kept" : "empty", Median(open_s),
+      *std::min_element(open_s.begin(), open_s.end()),
+      *std::max_element(open_s.begin(), open_s.end()), Median(first_s) * 1e3, Median(total_s),
+      runs);
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/coding.h"
+#include "db/random_id.h"
 #include "semble/database.h"
 #include "storage/content_hash.h"
 #include "storage/log_format.h"
@@ -116,15 +117,6 @@ Result<BackupManifest> DecodeBackup(std::string_view data, const std::string& wh
   return b;
 }
 
-std::string RandomHex32() {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  char buf[9];
-  std::snprintf(buf, sizeof(buf), "%08" PRIx32, static_cast<uint32_t>(rng()));
-  return buf;
-}
-
 BackupInfo InfoOf(const std::string& id, const BackupManifest& b, const Manifest& m) {
   BackupInfo info;
   info.id = id;
@@ -195,7 +187,7 @@ Result<BackupInfo> WriteBackup(ObjectStore* target, const Manifest& manifest,
   }
   char stamp[24];
   std::snprintf(stamp, sizeof(stamp), "%020" PRId64, now_ms);
-  const std::string id = manifest.description.name + "/" + stamp + "-" + RandomHex32();
+  const std::string id = manifest.description.name + "/" + stamp + "-" + RandomHex64().substr(0, 8);
   const std::string encoded = EncodeBackup(b);
   SEMBLE_RETURN_IF_ERROR(target->Put(kBackupsDir + id, encoded, PutCondition::IfAbsent())
                              .status()

@@ -19,6 +19,7 @@
 #include "db/collection.h"
 #include "db/index_bucket.h"
 #include "db/index_files.h"
+#include "db/random_id.h"
 #include "db/validation.h"
 #include "index/index_factory.h"
 #include "semble/database.h"
@@ -29,20 +30,6 @@
 
 namespace semble {
 namespace {
-
-std::string RandomHex64(uint64_t* value = nullptr) {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  uint64_t v;
-  {
-    std::lock_guard lock(mu);
-    v = rng();
-  }
-  if (value != nullptr) *value = v;
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 class DatabaseImpl final : public Database {
  public:
@@ -200,7 +187,7 @@ class DatabaseImpl final : public Database {
     manifest.description.modified_on_ms = manifest.description.created_on_ms;
     if (store_ != nullptr) return CreateInStore(request.name, std::move(manifest));
     const std::string tmp =
-        IndexesDir() + "/.create-" + request.name + "-" + RandomHex64(&manifest.incarnation);
+        IndexesDir() + "/.create-" + request.name + "-" + db::RandomHex64(&manifest.incarnation);
     const std::string dir = IndexesDir() + "/" + request.name;
     Status s = env_->CreateDir(tmp);
     if (s.ok()) s = db::Collection::InitializeFiles(env_, tmp, manifest);
@@ -219,7 +206,7 @@ class DatabaseImpl final : public Database {
   // The index's objects first, then its catalogue entry (the commit): a crash in between leaves
   // objects nothing names, never a catalogue entry without an index. Called with mu_ held.
   Result<std::shared_ptr<Index>> CreateInStore(const std::string& name, db::Manifest manifest) {
-    RandomHex64(&manifest.incarnation);
+    db::RandomHex64(&manifest.incarnation);
     const std::string prefix = db::IndexBucketPrefix(name, manifest.incarnation);
     SEMBLE_RETURN_IF_ERROR(db::IndexBucket::Create(store_, prefix, manifest));
     if (Status s = db::AddToCatalog(store_, name, manifest.incarnation); !s.ok()) {
@@ -264,7 +251,7 @@ class DatabaseImpl final : public Database {
     // Closing first waits for in-flight writes, so no thread writes into the directory below.
     (void)c->Close(false, NotFound(name).WithContext("deleted"));
     indexes_.erase(it);
-    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + RandomHex64();
+    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + db::RandomHex64();
     Status s = env_->RenameFile(c->dir(), trash);
     if (s.ok()) s = env_->SyncDir(IndexesDir());
     if (!s.ok()) {
@@ -307,7 +294,7 @@ class DatabaseImpl final : public Database {
         {name, m.description.description, m.description.config}, options_.limits));
     m.description.name = name;
     m.description.modified_on_ms = env_->NowMillis();
-    RandomHex64(&m.incarnation);
+    db::RandomHex64(&m.incarnation);
     std::unique_lock lock(mu_);
     if (indexes_.count(name) != 0 || unavailable_.count(name) != 0) {
       return Status::AlreadyExists("index \"" + name +
@@ -330,7 +317,7 @@ class DatabaseImpl final : public Database {
       SEMBLE_ASSIGN_OR_RETURN(c, OpenFromStore(name, m.incarnation, &ignored));
     } else {
       // As CreateIndex: built under a hidden name, renamed into place.
-      const std::string tmp = IndexesDir() + "/.restore-" + name + "-" + RandomHex64();
+      const std::string tmp = IndexesDir() + "/.restore-" + name + "-" + db::RandomHex64();
       const std::string dir = IndexesDir() + "/" + name;
       Status s = env_->CreateDir(tmp);
       if (s.ok() && !m.segment.empty())
@@ -388,7 +375,7 @@ class DatabaseImpl final : public Database {
   // Moves a damaged index out of the way the same way DeleteIndex does a healthy one. Called with
   // mu_ held exclusively.
   Status DeleteUnavailable(const std::string& name) {
-    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + RandomHex64();
+    const std::string trash = IndexesDir() + "/.delete-" + name + "-" + db::RandomHex64();
     Status s = env_->RenameFile(IndexesDir() + "/" + name, trash);
     if (s.ok()) s = env_->SyncDir(IndexesDir());
     if (!s.ok()) return s.WithContext("delete index \"" + name + "\"");

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "core/coding.h"
+#include "db/random_id.h"
 #include "storage/content_hash.h"
 #include "storage/log_format.h"
 
@@ -48,15 +49,6 @@ bool ParseSegmentSeq(const std::string& key, const std::string& dir, uint64_t* s
   const std::string head = dir + "seg-";
   if (key.size() < head.size() + 20 || key.compare(0, head.size(), head) != 0) return false;
   return ParseNumberKey(key.substr(0, head.size() + 20), head, seq);
-}
-
-std::string RandomHex64() {
-  static std::mutex mu;
-  static std::mt19937_64 rng{std::random_device{}()};
-  std::lock_guard lock(mu);
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64, static_cast<uint64_t>(rng()));
-  return buf;
 }
 
 bool IsConditionFailed(const Status& s) { return s.reason() == Status::Reason::kConditionFailed; }

@@ -8,11 +8,12 @@
 // two sentences mean the same. Every distinct sentence (2,910) is one document; the pairs give the
 // queries: a query is one sentence of a pair, and its paraphrase is the other.
 
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MODEL, cliEmbed, cosine } from '../server/harness.mjs';
+import { DEFAULT_MODEL, cliEmbed, cosine, startServer } from '../server/harness.mjs';
 
 export const TOKEN = 'clients-test-token-0123456789abcdef';
 export const TOKENS_FILE = `write ${TOKEN}\n`;
@@ -171,4 +172,22 @@ export function recordingFetch() {
     return res;
   };
   return { fetch: fn, calls };
+}
+
+// What every file of this suite starts from: its own server (with the clients' token), the corpus,
+// each sentence's position, and the server's own vectors of the corpus (the reference the
+// frameworks' vectors are compared with). Registers the file's before/after hooks; the returned
+// object's fields are set once `before` has run.
+export function serverWithCorpus() {
+  const ctx = {};
+  before(async () => {
+    ctx.server = await startServer({ tokens: TOKENS_FILE });
+    ctx.corpus = loadCorpus();
+    ctx.byText = new Map(ctx.corpus.sentences.map((s, i) => [s, i]));
+    ctx.reference = await serverEmbeddings(ctx.server.url, ctx.corpus.sentences);
+  });
+  after(async () => {
+    if (ctx.server) await ctx.server.stop();
+  });
+  return ctx;
 }

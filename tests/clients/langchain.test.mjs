@@ -18,25 +18,12 @@ import { startServer, ACCOUNT, cosine } from '../server/harness.mjs';
 import {
   TOKEN, TOKENS_FILE, MODEL, loadCorpus, serverEmbeddings, assertSameVector, assertSameVectors,
   assertServerMatchesCli, recordingFetch, assertNeighboursMakeSense, querySets,
+  serverWithCorpus,
 } from './common.mjs';
 
 const INDEX = 'langchain-stsb';
 
-let server;
-let corpus;
-let reference;        // the server's /v1/embeddings vectors for corpus.sentences
-let byText;           // sentence -> position in corpus.sentences
-
-before(async () => {
-  server = await startServer({ tokens: TOKENS_FILE });
-  corpus = loadCorpus();
-  byText = new Map(corpus.sentences.map((s, i) => [s, i]));
-  reference = await serverEmbeddings(server.url, corpus.sentences);
-});
-
-after(async () => {
-  if (server) await server.stop();
-});
+const ctx = serverWithCorpus();
 
 // As LangChain's docs point OpenAIEmbeddings at an OpenAI-compatible server: model, apiKey and
 // configuration.baseURL. The fetch only records request sizes and passes everything through.
@@ -44,7 +31,7 @@ function embeddingsFor(fetchFn) {
   return new OpenAIEmbeddings({
     model: MODEL,
     apiKey: TOKEN,
-    configuration: { baseURL: `${server.url}/v1`, ...(fetchFn ? { fetch: fetchFn } : {}) },
+    configuration: { baseURL: `${ctx.server.url}/v1`, ...(fetchFn ? { fetch: fetchFn } : {}) },
   });
 }
 
@@ -52,8 +39,8 @@ test('OpenAIEmbeddings: embedDocuments of 2,910 texts in default batches of 512,
   const rec = recordingFetch();
   const embeddings = embeddingsFor(rec.fetch);
   assert.equal(embeddings.batchSize, 512, 'LangChain\'s default batch size');
-  const vectors = await embeddings.embedDocuments(corpus.sentences);
-  assertSameVectors(vectors, reference, 'embedDocuments');
+  const vectors = await embeddings.embedDocuments(ctx.corpus.sentences);
+  assertSameVectors(vectors, ctx.reference, 'embedDocuments');
 
   // Six requests: 5 × 512 + 350, each answered 200, with the model name the user gave.
   const sizes = rec.calls.map((c) => c.inputs).sort((a, b) => b - a);
@@ -63,17 +50,17 @@ test('OpenAIEmbeddings: embedDocuments of 2,910 texts in default batches of 512,
     assert.equal(c.model, MODEL);
   }
 
-  for (const i of [0, 1, 1234, corpus.sentences.length - 1]) {
-    const q = await embeddings.embedQuery(corpus.sentences[i]);
-    assertSameVector(q, reference[i], `embedQuery(sentence ${i})`);
+  for (const i of [0, 1, 1234, ctx.corpus.sentences.length - 1]) {
+    const q = await embeddings.embedQuery(ctx.corpus.sentences[i]);
+    assertSameVector(q, ctx.reference[i], `embedQuery(sentence ${i})`);
   }
   // The server's vectors are the model's: a sample against `semble embed --no-cache`.
-  assertServerMatchesCli(corpus.sentences, reference, 'langchain corpus');
+  assertServerMatchesCli(ctx.corpus.sentences, ctx.reference, 'langchain corpus');
 });
 
 test('OpenAIEmbeddings: a wrong API key is an error LangChain reports, not vectors', async () => {
   const embeddings = new OpenAIEmbeddings({
-    model: MODEL, apiKey: 'not-a-valid-token-000000', configuration: { baseURL: `${server.url}/v1` },
+    model: MODEL, apiKey: 'not-a-valid-token-000000', configuration: { baseURL: `${ctx.server.url}/v1` },
   });
   await assert.rejects(() => embeddings.embedQuery('hello'), (e) => {
     assert.match(String(e.message), /token|auth|401/i, String(e));
@@ -82,7 +69,7 @@ test('OpenAIEmbeddings: a wrong API key is an error LangChain reports, not vecto
 });
 
 test('CloudflareVectorizeStore over the cloudflare SDK: 2,910 documents in semble, nearest neighbours are paraphrases', async (t) => {
-  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: `${server.url}/client/v4` });
+  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: `${ctx.server.url}/client/v4` });
   const created = await cf.vectorize.indexes.create({
     account_id: ACCOUNT, name: INDEX, config: { dimensions: 384, metric: 'cosine' },
   });
@@ -96,38 +83,38 @@ test('CloudflareVectorizeStore over the cloudflare SDK: 2,910 documents in sembl
   const store = new CloudflareVectorizeStore(embeddings, { index });
 
   // Metadata: the STS-B genre of the sentence, and its position in the corpus.
-  const docs = corpus.sentences.map((s, i) => new Document({
+  const docs = ctx.corpus.sentences.map((s, i) => new Document({
     pageContent: s, metadata: { genre: genreOf(i), position: i },
   }));
-  const ids = corpus.sentences.map((_, i) => `s${i}`);
+  const ids = ctx.corpus.sentences.map((_, i) => `s${i}`);
   const returned = await store.addDocuments(docs, { ids });
   assert.deepEqual(returned, ids);
 
   // The vectors are in semble: the count, and records read back with the cloudflare SDK.
   const info = await index.describe();
-  assert.equal(info.vectorCount, corpus.sentences.length);
+  assert.equal(info.vectorCount, ctx.corpus.sentences.length);
   assert.equal(info.dimensions, 384);
-  const sample = [0, 7, 500, 1999, corpus.sentences.length - 1];
+  const sample = [0, 7, 500, 1999, ctx.corpus.sentences.length - 1];
   const records = await index.getByIds(sample.map((i) => `s${i}`));
   assert.equal(records.length, sample.length);
   for (const r of records) {
     const i = Number(r.id.slice(1));
-    assertSameVector(r.values, reference[i], `stored ${r.id}`);
-    assert.equal(r.metadata.text, corpus.sentences[i], 'LangChain keeps the text in metadata.text');
+    assertSameVector(r.values, ctx.reference[i], `stored ${r.id}`);
+    assert.equal(r.metadata.text, ctx.corpus.sentences[i], 'LangChain keeps the text in metadata.text');
     assert.equal(r.metadata.genre, genreOf(i));
   }
 
   // similaritySearchWithScore: semble's scores are the cosines of the stored vectors.
-  const q = corpus.sentences[3];
+  const q = ctx.corpus.sentences[3];
   const scored = await store.similaritySearchWithScore(q, 6);
   assert.equal(scored.length, 6);
   assert.equal(scored[0][0].pageContent, q, 'a stored sentence is its own nearest neighbour');
   for (const [doc, score] of scored) {
-    const j = byText.get(doc.pageContent);
+    const j = ctx.byText.get(doc.pageContent);
     assert.ok(j !== undefined, `unknown text ${doc.pageContent}`);
     assert.equal(doc.metadata.position, j);
     assert.ok(!('text' in doc.metadata), 'the text key is taken out of metadata');
-    const want = cosine(reference[3], reference[j]);
+    const want = cosine(ctx.reference[3], ctx.reference[j]);
     assert.ok(Math.abs(score - want) <= 1e-4, `score of "${doc.pageContent}": ${score}, cosine ${want}`);
   }
   for (let i = 1; i < scored.length; i++) assert.ok(scored[i - 1][1] >= scored[i][1] - 1e-7, 'best first');
@@ -141,20 +128,20 @@ test('CloudflareVectorizeStore over the cloudflare SDK: 2,910 documents in sembl
 
   // The RAG path: a retriever over the store, k = 6 (the query itself comes back first).
   const retriever = store.asRetriever({ k: 6 });
-  const rates = await assertNeighboursMakeSense(t, corpus.pairs,
+  const rates = await assertNeighboursMakeSense(t, ctx.corpus.pairs,
     async (text) => (await retriever.invoke(text)).map((d) => d.pageContent), 'LangChain retriever over semble');
-  assert.equal(rates.paraphrases.total, querySets(corpus.pairs).paraphrases.length);
+  assert.equal(rates.paraphrases.total, querySets(ctx.corpus.pairs).paraphrases.length);
 
   // delete() removes from semble.
   await store.delete({ ids: ['s0', 's1'] });
-  assert.equal((await index.describe()).vectorCount, corpus.sentences.length - 2);
+  assert.equal((await index.describe()).vectorCount, ctx.corpus.sentences.length - 2);
   assert.deepEqual(await index.getByIds(['s0', 's1']), []);
 });
 
 // The recipe's binding shim beyond what the store calls: insert, queryById, returnMetadata as the
 // binding takes it (true / false / a string), namespaces, describe after deletes.
 test('VectorizeRestIndex: the binding\'s other methods against semble', async () => {
-  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: `${server.url}/client/v4` });
+  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: `${ctx.server.url}/client/v4` });
   await cf.vectorize.indexes.create({ account_id: ACCOUNT, name: 'binding-shim', config: { dimensions: 3, metric: 'cosine' } });
   const { VectorizeRestIndex } = await import('./vectorize_binding.mjs');
   const index = new VectorizeRestIndex(cf, { accountId: ACCOUNT, indexName: 'binding-shim' });
@@ -188,11 +175,11 @@ let genres;
 function genreOf(i) {
   if (!genres) {
     genres = new Map();
-    for (const p of corpus.pairs) {
+    for (const p of ctx.corpus.pairs) {
       for (const s of [p.a, p.b]) if (!genres.has(s)) genres.set(s, p.genre);
     }
   }
-  const g = genres.get(corpus.sentences[i]);
+  const g = genres.get(ctx.corpus.sentences[i]);
   assert.ok(g, `no genre for sentence ${i}`);
   return g;
 }

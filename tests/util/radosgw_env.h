@@ -12,11 +12,11 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "semble/object_store.h"
 #include "storage/object_stores.h"
+#include "util/aws_env_file.h"
 
 namespace semble::test {
 
@@ -29,20 +29,9 @@ inline ObjectStoreOptions RadosgwOptions() {
                        "radosgw (tests/services/radosgw.sh) first";
       return o;
     }
-    std::ifstream in(path);
-    if (!in) ADD_FAILURE() << "cannot read " << path << " (did the radosgw fixture start?)";
-    std::string line;
-    while (std::getline(in, line)) {
-      const size_t eq = line.find('=');
-      if (eq == std::string::npos) continue;
-      const std::string name = line.substr(0, eq), value = line.substr(eq + 1);
-      if (name == "AWS_ENDPOINT_URL") o.endpoint = value;
-      if (name == "AWS_ACCESS_KEY_ID") o.access_key_id = value;
-      if (name == "AWS_SECRET_ACCESS_KEY") o.secret_access_key = value;
-      if (name == "AWS_REGION") o.region = value;
-    }
-    if (o.endpoint.empty()) ADD_FAILURE() << path << " names no AWS_ENDPOINT_URL";
-    return o;
+    auto read = ReadAwsEnvFile(path);
+    if (!read.ok()) ADD_FAILURE() << read.status().ToString();
+    return read.ok() ? *read : o;
   }();
   return options;
 }
