@@ -6,6 +6,7 @@
 //              [--body-min-rate BYTES_PER_S] [--idle-timeout-ms N] [--max-connections N]
 //              [--max-connections-per-client N]
 //              [--embed-threads N] [--access-log stderr|off|FILE] [--sync group|per-write|none]
+//              [--llm-upstream URL [--llm-cache NAME] [--llm-timeout-ms N]]
 //
 // Prints "semble: listening on http://HOST:PORT" on stderr once it accepts connections. SIGINT or
 // SIGTERM stops it gracefully: no new connections, requests in flight are answered, background
@@ -19,6 +20,7 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +30,8 @@
 #include <vector>
 
 #include "embed_cli.h"
+#include "semble/semantic_cache.h"
+#include "server/cache_set.h"
 #include "semble/model_store.h"
 #include "server/api.h"
 #include "server/auth.h"
@@ -60,7 +64,30 @@ struct ServeArgs {
   std::string sync = "group";
   int drain_seconds = 60;
   int group_commit_us = 2000;
+  std::string llm_upstream;
+  std::string llm_cache = "llm";
+  int llm_timeout_ms = 120000;
 };
+
+// The proxy's cache: created on first use with the scope the proxy looks up by, or an existing one
+// that has that scope.
+Status PrepareLlmCache(server::CacheSet* caches, const std::string& name) {
+  auto cache = caches->Get(name);
+  if (cache.status().reason() == Status::Reason::kIndexNotFound) {
+    SemanticCacheConfig config;
+    config.scope_fields = {"model", "context"};
+    cache = caches->Create(name, config);
+  }
+  if (!cache.ok()) return cache.status();
+  const auto& fields = (*cache)->description().config.scope_fields;
+  for (const char* f : {"model", "context"}) {
+    if (std::find(fields.begin(), fields.end(), f) == fields.end()) {
+      return Status::InvalidArgument(std::string("the cache has no scope field \"") + f +
+                                     "\", which the proxy looks up by");
+    }
+  }
+  return Status::OK();
+}
 
 // Each connection is a file descriptor: lift the soft limit to the hard one so that the default
 // connection cap (derived from it) is not the distribution's 1024.
@@ -199,8 +226,23 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   api.parse_threads = cores;
   api.max_workers_ai_texts = a.max_ai_texts;
   api.max_openai_inputs = a.max_openai_inputs;
+  server::CacheSet caches(db->get(), &models);
+  api.caches = &caches;
+  if (!a.llm_upstream.empty()) {
+    Status ready = PrepareLlmCache(&caches, a.llm_cache);
+    if (!ready.ok()) return Fail(ready.WithContext("--llm-cache " + a.llm_cache));
+    api.llm.upstream = a.llm_upstream;
+    api.llm.cache = a.llm_cache;
+    api.llm.timeout_ms = a.llm_timeout_ms;
+    if (const char* key = std::getenv("SEMBLE_LLM_UPSTREAM_KEY"); key != nullptr) {
+      api.llm.upstream_key = key;
+    }
+    api.llm.forward_client_authorization = tokens->empty();
+  }
   server::Router router;
   server::AddVectorizeRoutes(&api, &router);
+  server::AddCacheRoutes(&api, &router);
+  server::AddLlmProxyRoutes(&api, &router);
   server::AddAiRoutes(&api, &router);
   server::AddOpsRoutes(&api, &router);
   server::AddAccountRoutes(&api, &router);
@@ -322,6 +364,16 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "With --store: how long a write waits for others to share its log object "
                    "(default 2000)")
       ->check(CLI::Range(0, 1000000));
+  verb->add_option("--llm-upstream", a->llm_upstream,
+                   "Base URL of an OpenAI-compatible API (e.g. https://api.openai.com/v1): serve "
+                   "POST /v1/chat/completions through a semantic cache. The upstream key comes "
+                   "from $SEMBLE_LLM_UPSTREAM_KEY, else the client's Authorization when the "
+                   "server has no tokens");
+  verb->add_option("--llm-cache", a->llm_cache,
+                   "The semantic cache the proxy answers from, created if missing (default llm)");
+  verb->add_option("--llm-timeout-ms", a->llm_timeout_ms,
+                   "The longest an upstream call may take (default 120000)")
+      ->check(CLI::Range(100, 3600000));
   verb->callback([ctx, a] { ctx->action = [ctx, a] { return RunServe(*ctx, *a); }; });
   return verb;
 }

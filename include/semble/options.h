@@ -133,6 +133,13 @@ struct IndexConfig {
   // Extension: a record schema (semble/record_schema.h) that turns structured records into this
   // index's vectors; "" for none. Stored in canonical form; dimensions must equal the schema's.
   std::string schema_json = "";
+  // Extension: the settings of the semantic cache (semble/semantic_cache.h) this index stores, as
+  // JSON; "" for an ordinary index. The database keeps it for the cache and does not read it.
+  std::string cache_json = "";
+  // Extension: the most bytes of one record's metadata (compact JSON), when larger than
+  // Limits::max_metadata_bytes; 0 = that limit. Caches raise it for their stored responses.
+  // At most 1 MiB.
+  uint64_t max_metadata_bytes = 0;
 };
 
 }  // namespace semble

@@ -92,6 +92,8 @@ std::string EncodeManifest(const Manifest& m) {
   PutLengthPrefixed(&payload, d.config.embedding_model);
   PutLengthPrefixed(&payload, d.config.embedding_pooling);
   PutLengthPrefixed(&payload, d.config.schema_json);
+  PutLengthPrefixed(&payload, d.config.cache_json);
+  PutFixed64(&payload, d.config.max_metadata_bytes);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return framed;
@@ -140,7 +142,14 @@ Result<Manifest> DecodeManifest(std::string_view data, const std::string& where)
     return bad("malformed manifest");
   }
   if (!in.empty() && !GetLengthPrefixed(&in, &schema)) return bad("malformed manifest");
+  std::string_view cache;
+  uint64_t max_metadata_bytes = 0;
+  if (!in.empty() && (!GetLengthPrefixed(&in, &cache) || !GetFixed64(&in, &max_metadata_bytes))) {
+    return bad("malformed manifest");
+  }
   if (!in.empty()) return bad("malformed manifest");
+  m.description.config.cache_json.assign(cache);
+  m.description.config.max_metadata_bytes = max_metadata_bytes;
   m.description.config.embedding_model.assign(model);
   m.description.config.embedding_pooling.assign(pooling);
   m.description.config.schema_json.assign(schema);

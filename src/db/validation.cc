@@ -96,6 +96,12 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
     return Status::InvalidArgument("embedding pooling must be \"mean\" or \"cls\", got " +
                                    Quote(pooling));
   }
+  if (request.config.cache_json.size() > 64 * 1024) {
+    return Status::InvalidArgument("cache settings are larger than 64 KiB");
+  }
+  if (request.config.max_metadata_bytes > (1u << 20)) {
+    return Status::InvalidArgument("an index's metadata limit is at most 1 MiB");
+  }
   return Status::OK();
 }
 
@@ -171,7 +177,8 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
     if (!s.ok()) return s.WithContext(where);
     VectorRecord n{r.id, r.values, r.ns, "", "", ""};
     if (!r.metadata_json.empty()) {
-      auto md = meta::ParseMetadata(r.metadata_json, limits.max_metadata_bytes);
+      auto md = meta::ParseMetadata(r.metadata_json, std::max<size_t>(limits.max_metadata_bytes,
+                                                                     config.max_metadata_bytes));
       if (!md.ok()) return md.status().WithContext(where);
       parsed[i] = std::move(md).value();
       // An empty object is stored as "no metadata": both read back the same way.

@@ -7,6 +7,8 @@
 // reads as "no email"). One tenant: the account is ApiContext::account_id, and any account id in a
 // Vectorize path is accepted as before.
 
+#include <cctype>
+
 #include "server/api.h"
 #include "server/envelope.h"
 
@@ -38,6 +40,14 @@ void WriteAccount(const ApiContext* ctx, core::JsonWriter* w) {
 }
 
 }  // namespace
+
+bool ValidAccountId(const std::string& a) {
+  if (a.empty() || a.size() > 64) return false;
+  for (char c : a) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
 
 void AddAccountRoutes(ApiContext* ctx, Router* router) {
   router->Add({"GET", "/client/v4/memberships", "account.memberships", Scope::kRead,

@@ -19,6 +19,20 @@
 
 namespace semble::server {
 
+class CacheSet;
+
+struct LlmProxyOptions {
+  // Base URL of an OpenAI-compatible API, e.g. "https://api.openai.com/v1"; "" = no proxy.
+  std::string upstream;
+  // Sent upstream as "Authorization: Bearer <key>".
+  std::string upstream_key;
+  // Without upstream_key: pass the client's Authorization on. Only for a server without tokens of
+  // its own; with tokens, the client's header carries a semble token, which must not leave.
+  bool forward_client_authorization = false;
+  std::string cache = "llm";   // the semantic cache the proxy answers from (created if missing)
+  int timeout_ms = 120000;     // the longest an upstream call may take
+};
+
 struct ApiContext {
   Database* db = nullptr;
   ModelRegistry* models = nullptr;
@@ -30,11 +44,24 @@ struct ApiContext {
   size_t max_openai_inputs = 2048;
   // Threads that parse one large NDJSON body (one per 4 MiB, at most this many).
   int parse_threads = 2;
+  // The semantic caches, opened on first use (cache_set.h); nullptr: no cache routes.
+  CacheSet* caches = nullptr;
+  // The caching proxy's upstream and cache (AddLlmProxyRoutes).
+  LlmProxyOptions llm;
   // The one account this server is (what /accounts and /memberships name, for wrangler).
   std::string account_id = "semble";
 };
 
+// Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
+// to the characters Cloudflare's hex ids and test ids use (1..64 of [A-Za-z0-9_-]).
+bool ValidAccountId(const std::string& account);
+
 void AddVectorizeRoutes(ApiContext* ctx, Router* router);
+// Semantic caches under .../vectorize/v2/caches (cache_routes.cc).
+void AddCacheRoutes(ApiContext* ctx, Router* router);
+// The caching proxy for an upstream OpenAI-compatible model: POST /v1/chat/completions
+// (llm_proxy_routes.cc). Needs ctx->llm_upstream.
+void AddLlmProxyRoutes(ApiContext* ctx, Router* router);
 void AddAiRoutes(ApiContext* ctx, Router* router);
 void AddOpsRoutes(ApiContext* ctx, Router* router);
 void AddAccountRoutes(ApiContext* ctx, Router* router);

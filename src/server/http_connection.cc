@@ -24,6 +24,21 @@
 namespace semble::server {
 namespace {
 
+// A response header field a handler asked for: a token for a name (RFC 9110 5.6.2) and a value
+// without control characters, so that no value can end the head or start another field.
+bool SafeHeaderField(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  for (char c : value) {
+    if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 constexpr size_t kReadChunk = 64u << 10;
 // How long, and how many bytes, a connection closed after an answer keeps reading (and dropping)
 // what the client still sends, so that the answer is not lost to a TCP reset.
@@ -302,6 +317,13 @@ void Connection::OnBodyDone() {
   r.content_type = MediaType(content_type);
   r.multipart = r.content_type == "multipart/form-data";
   r.body = std::move(req.body());
+  if (record_.route != nullptr && record_.route->wants_headers) {
+    for (const auto& field : req) {
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      r.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+  }
   if (framing_.chunked) record_.bytes_in = r.body.size();
   phase_ = Phase::kHandling;
   auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
@@ -392,6 +414,10 @@ void Connection::Prepare(HttpResponse r, bool close) {
   // Cloudflare's SDKs retry 409 by default; a name conflict does not go away on retry.
   if (r.status == 409) out_head_.append("\r\nx-should-retry: false");
   if (r.status == 401) out_head_.append("\r\nWWW-Authenticate: Bearer");
+  for (const auto& [name, value] : r.headers) {
+    if (!SafeHeaderField(name, value)) continue;
+    out_head_.append("\r\n").append(name).append(": ").append(value);
+  }
   if (close) {
     out_head_.append("\r\nConnection: close");
   } else {

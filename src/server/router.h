@@ -32,6 +32,17 @@ struct HttpRequest {
   std::string body;                           // empty for multipart bodies
   std::map<std::string, std::string> parts;   // multipart/form-data: part name -> content
   bool multipart = false;
+  // The request's header fields (names lower-cased), for routes that ask for them
+  // (Route::wants_headers); empty otherwise, so other requests do not pay for the copies.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The value of header `name` (lower-case), or "" when absent.
+  std::string_view Header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == name) return v;
+    }
+    return {};
+  }
 };
 
 struct DeferredResponse;
@@ -43,6 +54,9 @@ struct HttpResponse {
   // Set by a handler that answers later, when an event happens (status and body are then
   // ignored). The server holds no thread while it waits.
   std::shared_ptr<DeferredResponse> deferred = nullptr;
+  // Extra header fields to send. Names are tokens and values hold no CR or LF (the server drops
+  // a field that breaks this rather than let a value split the response).
+  std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 // A response that waits for an event, bounded by a timeout the server keeps on its own timer.
@@ -69,6 +83,8 @@ struct Route {
   // v4 envelope, or OpenAI's {error: {...}} for the OpenAI-compatible routes, whose clients read
   // only that.
   bool openai_errors = false;
+  // Whether the handler reads header fields (HttpRequest::headers).
+  bool wants_headers = false;
 };
 
 class Router {

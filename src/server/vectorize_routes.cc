@@ -31,16 +31,6 @@ constexpr char kPrefix[] = "/client/v4/accounts/{}/vectorize/v2";
 // The longest waitForMutation wait (timeoutMs above it is lowered to it).
 constexpr uint64_t kMaxWaitMs = 60000;
 
-// Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
-// to the characters Cloudflare's hex ids and test ids use.
-bool ValidAccount(const std::string& a) {
-  if (a.empty() || a.size() > 64) return false;
-  for (char c : a) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  }
-  return true;
-}
-
 HttpResponse BodyError(const Status& s) { return Error(400, kErrMalformedJson, s.message()); }
 
 class VectorizeApi {
@@ -51,7 +41,7 @@ class VectorizeApi {
   // account and the name.
   template <typename Fn>
   HttpResponse WithIndex(const HttpRequest& req, Fn fn) {
-    if (!ValidAccount(req.captures[0])) {
+    if (!ValidAccountId(req.captures[0])) {
       return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
     }
     const std::string& name = req.captures[1];
@@ -71,7 +61,7 @@ class VectorizeApi {
   }
 
   HttpResponse CreateIndex(const HttpRequest& req) {
-    if (!ValidAccount(req.captures[0])) {
+    if (!ValidAccountId(req.captures[0])) {
       return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
     }
     auto body = wire::ParseCreateIndex(req.body);
@@ -101,7 +91,7 @@ class VectorizeApi {
   }
 
   HttpResponse ListIndexes(const HttpRequest& req) {
-    if (!ValidAccount(req.captures[0])) {
+    if (!ValidAccountId(req.captures[0])) {
       return Error(400, kErrInvalid, "account id must be 1 to 64 letters, digits, '-' or '_'");
     }
     const std::vector<IndexDescription> all = ctx_->db->ListIndexes();

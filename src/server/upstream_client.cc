@@ -1,0 +1,68 @@
+// Copyright 2026 The semble Authors.
+
+#include "server/upstream_client.h"
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <mutex>
+
+namespace semble::server {
+namespace {
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+}  // namespace
+
+UpstreamResponse PostUpstream(
+    const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
+    const std::string& body, std::chrono::milliseconds timeout) {
+  static std::once_flag init;
+  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  UpstreamResponse out;
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  if (curl == nullptr) {
+    out.error = "curl_easy_init failed";
+    return out;
+  }
+  curl_slist* list = nullptr;
+  for (const auto& [name, value] : headers) list = curl_slist_append(list, (name + ": " + value).c_str());
+  // No "Expect: 100-continue" round trip before the body.
+  list = curl_slist_append(list, "Expect:");
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> owned(list, curl_slist_free_all);
+  CURL* c = curl.get();
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_POST, 1L);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min<int64_t>(timeout.count(), 10000)));
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  const CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) {
+    out.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+    out.body.clear();
+    out.error = (out.timed_out ? "the upstream did not answer within " +
+                                     std::to_string(timeout.count()) + " ms"
+                               : std::string("the upstream cannot be reached")) +
+                " (" + curl_easy_strerror(rc) + ")";
+    return out;
+  }
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  out.status = static_cast<int>(status);
+  char* type = nullptr;
+  curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &type);
+  if (type != nullptr) out.content_type = type;
+  return out;
+}
+
+}  // namespace semble::server

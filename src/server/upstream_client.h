@@ -1,0 +1,33 @@
+// Copyright 2026 The semble Authors.
+//
+// One HTTP POST to the caching proxy's upstream model API, over libcurl (TLS, proxies and
+// redirects as every curl user expects), bounded by a timeout.
+
+#ifndef SEMBLE_SRC_SERVER_UPSTREAM_CLIENT_H_
+#define SEMBLE_SRC_SERVER_UPSTREAM_CLIENT_H_
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+
+namespace semble::server {
+
+struct UpstreamResponse {
+  int status = 0;  // 0: no HTTP answer (error says why)
+  std::string content_type;
+  std::string body;
+  std::string error;
+  bool timed_out = false;  // no answer within the timeout
+};
+
+// POSTs body to url with these header fields. Any HTTP status is a response; a transport failure
+// (cannot connect, timed out, TLS) has status 0 and the reason in error.
+UpstreamResponse PostUpstream(const std::string& url,
+                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                      const std::string& body, std::chrono::milliseconds timeout);
+
+}  // namespace semble::server
+
+#endif  // SEMBLE_SRC_SERVER_UPSTREAM_CLIENT_H_
