@@ -514,8 +514,16 @@ TEST_F(LifecycleTest, PurgeIsALoggedMutationThatChangesNoResult) {
     q.vector = {1, 2, 3, 4};
     q.top_k = 50;
     q.filter_json = R"({"i":{"$gte":10}})";
-    for (const QueryMatch& m : index->Query(q)->matches) out.push_back(m.id);
-    for (const std::string& id : index->List({})->ids) out.push_back("list " + id);
+    auto result = index->Query(q);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (result.ok()) {
+      for (const QueryMatch& m : result->matches) out.push_back(m.id);
+    }
+    auto page = index->List({});
+    EXPECT_TRUE(page.ok());
+    if (page.ok()) {
+      for (const std::string& id : page->ids) out.push_back("list " + id);
+    }
     return out;
   };
   const auto before = snapshot();
