@@ -122,7 +122,8 @@ Status Collection::ResolveByFilterLocked(Mutation* m) const {
                                        "\": its metadata would be " + std::to_string(bytes) +
                                        " bytes, the limit is " +
                                        std::to_string(options_.limits.max_metadata_bytes) +
-                                       "; nothing was updated");
+                                       "; nothing was updated")
+            .WithReason(Status::Reason::kMetadataTooLarge);
       }
     }
     m->ids.push_back(slots_[slot].id);

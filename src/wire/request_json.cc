@@ -160,7 +160,7 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
             [&](std::string_view k, const element& cv) -> Status {
               std::string s;
               if (k == "defaultTtlSeconds") {
-                int64_t ttl;
+                int64_t ttl = 0;
                 SEMBLE_RETURN_IF_ERROR(GetInt64("config.defaultTtlSeconds", cv, &ttl));
                 out.default_ttl_seconds = ttl;
                 return Status::OK();
