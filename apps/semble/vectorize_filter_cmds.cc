@@ -42,8 +42,8 @@ int RunFilterMutation(const Context& ctx, const FilterOptions& o, bool update) {
   if (ctx.json) {
     PrintJson(wire::CountedMutationToJson(*m));
   } else {
-    std::printf("%s the %s of %s in index \"%s\"; mutationId %s\n",
-                update ? "Updated" : "Deleted", update ? "metadata" : "records",
+    std::printf(update ? "Updated the metadata of %s in index \"%s\"; mutationId %s\n"
+                       : "Deleted %s from index \"%s\"; mutationId %s\n",
                 Plural(m->count, "record").c_str(), o.name.c_str(), m->mutation_id.c_str());
   }
   return kExitOk;
