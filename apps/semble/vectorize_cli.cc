@@ -16,6 +16,7 @@ CLI::App* AddVectorizeCommand(CLI::App* app, Context* ctx) {
   AddIndexVerbs(vectorize, ctx);
   AddInsertVerbs(vectorize, ctx);
   AddVectorVerbs(vectorize, ctx);
+  AddFilterVerbs(vectorize, ctx);
   AddMetadataIndexVerbs(vectorize, ctx);
   return vectorize;
 }

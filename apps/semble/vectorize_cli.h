@@ -22,6 +22,8 @@ void AddMetadataIndexVerbs(CLI::App* vectorize, Context* ctx);
 void AddInsertVerbs(CLI::App* vectorize, Context* ctx);
 // query, get-vectors, delete-vectors, list-vectors (vectorize_vector_cmds.cc).
 void AddVectorVerbs(CLI::App* vectorize, Context* ctx);
+// delete-by-filter, update-metadata-by-filter (vectorize_filter_cmds.cc).
+void AddFilterVerbs(CLI::App* vectorize, Context* ctx);
 
 }  // namespace semble::cli
 

@@ -105,6 +105,8 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
   verb->add_option("--index-type", spec->index_type,
                    "How vectors are searched: flat (exact), hnsw (default), hnsw,sq8, hnsw,bq, "
                    "with options like hnsw,m=32,efc=400,ef=100");
+  verb->add_option("--default-ttl", spec->default_ttl_seconds,
+                   "Seconds after which records written without a ttl expire (0 = never)");
   AddJsonFlag(verb, ctx);
   verb->callback([o, ctx] { ctx->action = [o, ctx] { return RunCreate(*ctx, *o); }; });
 }

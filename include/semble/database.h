@@ -51,6 +51,17 @@ class Index {
   // Deletes the records of these ids; ids not in the index are ignored.
   virtual Result<MutationResult> DeleteByIds(std::span<const std::string> ids) = 0;
 
+  // Extension: deletes, as one mutation, every record that `request` matches (FilterMutation);
+  // the result's count says how many. Atomic for queries: each sees all of the deletions or none.
+  // The matching ids are resolved when the mutation enters the log and recorded in it, so replay
+  // deletes exactly those. Bad filters are InvalidArgument (reason kBadFilter).
+  virtual Result<MutationResult> DeleteByFilter(const FilterMutation& request);
+  // Extension: rewrites, as one mutation, the metadata of every record that `request` matches
+  // (merged or replaced, see FilterMutation); vectors, namespaces and expiry stay. If any
+  // record's new metadata would break the limits (Limits::max_metadata_bytes), nothing changes
+  // and the error names the record. Atomic for queries, logged with its ids like DeleteByFilter.
+  virtual Result<MutationResult> UpdateMetadataByFilter(const FilterMutation& request);
+
   // The stored records of these ids, in the order asked; ids not in the index are left out.
   virtual Result<std::vector<VectorRecord>> GetByIds(std::span<const std::string> ids) const = 0;
   // One page of ids in ascending order (see ListResult for the paging contract).
@@ -117,6 +128,11 @@ class Database {
 
   // Writes a checkpoint of every index that has mutations in its WAL.
   virtual Status Checkpoint() = 0;
+
+  // Extension: deletes the expired records of every index (semble/record.h), one logged mutation
+  // per index that holds any. The background does this every
+  // DatabaseOptions::expiry_purge_interval_ms; reads never see expired records either way.
+  virtual Status PurgeExpired();
 
   // Lines describing what recovery repaired or could not open on Open (torn log tails dropped,
   // salvaged metadata, unavailable indexes); empty when nothing.

@@ -61,6 +61,8 @@ struct Limits {
   uint32_t max_top_k_with_data = 20;  // with returnValues or returnMetadata "all"
   uint32_t max_list_count = 1000;
   size_t max_batch_vectors = 5000;  // records per insert/upsert call
+  // Extension: the longest ttl of a record or an index default (10 years, in seconds).
+  int64_t max_ttl_seconds = 10ll * 365 * 24 * 3600;
 };
 
 struct DatabaseOptions {
@@ -115,6 +117,11 @@ struct DatabaseOptions {
   // With a store, opening writes nothing to it, so a reader can run beside the store's writer
   // (a writer's open fences out the previous writer). The directory is still locked.
   bool read_only = false;
+  // Extension (record expiry, semble/record.h): how often a background thread deletes the records
+  // whose expiry has passed, with one logged mutation per index that holds any. 0 = never in the
+  // background (Database::PurgeExpired still does). Expired records are invisible either way;
+  // purging only frees their space.
+  uint32_t expiry_purge_interval_ms = 1000;
 };
 
 struct IndexConfig {
@@ -133,6 +140,9 @@ struct IndexConfig {
   // Extension: a record schema (semble/record_schema.h) that turns structured records into this
   // index's vectors; "" for none. Stored in canonical form; dimensions must equal the schema's.
   std::string schema_json = "";
+  // Extension: the ttl, in seconds, of records written without one (semble/record.h); 0 = they
+  // never expire. 0..Limits::max_ttl_seconds; fixed at creation.
+  int64_t default_ttl_seconds = 0;
   // Extension: the settings of the semantic cache (semble/semantic_cache.h) this index stores, as
   // JSON; "" for an ordinary index. The database keeps it for the cache and does not read it.
   std::string cache_json = "";

@@ -30,6 +30,16 @@ namespace semble {
 // most one of values, text and fields_json is given. A text for an index without a model fails
 // with reason kNoModel, fields without a schema with kNoSchema, fields that do not encode with
 // kBreaksSchema; a batch that fails anywhere writes nothing.
+//
+// Extension, expiry (TTL): a record may expire. Its expiry is stored as an absolute time,
+// `expires_at_ms` (ms since the Unix epoch by the database's clock, Env::NowMillis; 0 = never),
+// which reads return. On a write the expiry comes from, in this order: `ttl_seconds` (1..
+// Limits::max_ttl_seconds; the expiry is the write's time + ttl), a non-zero `expires_at_ms`
+// given as is (a copy of a record read back keeps its expiry), the index's
+// IndexConfig::default_ttl_seconds, or never. Giving both ttl_seconds and expires_at_ms is
+// refused. From its expiry on (now >= expires_at_ms) a record is invisible to every read (query,
+// get, list, counts) and an insert of its id succeeds as if it were absent; background work later
+// deletes it for good (Database::PurgeExpired), which changes no result.
 struct VectorRecord {
   std::string id;
   std::vector<float> values;
@@ -37,6 +47,8 @@ struct VectorRecord {
   std::string metadata_json;
   std::string text = "";
   std::string fields_json = "";
+  int64_t expires_at_ms = 0;
+  std::optional<int64_t> ttl_seconds = std::nullopt;  // writes only; never read back
 };
 
 struct IndexDescription {
@@ -78,6 +90,24 @@ struct MetadataIndexDescription {
 // the order the mutations were applied.
 struct MutationResult {
   std::string mutation_id;
+  // Delete / update by filter only: how many records the filter matched when the mutation was
+  // applied (and so how many it deleted or updated). 0 for other writes.
+  uint64_t count = 0;
+};
+
+// Extension: the records a by-filter mutation touches (Index::DeleteByFilter,
+// Index::UpdateMetadataByFilter). The filter is in the query filter language (QueryRequest); the
+// empty filter {} matches every record and is refused unless `allow_all` is set, so that a
+// missing filter never deletes or rewrites a whole index by mistake. Expired records are never
+// matched.
+struct FilterMutation {
+  std::string filter_json;
+  bool allow_all = false;
+  // UpdateMetadataByFilter only: a JSON object. With merge, its top-level keys replace the same
+  // keys of each record's metadata and the other keys stay; without, it replaces the metadata
+  // whole ({} then removes it).
+  std::string metadata_json = "";
+  bool merge = true;
 };
 
 }  // namespace semble

@@ -182,6 +182,20 @@ class RemoteIndex final : public Index {
     return wire::ParseMutation(json);
   }
 
+  Result<MutationResult> DeleteByFilter(const FilterMutation& request) override {
+    SEMBLE_ASSIGN_OR_RETURN(std::string json,
+                            conn_->Call("POST", base_ + "/delete_by_filter",
+                                        wire::FilterMutationJson(request, /*update=*/false)));
+    return wire::ParseMutation(json);
+  }
+
+  Result<MutationResult> UpdateMetadataByFilter(const FilterMutation& request) override {
+    SEMBLE_ASSIGN_OR_RETURN(std::string json,
+                            conn_->Call("POST", base_ + "/update_metadata_by_filter",
+                                        wire::FilterMutationJson(request, /*update=*/true)));
+    return wire::ParseMutation(json);
+  }
+
   Result<MutationResult> Write(const std::string& verb, std::span<const VectorRecord> records) {
     const std::string ndjson = wire::RecordsNdjson(records);
     SEMBLE_ASSIGN_OR_RETURN(std::string json,
@@ -216,6 +230,7 @@ class RemoteDatabase final : public Database {
     w.Key("metric").String(MetricName(c.metric));
     if (!c.index_type.empty()) w.Key("indexType").String(c.index_type);
     if (!c.schema_json.empty()) w.Key("schema").Raw(c.schema_json);
+    if (c.default_ttl_seconds != 0) w.Key("defaultTtlSeconds").Int(c.default_ttl_seconds);
     w.EndObject().EndObject();
     SEMBLE_ASSIGN_OR_RETURN(std::string json, conn_->Call("POST", "/indexes", w.Take()));
     SEMBLE_ASSIGN_OR_RETURN(IndexDescription d, wire::ParseIndexDescription(json));

@@ -376,8 +376,30 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
       }
       m.seq = next_seq_ + group.size();
       m.time_ms = now;
+      // A ttl becomes an absolute expiry at the time the mutation carries in the log, so replay
+      // and replicas agree on it.
+      for (VectorRecord& r : m.records) {
+        if (r.ttl_seconds) r.expires_at_ms = now + *r.ttl_seconds * 1000;
+        r.ttl_seconds.reset();
+      }
+      if (m.type == MutationType::kDeleteByFilter ||
+          m.type == MutationType::kUpdateMetadataByFilter) {
+        status = ResolveByFilterLocked(&m);  // alone in its group (not a data mutation)
+        if (!status.ok()) {
+          group.push_back(w);
+          break;
+        }
+      }
       std::string payload;
       EncodeMutation(m, &payload);
+      if (payload.size() > storage::kMaxRecordSize - storage::kRecordHeaderSize) {
+        if (!group.empty()) break;  // it fails alone, leading the next group
+        status = Status::ResourceExhausted(
+            "the mutation is " + std::to_string(payload.size()) +
+            " bytes, more than one log record holds; write fewer records or narrow the filter");
+        group.push_back(w);
+        break;
+      }
       storage::AppendRecord(&framed, payload);
       group.push_back(w);
     }
@@ -462,7 +484,7 @@ Result<MutationResult> Collection::WriteMutation(Mutation m) {
   if (!s.ok()) return s;
   // m.seq was assigned by the leader before the mutation was moved into the state.
   std::shared_lock state(state_mu_);
-  return MutationResult{MutationIdLocked(m.seq)};
+  return MutationResult{MutationIdLocked(m.seq), m.count};
 }
 
 Result<MutationResult> Collection::WriteRecords(MutationType type,
@@ -540,9 +562,11 @@ uint32_t Collection::TakeSlot() {
 
 void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata) {
   if (!r.ns.empty()) namespaces_[r.ns].add(slot);
+  if (r.expires_at_ms != 0) expiring_.emplace(r.expires_at_ms, slot);
   metadata_indexes_.Add(slot, metadata);
   ids_.emplace(r.id, slot);
   Slot& s = slots_[slot];
+  s.expires_at_ms = r.expires_at_ms;
   s.id = std::move(r.id);
   s.ns = std::move(r.ns);
   s.metadata_json = std::move(r.metadata_json);
@@ -552,6 +576,7 @@ void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& meta
 void Collection::RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending) {
   Slot& s = slots_[slot];
   metadata_indexes_.Remove(slot, s.metadata);
+  if (s.expires_at_ms != 0) expiring_.erase({s.expires_at_ms, slot});
   if (!s.ns.empty()) {
     auto it = namespaces_.find(s.ns);
     it->second.remove(slot);
@@ -589,7 +614,8 @@ Status Collection::Apply(Mutation&& m) {
       for (size_t i = 0; i < m.records.size(); ++i) {
         auto it = ids_.find(m.records[i].id);
         if (it != ids_.end()) {
-          if (m.type == MutationType::kInsert) continue;  // first write wins
+          // First write wins, unless the first has expired: it is gone for every reader.
+          if (m.type == MutationType::kInsert && !ExpiredAt(it->second, m.time_ms)) continue;
           RemoveSlot(it->second, &pending);
         }
         const uint32_t slot = TakeSlot();
@@ -599,10 +625,20 @@ Status Collection::Apply(Mutation&& m) {
       s = StoreVectors(pending);
       break;
     case MutationType::kDelete:
+    case MutationType::kDeleteByFilter:
       for (const std::string& id : m.ids) {
         auto it = ids_.find(id);
         if (it != ids_.end()) RemoveSlot(it->second, nullptr);
       }
+      break;
+    case MutationType::kUpdateMetadataByFilter:
+      for (const std::string& id : m.ids) {
+        auto it = ids_.find(id);
+        if (it != ids_.end()) UpdateSlotMetadata(it->second, m);
+      }
+      break;
+    case MutationType::kPurgeExpired:
+      for (uint32_t slot : ExpiredSlotsLocked(m.time_ms)) RemoveSlot(slot, nullptr);
       break;
     case MutationType::kCreateMetadataIndex: {
       meta::MetadataIndex* index = metadata_indexes_.Create(m.metadata_index);
@@ -692,6 +728,7 @@ Status Collection::CheckpointLocked(bool local_only) {
       r.id = id;
       r.ns = sl.ns;
       r.metadata_json = sl.metadata_json;
+      r.expires_at_ms = sl.expires_at_ms;
       r.values.assign(vectors_->Get(slot), vectors_->Get(slot) + dims);
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;

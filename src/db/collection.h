@@ -18,6 +18,7 @@
 #ifndef SEMBLE_SRC_DB_COLLECTION_H_
 #define SEMBLE_SRC_DB_COLLECTION_H_
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <roaring/roaring.hh>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -89,6 +91,12 @@ class Collection final : public Index {
   Result<MutationResult> CreateMetadataIndex(const MetadataIndexDescription& desc) override;
   Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const override;
   Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) override;
+  Result<MutationResult> DeleteByFilter(const FilterMutation& request) override;
+  Result<MutationResult> UpdateMetadataByFilter(const FilterMutation& request) override;
+
+  // Deletes the expired records with one logged mutation, when there are any (semble/record.h).
+  // Read-only handles purge nothing.
+  Status PurgeExpired();
 
   // Writes a checkpoint if mutations were applied since the last one.
   Status Checkpoint();
@@ -109,6 +117,7 @@ class Collection final : public Index {
     std::string ns;
     std::string metadata_json;
     meta::Value metadata;
+    int64_t expires_at_ms = 0;  // 0: never
   };
   struct Writer {
     enum class Kind { kMutation, kCheckpoint, kSnapshot, kClose };
@@ -147,6 +156,11 @@ class Collection final : public Index {
   Status Enqueue(Writer* w);
   void LeadMutations(std::unique_lock<std::mutex>& lock);
   Status PreconditionLocked(const Mutation& m) const;
+  // Gives a by-filter mutation its ids: the records its filter matches in the state it will be
+  // applied to (the leader's, at m->time_ms), found through the metadata indexes; checks an
+  // update's new metadata against the limits. Caller is the leader, with nothing ahead of m.
+  Status ResolveByFilterLocked(Mutation* m) const;
+  Result<MutationResult> WriteByFilter(MutationType type, const FilterMutation& request);
   // `local_only`: a read-only handle on a store checkpoints into its cache directory alone (for a
   // snapshot), committing nothing to the store.
   Status CheckpointLocked(bool local_only = false);
@@ -166,6 +180,19 @@ class Collection final : public Index {
   void RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending);
   // Hands pending vectors to vectors_, as one batch.
   Status StoreVectors(const std::map<uint32_t, const float*>& pending);
+
+  // Expiry. A record is expired at `now` when 0 < expires_at_ms <= now. Reads use NowLocked: the
+  // clock, never behind the last applied mutation's time, so a record that a logged mutation
+  // treated as expired (an insert over it, a purge) is expired for every later read too.
+  int64_t NowLocked() const { return std::max(env_->NowMillis(), applied_ms_); }
+  bool ExpiredAt(uint32_t slot, int64_t now) const {
+    const int64_t e = slots_[slot].expires_at_ms;
+    return e != 0 && e <= now;
+  }
+  // The slots expired at `now`, from the expiry order (purging keeps it short).
+  std::vector<uint32_t> ExpiredSlotsLocked(int64_t now) const;
+  // Applies kUpdateMetadataByFilter to one slot.
+  void UpdateSlotMetadata(uint32_t slot, const Mutation& m);
 
   // Reads; callers hold state_mu_ shared.
   Status ReadableLocked() const;
@@ -195,6 +222,8 @@ class Collection final : public Index {
   std::vector<uint32_t> free_slots_;
   std::map<std::string, uint32_t, std::less<>> ids_;
   std::unordered_map<std::string, roaring::Roaring> namespaces_;
+  // (expires_at_ms, slot) of every record that expires, soonest first.
+  std::set<std::pair<int64_t, uint32_t>> expiring_;
   std::unique_ptr<index::VectorIndex> vectors_;
   meta::MetadataIndexSet metadata_indexes_;
   uint64_t applied_seq_ = 0;

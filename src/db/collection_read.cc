@@ -24,7 +24,8 @@ Result<IndexInfo> Collection::Info() const {
   SEMBLE_RETURN_IF_ERROR(ReadableLocked());
   IndexInfo info;
   info.dimensions = manifest_description_.config.dimensions;
-  info.vector_count = ids_.size();
+  // Expired records are not counted: they are gone for readers, whether or not purged yet.
+  info.vector_count = ids_.size() - ExpiredSlotsLocked(NowLocked()).size();
   info.index_type = vectors_->TypeString();
   info.memory_bytes_per_vector = vectors_->MemoryBytesPerVector();
   info.unindexed_vectors = vectors_->Unindexed();
@@ -47,13 +48,16 @@ Result<std::vector<VectorRecord>> Collection::GetByIds(std::span<const std::stri
   std::shared_lock state(state_mu_);
   SEMBLE_RETURN_IF_ERROR(ReadableLocked());
   const uint32_t dims = manifest_description_.config.dimensions;
+  const int64_t now = NowLocked();
   std::vector<VectorRecord> out;
   for (const std::string& id : ids) {
     auto it = ids_.find(id);
-    if (it == ids_.end()) continue;
+    if (it == ids_.end() || ExpiredAt(it->second, now)) continue;
     const Slot& s = slots_[it->second];
     const float* v = vectors_->Get(it->second);
-    out.push_back(VectorRecord{s.id, std::vector<float>(v, v + dims), s.ns, s.metadata_json});
+    VectorRecord& r =
+        out.emplace_back(VectorRecord{s.id, std::vector<float>(v, v + dims), s.ns, s.metadata_json});
+    r.expires_at_ms = s.expires_at_ms;
   }
   return out;
 }
@@ -66,10 +70,18 @@ Result<ListResult> Collection::List(const ListRequest& request) const {
   }
   std::shared_lock state(state_mu_);
   SEMBLE_RETURN_IF_ERROR(ReadableLocked());
+  const int64_t now = NowLocked();
   ListResult out;
-  out.total_count = ids_.size();
+  out.total_count = ids_.size() - ExpiredSlotsLocked(now).size();
   auto it = request.cursor.empty() ? ids_.begin() : ids_.upper_bound(request.cursor);
-  for (; it != ids_.end() && out.ids.size() < request.count; ++it) out.ids.push_back(it->first);
+  auto skip_expired = [&] {
+    while (it != ids_.end() && ExpiredAt(it->second, now)) ++it;
+  };
+  skip_expired();
+  for (; it != ids_.end() && out.ids.size() < request.count; skip_expired()) {
+    out.ids.push_back(it->first);
+    ++it;
+  }
   out.is_truncated = it != ids_.end();
   if (out.is_truncated) out.next_cursor = out.ids.back();
   return out;
@@ -153,11 +165,14 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
 
   std::shared_lock state(state_mu_);
   SEMBLE_RETURN_IF_ERROR(ReadableLocked());
+  // Expired records not purged yet are excluded like excludeIds; purging keeps them few.
+  const int64_t now = NowLocked();
+  const std::vector<uint32_t> expired = ExpiredSlotsLocked(now);
   std::vector<float> by_id_vector;
   const float* q = request.vector.data();
   if (by_id) {
     auto it = ids_.find(*request.vector_id);
-    if (it == ids_.end()) {
+    if (it == ids_.end() || ExpiredAt(it->second, now)) {
       return Status::NotFound("vector id \"" + *request.vector_id + "\" is not in index \"" +
                               manifest_description_.name + "\"")
           .WithReason(Status::Reason::kVectorNotFound);
@@ -182,6 +197,7 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   for (const std::string& id : request.exclude_ids) {
     if (auto it = ids_.find(id); it != ids_.end()) excluded.insert(it->second);
   }
+  excluded.insert(expired.begin(), expired.end());
   if (!by_ns && !filter && excluded.empty()) {
     hits = vectors_->Search(q, k, params);
   } else {

@@ -8,6 +8,8 @@
 // so a crash never leaves a half-created index visible; deleting one renames it to a hidden name
 // first, so a crash never leaves a half-deleted one. Hidden leftovers are removed on Open.
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <random>
@@ -66,6 +68,12 @@ class DatabaseImpl final : public Database {
   }
 
   ~DatabaseImpl() override {
+    {
+      std::lock_guard purge_lock(purge_mu_);
+      stop_purging_ = true;
+    }
+    purge_cv_.notify_all();
+    if (purger_.joinable()) purger_.join();
     std::unique_lock lock(mu_);
     for (auto& [name, c] : indexes_) {
       // Nothing to report to: a failed checkpoint leaves the WAL, which the next Open replays.
@@ -358,6 +366,37 @@ class DatabaseImpl final : public Database {
     return first;
   }
 
+  Status PurgeExpired() override {
+    std::vector<std::pair<std::string, std::shared_ptr<db::Collection>>> all;
+    {
+      // Purges run outside mu_: each is a write that waits for its index's log.
+      std::shared_lock lock(mu_);
+      all.assign(indexes_.begin(), indexes_.end());
+    }
+    Status first;
+    for (auto& [name, c] : all) {
+      Status s = c->PurgeExpired();
+      if (first.ok() && !s.ok()) first = s.WithContext("purge of index \"" + name + "\"");
+    }
+    return first;
+  }
+
+  // The background purge (DatabaseOptions::expiry_purge_interval_ms), started once loaded.
+  void StartPurging() {
+    if (options_.read_only || options_.expiry_purge_interval_ms == 0) return;
+    purger_ = std::thread([this] {
+      const auto interval = std::chrono::milliseconds(options_.expiry_purge_interval_ms);
+      std::unique_lock lock(purge_mu_);
+      while (!purge_cv_.wait_for(lock, interval, [this] { return stop_purging_; })) {
+        lock.unlock();
+        // A failed purge (a log that cannot be written, an index deleted meanwhile) is tried
+        // again next time; expired records stay invisible meanwhile.
+        (void)PurgeExpired();
+        lock.lock();
+      }
+    });
+  }
+
   std::vector<std::string> RecoveryLog() const override { return recovery_log_; }
 
  private:
@@ -399,6 +438,11 @@ class DatabaseImpl final : public Database {
   // Indexes whose files could not be opened, with the reason (guarded by mu_).
   std::map<std::string, Status> unavailable_;
   std::vector<std::string> recovery_log_;
+
+  std::mutex purge_mu_;  // guards stop_purging_
+  std::condition_variable purge_cv_;
+  bool stop_purging_ = false;
+  std::thread purger_;
 };
 
 // A directory is either a database or the cache of one store, never both: opening a local
@@ -467,6 +511,7 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
   auto db =
       std::make_unique<DatabaseImpl>(options, path, std::move(lock), store, std::move(own_store));
   SEMBLE_RETURN_IF_ERROR(db->Load());
+  db->StartPurging();
   return std::unique_ptr<Database>(std::move(db));
 }
 

@@ -30,6 +30,7 @@ struct IndexSpec {
   std::optional<std::string> pooling;  // "mean" (the default with a model) or "cls"
   std::string schema_json;             // a record schema's JSON; "" for none
   std::string index_type;              // "" for the database's default
+  int64_t default_ttl_seconds = 0;     // config.defaultTtlSeconds; 0 for none
 };
 
 // The rules, in the order they are checked:

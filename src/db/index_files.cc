@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <cinttypes>
+#include <climits>
 #include <cstdio>
 
 #include "core/coding.h"
@@ -33,7 +34,10 @@ constexpr char kSegmentBlob[] = "SMBLVIDX";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = 32 << 20;
+// Manifests are at version 1 (fields added later are appended and optional). Segments are at 2,
+// which adds each record's expiry after the record; version 1 segments still read (no expiry).
 constexpr uint32_t kFormatVersion = 1;
+constexpr uint32_t kSegmentVersion = 2;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
 // holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
 // the blocks after an inserted or deleted record byte-identical to the previous segment's, which
@@ -92,6 +96,7 @@ std::string EncodeManifest(const Manifest& m) {
   PutLengthPrefixed(&payload, d.config.embedding_model);
   PutLengthPrefixed(&payload, d.config.embedding_pooling);
   PutLengthPrefixed(&payload, d.config.schema_json);
+  PutVarint64(&payload, static_cast<uint64_t>(d.config.default_ttl_seconds));
   PutLengthPrefixed(&payload, d.config.cache_json);
   PutFixed64(&payload, d.config.max_metadata_bytes);
   std::string framed;
@@ -142,12 +147,18 @@ Result<Manifest> DecodeManifest(std::string_view data, const std::string& where)
     return bad("malformed manifest");
   }
   if (!in.empty() && !GetLengthPrefixed(&in, &schema)) return bad("malformed manifest");
+  uint64_t default_ttl = 0;
+  if (!in.empty() && (!GetVarint64(&in, &default_ttl) || default_ttl > INT64_MAX)) {
+    return bad("malformed manifest");
+  }
+  // Fields of semantic caches, later still.
   std::string_view cache;
   uint64_t max_metadata_bytes = 0;
   if (!in.empty() && (!GetLengthPrefixed(&in, &cache) || !GetFixed64(&in, &max_metadata_bytes))) {
     return bad("malformed manifest");
   }
   if (!in.empty()) return bad("malformed manifest");
+  m.description.config.default_ttl_seconds = static_cast<int64_t>(default_ttl);
   m.description.config.cache_json.assign(cache);
   m.description.config.max_metadata_bytes = max_metadata_bytes;
   m.description.config.embedding_model.assign(model);
@@ -169,7 +180,7 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
                                                              const SegmentHeader& header) {
   SEMBLE_ASSIGN_OR_RETURN(auto log, storage::LogWriter::Create(env, path));
   std::string payload(kSegmentMagic, 8);
-  PutFixed32(&payload, kFormatVersion);
+  PutFixed32(&payload, kSegmentVersion);
   PutFixed32(&payload, dimensions);
   PutFixed64(&payload, header.seq);
   PutFixed64(&payload, static_cast<uint64_t>(header.last_mutation_ms));
@@ -211,6 +222,7 @@ Status SegmentWriter::AddIndexBlob(std::string_view blob) {
 Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   PutVarint64(&block_, slot);
   EncodeRecord(record, &block_);
+  PutVarint64(&block_, static_cast<uint64_t>(record.expires_at_ms));
   ++in_block_;
   ++written_;
   if (block_.size() >= kMaxBlockBytes ||
@@ -249,7 +261,9 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   uint32_t version, dims;
   uint64_t last_ms, n_indexes;
   if (!TakeMagic(&in, kSegmentMagic)) return bad("not a semble segment");
-  if (!GetFixed32(&in, &version) || version != kFormatVersion) return bad("unsupported version");
+  if (!GetFixed32(&in, &version) || version < 1 || version > kSegmentVersion) {
+    return bad("unsupported version");
+  }
   if (!GetFixed32(&in, &dims) || !GetFixed64(&in, &header->seq) || !GetFixed64(&in, &last_ms) ||
       !GetFixed64(&in, &header->record_count) || !GetFixed64(&in, &header->index_blob_bytes) ||
       !GetVarint64(&in, &n_indexes) || n_indexes > in.size()) {
@@ -298,6 +312,11 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
       uint64_t slot;
       if (!GetVarint64(&in, &slot) || slot > UINT32_MAX || !DecodeRecord(&in, dimensions, &r)) {
         return bad("malformed record");
+      }
+      if (version >= 2) {
+        uint64_t expires;
+        if (!GetVarint64(&in, &expires) || expires > INT64_MAX) return bad("malformed record");
+        r.expires_at_ms = static_cast<int64_t>(expires);
       }
       meta::Value md;
       if (!r.metadata_json.empty()) {

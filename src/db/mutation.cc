@@ -2,6 +2,9 @@
 
 #include "db/mutation.h"
 
+#include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -9,6 +12,26 @@
 #include "core/utf8.h"
 
 namespace semble::db {
+namespace {
+
+// Tags the expiry section at the end of an insert / upsert payload.
+constexpr uint8_t kExpirySection = 1;
+
+// Reads a list of ids written as a count and length-prefixed strings; nullptr, or what is wrong.
+const char* DecodeIds(std::string_view* in, std::vector<std::string>* ids) {
+  uint64_t n;
+  // An id takes at least its length prefix; ids are appended as read, so a count that lies
+  // cannot make a large allocation.
+  if (!core::GetVarint64(in, &n) || n > in->size()) return "id count";
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view id;
+    if (!core::GetLengthPrefixed(in, &id)) return "id";
+    ids->emplace_back(id);
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 using core::GetByte;
 using core::GetFixed64;
@@ -49,10 +72,23 @@ void EncodeMutation(const Mutation& m, std::string* out) {
   PutFixed64(out, static_cast<uint64_t>(m.time_ms));
   switch (m.type) {
     case MutationType::kInsert:
-    case MutationType::kUpsert:
+    case MutationType::kUpsert: {
       PutVarint64(out, m.records.size());
-      for (const VectorRecord& r : m.records) EncodeRecord(r, out);
+      bool expiring = false;
+      for (const VectorRecord& r : m.records) {
+        EncodeRecord(r, out);
+        expiring |= r.expires_at_ms != 0;
+      }
+      // Expiry came later: a batch without any is encoded as before it existed, and one with
+      // some ends with a tagged section of every record's expiry.
+      if (expiring) {
+        out->push_back(static_cast<char>(kExpirySection));
+        for (const VectorRecord& r : m.records) {
+          PutVarint64(out, static_cast<uint64_t>(r.expires_at_ms));
+        }
+      }
       break;
+    }
     case MutationType::kDelete:
       PutVarint64(out, m.ids.size());
       for (const std::string& id : m.ids) PutLengthPrefixed(out, id);
@@ -64,7 +100,40 @@ void EncodeMutation(const Mutation& m, std::string* out) {
     case MutationType::kDeleteMetadataIndex:
       PutLengthPrefixed(out, m.metadata_index.property_name);
       break;
+    case MutationType::kPurgeExpired:
+      break;
+    case MutationType::kDeleteByFilter:
+    case MutationType::kUpdateMetadataByFilter:
+      PutLengthPrefixed(out, m.filter_json);
+      if (m.type == MutationType::kUpdateMetadataByFilter) {
+        out->push_back(m.merge ? 1 : 0);
+        PutLengthPrefixed(out, m.patch_json);
+      }
+      PutVarint64(out, m.ids.size());
+      for (const std::string& id : m.ids) PutLengthPrefixed(out, id);
+      break;
   }
+}
+
+meta::Value UpdatedMetadata(const meta::Value& current, const meta::Value& patch, bool merge) {
+  std::vector<meta::Value::Member> members;
+  if (merge && current.kind() == meta::Value::Kind::kObject) {
+    members = current.members();
+    for (const auto& [key, value] : patch.members()) {
+      auto it = std::find_if(members.begin(), members.end(),
+                             [&key](const meta::Value::Member& m) { return m.first == key; });
+      if (it != members.end()) {
+        it->second = value;
+      } else {
+        members.emplace_back(key, value);
+      }
+    }
+  } else if (patch.kind() == meta::Value::Kind::kObject) {
+    members = patch.members();
+  }
+  // As on insert, an empty object is "no metadata".
+  if (members.empty()) return meta::Value();
+  return meta::Value::Object(std::move(members));
 }
 
 meta::Value DecodeStoredMetadata(std::string* json, bool* salvaged) {
@@ -121,16 +190,45 @@ Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
           if (salvaged) m.salvaged_ids.push_back(r.id);
         }
       }
-      break;
-    case MutationType::kDelete:
-      // An id takes at least its length prefix; ids are appended as read (see above).
-      if (!GetVarint64(&in, &n) || n > in.size()) return bad("id count");
-      for (uint64_t i = 0; i < n; ++i) {
-        std::string_view id;
-        if (!GetLengthPrefixed(&in, &id)) return bad("id");
-        m.ids.emplace_back(id);
+      if (!in.empty()) {
+        uint8_t tag;
+        if (!GetByte(&in, &tag) || tag != kExpirySection) return bad("unknown record section");
+        for (VectorRecord& r : m.records) {
+          uint64_t e;
+          if (!GetVarint64(&in, &e) || e > static_cast<uint64_t>(INT64_MAX)) {
+            return bad("record expiry");
+          }
+          r.expires_at_ms = static_cast<int64_t>(e);
+        }
       }
       break;
+    case MutationType::kDelete:
+      if (const char* error = DecodeIds(&in, &m.ids)) return bad(error);
+      break;
+    case MutationType::kPurgeExpired:
+      break;
+    case MutationType::kDeleteByFilter:
+    case MutationType::kUpdateMetadataByFilter: {
+      std::string_view filter;
+      if (!GetLengthPrefixed(&in, &filter)) return bad("filter");
+      m.filter_json.assign(filter);
+      if (m.type == MutationType::kUpdateMetadataByFilter) {
+        uint8_t merge;
+        std::string_view patch;
+        if (!GetByte(&in, &merge) || merge > 1 || !GetLengthPrefixed(&in, &patch)) {
+          return bad("metadata update");
+        }
+        m.merge = merge == 1;
+        m.patch_json.assign(patch);
+        // Validated when accepted; as for stored metadata, no limit is applied again.
+        auto parsed = meta::ParseMetadata(m.patch_json, SIZE_MAX);
+        if (!parsed.ok()) return bad("metadata update: " + parsed.status().message());
+        m.patch = std::move(parsed).value();
+      }
+      if (const char* error = DecodeIds(&in, &m.ids)) return bad(error);
+      m.count = m.ids.size();
+      break;
+    }
     case MutationType::kCreateMetadataIndex: {
       std::string_view prop;
       uint8_t t;

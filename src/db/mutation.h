@@ -24,6 +24,13 @@ enum class MutationType : uint8_t {
   kDelete = 3,
   kCreateMetadataIndex = 4,
   kDeleteMetadataIndex = 5,
+  // Deletes every record whose expiry is at or before the mutation's time_ms (no payload): the
+  // records are found again on replay, from the same state, by the same rule.
+  kPurgeExpired = 6,
+  // Delete / update metadata by filter: the filter's text (for the reader of a log) and the ids it
+  // matched when the mutation entered the log, which are what applying deletes or rewrites.
+  kDeleteByFilter = 7,
+  kUpdateMetadataByFilter = 8,
 };
 
 struct Mutation {
@@ -37,8 +44,16 @@ struct Mutation {
   // Ids of records whose stored metadata no longer parsed; their metadata was salvaged (see
   // DecodeStoredMetadata). Filled by DecodeMutation only, for the recovery log.
   std::vector<std::string> salvaged_ids;
-  // kDelete.
+  // kDelete; kDeleteByFilter / kUpdateMetadataByFilter (the resolved ids, ascending).
   std::vector<std::string> ids;
+  // kDeleteByFilter / kUpdateMetadataByFilter. `patch` is patch_json parsed (update only).
+  std::string filter_json;
+  bool allow_all = false;  // not logged: checked before the mutation is
+  std::string patch_json;
+  meta::Value patch;
+  bool merge = true;
+  // Not logged: how many records a by-filter mutation matched, for the caller.
+  uint64_t count = 0;
   // kCreateMetadataIndex / kDeleteMetadataIndex (only property_name for delete).
   MetadataIndexDescription metadata_index;
 };
@@ -56,7 +71,12 @@ Result<Mutation> DecodeMutation(std::string_view payload, uint32_t dimensions);
 // byte is lost, and its owner can rewrite it with an upsert. *salvaged says whether that happened.
 meta::Value DecodeStoredMetadata(std::string* json, bool* salvaged);
 
-// Record encoding shared with checkpoint segments: id, namespace, metadata JSON, values.
+// A record's metadata after an update by filter: `patch`'s members replace the same keys of
+// `current` (merge) or the whole of it (no merge); null when the result has no members.
+meta::Value UpdatedMetadata(const meta::Value& current, const meta::Value& patch, bool merge);
+
+// Record encoding shared with checkpoint segments: id, namespace, metadata JSON, values (expiry
+// is encoded by the callers, after the record, since older files have none).
 void EncodeRecord(const VectorRecord& r, std::string* out);
 bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r);
 

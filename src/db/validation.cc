@@ -68,6 +68,10 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
   if (!core::IsValidUtf8(request.description)) {
     return Status::InvalidArgument("description is not valid UTF-8");
   }
+  if (request.config.default_ttl_seconds != 0) {
+    SEMBLE_RETURN_IF_ERROR(
+        ValidateTtlSeconds(request.config.default_ttl_seconds, limits).WithContext("defaultTtlSeconds"));
+  }
   const std::string& model = request.config.embedding_model;
   const std::string& pooling = request.config.embedding_pooling;
   if (model.empty() != pooling.empty()) {
@@ -149,6 +153,15 @@ Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric
   return Status::OK();
 }
 
+Status ValidateTtlSeconds(int64_t ttl_seconds, const Limits& limits) {
+  if (ttl_seconds < 1 || ttl_seconds > limits.max_ttl_seconds) {
+    return Status::InvalidArgument("ttl must be between 1 and " +
+                                   std::to_string(limits.max_ttl_seconds) + " seconds, got " +
+                                   std::to_string(ttl_seconds));
+  }
+  return Status::OK();
+}
+
 Status ValidateBatchSize(size_t count, const Limits& limits) {
   if (count == 0) return Status::InvalidArgument("no records given");
   if (count > limits.max_batch_vectors) {
@@ -174,8 +187,21 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
       s = Status::InvalidArgument("text and fields must be turned into values first (a bug)");
     }
     if (s.ok()) s = ValidateValues(r.values, config.dimensions, config.metric);
+    if (s.ok() && r.ttl_seconds) s = ValidateTtlSeconds(*r.ttl_seconds, limits);
+    if (s.ok() && r.expires_at_ms < 0) {
+      s = Status::InvalidArgument("expires_at_ms is negative: " + std::to_string(r.expires_at_ms));
+    }
+    if (s.ok() && r.ttl_seconds && r.expires_at_ms != 0) {
+      s = Status::InvalidArgument("give a ttl or an expiry time, not both");
+    }
     if (!s.ok()) return s.WithContext(where);
     VectorRecord n{r.id, r.values, r.ns, "", "", ""};
+    // The write's time is known only when it enters the log: a ttl stays relative until then.
+    n.expires_at_ms = r.expires_at_ms;
+    n.ttl_seconds = r.ttl_seconds;
+    if (!n.ttl_seconds && n.expires_at_ms == 0 && config.default_ttl_seconds > 0) {
+      n.ttl_seconds = config.default_ttl_seconds;
+    }
     if (!r.metadata_json.empty()) {
       auto md = meta::ParseMetadata(r.metadata_json, std::max<size_t>(limits.max_metadata_bytes,
                                                                      config.max_metadata_bytes));

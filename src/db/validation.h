@@ -26,11 +26,16 @@ Status ValidateNamespace(std::string_view ns, const Limits& limits);
 // of a zero vector is undefined).
 Status ValidateValues(std::span<const float> values, uint32_t dimensions, Metric metric);
 
+// A record's or an index's ttl: 1..Limits::max_ttl_seconds.
+Status ValidateTtlSeconds(int64_t ttl_seconds, const Limits& limits);
+
 // 1..max_batch_vectors records in one write.
 Status ValidateBatchSize(size_t count, const Limits& limits);
 
 // Validates a batch of records for insert/upsert and returns each record's compact metadata JSON
-// (replacing what the caller wrote) and parsed metadata. On error nothing is returned; the message
+// (replacing what the caller wrote) and parsed metadata. A record's ttl is checked and kept (the
+// index's default ttl filling in for a record with neither ttl nor expiry), to become an expiry
+// when the write's time is known. On error nothing is returned; the message
 // starts with `record <i> (id "<id>")`.
 Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig& config,
                        const Limits& limits, std::vector<VectorRecord>* normalized,

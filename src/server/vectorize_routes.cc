@@ -3,7 +3,8 @@
 // Vectorize v2 under /client/v4/accounts/{account_id}/vectorize/v2, field for field as Cloudflare
 // serves it (shared/reference/vectorize-workers-ai-api.md a.2-a.4), plus semble's extensions:
 // records and queries may carry "text" when the index has an embedding model, queries take "ef" /
-// "recall", and info takes ?waitForMutation=.
+// "recall", info takes ?waitForMutation=, records may carry "ttlSeconds" / "expiresAtMs", and
+// delete_by_filter / update_metadata_by_filter change the records a filter matches.
 //
 // Every write is in the write-ahead log (and fsynced) and applied before the response is sent, so
 // unlike Vectorize a read after a write always sees it.
@@ -74,7 +75,8 @@ class VectorizeApi {
                              .model = body->model,
                              .pooling = body->pooling,
                              .schema_json = body->schema_json,
-                             .index_type = body->index_type};
+                             .index_type = body->index_type,
+                             .default_ttl_seconds = body->default_ttl_seconds.value_or(0)};
     auto create = db::ResolveCreateIndex(spec, ctx_->models);
     if (!create.ok()) return FromStatus(create.status());
     auto index = ctx_->db->CreateIndex(*create);
@@ -340,6 +342,28 @@ class VectorizeApi {
     });
   }
 
+  // Extensions: delete / update metadata by filter, one mutation each, answered with its id and
+  // how many records it touched.
+  HttpResponse DeleteByFilter(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto body = wire::ParseFilterMutation(req.body, /*update=*/false);
+      if (!body.ok()) return BodyError(body.status());
+      auto m = index.DeleteByFilter(*body);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { wire::WriteCountedMutation(*m, w); });
+    });
+  }
+
+  HttpResponse UpdateMetadataByFilter(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto body = wire::ParseFilterMutation(req.body, /*update=*/true);
+      if (!body.ok()) return BodyError(body.status());
+      auto m = index.UpdateMetadataByFilter(*body);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { wire::WriteCountedMutation(*m, w); });
+    });
+  }
+
   HttpResponse List(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
       ListRequest list;
@@ -439,6 +463,10 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   add("POST", "/indexes/{}/delete_by_ids", "vectorize.delete_by_ids", Scope::kWrite,
       &VectorizeApi::DeleteByIds);
   add("GET", "/indexes/{}/list", "vectorize.list_vectors", Scope::kRead, &VectorizeApi::List);
+  add("POST", "/indexes/{}/delete_by_filter", "vectorize.delete_by_filter", Scope::kWrite,
+      &VectorizeApi::DeleteByFilter);
+  add("POST", "/indexes/{}/update_metadata_by_filter", "vectorize.update_metadata_by_filter",
+      Scope::kWrite, &VectorizeApi::UpdateMetadataByFilter);
   add("POST", "/indexes/{}/recommend", "vectorize.recommend", Scope::kRead, &VectorizeApi::Recommend);
   add("POST", "/indexes/{}/map", "vectorize.map", Scope::kRead, &VectorizeApi::Map);
   add("POST", "/indexes/{}/metadata_index/create", "vectorize.metadata_index_create",

@@ -75,7 +75,7 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
 
   VectorRecord r;
   bool seen_id = false, seen_values = false, seen_ns = false, seen_metadata = false;
-  bool seen_text = false, seen_fields = false;
+  bool seen_text = false, seen_fields = false, seen_ttl = false, seen_expires = false;
   for (auto field : obj) {
     const std::string_view key = field.key;
     const simdjson::dom::element& v = field.value;
@@ -85,11 +85,13 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
                  : key == "metadata"               ? &seen_metadata
                  : (key == "text" && extensions)   ? &seen_text
                  : (key == "fields" && extensions) ? &seen_fields
+                 : (key == "ttlSeconds" && extensions)  ? &seen_ttl
+                 : (key == "expiresAtMs" && extensions) ? &seen_expires
                                                    : nullptr;
     if (seen == nullptr) {
       return Status::InvalidArgument(
           "unknown field \"" + std::string(key) + "\"; a record has id, values, namespace" +
-          (extensions ? ", metadata, text and fields" : " and metadata"));
+          (extensions ? ", metadata, text, fields, ttlSeconds and expiresAtMs" : " and metadata"));
     }
     // A repeated field would make "which one counts" depend on the parser; refuse it.
     if (*seen) {
@@ -118,6 +120,29 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
     } else if (key == "fields") {
       if (!v.is_object()) return WrongType("fields", "an object", v);
       r.fields_json = simdjson::minify(v);
+    } else if (key == "ttlSeconds" || key == "expiresAtMs") {
+      // Integers only: a fractional or out-of-range number is refused here, a non-positive ttl
+      // or negative time by the engine's rules (db/validation.h).
+      if (v.is_null()) continue;
+      int64_t n;
+      double d;
+      if (v.get_int64().get(n) != simdjson::SUCCESS) {
+        // 5.0 is an integer too (JavaScript clients cannot tell the difference); 2^63 is the
+        // first double past INT64_MAX.
+        if (v.get_double().get(d) != simdjson::SUCCESS || std::floor(d) != d ||
+            d < -9223372036854775808.0 || d >= 9223372036854775808.0) {
+          return WrongType(key,
+                           key == "ttlSeconds" ? "an integer number of seconds"
+                                               : "an integer number of milliseconds since the epoch",
+                           v);
+        }
+        n = static_cast<int64_t>(d);
+      }
+      if (key == "ttlSeconds") {
+        r.ttl_seconds = n;
+      } else {
+        r.expires_at_ms = n;
+      }
     } else if (key == "namespace") {
       // null is accepted as "absent": JSON encoders commonly write unset optional fields so.
       if (v.is_null()) continue;
@@ -239,6 +264,8 @@ std::string RecordsNdjson(std::span<const VectorRecord> records) {
     if (!r.fields_json.empty()) w.Key("fields").Raw(r.fields_json);
     if (!r.ns.empty()) w.Key("namespace").String(r.ns);
     if (!r.metadata_json.empty()) w.Key("metadata").Raw(r.metadata_json);
+    if (r.ttl_seconds) w.Key("ttlSeconds").Int(*r.ttl_seconds);
+    if (r.expires_at_ms != 0) w.Key("expiresAtMs").Int(r.expires_at_ms);
     w.EndObject();
     ndjson += w.Take();
     ndjson += '\n';

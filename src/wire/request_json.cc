@@ -89,6 +89,23 @@ Status GetUint32(std::string_view key, const element& v, uint32_t* out) {
   return Bad(key, "a non-negative integer");
 }
 
+// An integer of either sign; as for GetUint32, 5.0 counts as 5.
+Status GetInt64(std::string_view key, const element& v, int64_t* out) {
+  int64_t i;
+  if (v.get(i) == simdjson::SUCCESS) {
+    *out = i;
+    return Status::OK();
+  }
+  double d;
+  // 2^63 is the first double past INT64_MAX.
+  if (v.get(d) == simdjson::SUCCESS && std::floor(d) == d && d >= -9223372036854775808.0 &&
+      d < 9223372036854775808.0) {
+    *out = static_cast<int64_t>(d);
+    return Status::OK();
+  }
+  return Bad(key, "an integer");
+}
+
 Status GetStringArray(std::string_view key, const element& v, std::vector<std::string>* out) {
   simdjson::dom::array arr;
   if (v.get(arr) != simdjson::SUCCESS) return Bad(key, "an array of strings");
@@ -137,9 +154,17 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
         object config;
         if (v.get(config) != simdjson::SUCCESS) return Bad("config", "an object");
         return ForEachField(
-            config, {"dimensions", "metric", "preset", "model", "pooling", "indexType", "schema"},
+            config,
+            {"dimensions", "metric", "preset", "model", "pooling", "indexType", "schema",
+             "defaultTtlSeconds"},
             [&](std::string_view k, const element& cv) -> Status {
               std::string s;
+              if (k == "defaultTtlSeconds") {
+                int64_t ttl = 0;
+                SEMBLE_RETURN_IF_ERROR(GetInt64("config.defaultTtlSeconds", cv, &ttl));
+                out.default_ttl_seconds = ttl;
+                return Status::OK();
+              }
               if (k == "schema") {
                 if (!cv.is_object()) return Bad("config.schema", "an object");
                 out.schema_json = simdjson::minify(cv);
@@ -325,6 +350,37 @@ Result<std::vector<std::string>> ParseIds(std::string_view body) {
   }));
   if (!has_ids) return Invalid("missing field \"ids\"");
   return ids;
+}
+
+Result<FilterMutation> ParseFilterMutation(std::string_view body, bool update) {
+  SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
+  FilterMutation out;
+  bool has_filter = false, has_metadata = false;
+  auto field = [&](std::string_view key, const element& v) -> Status {
+    if (key == "filter") {
+      if (!v.is_object()) return Bad(key, "an object");
+      has_filter = true;
+      out.filter_json = simdjson::minify(v);
+      return Status::OK();
+    }
+    if (key == "metadata") {
+      if (!v.is_object()) return Bad(key, "an object");
+      has_metadata = true;
+      out.metadata_json = simdjson::minify(v);
+      return Status::OK();
+    }
+    bool* flag = key == "allowAll" ? &out.allow_all : &out.merge;
+    if (v.get(*flag) != simdjson::SUCCESS) return Bad(key, "a boolean");
+    return Status::OK();
+  };
+  if (update) {
+    SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {"filter", "allowAll", "metadata", "merge"}, field));
+  } else {
+    SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {"filter", "allowAll"}, field));
+  }
+  if (!has_filter) return Invalid("missing field \"filter\"");
+  if (update && !has_metadata) return Invalid("missing field \"metadata\"");
+  return out;
 }
 
 Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body) {
@@ -513,6 +569,30 @@ std::string MetadataIndexCreateJson(const MetadataIndexDescription& desc) {
   core::JsonWriter w;
   w.BeginObject().Key("propertyName").String(desc.property_name);
   w.Key("indexType").String(MetadataIndexTypeName(desc.type)).EndObject();
+  return w.Take();
+}
+
+std::string FilterMutationJson(const FilterMutation& request, bool update) {
+  core::JsonWriter w;
+  w.BeginObject().Key("filter");
+  // The engine refuses a filter that is not an object; an empty one goes as {} so that the
+  // server, like a local index, refuses it unless allowAll.
+  if (request.filter_json.empty()) {
+    w.BeginObject().EndObject();
+  } else {
+    w.Raw(request.filter_json);
+  }
+  if (request.allow_all) w.Key("allowAll").Bool(true);
+  if (update) {
+    w.Key("metadata");
+    if (request.metadata_json.empty()) {
+      w.BeginObject().EndObject();
+    } else {
+      w.Raw(request.metadata_json);
+    }
+    w.Key("merge").Bool(request.merge);
+  }
+  w.EndObject();
   return w.Take();
 }
 

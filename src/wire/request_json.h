@@ -34,6 +34,7 @@ struct CreateIndexBody {
   std::optional<std::string> pooling;
   std::string index_type;
   std::string schema_json;  // config.schema, compact; "" when absent
+  std::optional<int64_t> default_ttl_seconds;  // config.defaultTtlSeconds (extension)
 };
 Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
 
@@ -64,6 +65,12 @@ Result<RecommendBody> ParseRecommend(std::string_view body);
 
 // {ids: [string...]} (get_by_ids, delete_by_ids).
 Result<std::vector<std::string>> ParseIds(std::string_view body);
+// POST /delete_by_filter (extension): {filter, allowAll?}; with `update`, POST
+// /update_metadata_by_filter: {filter, allowAll?, metadata, merge?}. filter and metadata are
+// objects, allowAll (default false) and merge (default true) booleans (semble/record.h,
+// FilterMutation).
+Result<FilterMutation> ParseFilterMutation(std::string_view body, bool update);
+
 // {propertyName, indexType} / {propertyName}.
 Result<MetadataIndexDescription> ParseMetadataIndexCreate(std::string_view body);
 Result<std::string> ParsePropertyName(std::string_view body);
@@ -106,6 +113,8 @@ std::string IdsJson(std::span<const std::string> ids);
 // {propertyName, indexType} / {propertyName}
 std::string MetadataIndexCreateJson(const MetadataIndexDescription& desc);
 std::string PropertyNameJson(const std::string& property_name);
+// What ParseFilterMutation reads back.
+std::string FilterMutationJson(const FilterMutation& request, bool update);
 
 }  // namespace semble::wire
 

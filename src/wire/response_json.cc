@@ -25,6 +25,9 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
     w->Key("pooling").String(d.config.embedding_pooling);
   }
   if (!d.config.schema_json.empty()) w->Key("schema").Raw(d.config.schema_json);
+  if (d.config.default_ttl_seconds != 0) {
+    w->Key("defaultTtlSeconds").Int(d.config.default_ttl_seconds);
+  }
   w->EndObject();
   w->Key("created_on").String(core::FormatIso8601Millis(d.created_on_ms));
   w->Key("modified_on").String(core::FormatIso8601Millis(d.modified_on_ms));
@@ -128,6 +131,8 @@ void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w) {
     } else {
       w->Raw(r.metadata_json);
     }
+    // Extension: only records that expire carry it.
+    if (r.expires_at_ms != 0) w->Key("expiresAtMs").Int(r.expires_at_ms);
     w->EndObject();
   }
   w->EndArray();
@@ -165,6 +170,16 @@ std::string ListResultToJson(const ListResult& result) {
 
 void WriteMutation(const MutationResult& m, core::JsonWriter* w) {
   w->BeginObject().Key("mutationId").String(m.mutation_id).EndObject();
+}
+
+void WriteCountedMutation(const MutationResult& m, core::JsonWriter* w) {
+  w->BeginObject().Key("mutationId").String(m.mutation_id).Key("count").Uint(m.count).EndObject();
+}
+
+std::string CountedMutationToJson(const MutationResult& m) {
+  core::JsonWriter w;
+  WriteCountedMutation(m, &w);
+  return w.Take();
 }
 
 std::string MutationToJson(const MutationResult& m) {
@@ -222,6 +237,12 @@ uint64_t Uint(const element& e, std::string_view key) {
   return v;
 }
 
+// 0 when absent.
+int64_t Int(const element& e, std::string_view key) {
+  int64_t v = 0;
+  return e[key].get(v) == simdjson::SUCCESS ? v : 0;
+}
+
 // "" when absent or null.
 std::string Raw(const element& e, std::string_view key) {
   element v;
@@ -256,6 +277,7 @@ IndexDescription DescriptionOf(const element& e) {
     d.config.embedding_model = Str(config, "model");
     d.config.embedding_pooling = Str(config, "pooling");
     d.config.schema_json = Raw(config, "schema");
+    d.config.default_ttl_seconds = Int(config, "defaultTtlSeconds");
   }
   d.created_on_ms = Millis(e, "created_on");
   d.modified_on_ms = Millis(e, "modified_on");
@@ -329,6 +351,7 @@ Result<std::vector<VectorRecord>> ParseRecords(std::string_view json) {
     rec.ns = Str(r, "namespace");
     rec.metadata_json = Raw(r, "metadata");
     if (rec.metadata_json == "{}") rec.metadata_json.clear();  // semble's "no metadata"
+    rec.expires_at_ms = Int(r, "expiresAtMs");
     out.push_back(std::move(rec));
   }
   return out;
@@ -352,6 +375,7 @@ Result<MutationResult> ParseMutation(std::string_view json) {
   MutationResult m;
   m.mutation_id = Str(e, "mutationId");
   if (m.mutation_id.empty()) return Malformed("mutation");
+  m.count = Uint(e, "count");
   return m;
 }
 

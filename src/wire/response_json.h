@@ -38,8 +38,9 @@ std::string IndexInfoToJson(const IndexInfo& info);
 void WriteQueryResult(const QueryResult& result, core::JsonWriter* w);
 std::string QueryResultToJson(const QueryResult& result);
 
-// [{id, values, namespace, metadata}] (get-by-ids): namespace "" and metadata {} when the
-// record has none, as Cloudflare documents the shape.
+// [{id, values, namespace, metadata, expiresAtMs?}] (get-by-ids): namespace "" and metadata {}
+// when the record has none, as Cloudflare documents the shape; expiresAtMs (extension) only for a
+// record that expires.
 void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w);
 std::string RecordsToJson(std::span<const VectorRecord> records);
 
@@ -51,6 +52,9 @@ std::string ListResultToJson(const ListResult& result);
 // {mutationId}
 void WriteMutation(const MutationResult& m, core::JsonWriter* w);
 std::string MutationToJson(const MutationResult& m);
+// {mutationId, count} (extension: delete / update metadata by filter).
+void WriteCountedMutation(const MutationResult& m, core::JsonWriter* w);
+std::string CountedMutationToJson(const MutationResult& m);
 
 // {metadataIndexes:[{propertyName, indexType}]}
 void WriteMetadataIndexes(std::span<const MetadataIndexDescription> indexes, core::JsonWriter* w);

@@ -97,7 +97,8 @@ TEST_F(CliTest, HelpAndVersionWork) {
   EXPECT_EQ(r.code, 0);
   for (const char* verb : {"create", "list", "get", "info", "delete", "insert", "upsert", "query",
                            "get-vectors", "delete-vectors", "list-vectors", "create-metadata-index",
-                           "list-metadata-index", "delete-metadata-index"}) {
+                           "list-metadata-index", "delete-metadata-index", "delete-by-filter",
+                           "update-metadata-by-filter"}) {
     EXPECT_NE(r.out.find(std::string("\n  ") + verb + " "), std::string::npos) << verb;
   }
   EXPECT_FALSE(std::filesystem::exists(data_)) << "help must not create the data directory";
@@ -325,6 +326,38 @@ TEST_F(CliTest, DeleteVectors) {
   EXPECT_EQ(Uint(q["count"]), 1u);
   EXPECT_EQ(Str(q["matches"].at(0)["id"]), "b");
   EXPECT_NEAR(Num(q["matches"].at(0)["score"]), std::sqrt(2.0), 1e-5);
+}
+
+TEST_F(CliTest, DeleteAndUpdateMetadataByFilter) {
+  Ok({"vectorize", "create", "f", "--dimensions", "2", "--metric", "euclidean", "--default-ttl",
+      "3600"});
+  EXPECT_EQ(Uint(Json(Ok({"vectorize", "get", "f", "--json"}))["config"]["defaultTtlSeconds"]),
+            3600u);
+  Ok({"vectorize", "insert", "f", "--file", "-"},
+     "{\"id\":\"a\",\"values\":[1,0],\"metadata\":{\"g\":1}}\n"
+     "{\"id\":\"b\",\"values\":[0,1],\"metadata\":{\"g\":1},\"ttlSeconds\":60}\n"
+     "{\"id\":\"c\",\"values\":[1,1],\"metadata\":{\"g\":2}}\n");
+  auto got = Json(Ok({"vectorize", "get-vectors", "f", "--ids", "b", "--json"}));
+  EXPECT_GT(got.at(0)["expiresAtMs"].get_int64().value(), 1700000000000);
+  // Without --filter or --all nothing happens; {} needs --all.
+  RunResult none = Run({"vectorize", "delete-by-filter", "f"});
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.err.find("--all"), std::string::npos) << none.err;
+  EXPECT_NE(Run({"vectorize", "delete-by-filter", "f", "--filter", "{}"}).code, 0);
+  EXPECT_NE(Run({"vectorize", "delete-by-filter", "f", "--filter", "{\"g\":"}).code, 0);
+  EXPECT_NE(Run({"vectorize", "delete-by-filter", "nosuch", "--filter", "{\"g\":1}"}).code, 0);
+  auto u = Json(Ok({"vectorize", "update-metadata-by-filter", "f", "--filter", "{\"g\":1}",
+                    "--metadata", "{\"seen\":true}", "--json"}));
+  EXPECT_EQ(Uint(u["count"]), 2u);
+  EXPECT_EQ(Str(u["mutationId"]).size(), 36u);
+  auto a = Json(Ok({"vectorize", "get-vectors", "f", "--ids", "a", "--json"}));
+  EXPECT_TRUE(a.at(0)["metadata"]["seen"].get_bool().value());
+  EXPECT_NE(Ok({"vectorize", "delete-by-filter", "f", "--filter", "{\"seen\":true}"})
+                .find("Deleted 2 records from index \"f\""),
+            std::string::npos);
+  EXPECT_EQ(Uint(Json(Ok({"vectorize", "info", "f", "--json"}))["vectorCount"]), 1u);
+  auto all = Json(Ok({"vectorize", "delete-by-filter", "f", "--all", "--json"}));
+  EXPECT_EQ(Uint(all["count"]), 1u);
 }
 
 TEST_F(CliTest, ListVectorsPagesThroughEveryIdOnce) {

@@ -709,9 +709,10 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE((*reader)->Next(&p).ok());
     payload.assign(p);
   }
-  // Three empty length-prefixed strings (model, pooling, schema): one varint byte each.
-  ASSERT_EQ(payload.substr(payload.size() - 3), std::string(3, '\0'));
-  payload.resize(payload.size() - 3);
+  // Three empty length-prefixed strings (model, pooling, schema) and a zero default ttl: one
+  // varint byte each.
+  ASSERT_EQ(payload.substr(payload.size() - 4), std::string(4, '\0'));
+  payload.resize(payload.size() - 4);
   auto rewrite = [&](const std::string& p) {
     std::string framed;
     storage::AppendRecord(&framed, p);
@@ -728,6 +729,20 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
   // A model without its pooling is damage, not an old format.
   rewrite(payload + '\0');
   EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption());
+  // Model, pooling and schema without a default ttl: the format before expiry; no default.
+  rewrite(payload + std::string(3, '\0'));
+  read = db::ReadManifest(env, dir.path());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->description.config.default_ttl_seconds, 0);
+  // The default ttl round-trips over its whole range (varints of every length).
+  std::mt19937_64 rng(9);
+  for (int i = 0; i < 200; ++i) {
+    m.description.config.default_ttl_seconds =
+        i == 0 ? INT64_MAX : static_cast<int64_t>(rng() >> (1 + rng() % 63));
+    auto back = db::DecodeManifest(db::EncodeManifest(m), "test");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->description.config.default_ttl_seconds, m.description.config.default_ttl_seconds);
+  }
 }
 
 }  // namespace

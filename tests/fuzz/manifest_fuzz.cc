@@ -25,7 +25,9 @@ bool Same(const db::Manifest& a, const db::Manifest& b) {
          x.config.index_type == y.config.index_type &&
          x.config.embedding_model == y.config.embedding_model &&
          x.config.embedding_pooling == y.config.embedding_pooling &&
-         x.config.schema_json == y.config.schema_json && x.created_on_ms == y.created_on_ms &&
+         x.config.schema_json == y.config.schema_json &&
+         x.config.default_ttl_seconds == y.config.default_ttl_seconds &&
+         x.created_on_ms == y.created_on_ms &&
          x.modified_on_ms == y.modified_on_ms && a.incarnation == b.incarnation &&
          a.checkpoint_seq == b.checkpoint_seq && a.segment == b.segment;
 }

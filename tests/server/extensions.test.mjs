@@ -131,3 +131,65 @@ test('text goes through the index model only; waitForMutation; metrics; console 
   assert.match(js.headers.get('content-type'), /javascript/);
   assert.equal((await call('GET', '/console/../../etc/passwd')).status, 404);
 });
+
+test('records expire (ttlSeconds, expiresAtMs, an index default) and bad ttls are refused', async () => {
+  const created = okResult(await call('POST', vz(), { name: 'ttl', config: { dimensions: 2, metric: 'euclidean', defaultTtlSeconds: 3600 } }), 'create');
+  assert.equal(created.config.defaultTtlSeconds, 3600);
+  const before = Date.now();
+  const lines = [
+    { id: 'a', values: [1, 0], ttlSeconds: 60 },
+    { id: 'b', values: [0, 1] },  // the index default
+    { id: 'gone', values: [1, 1], expiresAtMs: before - 1000 },  // expired already: invisible
+  ];
+  okResult(await call('POST', vz('ttl') + '/upsert', ndjson(lines), { contentType: 'application/x-ndjson' }), 'upsert');
+  const got = okResult(await call('POST', vz('ttl') + '/get_by_ids', { ids: ['a', 'b', 'gone'] }), 'get');
+  assert.deepEqual(got.map((r) => r.id), ['a', 'b']);
+  assert.ok(got[0].expiresAtMs >= before + 60000 && got[0].expiresAtMs <= Date.now() + 60000, JSON.stringify(got[0]));
+  assert.ok(got[1].expiresAtMs >= before + 3600000, JSON.stringify(got[1]));
+  const info = okResult(await call('GET', vz('ttl') + '/info'), 'info');
+  assert.equal(info.vectorCount, 2);
+  const q = okResult(await call('POST', vz('ttl') + '/query', { vector: [1, 1], topK: 5 }), 'query');
+  assert.deepEqual(q.matches.map((m) => m.id).sort(), ['a', 'b']);
+  // An expired vectorId answers as one never stored: no matches, as Vectorize does.
+  assert.equal(okResult(await call('POST', vz('ttl') + '/query', { vectorId: 'gone' }), 'expired id').count, 0);
+  // Bad ttls: nothing of the batch is written.
+  for (const ttl of [0, -5, 1e12]) {
+    const e = assertError(await call('POST', vz('ttl') + '/upsert', ndjson([{ id: 'c', values: [1, 2] }, { id: 'd', values: [1, 2], ttlSeconds: ttl }]), { contentType: 'application/x-ndjson' }), 400, 40000, `ttl ${ttl}`);
+    assert.match(e.message, /ttl must be between 1 and/);
+  }
+  assertError(await call('POST', vz('ttl') + '/upsert', ndjson([{ id: 'd', values: [1, 2], ttlSeconds: 'soon' }]), { contentType: 'application/x-ndjson' }), 400, 40002, 'ttl not a number');
+  assertError(await call('POST', vz(), { name: 'ttl2', config: { dimensions: 2, metric: 'euclidean', defaultTtlSeconds: -1 } }), 400, 40000, 'negative default');
+  assert.equal(okResult(await call('GET', vz('ttl') + '/info'), 'info').vectorCount, 2);
+});
+
+test('delete_by_filter and update_metadata_by_filter: one mutation each, with a count', async () => {
+  okResult(await call('POST', vz(), { name: 'bulk', config: { dimensions: 2, metric: 'cosine' } }), 'create');
+  okResult(await call('POST', vz('bulk') + '/metadata_index/create', { propertyName: 'genre', indexType: 'string' }), 'mi');
+  const lines = [];
+  for (let i = 0; i < 12; i++) lines.push({ id: `v${i}`, values: [1, i + 1], metadata: { genre: i % 3 === 0 ? 'drama' : 'comedy', n: i } });
+  okResult(await call('POST', vz('bulk') + '/upsert', ndjson(lines), { contentType: 'application/x-ndjson' }), 'upsert');
+  const updated = okResult(await call('POST', vz('bulk') + '/update_metadata_by_filter', { filter: { genre: 'drama' }, metadata: { seen: true } }), 'update');
+  assert.equal(updated.count, 4);
+  assert.equal(updated.mutationId.length, 36);
+  const v3 = okResult(await call('POST', vz('bulk') + '/get_by_ids', { ids: ['v3'] }), 'get')[0];
+  assert.deepEqual(v3.metadata, { genre: 'drama', n: 3, seen: true });
+  const replaced = okResult(await call('POST', vz('bulk') + '/update_metadata_by_filter', { filter: { n: { $gte: 10 } }, metadata: { genre: 'drama' }, merge: false }), 'replace');
+  assert.equal(replaced.count, 2);
+  const deleted = okResult(await call('POST', vz('bulk') + '/delete_by_filter', { filter: { genre: 'drama' } }), 'delete');
+  assert.equal(deleted.count, 6);
+  assert.equal(okResult(await call('GET', vz('bulk') + '/info'), 'info').vectorCount, 6);
+  // Refusals: the empty filter without allowAll, bad filters and bodies, oversize metadata, an
+  // unknown index. None changes anything.
+  assertError(await call('POST', vz('bulk') + '/delete_by_filter', { filter: {} }), 400, 40003, 'empty filter');
+  assertError(await call('POST', vz('bulk') + '/delete_by_filter', {}), 400, 40001, 'no filter');
+  assertError(await call('POST', vz('bulk') + '/delete_by_filter', { filter: { n: { $foo: 1 } } }), 400, 40003, 'bad operator');
+  assertError(await call('POST', vz('bulk') + '/delete_by_filter', '{"filter": {', {}), 400, 40001, 'bad JSON');
+  assertError(await call('POST', vz('bulk') + '/update_metadata_by_filter', { filter: { n: 1 } }), 400, 40001, 'no metadata');
+  const big = assertError(await call('POST', vz('bulk') + '/update_metadata_by_filter', { filter: { n: { $gte: 0 } }, metadata: { pad: 'x'.repeat(11000) } }), 400, 40016, 'too big');
+  assert.match(big.message, /10240/);
+  assertError(await call('POST', vz('nosuch') + '/delete_by_filter', { filter: { n: 1 } }), 404, 3000, 'unknown index');
+  assert.equal(okResult(await call('GET', vz('bulk') + '/info'), 'info').vectorCount, 6);
+  const all = okResult(await call('POST', vz('bulk') + '/delete_by_filter', { filter: {}, allowAll: true }), 'all');
+  assert.equal(all.count, 6);
+  assert.equal(okResult(await call('GET', vz('bulk') + '/info'), 'info').vectorCount, 0);
+});

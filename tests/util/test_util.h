@@ -122,7 +122,12 @@ class FaultEnv final : public Env {
   Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
     return base_->LockFile(path);
   }
-  int64_t NowMillis() override { return base_->NowMillis(); }
+  // A clock tests control: when fixed_now_ms is non-zero, NowMillis returns it.
+  std::atomic<int64_t> fixed_now_ms{0};
+  int64_t NowMillis() override {
+    const int64_t fixed = fixed_now_ms.load();
+    return fixed != 0 ? fixed : base_->NowMillis();
+  }
 
  private:
   Env* base_ = Env::Default();

@@ -123,6 +123,41 @@ TEST(ParseRecordJsonTest, Errors) {
   }
 }
 
+// Expiry extensions: integers only (5.0 counts), a range the engine then checks, absent in
+// the Cloudflare form.
+TEST(ParseRecordJsonTest, ExpiryFields) {
+  auto r = wire::ParseRecordJson(R"({"id":"a","values":[1],"ttlSeconds":60})", true);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->ttl_seconds, 60);
+  r = wire::ParseRecordJson(R"({"id":"a","values":[1],"ttlSeconds":5.0,"expiresAtMs":null})", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->ttl_seconds, 5);
+  r = wire::ParseRecordJson(R"({"id":"a","values":[1],"expiresAtMs":1700000000000})", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->expires_at_ms, 1700000000000);
+  EXPECT_FALSE(r->ttl_seconds.has_value());
+  // Zero and negative ttls parse; the engine refuses them with its own message.
+  r = wire::ParseRecordJson(R"({"id":"a","values":[1],"ttlSeconds":-3})", true);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->ttl_seconds, -3);
+  const char* bad[] = {R"({"id":"a","values":[1],"ttlSeconds":"60"})",
+                       R"({"id":"a","values":[1],"ttlSeconds":1.5})",
+                       R"({"id":"a","values":[1],"ttlSeconds":1e30})",
+                       R"({"id":"a","values":[1],"ttlSeconds":true})",
+                       R"({"id":"a","values":[1],"expiresAtMs":"soon"})"};
+  for (const char* line : bad) {
+    auto e = wire::ParseRecordJson(line, true);
+    EXPECT_TRUE(e.status().IsInvalidArgument()) << line;
+    EXPECT_NE(e.status().message().find("must be an integer"), std::string::npos)
+        << e.status().ToString();
+  }
+  EXPECT_NE(wire::ParseRecordJson(R"({"id":"a","values":[1],"ttlSeconds":5})", false)
+                .status()
+                .message()
+                .find("unknown field \"ttlSeconds\""),
+            std::string::npos);
+}
+
 TEST(ParseNdjsonTest, SkipsBlankLinesAndAcceptsCrlf) {
   auto r = wire::ParseNdjson(
       "{\"id\":\"a\",\"values\":[1]}\r\n\n   \n{\"id\":\"b\",\"values\":[2]}\r\n\t\r\n"

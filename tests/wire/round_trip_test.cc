@@ -26,6 +26,11 @@ class Gen {
 
   size_t Below(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
   bool Coin() { return Below(2) == 0; }
+  // Any int64 from 1 up, every magnitude (JSON integers of every length, up to INT64_MAX).
+  int64_t PositiveInt64() {
+    const uint64_t bits = std::uniform_int_distribution<uint64_t>()(rng_) >> (1 + Below(63));
+    return bits == 0 ? 1 : static_cast<int64_t>(bits);
+  }
 
   // Valid UTF-8 of 1..max code points: ASCII (quotes, backslashes and controls included), Latin,
   // Hangul, CJK and astral characters.
@@ -129,6 +134,7 @@ TEST(WireRoundTripTest, IndexDescriptions) {
     }
     d.created_on_ms = static_cast<int64_t>(g.Below(1ull << 45));
     d.modified_on_ms = d.created_on_ms + static_cast<int64_t>(g.Below(1000000));
+    d.config.default_ttl_seconds = g.Coin() ? 0 : g.PositiveInt64();
     auto back = ParseIndexDescription(IndexDescriptionToJson(d));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->name, d.name);
@@ -139,6 +145,7 @@ TEST(WireRoundTripTest, IndexDescriptions) {
     EXPECT_EQ(back->config.embedding_model, d.config.embedding_model);
     EXPECT_EQ(back->config.embedding_pooling, d.config.embedding_pooling);
     EXPECT_EQ(back->config.schema_json, d.config.schema_json);
+    EXPECT_EQ(back->config.default_ttl_seconds, d.config.default_ttl_seconds);
     EXPECT_EQ(back->created_on_ms, d.created_on_ms);
     EXPECT_EQ(back->modified_on_ms, d.modified_on_ms);
     auto list = ParseIndexDescriptions(IndexDescriptionsToJson(std::vector<IndexDescription>{d, d}));
@@ -193,6 +200,7 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
       // {} is how get_by_ids writes "no metadata", and reads back as none.
       records.push_back(
           VectorRecord{m.id, g.Floats(), m.ns, m.metadata_json == "{}" ? "" : m.metadata_json});
+      if (g.Coin()) records.back().expires_at_ms = g.PositiveInt64();
     }
     auto q = ParseQueryResult(QueryResultToJson(result));
     ASSERT_TRUE(q.ok()) << q.status().ToString();
@@ -212,6 +220,7 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
       EXPECT_EQ((*r)[i].values, records[i].values);
       EXPECT_EQ((*r)[i].ns, records[i].ns);
       EXPECT_EQ((*r)[i].metadata_json, records[i].metadata_json);
+      EXPECT_EQ((*r)[i].expires_at_ms, records[i].expires_at_ms);
     }
 
     ListResult list;
@@ -230,6 +239,11 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
     auto mb = ParseMutation(MutationToJson(m));
     ASSERT_TRUE(mb.ok());
     EXPECT_EQ(mb->mutation_id, m.mutation_id);
+    m.count = g.Coin() ? 0 : static_cast<uint64_t>(g.PositiveInt64());
+    auto counted = ParseMutation(CountedMutationToJson(m));
+    ASSERT_TRUE(counted.ok());
+    EXPECT_EQ(counted->mutation_id, m.mutation_id);
+    EXPECT_EQ(counted->count, m.count);
 
     std::vector<MetadataIndexDescription> mis(g.Below(4));
     for (auto& mi : mis) mi = {g.Text(), static_cast<MetadataIndexType>(g.Below(3))};
@@ -288,6 +302,11 @@ TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
       }
       if (g.Coin()) r.ns = g.Text();
       if (g.Coin()) r.metadata_json = g.Object();
+      switch (g.Below(3)) {
+        case 0: break;
+        case 1: r.ttl_seconds = g.PositiveInt64(); break;
+        default: r.expires_at_ms = g.PositiveInt64(); break;
+      }
     }
     auto parsed = ParseNdjson(RecordsNdjson(records), false, nullptr, /*extensions=*/true);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
@@ -301,6 +320,24 @@ TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
       EXPECT_EQ(p.fields_json, a.fields_json);
       EXPECT_EQ(p.ns, a.ns);
       EXPECT_EQ(p.metadata_json, a.metadata_json);
+      EXPECT_EQ(p.ttl_seconds, a.ttl_seconds);
+      EXPECT_EQ(p.expires_at_ms, a.expires_at_ms);
+    }
+
+    for (bool update : {false, true}) {
+      FilterMutation f;
+      f.filter_json = g.Coin() ? "{}" : g.Object();
+      f.allow_all = g.Coin();
+      if (update) {
+        f.metadata_json = g.Object();
+        f.merge = g.Coin();
+      }
+      auto fb = ParseFilterMutation(FilterMutationJson(f, update), update);
+      ASSERT_TRUE(fb.ok()) << fb.status().ToString();
+      EXPECT_EQ(fb->filter_json, f.filter_json);
+      EXPECT_EQ(fb->allow_all, f.allow_all);
+      EXPECT_EQ(fb->metadata_json, f.metadata_json);
+      EXPECT_EQ(fb->merge, f.merge);
     }
 
     std::vector<std::string> ids(1 + g.Below(4));
