@@ -55,9 +55,11 @@ class HnswVectorIndex final : public VectorIndex {
     // graph removal, and the tombstone repair it can start, must not run while the builder links
     // new nodes (a stress test lost reachability of nodes that way). The builder cannot start a
     // batch while this holds mu_.
-    const bool removes = std::any_of(slots.begin(), slots.end(),
-                                     [&](uint32_t slot) { return hnsw_->Contains(slot); });
+    // Asked on every wake-up: a slot in flight when this started is in the graph once its batch
+    // ends, and the builder may have started the next batch by the time this runs again.
     cv_.wait(lock, [&] {
+      const bool removes = std::any_of(slots.begin(), slots.end(),
+                                       [&](uint32_t slot) { return hnsw_->Contains(slot); });
       if (removes) return in_flight_.empty();
       return std::none_of(slots.begin(), slots.end(),
                           [&](uint32_t slot) { return in_flight_.count(slot) != 0; });
@@ -108,10 +110,14 @@ class HnswVectorIndex final : public VectorIndex {
 
   size_t size() const override {
     std::shared_lock lock(mu_);
-    // Exact: a slot in flight may already be in the graph as well as in the buffer.
-    size_t both = 0;
-    for (uint32_t s : in_flight_) both += hnsw_->Contains(s) ? 1 : 0;
-    return hnsw_->size() + slot_row_.size() - both;
+    // Exact. While a batch is in flight the builder adds its slots to the graph without mu_, so
+    // the graph's count moves under this lock; but every slot of the batch is still buffered, and
+    // nothing else changes the graph's count meanwhile (removals wait for the batch), so the
+    // count taken when the batch started is the graph's share. (Counting the in-flight slots the
+    // graph already holds raced with the adds: a slot added between that count and the graph's
+    // size was counted twice.)
+    const size_t graph = in_flight_.empty() ? hnsw_->size() : graph_size_at_batch_;
+    return graph + slot_row_.size();
   }
 
   const float* Get(uint32_t slot) const override {
@@ -323,6 +329,7 @@ class HnswVectorIndex final : public VectorIndex {
         values.insert(values.end(), v, v + dims);
       }
       if (batch.empty()) continue;
+      graph_size_at_batch_ = hnsw_->size();
       lock.unlock();
       // The graph takes adds concurrently with searches; queries see the slot in the buffer
       // until it leaves it below, and in the graph too meanwhile (Merge keeps it once).
@@ -368,6 +375,7 @@ class HnswVectorIndex final : public VectorIndex {
   std::vector<uint32_t> free_rows_;
   std::deque<uint32_t> queue_;              // build order (may hold stale or repeated slots)
   std::unordered_set<uint32_t> in_flight_;  // slots the builder is adding now
+  size_t graph_size_at_batch_ = 0;          // the graph's size() when in_flight_ was filled
   mutable int pauses_ = 0;  // Serialize calls and PauseBackgroundWork holds under way
   bool stop_ = false;
   bool consolidate_ = false;  // the builder repairs the graph before its next batch
