@@ -52,10 +52,12 @@ struct SemanticCacheConfig {
   // (0 < threshold <= 1). The default keeps false hits at <= 1% on STS-B dev with the default
   // model (bench/RESULTS.md, "Semantic cache").
   double threshold = 0.87;
-  // Seconds an entry lives after it is stored, unless Store gives its own; 0 = no expiry.
+  // Seconds an entry lives after it is stored, unless Store gives its own; 0 = no expiry. At most
+  // Limits::max_ttl_seconds. An expired entry is never a hit (the database hides it at once).
   int64_t default_ttl_seconds = 0;
   // Most entries kept (1..10,000,000). A store beyond it evicts the least recently hit entries
-  // (an entry's recency starts when it is stored).
+  // (an entry's recency starts when it is stored); expired entries go first and are not counted
+  // as evictions.
   uint64_t max_entries = 100000;
   // Names of scope fields (1..64 bytes of [A-Za-z0-9_], at most 8). A lookup finds only entries
   // stored with the same value of every scope field; a field not given counts as "".
@@ -89,7 +91,8 @@ struct CacheStoreRequest {
   std::string prompt;
   std::string response;  // opaque text (a JSON document or plain text)
   std::map<std::string, std::string> scope;
-  // Seconds this entry lives (>= 1); nullopt takes the cache's default_ttl_seconds.
+  // Seconds this entry lives (1..Limits::max_ttl_seconds); nullopt takes the cache's
+  // default_ttl_seconds.
   std::optional<int64_t> ttl_seconds;
   // Tokens the response cost to produce, for the tokens-saved estimate; 0 = estimate from its
   // length (4 bytes a token).
@@ -147,6 +150,11 @@ class SemanticCache {
   virtual Result<std::string> Store(const CacheStoreRequest& request) = 0;
   // Removes the entries of these keys; returns how many existed.
   virtual Result<uint64_t> Invalidate(const std::vector<std::string>& keys) = 0;
+  // Removes, as one mutation, the entries whose metadata matches a filter (the index filter
+  // language over {prompt, response, storedMs, tokens, scope}, e.g. {"scope.model": "gpt-4o"});
+  // returns how many. An empty filter is refused (reason kBadFilter): use a cache's DELETE to
+  // drop everything.
+  virtual Result<uint64_t> InvalidateByFilter(const std::string& filter_json) = 0;
   // Counters since this cache was opened, and its entry count now.
   virtual Result<CacheStats> Stats() const = 0;
 };

@@ -9,6 +9,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "semble/options.h"
 
 namespace semble::cache {
 namespace {
@@ -29,8 +30,9 @@ Status ValidateCacheConfig(const SemanticCacheConfig& c) {
   if (!(c.threshold > 0 && c.threshold <= 1)) {
     return Status::InvalidArgument("cache threshold must be in (0, 1]");
   }
-  if (c.default_ttl_seconds < 0 || c.default_ttl_seconds > int64_t{100} * 365 * 86400) {
-    return Status::InvalidArgument("cache defaultTtlSeconds must be 0 (no expiry) up to 100 years");
+  if (c.default_ttl_seconds < 0 || c.default_ttl_seconds > Limits{}.max_ttl_seconds) {
+    return Status::InvalidArgument("cache defaultTtlSeconds must be 0 (no expiry) up to " +
+                                   std::to_string(Limits{}.max_ttl_seconds));
   }
   if (c.max_entries < 1 || c.max_entries > kMaxEntries) {
     return Status::InvalidArgument("cache maxEntries must be 1.." + std::to_string(kMaxEntries));

@@ -110,9 +110,17 @@ class SemanticCacheImpl final : public SemanticCache {
 
   const CacheDescription& description() const override { return description_; }
 
-  // Fills recency from the stored entries, oldest first.
+  // Fills recency from the stored entries, oldest first (replacing what it held).
   Status Load() {
-    std::vector<std::pair<int64_t, std::string>> entries;
+    struct Loaded {
+      int64_t stored_ms;
+      std::string key;
+      int64_t expires_at_ms;
+      bool operator<(const Loaded& o) const {
+        return stored_ms != o.stored_ms ? stored_ms < o.stored_ms : key < o.key;
+      }
+    };
+    std::vector<Loaded> entries;
     ListRequest list;
     list.count = 1000;
     while (true) {
@@ -125,7 +133,7 @@ class SemanticCacheImpl final : public SemanticCache {
           auto e = ParseEntry(r.metadata_json);
           // Not a cache entry (written through the index API): it is never a hit, but it counts
           // towards the size bound like any entry, oldest of all.
-          entries.emplace_back(e.ok() ? e->stored_ms : 0, r.id);
+          entries.push_back({e.ok() ? e->stored_ms : 0, r.id, r.expires_at_ms});
         }
       }
       if (page.next_cursor.empty()) break;
@@ -133,7 +141,9 @@ class SemanticCacheImpl final : public SemanticCache {
     }
     std::sort(entries.begin(), entries.end());
     std::lock_guard lock(mu_);
-    for (auto& [ms, key] : entries) Touch(key);
+    order_.clear();
+    recency_.clear();
+    for (const Loaded& e : entries) Touch(e.key, e.expires_at_ms);
     return Status::OK();
   }
 
@@ -167,7 +177,7 @@ class SemanticCacheImpl final : public SemanticCache {
       ++stats_.lookups;
       ++stats_.hits;
       stats_.tokens_saved += entry->tokens;
-      if (recency_.count(m.id) != 0) Touch(m.id);
+      if (auto it = recency_.find(m.id); it != recency_.end()) Touch(m.id, it->second->expires_at_ms);
       return out;
     }
     std::lock_guard lock(mu_);
@@ -188,8 +198,9 @@ class SemanticCacheImpl final : public SemanticCache {
       return Status::InvalidArgument("response is not valid UTF-8");
     }
     if (request.ttl_seconds && (*request.ttl_seconds < 1 ||
-                                *request.ttl_seconds > int64_t{100} * 365 * 86400)) {
-      return Status::InvalidArgument("ttl must be 1 second up to 100 years");
+                                *request.ttl_seconds > Limits{}.max_ttl_seconds)) {
+      return Status::InvalidArgument("ttl must be 1 second up to " +
+                                     std::to_string(Limits{}.max_ttl_seconds) + " seconds");
     }
     SEMBLE_ASSIGN_OR_RETURN(auto scope, FullScope(config, request.scope));
     const std::string scope_bytes = ScopeBytes(scope);
@@ -220,16 +231,23 @@ class SemanticCacheImpl final : public SemanticCache {
                                      " bytes once JSON-escaped, more than the cache stores");
     }
     const int64_t ttl = request.ttl_seconds.value_or(config.default_ttl_seconds);
-    (void)ttl;  // PENDING-TTL-MERGE
+    // The database expires the entry and hides it from lookups from then on.
+    if (ttl > 0) record.ttl_seconds = ttl;
     SEMBLE_RETURN_IF_ERROR(index_->Upsert(std::span(&record, 1)).status());
     std::vector<std::string> evicted;
     {
       std::lock_guard lock(mu_);
       ++stats_.stores;
-      Touch(key);
+      // The expiry the database computed from the same clock (close enough for choosing what to
+      // drop: an entry a few ms from expiry is as good as gone).
+      Touch(key, ttl > 0 ? now + ttl * 1000 : 0);
+      const int64_t clock = env_->NowMillis();
       while (recency_.size() > config.max_entries) {
-        evicted.push_back(order_.front());
-        recency_.erase(order_.front());
+        const Recent& oldest = order_.front();
+        // An expired entry is already gone for every reader: dropping it evicts nothing.
+        const bool expired = oldest.expires_at_ms != 0 && oldest.expires_at_ms <= clock;
+        if (!expired) evicted.push_back(oldest.key);
+        recency_.erase(oldest.key);
         order_.pop_front();
       }
       stats_.evictions += evicted.size();
@@ -250,6 +268,17 @@ class SemanticCacheImpl final : public SemanticCache {
     return static_cast<uint64_t>(ids.size());
   }
 
+  Result<uint64_t> InvalidateByFilter(const std::string& filter_json) override {
+    FilterMutation request;
+    request.filter_json = filter_json;
+    SEMBLE_ASSIGN_OR_RETURN(MutationResult done, index_->DeleteByFilter(request));
+    // Which keys went is not returned; the recency list is read again from what is left.
+    SEMBLE_RETURN_IF_ERROR(Load());
+    std::lock_guard lock(mu_);
+    stats_.invalidations += done.count;
+    return done.count;
+  }
+
   Result<CacheStats> Stats() const override {
     SEMBLE_ASSIGN_OR_RETURN(IndexInfo info, index_->Info());
     std::lock_guard lock(mu_);
@@ -259,13 +288,19 @@ class SemanticCacheImpl final : public SemanticCache {
   }
 
  private:
+  struct Recent {
+    std::string key;
+    int64_t expires_at_ms;  // 0 = never
+  };
+
   // Makes key the most recently used. Caller holds mu_.
-  void Touch(const std::string& key) {
+  void Touch(const std::string& key, int64_t expires_at_ms) {
     auto it = recency_.find(key);
     if (it != recency_.end()) {
+      it->second->expires_at_ms = expires_at_ms;
       order_.splice(order_.end(), order_, it->second);
     } else {
-      recency_.emplace(key, order_.insert(order_.end(), key));
+      recency_.emplace(key, order_.insert(order_.end(), Recent{key, expires_at_ms}));
     }
   }
   void Forget(const std::string& key) {
@@ -279,8 +314,8 @@ class SemanticCacheImpl final : public SemanticCache {
   CacheDescription description_;
   Env* env_;
   mutable std::mutex mu_;  // guards everything below
-  std::list<std::string> order_;  // least recently used first
-  std::unordered_map<std::string, std::list<std::string>::iterator> recency_;
+  std::list<Recent> order_;  // least recently used first
+  std::unordered_map<std::string, std::list<Recent>::iterator> recency_;
   CacheStats stats_;
 };
 

@@ -77,10 +77,11 @@ class CacheApi {
   }
 
   HttpResponse Invalidate(const HttpRequest& req) {
-    auto keys = wire::ParseCacheInvalidate(req.body);
-    if (!keys.ok()) return FromStatus(keys.status());
+    auto body = wire::ParseCacheInvalidate(req.body);
+    if (!body.ok()) return FromStatus(body.status());
     return WithCache(req, [&](SemanticCache& cache) {
-      auto n = cache.Invalidate(*keys);
+      auto n = body->filter_json.empty() ? cache.Invalidate(body->keys)
+                                         : cache.InvalidateByFilter(body->filter_json);
       if (!n.ok()) return FromStatus(n.status());
       return Ok([&](core::JsonWriter* w) { w->BeginObject().Key("count").Uint(*n).EndObject(); });
     });

@@ -103,17 +103,26 @@ Result<CacheStoreRequest> ParseCacheStore(std::string_view body) {
   return out;
 }
 
-Result<std::vector<std::string>> ParseCacheInvalidate(std::string_view body) {
+Result<InvalidateCacheBody> ParseCacheInvalidate(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, fields::ParseObject(body));
-  std::vector<std::string> keys;
-  bool has_keys = false;
-  SEMBLE_RETURN_IF_ERROR(
-      fields::ForEach(obj, {"keys"}, [&](std::string_view key, const element& v) -> Status {
-        has_keys = true;
-        return fields::GetStringArray(key, v, &keys);
+  InvalidateCacheBody out;
+  bool has_keys = false, has_filter = false;
+  SEMBLE_RETURN_IF_ERROR(fields::ForEach(
+      obj, {"keys", "filter"}, [&](std::string_view key, const element& v) -> Status {
+        if (key == "keys") {
+          has_keys = true;
+          return fields::GetStringArray(key, v, &out.keys);
+        }
+        has_filter = true;
+        if (!v.is_object()) return fields::Bad(key, "an object");
+        out.filter_json = simdjson::minify(v);
+        return Status::OK();
       }));
-  if (!has_keys) return Missing("keys");
-  return keys;
+  if (has_keys == has_filter) {
+    return Status::InvalidArgument("give either \"keys\" or \"filter\"")
+        .WithReason(Status::Reason::kMissingField);
+  }
+  return out;
 }
 
 void WriteCacheDescription(const CacheDescription& d, core::JsonWriter* w) {

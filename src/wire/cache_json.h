@@ -27,8 +27,12 @@ Result<CreateCacheBody> ParseCreateCache(std::string_view body);
 Result<CacheLookupRequest> ParseCacheLookup(std::string_view body);
 // {"prompt", "response": string, "scope"?, "ttl"? (seconds), "tokens"?}
 Result<CacheStoreRequest> ParseCacheStore(std::string_view body);
-// {"keys": [string]}
-Result<std::vector<std::string>> ParseCacheInvalidate(std::string_view body);
+struct InvalidateCacheBody {
+  std::vector<std::string> keys;
+  std::string filter_json;  // "" unless a filter was given
+};
+// {"keys": [string]} or {"filter": {...}}, exactly one of them.
+Result<InvalidateCacheBody> ParseCacheInvalidate(std::string_view body);
 
 void WriteCacheDescription(const CacheDescription& d, core::JsonWriter* w);
 // {"hit", "bestScore"} and, on a hit, {"key", "response", "score", "ageMs"}.

@@ -33,7 +33,7 @@ TEST(CacheConfigTest, EveryValidConfigReadsBack) {
       default: c.threshold = std::nextafter(static_cast<double>(rng() % 1000000 + 1) / 1e6, 0.0);
     }
     if (c.threshold <= 0) c.threshold = 1e-300;
-    c.default_ttl_seconds = static_cast<int64_t>(rng() % (int64_t{100} * 365 * 86400 + 1));
+    c.default_ttl_seconds = static_cast<int64_t>(rng() % (Limits{}.max_ttl_seconds + 1));
     c.max_entries = 1 + rng() % kMaxEntries;
     c.max_response_bytes = 1 + rng() % kMaxResponseBytes;
     c.match_numbers = rng() % 2;
@@ -60,6 +60,7 @@ TEST(CacheConfigTest, OutOfRangeConfigsAreRefused) {
   EXPECT_TRUE(bad([](auto& c) { c.threshold = 1.0000001; }));
   EXPECT_TRUE(bad([](auto& c) { c.threshold = std::nan(""); }));
   EXPECT_TRUE(bad([](auto& c) { c.default_ttl_seconds = -1; }));
+  EXPECT_TRUE(bad([](auto& c) { c.default_ttl_seconds = Limits{}.max_ttl_seconds + 1; }));
   EXPECT_TRUE(bad([](auto& c) { c.max_entries = 0; }));
   EXPECT_TRUE(bad([](auto& c) { c.max_entries = kMaxEntries + 1; }));
   EXPECT_TRUE(bad([](auto& c) { c.max_response_bytes = 0; }));

@@ -270,6 +270,31 @@ TEST_F(SemanticCacheTest, InvalidatedEntriesAreGone) {
   EXPECT_EQ(cache->Stats()->invalidations, 1u);
 }
 
+TEST_F(SemanticCacheTest, InvalidationByFilterRemovesWhatMatchesAndKeepsTheBound) {
+  SemanticCacheConfig config;
+  config.scope_fields = {"model"};
+  config.max_entries = 3;
+  auto cache = Create(config);
+  ASSERT_NE(cache, nullptr);
+  ASSERT_TRUE(cache->Store(Entry("How tall is Mount Everest?", "a", {{"model", "old"}})).ok());
+  ASSERT_TRUE(cache->Store(Entry("Who wrote Pride and Prejudice?", "b", {{"model", "old"}})).ok());
+  ASSERT_TRUE(cache->Store(Entry("What is the capital of France?", "c", {{"model", "new"}})).ok());
+  auto n = cache->InvalidateByFilter(R"({"scope.model": {"$eq": "old"}})");
+  ASSERT_TRUE(n.ok()) << n.status().ToString();
+  EXPECT_EQ(*n, 2u);
+  EXPECT_FALSE(cache->Lookup(Ask("How tall is Mount Everest?", {{"model", "old"}}))->hit);
+  EXPECT_TRUE(cache->Lookup(Ask("What is the capital of France?", {{"model", "new"}}))->hit);
+  // The two freed places are free: two more stores evict nothing.
+  ASSERT_TRUE(cache->Store(Entry("How do I bake sourdough bread?", "d", {{"model", "new"}})).ok());
+  ASSERT_TRUE(cache->Store(Entry("Why is the sky blue?", "e", {{"model", "new"}})).ok());
+  EXPECT_EQ(cache->Stats()->evictions, 0u);
+  EXPECT_EQ(cache->Stats()->entries, 3u);
+  EXPECT_EQ(cache->Stats()->invalidations, 2u);
+  EXPECT_EQ(cache->InvalidateByFilter("{}").status().reason(), Status::Reason::kBadFilter);
+  EXPECT_EQ(cache->InvalidateByFilter("{nope").status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(cache->Stats()->entries, 3u);
+}
+
 TEST_F(SemanticCacheTest, ConcurrentLookupsAndStoresAreAllCounted) {
   auto cache = Create({});
   ASSERT_NE(cache, nullptr);
@@ -340,6 +365,77 @@ TEST_F(SemanticCacheTest, BadRequestsAreRefusedAndChangeNothing) {
   auto list = SemanticCache::List(db_.get());
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->size(), 1u);  // "plain" is not a cache
+}
+
+}  // namespace
+}  // namespace semble
+
+namespace semble {
+namespace {
+
+// The same cache with a clock the test sets: expiry is exact and survives a restart.
+class SemanticCacheClockTest : public SemanticCacheTest {
+ protected:
+  Env* env() override { return &clock_; }
+  test::FaultEnv clock_;
+};
+
+TEST_F(SemanticCacheClockTest, EntriesExpireExactlyAtTheirTtl) {
+  const int64_t t0 = 1'800'000'000'000;
+  clock_.fixed_now_ms = t0;
+  Reopen();
+  SemanticCacheConfig config;
+  config.default_ttl_seconds = 100;
+  auto cache = Create(config);
+  ASSERT_NE(cache, nullptr);
+  auto own = Entry("How tall is Mount Everest?", "8849 m");
+  own.ttl_seconds = 60;
+  ASSERT_TRUE(cache->Store(own).ok());
+  ASSERT_TRUE(cache->Store(Entry("Who wrote Pride and Prejudice?", "Austen")).ok());
+  auto everest = Ask("How tall is Mount Everest?");
+  auto austen = Ask("Who wrote Pride and Prejudice?");
+
+  clock_.fixed_now_ms = t0 + 59'999;
+  auto hit = cache->Lookup(everest);
+  ASSERT_TRUE(hit.ok());
+  EXPECT_TRUE(hit->hit);
+  EXPECT_EQ(hit->age_ms, 59'999);
+  clock_.fixed_now_ms = t0 + 60'000;
+  EXPECT_FALSE(cache->Lookup(everest)->hit);
+  EXPECT_TRUE(cache->Lookup(austen)->hit);  // the cache's default: 100 s
+
+  // Across a restart the stored expiry holds, to the millisecond.
+  cache.reset();
+  Reopen();
+  auto opened = SemanticCache::Open(db_.get(), "c", {env()});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  clock_.fixed_now_ms = t0 + 99'999;
+  EXPECT_FALSE((*opened)->Lookup(everest)->hit);
+  EXPECT_TRUE((*opened)->Lookup(austen)->hit);
+  clock_.fixed_now_ms = t0 + 100'000;
+  EXPECT_FALSE((*opened)->Lookup(austen)->hit);
+  EXPECT_EQ((*opened)->Stats()->entries, 0u);
+
+  // Expired entries leave room without counting as evictions.
+  auto bounded = SemanticCache::Create(db_.get(), models_, "bounded", [] {
+    SemanticCacheConfig c;
+    c.max_entries = 2;
+    return c;
+  }(), {env()});
+  ASSERT_TRUE(bounded.ok());
+  auto short_lived = Entry("How tall is Mount Everest?", "8849 m");
+  short_lived.ttl_seconds = 1;
+  ASSERT_TRUE((*bounded)->Store(short_lived).ok());
+  ASSERT_TRUE((*bounded)->Store(Entry("Who wrote Pride and Prejudice?", "Austen")).ok());
+  clock_.fixed_now_ms = t0 + 101'000;
+  ASSERT_TRUE((*bounded)->Store(Entry("What is the capital of France?", "Paris")).ok());
+  EXPECT_EQ((*bounded)->Stats()->evictions, 0u);
+  EXPECT_EQ((*bounded)->Stats()->entries, 2u);
+  EXPECT_TRUE((*bounded)->Lookup(austen)->hit);
+
+  auto too_long = Entry("p", "r");
+  too_long.ttl_seconds = Limits{}.max_ttl_seconds + 1;
+  EXPECT_EQ((*opened)->Store(too_long).status().code(), Status::Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -709,10 +709,10 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE((*reader)->Next(&p).ok());
     payload.assign(p);
   }
-  // Three empty length-prefixed strings (model, pooling, schema) and a zero default ttl: one
-  // varint byte each.
-  ASSERT_EQ(payload.substr(payload.size() - 4), std::string(4, '\0'));
-  payload.resize(payload.size() - 4);
+  // Three empty length-prefixed strings (model, pooling, schema), a zero default ttl (one varint
+  // byte each), an empty cache_json (one byte) and a zero max_metadata_bytes (fixed 8 bytes).
+  ASSERT_EQ(payload.substr(payload.size() - 13), std::string(13, '\0'));
+  payload.resize(payload.size() - 13);
   auto rewrite = [&](const std::string& p) {
     std::string framed;
     storage::AppendRecord(&framed, p);
@@ -742,6 +742,24 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     auto back = db::DecodeManifest(db::EncodeManifest(m), "test");
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->description.config.default_ttl_seconds, m.description.config.default_ttl_seconds);
+  }
+  // With the default ttl, before the cache fields: reads with no cache.
+  rewrite(payload + std::string(4, '\0'));
+  read = db::ReadManifest(env, dir.path());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->description.config.cache_json, "");
+  EXPECT_EQ(read->description.config.max_metadata_bytes, 0u);
+  // A cache's settings without the metadata limit after them is damage.
+  rewrite(payload + std::string(5, '\0'));
+  EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption());
+  // The cache fields round-trip over their range.
+  for (int i = 0; i < 200; ++i) {
+    m.description.config.cache_json = std::string(rng() % 300, static_cast<char>(rng()));
+    m.description.config.max_metadata_bytes = i == 0 ? UINT64_MAX : rng() >> (rng() % 64);
+    auto back = db::DecodeManifest(db::EncodeManifest(m), "test");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->description.config.cache_json, m.description.config.cache_json);
+    EXPECT_EQ(back->description.config.max_metadata_bytes, m.description.config.max_metadata_bytes);
   }
 }
 

@@ -27,6 +27,8 @@ bool Same(const db::Manifest& a, const db::Manifest& b) {
          x.config.embedding_pooling == y.config.embedding_pooling &&
          x.config.schema_json == y.config.schema_json &&
          x.config.default_ttl_seconds == y.config.default_ttl_seconds &&
+         x.config.cache_json == y.config.cache_json &&
+         x.config.max_metadata_bytes == y.config.max_metadata_bytes &&
          x.created_on_ms == y.created_on_ms &&
          x.modified_on_ms == y.modified_on_ms && a.incarnation == b.incarnation &&
          a.checkpoint_seq == b.checkpoint_seq && a.segment == b.segment;

@@ -231,6 +231,12 @@ test('the proxy\'s cache counts its hits, and caches have routes of their own', 
   const otherTenant = okResult(await request(server.url, 'POST', `${caches}/faq/lookup`,
     { prompt: 'How can I reset my password?', scope: { tenant: 'b' } }), 'lookup b');
   assert.equal(otherTenant.hit, false);
+  okResult(await request(server.url, 'POST', `${caches}/faq/store`,
+    { prompt: 'Where is my invoice?', response: 'Under Billing.', scope: { tenant: 'b' } }), 'store b');
+  const byFilter = okResult(await request(server.url, 'POST', `${caches}/faq/invalidate`,
+    { filter: { 'scope.tenant': 'b' } }), 'invalidate by filter');
+  assert.equal(byFilter.count, 1);
+  assertError(await request(server.url, 'POST', `${caches}/faq/invalidate`, {}), 400);
   const gone = okResult(await request(server.url, 'POST', `${caches}/faq/invalidate`, { keys: [stored.key] }), 'invalidate');
   assert.equal(gone.count, 1);
   const after = okResult(await request(server.url, 'POST', `${caches}/faq/lookup`,
