@@ -40,6 +40,7 @@
 
 #include "semble/status.h"
 #include "text/analyzer.h"
+#include "text/doc_table.h"
 #include "text/hit.h"
 
 namespace semble::text {
@@ -108,10 +109,6 @@ class Bm25Index {
     uint32_t live = 0;                  // n(t)
     const std::string* term = nullptr;  // the key in term_ids_ (node keys do not move)
   };
-  struct Document {
-    uint32_t length = 0;
-    std::vector<uint32_t> terms;  // ids of its distinct terms, for Remove
-  };
   struct TermHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -123,6 +120,8 @@ class Bm25Index {
   void AddLocked(uint32_t slot, std::span<const std::string> terms);
   bool RemoveLocked(uint32_t slot);
   uint32_t TermIdFor(std::string_view term);
+  // The first posting of `p` whose slot is >= `slot` (p.data() + p.size() when none is).
+  static Posting* FindPosting(std::vector<Posting>& p, uint32_t slot);
 
   const Bm25Options options_;
   const Analyzer analyzer_;
@@ -131,7 +130,7 @@ class Bm25Index {
   std::unordered_map<std::string, uint32_t, TermHash, std::equal_to<>> term_ids_;
   std::vector<PostingList> lists_;  // by term id
   std::vector<uint32_t> free_ids_;  // term ids whose list emptied, for reuse
-  std::unordered_map<uint32_t, Document> docs_;
+  DocTable docs_;                   // |d| and the distinct term ids of every document, by slot
   uint64_t total_length_ = 0;
 };
 

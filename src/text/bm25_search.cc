@@ -50,7 +50,7 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
   };
   std::shared_lock<std::shared_mutex> lock(mu_);
   const double n_docs = static_cast<double>(docs_.size());
-  if (docs_.empty()) return {};
+  if (docs_.size() == 0) return {};
   const double k1 = options_.k1, b = options_.b;
   const double avgdl = static_cast<double>(total_length_) / n_docs;
 
