@@ -166,8 +166,7 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
   docs.Layout();
   for (uint32_t id = 0; id < index->lists_.size(); ++id) {
     for (Posting& p : index->lists_[id].postings) {
-      docs.Place(p.slot, id);
-      p.length = docs.Length(p.slot);
+      p.length = docs.Place(p.slot, id);
       index->total_length_ += p.tf;
     }
   }

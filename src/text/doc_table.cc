@@ -102,7 +102,8 @@ void DocTable::ReserveDense(uint32_t n, uint64_t postings) {
 }
 
 bool DocTable::Count(uint32_t slot, uint32_t tf) {
-  Doc& d = FindOrAdd(slot);
+  // Loading counts every posting here; a slot already seen in the array is the common case.
+  Doc& d = slot < dense_.size() && dense_[slot].length != 0 ? dense_[slot] : FindOrAdd(slot);
   if (d.length > std::numeric_limits<uint32_t>::max() - tf) return false;
   d.length += tf;
   ++d.n_terms;
@@ -122,9 +123,10 @@ void DocTable::Layout() {
   arena_.assign(total, 0);
 }
 
-void DocTable::Place(uint32_t slot, uint32_t term_id) {
+uint32_t DocTable::Place(uint32_t slot, uint32_t term_id) {
   Doc* d = Find(slot);
   arena_[d->terms_at + d->n_terms++] = term_id;
+  return d->length;
 }
 
 size_t DocTable::MemoryBytes() const {

@@ -47,7 +47,8 @@ class DocTable {
   void ReserveDense(uint32_t n, uint64_t postings);
   bool Count(uint32_t slot, uint32_t tf);
   void Layout();
-  void Place(uint32_t slot, uint32_t term_id);
+  // Returns the slot's length, which the caller copies into the posting.
+  uint32_t Place(uint32_t slot, uint32_t term_id);
 
   // Memory held, for tests and benchmarks.
   size_t MemoryBytes() const;
