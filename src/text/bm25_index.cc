@@ -109,6 +109,30 @@ Bm25Index::Posting* Bm25Index::FindPosting(std::vector<Posting>& p, uint32_t slo
                           [](const Posting& a, uint32_t s) { return a.slot < s; });
 }
 
+void Bm25Index::RebuildBlocks(PostingList& list, size_t from) {
+  const std::vector<Posting>& p = list.postings;
+  const size_t first = from / kBlockSize;
+  list.blocks.resize((p.size() + kBlockSize - 1) / kBlockSize);
+  for (size_t b = first; b < list.blocks.size(); ++b) {
+    BlockBound bound;
+    const size_t end = std::min(p.size(), (b + 1) * kBlockSize);
+    for (size_t i = b * kBlockSize; i < end; ++i) {
+      if (p[i].tf == 0) continue;
+      bound.max_tf = std::max(bound.max_tf, p[i].tf);
+      bound.min_length = std::min(bound.min_length, p[i].length);
+    }
+    list.blocks[b] = bound;
+  }
+}
+
+void Bm25Index::CoverPosting(PostingList& list, size_t at) {
+  const size_t b = at / kBlockSize;
+  if (b >= list.blocks.size()) list.blocks.resize(b + 1);
+  const Posting& p = list.postings[at];
+  list.blocks[b].max_tf = std::max(list.blocks[b].max_tf, p.tf);
+  list.blocks[b].min_length = std::min(list.blocks[b].min_length, p.length);
+}
+
 uint32_t Bm25Index::TermIdFor(std::string_view term) {
   auto it = term_ids_.find(term);
   if (it != term_ids_.end()) return it->second;
@@ -142,12 +166,17 @@ void Bm25Index::AddLocked(uint32_t slot, std::span<const std::string> terms) {
     const Posting posting{slot, tf, length};
     if (p.empty() || p.back().slot < slot) {
       p.push_back(posting);
+      CoverPosting(list, p.size() - 1);
     } else {
       Posting* at = FindPosting(p, slot);
+      const size_t pos = at - p.data();
       if (at != p.data() + p.size() && at->slot == slot) {
         *at = posting;  // a removed entry of this slot, revived
+        CoverPosting(list, pos);
       } else {
-        p.insert(p.begin() + (at - p.data()), posting);
+        // Every later posting moves one place, and so across block boundaries.
+        p.insert(p.begin() + pos, posting);
+        RebuildBlocks(list, pos);
       }
     }
     ++list.live;
@@ -174,6 +203,7 @@ bool Bm25Index::RemoveLocked(uint32_t slot) {
       free_ids_.push_back(id);
     } else if (p.size() - list.live > list.live && p.size() - list.live >= kMinCompaction) {
       std::erase_if(p, [](const Posting& q) { return q.tf == 0; });
+      RebuildBlocks(list, 0);
     }
   }
   total_length_ -= length;

@@ -104,9 +104,18 @@ class Bm25Index {
     uint32_t tf;      // 0: removed, waiting for its list to be compacted
     uint32_t length;  // |d| of the slot's document, so scoring never looks a slot up
   };
+  // What bounds the scores of one block of kBlockSize postings (by position in the list): a
+  // term's contribution grows with tf and shrinks with |d|, so (largest tf, smallest |d|) bounds
+  // every posting of the block whatever avgdl is, and stays a bound when a posting is removed.
+  struct BlockBound {
+    uint32_t max_tf = 0;
+    uint32_t min_length = 0xffffffffu;
+  };
+  static constexpr size_t kBlockSize = 128;
   struct PostingList {
-    std::vector<Posting> postings;      // sorted by slot; removed entries keep their place
-    uint32_t live = 0;                  // n(t)
+    std::vector<Posting> postings;   // sorted by slot; removed entries keep their place
+    std::vector<BlockBound> blocks;  // block i covers postings [i·kBlockSize, (i+1)·kBlockSize)
+    uint32_t live = 0;               // n(t)
     const std::string* term = nullptr;  // the key in term_ids_ (node keys do not move)
   };
   struct TermHash {
@@ -120,6 +129,10 @@ class Bm25Index {
   void AddLocked(uint32_t slot, std::span<const std::string> terms);
   bool RemoveLocked(uint32_t slot);
   uint32_t TermIdFor(std::string_view term);
+  // Recomputes the bounds of the blocks from the one holding postings[from] to the end.
+  static void RebuildBlocks(PostingList& list, size_t from);
+  // Widens the bound of the block holding postings[at] to cover it.
+  static void CoverPosting(PostingList& list, size_t at);
   // The first posting of `p` whose slot is >= `slot` (p.data() + p.size() when none is).
   static Posting* FindPosting(std::vector<Posting>& p, uint32_t slot);
 

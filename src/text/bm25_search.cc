@@ -9,7 +9,8 @@
 // non-essential lists are probed (binary search forward) for a candidate only while its score plus
 // their remaining bounds could still pass θ. Documents are visited in increasing slot order, so a
 // later document that only ties θ loses the tie (ties go to the smaller slot) and pruning with
-// "≤ θ" is exact.
+// "≤ θ" is exact. The same argument lets a lone essential list skip blocks by their stored bounds
+// (block-max, as in Ding & Suel's BMW).
 
 #include <algorithm>
 #include <cmath>
@@ -45,6 +46,8 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
   struct Cursor {
     const Posting* pos;
     const Posting* end;
+    const Posting* begin;
+    const BlockBound* blocks;
     double weight;  // qtf · idf
     double ub;      // weight · (k1 + 1)
   };
@@ -64,7 +67,8 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
       const double n = list.live;
       const double idf = std::log(1.0 + (n_docs - n + 0.5) / (n + 0.5));
       const double weight = static_cast<double>(j - i) * idf;
-      cursors.push_back({list.postings.data(), list.postings.data() + list.postings.size(), weight,
+      const Posting* begin = list.postings.data();
+      cursors.push_back({begin, begin + list.postings.size(), begin, list.blocks.data(), weight,
                          weight * (k1 + 1.0)});
     }
     i = j;
@@ -79,16 +83,35 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
     prefix[i] = sum * kBoundSlack;
   }
 
+  auto term_score = [&](double weight, uint32_t tf, uint32_t length) {
+    const double norm = k1 * (1.0 - b + b * static_cast<double>(length) / avgdl);
+    return weight * tf * (k1 + 1.0) / (tf + norm);
+  };
   auto contribution = [&](const Cursor& c, const Posting& p) {
-    const double tf = p.tf;
-    const double norm = k1 * (1.0 - b + b * static_cast<double>(p.length) / avgdl);
-    return c.weight * tf * (k1 + 1.0) / (tf + norm);
+    return term_score(c.weight, p.tf, p.length);
   };
 
   core::TopK top(k);
   size_t first_essential = 0;
   const size_t n_cursors = cursors.size();
   for (;;) {
+    // With one essential list left, whole blocks of it whose bound, with every non-essential
+    // term's, cannot pass θ are skipped: the single common term query no longer scores every
+    // posting. (With several essential lists a block's bound would have to be combined with the
+    // others' blocks around the same slots; not done.)
+    if (first_essential + 1 == n_cursors) {
+      const double theta = top.threshold();
+      const double rest = first_essential > 0 ? prefix[first_essential - 1] : 0.0;
+      Cursor& c = cursors[first_essential];
+      while (c.pos < c.end) {
+        const size_t block = static_cast<size_t>(c.pos - c.begin) / kBlockSize;
+        const BlockBound& bound = c.blocks[block];
+        const double most =
+            bound.max_tf == 0 ? 0.0 : term_score(c.weight, bound.max_tf, bound.min_length);
+        if (most * kBoundSlack + rest > theta) break;
+        c.pos = std::min(c.end, c.begin + (block + 1) * kBlockSize);
+      }
+    }
     // The next candidate: the smallest live slot under an essential cursor.
     uint32_t doc = std::numeric_limits<uint32_t>::max();
     bool any = false;

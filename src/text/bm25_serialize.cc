@@ -169,6 +169,7 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
       p.length = docs.Place(p.slot, id);
       index->total_length_ += p.tf;
     }
+    RebuildBlocks(index->lists_[id], 0);
   }
   return index;
 }

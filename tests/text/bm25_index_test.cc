@@ -176,6 +176,61 @@ TEST(Bm25IndexTest, RemovesFromLongListsWithSkewedSlots) {
   }
 }
 
+// Single-term and few-term queries over lists of thousands of postings, where Search skips whole
+// blocks of the one essential list by their stored bounds. The lists are built by appends and by
+// insertions (slots in random order), thinned by removes (bounds left loose), refilled by revived
+// entries, compacted, and loaded from a blob, and every answer is checked against brute force.
+TEST(Bm25IndexTest, BlockSkippingKeepsExactTopK) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    Bm25Options o;
+    if (seed == 2) o.k1 = 2.0f, o.b = 1.0f;
+    if (seed == 3) o.b = 0.0f;  // bounds that ignore length
+    auto index = MakeIndex(o);
+    Bm25Oracle oracle(o.k1, o.b);
+    Corpus corpus(seed, 6);
+    std::mt19937& rng = corpus.rng();
+    auto check = [&](const Bm25Index& idx, int queries) {
+      for (int q = 0; q < queries; ++q) {
+        std::vector<std::string> query{corpus.Term()};
+        if (q % 3 == 1) query.push_back(corpus.Term());
+        if (q % 3 == 2) query.push_back("t" + std::to_string(rng() % 6));
+        const size_t k = std::vector<size_t>{1, 3, 10, 40}[rng() % 4];
+        SlotFilter allow;
+        if (q % 5 == 0) allow = [](uint32_t s) { return s % 3 != 0; };
+        ExpectSameRanking(idx.SearchTerms(query, k, allow), oracle.Rank(query, allow), k,
+                          "seed " + std::to_string(seed) + " query " + std::to_string(q));
+      }
+    };
+    std::vector<uint32_t> slots(6000);
+    for (uint32_t i = 0; i < slots.size(); ++i) slots[i] = i < 3000 ? i : 3000 + rng() % 20000;
+    // The first half arrives in order (appends), the rest shuffled (insertions).
+    std::shuffle(slots.begin() + 3000, slots.end(), rng);
+    for (uint32_t slot : slots) {
+      std::vector<std::string> doc = corpus.Doc(40);
+      if (rng() % 50 == 0) doc.assign(1 + rng() % 20, corpus.Term());  // one term, high tf
+      ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+      oracle.Set(slot, doc);
+    }
+    check(*index, 60);
+    std::shuffle(slots.begin(), slots.end(), rng);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (i % 4 == 0) continue;
+      index->Remove(slots[i]);
+      oracle.Remove(slots[i]);
+      if (i % 9 == 0) {  // revives the removed entry in place
+        std::vector<std::string> doc(1 + rng() % 6, corpus.Term());
+        ASSERT_TRUE(index->AddTerms(slots[i], doc).ok());
+        oracle.Set(slots[i], doc);
+      }
+      if (i % 1500 == 1499) check(*index, 20);
+    }
+    check(*index, 60);
+    auto loaded = Bm25Index::Deserialize(index->Serialize());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    check(**loaded, 60);
+  }
+}
+
 TEST(Bm25IndexTest, PruningKeepsExactTopKWithCommonAndRareTerms) {
   // Thousands of documents hold the common term; a few hold the rare one; small k makes MaxScore
   // skip most of the common list.
