@@ -32,7 +32,8 @@ for collection in cranfield korquad; do
   mkdir -p "$out"
   echo "== $collection"
   "$build/bench/text_quality_bench" --data "$cache/data/$collection" --model "$model" \
-    --out "$out" --threads "$threads" | tee "$out/result.txt"
+    --out "$out" --threads "$threads" --embed-cache "$cache/embeddings-$collection-$(basename "$model").bin" |
+    tee "$out/result.txt"
   python3 "$here/reference_bm25.py" "$out" "$cache/data/$collection/qrels.tsv" |
     tee "$out/reference.json"
 done

@@ -7,8 +7,10 @@
 // alpha). Until hybrid search is wired through the database this is a diagnostic of the parts,
 // not of the product: the database's vector side is an approximate index.
 //
-//   text_quality_bench --data DIR --model DIR --out DIR [--threads N]
+//   text_quality_bench --data DIR --model DIR --out DIR [--threads N] [--embed-cache FILE]
 //
+// --embed-cache keeps the embeddings in FILE (the Embedder's own cache) so that a rerun skips the
+// model; embed_s then measures cache hits. Keep FILE outside the repository with the data.
 // DIR holds docs.tsv, queries.tsv and qrels.tsv as bench/text/fetch_data.py writes them. Writes
 // into --out: terms_docs.tsv and terms_queries.tsv (id, TAB, the analyzer's terms separated by
 // spaces; what bench/text/reference_bm25.py scores) and run_keyword.tsv (query id, doc id, rank,
@@ -36,6 +38,7 @@
 
 namespace {
 
+using semble::Status;
 using semble::text::Hit;
 
 constexpr size_t kDepth = 100;  // every run's list length: recall@100, and the fusion's inputs
@@ -204,6 +207,7 @@ int main(int argc, char** argv) {
   const std::string model = Arg(argc, argv, "--model", "");
   const std::string out = Arg(argc, argv, "--out", "");
   const int threads = std::atoi(Arg(argc, argv, "--threads", "2"));
+  const std::string embed_cache = Arg(argc, argv, "--embed-cache", "");
   if (data.empty() || model.empty() || out.empty()) {
     std::fprintf(stderr, "usage: %s --data DIR --model DIR --out DIR [--threads N]\n", argv[0]);
     return 2;
@@ -240,6 +244,10 @@ int main(int argc, char** argv) {
   // Vector.
   semble::EmbedderOptions options;
   options.threads = threads;
+  if (!embed_cache.empty()) {
+    options.cache_entries = c.doc_texts.size() + c.query_texts.size();
+    options.cache_file = embed_cache;
+  }
   auto embedder = semble::Embedder::Open(model, options);
   if (!embedder.ok()) {
     std::fprintf(stderr, "%s: %s\n", model.c_str(), embedder.status().ToString().c_str());
@@ -252,6 +260,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double embed_s = Seconds(start);
+  if (Status s = (*embedder)->SaveCache(); !s.ok()) {
+    std::fprintf(stderr, "embedding cache: %s\n", s.ToString().c_str());
+  }
+  const semble::EmbeddingCacheStats cache = (*embedder)->cache_stats();
   std::vector<std::vector<Hit>> vector(n_queries);
   for (size_t q = 0; q < n_queries; ++q) vector[q] = VectorSearch(query_vectors[q], doc_vectors);
 
@@ -276,8 +288,10 @@ int main(int argc, char** argv) {
 
   std::printf(
       "{\"documents\":%zu,\"queries\":%zu,\"judged_queries\":%d,\"index_s\":%.3f,"
-      "\"keyword_search_s\":%.3f,\"embed_s\":%.1f,\"model\":\"%s\"}\n",
+      "\"keyword_search_s\":%.3f,\"embed_s\":%.1f,\"embed_cache_hits\":%llu,"
+      "\"model\":\"%s/%s\"}\n",
       c.doc_ids.size(), n_queries, rows[0].scores.queries, index_s, keyword_s, embed_s,
+      static_cast<unsigned long long>(cache.hits), (*embedder)->info().model_id.c_str(),
       (*embedder)->info().weights_file.c_str());
   for (const Row& r : rows) {
     std::printf("{\"mode\":\"%s\",\"ndcg@10\":%.4f,\"recall@10\":%.4f,\"recall@100\":%.4f}\n",

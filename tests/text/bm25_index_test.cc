@@ -137,9 +137,9 @@ TEST(Bm25IndexTest, MatchesBruteForceThroughAddsReplacesAndRemoves) {
 }
 
 TEST(Bm25IndexTest, RemovesFromLongListsWithSkewedSlots) {
-  // Remove finds a slot in a long list by interpolation and galloping; lists whose slots cluster
-  // (dense runs, a far cluster, a few huge slots) are where a guess lands farthest from the
-  // answer. Slots arrive in random order, so lists also grow by insertion.
+  // Long lists whose slots cluster (a dense run, a far cluster, a few huge slots that DocTable
+  // keeps out of its array), filled in random slot order (insertions), then mostly removed with
+  // some slots coming straight back.
   for (uint32_t seed = 1; seed <= 3; ++seed) {
     auto index = MakeIndex();
     Bm25Oracle oracle(1.2, 0.75);
