@@ -73,28 +73,44 @@ Bm25Index::Posting* Bm25Index::FindPosting(std::vector<Posting>& p, uint32_t slo
                           [](const Posting& a, uint32_t s) { return a.slot < s; });
 }
 
-void Bm25Index::RebuildBlocks(PostingList& list, size_t from) {
+double Bm25Index::Saturation(uint32_t tf, uint32_t length, double avgdl) const {
+  const double k1 = options_.k1, b = options_.b;
+  return tf / (tf + k1 * (1.0 - b + b * static_cast<double>(length) / avgdl));
+}
+
+namespace {
+
+// The float at or above x, so that a stored bound never falls below the value it bounds.
+float RoundUp(double x) {
+  const float f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f : std::nextafter(f, std::numeric_limits<float>::max());
+}
+
+}  // namespace
+
+void Bm25Index::RebuildBlocks(PostingList& list, size_t from, double avgdl) const {
   const std::vector<Posting>& p = list.postings;
-  const size_t first = from / kBlockSize;
+  const float ref = static_cast<float>(avgdl);  // the bound is computed at what is stored
   list.blocks.resize((p.size() + kBlockSize - 1) / kBlockSize);
-  for (size_t b = first; b < list.blocks.size(); ++b) {
-    BlockBound bound;
-    const size_t end = std::min(p.size(), (b + 1) * kBlockSize);
-    for (size_t i = b * kBlockSize; i < end; ++i) {
-      if (p[i].tf == 0) continue;
-      bound.max_tf = std::max(bound.max_tf, p[i].tf);
-      bound.min_length = std::min(bound.min_length, p[i].length);
+  for (size_t block = from / kBlockSize; block < list.blocks.size(); ++block) {
+    double most = 0;
+    const size_t end = std::min(p.size(), (block + 1) * kBlockSize);
+    for (size_t i = block * kBlockSize; i < end; ++i) {
+      if (p[i].tf > 0) most = std::max(most, Saturation(p[i].tf, p[i].length, ref));
     }
-    list.blocks[b] = bound;
+    list.blocks[block] = {RoundUp(most), ref};
   }
 }
 
-void Bm25Index::CoverPosting(PostingList& list, size_t at) {
-  const size_t b = at / kBlockSize;
-  if (b >= list.blocks.size()) list.blocks.resize(b + 1);
+void Bm25Index::CoverPosting(PostingList& list, size_t at, double avgdl) const {
+  const size_t block = at / kBlockSize;
+  if (block >= list.blocks.size()) list.blocks.resize(block + 1);
+  BlockBound& bound = list.blocks[block];
+  if (bound.max_saturation == 0) bound.avgdl_ref = static_cast<float>(avgdl);
   const Posting& p = list.postings[at];
-  list.blocks[b].max_tf = std::max(list.blocks[b].max_tf, p.tf);
-  list.blocks[b].min_length = std::min(list.blocks[b].min_length, p.length);
+  // At the block's own avgdl_ref, so one conversion at search time covers every posting.
+  const double s = Saturation(p.tf, p.length, bound.avgdl_ref);
+  bound.max_saturation = std::max(bound.max_saturation, RoundUp(s));
 }
 
 uint32_t Bm25Index::TermIdFor(std::string_view term) {
@@ -118,6 +134,8 @@ void Bm25Index::AddLocked(uint32_t slot, std::span<const std::string> terms) {
   std::vector<std::string_view> sorted(terms.begin(), terms.end());
   std::sort(sorted.begin(), sorted.end());
   const uint32_t length = static_cast<uint32_t>(terms.size());
+  // avgdl with this document counted: what new block bounds are computed at (any value would do).
+  const double avgdl = static_cast<double>(total_length_ + length) / (docs_.size() + 1);
   std::vector<uint32_t> ids;
   for (size_t i = 0; i < sorted.size();) {
     size_t j = i + 1;
@@ -130,17 +148,17 @@ void Bm25Index::AddLocked(uint32_t slot, std::span<const std::string> terms) {
     const Posting posting{slot, tf, length};
     if (p.empty() || p.back().slot < slot) {
       p.push_back(posting);
-      CoverPosting(list, p.size() - 1);
+      CoverPosting(list, p.size() - 1, avgdl);
     } else {
       Posting* at = FindPosting(p, slot);
       const size_t pos = at - p.data();
       if (at != p.data() + p.size() && at->slot == slot) {
         *at = posting;  // a removed entry of this slot, revived
-        CoverPosting(list, pos);
+        CoverPosting(list, pos, avgdl);
       } else {
         // Every later posting moves one place, and so across block boundaries.
         p.insert(p.begin() + pos, posting);
-        RebuildBlocks(list, pos);
+        RebuildBlocks(list, pos, avgdl);
       }
     }
     ++list.live;
@@ -167,7 +185,7 @@ bool Bm25Index::RemoveLocked(uint32_t slot) {
       free_ids_.push_back(id);
     } else if (p.size() - list.live > list.live && p.size() - list.live >= kMinCompaction) {
       std::erase_if(p, [](const Posting& q) { return q.tf == 0; });
-      RebuildBlocks(list, 0);
+      RebuildBlocks(list, 0, static_cast<double>(total_length_) / docs_.size());
     }
   }
   total_length_ -= length;

@@ -104,12 +104,14 @@ class Bm25Index {
     uint32_t tf;      // 0: removed, waiting for its list to be compacted
     uint32_t length;  // |d| of the slot's document, so scoring never looks a slot up
   };
-  // What bounds the scores of one block of kBlockSize postings (by position in the list): a
-  // term's contribution grows with tf and shrinks with |d|, so (largest tf, smallest |d|) bounds
-  // every posting of the block whatever avgdl is, and stays a bound when a posting is removed.
+  // What bounds the scores of one block of kBlockSize postings (by position in the list): the
+  // largest saturation tf/(tf + k1·(1 − b + b·|d|/avgdl)) of its postings, computed at the avgdl
+  // of the time (avgdl_ref). For another avgdl the saturation of any posting is at most
+  // max_saturation · max(1, avgdl/avgdl_ref) (the length term scales by avgdl_ref/avgdl), so the
+  // bound holds as documents come and go, and a removal only loosens it.
   struct BlockBound {
-    uint32_t max_tf = 0;
-    uint32_t min_length = 0xffffffffu;
+    float max_saturation = 0;  // rounded up to float
+    float avgdl_ref = 1;
   };
   static constexpr size_t kBlockSize = 128;
   struct PostingList {
@@ -130,9 +132,11 @@ class Bm25Index {
   bool RemoveLocked(uint32_t slot);
   uint32_t TermIdFor(std::string_view term);
   // Recomputes the bounds of the blocks from the one holding postings[from] to the end.
-  static void RebuildBlocks(PostingList& list, size_t from);
+  void RebuildBlocks(PostingList& list, size_t from, double avgdl) const;
   // Widens the bound of the block holding postings[at] to cover it.
-  static void CoverPosting(PostingList& list, size_t at);
+  void CoverPosting(PostingList& list, size_t at, double avgdl) const;
+  // tf / (tf + k1·(1 − b + b·length/avgdl)).
+  double Saturation(uint32_t tf, uint32_t length, double avgdl) const;
   // The first posting of `p` whose slot is >= `slot` (p.data() + p.size() when none is).
   static Posting* FindPosting(std::vector<Posting>& p, uint32_t slot);
 

@@ -83,32 +83,38 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
     prefix[i] = sum * kBoundSlack;
   }
 
-  auto term_score = [&](double weight, uint32_t tf, uint32_t length) {
-    const double norm = k1 * (1.0 - b + b * static_cast<double>(length) / avgdl);
-    return weight * tf * (k1 + 1.0) / (tf + norm);
-  };
   auto contribution = [&](const Cursor& c, const Posting& p) {
-    return term_score(c.weight, p.tf, p.length);
+    const double tf = p.tf;
+    const double norm = k1 * (1.0 - b + b * static_cast<double>(p.length) / avgdl);
+    return c.weight * tf * (k1 + 1.0) / (tf + norm);
   };
 
   core::TopK top(k);
   size_t first_essential = 0;
   const size_t n_cursors = cursors.size();
+  // The block of the lone essential list last found able to pass θ, and that θ.
+  size_t open_block = std::numeric_limits<size_t>::max();
+  double open_theta = 0;
   for (;;) {
     // With one essential list left, whole blocks of it whose bound, with every non-essential
     // term's, cannot pass θ are skipped: the single common term query no longer scores every
     // posting. (With several essential lists a block's bound would have to be combined with the
     // others' blocks around the same slots; not done.)
+    // A block found able to pass θ is not checked again for its next postings until θ rises.
     if (first_essential + 1 == n_cursors) {
       const double theta = top.threshold();
       const double rest = first_essential > 0 ? prefix[first_essential - 1] : 0.0;
       Cursor& c = cursors[first_essential];
       while (c.pos < c.end) {
         const size_t block = static_cast<size_t>(c.pos - c.begin) / kBlockSize;
+        if (block == open_block && theta == open_theta) break;
         const BlockBound& bound = c.blocks[block];
-        const double most =
-            bound.max_tf == 0 ? 0.0 : term_score(c.weight, bound.max_tf, bound.min_length);
-        if (most * kBoundSlack + rest > theta) break;
+        const double most = c.ub * bound.max_saturation * std::max(1.0, avgdl / bound.avgdl_ref);
+        if (most * kBoundSlack + rest > theta) {
+          open_block = block;
+          open_theta = theta;
+          break;
+        }
         c.pos = std::min(c.end, c.begin + (block + 1) * kBlockSize);
       }
     }

@@ -169,8 +169,9 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
       p.length = docs.Place(p.slot, id);
       index->total_length_ += p.tf;
     }
-    RebuildBlocks(index->lists_[id], 0);
   }
+  const double avgdl = static_cast<double>(index->total_length_) / std::max<size_t>(1, docs.size());
+  for (PostingList& list : index->lists_) index->RebuildBlocks(list, 0, avgdl);
   return index;
 }
 
