@@ -231,6 +231,40 @@ TEST(Bm25IndexTest, BlockSkippingKeepsExactTopK) {
   }
 }
 
+// Block bounds are computed at the avgdl of their time; a later avgdl far from it (long documents
+// arriving, then leaving) must not let a block be skipped that holds a top-k document.
+TEST(Bm25IndexTest, BlockBoundsHoldAsAvgdlMoves) {
+  auto index = MakeIndex();
+  Bm25Oracle oracle(1.2, 0.75);
+  Corpus corpus(11, 4);
+  std::mt19937& rng = corpus.rng();
+  auto check = [&](int queries) {
+    for (int q = 0; q < queries; ++q) {
+      const std::vector<std::string> query{"t" + std::to_string(q % 4)};
+      const size_t k = 1 + rng() % 10;
+      ExpectSameRanking(index->SearchTerms(query, k), oracle.Rank(query, {}), k,
+                        "query " + std::to_string(q));
+    }
+  };
+  for (uint32_t slot = 0; slot < 4000; ++slot) {  // short documents: small avgdl
+    const std::vector<std::string> doc = corpus.Doc(3);
+    ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+    oracle.Set(slot, doc);
+  }
+  check(20);
+  for (uint32_t slot = 4000; slot < 8000; ++slot) {  // long documents of other terms
+    const std::vector<std::string> doc(40 + rng() % 40, "long" + std::to_string(rng() % 3));
+    ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+    oracle.Set(slot, doc);
+  }
+  check(40);
+  for (uint32_t slot = 4000; slot < 8000; ++slot) {  // and they go again: avgdl falls back
+    index->Remove(slot);
+    oracle.Remove(slot);
+  }
+  check(40);
+}
+
 TEST(Bm25IndexTest, PruningKeepsExactTopKWithCommonAndRareTerms) {
   // Thousands of documents hold the common term; a few hold the rare one; small k makes MaxScore
   // skip most of the common list.
