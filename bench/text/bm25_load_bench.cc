@@ -4,11 +4,11 @@
 // (AddTerms), Serialize, Deserialize (what every database open pays per segment), memory per
 // document, Remove of half the documents in random order, and single-term query latency.
 //
-//   bm25_load_bench [docs=1000000] [runs=3]
+//   bm25_load_bench [docs=1000000] [runs=3] [vocabulary=50000]
 //
-// Documents are 4..15 terms drawn from a Zipf(1.0) vocabulary of 50,000 terms, generated from a
-// fixed seed, so every run and every build indexes the same collection. Times are the median of
-// `runs` runs after one warm-up; RSS deltas are read from /proc/self/status.
+// Documents are 4..15 terms drawn from a Zipf(1.0) vocabulary (50,000 terms by default), generated
+// from a fixed seed, so every run and every build indexes the same collection. Times are the median
+// of `runs` runs after one warm-up; RSS deltas are read from /proc/self/status.
 
 #include <algorithm>
 #include <chrono>
@@ -26,8 +26,6 @@ namespace {
 
 using semble::text::Bm25Index;
 using semble::text::Bm25Options;
-
-constexpr int kVocabulary = 50000;
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -66,7 +64,7 @@ class Zipf {
 
 std::unique_ptr<Bm25Index> Build(uint32_t docs, const std::vector<std::string>& vocab) {
   auto index = Bm25Index::Create(Bm25Options{}).value();
-  Zipf zipf(kVocabulary);
+  Zipf zipf(static_cast<int>(vocab.size()));
   std::mt19937_64 rng(42);
   std::vector<std::string> terms;
   for (uint32_t slot = 0; slot < docs; ++slot) {
@@ -83,8 +81,9 @@ std::unique_ptr<Bm25Index> Build(uint32_t docs, const std::vector<std::string>& 
 int main(int argc, char** argv) {
   const uint32_t docs = argc > 1 ? static_cast<uint32_t>(std::atol(argv[1])) : 1000000;
   const int runs = argc > 2 ? std::atoi(argv[2]) : 3;
-  std::vector<std::string> vocab(kVocabulary);
-  for (int i = 0; i < kVocabulary; ++i) vocab[i] = "t" + std::to_string(i);
+  const int vocabulary = argc > 3 ? std::atoi(argv[3]) : 50000;
+  std::vector<std::string> vocab(vocabulary);
+  for (int i = 0; i < vocabulary; ++i) vocab[i] = "t" + std::to_string(i);
 
   const long rss0 = RssBytes();
   auto start = std::chrono::steady_clock::now();
@@ -125,6 +124,7 @@ int main(int argc, char** argv) {
   // list is scored), queries of three terms (a common, a middling and a rare one), then Remove
   // half the documents in random order.
   auto index = Bm25Index::Deserialize(blob).value();
+  const size_t terms = index->num_terms();
   auto latencies = [&](auto make_query) {
     std::vector<double> lat;
     for (int q = 0; q < 220; ++q) {
@@ -150,9 +150,11 @@ int main(int argc, char** argv) {
   const double remove_s = Seconds(start);
 
   std::printf(
-      "{\"docs\":%u,\"postings_bytes_blob\":%zu,\"build_s\":%.2f,\"build_rss_bytes_per_doc\":%.1f,"
+      "{\"docs\":%u,\"terms\":%zu,\"postings_bytes_blob\":%zu,\"build_s\":%.2f,\"build_rss_bytes_"
+      "per_doc\":%.1f,"
       "\"serialize_s\":%.3f,\"deserialize_s\":%.3f,\"deserialize_runs\":[",
-      docs, blob.size(), build_s, static_cast<double>(built_rss) / docs, Median(ser), Median(load));
+      docs, terms, blob.size(), build_s, static_cast<double>(built_rss) / docs, Median(ser),
+      Median(load));
   for (size_t i = 0; i < load.size(); ++i) std::printf("%s%.3f", i ? "," : "", load[i]);
   std::printf(
       "],\"loaded_rss_bytes_per_doc\":%.1f,\"common_term_query_ms_p50\":%.2f,"

@@ -90,6 +90,13 @@ float RoundUp(double x) {
 
 void Bm25Index::RebuildBlocks(PostingList& list, size_t from, double avgdl) const {
   const std::vector<Posting>& p = list.postings;
+  if (p.size() <= kBlockSize) {
+    // A list of one block keeps no bound: most terms are rare, and a bound per list would cost
+    // an allocation each (loading a million of them) to skip at most a hundred postings.
+    list.blocks = std::vector<BlockBound>();
+    return;
+  }
+  if (list.blocks.empty()) from = 0;
   const float ref = static_cast<float>(avgdl);  // the bound is computed at what is stored
   list.blocks.resize((p.size() + kBlockSize - 1) / kBlockSize);
   for (size_t block = from / kBlockSize; block < list.blocks.size(); ++block) {
@@ -103,6 +110,10 @@ void Bm25Index::RebuildBlocks(PostingList& list, size_t from, double avgdl) cons
 }
 
 void Bm25Index::CoverPosting(PostingList& list, size_t at, double avgdl) const {
+  if (list.blocks.empty()) {
+    if (list.postings.size() > kBlockSize) RebuildBlocks(list, 0, avgdl);  // just grew past one
+    return;
+  }
   const size_t block = at / kBlockSize;
   if (block >= list.blocks.size()) list.blocks.resize(block + 1);
   BlockBound& bound = list.blocks[block];

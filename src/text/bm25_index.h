@@ -115,9 +115,10 @@ class Bm25Index {
   };
   static constexpr size_t kBlockSize = 128;
   struct PostingList {
-    std::vector<Posting> postings;   // sorted by slot; removed entries keep their place
-    std::vector<BlockBound> blocks;  // block i covers postings [i·kBlockSize, (i+1)·kBlockSize)
-    uint32_t live = 0;               // n(t)
+    std::vector<Posting> postings;  // sorted by slot; removed entries keep their place
+    // Block i covers postings [i·kBlockSize, (i+1)·kBlockSize); empty for a list of one block.
+    std::vector<BlockBound> blocks;
+    uint32_t live = 0;                  // n(t)
     const std::string* term = nullptr;  // the key in term_ids_ (node keys do not move)
   };
   struct TermHash {

@@ -48,8 +48,9 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
     const Posting* end;
     const Posting* begin;
     const BlockBound* blocks;
-    double weight;  // qtf · idf
-    double ub;      // weight · (k1 + 1)
+    size_t n_blocks;  // 0: the list keeps no bounds (it is one block long)
+    double weight;    // qtf · idf
+    double ub;        // weight · (k1 + 1)
   };
   std::shared_lock<std::shared_mutex> lock(mu_);
   const double n_docs = static_cast<double>(docs_.size());
@@ -68,8 +69,8 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
       const double idf = std::log(1.0 + (n_docs - n + 0.5) / (n + 0.5));
       const double weight = static_cast<double>(j - i) * idf;
       const Posting* begin = list.postings.data();
-      cursors.push_back({begin, begin + list.postings.size(), begin, list.blocks.data(), weight,
-                         weight * (k1 + 1.0)});
+      cursors.push_back({begin, begin + list.postings.size(), begin, list.blocks.data(),
+                         list.blocks.size(), weight, weight * (k1 + 1.0)});
     }
     i = j;
   }
@@ -107,7 +108,7 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
       Cursor& c = cursors[first_essential];
       while (c.pos < c.end) {
         const size_t block = static_cast<size_t>(c.pos - c.begin) / kBlockSize;
-        if (block == open_block && theta == open_theta) break;
+        if (block >= c.n_blocks || (block == open_block && theta == open_theta)) break;
         const BlockBound& bound = c.blocks[block];
         const double most = c.ub * bound.max_saturation * std::max(1.0, avgdl / bound.avgdl_ref);
         if (most * kBoundSlack + rest > theta) {
