@@ -40,6 +40,7 @@
 
 #include "semble/status.h"
 #include "text/analyzer.h"
+#include "text/doc_table.h"
 #include "text/hit.h"
 
 namespace semble::text {
@@ -103,14 +104,22 @@ class Bm25Index {
     uint32_t tf;      // 0: removed, waiting for its list to be compacted
     uint32_t length;  // |d| of the slot's document, so scoring never looks a slot up
   };
+  // What bounds the scores of one block of kBlockSize postings (by position in the list): the
+  // largest saturation tf/(tf + k1·(1 − b + b·|d|/avgdl)) of its postings, computed at the avgdl
+  // of the time (avgdl_ref). For another avgdl the saturation of any posting is at most
+  // max_saturation · max(1, avgdl/avgdl_ref) (the length term scales by avgdl_ref/avgdl), so the
+  // bound holds as documents come and go, and a removal only loosens it.
+  struct BlockBound {
+    float max_saturation = 0;  // rounded up to float
+    float avgdl_ref = 1;
+  };
+  static constexpr size_t kBlockSize = 128;
   struct PostingList {
-    std::vector<Posting> postings;      // sorted by slot; removed entries keep their place
+    std::vector<Posting> postings;  // sorted by slot; removed entries keep their place
+    // Block i covers postings [i·kBlockSize, (i+1)·kBlockSize); empty for a list of one block.
+    std::vector<BlockBound> blocks;
     uint32_t live = 0;                  // n(t)
     const std::string* term = nullptr;  // the key in term_ids_ (node keys do not move)
-  };
-  struct Document {
-    uint32_t length = 0;
-    std::vector<uint32_t> terms;  // ids of its distinct terms, for Remove
   };
   struct TermHash {
     using is_transparent = void;
@@ -123,6 +132,14 @@ class Bm25Index {
   void AddLocked(uint32_t slot, std::span<const std::string> terms);
   bool RemoveLocked(uint32_t slot);
   uint32_t TermIdFor(std::string_view term);
+  // Recomputes the bounds of the blocks from the one holding postings[from] to the end.
+  void RebuildBlocks(PostingList& list, size_t from, double avgdl) const;
+  // Widens the bound of the block holding postings[at] to cover it.
+  void CoverPosting(PostingList& list, size_t at, double avgdl) const;
+  // tf / (tf + k1·(1 − b + b·length/avgdl)).
+  double Saturation(uint32_t tf, uint32_t length, double avgdl) const;
+  // The first posting of `p` whose slot is >= `slot` (p.data() + p.size() when none is).
+  static Posting* FindPosting(std::vector<Posting>& p, uint32_t slot);
 
   const Bm25Options options_;
   const Analyzer analyzer_;
@@ -131,7 +148,7 @@ class Bm25Index {
   std::unordered_map<std::string, uint32_t, TermHash, std::equal_to<>> term_ids_;
   std::vector<PostingList> lists_;  // by term id
   std::vector<uint32_t> free_ids_;  // term ids whose list emptied, for reuse
-  std::unordered_map<uint32_t, Document> docs_;
+  DocTable docs_;                   // |d| and the distinct term ids of every document, by slot
   uint64_t total_length_ = 0;
 };
 

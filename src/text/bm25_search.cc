@@ -9,7 +9,8 @@
 // non-essential lists are probed (binary search forward) for a candidate only while its score plus
 // their remaining bounds could still pass θ. Documents are visited in increasing slot order, so a
 // later document that only ties θ loses the tie (ties go to the smaller slot) and pruning with
-// "≤ θ" is exact.
+// "≤ θ" is exact. The same argument lets a lone essential list skip blocks by their stored bounds
+// (block-max, as in Ding & Suel's BMW).
 
 #include <algorithm>
 #include <cmath>
@@ -45,12 +46,15 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
   struct Cursor {
     const Posting* pos;
     const Posting* end;
-    double weight;  // qtf · idf
-    double ub;      // weight · (k1 + 1)
+    const Posting* begin;
+    const BlockBound* blocks;
+    size_t n_blocks;  // 0: the list keeps no bounds (it is one block long)
+    double weight;    // qtf · idf
+    double ub;        // weight · (k1 + 1)
   };
   std::shared_lock<std::shared_mutex> lock(mu_);
   const double n_docs = static_cast<double>(docs_.size());
-  if (docs_.empty()) return {};
+  if (docs_.size() == 0) return {};
   const double k1 = options_.k1, b = options_.b;
   const double avgdl = static_cast<double>(total_length_) / n_docs;
 
@@ -64,8 +68,9 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
       const double n = list.live;
       const double idf = std::log(1.0 + (n_docs - n + 0.5) / (n + 0.5));
       const double weight = static_cast<double>(j - i) * idf;
-      cursors.push_back({list.postings.data(), list.postings.data() + list.postings.size(), weight,
-                         weight * (k1 + 1.0)});
+      const Posting* begin = list.postings.data();
+      cursors.push_back({begin, begin + list.postings.size(), begin, list.blocks.data(),
+                         list.blocks.size(), weight, weight * (k1 + 1.0)});
     }
     i = j;
   }
@@ -88,7 +93,32 @@ std::vector<Hit> Bm25Index::SearchTerms(std::span<const std::string> terms, size
   core::TopK top(k);
   size_t first_essential = 0;
   const size_t n_cursors = cursors.size();
+  // The block of the lone essential list last found able to pass θ, and that θ.
+  size_t open_block = std::numeric_limits<size_t>::max();
+  double open_theta = 0;
   for (;;) {
+    // With one essential list left, whole blocks of it whose bound, with every non-essential
+    // term's, cannot pass θ are skipped: the single common term query no longer scores every
+    // posting. (With several essential lists a block's bound would have to be combined with the
+    // others' blocks around the same slots; not done.)
+    // A block found able to pass θ is not checked again for its next postings until θ rises.
+    if (first_essential + 1 == n_cursors) {
+      const double theta = top.threshold();
+      const double rest = first_essential > 0 ? prefix[first_essential - 1] : 0.0;
+      Cursor& c = cursors[first_essential];
+      while (c.pos < c.end) {
+        const size_t block = static_cast<size_t>(c.pos - c.begin) / kBlockSize;
+        if (block >= c.n_blocks || (block == open_block && theta == open_theta)) break;
+        const BlockBound& bound = c.blocks[block];
+        const double most = c.ub * bound.max_saturation * std::max(1.0, avgdl / bound.avgdl_ref);
+        if (most * kBoundSlack + rest > theta) {
+          open_block = block;
+          open_theta = theta;
+          break;
+        }
+        c.pos = std::min(c.end, c.begin + (block + 1) * kBlockSize);
+      }
+    }
     // The next candidate: the smallest live slot under an essential cursor.
     uint32_t doc = std::numeric_limits<uint32_t>::max();
     bool any = false;

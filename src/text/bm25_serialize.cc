@@ -13,7 +13,8 @@
 //   fixed32 masked CRC32C of every byte before it
 //
 // Document lengths are not stored: |d| is the sum of d's term frequencies, so they and the
-// per-document term lists are rebuilt while loading. Removed postings are not written.
+// per-document term lists are rebuilt while loading (doc_table.h keeps that to passes over arrays).
+// Removed postings are not written.
 //
 // The checksum refuses damage; the structural checks below refuse any blob the checksum lets
 // through that Serialize could not have written (a fuzzer fixes the CRC), so a loaded index always
@@ -115,6 +116,8 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
   index->lists_.reserve(n_terms);
   index->term_ids_.reserve(n_terms);
   std::string_view prev_term;
+  uint64_t n_postings = 0;
+  uint32_t max_slot = 0;
   for (uint64_t t = 0; t < n_terms; ++t) {
     std::string_view term;
     uint64_t count = 0;
@@ -132,7 +135,8 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
     PostingList& list = index->lists_.back();
     list.term = &it->first;
     list.live = static_cast<uint32_t>(count);
-    list.postings.reserve(count);
+    list.postings.resize(count);
+    Posting* out = list.postings.data();
     uint64_t slot = 0;
     for (uint64_t i = 0; i < count; ++i) {
       uint64_t delta = 0, tf = 0;
@@ -143,21 +147,31 @@ Result<std::unique_ptr<Bm25Index>> Bm25Index::Deserialize(std::string_view blob)
       if (delta > kMaxSlot || slot + delta > kMaxSlot) return Bad("slot out of range");
       slot += delta;
       if (tf == 0 || tf > std::numeric_limits<uint32_t>::max()) return Bad("bad term frequency");
-      list.postings.push_back({static_cast<uint32_t>(slot), static_cast<uint32_t>(tf), 0});
-      Document& doc = index->docs_[static_cast<uint32_t>(slot)];
-      if (doc.length > std::numeric_limits<uint32_t>::max() - tf) return Bad("document too long");
-      doc.length += static_cast<uint32_t>(tf);
-      doc.terms.push_back(id);
+      out[i] = {static_cast<uint32_t>(slot), static_cast<uint32_t>(tf), 0};
     }
+    n_postings += count;
+    max_slot = std::max(max_slot, static_cast<uint32_t>(slot));
   }
   if (!in.empty()) return Bad("trailing bytes");
-  for (PostingList& list : index->lists_) {
-    for (Posting& p : list.postings) p.length = index->docs_[p.slot].length;
+
+  // The documents: lengths and term counts first, then the term ids in one arena, then each
+  // posting's copy of its document's length. Three passes over arrays; no allocation per document.
+  DocTable& docs = index->docs_;
+  docs.ReserveDense(max_slot + 1, n_postings);
+  for (const PostingList& list : index->lists_) {
+    for (const Posting& p : list.postings) {
+      if (!docs.Count(p.slot, p.tf)) return Bad("document too long");
+    }
   }
-  for (auto& [slot, doc] : index->docs_) {
-    doc.terms.shrink_to_fit();
-    index->total_length_ += doc.length;
+  docs.Layout();
+  for (uint32_t id = 0; id < index->lists_.size(); ++id) {
+    for (Posting& p : index->lists_[id].postings) {
+      p.length = docs.Place(p.slot, id);
+      index->total_length_ += p.tf;
+    }
   }
+  const double avgdl = static_cast<double>(index->total_length_) / std::max<size_t>(1, docs.size());
+  for (PostingList& list : index->lists_) index->RebuildBlocks(list, 0, avgdl);
   return index;
 }
 

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -133,6 +134,135 @@ TEST(Bm25IndexTest, MatchesBruteForceThroughAddsReplacesAndRemoves) {
     ExpectSameStats(*index, oracle, &corpus);
     CheckQueries(*index, oracle, &corpus, 100);
   }
+}
+
+TEST(Bm25IndexTest, RemovesFromLongListsWithSkewedSlots) {
+  // Long lists whose slots cluster (a dense run, a far cluster, a few huge slots that DocTable
+  // keeps out of its array), filled in random slot order (insertions), then mostly removed with
+  // some slots coming straight back.
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    auto index = MakeIndex();
+    Bm25Oracle oracle(1.2, 0.75);
+    Corpus corpus(seed, 12);  // few terms: every list is long
+    std::mt19937& rng = corpus.rng();
+    std::vector<uint32_t> slots;
+    for (uint32_t s = 0; s < 3000; ++s) slots.push_back(s);
+    for (uint32_t s = 0; s < 500; ++s) slots.push_back(500000000 + s * (1 + seed));
+    for (uint32_t s = 0; s < 50; ++s) slots.push_back(Bm25Index::kMaxSlot - s * 7);
+    std::shuffle(slots.begin(), slots.end(), rng);
+    for (uint32_t slot : slots) {
+      const std::vector<std::string> doc = corpus.Doc(8);
+      ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+      oracle.Set(slot, doc);
+    }
+    std::shuffle(slots.begin(), slots.end(), rng);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (i % 3 == 2) continue;
+      EXPECT_EQ(index->Remove(slots[i]), oracle.docs().count(slots[i]) == 1);
+      oracle.Remove(slots[i]);
+      if (i % 5 == 0) {  // sometimes the slot comes straight back
+        const std::vector<std::string> doc = corpus.Doc(8);
+        ASSERT_TRUE(index->AddTerms(slots[i], doc).ok());
+        oracle.Set(slots[i], doc);
+      }
+      if (i % 1000 == 999) CheckQueries(*index, oracle, &corpus, 10);
+    }
+    ExpectSameStats(*index, oracle, &corpus);
+    CheckQueries(*index, oracle, &corpus, 50);
+    auto loaded = Bm25Index::Deserialize(index->Serialize());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    ExpectSameStats(**loaded, oracle, &corpus);
+    CheckQueries(**loaded, oracle, &corpus, 50);
+  }
+}
+
+// Single-term and few-term queries over lists of thousands of postings, where Search skips whole
+// blocks of the one essential list by their stored bounds. The lists are built by appends and by
+// insertions (slots in random order), thinned by removes (bounds left loose), refilled by revived
+// entries, compacted, and loaded from a blob, and every answer is checked against brute force.
+TEST(Bm25IndexTest, BlockSkippingKeepsExactTopK) {
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    Bm25Options o;
+    if (seed == 2) o.k1 = 2.0f, o.b = 1.0f;
+    if (seed == 3) o.b = 0.0f;  // bounds that ignore length
+    auto index = MakeIndex(o);
+    Bm25Oracle oracle(o.k1, o.b);
+    Corpus corpus(seed, 6);
+    std::mt19937& rng = corpus.rng();
+    auto check = [&](const Bm25Index& idx, int queries) {
+      for (int q = 0; q < queries; ++q) {
+        std::vector<std::string> query{corpus.Term()};
+        if (q % 3 == 1) query.push_back(corpus.Term());
+        if (q % 3 == 2) query.push_back("t" + std::to_string(rng() % 6));
+        const size_t k = std::vector<size_t>{1, 3, 10, 40}[rng() % 4];
+        SlotFilter allow;
+        if (q % 5 == 0) allow = [](uint32_t s) { return s % 3 != 0; };
+        ExpectSameRanking(idx.SearchTerms(query, k, allow), oracle.Rank(query, allow), k,
+                          "seed " + std::to_string(seed) + " query " + std::to_string(q));
+      }
+    };
+    std::vector<uint32_t> slots(6000);
+    for (uint32_t i = 0; i < slots.size(); ++i) slots[i] = i < 3000 ? i : 3000 + rng() % 20000;
+    // The first half arrives in order (appends), the rest shuffled (insertions).
+    std::shuffle(slots.begin() + 3000, slots.end(), rng);
+    for (uint32_t slot : slots) {
+      std::vector<std::string> doc = corpus.Doc(40);
+      if (rng() % 50 == 0) doc.assign(1 + rng() % 20, corpus.Term());  // one term, high tf
+      ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+      oracle.Set(slot, doc);
+    }
+    check(*index, 60);
+    std::shuffle(slots.begin(), slots.end(), rng);
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (i % 4 == 0) continue;
+      index->Remove(slots[i]);
+      oracle.Remove(slots[i]);
+      if (i % 9 == 0) {  // revives the removed entry in place
+        std::vector<std::string> doc(1 + rng() % 6, corpus.Term());
+        ASSERT_TRUE(index->AddTerms(slots[i], doc).ok());
+        oracle.Set(slots[i], doc);
+      }
+      if (i % 1500 == 1499) check(*index, 20);
+    }
+    check(*index, 60);
+    auto loaded = Bm25Index::Deserialize(index->Serialize());
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    check(**loaded, 60);
+  }
+}
+
+// Block bounds are computed at the avgdl of their time; a later avgdl far from it (long documents
+// arriving, then leaving) must not let a block be skipped that holds a top-k document.
+TEST(Bm25IndexTest, BlockBoundsHoldAsAvgdlMoves) {
+  auto index = MakeIndex();
+  Bm25Oracle oracle(1.2, 0.75);
+  Corpus corpus(11, 4);
+  std::mt19937& rng = corpus.rng();
+  auto check = [&](int queries) {
+    for (int q = 0; q < queries; ++q) {
+      const std::vector<std::string> query{"t" + std::to_string(q % 4)};
+      const size_t k = 1 + rng() % 10;
+      ExpectSameRanking(index->SearchTerms(query, k), oracle.Rank(query, {}), k,
+                        "query " + std::to_string(q));
+    }
+  };
+  for (uint32_t slot = 0; slot < 4000; ++slot) {  // short documents: small avgdl
+    const std::vector<std::string> doc = corpus.Doc(3);
+    ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+    oracle.Set(slot, doc);
+  }
+  check(20);
+  for (uint32_t slot = 4000; slot < 8000; ++slot) {  // long documents of other terms
+    const std::vector<std::string> doc(40 + rng() % 40, "long" + std::to_string(rng() % 3));
+    ASSERT_TRUE(index->AddTerms(slot, doc).ok());
+    oracle.Set(slot, doc);
+  }
+  check(40);
+  for (uint32_t slot = 4000; slot < 8000; ++slot) {  // and they go again: avgdl falls back
+    index->Remove(slot);
+    oracle.Remove(slot);
+  }
+  check(40);
 }
 
 TEST(Bm25IndexTest, PruningKeepsExactTopKWithCommonAndRareTerms) {

@@ -1,0 +1,306 @@
+// Copyright 2026 The semble Authors.
+//
+// Retrieval quality of keyword, vector and hybrid search on one test collection (issue 17), from
+// the text layer's own classes: text::Bm25Index for keyword search, the default embedding model
+// through the public Embedder API with an exact (brute-force) cosine top-100 for vector search,
+// and text::Fuse for hybrid search (reciprocal rank fusion, and weighted fusion over a sweep of
+// alpha). Until hybrid search is wired through the database this is a diagnostic of the parts,
+// not of the product: the database's vector side is an approximate index.
+//
+//   text_quality_bench --data DIR --model DIR --out DIR [--threads N] [--embed-cache FILE]
+//
+// --embed-cache keeps the embeddings in FILE (the Embedder's own cache) so that a rerun skips the
+// model; embed_s then measures cache hits. Keep FILE outside the repository with the data.
+// DIR holds docs.tsv, queries.tsv and qrels.tsv as bench/text/fetch_data.py writes them. Writes
+// into --out: terms_docs.tsv and terms_queries.tsv (id, TAB, the analyzer's terms separated by
+// spaces; what bench/text/reference_bm25.py scores) and run_keyword.tsv (query id, doc id, rank,
+// score; the keyword top 100). Prints a JSON object per mode and a markdown table.
+//
+// Metrics: nDCG@10 with the judgements' gains as linear gains (graded for Cranfield, binary for
+// KorQuAD), ideal DCG from all of a query's judgements; recall@10 and recall@100 as the share of
+// a query's relevant documents found. Queries without a relevant document are left out (counted).
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/top_k.h"
+#include "semble/embedder.h"
+#include "text/bm25_index.h"
+#include "text/fusion.h"
+
+namespace {
+
+using semble::Status;
+using semble::text::Hit;
+
+constexpr size_t kDepth = 100;  // every run's list length: recall@100, and the fusion's inputs
+
+struct Collection {
+  std::vector<std::string> doc_ids, doc_texts;      // slot = position
+  std::vector<std::string> query_ids, query_texts;  // in file order
+  std::vector<std::map<uint32_t, double>> qrels;    // per query: slot -> gain
+};
+
+bool ReadTsv(const std::string& path, std::vector<std::vector<std::string>>* rows) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      fields.push_back(line.substr(start, tab - start));
+    }
+    fields.push_back(line.substr(start));
+    rows->push_back(std::move(fields));
+  }
+  return true;
+}
+
+bool Load(const std::string& dir, Collection* c) {
+  std::vector<std::vector<std::string>> docs, queries, qrels;
+  if (!ReadTsv(dir + "/docs.tsv", &docs) || !ReadTsv(dir + "/queries.tsv", &queries) ||
+      !ReadTsv(dir + "/qrels.tsv", &qrels)) {
+    std::fprintf(stderr, "%s: missing docs.tsv, queries.tsv or qrels.tsv\n", dir.c_str());
+    return false;
+  }
+  std::unordered_map<std::string, uint32_t> doc_slot, query_index;
+  for (auto& row : docs) {
+    if (row.size() != 2) return false;
+    doc_slot[row[0]] = static_cast<uint32_t>(c->doc_ids.size());
+    c->doc_ids.push_back(row[0]);
+    c->doc_texts.push_back(row[1]);
+  }
+  for (auto& row : queries) {
+    if (row.size() != 2) return false;
+    query_index[row[0]] = static_cast<uint32_t>(c->query_ids.size());
+    c->query_ids.push_back(row[0]);
+    c->query_texts.push_back(row[1]);
+  }
+  c->qrels.resize(c->query_ids.size());
+  for (auto& row : qrels) {
+    if (row.size() != 3) return false;
+    auto q = query_index.find(row[0]);
+    auto d = doc_slot.find(row[1]);
+    if (q == query_index.end() || d == doc_slot.end()) {
+      std::fprintf(stderr, "qrels: unknown query %s or document %s\n", row[0].c_str(),
+                   row[1].c_str());
+      return false;
+    }
+    c->qrels[q->second][d->second] = std::atof(row[2].c_str());
+  }
+  return true;
+}
+
+struct Scores {
+  double ndcg10 = 0, recall10 = 0, recall100 = 0;
+  int queries = 0;  // with at least one relevant document
+};
+
+Scores Evaluate(const Collection& c, const std::vector<std::vector<Hit>>& runs) {
+  Scores s;
+  for (size_t q = 0; q < runs.size(); ++q) {
+    const auto& rel = c.qrels[q];
+    if (rel.empty()) continue;
+    std::vector<double> gains;
+    for (const auto& [slot, gain] : rel) gains.push_back(gain);
+    std::sort(gains.rbegin(), gains.rend());
+    double ideal = 0, dcg = 0;
+    for (size_t i = 0; i < std::min<size_t>(10, gains.size()); ++i) {
+      ideal += gains[i] / std::log2(i + 2.0);
+    }
+    int found10 = 0, found100 = 0;
+    for (size_t i = 0; i < std::min(kDepth, runs[q].size()); ++i) {
+      auto it = rel.find(runs[q][i].slot);
+      if (it == rel.end()) continue;
+      if (i < 10) {
+        dcg += it->second / std::log2(i + 2.0);
+        ++found10;
+      }
+      ++found100;
+    }
+    s.ndcg10 += dcg / ideal;
+    s.recall10 += static_cast<double>(found10) / rel.size();
+    s.recall100 += static_cast<double>(found100) / rel.size();
+    ++s.queries;
+  }
+  if (s.queries > 0) {
+    s.ndcg10 /= s.queries;
+    s.recall10 /= s.queries;
+    s.recall100 /= s.queries;
+  }
+  return s;
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Embeds in chunks (progress for the slow part of the run); vectors are L2-normalised.
+bool EmbedAll(semble::Embedder* embedder, const std::vector<std::string>& texts,
+              std::vector<std::vector<float>>* out) {
+  constexpr size_t kChunk = 256;
+  for (size_t i = 0; i < texts.size(); i += kChunk) {
+    std::vector<std::string> chunk(texts.begin() + i,
+                                   texts.begin() + std::min(texts.size(), i + kChunk));
+    auto vectors = embedder->Embed(chunk);
+    if (!vectors.ok()) {
+      std::fprintf(stderr, "embed: %s\n", vectors.status().ToString().c_str());
+      return false;
+    }
+    for (auto& v : *vectors) out->push_back(std::move(v));
+    std::fprintf(stderr, "\rembedded %zu/%zu", out->size(), texts.size());
+  }
+  std::fprintf(stderr, "\n");
+  return true;
+}
+
+// Exact cosine top kDepth: the vectors are normalised, so cosine is the dot product.
+std::vector<Hit> VectorSearch(const std::vector<float>& query,
+                              const std::vector<std::vector<float>>& docs) {
+  semble::core::TopK top(kDepth);
+  for (size_t d = 0; d < docs.size(); ++d) {
+    double dot = 0;
+    for (size_t i = 0; i < query.size(); ++i) dot += query[i] * docs[d][i];
+    top.Push(static_cast<float>(dot), static_cast<uint32_t>(d));
+  }
+  std::vector<Hit> hits;
+  for (const auto& s : top.Take()) hits.push_back({s.slot, s.key});
+  return hits;
+}
+
+void WriteTerms(const std::string& path, const std::vector<std::string>& ids,
+                const std::vector<std::string>& texts, const semble::text::Analyzer& analyzer) {
+  std::ofstream out(path);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    out << ids[i] << '\t';
+    std::vector<std::string> terms = analyzer.Analyze(texts[i]);
+    for (size_t t = 0; t < terms.size(); ++t) out << (t ? " " : "") << terms[t];
+    out << '\n';
+  }
+}
+
+struct Row {
+  std::string mode;
+  Scores scores;
+};
+
+const char* Arg(int argc, char** argv, const char* name, const char* fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == name) return argv[i + 1];
+  }
+  return fallback;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string data = Arg(argc, argv, "--data", "");
+  const std::string model = Arg(argc, argv, "--model", "");
+  const std::string out = Arg(argc, argv, "--out", "");
+  const int threads = std::atoi(Arg(argc, argv, "--threads", "2"));
+  const std::string embed_cache = Arg(argc, argv, "--embed-cache", "");
+  if (data.empty() || model.empty() || out.empty()) {
+    std::fprintf(stderr, "usage: %s --data DIR --model DIR --out DIR [--threads N]\n", argv[0]);
+    return 2;
+  }
+  Collection c;
+  if (!Load(data, &c)) return 1;
+  const size_t n_queries = c.query_ids.size();
+
+  // Keyword.
+  auto created = semble::text::Bm25Index::Create(semble::text::Bm25Options{});
+  if (!created.ok()) return 1;
+  std::unique_ptr<semble::text::Bm25Index> index = std::move(created).value();
+  auto start = std::chrono::steady_clock::now();
+  for (size_t d = 0; d < c.doc_texts.size(); ++d) {
+    if (!index->Add(static_cast<uint32_t>(d), c.doc_texts[d]).ok()) return 1;
+  }
+  const double index_s = Seconds(start);
+  start = std::chrono::steady_clock::now();
+  std::vector<std::vector<Hit>> keyword(n_queries);
+  for (size_t q = 0; q < n_queries; ++q) keyword[q] = index->Search(c.query_texts[q], kDepth);
+  const double keyword_s = Seconds(start);
+  WriteTerms(out + "/terms_docs.tsv", c.doc_ids, c.doc_texts, index->analyzer());
+  WriteTerms(out + "/terms_queries.tsv", c.query_ids, c.query_texts, index->analyzer());
+  {
+    std::ofstream run(out + "/run_keyword.tsv");
+    for (size_t q = 0; q < n_queries; ++q) {
+      for (size_t i = 0; i < keyword[q].size(); ++i) {
+        run << c.query_ids[q] << '\t' << c.doc_ids[keyword[q][i].slot] << '\t' << i + 1 << '\t'
+            << keyword[q][i].score << '\n';
+      }
+    }
+  }
+
+  // Vector.
+  semble::EmbedderOptions options;
+  options.threads = threads;
+  if (!embed_cache.empty()) {
+    options.cache_entries = c.doc_texts.size() + c.query_texts.size();
+    options.cache_file = embed_cache;
+  }
+  auto embedder = semble::Embedder::Open(model, options);
+  if (!embedder.ok()) {
+    std::fprintf(stderr, "%s: %s\n", model.c_str(), embedder.status().ToString().c_str());
+    return 1;
+  }
+  start = std::chrono::steady_clock::now();
+  std::vector<std::vector<float>> doc_vectors, query_vectors;
+  if (!EmbedAll(embedder->get(), c.doc_texts, &doc_vectors) ||
+      !EmbedAll(embedder->get(), c.query_texts, &query_vectors)) {
+    return 1;
+  }
+  const double embed_s = Seconds(start);
+  if (Status s = (*embedder)->SaveCache(); !s.ok()) {
+    std::fprintf(stderr, "embedding cache: %s\n", s.ToString().c_str());
+  }
+  const semble::EmbeddingCacheStats cache = (*embedder)->cache_stats();
+  std::vector<std::vector<Hit>> vector(n_queries);
+  for (size_t q = 0; q < n_queries; ++q) vector[q] = VectorSearch(query_vectors[q], doc_vectors);
+
+  // Hybrid.
+  std::vector<Row> rows{{"vector", Evaluate(c, vector)}, {"keyword", Evaluate(c, keyword)}};
+  auto fused = [&](const semble::text::FusionOptions& o) {
+    std::vector<std::vector<Hit>> runs(n_queries);
+    for (size_t q = 0; q < n_queries; ++q) {
+      runs[q] = semble::text::Fuse(vector[q], keyword[q], o, kDepth).value();
+    }
+    return Evaluate(c, runs);
+  };
+  rows.push_back({"hybrid rrf k=60", fused({})});
+  for (int a = 1; a <= 9; ++a) {
+    semble::text::FusionOptions o;
+    o.method = semble::text::FusionOptions::Method::kWeighted;
+    o.alpha = a / 10.0;
+    char name[64];
+    std::snprintf(name, sizeof(name), "hybrid weighted alpha=%.1f", o.alpha);
+    rows.push_back({name, fused(o)});
+  }
+
+  std::printf(
+      "{\"documents\":%zu,\"queries\":%zu,\"judged_queries\":%d,\"index_s\":%.3f,"
+      "\"keyword_search_s\":%.3f,\"embed_s\":%.1f,\"embed_cache_hits\":%llu,"
+      "\"model\":\"%s/%s\"}\n",
+      c.doc_ids.size(), n_queries, rows[0].scores.queries, index_s, keyword_s, embed_s,
+      static_cast<unsigned long long>(cache.hits), (*embedder)->info().model_id.c_str(),
+      (*embedder)->info().weights_file.c_str());
+  for (const Row& r : rows) {
+    std::printf("{\"mode\":\"%s\",\"ndcg@10\":%.4f,\"recall@10\":%.4f,\"recall@100\":%.4f}\n",
+                r.mode.c_str(), r.scores.ndcg10, r.scores.recall10, r.scores.recall100);
+  }
+  std::printf("\n| mode | nDCG@10 | recall@10 | recall@100 |\n|---|---|---|---|\n");
+  for (const Row& r : rows) {
+    std::printf("| %s | %.4f | %.4f | %.4f |\n", r.mode.c_str(), r.scores.ndcg10, r.scores.recall10,
+                r.scores.recall100);
+  }
+  return 0;
+}
