@@ -19,9 +19,21 @@ Status Bad(std::string_view field, std::string_view expected) {
 }
 
 Result<object> ParseObject(std::string_view body) {
-  thread_local simdjson::dom::parser parser;
+  // Small bodies use a parser per thread, whose buffers the next request on the same worker
+  // reuses; a large one gets a parser of its own, freed with the next parse, so that one big body
+  // does not pin its size in memory on every worker thread.
+  constexpr size_t kReusedParserBytes = 1u << 20;
+  thread_local simdjson::dom::parser small_parser;
+  thread_local std::unique_ptr<simdjson::dom::parser> large_parser;
+  simdjson::dom::parser* parser = &small_parser;
+  if (body.size() > kReusedParserBytes) {
+    large_parser = std::make_unique<simdjson::dom::parser>();  // the previous one is freed here
+    parser = large_parser.get();
+  } else {
+    large_parser.reset();
+  }
   element root;
-  if (auto err = core::ParseJson(parser, body, &root)) {
+  if (auto err = core::ParseJson(*parser, body, &root)) {
     return Status::InvalidArgument(std::string("the body is not valid JSON: ") +
                                    simdjson::error_message(err));
   }
@@ -39,6 +51,8 @@ Status ForEach(const object& obj, std::initializer_list<std::string_view> allowe
     const std::string_view key = field.key;
     bool known = false;
     for (std::string_view a : allowed) known |= a == key;
+    // Fields this server does not know are ignored, as Cloudflare's and OpenAI's APIs do: a
+    // newer client that sends one more field must keep working.
     if (!known) continue;
     if (!seen.insert(key).second) {
       return Status::InvalidArgument("field \"" + std::string(key) + "\" appears more than once");

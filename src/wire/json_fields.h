@@ -25,7 +25,8 @@ namespace semble::wire::fields {
 Status Bad(std::string_view field, std::string_view expected);
 
 // The body as one JSON object. The parser is per thread (the DOM points into it), so the object
-// is valid until the same thread parses again.
+// is valid until the same thread parses again; a body over 1 MiB gets a parser of its own, freed
+// by the thread's next parse.
 Result<simdjson::dom::object> ParseObject(std::string_view body);
 
 // Calls fn(key, value) for each field named in `allowed`, refusing one that appears twice.

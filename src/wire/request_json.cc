@@ -10,6 +10,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "wire/json_fields.h"
 #include "wire/record_json.h"
 
 namespace semble::wire {
@@ -20,59 +21,11 @@ using simdjson::dom::object;
 
 Status Invalid(std::string msg) { return Status::InvalidArgument(std::move(msg)); }
 
-Status Bad(std::string_view field, std::string_view expected) {
-  return Invalid("\"" + std::string(field) + "\" must be " + std::string(expected));
-}
-
-// Parses a body that must be one JSON object. Small bodies use a parser per thread, whose
-// buffers the next request on the same worker reuses; a large one gets a parser of its own, freed
-// with the answer, so that one big body does not pin its size in memory on every worker thread.
-Result<object> ParseObject(std::string_view body) {
-  constexpr size_t kReusedParserBytes = 1u << 20;
-  thread_local simdjson::dom::parser small_parser;
-  thread_local std::unique_ptr<simdjson::dom::parser> large_parser;
-  simdjson::dom::parser* parser = &small_parser;
-  if (body.size() > kReusedParserBytes) {
-    large_parser = std::make_unique<simdjson::dom::parser>();  // the previous one is freed here
-    parser = large_parser.get();
-  } else {
-    large_parser.reset();
-  }
-  element root;
-  if (auto err = core::ParseJson(*parser, body, &root)) {
-    return Invalid(std::string("the body is not valid JSON: ") + simdjson::error_message(err));
-  }
-  object obj;
-  if (root.get(obj) != simdjson::SUCCESS) return Invalid("the body must be a JSON object");
-  return obj;
-}
-
-// Calls fn(key, value) for each field, refusing a field that appears twice and one not in
-// `allowed` (the message lists them).
-template <typename Fn>
-Status ForEachField(const object& obj, std::initializer_list<std::string_view> allowed, Fn fn) {
-  std::set<std::string_view> seen;
-  for (auto field : obj) {
-    const std::string_view key = field.key;
-    bool known = false;
-    for (std::string_view a : allowed) known |= a == key;
-    // Fields this server does not know are ignored, as Cloudflare's and OpenAI's APIs do: a
-    // newer client that sends one more field must keep working.
-    if (!known) continue;
-    if (!seen.insert(key).second) {
-      return Invalid("field \"" + std::string(key) + "\" appears more than once");
-    }
-    SEMBLE_RETURN_IF_ERROR(fn(key, field.value));
-  }
-  return Status::OK();
-}
-
-Status GetString(std::string_view key, const element& v, std::string* out) {
-  std::string_view s;
-  if (v.get(s) != simdjson::SUCCESS) return Bad(key, "a string");
-  out->assign(s);
-  return Status::OK();
-}
+using fields::Bad;
+using fields::GetString;
+using fields::GetStringArray;
+using fields::ParseObject;
+constexpr auto& ForEachField = fields::ForEach;
 
 Status GetUint32(std::string_view key, const element& v, uint32_t* out) {
   uint64_t u;
@@ -104,17 +57,6 @@ Status GetInt64(std::string_view key, const element& v, int64_t* out) {
     return Status::OK();
   }
   return Bad(key, "an integer");
-}
-
-Status GetStringArray(std::string_view key, const element& v, std::vector<std::string>* out) {
-  simdjson::dom::array arr;
-  if (v.get(arr) != simdjson::SUCCESS) return Bad(key, "an array of strings");
-  for (element x : arr) {
-    std::string_view s;
-    if (x.get(s) != simdjson::SUCCESS) return Bad(key, "an array of strings");
-    out->emplace_back(s);
-  }
-  return Status::OK();
 }
 
 Status GetFloats(std::string_view key, const element& v, std::vector<float>* out) {
