@@ -92,6 +92,8 @@ Result<OpenIndex> OpenNamedIndex(const Context& ctx, const std::string& name,
 // Top-level verbs outside the vectorize group.
 CLI::App* AddRecommendCommand(CLI::App* app, Context* ctx);
 CLI::App* AddImportCommand(CLI::App* app, Context* ctx);
+// cache create/list/show/lookup/store/invalidate/delete (cache_cli.cc).
+CLI::App* AddCacheCommands(CLI::App* app, Context* ctx);
 // backup, backups, restore (backup_cli.cc).
 void AddBackupCommands(CLI::App* app, Context* ctx);
 CLI::App* AddSchemaCommand(CLI::App* app, Context* ctx);

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   semble::cli::AddServeCommand(&app, &ctx);
   semble::cli::AddImportCommand(&app, &ctx);
   semble::cli::AddBackupCommands(&app, &ctx);
+  semble::cli::AddCacheCommands(&app, &ctx);
   semble::cli::AddRecommendCommand(&app, &ctx);
   CLI::App* schema = semble::cli::AddSchemaCommand(&app, &ctx);
   semble::cli::AddCompletionCommand(&app, &ctx);

@@ -128,6 +128,39 @@ class ProductTest : public CliTest {
   pid_t server_pid_ = -1;
 };
 
+TEST_F(ProductTest, CacheVerbsCreateStoreLookUpAndInvalidate) {
+  LocalOk({"cache", "create", "faq", "--scope-field", "tenant", "--threshold", "0.8"});
+  const std::string key =
+      LocalOk({"cache", "store", "faq", "How do I reset my password?", "Use the link.", "--scope",
+               "tenant=a"});
+  EXPECT_EQ(key.size(), 33u) << key;  // 32 hex digits and a newline
+  auto hit = Json(LocalOk({"cache", "lookup", "faq", "How can I reset my password?", "--scope",
+                           "tenant=a", "--json"}));
+  EXPECT_TRUE(hit["hit"].get_bool().value());
+  EXPECT_EQ(std::string(hit["response"].get_string().value()), "Use the link.");
+  auto other = Json(LocalOk({"cache", "lookup", "faq", "How can I reset my password?", "--scope",
+                             "tenant=b", "--json"}));
+  EXPECT_FALSE(other["hit"].get_bool().value());
+  auto list = Json(LocalOk({"cache", "list", "--json"}));
+  ASSERT_EQ(list.get_array().size(), 1u);
+  EXPECT_EQ(std::string(list.at(0)["name"].get_string().value()), "faq");
+  // Bad input: an unknown scope field, no --key nor --filter, an unknown cache, a plain index.
+  EXPECT_EQ(Local({"cache", "lookup", "faq", "x", "--scope", "user=u"}).code, 4);
+  EXPECT_EQ(Local({"cache", "invalidate", "faq"}).code, 2);
+  EXPECT_EQ(Local({"cache", "lookup", "nothing", "x"}).code, 3);
+  LocalOk({"vectorize", "create", "plain", "--dimensions", "2", "--metric", "cosine"});
+  EXPECT_EQ(Local({"cache", "delete", "plain"}).code, 4);
+  auto gone = Json(LocalOk({"cache", "invalidate", "faq", "--filter", "{\"scope.tenant\":\"a\"}",
+                            "--json"}));
+  EXPECT_EQ(gone["count"].get_uint64().value(), 1u);
+  EXPECT_FALSE(Json(LocalOk({"cache", "lookup", "faq", "How do I reset my password?", "--scope",
+                             "tenant=a", "--json"}))["hit"]
+                   .get_bool()
+                   .value());
+  LocalOk({"cache", "delete", "faq"});
+  EXPECT_EQ(Json(LocalOk({"cache", "list", "--json"})).get_array().size(), 0u);
+}
+
 TEST_F(ProductTest, ImportFolderQueryByTextAndResume) {
   LocalOk({"vectorize", "create", "docs", "--model", "all-MiniLM-L6-v2-q4"});
   const std::string corpus = MakeCorpus();

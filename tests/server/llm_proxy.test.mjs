@@ -253,10 +253,37 @@ test('the proxy\'s cache counts its hits, and caches have routes of their own', 
   assertError(await request(server.url, 'POST', `${caches}/faq/lookup`, { scope: {} }), 400);
   assertError(await request(server.url, 'POST', `${caches}/faq/store`,
     { prompt: 'p', response: 'r', scope: { nope: 'x' } }), 400);
+  const oversize = assertError(await request(server.url, 'POST', `${caches}/faq/store`,
+    { prompt: 'p', response: 'r'.repeat(65537) }), 400);
+  assert.match(oversize.message, /65536/);
+  assertError(await request(server.url, 'POST', `${caches}/faq/lookup`, { prompt: 'p', threshold: 0 }), 400);
   okResult(await request(server.url, 'POST', `/client/v4/accounts/${ACCOUNT}/vectorize/v2/indexes`,
     { name: 'plain', config: { dimensions: 4, metric: 'cosine' } }), 'plain index');
   assertError(await request(server.url, 'POST', `${caches}/plain/lookup`, { prompt: 'x' }), 400);
   assertError(await request(server.url, 'DELETE', `${caches}/plain`), 400);
   okResult(await request(server.url, 'DELETE', `${caches}/faq`), 'delete');
   assertError(await request(server.url, 'GET', `${caches}/faq`), 404);
+});
+
+test('an upstream that cannot be reached gives 502, and nothing is stored', async () => {
+  // A port that was just free: nothing listens there.
+  const probe = http.createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const deadPort = probe.address().port;
+  await new Promise((r) => probe.close(r));
+  const lonely = await startServer({ args: ['--llm-upstream', `http://127.0.0.1:${deadPort}/v1`] });
+  try {
+    const c = new OpenAI({ apiKey: 'k', baseURL: `${lonely.url}/v1`, maxRetries: 0 });
+    await assert.rejects(c.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+      (err) => {
+        assert.equal(err.status, 502);
+        assert.match(err.message, /cannot be reached/);
+        return true;
+      });
+    const stats = okResult(await request(lonely.url, 'GET', `${caches}/llm/stats`), 'stats');
+    assert.equal(stats.stores, 0);
+    assert.equal(stats.entries, 0);
+  } finally {
+    await lonely.stop();
+  }
 });
