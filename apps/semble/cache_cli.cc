@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 
 #include "cli.h"
 #include "core/json_writer.h"
@@ -62,12 +63,20 @@ Result<std::map<std::string, std::string>> ParseScope(const std::vector<std::str
   return out;
 }
 
+// The verb's result: a JSON document with --json, else text for people.
+void Print(const Context& ctx, const std::function<void(core::JsonWriter*)>& json,
+           const std::function<void()>& text) {
+  if (!ctx.json) return text();
+  core::JsonWriter w;
+  json(&w);
+  PrintJson(w.str());
+}
+
 void PrintDescription(const Context& ctx, const CacheDescription& d) {
   if (ctx.json) {
     core::JsonWriter w;
     wire::WriteCacheDescription(d, &w);
-    PrintJson(w.str());
-    return;
+    return PrintJson(w.str());
   }
   const SemanticCacheConfig& c = d.config;
   std::string fields;
@@ -100,15 +109,16 @@ int RunList(const Context& ctx) {
   if (!db.ok()) return Fail(db.status());
   auto list = SemanticCache::List(db->get());
   if (!list.ok()) return Fail(list.status());
-  if (ctx.json) {
-    core::JsonWriter w;
-    w.BeginArray();
-    for (const CacheDescription& d : *list) wire::WriteCacheDescription(d, &w);
-    w.EndArray();
-    PrintJson(w.str());
-  } else {
-    for (const CacheDescription& d : *list) PrintDescription(ctx, d);
-  }
+  Print(
+      ctx,
+      [&](core::JsonWriter* w) {
+        w->BeginArray();
+        for (const CacheDescription& d : *list) wire::WriteCacheDescription(d, w);
+        w->EndArray();
+      },
+      [&] {
+        for (const CacheDescription& d : *list) PrintDescription(ctx, d);
+      });
   return kExitOk;
 }
 
@@ -126,16 +136,17 @@ int RunShow(const Context& ctx, const CacheArgs& a) {
   return WithCache(ctx, a.name, [&](SemanticCache& cache) -> int {
     auto stats = cache.Stats();
     if (!stats.ok()) return Fail(stats.status());
-    if (ctx.json) {
-      core::JsonWriter w;
-      w.BeginObject().Key("cache");
-      wire::WriteCacheDescription(cache.description(), &w);
-      w.Key("entries").Uint(stats->entries).EndObject();
-      PrintJson(w.str());
-    } else {
-      PrintDescription(ctx, cache.description());
-      std::printf("%" PRIu64 " entries\n", stats->entries);
-    }
+    Print(
+        ctx,
+        [&](core::JsonWriter* w) {
+          w->BeginObject().Key("cache");
+          wire::WriteCacheDescription(cache.description(), w);
+          w->Key("entries").Uint(stats->entries).EndObject();
+        },
+        [&] {
+          PrintDescription(ctx, cache.description());
+          std::printf("%" PRIu64 " entries\n", stats->entries);
+        });
     return kExitOk;
   });
 }
@@ -150,16 +161,16 @@ int RunLookup(const Context& ctx, const CacheArgs& a) {
     lookup.threshold = a.threshold;
     auto r = cache.Lookup(lookup);
     if (!r.ok()) return Fail(r.status());
-    if (ctx.json) {
-      core::JsonWriter w;
-      wire::WriteCacheLookup(*r, &w);
-      PrintJson(w.str());
-    } else if (r->hit) {
-      std::printf("hit (score %.4f, %" PRId64 " ms old, key %s)\n%s\n", r->score, r->age_ms,
-                  r->key.c_str(), r->response.c_str());
-    } else {
-      std::printf("miss (closest %.4f)\n", r->best_score);
-    }
+    Print(
+        ctx, [&](core::JsonWriter* w) { wire::WriteCacheLookup(*r, w); },
+        [&] {
+          if (r->hit) {
+            std::printf("hit (score %.4f, %" PRId64 " ms old, key %s)\n%s\n", r->score,
+                        r->age_ms, r->key.c_str(), r->response.c_str());
+          } else {
+            std::printf("miss (closest %.4f)\n", r->best_score);
+          }
+        });
     return kExitOk;
   });
 }
@@ -175,13 +186,9 @@ int RunStore(const Context& ctx, const CacheArgs& a) {
     store.ttl_seconds = a.ttl;
     auto key = cache.Store(store);
     if (!key.ok()) return Fail(key.status());
-    if (ctx.json) {
-      core::JsonWriter w;
-      w.BeginObject().Key("key").String(*key).EndObject();
-      PrintJson(w.str());
-    } else {
-      std::printf("%s\n", key->c_str());
-    }
+    Print(
+        ctx, [&](core::JsonWriter* w) { w->BeginObject().Key("key").String(*key).EndObject(); },
+        [&] { std::printf("%s\n", key->c_str()); });
     return kExitOk;
   });
 }
@@ -191,13 +198,9 @@ int RunInvalidate(const Context& ctx, const CacheArgs& a) {
   return WithCache(ctx, a.name, [&](SemanticCache& cache) -> int {
     auto n = a.filter.empty() ? cache.Invalidate(a.keys) : cache.InvalidateByFilter(a.filter);
     if (!n.ok()) return Fail(n.status());
-    if (ctx.json) {
-      core::JsonWriter w;
-      w.BeginObject().Key("count").Uint(*n).EndObject();
-      PrintJson(w.str());
-    } else {
-      std::printf("%" PRIu64 " entries removed\n", *n);
-    }
+    Print(
+        ctx, [&](core::JsonWriter* w) { w->BeginObject().Key("count").Uint(*n).EndObject(); },
+        [&] { std::printf("%" PRIu64 " entries removed\n", *n); });
     return kExitOk;
   });
 }

@@ -8,6 +8,7 @@
 #ifndef SEMBLE_SRC_SERVER_API_H_
 #define SEMBLE_SRC_SERVER_API_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ struct ApiContext {
   // The one account this server is (what /accounts and /memberships name, for wrangler).
   std::string account_id = "semble";
 };
+
+// Registers `fn` of the shared `api` object (which the route keeps alive) as a route.
+template <typename Api>
+void AddMemberRoute(Router* router, const std::shared_ptr<Api>& api, const char* method,
+                    std::string pattern, const char* name, Scope scope,
+                    HttpResponse (Api::*fn)(const HttpRequest&)) {
+  router->Add({method, std::move(pattern), name, scope,
+               [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); }});
+}
 
 // Account ids are accepted whatever they are (one tenant), but they are path segments: keep them
 // to the characters Cloudflare's hex ids and test ids use (1..64 of [A-Za-z0-9_-]).

@@ -136,8 +136,7 @@ void AddCacheRoutes(ApiContext* ctx, Router* router) {
   const std::string p = kPrefix;
   auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
                  HttpResponse (CacheApi::*fn)(const HttpRequest&)) {
-    router->Add({method, p + pattern, name, scope,
-                 [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); }});
+    AddMemberRoute(router, api, method, p + pattern, name, scope, fn);
   };
   add("POST", "", "cache.create", Scope::kWrite, &CacheApi::Create);
   add("GET", "", "cache.list", Scope::kRead, &CacheApi::List);

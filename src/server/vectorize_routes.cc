@@ -344,24 +344,9 @@ class VectorizeApi {
 
   // Extensions: delete / update metadata by filter, one mutation each, answered with its id and
   // how many records it touched.
-  HttpResponse DeleteByFilter(const HttpRequest& req) {
-    return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto body = wire::ParseFilterMutation(req.body, /*update=*/false);
-      if (!body.ok()) return BodyError(body.status());
-      auto m = index.DeleteByFilter(*body);
-      if (!m.ok()) return FromStatus(m.status());
-      return Ok([&](core::JsonWriter* w) { wire::WriteCountedMutation(*m, w); });
-    });
-  }
-
+  HttpResponse DeleteByFilter(const HttpRequest& req) { return ByFilter(req, /*update=*/false); }
   HttpResponse UpdateMetadataByFilter(const HttpRequest& req) {
-    return WithIndex(req, [&](Index& index) -> HttpResponse {
-      auto body = wire::ParseFilterMutation(req.body, /*update=*/true);
-      if (!body.ok()) return BodyError(body.status());
-      auto m = index.UpdateMetadataByFilter(*body);
-      if (!m.ok()) return FromStatus(m.status());
-      return Ok([&](core::JsonWriter* w) { wire::WriteCountedMutation(*m, w); });
-    });
+    return ByFilter(req, /*update=*/true);
   }
 
   HttpResponse List(const HttpRequest& req) {
@@ -413,6 +398,16 @@ class VectorizeApi {
   }
 
  private:
+  HttpResponse ByFilter(const HttpRequest& req, bool update) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto body = wire::ParseFilterMutation(req.body, update);
+      if (!body.ok()) return BodyError(body.status());
+      auto m = update ? index.UpdateMetadataByFilter(*body) : index.DeleteByFilter(*body);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { wire::WriteCountedMutation(*m, w); });
+    });
+  }
+
   // A model named by the client must be the index's own (an alias of it counts).
   Status CheckModel(const std::string& model, const IndexDescription& d) {
     auto id = ctx_->models->Canonical(model);
@@ -445,8 +440,7 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   const std::string p = kPrefix;
   auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
                  HttpResponse (VectorizeApi::*fn)(const HttpRequest&)) {
-    router->Add({method, p + pattern, name, scope,
-                 [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); }});
+    AddMemberRoute(router, api, method, p + pattern, name, scope, fn);
   };
   add("POST", "/indexes", "vectorize.create", Scope::kWrite, &VectorizeApi::CreateIndex);
   add("GET", "/indexes", "vectorize.list_indexes", Scope::kRead, &VectorizeApi::ListIndexes);

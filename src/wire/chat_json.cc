@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/json_parse.h"
+#include "core/lines.h"
 #include "core/json_writer.h"
 
 namespace semble::wire {
@@ -215,11 +216,8 @@ Result<std::string> EventsToCompletion(std::string_view events) {
   bool first = true, done = false;
   std::map<int64_t, ChoiceParts> choices;
   size_t pos = 0;
-  while (pos < events.size()) {
-    size_t end = events.find('\n', pos);
-    if (end == std::string_view::npos) end = events.size();
-    std::string_view line = events.substr(pos, end - pos);
-    pos = end + 1;
+  std::string_view line;
+  while (core::NextLine(events, &pos, &line)) {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.substr(0, 5) != "data:") continue;  // comments, event names, blank separators
     line.remove_prefix(5);

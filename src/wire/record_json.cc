@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "core/json_parse.h"
+#include "core/lines.h"
 #include "core/json_type_name.h"
 #include "core/json_writer.h"
 #include "core/thread_pool.h"
@@ -181,11 +182,8 @@ Status ParseNdjsonPart(std::string_view text, bool discard_unparsable, size_t fi
                        std::vector<VectorRecord>* out, bool extensions, size_t* dropped) {
   size_t line_no = first_line - 1;
   size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(pos, end - pos);
-    pos = end + 1;
+  std::string_view line;
+  while (core::NextLine(text, &pos, &line)) {
     ++line_no;
     if (IsBlank(line)) continue;
     auto r = ParseRecordJson(line, extensions);
