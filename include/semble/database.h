@@ -81,6 +81,13 @@ class Index {
   virtual Result<std::vector<MetadataIndexDescription>> ListMetadataIndexes() const = 0;
   virtual Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) = 0;
 
+  // Extension: enables, changes or (enabled = false) drops the full-text index (TextIndexConfig),
+  // as one logged mutation. Enabling indexes every record already stored, so keyword queries see
+  // them once the mutation is applied. InvalidArgument for a config out of range (fields that are
+  // not property names, more than 8 fields, an unknown language, k1 or b out of range). The base
+  // implementation is FailedPrecondition.
+  virtual Result<MutationResult> ConfigureTextIndex(const TextIndexConfig& config);
+
   // Calls `applied` once the mutation `mutation_id` (an id of this index, see MutationResult) has
   // been applied, i.e. once Info().processed_up_to_mutation >= mutation_id (ids sort in mutation
   // order). If it is applied already, `applied` runs before this returns and the ticket is 0;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "semble/object_store.h"
 #include "semble/status.h"
@@ -63,6 +64,8 @@ struct Limits {
   size_t max_batch_vectors = 5000;  // records per insert/upsert call
   // Extension: the longest ttl of a record or an index default (10 years, in seconds).
   int64_t max_ttl_seconds = 10ll * 365 * 24 * 3600;
+  // Extension: the most bytes of one record's text (semble/record.h).
+  size_t max_text_bytes = 64 * 1024;
 };
 
 struct DatabaseOptions {
@@ -124,6 +127,23 @@ struct DatabaseOptions {
   uint32_t expiry_purge_interval_ms = 1000;
 };
 
+// Extension: the full-text (BM25 keyword) index of an index, for keyword and hybrid queries
+// (QueryRequest::mode). A record's document is its `text` (semble/record.h) followed by the
+// string values (strings and arrays of strings) of the metadata properties named in `fields`.
+// Analysis: Unicode NFKC with case folding, word boundaries, Hangul/Han/Kana runs as overlapping
+// character bigrams, and for language "english" the Snowball English stemmer and English stop
+// words ("none": neither). Scoring: BM25 with k1 and b.
+struct TextIndexConfig {
+  bool enabled = false;
+  // Metadata properties, top-level ("title") or nested ("source.title"), at most 8.
+  std::vector<std::string> fields;
+  std::string language = "english";  // "english" or "none"
+  float k1 = 1.2f;                    // 0..10
+  float b = 0.75f;                    // 0..1
+
+  bool operator==(const TextIndexConfig&) const = default;
+};
+
 struct IndexConfig {
   uint32_t dimensions = 0;
   Metric metric = Metric::kCosine;
@@ -150,6 +170,9 @@ struct IndexConfig {
   // Limits::max_metadata_bytes; 0 = that limit. Caches raise it for their stored responses.
   // At most 1 MiB.
   uint64_t max_metadata_bytes = 0;
+  // Extension: the full-text index. Set at creation or later with Index::ConfigureTextIndex
+  // (which indexes the records already stored); Describe() returns the current one.
+  TextIndexConfig text_index;
 };
 
 }  // namespace semble

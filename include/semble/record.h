@@ -24,12 +24,16 @@ namespace semble {
 // semble stores metadata in compact form, so metadata read back may differ from what was written in
 // whitespace and number spelling, never in meaning.
 //
-// Extensions, for writes only (never stored, empty when read back): instead of values a record may
-// carry `text`, which an index bound to an embedding model embeds with that model, or
-// `fields_json`, a JSON object that an index with a record schema encodes (record_schema.h). At
-// most one of values, text and fields_json is given. A text for an index without a model fails
-// with reason kNoModel, fields without a schema with kNoSchema, fields that do not encode with
-// kBreaksSchema; a batch that fails anywhere writes nothing.
+// Extension, text: a record may carry `text` (valid UTF-8, at most Limits::max_text_bytes). It is
+// stored with the record and read back, and it is the document of the index's full-text index
+// (TextIndexConfig). A record with text and no values is embedded: an index bound to an embedding
+// model turns the text into the record's values; without a model that fails with reason kNoModel.
+// A record with values and text keeps its values; the text is stored, not embedded.
+//
+// Extension, for writes only (never stored, empty when read back): instead of values a record may
+// carry `fields_json`, a JSON object that an index with a record schema encodes (record_schema.h).
+// Values and fields_json exclude each other. Fields without a schema fail with kNoSchema, fields
+// that do not encode with kBreaksSchema; a batch that fails anywhere writes nothing.
 //
 // Extension, expiry (TTL): a record may expire. Its expiry is stored as an absolute time,
 // `expires_at_ms` (ms since the Unix epoch by the database's clock, Env::NowMillis; 0 = never),

@@ -57,6 +57,8 @@ class Status {
                         // present (put-if-absent) or changed (If-Match)
     kFenced,            // FailedPrecondition: another writer took over the index in its object
                         // store; this handle writes nothing more
+    kNoTextIndex,       // FailedPrecondition: a keyword or hybrid query on an index without a
+                        // full-text index
   };
 
   Status() = default;  // OK

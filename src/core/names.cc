@@ -5,6 +5,7 @@
 #include <string>
 
 #include "semble/options.h"
+#include "semble/query.h"
 #include "semble/record.h"
 
 namespace semble {
@@ -41,6 +42,38 @@ Result<MetadataIndexType> ParseMetadataIndexType(std::string_view name) {
   if (name == "boolean") return MetadataIndexType::kBoolean;
   return Status::InvalidArgument("unknown metadata index type \"" + std::string(name) +
                                  "\"; expected string, number or boolean");
+}
+
+std::string_view QueryModeName(QueryMode mode) {
+  switch (mode) {
+    case QueryMode::kVector: return "vector";
+    case QueryMode::kKeyword: return "keyword";
+    case QueryMode::kHybrid: return "hybrid";
+  }
+  return "unknown";
+}
+
+Result<QueryMode> ParseQueryMode(std::string_view name) {
+  if (name == "vector") return QueryMode::kVector;
+  if (name == "keyword") return QueryMode::kKeyword;
+  if (name == "hybrid") return QueryMode::kHybrid;
+  return Status::InvalidArgument("unknown query mode \"" + std::string(name) +
+                                 "\"; expected vector, keyword or hybrid");
+}
+
+std::string_view FusionMethodName(FusionMethod method) {
+  switch (method) {
+    case FusionMethod::kReciprocalRank: return "rrf";
+    case FusionMethod::kWeighted: return "weighted";
+  }
+  return "unknown";
+}
+
+Result<FusionMethod> ParseFusionMethod(std::string_view name) {
+  if (name == "rrf") return FusionMethod::kReciprocalRank;
+  if (name == "weighted") return FusionMethod::kWeighted;
+  return Status::InvalidArgument("unknown fusion \"" + std::string(name) +
+                                 "\"; expected rrf or weighted");
 }
 
 }  // namespace semble

@@ -33,6 +33,10 @@ Result<MutationResult> Index::UpdateMetadataByFilter(const FilterMutation&) {
   return Status::FailedPrecondition("this index cannot update metadata by filter");
 }
 
+Result<MutationResult> Index::ConfigureTextIndex(const TextIndexConfig&) {
+  return Status::FailedPrecondition("this index has no full-text index");
+}
+
 Status Database::PurgeExpired() {
   return Status::FailedPrecondition("expired records are purged where the database is open");
 }

@@ -31,6 +31,7 @@ struct IndexSpec {
   std::string schema_json;             // a record schema's JSON; "" for none
   std::string index_type;              // "" for the database's default
   int64_t default_ttl_seconds = 0;     // config.defaultTtlSeconds; 0 for none
+  TextIndexConfig text_index;          // config.textIndex; checked by Database::CreateIndex
 };
 
 // The rules, in the order they are checked:
