@@ -88,8 +88,9 @@ struct QueryRequest {
   // seen best first, the group_size best matches with that value. A record without the property
   // joins no group; one whose value is an array joins the group of each element. group_size
   // 1..100, group_count 1..100 (nullopt: top_k), and group_size * group_count at most top_k's
-  // limit (100, or 20 with values or all metadata); top_k itself is then unused. InvalidArgument
-  // when some records matched but none has the property.
+  // limit (100, or 20 with values or all metadata); top_k itself is then unused. Groups are
+  // filled from the best 10,000 matches (a group whose members rank lower stays short).
+  // InvalidArgument when some records matched but none has the property.
   std::string group_by;
   uint32_t group_size = 3;
   std::optional<uint32_t> group_count;

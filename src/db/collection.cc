@@ -97,6 +97,10 @@ Status Collection::Recover(std::vector<std::string>* recovery_log) {
 
 Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
   const uint32_t dims = manifest_.description.config.dimensions;
+  // The full-text index as of the checkpoint; records are indexed as they are placed, and a
+  // logged reconfiguration after the checkpoint rebuilds it during replay.
+  text_config_ = manifest_.description.config.text_index;
+  SEMBLE_RETURN_IF_ERROR(RebuildTextIndexLocked().WithContext(dir_ + "/" + kManifestName));
   if (!manifest_.segment.empty()) {
     SegmentHeader header;
     const std::string path = dir_ + "/" + manifest_.segment;
@@ -571,6 +575,8 @@ void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& meta
   s.ns = std::move(r.ns);
   s.metadata_json = std::move(r.metadata_json);
   s.metadata = std::move(metadata);
+  s.text = std::move(r.text);
+  IndexTextLocked(slot);
 }
 
 void Collection::RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending) {
@@ -583,6 +589,7 @@ void Collection::RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pen
     if (it->second.isEmpty()) namespaces_.erase(it);
   }
   if (pending == nullptr || pending->erase(slot) == 0) vectors_->Clear(slot);
+  if (text_index_ != nullptr) text_index_->Remove(slot);
   ids_.erase(s.id);
   s = Slot();
   free_slots_.push_back(slot);
@@ -647,6 +654,10 @@ Status Collection::Apply(Mutation&& m) {
     }
     case MutationType::kDeleteMetadataIndex:
       metadata_indexes_.Remove(m.metadata_index.property_name);
+      break;
+    case MutationType::kConfigureTextIndex:
+      text_config_ = std::move(m.text_index);
+      s = RebuildTextIndexLocked();
       break;
   }
   applied_seq_ = m.seq;
@@ -729,6 +740,7 @@ Status Collection::CheckpointLocked(bool local_only) {
       r.ns = sl.ns;
       r.metadata_json = sl.metadata_json;
       r.expires_at_ms = sl.expires_at_ms;
+      r.text = sl.text;
       r.values.assign(vectors_->Get(slot), vectors_->Get(slot) + dims);
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;
@@ -739,6 +751,7 @@ Status Collection::CheckpointLocked(bool local_only) {
 
   // 3. Commit: the manifest names the new segment.
   Manifest next = manifest_;
+  next.description.config.text_index = text_config_;  // as of seq, like the segment
   next.checkpoint_seq = seq;
   next.segment = segment;
   if (s.ok() && bucket_ != nullptr && !local_only) {

@@ -32,15 +32,18 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "db/index_bucket.h"
 #include "db/index_files.h"
 #include "db/mutation.h"
 #include "index/vector_index.h"
+#include "meta/filter.h"
 #include "meta/metadata_index.h"
 #include "semble/database.h"
 #include "storage/log_writer.h"
+#include "text/bm25_index.h"
 
 namespace semble::db {
 
@@ -76,7 +79,8 @@ class Collection final : public Index {
                                                   std::unique_ptr<IndexBucket> bucket = nullptr);
   ~Collection() override;
 
-  IndexDescription Describe() const override { return manifest_description_; }
+  // The description at creation, with the current full-text index configuration.
+  IndexDescription Describe() const override;
   Result<IndexInfo> Info() const override;
   Result<MutationResult> Insert(std::span<const VectorRecord> records) override;
   Result<MutationResult> Upsert(std::span<const VectorRecord> records) override;
@@ -93,6 +97,7 @@ class Collection final : public Index {
   Result<MutationResult> DeleteMetadataIndex(const std::string& property_name) override;
   Result<MutationResult> DeleteByFilter(const FilterMutation& request) override;
   Result<MutationResult> UpdateMetadataByFilter(const FilterMutation& request) override;
+  Result<MutationResult> ConfigureTextIndex(const TextIndexConfig& config) override;
 
   // Deletes the expired records with one logged mutation, when there are any (semble/record.h).
   // Read-only handles purge nothing.
@@ -118,6 +123,15 @@ class Collection final : public Index {
     std::string metadata_json;
     meta::Value metadata;
     int64_t expires_at_ms = 0;  // 0: never
+    std::string text;           // "" when the record has none
+  };
+  // The records a query may return (namespace, filter, excluded ids, expiry), shared by the
+  // vector and keyword sides of a query so both rank exactly the same records.
+  struct QueryScope {
+    const roaring::Roaring* candidates = nullptr;  // a superset of the allowed slots; null: all
+    const meta::Filter* filter = nullptr;          // checked on every slot; null: none
+    std::unordered_set<uint32_t> excluded;
+    bool restricted = false;  // false: every live slot is allowed (no test needed)
   };
   struct Writer {
     enum class Kind { kMutation, kCheckpoint, kSnapshot, kClose };
@@ -194,8 +208,22 @@ class Collection final : public Index {
   // Applies kUpdateMetadataByFilter to one slot.
   void UpdateSlotMetadata(uint32_t slot, const Mutation& m);
 
+  // The full-text index (collection_text.cc); callers hold state_mu_ exclusively.
+  // Makes text_index_ for text_config_ (null when disabled) and indexes every record.
+  Status RebuildTextIndexLocked();
+  // (Re)indexes the document of one slot, when there is a text index.
+  void IndexTextLocked(uint32_t slot);
+
   // Reads; callers hold state_mu_ shared.
   Status ReadableLocked() const;
+  // The document of a slot: its text, then the string values of the configured fields.
+  std::string DocumentTextLocked(const Slot& slot) const;
+  bool AllowedLocked(const QueryScope& scope, uint32_t slot) const;
+  // The k nearest allowed vectors to q, best first by the metric (the planner picks exact or
+  // graph search by how many records the scope allows).
+  std::vector<index::Hit> SearchVectorsLocked(const float* q, size_t k,
+                                              const index::SearchParams& params,
+                                              const QueryScope& scope) const;
   std::string MutationIdLocked(uint64_t seq) const;
 
   const CollectionOptions options_;
@@ -226,6 +254,8 @@ class Collection final : public Index {
   std::set<std::pair<int64_t, uint32_t>> expiring_;
   std::unique_ptr<index::VectorIndex> vectors_;
   meta::MetadataIndexSet metadata_indexes_;
+  TextIndexConfig text_config_;
+  std::unique_ptr<text::Bm25Index> text_index_;  // null when text_config_ is disabled
   uint64_t applied_seq_ = 0;
 
   // NotifyWhenApplied's callbacks by mutation id (collection_notify.cc). Lock order: notify_mu_

@@ -144,6 +144,7 @@ void Collection::UpdateSlotMetadata(uint32_t slot, const Mutation& m) {
   s.metadata_json = updated.is_null() ? "" : meta::ToJson(updated);
   s.metadata = std::move(updated);
   metadata_indexes_.Add(slot, s.metadata);
+  if (!text_config_.fields.empty()) IndexTextLocked(slot);  // fields are part of the document
 }
 
 }  // namespace db

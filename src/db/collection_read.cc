@@ -10,6 +10,8 @@
 #include "db/record_sources.h"
 #include "db/validation.h"
 #include "meta/filter.h"
+#include "text/fusion.h"
+#include "text/grouping.h"
 
 namespace semble::db {
 
@@ -58,6 +60,7 @@ Result<std::vector<VectorRecord>> Collection::GetByIds(std::span<const std::stri
     VectorRecord& r =
         out.emplace_back(VectorRecord{s.id, std::vector<float>(v, v + dims), s.ns, s.metadata_json});
     r.expires_at_ms = s.expires_at_ms;
+    r.text = s.text;
   }
   return out;
 }
@@ -98,45 +101,206 @@ Result<std::vector<float>> Collection::QueryVector(const QueryRequest& request) 
   return EmbedQueryText(manifest_description_, options_.models, request.text);
 }
 
-Result<QueryResult> Collection::Query(const QueryRequest& given) const {
-  // A text query is embedded first, outside every lock (embedding is the slow part), and then is
-  // a vector query like any other.
-  std::optional<QueryRequest> embedded;
-  if (!given.text.empty()) {
-    if (!given.vector.empty() || given.vector_id) {
-      return Status::InvalidArgument("give exactly one of a query vector, a vector id and a text");
+namespace {
+
+// A hybrid query ranks this many candidates on each side before fusing them (at least top_k):
+// rank fusion needs each side's ranking well past the few results asked for, or a record that
+// both sides place tenth never meets itself.
+constexpr size_t kFusionDepth = 100;
+// A grouped query first ranks this many hits per result it may return, and ranks twice as deep
+// while the groups are not full and more hits exist, up to kGroupMaxDepth hits (QueryRequest).
+constexpr size_t kGroupOverfetch = 4;
+constexpr size_t kGroupMaxDepth = 10000;
+constexpr uint32_t kMaxGroupSize = 100;
+constexpr uint32_t kMaxGroupCount = 100;
+
+// Checks what a query asks for that does not depend on the index's state.
+Status ValidateQueryShape(const QueryRequest& r, const Limits& limits) {
+  const bool with_data = r.return_values || r.return_metadata == ReturnMetadata::kAll;
+  const uint32_t max_k = with_data ? limits.max_top_k_with_data : limits.max_top_k;
+  const std::string data_note =
+      with_data ? " when returnValues is true or returnMetadata is \"all\"" : "";
+  if (r.mode != QueryMode::kVector && r.text.empty()) {
+    return Status::InvalidArgument("a " + std::string(QueryModeName(r.mode)) +
+                                   " query needs a text")
+        .WithReason(Status::Reason::kMissingField);
+  }
+  if (r.mode == QueryMode::kKeyword && (!r.vector.empty() || r.vector_id)) {
+    return Status::InvalidArgument("a keyword query takes a text, not a vector or a vector id");
+  }
+  if (r.mode == QueryMode::kHybrid && !r.vector.empty() && r.vector_id) {
+    return Status::InvalidArgument("give a query vector or a vector id, not both");
+  }
+  if (r.alpha) {
+    if (r.mode != QueryMode::kHybrid || r.fusion != FusionMethod::kWeighted) {
+      return Status::InvalidArgument("alpha is for hybrid queries with weighted fusion");
     }
+    if (!(*r.alpha >= 0.0f && *r.alpha <= 1.0f)) {
+      return Status::InvalidArgument("alpha must be between 0 and 1, got " +
+                                     std::to_string(*r.alpha));
+    }
+  }
+  if (r.fusion != FusionMethod::kReciprocalRank && r.mode != QueryMode::kHybrid) {
+    return Status::InvalidArgument("fusion is for hybrid queries");
+  }
+  if (r.text.size() > limits.max_text_bytes) {
+    return Status::InvalidArgument("the query text is " + std::to_string(r.text.size()) +
+                                   " bytes, the limit is " +
+                                   std::to_string(limits.max_text_bytes));
+  }
+  if (!r.group_by.empty()) {
+    SEMBLE_RETURN_IF_ERROR(ValidatePropertyName(r.group_by).WithContext("groupBy"));
+    const uint32_t count = r.group_count.value_or(r.top_k);
+    if (r.group_size < 1 || r.group_size > kMaxGroupSize) {
+      return Status::InvalidArgument("groupSize must be between 1 and " +
+                                     std::to_string(kMaxGroupSize) + ", got " +
+                                     std::to_string(r.group_size));
+    }
+    if (count < 1 || count > kMaxGroupCount) {
+      return Status::InvalidArgument("groupCount must be between 1 and " +
+                                     std::to_string(kMaxGroupCount) + ", got " +
+                                     std::to_string(count));
+    }
+    if (uint64_t{count} * r.group_size > max_k) {
+      return Status::InvalidArgument("groupSize * groupCount must be at most " +
+                                     std::to_string(max_k) + data_note + ", got " +
+                                     std::to_string(uint64_t{count} * r.group_size));
+    }
+  } else if (r.group_count) {
+    return Status::InvalidArgument("groupCount is for grouped queries (groupBy)");
+  } else if (r.top_k < 1 || r.top_k > max_k) {
+    return Status::InvalidArgument("topK must be between 1 and " + std::to_string(max_k) +
+                                   data_note + ", got " + std::to_string(r.top_k));
+  }
+  return Status::OK();
+}
+
+// The group keys of a record: the canonical JSON of each value of the property (strings, numbers
+// and booleans; every element of an array of strings). Objects and null group nothing.
+void GroupKeys(const meta::Value& metadata, const std::string& property,
+               std::vector<std::string>* keys) {
+  const meta::Value* v = metadata.FindPath(property);
+  if (v == nullptr) return;
+  switch (v->kind()) {
+    case meta::Value::Kind::kBool:
+    case meta::Value::Kind::kNumber:
+    case meta::Value::Kind::kString:
+      keys->push_back(meta::ToJson(*v));
+      break;
+    case meta::Value::Kind::kStringArray:
+      for (const std::string& item : v->strings()) {
+        keys->push_back(meta::ToJson(meta::Value::String(item)));
+      }
+      break;
+    case meta::Value::Kind::kNull:
+    case meta::Value::Kind::kObject:
+      break;
+  }
+}
+
+}  // namespace
+
+bool Collection::AllowedLocked(const QueryScope& scope, uint32_t slot) const {
+  return (scope.candidates == nullptr || scope.candidates->contains(slot)) &&
+         (scope.filter == nullptr || scope.filter->Matches(slots_[slot].metadata)) &&
+         !scope.excluded.contains(slot);
+}
+
+std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k,
+                                                        const index::SearchParams& params,
+                                                        const QueryScope& scope) const {
+  if (!scope.restricted) return vectors_->Search(q, k, params);
+  // Namespace first (exact), then the metadata indexes narrowed the candidates (a superset), and
+  // the filter is checked on every vector that can be returned: indexes make filters faster,
+  // never different. Then the planner: when few vectors match, score all of them exactly; when
+  // many do, walk the graph and let only matching vectors into the results.
+  const roaring::Roaring* candidates = scope.candidates;
+  auto matches = [&](uint32_t slot) {
+    return (scope.filter == nullptr || scope.filter->Matches(slots_[slot].metadata)) &&
+           !scope.excluded.contains(slot);
+  };
+
+  // How many vectors pass: the candidate count, refined by the filter on a sample.
+  const auto slot_count = static_cast<uint32_t>(slots_.size());
+  size_t estimate = candidates != nullptr ? candidates->cardinality() : ids_.size();
+  estimate -= std::min(estimate, scope.excluded.size());
+  if (scope.filter != nullptr && estimate > 0) {
+    constexpr uint32_t kSample = 256;
+    size_t sampled = 0, passed = 0;
+    if (candidates != nullptr) {
+      const uint64_t step = std::max<uint64_t>(1, candidates->cardinality() / kSample);
+      for (uint64_t r = 0; r < candidates->cardinality() && sampled < kSample; r += step) {
+        uint32_t slot;
+        if (!candidates->select(static_cast<uint32_t>(r), &slot)) break;
+        ++sampled;
+        passed += matches(slot) ? 1 : 0;
+      }
+    } else {
+      const uint32_t step = std::max<uint32_t>(1, slot_count / kSample);
+      for (uint32_t slot = 0; slot < slot_count; slot += step) {
+        if (slots_[slot].id.empty()) continue;
+        ++sampled;
+        passed += matches(slot) ? 1 : 0;
+      }
+    }
+    if (sampled > 0) estimate = (estimate * passed + sampled - 1) / sampled;
+  }
+
+  if (vectors_->PreferExactForFilter(estimate, k)) {
+    std::vector<uint32_t> matching;
+    if (candidates != nullptr) {
+      matching.reserve(candidates->cardinality());
+      for (uint32_t slot : *candidates) {
+        if (matches(slot)) matching.push_back(slot);
+      }
+    } else {
+      for (uint32_t slot = 0; slot < slot_count; ++slot) {
+        if (!slots_[slot].id.empty() && matches(slot)) matching.push_back(slot);
+      }
+    }
+    return vectors_->SearchSlots(q, k, matching);
+  }
+  return vectors_->SearchFiltered(q, k, params,
+                                  [&](uint32_t slot) { return AllowedLocked(scope, slot); });
+}
+
+Result<QueryResult> Collection::Query(const QueryRequest& given) const {
+  const Limits& limits = options_.limits;
+  SEMBLE_RETURN_IF_ERROR(ValidateQueryShape(given, limits));
+  const bool keyword_side = given.mode != QueryMode::kVector;
+  const bool vector_side = given.mode != QueryMode::kKeyword;
+  // A text that is the vector side's query is embedded first, outside every lock (embedding is
+  // the slow part), and then is a vector query like any other. A keyword query's text is not
+  // embedded, nor a hybrid query's that brings its own vector.
+  std::optional<QueryRequest> embedded;
+  if (given.mode == QueryMode::kVector && !given.text.empty() &&
+      (!given.vector.empty() || given.vector_id)) {
+    return Status::InvalidArgument("give exactly one of a query vector, a vector id and a text");
+  }
+  if (vector_side && !given.text.empty() && given.vector.empty() && !given.vector_id) {
     embedded = given;
     SEMBLE_ASSIGN_OR_RETURN(embedded->vector,
                             EmbedQueryText(manifest_description_, options_.models, given.text));
-    embedded->text.clear();
   }
   const QueryRequest& request = embedded ? *embedded : given;
-  const Limits& limits = options_.limits;
   const uint32_t dims = manifest_description_.config.dimensions;
-  const bool with_data = request.return_values || request.return_metadata == ReturnMetadata::kAll;
-  const uint32_t max_k = with_data ? limits.max_top_k_with_data : limits.max_top_k;
-  if (request.top_k < 1 || request.top_k > max_k) {
-    return Status::InvalidArgument(
-        "topK must be between 1 and " + std::to_string(max_k) +
-        (with_data ? " when returnValues is true or returnMetadata is \"all\"" : "") + ", got " +
-        std::to_string(request.top_k));
-  }
   const bool by_id = request.vector_id.has_value();
-  if (by_id == !request.vector.empty()) {
-    return Status::InvalidArgument("give exactly one of a query vector and a vector id");
-  }
-  if (!by_id) {
-    if (request.vector.size() != dims) {  // Vectorize's wording, which clients may match on
-      return Status::InvalidArgument("invalid query vector, expected " + std::to_string(dims) +
-                                     " dimensions, and got " +
-                                     std::to_string(request.vector.size()) + " dimensions")
-          .WithReason(Status::Reason::kQueryDimensions);
+  if (vector_side) {
+    if (by_id == !request.vector.empty()) {
+      return Status::InvalidArgument("give exactly one of a query vector and a vector id");
     }
-    Status s = ValidateValues(request.vector, dims, manifest_description_.config.metric);
-    if (!s.ok()) return Status::InvalidArgument("invalid query vector: " + s.message());
-  } else {
-    SEMBLE_RETURN_IF_ERROR(ValidateId(*request.vector_id, limits).WithContext("vectorId"));
+    if (!by_id) {
+      if (request.vector.size() != dims) {  // Vectorize's wording, which clients may match on
+        return Status::InvalidArgument("invalid query vector, expected " + std::to_string(dims) +
+                                       " dimensions, and got " +
+                                       std::to_string(request.vector.size()) + " dimensions")
+            .WithReason(Status::Reason::kQueryDimensions);
+      }
+      Status s = ValidateValues(request.vector, dims, manifest_description_.config.metric);
+      if (!s.ok()) return Status::InvalidArgument("invalid query vector: " + s.message());
+    } else {
+      SEMBLE_RETURN_IF_ERROR(ValidateId(*request.vector_id, limits).WithContext("vectorId"));
+    }
   }
   if (request.ef && (*request.ef < 1 || *request.ef > 10000)) {
     return Status::InvalidArgument("ef must be between 1 and 10000, got " + std::to_string(*request.ef));
@@ -162,15 +326,27 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     if (!parsed.ok()) return parsed.status().WithReason(Status::Reason::kBadFilter);
     if (!parsed->MatchesEverything()) filter = std::move(parsed).value();
   }
+  // The keyword query's terms, analyzed outside the lock (with the analyzer of the index at
+  // query time, checked again under the lock).
+  std::vector<std::string> terms;
 
   std::shared_lock state(state_mu_);
   SEMBLE_RETURN_IF_ERROR(ReadableLocked());
+  if (keyword_side) {
+    if (text_index_ == nullptr) {
+      return Status::FailedPrecondition("index \"" + manifest_description_.name +
+                                        "\" has no full-text index, so it cannot answer " +
+                                        std::string(QueryModeName(request.mode)) +
+                                        " queries; enable one (textIndex)")
+          .WithReason(Status::Reason::kNoTextIndex);
+    }
+    text_index_->analyzer().Analyze(request.text, &terms);
+  }
   // Expired records not purged yet are excluded like excludeIds; purging keeps them few.
   const int64_t now = NowLocked();
-  const std::vector<uint32_t> expired = ExpiredSlotsLocked(now);
   std::vector<float> by_id_vector;
   const float* q = request.vector.data();
-  if (by_id) {
+  if (vector_side && by_id) {
     auto it = ids_.find(*request.vector_id);
     if (it == ids_.end() || ExpiredAt(it->second, now)) {
       return Status::NotFound("vector id \"" + *request.vector_id + "\" is not in index \"" +
@@ -181,93 +357,82 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     by_id_vector.assign(stored, stored + dims);
     q = by_id_vector.data();
   }
-  if (manifest_description_.config.metric == Metric::kCosine &&
+  if (vector_side && manifest_description_.config.metric == Metric::kCosine &&
       std::all_of(q, q + dims, [](float x) { return x == 0.0f; })) {
     return Status::InvalidArgument("the query vector is all zeros; cosine similarity is undefined");
   }
 
+  // Excluded ids are one more condition on a match, like the filter, so the top k are of the
+  // others rather than cut from a top k that held them.
+  QueryScope scope;
+  for (const std::string& id : request.exclude_ids) {
+    if (auto it = ids_.find(id); it != ids_.end()) scope.excluded.insert(it->second);
+  }
+  for (uint32_t slot : ExpiredSlotsLocked(now)) scope.excluded.insert(slot);
+  static const roaring::Roaring kEmpty;
+  std::optional<roaring::Roaring> indexed;
+  if (filter) {
+    scope.filter = &*filter;
+    indexed = metadata_indexes_.Candidates(*filter);
+  }
+  if (by_ns) {
+    auto it = namespaces_.find(*request.ns);
+    const roaring::Roaring* ns_slots = it == namespaces_.end() ? &kEmpty : &it->second;
+    if (indexed) {
+      *indexed &= *ns_slots;
+    } else {
+      scope.candidates = ns_slots;
+    }
+  }
+  if (indexed) scope.candidates = &*indexed;
+  scope.restricted = by_ns || filter || !scope.excluded.empty();
+
   index::SearchParams params;
   params.ef = request.ef.value_or(0);
   params.recall = request.recall;
-  const size_t k = request.top_k;
-  std::vector<index::Hit> hits;
-  // Excluded ids are one more condition on a match, like the filter, so the top k are of the
-  // others rather than cut from a top k that held them.
-  std::unordered_set<uint32_t> excluded;
-  for (const std::string& id : request.exclude_ids) {
-    if (auto it = ids_.find(id); it != ids_.end()) excluded.insert(it->second);
-  }
-  excluded.insert(expired.begin(), expired.end());
-  if (!by_ns && !filter && excluded.empty()) {
-    hits = vectors_->Search(q, k, params);
-  } else {
-    // Namespace first (exact), then the metadata indexes narrow the candidates (a superset), and
-    // the filter is checked on every vector that can be returned: indexes make filters faster,
-    // never different. Then the planner: when few vectors match, score all of them exactly; when
-    // many do, walk the graph and let only matching vectors into the results.
-    static const roaring::Roaring kEmpty;
-    const roaring::Roaring* ns_slots = nullptr;
-    if (by_ns) {
-      auto it = namespaces_.find(*request.ns);
-      ns_slots = it == namespaces_.end() ? &kEmpty : &it->second;
-    }
-    std::optional<roaring::Roaring> indexed;
-    if (filter) indexed = metadata_indexes_.Candidates(*filter);
-    if (ns_slots != nullptr && indexed) *indexed &= *ns_slots;
-    const roaring::Roaring* candidates = indexed ? &*indexed : ns_slots;
-    auto matches = [&](uint32_t slot) {
-      return (!filter || filter->Matches(slots_[slot].metadata)) && !excluded.contains(slot);
-    };
-
-    // How many vectors pass: the candidate count, refined by the filter on a sample.
-    const auto slot_count = static_cast<uint32_t>(slots_.size());
-    size_t estimate = candidates != nullptr ? candidates->cardinality() : ids_.size();
-    estimate -= std::min(estimate, excluded.size());
-    if (filter && estimate > 0) {
-      constexpr uint32_t kSample = 256;
-      size_t sampled = 0, passed = 0;
-      if (candidates != nullptr) {
-        const uint64_t step = std::max<uint64_t>(1, candidates->cardinality() / kSample);
-        for (uint64_t r = 0; r < candidates->cardinality() && sampled < kSample; r += step) {
-          uint32_t slot;
-          if (!candidates->select(static_cast<uint32_t>(r), &slot)) break;
-          ++sampled;
-          passed += matches(slot) ? 1 : 0;
-        }
-      } else {
-        const uint32_t step = std::max<uint32_t>(1, slot_count / kSample);
-        for (uint32_t slot = 0; slot < slot_count; slot += step) {
-          if (slots_[slot].id.empty()) continue;
-          ++sampled;
-          passed += matches(slot) ? 1 : 0;
-        }
+  const bool higher_first =
+      request.mode != QueryMode::kVector || HigherIsCloser(manifest_description_.config.metric);
+  const bool grouped = !request.group_by.empty();
+  const uint32_t group_count = request.group_count.value_or(request.top_k);
+  // Ranks the allowed records, best first, at most `depth` of them.
+  auto rank = [&](size_t depth) -> Result<std::vector<text::Hit>> {
+    std::vector<text::Hit> vector_hits, keyword_hits;
+    const size_t side_depth =
+        request.mode == QueryMode::kHybrid ? std::max(depth, kFusionDepth) : depth;
+    if (vector_side) {
+      for (const index::Hit& h : SearchVectorsLocked(q, side_depth, params, scope)) {
+        vector_hits.push_back({h.slot, h.score});
       }
-      if (sampled > 0) estimate = (estimate * passed + sampled - 1) / sampled;
     }
-
-    if (vectors_->PreferExactForFilter(estimate, k)) {
-      std::vector<uint32_t> matching;
-      if (candidates != nullptr) {
-        matching.reserve(candidates->cardinality());
-        for (uint32_t slot : *candidates) {
-          if (matches(slot)) matching.push_back(slot);
-        }
-      } else {
-        for (uint32_t slot = 0; slot < slot_count; ++slot) {
-          if (!slots_[slot].id.empty() && matches(slot)) matching.push_back(slot);
-        }
-      }
-      hits = vectors_->SearchSlots(q, k, matching);
-    } else {
-      hits = vectors_->SearchFiltered(q, k, params, [&](uint32_t slot) {
-        return (candidates == nullptr || candidates->contains(slot)) && matches(slot);
+    if (keyword_side) {
+      text::SlotFilter allow;
+      if (scope.restricted) allow = [&](uint32_t slot) { return AllowedLocked(scope, slot); };
+      keyword_hits = text_index_->SearchTerms(terms, side_depth, allow);
+    }
+    if (request.mode == QueryMode::kVector) return vector_hits;
+    if (request.mode == QueryMode::kKeyword) return keyword_hits;
+    // Each side in result order (equal scores by id, as a query of that mode returns them), so
+    // fused ranks do not depend on slot layout.
+    auto by_score_then_id = [&](std::vector<text::Hit>* hits, bool higher) {
+      std::stable_sort(hits->begin(), hits->end(), [&](const text::Hit& a, const text::Hit& b) {
+        if (a.score != b.score) return higher ? a.score > b.score : a.score < b.score;
+        return slots_[a.slot].id < slots_[b.slot].id;
       });
-    }
-  }
+    };
+    by_score_then_id(&vector_hits, HigherIsCloser(manifest_description_.config.metric));
+    by_score_then_id(&keyword_hits, true);
+    text::FusionOptions fusion;
+    fusion.method = request.fusion == FusionMethod::kWeighted
+                        ? text::FusionOptions::Method::kWeighted
+                        : text::FusionOptions::Method::kReciprocalRank;
+    fusion.alpha = request.alpha.value_or(0.5f);
+    fusion.vector_order = HigherIsCloser(manifest_description_.config.metric)
+                              ? text::ScoreOrder::kHigherIsBetter
+                              : text::ScoreOrder::kLowerIsBetter;
+    return text::Fuse(vector_hits, keyword_hits, fusion, depth);
+  };
 
-  QueryResult result;
-  result.matches.reserve(hits.size());
-  for (const index::Hit& h : hits) {
+  auto to_match = [&](const text::Hit& h) {
     const Slot& s = slots_[h.slot];
     QueryMatch m;
     m.id = s.id;
@@ -283,15 +448,62 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
       meta::Value projected = metadata_indexes_.Project(s.metadata);
       if (!projected.is_null()) m.metadata_json = meta::ToJson(projected);
     }
-    result.matches.push_back(std::move(m));
-  }
+    return m;
+  };
   // Equal scores come back ordered by id, so a result does not depend on slot layout.
-  const bool higher_first = HigherIsCloser(manifest_description_.config.metric);
-  std::stable_sort(result.matches.begin(), result.matches.end(),
-                   [higher_first](const QueryMatch& a, const QueryMatch& b) {
-                     if (a.score != b.score) return higher_first ? a.score > b.score : a.score < b.score;
-                     return a.id < b.id;
-                   });
+  auto sort_matches = [higher_first](std::vector<QueryMatch>* matches) {
+    std::stable_sort(matches->begin(), matches->end(),
+                     [higher_first](const QueryMatch& a, const QueryMatch& b) {
+                       if (a.score != b.score) {
+                         return higher_first ? a.score > b.score : a.score < b.score;
+                       }
+                       return a.id < b.id;
+                     });
+  };
+
+  QueryResult result;
+  if (!grouped) {
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<text::Hit> hits, rank(request.top_k));
+    result.matches.reserve(hits.size());
+    for (const text::Hit& h : hits) result.matches.push_back(to_match(h));
+    sort_matches(&result.matches);
+    return result;
+  }
+
+  text::GroupOptions group_options;
+  group_options.group_size = request.group_size;
+  group_options.group_count = group_count;
+  auto keys = [&](uint32_t slot, std::vector<std::string>* out) {
+    GroupKeys(slots_[slot].metadata, request.group_by, out);
+  };
+  size_t depth = size_t{group_count} * request.group_size * kGroupOverfetch;
+  std::vector<text::Group> groups;
+  while (true) {
+    SEMBLE_ASSIGN_OR_RETURN(std::vector<text::Hit> hits, rank(depth));
+    // Ties in score are ordered by id before grouping, as ungrouped results are.
+    std::stable_sort(hits.begin(), hits.end(), [&](const text::Hit& a, const text::Hit& b) {
+      if (a.score != b.score) return higher_first ? a.score > b.score : a.score < b.score;
+      return slots_[a.slot].id < slots_[b.slot].id;
+    });
+    SEMBLE_ASSIGN_OR_RETURN(groups, text::GroupHits(hits, keys, group_options));
+    if (!hits.empty() && groups.empty()) {
+      return Status::InvalidArgument("groupBy \"" + request.group_by +
+                                     "\": none of the matching records has that metadata "
+                                     "property (as a string, number, boolean or string array)");
+    }
+    const bool full = groups.size() == group_count &&
+                      std::all_of(groups.begin(), groups.end(), [&](const text::Group& g) {
+                        return g.hits.size() == request.group_size;
+                      });
+    if (full || hits.size() < depth || depth >= kGroupMaxDepth) break;
+    depth = std::min(depth * 2, kGroupMaxDepth);
+  }
+  for (const text::Group& g : groups) {
+    QueryGroup& out = result.groups.emplace_back();
+    out.key_json = g.key;
+    for (const text::Hit& h : g.hits) out.matches.push_back(to_match(h));
+    result.matches.insert(result.matches.end(), out.matches.begin(), out.matches.end());
+  }
   return result;
 }
 

@@ -34,10 +34,11 @@ constexpr char kSegmentBlob[] = "SMBLVIDX";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = 32 << 20;
-// Manifests are at version 1 (fields added later are appended and optional). Segments are at 2,
-// which adds each record's expiry after the record; version 1 segments still read (no expiry).
+// Manifests are at version 1 (fields added later are appended and optional). Segments are at 3:
+// version 2 added each record's expiry after the record, version 3 its text after that; older
+// segments still read (no expiry, no text).
 constexpr uint32_t kFormatVersion = 1;
-constexpr uint32_t kSegmentVersion = 2;
+constexpr uint32_t kSegmentVersion = 3;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
 // holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
 // the blocks after an inserted or deleted record byte-identical to the previous segment's, which
@@ -99,6 +100,7 @@ std::string EncodeManifest(const Manifest& m) {
   PutVarint64(&payload, static_cast<uint64_t>(d.config.default_ttl_seconds));
   PutLengthPrefixed(&payload, d.config.cache_json);
   PutFixed64(&payload, d.config.max_metadata_bytes);
+  EncodeTextIndexConfig(d.config.text_index, &payload);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return framed;
@@ -155,6 +157,10 @@ Result<Manifest> DecodeManifest(std::string_view data, const std::string& where)
   std::string_view cache;
   uint64_t max_metadata_bytes = 0;
   if (!in.empty() && (!GetLengthPrefixed(&in, &cache) || !GetFixed64(&in, &max_metadata_bytes))) {
+    return bad("malformed manifest");
+  }
+  // The full-text index, later still.
+  if (!in.empty() && !DecodeTextIndexConfig(&in, &m.description.config.text_index)) {
     return bad("malformed manifest");
   }
   if (!in.empty()) return bad("malformed manifest");
@@ -223,6 +229,7 @@ Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   PutVarint64(&block_, slot);
   EncodeRecord(record, &block_);
   PutVarint64(&block_, static_cast<uint64_t>(record.expires_at_ms));
+  PutLengthPrefixed(&block_, record.text);
   ++in_block_;
   ++written_;
   if (block_.size() >= kMaxBlockBytes ||
@@ -317,6 +324,11 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
         uint64_t expires;
         if (!GetVarint64(&in, &expires) || expires > INT64_MAX) return bad("malformed record");
         r.expires_at_ms = static_cast<int64_t>(expires);
+      }
+      if (version >= 3) {
+        std::string_view text;
+        if (!GetLengthPrefixed(&in, &text)) return bad("malformed record");
+        r.text.assign(text);
       }
       meta::Value md;
       if (!r.metadata_json.empty()) {

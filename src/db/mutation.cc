@@ -14,8 +14,11 @@
 namespace semble::db {
 namespace {
 
-// Tags the expiry section at the end of an insert / upsert payload.
+// Tag the optional sections at the end of an insert / upsert payload, in this order: every
+// record's expiry, every record's text. A batch without expiries or texts omits the section, so
+// such batches are encoded exactly as before the section existed.
 constexpr uint8_t kExpirySection = 1;
+constexpr uint8_t kTextSection = 2;
 
 // Reads a list of ids written as a count and length-prefixed strings; nullptr, or what is wrong.
 const char* DecodeIds(std::string_view* in, std::vector<std::string>* ids) {
@@ -87,8 +90,16 @@ void EncodeMutation(const Mutation& m, std::string* out) {
           PutVarint64(out, static_cast<uint64_t>(r.expires_at_ms));
         }
       }
+      if (std::any_of(m.records.begin(), m.records.end(),
+                      [](const VectorRecord& r) { return !r.text.empty(); })) {
+        out->push_back(static_cast<char>(kTextSection));
+        for (const VectorRecord& r : m.records) PutLengthPrefixed(out, r.text);
+      }
       break;
     }
+    case MutationType::kConfigureTextIndex:
+      EncodeTextIndexConfig(m.text_index, out);
+      break;
     case MutationType::kDelete:
       PutVarint64(out, m.ids.size());
       for (const std::string& id : m.ids) PutLengthPrefixed(out, id);
@@ -190,17 +201,29 @@ Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
           if (salvaged) m.salvaged_ids.push_back(r.id);
         }
       }
-      if (!in.empty()) {
+      for (uint8_t last_tag = 0; !in.empty();) {
         uint8_t tag;
-        if (!GetByte(&in, &tag) || tag != kExpirySection) return bad("unknown record section");
+        if (!GetByte(&in, &tag) || tag <= last_tag || tag > kTextSection) {
+          return bad("unknown record section");
+        }
+        last_tag = tag;
         for (VectorRecord& r : m.records) {
-          uint64_t e;
-          if (!GetVarint64(&in, &e) || e > static_cast<uint64_t>(INT64_MAX)) {
-            return bad("record expiry");
+          if (tag == kExpirySection) {
+            uint64_t e;
+            if (!GetVarint64(&in, &e) || e > static_cast<uint64_t>(INT64_MAX)) {
+              return bad("record expiry");
+            }
+            r.expires_at_ms = static_cast<int64_t>(e);
+          } else {
+            std::string_view text;
+            if (!GetLengthPrefixed(&in, &text)) return bad("record text");
+            r.text.assign(text);
           }
-          r.expires_at_ms = static_cast<int64_t>(e);
         }
       }
+      break;
+    case MutationType::kConfigureTextIndex:
+      if (!DecodeTextIndexConfig(&in, &m.text_index)) return bad("text index");
       break;
     case MutationType::kDelete:
       if (const char* error = DecodeIds(&in, &m.ids)) return bad(error);
@@ -250,6 +273,41 @@ Result<Mutation> DecodeMutation(std::string_view in, uint32_t dimensions) {
   }
   if (!in.empty()) return bad("trailing bytes");
   return m;
+}
+
+void EncodeTextIndexConfig(const TextIndexConfig& config, std::string* out) {
+  out->push_back(config.enabled ? 1 : 0);
+  PutLengthPrefixed(out, config.language);
+  uint32_t bits;
+  std::memcpy(&bits, &config.k1, sizeof(bits));
+  core::PutFixed32(out, bits);
+  std::memcpy(&bits, &config.b, sizeof(bits));
+  core::PutFixed32(out, bits);
+  PutVarint64(out, config.fields.size());
+  for (const std::string& f : config.fields) PutLengthPrefixed(out, f);
+}
+
+bool DecodeTextIndexConfig(std::string_view* in, TextIndexConfig* config) {
+  uint8_t enabled;
+  std::string_view language;
+  uint32_t k1, b;
+  uint64_t n;
+  if (!GetByte(in, &enabled) || enabled > 1 || !GetLengthPrefixed(in, &language) ||
+      !core::GetFixed32(in, &k1) || !core::GetFixed32(in, &b) || !GetVarint64(in, &n) ||
+      n > in->size()) {
+    return false;
+  }
+  config->enabled = enabled == 1;
+  config->language.assign(language);
+  std::memcpy(&config->k1, &k1, sizeof(k1));
+  std::memcpy(&config->b, &b, sizeof(b));
+  config->fields.clear();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view f;
+    if (!GetLengthPrefixed(in, &f)) return false;
+    config->fields.emplace_back(f);
+  }
+  return true;
 }
 
 std::string FormatMutationId(uint64_t incarnation, uint64_t seq) {

@@ -31,6 +31,8 @@ enum class MutationType : uint8_t {
   // matched when the mutation entered the log, which are what applying deletes or rewrites.
   kDeleteByFilter = 7,
   kUpdateMetadataByFilter = 8,
+  // Enables, changes or drops the full-text index (text_index); applying re-indexes every record.
+  kConfigureTextIndex = 9,
 };
 
 struct Mutation {
@@ -56,6 +58,8 @@ struct Mutation {
   uint64_t count = 0;
   // kCreateMetadataIndex / kDeleteMetadataIndex (only property_name for delete).
   MetadataIndexDescription metadata_index;
+  // kConfigureTextIndex.
+  TextIndexConfig text_index;
 };
 
 // Serialises a mutation (seq and time included) as a WAL record payload.
@@ -79,6 +83,11 @@ meta::Value UpdatedMetadata(const meta::Value& current, const meta::Value& patch
 // is encoded by the callers, after the record, since older files have none).
 void EncodeRecord(const VectorRecord& r, std::string* out);
 bool DecodeRecord(std::string_view* in, uint32_t dimensions, VectorRecord* r);
+
+// A full-text index configuration, as mutations and manifests store it: enabled, language, k1
+// and b (float bits), the fields. Decode returns false for bytes Encode did not write.
+void EncodeTextIndexConfig(const TextIndexConfig& config, std::string* out);
+bool DecodeTextIndexConfig(std::string_view* in, TextIndexConfig* config);
 
 // The 36-character mutation id of seq in an index incarnation: UUID-shaped hex whose high 64 bits are
 // the incarnation and low 64 bits the sequence number, so ids sort in mutation order.

@@ -43,7 +43,7 @@ Result<std::vector<std::vector<float>>> EmbedTexts(const IndexDescription& index
 
 bool HasSources(std::span<const VectorRecord> records) {
   for (const VectorRecord& r : records) {
-    if (!r.text.empty() || !r.fields_json.empty()) return true;
+    if ((!r.text.empty() && r.values.empty()) || !r.fields_json.empty()) return true;
   }
   return false;
 }
@@ -56,10 +56,8 @@ Status FillFromSources(const IndexDescription& index, ModelRegistry* models,
   std::optional<RecordSchema> schema;
   for (size_t i = 0; i < records->size(); ++i) {
     const VectorRecord& r = (*records)[i];
-    const int given = int{!r.values.empty()} + int{!r.text.empty()} + int{!r.fields_json.empty()};
-    if (given > 1) {
-      return Status::InvalidArgument("record \"" + r.id +
-                                     "\" has more than one of values, text and fields");
+    if (!r.values.empty() && !r.fields_json.empty()) {
+      return Status::InvalidArgument("record \"" + r.id + "\" has both values and fields");
     }
     if (!r.fields_json.empty()) {
       if (!schema) {
@@ -81,7 +79,7 @@ Status FillFromSources(const IndexDescription& index, ModelRegistry* models,
             .WithReason(Reason::kBreaksSchema);
       }
       encoded[i] = std::move(v).value();
-    } else if (!r.text.empty()) {
+    } else if (!r.text.empty() && r.values.empty()) {
       texts.push_back(r.text);
       where.push_back(i);
     }
@@ -98,8 +96,7 @@ Status FillFromSources(const IndexDescription& index, ModelRegistry* models,
   }
   for (size_t j = 0; j < where.size(); ++j) {
     VectorRecord& r = (*records)[where[j]];
-    r.values = std::move(embedded[j]);
-    r.text.clear();
+    r.values = std::move(embedded[j]);  // the text stays: it is stored with the record
   }
   return Status::OK();
 }

@@ -72,6 +72,7 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
     SEMBLE_RETURN_IF_ERROR(
         ValidateTtlSeconds(request.config.default_ttl_seconds, limits).WithContext("defaultTtlSeconds"));
   }
+  SEMBLE_RETURN_IF_ERROR(ValidateTextIndexConfig(request.config.text_index).WithContext("textIndex"));
   const std::string& model = request.config.embedding_model;
   const std::string& pooling = request.config.embedding_pooling;
   if (model.empty() != pooling.empty()) {
@@ -183,9 +184,14 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
     const std::string where = "record " + std::to_string(i) + " (id " + Quote(r.id) + ")";
     Status s = ValidateId(r.id, limits);
     if (s.ok()) s = ValidateNamespace(r.ns, limits);
-    if (s.ok() && (!r.text.empty() || !r.fields_json.empty())) {
-      s = Status::InvalidArgument("text and fields must be turned into values first (a bug)");
+    if (s.ok() && !r.fields_json.empty()) {
+      s = Status::InvalidArgument("fields must be turned into values first (a bug)");
     }
+    if (s.ok() && r.text.size() > limits.max_text_bytes) {
+      s = Status::InvalidArgument("text is " + std::to_string(r.text.size()) +
+                                  " bytes, the limit is " + std::to_string(limits.max_text_bytes));
+    }
+    if (s.ok() && !core::IsValidUtf8(r.text)) s = Status::InvalidArgument("text is not valid UTF-8");
     if (s.ok()) s = ValidateValues(r.values, config.dimensions, config.metric);
     if (s.ok() && r.ttl_seconds) s = ValidateTtlSeconds(*r.ttl_seconds, limits);
     if (s.ok() && r.expires_at_ms < 0) {
@@ -195,7 +201,7 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
       s = Status::InvalidArgument("give a ttl or an expiry time, not both");
     }
     if (!s.ok()) return s.WithContext(where);
-    VectorRecord n{r.id, r.values, r.ns, "", "", ""};
+    VectorRecord n{r.id, r.values, r.ns, "", r.text, ""};
     // The write's time is known only when it enters the log: a ttl stays relative until then.
     n.expires_at_ms = r.expires_at_ms;
     n.ttl_seconds = r.ttl_seconds;
@@ -231,6 +237,35 @@ Status ValidatePropertyName(std::string_view property) {
   }
   SEMBLE_RETURN_IF_ERROR(ValidateKeyPart(property.substr(0, dot), property));
   return ValidateKeyPart(property.substr(dot + 1), property);
+}
+
+Status ValidateTextIndexConfig(const TextIndexConfig& config) {
+  if (!config.enabled) return Status::OK();
+  constexpr size_t kMaxFields = 8;
+  if (config.fields.size() > kMaxFields) {
+    return Status::InvalidArgument("at most " + std::to_string(kMaxFields) + " fields, got " +
+                                   std::to_string(config.fields.size()));
+  }
+  for (size_t i = 0; i < config.fields.size(); ++i) {
+    SEMBLE_RETURN_IF_ERROR(
+        ValidatePropertyName(config.fields[i]).WithContext("fields[" + std::to_string(i) + "]"));
+    for (size_t j = 0; j < i; ++j) {
+      if (config.fields[j] == config.fields[i]) {
+        return Status::InvalidArgument("field " + Quote(config.fields[i]) + " is named twice");
+      }
+    }
+  }
+  if (config.language != "english" && config.language != "none") {
+    return Status::InvalidArgument("language must be \"english\" or \"none\", got " +
+                                   Quote(config.language));
+  }
+  if (!(config.k1 >= 0.0f && config.k1 <= 10.0f)) {
+    return Status::InvalidArgument("k1 must be between 0 and 10, got " + std::to_string(config.k1));
+  }
+  if (!(config.b >= 0.0f && config.b <= 1.0f)) {
+    return Status::InvalidArgument("b must be between 0 and 1, got " + std::to_string(config.b));
+  }
+  return Status::OK();
 }
 
 }  // namespace semble::db

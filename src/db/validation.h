@@ -44,6 +44,9 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
 // A metadata index property: "a" or "a.b", each part a valid metadata key.
 Status ValidatePropertyName(std::string_view property);
 
+// A full-text index configuration (TextIndexConfig's ranges); a disabled one is always valid.
+Status ValidateTextIndexConfig(const TextIndexConfig& config);
+
 }  // namespace semble::db
 
 #endif  // SEMBLE_SRC_DB_VALIDATION_H_

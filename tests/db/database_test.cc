@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <set>
 #include <thread>
 
@@ -684,6 +686,7 @@ TEST_F(EmbeddingModelTest, BadModelFieldsAreRefused) {
 }  // namespace semble
 
 #include "db/index_files.h"
+#include "db/mutation.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 
@@ -709,6 +712,12 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE((*reader)->Next(&p).ok());
     payload.assign(p);
   }
+  // The newest field last: the (disabled) full-text index configuration.
+  std::string text_index;
+  db::EncodeTextIndexConfig(m.description.config.text_index, &text_index);
+  ASSERT_EQ(payload.substr(payload.size() - text_index.size()), text_index);
+  payload.resize(payload.size() - text_index.size());
+  const std::string with_cache_fields = payload;
   // Three empty length-prefixed strings (model, pooling, schema), a zero default ttl (one varint
   // byte each), an empty cache_json (one byte) and a zero max_metadata_bytes (fixed 8 bytes).
   ASSERT_EQ(payload.substr(payload.size() - 13), std::string(13, '\0'));
@@ -760,6 +769,36 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->description.config.cache_json, m.description.config.cache_json);
     EXPECT_EQ(back->description.config.max_metadata_bytes, m.description.config.max_metadata_bytes);
+  }
+  // With the cache fields, before the full-text index: reads with none.
+  rewrite(with_cache_fields);
+  read = db::ReadManifest(env, dir.path());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->description.config.text_index, TextIndexConfig{});
+  // A full-text index cut anywhere is damage.
+  for (size_t cut = 1; cut < text_index.size(); ++cut) {
+    rewrite(with_cache_fields + text_index.substr(0, cut));
+    EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption()) << cut;
+  }
+  // The full-text index configuration round-trips over its range (any bytes in its strings,
+  // every float, up to many fields).
+  for (int i = 0; i < 300; ++i) {
+    TextIndexConfig& t = m.description.config.text_index;
+    t.enabled = rng() % 2 == 0;
+    t.language = std::string(rng() % 12, static_cast<char>(rng()));
+    const uint32_t k1_bits = static_cast<uint32_t>(rng()), b_bits = static_cast<uint32_t>(rng());
+    std::memcpy(&t.k1, &k1_bits, 4);
+    std::memcpy(&t.b, &b_bits, 4);
+    t.fields.assign(rng() % 10, "");
+    for (std::string& f : t.fields) f = std::string(rng() % 20, static_cast<char>(rng()));
+    auto back = db::DecodeManifest(db::EncodeManifest(m), "test");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    const TextIndexConfig& r = back->description.config.text_index;
+    EXPECT_EQ(r.enabled, t.enabled);
+    EXPECT_EQ(r.language, t.language);
+    EXPECT_EQ(r.fields, t.fields);
+    EXPECT_EQ(std::memcmp(&r.k1, &t.k1, 4), 0);  // NaN bits too
+    EXPECT_EQ(std::memcmp(&r.b, &t.b, 4), 0);
   }
 }
 

@@ -111,8 +111,9 @@ TEST(MutationTest, EveryTypeRoundTripsOverItsWholeRange) {
     const MutationType types[] = {MutationType::kInsert, MutationType::kUpsert,
                                   MutationType::kDelete, MutationType::kPurgeExpired,
                                   MutationType::kDeleteByFilter,
-                                  MutationType::kUpdateMetadataByFilter};
-    m.type = types[rng() % 6];
+                                  MutationType::kUpdateMetadataByFilter,
+                                  MutationType::kConfigureTextIndex};
+    m.type = types[rng() % 7];
     m.seq = rng();
     m.time_ms = static_cast<int64_t>(rng() >> 1);
     const uint32_t dims = 1 + rng() % 4;
@@ -124,8 +125,17 @@ TEST(MutationTest, EveryTypeRoundTripsOverItsWholeRange) {
         r.ns = random_string(4);
         for (uint32_t d = 0; d < dims; ++d) r.values.push_back(static_cast<float>(rng() % 1000));
         r.expires_at_ms = random_expiry();
+        // Texts on some batches only, and then on some records only (a batch without any is
+        // encoded without the section).
+        if (iter % 2 == 0 && rng() % 3 != 0) r.text = random_string(rng() % 4 == 0 ? 3000 : 30);
         m.records.push_back(r);
       }
+    } else if (m.type == MutationType::kConfigureTextIndex) {
+      m.text_index.enabled = rng() % 2 == 0;
+      m.text_index.language = random_string(10);
+      m.text_index.k1 = static_cast<float>(rng() % 1000) / 100;
+      m.text_index.b = static_cast<float>(rng() % 100) / 100;
+      for (size_t i = 0; i < n; ++i) m.text_index.fields.push_back(random_string(20));
     } else if (m.type != MutationType::kPurgeExpired) {
       for (size_t i = 0; i < n; ++i) m.ids.push_back(random_string(70));
       if (m.type != MutationType::kDelete) m.filter_json = random_string(40);
@@ -147,7 +157,9 @@ TEST(MutationTest, EveryTypeRoundTripsOverItsWholeRange) {
       EXPECT_EQ(d->records[i].ns, m.records[i].ns);
       EXPECT_EQ(d->records[i].values, m.records[i].values);
       EXPECT_EQ(d->records[i].expires_at_ms, m.records[i].expires_at_ms);
+      EXPECT_EQ(d->records[i].text, m.records[i].text);
     }
+    EXPECT_EQ(d->text_index, m.text_index);
     EXPECT_EQ(d->ids, m.ids);
     EXPECT_EQ(d->filter_json, m.filter_json);
     if (m.type == MutationType::kUpdateMetadataByFilter) {
@@ -181,7 +193,7 @@ TEST(MutationTest, RecordsWithoutExpiryKeepTheOldEncoding) {
   EncodeMutation(m, &again);
   EXPECT_EQ(again, old);
   // An unknown section after the records is refused, not ignored.
-  std::string tagged = old + "\x02";
+  std::string tagged = old + "\x03";
   EXPECT_TRUE(DecodeMutation(tagged, 2).status().IsCorruption());
 }
 
@@ -242,6 +254,9 @@ TEST(SegmentFormatTest, VersionOneSegmentsReadAndExpiryRoundTrips) {
     r.expires_at_ms = i % 3 == 0 ? 0 : i % 3 == 1 ? INT64_MAX : static_cast<int64_t>(rng() >> (rng() % 64));
     written.push_back(r);
   }
+  for (size_t i = 0; i < written.size(); ++i) {
+    if (i % 2 == 0) written[i].text = std::string(rng() % 500, static_cast<char>('a' + rng() % 26));
+  }
   const std::string v2 = dir.path() + "/v2.seg";
   SegmentHeader h2;
   h2.seq = 9;
@@ -256,6 +271,7 @@ TEST(SegmentFormatTest, VersionOneSegmentsReadAndExpiryRoundTrips) {
   for (size_t i = 0; i < written.size(); ++i) {
     EXPECT_EQ(read[i].id, written[i].id);
     EXPECT_EQ(read[i].expires_at_ms, written[i].expires_at_ms);
+    EXPECT_EQ(read[i].text, written[i].text);
   }
 }
 

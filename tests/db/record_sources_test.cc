@@ -56,7 +56,7 @@ TEST(RecordSourcesTest, FieldsAreEncodedAndTextsEmbeddedWithTheIndexModel) {
   auto expected = models->Embed(std::string(kDefaultModelId), Pooling::kMean, {"hello world"});
   ASSERT_TRUE(expected.ok()) << expected.status().ToString();
   EXPECT_EQ(records[1].values, (*expected)[0]);
-  EXPECT_TRUE(records[1].text.empty());
+  EXPECT_EQ(records[1].text, "hello world");  // kept: it is stored with the record
   EXPECT_EQ(records[2].values, (std::vector<float>{7, 8}));
 }
 
@@ -92,12 +92,19 @@ TEST(RecordSourcesTest, EachFailureCarriesItsReasonAndNothingIsFilled) {
   EXPECT_EQ(e.reason(), Reason::kModelNotFound);
   EXPECT_EQ(text[0].text, "hi");
 
+  // Values with text: the text is stored, not embedded, so no model is needed.
   std::vector<VectorRecord> both(1);
   both[0] = test::MakeRecord("b", {1, 2});
   both[0].text = "and text";
+  EXPECT_TRUE(FillFromSources(plain, &empty, &both).ok());
+  EXPECT_EQ(both[0].values, (std::vector<float>{1, 2}));
+  EXPECT_EQ(both[0].text, "and text");
+  // Values with fields are refused.
+  both[0].text.clear();
+  both[0].fields_json = R"({"a":1})";
   Status b = FillFromSources(plain, &empty, &both);
   EXPECT_TRUE(b.IsInvalidArgument());
-  EXPECT_NE(b.message().find("more than one"), std::string::npos) << b.ToString();
+  EXPECT_NE(b.message().find("both values and fields"), std::string::npos) << b.ToString();
 }
 
 // What an embedded program does: no server, no embedder of its own; the index embeds.
@@ -138,7 +145,7 @@ TEST(RecordSourcesTest, AnIndexWithAModelTakesTextRecordsAndTextQueries) {
   ASSERT_TRUE(expected.ok());
   ASSERT_EQ((*stored)[0].values.size(), 384u);
   for (size_t i = 0; i < 384; ++i) EXPECT_NEAR((*stored)[0].values[i], (*expected)[0][i], 1e-6);
-  EXPECT_TRUE((*stored)[0].text.empty());  // text is not stored
+  EXPECT_EQ((*stored)[0].text, records[0].text);  // the text is stored and read back
 
   // An index without a model refuses text with its reason; nothing is written.
   CreateIndexRequest plain;

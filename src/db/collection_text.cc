@@ -1,0 +1,78 @@
+// Copyright 2026 The semble Authors.
+//
+// Collection: the full-text index (TextIndexConfig). It is derived state, like the metadata
+// indexes: what is durable is each record's text and metadata (in the log and the segments) and
+// the configuration (a logged mutation, and the manifest as of each checkpoint). Every change of a
+// slot goes through PlaceRecord / RemoveSlot / UpdateSlotMetadata, which keep the keyword index in
+// step under the same exclusive lock as the vectors, so a query sees both sides at the same
+// mutation; opening an index rebuilds the keyword index from the records as they are placed.
+
+#include <utility>
+
+#include "db/collection.h"
+#include "db/validation.h"
+
+namespace semble::db {
+namespace {
+
+text::Bm25Options Bm25OptionsFor(const TextIndexConfig& config) {
+  text::Bm25Options o;
+  const bool english = config.language == "english";
+  o.analyzer.stemming =
+      english ? text::AnalyzerOptions::Stemming::kEnglish : text::AnalyzerOptions::Stemming::kNone;
+  o.analyzer.english_stop_words = english;
+  o.analyzer.cjk_bigrams = true;
+  o.k1 = config.k1;
+  o.b = config.b;
+  return o;
+}
+
+}  // namespace
+
+IndexDescription Collection::Describe() const {
+  IndexDescription d = manifest_description_;
+  std::shared_lock state(state_mu_);
+  d.config.text_index = text_config_;
+  return d;
+}
+
+Result<MutationResult> Collection::ConfigureTextIndex(const TextIndexConfig& config) {
+  SEMBLE_RETURN_IF_ERROR(ValidateTextIndexConfig(config).WithContext("textIndex"));
+  Mutation m;
+  m.type = MutationType::kConfigureTextIndex;
+  // A dropped index keeps no settings, so "disabled" has one spelling in logs and manifests.
+  if (config.enabled) m.text_index = config;
+  return WriteMutation(std::move(m));
+}
+
+Status Collection::RebuildTextIndexLocked() {
+  text_index_.reset();
+  if (!text_config_.enabled) return Status::OK();
+  SEMBLE_ASSIGN_OR_RETURN(text_index_, text::Bm25Index::Create(Bm25OptionsFor(text_config_)));
+  for (const auto& [id, slot] : ids_) IndexTextLocked(slot);
+  return Status::OK();
+}
+
+void Collection::IndexTextLocked(uint32_t slot) {
+  if (text_index_ == nullptr) return;
+  // Add replaces what the slot held; a document without terms leaves the slot out. Slots are
+  // far below Bm25Index::kMaxSlot (the vector index's own limit is lower), so Add cannot fail.
+  text_index_->Add(slot, DocumentTextLocked(slots_[slot]));
+}
+
+std::string Collection::DocumentTextLocked(const Slot& slot) const {
+  std::string doc = slot.text;
+  for (const std::string& field : text_config_.fields) {
+    const meta::Value* v = slot.metadata.FindPath(field);
+    if (v == nullptr) continue;
+    // Strings only: numbers and booleans are filters' business, not words.
+    if (v->kind() == meta::Value::Kind::kString) {
+      doc.append("\n").append(v->string());
+    } else if (v->kind() == meta::Value::Kind::kStringArray) {
+      for (const std::string& item : v->strings()) doc.append("\n").append(item);
+    }
+  }
+  return doc;
+}
+
+}  // namespace semble::db
