@@ -15,10 +15,7 @@
 // into --out: terms_docs.tsv and terms_queries.tsv (id, TAB, the analyzer's terms separated by
 // spaces; what bench/text/reference_bm25.py scores) and run_keyword.tsv (query id, doc id, rank,
 // score; the keyword top 100). Prints a JSON object per mode and a markdown table.
-//
-// Metrics: nDCG@10 with the judgements' gains as linear gains (graded for Cranfield, binary for
-// KorQuAD), ideal DCG from all of a query's judgements; recall@10 and recall@100 as the share of
-// a query's relevant documents found. Queries without a relevant document are left out (counted).
+// Metrics: bench/text/quality_eval.h.
 
 #include <algorithm>
 #include <chrono>
@@ -35,110 +32,18 @@
 #include "semble/embedder.h"
 #include "text/bm25_index.h"
 #include "text/fusion.h"
+#include "quality_eval.h"
 
 namespace {
 
 using semble::Status;
+using semble::bench::Arg;
+using semble::bench::Collection;
+using semble::bench::Evaluate;
+using semble::bench::kDepth;
+using semble::bench::Load;
+using semble::bench::Scores;
 using semble::text::Hit;
-
-constexpr size_t kDepth = 100;  // every run's list length: recall@100, and the fusion's inputs
-
-struct Collection {
-  std::vector<std::string> doc_ids, doc_texts;      // slot = position
-  std::vector<std::string> query_ids, query_texts;  // in file order
-  std::vector<std::map<uint32_t, double>> qrels;    // per query: slot -> gain
-};
-
-bool ReadTsv(const std::string& path, std::vector<std::vector<std::string>>* rows) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    size_t start = 0;
-    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
-      fields.push_back(line.substr(start, tab - start));
-    }
-    fields.push_back(line.substr(start));
-    rows->push_back(std::move(fields));
-  }
-  return true;
-}
-
-bool Load(const std::string& dir, Collection* c) {
-  std::vector<std::vector<std::string>> docs, queries, qrels;
-  if (!ReadTsv(dir + "/docs.tsv", &docs) || !ReadTsv(dir + "/queries.tsv", &queries) ||
-      !ReadTsv(dir + "/qrels.tsv", &qrels)) {
-    std::fprintf(stderr, "%s: missing docs.tsv, queries.tsv or qrels.tsv\n", dir.c_str());
-    return false;
-  }
-  std::unordered_map<std::string, uint32_t> doc_slot, query_index;
-  for (auto& row : docs) {
-    if (row.size() != 2) return false;
-    doc_slot[row[0]] = static_cast<uint32_t>(c->doc_ids.size());
-    c->doc_ids.push_back(row[0]);
-    c->doc_texts.push_back(row[1]);
-  }
-  for (auto& row : queries) {
-    if (row.size() != 2) return false;
-    query_index[row[0]] = static_cast<uint32_t>(c->query_ids.size());
-    c->query_ids.push_back(row[0]);
-    c->query_texts.push_back(row[1]);
-  }
-  c->qrels.resize(c->query_ids.size());
-  for (auto& row : qrels) {
-    if (row.size() != 3) return false;
-    auto q = query_index.find(row[0]);
-    auto d = doc_slot.find(row[1]);
-    if (q == query_index.end() || d == doc_slot.end()) {
-      std::fprintf(stderr, "qrels: unknown query %s or document %s\n", row[0].c_str(),
-                   row[1].c_str());
-      return false;
-    }
-    c->qrels[q->second][d->second] = std::atof(row[2].c_str());
-  }
-  return true;
-}
-
-struct Scores {
-  double ndcg10 = 0, recall10 = 0, recall100 = 0;
-  int queries = 0;  // with at least one relevant document
-};
-
-Scores Evaluate(const Collection& c, const std::vector<std::vector<Hit>>& runs) {
-  Scores s;
-  for (size_t q = 0; q < runs.size(); ++q) {
-    const auto& rel = c.qrels[q];
-    if (rel.empty()) continue;
-    std::vector<double> gains;
-    for (const auto& [slot, gain] : rel) gains.push_back(gain);
-    std::sort(gains.rbegin(), gains.rend());
-    double ideal = 0, dcg = 0;
-    for (size_t i = 0; i < std::min<size_t>(10, gains.size()); ++i) {
-      ideal += gains[i] / std::log2(i + 2.0);
-    }
-    int found10 = 0, found100 = 0;
-    for (size_t i = 0; i < std::min(kDepth, runs[q].size()); ++i) {
-      auto it = rel.find(runs[q][i].slot);
-      if (it == rel.end()) continue;
-      if (i < 10) {
-        dcg += it->second / std::log2(i + 2.0);
-        ++found10;
-      }
-      ++found100;
-    }
-    s.ndcg10 += dcg / ideal;
-    s.recall10 += static_cast<double>(found10) / rel.size();
-    s.recall100 += static_cast<double>(found100) / rel.size();
-    ++s.queries;
-  }
-  if (s.queries > 0) {
-    s.ndcg10 /= s.queries;
-    s.recall10 /= s.queries;
-    s.recall100 /= s.queries;
-  }
-  return s;
-}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -192,13 +97,6 @@ struct Row {
   std::string mode;
   Scores scores;
 };
-
-const char* Arg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::string(argv[i]) == name) return argv[i + 1];
-  }
-  return fallback;
-}
 
 }  // namespace
 
