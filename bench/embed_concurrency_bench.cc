@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", embedder.status().ToString().c_str());
       return 1;
     }
-    (void)(*embedder)->Embed({prompts.begin(), prompts.begin() + 32});  // warm-up
+    (void)(*embedder)->Embed(
+        {prompts.begin(), prompts.begin() + std::min<size_t>(32, texts)});  // warm-up
     for (int callers : callers_list) {
       for (int batch : batch_list) {
         std::vector<double> rates, latencies;

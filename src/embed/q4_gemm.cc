@@ -293,8 +293,8 @@ SEMBLE_VNNI void TilesVnni(const int8_t* xq, const float* xs, const int32_t* xz,
   const size_t cols = std::min(NT * kQ4Tile, w.n - t * kQ4Tile);
   // Expanding writes and rereads twice the tile's bytes, which pays only once enough micro-kernel
   // calls reuse it: for one ~12-token prompt (3 calls) it took a third of the GEMM's time, and
-  // skipping it made the prompt ~20% faster (0.95 -> 0.78 ms, bench/RESULTS.md "Embedding under
-  // concurrency"). Either way the arithmetic, and so every bit of y, is the same.
+  // skipping it made the prompt ~20% faster (p50 ~1.0 -> ~0.8 ms, bench/RESULTS.md "Embedding
+  // under concurrency"). Either way the arithmetic, and so every bit of y, is the same.
   const bool expand = r1 - r0 > kExpandMinRows;
   if (expand) ExpandTiles<NT>(w, t, ex);
   for (size_t r = r0; r < r1; r += kMaxRows) {
