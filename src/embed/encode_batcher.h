@@ -4,14 +4,14 @@
 // batch runs on the caller's own thread (no pool: a short batch split across threads costs more in
 // hand-offs than it gains), at most `lanes` batches at once, so callers never oversubscribe the
 // cores. A call that arrives while every lane is busy queues its sequences; the next caller to take
-// a free lane encodes everything queued (up to max_tokens) as one packed batch, whose GEMMs read
-// each weight tile once for all its rows, and hands every caller its own rows back. So under load
-// short calls are batched dynamically ("whatever arrived while the previous batch ran"), and with
-// no load a call runs at once: nothing ever waits for a timer.
+// a free lane encodes everything queued (up to max_tokens) as one packed batch, whose GEMMs unpack
+// each 4-bit weight tile once for up to 64 rows, and hands every caller its own rows back. So
+// under load short calls are batched dynamically ("whatever arrived while the previous batch
+// ran"), and with no load a call runs at once: nothing ever waits for a timer.
 //
-// Merging never changes a vector: every step of BertEncoder::Encode is per row or per sequence
-// (linear layers, layer norms, the int8 rounding of activations) or per sequence (attention,
-// pooling), in the same order whatever else is in the batch.
+// Merging never changes a vector: every step of BertEncoder::Encode is per row (linear layers,
+// layer norms, the int8 rounding of activations) or per sequence (attention, pooling), in the same
+// order whatever else is in the batch.
 
 #ifndef SEMBLE_SRC_EMBED_ENCODE_BATCHER_H_
 #define SEMBLE_SRC_EMBED_ENCODE_BATCHER_H_
