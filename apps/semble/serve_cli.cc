@@ -346,7 +346,8 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--max-connections-per-client", a->max_connections_per_client,
                    "Open connections per client IP address (default 1024)");
   verb->add_option("--embed-threads", a->embed_threads,
-                   "Threads per embedding call (default: cores)");
+                   "Worker threads for long embedding batches (default: cores); short ones run "
+                   "on the request's own thread");
   verb->add_option("--max-ai-texts", a->max_ai_texts,
                    "Most texts per Workers AI /ai/run request (default 100, Workers AI's limit)")
       ->check(CLI::Range(1, 100000));

@@ -10,8 +10,17 @@
 //
 // A model is a directory holding config.json, a tokenizer (tokenizer.json or vocab.txt) and weights
 // (onnx/model*.onnx with its external data, or model.safetensors). Models are installed by
-// `semble model pull` (see model_store.h). Embed is safe to call from several threads; each call
-// packs its texts into batches by length and runs them on the embedder's own worker threads.
+// `semble model pull` (see model_store.h).
+//
+// Concurrent callers: Embed is safe to call from any number of threads at once, and a text's
+// vector never depends on what else is being embedded (the same bits alone, in a batch or merged
+// with other callers' texts). Each call packs its texts into batches by length. A short batch
+// (fewer than 256 tokens: a query, a prompt) runs on the caller's own thread; at most
+// `concurrent_encodes` of them run at once, and calls that arrive while all are busy are merged
+// into one batch that the next free caller runs, so that many small calls at once cost less per
+// text than one after the other. A longer batch runs on the embedder's `threads` workers, one such
+// batch at a time. No call waits on a timer, and there are no background threads beyond the
+// workers.
 
 #ifndef SEMBLE_INCLUDE_SEMBLE_EMBEDDER_H_
 #define SEMBLE_INCLUDE_SEMBLE_EMBEDDER_H_
@@ -45,7 +54,10 @@ struct EmbedderOptions {
   Pooling pooling = Pooling::kMean;
   ActivationPrecision activations = ActivationPrecision::kAsModel;
   bool normalize = true;  // L2-normalise each vector (what cosine search expects)
-  int threads = 1;        // worker threads for one Embed call (1..64)
+  int threads = 1;        // worker threads for one long batch (1..64)
+  // Short batches encoded at once, each on its caller's thread (0..64; 0: one per core). Callers
+  // beyond it queue, and their texts are merged into the next batch.
+  int concurrent_encodes = 0;
   // A text longer than the model's limit (512 tokens for BERT) is cut to it when true; when false
   // Embed fails with InvalidArgument naming the text.
   bool truncate = true;

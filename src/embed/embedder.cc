@@ -2,6 +2,11 @@
 //
 // The public Embedder: loads a model directory (config, tokenizer, weights), then serves Embed
 // calls: cache lookups, tokenization, batches packed by length, the encoder, cache inserts.
+//
+// Concurrency: nothing is locked around a whole call. Tokenization and the cache run on the
+// caller's thread; a batch of at least kPoolMinTokens tokens runs on the worker pool (one such
+// batch at a time), a shorter one through the EncodeBatcher on the caller's own thread, merged
+// with other callers' short batches when every lane is busy.
 
 #include "semble/embedder.h"
 
@@ -11,9 +16,11 @@
 #include <cmath>
 #include <mutex>
 #include <numeric>
+#include <thread>
 
 #include "embed/bert_encoder.h"
 #include "embed/embedding_cache.h"
+#include "embed/encode_batcher.h"
 #include "embed/onnx_loader.h"
 #include "embed/safetensors_loader.h"
 #include "embed/wordpiece_tokenizer.h"
@@ -24,6 +31,15 @@ namespace {
 
 using embed::BertEncoder;
 using embed::EmbeddingCache;
+
+// The fewest tokens a batch must have to be split across the pool's threads. Below it the
+// hand-offs between threads (a dozen loops per layer) cost more than the split saves: one
+// ~12-token prompt takes 0.86 ms on one thread and 1.3 ms on a pool of 2 (bench/RESULTS.md,
+// "Embedding under concurrency"); and a short batch on one thread leaves the other cores to other
+// callers.
+constexpr size_t kPoolMinTokens = 256;
+
+int DefaultLanes() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 Result<std::string> ReadModelFile(Env* env, const std::string& path) {
   if (!env->FileExists(path)) return Status::NotFound("model file " + path + " is missing");
@@ -64,6 +80,9 @@ class EmbedderImpl final : public Embedder {
         tokenizer_(std::move(tokenizer)),
         encoder_(std::move(encoder)),
         pool_(options_.threads),
+        batcher_(encoder_.get(), options_.pooling, options_.normalize,
+                 options_.concurrent_encodes > 0 ? options_.concurrent_encodes : DefaultLanes(),
+                 options_.max_batch_tokens),
         cache_(options_.cache_entries, static_cast<size_t>(info_.dimensions)) {}
 
   Status LoadCache() {
@@ -104,7 +123,6 @@ class EmbedderImpl final : public Embedder {
     // since batches are packed without padding the grouping only shapes attention's work.
     std::stable_sort(todo.begin(), todo.end(),
                      [&](size_t a, size_t b) { return ids[a].size() > ids[b].size(); });
-    std::lock_guard<std::mutex> lock(encode_mu_);
     size_t b = 0;
     while (b < todo.size()) {
       size_t e = b, tokens = 0;
@@ -116,8 +134,7 @@ class EmbedderImpl final : public Embedder {
         ++e;
       }
       std::vector<float> vecs(seqs.size() * dims);
-      SEMBLE_RETURN_IF_ERROR(
-          encoder_->Encode(seqs, options_.pooling, options_.normalize, &pool_, vecs.data()));
+      SEMBLE_RETURN_IF_ERROR(EncodeBatch(seqs, tokens, vecs.data()));
       for (size_t j = b; j < e; ++j) {
         const size_t i = todo[j];
         out[i].assign(vecs.begin() + (j - b) * dims, vecs.begin() + (j - b + 1) * dims);
@@ -136,12 +153,22 @@ class EmbedderImpl final : public Embedder {
   }
 
  private:
+  Status EncodeBatch(const std::vector<const std::vector<int32_t>*>& seqs, size_t tokens,
+                     float* out) {
+    if (pool_.size() > 1 && tokens >= kPoolMinTokens) {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      return encoder_->Encode(seqs, options_.pooling, options_.normalize, &pool_, out);
+    }
+    return batcher_.Encode(seqs, tokens, out);
+  }
+
   const EmbedderOptions options_;
   const EmbedderInfo info_;
   std::unique_ptr<embed::Tokenizer> tokenizer_;
   std::unique_ptr<BertEncoder> encoder_;
-  std::mutex encode_mu_;  // the pool runs one batch at a time
+  std::mutex pool_mu_;  // the pool runs one batch at a time (ThreadPool is not reentrant)
   core::ThreadPool pool_;
+  embed::EncodeBatcher batcher_;  // batches below kPoolMinTokens
   EmbeddingCache cache_;
 };
 
@@ -163,6 +190,9 @@ Result<std::unique_ptr<Embedder>> Embedder::Open(const std::string& model_dir,
     return Status::InvalidArgument("threads must be 1..64");
   }
   if (options.max_batch_tokens == 0) options.max_batch_tokens = 4096;
+  if (options.concurrent_encodes < 0 || options.concurrent_encodes > 64) {
+    return Status::InvalidArgument("concurrent_encodes must be 0..64");
+  }
   Env* env = options.env;
   SEMBLE_RETURN_IF_ERROR(VerifyModel(env, model_dir));
   SEMBLE_ASSIGN_OR_RETURN(std::string config_json, ReadModelFile(env, model_dir + "/config.json"));

@@ -267,6 +267,7 @@ SEMBLE_VNNI inline void MicroVnni(const int8_t* x, size_t k, const float* xs, co
 }
 
 constexpr size_t kMaxRows = 4;
+constexpr size_t kExpandMinRows = 16;  // row blocks up to this many read the packed tiles directly
 
 template <size_t MR, size_t NT, bool EX>
 SEMBLE_VNNI inline void RowsVnni(size_t rows, const int8_t* x, size_t k, const float* xs,
@@ -290,8 +291,11 @@ SEMBLE_VNNI void TilesVnni(const int8_t* xq, const float* xs, const int32_t* xz,
                            size_t ldy) {
   const size_t k = w.k, blocks = w.blocks();
   const size_t cols = std::min(NT * kQ4Tile, w.n - t * kQ4Tile);
-  // One micro-kernel call reads the weights once anyway; expanding pays from the second on.
-  const bool expand = r1 - r0 > kMaxRows;
+  // Expanding writes and rereads twice the tile's bytes, which pays only once enough micro-kernel
+  // calls reuse it: for one ~12-token prompt (3 calls) it took a third of the GEMM's time, and
+  // skipping it made the prompt ~20% faster (p50 ~1.0 -> ~0.8 ms, bench/RESULTS.md "Embedding
+  // under concurrency"). Either way the arithmetic, and so every bit of y, is the same.
+  const bool expand = r1 - r0 > kExpandMinRows;
   if (expand) ExpandTiles<NT>(w, t, ex);
   for (size_t r = r0; r < r1; r += kMaxRows) {
     const size_t rows = std::min(kMaxRows, r1 - r);

@@ -183,7 +183,7 @@ TEST(Q4Gemm, Fp32ActivationsEqualTheUnpackedGemm) {
         ASSERT_EQ(a, b) << n << " " << k << " " << t;
         ASSERT_TRUE(std::equal(a.begin(), a.end(), l.packed.panels.begin() + t / 2 * k * kPanel));
       }
-      for (size_t m : {1, 3, 8, 9, 130}) {
+      for (size_t m : {1, 3, 8, 9, 16, 17, 130}) {
         std::normal_distribution<float> dist(0, 1);
         std::vector<float> x(m * k);
         for (float& v : x) v = dist(rng);

@@ -1,0 +1,94 @@
+// Copyright 2026 The semble Authors.
+
+#include "embed/encode_batcher.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/thread_pool.h"
+
+namespace semble::embed {
+
+EncodeBatcher::EncodeBatcher(const BertEncoder* encoder, Pooling pooling, bool normalize, int lanes,
+                             size_t max_tokens)
+    : encoder_(encoder),
+      pooling_(pooling),
+      normalize_(normalize),
+      lanes_(std::max(lanes, 1)),
+      max_tokens_(std::max<size_t>(max_tokens, 1)) {}
+
+Status EncodeBatcher::Encode(const std::vector<const std::vector<int32_t>*>& seqs, size_t tokens,
+                             float* out) {
+  Request request{&seqs, tokens, out, Status::OK()};
+  std::unique_lock<std::mutex> lock(mu_);
+  queue_.push_back(&request);
+  // Either some caller's batch takes this request, or this caller takes a free lane and encodes
+  // the oldest queued requests (its own among them, or it loops). No thread of the batcher's own:
+  // a caller waits only while another caller's batch is running, so nothing can be left waiting.
+  while (!request.done) {
+    if (running_ < lanes_ && !queue_.empty()) {
+      std::vector<Request*> batch;
+      size_t total = 0;
+      while (!queue_.empty() && (batch.empty() || total + queue_.front()->tokens <= max_tokens_)) {
+        total += queue_.front()->tokens;
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+      ++running_;
+      ++stats_.batches;
+      stats_.requests += batch.size();
+      lock.unlock();
+      if (before_batch_) before_batch_(batch.size());
+      Run(batch);
+      lock.lock();
+      --running_;
+      for (Request* r : batch) r->done = true;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock);
+    }
+  }
+  return request.status;
+}
+
+EncodeBatcher::Stats EncodeBatcher::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+size_t EncodeBatcher::queued() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queue_.size();
+}
+
+void EncodeBatcher::Run(const std::vector<Request*>& batch) const {
+  // One thread per batch: the pool's hand-offs cost more than they save on short batches, and
+  // the other cores are taken by the other lanes.
+  core::ThreadPool inline_pool(1);
+  if (batch.size() == 1) {
+    Request* r = batch[0];
+    r->status = encoder_->Encode(*r->seqs, pooling_, normalize_, &inline_pool, r->out);
+    return;
+  }
+  const size_t h = encoder_->config().hidden;
+  std::vector<const std::vector<int32_t>*> seqs;
+  for (const Request* r : batch) seqs.insert(seqs.end(), r->seqs->begin(), r->seqs->end());
+  std::vector<float> out(seqs.size() * h);
+  Status s = encoder_->Encode(seqs, pooling_, normalize_, &inline_pool, out.data());
+  if (!s.ok()) {
+    // A sequence the encoder refuses must fail only the call that sent it.
+    for (Request* r : batch) {
+      r->status = encoder_->Encode(*r->seqs, pooling_, normalize_, &inline_pool, r->out);
+    }
+    return;
+  }
+  size_t row = 0;
+  for (Request* r : batch) {
+    const size_t n = r->seqs->size();
+    std::memcpy(r->out, out.data() + row * h, n * h * sizeof(float));
+    r->status = Status::OK();
+    row += n;
+  }
+}
+
+}  // namespace semble::embed
