@@ -87,9 +87,14 @@ int main(int argc, char** argv) {
 
   auto start = std::chrono::steady_clock::now();
   constexpr size_t kBatch = 256;
+  size_t empty_docs = 0;  // no text, nothing to embed: such a document cannot be found
   for (size_t i = 0; i < c.doc_texts.size(); i += kBatch) {
     std::vector<semble::VectorRecord> batch;
     for (size_t j = i; j < std::min(c.doc_texts.size(), i + kBatch); ++j) {
+      if (c.doc_texts[j].find_first_not_of(" \t") == std::string::npos) {
+        ++empty_docs;
+        continue;
+      }
       semble::VectorRecord r;
       r.id = c.doc_ids[j];
       r.text = c.doc_texts[j];
@@ -129,9 +134,9 @@ int main(int argc, char** argv) {
     std::snprintf(name, sizeof(name), "hybrid weighted alpha=%.1f", a / 10.0);
     modes.push_back({name, semble::QueryMode::kHybrid, semble::FusionMethod::kWeighted, a / 10.0f});
   }
-  std::printf("{\"documents\":%zu,\"queries\":%zu,\"load_s\":%.1f,\"embed_queries_s\":%.1f,"
-              "\"model\":\"%s\"}\n",
-              c.doc_ids.size(), n, load_s, embed_queries_s, model.c_str());
+  std::printf("{\"documents\":%zu,\"empty_documents\":%zu,\"queries\":%zu,\"load_s\":%.1f,"
+              "\"embed_queries_s\":%.1f,\"model\":\"%s\"}\n",
+              c.doc_ids.size(), empty_docs, n, load_s, embed_queries_s, model.c_str());
   std::vector<std::pair<std::string, Scores>> rows;
   for (const Mode& m : modes) {
     std::vector<std::vector<RankedDoc>> runs(n);
