@@ -129,9 +129,22 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
       PlaceRecord(slot, std::move(r), std::move(md));
       return Status::OK();
     };
+    auto on_text_blob = [&](std::string&& blob) {
+      LoadTextIndexLocked(std::move(blob), path, recovery_log);
+      return Status::OK();
+    };
     std::vector<std::string> salvaged;
-    SEMBLE_RETURN_IF_ERROR(ReadSegment(env_, path, dims, &header, on_blob, on_record, &salvaged));
+    Status read = ReadSegment(env_, path, dims, &header, on_blob, on_record, &salvaged, on_text_blob);
+    text_index_from_segment_ = false;
+    SEMBLE_RETURN_IF_ERROR(read);
     LogSalvaged(path, salvaged, recovery_log);
+    if (text_index_ != nullptr && text_index_->num_docs() > ids_.size()) {
+      // A blob that holds more documents than there are records does not belong to them.
+      recovery_log->push_back(path + ": index \"" + manifest_.description.name +
+                              "\": the stored full-text index disagrees with the records; "
+                              "rebuilt from them");
+      SEMBLE_RETURN_IF_ERROR(RebuildTextIndexLocked());
+    }
     if (vectors_->size() != ids_.size()) {
       return Status::Corruption(path + ": the stored index holds " +
                                 std::to_string(vectors_->size()) + " vectors for " +
@@ -727,10 +740,13 @@ Status Collection::CheckpointLocked(bool local_only) {
   header.metadata_indexes = metadata_indexes_.List();
   const std::string blob = vectors_->Serialize();
   header.index_blob_bytes = blob.size();
+  const std::string text_blob = text_index_ != nullptr ? text_index_->Serialize() : "";
+  header.text_blob_bytes = text_blob.size();
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
   Status s = writer.status();
   if (s.ok()) s = (*writer)->AddIndexBlob(blob);
+  if (s.ok()) s = (*writer)->AddTextBlob(text_blob);
   if (s.ok()) {
     const uint32_t dims = manifest_.description.config.dimensions;
     VectorRecord r;

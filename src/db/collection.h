@@ -213,6 +213,11 @@ class Collection final : public Index {
   Status RebuildTextIndexLocked();
   // (Re)indexes the document of one slot, when there is a text index.
   void IndexTextLocked(uint32_t slot);
+  // Recovery: installs the full-text index blob of the segment when it is intact and was made
+  // with the current configuration (then the segment's records are not indexed again); otherwise
+  // says so in *recovery_log and leaves the index to be rebuilt from the records.
+  void LoadTextIndexLocked(std::string&& blob, const std::string& where,
+                           std::vector<std::string>* recovery_log);
 
   // Reads; callers hold state_mu_ shared.
   Status ReadableLocked() const;
@@ -256,6 +261,7 @@ class Collection final : public Index {
   meta::MetadataIndexSet metadata_indexes_;
   TextIndexConfig text_config_;
   std::unique_ptr<text::Bm25Index> text_index_;  // null when text_config_ is disabled
+  bool text_index_from_segment_ = false;          // while the segment that held it is read
   uint64_t applied_seq_ = 0;
 
   // NotifyWhenApplied's callbacks by mutation id (collection_notify.cc). Lock order: notify_mu_

@@ -53,8 +53,31 @@ Status Collection::RebuildTextIndexLocked() {
   return Status::OK();
 }
 
+void Collection::LoadTextIndexLocked(std::string&& blob, const std::string& where,
+                                     std::vector<std::string>* recovery_log) {
+  if (text_index_ == nullptr) return;  // dropped after the checkpoint's configuration: unused
+  auto loaded = text::Bm25Index::Deserialize(blob);
+  const text::Bm25Options want = Bm25OptionsFor(text_config_);
+  std::string problem;
+  if (!loaded.ok()) {
+    problem = loaded.status().ToString();
+  } else if (!((*loaded)->options().analyzer == want.analyzer) || (*loaded)->options().k1 != want.k1 ||
+             (*loaded)->options().b != want.b) {
+    problem = "it was built with other settings than the index's";
+  }
+  if (!problem.empty()) {
+    // Derived state: the records hold everything it is made of, so it is rebuilt, not fatal.
+    recovery_log->push_back(where + ": index \"" + manifest_.description.name +
+                            "\": the stored full-text index is not usable (" + problem +
+                            "); rebuilt from the records");
+    return;
+  }
+  text_index_ = std::move(loaded).value();
+  text_index_from_segment_ = true;
+}
+
 void Collection::IndexTextLocked(uint32_t slot) {
-  if (text_index_ == nullptr) return;
+  if (text_index_ == nullptr || text_index_from_segment_) return;
   // Add replaces what the slot held; a document without terms leaves the slot out. Slots are
   // far below Bm25Index::kMaxSlot (the vector index's own limit is lower), so Add cannot fail.
   text_index_->Add(slot, DocumentTextLocked(slots_[slot]));

@@ -31,12 +31,14 @@ constexpr char kManifestMagic[] = "SMBLMANI";
 constexpr char kSegmentMagic[] = "SMBLSEG_";
 constexpr char kSegmentFooter[] = "SMBLEND_";
 constexpr char kSegmentBlob[] = "SMBLVIDX";
+constexpr char kSegmentTextBlob[] = "SMBLTIDX";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = 32 << 20;
 // Manifests are at version 1 (fields added later are appended and optional). Segments are at 3:
-// version 2 added each record's expiry after the record, version 3 its text after that; older
-// segments still read (no expiry, no text).
+// version 2 added each record's expiry after the record, version 3 its text after that and the
+// full-text index blob (its size at the end of the header); older segments still read (no expiry,
+// no text).
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kSegmentVersion = 3;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
@@ -197,9 +199,10 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
     PutLengthPrefixed(&payload, mi.property_name);
     payload.push_back(static_cast<char>(mi.type));
   }
+  PutFixed64(&payload, header.text_blob_bytes);
   SEMBLE_RETURN_IF_ERROR(log->AddRecord(payload));
-  return std::unique_ptr<SegmentWriter>(
-      new SegmentWriter(std::move(log), header.record_count, header.index_blob_bytes));
+  return std::unique_ptr<SegmentWriter>(new SegmentWriter(
+      std::move(log), header.record_count, header.index_blob_bytes, header.text_blob_bytes));
 }
 
 Status SegmentWriter::FlushBlock() {
@@ -225,6 +228,20 @@ Status SegmentWriter::AddIndexBlob(std::string_view blob) {
   return Status::OK();
 }
 
+Status SegmentWriter::AddTextBlob(std::string_view blob) {
+  if (written_ != 0 || blob_written_ != blob_bytes_ || text_blob_written_ != 0 ||
+      blob.size() != text_blob_bytes_) {
+    return Status::Internal("text index blob written out of order or with the wrong size");
+  }
+  for (size_t off = 0; off < blob.size(); off += kBlobChunkBytes) {
+    std::string payload(kSegmentTextBlob, 8);
+    payload.append(blob.substr(off, kBlobChunkBytes));
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(payload));
+  }
+  text_blob_written_ = blob.size();
+  return Status::OK();
+}
+
 Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   PutVarint64(&block_, slot);
   EncodeRecord(record, &block_);
@@ -241,7 +258,8 @@ Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
 }
 
 Status SegmentWriter::Finish() {
-  if (written_ != expected_ || blob_written_ != blob_bytes_) {
+  if (written_ != expected_ || blob_written_ != blob_bytes_ ||
+      text_blob_written_ != text_blob_bytes_) {
     return Status::Internal("segment has " + std::to_string(written_) + " records, header says " +
                             std::to_string(expected_));
   }
@@ -256,7 +274,8 @@ Status SegmentWriter::Finish() {
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const std::function<Status(std::string&&)>& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
-                   std::vector<std::string>* salvaged_ids) {
+                   std::vector<std::string>* salvaged_ids,
+                   const std::function<Status(std::string&&)>& on_text_blob) {
   SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
   auto bad = [&](std::string_view what) {
     return Status::Corruption(path + " at byte offset " + std::to_string(reader->record_offset()) +
@@ -288,6 +307,8 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     if (!GetLengthPrefixed(&in, &prop) || !GetByte(&in, &t) || t > 2) return bad("bad header");
     header->metadata_indexes.push_back({std::string(prop), static_cast<MetadataIndexType>(t)});
   }
+  header->text_blob_bytes = 0;
+  if (version >= 3 && !GetFixed64(&in, &header->text_blob_bytes)) return bad("malformed header");
   if (!in.empty()) return bad("malformed header");
   if (header->index_blob_bytes > 0) {
     std::string blob;
@@ -300,6 +321,18 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
       blob.append(in);
     }
     SEMBLE_RETURN_IF_ERROR(on_blob(std::move(blob)));
+  }
+  if (header->text_blob_bytes > 0) {
+    std::string blob;
+    while (blob.size() < header->text_blob_bytes) {
+      SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+      if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentTextBlob) ||
+          in.size() > header->text_blob_bytes - blob.size()) {
+        return bad("text index blob is incomplete");
+      }
+      blob.append(in);
+    }
+    if (on_text_blob) SEMBLE_RETURN_IF_ERROR(on_text_blob(std::move(blob)));
   }
   uint64_t seen = 0;
   while (true) {

@@ -59,6 +59,9 @@ struct SegmentHeader {
   uint64_t record_count = 0;
   std::vector<MetadataIndexDescription> metadata_indexes;
   uint64_t index_blob_bytes = 0;  // size of the vector index's serialized form (0: none)
+  // Version 3: size of the full-text index's serialized form (0: none). Derived state, like the
+  // graph: a reader that cannot use it rebuilds the index from the records' text.
+  uint64_t text_blob_bytes = 0;
 };
 
 // Writes a segment: header, the vector index's blob (if any, in chunks), the records (each with its
@@ -71,33 +74,44 @@ class SegmentWriter {
                                                        const SegmentHeader& header);
   // Writes the vector index blob; exactly header.index_blob_bytes, before the first Add.
   Status AddIndexBlob(std::string_view blob);
+  // Writes the full-text index blob; exactly header.text_blob_bytes, after the vector index blob
+  // and before the first Add.
+  Status AddTextBlob(std::string_view blob);
   Status Add(uint32_t slot, const VectorRecord& record);
   // Writes the footer, fsyncs and closes.
   Status Finish();
 
  private:
-  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected, uint64_t blob_bytes)
-      : log_(std::move(log)), expected_(expected), blob_bytes_(blob_bytes) {}
+  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected, uint64_t blob_bytes,
+                uint64_t text_blob_bytes)
+      : log_(std::move(log)),
+        expected_(expected),
+        blob_bytes_(blob_bytes),
+        text_blob_bytes_(text_blob_bytes) {}
   Status FlushBlock();
 
   std::unique_ptr<storage::LogWriter> log_;
   uint64_t expected_;
   uint64_t blob_bytes_;
   uint64_t blob_written_ = 0;
+  uint64_t text_blob_bytes_;
+  uint64_t text_blob_written_ = 0;
   uint64_t written_ = 0;
   uint64_t in_block_ = 0;
   std::string block_;
 };
 
 // Reads a segment: `on_blob` gets the vector index blob (once, before any record, only when the
-// segment has one), `on_record` each record with its slot (metadata already parsed; the ids of
-// records whose metadata had to be salvaged, see DecodeStoredMetadata, go to *salvaged_ids when it
-// is not null). Any damage or a header that disagrees with `dimensions` is Corruption naming the
-// file.
+// segment has one), `on_text_blob` likewise the full-text index blob (when the segment has one
+// and the callback is given), `on_record` each record with its slot (metadata already parsed; the
+// ids of records whose metadata had to be salvaged, see DecodeStoredMetadata, go to *salvaged_ids
+// when it is not null). Any damage or a header that disagrees with `dimensions` is Corruption
+// naming the file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const std::function<Status(std::string&&)>& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
-                   std::vector<std::string>* salvaged_ids = nullptr);
+                   std::vector<std::string>* salvaged_ids = nullptr,
+                   const std::function<Status(std::string&&)>& on_text_blob = nullptr);
 
 }  // namespace semble::db
 

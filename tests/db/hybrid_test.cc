@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "db/db_test_util.h"
+#include "db/index_files.h"
 #include "semble/database.h"
 #include "util/test_util.h"
 
@@ -642,6 +644,81 @@ TEST_F(HybridTest, KeywordResultsAreConsistentWithRecordsUnderConcurrentWrites) 
   }
   writer.join();
   EXPECT_GT(hits, 0);
+}
+
+// The full-text index is stored in checkpoints as derived state: a stored index that cannot be
+// used (here: a blob of garbage in an otherwise intact segment) is rebuilt from the records, said
+// in the recovery log, and never makes the index unopenable.
+TEST_F(HybridTest, AnUnusableStoredTextIndexIsRebuiltFromTheRecords) {
+  Create("blob", "flat", true);
+  std::vector<VectorRecord> batch;
+  for (int i = 0; i < 200; ++i) {
+    batch.push_back(ToRecord("r" + std::to_string(i), RandomRecord(), std::nullopt));
+  }
+  ASSERT_TRUE(index_->Upsert(batch).ok());
+  auto keyword = [&] {
+    QueryRequest q;
+    q.mode = QueryMode::kKeyword;
+    q.text = "w3 w17";
+    q.top_k = 50;
+    auto r = index_->Query(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::pair<std::string, float>> out;
+    for (const QueryMatch& m : r->matches) out.emplace_back(m.id, m.score);
+    return out;
+  };
+  const auto before = keyword();
+  ASSERT_FALSE(before.empty());
+  options_.checkpoint_on_close = true;
+  Reopen();  // from the segment's stored index
+  EXPECT_EQ(keyword(), before);
+  for (const std::string& line : db_->RecoveryLog()) {
+    EXPECT_EQ(line.find("full-text"), std::string::npos) << line;
+  }
+  index_.reset();
+  db_.reset();
+
+  // Rewrite the segment with the same records and a text blob that is not a keyword index.
+  const std::string dir = dir_.path() + "/indexes/blob";
+  std::string segment;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() == ".seg") segment = e.path().string();
+  }
+  ASSERT_FALSE(segment.empty());
+  Env* env = Env::Default();
+  db::SegmentHeader header;
+  std::string graph;
+  std::vector<std::pair<uint32_t, VectorRecord>> records;
+  ASSERT_TRUE(db::ReadSegment(
+                  env, segment, kDims, &header,
+                  [&](std::string&& b) {
+                    graph = std::move(b);
+                    return Status::OK();
+                  },
+                  [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
+                    records.emplace_back(slot, std::move(r));
+                    return Status::OK();
+                  })
+                  .ok());
+  ASSERT_GT(header.text_blob_bytes, 0u);
+  const std::string garbage = "SMBLBM25 is what a keyword index starts with, not what it is";
+  header.text_blob_bytes = garbage.size();
+  std::filesystem::remove(segment);
+  std::filesystem::remove(segment + ".tmp");
+  auto writer = db::SegmentWriter::Create(env, segment, kDims, header);
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->AddIndexBlob(graph).ok());
+  ASSERT_TRUE((*writer)->AddTextBlob(garbage).ok());
+  for (const auto& [slot, r] : records) ASSERT_TRUE((*writer)->Add(slot, r).ok());
+  ASSERT_TRUE((*writer)->Finish().ok());
+
+  Reopen();
+  EXPECT_EQ(keyword(), before);
+  bool said = false;
+  for (const std::string& line : db_->RecoveryLog()) {
+    said |= line.find("the stored full-text index is not usable") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
 }
 
 }  // namespace
