@@ -521,6 +521,7 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
     SEMBLE_RETURN_IF_ERROR(ValidateRecords(records, manifest_description_.config, options_.limits,
                                            &m.records, &m.metadata));
   }
+  AnalyzeDocuments(&m);
   return WriteMutation(std::move(m));
 }
 
@@ -577,7 +578,8 @@ uint32_t Collection::TakeSlot() {
   return slot;
 }
 
-void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata) {
+void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata,
+                             const std::vector<std::string>* terms) {
   if (!r.ns.empty()) namespaces_[r.ns].add(slot);
   if (r.expires_at_ms != 0) expiring_.emplace(r.expires_at_ms, slot);
   metadata_indexes_.Add(slot, metadata);
@@ -589,7 +591,11 @@ void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& meta
   s.metadata_json = std::move(r.metadata_json);
   s.metadata = std::move(metadata);
   s.text = std::move(r.text);
-  IndexTextLocked(slot);
+  if (terms != nullptr && text_index_ != nullptr && !text_index_from_segment_) {
+    text_index_->AddTerms(slot, *terms);
+  } else {
+    IndexTextLocked(slot);
+  }
 }
 
 void Collection::RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending) {
@@ -640,7 +646,10 @@ Status Collection::Apply(Mutation&& m) {
         }
         const uint32_t slot = TakeSlot();
         pending[slot] = m.records[i].values.data();
-        PlaceRecord(slot, std::move(m.records[i]), std::move(m.metadata[i]));
+        const bool analysed =
+            !m.doc_terms.empty() && m.text_generation == text_generation_;
+        PlaceRecord(slot, std::move(m.records[i]), std::move(m.metadata[i]),
+                    analysed ? &m.doc_terms[i] : nullptr);
       }
       s = StoreVectors(pending);
       break;

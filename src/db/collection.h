@@ -187,8 +187,10 @@ class Collection final : public Index {
   // Apply fails only if the vector index refuses vectors that validation accepted (a bug).
   Status Apply(Mutation&& m);
   uint32_t TakeSlot();
-  // Records id, namespace and metadata of a record at slot; its vector goes to vectors_ separately.
-  void PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata);
+  // Records id, namespace, metadata and text of a record at slot, and indexes its document (from
+  // `terms` when given: analysed already); its vector goes to vectors_ separately.
+  void PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& metadata,
+                   const std::vector<std::string>* terms = nullptr);
   // Forgets a slot's record; its vector is cleared unless it is still in `pending` (an apply in
   // progress has not handed it to vectors_ yet), where it is dropped instead.
   void RemoveSlot(uint32_t slot, std::map<uint32_t, const float*>* pending);
@@ -213,6 +215,9 @@ class Collection final : public Index {
   Status RebuildTextIndexLocked();
   // (Re)indexes the document of one slot, when there is a text index.
   void IndexTextLocked(uint32_t slot);
+  // Fills m->doc_terms for an insert / upsert when the index has a full-text index; takes
+  // state_mu_ shared only to read the current analyzer.
+  void AnalyzeDocuments(Mutation* m) const;
   // Recovery: installs the full-text index blob of the segment when it is intact and was made
   // with the current configuration (then the segment's records are not indexed again); otherwise
   // says so in *recovery_log and leaves the index to be rebuilt from the records.
@@ -223,6 +228,8 @@ class Collection final : public Index {
   Status ReadableLocked() const;
   // The document of a slot: its text, then the string values of the configured fields.
   std::string DocumentTextLocked(const Slot& slot) const;
+  static std::string DocumentText(const std::string& text, const meta::Value& metadata,
+                                  const std::vector<std::string>& fields);
   bool AllowedLocked(const QueryScope& scope, uint32_t slot) const;
   // The k nearest allowed vectors to q, best first by the metric (the planner picks exact or
   // graph search by how many records the scope allows).
@@ -262,6 +269,10 @@ class Collection final : public Index {
   TextIndexConfig text_config_;
   std::unique_ptr<text::Bm25Index> text_index_;  // null when text_config_ is disabled
   bool text_index_from_segment_ = false;          // while the segment that held it is read
+  // Changes whenever text_index_ is made anew (its analyzer or fields may differ), so documents
+  // analysed before a reconfiguration are not used after it.
+  uint64_t text_generation_ = 0;
+  std::shared_ptr<const text::Analyzer> text_analyzer_;  // text_index_'s; null without one
   uint64_t applied_seq_ = 0;
 
   // NotifyWhenApplied's callbacks by mutation id (collection_notify.cc). Lock order: notify_mu_

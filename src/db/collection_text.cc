@@ -47,8 +47,11 @@ Result<MutationResult> Collection::ConfigureTextIndex(const TextIndexConfig& con
 
 Status Collection::RebuildTextIndexLocked() {
   text_index_.reset();
+  text_analyzer_.reset();
+  ++text_generation_;
   if (!text_config_.enabled) return Status::OK();
   SEMBLE_ASSIGN_OR_RETURN(text_index_, text::Bm25Index::Create(Bm25OptionsFor(text_config_)));
+  text_analyzer_ = std::make_shared<const text::Analyzer>(text_index_->analyzer());
   for (const auto& [id, slot] : ids_) IndexTextLocked(slot);
   return Status::OK();
 }
@@ -83,10 +86,33 @@ void Collection::IndexTextLocked(uint32_t slot) {
   text_index_->Add(slot, DocumentTextLocked(slots_[slot]));
 }
 
+void Collection::AnalyzeDocuments(Mutation* m) const {
+  std::shared_ptr<const text::Analyzer> analyzer;
+  std::vector<std::string> fields;
+  {
+    std::shared_lock state(state_mu_);
+    if (text_analyzer_ == nullptr) return;
+    analyzer = text_analyzer_;
+    fields = text_config_.fields;
+    m->text_generation = text_generation_;
+  }
+  // Analysis is the costly part of indexing a document; done here, on the writer's thread, it
+  // neither holds the apply lock (queries wait for that) nor runs on the leader for everyone.
+  m->doc_terms.resize(m->records.size());
+  for (size_t i = 0; i < m->records.size(); ++i) {
+    analyzer->Analyze(DocumentText(m->records[i].text, m->metadata[i], fields), &m->doc_terms[i]);
+  }
+}
+
 std::string Collection::DocumentTextLocked(const Slot& slot) const {
-  std::string doc = slot.text;
-  for (const std::string& field : text_config_.fields) {
-    const meta::Value* v = slot.metadata.FindPath(field);
+  return DocumentText(slot.text, slot.metadata, text_config_.fields);
+}
+
+std::string Collection::DocumentText(const std::string& text, const meta::Value& metadata,
+                                     const std::vector<std::string>& fields) {
+  std::string doc = text;
+  for (const std::string& field : fields) {
+    const meta::Value* v = metadata.FindPath(field);
     if (v == nullptr) continue;
     // Strings only: numbers and booleans are filters' business, not words.
     if (v->kind() == meta::Value::Kind::kString) {

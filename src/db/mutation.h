@@ -56,6 +56,11 @@ struct Mutation {
   bool merge = true;
   // Not logged: how many records a by-filter mutation matched, for the caller.
   uint64_t count = 0;
+  // Not logged: kInsert / kUpsert records' full-text documents analysed before the mutation was
+  // queued (outside every lock), by the analyzer of full-text index generation `text_generation`;
+  // applying uses them only if that is still the index's generation. Empty: analyse when applying.
+  std::vector<std::vector<std::string>> doc_terms;
+  uint64_t text_generation = 0;
   // kCreateMetadataIndex / kDeleteMetadataIndex (only property_name for delete).
   MetadataIndexDescription metadata_index;
   // kConfigureTextIndex.
