@@ -215,15 +215,20 @@ Status SegmentWriter::FlushBlock() {
   return log_->AddRecord(payload);
 }
 
+Status SegmentWriter::WriteBlob(const char* tag, std::string_view blob) {
+  for (size_t off = 0; off < blob.size(); off += kBlobChunkBytes) {
+    std::string payload(tag, 8);
+    payload.append(blob.substr(off, kBlobChunkBytes));
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(payload));
+  }
+  return Status::OK();
+}
+
 Status SegmentWriter::AddIndexBlob(std::string_view blob) {
   if (written_ != 0 || blob_written_ != 0 || blob.size() != blob_bytes_) {
     return Status::Internal("index blob written out of order or with the wrong size");
   }
-  for (size_t off = 0; off < blob.size(); off += kBlobChunkBytes) {
-    std::string payload(kSegmentBlob, 8);
-    payload.append(blob.substr(off, kBlobChunkBytes));
-    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(payload));
-  }
+  SEMBLE_RETURN_IF_ERROR(WriteBlob(kSegmentBlob, blob));
   blob_written_ = blob.size();
   return Status::OK();
 }
@@ -233,11 +238,7 @@ Status SegmentWriter::AddTextBlob(std::string_view blob) {
       blob.size() != text_blob_bytes_) {
     return Status::Internal("text index blob written out of order or with the wrong size");
   }
-  for (size_t off = 0; off < blob.size(); off += kBlobChunkBytes) {
-    std::string payload(kSegmentTextBlob, 8);
-    payload.append(blob.substr(off, kBlobChunkBytes));
-    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(payload));
-  }
+  SEMBLE_RETURN_IF_ERROR(WriteBlob(kSegmentTextBlob, blob));
   text_blob_written_ = blob.size();
   return Status::OK();
 }
@@ -310,28 +311,27 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   header->text_blob_bytes = 0;
   if (version >= 3 && !GetFixed64(&in, &header->text_blob_bytes)) return bad("malformed header");
   if (!in.empty()) return bad("malformed header");
+  // A blob is a run of records tagged `tag`, exactly `bytes` long.
+  auto read_blob = [&](const char* tag, uint64_t bytes, std::string* blob) -> Status {
+    while (blob->size() < bytes) {
+      SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+      if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, tag) ||
+          in.size() > bytes - blob->size()) {
+        return bad(std::string(tag == kSegmentBlob ? "index" : "text index") +
+                   " blob is incomplete");
+      }
+      blob->append(in);
+    }
+    return Status::OK();
+  };
   if (header->index_blob_bytes > 0) {
     std::string blob;
-    while (blob.size() < header->index_blob_bytes) {
-      SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-      if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentBlob) ||
-          in.size() > header->index_blob_bytes - blob.size()) {
-        return bad("index blob is incomplete");
-      }
-      blob.append(in);
-    }
+    SEMBLE_RETURN_IF_ERROR(read_blob(kSegmentBlob, header->index_blob_bytes, &blob));
     SEMBLE_RETURN_IF_ERROR(on_blob(std::move(blob)));
   }
   if (header->text_blob_bytes > 0) {
     std::string blob;
-    while (blob.size() < header->text_blob_bytes) {
-      SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-      if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentTextBlob) ||
-          in.size() > header->text_blob_bytes - blob.size()) {
-        return bad("text index blob is incomplete");
-      }
-      blob.append(in);
-    }
+    SEMBLE_RETURN_IF_ERROR(read_blob(kSegmentTextBlob, header->text_blob_bytes, &blob));
     if (on_text_blob) SEMBLE_RETURN_IF_ERROR(on_text_blob(std::move(blob)));
   }
   uint64_t seen = 0;

@@ -89,6 +89,8 @@ class SegmentWriter {
         blob_bytes_(blob_bytes),
         text_blob_bytes_(text_blob_bytes) {}
   Status FlushBlock();
+  // Writes `blob` as records of at most kBlobChunkBytes, each starting with the 8-byte `tag`.
+  Status WriteBlob(const char* tag, std::string_view blob);
 
   std::unique_ptr<storage::LogWriter> log_;
   uint64_t expected_;
