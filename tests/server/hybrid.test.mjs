@@ -9,7 +9,6 @@ import { startServer, request, vz, okResult, assertError, DEFAULT_MODEL } from '
 
 let server;
 
-before(async () => { server = await startServer(); });
 after(async () => { if (server) await server.stop(); });
 
 const call = (method, p, body, opts) => request(server.url, method, p, body, opts);
@@ -30,25 +29,34 @@ const RECORDS = [
   { id: 'f', values: [0.9, 0, 0.1, 0], text: 'zymurgy in another namespace', namespace: 'other', metadata: { doc: 'd4', lang: 'en', page: 1 } },
 ];
 
+// The index every test reads; a failure to create or fill it fails the tests that read it (not the
+// shape tests, which need no records).
+let created;
+let seeded;
 before(async () => {
-  const created = okResult(await call('POST', vz(), {
-    name: 'kw', config: { dimensions: 4, metric: 'cosine', textIndex: { fields: ['title'], language: 'english' } },
-  }), 'create kw');
-  assert.deepEqual(created.config.textIndex, { fields: ['title'], language: 'english', k1: 1.2, b: 0.75 });
-  await upsert('kw', RECORDS);
+  server = await startServer();
+  seeded = (async () => {
+    created = okResult(await call('POST', vz(), {
+      name: 'kw', config: { dimensions: 4, metric: 'cosine', textIndex: { fields: ['title'], language: 'english' } },
+    }), 'create kw');
+    await upsert('kw', RECORDS);
+    created.true = okResult(await call('POST', vz(), { name: 'kw-true', config: { dimensions: 4, metric: 'cosine', textIndex: true } }), 'create kw-true');
+    created.none = okResult(await call('POST', vz(), { name: 'kw-none', config: { dimensions: 4, metric: 'cosine' } }), 'create kw-none');
+  })();
+  seeded.catch(() => {});  // reported by the tests that await it
 });
 
 test('the description, the list and the text_index route show the text index', async () => {
+  await seeded;
   const want = { fields: ['title'], language: 'english', k1: 1.2, b: 0.75 };
+  assert.deepEqual(created.config.textIndex, want);
   assert.deepEqual(okResult(await call('GET', vz('kw')), 'get').config.textIndex, want);
   const listed = okResult(await call('GET', vz()), 'list').find((d) => d.name === 'kw');
   assert.deepEqual(listed.config.textIndex, want);
   assert.deepEqual(okResult(await call('GET', vz('kw') + '/text_index'), 'get text index'), { enabled: true, ...want });
   // true is the defaults; an index without one shows no textIndex at all.
-  const t = okResult(await call('POST', vz(), { name: 'kw-true', config: { dimensions: 4, metric: 'cosine', textIndex: true } }), 'create');
-  assert.deepEqual(t.config.textIndex, { fields: [], language: 'english', k1: 1.2, b: 0.75 });
-  const none = okResult(await call('POST', vz(), { name: 'kw-none', config: { dimensions: 4, metric: 'cosine' } }), 'create');
-  assert.equal('textIndex' in none.config, false);
+  assert.deepEqual(created.true.config.textIndex, { fields: [], language: 'english', k1: 1.2, b: 0.75 });
+  assert.equal('textIndex' in created.none.config, false);
   assert.deepEqual(okResult(await call('GET', vz('kw-none') + '/text_index'), 'get'), { enabled: false });
   // Values out of range are the engine's to refuse, as 400s.
   for (const textIndex of [{ language: 'klingon' }, { k1: -1 }, { b: 2 }, { fields: Array.from({ length: 9 }, (_, i) => `f${i}`) }]) {
@@ -58,6 +66,7 @@ test('the description, the list and the text_index route show the text index', a
 });
 
 test('records keep their text: get_by_ids returns it, and values with text are not embedded', async () => {
+  await seeded;
   const got = okResult(await call('POST', vz('kw') + '/get_by_ids', { ids: ['c', 'f'] }), 'get_by_ids');
   const byId = Object.fromEntries(got.map((r) => [r.id, r]));
   assert.equal(byId.c.text, RECORDS[2].text);
@@ -78,6 +87,7 @@ test('records keep their text: get_by_ids returns it, and values with text are n
 });
 
 test('a keyword query ranks the record with the rare word first', async () => {
+  await seeded;
   const r = await query('kw', { mode: 'keyword', text: 'zymurgy', topK: 5 });
   assert.equal(r.matches[0].id, 'c');
   // Namespaces: with none given, every namespace is searched, as for vectors.
@@ -95,6 +105,7 @@ test('a keyword query ranks the record with the rare word first', async () => {
 });
 
 test('a hybrid query returns both sides\' hits, by either fusion', async () => {
+  await seeded;
   for (const extra of [{}, { fusion: 'rrf' }, { fusion: 'weighted' }, { fusion: 'weighted', alpha: 0.5 }]) {
     const r = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: '', ...extra });
     const got = ids(r);
@@ -112,6 +123,7 @@ test('a hybrid query returns both sides\' hits, by either fusion', async () => {
 });
 
 test('filters and namespaces restrict both sides', async () => {
+  await seeded;
   const inMain = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: '' });
   assert.equal(ids(inMain).includes('f'), false, JSON.stringify(inMain));
   const inOther = await query('kw', { mode: 'keyword', text: 'zymurgy', namespace: 'other' });
@@ -123,6 +135,7 @@ test('filters and namespaces restrict both sides', async () => {
 });
 
 test('groupBy caps the matches per group and answers the groups with their keys', async () => {
+  await seeded;
   const r = await query('kw', { vector: [1, 0, 0, 0], topK: 10, groupBy: 'doc', groupSize: 1, namespace: '', returnMetadata: 'all' });
   assert.ok(Array.isArray(r.groups), JSON.stringify(r));
   // In the order of their best match: a (d1) is the closest; c, d and e tie at 0.
@@ -144,15 +157,29 @@ test('groupBy caps the matches per group and answers the groups with their keys'
   assert.deepEqual(none.groups, []);
 });
 
-test('errors: unknown mode or fusion, alpha out of range, no text index, a group property no record has', async () => {
+test('errors in the body: unknown mode or fusion, alpha out of range, wrong types', async () => {
+  okResult(await call('POST', vz(), { name: 'shapes', config: { dimensions: 4, metric: 'cosine' } }), 'create shapes');
+  const bad = async (body, what) => assertError(await call('POST', vz('shapes') + '/query', body), 400, 40001, what);
+  assert.match((await bad({ mode: 'semantic', text: 'x' }, 'mode')).message, /unknown query mode "semantic"/);
+  assert.match((await bad({ mode: 'hybrid', text: 'x', fusion: 'max' }, 'fusion')).message, /unknown fusion "max"/);
+  assert.match((await bad({ mode: 'hybrid', text: 'x', fusion: 'weighted', alpha: 2 }, 'alpha 2')).message, /"alpha" must be a number from 0 to 1/);
+  await bad({ mode: 'hybrid', text: 'x', fusion: 'weighted', alpha: '0.5' }, 'alpha string');
+  await bad({ mode: 2, text: 'x' }, 'mode a number');
+  await bad({ text: 'x', groupBy: 5 }, 'groupBy a number');
+  await bad({ text: 'x', groupBy: 'doc', groupSize: 'two' }, 'groupSize a string');
+  await bad({ mode: 'keyword' }, 'keyword without text');
+  await bad({ mode: 'keyword', text: 'x', vector: [1, 0, 0, 0] }, 'keyword with vector');
+  await bad({ mode: 'hybrid', vector: [1, 0, 0, 0] }, 'hybrid without text');
+  assertError(await call('POST', vz('shapes') + '/text_index', '{"fields":"title"}', { contentType: 'application/json' }), 400, 40001, 'fields a string');
+  assertError(await call('POST', vz('shapes') + '/text_index', '[1]', { contentType: 'application/json' }), 400, 40001, 'an array');
+  assertError(await call('POST', vz('nope') + '/text_index', { fields: [] }), 404, 3000, 'unknown index');
+  assertError(await call('GET', vz('nope') + '/text_index'), 404, 3000, 'unknown index');
+  okResult(await call('DELETE', vz('shapes')), 'delete shapes');
+});
+
+test('errors from the index: no text index, alpha with rrf, a group property no record has', async () => {
+  await seeded;
   const bad = async (body, status, code, what) => assertError(await call('POST', vz('kw') + '/query', body), status, code, what);
-  assert.match((await bad({ mode: 'semantic', text: 'x' }, 400, 40001, 'mode')).message, /unknown query mode "semantic"/);
-  assert.match((await bad({ mode: 'hybrid', text: 'x', fusion: 'max' }, 400, 40001, 'fusion')).message, /unknown fusion "max"/);
-  assert.match((await bad({ mode: 'hybrid', text: 'x', fusion: 'weighted', alpha: 2 }, 400, 40001, 'alpha 2')).message, /alpha/);
-  await bad({ mode: 'hybrid', text: 'x', fusion: 'weighted', alpha: '0.5' }, 400, 40001, 'alpha string');
-  await bad({ mode: 'keyword' }, 400, 40001, 'keyword without text');
-  await bad({ mode: 'keyword', text: 'x', vector: [1, 0, 0, 0] }, 400, 40001, 'keyword with vector');
-  await bad({ mode: 'hybrid', vector: [1, 0, 0, 0] }, 400, 40001, 'hybrid without text');
   await bad({ mode: 'hybrid', text: 'x', vector: [1, 0, 0, 0], alpha: 0.5 }, 400, 40000, 'alpha with rrf');
   await bad({ vector: [1, 0, 0, 0], groupBy: 'nosuchproperty' }, 400, 40000, 'groupBy on a property no record has');
   await bad({ vector: [1, 0, 0, 0], groupBy: 'doc', groupSize: 0 }, 400, 40000, 'groupSize 0');
@@ -177,11 +204,7 @@ test('the text_index route enables the index on the records already stored, and 
   okResult(await call('POST', vz('later') + '/text_index', { enabled: false }), 'drop');
   assert.deepEqual(okResult(await call('GET', vz('later') + '/text_index'), 'get'), { enabled: false });
   assertError(await call('POST', vz('later') + '/query', { mode: 'keyword', text: 'zymurgy' }), 400, 40008, 'after');
-  // Shapes and values.
-  assertError(await call('POST', vz('later') + '/text_index', '{"fields":"title"}', { contentType: 'application/json' }), 400, 40001, 'fields a string');
   assertError(await call('POST', vz('later') + '/text_index', { language: 'klingon' }), 400, 40000, 'language');
-  assertError(await call('POST', vz('nope') + '/text_index', { fields: [] }), 404, 3000, 'unknown index');
-  assertError(await call('GET', vz('nope') + '/text_index'), 404, 3000, 'unknown index');
 });
 
 test('with a model: text records are embedded and indexed, and hybrid embeds the keywords', async () => {
