@@ -18,14 +18,16 @@ const upsert = async (index, lines) =>
 const query = async (index, body) => okResult(await call('POST', vz(index) + '/query', body), `query ${JSON.stringify(body)}`);
 const ids = (result) => result.matches.map((m) => m.id);
 
-// Caller vectors with text: the text is stored and indexed, not embedded. "zymurgy" is in one
-// record only; a's vector is the closest to [1, 0, 0, 0] and a has no rare word.
+// Caller vectors with text: the text is stored and indexed, not embedded. In namespace "main"
+// "zymurgy" is in one record only (c), and a's vector is the closest to [1, 0, 0, 0] (a has no rare
+// word); f, in another namespace, has the word too. (semble's namespace "" is every namespace,
+// like none.)
 const RECORDS = [
-  { id: 'a', values: [1, 0, 0, 0], text: 'The quick brown fox jumps over the lazy dog', metadata: { doc: 'd1', lang: 'en', page: 1, title: 'Foxes' } },
-  { id: 'b', values: [0.8, 0.6, 0, 0], text: 'A lazy dog sleeps in the sun all day', metadata: { doc: 'd1', lang: 'en', page: 2 } },
-  { id: 'c', values: [0, 0, 1, 0], text: 'Zymurgy is the branch of chemistry that deals with brewing', metadata: { doc: 'd2', lang: 'en', page: 1 } },
-  { id: 'd', values: [0, 0, 0.6, 0.8], text: 'Brewing beer at home: malt, hops and yeast', metadata: { doc: 'd2', lang: 'en', page: 2 } },
-  { id: 'e', values: [0, 1, 0, 0], text: 'Der schnelle braune Fuchs', metadata: { doc: 'd3', lang: 'de', page: 1 } },
+  { id: 'a', values: [1, 0, 0, 0], text: 'The quick brown fox jumps over the lazy dog', namespace: 'main', metadata: { doc: 'd1', lang: 'en', page: 1, title: 'Foxes' } },
+  { id: 'b', values: [0.8, 0.6, 0, 0], text: 'A lazy dog sleeps in the sun all day', namespace: 'main', metadata: { doc: 'd1', lang: 'en', page: 2 } },
+  { id: 'c', values: [0, 0, 1, 0], text: 'Zymurgy is the branch of chemistry that deals with brewing', namespace: 'main', metadata: { doc: 'd2', lang: 'en', page: 1 } },
+  { id: 'd', values: [0, 0, 0.6, 0.8], text: 'Brewing beer at home with the dog: malt, hops and yeast', namespace: 'main', metadata: { doc: 'd2', lang: 'en', page: 2 } },
+  { id: 'e', values: [0, 1, 0, 0], text: 'Der schnelle braune Fuchs', namespace: 'main', metadata: { doc: 'd3', lang: 'de', page: 1 } },
   { id: 'f', values: [0.9, 0, 0.1, 0], text: 'zymurgy in another namespace', namespace: 'other', metadata: { doc: 'd4', lang: 'en', page: 1 } },
 ];
 
@@ -88,17 +90,21 @@ test('records keep their text: get_by_ids returns it, and values with text are n
 
 test('a keyword query ranks the record with the rare word first', async () => {
   await seeded;
-  const r = await query('kw', { mode: 'keyword', text: 'zymurgy', topK: 5 });
-  assert.equal(r.matches[0].id, 'c');
+  const r = await query('kw', { mode: 'keyword', text: 'zymurgy', topK: 5, namespace: 'main' });
+  assert.deepEqual(ids(r), ['c']);
   // Namespaces: with none given, every namespace is searched, as for vectors.
-  assert.deepEqual(new Set(ids(r)), new Set(['c', 'f']));
-  for (let i = 1; i < r.matches.length; i++) assert.ok(r.matches[i - 1].score >= r.matches[i].score, JSON.stringify(r));
+  const all = await query('kw', { mode: 'keyword', text: 'zymurgy', topK: 5 });
+  assert.deepEqual(new Set(ids(all)), new Set(['c', 'f']));
+  // BM25 ranks the rare word first: the record with "zymurgy" (in 2 records) beats those with
+  // "dog" only (in 3), at the same length.
+  assert.equal((await query('kw', { mode: 'keyword', text: 'zymurgy dog', namespace: 'main' })).matches[0].id, 'c');
+  for (let i = 1; i < all.matches.length; i++) assert.ok(all.matches[i - 1].score >= all.matches[i].score, JSON.stringify(all));
   assert.ok(r.matches[0].score > 0);
   // English stemming: "brewed" finds "brewing"; the title field is searched too.
   assert.deepEqual(new Set(ids(await query('kw', { mode: 'keyword', text: 'brewed' }))), new Set(['c', 'd']));
   assert.deepEqual(ids(await query('kw', { mode: 'keyword', text: 'foxes', filter: { lang: 'en' } })), ['a']);
   // Metadata comes back as asked, like a vector query's.
-  const withMeta = await query('kw', { mode: 'keyword', text: 'zymurgy', returnMetadata: 'all', namespace: '' });
+  const withMeta = await query('kw', { mode: 'keyword', text: 'zymurgy', returnMetadata: 'all', namespace: 'main' });
   assert.deepEqual(withMeta.matches[0].metadata, RECORDS[2].metadata);
   // Only stop words: nothing to look for, no matches.
   assert.deepEqual(ids(await query('kw', { mode: 'keyword', text: 'the of and' })), []);
@@ -107,24 +113,24 @@ test('a keyword query ranks the record with the rare word first', async () => {
 test('a hybrid query returns both sides\' hits, by either fusion', async () => {
   await seeded;
   for (const extra of [{}, { fusion: 'rrf' }, { fusion: 'weighted' }, { fusion: 'weighted', alpha: 0.5 }]) {
-    const r = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: '', ...extra });
+    const r = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: 'main', ...extra });
     const got = ids(r);
     assert.ok(got.includes('c') && got.includes('a'), `${JSON.stringify(extra)}: ${JSON.stringify(got)}`);
     for (let i = 1; i < r.matches.length; i++) assert.ok(r.matches[i - 1].score >= r.matches[i].score, JSON.stringify(r));
   }
   // Weighted: alpha 1 is the vector side's order, alpha 0 the keyword side's.
-  assert.equal((await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], fusion: 'weighted', alpha: 1, namespace: '' })).matches[0].id, 'a');
-  assert.equal((await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], fusion: 'weighted', alpha: 0, namespace: '' })).matches[0].id, 'c');
+  assert.equal((await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], fusion: 'weighted', alpha: 1, namespace: 'main' })).matches[0].id, 'a');
+  assert.equal((await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], fusion: 'weighted', alpha: 0, namespace: 'main' })).matches[0].id, 'c');
   // The vector side may be a stored vector.
   assert.ok(ids(await query('kw', { mode: 'hybrid', text: 'zymurgy', vectorId: 'a', topK: 10 })).includes('c'));
   // RRF: a record on both sides beats one on a single side at the same ranks.
-  const both = await query('kw', { mode: 'hybrid', text: 'fox', vector: [1, 0, 0, 0], topK: 10, namespace: '' });
+  const both = await query('kw', { mode: 'hybrid', text: 'fox', vector: [1, 0, 0, 0], topK: 10, namespace: 'main' });
   assert.equal(both.matches[0].id, 'a');
 });
 
 test('filters and namespaces restrict both sides', async () => {
   await seeded;
-  const inMain = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: '' });
+  const inMain = await query('kw', { mode: 'hybrid', text: 'zymurgy', vector: [1, 0, 0, 0], topK: 10, namespace: 'main' });
   assert.equal(ids(inMain).includes('f'), false, JSON.stringify(inMain));
   const inOther = await query('kw', { mode: 'keyword', text: 'zymurgy', namespace: 'other' });
   assert.deepEqual(ids(inOther), ['f']);
@@ -136,7 +142,7 @@ test('filters and namespaces restrict both sides', async () => {
 
 test('groupBy caps the matches per group and answers the groups with their keys', async () => {
   await seeded;
-  const r = await query('kw', { vector: [1, 0, 0, 0], topK: 10, groupBy: 'doc', groupSize: 1, namespace: '', returnMetadata: 'all' });
+  const r = await query('kw', { vector: [1, 0, 0, 0], topK: 10, groupBy: 'doc', groupSize: 1, namespace: 'main', returnMetadata: 'all' });
   assert.ok(Array.isArray(r.groups), JSON.stringify(r));
   // In the order of their best match: a (d1) is the closest; c, d and e tie at 0.
   assert.equal(r.groups[0].key, 'd1');
@@ -197,7 +203,7 @@ test('the text_index route enables the index on the records already stored, and 
   assert.deepEqual(okResult(await call('GET', vz('later') + '/text_index'), 'get'),
     { enabled: true, fields: [], language: 'none', k1: 1.2, b: 0.75 });
   assert.equal(okResult(await call('GET', vz('later')), 'describe').config.textIndex.language, 'none');
-  assert.equal((await query('later', { mode: 'keyword', text: 'zymurgy', namespace: '' })).matches[0].id, 'c');
+  assert.equal((await query('later', { mode: 'keyword', text: 'zymurgy', namespace: 'main' })).matches[0].id, 'c');
   // Records written after it are indexed as they come.
   await upsert('later', [{ id: 'g', values: [0, 0, 0, 1], text: 'quokka selfies' }]);
   assert.deepEqual(ids(await query('later', { mode: 'keyword', text: 'quokka' })), ['g']);
