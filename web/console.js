@@ -18,6 +18,7 @@ const state = {
   indexes: [],            // [{name, description, config, created_on, info?, infoError?}]
   selected: null,         // name
   mode: 'text',
+  rank: 'vector',         // how the query ranks: vector, keyword or hybrid (the API's "mode")
   gen: 0,                 // bumps on every index selection; stale responses are dropped
   queryGen: 0,
   browse: { cursors: [null], page: 0, next: null, total: null },
@@ -196,6 +197,14 @@ function selectIndex(name) {
   const textRadio = $('query-mode-text');
   textRadio.disabled = !hasModel;
   textRadio.closest('.seg').title = hasModel ? '' : 'This index has no model: query by vector id or raw vector';
+  // Keyword and hybrid ranking only with a text index.
+  const hasText = !!(ix.config && ix.config.textIndex);
+  for (const r of ['keyword', 'hybrid']) {
+    const radio = $(`query-rank-${r}`);
+    radio.disabled = !hasText;
+    radio.closest('.seg').title = hasText ? '' : 'This index has no text index (enable it with POST …/text_index or `semble vectorize text-index`)';
+  }
+  setRank('vector');
   setMode(hasModel ? 'text' : 'vectorId', { keepValue: false });
   showError('query-error', null);
   clearResults();
@@ -242,23 +251,55 @@ const MODE_UI = {
   vector: { label: 'Raw vector', placeholder: '0.12, -0.04, 0.33, …', type: 'text' },
 };
 
+// How the query ranks. Keyword: the input is the keywords. Hybrid: the input is the keywords, and
+// the vector side is their embedding (indexes with a model) or the stored vector named in the
+// hybrid options; the fusion options show. The input is text in both, so "Query by" hides.
+function setRank(rank) {
+  const wasVector = state.rank === 'vector';
+  state.rank = rank;
+  for (const r of document.querySelectorAll('input[name="rank"]')) r.checked = r.value === rank;
+  for (const s of document.querySelectorAll('[data-testid="query-rank"] .seg')) s.classList.toggle('is-active', s.dataset.rank === rank);
+  $('hybrid-options').hidden = rank !== 'hybrid';
+  $('hybrid-vector-field').hidden = rank !== 'hybrid';
+  $('query-mode').hidden = rank !== 'vector';
+  updateAlpha();
+  if (rank !== 'vector') {
+    setMode('text', { keepValue: state.mode === 'text' });
+  } else if (!wasVector) {
+    const ix = selectedIndex();
+    setMode(ix && ix.config && ix.config.model ? 'text' : 'vectorId', { keepValue: false });
+  } else {
+    setMode(state.mode);
+  }
+}
+
+function updateAlpha() {
+  $('alpha-field').hidden = state.rank !== 'hybrid' || $('query-fusion').value !== 'weighted';
+}
+
 function setMode(mode, { keepValue = true } = {}) {
   state.mode = mode;
   for (const r of document.querySelectorAll('input[name="mode"]')) r.checked = r.value === mode;
-  for (const s of document.querySelectorAll('.seg')) s.classList.toggle('is-active', s.dataset.mode === mode);
+  for (const s of document.querySelectorAll('[data-testid="query-mode"] .seg')) s.classList.toggle('is-active', s.dataset.mode === mode);
   const ui = MODE_UI[mode];
   const ix = selectedIndex();
   const c = (ix && ix.config) || {};
-  $('query-input-label').textContent = ui.label;
+  const keywords = state.rank !== 'vector' && mode === 'text';
+  $('query-input-label').textContent = keywords ? 'Keywords' : ui.label;
   const input = $('query-input');
-  input.placeholder = ui.placeholder;
+  input.placeholder = keywords ? 'Words to look for, e.g. golden retriever' : ui.placeholder;
   if (!keepValue) input.value = '';
   input.classList.toggle('mono', mode !== 'text');
-  const hint = {
+  // The text mode is open to keyword ranking on any index; embedding it needs a model.
+  const textRadio = $('query-mode-text');
+  textRadio.disabled = !c.model && state.rank === 'vector';
+  let hint = {
     text: c.model ? `Embedded on the server with ${c.model}.` : '',
     vectorId: 'Finds the neighbours of a stored vector (it is its own best match). Tip: click a point on the map.',
     vector: `${c.dimensions ?? '?'} numbers separated by commas.`,
   }[mode];
+  if (state.rank === 'keyword') hint = 'Ranked by BM25 over the records\u2019 text' + (c.textIndex && c.textIndex.fields && c.textIndex.fields.length ? ` and ${c.textIndex.fields.join(', ')}.` : '.');
+  if (state.rank === 'hybrid') hint = c.model ? `Keywords fused with their embedding (${c.model}), or with the vector id below.` : 'Keywords fused with the stored vector whose id you give below (this index has no model).';
   $('query-hint').textContent = hint;
 }
 
@@ -291,7 +332,28 @@ function buildQuery() {
   const raw = $('query-input').value.trim();
   const body = {};
   let label = '';
-  if (state.mode === 'text') {
+  if (state.rank !== 'vector') {
+    // Keywords in the input; hybrid's vector side is the embedded keywords, or a stored vector.
+    if (!raw) throw new Error('Type the keywords to search for.');
+    body.mode = state.rank;
+    label = `\u201c${raw}\u201d`;
+    body.text = raw;
+    if (state.rank === 'hybrid') {
+      const id = $('query-hybrid-vector-id').value.trim();
+      if (id) {
+        body.vectorId = id;
+        label = `\u201c${raw}\u201d + ${id}`;
+      } else if (!c.model) {
+        throw new Error('This index has no model to embed the keywords: give a vector id for the vector side.');
+      }
+      body.fusion = $('query-fusion').value;
+      if (body.fusion === 'weighted') {
+        const alpha = Number($('query-alpha').value);
+        if (!(alpha >= 0 && alpha <= 1)) throw new Error('Alpha is a number from 0 to 1.');
+        body.alpha = alpha;
+      }
+    }
+  } else if (state.mode === 'text') {
     if (!raw) throw new Error('Type some text to search for.');
     body.text = raw; label = `\u201c${raw}\u201d`;
   } else if (state.mode === 'vectorId') {
@@ -314,7 +376,24 @@ function buildQuery() {
   const f = parseFilter();
   if (!f.ok) throw new Error('The filter is not valid JSON.');
   if (f.value) body.filter = f.value;
+  const groupBy = $('query-group-by').value.trim();
+  if (groupBy) {
+    const size = Number($('query-group-size').value || 3);
+    if (!Number.isInteger(size) || size < 1 || size > 100) throw new Error('Per group is a whole number from 1 to 100.');
+    body.groupBy = groupBy;
+    body.groupSize = size;
+  }
   return { body, label };
+}
+
+// What the map is asked for with a query: it places a vector query among the points, and
+// highlights a keyword query's matches only (they have no point of their own).
+function mapBodyOf(body) {
+  const mapBody = { sample: MAP_SAMPLE };
+  if (body.mode === 'keyword') return mapBody;
+  for (const k of ['vector', 'vectorId', 'text', 'topK', 'namespace', 'filter']) if (body[k] !== undefined) mapBody[k] = body[k];
+  if (body.mode === 'hybrid' && body.vectorId) delete mapBody.text;
+  return mapBody;
 }
 
 async function runQuery() {
@@ -327,7 +406,7 @@ async function runQuery() {
   const submit = $('query-submit');
   setBusy(submit, true); submit.disabled = true;
   const queryBody = { ...q.body, returnMetadata: q.body.topK <= QUERY_METADATA_TOPK ? 'all' : 'none' };
-  const mapBody = { sample: MAP_SAMPLE, ...q.body };
+  const mapBody = mapBodyOf(q.body);
   const queryP = (async () => {
     const r = await api.query(ix.name, queryBody);
     if (queryBody.returnMetadata === 'none' && r.matches && r.matches.length) {
@@ -370,6 +449,8 @@ function clearResults() {
 function renderResults(result, label) {
   const ix = selectedIndex();
   const metric = ix && ix.config ? ix.config.metric : 'cosine';
+  // Keyword (BM25) and hybrid (fused) scores are higher-is-better whatever the metric.
+  const fused = state.rank !== 'vector';
   const matches = result.matches || [];
   const count = $('results-count');
   count.hidden = false;
@@ -381,10 +462,13 @@ function renderResults(result, label) {
   const scores = matches.map((m) => m.score);
   const lo = Math.min(...scores); const hi = Math.max(...scores);
   const frac = (s) => {
+    if (fused) return hi > 0 ? Math.max(0.02, Math.min(1, s / hi)) : 0.02;
     if (higherIsCloser(metric)) return Math.max(0.02, Math.min(1, s));
     return hi === lo ? 1 : Math.max(0.04, 1 - 0.9 * (s - lo) / (hi - lo));
   };
-  $('results').replaceChildren(...matches.map((m, i) => {
+  const scoreTitle = fused ? (state.rank === 'keyword' ? 'score (BM25, higher is better)' : 'score (fused, higher is better)')
+    : `score (${metricLabel(metric)}${higherIsCloser(metric) ? ', higher is closer' : ', lower is closer'})`;
+  const row = (m, i) => {
     const meta = m.metadata && typeof m.metadata === 'object' ? Object.entries(m.metadata) : [];
     const li = el('li', { class: 'result', 'data-testid': 'result-row', 'data-id': m.id, 'data-rank': i + 1, tabindex: '-1',
       onmouseenter: () => map.highlight(m.id), onmouseleave: () => map.highlight(null) },
@@ -393,14 +477,29 @@ function renderResults(result, label) {
       el('div', { class: 'result-top' },
         el('span', { class: 'result-id', 'data-testid': 'result-id', title: m.id }, m.id),
         m.namespace ? el('span', { class: 'pill pill-ns', title: 'namespace' }, m.namespace) : null,
-        el('span', { class: 'result-score', 'data-testid': 'result-score', title: `score (${metricLabel(metric)}${higherIsCloser(metric) ? ', higher is closer' : ', lower is closer'})` }, formatScore(m.score))),
+        el('span', { class: 'result-score', 'data-testid': 'result-score', title: scoreTitle }, formatScore(m.score))),
       el('div', { class: 'score-bar', 'aria-hidden': 'true' }, el('span', { style: { width: `${(frac(m.score) * 100).toFixed(1)}%` } })),
       meta.length ? metaChips(m.metadata, 6) : null,
       meta.length > 6 ? el('details', { class: 'result-more' }, el('summary', {}, `all metadata (${meta.length} keys)`), el('pre', {}, prettyJson(m.metadata, { maxLines: 40, maxChars: 4000 }))) : null),
     el('button', { type: 'button', class: 'icon-btn result-similar', title: `Find vectors similar to ${m.id}`, 'aria-label': `Find vectors similar to ${m.id}`,
       onclick: () => queryById(m.id) }, similarIcon()));
     return li;
-  }));
+  };
+  if (!Array.isArray(result.groups)) {
+    $('results').replaceChildren(...matches.map(row));
+    return;
+  }
+  // Groups: a heading with the group's key (the property's JSON value), then its matches.
+  count.textContent = `${result.groups.length} ${result.groups.length === 1 ? 'group' : 'groups'}, ${count.textContent}`;
+  const items = [];
+  let rank = 0;
+  for (const g of result.groups) {
+    items.push(el('li', { class: 'result-group', 'data-testid': 'result-group', 'data-key': JSON.stringify(g.key), role: 'presentation' },
+      el('span', {}, $('query-group-by').value.trim()), el('span', { class: 'group-key', 'data-testid': 'group-key' }, JSON.stringify(g.key)),
+      el('span', { class: 'muted' }, `${g.matches.length}`)));
+    for (const m of g.matches) items.push(row(m, rank++));
+  }
+  $('results').replaceChildren(...items);
 }
 
 // Metadata as key/value chips (at most `max`, then "+N"); the full pretty JSON is the title.
@@ -418,6 +517,7 @@ function similarIcon() {
 }
 
 function queryById(id) {
+  setRank('vector');
   setMode('vectorId');
   $('query-input').value = id;
   runQuery();
@@ -566,6 +666,10 @@ function init() {
   for (const r of document.querySelectorAll('input[name="mode"]')) {
     r.addEventListener('change', () => { if (r.checked) setMode(r.value, { keepValue: false }); $('query-input').focus(); });
   }
+  for (const r of document.querySelectorAll('input[name="rank"]')) {
+    r.addEventListener('change', () => { if (r.checked) setRank(r.value); $('query-input').focus(); });
+  }
+  $('query-fusion').addEventListener('change', updateAlpha);
   $('query-form').addEventListener('submit', (e) => { e.preventDefault(); runQuery(); });
   const filter = $('query-filter');
   filter.addEventListener('input', debounce(() => parseFilter(), 250));

@@ -244,29 +244,41 @@ std::string Plural(uint64_t n, std::string_view word) {
 namespace semble::cli {
 
 void PrintQueryResult(const Context& ctx, const QueryResult& result, bool show_metadata,
-                      bool show_values) {
+                      bool show_values, bool grouped) {
   if (ctx.json) {
-    PrintJson(wire::QueryResultToJson(result));
+    PrintJson(wire::QueryResultToJson(result, grouped));
     return;
   }
   if (result.matches.empty()) {
     std::printf("No matches.\n");
     return;
   }
+  grouped |= !result.groups.empty();
   // Columns that would be empty in every row are left out.
   bool any_ns = false;
   for (const QueryMatch& m : result.matches) any_ns |= !m.ns.empty();
-  std::vector<std::string> header = {"SCORE", "ID"};
+  std::vector<std::string> header;
+  if (grouped) header.push_back("GROUP");
+  header.insert(header.end(), {"SCORE", "ID"});
   if (any_ns) header.push_back("NAMESPACE");
   if (show_metadata) header.push_back("METADATA");
   if (show_values) header.push_back("VALUES");
   std::vector<std::vector<std::string>> rows;
-  for (const QueryMatch& m : result.matches) {
-    std::vector<std::string> row = {FormatFloat(m.score), m.id};
+  auto add_row = [&](const QueryMatch& m, const std::string* group) {
+    std::vector<std::string> row;
+    if (group != nullptr) row.push_back(*group);
+    row.insert(row.end(), {FormatFloat(m.score), m.id});
     if (any_ns) row.push_back(m.ns);
     if (show_metadata) row.push_back(m.metadata_json);
     if (show_values) row.push_back(FormatValues(m.values));
     rows.push_back(std::move(row));
+  };
+  if (grouped) {
+    for (const QueryGroup& g : result.groups) {
+      for (const QueryMatch& m : g.matches) add_row(m, &g.key_json);
+    }
+  } else {
+    for (const QueryMatch& m : result.matches) add_row(m, nullptr);
   }
   PrintTable(header, rows);
 }

@@ -116,9 +116,10 @@ std::string FormatFloat(float v);
 // "[0.1, 2, 3]"
 std::string FormatValues(const std::vector<float>& values);
 // A query's matches: the QueryResult JSON with --json, else a table (columns that would be empty
-// in every row are left out).
+// in every row are left out). `grouped` (the query had group_by): the groups, one GROUP column
+// holding each group's key.
 void PrintQueryResult(const Context& ctx, const QueryResult& result, bool show_metadata,
-                      bool show_values);
+                      bool show_values, bool grouped = false);
 // "1 vector" / "3 vectors"
 std::string Plural(uint64_t n, std::string_view word);
 

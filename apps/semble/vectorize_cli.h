@@ -16,7 +16,8 @@ CLI::App* AddVectorizeCommand(CLI::App* app, Context* ctx);
 // The verb groups, each in its own file.
 // create, list, get, info, delete (vectorize_index_cmds.cc).
 void AddIndexVerbs(CLI::App* vectorize, Context* ctx);
-// create-metadata-index, list-metadata-index, delete-metadata-index (vectorize_index_cmds.cc).
+// text-index, create-metadata-index, list-metadata-index, delete-metadata-index
+// (vectorize_index_cmds.cc).
 void AddMetadataIndexVerbs(CLI::App* vectorize, Context* ctx);
 // insert, upsert (vectorize_insert_cmds.cc).
 void AddInsertVerbs(CLI::App* vectorize, Context* ctx);

@@ -107,8 +107,84 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
                    "with options like hnsw,m=32,efc=400,ef=100");
   verb->add_option("--default-ttl", spec->default_ttl_seconds,
                    "Seconds after which records written without a ttl expire (0 = never)");
+  TextIndexConfig* text = &spec->text_index;
+  auto* text_index = verb->add_flag("--text-index", text->enabled,
+                                    "Keep a full-text index of the records' text, for keyword "
+                                    "and hybrid queries (query --mode)");
+  verb->add_option("--text-fields", text->fields,
+                   "Text index: also index these metadata properties (string values), "
+                   "--text-fields title,source.name")
+      ->delimiter(',')
+      ->needs(text_index);
+  verb->add_option("--text-language", text->language,
+                   "Text index: english (stemming, stop words; default) or none")
+      ->check(CLI::IsMember({"english", "none"}))
+      ->needs(text_index);
   AddJsonFlag(verb, ctx);
   verb->callback([o, ctx] { ctx->action = [o, ctx] { return RunCreate(*ctx, *o); }; });
+}
+
+// "fields title, body; language english; k1 1.2; b 0.75" (or "off"): a text index in one line.
+std::string TextIndexSummary(const TextIndexConfig& c) {
+  if (!c.enabled) return "off";
+  std::string fields;
+  for (const std::string& f : c.fields) fields += (fields.empty() ? "" : ", ") + f;
+  return "fields " + (fields.empty() ? std::string("(text only)") : fields) + "; language " +
+         c.language + "; k1 " + FormatFloat(c.k1) + "; b " + FormatFloat(c.b);
+}
+
+// ---- text-index ----
+
+struct TextIndexOptions {
+  std::string name;
+  TextIndexConfig config;
+  bool disable = false;
+};
+
+int RunTextIndex(const Context& ctx, const TextIndexOptions& o) {
+  TextIndexConfig config = o.config;
+  config.enabled = !o.disable;
+  if (o.disable) config = TextIndexConfig{};
+  auto open = OpenNamedIndex(ctx, o.name);
+  if (!open.ok()) return Fail(open.status());
+  auto m = open->index->ConfigureTextIndex(config);
+  if (!m.ok()) return Fail(m.status());
+  if (ctx.json) {
+    PrintJson(wire::MutationToJson(*m));
+  } else if (o.disable) {
+    std::printf("Dropped the text index of index \"%s\"; mutationId %s\n", o.name.c_str(),
+                m->mutation_id.c_str());
+  } else {
+    std::printf("Text index of index \"%s\": %s (records already stored are indexed too); "
+                "mutationId %s\n",
+                o.name.c_str(), TextIndexSummary(config).c_str(), m->mutation_id.c_str());
+  }
+  return kExitOk;
+}
+
+void AddTextIndex(CLI::App* vectorize, Context* ctx) {
+  auto o = std::make_shared<TextIndexOptions>();
+  CLI::App* verb = vectorize->add_subcommand(
+      "text-index",
+      "Enable or change an index's full-text index (for keyword and hybrid queries), or drop it");
+  verb->add_option("name", o->name, "Name of the index")->required();
+  auto* disable = verb->add_flag("--disable", o->disable, "Drop the text index");
+  verb->add_option("--fields", o->config.fields,
+                   "Also index these metadata properties (string values): --fields title,body")
+      ->delimiter(',')
+      ->excludes(disable);
+  verb->add_option("--language", o->config.language,
+                   "english (stemming, stop words; default) or none")
+      ->check(CLI::IsMember({"english", "none"}))
+      ->excludes(disable);
+  verb->add_option("--k1", o->config.k1, "BM25 term saturation, 0-10")
+      ->default_val(TextIndexConfig{}.k1)
+      ->excludes(disable);
+  verb->add_option("--b", o->config.b, "BM25 length normalisation, 0-1")
+      ->default_val(TextIndexConfig{}.b)
+      ->excludes(disable);
+  AddJsonFlag(verb, ctx);
+  verb->callback([o, ctx] { ctx->action = [o, ctx] { return RunTextIndex(*ctx, *o); }; });
 }
 
 // ---- list ----
@@ -152,6 +228,7 @@ int RunGet(const Context& ctx, const std::string& name) {
                  {"description", d.description},
                  {"dimensions", std::to_string(d.config.dimensions)},
                  {"metric", std::string(MetricName(d.config.metric))},
+                 {"textIndex", TextIndexSummary(d.config.text_index)},
                  {"created_on", core::FormatIso8601Millis(d.created_on_ms)},
                  {"modified_on", core::FormatIso8601Millis(d.modified_on_ms)}});
   }
@@ -360,6 +437,7 @@ void AddIndexVerbs(CLI::App* vectorize, Context* ctx) {
 }
 
 void AddMetadataIndexVerbs(CLI::App* vectorize, Context* ctx) {
+  AddTextIndex(vectorize, ctx);
   auto create = std::make_shared<MetadataIndexOptions>();
   CLI::App* verb =
       AddMetadataVerb(vectorize, ctx, "create-metadata-index",

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,14 @@
 
 namespace semble::cli {
 namespace {
+
+// Stores a flag's value in an optional when the flag is given.
+template <typename T>
+CLI::Option* AddOptional(CLI::App* verb, const std::string& flag, std::optional<T>* field,
+                         const std::string& help) {
+  return verb->add_option_function<T>(
+      flag, [field](const T& v) { *field = v; }, help);
+}
 
 // ---- query ----
 
@@ -33,6 +42,12 @@ struct QueryOptions {
   std::string filter;
   uint32_t ef = 0;      // 0: not given
   float recall = 0.0f;  // 0: not given
+  std::string mode = "vector";
+  std::string fusion;          // "": not given
+  std::optional<float> alpha;  // --alpha
+  std::string group_by;
+  uint32_t group_size = QueryRequest{}.group_size;
+  std::optional<uint32_t> group_count;
 };
 
 // The query vector as given: "1 2 3" (wrangler's form, one number per argument), "1,2,3", or a
@@ -62,6 +77,9 @@ Result<std::vector<float>> ParseVector(const std::vector<std::string>& args) {
 
 int RunQuery(const Context& ctx, const QueryOptions& o) {
   QueryRequest request;
+  auto mode = ParseQueryMode(o.mode);
+  if (!mode.ok()) return UsageError(mode.status().message());
+  request.mode = *mode;
   if (!o.vector_args.empty()) {
     auto v = ParseVector(o.vector_args);
     if (!v.ok()) return UsageError(v.status().message());
@@ -69,9 +87,49 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
     request.vector = std::move(v).value();
   } else if (!o.vector_id.empty()) {
     request.vector_id = o.vector_id;
-  } else if (o.text.empty()) {
-    return UsageError("query needs --vector, --vector-id or --text");
   }
+  const bool by_vector = !request.vector.empty() || request.vector_id.has_value();
+  switch (request.mode) {
+    case QueryMode::kVector:
+      if (!by_vector && o.text.empty()) {
+        return UsageError("query needs --vector, --vector-id or --text");
+      }
+      if (by_vector && !o.text.empty()) {
+        return UsageError("--text goes with --vector or --vector-id only with --mode hybrid");
+      }
+      break;
+    case QueryMode::kKeyword:
+      if (o.text.empty()) return UsageError("--mode keyword needs --text (the keywords)");
+      if (by_vector) {
+        return UsageError("--mode keyword takes --text only; --mode hybrid adds a vector");
+      }
+      break;
+    case QueryMode::kHybrid:
+      if (o.text.empty()) return UsageError("--mode hybrid needs --text (the keywords)");
+      break;
+  }
+  if (request.mode != QueryMode::kHybrid && (!o.fusion.empty() || o.alpha)) {
+    return UsageError("--fusion and --alpha go with --mode hybrid");
+  }
+  if (!o.fusion.empty()) {
+    auto fusion = ParseFusionMethod(o.fusion);
+    if (!fusion.ok()) return UsageError(fusion.status().message());
+    request.fusion = *fusion;
+  }
+  if (o.alpha) {
+    // --alpha alone asks for the weighted fusion, the only one that has a weight.
+    if (o.fusion.empty()) request.fusion = FusionMethod::kWeighted;
+    if (request.fusion != FusionMethod::kWeighted) {
+      return UsageError("--alpha goes with --fusion weighted");
+    }
+    if (!(*o.alpha >= 0.0f && *o.alpha <= 1.0f)) {
+      return UsageError("--alpha must be a number from 0 to 1 (the vector side's weight)");
+    }
+    request.alpha = o.alpha;
+  }
+  request.group_by = o.group_by;
+  request.group_size = o.group_size;
+  request.group_count = o.group_count;
   request.top_k = o.top_k;
   request.return_values = o.return_values;
   request.return_metadata = o.return_metadata == "all"       ? ReturnMetadata::kAll
@@ -87,7 +145,8 @@ int RunQuery(const Context& ctx, const QueryOptions& o) {
   request.text = o.text;  // the index embeds it with its model
   auto result = open->index->Query(request);
   if (!result.ok()) return Fail(result.status());
-  PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone, o.return_values);
+  PrintQueryResult(ctx, *result, request.return_metadata != ReturnMetadata::kNone, o.return_values,
+                   !request.group_by.empty());
   return kExitOk;
 }
 
@@ -98,14 +157,32 @@ void AddQuery(CLI::App* vectorize, Context* ctx) {
   auto* vector = verb->add_option("--vector", o->vector_args,
                                   "The query vector: --vector 1 2 3, or --vector 1,2,3 (write a "
                                   "value starting with '-.' as --vector=-.5,1)");
-  auto* by_id = verb->add_option("--vector-id", o->vector_id,
-                                 "Query with the stored vector of this id instead")
-                    ->excludes(vector);
+  verb->add_option("--vector-id", o->vector_id, "Query with the stored vector of this id instead")
+      ->excludes(vector);
   verb->add_option("--text", o->text,
                    "Query with this text, embedded with the index's model (indexes created "
-                   "with --model)")
-      ->excludes(vector)
-      ->excludes(by_id);
+                   "with --model); with --mode keyword or hybrid, the keywords");
+  verb->add_option("--mode", o->mode,
+                   "How to rank: vector (similarity), keyword (BM25 over the index's text index) "
+                   "or hybrid (both, fused; the vector side is --vector, --vector-id or the "
+                   "embedded --text)")
+      ->default_val("vector")
+      ->check(CLI::IsMember({"vector", "keyword", "hybrid"}));
+  verb->add_option("--fusion", o->fusion,
+                   "Hybrid: how the two rankings are fused, rrf (reciprocal rank, default) or "
+                   "weighted (normalised scores)")
+      ->check(CLI::IsMember({"rrf", "weighted"}));
+  AddOptional(verb, "--alpha", &o->alpha,
+              "Hybrid, weighted fusion: the vector side's weight, 0-1 (default 0.5; implies "
+              "--fusion weighted)");
+  auto* group_by =
+      verb->add_option("--group-by", o->group_by,
+                       "Group the matches by this metadata property (top-level or parent.child)");
+  verb->add_option("--group-size", o->group_size, "Matches per group, 1-100")
+      ->default_val(QueryRequest{}.group_size)
+      ->needs(group_by);
+  AddOptional(verb, "--group-count", &o->group_count, "Number of groups, 1-100 (default --top-k)")
+      ->needs(group_by);
   verb->add_option("--top-k", o->top_k,
                    "Number of matches, 1-100 (1-20 with --return-values or --return-metadata all)")
       ->default_val(5);
@@ -136,6 +213,20 @@ struct IdsOptions {
   std::vector<std::string> ids;
 };
 
+// The text of a record in one table cell: line breaks shown as spaces, and long texts cut (the
+// whole text is in --json).
+std::string TextCell(const std::string& text) {
+  constexpr size_t kMaxChars = 60;
+  std::string out;
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c & 0xc0) != 0x80 && chars++ == kMaxChars) return out + "...";
+    out += c == '\n' || c == '\r' || c == '\t' ? ' ' : static_cast<char>(c);
+  }
+  return out;
+}
+
 int RunGetVectors(const Context& ctx, const IdsOptions& o) {
   auto open = OpenNamedIndex(ctx, o.name, Access::kRead);
   if (!open.ok()) return Fail(open.status());
@@ -149,21 +240,24 @@ int RunGetVectors(const Context& ctx, const IdsOptions& o) {
     std::printf("No vectors found.\n");
     return kExitOk;
   }
-  bool any_ns = false, any_metadata = false;
+  bool any_ns = false, any_metadata = false, any_text = false;
   for (const VectorRecord& r : *records) {
     any_ns |= !r.ns.empty();
     any_metadata |= !r.metadata_json.empty();
+    any_text |= !r.text.empty();
   }
   std::vector<std::string> header = {"ID"};
   if (any_ns) header.push_back("NAMESPACE");
   header.push_back("VALUES");
   if (any_metadata) header.push_back("METADATA");
+  if (any_text) header.push_back("TEXT");
   std::vector<std::vector<std::string>> rows;
   for (const VectorRecord& r : *records) {
     std::vector<std::string> row = {r.id};
     if (any_ns) row.push_back(r.ns);
     row.push_back(FormatValues(r.values));
     if (any_metadata) row.push_back(r.metadata_json);
+    if (any_text) row.push_back(TextCell(r.text));
     rows.push_back(std::move(row));
   }
   PrintTable(header, rows);

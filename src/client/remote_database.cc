@@ -89,6 +89,7 @@ class Connection {
  private:
   static Status ErrorOf(int http, const std::string& body) {
     std::string message = "HTTP " + std::to_string(http);
+    int64_t code = 0;
     thread_local simdjson::dom::parser parser;
     element root;
     if (core::ParseJson(parser, body, &root) == simdjson::SUCCESS) {
@@ -96,9 +97,15 @@ class Connection {
       std::string_view m;
       if (root["errors"].get(errors) == simdjson::SUCCESS && errors.at(0)["message"].get(m) == simdjson::SUCCESS) {
         message = std::string(m);
+        if (errors.at(0)["code"].get(code) != simdjson::SUCCESS) code = 0;
       } else if (root["error"]["message"].get(m) == simdjson::SUCCESS) {
         message = std::string(m);  // OpenAI's shape
       }
+    }
+    // Errors whose reason a caller acts on come back as the engine reports them, so that a
+    // verb against a server fails as against a local directory (server/envelope.h's codes).
+    if (code == 40008) {
+      return Status::FailedPrecondition(message).WithReason(Status::Reason::kNoTextIndex);
     }
     switch (http) {
       case 400:
@@ -182,6 +189,15 @@ class RemoteIndex final : public Index {
     return wire::ParseMutation(json);
   }
 
+  Result<MutationResult> ConfigureTextIndex(const TextIndexConfig& config) override {
+    SEMBLE_ASSIGN_OR_RETURN(std::string json, conn_->Call("POST", base_ + "/text_index",
+                                                          wire::TextIndexBodyJson(config)));
+    SEMBLE_ASSIGN_OR_RETURN(MutationResult m, wire::ParseMutation(json));
+    // This handle's description follows the change, as a local index's Describe() does.
+    d_.config.text_index = config.enabled ? config : TextIndexConfig{};
+    return m;
+  }
+
   Result<MutationResult> DeleteByFilter(const FilterMutation& request) override {
     SEMBLE_ASSIGN_OR_RETURN(std::string json,
                             conn_->Call("POST", base_ + "/delete_by_filter",
@@ -231,6 +247,10 @@ class RemoteDatabase final : public Database {
     if (!c.index_type.empty()) w.Key("indexType").String(c.index_type);
     if (!c.schema_json.empty()) w.Key("schema").Raw(c.schema_json);
     if (c.default_ttl_seconds != 0) w.Key("defaultTtlSeconds").Int(c.default_ttl_seconds);
+    if (c.text_index.enabled) {
+      w.Key("textIndex");
+      wire::WriteTextIndexConfig(c.text_index, &w);
+    }
     w.EndObject().EndObject();
     SEMBLE_ASSIGN_OR_RETURN(std::string json, conn_->Call("POST", "/indexes", w.Take()));
     SEMBLE_ASSIGN_OR_RETURN(IndexDescription d, wire::ParseIndexDescription(json));

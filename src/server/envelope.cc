@@ -70,6 +70,9 @@ constexpr ReasonAnswer kReasonAnswers[] = {
     {Status::Reason::kModelMismatch, 400, kErrModelMismatch},
     {Status::Reason::kNoModel, 400, kErrInvalid},
     {Status::Reason::kNoSchema, 400, kErrInvalid},
+    // A request the index cannot answer as configured, like kNoModel: the caller's to fix (enable
+    // the text index, or query by vector), so a 400 rather than FailedPrecondition's 409.
+    {Status::Reason::kNoTextIndex, 400, kErrNoTextIndex},
     {Status::Reason::kBreaksSchema, 400, kErrUnparsableRecord},
     {Status::Reason::kBadFilter, 400, kErrBadFilter},
     {Status::Reason::kRecordDimensions, 400, kErrRecordDimensions},

@@ -38,6 +38,7 @@ enum ErrorCode : int {
   kErrRecordDimensions = 40005,  // 400: a record's vector has the wrong length
   kErrQueryDimensions = 40006,   // 400: the query vector has the wrong length
   kErrModelMismatch = 40007,     // 400: vectors of another model than the index's
+  kErrNoTextIndex = 40008,       // 400: a keyword or hybrid query on an index without a text index
   kErrBodyTooLarge = 40013,      // 413
   kErrMetadataTooLarge = 40016,  // 400
   kErrContentType = 40026,       // 400 (415 semantics; Cloudflare answers 400)

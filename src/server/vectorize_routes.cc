@@ -3,8 +3,9 @@
 // Vectorize v2 under /client/v4/accounts/{account_id}/vectorize/v2, field for field as Cloudflare
 // serves it (shared/reference/vectorize-workers-ai-api.md a.2-a.4), plus semble's extensions:
 // records and queries may carry "text" when the index has an embedding model, queries take "ef" /
-// "recall", info takes ?waitForMutation=, records may carry "ttlSeconds" / "expiresAtMs", and
-// delete_by_filter / update_metadata_by_filter change the records a filter matches.
+// "recall", info takes ?waitForMutation=, records may carry "ttlSeconds" / "expiresAtMs",
+// delete_by_filter / update_metadata_by_filter change the records a filter matches, and queries
+// may rank by keywords or both ("mode", with the index's text_index) and group their matches.
 //
 // Every write is in the write-ahead log (and fsynced) and applied before the response is sent, so
 // unlike Vectorize a read after a write always sees it.
@@ -76,7 +77,8 @@ class VectorizeApi {
                              .pooling = body->pooling,
                              .schema_json = body->schema_json,
                              .index_type = body->index_type,
-                             .default_ttl_seconds = body->default_ttl_seconds.value_or(0)};
+                             .default_ttl_seconds = body->default_ttl_seconds.value_or(0),
+                             .text_index = body->text_index};
     auto create = db::ResolveCreateIndex(spec, ctx_->models);
     if (!create.ok()) return FromStatus(create.status());
     auto index = ctx_->db->CreateIndex(*create);
@@ -243,13 +245,15 @@ class VectorizeApi {
       if (!result.ok()) {
         // A vectorId that is not stored is an answer (no matches), as in Vectorize.
         if (result.status().reason() == Status::Reason::kVectorNotFound) {
-          return Ok([](core::JsonWriter* w) {
-            w->BeginObject().Key("count").Uint(0).Key("matches").BeginArray().EndArray().EndObject();
+          const bool grouped = !body->request.group_by.empty();
+          return Ok([grouped](core::JsonWriter* w) {
+            wire::WriteQueryResult(QueryResult{}, w, grouped);
           });
         }
         return FromStatus(result.status());
       }
-      return Ok([&](core::JsonWriter* w) { wire::WriteQueryResult(*result, w); });
+      const bool grouped = !body->request.group_by.empty();
+      return Ok([&](core::JsonWriter* w) { wire::WriteQueryResult(*result, w, grouped); });
     });
   }
 
@@ -387,6 +391,25 @@ class VectorizeApi {
     });
   }
 
+  // Extension: enables, changes or ({"enabled": false}) drops the full-text index, one logged
+  // mutation answered like a metadata index's creation; the index indexes the records it holds.
+  HttpResponse ConfigureTextIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      auto config = wire::ParseTextIndexBody(req.body);
+      if (!config.ok()) return BodyError(config.status());
+      auto m = index.ConfigureTextIndex(*config);
+      if (!m.ok()) return FromStatus(m.status());
+      return Ok([&](core::JsonWriter* w) { wire::WriteMutation(*m, w); });
+    });
+  }
+
+  HttpResponse GetTextIndex(const HttpRequest& req) {
+    return WithIndex(req, [&](Index& index) -> HttpResponse {
+      const TextIndexConfig config = index.Describe().config.text_index;
+      return Ok([&](core::JsonWriter* w) { wire::WriteTextIndexState(config, w); });
+    });
+  }
+
   HttpResponse DeleteMetadataIndex(const HttpRequest& req) {
     return WithIndex(req, [&](Index& index) -> HttpResponse {
       auto name = wire::ParsePropertyName(req.body);
@@ -469,6 +492,10 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
       &VectorizeApi::ListMetadataIndexes);
   add("POST", "/indexes/{}/metadata_index/delete", "vectorize.metadata_index_delete",
       Scope::kWrite, &VectorizeApi::DeleteMetadataIndex);
+  add("POST", "/indexes/{}/text_index", "vectorize.text_index_configure", Scope::kWrite,
+      &VectorizeApi::ConfigureTextIndex);
+  add("GET", "/indexes/{}/text_index", "vectorize.text_index_get", Scope::kRead,
+      &VectorizeApi::GetTextIndex);
 }
 
 }  // namespace semble::server

@@ -157,12 +157,12 @@ Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions) {
     }
   }
   if (!seen_id) return Status::InvalidArgument("missing field \"id\"");
-  const int given = int{seen_values} + int{seen_text} + int{seen_fields};
-  if (given > 1) {
-    return Status::InvalidArgument(
-        "a record has one of \"values\", \"text\" and \"fields\", not several");
+  // Values and text may come together (the text is then stored for keyword search, not
+  // embedded); values and fields both say what the vector is, so they exclude each other.
+  if (seen_values && seen_fields) {
+    return Status::InvalidArgument("a record has \"values\" or \"fields\", not both");
   }
-  if (given == 0) {
+  if (!seen_values && !seen_text && !seen_fields) {
     return Status::InvalidArgument(extensions
                                        ? "missing field \"values\" (or \"text\" or \"fields\")"
                                        : "missing field \"values\"");

@@ -31,10 +31,11 @@ namespace semble::wire {
 // counts as absent. Any other field is an error naming the field. Errors are InvalidArgument.
 Result<VectorRecord> ParseRecordJson(std::string_view line);
 // The same, also accepting semble's extensions when `extensions`: a record may carry "text" (a
-// non-empty string, for the index's embedding model) or "fields" (an object, for its record
-// schema) instead of "values" (exactly one of the three), read into VectorRecord::text /
-// fields_json; the engine turns them into values (record.h). Expiry (record.h) comes as
-// "ttlSeconds" (an integer) or "expiresAtMs" (an integer, ms since the epoch); null is absent.
+// non-empty string: stored, and embedded with the index's model when the record has no values)
+// or "fields" (an object, for its record schema), read into VectorRecord::text / fields_json; at
+// least one of values, text and fields, and not values with fields (record.h). Expiry (record.h)
+// comes as "ttlSeconds" (an integer) or "expiresAtMs" (an integer, ms since the epoch); null is
+// absent.
 Result<VectorRecord> ParseRecordJson(std::string_view line, bool extensions);
 
 // Parses NDJSON text: one record per line, blank lines skipped, "\r\n" accepted. With
@@ -52,8 +53,8 @@ Result<std::vector<VectorRecord>> ParseNdjson(std::string_view text, bool discar
 
 
 // NDJSON of records, one line each, as ParseNdjson with extensions reads them back: values, text
-// and fields as the record holds them (values are written when there is no text or fields, so an
-// empty record still has the required field), namespace and metadata when not empty, ttlSeconds and
+// and fields as the record holds them (values are also written when there is no text or fields,
+// so an empty record still has the required field), namespace and metadata when not empty, ttlSeconds and
 // expiresAtMs when given.
 std::string RecordsNdjson(std::span<const VectorRecord> records);
 

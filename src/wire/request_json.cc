@@ -12,6 +12,7 @@
 #include "core/json_writer.h"
 #include "wire/json_fields.h"
 #include "wire/record_json.h"
+#include "wire/response_json.h"
 
 namespace semble::wire {
 namespace {
@@ -76,7 +77,67 @@ Status GetFloats(std::string_view key, const element& v, std::vector<float>* out
   return Status::OK();
 }
 
+// A full-text index config (ParseTextIndexBody's shapes); `key` names the field in errors.
+Status GetTextIndexConfig(const std::string& key, const element& v, TextIndexConfig* out) {
+  bool enabled;
+  if (v.get(enabled) == simdjson::SUCCESS) {
+    *out = TextIndexConfig{};
+    out->enabled = enabled;
+    return Status::OK();
+  }
+  object obj;
+  if (v.get(obj) != simdjson::SUCCESS) {
+    constexpr char kShapes[] = "true, false or an object {fields, language, k1, b}";
+    return key.empty() ? Invalid(std::string("the body must be ") + kShapes) : Bad(key, kShapes);
+  }
+  TextIndexConfig c;
+  c.enabled = true;  // an object enables the index unless it says otherwise
+  const std::string prefix = key.empty() ? "" : key + ".";
+  SEMBLE_RETURN_IF_ERROR(ForEachField(
+      obj, {"enabled", "fields", "language", "k1", "b"},
+      [&](std::string_view k, const element& f) -> Status {
+        const std::string name = prefix + std::string(k);
+        if (k == "enabled") return fields::GetBool(name, f, &c.enabled);
+        if (k == "fields") return GetStringArray(name, f, &c.fields);
+        if (k == "language") return GetString(name, f, &c.language);
+        double d;
+        if (f.get(d) != simdjson::SUCCESS) return Bad(name, "a number");
+        // Out-of-range values are the engine's to refuse; only keep float's range here so that
+        // the cast below is defined (as GetFloats, FLT_MAX's shortest spelling included).
+        static const double kLimit = static_cast<double>(FLT_MAX) + std::ldexp(1.0, 103);
+        if (std::fabs(d) >= kLimit) return Bad(name, "a number within the range of a float");
+        (k == "k1" ? c.k1 : c.b) = static_cast<float>(d);
+        return Status::OK();
+      }));
+  // {"enabled": false, ...} drops the index; what else it says does not matter then.
+  if (!c.enabled) c = TextIndexConfig{};
+  *out = std::move(c);
+  return Status::OK();
+}
+
 }  // namespace
+
+Result<TextIndexConfig> ParseTextIndexBody(std::string_view body) {
+  // The body may be a bare true/false, which ParseObject refuses; parse the value directly.
+  thread_local simdjson::dom::parser parser;
+  element root;
+  if (auto err = core::ParseJson(parser, body, &root)) {
+    return Invalid(std::string("the body is not valid JSON: ") + simdjson::error_message(err));
+  }
+  TextIndexConfig out;
+  SEMBLE_RETURN_IF_ERROR(GetTextIndexConfig("", root, &out));
+  return out;
+}
+
+std::string TextIndexBodyJson(const TextIndexConfig& config) {
+  core::JsonWriter w;
+  if (!config.enabled) {
+    w.BeginObject().Key("enabled").Bool(false).EndObject();
+  } else {
+    WriteTextIndexConfig(config, &w);
+  }
+  return w.Take();
+}
 
 Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
@@ -98,9 +159,13 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
         return ForEachField(
             config,
             {"dimensions", "metric", "preset", "model", "pooling", "indexType", "schema",
-             "defaultTtlSeconds"},
+             "defaultTtlSeconds", "textIndex"},
             [&](std::string_view k, const element& cv) -> Status {
               std::string s;
+              if (k == "textIndex") {
+                if (cv.is_null()) return Status::OK();
+                return GetTextIndexConfig("config.textIndex", cv, &out.text_index);
+              }
               if (k == "defaultTtlSeconds") {
                 int64_t ttl = 0;
                 SEMBLE_RETURN_IF_ERROR(GetInt64("config.defaultTtlSeconds", cv, &ttl));
@@ -214,12 +279,44 @@ Status QueryField(std::string_view key, const element& v, QueryBody* out, bool* 
     out->model = std::move(m);
     return Status::OK();
   }
+  if (key == "mode" || key == "fusion") {
+    std::string name;
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &name));
+    if (key == "mode") {
+      SEMBLE_ASSIGN_OR_RETURN(q.mode, ParseQueryMode(name));
+    } else {
+      SEMBLE_ASSIGN_OR_RETURN(q.fusion, ParseFusionMethod(name));
+    }
+    return Status::OK();
+  }
+  if (key == "alpha") {
+    double a;
+    if (v.get(a) != simdjson::SUCCESS || !(a >= 0 && a <= 1)) {
+      return Bad(key, "a number from 0 to 1 (the vector side's weight)");
+    }
+    q.alpha = static_cast<float>(a);
+    return Status::OK();
+  }
+  if (key == "groupBy") {
+    SEMBLE_RETURN_IF_ERROR(GetString(key, v, &q.group_by));
+    if (q.group_by.empty()) return Bad(key, "a metadata property name");
+    return Status::OK();
+  }
+  if (key == "groupSize") return GetUint32(key, v, &q.group_size);
+  if (key == "groupCount") {
+    uint32_t n;
+    SEMBLE_RETURN_IF_ERROR(GetUint32(key, v, &n));
+    q.group_count = n;
+    return Status::OK();
+  }
   return Status::OK();
 }
 
 #define SEMBLE_QUERY_FIELDS                                                                      \
   "vector", "vectorId", "text", "topK", "returnValues", "returnMetadata", "namespace", "filter", \
       "ef", "recall", "model", "excludeIds"
+// Only /query ranks by keywords and groups its matches; the map and recommend take neither.
+#define SEMBLE_QUERY_SEARCH_FIELDS "mode", "fusion", "alpha", "groupBy", "groupSize", "groupCount"
 
 // How many of vector, vectorId and text the body gave.
 int QueriesGiven(const QueryBody& b, bool has_vector) {
@@ -232,14 +329,33 @@ Result<QueryBody> ParseQuery(std::string_view body) {
   SEMBLE_ASSIGN_OR_RETURN(object obj, ParseObject(body));
   QueryBody out;
   bool has_vector = false;
-  SEMBLE_RETURN_IF_ERROR(
-      ForEachField(obj, {SEMBLE_QUERY_FIELDS}, [&](std::string_view key, const element& v) {
-        return QueryField(key, v, &out, &has_vector);
-      }));
-  if (QueriesGiven(out, has_vector) != 1) {
-    return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
+  SEMBLE_RETURN_IF_ERROR(ForEachField(obj, {SEMBLE_QUERY_FIELDS, SEMBLE_QUERY_SEARCH_FIELDS},
+                                      [&](std::string_view key, const element& v) {
+                                        return QueryField(key, v, &out, &has_vector);
+                                      }));
+  const QueryRequest& q = out.request;
+  if (has_vector && q.vector.empty()) return Invalid("\"vector\" is empty");
+  switch (q.mode) {
+    case QueryMode::kVector:
+      if (QueriesGiven(out, has_vector) != 1) {
+        return Invalid("a query takes exactly one of \"vector\", \"vectorId\" and \"text\"");
+      }
+      break;
+    case QueryMode::kKeyword:
+      if (q.text.empty()) return Invalid("a keyword query needs \"text\"");
+      if (has_vector || q.vector_id) {
+        return Invalid(
+            "a keyword query takes \"text\" only, no \"vector\" or \"vectorId\" (use mode "
+            "\"hybrid\" for both)");
+      }
+      break;
+    case QueryMode::kHybrid:
+      if (q.text.empty()) return Invalid("a hybrid query needs \"text\"");
+      if (has_vector && q.vector_id) {
+        return Invalid("a hybrid query takes at most one of \"vector\" and \"vectorId\"");
+      }
+      break;
   }
-  if (has_vector && out.request.vector.empty()) return Invalid("\"vector\" is empty");
   return out;
 }
 
@@ -495,6 +611,16 @@ std::string QueryRequestJson(const QueryRequest& q) {
   }
   if (q.ef) w.Key("ef").Uint(*q.ef);
   if (q.recall) w.Key("recall").Double(*q.recall);
+  // The extensions only when they differ from their defaults, so that a vector query reads as
+  // Vectorize's own.
+  if (q.mode != QueryMode::kVector) w.Key("mode").String(QueryModeName(q.mode));
+  if (q.fusion != FusionMethod::kReciprocalRank) w.Key("fusion").String(FusionMethodName(q.fusion));
+  if (q.alpha) w.Key("alpha").Float(*q.alpha);
+  if (!q.group_by.empty()) w.Key("groupBy").String(q.group_by);
+  if (!q.group_by.empty() || q.group_size != QueryRequest{}.group_size) {
+    w.Key("groupSize").Uint(q.group_size);
+  }
+  if (q.group_count) w.Key("groupCount").Uint(*q.group_count);
   w.EndObject();
   return w.Take();
 }

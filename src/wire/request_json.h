@@ -16,14 +16,24 @@
 #include <vector>
 
 #include "wire/record_json.h"
+#include "semble/options.h"
 #include "semble/query.h"
 #include "semble/record.h"
 #include "semble/status.h"
 
 namespace semble::wire {
 
+// A full-text index config (extension), as config.textIndex of an index creation and as the body
+// of POST /indexes/{name}/text_index: true (enabled, defaults), false (none), or {enabled?,
+// fields?, language?, k1?, b?} (enabled unless "enabled": false; absent fields keep
+// TextIndexConfig's defaults). Shapes only: the engine checks the values (semble/options.h).
+Result<TextIndexConfig> ParseTextIndexBody(std::string_view body);
+// What ParseTextIndexBody reads back: {"enabled": false}, or {fields, language, k1, b}.
+std::string TextIndexBodyJson(const TextIndexConfig& config);
+
 // POST /indexes: {name, description?, config: {dimensions, metric} | {preset}} plus the
-// extensions config.model, config.pooling and config.indexType.
+// extensions config.model, config.pooling, config.indexType, config.schema,
+// config.defaultTtlSeconds and config.textIndex.
 struct CreateIndexBody {
   std::string name;
   std::string description;
@@ -35,11 +45,15 @@ struct CreateIndexBody {
   std::string index_type;
   std::string schema_json;  // config.schema, compact; "" when absent
   std::optional<int64_t> default_ttl_seconds;  // config.defaultTtlSeconds (extension)
+  TextIndexConfig text_index;                  // config.textIndex (extension)
 };
 Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
 
-// POST /query: Vectorize's fields plus the extensions text, model, ef and recall. Exactly one of
-// vector, vectorId and text.
+// POST /query: Vectorize's fields plus the extensions text, model, ef, recall, excludeIds, mode,
+// fusion, alpha, groupBy, groupSize and groupCount (semble/query.h). Mode "vector" (the default)
+// takes exactly one of vector, vectorId and text; "keyword" takes text and neither vector nor
+// vectorId; "hybrid" takes text and at most one of vector and vectorId. alpha is a number in
+// [0, 1]; groupBy a non-empty string.
 struct QueryBody {
   QueryRequest request;  // a text query in request.text
   std::optional<std::string> model;
@@ -105,7 +119,8 @@ Result<OpenAiEmbeddingsBody> ParseOpenAiEmbeddings(std::string_view body);
 // The client library's side of the same bodies: each writes what the matching Parse* above reads
 // back (tests/wire/request_json_test.cc checks the pairs over random values).
 // {vector | vectorId | text, topK, returnValues, returnMetadata, namespace?, filter?, excludeIds?,
-//  ef?, recall?}: what the request holds goes as it is (more than one of vector, vectorId and text
+//  ef?, recall?, mode?, fusion?, alpha?, groupBy?, groupSize?, groupCount?} (the extensions only
+// when they differ from their defaults): what the request holds goes as it is (more than one of vector, vectorId and text
 // is for the server to refuse, as a local index does).
 std::string QueryRequestJson(const QueryRequest& q);
 // {ids: [...]}

@@ -11,6 +11,36 @@
 
 namespace semble::wire {
 
+void WriteTextIndexConfig(const TextIndexConfig& c, core::JsonWriter* w) {
+  w->BeginObject();
+  w->Key("fields").BeginArray();
+  for (const std::string& f : c.fields) w->String(f);
+  w->EndArray();
+  w->Key("language").String(c.language);
+  w->Key("k1").Float(c.k1);
+  w->Key("b").Float(c.b);
+  w->EndObject();
+}
+
+void WriteTextIndexState(const TextIndexConfig& c, core::JsonWriter* w) {
+  w->BeginObject().Key("enabled").Bool(c.enabled);
+  if (c.enabled) {
+    w->Key("fields").BeginArray();
+    for (const std::string& f : c.fields) w->String(f);
+    w->EndArray();
+    w->Key("language").String(c.language);
+    w->Key("k1").Float(c.k1);
+    w->Key("b").Float(c.b);
+  }
+  w->EndObject();
+}
+
+std::string TextIndexStateToJson(const TextIndexConfig& c) {
+  core::JsonWriter w;
+  WriteTextIndexState(c, &w);
+  return w.Take();
+}
+
 void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   w->BeginObject();
   w->Key("name").String(d.name);
@@ -27,6 +57,10 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
   if (!d.config.schema_json.empty()) w->Key("schema").Raw(d.config.schema_json);
   if (d.config.default_ttl_seconds != 0) {
     w->Key("defaultTtlSeconds").Int(d.config.default_ttl_seconds);
+  }
+  if (d.config.text_index.enabled) {
+    w->Key("textIndex");
+    WriteTextIndexConfig(d.config.text_index, w);
   }
   w->EndObject();
   w->Key("created_on").String(core::FormatIso8601Millis(d.created_on_ms));
@@ -87,13 +121,9 @@ void WriteValues(std::span<const float> values, core::JsonWriter* w) {
   w->EndArray();
 }
 
-}  // namespace
-
-void WriteQueryResult(const QueryResult& result, core::JsonWriter* w) {
-  w->BeginObject();
-  w->Key("count").Uint(result.matches.size());
-  w->Key("matches").BeginArray();
-  for (const QueryMatch& m : result.matches) {
+void WriteMatches(std::span<const QueryMatch> matches, core::JsonWriter* w) {
+  w->BeginArray();
+  for (const QueryMatch& m : matches) {
     w->BeginObject();
     w->Key("id").String(m.id);
     w->Key("score").Float(m.score);
@@ -106,12 +136,34 @@ void WriteQueryResult(const QueryResult& result, core::JsonWriter* w) {
     w->EndObject();
   }
   w->EndArray();
+}
+
+}  // namespace
+
+void WriteQueryResult(const QueryResult& result, core::JsonWriter* w, bool grouped) {
+  w->BeginObject();
+  w->Key("count").Uint(result.matches.size());
+  w->Key("matches");
+  WriteMatches(result.matches, w);
+  if (grouped || !result.groups.empty()) {
+    w->Key("groups").BeginArray();
+    for (const QueryGroup& g : result.groups) {
+      w->BeginObject();
+      // The key is the property's own JSON value (a string, number or boolean), so that a client
+      // compares it with its metadata as it is.
+      w->Key("key").Raw(g.key_json.empty() ? std::string_view("null") : g.key_json);
+      w->Key("matches");
+      WriteMatches(g.matches, w);
+      w->EndObject();
+    }
+    w->EndArray();
+  }
   w->EndObject();
 }
 
-std::string QueryResultToJson(const QueryResult& result) {
+std::string QueryResultToJson(const QueryResult& result, bool grouped) {
   core::JsonWriter w;
-  WriteQueryResult(result, &w);
+  WriteQueryResult(result, &w, grouped);
   return w.Take();
 }
 
@@ -131,8 +183,9 @@ void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w) {
     } else {
       w->Raw(r.metadata_json);
     }
-    // Extension: only records that expire carry it.
+    // Extensions: only records that expire carry expiresAtMs, only records with text text.
     if (r.expires_at_ms != 0) w->Key("expiresAtMs").Int(r.expires_at_ms);
+    if (!r.text.empty()) w->Key("text").String(r.text);
     w->EndObject();
   }
   w->EndArray();
@@ -265,6 +318,33 @@ bool ReadValues(const element& e, std::vector<float>* out) {
   return true;
 }
 
+// A text index config object as WriteTextIndexConfig writes it; enabled unless it says
+// "enabled": false. Absent fields keep their defaults.
+bool ReadTextIndex(const element& e, TextIndexConfig* out) {
+  if (!e.is_object()) return false;
+  TextIndexConfig c;
+  c.enabled = true;
+  bool enabled = true;
+  if (e["enabled"].get(enabled) == simdjson::SUCCESS && !enabled) {
+    *out = TextIndexConfig{};
+    return true;
+  }
+  simdjson::dom::array fields;
+  if (e["fields"].get(fields) == simdjson::SUCCESS) {
+    for (element f : fields) {
+      std::string_view s;
+      if (f.get(s) != simdjson::SUCCESS) return false;
+      c.fields.emplace_back(s);
+    }
+  }
+  if (e["language"].error() == simdjson::SUCCESS) c.language = Str(e, "language");
+  double d;
+  if (e["k1"].get(d) == simdjson::SUCCESS) c.k1 = static_cast<float>(d);
+  if (e["b"].get(d) == simdjson::SUCCESS) c.b = static_cast<float>(d);
+  *out = std::move(c);
+  return true;
+}
+
 IndexDescription DescriptionOf(const element& e) {
   IndexDescription d;
   d.name = Str(e, "name");
@@ -278,6 +358,10 @@ IndexDescription DescriptionOf(const element& e) {
     d.config.embedding_pooling = Str(config, "pooling");
     d.config.schema_json = Raw(config, "schema");
     d.config.default_ttl_seconds = Int(config, "defaultTtlSeconds");
+    element text_index;
+    if (config["textIndex"].get(text_index) == simdjson::SUCCESS) {
+      ReadTextIndex(text_index, &d.config.text_index);
+    }
   }
   d.created_on_ms = Millis(e, "created_on");
   d.modified_on_ms = Millis(e, "modified_on");
@@ -318,23 +402,43 @@ Result<IndexInfo> ParseIndexInfo(std::string_view json) {
   return info;
 }
 
-Result<QueryResult> ParseQueryResult(std::string_view json) {
-  SEMBLE_ASSIGN_OR_RETURN(element e, Root(json, "query result"));
+namespace {
+
+bool ReadMatches(const element& e, std::vector<QueryMatch>* out) {
   simdjson::dom::array matches;
-  if (e["matches"].get(matches) != simdjson::SUCCESS) return Malformed("query result");
-  QueryResult out;
+  if (e["matches"].get(matches) != simdjson::SUCCESS) return false;
   for (element m : matches) {
     QueryMatch match;
     match.id = Str(m, "id");
     double score = 0;
-    if (m["score"].get(score) != simdjson::SUCCESS) return Malformed("query result");
+    if (m["score"].get(score) != simdjson::SUCCESS) return false;
     match.score = static_cast<float>(score);
-    if (m["values"].error() == simdjson::SUCCESS && !ReadValues(m, &match.values)) {
-      return Malformed("query result");
-    }
+    if (m["values"].error() == simdjson::SUCCESS && !ReadValues(m, &match.values)) return false;
     match.ns = Str(m, "namespace");
     match.metadata_json = Raw(m, "metadata");
-    out.matches.push_back(std::move(match));
+    out->push_back(std::move(match));
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<QueryResult> ParseQueryResult(std::string_view json) {
+  SEMBLE_ASSIGN_OR_RETURN(element e, Root(json, "query result"));
+  QueryResult out;
+  if (!ReadMatches(e, &out.matches)) return Malformed("query result");
+  element groups;
+  if (e["groups"].get(groups) == simdjson::SUCCESS) {
+    simdjson::dom::array arr;
+    if (groups.get(arr) != simdjson::SUCCESS) return Malformed("query result");
+    for (element g : arr) {
+      QueryGroup group;
+      element key;
+      if (g["key"].get(key) != simdjson::SUCCESS) return Malformed("query result");
+      group.key_json = simdjson::minify(key);
+      if (!ReadMatches(g, &group.matches)) return Malformed("query result");
+      out.groups.push_back(std::move(group));
+    }
   }
   return out;
 }
@@ -352,6 +456,7 @@ Result<std::vector<VectorRecord>> ParseRecords(std::string_view json) {
     rec.metadata_json = Raw(r, "metadata");
     if (rec.metadata_json == "{}") rec.metadata_json.clear();  // semble's "no metadata"
     rec.expires_at_ms = Int(r, "expiresAtMs");
+    rec.text = Str(r, "text");
     out.push_back(std::move(rec));
   }
   return out;
@@ -395,6 +500,15 @@ Result<std::vector<MetadataIndexDescription>> ParseMetadataIndexes(std::string_v
     out.push_back(std::move(d));
   }
   return out;
+}
+
+Result<TextIndexConfig> ParseTextIndexState(std::string_view json) {
+  SEMBLE_ASSIGN_OR_RETURN(element e, Root(json, "text index"));
+  TextIndexConfig c;
+  if (!e.is_object() || e["enabled"].error() != simdjson::SUCCESS || !ReadTextIndex(e, &c)) {
+    return Malformed("text index");
+  }
+  return c;
 }
 
 }  // namespace semble::wire

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/json_writer.h"
+#include "semble/options.h"
 #include "semble/query.h"
 #include "semble/record.h"
 #include "semble/status.h"
@@ -23,7 +24,16 @@ namespace semble::wire {
 // Each Write* appends one JSON value to *w (so a server can place it inside its envelope); each
 // *ToJson returns it as a standalone document.
 
-// {name, description, config:{dimensions, metric}, created_on, modified_on}
+// {fields, language, k1, b}: an enabled full-text index's config (extension), as index
+// descriptions carry it in config.textIndex and GET /text_index answers it (with "enabled").
+void WriteTextIndexConfig(const TextIndexConfig& c, core::JsonWriter* w);
+// GET /indexes/{name}/text_index: {"enabled": true, fields, language, k1, b} or
+// {"enabled": false}.
+void WriteTextIndexState(const TextIndexConfig& c, core::JsonWriter* w);
+std::string TextIndexStateToJson(const TextIndexConfig& c);
+
+// {name, description, config:{dimensions, metric}, created_on, modified_on}; the extensions in
+// config only when set (config.textIndex only when the full-text index is enabled).
 void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w);
 std::string IndexDescriptionToJson(const IndexDescription& d);
 // An array of the above (the list of indexes).
@@ -33,14 +43,16 @@ std::string IndexDescriptionsToJson(std::span<const IndexDescription> ds);
 void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w);
 std::string IndexInfoToJson(const IndexInfo& info);
 
-// {count, matches:[{id, score, values?, metadata?, namespace?}]}; each optional field only when
-// non-empty (values are filled only when the query asked for them).
-void WriteQueryResult(const QueryResult& result, core::JsonWriter* w);
-std::string QueryResultToJson(const QueryResult& result);
+// {count, matches:[{id, score, values?, metadata?, namespace?}], groups?}; each optional field
+// only when non-empty (values are filled only when the query asked for them). groups (extension,
+// [{key, matches}], key being the group's raw JSON value) when the result has groups or
+// `grouped` (the query had groupBy, so that such a query always answers the key).
+void WriteQueryResult(const QueryResult& result, core::JsonWriter* w, bool grouped = false);
+std::string QueryResultToJson(const QueryResult& result, bool grouped = false);
 
-// [{id, values, namespace, metadata, expiresAtMs?}] (get-by-ids): namespace "" and metadata {}
-// when the record has none, as Cloudflare documents the shape; expiresAtMs (extension) only for a
-// record that expires.
+// [{id, values, namespace, metadata, expiresAtMs?, text?}] (get-by-ids): namespace "" and
+// metadata {} when the record has none, as Cloudflare documents the shape; expiresAtMs
+// (extension) only for a record that expires, text (extension) only for a record that has one.
 void WriteRecords(std::span<const VectorRecord> records, core::JsonWriter* w);
 std::string RecordsToJson(std::span<const VectorRecord> records);
 
@@ -70,6 +82,7 @@ Result<std::vector<VectorRecord>> ParseRecords(std::string_view json);
 Result<ListResult> ParseListResult(std::string_view json);
 Result<MutationResult> ParseMutation(std::string_view json);
 Result<std::vector<MetadataIndexDescription>> ParseMetadataIndexes(std::string_view json);
+Result<TextIndexConfig> ParseTextIndexState(std::string_view json);
 
 }  // namespace semble::wire
 

@@ -30,6 +30,12 @@ std::string ModelsDir() {
   return data + "/models";
 }
 
+// A JSON string's value; "" for anything else.
+std::string Str(simdjson::dom::element e) {
+  std::string_view s;
+  return e.get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
 class ProductTest : public CliTest {
  protected:
   void SetUp() override {
@@ -337,6 +343,15 @@ TEST_F(ProductTest, CreateResolvesTheSameLocallyAndOnTheServer) {
       {{"--schema", "@S", "--model", model}, R"({"schema":@S,"model":")" + model + R"("})"},
       {{"--schema", "@S", "--preset", alias}, R"({"schema":@S,"preset":")" + alias + R"("})"},
       {{"--schema", "@B"}, R"({"schema":{"fields":[]}})"},
+      {{"--dimensions", "3", "--metric", "cosine", "--text-index"},
+       R"({"dimensions":3,"metric":"cosine","textIndex":true})"},
+      {{"--model", model, "--text-index", "--text-fields", "title,source.name", "--text-language",
+        "none"},
+       R"({"model":")" + model +
+           R"(","textIndex":{"fields":["title","source.name"],"language":"none"}})"},
+      {{"--dimensions", "3", "--metric", "cosine", "--text-index", "--text-fields",
+        "a,b,c,d,e,f,g,h,i"},
+       R"({"dimensions":3,"metric":"cosine","textIndex":{"fields":["a","b","c","d","e","f","g","h","i"]}})"},
   };
   auto minify = [](simdjson::dom::element e) { return simdjson::minify(e); };
   for (size_t i = 0; i < cases.size(); ++i) {
@@ -378,6 +393,124 @@ TEST_F(ProductTest, CreateResolvesTheSameLocallyAndOnTheServer) {
         EXPECT_TRUE(run->code == 2 || run->code == 4) << ctx;
       }
     }
+  }
+}
+
+// Keyword and hybrid queries, groups, stored text and the text-index verb, the same on a local
+// directory and against a server (issue 17). Caller vectors with text: the text is stored and
+// indexed, not embedded, so no model runs.
+TEST_F(ProductTest, KeywordAndHybridQueriesLocallyAndAgainstAServer) {
+  StartServer();
+  WriteFile(tmp_.path() + "/kw.ndjson",
+            "{\"id\":\"a\",\"values\":[1,0,0],\"text\":\"The quick brown fox jumps\","
+            "\"metadata\":{\"doc\":\"d1\",\"title\":\"Foxes\"}}\n"
+            "{\"id\":\"b\",\"values\":[0,1,0],\"text\":\"A lazy dog sleeps all day\","
+            "\"metadata\":{\"doc\":\"d1\"}}\n"
+            "{\"id\":\"c\",\"values\":[0,0,1],\"text\":\"Zymurgy is the chemistry of "
+            "brewing\",\"metadata\":{\"doc\":\"d2\"}}\n"
+            "{\"id\":\"d\",\"values\":[0.9,0.1,0],\"text\":\"Dogs chase the fox\","
+            "\"metadata\":{\"doc\":\"d2\"}}\n");
+  auto ids_of = [](simdjson::dom::element matches) {
+    std::vector<std::string> ids;
+    for (simdjson::dom::element m : matches.get_array()) {
+      ids.emplace_back(m["id"].get_string().value());
+    }
+    return ids;
+  };
+  auto contains = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  for (bool remote : {false, true}) {
+    SCOPED_TRACE(remote ? "against a server" : "on a local directory");
+    auto run = [&](const std::vector<std::string>& args) {
+      return remote ? Remote(args) : Local(args);
+    };
+    auto ok = [&](const std::vector<std::string>& args) {
+      return remote ? RemoteOk(args) : LocalOk(args);
+    };
+    ok({"vectorize", "create", "kw", "--dimensions", "3", "--metric", "cosine", "--text-index",
+        "--text-fields", "title", "--text-language", "english"});
+    simdjson::dom::element got = Json(ok({"vectorize", "get", "kw", "--json"}));
+    simdjson::dom::element text_index;
+    ASSERT_EQ(got["config"]["textIndex"].get(text_index), simdjson::SUCCESS)
+        << simdjson::minify(got);
+    EXPECT_EQ(Str(text_index["fields"].at(0)), "title");
+    EXPECT_EQ(Str(text_index["language"]), "english");
+    EXPECT_NE(ok({"vectorize", "get", "kw"}).find("fields title; language english"),
+              std::string::npos);
+    ok({"vectorize", "insert", "kw", "--file", tmp_.path() + "/kw.ndjson"});
+
+    // The rare word ranks its record first; the title field is searched too.
+    EXPECT_EQ(TopId(ok({"vectorize", "query", "kw", "--mode", "keyword", "--text", "zymurgy",
+                        "--json"})),
+              "c");
+    EXPECT_EQ(TopId(ok({"vectorize", "query", "kw", "--mode", "keyword", "--text", "foxes",
+                        "--filter", R"({"doc":"d1"})", "--json"})),
+              "a");
+    // Hybrid: the keyword side's hit and the vector side's both come back, by both fusions.
+    for (const std::vector<std::string>& fusion :
+         {std::vector<std::string>{}, {"--fusion", "rrf"}, {"--alpha", "0.5"},
+          {"--fusion", "weighted", "--alpha", "0.9"}}) {
+      std::vector<std::string> args = {"vectorize", "query", "kw",       "--mode", "hybrid",
+                                       "--text",    "zymurgy", "--vector", "1,0,0",  "--json"};
+      args.insert(args.end(), fusion.begin(), fusion.end());
+      const std::vector<std::string> ids = ids_of(Json(ok(args))["matches"]);
+      EXPECT_TRUE(contains(ids, "c") && contains(ids, "a")) << Join(args);
+    }
+    // Groups: at most --group-size per value of the property, the key as its JSON value.
+    simdjson::dom::element grouped =
+        Json(ok({"vectorize", "query", "kw", "--vector", "1,0,0", "--top-k", "4", "--group-by",
+                 "doc", "--group-size", "1", "--return-metadata", "all", "--json"}));
+    simdjson::dom::array groups;
+    ASSERT_EQ(grouped["groups"].get(groups), simdjson::SUCCESS) << simdjson::minify(grouped);
+    ASSERT_EQ(groups.size(), 2u) << simdjson::minify(grouped);
+    EXPECT_EQ(Str(groups.at(0)["key"]), "d1");  // a, the closest, is in d1
+    for (simdjson::dom::element g : groups) EXPECT_EQ(g["matches"].get_array().size(), 1u);
+    const std::string table = ok({"vectorize", "query", "kw", "--vector", "1,0,0", "--group-by",
+                                  "doc", "--group-size", "1"});
+    EXPECT_NE(table.find("GROUP"), std::string::npos) << table;
+    EXPECT_NE(table.find("\"d2\""), std::string::npos) << table;
+
+    // The stored text reads back.
+    simdjson::dom::element records =
+        Json(ok({"vectorize", "get-vectors", "kw", "--ids", "c", "--json"}));
+    EXPECT_EQ(Str(records.at(0)["text"]), "Zymurgy is the chemistry of brewing");
+    EXPECT_NE(ok({"vectorize", "get-vectors", "kw", "--ids", "c"}).find("Zymurgy"),
+              std::string::npos);
+
+    // Usage errors before anything runs.
+    for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+             {"vectorize", "query", "kw", "--mode", "keyword"},
+             {"vectorize", "query", "kw", "--mode", "keyword", "--text", "x", "--vector", "1,0,0"},
+             {"vectorize", "query", "kw", "--mode", "semantic", "--text", "x"},
+             {"vectorize", "query", "kw", "--mode", "hybrid", "--text", "x", "--alpha", "2"},
+             {"vectorize", "query", "kw", "--mode", "hybrid", "--text", "x", "--fusion", "rrf",
+              "--alpha", "0.5"},
+             {"vectorize", "query", "kw", "--text", "x", "--alpha", "0.5"},
+             {"vectorize", "query", "kw", "--vector", "1,0,0", "--group-size", "2"},
+             {"vectorize", "create", "x", "--dimensions", "3", "--metric", "cosine",
+              "--text-fields", "a"},
+         }) {
+      EXPECT_EQ(run(bad).code, 2) << Join(bad);
+    }
+
+    // An index without a text index: keyword queries fail until the text-index verb indexes the
+    // records already stored.
+    ok({"vectorize", "create", "plain", "--dimensions", "3", "--metric", "cosine"});
+    ok({"vectorize", "insert", "plain", "--file", tmp_.path() + "/kw.ndjson"});
+    const std::vector<std::string> keyword = {"vectorize", "query", "plain", "--mode", "keyword",
+                                              "--text", "zymurgy", "--json"};
+    RunResult refused = run(keyword);
+    EXPECT_EQ(refused.code, 1) << refused.err;
+    EXPECT_NE(refused.err.find("text index"), std::string::npos) << refused.err;
+    simdjson::dom::element m = Json(ok({"vectorize", "text-index", "plain", "--json"}));
+    EXPECT_EQ(Str(m["mutationId"]).size(), 36u);
+    EXPECT_EQ(TopId(ok(keyword)), "c");
+    ok({"vectorize", "text-index", "plain", "--disable"});
+    EXPECT_EQ(run(keyword).code, 1);
+    EXPECT_NE(ok({"vectorize", "get", "plain"}).find("textIndex"), std::string::npos);
+    ok({"vectorize", "delete", "kw", "--force"});
+    ok({"vectorize", "delete", "plain", "--force"});
   }
 }
 

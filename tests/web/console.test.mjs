@@ -253,3 +253,83 @@ test('API errors show inline, filtered queries narrow the results', async () => 
     await context.close();
   }
 });
+
+// Issue 17: keyword and hybrid ranking and groups in the query panel, on an index with a text
+// index (the seed texts, embedded with the default model and indexed for keywords).
+test('keyword and hybrid queries, fusion options and groups', async () => {
+  const HYBRID = 'console-hybrid';
+  okResult(await request(server.url, 'POST', vz('', ACCOUNT),
+    { name: HYBRID, config: { model: DEFAULT_MODEL, textIndex: true } }, { token: TOKEN }), 'create hybrid index');
+  okResult(await request(server.url, 'POST', vz(HYBRID, ACCOUNT) + '/upsert', seedNdjson(),
+    { token: TOKEN, contentType: 'application/x-ndjson' }), 'upsert seed records');
+  const { context, page, pageErrors } = await newPage();
+  try {
+    // The index without a text index offers vector ranking only.
+    await page.goto(server.url + `/#index=${INDEX}`);
+    await page.evaluate((t) => localStorage.setItem('semble.console.token', t), TOKEN);
+    await page.reload();
+    await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+    assert.equal(await page.locator(tid('query-rank-keyword')).isDisabled(), true);
+    assert.equal(await page.locator(tid('query-rank-vector')).isChecked(), true);
+
+    await page.goto(server.url + `/#index=${HYBRID}`);
+    await page.reload();
+    await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="query-rank-keyword"]').disabled);
+
+    // Keyword: the one record with the rare word comes first; the fusion options stay hidden.
+    await page.locator(tid('query-rank-keyword')).check({ force: true });
+    assert.equal(await page.locator(tid('query-input-label')).innerText(), 'Keywords');
+    assert.equal(await page.locator(tid('hybrid-options')).isHidden(), true);
+    await page.fill(tid('query-input'), 'beagle');
+    await page.click(tid('query-submit'));
+    await page.waitForFunction(() => {
+      const first = document.querySelector('[data-testid="result-row"]');
+      return first && first.dataset.id === 'dogs-05';
+    });
+
+    // Hybrid, weighted: alpha shows with the weighted fusion; both sides' hits come back.
+    await page.locator(tid('query-rank-hybrid')).check({ force: true });
+    assert.equal(await page.locator(tid('hybrid-options')).isVisible(), true);
+    assert.equal(await page.locator(tid('alpha-field')).isHidden(), true);
+    await page.selectOption(tid('query-fusion'), 'weighted');
+    await page.locator(tid('alpha-field')).waitFor({ state: 'visible' });
+    await page.fill(tid('query-alpha'), '0.3');
+    await page.fill(tid('query-input'), 'beagle');
+    await page.click(tid('query-submit'));
+    await page.waitForFunction(() => {
+      const ids = [...document.querySelectorAll('[data-testid="result-row"]')].map((r) => r.dataset.id);
+      return ids.includes('dogs-05') && ids.filter((id) => id.startsWith('dogs-')).length >= 2;
+    });
+    // An alpha out of range is caught before the request.
+    await page.fill(tid('query-alpha'), '2');
+    await page.click(tid('query-submit'));
+    await page.locator(tid('query-error')).waitFor({ state: 'visible' });
+    assert.match(await page.locator(tid('query-error')).innerText(), /Alpha/);
+    await page.fill(tid('query-alpha'), '0.5');
+
+    // Groups: by topic, at most two matches each, under a heading with the key.
+    await page.fill(tid('query-group-by'), 'topic');
+    await page.fill(tid('query-group-size'), '2');
+    await page.fill(tid('query-input'), 'dog rocket bread');
+    await page.click(tid('query-submit'));
+    await page.locator(tid('result-group')).first().waitFor({ state: 'visible' });
+    const groups = await page.evaluate(() => {
+      const out = [];
+      for (const li of document.querySelectorAll('[data-testid="results"] > li')) {
+        if (li.dataset.testid === 'result-group') out.push({ key: JSON.parse(li.dataset.key), ids: [] });
+        else out[out.length - 1].ids.push(li.dataset.id);
+      }
+      return out;
+    });
+    assert.ok(groups.length >= 2, JSON.stringify(groups));
+    for (const g of groups) {
+      assert.ok(g.ids.length >= 1 && g.ids.length <= 2, JSON.stringify(g));
+      assert.ok(g.ids.every((id) => id.startsWith(`${g.key}-`)), JSON.stringify(g));
+    }
+    assert.equal(new Set(groups.map((g) => g.key)).size, groups.length);
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context.close();
+  }
+});

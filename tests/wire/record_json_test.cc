@@ -339,8 +339,17 @@ TEST(ParseRecordJsonTest, ExtensionsOnlyWhenAsked) {
   auto with_values = wire::ParseRecordJson(R"({"id":"b","values":[1]})", true);
   ASSERT_TRUE(with_values.ok());
   EXPECT_TRUE(with_values->text.empty() && with_values->fields_json.empty());
-  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", true).ok());
-  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", true).ok());
+  // Values with text: the text is stored for keyword search (record.h); values with fields
+  // would say twice what the vector is.
+  auto both = wire::ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", true);
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->values, std::vector<float>{1});
+  EXPECT_EQ(both->text, "x");
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","values":[1],"fields":{}})", true).ok());
+  // Text with fields is the engine's to judge (the schema makes the vector, the text is stored).
+  EXPECT_TRUE(wire::ParseRecordJson(R"({"id":"c","text":"x","fields":{}})", true).ok());
+  // Without the extensions text is an unknown field, values or not.
+  EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","values":[1],"text":"x"})", false).ok());
   EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","fields":[1]})", true).ok());
   EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":""})", true).ok());
   EXPECT_FALSE(wire::ParseRecordJson(R"({"id":"c","text":5})", true).ok());

@@ -118,8 +118,13 @@ TEST(RequestJsonTest, VectorsObjectTakesRecordsAndTexts) {
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->size(), 1u);
   EXPECT_EQ(discarded, 1u);
-  EXPECT_FALSE(wire::ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"text":"x"}]})", false,
-                                  &discarded)
+  auto both = wire::ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"text":"x"}]})",
+                                       false, &discarded);
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ((*both)[0].values, std::vector<float>{1});
+  EXPECT_EQ((*both)[0].text, "x");
+  EXPECT_FALSE(wire::ParseVectorsObject(R"({"vectors":[{"id":"a","values":[1],"fields":{}}]})",
+                                        false, &discarded)
                    .ok());
 }
 
@@ -142,6 +147,145 @@ TEST(RequestJsonTest, EmbeddingBodies) {
   EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"model":"m","input":[[1,2,3]]})").ok());
   EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"model":"m","input":"a","encoding_format":"int8"})").ok());
   EXPECT_FALSE(wire::ParseOpenAiEmbeddings(R"({"input":"a"})").ok());
+}
+
+}  // namespace
+}  // namespace semble::wire
+
+namespace semble::wire {
+namespace {
+
+TEST(RequestJsonTest, QueryTakesModesFusionAndGroups) {
+  auto kw = ParseQuery(R"({"mode":"keyword","text":"rare word","topK":3})");
+  ASSERT_TRUE(kw.ok()) << kw.status().ToString();
+  EXPECT_EQ(kw->request.mode, QueryMode::kKeyword);
+  EXPECT_EQ(kw->request.text, "rare word");
+
+  auto hy = ParseQuery(R"({"mode":"hybrid","text":"t","vector":[1,2],"fusion":"weighted",
+      "alpha":0.25,"groupBy":"doc","groupSize":2,"groupCount":4.0})");
+  ASSERT_TRUE(hy.ok()) << hy.status().ToString();
+  EXPECT_EQ(hy->request.mode, QueryMode::kHybrid);
+  EXPECT_EQ(hy->request.vector, (std::vector<float>{1, 2}));
+  EXPECT_EQ(hy->request.fusion, FusionMethod::kWeighted);
+  EXPECT_EQ(hy->request.alpha, 0.25f);
+  EXPECT_EQ(hy->request.group_by, "doc");
+  EXPECT_EQ(hy->request.group_size, 2u);
+  EXPECT_EQ(hy->request.group_count, 4u);
+
+  // A hybrid query's vector side may be the embedded text, or a stored vector.
+  EXPECT_TRUE(ParseQuery(R"({"mode":"hybrid","text":"t"})").ok());
+  EXPECT_TRUE(ParseQuery(R"({"mode":"hybrid","text":"t","vectorId":"a"})").ok());
+  // The default mode is Vectorize's, and names as such.
+  auto plain = ParseQuery(R"({"vector":[1],"mode":"vector","alpha":0,"fusion":"rrf"})");
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->request.mode, QueryMode::kVector);
+  EXPECT_EQ(plain->request.alpha, 0.0f);
+  EXPECT_EQ(ParseQuery(R"({"vector":[1],"alpha":1})")->request.alpha, 1.0f);
+  EXPECT_FALSE(ParseQuery(R"({"vector":[1]})")->request.alpha.has_value());
+}
+
+TEST(RequestJsonTest, QueryRefusesBadModesAndGroups) {
+  struct Case {
+    const char* body;
+    const char* says;  // a part of the message
+  };
+  for (const Case& c : std::vector<Case>{
+           {R"({"text":"t","mode":"semantic"})", "unknown query mode \"semantic\""},
+           {R"({"text":"t","mode":1})", "\"mode\" must be a string"},
+           {R"({"text":"t","mode":"hybrid","fusion":"max"})", "unknown fusion \"max\""},
+           {R"({"text":"t","mode":"hybrid","fusion":null})", "\"fusion\" must be a string"},
+           {R"({"text":"t","mode":"hybrid","alpha":2})", "\"alpha\" must be a number from 0 to 1"},
+           {R"({"text":"t","mode":"hybrid","alpha":-0.1})", "\"alpha\" must be a number from 0"},
+           {R"({"text":"t","mode":"hybrid","alpha":"0.5"})", "\"alpha\" must be a number"},
+           {R"({"mode":"keyword"})", "a keyword query needs \"text\""},
+           {R"({"mode":"keyword","vector":[1]})", "a keyword query needs \"text\""},
+           {R"({"mode":"keyword","text":"t","vectorId":"a"})", "takes \"text\" only"},
+           {R"({"mode":"hybrid","vector":[1]})", "a hybrid query needs \"text\""},
+           {R"({"mode":"hybrid","text":"t","vector":[1],"vectorId":"a"})", "at most one"},
+           {R"({"mode":"hybrid","text":"t","vector":[]})", "\"vector\" is empty"},
+           {R"({"text":"t","groupBy":""})", "\"groupBy\" must be a metadata property name"},
+           {R"({"text":"t","groupBy":["a"]})", "\"groupBy\" must be a string"},
+           {R"({"text":"t","groupBy":"a","groupSize":-1})", "\"groupSize\" must be a non-negative"},
+           {R"({"text":"t","groupBy":"a","groupCount":1.5})", "\"groupCount\" must be a non-neg"},
+           {R"({"text":"t","mode":"keyword","mode":"keyword"})", "appears more than once"},
+       }) {
+    auto q = ParseQuery(c.body);
+    ASSERT_FALSE(q.ok()) << c.body;
+    EXPECT_EQ(q.status().code(), Status::Code::kInvalidArgument) << c.body;
+    EXPECT_NE(q.status().message().find(c.says), std::string::npos)
+        << c.body << ": " << q.status().message();
+  }
+  // The map and recommend take no modes or groups: the fields are unknown there, so ignored.
+  auto map = ParseMap(R"({"text":"t","mode":"bogus","groupBy":""})");
+  ASSERT_TRUE(map.ok()) << map.status().ToString();
+  EXPECT_EQ(map->query.request.mode, QueryMode::kVector);
+}
+
+TEST(RequestJsonTest, CreateIndexTakesATextIndex) {
+  auto off = ParseCreateIndex(R"({"name":"a","config":{"dimensions":3,"metric":"cosine"}})");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->text_index.enabled);
+  auto on = ParseCreateIndex(
+      R"({"name":"a","config":{"dimensions":3,"metric":"cosine","textIndex":true}})");
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  TextIndexConfig defaults;
+  defaults.enabled = true;
+  EXPECT_EQ(on->text_index, defaults);
+  auto full = ParseCreateIndex(R"({"name":"a","config":{"model":"m","textIndex":{
+      "fields":["title","source.name"],"language":"none","k1":1.5,"b":0.5}}})");
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  EXPECT_TRUE(full->text_index.enabled);
+  EXPECT_EQ(full->text_index.fields, (std::vector<std::string>{"title", "source.name"}));
+  EXPECT_EQ(full->text_index.language, "none");
+  EXPECT_EQ(full->text_index.k1, 1.5f);
+  EXPECT_EQ(full->text_index.b, 0.5f);
+  // An empty object is the defaults, enabled; false and null are no index.
+  auto empty = ParseCreateIndex(R"({"name":"a","config":{"model":"m","textIndex":{}}})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->text_index, defaults);
+  EXPECT_FALSE(
+      ParseCreateIndex(R"({"name":"a","config":{"model":"m","textIndex":false}})")->text_index.enabled);
+  EXPECT_FALSE(
+      ParseCreateIndex(R"({"name":"a","config":{"model":"m","textIndex":null}})")->text_index.enabled);
+  for (const char* bad : {
+           R"({"name":"a","config":{"model":"m","textIndex":"yes"}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"fields":"title"}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"fields":[1]}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"language":5}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"k1":"1"}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"b":null}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"k1":1e300}}})",
+           R"({"name":"a","config":{"model":"m","textIndex":{"enabled":"no"}}})",
+       }) {
+    auto c = ParseCreateIndex(bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_NE(c.status().message().find("config.textIndex"), std::string::npos)
+        << c.status().message();
+  }
+}
+
+TEST(RequestJsonTest, TextIndexBodies) {
+  auto obj = ParseTextIndexBody(R"({"fields":["t"],"language":"english"})");
+  ASSERT_TRUE(obj.ok()) << obj.status().ToString();
+  EXPECT_TRUE(obj->enabled);
+  EXPECT_EQ(obj->fields, std::vector<std::string>{"t"});
+  auto off = ParseTextIndexBody(R"({"enabled":false,"fields":["t"]})");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(*off, TextIndexConfig{});
+  EXPECT_TRUE(ParseTextIndexBody("true")->enabled);
+  EXPECT_FALSE(ParseTextIndexBody("false")->enabled);
+  for (const char* bad : {"", "null", "[1]", "\"on\"", R"({"k1":[1]})", "{"}) {
+    EXPECT_FALSE(ParseTextIndexBody(bad).ok()) << bad;
+  }
+  // What the client sends reads back.
+  TextIndexConfig c;
+  c.enabled = true;
+  c.fields = {"a", "b.c"};
+  c.language = "none";
+  c.k1 = 0.3f;
+  c.b = 1;
+  EXPECT_EQ(*ParseTextIndexBody(TextIndexBodyJson(c)), c);
+  EXPECT_EQ(*ParseTextIndexBody(TextIndexBodyJson(TextIndexConfig{})), TextIndexConfig{});
 }
 
 }  // namespace

@@ -43,6 +43,28 @@ class Gen {
     return s;
   }
 
+  // A full-text index config over the whole wire range: any field names and language (the
+  // engine checks them, not the wire), any finite k1 and b.
+  TextIndexConfig TextIndex() {
+    TextIndexConfig c;
+    c.enabled = Below(4) != 0;
+    if (!c.enabled) return c;
+    for (size_t i = Below(9); i > 0; --i) c.fields.push_back(Text());
+    c.language = Coin() ? (Coin() ? "english" : "none") : Text();
+    c.k1 = Coin() ? Float() : 1.2f;
+    c.b = Coin() ? Float() : 0.75f;
+    return c;
+  }
+
+  // A group key as the engine writes it: the compact JSON of a string, number or boolean.
+  std::string GroupKey() {
+    switch (Below(3)) {
+      case 0: return Quote(Text());
+      case 1: return std::to_string(static_cast<int>(Below(1000000)) - 500000);
+      default: return Coin() ? "true" : "false";
+    }
+  }
+
   float Float() {
     switch (Below(4)) {
       case 0:
@@ -113,6 +135,9 @@ class Gen {
 
   std::mt19937_64 rng_;
   float f_ = 0;
+
+ public:
+  std::mt19937_64& rng() { return rng_; }
 };
 
 constexpr int kTrials = 2000;
@@ -135,6 +160,7 @@ TEST(WireRoundTripTest, IndexDescriptions) {
     d.created_on_ms = static_cast<int64_t>(g.Below(1ull << 45));
     d.modified_on_ms = d.created_on_ms + static_cast<int64_t>(g.Below(1000000));
     d.config.default_ttl_seconds = g.Coin() ? 0 : g.PositiveInt64();
+    if (g.Coin()) d.config.text_index = g.TextIndex();
     auto back = ParseIndexDescription(IndexDescriptionToJson(d));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(back->name, d.name);
@@ -146,6 +172,9 @@ TEST(WireRoundTripTest, IndexDescriptions) {
     EXPECT_EQ(back->config.embedding_pooling, d.config.embedding_pooling);
     EXPECT_EQ(back->config.schema_json, d.config.schema_json);
     EXPECT_EQ(back->config.default_ttl_seconds, d.config.default_ttl_seconds);
+    // A disabled text index is written as nothing and reads back as the defaults.
+    EXPECT_EQ(back->config.text_index,
+              d.config.text_index.enabled ? d.config.text_index : TextIndexConfig{});
     EXPECT_EQ(back->created_on_ms, d.created_on_ms);
     EXPECT_EQ(back->modified_on_ms, d.modified_on_ms);
     auto list = ParseIndexDescriptions(IndexDescriptionsToJson(std::vector<IndexDescription>{d, d}));
@@ -201,16 +230,43 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
       records.push_back(
           VectorRecord{m.id, g.Floats(), m.ns, m.metadata_json == "{}" ? "" : m.metadata_json});
       if (g.Coin()) records.back().expires_at_ms = g.PositiveInt64();
+      if (g.Coin()) records.back().text = g.Text(200);
     }
-    auto q = ParseQueryResult(QueryResultToJson(result));
+    // Groups of the matches (a match may be in several), sometimes.
+    const bool grouped = g.Coin();
+    if (grouped) {
+      for (size_t k = g.Below(4); k > 0 && n > 0; --k) {
+        QueryGroup group{g.GroupKey(), {}};
+        for (size_t j = 1 + g.Below(3); j > 0; --j) {
+          group.matches.push_back(result.matches[g.Below(n)]);
+        }
+        result.groups.push_back(std::move(group));
+      }
+    }
+    const auto same_matches = [](const std::vector<QueryMatch>& a,
+                                 const std::vector<QueryMatch>& b) {
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) {
+        EXPECT_EQ(a[i].id, b[i].id);
+        EXPECT_EQ(a[i].score, b[i].score);
+        EXPECT_EQ(a[i].values, b[i].values);
+        EXPECT_EQ(a[i].ns, b[i].ns);
+        EXPECT_EQ(a[i].metadata_json, b[i].metadata_json);
+      }
+    };
+    core::JsonWriter qw;
+    WriteQueryResult(result, &qw, grouped);
+    const std::string qjson = qw.Take();
+    // A grouped query always answers "groups", even when no record matched.
+    EXPECT_EQ(qjson.find("\"groups\":") != std::string::npos, grouped) << qjson;
+    auto q = ParseQueryResult(qjson);
     ASSERT_TRUE(q.ok()) << q.status().ToString();
     ASSERT_EQ(q->matches.size(), n);
-    for (size_t i = 0; i < n; ++i) {
-      EXPECT_EQ(q->matches[i].id, result.matches[i].id);
-      EXPECT_EQ(q->matches[i].score, result.matches[i].score);
-      EXPECT_EQ(q->matches[i].values, result.matches[i].values);
-      EXPECT_EQ(q->matches[i].ns, result.matches[i].ns);
-      EXPECT_EQ(q->matches[i].metadata_json, result.matches[i].metadata_json);
+    same_matches(q->matches, result.matches);
+    ASSERT_EQ(q->groups.size(), result.groups.size());
+    for (size_t i = 0; i < result.groups.size(); ++i) {
+      EXPECT_EQ(q->groups[i].key_json, result.groups[i].key_json);
+      same_matches(q->groups[i].matches, result.groups[i].matches);
     }
     auto r = ParseRecords(RecordsToJson(records));
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -221,6 +277,7 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
       EXPECT_EQ((*r)[i].ns, records[i].ns);
       EXPECT_EQ((*r)[i].metadata_json, records[i].metadata_json);
       EXPECT_EQ((*r)[i].expires_at_ms, records[i].expires_at_ms);
+      EXPECT_EQ((*r)[i].text, records[i].text);
     }
 
     ListResult list;
@@ -254,6 +311,11 @@ TEST(WireRoundTripTest, QueryResultsRecordsListsMutationsAndMetadataIndexes) {
       EXPECT_EQ((*mib)[i].property_name, mis[i].property_name);
       EXPECT_EQ((*mib)[i].type, mis[i].type);
     }
+
+    const TextIndexConfig ti = g.TextIndex();
+    auto tib = ParseTextIndexState(TextIndexStateToJson(ti));
+    ASSERT_TRUE(tib.ok()) << tib.status().ToString();
+    EXPECT_EQ(*tib, ti);
   }
 }
 
@@ -261,11 +323,34 @@ TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
   Gen g(4);
   for (int t = 0; t < kTrials; ++t) {
     QueryRequest q;
-    switch (g.Below(3)) {
-      case 0: q.vector = g.Floats(); break;
-      case 1: q.vector_id = g.Text(); break;
-      default: q.text = g.Text(40); break;
+    q.mode = static_cast<QueryMode>(g.Below(3));
+    switch (q.mode) {
+      case QueryMode::kVector:
+        switch (g.Below(3)) {
+          case 0: q.vector = g.Floats(); break;
+          case 1: q.vector_id = g.Text(); break;
+          default: q.text = g.Text(40); break;
+        }
+        break;
+      case QueryMode::kKeyword:
+        q.text = g.Text(40);
+        break;
+      case QueryMode::kHybrid:
+        q.text = g.Text(40);
+        if (g.Coin()) {
+          q.vector = g.Floats();
+        } else if (g.Coin()) {
+          q.vector_id = g.Text();
+        }
+        break;
     }
+    // The wire carries any fusion with any alpha in [0, 1]; which go together is the engine's.
+    q.fusion = static_cast<FusionMethod>(g.Below(2));
+    if (g.Coin()) q.alpha = g.Coin() ? std::uniform_real_distribution<float>(0, 1)(g.rng())
+                                     : static_cast<float>(g.Below(2));
+    if (g.Coin()) q.group_by = g.Text();
+    if (g.Coin()) q.group_size = static_cast<uint32_t>(g.Below(1ull << 32));
+    if (g.Coin()) q.group_count = static_cast<uint32_t>(g.Below(1ull << 32));
     q.top_k = static_cast<uint32_t>(1 + g.Below(100));
     q.return_values = g.Coin();
     q.return_metadata = static_cast<ReturnMetadata>(g.Below(3));
@@ -291,13 +376,23 @@ TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
     EXPECT_EQ(b.exclude_ids, q.exclude_ids);
     EXPECT_EQ(b.ef, q.ef);
     EXPECT_EQ(b.recall, q.recall);
+    EXPECT_EQ(b.mode, q.mode);
+    EXPECT_EQ(b.fusion, q.fusion);
+    EXPECT_EQ(b.alpha, q.alpha);
+    EXPECT_EQ(b.group_by, q.group_by);
+    EXPECT_EQ(b.group_size, q.group_size);
+    EXPECT_EQ(b.group_count, q.group_count);
 
     std::vector<VectorRecord> records(1 + g.Below(4));
     for (VectorRecord& r : records) {
       r.id = g.Text();
-      switch (g.Below(3)) {
+      switch (g.Below(4)) {
         case 0: r.values = g.Floats(); break;
         case 1: r.text = g.Text(40); break;
+        case 2:  // values with text: the text is stored for keyword search
+          r.values = g.Floats();
+          r.text = g.Text(200);
+          break;
         default: r.fields_json = g.Object(); break;
       }
       if (g.Coin()) r.ns = g.Text();
@@ -345,6 +440,11 @@ TEST(WireRoundTripTest, ClientRequestBodiesReadBackOnTheServer) {
     auto ib = ParseIds(IdsJson(ids));
     ASSERT_TRUE(ib.ok());
     EXPECT_EQ(*ib, ids);
+
+    const TextIndexConfig ti = g.TextIndex();
+    auto tib = ParseTextIndexBody(TextIndexBodyJson(ti));
+    ASSERT_TRUE(tib.ok()) << tib.status().ToString() << "\n" << TextIndexBodyJson(ti);
+    EXPECT_EQ(*tib, ti);
 
     const MetadataIndexDescription mi{g.Text(), static_cast<MetadataIndexType>(g.Below(3))};
     auto mib = ParseMetadataIndexCreate(MetadataIndexCreateJson(mi));
