@@ -65,7 +65,9 @@ Result<std::shared_ptr<Collection>> Collection::Open(const CollectionOptions& op
   auto spec = index::ParseIndexSpec(config.index_type, config.dimensions, config.metric);
   if (!spec.ok()) return spec.status().WithContext(dir + "/" + kManifestName);
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<index::VectorIndex> vectors,
-                          index::NewVectorIndex(*spec, options.exact_search_below));
+                          options.new_vector_index
+                              ? options.new_vector_index(*spec, options.exact_search_below)
+                              : index::NewVectorIndex(*spec, options.exact_search_below));
   std::shared_ptr<Collection> c(
       new Collection(options, dir, std::move(manifest), std::move(vectors)));
   c->bucket_ = std::move(bucket);
@@ -766,7 +768,11 @@ Status Collection::CheckpointLocked(bool local_only) {
       r.metadata_json = sl.metadata_json;
       r.expires_at_ms = sl.expires_at_ms;
       r.text = sl.text;
-      r.values.assign(vectors_->Get(slot), vectors_->Get(slot) + dims);
+      // One Get: the builder of a graph index may move the vector from its write buffer into the
+      // graph meanwhile (it is paused only while Serialize runs), so a second call can answer with
+      // another pointer, and a range over both is garbage.
+      const float* values = vectors_->Get(slot);
+      r.values.assign(values, values + dims);
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;
     }

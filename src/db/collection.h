@@ -63,6 +63,11 @@ struct CollectionOptions {
   uint32_t group_commit_window_us = 0;
   // DatabaseOptions::read_only: every write and checkpoint fails.
   bool read_only = false;
+  // Tests: makes the vector index in place of index::NewVectorIndex (which an empty function
+  // means), e.g. one whose Get answers with another pointer on each call, as a graph index's does
+  // when its builder moves a vector out of the write buffer between two calls.
+  std::function<Result<std::unique_ptr<index::VectorIndex>>(const index::IndexSpec&, uint32_t)>
+      new_vector_index;
 };
 
 class Collection final : public Index {
