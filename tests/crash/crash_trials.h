@@ -11,6 +11,10 @@
 //
 // With an object store the child writes through it (a cache directory of its own) and every trial
 // is checked from a fresh, empty cache: what counts is what the store holds.
+//
+// The index has a full-text index and every record a text naming its mutation ("mut<i>"), so each
+// trial also checks that the keyword index recovered in step with the records: a keyword query for
+// a mutation's word returns exactly the records that mutation last wrote.
 
 #ifndef SEMBLE_TESTS_CRASH_CRASH_TRIALS_H_
 #define SEMBLE_TESTS_CRASH_CRASH_TRIALS_H_
@@ -22,6 +26,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
 #include <map>
 #include <random>
 #include <thread>
@@ -61,7 +66,19 @@ inline std::string KeyOf(int i) {
 struct Stored {
   std::vector<float> values;
   std::string metadata;
+  std::string text;
 };
+
+inline std::string TextFor(int mutation, int part) {
+  return "mut" + std::to_string(mutation) + " part" + std::to_string(part);
+}
+
+inline CreateIndexRequest CrashIndex() {
+  CreateIndexRequest r{"crash", "", {kDims, Metric::kCosine}};
+  r.config.text_index.enabled = true;
+  r.config.text_index.language = "none";
+  return r;
+}
 using Model = std::map<std::string, Stored>;
 
 // The expected state after the first n mutations.
@@ -76,10 +93,10 @@ inline Model ModelAfter(int n) {
           m.erase(id);
           break;
         case Kind::kInsert:
-          m.emplace(id, Stored{ValuesFor(i, p), R"({"m":)" + std::to_string(i) + "}"});
+          m.emplace(id, Stored{ValuesFor(i, p), R"({"m":)" + std::to_string(i) + "}", TextFor(i, p)});
           break;
         case Kind::kUpsert:
-          m[id] = Stored{ValuesFor(i, p), R"({"m":)" + std::to_string(i) + "}"};
+          m[id] = Stored{ValuesFor(i, p), R"({"m":)" + std::to_string(i) + "}", TextFor(i, p)};
           break;
       }
     }
@@ -105,6 +122,7 @@ inline Model ModelAfter(int n) {
       for (int p = 0; p < 3; ++p) {
         batch.push_back(
             {key + "-" + char('a' + p), ValuesFor(i, p), "", R"({"m":)" + std::to_string(i) + "}"});
+        batch.back().text = TextFor(i, p);
       }
       r = KindOf(i) == Kind::kInsert ? (*index)->Insert(batch) : (*index)->Upsert(batch);
     }
@@ -123,7 +141,7 @@ inline Model ReadBack(Index* index) {
     auto page = index->List(req);
     EXPECT_TRUE(page.ok());
     auto got = index->GetByIds(page->ids);
-    for (VectorRecord& r : *got) m[r.id] = Stored{r.values, r.metadata_json};
+    for (VectorRecord& r : *got) m[r.id] = Stored{r.values, r.metadata_json, r.text};
     if (!page->is_truncated) break;
     req.cursor = page->next_cursor;
   }
@@ -134,10 +152,34 @@ inline bool SameModel(const Model& a, const Model& b) {
   if (a.size() != b.size()) return false;
   for (const auto& [id, s] : a) {
     auto it = b.find(id);
-    if (it == b.end() || it->second.values != s.values || it->second.metadata != s.metadata)
+    if (it == b.end() || it->second.values != s.values || it->second.metadata != s.metadata ||
+        it->second.text != s.text)
       return false;
   }
   return true;
+}
+
+// Every record's mutation word, asked as a keyword query, finds exactly the records whose text
+// holds it. Returns the first disagreement, or "" when there is none.
+inline std::string KeywordIndexDisagrees(Index* index, const Model& model) {
+  std::map<std::string, std::vector<std::string>> by_word;
+  for (const auto& [id, s] : model) by_word[s.text.substr(0, s.text.find(' '))].push_back(id);
+  for (const auto& [word, ids] : by_word) {
+    QueryRequest q;
+    q.mode = QueryMode::kKeyword;
+    q.text = word;
+    q.top_k = 100;
+    auto r = index->Query(q);
+    if (!r.ok()) return word + ": " + r.status().ToString();
+    std::vector<std::string> got;
+    for (const QueryMatch& m : r->matches) got.push_back(m.id);
+    std::sort(got.begin(), got.end());
+    if (got != ids) {
+      return word + ": " + std::to_string(got.size()) + " keyword matches, " +
+             std::to_string(ids.size()) + " records hold it";
+    }
+  }
+  return "";
 }
 
 // Runs the trials on the database `options` describe. `dir` names the directory (the cache, with a
@@ -159,7 +201,7 @@ inline void RunCrashTrials(const DatabaseOptions& options, const std::string& di
   {
     auto db = Database::Open(options, dir);
     ASSERT_TRUE(db.ok()) << db.status().ToString();
-    ASSERT_TRUE((*db)->CreateIndex({"crash", "", {kDims, Metric::kCosine}}).ok());
+    ASSERT_TRUE((*db)->CreateIndex(CrashIndex()).ok());
   }
   int total_acked = 0, torn_repairs = 0;
   // Each trial continues the same database: the child's mutation sequence restarts at 0, so state
@@ -170,7 +212,7 @@ inline void RunCrashTrials(const DatabaseOptions& options, const std::string& di
       auto db = Database::Open(options, dir);
       ASSERT_TRUE(db.ok()) << db.status().ToString();
       ASSERT_TRUE((*db)->DeleteIndex("crash").ok());
-      ASSERT_TRUE((*db)->CreateIndex({"crash", "", {kDims, Metric::kCosine}}).ok());
+      ASSERT_TRUE((*db)->CreateIndex(CrashIndex()).ok());
     }
     int fds[2];
     ASSERT_EQ(pipe(fds), 0);
@@ -218,6 +260,8 @@ inline void RunCrashTrials(const DatabaseOptions& options, const std::string& di
     ASSERT_TRUE(matched) << "trial " << t << ": state after recovery is not the state after "
                          << acked << " or " << acked + 1 << " mutations (" << got.size()
                          << " records)";
+    const std::string disagreement = KeywordIndexDisagrees(index->get(), got);
+    ASSERT_EQ(disagreement, "") << "trial " << t << ": the keyword index after recovery";
     total_acked += acked;
   }
   std::printf("%d trials, %d acknowledged mutations checked, %d torn tails repaired\n", trials,
