@@ -20,16 +20,15 @@
 #include <string>
 #include <vector>
 
+#include "quality_eval.h"
 #include "text/bm25_index.h"
 
 namespace {
 
 using semble::text::Bm25Index;
 using semble::text::Bm25Options;
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
+using semble::bench::Seconds;
+using semble::bench::Zipf;
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -44,23 +43,6 @@ long RssBytes() {
   }
   return 0;
 }
-
-// Zipf(1) over [0, n) by inverting the cumulative weights.
-class Zipf {
- public:
-  explicit Zipf(int n) : cdf_(n) {
-    double sum = 0;
-    for (int i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / (i + 1));
-    for (double& c : cdf_) c /= sum;
-  }
-  int operator()(std::mt19937_64& rng) const {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return static_cast<int>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
-  }
-
- private:
-  std::vector<double> cdf_;
-};
 
 std::unique_ptr<Bm25Index> Build(uint32_t docs, const std::vector<std::string>& vocab) {
   auto index = Bm25Index::Create(Bm25Options{}).value();

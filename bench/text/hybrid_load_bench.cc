@@ -32,44 +32,20 @@
 #include <thread>
 #include <vector>
 
+#include "quality_eval.h"
 #include "semble/database.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-const char* Arg(int argc, char** argv, const char* name, const char* fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return argv[i + 1];
-  }
-  return fallback;
-}
-
-// Zipf(1) over ranks 1..n by inversion of the cumulative weights.
-class Zipf {
- public:
-  explicit Zipf(size_t n) : cdf_(n) {
-    double sum = 0;
-    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / (i + 1));
-    for (double& c : cdf_) c /= sum;
-  }
-  size_t operator()(std::mt19937_64& rng) const {
-    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
-    return std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin() + 1;
-  }
-
- private:
-  std::vector<double> cdf_;
-};
+using semble::bench::Arg;
+using semble::bench::Seconds;
+using semble::bench::Zipf;
 
 std::string Words(std::mt19937_64& rng, const Zipf& zipf, int lo, int hi) {
   const int n = lo + static_cast<int>(rng() % (hi - lo + 1));
   std::string s;
-  for (int i = 0; i < n; ++i) s += (i ? " w" : "w") + std::to_string(zipf(rng));
+  for (int i = 0; i < n; ++i) s += (i ? " w" : "w") + std::to_string(zipf(rng) + 1);
   return s;
 }
 

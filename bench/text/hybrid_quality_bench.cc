@@ -33,10 +33,7 @@ using semble::bench::Evaluate;
 using semble::bench::kDepth;
 using semble::bench::RankedDoc;
 using semble::bench::Scores;
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
+using semble::bench::Seconds;
 
 int Fail(const char* what, const semble::Status& s) {
   std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
@@ -126,9 +123,10 @@ int main(int argc, char** argv) {
     semble::FusionMethod fusion = semble::FusionMethod::kReciprocalRank;
     std::optional<float> alpha;
   };
-  std::vector<Mode> modes{{"vector", semble::QueryMode::kVector},
-                          {"keyword", semble::QueryMode::kKeyword},
-                          {"hybrid rrf (default)", semble::QueryMode::kHybrid}};
+  constexpr auto kRrf = semble::FusionMethod::kReciprocalRank;
+  std::vector<Mode> modes{{"vector", semble::QueryMode::kVector, kRrf, std::nullopt},
+                          {"keyword", semble::QueryMode::kKeyword, kRrf, std::nullopt},
+                          {"hybrid rrf (default)", semble::QueryMode::kHybrid, kRrf, std::nullopt}};
   for (int a = 1; a <= 9; ++a) {
     char name[64];
     std::snprintf(name, sizeof(name), "hybrid weighted alpha=%.1f", a / 10.0);

@@ -1,7 +1,8 @@
 // Copyright 2026 The semble Authors.
 //
-// What the retrieval-quality benchmarks of issue 17 share: a test collection as
-// bench/text/fetch_data.py writes it (docs.tsv, queries.tsv, qrels.tsv) and its metrics.
+// What the benchmarks of issue 17 (bench/text) share: a test collection as
+// bench/text/fetch_data.py writes it (docs.tsv, queries.tsv, qrels.tsv), its metrics, synthetic
+// word frequencies, a timer and the command-line reader.
 //
 // Metrics: nDCG@10 with the judgements' gains as linear gains (graded for Cranfield, binary for
 // KorQuAD), ideal DCG from all of a query's judgements; recall@10 and recall@100 as the share of
@@ -11,11 +12,13 @@
 #define SEMBLE_BENCH_TEXT_QUALITY_EVAL_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -126,6 +129,27 @@ Scores Evaluate(const Collection& c, const std::vector<std::vector<HitT>>& runs)
     s.recall100 /= s.queries;
   }
   return s;
+}
+
+// Zipf(1) over [0, n) by inverting the cumulative weights: word frequencies of synthetic text.
+class Zipf {
+ public:
+  explicit Zipf(size_t n) : cdf_(n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / (i + 1));
+    for (double& c : cdf_) c /= sum;
+  }
+  size_t operator()(std::mt19937_64& rng) const {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin();
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+inline double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
 inline const char* Arg(int argc, char** argv, const char* name, const char* fallback) {

@@ -43,11 +43,8 @@ using semble::bench::Evaluate;
 using semble::bench::kDepth;
 using semble::bench::Load;
 using semble::bench::Scores;
+using semble::bench::Seconds;
 using semble::text::Hit;
-
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
 
 // Embeds in chunks (progress for the slow part of the run); vectors are L2-normalised.
 bool EmbedAll(semble::Embedder* embedder, const std::vector<std::string>& texts,

@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "db/clocked_database_test.h"
 #include "db/db_test_util.h"
 #include "db/index_files.h"
 #include "semble/database.h"
@@ -27,7 +28,6 @@
 namespace semble {
 namespace {
 
-constexpr int64_t kStart = 1'700'000'000'000;
 constexpr uint32_t kDims = 4;
 
 std::vector<std::string> Words(const std::string& s) {
@@ -110,20 +110,12 @@ std::map<std::string, double> ReferenceBm25(const std::map<std::string, ModelRec
   return scores;
 }
 
-class HybridTest : public ::testing::Test {
+class HybridTest : public test::ClockedDatabaseTest {
  protected:
-  void SetUp() override {
-    env_.fixed_now_ms = kStart;
-    options_.env = &env_;
-    options_.expiry_purge_interval_ms = 0;
-    Reopen();
-  }
-  void Reopen() {
+  void Reopen() override {
     index_.reset();
-    db_.reset();
-    auto db = Database::Open(options_, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
+    ClockedDatabaseTest::Reopen();
+    if (HasFatalFailure()) return;
     if (!name_.empty()) {
       auto index = db_->GetIndex(name_);
       ASSERT_TRUE(index.ok()) << index.status().ToString();
@@ -172,10 +164,6 @@ class HybridTest : public ::testing::Test {
   }
 
   std::mt19937 rng_{11};
-  test::TempDir dir_;
-  test::FaultEnv env_;
-  DatabaseOptions options_;
-  std::unique_ptr<Database> db_;
   std::shared_ptr<Index> index_;
   std::string name_;
 };

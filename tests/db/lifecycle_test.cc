@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "db/clocked_database_test.h"
 #include "db/db_test_util.h"
 #include "semble/database.h"
 #include "semble/object_store.h"
@@ -369,20 +370,8 @@ INSTANTIATE_TEST_SUITE_P(Modes, LifecycleOracleTest,
                                   (info.param.store ? "Store" : "Dir");
                          });
 
-class LifecycleTest : public ::testing::Test {
+class LifecycleTest : public test::ClockedDatabaseTest {
  protected:
-  void SetUp() override {
-    env_.fixed_now_ms = kStart;
-    options_.env = &env_;
-    options_.expiry_purge_interval_ms = 0;
-    Reopen();
-  }
-  void Reopen() {
-    db_.reset();
-    auto db = Database::Open(options_, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(db).value();
-  }
   std::shared_ptr<Index> Create(const std::string& name, int64_t default_ttl = 0) {
     CreateIndexRequest r{name, "", {4, Metric::kCosine}};
     r.config.default_ttl_seconds = default_ttl;
@@ -393,10 +382,6 @@ class LifecycleTest : public ::testing::Test {
   std::shared_ptr<Index> Get(const std::string& name) { return *db_->GetIndex(name); }
 
   std::mt19937 rng_{5};
-  test::TempDir dir_;
-  test::FaultEnv env_;
-  DatabaseOptions options_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST_F(LifecycleTest, ExpiryIsExactToTheMillisecondAndSurvivesReopen) {

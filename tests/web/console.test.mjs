@@ -64,6 +64,14 @@ async function newPage() {
   return { context, page, pageErrors };
 }
 
+// Opens the console on an index, signed in with the test token, once its workspace shows.
+async function openIndex(page, index) {
+  await page.goto(server.url + `/#index=${index}`);
+  await page.evaluate((t) => localStorage.setItem('semble.console.token', t), TOKEN);
+  await page.reload();
+  await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+}
+
 test('the server serves the console page and its assets', async () => {
   const index = await request(server.url, 'GET', '/');
   assert.equal(index.status, 200, `GET / answered ${index.status}: ${index.text.slice(0, 200)}`);
@@ -219,10 +227,7 @@ test('token, index list, text query, results and the map', async () => {
 test('API errors show inline, filtered queries narrow the results', async () => {
   const { context, page, pageErrors } = await newPage();
   try {
-    await page.goto(server.url + `/#index=${INDEX}`);
-    await page.evaluate((t) => localStorage.setItem('semble.console.token', t), TOKEN);
-    await page.reload();
-    await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+    await openIndex(page, INDEX);
     await page.fill(tid('query-input'), QUERY);
 
     // A filter the server refuses: its v4 error (code 40003) appears under the form, no alert.
@@ -265,16 +270,11 @@ test('keyword and hybrid queries, fusion options and groups', async () => {
   const { context, page, pageErrors } = await newPage();
   try {
     // The index without a text index offers vector ranking only.
-    await page.goto(server.url + `/#index=${INDEX}`);
-    await page.evaluate((t) => localStorage.setItem('semble.console.token', t), TOKEN);
-    await page.reload();
-    await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+    await openIndex(page, INDEX);
     assert.equal(await page.locator(tid('query-rank-keyword')).isDisabled(), true);
     assert.equal(await page.locator(tid('query-rank-vector')).isChecked(), true);
 
-    await page.goto(server.url + `/#index=${HYBRID}`);
-    await page.reload();
-    await page.locator(tid('workspace')).waitFor({ state: 'visible' });
+    await openIndex(page, HYBRID);
     await page.waitForFunction(() => !document.querySelector('[data-testid="query-rank-keyword"]').disabled);
 
     // Keyword: the one record with the rare word comes first; the fusion options stay hidden.
