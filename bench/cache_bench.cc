@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -82,21 +83,43 @@ struct Run {
   double seconds = 0;
   std::vector<double> latencies_ms;
   size_t hits = 0, right = 0;
+  double cpu_seconds = 0;  // CPU time of the process that serves the lookups, over the run
 };
+
+// CPU seconds (user + system) used so far by `pid`, from /proc: the server's own cost per lookup,
+// apart from the load generator that shares its cores here.
+double CpuSeconds(pid_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  FILE* f = std::fopen(path.c_str(), "r");
+  if (f == nullptr) return 0;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+  std::fclose(f);
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const char* p = std::strrchr(buf, ')');
+  if (p == nullptr || n == 0) return 0;
+  unsigned long utime = 0, stime = 0;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                  &stime) != 2) {
+    return 0;
+  }
+  return static_cast<double>(utime + stime) / sysconf(_SC_CLK_TCK);
+}
 
 void Report(const char* where, int threads, Run& r) {
   std::sort(r.latencies_ms.begin(), r.latencies_ms.end());
   const size_t n = r.latencies_ms.size();
-  std::printf("| %s | %d | %zu | %.0f | %.2f | %.2f | %.1f%% | %.1f%% |\n", where, threads, n,
-              n / r.seconds, r.latencies_ms[n / 2], r.latencies_ms[n * 99 / 100],
-              100.0 * r.hits / n, 100.0 * r.right / n);
+  std::printf("| %s | %d | %zu | %.0f | %.2f | %.2f | %.2f | %.1f%% | %.1f%% |\n", where, threads,
+              n, n / r.seconds, r.latencies_ms[n / 2], r.latencies_ms[n * 99 / 100],
+              1000 * r.cpu_seconds / n, 100.0 * r.hits / n, 100.0 * r.right / n);
   std::fflush(stdout);
 }
 
 // Lookups of `ids` (paraphrases), split over `threads`; ask(id, &key, &hit) does one.
 template <typename Ask>
-Run Measure(const std::vector<size_t>& ids, int threads, Ask ask) {
+Run Measure(const std::vector<size_t>& ids, int threads, pid_t server, Ask ask) {
   Run run;
+  const double cpu_before = CpuSeconds(server);
   run.latencies_ms.resize(ids.size());
   std::atomic<size_t> next{0}, hits{0}, right{0};
   const auto start = Clock::now();
@@ -119,6 +142,7 @@ Run Measure(const std::vector<size_t>& ids, int threads, Ask ask) {
   }
   for (auto& t : pool) t.join();
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  run.cpu_seconds = CpuSeconds(server) - cpu_before;
   run.hits = hits;
   run.right = right;
   return run;
@@ -161,8 +185,9 @@ int main(int argc, char** argv) {
     return out;
   };
 
-  std::printf("| where | threads | lookups | lookups/s | p50 ms | p99 ms | hits | right entry |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+  std::printf("| where | threads | lookups | lookups/s | p50 ms | p99 ms | serving CPU ms/lookup | hits | "
+      "right entry |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   {
     semble::ModelRegistryOptions mo;
     mo.models_dir = models_dir;  // no embedding cache: every lookup embeds
@@ -210,9 +235,9 @@ int main(int argc, char** argv) {
       *hit = r->hit;
       *key = r->response;
     };
-    (void)Measure(fresh(50), 1, ask);
+    (void)Measure(fresh(50), 1, getpid(), ask);
     for (int threads : {1, 2}) {
-      Run r = Measure(fresh(lookups), threads, ask);
+      Run r = Measure(fresh(lookups), threads, getpid(), ask);
       Report("in process", threads, r);
     }
   }
@@ -245,9 +270,9 @@ int main(int argc, char** argv) {
       *key = res->body.substr(from, res->body.find('"', from) - from);
     }
   };
-  (void)Measure(fresh(50), 1, ask);
+  (void)Measure(fresh(50), 1, child, ask);
   for (int threads : {1, 2, 4}) {
-    Run r = Measure(fresh(lookups), threads, ask);
+    Run r = Measure(fresh(lookups), threads, child, ask);
     Report("HTTP", threads, r);
   }
   kill(child, SIGTERM);
