@@ -10,6 +10,10 @@
         for m in index.query(text="a sleeping pet", top_k=1, return_metadata=True):
             print(m.id, m.score, m.metadata)
 
+        # Keywords and vectors at once: a full-text index, then hybrid (or "keyword") queries.
+        index.configure_text_index(fields=["lang"])
+        top = index.query(text="sleeping cat", mode="hybrid", top_k=1)
+
     server = semble.connect("http://127.0.0.1:8080", token="...")   # the same methods over HTTP
 
 Errors are exceptions under semble.SembleError, one class per engine Status code (semble.errors).
@@ -18,14 +22,17 @@ Errors are exceptions under semble.SembleError, one class per engine Status code
 from ._api import (
     DEFAULT_MODEL,
     Database,
+    Group,
     Index,
     IndexDescription,
     IndexInfo,
     ListPage,
     Match,
     MetadataIndex,
+    QueryResult,
     Record,
     RemoteDatabase,
+    TextIndexConfig,
     connect,
 )
 from .errors import (
@@ -48,6 +55,7 @@ __all__ = [
     "Corruption",
     "Database",
     "FailedPrecondition",
+    "Group",
     "Index",
     "IndexDescription",
     "IndexInfo",
@@ -57,10 +65,12 @@ __all__ = [
     "Match",
     "MetadataIndex",
     "NotFound",
+    "QueryResult",
     "Record",
     "RemoteDatabase",
     "ResourceExhausted",
     "SembleError",
     "SembleIOError",
+    "TextIndexConfig",
     "connect",
 ]

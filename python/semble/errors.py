@@ -22,7 +22,9 @@ class SembleError(Exception):
         code: the Status code's name, e.g. ``"InvalidArgument"``.
         reason: why, where the code alone does not say (``"bad_filter"``, ``"record_dimensions"``,
             ``"query_dimensions"``, ``"metadata_too_large"``, ``"no_model"``, ``"model_not_found"``,
-            ``"index_not_found"``, ``"index_exists"``, ``"vector_not_found"``, ...), else None.
+            ``"index_not_found"``, ``"index_exists"``, ``"vector_not_found"``,
+            ``"no_text_index"`` (a keyword or hybrid query on an index without a full-text
+            index), ``"missing_field"``, ...), else None.
         message: the engine's message, meant for a human.
     """
 
@@ -59,7 +61,8 @@ class AlreadyExists(SembleError):
 
 
 class FailedPrecondition(SembleError):
-    """The request is valid but the state forbids it (database closed or locked, token refused)."""
+    """The request is valid but the state forbids it (database closed or locked, token refused,
+    a keyword or hybrid query on an index without a full-text index)."""
 
     code = "FailedPrecondition"
 

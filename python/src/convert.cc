@@ -2,6 +2,10 @@
 
 #include "convert.h"
 
+#include <pybind11/stl.h>
+
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -30,6 +34,7 @@ std::string ReasonName(Status::Reason reason) {
     case R::kMissingField: return "missing_field";
     case R::kConditionFailed: return "condition_failed";
     case R::kFenced: return "fenced";
+    case R::kNoTextIndex: return "no_text_index";
   }
   return "unknown";
 }
@@ -70,6 +75,19 @@ std::vector<std::vector<float>> Rows(const FloatArray& array, size_t rows) {
   return out;
 }
 
+namespace {
+
+// The float as the Python float of its shortest decimal form (1.2f is 1.2, not 1.2000000476837158),
+// so that settings read back compare equal to the ones written.
+double ShortestDouble(float f) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), f);
+  if (ec != std::errc()) return f;
+  return std::strtod(std::string(buf, end).c_str(), nullptr);
+}
+
+}  // namespace
+
 py::dict DescriptionToDict(const IndexDescription& d) {
   py::dict out;
   out["name"] = d.name;
@@ -80,8 +98,35 @@ py::dict DescriptionToDict(const IndexDescription& d) {
   out["embedding_model"] = d.config.embedding_model;
   out["embedding_pooling"] = d.config.embedding_pooling;
   out["schema_json"] = d.config.schema_json;
+  const TextIndexConfig& t = d.config.text_index;
+  if (t.enabled) {
+    py::dict text_index;
+    text_index["fields"] = t.fields;
+    text_index["language"] = t.language;
+    text_index["k1"] = ShortestDouble(t.k1);
+    text_index["b"] = ShortestDouble(t.b);
+    out["text_index"] = text_index;
+  } else {
+    out["text_index"] = py::none();
+  }
   out["created_on_ms"] = d.created_on_ms;
   out["modified_on_ms"] = d.modified_on_ms;
+  return out;
+}
+
+TextIndexConfig TextIndexFromDict(const py::dict& config) {
+  TextIndexConfig out;
+  out.enabled = true;
+  for (const auto& [key, value] : config) {
+    const std::string k = py::cast<std::string>(key);
+    if (k == "enabled") out.enabled = py::cast<bool>(value);
+    else if (k == "fields") out.fields = py::cast<std::vector<std::string>>(value);
+    else if (k == "language") out.language = py::cast<std::string>(value);
+    else if (k == "k1") out.k1 = py::cast<float>(value);
+    else if (k == "b") out.b = py::cast<float>(value);
+    else Raise(Status::InvalidArgument("text_index has no setting \"" + k +
+                                       "\" (enabled, fields, language, k1, b)"));
+  }
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "semble/options.h"
 #include "semble/record.h"
 #include "semble/status.h"
 
@@ -42,7 +43,12 @@ py::array_t<float> ToArray(std::vector<float>&& values);
 // directly. InvalidArgument when the row count is not `rows` or the array has more dimensions.
 std::vector<std::vector<float>> Rows(const FloatArray& array, size_t rows);
 
+// The dict's "text_index" is None without a full-text index, else {fields, language, k1, b}.
 py::dict DescriptionToDict(const IndexDescription& d);
+// A TextIndexConfig from {enabled, fields, language, k1, b}: every key optional, enabled defaults
+// to true and the others to TextIndexConfig's defaults (semble/_api.py checks the types);
+// InvalidArgument for another key. The engine checks the values.
+TextIndexConfig TextIndexFromDict(const py::dict& config);
 py::dict InfoToDict(const IndexInfo& info);
 
 }  // namespace semble::python

@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -23,6 +24,7 @@
 #include "semble/database.h"
 #include "semble/model_registry.h"
 #include "semble/model_store.h"
+#include "semble/query.h"
 #include "semble/recommend.h"
 
 namespace semble::python {
@@ -93,13 +95,23 @@ void SetSearch(Request* r, uint32_t top_k, bool return_values, const std::string
   r->filter_json = filter_json;
 }
 
-py::list MatchesToList(QueryResult&& result) {
+py::list MatchesToList(std::vector<QueryMatch>&& matches) {
   py::list out;
-  for (QueryMatch& m : result.matches) {
+  for (QueryMatch& m : matches) {
     py::object values = m.values.empty() ? py::object(py::none()) : py::object(ToArray(std::move(m.values)));
     out.append(py::make_tuple(m.id, m.score, values, m.ns, m.metadata_json));
   }
   return out;
+}
+
+// A group_size or group_count from Python: negative or too large is the engine's InvalidArgument,
+// not pybind11's TypeError.
+uint32_t GroupNumber(int64_t n, const char* what) {
+  if (n < 0 || n > int64_t{UINT32_MAX}) {
+    Raise(Status::InvalidArgument(std::string(what) + " must be between 1 and 100, got " +
+                                  std::to_string(n)));
+  }
+  return static_cast<uint32_t>(n);
 }
 
 class PyIndex {
@@ -114,15 +126,16 @@ class PyIndex {
     return InfoToDict(Call([&] { return index_->Info(); }));
   }
 
-  // One batch: ids with exactly one of vectors (rows) and texts; metadata and namespaces per
-  // record ("" = none) or empty.
+  // One batch: ids with vectors (rows), texts, or both; metadata and namespaces per record ("" =
+  // none) or empty. A text of a record with a vector is stored and indexed, not embedded; with
+  // vectors, a None text is a record without text.
   std::string Write(bool upsert, const std::vector<std::string>& ids,
                     const std::optional<FloatArray>& vectors,
-                    const std::optional<std::vector<std::string>>& texts,
+                    const std::optional<std::vector<std::optional<std::string>>>& texts,
                     const std::vector<std::string>& metadata_json,
                     const std::vector<std::string>& namespaces) {
-    if (vectors.has_value() == texts.has_value()) {
-      Raise(Status::InvalidArgument("give either vectors or texts"));
+    if (!vectors.has_value() && !texts.has_value()) {
+      Raise(Status::InvalidArgument("give vectors, texts, or both"));
     }
     auto per_record = [&](size_t n, const char* what) {
       if (n != 0 && n != ids.size()) {
@@ -136,12 +149,20 @@ class PyIndex {
     if (vectors) {
       std::vector<std::vector<float>> rows = Rows(*vectors, ids.size());
       for (size_t i = 0; i < ids.size(); ++i) records[i].values = std::move(rows[i]);
-    } else {
+    }
+    if (texts) {
       if (texts->size() != ids.size()) {
         Raise(Status::InvalidArgument("texts has " + std::to_string(texts->size()) +
                                       " entries for " + std::to_string(ids.size()) + " ids"));
       }
-      for (size_t i = 0; i < ids.size(); ++i) records[i].text = (*texts)[i];
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if ((*texts)[i]) {
+          records[i].text = *(*texts)[i];
+        } else if (!vectors) {
+          Raise(Status::InvalidArgument("texts[" + std::to_string(i) + "] (id \"" + ids[i] +
+                                        "\") is None and the record has no vector"));
+        }
+      }
     }
     for (size_t i = 0; i < ids.size(); ++i) {
       records[i].id = ids[i];
@@ -158,13 +179,13 @@ class PyIndex {
     return Call([&] { return index_->DeleteByIds(ids); }).mutation_id;
   }
 
-  // [(id, values, namespace, metadata_json)]
+  // [(id, values, namespace, metadata_json, text)]
   py::list GetByIds(const std::vector<std::string>& ids) const {
     OpenGuard open(*holder_);
     std::vector<VectorRecord> records = Call([&] { return index_->GetByIds(ids); });
     py::list out;
     for (VectorRecord& r : records) {
-      out.append(py::make_tuple(r.id, ToArray(std::move(r.values)), r.ns, r.metadata_json));
+      out.append(py::make_tuple(r.id, ToArray(std::move(r.values)), r.ns, r.metadata_json, r.text));
     }
     return out;
   }
@@ -180,13 +201,28 @@ class PyIndex {
     return out;
   }
 
-  // [(id, score, values or None, namespace, metadata_json)], closest first.
-  py::list Query(const std::optional<FloatArray>& vector, const std::optional<std::string>& vector_id,
-                 const std::string& text, uint32_t top_k, bool return_values,
-                 const std::string& return_metadata, const std::optional<std::string>& ns,
-                 const std::string& filter_json, std::optional<uint32_t> ef,
-                 std::optional<float> recall, const std::vector<std::string>& exclude_ids) const {
+  // (matches, groups): matches [(id, score, values or None, namespace, metadata_json)] best
+  // first; groups [(value as JSON, matches)] with group_by, else [].
+  py::tuple Query(const std::optional<FloatArray>& vector,
+                  const std::optional<std::string>& vector_id, const std::string& text,
+                  uint32_t top_k, bool return_values, const std::string& return_metadata,
+                  const std::optional<std::string>& ns, const std::string& filter_json,
+                  std::optional<uint32_t> ef, std::optional<float> recall,
+                  const std::vector<std::string>& exclude_ids, const std::string& mode,
+                  const std::string& fusion, std::optional<float> alpha,
+                  const std::string& group_by, int64_t group_size,
+                  std::optional<int64_t> group_count) const {
     QueryRequest q;
+    auto parsed_mode = ParseQueryMode(mode);
+    if (!parsed_mode.ok()) Raise(parsed_mode.status());
+    q.mode = *parsed_mode;
+    auto parsed_fusion = ParseFusionMethod(fusion);
+    if (!parsed_fusion.ok()) Raise(parsed_fusion.status());
+    q.fusion = *parsed_fusion;
+    q.alpha = alpha;
+    q.group_by = group_by;
+    q.group_size = GroupNumber(group_size, "group_size");
+    if (group_count) q.group_count = GroupNumber(*group_count, "group_count");
     if (vector) {
       if (vector->ndim() != 1) {
         Raise(Status::InvalidArgument("a query vector must be a 1-D array, not " +
@@ -201,7 +237,12 @@ class PyIndex {
     q.recall = recall;
     q.exclude_ids = exclude_ids;
     OpenGuard open(*holder_);
-    return MatchesToList(Call([&] { return index_->Query(q); }));
+    QueryResult result = Call([&] { return index_->Query(q); });
+    py::list groups;
+    for (QueryGroup& g : result.groups) {
+      groups.append(py::make_tuple(g.key_json, MatchesToList(std::move(g.matches))));
+    }
+    return py::make_tuple(MatchesToList(std::move(result.matches)), groups);
   }
 
   py::list Recommend(const std::vector<std::string>& positive,
@@ -213,7 +254,7 @@ class PyIndex {
     r.negative = negative;
     SetSearch(&r, top_k, return_values, return_metadata, ns, filter_json);
     OpenGuard open(*holder_);
-    return MatchesToList(Call([&] { return semble::Recommend(*index_, r); }));
+    return MatchesToList(Call([&] { return semble::Recommend(*index_, r); }).matches);
   }
 
   std::string CreateMetadataIndex(const std::string& property, const std::string& type) {
@@ -239,6 +280,13 @@ class PyIndex {
   std::string DeleteMetadataIndex(const std::string& property) {
     OpenGuard open(*holder_);
     return Call([&] { return index_->DeleteMetadataIndex(property); }).mutation_id;
+  }
+
+  // Enables, changes or (enabled False) drops the full-text index; `config` as TextIndexFromDict.
+  std::string ConfigureTextIndex(const py::dict& config) {
+    const TextIndexConfig c = TextIndexFromDict(config);
+    OpenGuard open(*holder_);
+    return Call([&] { return index_->ConfigureTextIndex(c); }).mutation_id;
   }
 
  private:
@@ -308,7 +356,8 @@ class PyDatabase {
 
   PyIndex CreateIndex(const std::string& name, const std::string& description, uint32_t dimensions,
                       const std::string& metric, const std::string& index_type,
-                      const std::string& model, const std::string& pooling) {
+                      const std::string& model, const std::string& pooling,
+                      const std::optional<py::dict>& text_index) {
     CreateIndexRequest request;
     request.name = name;
     request.description = description;
@@ -319,6 +368,7 @@ class PyDatabase {
     request.config.index_type = index_type;
     request.config.embedding_model = model;
     request.config.embedding_pooling = model.empty() ? "" : pooling;
+    if (text_index) request.config.text_index = TextIndexFromDict(*text_index);
     OpenGuard open(*holder_);
     if (!model.empty() && holder_->models != nullptr) {
       // Embedded: the dimensions and the canonical id come from the model itself (the CLI's
@@ -438,12 +488,14 @@ PYBIND11_MODULE(_semble, m) {
       .def("list", &PyIndex::List, arg("count"), arg("cursor"))
       .def("query", &PyIndex::Query, arg("vector"), arg("vector_id"), arg("text"), arg("top_k"),
            arg("return_values"), arg("return_metadata"), arg("namespace"), arg("filter_json"),
-           arg("ef"), arg("recall"), arg("exclude_ids"))
+           arg("ef"), arg("recall"), arg("exclude_ids"), arg("mode"), arg("fusion"), arg("alpha"),
+           arg("group_by"), arg("group_size"), arg("group_count"))
       .def("recommend", &PyIndex::Recommend, arg("positive"), arg("negative"), arg("top_k"),
            arg("return_values"), arg("return_metadata"), arg("namespace"), arg("filter_json"))
       .def("create_metadata_index", &PyIndex::CreateMetadataIndex, arg("property"), arg("type"))
       .def("list_metadata_indexes", &PyIndex::ListMetadataIndexes)
-      .def("delete_metadata_index", &PyIndex::DeleteMetadataIndex, arg("property"));
+      .def("delete_metadata_index", &PyIndex::DeleteMetadataIndex, arg("property"))
+      .def("configure_text_index", &PyIndex::ConfigureTextIndex, arg("config"));
 
   py::class_<PyDatabase>(m, "_Database")
       .def_static("open", &PyDatabase::Open, arg("path"), arg("create_if_missing"), arg("sync"),
@@ -457,7 +509,8 @@ PYBIND11_MODULE(_semble, m) {
       .def_property_readonly("models_dir", &PyDatabase::models_dir)
       .def("close", &PyDatabase::Close)
       .def("create_index", &PyDatabase::CreateIndex, arg("name"), arg("description"),
-           arg("dimensions"), arg("metric"), arg("index_type"), arg("model"), arg("pooling"))
+           arg("dimensions"), arg("metric"), arg("index_type"), arg("model"), arg("pooling"),
+           arg("text_index"))
       .def("list_indexes", &PyDatabase::ListIndexes)
       .def("get_index", &PyDatabase::GetIndex, arg("name"))
       .def("delete_index", &PyDatabase::DeleteIndex, arg("name"))
