@@ -78,6 +78,16 @@ struct IndexInfo {
   // searched exactly until then, so results never miss them; the count shows the indexing
   // backlog after a bulk load (0 for exact indexes).
   uint64_t unindexed_vectors = 0;
+  // Extension, approximate indexes: the calibration behind QueryRequest::recall (semble/query.h)
+  // — recall@10 measured at each ef of a ladder, ascending — and how many sampled real queries it
+  // was measured on (0: stored vectors held out of the graph, the estimate used until 64 queries
+  // have been asked). Empty until a query first asks for a recall target.
+  struct RecallStep {
+    uint32_t ef = 0;
+    float recall = 0;
+  };
+  std::vector<RecallStep> recall_calibration;
+  uint32_t recall_calibration_queries = 0;
 };
 
 enum class MetadataIndexType { kString, kNumber, kBoolean };

@@ -31,6 +31,11 @@ Result<IndexInfo> Collection::Info() const {
   info.index_type = vectors_->TypeString();
   info.memory_bytes_per_vector = vectors_->MemoryBytesPerVector();
   info.unindexed_vectors = vectors_->Unindexed();
+  std::vector<std::pair<uint32_t, float>> steps;
+  size_t real_queries = 0;
+  vectors_->RecallCalibration(&steps, &real_queries);
+  for (const auto& [ef, recall] : steps) info.recall_calibration.push_back({ef, recall});
+  info.recall_calibration_queries = static_cast<uint32_t>(real_queries);
   if (applied_seq_ > 0) {
     info.processed_up_to_mutation = MutationIdLocked(applied_seq_);
     info.processed_up_to_ms = applied_ms_;

@@ -168,7 +168,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const HnswOptions& options)
 HnswIndex::HnswIndex(const HnswOptions& options)
     : opts_(options), impl_(std::make_unique<Impl>(options)) {}
 
-HnswIndex::~HnswIndex() = default;
+HnswIndex::~HnswIndex() {
+  WaitForCalibration();  // a background recalibration searches this index
+}
 
 Status HnswIndex::Train(const float* vectors, size_t n) {
   return TrainOn(vectors, n, /*explicitly=*/true);
@@ -575,9 +577,12 @@ std::vector<float> PrepareQuery(const HnswIndex::Impl& g, const float* query) {
   return q;
 }
 
+// `held_out` (a node, or kNoNode): a node the walk treats as absent — never scored, entered or
+// returned — so that a stored vector can be asked as if it were a query the graph has not seen
+// (the recall calibration). Only that caller pays for the masked distance.
 template <class Accept>
 std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t k, size_t ef,
-                            const Accept& accept) {
+                            const Accept& accept, uint32_t held_out = kNoNode) {
   std::shared_lock<std::shared_mutex> lock(g.rw);
   const uint64_t e = g.entry.load(std::memory_order_acquire);
   if (e == HnswIndex::Impl::kNoEntry || k == 0) return {};
@@ -585,11 +590,18 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
   const std::vector<float> q = PrepareQuery(g, query);
   std::vector<Candidate> found;
   VisitedSet* visited = g.AcquireVisited();
-  auto run = [&](const auto& dist, bool exact) {
+  auto walk = [&](const auto& dist, bool exact) {
     uint32_t cur = NodeOf(e);
     float cur_d = dist(cur, kInf);
     for (int l = LevelOf(e); l > 0; --l) Greedy(g, dist, l, &cur, &cur_d);
     SearchLayer(g, dist, cur, cur_d, ef, 0, accept, visited, &found, exact);
+  };
+  auto run = [&](const auto& dist, bool exact) {
+    if (held_out == kNoNode) return walk(dist, exact);
+    // Infinitely far on the upper layers, already visited on layer 0. The caller never holds out
+    // a layer-0-only entry point (the walk would have to start there).
+    visited->TestAndSet(held_out);
+    walk([&](uint32_t n, float bound) { return n == held_out ? kInf : dist(n, bound); }, exact);
   };
   if (g.quantized && g.trained.load(std::memory_order_acquire)) {
     QuantizedQuery qq;
@@ -660,6 +672,7 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
 
 std::vector<Hit> HnswIndex::Search(const float* query, size_t k, uint32_t ef) const {
   const Impl& g = *impl_;
+  SampleQuery(query);
   ef = ef == 0 ? opts_.ef_search : ef;
   // Without tombstones every node is live: skip the per-node state read (a cache miss on large
   // graphs). A delete racing with this query may then still be returned by it, which is the same
@@ -671,9 +684,22 @@ std::vector<Hit> HnswIndex::Search(const float* query, size_t k, uint32_t ef) co
   return SearchImpl(g, query, k, ef, accept);
 }
 
+std::vector<Hit> HnswIndex::SearchHeldOut(const float* query, size_t k, uint32_t ef,
+                                          uint32_t slot) const {
+  const Impl& g = *impl_;
+  uint32_t node = kNoNode;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);  // slot_node may be growing
+    if (slot < g.slot_node.size()) node = LoadAcquire(&g.slot_node[slot]);
+  }
+  auto accept = [&](uint32_t n) { return n != node && LoadState(&g.node_state[n]) == kLive; };
+  return SearchImpl(g, query, k, ef == 0 ? opts_.ef_search : ef, accept, node);
+}
+
 std::vector<Hit> HnswIndex::SearchFiltered(const float* query, size_t k, uint32_t ef,
                                            const std::function<bool(uint32_t)>& allow) const {
   const Impl& g = *impl_;
+  SampleQuery(query);
   auto accept = [&](uint32_t n) {
     return LoadState(&g.node_state[n]) == kLive && allow(g.node_slot[n]);
   };

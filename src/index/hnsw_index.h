@@ -73,6 +73,8 @@
 
 namespace semble::index {
 
+struct Calibration;  // hnsw_internal.h
+
 enum class QuantizerKind : uint8_t { kNone = 0, kSq8 = 1, kBinary = 2 };
 
 struct HnswOptions {
@@ -181,6 +183,11 @@ class HnswIndex {
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
   // Exact search over all live vectors (ground truth, tests, tiny indexes).
   std::vector<Hit> SearchExact(const float* query, size_t k) const;
+  // Search as if `slot`'s node were not in the graph: never scored, walked through or returned
+  // (an unknown slot holds nothing out). Its own stored vector asked this way behaves like a query
+  // the graph has not seen — which a plain search of it does not: the walk finds the node itself
+  // and reads its neighbours off its own link list. The recall calibration's queries.
+  std::vector<Hit> SearchHeldOut(const float* query, size_t k, uint32_t ef, uint32_t slot) const;
 
   // The planner rule for a filter matching `matching` of the index's size() vectors (an exact
   // count from a bitmap, or an estimate): kExact (SearchSlots over the matching slots) when so few
@@ -189,11 +196,23 @@ class HnswIndex {
   // RESULTS.md).
   FilterPlan PlanFilter(size_t matching, size_t k) const;
 
-  // Recall targets. The ef that reached `recall` (recall@k, k <= 100) on the index's calibration:
-  // up to 200 stored vectors used as queries (leave-one-out) against exact results, at a ladder of
-  // ef values. Calibrates lazily on first use and again after the index has doubled or halved in
-  // size; returns options().ef_search when the index is too small to calibrate (< 500 vectors).
+  // Recall targets. The smallest ef of a ladder (~1.19x apart) whose recall@10 on the index's
+  // calibration queries, less its sampling error (a one-sided 95% bound), reaches `recall`;
+  // scaled by k / 10 for k > 10. The queries are the real ones this index was asked (Search and
+  // SearchFiltered keep a uniform sample of up to 512) once there are at least 64; before that,
+  // 200 stored vectors each held out of the graph (SearchHeldOut), which errs on the safe side (a
+  // higher ef than real queries need: the graph around a held-out node is sparser than around a
+  // new query). The first calibration runs in the calling query, on first use; later ones — after
+  // the index has doubled or halved in size, or the sample of real queries has doubled — in the
+  // background, the old table answering meanwhile. Returns options().ef_search when the index is
+  // too small to calibrate (< 500 vectors).
   uint32_t EfForRecall(float recall, size_t k) const;
+  // Waits for a background recalibration started by EfForRecall, if any (tests).
+  void WaitForCalibration() const;
+  // The calibration in use: (ef, mean recall@10) per ladder step measured, and the number of
+  // sampled real queries it was measured on (0: held-out stored vectors). Empty before first use.
+  void RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,
+                         size_t* real_queries) const;
 
   HnswMemoryStats MemoryStats() const;
 
@@ -211,6 +230,11 @@ class HnswIndex {
 
  private:
   Status TrainOn(const float* vectors, size_t n, bool explicitly);
+  // Offers a query vector to the calibration's sample of real queries (see EfForRecall).
+  void SampleQuery(const float* query) const;
+  // Recall at each ladder ef for the index of size n, on the sampled real queries when real > 0,
+  // else on held-out stored vectors.
+  Calibration MeasureCalibration(size_t n, size_t real) const;
   explicit HnswIndex(const HnswOptions& options);
 
   HnswOptions opts_;

@@ -27,6 +27,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <new>
 #include <random>
 #include <shared_mutex>
@@ -146,7 +147,24 @@ using Candidate = std::pair<float, uint32_t>;
 
 struct Calibration {
   size_t size_at = 0;                                 // index size when measured
-  std::vector<std::pair<uint32_t, float>> ef_recall;  // ascending ef, recall@10
+  size_t real_queries = 0;                            // sampled queries used; 0: held-out vectors
+  struct Step {
+    uint32_t ef;
+    float recall;  // mean recall@10 of the calibration queries
+    float lower;   // a one-sided 95% lower bound on the mean recall of such queries
+  };
+  std::vector<Step> ef_recall;  // ascending ef
+};
+
+// A uniform sample of the queries asked (reservoir sampling), for the recall calibration. A query
+// that finds the lock taken is not offered: the sample stays uniform over those offered, and a
+// query never waits for another's copy.
+struct QuerySample {
+  std::mutex mu;
+  std::vector<std::vector<float>> queries;  // at most kCapacity
+  uint64_t offered = 0;
+  uint64_t rng = 0x9e3779b97f4a7c15ull;  // xorshift state
+  static constexpr size_t kCapacity = 512;
 };
 
 struct HnswIndex::Impl {
@@ -251,7 +269,10 @@ struct HnswIndex::Impl {
   mutable std::vector<std::unique_ptr<VisitedSet>> visited_pool;
 
   mutable std::mutex calibration_mu;
-  mutable Calibration calibration;
+  mutable Calibration calibration;  // guarded by calibration_mu, as are the next two
+  mutable bool calibrating = false;
+  mutable std::thread calibrator;   // a recalibration under way or finished; joined on destruction
+  mutable QuerySample query_sample;
 };
 
 // Link maintenance that keeps every live node reachable (hnsw_connectivity.cc). Unless noted, these

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <mutex>
 #include <random>
 #include <unordered_set>
 
@@ -17,7 +19,15 @@ namespace {
 constexpr size_t kMinCalibrationSize = 500;
 constexpr size_t kCalibrationQueries = 200;
 constexpr size_t kCalibrationK = 10;
-constexpr uint32_t kEfLadder[] = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024};
+// Real queries needed before they replace held-out stored vectors as the calibration's queries.
+constexpr size_t kMinRealQueries = 64;
+constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
+constexpr double kOneSided95 = 1.645;  // standard normal quantile
+// Steps of ~1.19x: the ef chosen is never more than one step above the smallest that reaches the
+// target on the calibration queries.
+constexpr uint32_t kEfLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,  37,  44,
+                                  52,  62,  74,  88,  105, 125, 149, 177, 211, 251,
+                                  299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 
 // Below this many matching vectors, scoring them all is cheap whatever the graph would do.
 constexpr size_t kAlwaysExactMatches = 2000;
@@ -39,60 +49,147 @@ FilterPlan HnswIndex::PlanFilter(size_t matching, size_t k) const {
              : FilterPlan::kGraph;
 }
 
-uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
+void HnswIndex::RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,
+                                  size_t* real_queries) const {
+  std::lock_guard<std::mutex> lock(impl_->calibration_mu);
+  steps->clear();
+  for (const Calibration::Step& s : impl_->calibration.ef_recall) steps->push_back({s.ef, s.recall});
+  *real_queries = impl_->calibration.real_queries;
+}
+
+void HnswIndex::WaitForCalibration() const {
+  std::thread calibrator;
+  {
+    std::lock_guard<std::mutex> lock(impl_->calibration_mu);
+    calibrator = std::move(impl_->calibrator);
+  }
+  if (calibrator.joinable()) calibrator.join();
+}
+
+void HnswIndex::SampleQuery(const float* query) const {
+  QuerySample& sample = impl_->query_sample;
+  std::unique_lock<std::mutex> lock(sample.mu, std::try_to_lock);
+  if (!lock.owns_lock()) return;
+  ++sample.offered;
+  size_t at = sample.queries.size();
+  if (at == QuerySample::kCapacity) {
+    sample.rng ^= sample.rng << 13;
+    sample.rng ^= sample.rng >> 7;
+    sample.rng ^= sample.rng << 17;
+    at = sample.rng % sample.offered;
+    if (at >= QuerySample::kCapacity) return;
+  } else {
+    sample.queries.emplace_back();
+  }
+  sample.queries[at].assign(query, query + opts_.dimensions);
+}
+
+Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {
   const Impl& g = *impl_;
-  const size_t n = size();
-  if (n < kMinCalibrationSize) return std::max<uint32_t>(opts_.ef_search, k);
-  std::lock_guard<std::mutex> lock(g.calibration_mu);
-  Calibration& cal = g.calibration;
-  if (cal.ef_recall.empty() || n > 2 * cal.size_at || 2 * n < cal.size_at) {
-    // Leave-one-out: stored vectors as queries, their own slot excluded from both result lists.
+  Calibration cal;
+  // The queries, and for each the slot held out of the walk (kNoSlot: none).
+  std::vector<std::vector<float>> queries;
+  std::vector<uint32_t> held;
+  if (real > 0) {
+    std::lock_guard<std::mutex> l(g.query_sample.mu);
+    queries = g.query_sample.queries;
+    held.assign(queries.size(), kNoSlot);
+  } else {
+    // Held out: stored vectors as queries, each walked as if its own node were not in the graph
+    // (asked plainly, the walk lands on the node and reads the answer off its link list: that
+    // promised 0.95 where unseen queries got 0.81–0.93), and excluded from the truth. The entry
+    // point is not asked when it has no upper layer (the walk has to start there).
     std::vector<uint32_t> slots;
     {
       std::shared_lock<std::shared_mutex> l(g.rw);
+      const uint64_t e = g.entry.load(std::memory_order_acquire);
       for (uint32_t s = 0; s < g.slot_node.size(); ++s) {
-        if (g.slot_node[s] != kNoNode) slots.push_back(s);
+        const uint32_t node = g.slot_node[s];
+        if (node == kNoNode) continue;
+        if (e != Impl::kNoEntry && node == static_cast<uint32_t>(e) && (e >> 32) == 0) continue;
+        slots.push_back(s);
       }
     }
     std::mt19937_64 rng(opts_.seed);
     std::shuffle(slots.begin(), slots.end(), rng);
     slots.resize(std::min(slots.size(), kCalibrationQueries));
-    std::vector<std::vector<float>> queries;
-    std::vector<std::unordered_set<uint32_t>> truth;
     for (uint32_t s : slots) {
       const float* v = Get(s);
       if (v == nullptr) continue;
       queries.emplace_back(v, v + opts_.dimensions);
-      std::unordered_set<uint32_t> t;
-      for (const Hit& h : SearchExact(v, kCalibrationK + 1)) {
-        if (h.slot != s && t.size() < kCalibrationK) t.insert(h.slot);
-      }
-      truth.push_back(std::move(t));
+      held.push_back(s);
     }
-    cal.ef_recall.clear();
-    for (uint32_t ef : kEfLadder) {
-      size_t hit = 0, total = 0;
-      for (size_t i = 0; i < queries.size(); ++i) {
-        const uint32_t self = slots[i];
-        size_t taken = 0;
-        for (const Hit& h : Search(queries[i].data(), kCalibrationK + 1, ef)) {
-          if (h.slot == self || taken == kCalibrationK) continue;
-          ++taken;
-          hit += truth[i].count(h.slot);
-        }
-        total += truth[i].size();
-      }
-      const float r = total == 0 ? 1.0f : static_cast<float>(hit) / total;
-      cal.ef_recall.push_back({ef, r});
-      if (r >= 0.999f) break;
+  }
+  std::vector<std::unordered_set<uint32_t>> truth;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    std::unordered_set<uint32_t> t;
+    for (const Hit& h : SearchExact(queries[i].data(), kCalibrationK + 1)) {
+      if (h.slot != held[i] && t.size() < kCalibrationK) t.insert(h.slot);
     }
-    cal.size_at = n;
+    truth.push_back(std::move(t));
+  }
+  for (uint32_t ef : kEfLadder) {
+    // Per-query recall, so that the choice can allow for the sample's spread: 200 queries pin a
+    // mean recall of 0.95 down to about +-0.005, and a target that sits between two steps would
+    // otherwise be missed on new queries about half the time.
+    double sum = 0, sum_sq = 0;
+    size_t counted = 0;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      if (truth[i].empty()) continue;
+      size_t taken = 0, hit = 0;
+      for (const Hit& h : SearchHeldOut(queries[i].data(), kCalibrationK, ef, held[i])) {
+        if (h.slot == held[i] || taken == kCalibrationK) continue;
+        ++taken;
+        hit += truth[i].count(h.slot);
+      }
+      const double r = static_cast<double>(hit) / truth[i].size();
+      sum += r;
+      sum_sq += r * r;
+      ++counted;
+    }
+    const double mean = counted == 0 ? 1.0 : sum / counted;
+    const double var = counted < 2 ? 0.0 : std::max(0.0, (sum_sq - counted * mean * mean) / (counted - 1));
+    const double lower = counted == 0 ? 1.0 : mean - kOneSided95 * std::sqrt(var / counted);
+    cal.ef_recall.push_back({ef, static_cast<float>(mean), static_cast<float>(lower)});
+    if (mean >= 0.999) break;
+  }
+  cal.size_at = n;
+  cal.real_queries = real;
+  return cal;
+}
+
+uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
+  const Impl& g = *impl_;
+  const size_t n = size();
+  if (n < kMinCalibrationSize) return std::max<uint32_t>(opts_.ef_search, k);
+  size_t sampled;
+  {
+    std::lock_guard<std::mutex> l(g.query_sample.mu);
+    sampled = g.query_sample.queries.size();
+  }
+  const size_t real = sampled >= kMinRealQueries ? sampled : 0;
+  std::unique_lock<std::mutex> lock(g.calibration_mu);
+  Calibration& cal = g.calibration;
+  if (cal.ef_recall.empty()) {
+    // The first: measured here, while the queries asking for a recall wait.
+    cal = MeasureCalibration(n, real);
+  } else if (!g.calibrating && (n > 2 * cal.size_at || 2 * n < cal.size_at ||
+                                real >= std::max<size_t>(1, 2 * cal.real_queries))) {
+    // Later ones in the background; queries keep the table they have until the new one is in.
+    g.calibrating = true;
+    if (g.calibrator.joinable()) g.calibrator.join();  // done: it cleared `calibrating`
+    g.calibrator = std::thread([this, n, real] {
+      Calibration fresh = MeasureCalibration(n, real);
+      std::lock_guard<std::mutex> l(impl_->calibration_mu);
+      impl_->calibration = std::move(fresh);
+      impl_->calibrating = false;
+    });
   }
   // The smallest ef that reached the target; larger k need a proportionally larger list.
-  uint32_t chosen = cal.ef_recall.back().first;
-  for (const auto& [ef, r] : cal.ef_recall) {
-    if (r >= recall) {
-      chosen = ef;
+  uint32_t chosen = cal.ef_recall.back().ef;
+  for (const Calibration::Step& step : cal.ef_recall) {
+    if (step.lower >= recall) {
+      chosen = step.ef;
       break;
     }
   }

@@ -212,6 +212,12 @@ class HnswVectorIndex final : public VectorIndex {
     return hnsw_->MemoryStats().total_bytes_per_vector;
   }
 
+  void RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,
+                         size_t* real_queries) const override {
+    std::shared_lock lock(mu_);
+    hnsw_->RecallCalibration(steps, real_queries);
+  }
+
   std::string Serialize() const override {
     // Pause the builder so the graph does not change while it is written.
     std::unique_lock lock(mu_);

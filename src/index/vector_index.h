@@ -72,6 +72,13 @@ class VectorIndex {
   virtual void ResumeBackgroundWork() {}
   // Bytes per live vector held in memory by the index (vectors, graph, codes).
   virtual double MemoryBytesPerVector() const = 0;
+  // The recall calibration in use: (ef, recall@10) steps and the number of real queries it was
+  // measured on (HnswIndex::EfForRecall). Empty steps for exact indexes and before first use.
+  virtual void RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,
+                                 size_t* real_queries) const {
+    steps->clear();
+    *real_queries = 0;
+  }
 
   // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
   // graph of an approximate index); "" when the index is rebuilt from records on load.

