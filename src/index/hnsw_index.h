@@ -203,7 +203,8 @@ class HnswIndex {
   // 200 stored vectors each held out of the graph (SearchHeldOut), which errs on the safe side (a
   // higher ef than real queries need: the graph around a held-out node is sparser than around a
   // new query). The first calibration runs in the calling query, on first use; later ones — after
-  // the index has doubled or halved in size, or the sample of real queries has doubled — in the
+  // the index has doubled or halved in size, or the sample of real queries has doubled or become
+  // full — in the
   // background, the old table answering meanwhile. Returns options().ef_search when the index is
   // too small to calibrate (< 500 vectors).
   uint32_t EfForRecall(float recall, size_t k) const;

@@ -173,8 +173,10 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
   if (cal.ef_recall.empty()) {
     // The first: measured here, while the queries asking for a recall wait.
     cal = MeasureCalibration(n, real);
-  } else if (!g.calibrating && (n > 2 * cal.size_at || 2 * n < cal.size_at ||
-                                real >= std::max<size_t>(1, 2 * cal.real_queries))) {
+  } else if (!g.calibrating &&
+             (n > 2 * cal.size_at || 2 * n < cal.size_at ||
+              real >= std::max<size_t>(1, 2 * cal.real_queries) ||
+              (real == QuerySample::kCapacity && cal.real_queries < QuerySample::kCapacity))) {
     // Later ones in the background; queries keep the table they have until the new one is in.
     g.calibrating = true;
     if (g.calibrator.joinable()) g.calibrator.join();  // done: it cleared `calibrating`

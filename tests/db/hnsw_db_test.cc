@@ -195,6 +195,64 @@ TEST_P(HnswDbTest, RecallFiltersDeletesAndReopen) {
 // the replaced graph nodes without repairing the graph until the builder runs (issue 10: replay
 // used to wait for the builder, mutation by mutation). The index must answer correctly at once,
 // while the backlog is searched exactly, and after the builder has caught up.
+// `recall` through the database: the calibration behind it shows in Info, moves from held-out
+// stored vectors to the real queries asked once 64 were, and what it picks delivers the target
+// on queries it has not seen.
+TEST_P(HnswDbTest, RecallTargetsCalibrateOnTheQueriesAsked) {
+  auto info = Ix()->Info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_TRUE(info->recall_calibration.empty());  // nothing asked for a recall target yet
+  std::mt19937 rng(17);
+  auto ask = [&](int t) {
+    QueryRequest q;
+    q.vector = records_[(t * 131) % kCount].values;
+    for (float& x : q.vector) x += std::normal_distribution<float>(0, 0.2f)(rng);
+    q.top_k = 10;
+    q.recall = 0.95f;
+    auto r = Ix()->Query(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return q.vector;
+  };
+  (void)ask(0);
+  info = Ix()->Info();
+  ASSERT_TRUE(info.ok());
+  ASSERT_FALSE(info->recall_calibration.empty());
+  EXPECT_EQ(info->recall_calibration_queries, 0u);  // held-out stored vectors
+  for (size_t i = 1; i < info->recall_calibration.size(); ++i) {
+    EXPECT_GT(info->recall_calibration[i].ef, info->recall_calibration[i - 1].ef);
+  }
+  // Real queries; recalibrations run in the background as the sample doubles (64 ... 512).
+  int t = 1;
+  for (; t < 600; ++t) (void)ask(t);
+  bool done = false;
+  for (int wait = 0; wait < 3000 && !done; ++wait) {
+    (void)ask(t++);
+    info = Ix()->Info();
+    ASSERT_TRUE(info.ok());
+    done = info->recall_calibration_queries >= 512;
+    if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(done) << "calibrated on " << info->recall_calibration_queries << " queries";
+  // New queries at the target.
+  double sum = 0;
+  const int fresh = 200;
+  std::vector<VectorRecord> all(records_.begin(), records_.end());
+  for (int k = 0; k < fresh; ++k) {
+    QueryRequest q;
+    q.vector = ask(100000 + k);  // a query like the others, not one of them
+    q.top_k = 10;
+    q.recall = 0.95f;
+    auto r = Ix()->Query(q);
+    ASSERT_TRUE(r.ok());
+    std::set<std::string> want;
+    for (const auto& h : test::ReferenceTopK(GetParam().metric, q.vector, all, 10)) {
+      want.insert(h.id);
+    }
+    for (const QueryMatch& m : r->matches) sum += want.count(m.id) / 10.0;
+  }
+  EXPECT_GE(sum / fresh, 0.94);
+}
+
 TEST_P(HnswDbTest, ReplayOfReplacementsServesCorrectlyBeforeAndAfterTheGraphCatchesUp) {
   ASSERT_TRUE(db_->Checkpoint().ok());  // the graph holds everything; the log is empty
   std::mt19937 rng(3);
