@@ -23,6 +23,8 @@ constexpr uint32_t kBucketManifestVersion = 1;
 constexpr char kManifestDir[] = "manifest/";
 constexpr char kLogDir[] = "log/";
 constexpr char kSegmentDir[] = "seg/";
+// A segment being downloaded into the cache: a name no open trusts (and the next one removes).
+constexpr char kDownloadSuffix[] = ".download";
 // Attempts at taking over an index while another writer keeps appending.
 constexpr int kMaterializeAttempts = 8;
 
@@ -136,6 +138,43 @@ Status WriteCacheFile(Env* env, const std::string& path, std::string_view data) 
   return s;
 }
 
+// Streams bm's segment from the store into dir's segment file, hashing it on the way: the bytes go
+// into a temporary file (never a name an open trusts) and only a download of the size and hash the
+// manifest recorded is renamed into place, then marked verified by its hash file. An interrupted
+// or wrong download leaves neither: the next open fetches again.
+Status DownloadSegment(ObjectStore* store, Env* env, const std::string& path,
+                       const std::string& hash_path, const BucketManifest& bm) {
+  const std::string where = store->Url() + "/" + bm.segment_key;
+  // A hash file beside a copy about to be replaced would vouch for the wrong bytes.
+  if (env->FileExists(hash_path)) SEMBLE_RETURN_IF_ERROR(env->RemoveFile(hash_path));
+  const std::string tmp = path + kDownloadSuffix;
+  SEMBLE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp));
+  storage::ContentHasher hasher;
+  uint64_t received = 0;
+  Status s = store->GetTo(bm.segment_key, 0, ObjectStore::kToEnd, [&](std::string_view piece) {
+    if (piece.size() > bm.segment_size - received) {
+      return Status::Corruption(where + ": longer than the " + std::to_string(bm.segment_size) +
+                                " bytes the manifest recorded");
+    }
+    received += piece.size();
+    hasher.Update(piece);
+    return file->Append(piece);
+  });
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (s.ok() && (received != bm.segment_size || hasher.Finish() != bm.segment_hash)) {
+    s = Status::Corruption(where + ": size or hash differs from what the manifest recorded (" +
+                           std::to_string(received) + " bytes received, " +
+                           std::to_string(bm.segment_size) + " recorded)");
+  }
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (!s.ok()) {
+    (void)env->RemoveFile(tmp);
+    return s;
+  }
+  return WriteCacheFile(env, hash_path, bm.segment_hash);
+}
+
 // Makes dir's segment file the one bm names: keeps a cached copy with the same hash, else
 // downloads and verifies it.
 Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
@@ -152,14 +191,7 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
       return Status::OK();
     }
   }
-  SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(bm.segment_key));
-  if (o.data.size() != bm.segment_size || storage::ContentHash(o.data) != bm.segment_hash) {
-    return Status::Corruption(store->Url() + "/" + bm.segment_key +
-                              ": size or hash differs from what the manifest recorded");
-  }
-  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, path, o.data));
-  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, hash_path, bm.segment_hash));
-  return Status::OK();
+  return DownloadSegment(store, env, path, hash_path, bm);
 }
 
 }  // namespace
