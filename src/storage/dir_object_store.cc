@@ -131,7 +131,7 @@ class DirObjectStore final : public ObjectStore {
       if (got_end > offset) {
         const uint64_t from = offset > pos ? offset - pos : 0;
         const uint64_t to = std::min<uint64_t>(got.size(), end - pos);
-        SEMBLE_RETURN_IF_ERROR(sink(got.substr(from, to - from)));
+        if (to > from) SEMBLE_RETURN_IF_ERROR(sink(got.substr(from, to - from)));
       }
       pos = got_end;
     }
