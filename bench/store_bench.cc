@@ -162,6 +162,18 @@ class BenchStore final : public semble::ObjectStore {
     }
     return r;
   }
+  semble::Status GetTo(const std::string& key, uint64_t offset, uint64_t length,
+                       const Sink& sink) override {
+    uint64_t bytes = 0;
+    semble::Status s = inner_->GetTo(key, offset, length, [&](std::string_view piece) {
+      bytes += piece.size();
+      return sink(piece);
+    });
+    std::lock_guard lock(mu_);
+    get_bytes_ += bytes;
+    gets_++;
+    return s;
+  }
   semble::Result<std::vector<semble::ObjectInfo>> List(const std::string& prefix) override {
     return inner_->List(prefix);
   }

@@ -38,6 +38,16 @@ class SequentialFile {
   virtual Status Read(size_t n, std::string_view* result, char* scratch) = 0;
 };
 
+// A file written at given offsets, by several threads at once for disjoint ranges (a download in
+// parallel parts).
+class PositionalWritableFile {
+ public:
+  virtual ~PositionalWritableFile() = default;
+  // Writes data at offset. On error, an unknown part of it may have reached the file.
+  virtual Status WriteAt(uint64_t offset, std::string_view data) = 0;
+  virtual Status Close() = 0;
+};
+
 // An exclusive lock on a file, held until released through Env::UnlockFile.
 class FileLock {
  public:
@@ -56,6 +66,13 @@ class Env {
   // Opens an existing file for appending at its end.
   virtual Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) = 0;
   virtual Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) = 0;
+  // Creates (or truncates) a file for positional writes. An Env without them returns null, and
+  // callers write front to back instead (the default).
+  virtual Result<std::unique_ptr<PositionalWritableFile>> NewPositionalWritableFile(
+      const std::string& path) {
+    (void)path;
+    return std::unique_ptr<PositionalWritableFile>();
+  }
 
   virtual bool FileExists(const std::string& path) = 0;
   // Names (not paths) of the entries of a directory, without "." and "..".

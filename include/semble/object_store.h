@@ -17,6 +17,7 @@
 #define SEMBLE_INCLUDE_SEMBLE_OBJECT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -64,6 +65,17 @@ class ObjectStore {
   // Reads `length` bytes from `offset`; fewer at the end of the object. NotFound if there is none.
   virtual Result<std::string> GetRange(const std::string& key, uint64_t offset,
                                        uint64_t length) = 0;
+  // Streams `length` bytes from `offset` (kToEnd: the rest of the object; fewer at the end of
+  // the object) to `sink`, piece after piece in order, without holding the object in memory. A
+  // sink error stops the read and is returned as it is. A transfer that breaks off is retried (as
+  // every request is) from the first byte the sink has not seen, so the sink never sees a byte
+  // twice; a retry that finds the object changed fails. After any error the sink may have seen a
+  // prefix of the range: callers keep what they write from it unused until OK. NotFound if there
+  // is no object. The default reads with Get / GetRange and hands over one piece.
+  static constexpr uint64_t kToEnd = UINT64_MAX;
+  using Sink = std::function<Status(std::string_view piece)>;
+  virtual Status GetTo(const std::string& key, uint64_t offset, uint64_t length,
+                       const Sink& sink);
   // Every object whose key starts with `prefix`, in ascending byte order of keys (all pages).
   virtual Result<std::vector<ObjectInfo>> List(const std::string& prefix) = 0;
   // Removes an object; OK if there was none.

@@ -116,6 +116,11 @@ struct DatabaseOptions {
   // With a store: objects that no manifest younger than this needs are deleted after a
   // checkpoint; a process that opened an older state has this long to read it.
   int64_t store_gc_grace_ms = 10 * 60 * 1000;
+  // With a store: a segment larger than store_get_part_bytes is downloaded as up to
+  // store_parallel_gets ranged GETs at once, each written into its place in the cache file (on
+  // loopback radosgw 2-4 streams fetched a 323 MB object in 1.7-2.2 s instead of 2.6-2.9 s).
+  int store_parallel_gets = 4;
+  uint64_t store_get_part_bytes = 32ull << 20;
   // Every write (records, indexes, metadata indexes, checkpoints) fails with FailedPrecondition.
   // With a store, opening writes nothing to it, so a reader can run beside the store's writer
   // (a writer's open fences out the previous writer). The directory is still locked.

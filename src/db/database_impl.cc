@@ -44,6 +44,8 @@ class DatabaseImpl final : public Database {
         own_store_(std::move(own_store)),
         store_(store) {
     bucket_options_.gc_grace_ms = options.store_gc_grace_ms;
+    bucket_options_.parallel_gets = options.store_parallel_gets;
+    bucket_options_.get_part_bytes = options.store_get_part_bytes;
     copts_.group_commit_window_us = options.group_commit_window_us;
     copts_.read_only = options.read_only;
     copts_.env = env_;

@@ -6,9 +6,12 @@
 #include "db/index_bucket.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cinttypes>
 #include <cstdio>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "core/coding.h"
 #include "db/random_id.h"
@@ -23,6 +26,8 @@ constexpr uint32_t kBucketManifestVersion = 1;
 constexpr char kManifestDir[] = "manifest/";
 constexpr char kLogDir[] = "log/";
 constexpr char kSegmentDir[] = "seg/";
+// A segment being downloaded into the cache: a name no open trusts (and the next one removes).
+constexpr char kDownloadSuffix[] = ".download";
 // Attempts at taking over an index while another writer keeps appending.
 constexpr int kMaterializeAttempts = 8;
 
@@ -136,10 +141,132 @@ Status WriteCacheFile(Env* env, const std::string& path, std::string_view data) 
   return s;
 }
 
+// Streams the segment into `tmp` with one GET, hashing it as it arrives.
+Status DownloadWhole(ObjectStore* store, Env* env, const std::string& tmp, const BucketManifest& bm,
+                     const std::string& where) {
+  SEMBLE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp));
+  storage::ContentHasher hasher;
+  uint64_t received = 0;
+  Status s = store->GetTo(bm.segment_key, 0, ObjectStore::kToEnd, [&](std::string_view piece) {
+    if (piece.size() > bm.segment_size - received) {
+      return Status::Corruption(where + ": longer than the " + std::to_string(bm.segment_size) +
+                                " bytes the manifest recorded");
+    }
+    received += piece.size();
+    hasher.Update(piece);
+    return file->Append(piece);
+  });
+  Status closed = file->Close();
+  if (s.ok()) s = closed;
+  if (s.ok() && (received != bm.segment_size || hasher.Finish() != bm.segment_hash)) {
+    s = Status::Corruption(where + ": size or hash differs from what the manifest recorded (" +
+                           std::to_string(received) + " bytes received, " +
+                           std::to_string(bm.segment_size) + " recorded)");
+  }
+  return s;
+}
+
+// Streams the segment into `file` (at `tmp`) as `parts` ranged GETs at once, each written into its
+// place. The first part is hashed as it arrives; the others, which arrive meanwhile, are hashed
+// from the file (the page cache) after it.
+Status DownloadInParts(ObjectStore* store, Env* env, const std::string& tmp,
+                       std::unique_ptr<PositionalWritableFile> file, const BucketManifest& bm,
+                       const std::string& where, uint64_t parts) {
+  const uint64_t size = bm.segment_size;
+  const uint64_t part = (size + parts - 1) / parts;
+  storage::ContentHasher hasher;
+  std::mutex mu;
+  Status first_error;  // guarded by mu
+  std::atomic<bool> failed{false};
+  auto fetch = [&](uint64_t k) {
+    const uint64_t begin = k * part, length = std::min(part, size - begin);
+    uint64_t at = begin;
+    Status s = store->GetTo(bm.segment_key, begin, length, [&](std::string_view piece) {
+      if (failed) return Status::IOError(where + ": another part failed");
+      if (k == 0) hasher.Update(piece);
+      Status w = file->WriteAt(at, piece);
+      at += piece.size();
+      return w;
+    });
+    if (s.ok() && at != begin + length) {
+      s = Status::Corruption(where + ": shorter than the " + std::to_string(size) +
+                             " bytes the manifest recorded");
+    }
+    if (!s.ok()) {
+      std::lock_guard l(mu);
+      if (!failed.exchange(true)) first_error = s;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (uint64_t k = 1; k < parts; ++k) threads.emplace_back(fetch, k);
+  fetch(0);
+  for (std::thread& t : threads) t.join();
+  Status s = file->Close();
+  if (failed) return first_error;
+  SEMBLE_RETURN_IF_ERROR(s);
+  // The rest of the hash, from the file.
+  SEMBLE_ASSIGN_OR_RETURN(auto in, env->NewSequentialFile(tmp));
+  constexpr size_t kChunk = 1 << 20;
+  std::string scratch(kChunk, '\0');
+  uint64_t pos = 0;
+  while (true) {
+    std::string_view got;
+    SEMBLE_RETURN_IF_ERROR(in->Read(kChunk, &got, scratch.data()));
+    if (got.empty()) break;
+    if (pos + got.size() > part) {
+      const size_t skip = pos >= part ? 0 : static_cast<size_t>(part - pos);
+      hasher.Update(got.substr(skip));
+    }
+    pos += got.size();
+  }
+  if (pos != size || hasher.Finish() != bm.segment_hash) {
+    return Status::Corruption(where + ": size or hash differs from what the manifest recorded (" +
+                              std::to_string(pos) + " bytes received, " + std::to_string(size) +
+                              " recorded)");
+  }
+  return Status::OK();
+}
+
+// Streams bm's segment from the store into dir's segment file, hashing it on the way: the bytes go
+// into a temporary file (never a name an open trusts) and only a download of the size and hash the
+// manifest recorded is renamed into place, then marked verified by its hash file. An interrupted
+// or wrong download leaves neither: the next open fetches again. A large segment comes as a few
+// ranged GETs at once (IndexBucketOptions::parallel_gets).
+Status DownloadSegment(ObjectStore* store, Env* env, const std::string& path,
+                       const std::string& hash_path, const BucketManifest& bm,
+                       const IndexBucketOptions& options) {
+  const std::string where = store->Url() + "/" + bm.segment_key;
+  // A hash file beside a copy about to be replaced would vouch for the wrong bytes.
+  if (env->FileExists(hash_path)) SEMBLE_RETURN_IF_ERROR(env->RemoveFile(hash_path));
+  const std::string tmp = path + kDownloadSuffix;
+  const uint64_t part_bytes = std::max<uint64_t>(1, options.get_part_bytes);
+  const uint64_t parts =
+      std::min<uint64_t>(std::max(1, options.parallel_gets),
+                         (bm.segment_size + part_bytes - 1) / part_bytes);
+  Status s;
+  std::unique_ptr<PositionalWritableFile> positional;
+  if (parts > 1) {
+    auto opened = env->NewPositionalWritableFile(tmp);
+    if (!opened.ok()) return opened.status();
+    positional = std::move(opened).value();
+  }
+  if (positional != nullptr) {
+    s = DownloadInParts(store, env, tmp, std::move(positional), bm, where, parts);
+  } else {
+    s = DownloadWhole(store, env, tmp, bm, where);
+  }
+  if (s.ok()) s = env->RenameFile(tmp, path);
+  if (!s.ok()) {
+    (void)env->RemoveFile(tmp);
+    return s;
+  }
+  return WriteCacheFile(env, hash_path, bm.segment_hash);
+}
+
 // Makes dir's segment file the one bm names: keeps a cached copy with the same hash, else
 // downloads and verifies it.
-Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
-                    const BucketManifest& bm) {
+Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir, const BucketManifest& bm,
+                    const IndexBucketOptions& options) {
   if (bm.segment_key.empty()) return Status::OK();
   const std::string path = dir + "/" + bm.manifest.segment;
   const std::string hash_path = path + kSegmentHashSuffix;
@@ -152,14 +279,7 @@ Status FetchSegment(ObjectStore* store, Env* env, const std::string& dir,
       return Status::OK();
     }
   }
-  SEMBLE_ASSIGN_OR_RETURN(Object o, store->Get(bm.segment_key));
-  if (o.data.size() != bm.segment_size || storage::ContentHash(o.data) != bm.segment_hash) {
-    return Status::Corruption(store->Url() + "/" + bm.segment_key +
-                              ": size or hash differs from what the manifest recorded");
-  }
-  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, path, o.data));
-  SEMBLE_RETURN_IF_ERROR(WriteCacheFile(env, hash_path, bm.segment_hash));
-  return Status::OK();
+  return DownloadSegment(store, env, path, hash_path, bm, options);
 }
 
 }  // namespace
@@ -213,7 +333,7 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
   for (int attempt = 0; attempt < kMaterializeAttempts; ++attempt) {
     SEMBLE_ASSIGN_OR_RETURN(auto newest, ReadNewestManifest(store, prefix));
     const BucketManifest& bm = newest.second;
-    SEMBLE_RETURN_IF_ERROR(FetchSegment(store, env, dir, bm));
+    SEMBLE_RETURN_IF_ERROR(FetchSegment(store, env, dir, bm, options));
 
     // Every log object from the manifest's first on, dense.
     const std::string log_dir = prefix + kLogDir;

@@ -42,6 +42,9 @@ namespace semble::db {
 struct IndexBucketOptions {
   // Objects no manifest younger than this needs are deleted after a commit.
   int64_t gc_grace_ms = 10 * 60 * 1000;
+  // DatabaseOptions::store_parallel_gets and store_get_part_bytes.
+  int parallel_gets = 4;
+  uint64_t get_part_bytes = 32ull << 20;
 };
 
 // The key prefix of one incarnation of an index: "indexes/<name>/<incarnation, 16 hex>/".

@@ -7,12 +7,30 @@
 #ifndef SEMBLE_SRC_STORAGE_CONTENT_HASH_H_
 #define SEMBLE_SRC_STORAGE_CONTENT_HASH_H_
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace semble::storage {
 
 std::string ContentHash(std::string_view data);
+
+// ContentHash of data that arrives in pieces: Update with each piece in order, then Finish gives
+// what ContentHash of their concatenation gives.
+class ContentHasher {
+ public:
+  ContentHasher();
+  ~ContentHasher();
+  ContentHasher(const ContentHasher&) = delete;
+  ContentHasher& operator=(const ContentHasher&) = delete;
+
+  void Update(std::string_view piece);
+  std::string Finish() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace semble::storage
 

@@ -39,6 +39,8 @@ class LogReader {
   uint64_t record_offset() const { return record_offset_; }
   // Offset just past the last good record: where a repaired log should end.
   uint64_t good_end() const { return offset_; }
+  // The file's size when it was opened.
+  uint64_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
  private:

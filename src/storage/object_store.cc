@@ -18,6 +18,16 @@ std::string Getenv(const char* name) {
 
 }  // namespace
 
+Status ObjectStore::GetTo(const std::string& key, uint64_t offset, uint64_t length,
+                          const Sink& sink) {
+  if (offset == 0 && length == kToEnd) {
+    SEMBLE_ASSIGN_OR_RETURN(Object o, Get(key));
+    return o.data.empty() ? Status::OK() : sink(o.data);
+  }
+  SEMBLE_ASSIGN_OR_RETURN(std::string range, GetRange(key, offset, length));
+  return range.empty() ? Status::OK() : sink(range);
+}
+
 ObjectStoreOptions ObjectStoreOptions::FromEnvironment() {
   ObjectStoreOptions o;
   o.access_key_id = Getenv("AWS_ACCESS_KEY_ID");

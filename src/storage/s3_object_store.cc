@@ -33,6 +33,9 @@
 namespace semble::storage {
 namespace {
 
+// libcurl's receive buffer for streamed GETs (its default is 16 KiB).
+constexpr long kStreamBufferBytes = 512 << 10;
+
 // The value sent in If-Match for an etag this store handed out (see the top of the file).
 std::string IfMatchValue(const std::string& etag) { return etag; }
 
@@ -90,17 +93,62 @@ struct HttpRequest {
   std::string_view body;             // PUT only
 };
 
+// Where a streamed GET (GetTo) delivers the bytes of a 200 or 206 answer, across its attempts.
+struct BodySink {
+  const ObjectStore::Sink* sink = nullptr;
+  uint64_t limit = 0;      // bytes to deliver at most, over all attempts
+  uint64_t delivered = 0;  // bytes the sink has taken, over all attempts
+  uint64_t skip = 0;       // this attempt: leading bytes of a 200 answer the sink has seen already
+  Status error;            // the sink's failure, which ends the read
+};
+
 struct HttpResponse {
   CURLcode curl = CURLE_OK;
   std::string curl_error;  // libcurl's message when curl != CURLE_OK
   long status = 0;
-  std::string body;
+  std::string body;  // the whole body, or for a streamed GET the body of an error answer
   std::string etag;  // unquoted
+  // Streamed GETs only.
+  BodySink* sink = nullptr;
+  CURL* handle = nullptr;
+  enum class Mode { kUndecided, kStream, kBuffer } mode = Mode::kUndecided;
 };
 
-size_t OnBody(char* p, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(p, size * n);
-  return size * n;
+size_t OnBody(char* p, size_t size, size_t n, void* self) {
+  auto* r = static_cast<HttpResponse*>(self);
+  const size_t bytes = size * n;
+  if (r->sink == nullptr) {
+    r->body.append(p, bytes);
+    return bytes;
+  }
+  if (r->mode == HttpResponse::Mode::kUndecided) {
+    // The status line is in by the first byte of the body: only a 200 or a 206 carries the
+    // object; anything else is an error document for DescribeHttp.
+    long status = 0;
+    curl_easy_getinfo(r->handle, CURLINFO_RESPONSE_CODE, &status);
+    r->mode = status == 200 || status == 206 ? HttpResponse::Mode::kStream
+                                             : HttpResponse::Mode::kBuffer;
+    if (status == 206) r->sink->skip = 0;  // the server honoured the Range
+  }
+  if (r->mode == HttpResponse::Mode::kBuffer) {
+    r->body.append(p, bytes);
+    return bytes;
+  }
+  BodySink* s = r->sink;
+  std::string_view piece(p, bytes);
+  const size_t skipped = static_cast<size_t>(std::min<uint64_t>(s->skip, piece.size()));
+  piece.remove_prefix(skipped);
+  s->skip -= skipped;
+  if (piece.size() > s->limit - s->delivered) piece = piece.substr(0, s->limit - s->delivered);
+  if (!piece.empty()) {
+    Status st = (*s->sink)(piece);
+    if (!st.ok()) {
+      s->error = std::move(st);
+      return 0;  // anything but `bytes` makes libcurl abort with CURLE_WRITE_ERROR
+    }
+    s->delivered += piece.size();
+  }
+  return bytes;
 }
 
 size_t OnHeader(char* p, size_t size, size_t n, void* self) {
@@ -116,9 +164,9 @@ size_t OnHeader(char* p, size_t size, size_t n, void* self) {
     r->etag = s3::UnquoteEtag(line);
   }
   // Reserve the body once: a segment of hundreds of MB appended to a growing string is copied
-  // over and over (a third of a cold start's time, measured).
+  // over and over (a third of a cold start's time, measured). A streamed GET keeps no body.
   constexpr std::string_view kLength = "content-length:";
-  if (line.size() > kLength.size() &&
+  if (r->sink == nullptr && line.size() > kLength.size() &&
       strncasecmp(line.data(), kLength.data(), kLength.size()) == 0) {
     const unsigned long long length = std::strtoull(line.data() + kLength.size(), nullptr, 10);
     if (length > 0 && length <= (4ull << 30)) r->body.reserve(static_cast<size_t>(length));
@@ -249,6 +297,56 @@ class S3ObjectStore final : public ObjectStore {
     return Unexpected("GET", key, *r);
   }
 
+  Status GetTo(const std::string& key, uint64_t offset, uint64_t length,
+               const Sink& sink) override {
+    // A zero-length read still asks for one byte, so a missing object is still NotFound.
+    if (length == 0) return GetRange(key, offset, 0).status();
+    BodySink body;
+    body.sink = &sink;
+    body.limit = length == kToEnd ? kToEnd : length;
+    std::string etag;  // of the first answer: a resumed attempt must read the same object
+    const int attempts = std::max(0, options_.max_retries) + 1;
+    std::string last_cause;
+    for (int attempt = 0; attempt < attempts; ++attempt) {
+      if (attempt > 0) Backoff(attempt);
+      const uint64_t start = offset + body.delivered;
+      HttpRequest req;
+      req.url = ObjectUrl(key);
+      if (start != 0 || length != kToEnd) {
+        std::string range = "Range: bytes=" + std::to_string(start) + "-";
+        if (length != kToEnd) range += std::to_string(offset + length - 1);
+        req.headers.push_back(std::move(range));
+      }
+      if (!etag.empty()) req.headers.push_back("If-Match: " + IfMatchValue(etag));
+      HttpResponse r;
+      r.sink = &body;
+      // A 200 answer to a ranged request (a server that ignores Range) starts at byte 0.
+      body.skip = start;
+      Perform(req, &r);
+      if (!body.error.ok()) return body.error;
+      if (etag.empty() && body.delivered > 0) etag = r.etag;
+      if (r.curl != CURLE_OK) {
+        last_cause = r.curl_error;
+        if (!IsTransient(r.curl)) return Status::IOError(What("GET", key) + ": " + last_cause);
+        continue;  // the next attempt resumes after the last byte delivered
+      }
+      if (IsTransient(r)) {
+        last_cause = DescribeHttp(r);
+        continue;
+      }
+      if (IsMissingKey(r)) return Status::NotFound(What("GET", key) + ": no such object");
+      // 416: the range starts at or after the end of the object (nothing, or nothing more).
+      if (r.status == 416) return Status::OK();
+      if (r.status == 412) {
+        return Status::IOError(What("GET", key) + ": the object changed while it was read");
+      }
+      if (r.status != 200 && r.status != 206) return Unexpected("GET", key, r);
+      return Status::OK();
+    }
+    return Status::IOError(What("GET", key) + ": gave up after " + std::to_string(attempts) +
+                           " attempt" + (attempts == 1 ? "" : "s") + "; last: " + last_cause);
+  }
+
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
     std::vector<ObjectInfo> all;
     std::string token;
@@ -376,7 +474,12 @@ class S3ObjectStore final : public ObjectStore {
                      static_cast<long>(std::max(1, (options_.request_timeout_ms + 999) / 1000)));
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &out->body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    if (out->sink != nullptr) {
+      out->handle = h;
+      // Bigger pieces for a streamed object: fewer callbacks, and fewer writes by the sink.
+      curl_easy_setopt(h, CURLOPT_BUFFERSIZE, kStreamBufferBytes);
+    }
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, out);
     if (std::strcmp(req.method, "PUT") == 0) {

@@ -66,6 +66,25 @@ class FaultyStore final : public ObjectStore {
   Result<std::string> GetRange(const std::string& key, uint64_t o, uint64_t n) override {
     return base_->GetRange(key, o, n);
   }
+  Status GetTo(const std::string& key, uint64_t o, uint64_t n, const Sink& sink) override {
+    if (fail_gets) return Status::IOError("injected: read timed out");
+    if (key.find("/seg/") != std::string::npos) ++segment_gets;
+    const int cut = cut_streams_after.exchange(-1);
+    if (cut < 0) return base_->GetTo(key, o, n, sink);
+    // The store fails after `cut` bytes of this stream reached the sink.
+    uint64_t passed = 0;
+    Status s = base_->GetTo(key, o, n, [&](std::string_view piece) {
+      if (passed + piece.size() > static_cast<uint64_t>(cut)) {
+        piece = piece.substr(0, static_cast<uint64_t>(cut) - passed);
+        if (!piece.empty()) (void)sink(piece);
+        return Status::IOError("injected: connection reset in the middle of the body");
+      }
+      passed += piece.size();
+      return sink(piece);
+    });
+    return s;
+  }
+  std::atomic<int> cut_streams_after{-1};  // the next GetTo fails after this many bytes
   Result<std::vector<ObjectInfo>> List(const std::string& prefix) override {
     return base_->List(prefix);
   }
@@ -127,6 +146,8 @@ class StoreDatabaseTest : public ::testing::TestWithParam<DatabaseStoreFactory> 
     }
     return out;
   }
+
+  void InterruptedDownload(DatabaseOptions o, bool cut_in_half, int gets_per);
 
   std::mt19937 rng_{11};
   test::TempDir bucket_dir_;
@@ -288,6 +309,145 @@ TEST_P(StoreDatabaseTest, ADamagedCacheIsFetchedAgain) {
   EXPECT_TRUE(std::any_of(log.begin(), log.end(), [](const std::string& line) {
     return line.find("fetched again") != std::string::npos;
   })) << ::testing::PrintToString(log);
+}
+
+// The bytes of the segment file in an index's cache directory ("" if there is none), and whether
+// anything else in it names a segment (a hash file, a partial download).
+struct CachedSegment {
+  std::string bytes;
+  bool present = false;
+  bool hash_file = false;
+  std::vector<std::string> others;
+};
+inline CachedSegment ReadCachedSegment(const std::string& dir) {
+  CachedSegment c;
+  if (!std::filesystem::exists(dir)) return c;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("seg-", 0) != 0) continue;
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".seg") == 0) {
+      std::ifstream in(e.path(), std::ios::binary);
+      c.bytes.assign(std::istreambuf_iterator<char>(in), {});
+      c.present = true;
+    } else if (name.size() > 7 && name.compare(name.size() - 7, 7, ".xxh128") == 0) {
+      c.hash_file = true;
+    } else {
+      c.others.push_back(name);
+    }
+  }
+  return c;
+}
+
+// The ids and scores of a few queries.
+inline std::vector<std::pair<std::string, float>> Answers(Index* index, uint32_t dims) {
+  std::mt19937 rng(99);
+  std::vector<std::pair<std::string, float>> out;
+  for (int q = 0; q < 5; ++q) {
+    QueryRequest req;
+    req.vector = RandomVector(rng, dims);
+    req.top_k = 10;
+    auto r = index->Query(req);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (!r.ok()) return out;
+    for (const QueryMatch& m : r->matches) out.emplace_back(m.id, m.score);
+  }
+  return out;
+}
+
+// Writes a segment, then opens a fresh cache with `o` whose segment download the store breaks off
+// after `cut` bytes of its first GET: nothing in the cache may pass for the segment, and the next
+// open fetches it whole (`gets` GETs a download), byte-identical, answering as the writer did.
+inline void StoreDatabaseTest::InterruptedDownload(DatabaseOptions o, bool cut_in_half, int gets_per) {
+  const std::string writer_cache = caches_.path() + "/writer";
+  std::vector<std::pair<std::string, float>> answers;
+  {
+    auto db = Open(writer_cache);
+    auto index = db->CreateIndex({"streamed", "", {16, Metric::kCosine, "hnsw"}});
+    ASSERT_TRUE(index.ok());
+    for (int i = 0; i < 600; i += 200) ASSERT_TRUE((*index)->Upsert(Records(i, 200)).ok());
+    answers = Answers(index->get(), 16);
+  }  // the closing checkpoint uploads the segment
+  const CachedSegment written = ReadCachedSegment(writer_cache + "/indexes/streamed");
+  ASSERT_TRUE(written.present);
+  ASSERT_GT(written.bytes.size(), 20000u);
+
+  // A fresh machine whose download of the segment breaks off halfway.
+  const std::string cache = caches_.path() + "/interrupted";
+  const int gets = faulty_->segment_gets;
+  faulty_->cut_streams_after =
+      cut_in_half ? static_cast<int>(written.bytes.size() / 2) : 1000;
+  {
+    auto db = Open(cache, o);
+    ASSERT_NE(db, nullptr);
+    auto index = db->GetIndex("streamed");
+    ASSERT_FALSE(index.ok());
+    EXPECT_NE(index.status().message().find("injected"), std::string::npos)
+        << index.status().ToString();
+  }
+  EXPECT_GE(faulty_->segment_gets, gets + 1);
+  EXPECT_LE(faulty_->segment_gets, gets + gets_per);
+  const int after_failure = faulty_->segment_gets;
+  const CachedSegment partial = ReadCachedSegment(cache + "/indexes/streamed");
+  EXPECT_FALSE(partial.present) << partial.bytes.size() << " bytes left as a segment";
+  EXPECT_FALSE(partial.hash_file);
+  EXPECT_TRUE(partial.others.empty()) << ::testing::PrintToString(partial.others);
+
+  // The next open fetches the whole segment and answers as the writer did.
+  auto db = Open(cache, o);
+  auto index = db->GetIndex("streamed");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ(faulty_->segment_gets, after_failure + gets_per);
+  const CachedSegment fetched = ReadCachedSegment(cache + "/indexes/streamed");
+  EXPECT_TRUE(fetched.present && fetched.hash_file);
+  EXPECT_TRUE(fetched.bytes == written.bytes) << "the fetched segment differs from the one written";
+  EXPECT_EQ(Contents(index->get(), 600).size(), 600u);
+  const auto after = Answers(index->get(), 16);
+  ASSERT_EQ(after.size(), answers.size());
+  for (size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].first, answers[i].first) << "match " << i;
+    EXPECT_NEAR(after[i].second, answers[i].second, 1e-5) << "match " << i;
+  }
+}
+
+TEST_P(StoreDatabaseTest, AnInterruptedSegmentDownloadIsNeverTrustedAndTheNextOpenFetchesAgain) {
+  InterruptedDownload(Options(), /*cut_in_half=*/true, /*gets_per=*/1);
+}
+
+TEST_P(StoreDatabaseTest, ASegmentInParallelPartsIsTheSameAndAnInterruptedPartIsNotTrusted) {
+  DatabaseOptions o = Options();
+  o.store_parallel_gets = 4;
+  o.store_get_part_bytes = 16 << 10;  // the test's segment of ~90 KB comes as 4 ranged GETs
+  InterruptedDownload(o, /*cut_in_half=*/false, /*gets_per=*/4);
+}
+
+TEST_P(StoreDatabaseTest, ACachedSegmentWithoutItsHashFileIsFetchedAgain) {
+  // What a crash between the download's rename and its hash file leaves, or a cache file that
+  // is the right size but was never verified.
+  const std::string cache = caches_.path() + "/unverified";
+  {
+    auto db = Open(cache);
+    auto index = db->CreateIndex({"cached", "", {16, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(index.ok());
+    ASSERT_TRUE((*index)->Insert(Records(0, 100)).ok());
+  }
+  const std::string dir = cache + "/indexes/cached";
+  const CachedSegment before = ReadCachedSegment(dir);
+  ASSERT_TRUE(before.present && before.hash_file);
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 7 && name.compare(name.size() - 7, 7, ".xxh128") == 0) {
+      std::filesystem::remove(e.path());
+    }
+  }
+  const int gets = faulty_->segment_gets;
+  auto db = Open(cache);
+  auto index = db->GetIndex("cached");
+  ASSERT_TRUE(index.ok()) << index.status().ToString();
+  EXPECT_EQ(faulty_->segment_gets, gets + 1);
+  const CachedSegment after = ReadCachedSegment(dir);
+  EXPECT_TRUE(after.hash_file);
+  EXPECT_TRUE(after.bytes == before.bytes);
+  EXPECT_EQ(Contents(index->get(), 100).size(), 100u);
 }
 
 TEST_P(StoreDatabaseTest, ASecondWriterFencesTheFirstWhichWritesNothingMore) {

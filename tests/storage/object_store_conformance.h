@@ -137,6 +137,67 @@ TEST_P(ObjectStoreConformance, GetRangeReadsASliceAndStopsAtTheEnd) {
   EXPECT_EQ(*store_->GetRange("r", 4990, 100), data.substr(4990));
 }
 
+// Collects what GetTo hands over, and how many pieces.
+struct Collected {
+  std::string bytes;
+  int pieces = 0;
+  ObjectStore::Sink Sink() {
+    return [this](std::string_view piece) {
+      EXPECT_FALSE(piece.empty());
+      bytes.append(piece);
+      ++pieces;
+      return Status::OK();
+    };
+  }
+};
+
+TEST_P(ObjectStoreConformance, GetToStreamsTheBytesGetReturns) {
+  // Larger than one piece of every implementation (the file store's are 1 MiB).
+  std::string data(3 << 20, '\0');
+  std::mt19937 rng(5);
+  for (char& c : data) c = static_cast<char>(rng());
+  ASSERT_TRUE(store_->Put("big", data).ok());
+  Collected whole;
+  ASSERT_TRUE(store_->GetTo("big", 0, ObjectStore::kToEnd, whole.Sink()).ok());
+  EXPECT_TRUE(whole.bytes == data) << whole.bytes.size() << " bytes of " << data.size();
+  const uint64_t from = (1 << 20) - 7, n = (1 << 20) + 100;
+  Collected range;
+  ASSERT_TRUE(store_->GetTo("big", from, n, range.Sink()).ok());
+  EXPECT_TRUE(range.bytes == data.substr(from, n));
+  Collected tail;
+  ASSERT_TRUE(store_->GetTo("big", data.size() - 10, 100, tail.Sink()).ok());
+  EXPECT_EQ(tail.bytes, data.substr(data.size() - 10));
+  Collected rest;
+  ASSERT_TRUE(store_->GetTo("big", 2 << 20, ObjectStore::kToEnd, rest.Sink()).ok());
+  EXPECT_TRUE(rest.bytes == data.substr(2 << 20));
+  Collected past;
+  ASSERT_TRUE(store_->GetTo("big", data.size(), 10, past.Sink()).ok());
+  EXPECT_EQ(past.pieces, 0);
+  Collected none;
+  ASSERT_TRUE(store_->GetTo("big", 5, 0, none.Sink()).ok());
+  EXPECT_EQ(none.pieces, 0);
+  ASSERT_TRUE(store_->Put("empty", "").ok());
+  Collected empty;
+  ASSERT_TRUE(store_->GetTo("empty", 0, ObjectStore::kToEnd, empty.Sink()).ok());
+  EXPECT_EQ(empty.pieces, 0);
+}
+
+TEST_P(ObjectStoreConformance, GetToOfAMissingKeyIsNotFoundAndASinkErrorComesBackAsItIs) {
+  Collected missing;
+  EXPECT_TRUE(store_->GetTo("nothing", 0, ObjectStore::kToEnd, missing.Sink()).IsNotFound());
+  EXPECT_TRUE(store_->GetTo("nothing", 3, 10, missing.Sink()).IsNotFound());
+  EXPECT_EQ(missing.pieces, 0);
+  ASSERT_TRUE(store_->Put("k", std::string(100000, 'x')).ok());
+  int calls = 0;
+  const Status s = store_->GetTo("k", 0, ObjectStore::kToEnd, [&](std::string_view) {
+    ++calls;
+    return Status::IOError("disk full (injected)");
+  });
+  EXPECT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_EQ(s.message(), "disk full (injected)");
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_P(ObjectStoreConformance, ConcurrentPutIfAbsentHasExactlyOneWinner) {
   for (int round = 0; round < 5; ++round) {
     const std::string key = "race/" + std::to_string(round);

@@ -119,6 +119,17 @@ void FaultProxy::SetDefault(Fault f) {
   default_ = f;
 }
 
+void FaultProxy::CutBodiesLongerThan(size_t bytes, int times) {
+  std::lock_guard l(mu_);
+  cut_above_ = bytes;
+  cuts_left_ = times;
+}
+
+std::vector<std::string> FaultProxy::request_heads() const {
+  std::lock_guard l(mu_);
+  return heads_;
+}
+
 FaultProxy::Fault FaultProxy::Next() {
   std::lock_guard l(mu_);
   if (queue_.empty()) return default_;
@@ -160,12 +171,42 @@ void FaultProxy::Serve(int fd) {
     const std::string request = buf.substr(0, total);
     buf.erase(0, total);
     ++requests_;
+    {
+      std::lock_guard l(mu_);
+      heads_.push_back(request.substr(0, head_end + 2));
+    }
 
     std::string answer;
     switch (Next()) {
-      case Fault::kPass:
+      case Fault::kPass: {
         answer = Forward(request);
+        // Cut a long answer if asked to (CutBodiesLongerThan).
+        const size_t body_at = answer.find("\r\n\r\n");
+        size_t cut_at = 0;
+        if (body_at != std::string::npos) {
+          std::lock_guard l(mu_);
+          if (cuts_left_ > 0 && answer.size() - (body_at + 4) > cut_above_) {
+            --cuts_left_;
+            cut_at = body_at + 4 + cut_above_;
+          }
+        }
+        if (cut_at != 0) {
+          (void)SendAll(fd, std::string_view(answer).substr(0, cut_at));
+          ::close(fd);  // a FIN, so that every byte sent arrives before the end
+          return;
+        }
         break;
+      }
+      case Fault::kCutBody: {
+        answer = Forward(request);
+        const size_t body_at = answer.find("\r\n\r\n");
+        if (body_at != std::string::npos) {
+          const size_t body = answer.size() - (body_at + 4);
+          (void)SendAll(fd, std::string_view(answer).substr(0, body_at + 4 + body / 2));
+        }
+        ::close(fd);  // a FIN, so that every byte sent arrives before the end
+        return;
+      }
       case Fault::k503: {
         const std::string body =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>"

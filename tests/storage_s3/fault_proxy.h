@@ -25,6 +25,8 @@ class FaultProxy {
     kReset,         // close the connection with a TCP reset before answering
     kStall,         // never answer (until the proxy is destroyed)
     kDropResponse,  // forward, let upstream act on it, then reset instead of answering
+    kCutBody,       // forward, relay the head and half the body, then close (a transfer that
+                    // breaks off)
   };
 
   // `upstream_port` on 127.0.0.1; 0 for none (kPass and kDropResponse then answer 502).
@@ -39,6 +41,12 @@ class FaultProxy {
   // The next requests meet these faults in order; after them, the default.
   void Inject(std::vector<Fault> faults);
   void SetDefault(Fault f);
+
+  // From now on, every forwarded answer whose body is longer than `bytes` is cut after `bytes`
+  // bytes of it (then the connection is closed), `times` times; other answers pass.
+  void CutBodiesLongerThan(size_t bytes, int times);
+  // The request line and headers of every request seen so far, oldest first.
+  std::vector<std::string> request_heads() const;
 
   int requests() const { return requests_.load(); }
   int connections() const { return connections_.load(); }
@@ -58,8 +66,11 @@ class FaultProxy {
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
   std::atomic<int> connections_{0};
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::deque<Fault> queue_;
+  std::vector<std::string> heads_;  // guarded by mu_
+  size_t cut_above_ = 0;            // guarded by mu_
+  int cuts_left_ = 0;               // guarded by mu_
   Fault default_ = Fault::kPass;
   std::vector<std::thread> threads_;  // connection threads; guarded by mu_
   std::thread acceptor_;

@@ -290,6 +290,79 @@ TEST_F(S3Faults, ALostAnswerIsRetriedAndAConditionalRetryReportsConditionFailed)
   EXPECT_EQ(store_->Get("commit")->data, "mine");
 }
 
+std::string Bytes(size_t n, uint32_t seed) {
+  std::string data(n, '\0');
+  for (size_t i = 0; i < n; ++i) data[i] = static_cast<char>((i + seed) * 2654435761u >> 13);
+  return data;
+}
+
+TEST_F(S3Faults, AStreamedGetThatBreaksOffResumesWhereItStoppedAndSeesNoByteTwice) {
+  const std::string data = Bytes(4 << 20, 1);
+  ASSERT_TRUE(store_->Put("seg", data).ok());
+  const int before = proxy_.requests();
+  // The first answer stops after half the body; then a 503; then the rest comes.
+  proxy_.Inject({Fault::kCutBody, Fault::k503});
+  std::string got;
+  const Status s = store_->GetTo("seg", 0, ObjectStore::kToEnd, [&](std::string_view piece) {
+    got.append(piece);
+    return Status::OK();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(got == data) << got.size() << " bytes of " << data.size();
+  ASSERT_EQ(proxy_.requests(), before + 3);
+  // The last attempt asked only for what was missing, of the same object.
+  const std::string last = proxy_.request_heads().back();
+  EXPECT_NE(last.find("Range: bytes=" + std::to_string(data.size() / 2) + "-\r\n"),
+            std::string::npos)
+      << last;
+  EXPECT_NE(last.find("If-Match: "), std::string::npos) << last;
+
+  // A ranged stream resumes inside its range.
+  proxy_.Inject({Fault::kCutBody});
+  got.clear();
+  const uint64_t from = 1000, n = 3 << 20;
+  ASSERT_TRUE(store_
+                  ->GetTo("seg", from, n,
+                          [&](std::string_view piece) {
+                            got.append(piece);
+                            return Status::OK();
+                          })
+                  .ok());
+  EXPECT_TRUE(got == data.substr(from, n)) << got.size();
+}
+
+TEST_F(S3Faults, AStreamedGetPastMaxRetriesFailsAfterHandingOverOnlyAPrefix) {
+  const std::string data = Bytes(2 << 20, 2);
+  ASSERT_TRUE(store_->Put("seg", data).ok());
+  proxy_.Inject({Fault::kCutBody, Fault::kCutBody, Fault::kCutBody, Fault::kCutBody,
+                 Fault::kCutBody});
+  std::string got;
+  const Status s = store_->GetTo("seg", 0, ObjectStore::kToEnd, [&](std::string_view piece) {
+    got.append(piece);
+    return Status::OK();
+  });
+  ASSERT_TRUE(s.IsIOError()) << s.ToString();
+  EXPECT_NE(s.message().find("5 attempts"), std::string::npos) << s.ToString();
+  EXPECT_LT(got.size(), data.size());
+  EXPECT_GT(got.size(), 0u);
+  EXPECT_TRUE(got == data.substr(0, got.size()));
+}
+
+TEST_F(S3Faults, AStreamedGetNeverHandsAnErrorDocumentToTheSink) {
+  ASSERT_TRUE(store_->Put("k", "value").ok());
+  proxy_.Inject({Fault::k503, Fault::k503});
+  std::string got;
+  auto sink = [&](std::string_view piece) {
+    got.append(piece);
+    return Status::OK();
+  };
+  ASSERT_TRUE(store_->GetTo("k", 0, ObjectStore::kToEnd, sink).ok());
+  EXPECT_EQ(got, "value");
+  got.clear();
+  EXPECT_TRUE(store_->GetTo("missing", 0, ObjectStore::kToEnd, sink).IsNotFound());
+  EXPECT_EQ(got, "");
+}
+
 TEST(S3Timeouts, AStalledServerGivesAnErrorInsteadOfHanging) {
   FaultProxy stalled(0);
   stalled.SetDefault(Fault::kStall);
