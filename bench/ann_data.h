@@ -17,7 +17,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "core/pca.h"
 #include "index/flat_index.h"
 #include "semble/options.h"
 #include "simdjson.h"
@@ -110,72 +110,20 @@ inline AnnDataset LoadGlove(const std::string& path) {
   return d;
 }
 
-// Projects base and queries on the base's `k` principal components (covariance eigenvectors by
-// cyclic Jacobi rotations; the covariance is small: dims x dims).
+// Projects base and queries on `k` principal components of the base (fitted on every 16th row:
+// a 20k-row sample pins 32 components of GloVe down well enough for a benchmark set).
 inline void ProjectPca(AnnDataset* d, uint32_t k) {
-  const size_t n = d->n, dims = d->dims;
-  std::vector<double> mean(dims, 0.0), cov(dims * dims, 0.0);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t a = 0; a < dims; ++a) mean[a] += d->base[i * dims + a];
+  std::vector<float> sample;
+  for (size_t i = 0; i < d->n; i += 16) {
+    sample.insert(sample.end(), &d->base[i * d->dims], &d->base[(i + 1) * d->dims]);
   }
-  for (double& m : mean) m /= static_cast<double>(n);
-  std::vector<double> row(dims);
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t a = 0; a < dims; ++a) row[a] = d->base[i * dims + a] - mean[a];
-    for (size_t a = 0; a < dims; ++a) {
-      for (size_t b = a; b < dims; ++b) cov[a * dims + b] += row[a] * row[b];
-    }
-  }
-  for (size_t a = 0; a < dims; ++a) {
-    for (size_t b = 0; b < a; ++b) cov[a * dims + b] = cov[b * dims + a];
-  }
-  std::vector<double> vec(dims * dims, 0.0);  // columns: eigenvectors
-  for (size_t a = 0; a < dims; ++a) vec[a * dims + a] = 1.0;
-  for (int sweep = 0; sweep < 60; ++sweep) {
-    double off = 0;
-    for (size_t p = 0; p < dims; ++p) {
-      for (size_t q = p + 1; q < dims; ++q) off += cov[p * dims + q] * cov[p * dims + q];
-    }
-    if (off < 1e-18) break;
-    for (size_t p = 0; p < dims; ++p) {
-      for (size_t q = p + 1; q < dims; ++q) {
-        const double apq = cov[p * dims + q];
-        if (std::fabs(apq) < 1e-300) continue;
-        const double theta = (cov[q * dims + q] - cov[p * dims + p]) / (2 * apq);
-        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1));
-        const double c = 1 / std::sqrt(t * t + 1), s = t * c;
-        for (size_t r = 0; r < dims; ++r) {  // columns p, q
-          const double rp = cov[r * dims + p], rq = cov[r * dims + q];
-          cov[r * dims + p] = c * rp - s * rq;
-          cov[r * dims + q] = s * rp + c * rq;
-        }
-        for (size_t r = 0; r < dims; ++r) {  // rows p, q
-          const double pr = cov[p * dims + r], qr = cov[q * dims + r];
-          cov[p * dims + r] = c * pr - s * qr;
-          cov[q * dims + r] = s * pr + c * qr;
-        }
-        for (size_t r = 0; r < dims; ++r) {
-          const double vp = vec[r * dims + p], vq = vec[r * dims + q];
-          vec[r * dims + p] = c * vp - s * vq;
-          vec[r * dims + q] = s * vp + c * vq;
-        }
-      }
-    }
-  }
-  std::vector<size_t> order(dims);
-  for (size_t a = 0; a < dims; ++a) order[a] = a;
-  std::sort(order.begin(), order.end(),
-            [&](size_t x, size_t y) { return cov[x * dims + x] > cov[y * dims + y]; });
+  const core::Pca pca = core::FitPca(sample.data(), sample.size() / d->dims, d->dims, k);
   auto project = [&](const std::vector<float>& in, size_t rows) {
-    std::vector<float> out(rows * k);
+    std::vector<float> out;
+    out.reserve(rows * k);
     for (size_t i = 0; i < rows; ++i) {
-      for (uint32_t c = 0; c < k; ++c) {
-        double sum = 0;
-        for (size_t a = 0; a < dims; ++a) {
-          sum += (in[i * dims + a] - mean[a]) * vec[a * dims + order[c]];
-        }
-        out[i * k + c] = static_cast<float>(sum);
-      }
+      const std::vector<float> p = pca.Project(&in[i * d->dims]);
+      out.insert(out.end(), p.begin(), p.end());
     }
     return out;
   };
