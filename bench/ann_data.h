@@ -51,7 +51,7 @@ inline void DieIf(bool bad, const std::string& what) {
 inline std::vector<uint8_t> ReadGz(const std::string& path) {
   std::vector<uint8_t> out;
   gzFile f = gzopen(path.c_str(), "rb");
-  DieIf(f == nullptr, "cannot open " + path);
+  DieIf(f == nullptr, "cannot open " + path + " (Fashion-MNIST: dataset-fashion-mnist)");
   uint8_t buf[1 << 16];
   int r;
   while ((r = gzread(f, buf, sizeof(buf))) > 0) out.insert(out.end(), buf, buf + r);

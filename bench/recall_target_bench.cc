@@ -35,8 +35,8 @@ using semble::bench::DieIf;
 using Clock = std::chrono::steady_clock;
 
 // The calibration's ladder (src/index/hnsw_planner.cc), so the chosen ef is one of these.
-constexpr uint32_t kLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,  37,  44,
-                                52,  62,  74,  88,  105, 125, 149, 177, 211, 251,
+constexpr uint32_t kLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,   37,   44,
+                                52,  62,  74,  88,  105, 125, 149, 177,  211,  251,
                                 299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 constexpr float kTargets[] = {0.80f, 0.90f, 0.95f, 0.97f, 0.99f};
 
@@ -87,15 +87,24 @@ int main(int argc, char** argv) {
   double history_seconds = 300;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
-    if (f == "--dataset") dataset = v;
-    else if (f == "--index-type") index_type = v;
-    else if (f == "--fashion") fashion = v;
-    else if (f == "--glove") glove = v;
-    else if (f == "--work") work = v;
-    else if (f == "--batch") batch = std::stoul(v);
-    else if (f == "--queries") max_queries = std::stoul(v);
-    else if (f == "--history-seconds") history_seconds = std::stod(v);
-    else DieIf(true, "unknown flag " + f);
+    if (f == "--dataset")
+      dataset = v;
+    else if (f == "--index-type")
+      index_type = v;
+    else if (f == "--fashion")
+      fashion = v;
+    else if (f == "--glove")
+      glove = v;
+    else if (f == "--work")
+      work = v;
+    else if (f == "--batch")
+      batch = std::stoul(v);
+    else if (f == "--queries")
+      max_queries = std::stoul(v);
+    else if (f == "--history-seconds")
+      history_seconds = std::stod(v);
+    else
+      DieIf(true, "unknown flag " + f);
   }
   AnnDataset d;
   if (dataset == "fashion") {
@@ -111,7 +120,17 @@ int main(int argc, char** argv) {
   d.queries.resize(d.nq * d.dims);
   const size_t nq = d.nq;
   std::filesystem::create_directories(work);
-  semble::bench::ComputeTruth(&d, work + "/" + dataset + "-" + std::to_string(nq) + ".truth");
+  // The truth file is named after the data's bits too: a projection or loader change is new data.
+  uint64_t fingerprint = 1469598103934665603ull;
+  for (const std::vector<float>* v : {&d.base, &d.queries}) {
+    for (float x : *v) {
+      uint32_t bits;
+      std::memcpy(&bits, &x, sizeof(bits));
+      fingerprint = (fingerprint ^ bits) * 1099511628211ull;
+    }
+  }
+  semble::bench::ComputeTruth(&d, work + "/" + dataset + "-" + std::to_string(nq) + "-" +
+                                      std::to_string(fingerprint % 1000000007) + ".truth");
 
   const std::string dir = work + "/db";
   std::filesystem::remove_all(dir);
@@ -168,9 +187,11 @@ int main(int argc, char** argv) {
   };
   const AnnDataset past = subset(history_rows);
   const size_t history = past.nq;
-  std::printf("\n| target | history asked | history recall@10 | calibrated on | queries | delivered recall@10 | ef used (share of queries) | oracle ef on "
-              "the slice | used / oracle | QPS | QPS at oracle ef | met |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf(
+      "\n| target | history asked | history recall@10 | calibrated on | queries | delivered "
+      "recall@10 | ef used (share of queries) | oracle ef on "
+      "the slice | used / oracle | QPS | QPS at oracle ef | met |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (size_t t = 0; t < std::size(kTargets); ++t) {
     const float target = kTargets[t];
     index.reset();
@@ -221,13 +242,14 @@ int main(int argc, char** argv) {
     }
     const bool met = p.recall >= target && oracle != 0 && mode != 0 && mode <= 1.2 * oracle;
     char used_s[64], ratio_s[32], oqps_s[32];
-    std::snprintf(used_s, sizeof(used_s), "%u (%.0f%%)", mode, mode ? 100.0 * used[mode] / slice : 0);
+    std::snprintf(used_s, sizeof(used_s), "%u (%.0f%%)", mode,
+                  mode ? 100.0 * used[mode] / slice : 0);
     std::snprintf(ratio_s, sizeof(ratio_s), "%.2f", oracle && mode ? double(mode) / oracle : 0);
     std::snprintf(oqps_s, sizeof(oqps_s), "%.0f", oracle ? ladder[oracle].qps : 0);
     std::printf("| %.2f | %zu x %zu | %.4f | %u | %zu | %.4f | %s | %s | %s | %.0f | %s | %s |\n",
-                target, asked, history, history_recall / asked, calibrated_on, slice, p.recall, used_s,
-                oracle ? std::to_string(oracle).c_str() : "unreached", ratio_s, p.qps, oqps_s,
-                met ? "yes" : "no");
+                target, asked, history, history_recall / asked, calibrated_on, slice, p.recall,
+                used_s, oracle ? std::to_string(oracle).c_str() : "unreached", ratio_s, p.qps,
+                oqps_s, met ? "yes" : "no");
     std::fflush(stdout);
   }
   return 0;

@@ -25,8 +25,8 @@ constexpr uint32_t kNoSlot = std::numeric_limits<uint32_t>::max();
 constexpr double kOneSided95 = 1.645;  // standard normal quantile
 // Steps of ~1.19x: the ef chosen is never more than one step above the smallest that reaches the
 // target on the calibration queries.
-constexpr uint32_t kEfLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,  37,  44,
-                                  52,  62,  74,  88,  105, 125, 149, 177, 211, 251,
+constexpr uint32_t kEfLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,   37,   44,
+                                  52,  62,  74,  88,  105, 125, 149, 177,  211,  251,
                                   299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 
 // Below this many matching vectors, scoring them all is cheap whatever the graph would do.
@@ -53,7 +53,9 @@ void HnswIndex::RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps
                                   size_t* real_queries) const {
   std::lock_guard<std::mutex> lock(impl_->calibration_mu);
   steps->clear();
-  for (const Calibration::Step& s : impl_->calibration.ef_recall) steps->push_back({s.ef, s.recall});
+  for (const Calibration::Step& s : impl_->calibration.ef_recall) {
+    steps->push_back({s.ef, s.recall});
+  }
   *real_queries = impl_->calibration.real_queries;
 }
 
@@ -148,7 +150,8 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {
       ++counted;
     }
     const double mean = counted == 0 ? 1.0 : sum / counted;
-    const double var = counted < 2 ? 0.0 : std::max(0.0, (sum_sq - counted * mean * mean) / (counted - 1));
+    const double var =
+        counted < 2 ? 0.0 : std::max(0.0, (sum_sq - counted * mean * mean) / (counted - 1));
     const double lower = counted == 0 ? 1.0 : mean - kOneSided95 * std::sqrt(var / counted);
     cal.ef_recall.push_back({ef, static_cast<float>(mean), static_cast<float>(lower)});
     if (mean >= 0.999) break;

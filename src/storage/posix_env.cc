@@ -22,6 +22,16 @@ Status PosixError(const std::string& context, int err) {
   return Status::IOError(context + ": " + std::strerror(err));
 }
 
+// Closes *fd the first time (later calls are no-ops) and reports close's error: on some file
+// systems it is the first word of a failed write-back.
+Status CloseOnce(const std::string& path, int* fd) {
+  if (*fd < 0) return Status::OK();
+  const int rc = ::close(*fd);
+  *fd = -1;
+  if (rc != 0) return PosixError(path + ": close", errno);
+  return Status::OK();
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
@@ -49,13 +59,7 @@ class PosixWritableFile final : public WritableFile {
     return Status::OK();
   }
 
-  Status Close() override {
-    if (fd_ < 0) return Status::OK();
-    int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return PosixError(path_ + ": close", errno);
-    return Status::OK();
-  }
+  Status Close() override { return CloseOnce(path_, &fd_); }
 
  private:
   std::string path_;
@@ -85,13 +89,7 @@ class PosixPositionalWritableFile final : public PositionalWritableFile {
     return Status::OK();
   }
 
-  Status Close() override {
-    if (fd_ < 0) return Status::OK();
-    int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) return PosixError(path_ + ": close", errno);
-    return Status::OK();
-  }
+  Status Close() override { return CloseOnce(path_, &fd_); }
 
  private:
   std::string path_;

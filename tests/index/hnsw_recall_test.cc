@@ -225,8 +225,8 @@ TEST(HnswTest, RecallTargetHoldsOnUnseenQueriesBeforeAndAfterRealOnes) {
     if (recall_on(eval2, kEval, ef) >= kTarget) oracle = ef;
   }
   ASSERT_NE(oracle, 0u);
-  std::printf("cold ef %u (recall %.4f), warm ef %u (recall %.4f), oracle %u\n", cold,
-              cold_recall, warm, warm_recall, oracle);
+  std::printf("cold ef %u (recall %.4f), warm ef %u (recall %.4f), oracle %u\n", cold, cold_recall,
+              warm, warm_recall, oracle);
   EXPECT_LE(warm, 1.45 * oracle) << "cold ef " << cold << " (recall " << cold_recall
                                  << "), warm ef " << warm << " (recall " << warm_recall
                                  << "), oracle " << oracle;

@@ -2,14 +2,14 @@
 
 #include "server/worker_pool.h"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <chrono>
 #include <future>
 #include <set>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace semble::server {
 namespace {
@@ -46,7 +46,11 @@ TEST(WorkerPoolTest, DestructorRunsQueuedTasksWhileAllWorkersAreBusy) {
   std::shared_future<void> gate = release.get_future().share();
   {
     WorkerPool pool(2);
-    for (int i = 0; i < 2; ++i) pool.Submit([gate, &done] { gate.wait(); ++done; });
+    for (int i = 0; i < 2; ++i)
+      pool.Submit([gate, &done] {
+        gate.wait();
+        ++done;
+      });
     for (int i = 0; i < 50; ++i) pool.Submit([&done] { ++done; });
     release.set_value();
   }
