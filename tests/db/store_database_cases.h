@@ -122,6 +122,17 @@ class StoreDatabaseTest : public ::testing::TestWithParam<DatabaseStoreFactory> 
     return db.ok() ? std::move(db).value() : nullptr;
   }
 
+  // Writes `count` records into a new 16-dim flat index `name` through a database cached in
+  // `cache`, then closes it: the closing checkpoint leaves the segment (and its verified hash) in
+  // that cache.
+  void FillAndClose(const std::string& cache, const std::string& name, int count) {
+    auto db = Open(cache);
+    ASSERT_NE(db, nullptr);
+    auto index = db->CreateIndex({name, "", {16, Metric::kCosine, "flat"}});
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    ASSERT_TRUE((*index)->Insert(Records(0, count)).ok());
+  }
+
   std::vector<VectorRecord> Records(int first, int count, uint32_t dims = 16) {
     std::vector<VectorRecord> out;
     for (int i = first; i < first + count; ++i) {
@@ -228,12 +239,7 @@ TEST_P(StoreDatabaseTest, WritesAfterTheLastCheckpointSurviveWithoutAClosingChec
 
 TEST_P(StoreDatabaseTest, AWarmCacheReusesItsSegmentAndADeletedCacheLosesNothing) {
   const std::string cache = caches_.path() + "/warm";
-  {
-    auto db = Open(cache);
-    auto index = db->CreateIndex({"warm", "", {16, Metric::kCosine, "flat"}});
-    ASSERT_TRUE(index.ok());
-    ASSERT_TRUE((*index)->Insert(Records(0, 40)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillAndClose(cache, "warm", 40));
   {
     const int gets = faulty_->segment_gets;
     auto db = Open(cache);
@@ -281,12 +287,7 @@ TEST_P(StoreDatabaseTest, ALocalDatabaseIsNeverTakenForACacheNorACacheForADataba
 
 TEST_P(StoreDatabaseTest, ADamagedCacheIsFetchedAgain) {
   const std::string cache = caches_.path() + "/damaged";
-  {
-    auto db = Open(cache);
-    auto index = db->CreateIndex({"cached", "", {16, Metric::kCosine, "flat"}});
-    ASSERT_TRUE(index.ok());
-    ASSERT_TRUE((*index)->Insert(Records(0, 100)).ok());
-  }  // the closing checkpoint leaves the segment (and its verified hash) in the cache
+  ASSERT_NO_FATAL_FAILURE(FillAndClose(cache, "cached", 100));
   std::string segment;
   for (const auto& e : std::filesystem::directory_iterator(cache + "/indexes/cached")) {
     const std::string name = e.path().filename().string();
@@ -424,12 +425,7 @@ TEST_P(StoreDatabaseTest, ACachedSegmentWithoutItsHashFileIsFetchedAgain) {
   // What a crash between the download's rename and its hash file leaves, or a cache file that
   // is the right size but was never verified.
   const std::string cache = caches_.path() + "/unverified";
-  {
-    auto db = Open(cache);
-    auto index = db->CreateIndex({"cached", "", {16, Metric::kCosine, "flat"}});
-    ASSERT_TRUE(index.ok());
-    ASSERT_TRUE((*index)->Insert(Records(0, 100)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(FillAndClose(cache, "cached", 100));
   const std::string dir = cache + "/indexes/cached";
   const CachedSegment before = ReadCachedSegment(dir);
   ASSERT_TRUE(before.present && before.hash_file);

@@ -57,26 +57,29 @@ TEST(WorkerPoolTest, DestructorRunsQueuedTasksWhileAllWorkersAreBusy) {
   EXPECT_EQ(done.load(), 52);
 }
 
+// Eight workers, every step started with all of them parked, recording which threads ran.
+class RestingPoolTest : public ::testing::Test {
+ protected:
+  static constexpr size_t kThreads = 8;
+  RestingPoolTest() { WaitUntilIdle(pool_, kThreads); }
+  void Settle() { WaitUntilIdle(pool_, kThreads); }
+
+  WorkerPool pool_{kThreads};
+  std::set<std::thread::id> used_;
+};
+
 // The point of the pool's stack: one request at a time keeps landing on the same warm worker,
 // not on each of the 8 in turn.
-TEST(WorkerPoolTest, SequentialTasksRunOnTheMostRecentlyIdleWorker) {
-  constexpr size_t kThreads = 8;
-  WorkerPool pool(kThreads);
-  WaitUntilIdle(pool, kThreads);
-  std::set<std::thread::id> used;
+TEST_F(RestingPoolTest, SequentialTasksRunOnTheMostRecentlyIdleWorker) {
   for (int i = 0; i < 200; ++i) {
-    used.insert(RunOne(pool));
-    WaitUntilIdle(pool, kThreads);
+    used_.insert(RunOne(pool_));
+    Settle();
   }
-  EXPECT_EQ(used.size(), 1u);
+  EXPECT_EQ(used_.size(), 1u);
 }
 
 // Two tasks in flight at once need two workers; the rest stay parked.
-TEST(WorkerPoolTest, TwoConcurrentTasksUseTwoWorkers) {
-  constexpr size_t kThreads = 8;
-  WorkerPool pool(kThreads);
-  WaitUntilIdle(pool, kThreads);
-  std::set<std::thread::id> used;
+TEST_F(RestingPoolTest, TwoConcurrentTasksUseTwoWorkers) {
   for (int round = 0; round < 100; ++round) {
     std::atomic<int> started{0};
     std::promise<std::thread::id> a, b;
@@ -85,15 +88,15 @@ TEST(WorkerPoolTest, TwoConcurrentTasksUseTwoWorkers) {
       while (started.load() < 2) std::this_thread::yield();
       out->set_value(std::this_thread::get_id());
     };
-    pool.Submit([&] { task(&a); });
-    pool.Submit([&] { task(&b); });
+    pool_.Submit([&] { task(&a); });
+    pool_.Submit([&] { task(&b); });
     const std::thread::id ia = a.get_future().get(), ib = b.get_future().get();
     EXPECT_NE(ia, ib);
-    used.insert(ia);
-    used.insert(ib);
-    WaitUntilIdle(pool, kThreads);
+    used_.insert(ia);
+    used_.insert(ib);
+    Settle();
   }
-  EXPECT_EQ(used.size(), 2u);
+  EXPECT_EQ(used_.size(), 2u);
 }
 
 }  // namespace
