@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -29,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/cluster_node.h"
+#include "cluster/etcd_client.h"
 #include "embed_cli.h"
 #include "semble/semantic_cache.h"
 #include "server/cache_set.h"
@@ -67,6 +70,13 @@ struct ServeArgs {
   std::string llm_upstream;
   std::string llm_cache = "llm";
   int llm_timeout_ms = 120000;
+  // --cluster: this process is one node of a cluster over etcd (needs --store).
+  std::string cluster;
+  std::string cluster_name = "default";
+  std::string node;
+  std::string advertise;
+  int lease_ttl_seconds = 5;
+  int sync_interval_ms = 250;
 };
 
 // The proxy's cache: created on first use with the scope the proxy looks up by, or an existing one
@@ -210,6 +220,13 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
 
   db_options.models = &models;
   db_options.store_url = ctx.store;
+  if (!a.cluster.empty()) {
+    if (ctx.store.empty()) {
+      return UsageError("--cluster needs --store: the nodes of a cluster share one object store");
+    }
+    // etcd decides which node writes each index; every node opens them as readers first.
+    db_options.store_take_over_writes = false;
+  }
   db_options.group_commit_window_us = static_cast<uint32_t>(a.group_commit_us);
   auto db = Database::Open(db_options, data_dir);
   if (!db.ok()) return Fail(db.status().WithContext(data_dir));
@@ -267,6 +284,40 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   auto port = server.Bind();
   if (!port.ok()) return Fail(port.status());
 
+  // A cluster node joins once its address is known (after Bind): other nodes forward writes there.
+  std::unique_ptr<cluster::EtcdClient> etcd;
+  std::unique_ptr<cluster::ClusterNode> node;
+  if (!a.cluster.empty()) {
+    auto endpoints = cluster::ParseEtcdUrl(a.cluster);
+    if (!endpoints.ok()) return UsageError(endpoints.status().message());
+    cluster::EtcdOptions eo;
+    eo.endpoints = *endpoints;
+    etcd = std::make_unique<cluster::EtcdClient>(eo);
+    cluster::ClusterNodeOptions co;
+    co.session.cluster = a.cluster_name;
+    co.session.address = a.advertise.empty() ? "http://" + (a.host.find(':') != std::string::npos
+                                                                ? "[" + a.host + "]"
+                                                                : a.host) +
+                                                   ":" + std::to_string(*port)
+                                             : a.advertise;
+    if (a.node.empty()) {
+      char host[256] = {0};
+      gethostname(host, sizeof(host) - 1);
+      co.session.node = std::string(host) + "-" + std::to_string(*port);
+    } else {
+      co.session.node = a.node;
+    }
+    co.session.lease_ttl_seconds = a.lease_ttl_seconds;
+    co.sync_interval_ms = a.sync_interval_ms;
+    auto started = cluster::ClusterNode::Start(etcd.get(), db->get(), co);
+    if (!started.ok()) return Fail(started.status().WithContext("--cluster " + a.cluster));
+    node = std::move(started).value();
+    api.cluster = node.get();
+    std::fprintf(stderr, "semble: node \"%s\" of cluster \"%s\" (etcd %s), at %s\n",
+                 co.session.node.c_str(), a.cluster_name.c_str(), a.cluster.c_str(),
+                 co.session.address.c_str());
+  }
+
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
@@ -298,7 +349,12 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  // Checkpoint while still the writer of what this node owns; then leave the cluster (its
+  // indexes go to other nodes at once) before closing.
   Status checkpoint = (*db)->Checkpoint();
+  api.cluster = nullptr;
+  node.reset();
+  etcd.reset();
   db->reset();
   if (access_log != nullptr && access_log != stderr) std::fclose(access_log);
   if (!checkpoint.ok()) return Fail(checkpoint.WithContext("checkpoint on shutdown"));
@@ -372,6 +428,20 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "server has no tokens");
   verb->add_option("--llm-cache", a->llm_cache,
                    "The semantic cache the proxy answers from, created if missing (default llm)");
+  verb->add_option("--cluster", a->cluster,
+                   "Run as a node of a cluster: etcd://host:port,... (needs --store; every node "
+                   "serves every index, each index is written by one node)");
+  verb->add_option("--cluster-name", a->cluster_name,
+                   "Name of the cluster in etcd (several may share one etcd; default \"default\")");
+  verb->add_option("--node", a->node, "This node's name in the cluster (default host-port)");
+  verb->add_option("--advertise", a->advertise,
+                   "URL other nodes reach this one at (default http://HOST:PORT)");
+  verb->add_option("--lease-ttl", a->lease_ttl_seconds,
+                   "Seconds without a heartbeat after which this node's indexes go to others "
+                   "(default 5)");
+  verb->add_option("--sync-interval-ms", a->sync_interval_ms,
+                   "How often a node follows the store and claims indexes without a writer "
+                   "(default 250)");
   verb->add_option("--llm-timeout-ms", a->llm_timeout_ms,
                    "The longest an upstream call may take (default 120000)")
       ->check(CLI::Range(100, 3600000));

@@ -156,6 +156,25 @@ class Database {
   // created) if a chunk is missing or damaged.
   virtual Result<std::shared_ptr<Index>> Restore(ObjectStore* source, const std::string& backup_id,
                                                  const std::string& as_name);
+
+  // Extension, for a database in an object store that several processes open, each index written
+  // by one of them (a cluster; DatabaseOptions::store_take_over_writes = false) and read by all.
+  // Each fails with FailedPrecondition where unsupported (no store, read-only, over HTTP).
+  //
+  // Makes this process the writer of index `name`: reads everything the store holds for it and
+  // fences out the previous writer, whose next write fails with reason kFenced (nothing it writes
+  // afterwards becomes part of the index). Handles obtained before are closed; GetIndex again.
+  virtual Status TakeOverWrites(const std::string& name);
+  // Makes this process a reader of index `name` again (it lost the right to write it). Handles
+  // obtained before are closed; GetIndex again.
+  virtual Status GiveUpWrites(const std::string& name);
+  // Whether this process writes index `name`.
+  virtual bool WritesIndex(const std::string& name) const;
+  // Brings this process up to date with the store: indexes other processes created or deleted
+  // appear or disappear, and every index this process only reads applies the log objects its
+  // writer appended since (a reader that fell behind the writer's garbage collection is opened
+  // again). Returns the first error; the other indexes are still brought up to date.
+  virtual Status SyncWithStore();
 };
 
 }  // namespace semble

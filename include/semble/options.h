@@ -125,6 +125,13 @@ struct DatabaseOptions {
   // With a store, opening writes nothing to it, so a reader can run beside the store's writer
   // (a writer's open fences out the previous writer). The directory is still locked.
   bool read_only = false;
+  // With a store: whether opening an index takes over its writes, fencing out the previous writer
+  // (the default: one process owns the database). false opens every index as a reader that
+  // writes nothing to the store: its writes fail with reason kNotWriter, Database::SyncWithStore
+  // brings it up to date with the writer, and Database::TakeOverWrites makes this process the
+  // writer of one index. Creating and deleting indexes still works (the catalogue commits by
+  // conditional writes). A cluster node opens its database this way; etcd decides who writes.
+  bool store_take_over_writes = true;
   // Extension (record expiry, semble/record.h): how often a background thread deletes the records
   // whose expiry has passed, with one logged mutation per index that holds any. 0 = never in the
   // background (Database::PurgeExpired still does). Expired records are invisible either way;

@@ -59,6 +59,8 @@ class Status {
                         // store; this handle writes nothing more
     kNoTextIndex,       // FailedPrecondition: a keyword or hybrid query on an index without a
                         // full-text index
+    kNotWriter,         // FailedPrecondition: this process only reads the index from its object
+                        // store; another process (in a cluster, the node that owns it) writes it
   };
 
   Status() = default;  // OK

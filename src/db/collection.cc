@@ -283,6 +283,45 @@ Status Collection::ReplayWal(const std::string& path, bool is_last, uint64_t* ex
   return Status::OK();
 }
 
+Status Collection::CatchUp(bool* behind) {
+  *behind = false;
+  // Under the writers' lock: one catch-up at a time, and never beside a checkpoint or close.
+  std::unique_lock lock(mu_);
+  if (!closed_.ok()) return closed_;
+  if (bucket_ == nullptr || bucket_->writer()) {
+    return Status::FailedPrecondition("index \"" + manifest_.description.name +
+                                      "\" is not a reader of an object store");
+  }
+  std::string framed;
+  SEMBLE_RETURN_IF_ERROR(bucket_->ReadNewLogs(&framed, behind));
+  if (*behind || framed.empty()) return Status::OK();
+  const std::string where = "index \"" + manifest_.description.name + "\": new log objects";
+  std::vector<std::string_view> records;
+  SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(framed, where, &records));
+  const uint32_t dims = manifest_.description.config.dimensions;
+  std::vector<Mutation> mutations;
+  for (std::string_view payload : records) {
+    SEMBLE_ASSIGN_OR_RETURN(Mutation m, DecodeMutation(payload, dims));
+    if (m.seq < next_seq_ + mutations.size()) continue;  // a writer's retry logged it twice
+    if (m.seq != next_seq_ + mutations.size()) {
+      return Status::Corruption(where + ": mutation " + std::to_string(m.seq) + " found where " +
+                                std::to_string(next_seq_ + mutations.size()) + " was expected");
+    }
+    mutations.push_back(std::move(m));
+  }
+  Status status;
+  {
+    std::unique_lock state(state_mu_);
+    for (Mutation& m : mutations) {
+      status = Apply(std::move(m));
+      if (!status.ok()) break;
+      ++next_seq_;
+    }
+  }
+  RunAppliedNotifications();
+  return status.WithContext(where);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Write path
 
@@ -291,6 +330,11 @@ Status Collection::UsableLocked() const {
   if (options_.read_only) {
     return Status::FailedPrecondition("index \"" + manifest_.description.name +
                                       "\" is open read-only");
+  }
+  if (bucket_ != nullptr && !bucket_->writer()) {
+    return Status::FailedPrecondition("index \"" + manifest_.description.name +
+                                      "\" is written by another process; this one only reads it")
+        .WithReason(Status::Reason::kNotWriter);
   }
   if (!bg_error_.ok()) {
     return Status::FailedPrecondition("index \"" + manifest_.description.name +
@@ -314,7 +358,7 @@ Status Collection::Enqueue(Writer* w) {
       w->status = CheckpointLocked();
       break;
     case Writer::Kind::kSnapshot:
-      w->status = CheckpointLocked(/*local_only=*/options_.read_only && bucket_ != nullptr);
+      w->status = CheckpointLocked(/*local_only=*/bucket_ != nullptr && !bucket_->writer());
       if (w->status.ok()) {
         *w->snapshot_manifest = manifest_;
         w->snapshot_segment->clear();

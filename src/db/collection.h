@@ -118,6 +118,13 @@ class Collection final : public Index {
   // this handle fails with `reason` (NotFound for a deleted index). Idempotent.
   Status Close(bool checkpoint, const Status& reason);
 
+  // A reader of an index in a store (its bucket has no fence): applies the mutations the writer
+  // logged since this handle opened or last caught up. Sets *behind (and applies nothing) when the
+  // log objects it needs next were collected: the index must be materialized again.
+  Status CatchUp(bool* behind);
+  // Whether this handle writes the index into its store (false for a reader and without a store).
+  bool store_writer() const { return bucket_ != nullptr && bucket_->writer(); }
+
   const std::string& dir() const { return dir_; }
   uint64_t incarnation() const { return incarnation_; }
 

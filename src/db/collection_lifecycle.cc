@@ -41,6 +41,20 @@ Status Database::PurgeExpired() {
   return Status::FailedPrecondition("expired records are purged where the database is open");
 }
 
+Status Database::TakeOverWrites(const std::string&) {
+  return Status::FailedPrecondition("writers are chosen where the database is open");
+}
+
+Status Database::GiveUpWrites(const std::string&) {
+  return Status::FailedPrecondition("writers are chosen where the database is open");
+}
+
+bool Database::WritesIndex(const std::string&) const { return false; }
+
+Status Database::SyncWithStore() {
+  return Status::FailedPrecondition("only a database open on an object store syncs with it");
+}
+
 namespace db {
 
 std::vector<uint32_t> Collection::ExpiredSlotsLocked(int64_t now) const {

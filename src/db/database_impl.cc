@@ -138,14 +138,23 @@ class DatabaseImpl final : public Database {
     return Status::OK();
   }
 
+  // Opens an index of the store as its writer (fencing out the previous one) or as a reader;
+  // by default as DatabaseOptions::store_take_over_writes says.
   Result<std::shared_ptr<db::Collection>> OpenFromStore(const std::string& name,
                                                         uint64_t incarnation,
                                                         std::vector<std::string>* log) {
+    return OpenFromStore(name, incarnation, log, options_.store_take_over_writes);
+  }
+  Result<std::shared_ptr<db::Collection>> OpenFromStore(const std::string& name,
+                                                        uint64_t incarnation,
+                                                        std::vector<std::string>* log,
+                                                        bool writer) {
+    const bool fence = writer && !options_.read_only;
     const std::string dir = IndexesDir() + "/" + name;
     SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
     SEMBLE_ASSIGN_OR_RETURN(auto bucket, db::IndexBucket::Materialize(
                                              store_, env_, db::IndexBucketPrefix(name, incarnation),
-                                             dir, bucket_options_, !options_.read_only));
+                                             dir, bucket_options_, fence));
     auto opened = db::Collection::Open(copts_, dir, log, std::move(bucket));
     if (opened.status().IsCorruption()) {
       // The cache may be what is damaged (its files are not fsynced): fetch everything again. If
@@ -156,7 +165,7 @@ class DatabaseImpl final : public Database {
       SEMBLE_RETURN_IF_ERROR(env_->CreateDir(dir));
       SEMBLE_ASSIGN_OR_RETURN(bucket, db::IndexBucket::Materialize(
                                           store_, env_, db::IndexBucketPrefix(name, incarnation),
-                                          dir, bucket_options_, !options_.read_only));
+                                          dir, bucket_options_, fence));
       opened = db::Collection::Open(copts_, dir, log, std::move(bucket));
     }
     SEMBLE_ASSIGN_OR_RETURN(auto c, std::move(opened));
@@ -362,6 +371,8 @@ class DatabaseImpl final : public Database {
     std::shared_lock lock(mu_);
     Status first;
     for (auto& [name, c] : indexes_) {
+      // A reader of a shared store: its writer checkpoints it.
+      if (store_ != nullptr && !options_.read_only && !c->store_writer()) continue;
       Status s = c->Checkpoint();
       if (first.ok() && !s.ok()) first = s;
     }
@@ -401,8 +412,119 @@ class DatabaseImpl final : public Database {
 
   std::vector<std::string> RecoveryLog() const override { return recovery_log_; }
 
+  Status TakeOverWrites(const std::string& name) override {
+    SEMBLE_RETURN_IF_ERROR(CanShareStore());
+    std::unique_lock lock(mu_);
+    auto it = indexes_.find(name);
+    if (it == indexes_.end()) return NotFound(name);
+    if (it->second->store_writer()) return Status::OK();
+    return ReopenLocked(name, /*writer=*/true);
+  }
+
+  Status GiveUpWrites(const std::string& name) override {
+    SEMBLE_RETURN_IF_ERROR(CanShareStore());
+    std::unique_lock lock(mu_);
+    auto it = indexes_.find(name);
+    if (it == indexes_.end()) return NotFound(name);
+    if (!it->second->store_writer()) return Status::OK();
+    return ReopenLocked(name, /*writer=*/false);
+  }
+
+  bool WritesIndex(const std::string& name) const override {
+    std::shared_lock lock(mu_);
+    auto it = indexes_.find(name);
+    return it != indexes_.end() && it->second->store_writer();
+  }
+
+  Status SyncWithStore() override {
+    SEMBLE_RETURN_IF_ERROR(CanShareStore());
+    SEMBLE_ASSIGN_OR_RETURN(auto catalog, db::ReadCatalog(store_));
+    Status first;
+    auto note = [&first](const Status& s) {
+      if (first.ok() && !s.ok()) first = s;
+    };
+    std::vector<std::pair<std::string, std::shared_ptr<db::Collection>>> readers;
+    {
+      std::unique_lock lock(mu_);
+      // Deleted elsewhere, or deleted and created again (another incarnation).
+      for (auto it = indexes_.begin(); it != indexes_.end();) {
+        auto entry = catalog.find(it->first);
+        if (entry != catalog.end() && entry->second == it->second->incarnation()) {
+          ++it;
+          continue;
+        }
+        (void)it->second->Close(false, NotFound(it->first).WithContext("deleted"));
+        (void)RemoveDirRecursively(env_, IndexesDir() + "/" + it->first);
+        it = indexes_.erase(it);
+      }
+      for (auto it = unavailable_.begin(); it != unavailable_.end();) {
+        it = catalog.count(it->first) == 0 ? unavailable_.erase(it) : std::next(it);
+      }
+      // Created elsewhere, or unavailable until now (a store that failed to answer).
+      for (const auto& [name, incarnation] : catalog) {
+        if (indexes_.count(name) != 0) continue;
+        std::vector<std::string> log;
+        auto c = OpenFromStore(name, incarnation, &log, /*writer=*/false);
+        if (!c.ok()) {
+          unavailable_[name] = c.status();
+          note(c.status().WithContext("index \"" + name + "\""));
+          continue;
+        }
+        unavailable_.erase(name);
+        indexes_.emplace(name, std::move(c).value());
+      }
+      for (const auto& [name, c] : indexes_) {
+        if (!c->store_writer()) readers.emplace_back(name, c);
+      }
+    }
+    // Catching up runs outside mu_: queries and other indexes go on meanwhile.
+    for (const auto& [name, c] : readers) {
+      bool behind = false;
+      Status s = c->CatchUp(&behind);
+      if (s.ok() && behind) {
+        std::unique_lock lock(mu_);
+        auto it = indexes_.find(name);
+        if (it != indexes_.end() && it->second == c) s = ReopenLocked(name, /*writer=*/false);
+      }
+      // A handle closed meanwhile (taken over, deleted) has nothing to catch up.
+      if (!s.ok() && StillOpen(name, c)) {
+        note(s.WithContext("index \"" + name + "\""));
+      }
+    }
+    return first;
+  }
+
  private:
   std::string IndexesDir() const { return path_ + "/indexes"; }
+  Status CanShareStore() const {
+    if (store_ == nullptr) return Status::FailedPrecondition("the database has no object store");
+    if (options_.read_only) return ReadOnly();
+    return Status::OK();
+  }
+  bool StillOpen(const std::string& name, const std::shared_ptr<db::Collection>& c) const {
+    std::shared_lock lock(mu_);
+    auto it = indexes_.find(name);
+    return it != indexes_.end() && it->second == c;
+  }
+  // Replaces index `name`'s handle by one opened from the store as its writer or a reader; the old
+  // handle is closed first (its cache directory is rebuilt). If the open fails the index is
+  // unavailable until SyncWithStore opens it again. Called with mu_ held exclusively.
+  Status ReopenLocked(const std::string& name, bool writer) {
+    auto it = indexes_.find(name);
+    std::shared_ptr<db::Collection> old = it->second;
+    (void)old->Close(false, Status::FailedPrecondition(
+                                "index \"" + name + "\" was reopened as " +
+                                (writer ? "its writer" : "a reader") + "; get it again"));
+    indexes_.erase(it);
+    std::vector<std::string> log;
+    auto c = OpenFromStore(name, old->incarnation(), &log, writer);
+    if (!c.ok()) {
+      unavailable_[name] = c.status();
+      return c.status().WithContext("index \"" + name + "\"");
+    }
+    indexes_.emplace(name, std::move(c).value());
+    return Status::OK();
+  }
   static Status ReadOnly() { return Status::FailedPrecondition("the database is open read-only"); }
   static Status NotFound(const std::string& name) {
     return Status::NotFound("index \"" + name + "\" not found")

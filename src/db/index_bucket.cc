@@ -371,6 +371,7 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
     SEMBLE_RETURN_IF_ERROR(
         WriteFileAtomically(env, dir + "/" + WalFileName(bm.manifest.checkpoint_seq + 1), wal));
     SEMBLE_RETURN_IF_ERROR(WriteManifest(env, dir, bm.manifest));
+    bucket->writer_ = fence;
     bucket->next_log_ = fence ? next + 1 : next;
     bucket->manifest_no_ = newest.first;
     return bucket;
@@ -378,6 +379,44 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
   return Status::FailedPrecondition("could not take over " + store->Url() + "/" + prefix +
                                     ": another writer keeps appending to it")
       .WithReason(Status::Reason::kFenced);
+}
+
+Status IndexBucket::ReadNewLogs(std::string* framed, bool* behind) {
+  *behind = false;
+  const std::string log_dir = prefix_ + kLogDir;
+  // Log numbers are dense, so the next object is found by its name: one GET (a 404 when idle), no
+  // listing.
+  bool found = false;
+  for (;;) {
+    const std::string key = log_dir + Number20(next_log_);
+    auto obj = store_->Get(key);
+    if (obj.status().IsNotFound()) break;
+    if (!obj.ok()) return obj.status();
+    std::vector<std::string_view> records;
+    SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(obj->data, store_->Url() + "/" + key, &records));
+    framed->append(obj->data);
+    ++next_log_;
+    found = true;
+  }
+  if (found) return Status::OK();
+  // Nothing new, or the next object was collected as garbage. Only a newer manifest can have
+  // collected it: listing the manifests says whether there is one, and only then is it read.
+  const std::string dir = prefix_ + kManifestDir;
+  SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store_->List(dir));
+  uint64_t newest = manifest_no_;
+  for (const ObjectInfo& o : listed) {
+    uint64_t n;
+    if (ParseNumberKey(o.key, dir, &n) && n > newest) newest = n;
+  }
+  if (newest == manifest_no_) return Status::OK();
+  const std::string key = dir + Number20(newest);
+  auto o = store_->Get(key);
+  if (o.status().IsNotFound()) return Status::OK();  // collected meanwhile: look again next time
+  if (!o.ok()) return o.status();
+  SEMBLE_ASSIGN_OR_RETURN(BucketManifest bm, DecodeBucketManifest(o->data, store_->Url() + "/" + key));
+  if (bm.first_log > next_log_) *behind = true;
+  manifest_no_ = newest;
+  return Status::OK();
 }
 
 Status IndexBucket::Fenced(const std::string& what) const {

@@ -82,6 +82,15 @@ class IndexBucket {
   // first. Then collects garbage (failures there cost space, not data).
   Status CommitCheckpoint(Env* env, const std::string& dir, const Manifest& manifest);
 
+  // A reader's catch-up: appends to *framed the records of every log object the writer appended
+  // since Materialize (or the previous call), and moves past them. Sets *behind when the objects
+  // this reader needs next were collected as garbage (it fell behind by more than the grace
+  // period): then only materializing again brings it up to date.
+  Status ReadNewLogs(std::string* framed, bool* behind);
+
+  // Whether this handle writes the index (Materialize with a fence) or only reads it.
+  bool writer() const { return writer_; }
+
   // Removes every object under an index prefix (a dropped index). Best effort per object.
   static Status DeleteAll(ObjectStore* store, const std::string& prefix);
 
@@ -99,9 +108,10 @@ class IndexBucket {
   ObjectStore* const store_;
   const std::string prefix_;
   const IndexBucketOptions options_;
+  bool writer_ = false;
   std::string writer_id_;     // random, names this writer's segments
   uint64_t next_log_ = 1;     // the number the next log object gets
-  uint64_t manifest_no_ = 0;  // the newest committed manifest
+  uint64_t manifest_no_ = 0;  // the newest committed manifest (a reader: the newest it has seen)
   std::atomic<uint64_t> bytes_uploaded_{0};
 };
 

@@ -18,6 +18,10 @@
 #include "server/metrics.h"
 #include "server/router.h"
 
+namespace semble::cluster {
+class ClusterNode;
+}  // namespace semble::cluster
+
 namespace semble::server {
 
 class CacheSet;
@@ -49,6 +53,9 @@ struct ApiContext {
   CacheSet* caches = nullptr;
   // The caching proxy's upstream and cache (AddLlmProxyRoutes).
   LlmProxyOptions llm;
+  // In a cluster (`semble serve --cluster`): who writes which index; writes to an index another
+  // node writes are forwarded there (cluster_forward.h). nullptr: a single server.
+  cluster::ClusterNode* cluster = nullptr;
   // The one account this server is (what /accounts and /memberships name, for wrangler).
   std::string account_id = "semble";
 };

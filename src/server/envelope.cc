@@ -79,6 +79,10 @@ constexpr ReasonAnswer kReasonAnswers[] = {
     {Status::Reason::kQueryDimensions, 400, kErrQueryDimensions},
     {Status::Reason::kMetadataTooLarge, 400, kErrMetadataTooLarge},
     {Status::Reason::kMissingField, 400, kErrMalformedJson},
+    // Another process writes the index (a cluster node that owns it, or one that took it over):
+    // nothing was applied, and the same request succeeds once it reaches the writer.
+    {Status::Reason::kNotWriter, 503, kErrNoWriter},
+    {Status::Reason::kFenced, 503, kErrNoWriter},
 };
 
 }  // namespace
@@ -88,7 +92,10 @@ HttpResponse FromStatus(const Status& status) {
   const std::string& msg = status.message();
   if (status.reason() != Status::Reason::kNone) {
     for (const ReasonAnswer& a : kReasonAnswers) {
-      if (a.reason == status.reason()) return Error(a.http_status, a.code, msg);
+      if (a.reason != status.reason()) continue;
+      HttpResponse r = Error(a.http_status, a.code, msg);
+      if (a.http_status == 503) r.headers.emplace_back("Retry-After", "1");
+      return r;
     }
   }
   switch (status.code()) {

@@ -25,6 +25,7 @@ namespace semble::server {
 enum ErrorCode : int {
   kErrInternal = 1000,           // 500: a bug or an unexpected engine state
   kErrStorage = 1001,            // 500/507: the disk refused a write or stored data is damaged
+  kErrNoWriter = 1002,           // 503: in a cluster, no node writes the index right now (retry)
   kErrIndexNotFound = 3000,      // 404
   kErrIndexExists = 3002,        // 409
   kErrModelNotFound = 5007,      // 404: unknown embedding model

@@ -20,6 +20,8 @@ struct UpstreamResponse {
   std::string body;
   std::string error;
   bool timed_out = false;  // no answer within the timeout
+  bool not_sent = false;   // the connection could not be made: the request never left
+  std::string retry_after;  // the Retry-After header field, if any
 };
 
 // POSTs body to url with these header fields. Any HTTP status is a response; a transport failure

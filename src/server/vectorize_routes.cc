@@ -21,6 +21,7 @@
 #include "wire/response_json.h"
 #include "db/validation.h"
 #include "server/api.h"
+#include "server/cluster_forward.h"
 #include "server/envelope.h"
 #include "semble/map.h"
 #include "semble/recommend.h"
@@ -461,19 +462,31 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   // The routes hold the API object for the server's life.
   auto api = std::make_shared<VectorizeApi>(ctx);
   const std::string p = kPrefix;
+  // Index-scoped writes go to the node that writes the index (cluster_forward.h); the forward
+  // needs the caller's Authorization field.
   auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
                  HttpResponse (VectorizeApi::*fn)(const HttpRequest&)) {
-    AddMemberRoute(router, api, method, p + pattern, name, scope, fn);
+    Handler h = [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); };
+    const bool index_write = scope == Scope::kWrite && pattern.rfind("/indexes/{}/", 0) == 0;
+    if (index_write) h = ForwardWrites(ctx, std::move(h));
+    Route route{method, p + pattern, name, scope, std::move(h)};
+    route.wants_headers = index_write;
+    router->Add(std::move(route));
   };
   add("POST", "/indexes", "vectorize.create", Scope::kWrite, &VectorizeApi::CreateIndex);
   add("GET", "/indexes", "vectorize.list_indexes", Scope::kRead, &VectorizeApi::ListIndexes);
   add("GET", "/indexes/{}", "vectorize.get", Scope::kRead, &VectorizeApi::GetIndex);
   add("DELETE", "/indexes/{}", "vectorize.delete", Scope::kWrite, &VectorizeApi::DeleteIndex);
   add("GET", "/indexes/{}/info", "vectorize.info", Scope::kRead, &VectorizeApi::Info);
-  router->Add({"POST", p + "/indexes/{}/insert", "vectorize.insert", Scope::kWrite,
-               [api](const HttpRequest& req) { return api->Write(req, false); }});
-  router->Add({"POST", p + "/indexes/{}/upsert", "vectorize.upsert", Scope::kWrite,
-               [api](const HttpRequest& req) { return api->Write(req, true); }});
+  for (const bool upsert : {false, true}) {
+    Route route{"POST", p + (upsert ? "/indexes/{}/upsert" : "/indexes/{}/insert"),
+                upsert ? "vectorize.upsert" : "vectorize.insert", Scope::kWrite,
+                ForwardWrites(ctx, [api, upsert](const HttpRequest& req) {
+                  return api->Write(req, upsert);
+                })};
+    route.wants_headers = true;
+    router->Add(std::move(route));
+  }
   add("POST", "/indexes/{}/query", "vectorize.query", Scope::kRead, &VectorizeApi::Query);
   add("POST", "/indexes/{}/get_by_ids", "vectorize.get_by_ids", Scope::kRead,
       &VectorizeApi::GetByIds);

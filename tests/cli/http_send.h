@@ -20,6 +20,7 @@ namespace semble {
 struct Reply {
   int status = 0;  // 0: no answer (connection refused, reset, or closed early)
   std::string body;
+  std::string head;  // the status line and header fields
 };
 
 // One request on its own connection (Connection: close): the smallest client that cannot be
@@ -64,6 +65,7 @@ inline Reply Send(int port, const std::string& method, const std::string& path, 
   if (in.size() < head_end + 4 + length) return reply;  // cut short: not an answer
   reply.status = std::stoi(in.substr(9, 3));
   reply.body = in.substr(head_end + 4, length);
+  reply.head = head;
   return reply;
 }
 

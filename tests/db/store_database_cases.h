@@ -679,6 +679,143 @@ TEST_P(StoreDatabaseTest, ConcurrentWritersShareLogObjects) {
             static_cast<size_t>(kThreads * kWrites));
 }
 
+
+// Several processes on one store (DatabaseOptions::store_take_over_writes = false), as cluster
+// nodes run: one writes each index, the others read it and follow with SyncWithStore.
+class SharedStoreTest : public StoreDatabaseTest {
+ protected:
+  std::unique_ptr<Database> Node() {
+    DatabaseOptions o = Options();
+    o.store_take_over_writes = false;
+    return Open("", o);
+  }
+  static std::shared_ptr<Index> Get(Database* db, const std::string& name) {
+    auto index = db->GetIndex(name);
+    EXPECT_TRUE(index.ok()) << index.status().ToString();
+    return index.ok() ? *index : nullptr;
+  }
+};
+
+TEST_P(SharedStoreTest, OneNodeWritesAndTheOthersFollow) {
+  auto a = Node();
+  auto b = Node();
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->CreateIndex({"docs", "", {16, Metric::kCosine, "flat"}}).ok());
+  // Nobody writes until asked to.
+  EXPECT_FALSE(a->WritesIndex("docs"));
+  auto refused = Get(a.get(), "docs")->Insert(Records(0, 1));
+  EXPECT_EQ(refused.status().reason(), Status::Reason::kNotWriter) << refused.status().ToString();
+  // b learns of the index from the store.
+  EXPECT_TRUE(b->GetIndex("docs").status().IsNotFound());
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  ASSERT_NE(Get(b.get(), "docs"), nullptr);
+
+  ASSERT_TRUE(a->TakeOverWrites("docs").ok());
+  EXPECT_TRUE(a->WritesIndex("docs"));
+  ASSERT_TRUE(Get(a.get(), "docs")->Insert(Records(0, 30)).ok());
+  ASSERT_TRUE(Get(a.get(), "docs")->DeleteByIds(std::vector<std::string>{"v3"}).ok());
+  EXPECT_EQ(Contents(Get(b.get(), "docs").get(), 30).size(), 0u);  // not synced yet
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  auto followed = Contents(Get(b.get(), "docs").get(), 30);
+  EXPECT_EQ(followed, Contents(Get(a.get(), "docs").get(), 30));
+  EXPECT_EQ(followed.size(), 29u);
+  EXPECT_EQ(followed.count("v3"), 0u);
+  // A follower answers queries like the writer.
+  QueryRequest q;
+  q.vector = Records(7, 1)[0].values;
+  q.top_k = 5;
+  auto qa = Get(a.get(), "docs")->Query(q);
+  auto qb = Get(b.get(), "docs")->Query(q);
+  ASSERT_TRUE(qa.ok() && qb.ok());
+  ASSERT_EQ(qa->matches.size(), qb->matches.size());
+  for (size_t i = 0; i < qa->matches.size(); ++i) EXPECT_EQ(qa->matches[i].id, qb->matches[i].id);
+  EXPECT_EQ(Get(b.get(), "docs")->Insert(Records(40, 1)).status().reason(),
+            Status::Reason::kNotWriter);
+  // Nothing to catch up is fine, and catching up twice applies nothing twice.
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  EXPECT_EQ(Contents(Get(b.get(), "docs").get(), 30).size(), 29u);
+}
+
+// The failover step: another node takes the writes over. The previous writer is fenced (its next
+// write fails, nothing it writes afterwards counts), every write it acknowledged is there, and it
+// can follow as a reader.
+TEST_P(SharedStoreTest, TakingOverFencesThePreviousWriterAndKeepsItsWrites) {
+  auto a = Node();
+  auto b = Node();
+  ASSERT_TRUE(a->CreateIndex({"docs", "", {16, Metric::kCosine, "hnsw"}}).ok());
+  ASSERT_TRUE(a->TakeOverWrites("docs").ok());
+  auto old = Get(a.get(), "docs");
+  ASSERT_TRUE(old->Insert(Records(0, 20)).ok());
+  ASSERT_TRUE(a->Checkpoint().ok());  // half in a segment, half in log objects
+  ASSERT_TRUE(old->Insert(Records(20, 20)).ok());
+
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  ASSERT_TRUE(b->TakeOverWrites("docs").ok());
+  EXPECT_EQ(Contents(Get(b.get(), "docs").get(), 40).size(), 40u);
+  auto zombie = old->Insert(Records(40, 5));
+  EXPECT_EQ(zombie.status().reason(), Status::Reason::kFenced) << zombie.status().ToString();
+  ASSERT_TRUE(Get(b.get(), "docs")->Insert(Records(50, 5)).ok());
+
+  ASSERT_TRUE(a->GiveUpWrites("docs").ok());
+  EXPECT_FALSE(a->WritesIndex("docs"));
+  ASSERT_TRUE(a->SyncWithStore().ok());
+  auto seen = Contents(Get(a.get(), "docs").get(), 60);
+  EXPECT_EQ(seen.size(), 45u);
+  for (int i = 40; i < 45; ++i) EXPECT_EQ(seen.count("v" + std::to_string(i)), 0u) << i;
+  // A fresh machine sees what the new writer sees.
+  EXPECT_EQ(Contents(Open()->GetIndex("docs")->get(), 60), Contents(Get(b.get(), "docs").get(), 60));
+}
+
+// A follower that slept through checkpoints whose garbage collection took the log objects it
+// needed next opens the index again and still ends up with everything.
+TEST_P(SharedStoreTest, AFollowerBehindTheCollectedLogsIsOpenedAgain) {
+  auto writer = Node();
+  auto follower = Node();
+  ASSERT_TRUE(writer->CreateIndex({"docs", "", {16, Metric::kCosine, "flat"}}).ok());
+  ASSERT_TRUE(writer->TakeOverWrites("docs").ok());
+  ASSERT_TRUE(follower->SyncWithStore().ok());
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(Get(writer.get(), "docs")->Insert(Records(round * 10, 10)).ok());
+    ASSERT_TRUE(writer->Checkpoint().ok());  // gc grace 0: the logs before it go at once
+  }
+  ASSERT_TRUE(Get(writer.get(), "docs")->Insert(Records(30, 5)).ok());
+  ASSERT_TRUE(follower->SyncWithStore().ok());
+  EXPECT_EQ(Contents(Get(follower.get(), "docs").get(), 40).size(), 35u);
+}
+
+TEST_P(SharedStoreTest, IndexesCreatedAndDeletedElsewhereComeAndGo) {
+  auto a = Node();
+  auto b = Node();
+  ASSERT_TRUE(a->CreateIndex({"one", "", {4, Metric::kCosine, "flat"}}).ok());
+  ASSERT_TRUE(b->CreateIndex({"two", "", {4, Metric::kCosine, "flat"}}).ok());
+  ASSERT_TRUE(a->SyncWithStore().ok());
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  EXPECT_EQ(a->ListIndexes().size(), 2u);
+  EXPECT_EQ(b->ListIndexes().size(), 2u);
+  ASSERT_TRUE(a->DeleteIndex("two").ok());
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  EXPECT_TRUE(b->GetIndex("two").status().IsNotFound());
+  // Deleted and created again with another shape: the follower drops the old incarnation.
+  ASSERT_TRUE(a->DeleteIndex("one").ok());
+  ASSERT_TRUE(a->CreateIndex({"one", "", {8, Metric::kCosine, "flat"}}).ok());
+  ASSERT_TRUE(b->SyncWithStore().ok());
+  EXPECT_EQ(Get(b.get(), "one")->Describe().config.dimensions, 8u);
+}
+
+TEST_P(SharedStoreTest, SharingNeedsAStoreAndWrites) {
+  test::TempDir local;
+  auto plain = Database::Open({}, local.path() + "/db");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->SyncWithStore().code(), Status::Code::kFailedPrecondition);
+  EXPECT_EQ((*plain)->TakeOverWrites("x").code(), Status::Code::kFailedPrecondition);
+  auto a = Node();
+  EXPECT_TRUE(a->TakeOverWrites("missing").IsNotFound());
+  DatabaseOptions o = Options();
+  o.read_only = true;
+  auto reader = Open("", o);
+  EXPECT_EQ(reader->SyncWithStore().code(), Status::Code::kFailedPrecondition);
+}
+
 }  // namespace store_cases
 }  // namespace semble
 

@@ -15,6 +15,8 @@ std::unique_ptr<ObjectStore> FileStore(const std::string& scratch) {
 
 INSTANTIATE_TEST_SUITE_P(File, StoreDatabaseTest, ::testing::Values(&FileStore),
                          [](const auto&) { return std::string("store"); });
+INSTANTIATE_TEST_SUITE_P(File, SharedStoreTest, ::testing::Values(&FileStore),
+                         [](const auto&) { return std::string("store"); });
 
 }  // namespace
 }  // namespace semble::store_cases

@@ -16,6 +16,8 @@ std::unique_ptr<ObjectStore> RadosgwStore(const std::string&) {
 
 INSTANTIATE_TEST_SUITE_P(Radosgw, StoreDatabaseTest, ::testing::Values(&RadosgwStore),
                          [](const auto&) { return std::string("store"); });
+INSTANTIATE_TEST_SUITE_P(Radosgw, SharedStoreTest, ::testing::Values(&RadosgwStore),
+                         [](const auto&) { return std::string("store"); });
 
 }  // namespace
 }  // namespace semble::store_cases

@@ -1,0 +1,103 @@
+// Copyright 2026 The semble Authors.
+//
+// ClusterNode: what makes one `semble serve` process a node of a cluster. The database lives in
+// an object store that every node opens (DatabaseOptions::store_take_over_writes = false); etcd
+// says which node writes each index (NodeSession: one owner per shard, growing epochs). A node
+//   - follows the store: every sync interval it brings its database up to date (indexes created
+//     or deleted elsewhere, the log objects the writers appended), so any node answers queries,
+//     at most about one interval behind the writer;
+//   - claims indexes that have no owner (a new index, or one whose owner's lease expired) and
+//     takes over their writes, which fences the previous writer in the store;
+//   - gives up the writes of every index when its lease is lost.
+// Each index is one shard (shard 0) for now.
+//
+// Balance: a node claims an unowned index at once only while it owns fewer than its share
+// (indexes / live nodes, rounded up); past its share it waits one more interval, so that an index
+// nobody else takes is still taken.
+
+#ifndef SEMBLE_SRC_CLUSTER_CLUSTER_NODE_H_
+#define SEMBLE_SRC_CLUSTER_CLUSTER_NODE_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/etcd_client.h"
+#include "cluster/node_session.h"
+#include "semble/database.h"
+#include "semble/status.h"
+
+namespace semble::cluster {
+
+struct ClusterNodeOptions {
+  NodeSessionOptions session;  // cluster, node name, address, lease TTL
+  int sync_interval_ms = 250;
+};
+
+// One index's place in the cluster, for status pages.
+struct IndexPlacement {
+  std::string index;
+  int shard = 0;
+  std::optional<ShardOwner> owner;  // nullopt: nobody writes it now
+  bool written_here = false;
+};
+
+class ClusterNode {
+ public:
+  // Joins the cluster (NodeSession::Start) and starts following and claiming. `db` must be open
+  // on the cluster's store with store_take_over_writes = false, and outlive the node.
+  static Result<std::unique_ptr<ClusterNode>> Start(EtcdClient* etcd, Database* db,
+                                                    ClusterNodeOptions options);
+  // Stops, gives up every index this node writes, and leaves the cluster at once (the lease is
+  // revoked, so other nodes may claim its indexes without waiting for the TTL).
+  ~ClusterNode();
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  const std::string& name() const { return options_.session.node; }
+
+  // Where a write to `index` must go: nullopt when this node writes it. Otherwise its owner. If
+  // the index has no owner (just created, or its owner died), or this node owns it but is still
+  // taking it over, waits up to `wait_ms` for that to settle; then FailedPrecondition with reason
+  // kNotWriter ("no writer right now; retry").
+  Result<std::optional<ShardOwner>> WriterOf(const std::string& index, int wait_ms = 10000);
+
+  // The live nodes, and every index with its owner.
+  Result<std::vector<NodeInfo>> Nodes() { return session_->Nodes(); }
+  Result<std::vector<IndexPlacement>> Placements();
+
+  // Runs one round of following and claiming now (tests; the background does it every interval).
+  Status SyncOnce();
+
+ private:
+  ClusterNode(EtcdClient* etcd, Database* db, ClusterNodeOptions options);
+  void Loop();
+  // Gives up every index this node writes (its lease was lost).
+  void GiveUpAll();
+
+  EtcdClient* const etcd_;
+  Database* const db_;
+  ClusterNodeOptions options_;
+  std::unique_ptr<NodeSession> session_;
+  std::atomic<bool> lease_lost_{false};
+
+  std::mutex sync_mu_;  // one round at a time
+  std::map<std::string, int64_t> owned_;       // index -> epoch; guarded by sync_mu_
+  std::map<std::string, int> unowned_rounds_;  // index -> rounds seen without owner; sync_mu_
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;   // guarded by mu_
+  bool hurry_ = false;  // guarded by mu_: a writer waits for the next round
+  std::thread thread_;
+};
+
+}  // namespace semble::cluster
+
+#endif  // SEMBLE_SRC_CLUSTER_CLUSTER_NODE_H_

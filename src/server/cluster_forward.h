@@ -1,0 +1,30 @@
+// Copyright 2026 The semble Authors.
+//
+// Writes in a cluster: any node accepts a write to any index, and the node that writes the index
+// (its owner in etcd, cluster/cluster_node.h) applies it. A node that does not write the index
+// sends the request on to the owner and returns the owner's answer unchanged, so clients (the
+// Cloudflare SDK, wrangler, the CLI) cannot tell one node from a cluster.
+//
+// A forwarded request carries `x-semble-forwarded-by: <node>`; a node that receives one never
+// forwards it again (no loops while ownership moves). While an index has no writer (its owner
+// died and its lease has not yet run out, or a node is taking it over) the write waits, up to
+// 10 s, and is then refused with 503, code 1002 and Retry-After. A forward that could not even
+// connect (the owner just died) is retried against the next owner; one whose outcome is unknown
+// (the owner died while answering) is not, and the client gets 503 too.
+
+#ifndef SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_
+#define SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_
+
+#include "server/api.h"
+#include "server/router.h"
+
+namespace semble::server {
+
+// The handler of an index-scoped write route (captures: account, index, ...) made cluster-aware.
+// Without a cluster (ctx->cluster null when the request arrives) it runs `local`. The route must
+// want header fields (the Authorization field travels with the forward).
+Handler ForwardWrites(ApiContext* ctx, Handler local);
+
+}  // namespace semble::server
+
+#endif  // SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_

@@ -1,0 +1,341 @@
+// Copyright 2026 The semble Authors.
+//
+// A cluster as clients see it: three `semble serve --cluster` processes (the real binary) over the
+// test run's etcd (3 members) and radosgw, talked to over HTTP.
+// - Any node takes any write, and every node answers queries the same once it has followed.
+// - kill -9 of the node that writes an index under concurrent writes through every node: no
+//   acknowledged write is lost, and writes resume on another node.
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "cli/cli_fixture.h"
+#include "cli/http_send.h"
+#include "cluster/etcd_fixture.h"
+#include "util/radosgw_env.h"
+
+namespace semble {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kApi[] = "/client/v4/accounts/t/vectorize/v2/indexes";
+constexpr uint32_t kDims = 4;
+
+std::string Record(const std::string& id, int n) {
+  std::string values;
+  for (uint32_t d = 0; d < kDims; ++d) {
+    values += (d ? "," : "") + std::to_string(n % 1000 + 1) + "." + std::to_string(d + 1);
+  }
+  return R"({"id":")" + id + R"(","values":[)" + values + R"(],"metadata":{"n":)" +
+         std::to_string(n) + "}}";
+}
+
+// The value of header field `name` (lower-case) in a reply's head, or "".
+std::string HeaderOf(const Reply& r, const std::string& name) {
+  std::string lower = r.head;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const size_t at = lower.find("\r\n" + name + ":");
+  if (at == std::string::npos) return "";
+  size_t from = at + 3 + name.size();
+  const size_t end = r.head.find("\r\n", from);
+  while (from < end && r.head[from] == ' ') ++from;
+  return r.head.substr(from, end - from);
+}
+
+class ClusterServerTest : public CliTest {
+ protected:
+  struct Node {
+    std::string name;
+    pid_t pid = -1;
+    int port = 0;
+    std::string log;
+  };
+
+  void SetUp() override {
+    CliTest::SetUp();
+    bucket_ = test::NewRadosgwBucket();
+    etcd_ = cluster::testing::SharedEndpoints();
+    ASSERT_FALSE(etcd_.empty());
+    // The child processes get radosgw's endpoint and user as every S3 tool takes them.
+    std::ifstream env(std::getenv("SEMBLE_S3_ENV"));
+    for (std::string line; std::getline(env, line);) {
+      if (!line.empty()) child_env_.push_back(line);
+    }
+    cluster_name_ = "e2e-" + std::to_string(getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+
+  void TearDown() override {
+    for (Node& n : nodes_) {
+      if (n.pid > 0) {
+        ::kill(n.pid, SIGKILL);
+        ::waitpid(n.pid, nullptr, 0);
+      }
+    }
+  }
+
+  // Starts node `i` (a fresh cache directory each time) and waits until it listens.
+  void Start(size_t i) {
+    if (nodes_.size() <= i) nodes_.resize(i + 1);
+    Node& n = nodes_[i];
+    n.name = "n" + std::to_string(i);
+    n.log = tmp_.path() + "/" + n.name + "-" + std::to_string(starts_++) + ".log";
+    std::string endpoints;
+    for (const std::string& e : etcd_) endpoints += (endpoints.empty() ? "" : ",") + e;
+    std::vector<std::string> args = {BinaryPath(),
+                                     "serve",
+                                     "--data",
+                                     tmp_.path() + "/cache-" + n.log.substr(n.log.rfind('/') + 1),
+                                     "--port",
+                                     "0",
+                                     "--models",
+                                     tmp_.path() + "/no-models",
+                                     "--access-log",
+                                     "off",
+                                     "--store",
+                                     "s3://" + bucket_ + "/db",
+                                     "--group-commit-us",
+                                     "500",
+                                     "--cluster",
+                                     endpoints,
+                                     "--cluster-name",
+                                     cluster_name_,
+                                     "--node",
+                                     n.name,
+                                     "--lease-ttl",
+                                     "2",
+                                     "--sync-interval-ms",
+                                     "100"};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_s;
+    for (char** e = environ; *e != nullptr; ++e) env_s.push_back(*e);
+    env_s.insert(env_s.end(), child_env_.begin(), child_env_.end());
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, n.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_EQ(posix_spawn(&n.pid, argv[0], &fa, nullptr, argv.data(), envp.data()), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    n.port = 0;
+    const std::string marker = "listening on http://127.0.0.1:";
+    for (int k = 0; k < 600 && n.port == 0; ++k) {
+      const std::string text = ReadAll(n.log);
+      if (size_t at = text.find(marker); at != std::string::npos) {
+        n.port = std::stoi(text.substr(at + marker.size()));
+      } else {
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    ASSERT_NE(n.port, 0) << "node did not start: " << ReadAll(n.log);
+  }
+
+  void Kill(size_t i) {
+    ::kill(nodes_[i].pid, SIGKILL);
+    ::waitpid(nodes_[i].pid, nullptr, 0);
+    nodes_[i].pid = -1;
+  }
+
+  size_t NodeNamed(const std::string& name) const {
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      if (nodes_[i].name == name) return i;
+    }
+    return nodes_.size();
+  }
+
+  // The ids in `want` (id -> n) that node i does not have with exactly Record(id, n).
+  std::vector<std::string> Missing(size_t i, const std::map<std::string, int>& want) {
+    std::vector<std::string> ids;
+    for (const auto& [id, n] : want) ids.push_back(id);
+    std::vector<std::string> missing;
+    for (size_t from = 0; from < ids.size(); from += 20) {  // get_by_ids takes at most 20 ids
+      std::string body = R"({"ids":[)";
+      const size_t to = std::min(ids.size(), from + 20);
+      for (size_t j = from; j < to; ++j) body += (j > from ? ",\"" : "\"") + ids[j] + "\"";
+      body += "]}";
+      Reply r = Send(nodes_[i].port, "POST", std::string(kApi) + "/x/get_by_ids", body);
+      std::set<std::string> found;
+      if (r.status == 200) {
+        simdjson::dom::element e = Json(r.body + "\n");
+        simdjson::dom::array got;
+        if (e["result"].get(got) == simdjson::SUCCESS) {
+          for (simdjson::dom::element rec : got) {
+            std::string_view id;
+            double n = -1;
+            if (rec["id"].get(id) == simdjson::SUCCESS &&
+                rec["metadata"]["n"].get(n) == simdjson::SUCCESS &&
+                static_cast<int>(n) == want.at(std::string(id))) {
+              found.insert(std::string(id));
+            }
+          }
+        }
+      }
+      for (size_t j = from; j < to; ++j) {
+        if (found.count(ids[j]) == 0) missing.push_back(ids[j]);
+      }
+    }
+    return missing;
+  }
+
+  // Waits (bounded) until node i has every id of `want`; returns what it still misses.
+  std::vector<std::string> Follow(size_t i, const std::map<std::string, int>& want,
+                                  std::chrono::milliseconds timeout = 15s) {
+    const auto end = Clock::now() + timeout;
+    std::vector<std::string> missing = Missing(i, want);
+    while (!missing.empty() && Clock::now() < end) {
+      std::this_thread::sleep_for(100ms);
+      missing = Missing(i, want);
+    }
+    return missing;
+  }
+
+  std::string bucket_;
+  std::vector<std::string> etcd_;
+  std::vector<std::string> child_env_;
+  std::string cluster_name_;
+  std::vector<Node> nodes_;
+  int starts_ = 0;
+};
+
+TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
+  for (size_t i = 0; i < 3; ++i) Start(i);
+  Reply created = Send(nodes_[1].port, "POST", kApi,
+                       R"({"name":"x","config":{"dimensions":4,"metric":"euclidean"}})");
+  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
+
+  // Each node takes writes; one node applies them all.
+  std::map<std::string, int> written;
+  std::set<std::string> writers;
+  for (size_t i = 0; i < 3; ++i) {
+    for (int k = 0; k < 10; ++k) {
+      const std::string id = "r" + std::to_string(i) + "-" + std::to_string(k);
+      const int n = static_cast<int>(i * 100 + k);
+      Reply r = Send(nodes_[i].port, "POST", std::string(kApi) + "/x/upsert", Record(id, n));
+      ASSERT_EQ(r.status, 200) << "node " << i << ": " << r.body;
+      writers.insert(HeaderOf(r, "x-semble-writer"));
+      written[id] = n;
+    }
+  }
+  ASSERT_EQ(writers.size(), 1u);
+  EXPECT_NE(NodeNamed(*writers.begin()), nodes_.size()) << *writers.begin();
+
+  // Every node follows the writer and answers the same query the same way.
+  std::string first_answer;
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_TRUE(Follow(i, written).empty()) << "node " << i;
+    Reply q = Send(nodes_[i].port, "POST", std::string(kApi) + "/x/query",
+                   R"({"vector":[5.1,5.2,5.3,5.4],"topK":5,"returnMetadata":"all"})");
+    ASSERT_EQ(q.status, 200) << q.body;
+    simdjson::dom::element e = Json(q.body + "\n");
+    std::string ids;
+    simdjson::dom::array matches;
+    ASSERT_EQ(e["result"]["matches"].get(matches), simdjson::SUCCESS) << q.body;
+    for (simdjson::dom::element m : matches) ids += std::string(m["id"].get_string().value()) + " ";
+    if (i == 0) first_answer = ids;
+    EXPECT_EQ(ids, first_answer) << "node " << i;
+  }
+  EXPECT_NE(first_answer.find("r0-4"), std::string::npos) << first_answer;  // n=4 -> 5.1..5.4
+
+  // A delete through any node reaches every node.
+  Reply deleted = Send(nodes_[2].port, "DELETE", std::string(kApi) + "/x", "");
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  for (size_t i = 0; i < 3; ++i) {
+    const auto end = Clock::now() + 10s;
+    int status = 0;
+    while (Clock::now() < end &&
+           (status = Send(nodes_[i].port, "GET", std::string(kApi) + "/x", "").status) != 404) {
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(status, 404) << "node " << i;
+  }
+}
+
+// Four clients write through all three nodes; the node that writes the index is killed with
+// SIGKILL half-way. Every write a client saw acknowledged must be on every surviving node (and on
+// the killed node restarted on an empty cache), and writes must resume on another node.
+TEST_F(ClusterServerTest, KillingTheWriterLosesNoAcknowledgedWrite) {
+  for (size_t i = 0; i < 3; ++i) Start(i);
+  Reply created = Send(nodes_[0].port, "POST", kApi,
+                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
+  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
+  Reply probe = Send(nodes_[0].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  const size_t victim = NodeNamed(HeaderOf(probe, "x-semble-writer"));
+  ASSERT_LT(victim, nodes_.size()) << probe.head;
+
+  std::mutex mu;
+  std::map<std::string, int> acknowledged = {{"probe", 1}};
+  std::atomic<bool> killed{false};
+  std::atomic<int64_t> first_ack_after_kill_ms{-1};
+  std::atomic<int> bad_answers{0};
+  std::atomic<bool> stop{false};
+  Clock::time_point kill_time;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.emplace_back([&, c] {
+      std::mt19937 rng(c);
+      for (int k = 0; !stop.load(); ++k) {
+        size_t target = rng() % 3;
+        if (killed.load() && target == victim) target = (target + 1) % 3;
+        const std::string id = "c" + std::to_string(c) + "-" + std::to_string(k);
+        const int n = c * 100000 + k;
+        Reply r = Send(nodes_[target].port, "POST", std::string(kApi) + "/x/upsert", Record(id, n));
+        if (r.status == 200) {
+          std::lock_guard<std::mutex> lock(mu);
+          acknowledged[id] = n;
+          if (killed.load() && first_ack_after_kill_ms.load() < 0) {
+            first_ack_after_kill_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          Clock::now() - kill_time)
+                                          .count();
+          }
+        } else if (r.status != 0 && r.status != 503) {
+          // Only "not now" (503) or a connection the dying node dropped are acceptable.
+          bad_answers++;
+          std::fprintf(stderr, "unexpected answer %d: %s\n", r.status, r.body.c_str());
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(2s);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    kill_time = Clock::now();
+  }
+  Kill(victim);
+  killed = true;
+  const auto end = Clock::now() + 20s;
+  while (Clock::now() < end && first_ack_after_kill_ms.load() < 0) std::this_thread::sleep_for(50ms);
+  std::this_thread::sleep_for(2s);  // writes on the new writer for a while
+  stop = true;
+  for (auto& t : clients) t.join();
+
+  EXPECT_EQ(bad_answers.load(), 0);
+  ASSERT_GE(first_ack_after_kill_ms.load(), 0) << "writes did not resume after the kill";
+  std::fprintf(stderr, "writes resumed %lld ms after the kill; %zu writes acknowledged\n",
+               static_cast<long long>(first_ack_after_kill_ms.load()), acknowledged.size());
+  for (size_t i = 0; i < 3; ++i) {
+    if (i == victim) continue;
+    auto missing = Follow(i, acknowledged);
+    EXPECT_TRUE(missing.empty()) << "node " << i << " misses " << missing.size()
+                                 << " acknowledged writes, e.g. " << missing.front();
+  }
+  // The killed node, back on an empty cache, has them all too.
+  Start(victim);
+  auto missing = Follow(victim, acknowledged);
+  EXPECT_TRUE(missing.empty()) << "the restarted node misses " << missing.size();
+}
+
+}  // namespace
+}  // namespace semble
