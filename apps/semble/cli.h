@@ -96,6 +96,8 @@ CLI::App* AddImportCommand(CLI::App* app, Context* ctx);
 CLI::App* AddCacheCommands(CLI::App* app, Context* ctx);
 // backup, backups, restore (backup_cli.cc).
 void AddBackupCommands(CLI::App* app, Context* ctx);
+// cluster status (cluster_cli.cc).
+void AddClusterCommand(CLI::App* app, Context* ctx);
 CLI::App* AddSchemaCommand(CLI::App* app, Context* ctx);
 CLI::App* AddCompletionCommand(CLI::App* app, Context* ctx);
 

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
       ->envname("SEMBLE_STORE");
   CLI::App* vectorize = semble::cli::AddVectorizeCommand(&app, &ctx);
   semble::cli::AddServeCommand(&app, &ctx);
+  semble::cli::AddClusterCommand(&app, &ctx);
   semble::cli::AddImportCommand(&app, &ctx);
   semble::cli::AddBackupCommands(&app, &ctx);
   semble::cli::AddCacheCommands(&app, &ctx);

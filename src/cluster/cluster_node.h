@@ -68,6 +68,11 @@ class ClusterNode {
   // kNotWriter ("no writer right now; retry").
   Result<std::optional<ShardOwner>> WriterOf(const std::string& index, int wait_ms = 10000);
 
+  // The owner of `index` as etcd has it now (nullopt: none), without waiting.
+  Result<std::optional<ShardOwner>> OwnerOf(const std::string& index) {
+    return session_->Owner(index, 0);
+  }
+
   // The live nodes, and every index with its owner.
   Result<std::vector<NodeInfo>> Nodes() { return session_->Nodes(); }
   Result<std::vector<IndexPlacement>> Placements();

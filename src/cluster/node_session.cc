@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include <chrono>
+#include <map>
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
@@ -70,6 +71,35 @@ std::string Describe(const std::string& index, int shard) {
 }  // namespace
 
 std::string ClusterPrefix(const std::string& cluster) { return "/semble/" + cluster + "/"; }
+
+Result<ClusterState> ReadClusterState(EtcdClient* etcd, const std::string& cluster) {
+  const std::string prefix = ClusterPrefix(cluster);
+  ClusterState out;
+  SEMBLE_ASSIGN_OR_RETURN(RangeResult nodes, etcd->GetPrefix(prefix + "nodes/"));
+  for (const KeyValue& kv : nodes.kvs) {
+    out.nodes.push_back(ParseNode(kv.key.substr(prefix.size() + 6), kv.value));
+  }
+  SEMBLE_ASSIGN_OR_RETURN(RangeResult shards, etcd->GetPrefix(prefix + "shards/"));
+  out.revision = shards.revision;
+  // Keys "shards/<index>/<shard>/<leaf>": index names have no '/'.
+  std::map<std::pair<std::string, int>, ShardState> by_shard;
+  for (const KeyValue& kv : shards.kvs) {
+    const std::string rest = kv.key.substr(prefix.size() + 7);
+    const size_t a = rest.find('/');
+    const size_t b = a == std::string::npos ? a : rest.find('/', a + 1);
+    if (b == std::string::npos) continue;
+    const std::string index = rest.substr(0, a);
+    const int shard = static_cast<int>(ParseEpoch(rest.substr(a + 1, b - a - 1)));
+    const std::string leaf = rest.substr(b + 1);
+    ShardState& st = by_shard[{index, shard}];
+    st.index = index;
+    st.shard = shard;
+    if (leaf == "epoch") st.last_epoch = ParseEpoch(kv.value);
+    if (leaf == "owner") st.owner = ParseOwner(kv.value);
+  }
+  for (auto& [key, st] : by_shard) out.shards.push_back(std::move(st));
+  return out;
+}
 
 NodeSession::NodeSession(EtcdClient* etcd, NodeSessionOptions options)
     : etcd_(etcd),

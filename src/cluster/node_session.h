@@ -65,6 +65,20 @@ struct NodeSessionOptions {
 // The key prefix of a cluster: "/semble/<cluster>/".
 std::string ClusterPrefix(const std::string& cluster);
 
+// What etcd says of a cluster, read without joining it (`semble cluster status`).
+struct ShardState {
+  std::string index;
+  int shard = 0;
+  int64_t last_epoch = 0;           // the last epoch ever granted
+  std::optional<ShardOwner> owner;  // nullopt: nobody writes it now
+};
+struct ClusterState {
+  std::vector<NodeInfo> nodes;    // by name
+  std::vector<ShardState> shards; // by index, then shard
+  int64_t revision = 0;           // etcd's revision the two reads reflect (the later one)
+};
+Result<ClusterState> ReadClusterState(EtcdClient* etcd, const std::string& cluster);
+
 class NodeSession {
  public:
   // Grants a lease, registers the node under it, and keeps it alive (every third of the TTL) on

@@ -339,7 +339,10 @@ Status Collection::UsableLocked() const {
   if (!bg_error_.ok()) {
     return Status::FailedPrecondition("index \"" + manifest_.description.name +
                                       "\" refuses writes after a failed log write (" +
-                                      bg_error_.ToString() + "); reopen the database to recover");
+                                      bg_error_.ToString() + "); reopen the database to recover")
+        // A fenced handle stays fenced: callers (a cluster node) tell that from a failed disk.
+        .WithReason(bg_error_.reason() == Status::Reason::kFenced ? Status::Reason::kFenced
+                                                                  : Status::Reason::kNone);
   }
   return Status::OK();
 }

@@ -16,7 +16,9 @@ namespace {
 constexpr char kForwardedBy[] = "x-semble-forwarded-by";
 constexpr char kWriterHeader[] = "x-semble-writer";
 constexpr int kWaitMs = 10000;
-constexpr auto kForwardTimeout = std::chrono::seconds(120);
+// Bounds a forward to a writer that accepted the connection but does not answer (paused, or
+// dying slowly); the client gets a 503 saying the outcome is unknown.
+constexpr auto kForwardTimeout = std::chrono::seconds(30);
 
 std::string PercentEncode(std::string_view s) {
   static const char kHex[] = "0123456789ABCDEF";
@@ -96,7 +98,21 @@ HttpResponse Forward(ApiContext* ctx, const HttpRequest& req, const cluster::Sha
     headers.emplace_back("Authorization", std::string(auth));
   }
   headers.emplace_back(kForwardedBy, ctx->cluster->name());
-  UpstreamResponse up = PostUpstream(owner.address + Target(req), headers, body, kForwardTimeout);
+  // A writer that stops answering (paused, partitioned) may lose the index meanwhile: then stop
+  // waiting for it. Looked up at most once a second.
+  const std::string& index = req.captures[1];
+  auto last_check = std::chrono::steady_clock::now();
+  auto still_owner = [&]() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check < std::chrono::seconds(1)) return true;
+    last_check = now;
+    auto current = ctx->cluster->OwnerOf(index);
+    if (!current.ok()) return true;  // etcd cannot say: keep waiting, within the timeout
+    return current->has_value() && (*current)->node == owner.node &&
+           (*current)->epoch == owner.epoch;
+  };
+  UpstreamResponse up =
+      PostUpstream(owner.address + Target(req), headers, body, kForwardTimeout, still_owner);
   const std::string who = "the writer of this index (node \"" + owner.node + "\" at " +
                           owner.address + ")";
   if (up.status == 0 && up.not_sent) return NoWriter(who + " cannot be reached: " + up.error);
@@ -130,7 +146,9 @@ Handler ForwardWrites(ApiContext* ctx, Handler local) {
         if (writer.status().reason() == Status::Reason::kNotWriter) {
           return NoWriter(writer.status().message());
         }
-        return FromStatus(writer.status());
+        // etcd cannot say who writes the index (no quorum, unreachable): nobody may write it.
+        return NoWriter("the cluster cannot tell who writes index \"" + index +
+                        "\" (etcd: " + writer.status().message() + "); retry");
       }
       if (!writer->has_value()) {
         HttpResponse r = local(req);

@@ -33,11 +33,16 @@ size_t OnHeader(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+int OnProgress(void* keep_going, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return (*static_cast<const std::function<bool()>*>(keep_going))() ? 0 : 1;
+}
+
 }  // namespace
 
 UpstreamResponse PostUpstream(
     const std::string& url, const std::vector<std::pair<std::string, std::string>>& headers,
-    const std::string& body, std::chrono::milliseconds timeout) {
+    const std::string& body, std::chrono::milliseconds timeout,
+    const std::function<bool()>& keep_going) {
   static std::once_flag init;
   std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   UpstreamResponse out;
@@ -61,6 +66,11 @@ UpstreamResponse PostUpstream(
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &out.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &out);
+  if (keep_going) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &keep_going);
+  }
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(std::min<int64_t>(timeout.count(), 10000)));
@@ -73,7 +83,8 @@ UpstreamResponse PostUpstream(
     out.body.clear();
     out.error = (out.timed_out ? "the upstream did not answer within " +
                                      std::to_string(timeout.count()) + " ms"
-                               : std::string("the upstream cannot be reached")) +
+                 : rc == CURLE_ABORTED_BY_CALLBACK ? std::string("abandoned")
+                                                   : std::string("the upstream cannot be reached")) +
                 " (" + curl_easy_strerror(rc) + ")";
     return out;
   }

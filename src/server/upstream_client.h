@@ -7,6 +7,7 @@
 #define SEMBLE_SRC_SERVER_UPSTREAM_CLIENT_H_
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,9 +27,12 @@ struct UpstreamResponse {
 
 // POSTs body to url with these header fields. Any HTTP status is a response; a transport failure
 // (cannot connect, timed out, TLS) has status 0 and the reason in error.
+// `keep_going`, when given, is asked about once a second while the request runs; false abandons
+// it (an error, status 0, as after a timeout: the request may have been applied).
 UpstreamResponse PostUpstream(const std::string& url,
                                       const std::vector<std::pair<std::string, std::string>>& headers,
-                                      const std::string& body, std::chrono::milliseconds timeout);
+                                      const std::string& body, std::chrono::milliseconds timeout,
+                                      const std::function<bool()>& keep_going = nullptr);
 
 }  // namespace semble::server
 

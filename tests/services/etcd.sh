@@ -4,7 +4,8 @@
 #   tests/services/etcd.sh start DIR [N]   # prints the seconds it took; writes DIR/env
 #   tests/services/etcd.sh stop DIR        # stops exactly the processes start recorded
 #   tests/services/etcd.sh kill DIR I      # kill -9 member I (1..N), as a crash would
-#   tests/services/etcd.sh revive DIR I    # starts member I again on its data and ports
+#   tests/services/etcd.sh revive DIR I    # starts member I again on its data and ports (returns
+#                                          # once it listens; healthy needs a quorum)
 # DIR/env holds SEMBLE_ETCD_ENDPOINTS (every member's client URL, comma-separated).
 # DIR/member-I holds member I's PID while it runs.
 #
@@ -96,11 +97,15 @@ case "$cmd" in
     member_pid "$3" >/dev/null && die "member $3 is running"
     launch "$3" existing
     source "$dir/cluster"
+    # Listening is enough: with the other members down it cannot be healthy (no quorum) until
+    # they are revived too.
+    port=$((base + 2 * ($3 - 1)))
     for _ in $(seq 100); do
-      healthy "http://127.0.0.1:$((base + 2 * ($3 - 1)))" && exit 0
+      ss -Htln | awk '{print $4}' | grep -q ":$port\$" && exit 0
+      member_pid "$3" >/dev/null || die "member $3 exited (log: $dir/log-$3.txt)"
       sleep 0.1
     done
-    die "member $3 did not become healthy again (log: $dir/log-$3.txt)" ;;
+    die "member $3 does not listen on $port (log: $dir/log-$3.txt)" ;;
   start) ;;
   *) usage ;;
 esac
