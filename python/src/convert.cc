@@ -35,6 +35,7 @@ std::string ReasonName(Status::Reason reason) {
     case R::kConditionFailed: return "condition_failed";
     case R::kFenced: return "fenced";
     case R::kNoTextIndex: return "no_text_index";
+    case R::kNotWriter: return "not_writer";
   }
   return "unknown";
 }

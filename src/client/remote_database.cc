@@ -107,6 +107,9 @@ class Connection {
     if (code == 40008) {
       return Status::FailedPrecondition(message).WithReason(Status::Reason::kNoTextIndex);
     }
+    if (code == 1002) {  // 503: nobody writes the index right now (a cluster's failover)
+      return Status::FailedPrecondition(message).WithReason(Status::Reason::kNotWriter);
+    }
     switch (http) {
       case 400:
       case 413:

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <mutex>
@@ -340,10 +341,17 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
     SEMBLE_ASSIGN_OR_RETURN(std::vector<ObjectInfo> listed, store->List(log_dir));
     std::string wal;
     uint64_t next = bm.first_log;
+    bool gap = false;
     for (const ObjectInfo& o : listed) {
       uint64_t k;
       if (!ParseNumberKey(o.key, log_dir, &k) || k < bm.first_log) continue;
       if (k != next) {
+        // A listing may lag the writes for a moment (radosgw completes a bucket's index entry
+        // after the write returns): list again before calling a log object missing.
+        if (attempt + 1 < kMaterializeAttempts) {
+          gap = true;
+          break;
+        }
         return Status::Corruption(store->Url() + "/" + log_dir + Number20(next) +
                                   " is missing (the log continues at " + std::to_string(k) + ")");
       }
@@ -352,6 +360,10 @@ Result<std::unique_ptr<IndexBucket>> IndexBucket::Materialize(ObjectStore* store
       SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(obj.data, store->Url() + "/" + o.key, &records));
       wal += obj.data;
       ++next;
+    }
+    if (gap) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
     }
 
     // The fence: the next number, empty. Losing it means another writer appended meanwhile.
