@@ -81,6 +81,7 @@ void AddClusterCommand(CLI::App* app, Context* ctx) {
   status->add_option("--cluster", a->cluster, "etcd://host:port,... (as given to serve)")
       ->required();
   status->add_option("--cluster-name", a->name, "Name of the cluster (default \"default\")");
+  AddJsonFlag(status, ctx);
   status->callback([a, ctx] { ctx->action = [a, ctx] { return RunStatus(*ctx, *a); }; });
 }
 

@@ -251,6 +251,22 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
   ASSERT_EQ(writers.size(), 1u);
   EXPECT_NE(NodeNamed(*writers.begin()), nodes_.size()) << *writers.begin();
 
+  // `semble cluster status` reads the same from etcd: three nodes, and that node writing "x".
+  std::string endpoints;
+  for (const std::string& e : etcd_) endpoints += (endpoints.empty() ? "" : ",") + e;
+  RunResult status = RunEnv({"cluster", "status", "--cluster", endpoints, "--cluster-name",
+                             cluster_name_, "--json"},
+                            {});
+  ASSERT_EQ(status.code, 0) << status.err;
+  simdjson::dom::element st = Json(status.out);
+  EXPECT_EQ(st["nodes"].get_array().size(), 3u) << status.out;
+  simdjson::dom::array indexes;
+  ASSERT_EQ(st["indexes"].get(indexes), simdjson::SUCCESS) << status.out;
+  ASSERT_EQ(indexes.size(), 1u) << status.out;
+  EXPECT_EQ(std::string(indexes.at(0)["index"].get_string().value()), "x");
+  EXPECT_EQ(std::string(indexes.at(0)["writer"]["node"].get_string().value()), *writers.begin());
+  EXPECT_GE(indexes.at(0)["writer"]["epoch"].get_int64().value(), 1);
+
   // Every node follows the writer and answers the same query the same way.
   std::string first_answer;
   for (size_t i = 0; i < 3; ++i) {
