@@ -10,6 +10,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+int64_t SteadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
 void Warn(const std::string& node, const Status& s) {
   std::fprintf(stderr, "cluster node %s: %s\n", node.c_str(), s.ToString().c_str());
 }
@@ -78,7 +83,9 @@ Status ClusterNode::SyncOnce() {
   // A lost lease first: whoever owns these indexes now, it is not this node.
   if (lease_lost_.exchange(false)) GiveUpAll();
 
+  const int64_t started = SteadyMs();
   Status first = db_->SyncWithStore();
+  if (first.ok()) synced_at_ms_.store(started);
   std::vector<IndexDescription> indexes = db_->ListIndexes();
   std::map<std::string, bool> present;
   for (const IndexDescription& d : indexes) present[d.name] = true;
@@ -153,6 +160,11 @@ Result<std::optional<ShardOwner>> ClusterNode::WriterOf(const std::string& index
     cv_.notify_all();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+int64_t ClusterNode::MillisSinceSync() const {
+  const int64_t at = synced_at_ms_.load();
+  return at < 0 ? -1 : SteadyMs() - at;
 }
 
 Result<std::vector<IndexPlacement>> ClusterNode::Placements() {

@@ -77,6 +77,10 @@ class ClusterNode {
   Result<std::vector<NodeInfo>> Nodes() { return session_->Nodes(); }
   Result<std::vector<IndexPlacement>> Placements();
 
+  // Milliseconds since this node last brought its copy up to date with the store (how stale an
+  // index it only reads may be, plus the writer's group commit); -1 before the first time.
+  int64_t MillisSinceSync() const;
+
   // Runs one round of following and claiming now (tests; the background does it every interval).
   Status SyncOnce();
 
@@ -91,6 +95,7 @@ class ClusterNode {
   ClusterNodeOptions options_;
   std::unique_ptr<NodeSession> session_;
   std::atomic<bool> lease_lost_{false};
+  std::atomic<int64_t> synced_at_ms_{-1};  // steady clock
 
   std::mutex sync_mu_;  // one round at a time
   std::map<std::string, int64_t> owned_;       // index -> epoch; guarded by sync_mu_

@@ -169,4 +169,28 @@ Handler ForwardWrites(ApiContext* ctx, Handler local) {
   };
 }
 
+Handler TellStaleness(ApiContext* ctx, Handler local) {
+  return [ctx, local = std::move(local)](const HttpRequest& req) -> HttpResponse {
+    HttpResponse r = local(req);
+    if (ctx->cluster == nullptr || req.captures.size() < 2 || ctx->db == nullptr) return r;
+    const std::string index = req.captures[1];
+    auto tell = [ctx, index](HttpResponse* answer) {
+      if (ctx->db->WritesIndex(index)) return;
+      const int64_t ms = ctx->cluster->MillisSinceSync();
+      if (ms >= 0) answer->headers.emplace_back("x-semble-synced-ms-ago", std::to_string(ms));
+    };
+    if (r.deferred != nullptr) {
+      // Answered later (waitForMutation): say it then.
+      r.deferred->answer = [inner = std::move(r.deferred->answer), tell] {
+        HttpResponse a = inner();
+        tell(&a);
+        return a;
+      };
+      return r;
+    }
+    tell(&r);
+    return r;
+  };
+}
+
 }  // namespace semble::server

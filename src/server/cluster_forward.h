@@ -25,6 +25,12 @@ namespace semble::server {
 // want header fields (the Authorization field travels with the forward).
 Handler ForwardWrites(ApiContext* ctx, Handler local);
 
+// The handler of an index-scoped read route made to say, on a node that only reads the index, how
+// long ago the node last caught up with the store: `x-semble-synced-ms-ago: <ms>` (the answer
+// misses at most the writes acknowledged since, plus one group commit). Read-your-writes on any
+// node: `GET …/info?waitForMutation=<id>` answers once this node has applied that mutation.
+Handler TellStaleness(ApiContext* ctx, Handler local);
+
 }  // namespace semble::server
 
 #endif  // SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_

@@ -467,8 +467,10 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
                  HttpResponse (VectorizeApi::*fn)(const HttpRequest&)) {
     Handler h = [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); };
+    const bool index_route = pattern.rfind("/indexes/{}", 0) == 0;
     const bool index_write = scope == Scope::kWrite && pattern.rfind("/indexes/{}/", 0) == 0;
     if (index_write) h = ForwardWrites(ctx, std::move(h));
+    if (index_route && scope == Scope::kRead) h = TellStaleness(ctx, std::move(h));
     Route route{method, p + pattern, name, scope, std::move(h)};
     route.wants_headers = index_write;
     router->Add(std::move(route));

@@ -249,7 +249,30 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
     }
   }
   ASSERT_EQ(writers.size(), 1u);
-  EXPECT_NE(NodeNamed(*writers.begin()), nodes_.size()) << *writers.begin();
+  const size_t writer = NodeNamed(*writers.begin());
+  ASSERT_LT(writer, nodes_.size()) << *writers.begin();
+
+  // Read-your-writes on a node that only follows: a write through one node, then `info` with
+  // waitForMutation on another answers once that node has applied it, and reads there see it.
+  const size_t follower = (writer + 1) % 3;
+  Reply w = Send(nodes_[(writer + 2) % 3].port, "POST", std::string(kApi) + "/x/upsert",
+                 Record("ryw", 4242));
+  ASSERT_EQ(w.status, 200) << w.body;
+  written["ryw"] = 4242;
+  std::string_view mutation;
+  simdjson::dom::element we = Json(w.body + "\n");
+  ASSERT_EQ(we["result"]["mutationId"].get(mutation), simdjson::SUCCESS) << w.body;
+  Reply waited = Send(nodes_[follower].port, "GET",
+                      std::string(kApi) + "/x/info?waitForMutation=" + std::string(mutation) +
+                          "&timeoutMs=10000",
+                      "");
+  ASSERT_EQ(waited.status, 200) << waited.body;
+  EXPECT_FALSE(HeaderOf(waited, "x-semble-synced-ms-ago").empty()) << waited.head;
+  EXPECT_TRUE(Missing(follower, {{"ryw", 4242}}).empty());
+  // The writer says nothing of staleness: it is never behind itself.
+  Reply on_writer = Send(nodes_[writer].port, "GET", std::string(kApi) + "/x/info", "");
+  ASSERT_EQ(on_writer.status, 200);
+  EXPECT_TRUE(HeaderOf(on_writer, "x-semble-synced-ms-ago").empty()) << on_writer.head;
 
   // `semble cluster status` reads the same from etcd: three nodes, and that node writing "x".
   std::string endpoints;
@@ -264,7 +287,7 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
   ASSERT_EQ(st["indexes"].get(indexes), simdjson::SUCCESS) << status.out;
   ASSERT_EQ(indexes.size(), 1u) << status.out;
   EXPECT_EQ(std::string(indexes.at(0)["index"].get_string().value()), "x");
-  EXPECT_EQ(std::string(indexes.at(0)["writer"]["node"].get_string().value()), *writers.begin());
+  EXPECT_EQ(std::string(indexes.at(0)["writer"]["node"].get_string().value()), nodes_[writer].name);
   EXPECT_GE(indexes.at(0)["writer"]["epoch"].get_int64().value(), 1);
 
   // Every node follows the writer and answers the same query the same way.
