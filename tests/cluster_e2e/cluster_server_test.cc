@@ -517,5 +517,43 @@ TEST_F(ClusterServerTest, WithoutEtcdWritesAreRefusedAndQueriesGoOn) {
   for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(Follow(i, acknowledged).empty()) << i;
 }
 
+
+// Losing a node that only follows, and then one etcd member of three, changes nothing a client
+// sees: writes and queries go on through the other nodes, and nothing acknowledged is lost.
+TEST_F(ClusterServerTest, LosingAFollowerAndAnEtcdMemberChangesNothing) {
+  cluster::testing::PrivateEtcd etcd("e2e-member");
+  ASSERT_TRUE(etcd.ok());
+  std::string endpoints;
+  for (const std::string& e : etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
+  for (size_t i = 0; i < 3; ++i) StartOn(i, endpoints);
+  Reply created = Send(nodes_[0].port, "POST", kApi,
+                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
+  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
+  Reply probe = Send(nodes_[0].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
+  ASSERT_EQ(probe.status, 200) << probe.body;
+  const size_t writer = NodeNamed(HeaderOf(probe, "x-semble-writer"));
+  ASSERT_LT(writer, nodes_.size());
+  const size_t follower = (writer + 1) % 3, other = (writer + 2) % 3;
+  std::map<std::string, int> acknowledged = {{"probe", 1}};
+
+  Kill(follower);
+  for (const auto& [id, n] : WriteThrough(other, "a", 10)) acknowledged[id] = n;
+  EXPECT_EQ(acknowledged.size(), 11u);
+  ASSERT_TRUE(etcd.Kill(1));
+  for (const auto& [id, n] : WriteThrough(other, "b", 10)) acknowledged[id] = n;
+  for (const auto& [id, n] : WriteThrough(writer, "c", 10)) acknowledged[id] = n;
+  EXPECT_EQ(acknowledged.size(), 31u);
+  for (size_t i : {writer, other}) {
+    EXPECT_TRUE(Follow(i, acknowledged).empty()) << "node " << i;
+    Reply q = Send(nodes_[i].port, "POST", std::string(kApi) + "/x/query",
+                   R"({"vector":[1,2,3,4],"topK":3})");
+    EXPECT_EQ(q.status, 200) << q.body;
+  }
+  // The writer never changed: nobody lost a lease.
+  Reply again = Send(nodes_[other].port, "POST", std::string(kApi) + "/x/upsert", Record("d", 2));
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(HeaderOf(again, "x-semble-writer"), nodes_[writer].name);
+}
+
 }  // namespace
 }  // namespace semble
