@@ -9,6 +9,7 @@
 
 #include "core/json_parse.h"
 #include "core/json_writer.h"
+#include "core/url.h"
 #include "wire/embeddings_json.h"
 #include "wire/record_json.h"
 #include "wire/request_json.h"
@@ -20,20 +21,6 @@ namespace {
 
 using simdjson::dom::element;
 
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 class Connection {
  public:
@@ -49,7 +36,8 @@ class Connection {
   const RemoteOptions& options() const { return options_; }
 
   std::string VectorizePath(std::string_view rest) const {
-    return prefix_ + "/client/v4/accounts/" + PercentEncode(options_.account) + "/vectorize/v2" +
+    return prefix_ + "/client/v4/accounts/" + core::PercentEncode(options_.account) +
+           "/vectorize/v2" +
            std::string(rest);
   }
   std::string Path(std::string_view rest) const { return prefix_ + std::string(rest); }
@@ -164,7 +152,7 @@ class RemoteIndex final : public Index {
 
   Result<ListResult> List(const ListRequest& request) const override {
     std::string rest = base_ + "/list?count=" + std::to_string(request.count);
-    if (!request.cursor.empty()) rest += "&cursor=" + PercentEncode(request.cursor);
+    if (!request.cursor.empty()) rest += "&cursor=" + core::PercentEncode(request.cursor);
     SEMBLE_ASSIGN_OR_RETURN(std::string json, conn_->Call("GET", rest));
     return wire::ParseListResult(json);
   }
@@ -268,13 +256,14 @@ class RemoteDatabase final : public Database {
   }
 
   Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const override {
-    SEMBLE_ASSIGN_OR_RETURN(std::string json, conn_->Call("GET", "/indexes/" + PercentEncode(name)));
+    SEMBLE_ASSIGN_OR_RETURN(std::string json,
+                            conn_->Call("GET", "/indexes/" + core::PercentEncode(name)));
     SEMBLE_ASSIGN_OR_RETURN(IndexDescription d, wire::ParseIndexDescription(json));
     return std::shared_ptr<Index>(std::make_shared<RemoteIndex>(conn_, std::move(d)));
   }
 
   Status DeleteIndex(const std::string& name) override {
-    return conn_->Call("DELETE", "/indexes/" + PercentEncode(name)).status();
+    return conn_->Call("DELETE", "/indexes/" + core::PercentEncode(name)).status();
   }
 
   Status Checkpoint() override { return Status::OK(); }

@@ -97,6 +97,7 @@ Status BadAnswer(const char* path, std::string_view body) {
                          std::string(body.substr(0, 200)));
 }
 
+
 void WriteRange(core::JsonWriter* w, const std::string& key, bool prefix) {
   w->Key("key").String(core::Base64(key));
   if (prefix) w->Key("range_end").String(core::Base64(PrefixEnd(key)));
@@ -310,6 +311,27 @@ Result<std::string> EtcdClient::Call(const char* path, const std::string& body, 
   return Status::IOError("etcd " + std::string(path) + ": no member answered (" + failures + ")");
 }
 
+Result<simdjson::dom::element> EtcdClient::CallJson(const char* path, const std::string& body,
+                                                   Retry retry, simdjson::dom::parser* parser) {
+  SEMBLE_ASSIGN_OR_RETURN(std::string answer, Call(path, body, retry));
+  simdjson::dom::element root;
+  if (core::ParseJson(*parser, answer, &root) != simdjson::SUCCESS) return BadAnswer(path, answer);
+  return root;
+}
+
+Result<std::vector<KeyValue>> EtcdClient::Range(const std::string& key, bool prefix,
+                                                int64_t* revision) {
+  core::JsonWriter w;
+  w.BeginObject();
+  WriteRange(&w, key, prefix);
+  w.EndObject();
+  simdjson::dom::parser parser;
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/kv/range", w.str(), Retry::kAlways, &parser));
+  if (revision != nullptr) *revision = HeaderRevision(root);
+  return ParseKvs(root);
+}
+
 Result<int64_t> EtcdClient::Put(const std::string& key, const std::string& value, int64_t lease) {
   core::JsonWriter w;
   w.BeginObject();
@@ -317,41 +339,20 @@ Result<int64_t> EtcdClient::Put(const std::string& key, const std::string& value
   w.Key("value").String(core::Base64(value));
   if (lease != 0) w.Key("lease").String(std::to_string(lease));
   w.EndObject();
-  auto body = Call("/v3/kv/put", w.str(), Retry::kIfNotSent);
-  if (!body.ok()) return body.status();
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS) return BadAnswer("put", *body);
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/kv/put", w.str(), Retry::kIfNotSent, &parser));
   return HeaderRevision(root);
 }
 
 Result<RangeResult> EtcdClient::GetPrefix(const std::string& prefix) {
-  core::JsonWriter w;
-  w.BeginObject();
-  WriteRange(&w, prefix, true);
-  w.EndObject();
-  auto body = Call("/v3/kv/range", w.str(), Retry::kAlways);
-  if (!body.ok()) return body.status();
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS) return BadAnswer("range", *body);
   RangeResult out;
-  out.kvs = ParseKvs(root);
-  out.revision = HeaderRevision(root);
+  SEMBLE_ASSIGN_OR_RETURN(out.kvs, Range(prefix, /*prefix=*/true, &out.revision));
   return out;
 }
 
 Result<std::optional<KeyValue>> EtcdClient::Get(const std::string& key) {
-  core::JsonWriter w;
-  w.BeginObject();
-  WriteRange(&w, key, false);
-  w.EndObject();
-  auto body = Call("/v3/kv/range", w.str(), Retry::kAlways);
-  if (!body.ok()) return body.status();
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS) return BadAnswer("range", *body);
-  std::vector<KeyValue> kvs = ParseKvs(root);
+  SEMBLE_ASSIGN_OR_RETURN(std::vector<KeyValue> kvs, Range(key, /*prefix=*/false, nullptr));
   if (kvs.empty()) return std::optional<KeyValue>();
   return std::optional<KeyValue>(std::move(kvs.front()));
 }
@@ -361,12 +362,9 @@ Result<int64_t> EtcdClient::Delete(const std::string& key) {
   w.BeginObject();
   WriteRange(&w, key, false);
   w.EndObject();
-  auto body = Call("/v3/kv/deleterange", w.str(), Retry::kIfNotSent);
-  if (!body.ok()) return body.status();
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS)
-    return BadAnswer("deleterange", *body);
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/kv/deleterange", w.str(), Retry::kIfNotSent, &parser));
   return Int(root, "deleted");
 }
 
@@ -405,11 +403,9 @@ Result<TxnResult> EtcdClient::Txn(const std::vector<Compare>& compares,
   for (const TxnOp& op : failure) WriteOp(&w, op);
   w.EndArray();
   w.EndObject();
-  auto body = Call("/v3/kv/txn", w.str(), Retry::kIfNotSent);
-  if (!body.ok()) return body.status();
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS) return BadAnswer("txn", *body);
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/kv/txn", w.str(), Retry::kIfNotSent, &parser));
   TxnResult out;
   out.succeeded = Flag(root, "succeeded");
   out.revision = HeaderRevision(root);
@@ -427,31 +423,27 @@ Result<int64_t> EtcdClient::GrantLease(int64_t ttl_seconds) {
   if (ttl_seconds <= 0) return Status::InvalidArgument("etcd lease: ttl must be positive");
   core::JsonWriter w;
   w.BeginObject().Key("TTL").Int(ttl_seconds).Key("ID").Int(0).EndObject();
-  auto body = Call("/v3/lease/grant", w.str(), Retry::kAlways);
-  if (!body.ok()) return body.status();
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS) return BadAnswer("grant", *body);
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/lease/grant", w.str(), Retry::kAlways, &parser));
   std::string_view error;
   if (root["error"].get_string().get(error) == simdjson::SUCCESS) {
     return Status::FailedPrecondition("etcd lease grant: " + std::string(error));
   }
   const int64_t id = Int(root, "ID");
-  if (id == 0) return BadAnswer("grant", *body);
+  if (id == 0) return Status::IOError("etcd lease grant: the answer names no lease");
   return id;
 }
 
 Result<int64_t> EtcdClient::KeepAlive(int64_t lease) {
   core::JsonWriter w;
   w.BeginObject().Key("ID").String(std::to_string(lease)).EndObject();
-  auto body = Call("/v3/lease/keepalive", w.str(), Retry::kAlways);
-  if (!body.ok()) return body.status();
   simdjson::dom::parser parser;
-  simdjson::dom::element root;
+  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
+                          CallJson("/v3/lease/keepalive", w.str(), Retry::kAlways, &parser));
   simdjson::dom::element result;
-  if (core::ParseJson(parser, *body, &root) != simdjson::SUCCESS ||
-      root["result"].get(result) != simdjson::SUCCESS) {
-    return BadAnswer("keepalive", *body);
+  if (root["result"].get(result) != simdjson::SUCCESS) {
+    return Status::IOError("etcd keepalive: the answer has no result");
   }
   // An expired or revoked lease answers with no TTL (0).
   const int64_t ttl = Int(result, "TTL");

@@ -31,6 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "semble/status.h"
 
 namespace semble::cluster {
@@ -162,6 +164,11 @@ class EtcdClient {
   // POSTs `body` to `path` on the current member, moving on to the next members as `retry`
   // allows; returns the response body of the first member that answered.
   Result<std::string> Call(const char* path, const std::string& body, Retry retry);
+  // Call, then the answer parsed into `parser`'s buffers.
+  Result<simdjson::dom::element> CallJson(const char* path, const std::string& body, Retry retry,
+                                          simdjson::dom::parser* parser);
+  // The key, or every key under the prefix; *revision (if given) gets the answer's revision.
+  Result<std::vector<KeyValue>> Range(const std::string& key, bool prefix, int64_t* revision);
   Reply Post(size_t endpoint, const char* path, const std::string& body);
   void* TakeHandle();
   void GiveHandle(void* handle);

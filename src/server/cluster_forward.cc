@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "cluster/cluster_node.h"
+#include "core/url.h"
 #include "server/envelope.h"
 #include "server/upstream_client.h"
 
@@ -20,32 +21,18 @@ constexpr int kWaitMs = 10000;
 // dying slowly); the client gets a 503 saying the outcome is unknown.
 constexpr auto kForwardTimeout = std::chrono::seconds(30);
 
-std::string PercentEncode(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // The request's target again: its path segments and query were percent-decoded.
 std::string Target(const HttpRequest& req) {
   std::string out;
   for (std::string_view segment : SplitPath(req.path)) {
     out += '/';
-    out += PercentEncode(segment);
+    out += core::PercentEncode(segment);
   }
   char sep = '?';
   for (const auto& [k, v] : req.query) {
     out += sep;
-    out += PercentEncode(k) + "=" + PercentEncode(v);
+    out += core::PercentEncode(k) + "=" + core::PercentEncode(v);
     sep = '&';
   }
   return out;

@@ -91,9 +91,7 @@ class ClusterServerTest : public CliTest {
 
   // Starts node `i` (a fresh cache directory each time) and waits until it listens.
   void Start(size_t i) {
-    std::string endpoints;
-    for (const std::string& e : etcd_) endpoints += (endpoints.empty() ? "" : ",") + e;
-    StartOn(i, endpoints);
+    StartOn(i, Join(etcd_));
   }
   void StartOn(size_t i, const std::string& endpoints) {
     if (nodes_.size() <= i) nodes_.resize(i + 1);
@@ -160,6 +158,24 @@ class ClusterServerTest : public CliTest {
       if (r.status == 200) acked[id] = k;
     }
     return acked;
+  }
+
+  static std::string Join(const std::vector<std::string>& endpoints) {
+    std::string out;
+    for (const std::string& e : endpoints) out += (out.empty() ? "" : ",") + e;
+    return out;
+  }
+
+  // Creates index "x" (4 dims, cosine) through node `via`, writes one record "probe" (n = 1)
+  // through it, and returns the node that wrote it.
+  size_t CreateIndexAndFindWriter(size_t via) {
+    Reply created = Send(nodes_[via].port, "POST", kApi,
+                         R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
+    EXPECT_TRUE(created.status == 200 || created.status == 201) << created.body;
+    Reply probe =
+        Send(nodes_[via].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
+    EXPECT_EQ(probe.status, 200) << probe.body;
+    return NodeNamed(HeaderOf(probe, "x-semble-writer"));
   }
 
   void Kill(size_t i) {
@@ -275,9 +291,7 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
   EXPECT_TRUE(HeaderOf(on_writer, "x-semble-synced-ms-ago").empty()) << on_writer.head;
 
   // `semble cluster status` reads the same from etcd: three nodes, and that node writing "x".
-  std::string endpoints;
-  for (const std::string& e : etcd_) endpoints += (endpoints.empty() ? "" : ",") + e;
-  RunResult status = RunEnv({"cluster", "status", "--cluster", endpoints, "--cluster-name",
+  RunResult status = RunEnv({"cluster", "status", "--cluster", Join(etcd_), "--cluster-name",
                              cluster_name_, "--json"},
                             {});
   ASSERT_EQ(status.code, 0) << status.err;
@@ -326,13 +340,8 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
 // the killed node restarted on an empty cache), and writes must resume on another node.
 TEST_F(ClusterServerTest, KillingTheWriterLosesNoAcknowledgedWrite) {
   for (size_t i = 0; i < 3; ++i) Start(i);
-  Reply created = Send(nodes_[0].port, "POST", kApi,
-                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
-  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
-  Reply probe = Send(nodes_[0].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
-  ASSERT_EQ(probe.status, 200) << probe.body;
-  const size_t victim = NodeNamed(HeaderOf(probe, "x-semble-writer"));
-  ASSERT_LT(victim, nodes_.size()) << probe.head;
+  const size_t victim = CreateIndexAndFindWriter(0);
+  ASSERT_LT(victim, nodes_.size());
 
   std::mutex mu;
   std::map<std::string, int> acknowledged = {{"probe", 1}};
@@ -402,12 +411,7 @@ TEST_F(ClusterServerTest, KillingTheWriterLosesNoAcknowledgedWrite) {
 // flight is refused (fenced), and every write a client saw acknowledged is there.
 TEST_F(ClusterServerTest, APausedWriterAddsNothingAfterLosingTheIndex) {
   for (size_t i = 0; i < 3; ++i) Start(i);
-  Reply created = Send(nodes_[0].port, "POST", kApi,
-                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
-  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
-  Reply probe = Send(nodes_[0].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
-  ASSERT_EQ(probe.status, 200) << probe.body;
-  const size_t paused = NodeNamed(HeaderOf(probe, "x-semble-writer"));
+  const size_t paused = CreateIndexAndFindWriter(0);
   ASSERT_LT(paused, nodes_.size());
   std::map<std::string, int> acknowledged = {{"probe", 1}};
   std::set<std::string> attempted = {"probe"};
@@ -484,8 +488,7 @@ TEST_F(ClusterServerTest, APausedWriterAddsNothingAfterLosingTheIndex) {
 TEST_F(ClusterServerTest, WithoutEtcdWritesAreRefusedAndQueriesGoOn) {
   cluster::testing::PrivateEtcd etcd("e2e-down");
   ASSERT_TRUE(etcd.ok());
-  std::string endpoints;
-  for (const std::string& e : etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
+  const std::string endpoints = Join(etcd.endpoints());
   for (size_t i = 0; i < 2; ++i) StartOn(i, endpoints);
   Reply created = Send(nodes_[0].port, "POST", kApi,
                        R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
@@ -523,15 +526,9 @@ TEST_F(ClusterServerTest, WithoutEtcdWritesAreRefusedAndQueriesGoOn) {
 TEST_F(ClusterServerTest, LosingAFollowerAndAnEtcdMemberChangesNothing) {
   cluster::testing::PrivateEtcd etcd("e2e-member");
   ASSERT_TRUE(etcd.ok());
-  std::string endpoints;
-  for (const std::string& e : etcd.endpoints()) endpoints += (endpoints.empty() ? "" : ",") + e;
+  const std::string endpoints = Join(etcd.endpoints());
   for (size_t i = 0; i < 3; ++i) StartOn(i, endpoints);
-  Reply created = Send(nodes_[0].port, "POST", kApi,
-                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine"}})");
-  ASSERT_TRUE(created.status == 200 || created.status == 201) << created.body;
-  Reply probe = Send(nodes_[0].port, "POST", std::string(kApi) + "/x/upsert", Record("probe", 1));
-  ASSERT_EQ(probe.status, 200) << probe.body;
-  const size_t writer = NodeNamed(HeaderOf(probe, "x-semble-writer"));
+  const size_t writer = CreateIndexAndFindWriter(0);
   ASSERT_LT(writer, nodes_.size());
   const size_t follower = (writer + 1) % 3, other = (writer + 2) % 3;
   std::map<std::string, int> acknowledged = {{"probe", 1}};
