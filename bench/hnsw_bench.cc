@@ -424,7 +424,7 @@ int main(int argc, char** argv) {
       const double walk_ms = Seconds(t) * 1000 / nq;
       std::printf("| %.3f | %.3f | %.3f | %.4f | %s |\n", s, exact_ms, walk_ms,
                   static_cast<double>(hit) / (nq * kK),
-                  f32->PlanFilter(matching.size(), kK) == semble::index::FilterPlan::kExact
+                  f32->PlanFilter(matching.size(), matching.size(), kK, 64) == semble::index::FilterPlan::kExact
                       ? "exact"
                       : "graph");
     }

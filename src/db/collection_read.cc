@@ -251,7 +251,10 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
     if (sampled > 0) estimate = (estimate * passed + sampled - 1) / sampled;
   }
 
-  if (vectors_->PreferExactForFilter(estimate, k)) {
+  // An exact scan checks the filter on every candidate to list the matches: all stored vectors
+  // when no metadata index narrowed them.
+  const size_t to_check = candidates != nullptr ? candidates->cardinality() : ids_.size();
+  if (vectors_->PreferExactForFilter(estimate, to_check, k, params)) {
     std::vector<uint32_t> matching;
     if (candidates != nullptr) {
       matching.reserve(candidates->cardinality());

@@ -189,12 +189,21 @@ class HnswIndex {
   // and reads its neighbours off its own link list. The recall calibration's queries.
   std::vector<Hit> SearchHeldOut(const float* query, size_t k, uint32_t ef, uint32_t slot) const;
 
-  // The planner rule for a filter matching `matching` of the index's size() vectors (an exact
-  // count from a bitmap, or an estimate): kExact (SearchSlots over the matching slots) when so few
-  // match that scoring them all is cheaper than a filtered walk, or when the walk would lose
-  // recall; kGraph (SearchFiltered) otherwise. Threshold measured in bench/hnsw_bench.cc (see
-  // RESULTS.md).
-  FilterPlan PlanFilter(size_t matching, size_t k) const;
+  // The planner's cost estimates for a filter that `matching` of the index's size() vectors pass
+  // (an exact count or an estimate), listed by checking it on `candidates` vectors: scoring the
+  // matches exactly (SearchSlots) against a filtered walk (SearchFiltered) with list size `ef`.
+  // In units of one exact distance; the model and its measured constants are in hnsw_planner.cc.
+  struct FilterCost {
+    double exact = 0;
+    double walk = 0;  // infinity when ef >= matching: the walk would score the whole graph
+  };
+  FilterCost EstimateFilterCost(size_t matching, size_t candidates, uint32_t ef) const;
+  // The cheaper plan by EstimateFilterCost for a query of k at list size ef (0: the default ef;
+  // raised to k), kExact when no more than k match. Either keeps recall: the exact scan is exact,
+  // and the walk's recall at a given ef was at least the unfiltered walk's at every selectivity
+  // measured, 0.1% to 100% (Fashion, GloVe, and clustered data with random filters and with
+  // filters that follow the geometry; bench/RESULTS.md, tests/index/hnsw_planner_test.cc).
+  FilterPlan PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const;
 
   // Recall targets. The smallest ef of a ladder (~1.19x apart) whose recall@10 on the index's
   // calibration queries, less its sampling error (a one-sided 95% bound), reaches `recall`;

@@ -29,24 +29,50 @@ constexpr uint32_t kEfLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,   37,  
                                   52,  62,  74,  88,  105, 125, 149, 177,  211,  251,
                                   299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 
-// Below this many matching vectors, scoring them all is cheap whatever the graph would do.
-constexpr size_t kAlwaysExactMatches = 2000;
-// A filtered walk scores about ef * 2M / s nodes at selectivity s (it has to pass 1/s nodes for
-// each one it may keep), at a cost per node kGraphNodeCost times an exact scan's per vector
-// (random access vs a streamed arena). Exact costs `matching`. Equal at
-// matching^2 = kGraphNodeCost * ef * 2M * size. Constant measured in bench/hnsw_bench.cc.
-constexpr double kGraphNodeCost = 0.4;
+// The filter planner's cost model, in units of one exact distance to a matching vector as
+// SearchSlots computes it. That is a memory-bound step (a scattered vector read): measured
+// ~0.25-0.45 us per vector at 5-20% selectivity both on Fashion-MNIST-784 and on GloVe-100, so
+// the unit, and the constants below, carry over between dimensions better than a count of
+// floats would (bench/filtered_bench.cc; bench/RESULTS.md, "Filtered search by selectivity").
+//
+// Exact: the matching vectors, plus the filter checked on every candidate to list them. A check
+// (metadata lookup and comparison, through the database) measured 70-330 ns, the more the larger
+// the index (its metadata falls out of cache).
+constexpr double kFilterCheckCost = 0.5;
+// Walk: a filtered walk with list size ef stops once ef matching nodes are in its list and no
+// candidate left is closer than the farthest of them. When a fraction s of the nodes match, that
+// is a ball around the query holding about ef / s nodes, so its work is a function of x = ef / s
+// alone: measured on Fashion-MNIST-784 (f32, M16 efC200, x from 10 to 13,000, any mix of ef and
+// s), 0.0205 ms * x^0.69 within ~20%: at ~0.34 us per unit, kWalkCost * x^kWalkExponent.
+// Sublinear because the wider the ball, the more the neighbour lists of its nodes overlap (each
+// node is scored once). The walk's own filter checks are left out: on Fashion they added ~0.3-0.5
+// ms per query at ef 64, where listing 6,000 matches added ~2 ms to the exact plan at 10%.
+constexpr double kWalkExponent = 0.69;
+constexpr double kWalkCost = 60.0;
 
 }  // namespace
 
-FilterPlan HnswIndex::PlanFilter(size_t matching, size_t k) const {
-  const size_t n = size();
-  if (matching <= std::max(kAlwaysExactMatches, k) || n == 0) return FilterPlan::kExact;
-  const double ef = std::max<double>(opts_.ef_search, k);
-  const double graph = kGraphNodeCost * ef * 2.0 * opts_.m * static_cast<double>(n);
-  return static_cast<double>(matching) * static_cast<double>(matching) <= graph
-             ? FilterPlan::kExact
-             : FilterPlan::kGraph;
+HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
+                                                    uint32_t ef) const {
+  FilterCost cost;
+  const double n = static_cast<double>(std::max<size_t>(size(), 1));
+  const double m = std::min(static_cast<double>(matching), n);
+  cost.exact = m + kFilterCheckCost * static_cast<double>(std::max(candidates, matching));
+  if (ef >= m) {
+    // The list never fills, its bound never tightens: the walk scores every node it can reach.
+    cost.walk = std::numeric_limits<double>::infinity();
+  } else {
+    cost.walk = kWalkCost * std::pow(ef * n / m, kWalkExponent);
+  }
+  return cost;
+}
+
+FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k,
+                                 uint32_t ef) const {
+  if (matching <= k || size() == 0) return FilterPlan::kExact;
+  ef = std::max<uint32_t>(ef == 0 ? opts_.ef_search : ef, static_cast<uint32_t>(k));
+  const FilterCost cost = EstimateFilterCost(matching, candidates, ef);
+  return cost.exact <= cost.walk ? FilterPlan::kExact : FilterPlan::kGraph;
 }
 
 void HnswIndex::RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,

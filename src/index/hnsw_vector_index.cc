@@ -182,9 +182,15 @@ class HnswVectorIndex final : public VectorIndex {
     return Merge(std::move(graph), std::move(buffered), k);
   }
 
-  bool PreferExactForFilter(size_t matching, size_t k) const override {
-    std::shared_lock lock(mu_);
-    return Size() < exact_below_ || hnsw_->PlanFilter(matching, k) == FilterPlan::kExact;
+  bool PreferExactForFilter(size_t matching, size_t candidates, size_t k,
+                            const SearchParams& params) const override {
+    {
+      std::shared_lock lock(mu_);
+      if (Size() < exact_below_) return true;
+    }
+    // The ef the walk would run with (a recall target's, from the calibration), since the walk's
+    // cost grows with it.
+    return hnsw_->PlanFilter(matching, candidates, k, Ef(params, k)) == FilterPlan::kExact;
   }
 
   size_t Unindexed() const override {

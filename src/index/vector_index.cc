@@ -47,7 +47,9 @@ class FlatVectorIndex final : public VectorIndex {
     return flat_.SearchSlots(query, k, slots);
   }
   // Exact search scans every vector anyway; scoring only the matches is never worse.
-  bool PreferExactForFilter(size_t, size_t) const override { return true; }
+  bool PreferExactForFilter(size_t, size_t, size_t, const SearchParams&) const override {
+    return true;
+  }
   double MemoryBytesPerVector() const override {
     return flat_.live_count() == 0 ? 0.0
                                    : double(flat_.MemoryBytes()) / double(flat_.live_count());

@@ -57,9 +57,11 @@ class VectorIndex {
   // The k nearest live slots that pass `allow`.
   virtual std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
                                           const std::function<bool(uint32_t)>& allow) const = 0;
-  // Whether a filter matching about `matching` of `live` vectors is better answered by evaluating
-  // it everywhere and scoring the matches exactly (SearchSlots) than by SearchFiltered.
-  virtual bool PreferExactForFilter(size_t matching, size_t k) const = 0;
+  // Whether a filter that about `matching` live vectors pass is better answered by listing them
+  // (checking the filter on each of `candidates`: the metadata indexes' superset, or every vector)
+  // and scoring them exactly (SearchSlots) than by SearchFiltered with the same k and params.
+  virtual bool PreferExactForFilter(size_t matching, size_t candidates, size_t k,
+                                    const SearchParams& params) const = 0;
 
   // Live vectors stored but not yet in the search structure proper (an approximate index builds
   // in the background and scans these exactly meanwhile). 0 when there is no such backlog.

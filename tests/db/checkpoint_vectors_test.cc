@@ -62,8 +62,9 @@ class MovingGetIndex final : public index::VectorIndex {
       const std::function<bool(uint32_t)>& allow) const override {
     return inner_->SearchFiltered(query, k, params, allow);
   }
-  bool PreferExactForFilter(size_t matching, size_t k) const override {
-    return inner_->PreferExactForFilter(matching, k);
+  bool PreferExactForFilter(size_t matching, size_t candidates, size_t k,
+                            const index::SearchParams& params) const override {
+    return inner_->PreferExactForFilter(matching, candidates, k, params);
   }
   double MemoryBytesPerVector() const override { return inner_->MemoryBytesPerVector(); }
   std::string Serialize() const override { return inner_->Serialize(); }

@@ -36,7 +36,7 @@ std::vector<uint32_t> Iota(size_t n, uint32_t from = 0) {
 std::vector<Hit> PlannedSearch(const HnswIndex& index, const float* q,
                                const std::vector<uint32_t>& matching,
                                const std::vector<uint8_t>& allowed) {
-  if (index.PlanFilter(matching.size(), kK) == FilterPlan::kExact) {
+  if (index.PlanFilter(matching.size(), matching.size(), kK, 0) == FilterPlan::kExact) {
     return index.SearchSlots(q, kK, matching);
   }
   return index.SearchFiltered(q, kK, 0, [&](uint32_t slot) { return allowed[slot] != 0; });
@@ -77,8 +77,8 @@ TEST(HnswFilterTest, RecallAtEverySelectivityWithThePlanner) {
     }
   }
   // The planner sends tiny filters to exact search and broad ones to the graph.
-  EXPECT_EQ(index->PlanFilter(20, kK), FilterPlan::kExact);
-  EXPECT_EQ(index->PlanFilter(d.n / 2, kK), FilterPlan::kGraph);
+  EXPECT_EQ(index->PlanFilter(20, 20, kK, 0), FilterPlan::kExact);
+  EXPECT_EQ(index->PlanFilter(d.n / 2, d.n / 2, kK, 0), FilterPlan::kGraph);
 }
 
 TEST(HnswDeleteTest, RecallHoldsAfterDeletingAndReinserting) {

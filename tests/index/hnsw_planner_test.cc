@@ -1,0 +1,181 @@
+// Copyright 2026 The semble Authors.
+//
+// The filter planner (HnswIndex::PlanFilter, EstimateFilterCost): the plan it picks keeps recall at
+// every selectivity, and the choice moves the way its cost model says. Correctness only; the
+// model's speed claims are measured in bench/filtered_bench.cc.
+
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "gtest/gtest.h"
+#include "index/flat_index.h"
+#include "index/hnsw_index.h"
+#include "index/hnsw_test_util.h"
+
+namespace semble::index {
+namespace {
+
+using testing::Clustered;
+using testing::Data;
+using testing::MakeIndex;
+using testing::Recall;
+
+constexpr size_t kK = 10;
+constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
+                                     0.1,   0.2,   0.5,   1.0};
+
+std::vector<uint32_t> Iota(size_t n) {
+  std::vector<uint32_t> v(n);
+  std::iota(v.begin(), v.end(), 0u);
+  return v;
+}
+
+struct Filter {
+  std::vector<uint8_t> allowed;
+  std::vector<uint32_t> matching;
+};
+
+// A fraction s of the slots, drawn at random: a filter unrelated to where vectors lie.
+Filter Uniform(size_t n, double s, uint64_t seed) {
+  Filter f;
+  f.allowed.assign(n, 0);
+  std::mt19937_64 rng(seed);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (std::uniform_real_distribution<double>(0, 1)(rng) < s) {
+      f.allowed[i] = 1;
+      f.matching.push_back(i);
+    }
+  }
+  return f;
+}
+
+// The fraction s of the slots with the largest first coordinate: a filter that follows the data's
+// geometry, so many queries have none of their unfiltered neighbours among the matches and the
+// walk has to travel to reach them.
+Filter Geometric(const Data& d, double s) {
+  std::vector<uint32_t> order = Iota(d.n);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return d.row(a)[0] > d.row(b)[0]; });
+  Filter f;
+  f.allowed.assign(d.n, 0);
+  order.resize(static_cast<size_t>(std::ceil(s * d.n)));
+  for (uint32_t i : order) f.allowed[i] = 1;
+  for (uint32_t i = 0; i < d.n; ++i) {
+    if (f.allowed[i]) f.matching.push_back(i);
+  }
+  return f;
+}
+
+// The database's use of the planner: the plan for this filter at list size ef, then that plan.
+std::vector<Hit> Planned(const HnswIndex& index, const float* q, const Filter& f, uint32_t ef) {
+  if (index.PlanFilter(f.matching.size(), f.matching.size(), kK, ef) == FilterPlan::kExact) {
+    return index.SearchSlots(q, kK, f.matching);
+  }
+  return index.SearchFiltered(q, kK, ef, [&](uint32_t slot) { return f.allowed[slot] != 0; });
+}
+
+// Mean recall@10 of the planned query over d's queries, truth exact over the matches.
+double PlannedRecall(const HnswIndex& index, const FlatIndex& flat, const Data& d, const Filter& f,
+                     uint32_t ef, bool* walked) {
+  *walked = index.PlanFilter(f.matching.size(), f.matching.size(), kK, ef) == FilterPlan::kGraph;
+  double sum = 0;
+  for (size_t i = 0; i < d.nq; ++i) {
+    const std::vector<Hit> got = Planned(index, d.query(i), f, ef);
+    for (const Hit& h : got) EXPECT_TRUE(f.allowed[h.slot]) << "a filtered-out slot came back";
+    sum += Recall(flat.SearchSlots(d.query(i), kK, f.matching), got, kK);
+  }
+  return sum / d.nq;
+}
+
+// Recall held at every selectivity, on a filter drawn at random and one that follows the geometry,
+// for a query at a given ef and for one asking for a recall. A query at ef must get at least what
+// an unfiltered query gets at that ef (what the index promises without a filter); one asking for
+// 0.95 gets the calibration's ef, and its filtered answer must reach 0.95 as well. A sparse graph
+// (M 8, efConstruction 64) and a small ef, so that the walk's recall has room to fall.
+TEST(HnswFilterPlanTest, PlannedQueryKeepsRecallAtEverySelectivity) {
+  const Data d = Clustered(20000, 200, 48, 41);
+  for (QuantizerKind q : {QuantizerKind::kNone, QuantizerKind::kSq8}) {
+    SCOPED_TRACE(q == QuantizerKind::kNone ? "f32" : "sq8");
+    auto index = MakeIndex(d.dims, Metric::kEuclidean, q, 8, 64);
+    ASSERT_TRUE(index->AddBatch(Iota(d.n), d.base.data(), 2).ok());
+    FlatIndex flat(d.dims, Metric::kEuclidean);
+    for (size_t i = 0; i < d.n; ++i) flat.Set(static_cast<uint32_t>(i), d.row(i));
+    const std::vector<uint32_t> all = Iota(d.n);
+    const uint32_t ef95 = index->EfForRecall(0.95f, kK);
+    size_t walks = 0;
+    for (uint32_t ef : {10u, 16u, ef95}) {
+      double target = 0.95;
+      if (ef != ef95) {
+        double sum = 0;
+        for (size_t i = 0; i < d.nq; ++i) {
+          sum += Recall(flat.SearchSlots(d.query(i), kK, all), index->Search(d.query(i), kK, ef),
+                        kK);
+        }
+        target = sum / d.nq;
+      }
+      for (double s : kSelectivities) {
+        for (bool geometric : {false, true}) {
+          const Filter f = geometric ? Geometric(d, s) : Uniform(d.n, s, 7);
+          SCOPED_TRACE(::testing::Message() << "ef " << ef << ", selectivity " << s
+                                            << (geometric ? ", geometric" : ""));
+          bool walked;
+          EXPECT_GE(PlannedRecall(*index, flat, d, f, ef, &walked), target);
+          walks += walked;
+        }
+      }
+    }
+    EXPECT_GT(walks, 0u) << "the walk was never planned: this test would not see its recall";
+  }
+}
+
+// The plan moves one way with each input: more matches favour the walk, a larger ef favours the
+// exact scan, and so does a cheaper listing (fewer candidates to check).
+TEST(HnswFilterPlanTest, PlanIsMonotone) {
+  const Data d = Clustered(20000, 1, 16, 5);
+  auto index = MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kNone, 16, 100);
+  ASSERT_TRUE(index->AddBatch(Iota(d.n), d.base.data(), 2).ok());
+  for (uint32_t ef : {10u, 64u, 400u}) {
+    bool seen_walk = false;
+    for (size_t m = 1; m <= d.n; m += 97) {
+      const bool walk = index->PlanFilter(m, m, kK, ef) == FilterPlan::kGraph;
+      EXPECT_TRUE(walk || !seen_walk) << "exact again at " << m << " matches, ef " << ef;
+      seen_walk |= walk;
+    }
+    EXPECT_EQ(index->PlanFilter(kK, kK, kK, ef), FilterPlan::kExact);
+    EXPECT_EQ(index->PlanFilter(d.n, d.n, kK, ef), FilterPlan::kGraph) << "ef " << ef;
+  }
+  for (size_t m : {100u, 1000u, 3000u, 10000u}) {
+    bool seen_exact = false;
+    for (uint32_t ef = 10; ef <= 4000; ef += 13) {
+      const bool exact = index->PlanFilter(m, m, kK, ef) == FilterPlan::kExact;
+      EXPECT_TRUE(exact || !seen_exact) << "walk again at ef " << ef << ", " << m << " matches";
+      seen_exact |= exact;
+    }
+    // Checking the filter on every vector (no metadata index) makes the exact plan dearer.
+    for (uint32_t ef : {16u, 64u, 256u}) {
+      if (index->PlanFilter(m, d.n, kK, ef) == FilterPlan::kExact) {
+        EXPECT_EQ(index->PlanFilter(m, m, kK, ef), FilterPlan::kExact) << m << " at ef " << ef;
+      }
+    }
+  }
+}
+
+// The model's shape: the walk's cost depends on ef / selectivity only, grows with it, and has no
+// finite value when the list can never fill; the exact scan's grows with matches and candidates.
+TEST(HnswFilterPlanTest, CostModelFollowsEfOverSelectivity) {
+  const Data d = Clustered(20000, 1, 16, 6);
+  auto index = MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kNone, 16, 100);
+  ASSERT_TRUE(index->AddBatch(Iota(d.n), d.base.data(), 2).ok());
+  const auto a = index->EstimateFilterCost(1000, 1000, 32);
+  const auto b = index->EstimateFilterCost(2000, 2000, 64);
+  EXPECT_NEAR(a.walk, b.walk, 1e-9 * a.walk);
+  EXPECT_LT(index->EstimateFilterCost(2000, 2000, 32).walk, a.walk);
+  EXPECT_GT(b.exact, a.exact);
+  EXPECT_GT(index->EstimateFilterCost(1000, 20000, 32).exact, a.exact);
+  EXPECT_TRUE(std::isinf(index->EstimateFilterCost(50, 50, 64).walk));
+  EXPECT_EQ(index->PlanFilter(50, 50, kK, 64), FilterPlan::kExact);
+}
+
+}  // namespace
+}  // namespace semble::index
