@@ -7,6 +7,7 @@
 //   acknowledged write is lost, and writes resume on another node.
 
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <atomic>
 #include <chrono>
@@ -131,11 +132,19 @@ class ClusterServerTest : public CliTest {
     std::vector<char*> envp;
     for (auto& e : env_s) envp.push_back(e.data());
     envp.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, n.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ASSERT_EQ(posix_spawn(&n.pid, argv[0], &fa, nullptr, argv.data(), envp.data()), 0);
-    posix_spawn_file_actions_destroy(&fa);
+    // fork + exec rather than posix_spawn: the node dies with this test process (PDEATHSIG) even
+    // when the test is killed by its timeout, so no node outlives the run.
+    const pid_t parent = ::getpid();
+    n.pid = ::fork();
+    ASSERT_GE(n.pid, 0);
+    if (n.pid == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+      const int fd = ::open(n.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) ::dup2(fd, 2);
+      ::execve(argv[0], argv.data(), envp.data());
+      ::_exit(127);
+    }
     n.port = 0;
     const std::string marker = "listening on http://127.0.0.1:";
     for (int k = 0; k < 600 && n.port == 0; ++k) {
