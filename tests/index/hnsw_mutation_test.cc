@@ -20,16 +20,11 @@ namespace {
 
 using testing::Clustered;
 using testing::Data;
+using testing::Iota;
 using testing::MakeIndex;
 using testing::Recall;
 
 constexpr size_t kK = 10;
-
-std::vector<uint32_t> Iota(size_t n, uint32_t from = 0) {
-  std::vector<uint32_t> v(n);
-  std::iota(v.begin(), v.end(), from);
-  return v;
-}
 
 // The planner's rule applied as the database will: exact over the matching slots, or a filtered
 // walk.

@@ -18,18 +18,13 @@ namespace {
 
 using testing::Clustered;
 using testing::Data;
+using testing::Iota;
 using testing::MakeIndex;
 using testing::Recall;
 
 constexpr size_t kK = 10;
 constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05,
                                      0.1,   0.2,   0.5,   1.0};
-
-std::vector<uint32_t> Iota(size_t n) {
-  std::vector<uint32_t> v(n);
-  std::iota(v.begin(), v.end(), 0u);
-  return v;
-}
 
 struct Filter {
   std::vector<uint8_t> allowed;

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <set>
 #include <vector>
@@ -84,6 +85,13 @@ inline std::unique_ptr<HnswIndex> MakeIndex(uint32_t dims, Metric metric, Quanti
 }
 
 // The slots of `hits` that are among the true top-k, divided by k (recall@k for one query).
+// from, from + 1, ..., from + n - 1: every slot of a batch.
+inline std::vector<uint32_t> Iota(size_t n, uint32_t from = 0) {
+  std::vector<uint32_t> v(n);
+  std::iota(v.begin(), v.end(), from);
+  return v;
+}
+
 inline double Recall(const std::vector<Hit>& truth, const std::vector<Hit>& got, size_t k) {
   std::set<uint32_t> t;
   for (size_t i = 0; i < truth.size() && i < k; ++i) t.insert(truth[i].slot);
