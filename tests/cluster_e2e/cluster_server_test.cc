@@ -277,6 +277,24 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
   const size_t writer = NodeNamed(*writers.begin());
   ASSERT_LT(writer, nodes_.size()) << *writers.begin();
 
+  // A multipart upload (what wrangler sends) through a node that does not write the index is
+  // forwarded whole.
+  {
+    const size_t via = (writer + 1) % 3;
+    const std::string file = tmp_.path() + "/multipart.ndjson";
+    WriteFile(file, Record("mp-1", 501) + "\n" + Record("mp-2", 502) + "\n");
+    const std::string out = tmp_.path() + "/multipart.out";
+    const std::string cmd = "curl -s -o " + out + " -w '%{http_code}' -F 'vectors=@" + file +
+                            ";type=application/x-ndjson' http://127.0.0.1:" +
+                            std::to_string(nodes_[via].port) + kApi + "/x/upsert > " + out +
+                            ".code";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    EXPECT_EQ(ReadAll(out + ".code"), "200") << ReadAll(out);
+    written["mp-1"] = 501;
+    written["mp-2"] = 502;
+    EXPECT_TRUE(Missing(writer, {{"mp-1", 501}, {"mp-2", 502}}).empty());
+  }
+
   // Read-your-writes on a node that only follows: a write through one node, then `info` with
   // waitForMutation on another answers once that node has applied it, and reads there see it.
   const size_t follower = (writer + 1) % 3;
