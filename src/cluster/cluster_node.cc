@@ -140,6 +140,13 @@ Status ClusterNode::SyncOnce() {
 }
 
 Result<std::optional<ShardOwner>> ClusterNode::WriterOf(const std::string& index, int wait_ms) {
+  // An index this node does not know may have been created elsewhere since the last round: look
+  // once more; if it still does not exist, the local handler says so (404) rather than waiting
+  // for a writer that will never come.
+  if (db_->GetIndex(index).status().IsNotFound()) {
+    (void)db_->SyncWithStore();
+    if (db_->GetIndex(index).status().IsNotFound()) return std::optional<ShardOwner>();
+  }
   const auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
   for (;;) {
     if (db_->WritesIndex(index)) return std::optional<ShardOwner>();

@@ -62,7 +62,8 @@ class ClusterNode {
 
   const std::string& name() const { return options_.session.node; }
 
-  // Where a write to `index` must go: nullopt when this node writes it. Otherwise its owner. If
+  // Where a write to `index` must go: nullopt when this node writes it, or when the index does not
+  // exist (the local handler answers that). Otherwise its owner. If
   // the index has no owner (just created, or its owner died), or this node owns it but is still
   // taking it over, waits up to `wait_ms` for that to settle; then FailedPrecondition with reason
   // kNotWriter ("no writer right now; retry").

@@ -279,6 +279,13 @@ TEST_F(ClusterServerTest, AnyNodeTakesWritesAndEveryNodeAnswersTheSame) {
   const size_t writer = NodeNamed(*writers.begin());
   ASSERT_LT(writer, nodes_.size()) << *writers.begin();
 
+  // A write to an index that does not exist is a plain 404 from any node, not a wait for a writer.
+  // (Waiting for a writer would end in a 503.)
+  for (size_t i = 0; i < 3; ++i) {
+    Reply r = Send(nodes_[i].port, "POST", std::string(kApi) + "/nope/upsert", Record("a", 1));
+    EXPECT_EQ(r.status, 404) << "node " << i << ": " << r.body;
+  }
+
   // A multipart upload (what wrangler sends) through a node that does not write the index is
   // forwarded whole.
   {
