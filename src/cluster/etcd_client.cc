@@ -319,15 +319,25 @@ Result<simdjson::dom::element> EtcdClient::CallJson(const char* path, const std:
   return root;
 }
 
-Result<std::vector<KeyValue>> EtcdClient::Range(const std::string& key, bool prefix,
-                                                int64_t* revision) {
+namespace {
+
+// The body of a range or delete-range request: a key, or every key under it.
+std::string RangeBody(const std::string& key, bool prefix) {
   core::JsonWriter w;
   w.BeginObject();
   WriteRange(&w, key, prefix);
   w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+Result<std::vector<KeyValue>> EtcdClient::Range(const std::string& key, bool prefix,
+                                                int64_t* revision) {
   simdjson::dom::parser parser;
-  SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
-                          CallJson("/v3/kv/range", w.str(), Retry::kAlways, &parser));
+  SEMBLE_ASSIGN_OR_RETURN(
+      simdjson::dom::element root,
+      CallJson("/v3/kv/range", RangeBody(key, prefix), Retry::kAlways, &parser));
   if (revision != nullptr) *revision = HeaderRevision(root);
   return ParseKvs(root);
 }
@@ -358,13 +368,10 @@ Result<std::optional<KeyValue>> EtcdClient::Get(const std::string& key) {
 }
 
 Result<int64_t> EtcdClient::Delete(const std::string& key) {
-  core::JsonWriter w;
-  w.BeginObject();
-  WriteRange(&w, key, false);
-  w.EndObject();
   simdjson::dom::parser parser;
   SEMBLE_ASSIGN_OR_RETURN(simdjson::dom::element root,
-                          CallJson("/v3/kv/deleterange", w.str(), Retry::kIfNotSent, &parser));
+                          CallJson("/v3/kv/deleterange", RangeBody(key, /*prefix=*/false),
+                                   Retry::kIfNotSent, &parser));
   return Int(root, "deleted");
 }
 
