@@ -107,6 +107,9 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
                    "with options like hnsw,m=32,efc=400,ef=100");
   verb->add_option("--default-ttl", spec->default_ttl_seconds,
                    "Seconds after which records written without a ttl expire (0 = never)");
+  verb->add_option("--shards", spec->shards,
+                   "Split the records over this many shards (1-64), each with its own log and, "
+                   "in a cluster, its own writer; queries search them all");
   TextIndexConfig* text = &spec->text_index;
   auto* text_index = verb->add_flag("--text-index", text->enabled,
                                     "Keep a full-text index of the records' text, for keyword "

@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "semble/backup.h"
@@ -102,6 +103,13 @@ class Index {
   virtual void CancelNotify(uint64_t ticket);
 };
 
+// Extension, sharded indexes (IndexConfig::shards): the shard, 0..shards-1, that holds the
+// record of `id`. Stable across versions and machines (it places records in stored shards).
+uint32_t ShardOf(std::string_view id, uint32_t shards);
+// The name under which shard `shard` of index `index` is written, for Database::TakeOverWrites,
+// GiveUpWrites and WritesIndex. An index of one shard is its own shard 0: ShardName(x, 0) == x.
+std::string ShardName(const std::string& index, uint32_t shard);
+
 struct CreateIndexRequest {
   // 1..64 bytes of [a-z0-9_-], starting with a letter or digit.
   std::string name;
@@ -132,6 +140,15 @@ class Database {
   virtual Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const = 0;
   // Deletes an index and its files. Its name may be reused at once.
   virtual Status DeleteIndex(const std::string& name) = 0;
+
+  // Extension, for a cluster whose nodes write different shards of one index: a handle on the
+  // shards `shards` of index `name` only. Its writes apply the records and ids placed in those
+  // shards and ignore the others (the other shards' writers apply them); filter mutations and
+  // metadata- and text-index changes apply to those shards; its reads see those shards only.
+  // Mutation ids name the shards they touched. InvalidArgument for a shard out of range or
+  // none; an index of one shard has shard 0. The base implementation is FailedPrecondition.
+  virtual Result<std::shared_ptr<Index>> GetIndexShards(const std::string& name,
+                                                        const std::vector<uint32_t>& shards) const;
 
   // Writes a checkpoint of every index that has mutations in its WAL.
   virtual Status Checkpoint() = 0;

@@ -185,6 +185,12 @@ struct IndexConfig {
   // Extension: the full-text index. Set at creation or later with Index::ConfigureTextIndex
   // (which indexes the records already stored); Describe() returns the current one.
   TextIndexConfig text_index;
+  // Extension: how many shards hold the index's records, 1..64, fixed at creation. A record lives
+  // in shard ShardOf(id, shards) (semble/database.h). Each shard has its own log and, in a
+  // cluster, its own writer; queries search every shard and merge. With more than one shard,
+  // keyword, hybrid and grouped queries are refused (a shard's BM25 statistics and groups are
+  // its own), and a write whose records span shards is atomic per shard, not as a whole.
+  uint32_t shards = 1;
 };
 
 }  // namespace semble

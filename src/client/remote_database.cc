@@ -238,6 +238,7 @@ class RemoteDatabase final : public Database {
     if (!c.index_type.empty()) w.Key("indexType").String(c.index_type);
     if (!c.schema_json.empty()) w.Key("schema").Raw(c.schema_json);
     if (c.default_ttl_seconds != 0) w.Key("defaultTtlSeconds").Int(c.default_ttl_seconds);
+    if (c.shards != 1) w.Key("shards").Uint(c.shards);
     if (c.text_index.enabled) {
       w.Key("textIndex");
       wire::WriteTextIndexConfig(c.text_index, &w);

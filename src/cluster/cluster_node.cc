@@ -53,7 +53,9 @@ ClusterNode::~ClusterNode() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> lock(sync_mu_);
-  for (const auto& [index, epoch] : owned_) (void)session_->ReleaseShard(index, 0, epoch);
+  for (const auto& [key, epoch] : owned_) {
+    (void)session_->ReleaseShard(key.first, static_cast<int>(key.second), epoch);
+  }
   owned_.clear();
   session_.reset();  // revokes the lease
 }
@@ -72,92 +74,124 @@ void ClusterNode::Loop() {
 }
 
 void ClusterNode::GiveUpAll() {
-  for (const auto& [index, epoch] : owned_) {
-    if (Status s = db_->GiveUpWrites(index); !s.ok() && !s.IsNotFound()) Warn(name(), s);
+  for (const auto& [key, epoch] : owned_) {
+    Status s = db_->GiveUpWrites(ShardName(key.first, key.second));
+    if (!s.ok() && !s.IsNotFound()) Warn(name(), s);
   }
   owned_.clear();
 }
 
+namespace {
+
+// The name under which the database writes a shard: an index of one shard is its own.
+std::string Written(const std::string& index, uint32_t shard, uint32_t shards) {
+  return shards == 1 ? index : ShardName(index, shard);
+}
+
+}  // namespace
+
 Status ClusterNode::SyncOnce() {
   std::lock_guard<std::mutex> lock(sync_mu_);
-  // A lost lease first: whoever owns these indexes now, it is not this node.
+  // A lost lease first: whoever owns these shards now, it is not this node.
   if (lease_lost_.exchange(false)) GiveUpAll();
 
   const int64_t started = SteadyMs();
   Status first = db_->SyncWithStore();
   if (first.ok()) synced_at_ms_.store(started);
-  std::vector<IndexDescription> indexes = db_->ListIndexes();
-  std::map<std::string, bool> present;
-  for (const IndexDescription& d : indexes) present[d.name] = true;
+  // Every shard of every index, with the name the database writes it under.
+  std::map<ShardKey, std::string> shards;
+  for (const IndexDescription& d : db_->ListIndexes()) {
+    for (uint32_t i = 0; i < d.config.shards; ++i) {
+      shards.emplace(ShardKey(d.name, i), Written(d.name, i, d.config.shards));
+    }
+  }
 
   // Deleted indexes: nothing to own.
   for (auto it = owned_.begin(); it != owned_.end();) {
-    if (present.count(it->first) != 0) {
+    if (shards.count(it->first) != 0) {
       ++it;
       continue;
     }
-    (void)session_->ReleaseShard(it->first, 0, it->second);
+    (void)session_->ReleaseShard(it->first.first, static_cast<int>(it->first.second), it->second);
     it = owned_.erase(it);
   }
 
   auto nodes = session_->Nodes();
   const size_t live = nodes.ok() && !nodes->empty() ? nodes->size() : 1;
-  const size_t share = (indexes.size() + live - 1) / live;
-  for (const IndexDescription& d : indexes) {
-    if (owned_.count(d.name) != 0) {
+  const size_t share = (shards.size() + live - 1) / live;
+  for (const auto& [key, written] : shards) {
+    const auto& [index, shard] = key;
+    if (owned_.count(key) != 0) {
       // Taken over earlier but reopened since (e.g. a failed takeover): try again.
-      if (!db_->WritesIndex(d.name)) {
-        if (Status s = db_->TakeOverWrites(d.name); !s.ok() && first.ok()) first = s;
+      if (!db_->WritesIndex(written)) {
+        if (Status s = db_->TakeOverWrites(written); !s.ok() && first.ok()) first = s;
       }
       continue;
     }
-    auto owner = session_->Owner(d.name, 0);
+    auto owner = session_->Owner(index, static_cast<int>(shard));
     if (!owner.ok()) {
       if (first.ok()) first = owner.status();
       continue;
     }
     if (owner->has_value()) {
-      unowned_rounds_.erase(d.name);
+      unowned_rounds_.erase(key);
       // Owned elsewhere: make sure this node does not still hold writes from an earlier epoch.
-      if ((*owner)->node != name() && db_->WritesIndex(d.name)) (void)db_->GiveUpWrites(d.name);
+      if ((*owner)->node != name() && db_->WritesIndex(written)) (void)db_->GiveUpWrites(written);
       continue;
     }
-    const int rounds = ++unowned_rounds_[d.name];
+    const int rounds = ++unowned_rounds_[key];
     if (owned_.size() >= share && rounds < 2) continue;  // leave it to a node with fewer
-    auto epoch = session_->ClaimShard(d.name, 0);
+    auto epoch = session_->ClaimShard(index, static_cast<int>(shard));
     if (!epoch.ok()) continue;  // another node was quicker
-    unowned_rounds_.erase(d.name);
-    Status taken = db_->TakeOverWrites(d.name);
+    unowned_rounds_.erase(key);
+    Status taken = db_->TakeOverWrites(written);
     if (!taken.ok()) {
-      // Let another node try rather than hold an index nobody can write.
-      (void)session_->ReleaseShard(d.name, 0, *epoch);
-      if (first.ok()) first = taken.WithContext("taking over index \"" + d.name + "\"");
+      // Let another node try rather than hold a shard nobody can write.
+      (void)session_->ReleaseShard(index, static_cast<int>(shard), *epoch);
+      if (first.ok()) {
+        first = taken.WithContext("taking over shard " + std::to_string(shard) + " of index \"" +
+                                  index + "\"");
+      }
       continue;
     }
-    owned_[d.name] = *epoch;
+    owned_[key] = *epoch;
+  }
+  for (auto it = unowned_rounds_.begin(); it != unowned_rounds_.end();) {
+    it = shards.count(it->first) == 0 ? unowned_rounds_.erase(it) : std::next(it);
   }
   return first;
 }
 
-Result<std::optional<ShardOwner>> ClusterNode::WriterOf(const std::string& index, int wait_ms) {
+uint32_t ClusterNode::ShardsOf(const std::string& index) {
   // An index this node does not know may have been created elsewhere since the last round: look
   // once more; if it still does not exist, the local handler says so (404) rather than waiting
   // for a writer that will never come.
-  if (db_->GetIndex(index).status().IsNotFound()) {
+  auto found = db_->GetIndex(index);
+  if (found.status().IsNotFound()) {
     (void)db_->SyncWithStore();
-    if (db_->GetIndex(index).status().IsNotFound()) return std::optional<ShardOwner>();
+    found = db_->GetIndex(index);
   }
+  if (!found.ok()) return 0;
+  return (*found)->Describe().config.shards;
+}
+
+Result<std::optional<ShardOwner>> ClusterNode::WriterOf(const std::string& index, uint32_t shard,
+                                                        int wait_ms) {
+  const uint32_t shards = ShardsOf(index);
+  if (shards == 0 || shard >= shards) return std::optional<ShardOwner>();
+  const std::string written = Written(index, shard, shards);
   const auto deadline = Clock::now() + std::chrono::milliseconds(wait_ms);
   for (;;) {
-    if (db_->WritesIndex(index)) return std::optional<ShardOwner>();
-    auto owner = session_->Owner(index, 0);
+    if (db_->WritesIndex(written)) return std::optional<ShardOwner>();
+    auto owner = session_->Owner(index, static_cast<int>(shard));
     if (!owner.ok()) return owner.status();
     if (owner->has_value() && (*owner)->node != name()) return owner;
     // Nobody owns it yet, or this node does and is still taking it over.
     if (Clock::now() >= deadline) {
-      return Status::FailedPrecondition("index \"" + index +
-                                        "\" has no writer right now (a node is taking it over); "
-                                        "retry")
+      return Status::FailedPrecondition(
+                 (shards == 1 ? "index \"" + index + "\""
+                              : "shard " + std::to_string(shard) + " of index \"" + index + "\"") +
+                 " has no writer right now (a node is taking it over); retry")
           .WithReason(Status::Reason::kNotWriter);
     }
     {
@@ -177,11 +211,14 @@ int64_t ClusterNode::MillisSinceSync() const {
 Result<std::vector<IndexPlacement>> ClusterNode::Placements() {
   std::vector<IndexPlacement> out;
   for (const IndexDescription& d : db_->ListIndexes()) {
-    IndexPlacement p;
-    p.index = d.name;
-    SEMBLE_ASSIGN_OR_RETURN(p.owner, session_->Owner(d.name, 0));
-    p.written_here = db_->WritesIndex(d.name);
-    out.push_back(std::move(p));
+    for (uint32_t i = 0; i < d.config.shards; ++i) {
+      IndexPlacement p;
+      p.index = d.name;
+      p.shard = static_cast<int>(i);
+      SEMBLE_ASSIGN_OR_RETURN(p.owner, session_->Owner(d.name, p.shard));
+      p.written_here = db_->WritesIndex(Written(d.name, i, d.config.shards));
+      out.push_back(std::move(p));
+    }
   }
   return out;
 }

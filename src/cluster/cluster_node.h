@@ -9,10 +9,11 @@
 //   - claims indexes that have no owner (a new index, or one whose owner's lease expired) and
 //     takes over their writes, which fences the previous writer in the store;
 //   - gives up the writes of every index when its lease is lost.
-// Each index is one shard (shard 0) for now.
+// An index of S shards (IndexConfig::shards) is S such units, each with its own owner and epoch
+// (etcd keys shards/<index>/<shard>/…); the database writes shard i under ShardName(index, i).
 //
-// Balance: a node claims an unowned index at once only while it owns fewer than its share
-// (indexes / live nodes, rounded up); past its share it waits one more interval, so that an index
+// Balance: a node claims an unowned shard at once only while it owns fewer than its share
+// (shards / live nodes, rounded up); past its share it waits one more interval, so that a shard
 // nobody else takes is still taken.
 
 #ifndef SEMBLE_SRC_CLUSTER_CLUSTER_NODE_H_
@@ -62,17 +63,22 @@ class ClusterNode {
 
   const std::string& name() const { return options_.session.node; }
 
-  // Where a write to `index` must go: nullopt when this node writes it, or when the index does not
-  // exist (the local handler answers that). Otherwise its owner. If
-  // the index has no owner (just created, or its owner died), or this node owns it but is still
-  // taking it over, waits up to `wait_ms` for that to settle; then FailedPrecondition with reason
+  // Where a write to shard `shard` of `index` must go: nullopt when this node writes it, or when
+  // the index does not exist (the local handler answers that). Otherwise its owner. If the shard
+  // has no owner (just created, or its owner died), or this node owns it but is still taking it
+  // over, waits up to `wait_ms` for that to settle; then FailedPrecondition with reason
   // kNotWriter ("no writer right now; retry").
-  Result<std::optional<ShardOwner>> WriterOf(const std::string& index, int wait_ms = 10000);
+  Result<std::optional<ShardOwner>> WriterOf(const std::string& index, uint32_t shard,
+                                             int wait_ms = 10000);
 
-  // The owner of `index` as etcd has it now (nullopt: none), without waiting.
-  Result<std::optional<ShardOwner>> OwnerOf(const std::string& index) {
-    return session_->Owner(index, 0);
+  // The owner of a shard as etcd has it now (nullopt: none), without waiting.
+  Result<std::optional<ShardOwner>> OwnerOf(const std::string& index, uint32_t shard) {
+    return session_->Owner(index, static_cast<int>(shard));
   }
+
+  // How many shards `index` has here (0: this node does not know the index, after looking in the
+  // store once more).
+  uint32_t ShardsOf(const std::string& index);
 
   // The live nodes, and every index with its owner.
   Result<std::vector<NodeInfo>> Nodes() { return session_->Nodes(); }
@@ -99,8 +105,9 @@ class ClusterNode {
   std::atomic<int64_t> synced_at_ms_{-1};  // steady clock
 
   std::mutex sync_mu_;  // one round at a time
-  std::map<std::string, int64_t> owned_;       // index -> epoch; guarded by sync_mu_
-  std::map<std::string, int> unowned_rounds_;  // index -> rounds seen without owner; sync_mu_
+  using ShardKey = std::pair<std::string, uint32_t>;  // (index, shard)
+  std::map<ShardKey, int64_t> owned_;       // -> epoch; guarded by sync_mu_
+  std::map<ShardKey, int> unowned_rounds_;  // -> rounds seen without owner; sync_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;

@@ -41,6 +41,11 @@ Status Database::PurgeExpired() {
   return Status::FailedPrecondition("expired records are purged where the database is open");
 }
 
+Result<std::shared_ptr<Index>> Database::GetIndexShards(const std::string&,
+                                                        const std::vector<uint32_t>&) const {
+  return Status::FailedPrecondition("shards are reached where the database is open");
+}
+
 Status Database::TakeOverWrites(const std::string&) {
   return Status::FailedPrecondition("writers are chosen where the database is open");
 }

@@ -8,10 +8,12 @@
 // so a crash never leaves a half-created index visible; deleting one renames it to a hidden name
 // first, so a crash never leaves a half-deleted one. Hidden leftovers are removed on Open.
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <shared_mutex>
 #include <thread>
@@ -22,6 +24,7 @@
 #include "db/index_bucket.h"
 #include "db/index_files.h"
 #include "db/random_id.h"
+#include "db/sharded_index.h"
 #include "db/validation.h"
 #include "index/index_factory.h"
 #include "semble/database.h"
@@ -180,14 +183,18 @@ class DatabaseImpl final : public Database {
     if (options_.read_only) return ReadOnly();
     SEMBLE_RETURN_IF_ERROR(db::ValidateCreateIndex(request, options_.limits));
     std::unique_lock lock(mu_);
-    if (indexes_.count(request.name) != 0) {
+    if (indexes_.count(request.name) != 0 || indexes_.count(ShardName(request.name, 0)) != 0) {
       return Status::AlreadyExists("index \"" + request.name + "\" already exists")
           .WithReason(Status::Reason::kIndexExists);
     }
-    if (auto it = unavailable_.find(request.name); it != unavailable_.end()) {
-      return Status::AlreadyExists("index \"" + request.name + "\" exists but cannot be opened (" +
-                                   it->second.ToString() + "); delete it first to reuse the name");
+    for (const std::string& taken : {request.name, ShardName(request.name, 0)}) {
+      if (auto it = unavailable_.find(taken); it != unavailable_.end()) {
+        return Status::AlreadyExists("index \"" + request.name + "\" exists but cannot be opened (" +
+                                     it->second.ToString() + "); delete it first to reuse the name");
+      }
     }
+    // Shards of an earlier index of this name whose create or delete was cut short.
+    SEMBLE_RETURN_IF_ERROR(DeleteStrayShardsLocked(request.name));
     const IndexConfig& config = request.config;
     auto spec = index::ParseIndexSpec(
         config.index_type.empty() ? options_.default_index_type : config.index_type,
@@ -204,22 +211,114 @@ class DatabaseImpl final : public Database {
     }
     manifest.description.created_on_ms = env_->NowMillis();
     manifest.description.modified_on_ms = manifest.description.created_on_ms;
-    if (store_ != nullptr) return CreateInStore(request.name, std::move(manifest));
+    const uint32_t shards = config.shards;
+    if (shards == 1) return CreateOneLocked(request.name, std::move(manifest));
+    // Shard 0 last: an index exists once its shard 0 does, so a create cut short leaves shards
+    // nothing lists (removed by the next create of the name), never an index missing a shard.
+    for (uint32_t i = shards; i-- > 0;) {
+      db::Manifest m = manifest;
+      const std::string physical = ShardName(request.name, i);
+      m.description.name = physical;
+      if (auto made = CreateOneLocked(physical, std::move(m)); !made.ok()) {
+        (void)DeleteStrayShardsLocked(request.name);
+        return made.status();
+      }
+    }
+    return ShardedLocked(request.name, nullptr);
+  }
+
+  // Creates one collection (an index of one shard, or one shard) under `name`. Called with mu_
+  // held exclusively.
+  Result<std::shared_ptr<Index>> CreateOneLocked(const std::string& name, db::Manifest manifest) {
+    if (store_ != nullptr) return CreateInStore(name, std::move(manifest));
     const std::string tmp =
-        IndexesDir() + "/.create-" + request.name + "-" + db::RandomHex64(&manifest.incarnation);
-    const std::string dir = IndexesDir() + "/" + request.name;
+        IndexesDir() + "/.create-" + name + "-" + db::RandomHex64(&manifest.incarnation);
+    const std::string dir = IndexesDir() + "/" + name;
     Status s = env_->CreateDir(tmp);
     if (s.ok()) s = db::Collection::InitializeFiles(env_, tmp, manifest);
     if (s.ok()) s = env_->RenameFile(tmp, dir);
     if (s.ok()) s = env_->SyncDir(IndexesDir());
     if (!s.ok()) {
       (void)RemoveDirRecursively(env_, tmp);  // best effort; Open removes leftovers too
-      return s.WithContext("create index \"" + request.name + "\"");
+      return s.WithContext("create index \"" + name + "\"");
     }
     std::vector<std::string> ignored;  // a new index has nothing to recover
     SEMBLE_ASSIGN_OR_RETURN(auto c, db::Collection::Open(copts_, dir, &ignored));
-    indexes_.emplace(request.name, c);
+    indexes_.emplace(name, c);
     return std::shared_ptr<Index>(c);
+  }
+
+  // The shards of index `name` (all when `only` is null) as one index. Called with mu_ held.
+  Result<std::shared_ptr<Index>> ShardedLocked(const std::string& name,
+                                               const std::vector<uint32_t>* only) const {
+    auto head = indexes_.find(ShardName(name, 0));
+    if (head == indexes_.end()) {
+      if (auto u = unavailable_.find(ShardName(name, 0)); u != unavailable_.end()) {
+        return Unavailable(u);
+      }
+      return NotFound(name);
+    }
+    const uint32_t total = head->second->Describe().config.shards;
+    std::vector<uint32_t> wanted;
+    if (only != nullptr) {
+      wanted = *only;
+    } else {
+      for (uint32_t i = 0; i < total; ++i) wanted.push_back(i);
+    }
+    if (wanted.empty()) return Status::InvalidArgument("no shards of index \"" + name + "\" asked");
+    std::map<uint32_t, std::shared_ptr<Index>> held;
+    for (uint32_t shard : wanted) {
+      if (shard >= total) {
+        return Status::InvalidArgument("index \"" + name + "\" has " + std::to_string(total) +
+                                       " shards; there is no shard " + std::to_string(shard));
+      }
+      const std::string physical = ShardName(name, shard);
+      auto it = indexes_.find(physical);
+      if (it == indexes_.end()) {
+        if (auto u = unavailable_.find(physical); u != unavailable_.end()) return Unavailable(u);
+        return Status::Corruption("index \"" + name + "\" has no shard " + std::to_string(shard) +
+                                  " of " + std::to_string(total));
+      }
+      held.emplace(shard, it->second);
+    }
+    return std::shared_ptr<Index>(std::make_shared<db::ShardedIndex>(
+        name, total, std::move(held), copts_.models, options_.limits));
+  }
+
+  // Removes the shards named like index `name`'s that belong to no index (shard 0 is missing):
+  // left by a create or delete cut short. Called with mu_ held exclusively.
+  Status DeleteStrayShardsLocked(const std::string& name) {
+    if (indexes_.count(ShardName(name, 0)) != 0) return Status::OK();
+    std::vector<std::string> stray;
+    const std::string prefix = name + "~";
+    for (const auto& [physical, c] : indexes_) {
+      if (physical.rfind(prefix, 0) == 0 && IsShardSuffix(physical.substr(prefix.size()))) {
+        stray.push_back(physical);
+      }
+    }
+    for (const auto& [physical, status] : unavailable_) {
+      if (physical.rfind(prefix, 0) == 0 && IsShardSuffix(physical.substr(prefix.size()))) {
+        stray.push_back(physical);
+      }
+    }
+    for (const std::string& physical : stray) {
+      Status s = DeleteOneLocked(physical);
+      if (!s.ok() && !s.IsNotFound()) return s.WithContext("removing a stray shard");
+    }
+    return Status::OK();
+  }
+  static bool IsShardSuffix(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+  }
+  // "x~N" -> ("x", N); nullopt for a name that is not a shard's.
+  static std::optional<std::pair<std::string, uint32_t>> SplitShardName(const std::string& name) {
+    const size_t tilde = name.rfind('~');
+    if (tilde == std::string::npos || !IsShardSuffix(std::string_view(name).substr(tilde + 1)) ||
+        name.size() - tilde > 3) {
+      return std::nullopt;
+    }
+    return std::make_pair(name.substr(0, tilde),
+                          static_cast<uint32_t>(std::stoul(name.substr(tilde + 1))));
   }
 
   // The index's objects first, then its catalogue entry (the commit): a crash in between leaves
@@ -243,23 +342,72 @@ class DatabaseImpl final : public Database {
   std::vector<IndexDescription> ListIndexes() const override {
     std::shared_lock lock(mu_);
     std::vector<IndexDescription> out;
-    for (const auto& [name, c] : indexes_) out.push_back(c->Describe());
+    for (const auto& [name, c] : indexes_) {
+      auto shard = SplitShardName(name);
+      if (!shard.has_value()) {
+        out.push_back(c->Describe());
+      } else if (shard->second == 0) {
+        // A sharded index is listed once, by its shard 0, under its own name.
+        IndexDescription d = c->Describe();
+        d.name = shard->first;
+        out.push_back(std::move(d));
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const IndexDescription& a, const IndexDescription& b) { return a.name < b.name; });
     return out;
   }
 
   Result<std::shared_ptr<Index>> GetIndex(const std::string& name) const override {
     std::shared_lock lock(mu_);
+    if (SplitShardName(name).has_value()) return NotFound(name);  // shards are not indexes
     auto it = indexes_.find(name);
     if (it == indexes_.end()) {
       if (auto u = unavailable_.find(name); u != unavailable_.end()) return Unavailable(u);
-      return NotFound(name);
+      return ShardedLocked(name, nullptr);
     }
+    return std::shared_ptr<Index>(it->second);
+  }
+
+  Result<std::shared_ptr<Index>> GetIndexShards(
+      const std::string& name, const std::vector<uint32_t>& shards) const override {
+    std::shared_lock lock(mu_);
+    if (SplitShardName(name).has_value()) return NotFound(name);
+    auto it = indexes_.find(name);
+    if (it == indexes_.end()) {
+      if (auto u = unavailable_.find(name); u != unavailable_.end()) return Unavailable(u);
+      return ShardedLocked(name, &shards);
+    }
+    for (uint32_t shard : shards) {
+      if (shard != 0) {
+        return Status::InvalidArgument("index \"" + name + "\" has 1 shard; there is no shard " +
+                                       std::to_string(shard));
+      }
+    }
+    if (shards.empty()) return Status::InvalidArgument("no shards of index \"" + name + "\" asked");
     return std::shared_ptr<Index>(it->second);
   }
 
   Status DeleteIndex(const std::string& name) override {
     if (options_.read_only) return ReadOnly();
     std::unique_lock lock(mu_);
+    if (SplitShardName(name).has_value()) return NotFound(name);
+    if (indexes_.count(name) == 0 && unavailable_.count(name) == 0) {
+      auto head = indexes_.find(ShardName(name, 0));
+      if (head == indexes_.end() && unavailable_.count(ShardName(name, 0)) == 0) {
+        return NotFound(name);
+      }
+      // Shard 0 first (the index is gone once it is), then the others; a delete cut short leaves
+      // stray shards that the next create of the name removes.
+      SEMBLE_RETURN_IF_ERROR(DeleteOneLocked(ShardName(name, 0)));
+      return DeleteStrayShardsLocked(name);
+    }
+    return DeleteOneLocked(name);
+  }
+
+  // Deletes one collection (an index of one shard, or one shard). Called with mu_ held
+  // exclusively.
+  Status DeleteOneLocked(const std::string& name) {
     auto it = indexes_.find(name);
     if (it == indexes_.end()) {
       if (unavailable_.count(name) != 0) return DeleteUnavailable(name);
@@ -289,7 +437,13 @@ class DatabaseImpl final : public Database {
     {
       std::shared_lock lock(mu_);
       auto it = indexes_.find(name);
-      if (it == indexes_.end()) {
+      if (it == indexes_.end() && !SplitShardName(name).has_value() &&
+          indexes_.count(ShardName(name, 0)) != 0) {
+        return Status::FailedPrecondition("index \"" + name +
+                                          "\" has several shards; backups of sharded indexes are "
+                                          "not supported yet");
+      }
+      if (it == indexes_.end() || SplitShardName(name).has_value()) {
         if (auto u = unavailable_.find(name); u != unavailable_.end()) return Unavailable(u);
         return NotFound(name);
       }
@@ -315,7 +469,8 @@ class DatabaseImpl final : public Database {
     m.description.modified_on_ms = env_->NowMillis();
     db::RandomHex64(&m.incarnation);
     std::unique_lock lock(mu_);
-    if (indexes_.count(name) != 0 || unavailable_.count(name) != 0) {
+    if (indexes_.count(name) != 0 || unavailable_.count(name) != 0 ||
+        indexes_.count(ShardName(name, 0)) != 0) {
       return Status::AlreadyExists("index \"" + name +
                                    "\" already exists; restore under another name")
           .WithReason(Status::Reason::kIndexExists);

@@ -39,6 +39,7 @@ Result<CreateIndexRequest> ResolveCreateIndex(const IndexSpec& spec, ModelRegist
   config.index_type = spec.index_type;
   config.default_ttl_seconds = spec.default_ttl_seconds;  // checked by Database::CreateIndex
   config.text_index = spec.text_index;                    // likewise
+  config.shards = spec.shards;                            // likewise
   if (spec.metric) {
     SEMBLE_ASSIGN_OR_RETURN(config.metric, ParseMetric(*spec.metric));
   }

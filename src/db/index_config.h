@@ -32,6 +32,7 @@ struct IndexSpec {
   std::string index_type;              // "" for the database's default
   int64_t default_ttl_seconds = 0;     // config.defaultTtlSeconds; 0 for none
   TextIndexConfig text_index;          // config.textIndex; checked by Database::CreateIndex
+  uint32_t shards = 1;                  // config.shards; checked by Database::CreateIndex
 };
 
 // The rules, in the order they are checked:

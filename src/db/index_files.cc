@@ -10,6 +10,7 @@
 
 #include "core/coding.h"
 #include "db/mutation.h"
+#include "db/validation.h"
 #include "storage/log_format.h"
 #include "storage/log_reader.h"
 
@@ -103,6 +104,7 @@ std::string EncodeManifest(const Manifest& m) {
   PutLengthPrefixed(&payload, d.config.cache_json);
   PutFixed64(&payload, d.config.max_metadata_bytes);
   EncodeTextIndexConfig(d.config.text_index, &payload);
+  PutVarint64(&payload, d.config.shards);
   std::string framed;
   storage::AppendRecord(&framed, payload);
   return framed;
@@ -165,7 +167,13 @@ Result<Manifest> DecodeManifest(std::string_view data, const std::string& where)
   if (!in.empty() && !DecodeTextIndexConfig(&in, &m.description.config.text_index)) {
     return bad("malformed manifest");
   }
+  // The shard count, later still.
+  uint64_t shards = 1;
+  if (!in.empty() && (!GetVarint64(&in, &shards) || shards < 1 || shards > kMaxShards)) {
+    return bad("malformed manifest");
+  }
   if (!in.empty()) return bad("malformed manifest");
+  m.description.config.shards = static_cast<uint32_t>(shards);
   m.description.config.default_ttl_seconds = static_cast<int64_t>(default_ttl);
   m.description.config.cache_json.assign(cache);
   m.description.config.max_metadata_bytes = max_metadata_bytes;

@@ -60,6 +60,13 @@ Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limi
                                    std::to_string(limits.max_dimensions) + ", got " +
                                    std::to_string(request.config.dimensions));
   }
+  if (request.config.shards < 1 || request.config.shards > kMaxShards) {
+    return Status::InvalidArgument("shards must be between 1 and " + std::to_string(kMaxShards) +
+                                   ", got " + std::to_string(request.config.shards));
+  }
+  if (request.config.shards > 1 && !request.config.cache_json.empty()) {
+    return Status::InvalidArgument("a semantic cache is an index of one shard");
+  }
   if (request.description.size() > limits.max_description_bytes) {
     return Status::InvalidArgument("description is " + std::to_string(request.description.size()) +
                                    " bytes, the limit is " +

@@ -18,6 +18,9 @@
 
 namespace semble::db {
 
+// IndexConfig::shards is 1..kMaxShards.
+constexpr uint32_t kMaxShards = 64;
+
 Status ValidateIndexName(std::string_view name, const Limits& limits);
 Status ValidateCreateIndex(const CreateIndexRequest& request, const Limits& limits);
 Status ValidateId(std::string_view id, const Limits& limits);

@@ -11,14 +11,31 @@
 // 10 s, and is then refused with 503, code 1002 and Retry-After. A forward that could not even
 // connect (the owner just died) is retried against the next owner; one whose outcome is unknown
 // (the owner died while answering) is not, and the client gets 503 too.
+//
+// An index of several shards (IndexConfig::shards) has one writer per shard. The node that
+// receives a write sends it to every shard's writer at once, each told its shards in
+// `x-semble-shards: 1,2` (it applies the records of those shards and ignores the others; see
+// Database::GetIndexShards), applies its own shards itself, and answers with one result: the
+// shards' mutation ids joined, counts added. A shard whose writer is not there is retried alone;
+// any other failure is the answer (the shards that applied the write keep it; writes are
+// idempotent, so the client's retry is safe).
 
 #ifndef SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_
 #define SEMBLE_SRC_SERVER_CLUSTER_FORWARD_H_
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
 
 #include "server/api.h"
 #include "server/router.h"
 
 namespace semble::server {
+
+// Names the shards a forwarded write is for (internal to a cluster).
+inline constexpr char kShardsHeader[] = "x-semble-shards";
+// "1,2" -> {1, 2}; false for anything else (also "").
+bool ParseShardList(std::string_view text, std::vector<uint32_t>* out);
 
 // The handler of an index-scoped write route (captures: account, index, ...) made cluster-aware.
 // Without a cluster (ctx->cluster null when the request arrives) it runs `local`. The route must

@@ -51,7 +51,15 @@ class VectorizeApi {
     if (Status s = db::ValidateIndexName(name, ctx_->limits); !s.ok()) {
       return Error(400, kErrInvalid, s.message());
     }
+    // A write forwarded by another node of a cluster applies the shards it names (cluster_forward.h).
     auto index = ctx_->db->GetIndex(name);
+    if (std::string_view list = req.Header(kShardsHeader); !list.empty()) {
+      std::vector<uint32_t> shards;
+      if (!ParseShardList(list, &shards)) {
+        return Error(400, kErrInvalid, std::string(kShardsHeader) + " is not a list of shards");
+      }
+      index = ctx_->db->GetIndexShards(name, shards);
+    }
     if (!index.ok()) {
       if (index.status().code() == Status::Code::kNotFound) return IndexNotFound(name);
       return FromStatus(index.status());
@@ -79,7 +87,8 @@ class VectorizeApi {
                              .schema_json = body->schema_json,
                              .index_type = body->index_type,
                              .default_ttl_seconds = body->default_ttl_seconds.value_or(0),
-                             .text_index = body->text_index};
+                             .text_index = body->text_index,
+                             .shards = body->shards};
     auto create = db::ResolveCreateIndex(spec, ctx_->models);
     if (!create.ok()) return FromStatus(create.status());
     auto index = ctx_->db->CreateIndex(*create);

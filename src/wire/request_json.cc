@@ -159,7 +159,7 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
         return ForEachField(
             config,
             {"dimensions", "metric", "preset", "model", "pooling", "indexType", "schema",
-             "defaultTtlSeconds", "textIndex"},
+             "defaultTtlSeconds", "textIndex", "shards"},
             [&](std::string_view k, const element& cv) -> Status {
               std::string s;
               if (k == "textIndex") {
@@ -175,6 +175,12 @@ Result<CreateIndexBody> ParseCreateIndex(std::string_view body) {
               if (k == "schema") {
                 if (!cv.is_object()) return Bad("config.schema", "an object");
                 out.schema_json = simdjson::minify(cv);
+                return Status::OK();
+              }
+              if (k == "shards") {
+                uint32_t n;
+                SEMBLE_RETURN_IF_ERROR(GetUint32("config.shards", cv, &n));
+                out.shards = n;
                 return Status::OK();
               }
               if (k == "dimensions") {

@@ -33,7 +33,7 @@ std::string TextIndexBodyJson(const TextIndexConfig& config);
 
 // POST /indexes: {name, description?, config: {dimensions, metric} | {preset}} plus the
 // extensions config.model, config.pooling, config.indexType, config.schema,
-// config.defaultTtlSeconds and config.textIndex.
+// config.defaultTtlSeconds, config.textIndex and config.shards.
 struct CreateIndexBody {
   std::string name;
   std::string description;
@@ -46,6 +46,7 @@ struct CreateIndexBody {
   std::string schema_json;  // config.schema, compact; "" when absent
   std::optional<int64_t> default_ttl_seconds;  // config.defaultTtlSeconds (extension)
   TextIndexConfig text_index;                  // config.textIndex (extension)
+  uint32_t shards = 1;                         // config.shards (extension)
 };
 Result<CreateIndexBody> ParseCreateIndex(std::string_view body);
 

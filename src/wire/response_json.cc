@@ -62,6 +62,7 @@ void WriteIndexDescription(const IndexDescription& d, core::JsonWriter* w) {
     w->Key("textIndex");
     WriteTextIndexConfig(d.config.text_index, w);
   }
+  if (d.config.shards != 1) w->Key("shards").Uint(d.config.shards);
   w->EndObject();
   w->Key("created_on").String(core::FormatIso8601Millis(d.created_on_ms));
   w->Key("modified_on").String(core::FormatIso8601Millis(d.modified_on_ms));
@@ -358,6 +359,9 @@ IndexDescription DescriptionOf(const element& e) {
     d.config.embedding_pooling = Str(config, "pooling");
     d.config.schema_json = Raw(config, "schema");
     d.config.default_ttl_seconds = Int(config, "defaultTtlSeconds");
+    if (const uint64_t shards = Uint(config, "shards"); shards != 0) {
+      d.config.shards = static_cast<uint32_t>(shards);
+    }
     element text_index;
     if (config["textIndex"].get(text_index) == simdjson::SUCCESS) {
       ReadTextIndex(text_index, &d.config.text_index);

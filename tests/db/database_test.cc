@@ -712,7 +712,11 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     ASSERT_TRUE((*reader)->Next(&p).ok());
     payload.assign(p);
   }
-  // The newest field last: the (disabled) full-text index configuration.
+  // The newest field last: the shard count (one varint byte for 1).
+  ASSERT_EQ(payload.back(), '\x01');
+  payload.pop_back();
+  const std::string with_text_index = payload;
+  // Before it: the (disabled) full-text index configuration.
   std::string text_index;
   db::EncodeTextIndexConfig(m.description.config.text_index, &text_index);
   ASSERT_EQ(payload.substr(payload.size() - text_index.size()), text_index);
@@ -799,6 +803,23 @@ TEST(ManifestCompatTest, ManifestWithoutModelFieldsReads) {
     EXPECT_EQ(r.fields, t.fields);
     EXPECT_EQ(std::memcmp(&r.k1, &t.k1, 4), 0);  // NaN bits too
     EXPECT_EQ(std::memcmp(&r.b, &t.b, 4), 0);
+  }
+  // With the full-text index, before the shard count: one shard.
+  rewrite(with_text_index);
+  read = db::ReadManifest(env, dir.path());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->description.config.shards, 1u);
+  // Every shard count in range round-trips; 0, 65 and a cut varint are damage.
+  for (uint32_t shards = 1; shards <= 64; ++shards) {
+    m.description.config.shards = shards;
+    auto back = db::DecodeManifest(db::EncodeManifest(m), "test");
+    ASSERT_TRUE(back.ok()) << back.status().ToString();
+    EXPECT_EQ(back->description.config.shards, shards);
+  }
+  for (const std::string tail : {std::string(1, '\0'), std::string(1, '\x41'),
+                                 std::string(1, '\x80'), std::string("\x81\x80\x80", 3)}) {
+    rewrite(with_text_index + tail);
+    EXPECT_TRUE(db::ReadManifest(env, dir.path()).status().IsCorruption());
   }
 }
 
