@@ -158,12 +158,14 @@ HttpResponse MergeAnswers(const std::vector<HttpResponse>& parts, uint32_t shard
       return Error(502, kErrInternal, "a shard's writer answered with something other than a "
                                       "Vectorize result; the write may have been applied in part");
     }
+    bool applied = false;  // a writer whose shards got nothing of the write is not named
     for (auto [key, value] : result) {
       if (key == "mutationId") {
         std::string_view id;
         db::ShardMutationIds part;
         if (value.get(id) == simdjson::SUCCESS && db::SplitShardMutationIds(id, shards, &part)) {
           ids.insert(part.begin(), part.end());
+          applied = true;
         }
       } else if (key == "count") {
         uint64_t n = 0;
@@ -174,7 +176,7 @@ HttpResponse MergeAnswers(const std::vector<HttpResponse>& parts, uint32_t shard
       }
     }
     for (const auto& [name, value] : parts[i].headers) {
-      if (name != kWriterHeader) continue;
+      if (name != kWriterHeader || !applied) continue;
       if (!writers.empty()) writers += ',';
       writers += value;
     }

@@ -9,8 +9,10 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -586,6 +588,132 @@ TEST_F(ClusterServerTest, LosingAFollowerAndAnEtcdMemberChangesNothing) {
   Reply again = Send(nodes_[other].port, "POST", std::string(kApi) + "/x/upsert", Record("d", 2));
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(HeaderOf(again, "x-semble-writer"), nodes_[writer].name);
+}
+
+
+// An index of three shards in a three-node cluster: each shard gets its own writer, a write sent
+// to any node is split among them, every node answers queries over all shards exactly as a brute
+// force over the acknowledged records does, and killing one shard's writer loses nothing.
+TEST_F(ClusterServerTest, AShardedIndexIsWrittenByEveryNodeAndAnswersExactly) {
+  for (size_t i = 0; i < 3; ++i) Start(i);
+  Reply created = Send(nodes_[0].port, "POST", kApi,
+                       R"({"name":"x","config":{"dimensions":4,"metric":"cosine",)"
+                       R"("indexType":"flat","shards":3}})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_NE(created.body.find("\"shards\":3"), std::string::npos) << created.body;
+
+  std::mt19937 rng(42);
+  std::normal_distribution<float> normal;
+  std::map<std::string, std::vector<float>> stored;
+  std::map<std::string, int> acknowledged;  // id -> n, for Follow
+  std::set<std::string> writers;
+  auto line = [&](const std::string& id, int n) {
+    std::vector<float> v(kDims);
+    std::string values;
+    for (uint32_t d = 0; d < kDims; ++d) {
+      v[d] = normal(rng);
+      values += (d ? "," : "") + std::to_string(v[d]);
+    }
+    // The oracle scores the values as written (to_string's six decimals), as the server reads
+    // them.
+    for (uint32_t d = 0; d < kDims; ++d) v[d] = std::stof(std::to_string(v[d]));
+    stored[id] = v;
+    return R"({"id":")" + id + R"(","values":[)" + values + R"(],"metadata":{"n":)" +
+           std::to_string(n) + "}}";
+  };
+  int next = 0;
+  auto write_batch = [&](size_t via, int count) -> int {
+    std::string body;
+    std::vector<std::pair<std::string, int>> ids;
+    std::map<std::string, std::vector<float>> before = stored;
+    for (int k = 0; k < count; ++k, ++next) {
+      const std::string id = "s-" + std::to_string(next);
+      body += line(id, next) + "\n";
+      ids.emplace_back(id, next);
+    }
+    Reply r = Send(nodes_[via].port, "POST", std::string(kApi) + "/x/upsert", body);
+    if (r.status != 200) {
+      stored = before;  // not acknowledged: may or may not be there, not part of the oracle
+      return r.status;
+    }
+    for (const auto& [id, n] : ids) acknowledged[id] = n;
+    std::string w = HeaderOf(r, "x-semble-writer");
+    for (size_t at = 0; at <= w.size();) {
+      const size_t comma = std::min(w.find(',', at), w.size());
+      if (comma > at) writers.insert(w.substr(at, comma - at));
+      at = comma + 1;
+    }
+    return r.status;
+  };
+  for (int b = 0; b < 15; ++b) ASSERT_EQ(write_batch(b % 3, 20), 200);
+  // Each shard has an owner, and they are not all one node.
+  EXPECT_GE(writers.size(), 2u);
+
+  auto check_queries = [&](size_t i, const std::string& when) {
+    ASSERT_TRUE(Follow(i, acknowledged).empty()) << when;
+    for (int q = 0; q < 10; ++q) {
+      std::vector<float> query(kDims);
+      std::string values;
+      for (uint32_t d = 0; d < kDims; ++d) {
+        query[d] = normal(rng);
+        values += (d ? "," : "") + std::to_string(query[d]);
+      }
+      Reply r = Send(nodes_[i].port, "POST", std::string(kApi) + "/x/query",
+                     R"({"vector":[)" + values + R"(],"topK":10})");
+      ASSERT_EQ(r.status, 200) << r.body;
+      // The brute-force top 10 over every stored record.
+      std::vector<std::pair<double, std::string>> all;
+      for (const auto& [id, v] : stored) {
+        double dot = 0, qq = 0, vv = 0;
+        for (uint32_t d = 0; d < kDims; ++d) {
+          const double qd = std::stod(std::to_string(query[d]));
+          dot += qd * v[d];
+          qq += qd * qd;
+          vv += double(v[d]) * v[d];
+        }
+        all.emplace_back(dot / std::sqrt(qq * vv), id);
+      }
+      std::sort(all.begin(), all.end(), std::greater<>());
+      simdjson::dom::element e = Json(r.body + "\n");
+      simdjson::dom::array matches;
+      ASSERT_EQ(e["result"]["matches"].get(matches), simdjson::SUCCESS) << r.body;
+      ASSERT_EQ(matches.size(), 10u) << when;
+      size_t k = 0;
+      for (simdjson::dom::element m : matches) {
+        std::string_view id;
+        double score = 0;
+        ASSERT_EQ(m["id"].get(id), simdjson::SUCCESS);
+        ASSERT_EQ(m["score"].get(score), simdjson::SUCCESS);
+        EXPECT_NEAR(score, all[k].first, 1e-4) << when << " node " << i << " rank " << k;
+        ASSERT_TRUE(stored.count(std::string(id))) << id;
+        ++k;
+      }
+    }
+  };
+  for (size_t i = 0; i < 3; ++i) check_queries(i, "after the writes");
+
+  // kill -9 the writer of the shard of one id: writes through the other nodes resume, and
+  // nothing acknowledged is lost.
+  Reply one = Send(nodes_[1].port, "POST", std::string(kApi) + "/x/upsert", line("s-single", 0));
+  ASSERT_EQ(one.status, 200) << one.body;
+  acknowledged["s-single"] = 0;
+  const size_t victim = NodeNamed(HeaderOf(one, "x-semble-writer"));
+  ASSERT_LT(victim, nodes_.size());
+  Kill(victim);
+  const auto end = Clock::now() + 30s;
+  bool resumed = false;
+  for (size_t via = (victim + 1) % 3; !resumed && Clock::now() < end;) {
+    resumed = write_batch(via, 20) == 200;
+    if (!resumed) std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_TRUE(resumed) << "writes to the sharded index did not resume after the kill";
+  for (int b = 0; b < 3; ++b) {
+    const size_t via = (victim + 1 + b % 2) % 3;
+    ASSERT_EQ(write_batch(via, 20), 200);
+  }
+  for (size_t i = 0; i < 3; ++i) {
+    if (i != victim) check_queries(i, "after the kill");
+  }
 }
 
 }  // namespace
