@@ -57,13 +57,14 @@ int RunStatus(const Context& ctx, const ClusterArgs& a) {
     std::printf("  %-20s %-28s since %s\n", n.node.c_str(), n.address.c_str(),
                 core::FormatIso8601Millis(n.since_ms).c_str());
   }
-  std::printf("%zu indexes\n", state->shards.size());
+  std::printf("%zu shards\n", state->shards.size());
   for (const cluster::ShardState& s : state->shards) {
+    const std::string where = s.index + " shard " + std::to_string(s.shard);
     if (s.owner) {
-      std::printf("  %-20s written by %s (epoch %lld)\n", s.index.c_str(), s.owner->node.c_str(),
+      std::printf("  %-28s written by %s (epoch %lld)\n", where.c_str(), s.owner->node.c_str(),
                   static_cast<long long>(s.owner->epoch));
     } else {
-      std::printf("  %-20s no writer now (last epoch %lld)\n", s.index.c_str(),
+      std::printf("  %-28s no writer now (last epoch %lld)\n", where.c_str(),
                   static_cast<long long>(s.last_epoch));
     }
   }

@@ -53,8 +53,8 @@ ClusterNode::~ClusterNode() {
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
   std::lock_guard<std::mutex> lock(sync_mu_);
-  for (const auto& [key, epoch] : owned_) {
-    (void)session_->ReleaseShard(key.first, static_cast<int>(key.second), epoch);
+  for (const auto& [key, owned] : owned_) {
+    (void)session_->ReleaseShard(key.first, static_cast<int>(key.second), owned.epoch);
   }
   owned_.clear();
   session_.reset();  // revokes the lease
@@ -74,8 +74,8 @@ void ClusterNode::Loop() {
 }
 
 void ClusterNode::GiveUpAll() {
-  for (const auto& [key, epoch] : owned_) {
-    Status s = db_->GiveUpWrites(ShardName(key.first, key.second));
+  for (const auto& [key, owned] : owned_) {
+    Status s = db_->GiveUpWrites(owned.written);
     if (!s.ok() && !s.IsNotFound()) Warn(name(), s);
   }
   owned_.clear();
@@ -106,13 +106,14 @@ Status ClusterNode::SyncOnce() {
     }
   }
 
-  // Deleted indexes: nothing to own.
+  // Deleted indexes (or created again with another shard count): nothing to own.
   for (auto it = owned_.begin(); it != owned_.end();) {
-    if (shards.count(it->first) != 0) {
+    if (auto now = shards.find(it->first); now != shards.end() && now->second == it->second.written) {
       ++it;
       continue;
     }
-    (void)session_->ReleaseShard(it->first.first, static_cast<int>(it->first.second), it->second);
+    (void)session_->ReleaseShard(it->first.first, static_cast<int>(it->first.second),
+                                 it->second.epoch);
     it = owned_.erase(it);
   }
 
@@ -154,7 +155,7 @@ Status ClusterNode::SyncOnce() {
       }
       continue;
     }
-    owned_[key] = *epoch;
+    owned_[key] = Owned{*epoch, written};
   }
   for (auto it = unowned_rounds_.begin(); it != unowned_rounds_.end();) {
     it = shards.count(it->first) == 0 ? unowned_rounds_.erase(it) : std::next(it);

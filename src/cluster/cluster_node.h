@@ -106,7 +106,11 @@ class ClusterNode {
 
   std::mutex sync_mu_;  // one round at a time
   using ShardKey = std::pair<std::string, uint32_t>;  // (index, shard)
-  std::map<ShardKey, int64_t> owned_;       // -> epoch; guarded by sync_mu_
+  struct Owned {
+    int64_t epoch = 0;
+    std::string written;  // the name the database writes the shard under
+  };
+  std::map<ShardKey, Owned> owned_;         // guarded by sync_mu_
   std::map<ShardKey, int> unowned_rounds_;  // -> rounds seen without owner; sync_mu_
 
   std::mutex mu_;

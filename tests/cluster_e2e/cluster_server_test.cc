@@ -648,6 +648,19 @@ TEST_F(ClusterServerTest, AShardedIndexIsWrittenByEveryNodeAndAnswersExactly) {
   for (int b = 0; b < 15; ++b) ASSERT_EQ(write_batch(b % 3, 20), 200);
   // Each shard has an owner, and they are not all one node.
   EXPECT_GE(writers.size(), 2u);
+  RunResult status = RunEnv({"cluster", "status", "--cluster", Join(etcd_), "--cluster-name",
+                             cluster_name_, "--json"},
+                            {});
+  ASSERT_EQ(status.code, 0) << status.err;
+  simdjson::dom::array shards;
+  ASSERT_EQ(Json(status.out)["indexes"].get(shards), simdjson::SUCCESS) << status.out;
+  std::set<int64_t> listed;
+  for (simdjson::dom::element sh : shards) {
+    EXPECT_EQ(std::string(sh["index"].get_string().value()), "x");
+    listed.insert(sh["shard"].get_int64().value());
+    EXPECT_TRUE(sh["writer"].is_object()) << status.out;
+  }
+  EXPECT_EQ(listed, (std::set<int64_t>{0, 1, 2})) << status.out;
 
   auto check_queries = [&](size_t i, const std::string& when) {
     ASSERT_TRUE(Follow(i, acknowledged).empty()) << when;
@@ -713,6 +726,58 @@ TEST_F(ClusterServerTest, AShardedIndexIsWrittenByEveryNodeAndAnswersExactly) {
   }
   for (size_t i = 0; i < 3; ++i) {
     if (i != victim) check_queries(i, "after the kill");
+  }
+}
+
+
+// Not a test: bench/run_cluster_shards.sh runs it (--gtest_also_run_disabled_tests) and
+// bench/RESULTS.md quotes it. Acknowledged write throughput of a 1-shard and a 3-shard index on
+// the same 3 nodes, 6 clients sending batches of 100 records through all nodes for 15 s each.
+TEST_F(ClusterServerTest, DISABLED_WriteThroughputByShardCount) {
+  for (size_t i = 0; i < 3; ++i) Start(i);
+  for (int shards : {1, 3}) {
+    const std::string name = "w" + std::to_string(shards);
+    Reply created = Send(nodes_[0].port, "POST", kApi,
+                         R"({"name":")" + name + R"(","config":{"dimensions":4,"metric":"cosine",)"
+                         R"("indexType":"hnsw","shards":)" + std::to_string(shards) + "}}");
+    ASSERT_EQ(created.status, 201) << created.body;
+    // Every shard has its writer before the clock starts.
+    for (int k = 0; k < 3; ++k) {
+      Reply warm = Send(nodes_[k].port, "POST", std::string(kApi) + "/" + name + "/upsert",
+                        Record("warm-" + std::to_string(k), k));
+      ASSERT_EQ(warm.status, 200) << warm.body;
+    }
+    std::atomic<int64_t> acked{0};
+    std::atomic<int> failed{0};
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 6; ++c) {
+      clients.emplace_back([&, c] {
+        for (int b = 0; !stop.load(); ++b) {
+          std::string body;
+          for (int k = 0; k < 100; ++k) {
+            body += Record("c" + std::to_string(c) + "-" + std::to_string(b) + "-" +
+                               std::to_string(k), b * 100 + k) + "\n";
+          }
+          Reply r = Send(nodes_[(c + b) % 3].port, "POST",
+                         std::string(kApi) + "/" + name + "/upsert", body);
+          if (r.status == 200) {
+            acked += 100;
+          } else {
+            failed++;
+          }
+        }
+      });
+    }
+    const auto start = Clock::now();
+    std::this_thread::sleep_for(15s);
+    stop = true;
+    for (auto& t : clients) t.join();
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    std::fprintf(stderr, "shards %d: %.0f acknowledged vectors/s (%lld in %.1f s, %d failed)\n",
+                 shards, acked.load() / secs, static_cast<long long>(acked.load()), secs,
+                 failed.load());
+    EXPECT_EQ(failed.load(), 0);
   }
 }
 
