@@ -77,6 +77,7 @@ struct ServeArgs {
   std::string advertise;
   int lease_ttl_seconds = 5;
   int sync_interval_ms = 250;
+  bool no_cluster_watch = false;
 };
 
 // The proxy's cache: created on first use with the scope the proxy looks up by, or an existing one
@@ -309,6 +310,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
     }
     co.session.lease_ttl_seconds = a.lease_ttl_seconds;
     co.sync_interval_ms = a.sync_interval_ms;
+    co.watch = !a.no_cluster_watch;
     auto started = cluster::ClusterNode::Start(etcd.get(), db->get(), co);
     if (!started.ok()) return Fail(started.status().WithContext("--cluster " + a.cluster));
     node = std::move(started).value();
@@ -442,6 +444,9 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--sync-interval-ms", a->sync_interval_ms,
                    "How often a node follows the store and claims indexes without a writer "
                    "(default 250)");
+  verb->add_flag("--no-cluster-watch", a->no_cluster_watch,
+                 "Follow writers and failed owners only every --sync-interval-ms instead of "
+                 "watching their heads and owners in etcd (less etcd traffic, more lag)");
   verb->add_option("--llm-timeout-ms", a->llm_timeout_ms,
                    "The longest an upstream call may take (default 120000)")
       ->check(CLI::Range(100, 3600000));

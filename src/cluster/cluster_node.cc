@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 namespace semble::cluster {
 namespace {
@@ -13,6 +14,11 @@ using Clock = std::chrono::steady_clock;
 int64_t SteadyMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
       .count();
+}
+
+// The name under which the database writes a shard: an index of one shard is its own.
+std::string Written(const std::string& index, uint32_t shard, uint32_t shards) {
+  return shards == 1 ? index : ShardName(index, shard);
 }
 
 void Warn(const std::string& node, const Status& s) {
@@ -39,10 +45,50 @@ Result<std::unique_ptr<ClusterNode>> ClusterNode::Start(EtcdClient* etcd, Databa
     if (outer) outer();
   };
   SEMBLE_ASSIGN_OR_RETURN(node->session_, NodeSession::Start(etcd, std::move(s)));
+  // Watching first: a head published during the first round is not missed.
+  if (node->options_.watch) node->StartWatch();
   // The first round before serving: the node knows the store's indexes when it answers.
   if (Status st = node->SyncOnce(); !st.ok()) Warn(node->name(), st);
   node->thread_ = std::thread([self] { self->Loop(); });
+  node->publisher_ = std::thread([self] { self->PublishLoop(); });
   return node;
+}
+
+void ClusterNode::StartWatch() {
+  watch_ = etcd_->Watch(
+      session_->ShardsPrefix(), 0, [this](const WatchEvent& e) { OnShardEvent(e); },
+      [this](const Status& s) {
+        Warn(name(), s.WithContext("watching the shards (polling meanwhile)"));
+        std::lock_guard<std::mutex> lock(mu_);
+        rewatch_ = true;
+        cv_.notify_all();
+      });
+}
+
+void ClusterNode::OnShardEvent(const WatchEvent& e) {
+  auto parts = session_->ParseShardKey(e.kv.key);
+  if (!parts.has_value()) return;
+  if (parts->leaf == "head" && e.type == WatchEvent::Type::kPut) {
+    const ShardKey key(parts->index, static_cast<uint32_t>(parts->shard));
+    {
+      std::lock_guard<std::mutex> lock(heads_mu_);
+      SeenHead& seen = heads_[key];
+      if (seen.mutation_id == e.kv.value) return;
+      seen.mutation_id = e.kv.value;
+      seen.seen_ms = SteadyMs();
+    }
+    Hurry();
+  } else if (parts->leaf == "owner" && e.type == WatchEvent::Type::kDelete) {
+    Hurry();  // a shard without a writer: claim it now, not at the next poll
+  }
+}
+
+void ClusterNode::Hurry() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    hurry_ = true;
+  }
+  cv_.notify_all();
 }
 
 ClusterNode::~ClusterNode() {
@@ -51,7 +97,15 @@ ClusterNode::~ClusterNode() {
     stop_ = true;
   }
   cv_.notify_all();
+  {
+    // The publisher checks stop_ under publish_mu_ before it waits: taking the lock here makes sure
+    // it is waiting (and gets the notification) or has not checked yet.
+    std::lock_guard<std::mutex> lock(publish_mu_);
+  }
+  publish_cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (publisher_.joinable()) publisher_.join();
+  watch_.reset();
   std::lock_guard<std::mutex> lock(sync_mu_);
   for (const auto& [key, owned] : owned_) {
     (void)session_->ReleaseShard(key.first, static_cast<int>(key.second), owned.epoch);
@@ -64,13 +118,102 @@ void ClusterNode::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(options_.sync_interval_ms),
-                 [&] { return stop_ || hurry_ || lease_lost_.load(); });
+                 [&] { return stop_ || hurry_ || rewatch_ || lease_lost_.load(); });
     if (stop_) break;
     hurry_ = false;
+    const bool rewatch = std::exchange(rewatch_, false);
     lock.unlock();
+    if (rewatch) {
+      watch_.reset();
+      StartWatch();
+    }
+    const int64_t started = SteadyMs();
     if (Status st = SyncOnce(); !st.ok()) Warn(name(), st);
+    // Heads arrive with every group commit under load: one round takes in all that came meanwhile.
+    const int64_t left = kMinRoundGapMs - (SteadyMs() - started);
     lock.lock();
+    if (left > 0) cv_.wait_for(lock, std::chrono::milliseconds(left), [&] { return stop_; });
   }
+}
+
+void ClusterNode::Wrote(const std::string& index) {
+  {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    wrote_.insert(index);
+  }
+  publish_cv_.notify_all();
+}
+
+void ClusterNode::PublishLoop() {
+  for (;;) {
+    std::set<std::string> wrote;
+    std::map<ShardKey, int64_t> owned;
+    {
+      std::unique_lock<std::mutex> lock(publish_mu_);
+      publish_cv_.wait(lock, [&] {
+        std::lock_guard<std::mutex> stop_lock(mu_);
+        return stop_ || !wrote_.empty();
+      });
+      {
+        std::lock_guard<std::mutex> stop_lock(mu_);
+        if (stop_) return;
+      }
+      wrote.swap(wrote_);
+      owned = owned_epochs_;
+    }
+    for (const auto& [key, epoch] : owned) {
+      if (wrote.count(key.first) == 0) continue;
+      auto index = db_->GetIndexShards(key.first, {key.second});
+      if (!index.ok()) continue;  // deleted, or given up meanwhile
+      auto info = (*index)->Info();
+      if (!info.ok() || info->processed_up_to_mutation.empty()) continue;
+      // A sharded index's Info names its shard ("<shard>:<id>"); the head is the shard's own id.
+      std::string head = info->processed_up_to_mutation;
+      if (const size_t colon = head.find(':'); colon != std::string::npos) head.erase(0, colon + 1);
+      std::string& last = published_[key];
+      if (last == head) continue;
+      // A lost shard or an unreachable etcd only delays followers until their next poll.
+      if (session_->PublishHead(key.first, static_cast<int>(key.second), epoch, head).ok()) {
+        last = head;
+      }
+    }
+  }
+}
+
+std::vector<ShardLag> ClusterNode::Lags() {
+  std::vector<ShardLag> out;
+  std::map<ShardKey, SeenHead> heads;
+  {
+    std::lock_guard<std::mutex> lock(heads_mu_);
+    heads = heads_;
+  }
+  const int64_t now = SteadyMs();
+  for (const IndexDescription& d : db_->ListIndexes()) {
+    for (uint32_t i = 0; i < d.config.shards; ++i) {
+      ShardLag lag;
+      lag.index = d.name;
+      lag.shard = i;
+      lag.written_here = db_->WritesIndex(Written(d.name, i, d.config.shards));
+      auto head = heads.find(ShardKey(d.name, i));
+      if (!lag.written_here && head != heads.end()) {
+        auto index = db_->GetIndexShards(d.name, {i});
+        if (index.ok()) {
+          auto info = (*index)->Info();
+          std::string applied = info.ok() ? info->processed_up_to_mutation : "";
+          if (const size_t colon = applied.find(':'); colon != std::string::npos) {
+            applied.erase(0, colon + 1);
+          }
+          // Ids of one incarnation sort in mutation order; a head of another incarnation (an
+          // index deleted and created again) says nothing about this one.
+          const std::string& h = head->second.mutation_id;
+          const bool comparable = applied.size() == h.size() && applied.compare(0, 19, h, 0, 19) == 0;
+          if (comparable && applied < h) lag.lag_ms = now - head->second.seen_ms;
+        }
+      }
+      out.push_back(std::move(lag));
+    }
+  }
+  return out;
 }
 
 void ClusterNode::GiveUpAll() {
@@ -79,16 +222,9 @@ void ClusterNode::GiveUpAll() {
     if (!s.ok() && !s.IsNotFound()) Warn(name(), s);
   }
   owned_.clear();
+  std::lock_guard<std::mutex> publish_lock(publish_mu_);
+  owned_epochs_.clear();
 }
-
-namespace {
-
-// The name under which the database writes a shard: an index of one shard is its own.
-std::string Written(const std::string& index, uint32_t shard, uint32_t shards) {
-  return shards == 1 ? index : ShardName(index, shard);
-}
-
-}  // namespace
 
 Status ClusterNode::SyncOnce() {
   std::lock_guard<std::mutex> lock(sync_mu_);
@@ -114,6 +250,7 @@ Status ClusterNode::SyncOnce() {
     }
     (void)session_->ReleaseShard(it->first.first, static_cast<int>(it->first.second),
                                  it->second.epoch);
+    (void)session_->ForgetShard(it->first.first, static_cast<int>(it->first.second));
     it = owned_.erase(it);
   }
 
@@ -135,16 +272,18 @@ Status ClusterNode::SyncOnce() {
       continue;
     }
     if (owner->has_value()) {
-      unowned_rounds_.erase(key);
+      unowned_since_.erase(key);
       // Owned elsewhere: make sure this node does not still hold writes from an earlier epoch.
       if ((*owner)->node != name() && db_->WritesIndex(written)) (void)db_->GiveUpWrites(written);
       continue;
     }
-    const int rounds = ++unowned_rounds_[key];
-    if (owned_.size() >= share && rounds < 2) continue;  // leave it to a node with fewer
+    const int64_t since = unowned_since_.emplace(key, SteadyMs()).first->second;
+    // Past its share a node leaves the shard to one with fewer for two intervals (rounds come
+    // faster when hurried, and the others see a new index only at their next poll).
+    if (owned_.size() >= share && SteadyMs() - since < 2 * options_.sync_interval_ms) continue;
     auto epoch = session_->ClaimShard(index, static_cast<int>(shard));
     if (!epoch.ok()) continue;  // another node was quicker
-    unowned_rounds_.erase(key);
+    unowned_since_.erase(key);
     Status taken = db_->TakeOverWrites(written);
     if (!taken.ok()) {
       // Let another node try rather than hold a shard nobody can write.
@@ -157,8 +296,13 @@ Status ClusterNode::SyncOnce() {
     }
     owned_[key] = Owned{*epoch, written};
   }
-  for (auto it = unowned_rounds_.begin(); it != unowned_rounds_.end();) {
-    it = shards.count(it->first) == 0 ? unowned_rounds_.erase(it) : std::next(it);
+  for (auto it = unowned_since_.begin(); it != unowned_since_.end();) {
+    it = shards.count(it->first) == 0 ? unowned_since_.erase(it) : std::next(it);
+  }
+  {
+    std::lock_guard<std::mutex> publish_lock(publish_mu_);
+    owned_epochs_.clear();
+    for (const auto& [key, owned] : owned_) owned_epochs_[key] = owned.epoch;
   }
   return first;
 }

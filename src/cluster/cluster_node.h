@@ -5,7 +5,10 @@
 // says which node writes each index (NodeSession: one owner per shard, growing epochs). A node
 //   - follows the store: every sync interval it brings its database up to date (indexes created
 //     or deleted elsewhere, the log objects the writers appended), so any node answers queries,
-//     at most about one interval behind the writer;
+//     at most about one interval behind the writer; and sooner: after its writes a writer
+//     publishes each shard's head (the last mutation id applied) in etcd, and every node watches
+//     the heads and the owners, so a new head or a lost owner starts a round at once (at most one
+//     round per kMinRoundGapMs);
 //   - claims indexes that have no owner (a new index, or one whose owner's lease expired) and
 //     takes over their writes, which fences the previous writer in the store;
 //   - gives up the writes of every index when its lease is lost.
@@ -13,7 +16,7 @@
 // (etcd keys shards/<index>/<shard>/…); the database writes shard i under ShardName(index, i).
 //
 // Balance: a node claims an unowned shard at once only while it owns fewer than its share
-// (shards / live nodes, rounded up); past its share it waits one more interval, so that a shard
+// (shards / live nodes, rounded up); past its share it waits two sync intervals, so that a shard
 // nobody else takes is still taken.
 
 #ifndef SEMBLE_SRC_CLUSTER_CLUSTER_NODE_H_
@@ -25,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -39,6 +43,19 @@ namespace semble::cluster {
 struct ClusterNodeOptions {
   NodeSessionOptions session;  // cluster, node name, address, lease TTL
   int sync_interval_ms = 250;
+  // Watch the shards' heads and owners in etcd (rounds start when they change) rather than only
+  // polling every sync interval.
+  bool watch = true;
+};
+
+// How far one shard of this node's copy is behind its writer, for /metrics.
+struct ShardLag {
+  std::string index;
+  uint32_t shard = 0;
+  bool written_here = false;
+  // Milliseconds since the writer published a head this node has not applied yet; 0 when it has
+  // applied the last head it saw (or writes the shard).
+  int64_t lag_ms = 0;
 };
 
 // One index's place in the cluster, for status pages.
@@ -91,9 +108,24 @@ class ClusterNode {
   // Runs one round of following and claiming now (tests; the background does it every interval).
   Status SyncOnce();
 
+  // Tells the node that a write to `index` was applied here, so that it publishes the heads of
+  // the index's shards it writes (in the background, coalescing writes that come together).
+  void Wrote(const std::string& index);
+
+  // Every shard's lag on this node.
+  std::vector<ShardLag> Lags();
+
+  // At most one round per this many ms when rounds are started by the watch.
+  static constexpr int kMinRoundGapMs = 20;
+
  private:
   ClusterNode(EtcdClient* etcd, Database* db, ClusterNodeOptions options);
   void Loop();
+  void Hurry();
+  void StartWatch();
+  void OnShardEvent(const WatchEvent& event);
+  // Publishes the heads of the shards marked by Wrote (the publisher thread).
+  void PublishLoop();
   // Gives up every index this node writes (its lease was lost).
   void GiveUpAll();
 
@@ -111,13 +143,30 @@ class ClusterNode {
     std::string written;  // the name the database writes the shard under
   };
   std::map<ShardKey, Owned> owned_;         // guarded by sync_mu_
-  std::map<ShardKey, int> unowned_rounds_;  // -> rounds seen without owner; sync_mu_
+  std::map<ShardKey, int64_t> unowned_since_;  // -> first seen without owner (steady ms); sync_mu_
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;   // guarded by mu_
-  bool hurry_ = false;  // guarded by mu_: a writer waits for the next round
+  bool hurry_ = false;  // guarded by mu_: a writer waits for the next round, or a head moved
+  bool rewatch_ = false;  // guarded by mu_: the watch ended (compaction); start another
   std::thread thread_;
+
+  // The heads other nodes published, and when this node first saw each.
+  struct SeenHead {
+    std::string mutation_id;
+    int64_t seen_ms = 0;  // steady clock
+  };
+  std::mutex heads_mu_;
+  std::map<ShardKey, SeenHead> heads_;  // guarded by heads_mu_
+  std::unique_ptr<EtcdWatch> watch_;    // touched by the constructor, Loop and the destructor
+
+  std::mutex publish_mu_;
+  std::condition_variable publish_cv_;
+  std::set<std::string> wrote_;                   // indexes written since; guarded by publish_mu_
+  std::map<ShardKey, int64_t> owned_epochs_;      // owned_'s epochs, guarded by publish_mu_
+  std::map<ShardKey, std::string> published_;     // publisher thread only
+  std::thread publisher_;
 };
 
 }  // namespace semble::cluster

@@ -276,6 +276,39 @@ Status NodeSession::ReleaseShard(const std::string& index, int shard, int64_t ep
   return txn.ok() ? Status::OK() : txn.status();
 }
 
+Status NodeSession::PublishHead(const std::string& index, int shard, int64_t epoch,
+                                const std::string& mutation_id) {
+  const std::string owner_key = ShardKey(index, shard, "owner");
+  auto txn = etcd_->Txn(
+      {Compare::ValueIs(owner_key, OwnerValue(options_.node, epoch, options_.address))},
+      {TxnOp::Put(ShardKey(index, shard, "head"), mutation_id)});
+  return txn.ok() ? Status::OK() : txn.status();
+}
+
+Status NodeSession::ForgetShard(const std::string& index, int shard) {
+  auto deleted = etcd_->Delete(ShardKey(index, shard, "head"));
+  return deleted.ok() ? Status::OK() : deleted.status();
+}
+
+std::optional<NodeSession::ShardKeyParts> NodeSession::ParseShardKey(std::string_view key) const {
+  const std::string prefix = ShardsPrefix();
+  if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  // "<index>/<shard>/<leaf>": index names have no '/'.
+  std::string_view rest = key.substr(prefix.size());
+  const size_t a = rest.find('/');
+  const size_t b = a == std::string_view::npos ? a : rest.find('/', a + 1);
+  if (b == std::string_view::npos || b == a + 1) return std::nullopt;
+  ShardKeyParts parts;
+  parts.index.assign(rest.substr(0, a));
+  const std::string_view number = rest.substr(a + 1, b - a - 1);
+  if (number.find_first_not_of("0123456789") != std::string_view::npos || number.size() > 3) {
+    return std::nullopt;
+  }
+  parts.shard = std::stoi(std::string(number));
+  parts.leaf.assign(rest.substr(b + 1));
+  return parts;
+}
+
 Result<std::optional<ShardOwner>> NodeSession::Owner(const std::string& index, int shard) {
   auto owner = etcd_->Get(ShardKey(index, shard, "owner"));
   if (!owner.ok()) return owner.status();

@@ -8,6 +8,9 @@
 //                                   the owner's lease
 //   shards/<index>/<shard>/epoch    "E": the last epoch ever granted for the shard; never attached
 //                                   to a lease, never decreases
+//   shards/<index>/<shard>/head     the last mutation id the owner applied, published after its
+//                                   writes so that followers watching the prefix catch up at once
+//                                   instead of at their next poll; a hint, never a source of truth
 //
 // Ownership is won by one etcd transaction: "the owner key is absent and the epoch key is still at
 // the revision I read" → put the owner key under my lease and the epoch key at E+1. Of two nodes
@@ -109,6 +112,21 @@ class NodeSession {
   Result<std::optional<ShardOwner>> Owner(const std::string& index, int shard);
   // The last epoch granted for the shard (0: never owned).
   Result<int64_t> LastEpoch(const std::string& index, int shard);
+  // Publishes the shard's head (the last mutation id its owner applied) if this node still owns
+  // it at `epoch`; a node that lost the shard publishes nothing.
+  Status PublishHead(const std::string& index, int shard, int64_t epoch,
+                     const std::string& mutation_id);
+  // Removes what the cluster keeps about a deleted index's shard (its head).
+  Status ForgetShard(const std::string& index, int shard);
+  // The prefix of every shard key ("/semble/<cluster>/shards/"), for watches; ParseShardKey
+  // takes a key under it apart.
+  std::string ShardsPrefix() const { return prefix_ + "shards/"; }
+  struct ShardKeyParts {
+    std::string index;
+    int shard = 0;
+    std::string leaf;  // "owner", "epoch", "head"
+  };
+  std::optional<ShardKeyParts> ParseShardKey(std::string_view key) const;
 
   // Stops keeping the lease alive without revoking it, as a hung process would (tests).
   void StopKeepAliveForTesting();

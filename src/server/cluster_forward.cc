@@ -214,6 +214,7 @@ HttpResponse ApplyForwarded(ApiContext* ctx, const Handler& local, const HttpReq
     }
   }
   HttpResponse r = local(req);
+  if (r.status >= 200 && r.status < 300) ctx->cluster->Wrote(index);
   r.headers.emplace_back(kWriterHeader, ctx->cluster->name());
   return r;
 }
@@ -286,6 +287,7 @@ Handler ForwardWrites(ApiContext* ctx, Handler local) {
         if (name_shards) own.headers.emplace_back(kShardsHeader, ShardList(mine));
         sent.emplace_back(mine, std::async(std::launch::deferred, [&, own = std::move(own)] {
                             HttpResponse r = local(own);
+                            if (r.status >= 200 && r.status < 300) ctx->cluster->Wrote(index);
                             r.headers.emplace_back(kWriterHeader, ctx->cluster->name());
                             return r;
                           }));

@@ -2,6 +2,7 @@
 //
 // /healthz (liveness: the process answers and the database is open) and /metrics (Prometheus).
 
+#include "cluster/cluster_node.h"
 #include "db/db_stats.h"
 #include "server/api.h"
 #include "server/envelope.h"
@@ -31,6 +32,29 @@ HttpResponse RenderMetrics(ApiContext* ctx) {
     if (!info.ok()) continue;
     out += "semble_index_vectors{index=\"" + EscapeLabel(d.name) + "\"} " +
            std::to_string(info->vector_count) + "\n";
+  }
+
+  if (ctx->cluster != nullptr) {
+    const std::vector<cluster::ShardLag> lags = ctx->cluster->Lags();
+    out += "# HELP semble_cluster_shard_written_here Whether this node writes the shard (1) or "
+           "follows it (0).\n";
+    out += "# TYPE semble_cluster_shard_written_here gauge\n";
+    for (const cluster::ShardLag& l : lags) {
+      out += "semble_cluster_shard_written_here{index=\"" + EscapeLabel(l.index) + "\",shard=\"" +
+             std::to_string(l.shard) + "\"} " + (l.written_here ? "1" : "0") + "\n";
+    }
+    out += "# HELP semble_cluster_shard_lag_seconds How long ago the shard's writer published a "
+           "head this node has not applied yet (0: caught up).\n";
+    out += "# TYPE semble_cluster_shard_lag_seconds gauge\n";
+    for (const cluster::ShardLag& l : lags) {
+      out += "semble_cluster_shard_lag_seconds{index=\"" + EscapeLabel(l.index) + "\",shard=\"" +
+             std::to_string(l.shard) + "\"} " + std::to_string(l.lag_ms / 1000.0) + "\n";
+    }
+    out += "# HELP semble_cluster_synced_seconds_ago Time since this node last caught up with "
+           "the store.\n";
+    out += "# TYPE semble_cluster_synced_seconds_ago gauge\n";
+    out += "semble_cluster_synced_seconds_ago " +
+           std::to_string(ctx->cluster->MillisSinceSync() / 1000.0) + "\n";
   }
 
   const EmbeddingCacheStats cache = ctx->models->CacheStats();

@@ -127,6 +127,7 @@ class ClusterServerTest : public CliTest {
                                      LeaseTtl(),
                                      "--sync-interval-ms",
                                      "100"};
+    args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -255,6 +256,7 @@ class ClusterServerTest : public CliTest {
   std::vector<std::string> child_env_;
   std::string cluster_name_;
   std::vector<Node> nodes_;
+  std::vector<std::string> extra_args_;  // more `semble serve` arguments for the next starts
   int starts_ = 0;
 };
 
@@ -730,7 +732,7 @@ TEST_F(ClusterServerTest, AShardedIndexIsWrittenByEveryNodeAndAnswersExactly) {
 }
 
 
-// Not a test: bench/run_cluster_shards.sh runs it (--gtest_also_run_disabled_tests) and
+// Not a test: `bench/run_cluster_bench.sh shards` runs it and
 // bench/RESULTS.md quotes it. Acknowledged write throughput of a 1-shard and a 3-shard index on
 // the same 3 nodes, 6 clients sending batches of 100 records through all nodes for 15 s each.
 TEST_F(ClusterServerTest, DISABLED_WriteThroughputByShardCount) {
@@ -778,6 +780,61 @@ TEST_F(ClusterServerTest, DISABLED_WriteThroughputByShardCount) {
                  shards, acked.load() / secs, static_cast<long long>(acked.load()), secs,
                  failed.load());
     EXPECT_EQ(failed.load(), 0);
+  }
+}
+
+// Not a test: `bench/run_cluster_bench.sh lag` runs it and bench/RESULTS.md quotes it. How long after a
+// write is acknowledged a follower has applied it (GET info?waitForMutation on the follower, the
+// way a client asks for read-your-writes), under 4 clients writing through the writer, with the
+// heads watched in etcd and with polling only (--no-cluster-watch), at the default 250 ms
+// interval.
+TEST_F(ClusterServerTest, DISABLED_FollowerLagUnderWriteLoad) {
+  for (const bool watch : {true, false}) {
+    TearDown();
+    nodes_.clear();
+    cluster_name_ += watch ? "-watch" : "-poll";
+    bucket_ = test::NewRadosgwBucket();
+    extra_args_ = {"--sync-interval-ms", "250"};
+    if (!watch) extra_args_.push_back("--no-cluster-watch");
+    for (size_t i = 0; i < 3; ++i) Start(i);
+    const size_t writer = CreateIndexAndFindWriter(0);
+    ASSERT_LT(writer, nodes_.size());
+    const size_t follower = (writer + 1) % 3;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> load;
+    for (int c = 0; c < 4; ++c) {
+      load.emplace_back([&, c] {
+        for (int k = 0; !stop.load(); ++k) {
+          Send(nodes_[writer].port, "POST", std::string(kApi) + "/x/upsert",
+               Record("l" + std::to_string(c) + "-" + std::to_string(k), k));
+        }
+      });
+    }
+    std::vector<double> lags;
+    for (int p = 0; p < 150; ++p) {
+      Reply w = Send(nodes_[writer].port, "POST", std::string(kApi) + "/x/upsert",
+                     Record("probe-" + std::to_string(p), p));
+      ASSERT_EQ(w.status, 200) << w.body;
+      const auto acked = Clock::now();
+      std::string_view id;
+      ASSERT_EQ(Json(w.body + "\n")["result"]["mutationId"].get(id), simdjson::SUCCESS);
+      Reply r = Send(nodes_[follower].port, "GET",
+                     std::string(kApi) + "/x/info?waitForMutation=" + std::string(id) +
+                         "&timeoutMs=10000",
+                     "");
+      ASSERT_EQ(r.status, 200) << r.body;
+      lags.push_back(std::chrono::duration<double, std::milli>(Clock::now() - acked).count());
+      std::this_thread::sleep_for(20ms);
+    }
+    stop = true;
+    for (auto& t : load) t.join();
+    std::sort(lags.begin(), lags.end());
+    auto at = [&](double q) { return lags[std::min(lags.size() - 1, size_t(q * lags.size()))]; };
+    std::fprintf(stderr,
+                 "%s: follower lag after ack (ms) median %.1f, p90 %.1f, p99 %.1f, max %.1f "
+                 "over %zu writes\n",
+                 watch ? "watch" : "poll 250 ms", at(0.5), at(0.9), at(0.99), lags.back(),
+                 lags.size());
   }
 }
 
