@@ -126,7 +126,7 @@ class ClusterServerTest : public CliTest {
                                      "--lease-ttl",
                                      LeaseTtl(),
                                      "--sync-interval-ms",
-                                     "100"};
+                                     sync_interval_ms_};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
@@ -257,6 +257,7 @@ class ClusterServerTest : public CliTest {
   std::string cluster_name_;
   std::vector<Node> nodes_;
   std::vector<std::string> extra_args_;  // more `semble serve` arguments for the next starts
+  std::string sync_interval_ms_ = "100";
   int starts_ = 0;
 };
 
@@ -663,6 +664,23 @@ TEST_F(ClusterServerTest, AShardedIndexIsWrittenByEveryNodeAndAnswersExactly) {
     EXPECT_TRUE(sh["writer"].is_object()) << status.out;
   }
   EXPECT_EQ(listed, (std::set<int64_t>{0, 1, 2})) << status.out;
+  // /metrics: each shard is written by exactly one node, and every node reports every shard.
+  std::map<std::string, int> written;
+  for (size_t i = 0; i < 3; ++i) {
+    Reply m = Send(nodes_[i].port, "GET", "/metrics", "");
+    ASSERT_EQ(m.status, 200);
+    for (int s = 0; s < 3; ++s) {
+      const std::string series = "semble_cluster_shard_written_here{index=\"x\",shard=\"" +
+                                 std::to_string(s) + "\"} ";
+      const size_t at = m.body.find(series);
+      ASSERT_NE(at, std::string::npos) << m.body;
+      written[std::to_string(s)] += m.body[at + series.size()] == '1' ? 1 : 0;
+      EXPECT_NE(m.body.find("semble_cluster_shard_lag_seconds{index=\"x\",shard=\"" +
+                            std::to_string(s) + "\"}"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(written, (std::map<std::string, int>{{"0", 1}, {"1", 1}, {"2", 1}}));
 
   auto check_queries = [&](size_t i, const std::string& when) {
     ASSERT_TRUE(Follow(i, acknowledged).empty()) << when;
@@ -794,7 +812,8 @@ TEST_F(ClusterServerTest, DISABLED_FollowerLagUnderWriteLoad) {
     nodes_.clear();
     cluster_name_ += watch ? "-watch" : "-poll";
     bucket_ = test::NewRadosgwBucket();
-    extra_args_ = {"--sync-interval-ms", "250"};
+    sync_interval_ms_ = "250";
+    extra_args_.clear();
     if (!watch) extra_args_.push_back("--no-cluster-watch");
     for (size_t i = 0; i < 3; ++i) Start(i);
     const size_t writer = CreateIndexAndFindWriter(0);
