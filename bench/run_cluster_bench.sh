@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Cluster benchmarks on this machine: 3 `semble serve --cluster` nodes, etcd (3 members) and
 # radosgw, all on loopback (started once here, stopped at the end).
-#   bench/run_cluster_bench.sh shards [RUNS]   # acknowledged write throughput of an index of 1
-#       shard and one of 3 (hnsw, 4 dims), 6 clients posting batches of 100 records through all
-#       nodes for 15 s each (tests/cluster_e2e' DISABLED_WriteThroughputByShardCount)
+#   bench/run_cluster_bench.sh shards [RUNS]   # acknowledged write throughput of 1 node with an
+#       index of 1 shard, then 3 nodes with an index of 1 shard and one of 3 (hnsw, 4 dims), 6
+#       clients posting batches of 100 records through all running nodes for 15 s each
+#       (tests/cluster_e2e' DISABLED_WriteThroughputByShardCount)
 #   bench/run_cluster_bench.sh lag [RUNS]      # how long after an acknowledged write a follower
 #       has applied it, under 4 writing clients, watching heads vs polling every 250 ms
 #       (DISABLED_FollowerLagUnderWriteLoad)
@@ -13,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mode=${1:-}
 runs=${2:-3}
 case "$mode" in
-  shards) test=DISABLED_WriteThroughputByShardCount; pattern="shards [0-9]*: [0-9]* acknowledged vectors/s.*" ;;
+  shards) test=DISABLED_WriteThroughputByShardCount; pattern="nodes [0-9]* shards [0-9]*: [0-9]* acknowledged vectors/s.*" ;;
   lag) test=DISABLED_FollowerLagUnderWriteLoad; pattern="[a-z0-9 ]*: follower lag after ack.*" ;;
   *) echo "usage: $0 shards|lag [RUNS]" >&2; exit 2 ;;
 esac
@@ -34,8 +35,8 @@ for r in $(seq "$runs"); do
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mode" = shards ]; then
-  for s in 1 3; do
-    grep "shards $s:" "$work/lines" | awk '{print $5}' | sort -n |
-      awk -v s="$s" '{v[NR]=$1} END {printf "shards %s: median %d acknowledged vectors/s over %d runs\n", s, v[int((NR+1)/2)], NR}'
+  for setup in "nodes 1 shards 1" "nodes 3 shards 1" "nodes 3 shards 3"; do
+    grep "$setup:" "$work/lines" | awk '{print $7}' | sort -n |
+      awk -v s="$setup" '{v[NR]=$1} END {printf "%s: median %d acknowledged vectors/s over %d runs\n", s, v[int((NR+1)/2)], NR}'
   done
 fi

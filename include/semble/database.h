@@ -192,6 +192,10 @@ class Database {
   // writer appended since (a reader that fell behind the writer's garbage collection is opened
   // again). Returns the first error; the other indexes are still brought up to date.
   virtual Status SyncWithStore();
+  // The part of SyncWithStore for one index this process reads (a shard's name for a shard, see
+  // ShardName): applies the log objects its writer appended since, without reading the catalogue.
+  // OK for an index this process writes; NotFound for one it does not know.
+  virtual Status CatchUpWithStore(const std::string& name);
 };
 
 }  // namespace semble

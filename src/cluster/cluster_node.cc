@@ -77,7 +77,16 @@ void ClusterNode::OnShardEvent(const WatchEvent& e) {
       seen.mutation_id = e.kv.value;
       seen.seen_ms = SteadyMs();
     }
-    Hurry();
+    auto index = db_->GetIndex(parts->index);
+    if (!index.ok()) {
+      Hurry();  // an index this node does not know yet: a whole round finds it
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      catch_up_.insert(Written(parts->index, key.second, (*index)->Describe().config.shards));
+    }
+    cv_.notify_all();
   } else if (parts->leaf == "owner" && e.type == WatchEvent::Type::kDelete) {
     Hurry();  // a shard without a writer: claim it now, not at the next poll
   }
@@ -116,19 +125,34 @@ ClusterNode::~ClusterNode() {
 
 void ClusterNode::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
+  int64_t last_whole = SteadyMs();
   while (!stop_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(options_.sync_interval_ms),
-                 [&] { return stop_ || hurry_ || rewatch_ || lease_lost_.load(); });
+    const bool timed_out = !cv_.wait_for(
+        lock, std::chrono::milliseconds(options_.sync_interval_ms),
+        [&] { return stop_ || hurry_ || rewatch_ || !catch_up_.empty() || lease_lost_.load(); });
     if (stop_) break;
-    hurry_ = false;
+    // A whole round at least every interval, however many heads come in between.
+    const bool whole = timed_out || std::exchange(hurry_, false) || lease_lost_.load() ||
+                       SteadyMs() - last_whole >= options_.sync_interval_ms;
     const bool rewatch = std::exchange(rewatch_, false);
+    std::set<std::string> shards;
+    shards.swap(catch_up_);
     lock.unlock();
     if (rewatch) {
       watch_.reset();
       StartWatch();
     }
     const int64_t started = SteadyMs();
-    if (Status st = SyncOnce(); !st.ok()) Warn(name(), st);
+    if (whole) {
+      last_whole = started;
+      if (Status st = SyncOnce(); !st.ok()) Warn(name(), st);
+    } else {
+      // Only shards with a new head: no catalogue read, no claims.
+      for (const std::string& shard : shards) {
+        Status st = db_->CatchUpWithStore(shard);
+        if (!st.ok() && !st.IsNotFound()) Warn(name(), st);
+      }
+    }
     // Heads arrive with every group commit under load: one round takes in all that came meanwhile.
     const int64_t left = kMinRoundGapMs - (SteadyMs() - started);
     lock.lock();

@@ -7,8 +7,8 @@
 //     or deleted elsewhere, the log objects the writers appended), so any node answers queries,
 //     at most about one interval behind the writer; and sooner: after its writes a writer
 //     publishes each shard's head (the last mutation id applied) in etcd, and every node watches
-//     the heads and the owners, so a new head or a lost owner starts a round at once (at most one
-//     round per kMinRoundGapMs);
+//     the heads and the owners: a new head makes the node catch up with that shard at once, a
+//     lost owner starts a round at once (at most one per kMinRoundGapMs);
 //   - claims indexes that have no owner (a new index, or one whose owner's lease expired) and
 //     takes over their writes, which fences the previous writer in the store;
 //   - gives up the writes of every index when its lease is lost.
@@ -150,6 +150,9 @@ class ClusterNode {
   bool stop_ = false;   // guarded by mu_
   bool hurry_ = false;  // guarded by mu_: a writer waits for the next round, or a head moved
   bool rewatch_ = false;  // guarded by mu_: the watch ended (compaction); start another
+  // Shards (by the name the database reads them under) whose writer published a new head: caught
+  // up alone, without a whole round. Guarded by mu_.
+  std::set<std::string> catch_up_;
   std::thread thread_;
 
   // The heads other nodes published, and when this node first saw each.

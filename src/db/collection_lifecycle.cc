@@ -56,6 +56,10 @@ Status Database::GiveUpWrites(const std::string&) {
 
 bool Database::WritesIndex(const std::string&) const { return false; }
 
+Status Database::CatchUpWithStore(const std::string&) {
+  return Status::FailedPrecondition("only a database open on an object store syncs with it");
+}
+
 Status Database::SyncWithStore() {
   return Status::FailedPrecondition("only a database open on an object store syncs with it");
 }

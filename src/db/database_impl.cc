@@ -633,23 +633,39 @@ class DatabaseImpl final : public Database {
       }
     }
     // Catching up runs outside mu_: queries and other indexes go on meanwhile.
-    for (const auto& [name, c] : readers) {
-      bool behind = false;
-      Status s = c->CatchUp(&behind);
-      if (s.ok() && behind) {
-        std::unique_lock lock(mu_);
-        auto it = indexes_.find(name);
-        if (it != indexes_.end() && it->second == c) s = ReopenLocked(name, /*writer=*/false);
-      }
-      // A handle closed meanwhile (taken over, deleted) has nothing to catch up.
-      if (!s.ok() && StillOpen(name, c)) {
-        note(s.WithContext("index \"" + name + "\""));
-      }
-    }
+    for (const auto& [name, c] : readers) note(CatchUp(name, c));
     return first;
   }
 
+  Status CatchUpWithStore(const std::string& name) override {
+    SEMBLE_RETURN_IF_ERROR(CanShareStore());
+    std::shared_ptr<db::Collection> c;
+    {
+      std::shared_lock lock(mu_);
+      auto it = indexes_.find(name);
+      if (it == indexes_.end()) return NotFound(name);
+      c = it->second;
+    }
+    if (c->store_writer()) return Status::OK();
+    return CatchUp(name, c);
+  }
+
  private:
+  // Applies what the writer of `name` (open here as reader `c`) appended since; a reader behind
+  // the writer's garbage collection is opened again. Called without mu_.
+  Status CatchUp(const std::string& name, const std::shared_ptr<db::Collection>& c) {
+    bool behind = false;
+    Status s = c->CatchUp(&behind);
+    if (s.ok() && behind) {
+      std::unique_lock lock(mu_);
+      auto it = indexes_.find(name);
+      if (it != indexes_.end() && it->second == c) s = ReopenLocked(name, /*writer=*/false);
+    }
+    // A handle closed meanwhile (taken over, deleted) has nothing to catch up.
+    if (!s.ok() && StillOpen(name, c)) return s.WithContext("index \"" + name + "\"");
+    return Status::OK();
+  }
+
   std::string IndexesDir() const { return path_ + "/indexes"; }
   Status CanShareStore() const {
     if (store_ == nullptr) return Status::FailedPrecondition("the database has no object store");
