@@ -4,7 +4,8 @@
 #   bench/run_cluster_bench.sh shards [RUNS]   # acknowledged write throughput of 1 node with an
 #       index of 1 shard, then 3 nodes with an index of 1 shard and one of 3 (hnsw, 4 dims), 6
 #       clients posting batches of 100 records through all running nodes for 15 s each
-#       (tests/cluster_e2e' DISABLED_WriteThroughputByShardCount)
+#       (tests/cluster_e2e' DISABLED_WriteThroughputByShardCount); each run twice, the nodes
+#       watching heads and polling only (--no-cluster-watch), alternately
 #   bench/run_cluster_bench.sh lag [RUNS]      # how long after an acknowledged write a follower
 #       has applied it, under 4 writing clients, watching heads vs polling every 250 ms
 #       (DISABLED_FollowerLagUnderWriteLoad)
@@ -26,17 +27,25 @@ trap '"$root/tests/services/radosgw.sh" stop "$work/radosgw"; "$root/tests/servi
 "$root/tests/services/radosgw.sh" start "$work/radosgw"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 : > "$work/lines"
+variants=("")
+[ "$mode" = shards ] && variants=("" "--no-cluster-watch")
 for r in $(seq "$runs"); do
-  out=$(SEMBLE_S3_ENV=$work/radosgw/env SEMBLE_ETCD_ENV=$work/etcd/env SEMBLE_BINARY=$build/semble \
-        "$build/cluster_server_test" --gtest_also_run_disabled_tests \
-        --gtest_filter="ClusterServerTest.$test" 2>&1) ||
-    { echo "run $r FAILED:"; echo "$out" | tail -30; exit 1; }
-  grep -o "$pattern" <<<"$out" | sed "s/^/run $r: /" | tee -a "$work/lines"
+  for v in "${variants[@]}"; do
+    label=${v:-watch}
+    [ "$mode" = shards ] || label=run
+    out=$(SEMBLE_S3_ENV=$work/radosgw/env SEMBLE_ETCD_ENV=$work/etcd/env SEMBLE_BINARY=$build/semble \
+          SEMBLE_E2E_SERVE_ARGS="$v" "$build/cluster_server_test" --gtest_also_run_disabled_tests \
+          --gtest_filter="ClusterServerTest.$test" 2>&1) ||
+      { echo "run $r FAILED:"; echo "$out" | tail -30; exit 1; }
+    grep -o "$pattern" <<<"$out" | sed "s/^/run $r $label: /" | tee -a "$work/lines"
+  done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$mode" = shards ]; then
-  for setup in "nodes 1 shards 1" "nodes 3 shards 1" "nodes 3 shards 3"; do
-    grep "$setup:" "$work/lines" | awk '{print $7}' | sort -n |
-      awk -v s="$setup" '{v[NR]=$1} END {printf "%s: median %d acknowledged vectors/s over %d runs\n", s, v[int((NR+1)/2)], NR}'
+  for v in watch --no-cluster-watch; do
+    for setup in "nodes 1 shards 1" "nodes 3 shards 1" "nodes 3 shards 3"; do
+      grep " $v: $setup:" "$work/lines" | awk '{print $8}' | sort -n |
+        awk -v s="$v $setup" '{v[NR]=$1} END {printf "%s: median %d acknowledged vectors/s over %d runs\n", s, v[int((NR+1)/2)], NR}'
+    done
   done
 fi

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "cli/cli_fixture.h"
@@ -128,6 +129,11 @@ class ClusterServerTest : public CliTest {
                                      "--sync-interval-ms",
                                      sync_interval_ms_};
     args.insert(args.end(), extra_args_.begin(), extra_args_.end());
+    // Benchmarks compare serve options (bench/run_cluster_bench.sh): one word each.
+    if (const char* more = std::getenv("SEMBLE_E2E_SERVE_ARGS"); more != nullptr) {
+      std::istringstream words(more);
+      for (std::string w; words >> w;) args.push_back(w);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
