@@ -19,7 +19,7 @@
 //   filtered_bench --dataset fashion|glove [--index-type hnsw|hnsw,sq8] [--queries 500]
 //       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
 //       [--selectivities 0.001,0.05,...] [--budget seconds] [--fashion DIR] [--glove FILE]
-//       [--work DIR]
+//       [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
@@ -28,6 +28,8 @@
 // the median of --runs passes; a pass through the API stops after --budget seconds (default 10)
 // with the queries answered so far. --skip-forced leaves out the plans forced on a separate
 // VectorIndex (the ef ladder), --skip-api-forced the plans forced through the database.
+// --also-recall and --also-ef (repeatable) add tables at those settings; --keep-db reuses the
+// database an earlier run left in --work.
 
 #include <algorithm>
 #include <chrono>
@@ -105,6 +107,7 @@ int main(int argc, char** argv) {
   size_t max_queries = 500, runs = 3;
   uint32_t pca = 0;
   std::optional<float> recall, target, also_recall;
+  std::vector<uint32_t> also_efs;
   bool keep_db = false;
   bool forced = true, api_forced = true;
   double budget = 10;
@@ -141,6 +144,8 @@ int main(int argc, char** argv) {
       api_forced = false;
     else if (f == "--also-recall")
       also_recall = std::stof(next());
+    else if (f == "--also-ef")
+      also_efs.push_back(std::stoul(next()));
     else if (f == "--keep-db")
       keep_db = true;
     else if (f == "--budget")
@@ -322,7 +327,8 @@ int main(int argc, char** argv) {
   struct Pass {
     double qps = 0, recall = 0;
   };
-  auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall) {
+  auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall,
+                      std::optional<uint32_t> ef) {
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
     const std::string filter = "{\"bucket\":{\"$lt\":" + std::to_string(below) + "}}";
     semble::db::ForceFilterPlanForBench(plan);
@@ -334,6 +340,7 @@ int main(int argc, char** argv) {
       r.vector.assign(query(q), query(q) + dims);
       r.top_k = kTruthK;
       r.recall = recall;
+      r.ef = ef;
       r.filter_json = filter;
       got.emplace_back();
       for (const semble::QueryMatch& m : Unwrap(index->Query(r), "query").matches) {
@@ -347,7 +354,7 @@ int main(int argc, char** argv) {
     return Pass{got.size() / elapsed, Recall(got, want)};
   };
   // One table per setting: --recall's (or the default ef), then --also-recall's.
-  auto table = [&](std::optional<float> recall) {
+  auto table = [&](std::optional<float> recall, std::optional<uint32_t> ef) {
     if (recall) {
       // Settle the calibration first: it is measured on the first query asking for a recall, and
       // again in the background as real queries are sampled (64, 128, ... of them).
@@ -367,6 +374,8 @@ int main(int argc, char** argv) {
         std::printf("ef %u: %.4f  ", step.ef, step.recall);
       }
       std::printf("\n");
+    } else if (ef) {
+      std::printf("\n## ef %u\n", *ef);
     } else {
       std::printf("\n## default ef\n");
     }
@@ -381,19 +390,30 @@ int main(int argc, char** argv) {
       if (!selected(kSelectivities[si])) continue;
       std::vector<double> planned_qps, exact_qps, walk_qps;
       Pass planned, exact, walk;
-      (void)semble::db::TakeFilterPlanCountsForBench();
       semble::db::FilterPlansTaken picks;
       for (size_t r = 0; r < runs; ++r) {
-        planned = api_pass(si, semble::db::FilterPlanForBench::kPlanner, recall);
-        const semble::db::FilterPlansTaken taken = semble::db::TakeFilterPlanCountsForBench();
-        picks.exact += taken.exact;
-        picks.walk += taken.walk;
-        planned_qps.push_back(planned.qps);
-        if (!api_forced) continue;
-        exact = api_pass(si, semble::db::FilterPlanForBench::kExact, recall);
-        exact_qps.push_back(exact.qps);
-        walk = api_pass(si, semble::db::FilterPlanForBench::kWalk, recall);
-        walk_qps.push_back(walk.qps);
+        // The three passes in a rotating order: none always runs right after the same other.
+        const size_t plans = api_forced ? 3 : 1;
+        for (size_t i = 0; i < plans; ++i) {
+          switch ((r + i) % plans) {
+            case 0: {
+              (void)semble::db::TakeFilterPlanCountsForBench();
+              planned = api_pass(si, semble::db::FilterPlanForBench::kPlanner, recall, ef);
+              const semble::db::FilterPlansTaken taken = semble::db::TakeFilterPlanCountsForBench();
+              picks.exact += taken.exact;
+              picks.walk += taken.walk;
+              planned_qps.push_back(planned.qps);
+              break;
+            }
+            case 1:
+              exact = api_pass(si, semble::db::FilterPlanForBench::kExact, recall, ef);
+              exact_qps.push_back(exact.qps);
+              break;
+            default:
+              walk = api_pass(si, semble::db::FilterPlanForBench::kWalk, recall, ef);
+              walk_qps.push_back(walk.qps);
+          }
+        }
       }
       const std::string pick = picks.walk == 0 ? "exact" : picks.exact == 0 ? "walk" : "mixed";
       std::printf("| %.3f | %zu | %.0f | %.4f | %s |", kSelectivities[si], matching[si].size(),
@@ -416,7 +436,8 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
   };
-  table(recall);
-  if (also_recall) table(also_recall);
+  table(recall, std::nullopt);
+  if (also_recall) table(also_recall, std::nullopt);
+  for (uint32_t ef : also_efs) table(std::nullopt, ef);
   return 0;
 }
