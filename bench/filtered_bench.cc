@@ -7,7 +7,9 @@
 // index on "bucket", the base upserted in natural order in batches of 512 through the background
 // builder, every record with {"bucket": b} where b spreads the records evenly over 0..999 in a
 // shuffled order. A selectivity s is the filter {"bucket": {"$lt": 1000 s}}. Per selectivity:
-// QPS and recall@10 of what the planner picks (truth: exact top-10 over the matching records).
+// QPS and recall@10 of what the planner picks (truth: exact top-10 over the matching records),
+// and of both plans forced in the database (db::ForceFilterPlanForBench: the same code the planner
+// chooses between, the filter checked through the record's metadata), interleaved pass by pass.
 //
 // The two plans forced, for the cost model (src/index/hnsw_planner.cc): the same VectorIndex class
 // the database uses, loaded the same way, asked directly: SearchSlots over the matching slots
@@ -15,17 +17,25 @@
 // reaches the target at that selectivity and its speed.
 //
 //   filtered_bench --dataset fashion|glove [--index-type hnsw|hnsw,sq8] [--queries 500]
-//       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--fashion DIR]
-//       [--glove FILE] [--work DIR]
+//       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
+//       [--selectivities 0.001,0.05,...] [--budget seconds] [--min-pass seconds] [--fashion DIR]
+//       [--glove FILE] [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
 // the recall of unfiltered queries at the default ef, measured here). --pca projects the data on
 // that many principal components first (the same data at another dimension). QPS: one thread,
-// the median of --runs passes.
+// the median of --runs passes. A pass through the API answers the queries in turn, going round
+// again until it has lasted --min-pass seconds (default 1: at 0.1% a round takes ~5 ms, too short
+// to time on a shared machine), and stops after --budget seconds (default 10) with the queries
+// answered so far; recall is over the first round. --skip-forced leaves out the plans forced on a
+// separate VectorIndex (the ef ladder), --skip-api-forced the plans forced through the database.
+// --also-recall and --also-ef (repeatable) add tables at those settings; --keep-db reuses the
+// database an earlier run left in --work.
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <numeric>
@@ -37,6 +47,7 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "db/collection.h"
 #include "index/flat_index.h"
 #include "index/index_factory.h"
 #include "index/vector_index.h"
@@ -97,8 +108,12 @@ int main(int argc, char** argv) {
   std::string glove = semble::bench::kDefaultGlovePath;
   size_t max_queries = 500, runs = 3;
   uint32_t pca = 0;
-  std::optional<float> recall, target;
-  bool forced = true;
+  std::optional<float> recall, target, also_recall;
+  std::vector<uint32_t> also_efs;
+  bool keep_db = false;
+  bool forced = true, api_forced = true;
+  double budget = 10, min_pass = 1;
+  std::string selectivities;  // comma-separated; "" = all of kSelectivities
   for (int i = 1; i < argc; ++i) {
     const std::string f = argv[i];
     auto next = [&] {
@@ -127,9 +142,33 @@ int main(int argc, char** argv) {
       pca = std::stoul(next());
     else if (f == "--skip-forced")
       forced = false;
+    else if (f == "--skip-api-forced")
+      api_forced = false;
+    else if (f == "--also-recall")
+      also_recall = std::stof(next());
+    else if (f == "--also-ef")
+      also_efs.push_back(std::stoul(next()));
+    else if (f == "--keep-db")
+      keep_db = true;
+    else if (f == "--budget")
+      budget = std::stod(next());
+    else if (f == "--min-pass")
+      min_pass = std::stod(next());
+    else if (f == "--selectivities")
+      selectivities = next();
     else
       DieIf(true, "unknown flag " + f);
   }
+  auto selected = [&](double s) {
+    if (selectivities.empty()) return true;
+    size_t at = 0;
+    while (at < selectivities.size()) {
+      const size_t comma = std::min(selectivities.find(',', at), selectivities.size());
+      if (std::abs(std::stod(selectivities.substr(at, comma - at)) - s) < 1e-9) return true;
+      at = comma + 1;
+    }
+    return false;
+  };
   AnnDataset d = semble::bench::LoadNamed(dataset, fashion, glove);
   if (pca > 0) semble::bench::ProjectPca(&d, pca);
   const size_t nq = std::min(max_queries, d.nq);
@@ -148,6 +187,7 @@ int main(int argc, char** argv) {
   std::vector<std::vector<uint32_t>> matching(std::size(kSelectivities));
   std::vector<std::vector<std::vector<uint32_t>>> truth(std::size(kSelectivities));
   for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+    if (!selected(kSelectivities[si])) continue;
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
     for (uint32_t i = 0; i < d.n; ++i) {
       if (bucket[i] < below) matching[si].push_back(i);
@@ -164,7 +204,7 @@ int main(int argc, char** argv) {
   struct Forced {
     double exact_qps = 0, walk64_qps = 0, walk64_recall = 0, walk_qps = 0, walk_recall = 0;
     bool model_exact = false;  // the planner's pick for this filter at the default ef
-    uint32_t walk_ef = 0;  // 0: no ef of the ladder reached the target
+    uint32_t walk_ef = 0;      // 0: no ef of the ladder reached the target
   };
   std::vector<Forced> forced_rows(std::size(kSelectivities));
   float walk_target = target.value_or(recall.value_or(0));
@@ -196,6 +236,7 @@ int main(int argc, char** argv) {
     }
     std::printf("# walk target recall@10: %.4f\n", walk_target);
     for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+      if (!selected(kSelectivities[si])) continue;
       Forced& f = forced_rows[si];
       std::vector<uint8_t> allowed(d.n, 0);
       for (uint32_t i : matching[si]) allowed[i] = 1;
@@ -241,69 +282,173 @@ int main(int argc, char** argv) {
   }
 
   // The planned path, through the public API.
-  const std::string dir = work + "/db";
-  std::filesystem::remove_all(dir);
+  // --keep-db: the database of an earlier run with the same data set and index type is opened
+  // as it was left (the graph as built then), so that runs, and binaries, can be compared on the
+  // one index.
+  const std::string dir = work + "/db-" + d.name + "-" + index_type;
+  if (!keep_db) std::filesystem::remove_all(dir);
   std::filesystem::create_directories(work);
   semble::DatabaseOptions options;
   auto db = Unwrap(semble::Database::Open(options, dir), "open");
-  semble::CreateIndexRequest create;
-  create.name = "filtered";
-  create.config.dimensions = dims;
-  create.config.metric = d.metric;
-  create.config.index_type = index_type;
-  auto index = Unwrap(db->CreateIndex(create), "create");
-  (void)Unwrap(index->CreateMetadataIndex({"bucket", semble::MetadataIndexType::kNumber}),
-               "metadata index");
-  const auto load_start = Clock::now();
-  for (size_t at = 0; at < d.n; at += kBatch) {
-    std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
-    for (size_t i = 0; i < records.size(); ++i) {
-      records[i].id = std::to_string(at + i);
-      records[i].values.assign(&d.base[(at + i) * dims], &d.base[(at + i + 1) * dims]);
-      records[i].metadata_json = "{\"bucket\":" + std::to_string(bucket[at + i]) + "}";
+  std::shared_ptr<semble::Index> index;
+  if (auto found = db->GetIndex("filtered");
+      found.ok() && Unwrap((*found)->Info(), "info").vector_count == d.n) {
+    index = *found;
+  } else {
+    if (found.ok()) DieIf(!db->DeleteIndex("filtered").ok(), "delete index");
+    semble::CreateIndexRequest create;
+    create.name = "filtered";
+    create.config.dimensions = dims;
+    create.config.metric = d.metric;
+    create.config.index_type = index_type;
+    index = Unwrap(db->CreateIndex(create), "create");
+    (void)Unwrap(index->CreateMetadataIndex({"bucket", semble::MetadataIndexType::kNumber}),
+                 "metadata index");
+    const auto load_start = Clock::now();
+    for (size_t at = 0; at < d.n; at += kBatch) {
+      std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
+      for (size_t i = 0; i < records.size(); ++i) {
+        records[i].id = std::to_string(at + i);
+        records[i].values.assign(&d.base[(at + i) * dims], &d.base[(at + i + 1) * dims]);
+        records[i].metadata_json = "{\"bucket\":" + std::to_string(bucket[at + i]) + "}";
+      }
+      (void)Unwrap(index->Upsert(records), "upsert");
     }
-    (void)Unwrap(index->Upsert(records), "upsert");
+    std::printf("# loaded through the API in %.1f s\n",
+                std::chrono::duration<double>(Clock::now() - load_start).count());
   }
   while (Unwrap(index->Info(), "info").unindexed_vectors > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  std::printf("# %s, %zu vectors x %u dims, %s, loaded through the API in %.1f s; %zu queries, "
-              "%s, median of %zu runs\n",
-              d.name.c_str(), d.n, dims, index_type.c_str(),
-              std::chrono::duration<double>(Clock::now() - load_start).count(), nq,
-              recall ? ("recall " + std::to_string(*recall)).c_str() : "default ef", runs);
+  if (keep_db) DieIf(!db->Checkpoint().ok(), "checkpoint");
+  std::printf("# %s, %zu vectors x %u dims, %s; %zu queries, median of %zu runs\n", d.name.c_str(),
+              d.n, dims, index_type.c_str(), nq, runs);
 
-  std::printf(
-      "\n| selectivity | matching | planned QPS | planned recall@10 | exact QPS | walk ef 64 QPS | "
-      "walk ef 64 recall | walk ef for target | its QPS | its recall | model's pick |\n"
-      "|---|---|---|---|---|---|---|---|---|---|---|\n");
-  for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+  // Per selectivity, through the API: the planner's pick and both plans forced in the database
+  // (ForceFilterPlanForBench), interleaved pass by pass so that the machine's load falls on all
+  // three alike. Passes as described at the top (--min-pass, --budget: the walk at 0.1% takes
+  // ~0.1 s a query).
+  struct Pass {
+    double qps = 0, recall = 0;
+  };
+  auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall,
+                      std::optional<uint32_t> ef) {
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
     const std::string filter = "{\"bucket\":{\"$lt\":" + std::to_string(below) + "}}";
+    semble::db::ForceFilterPlanForBench(plan);
     std::vector<std::vector<uint32_t>> got;
-    const double qps = TimeQps(nq, runs, &got, [&](auto* out) {
-      for (size_t q = 0; q < nq; ++q) {
-        semble::QueryRequest r;
-        r.vector.assign(query(q), query(q) + dims);
-        r.top_k = kTruthK;
-        r.recall = recall;
-        r.filter_json = filter;
-        for (const semble::QueryMatch& m : Unwrap(index->Query(r), "query").matches) {
-          (*out)[q].push_back(static_cast<uint32_t>(std::stoul(m.id)));
+    const auto start = Clock::now();
+    double elapsed = 0;
+    size_t answered = 0;
+    for (size_t at = 0; at == 0 || (elapsed < budget && (at % nq != 0 || elapsed < min_pass));
+         ++at) {
+      const size_t q = at % nq;
+      semble::QueryRequest r;
+      r.vector.assign(query(q), query(q) + dims);
+      r.top_k = kTruthK;
+      r.recall = recall;
+      r.ef = ef;
+      r.filter_json = filter;
+      const semble::QueryResult result = Unwrap(index->Query(r), "query");
+      if (at < nq) {
+        got.emplace_back();
+        for (const semble::QueryMatch& m : result.matches) {
+          got.back().push_back(static_cast<uint32_t>(std::stoul(m.id)));
         }
       }
-    });
-    const Forced& f = forced_rows[si];
-    std::printf("| %.3f | %zu | %.0f | %.4f |", kSelectivities[si], matching[si].size(), qps,
-                Recall(got, truth[si]));
-    if (forced) {
-      std::printf(" %.0f | %.0f | %.4f | %s | %.0f | %.4f | %s |\n", f.exact_qps, f.walk64_qps,
-                  f.walk64_recall, f.walk_ef ? std::to_string(f.walk_ef).c_str() : "unreached",
-                  f.walk_qps, f.walk_recall, f.model_exact ? "exact" : "walk");
-    } else {
-      std::printf(" | | | | | | |\n");
+      ++answered;
+      elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     }
-    std::fflush(stdout);
-  }
+    semble::db::ForceFilterPlanForBench(semble::db::FilterPlanForBench::kPlanner);
+    const std::vector<std::vector<uint32_t>> want(truth[si].begin(),
+                                                  truth[si].begin() + got.size());
+    return Pass{answered / elapsed, Recall(got, want)};
+  };
+  // One table per setting: --recall's (or the default ef), then --also-recall's.
+  auto table = [&](std::optional<float> recall, std::optional<uint32_t> ef) {
+    if (recall) {
+      // Settle the calibration first: it is measured on the first query asking for a recall, and
+      // again in the background as real queries are sampled (64, 128, ... of them).
+      for (int round = 0; round < 4; ++round) {
+        for (size_t q = 0; q < nq; ++q) {
+          semble::QueryRequest r;
+          r.vector.assign(query(q), query(q) + dims);
+          r.top_k = kTruthK;
+          r.recall = recall;
+          (void)Unwrap(index->Query(r), "query");
+        }
+        std::this_thread::sleep_for(std::chrono::seconds(2));
+      }
+      std::printf("\n## recall %.2f; calibration (%u real queries): ", *recall,
+                  Unwrap(index->Info(), "info").recall_calibration_queries);
+      for (const auto& step : Unwrap(index->Info(), "info").recall_calibration) {
+        std::printf("ef %u: %.4f  ", step.ef, step.recall);
+      }
+      std::printf("\n");
+    } else if (ef) {
+      std::printf("\n## ef %u\n", *ef);
+    } else {
+      std::printf("\n## default ef\n");
+    }
+    std::printf(
+        "\n| selectivity | matching | planned QPS | planned recall@10 | planner's pick | "
+        "API exact QPS | API exact recall | API walk QPS | API walk recall | planned / best | "
+        "exact QPS | walk ef 64 QPS | walk ef 64 recall | walk ef for target | its QPS | its "
+        "recall "
+        "| model's pick |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+      if (!selected(kSelectivities[si])) continue;
+      std::vector<double> planned_qps, exact_qps, walk_qps;
+      Pass planned, exact, walk;
+      semble::db::FilterPlansTaken picks;
+      for (size_t r = 0; r < runs; ++r) {
+        // The three passes in a rotating order: none always runs right after the same other.
+        const size_t plans = api_forced ? 3 : 1;
+        for (size_t i = 0; i < plans; ++i) {
+          switch ((r + i) % plans) {
+            case 0: {
+              (void)semble::db::TakeFilterPlanCountsForBench();
+              planned = api_pass(si, semble::db::FilterPlanForBench::kPlanner, recall, ef);
+              const semble::db::FilterPlansTaken taken = semble::db::TakeFilterPlanCountsForBench();
+              picks.exact += taken.exact;
+              picks.walk += taken.walk;
+              planned_qps.push_back(planned.qps);
+              break;
+            }
+            case 1:
+              exact = api_pass(si, semble::db::FilterPlanForBench::kExact, recall, ef);
+              exact_qps.push_back(exact.qps);
+              break;
+            default:
+              walk = api_pass(si, semble::db::FilterPlanForBench::kWalk, recall, ef);
+              walk_qps.push_back(walk.qps);
+          }
+        }
+      }
+      const std::string pick = picks.walk == 0 ? "exact" : picks.exact == 0 ? "walk" : "mixed";
+      std::printf("| %.3f | %zu | %.0f | %.4f | %s |", kSelectivities[si], matching[si].size(),
+                  Median(planned_qps), planned.recall, pick.c_str());
+      if (api_forced) {
+        const double best = std::max(Median(exact_qps), Median(walk_qps));
+        std::printf(" %.0f | %.4f | %.0f | %.4f | %.2f |", Median(exact_qps), exact.recall,
+                    Median(walk_qps), walk.recall, Median(planned_qps) / best);
+      } else {
+        std::printf(" | | | | |");
+      }
+      const Forced& f = forced_rows[si];
+      if (forced) {
+        std::printf(" %.0f | %.0f | %.4f | %s | %.0f | %.4f | %s |\n", f.exact_qps, f.walk64_qps,
+                    f.walk64_recall, f.walk_ef ? std::to_string(f.walk_ef).c_str() : "unreached",
+                    f.walk_qps, f.walk_recall, f.model_exact ? "exact" : "walk");
+      } else {
+        std::printf(" | | | | | | |\n");
+      }
+      std::fflush(stdout);
+    }
+  };
+  table(recall, std::nullopt);
+  if (also_recall) table(also_recall, std::nullopt);
+  for (uint32_t ef : also_efs) table(std::nullopt, ef);
   return 0;
 }

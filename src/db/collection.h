@@ -47,6 +47,19 @@
 
 namespace semble::db {
 
+// Benchmarks only (bench/filtered_bench.cc): make every filtered query of the process run one plan
+// instead of the planner's pick (kPlanner: the planner decides again), so that both plans can be
+// timed through the same code the planner chooses between; and count the plans filtered queries
+// took while counting is on. Not for production use: the setting is process-wide.
+enum class FilterPlanForBench { kPlanner, kExact, kWalk };
+void ForceFilterPlanForBench(FilterPlanForBench plan);
+struct FilterPlansTaken {
+  uint64_t exact = 0;
+  uint64_t walk = 0;
+};
+// The plans taken since the last call (counting starts with the first call).
+FilterPlansTaken TakeFilterPlanCountsForBench();
+
 struct CollectionOptions {
   Env* env = nullptr;
   SyncMode sync_mode = SyncMode::kGroupCommit;

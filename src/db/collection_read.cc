@@ -4,6 +4,7 @@
 // concurrently with each other and wait only for the short apply step of a write.
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_set>
 
 #include "db/collection.h"
@@ -203,7 +204,22 @@ void GroupKeys(const meta::Value& metadata, const std::string& property,
   }
 }
 
+// ForceFilterPlanForBench / TakeFilterPlanCountsForBench: off (one relaxed load per filtered
+// query) unless a benchmark turns them on.
+std::atomic<int> forced_filter_plan{static_cast<int>(FilterPlanForBench::kPlanner)};
+std::atomic<bool> count_filter_plans{false};
+std::atomic<uint64_t> exact_plans_taken{0}, walk_plans_taken{0};
+
 }  // namespace
+
+void ForceFilterPlanForBench(FilterPlanForBench plan) {
+  forced_filter_plan.store(static_cast<int>(plan), std::memory_order_relaxed);
+}
+
+FilterPlansTaken TakeFilterPlanCountsForBench() {
+  count_filter_plans.store(true, std::memory_order_relaxed);
+  return {exact_plans_taken.exchange(0), walk_plans_taken.exchange(0)};
+}
 
 bool Collection::AllowedLocked(const QueryScope& scope, uint32_t slot) const {
   return (scope.candidates == nullptr || scope.candidates->contains(slot)) &&
@@ -254,7 +270,14 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
   // An exact scan checks the filter on every candidate to list the matches: all stored vectors
   // when no metadata index narrowed them.
   const size_t to_check = candidates != nullptr ? candidates->cardinality() : ids_.size();
-  if (vectors_->PreferExactForFilter(estimate, to_check, k, params)) {
+  const auto forced = static_cast<FilterPlanForBench>(forced_filter_plan.load(std::memory_order_relaxed));
+  const bool exact = forced == FilterPlanForBench::kPlanner
+                         ? vectors_->PreferExactForFilter(estimate, to_check, k, params)
+                         : forced == FilterPlanForBench::kExact;
+  if (count_filter_plans.load(std::memory_order_relaxed)) {
+    (exact ? exact_plans_taken : walk_plans_taken).fetch_add(1, std::memory_order_relaxed);
+  }
+  if (exact) {
     std::vector<uint32_t> matching;
     if (candidates != nullptr) {
       matching.reserve(candidates->cardinality());

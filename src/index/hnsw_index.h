@@ -192,12 +192,16 @@ class HnswIndex {
   // The planner's cost estimates for a filter that `matching` of the index's size() vectors pass
   // (an exact count or an estimate), listed by checking it on `candidates` vectors: scoring the
   // matches exactly (SearchSlots) against a filtered walk (SearchFiltered) with list size `ef`.
-  // In units of one exact distance; the model and its measured constants are in hnsw_planner.cc.
+  // In microseconds per query as the database runs them (filter checks included) on the machine
+  // the constants were measured on; the model and its constants are in hnsw_planner.cc.
   struct FilterCost {
     double exact = 0;
     double walk = 0;  // infinity when ef >= matching: the walk would score the whole graph
   };
   FilterCost EstimateFilterCost(size_t matching, size_t candidates, uint32_t ef) const;
+  // The same model for an index of `size` vectors of `dims` dimensions.
+  static FilterCost ModelFilterCost(size_t size, uint32_t dims, size_t matching, size_t candidates,
+                                    uint32_t ef);
   // The cheaper plan by EstimateFilterCost for a query of k at list size ef (0: the default ef;
   // raised to k), kExact when no more than k match. Either keeps recall: the exact scan is exact,
   // and the walk's recall at a given ef was at least the unfiltered walk's at every selectivity

@@ -29,46 +29,68 @@ constexpr uint32_t kEfLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,   37,  
                                   52,  62,  74,  88,  105, 125, 149, 177,  211,  251,
                                   299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 
-// The filter planner's cost model, in units of one exact distance to a matching vector as
-// SearchSlots computes it. That is a memory-bound step (a scattered vector read): measured
-// ~0.25-0.45 us per vector at 5-20% selectivity both on Fashion-MNIST-784 and on GloVe-100, so
-// the unit, and the constants below, carry over between dimensions better than a count of
-// floats would (bench/filtered_bench.cc; bench/RESULTS.md, "Filtered search by selectivity").
+// The filter planner's cost model, in microseconds of one query on one core, fitted to both plans
+// forced through the database on Fashion-MNIST-784 (60,000 vectors, f32) and GloVe-100 (331,436,
+// cosine), HNSW M 16 efConstruction 200, ef 12 to 128, selectivity 0.1% to 50%
+// (bench/filtered_bench.cc, db::ForceFilterPlanForBench; bench/RESULTS.md, "Filtered search by
+// selectivity"). Measured through the database, so both sides include the filter checks the
+// database makes (Collection::AllowedLocked: the record's metadata, a cache miss or more on a
+// large index). The machine had 32 MB of L3; the constants are that machine's, the shape is not.
 //
-// Exact: the matching vectors, plus the filter checked on every candidate to list them. A check
-// (metadata lookup and comparison, through the database) measured 70-330 ns, the more the larger
-// the index (its metadata falls out of cache).
-constexpr double kFilterCheckCost = 0.5;
+// Exact: the filter checked on every candidate to list the matches, then one distance per match
+// over the float32 vectors. A match costs ~0.2 us all told while the matching set stays in cache
+// from one query to the next (Fashion and GloVe 0.1-2%, and Fashion 5%: 3,000 matches, 11 MB
+// touched) and ~0.6 us once it does not (Fashion 10-20%, GloVe 5-20%: 0.45-1.0 us). What decides is
+// the bytes a query touches: the vectors plus the record's own lines (its slot, metadata and node
+// entries, ~8 cache lines; with that term GloVe 5% (16,600 x 100 dims, 15 MB) costs more per match
+// than Fashion 5% (3,000 x 784, 11 MB), as measured, which vector bytes alone get backwards).
+// Between kWarmBytes and kColdBytes the cost per match is interpolated.
+constexpr double kCheckUs = 0.1;      // one filter check while listing
+constexpr double kWarmMatchUs = 0.1;  // one distance, matching set in cache
+constexpr double kColdMatchUs = 0.5;  // one distance, matching set out of cache
+constexpr double kRecordBytes = 512;
+constexpr double kWarmBytes = 12e6;
+constexpr double kColdBytes = 24e6;
 // Walk: a filtered walk with list size ef stops once ef matching nodes are in its list and no
 // candidate left is closer than the farthest of them. When a fraction s of the nodes match, that
 // is a ball around the query holding about ef / s nodes, so its work is a function of x = ef / s
-// alone: measured on Fashion-MNIST-784 (f32, M16 efC200, x from 10 to 13,000, any mix of ef and
-// s), 0.0205 ms * x^0.69 within ~20%: at ~0.34 us per unit, kWalkCost * x^kWalkExponent.
-// Sublinear because the wider the ball, the more the neighbour lists of its nodes overlap (each
-// node is scored once). The walk's own filter checks are left out: on Fashion they added ~0.3-0.5
-// ms per query at ef 64, where listing 6,000 matches added ~2 ms to the exact plan at 10%.
-constexpr double kWalkExponent = 0.69;
-constexpr double kWalkCost = 60.0;
+// alone; sublinear, because the wider the ball the more its nodes' neighbour lists overlap (each
+// node is scored and checked once). Through the database, 13 us * x^0.75 within ~30% on both data
+// sets from x = 120 to 128,000 (Fashion 11.4-18 us, GloVe 7-18 us at x <= 13,000, the spread
+// being the machine's load; plus ~0.3 ms per query at any x that both plans pay). The dimension
+// hardly shows (Fashion's 784 against GloVe's 100): each node scored is a few cache misses (its
+// links, its vector's first lines, its metadata for the filter), whatever the vector's length.
+// The exponent is steeper than the 0.69 measured on the index alone (no metadata check): the
+// checks grow with the nodes entering the list, which grow faster than the nodes scored.
+constexpr double kWalkExponent = 0.75;
+constexpr double kWalkUs = 13.0;
 
 }  // namespace
 
-HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
-                                                    uint32_t ef) const {
+HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, size_t matching,
+                                                 size_t candidates, uint32_t ef) {
   FilterCost cost;
-  const double n = static_cast<double>(std::max<size_t>(size(), 1));
+  const double n = static_cast<double>(std::max<size_t>(size, 1));
   const double m = std::min(static_cast<double>(matching), n);
-  cost.exact = m + kFilterCheckCost * static_cast<double>(std::max(candidates, matching));
+  const double bytes = m * (4.0 * dims + kRecordBytes);
+  const double cold = std::clamp((bytes - kWarmBytes) / (kColdBytes - kWarmBytes), 0.0, 1.0);
+  cost.exact = kCheckUs * static_cast<double>(std::max(candidates, matching)) +
+               m * (kWarmMatchUs + cold * (kColdMatchUs - kWarmMatchUs));
   if (ef >= m) {
     // The list never fills, its bound never tightens: the walk scores every node it can reach.
     cost.walk = std::numeric_limits<double>::infinity();
   } else {
-    cost.walk = kWalkCost * std::pow(ef * n / m, kWalkExponent);
+    cost.walk = kWalkUs * std::pow(ef * n / m, kWalkExponent);
   }
   return cost;
 }
 
-FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k,
-                                 uint32_t ef) const {
+HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
+                                                    uint32_t ef) const {
+  return ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef);
+}
+
+FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const {
   if (matching <= k || size() == 0) return FilterPlan::kExact;
   ef = std::max<uint32_t>(ef == 0 ? opts_.ef_search : ef, static_cast<uint32_t>(k));
   const FilterCost cost = EstimateFilterCost(matching, candidates, ef);

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "db/collection.h"
 #include "db/db_test_util.h"
 #include "semble/database.h"
 #include "util/test_util.h"
@@ -198,6 +199,31 @@ TEST_P(HnswDbTest, RecallFiltersDeletesAndReopen) {
 // `recall` through the database: the calibration behind it shows in Info, moves from held-out
 // stored vectors to the real queries asked once 64 were, and what it picks delivers the target
 // on queries it has not seen.
+// The benchmark hook that forces a filter plan (db::ForceFilterPlanForBench): either plan forced
+// returns only matching records at the recall the planner's choice would have, every filtered
+// query takes the forced plan (and is counted), and kPlanner gives the choice back.
+TEST_P(HnswDbTest, ForcedFilterPlansKeepFilterAndRecall) {
+  ASSERT_TRUE(Ix()->CreateMetadataIndex({"bucket", MetadataIndexType::kNumber}).ok());
+  const std::string filter = R"({"bucket":{"$lt":100}})";
+  auto keep = [](int i) { return i % 1000 < 100; };
+  (void)db::TakeFilterPlanCountsForBench();
+  for (db::FilterPlanForBench plan :
+       {db::FilterPlanForBench::kExact, db::FilterPlanForBench::kWalk}) {
+    db::ForceFilterPlanForBench(plan);
+    EXPECT_GE(Recall(filter, keep), 0.95);
+    const db::FilterPlansTaken taken = db::TakeFilterPlanCountsForBench();
+    EXPECT_EQ(plan == db::FilterPlanForBench::kExact ? taken.exact : taken.walk, 40u);
+    EXPECT_EQ(plan == db::FilterPlanForBench::kExact ? taken.walk : taken.exact, 0u);
+  }
+  db::ForceFilterPlanForBench(db::FilterPlanForBench::kPlanner);
+  EXPECT_GE(Recall(filter, keep), 0.95);
+  const db::FilterPlansTaken taken = db::TakeFilterPlanCountsForBench();
+  EXPECT_EQ(taken.exact + taken.walk, 40u);
+  (void)Recall("", [](int) { return true; });  // no filter: no plan to count
+  const db::FilterPlansTaken none = db::TakeFilterPlanCountsForBench();
+  EXPECT_EQ(none.exact + none.walk, 0u);
+}
+
 TEST_P(HnswDbTest, RecallTargetsCalibrateOnTheQueriesAsked) {
   auto info = Ix()->Info();
   ASSERT_TRUE(info.ok());
