@@ -222,8 +222,8 @@ Result<MutationResult> ShardedIndex::Upsert(std::span<const VectorRecord> record
   return WriteRecords(true, records);
 }
 
-Result<MutationResult> ShardedIndex::DeleteByIds(std::span<const std::string> ids) {
-  if (ids.empty()) return Status::InvalidArgument("no ids given");
+Result<std::map<uint32_t, std::vector<std::string>>> ShardedIndex::SplitIds(
+    std::span<const std::string> ids, bool need_all) const {
   if (ids.size() > limits_.max_batch_vectors) {
     return Status::InvalidArgument(std::to_string(ids.size()) + " ids in one call, the limit is " +
                                    std::to_string(limits_.max_batch_vectors));
@@ -233,8 +233,18 @@ Result<MutationResult> ShardedIndex::DeleteByIds(std::span<const std::string> id
     Status s = ValidateId(ids[i], limits_);
     if (!s.ok()) return s.WithContext("ids[" + std::to_string(i) + "]");
     const uint32_t shard = ShardOf(ids[i], total_);
-    if (Holding(shard) != nullptr) parts[shard].push_back(ids[i]);
+    if (Holding(shard) != nullptr) {
+      parts[shard].push_back(ids[i]);
+    } else if (need_all) {
+      return NotHeld(name_, shard);
+    }
   }
+  return parts;
+}
+
+Result<MutationResult> ShardedIndex::DeleteByIds(std::span<const std::string> ids) {
+  if (ids.empty()) return Status::InvalidArgument("no ids given");
+  SEMBLE_ASSIGN_OR_RETURN(auto parts, SplitIds(ids, /*need_all=*/false));
   return WriteEach([&](uint32_t shard, Index& index) -> Result<MutationResult> {
     auto it = parts.find(shard);
     if (it == parts.end()) return MutationResult{};
@@ -267,18 +277,7 @@ Result<std::vector<MetadataIndexDescription>> ShardedIndex::ListMetadataIndexes(
 }
 
 Result<std::vector<VectorRecord>> ShardedIndex::GetByIds(std::span<const std::string> ids) const {
-  if (ids.size() > limits_.max_batch_vectors) {
-    return Status::InvalidArgument(std::to_string(ids.size()) + " ids in one call, the limit is " +
-                                   std::to_string(limits_.max_batch_vectors));
-  }
-  std::map<uint32_t, std::vector<std::string>> parts;
-  for (size_t i = 0; i < ids.size(); ++i) {
-    Status s = ValidateId(ids[i], limits_);
-    if (!s.ok()) return s.WithContext("ids[" + std::to_string(i) + "]");
-    const uint32_t shard = ShardOf(ids[i], total_);
-    if (Holding(shard) == nullptr) return NotHeld(name_, shard);
-    parts[shard].push_back(ids[i]);
-  }
+  SEMBLE_ASSIGN_OR_RETURN(auto parts, SplitIds(ids, /*need_all=*/true));
   std::map<std::string, VectorRecord> found;
   for (const auto& [shard, part] : parts) {
     SEMBLE_ASSIGN_OR_RETURN(std::vector<VectorRecord> got, Holding(shard)->GetByIds(part));

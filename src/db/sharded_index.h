@@ -69,6 +69,10 @@ class ShardedIndex final : public Index {
   Result<MutationResult> WriteEach(
       const std::function<Result<MutationResult>(uint32_t shard, Index&)>& write);
   Index* Holding(uint32_t shard) const;
+  // Checks the ids and groups them by shard: the ids of shards this handle does not hold are left
+  // out, or (need_all) refused.
+  Result<std::map<uint32_t, std::vector<std::string>>> SplitIds(std::span<const std::string> ids,
+                                                                bool need_all) const;
 
   const std::string name_;
   const uint32_t total_;
