@@ -113,8 +113,7 @@ TEST_F(StoreRestartTest, RestartingTheGatewayUnderWritesLosesNoAcknowledgedWrite
         const bool clear = r.status >= 500 && r.status <= 599 &&
                            r.body.find("\"success\":false") != std::string::npos &&
                            r.body.find("\"message\":") != std::string::npos;
-        if (!clear) {
-          bad_answers++;
+        if (!clear && bad_answers++ < 10) {
           std::fprintf(stderr, "unexpected answer %d from node %zu: %s\n", r.status, target,
                        r.body.c_str());
         }
@@ -176,17 +175,19 @@ TEST_F(StoreRestartTest, RestartingTheGatewayUnderWritesLosesNoAcknowledgedWrite
                                  << " acknowledged writes, e.g. " << missing.front();
   }
 
-  // The writer killed and started again on an empty cache: the other node takes the index over
-  // from the bucket, the restarted one reads it from there, and both have every write.
+  // The writer killed, and started again on an empty cache once its lease ran out (the node's
+  // name is taken until then): the other node takes the index over from the bucket, the
+  // restarted one reads it from there, and both have every write.
   Kill(writer);
-  Start(writer);
+  const size_t other = (writer + 1) % nodes_.size();
   std::map<std::string, int> after;
   const auto resume_end = Clock::now() + 30s;
   for (int k = 0; after.empty() && Clock::now() < resume_end; ++k) {
-    after = WriteThrough(writer, "after" + std::to_string(k), 1);
+    after = WriteThrough(other, "after" + std::to_string(k), 1);
     if (after.empty()) std::this_thread::sleep_for(200ms);
   }
-  ASSERT_FALSE(after.empty()) << "writes did not resume after the writer's restart";
+  ASSERT_FALSE(after.empty()) << "writes did not resume after the writer was killed";
+  Start(writer);
   acknowledged.insert(after.begin(), after.end());
   for (size_t i = 0; i < nodes_.size(); ++i) {
     auto missing = Follow(i, acknowledged, 30s);
