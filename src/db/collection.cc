@@ -347,8 +347,8 @@ Status Collection::UsableLocked() const {
       // Nothing is applied, and opening the index again from the store recovers (a cluster
       // node does so on its next round): the same request succeeds then.
       return Status::FailedPrecondition("index \"" + manifest_.description.name +
-                                        "\" refuses writes until it is opened again from its "
-                                        "store, after a log write whose outcome is unknown (" +
+                                        "\" refuses writes until it is reopened from its store, "
+                                        "after a log write whose outcome is unknown (" +
                                         bg_error_.ToString() + ")")
           .WithReason(Status::Reason::kNotWriter);
     }
