@@ -181,11 +181,14 @@ class Database {
   // Makes this process the writer of index `name`: reads everything the store holds for it and
   // fences out the previous writer, whose next write fails with reason kFenced (nothing it writes
   // afterwards becomes part of the index). Handles obtained before are closed; GetIndex again.
+  // A writer whose writes are refused because a log write's outcome is unknown (the store failed)
+  // is opened again the same way, which settles the outcome.
   virtual Status TakeOverWrites(const std::string& name);
   // Makes this process a reader of index `name` again (it lost the right to write it). Handles
   // obtained before are closed; GetIndex again.
   virtual Status GiveUpWrites(const std::string& name);
-  // Whether this process writes index `name`.
+  // Whether this process writes index `name` and can: false for a writer that refuses writes
+  // until TakeOverWrites opens it again.
   virtual bool WritesIndex(const std::string& name) const;
   // Brings this process up to date with the store: indexes other processes created or deleted
   // appear or disappear, and every index this process only reads applies the log objects its

@@ -258,6 +258,9 @@ Status ClusterNode::SyncOnce() {
   const int64_t started = SteadyMs();
   Status first = db_->SyncWithStore();
   if (first.ok()) synced_at_ms_.store(started);
+  // Opening an owned index again (below) closes the handle first: not while the store fails,
+  // when it would leave the index unavailable rather than refusing writes.
+  const bool store_answers = first.ok();
   // Every shard of every index, with the name the database writes it under.
   std::map<ShardKey, std::string> shards;
   for (const IndexDescription& d : db_->ListIndexes()) {
@@ -284,8 +287,9 @@ Status ClusterNode::SyncOnce() {
   for (const auto& [key, written] : shards) {
     const auto& [index, shard] = key;
     if (owned_.count(key) != 0) {
-      // Taken over earlier but reopened since (e.g. a failed takeover): try again.
-      if (!db_->WritesIndex(written)) {
+      // Taken over earlier but reopened since (e.g. a failed takeover), or refusing writes after
+      // the store failed mid-write: open it as the writer again.
+      if (!db_->WritesIndex(written) && store_answers) {
         if (Status s = db_->TakeOverWrites(written); !s.ok() && first.ok()) first = s;
       }
       continue;

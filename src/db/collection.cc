@@ -325,6 +325,12 @@ Status Collection::CatchUp(bool* behind) {
 // ---------------------------------------------------------------------------------------------
 // Write path
 
+bool Collection::StoreWriterNeedsReopen() {
+  if (!store_writer()) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return !bg_error_.ok() && bg_error_.reason() != Status::Reason::kFenced;
+}
+
 Status Collection::UsableLocked() const {
   if (!closed_.ok()) return closed_;
   if (options_.read_only) {
@@ -337,6 +343,15 @@ Status Collection::UsableLocked() const {
         .WithReason(Status::Reason::kNotWriter);
   }
   if (!bg_error_.ok()) {
+    if (bucket_ != nullptr && bg_error_.reason() != Status::Reason::kFenced) {
+      // Nothing is applied, and opening the index again from the store recovers (a cluster
+      // node does so on its next round): the same request succeeds then.
+      return Status::FailedPrecondition("index \"" + manifest_.description.name +
+                                        "\" refuses writes until it is reopened from its store, "
+                                        "after a log write whose outcome is unknown (" +
+                                        bg_error_.ToString() + ")")
+          .WithReason(Status::Reason::kNotWriter);
+    }
     return Status::FailedPrecondition("index \"" + manifest_.description.name +
                                       "\" refuses writes after a failed log write (" +
                                       bg_error_.ToString() + "); reopen the database to recover")

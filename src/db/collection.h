@@ -137,6 +137,12 @@ class Collection final : public Index {
   Status CatchUp(bool* behind);
   // Whether this handle writes the index into its store (false for a reader and without a store).
   bool store_writer() const { return bucket_ != nullptr && bucket_->writer(); }
+  // Whether this handle writes the index into its store but refuses writes until the index is
+  // opened again from the store: a log write failed and the store could not say whether it
+  // landed (or the local log could not be put back). Opening it again as the writer settles
+  // that: a log object that landed is replayed, and the fence puts an end to one still in
+  // flight. False for a fenced handle (another writer took the index over) and while healthy.
+  bool StoreWriterNeedsReopen();
 
   const std::string& dir() const { return dir_; }
   uint64_t incarnation() const { return incarnation_; }

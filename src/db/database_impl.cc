@@ -572,7 +572,8 @@ class DatabaseImpl final : public Database {
     std::unique_lock lock(mu_);
     auto it = indexes_.find(name);
     if (it == indexes_.end()) return NotFound(name);
-    if (it->second->store_writer()) return Status::OK();
+    // A writer that lost track of its log (the store failed mid-write) is opened again too.
+    if (it->second->store_writer() && !it->second->StoreWriterNeedsReopen()) return Status::OK();
     return ReopenLocked(name, /*writer=*/true);
   }
 
@@ -588,7 +589,8 @@ class DatabaseImpl final : public Database {
   bool WritesIndex(const std::string& name) const override {
     std::shared_lock lock(mu_);
     auto it = indexes_.find(name);
-    return it != indexes_.end() && it->second->store_writer();
+    return it != indexes_.end() && it->second->store_writer() &&
+           !it->second->StoreWriterNeedsReopen();
   }
 
   Status SyncWithStore() override {

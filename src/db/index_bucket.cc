@@ -403,9 +403,16 @@ Status IndexBucket::ReadNewLogs(std::string* framed, bool* behind) {
     const std::string key = log_dir + Number20(next_log_);
     auto obj = store_->Get(key);
     if (obj.status().IsNotFound()) break;
-    if (!obj.ok()) return obj.status();
     std::vector<std::string_view> records;
-    SEMBLE_RETURN_IF_ERROR(storage::SplitRecords(obj->data, store_->Url() + "/" + key, &records));
+    Status read = obj.status();
+    if (read.ok()) read = storage::SplitRecords(obj->data, store_->Url() + "/" + key, &records);
+    if (!read.ok()) {
+      // The objects read so far are returned (next_log_ is past them): failing here would drop
+      // them and leave the caller one gap behind the log. This one is read again next time,
+      // and its error reported then.
+      if (found) return Status::OK();
+      return read;
+    }
     framed->append(obj->data);
     ++next_log_;
     found = true;

@@ -600,6 +600,8 @@ TEST_P(StoreDatabaseTest, AnUnknownOutcomeStopsWritesUntilReopened) {
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("reopen"), std::string::npos)
       << refused.status().ToString();
+  // (a 503: a cluster node reopens the index on its next round, TakeOverWrites)
+  EXPECT_EQ(refused.status().reason(), Status::Reason::kNotWriter) << refused.status().ToString();
   // ...and reads keep working.
   EXPECT_TRUE((*index)->Info().ok());
   db.reset();

@@ -3,42 +3,48 @@
 # all on 127.0.0.1, every file inside DIR.
 #   tests/services/radosgw.sh start DIR   # prints the seconds it took; writes DIR/env
 #   tests/services/radosgw.sh stop DIR    # stops exactly the processes start recorded
+#   tests/services/radosgw.sh restart-gateway DIR [DOWN_SECONDS]
+#       # stops only radosgw (the monitor and the OSD keep the data), leaves it down DOWN_SECONDS
+#       # (default 0), starts it again on the same port and waits until it answers
 # DIR/env holds AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_REGION for an
-# S3 user made with radosgw-admin. DIR/pids lists every daemon start launched, one PID a line.
+# S3 user made with radosgw-admin. DIR/pids lists every daemon start launched, one PID a line;
+# DIR/rgw.pid names the one that is radosgw.
 #
 # Ports are chosen at random below the kernel's ephemeral range and checked free first: a
 # leftover monitor from an earlier run on a fixed port makes a new cluster hang silently
 # (shared/reference/scaleout.md), and parallel runs must not meet.
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop DIR" >&2; exit 2; }
-[ $# -eq 2 ] || usage
+usage() { echo "usage: $0 start|stop DIR | restart-gateway DIR [DOWN_SECONDS]" >&2; exit 2; }
+[ $# -ge 2 ] || usage
 cmd=$1
 dir=$2
+down=${3:-0}
+if [ "$cmd" = restart-gateway ]; then
+  [ $# -le 3 ] && [[ "$down" =~ ^[0-9]+([.][0-9]+)?$ ]] || usage
+else
+  [ $# -eq 2 ] || usage
+fi
 
 die() { echo "radosgw.sh: $*" >&2; exit 1; }
 
-# Sends SIGTERM to every recorded PID, then waits until each has exited (SIGKILL after 20 s), so
-# a following start never meets a half-dead daemon still holding its port.
-stop() {
-  [ -f "$dir/pids" ] || return 0
+# Whether PID is a daemon running on this folder's ceph.conf: after a reboot a recorded PID may
+# belong to something else.
+ours() {
+  tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -qF "$dir/ceph.conf"
+}
+
+# Sends SIGTERM to the given PIDs, then waits until each has exited (SIGKILL after 20 s), so a
+# following start never meets a half-dead daemon still holding its port.
+terminate() {
   local pid
-  local -a pids=()
-  local recorded
-  mapfile -t recorded < "$dir/pids"
-  # Only processes still running on this folder's ceph.conf: after a reboot a recorded PID may
-  # belong to something else.
-  for pid in "${recorded[@]}"; do
-    [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/ceph.conf" &&
-      pids+=("$pid")
-  done
-  for pid in "${pids[@]}"; do
+  for pid in "$@"; do
     kill -TERM "$pid" 2>/dev/null || true
   done
-  for pid in "${pids[@]}"; do
+  for pid in "$@"; do
     local waited=0
     while kill -0 "$pid" 2>/dev/null; do
-      if [ "$waited" -ge 200 ]; then
+      if [ "$waited" -eq 200 ]; then
         echo "radosgw.sh: PID $pid ignored SIGTERM for 20 s; killing it" >&2
         kill -KILL "$pid" 2>/dev/null || true
       fi
@@ -46,14 +52,77 @@ stop() {
       waited=$((waited + 1))
     done
   done
-  rm -f "$dir/pids"
+}
+
+# Stops every recorded daemon that is still ours.
+stop() {
+  [ -f "$dir/pids" ] || return 0
+  local pid
+  local -a pids=()
+  local recorded
+  mapfile -t recorded < "$dir/pids"
+  for pid in "${recorded[@]}"; do
+    [ -n "$pid" ] && ours "$pid" && pids+=("$pid")
+  done
+  terminate "${pids[@]}"
+  rm -f "$dir/pids" "$dir/rgw.pid"
 }
 
 # Absolute, as the daemons' command lines have it.
 [ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 
+# Launches a daemon in the foreground of a background job, so $! is the daemon itself; its output
+# goes to a file so the caller (ctest) does not wait on inherited pipes. Records the PID in
+# DIR/pids and leaves it in $launched.
+launch() {
+  local name=$1; shift
+  "$@" </dev/null >>"$dir/log/$name.out" 2>&1 &
+  echo $! >> "$dir/pids"
+  launched=$!
+}
+
+# radosgw as client.rgw.a (its port and key are in ceph.conf and the keyring), then waits until
+# its endpoint answers.
+launch_gateway() {
+  launch rgw radosgw -c "$dir/ceph.conf" -f -n client.rgw.a
+  echo "$launched" > "$dir/rgw.pid"
+  local endpoint
+  endpoint="http://127.0.0.1:$(sed -n 's/^rgw frontends = .*endpoint=127.0.0.1:\([0-9]*\).*/\1/p' "$dir/ceph.conf")"
+  for _ in $(seq 240); do
+    curl -s -o /dev/null -m 2 "$endpoint/" && return 0
+    kill -0 "$launched" 2>/dev/null || break
+    sleep 0.5
+  done
+  curl -s -o /dev/null -m 2 "$endpoint/" ||
+    die "radosgw does not answer on $endpoint (log: $dir/log/client.rgw.a.log)"
+}
+
+# Stops only the gateway start (or an earlier restart) launched and starts it again: the monitor
+# and the memstore OSD keep running, and with them every object.
+restart_gateway() {
+  [ -f "$dir/rgw.pid" ] || die "no $dir/rgw.pid: was the gateway started with '$0 start $dir'?"
+  local pid
+  pid=$(cat "$dir/rgw.pid")
+  if ours "$pid"; then
+    terminate "$pid"
+  else
+    echo "radosgw.sh: radosgw (PID $pid) was not running" >&2
+  fi
+  # Its PID leaves the list, so a later stop never signals whatever reuses the number.
+  grep -vx "$pid" "$dir/pids" > "$dir/pids.new" || true
+  mv "$dir/pids.new" "$dir/pids"
+  sleep "$down"
+  local restart_time
+  restart_time=$(date +%s.%N)
+  launch_gateway
+  printf 'radosgw.sh: radosgw back after %.1f s down, answering %.1f s after its launch (PID %s)\n' \
+    "$down" "$(awk -v a="$restart_time" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')" \
+    "$(cat "$dir/rgw.pid")"
+}
+
 case "$cmd" in
   stop) stop; exit 0 ;;
+  restart-gateway) restart_gateway; exit 0 ;;
   start) ;;
   *) usage ;;
 esac
@@ -127,14 +196,6 @@ EOF
 conf=(-c "$dir/ceph.conf")
 ceph_cli() { timeout 60 ceph "${conf[@]}" --connect-timeout 30 "$@"; }
 
-# Launches a daemon in the foreground of a background job, so $! is the daemon itself; its output
-# goes to a file so the caller (ctest) does not wait on inherited pipes.
-launch() {
-  local name=$1; shift
-  "$@" </dev/null >"$dir/log/$name.out" 2>&1 &
-  echo $! >> "$dir/pids"
-}
-
 # cephx keys: the monitor's, the administrator's (for the ceph CLI and radosgw-admin).
 ceph-authtool --create-keyring "$dir/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
 ceph-authtool --create-keyring "$dir/client.keyring" --gen-key -n client.admin \
@@ -167,13 +228,8 @@ ceph_cli osd dump | grep -q '^osd.0 up' || die "osd.0 did not come up (log: $dir
 # answer's head and body separately, and without it Nagle holds the body until the client's
 # delayed ACK (40 ms per GET on a kept-alive connection).
 ceph_cli auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' >> "$dir/client.keyring"
-launch rgw radosgw "${conf[@]}" -f -n client.rgw.a
+launch_gateway
 endpoint="http://127.0.0.1:$rgw_port"
-for _ in $(seq 240); do
-  curl -s -o /dev/null -m 2 "$endpoint/" && break
-  sleep 0.5
-done
-curl -s -o /dev/null -m 2 "$endpoint/" || die "radosgw does not answer on $endpoint (log: $dir/log/client.rgw.a.log)"
 
 # The S3 user the tests sign as.
 # (From uuidgen: `tr -dc < /dev/urandom | head` dies of SIGPIPE under pipefail.)
