@@ -616,6 +616,11 @@ TEST_F(ClusterServerTest, DISABLED_FollowerLagUnderWriteLoad) {
     const size_t writer = CreateIndexAndFindWriter(0);
     ASSERT_LT(writer, nodes_.size());
     const size_t follower = (writer + 1) % 3;
+    // A node learns of an index created elsewhere at its next poll: wait for that first.
+    for (int k = 0; k < 100; ++k) {
+      if (Send(nodes_[follower].port, "GET", std::string(kApi) + "/x/info", "").status == 200) break;
+      std::this_thread::sleep_for(100ms);
+    }
     std::atomic<bool> stop{false};
     std::vector<std::thread> load;
     for (int c = 0; c < 4; ++c) {
