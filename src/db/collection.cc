@@ -345,7 +345,8 @@ Status Collection::UsableLocked() const {
   if (!bg_error_.ok()) {
     if (bucket_ != nullptr && bg_error_.reason() != Status::Reason::kFenced) {
       // Nothing is applied, and opening the index again from the store recovers (a cluster
-      // node does so on its next round): the same request succeeds then.
+      // node does so on its next round, a database that owns its store within a second of the
+      // store answering again): the same request succeeds then.
       return Status::FailedPrecondition("index \"" + manifest_.description.name +
                                         "\" refuses writes until it is reopened from its store, "
                                         "after a log write whose outcome is unknown (" +

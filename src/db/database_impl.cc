@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <shared_mutex>
 #include <thread>
 
@@ -549,20 +550,79 @@ class DatabaseImpl final : public Database {
     return first;
   }
 
-  // The background purge (DatabaseOptions::expiry_purge_interval_ms), started once loaded.
+  // The background work, started once loaded: the purge (every
+  // DatabaseOptions::expiry_purge_interval_ms), and with a store this process owns, opening again
+  // every second the indexes that lost track of their log when the store failed (HealWriters).
   void StartPurging() {
-    if (options_.read_only || options_.expiry_purge_interval_ms == 0) return;
-    purger_ = std::thread([this] {
-      const auto interval = std::chrono::milliseconds(options_.expiry_purge_interval_ms);
+    if (options_.read_only) return;
+    const bool heal = store_ != nullptr && options_.store_take_over_writes;
+    const uint32_t purge_ms = options_.expiry_purge_interval_ms;
+    if (purge_ms == 0 && !heal) return;
+    purger_ = std::thread([this, heal, purge_ms] {
+      const uint32_t tick_ms = heal ? (purge_ms == 0 ? 1000 : std::min<uint32_t>(purge_ms, 1000))
+                                    : purge_ms;
+      auto last_purge = std::chrono::steady_clock::now();
       std::unique_lock lock(purge_mu_);
-      while (!purge_cv_.wait_for(lock, interval, [this] { return stop_purging_; })) {
+      while (!purge_cv_.wait_for(lock, std::chrono::milliseconds(tick_ms),
+                                 [this] { return stop_purging_; })) {
         lock.unlock();
-        // A failed purge (a log that cannot be written, an index deleted meanwhile) is tried
-        // again next time; expired records stay invisible meanwhile.
-        (void)PurgeExpired();
+        if (heal) HealWriters();
+        const auto now = std::chrono::steady_clock::now();
+        if (purge_ms != 0 && now - last_purge >= std::chrono::milliseconds(purge_ms)) {
+          last_purge = now;
+          // A failed purge (a log that cannot be written, an index deleted meanwhile) is tried
+          // again next time; expired records stay invisible meanwhile.
+          (void)PurgeExpired();
+        }
         lock.lock();
       }
     });
+  }
+
+  // An index whose log write had an unknown outcome refuses writes (reason kNotWriter) until it
+  // is opened again from the store, which settles the outcome (semble/database.h). In a cluster
+  // its node does that (TakeOverWrites); a process that owns its store does it here, once the
+  // store answers again, so its clients' retries succeed without a restart. An index whose
+  // reopening failed (the store failed again meanwhile) is opened on a later try.
+  void HealWriters() {
+    std::vector<std::string> names;
+    {
+      std::shared_lock lock(mu_);
+      for (const auto& [name, c] : indexes_) {
+        if (c->StoreWriterNeedsReopen()) names.push_back(name);
+      }
+      for (const std::string& name : reopen_failed_) names.push_back(name);
+    }
+    if (names.empty()) return;
+    // Reopening closes the handle first: not before the store answers.
+    auto catalog = db::ReadCatalog(store_);
+    if (!catalog.ok()) return;
+    std::unique_lock lock(mu_);
+    for (const std::string& name : names) {
+      Status s;
+      if (auto it = indexes_.find(name); it != indexes_.end()) {
+        if (!it->second->StoreWriterNeedsReopen()) continue;
+        s = ReopenLocked(name, /*writer=*/true);
+      } else if (auto entry = catalog->find(name);
+                 entry != catalog->end() && unavailable_.count(name) != 0) {
+        std::vector<std::string> log;
+        auto c = OpenFromStore(name, entry->second, &log, /*writer=*/true);
+        s = c.status();
+        if (c.ok()) {
+          unavailable_.erase(name);
+          indexes_.emplace(name, std::move(c).value());
+        }
+      }
+      if (s.ok()) {
+        reopen_failed_.erase(name);
+      } else {
+        reopen_failed_.insert(name);
+      }
+    }
+    // Deleted meanwhile: nothing to open.
+    for (auto it = reopen_failed_.begin(); it != reopen_failed_.end();) {
+      it = catalog->count(*it) == 0 ? reopen_failed_.erase(it) : std::next(it);
+    }
   }
 
   std::vector<std::string> RecoveryLog() const override { return recovery_log_; }
@@ -734,6 +794,8 @@ class DatabaseImpl final : public Database {
   std::map<std::string, std::shared_ptr<db::Collection>> indexes_;
   // Indexes whose files could not be opened, with the reason (guarded by mu_).
   std::map<std::string, Status> unavailable_;
+  // Indexes HealWriters failed to open again (guarded by mu_).
+  std::set<std::string> reopen_failed_;
   std::vector<std::string> recovery_log_;
 
   std::mutex purge_mu_;  // guards stop_purging_

@@ -613,6 +613,38 @@ TEST_P(StoreDatabaseTest, AnUnknownOutcomeStopsWritesUntilReopened) {
   EXPECT_TRUE((*again)->Insert(Records(5, 5)).ok());
 }
 
+// A process that owns its store opens such an index again by itself once the store answers, so a
+// client that retries (the refusal is a 503 with Retry-After over HTTP) gets through without a
+// restart, and nothing acknowledged or landed is lost.
+TEST_P(StoreDatabaseTest, AnUnknownOutcomeHealsOnceTheStoreAnswers) {
+  auto db = Open();
+  auto index = db->CreateIndex({"unknown", "", {16, Metric::kCosine, "flat"}});
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE((*index)->Insert(Records(0, 3)).ok());
+  faulty_->fail_puts_after = 1;
+  faulty_->fail_gets = true;
+  EXPECT_FALSE((*index)->Insert(Records(3, 2)).ok());
+  // Still failing: the index stays refused (or unavailable) for a while, and nothing is written.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  if (auto still = db->GetIndex("unknown"); still.ok()) {
+    EXPECT_FALSE((*still)->Insert(Records(5, 5)).ok());
+  }
+  faulty_->fail_gets = false;
+  bool written = false;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!written && std::chrono::steady_clock::now() < end) {
+    auto again = db->GetIndex("unknown");
+    written = again.ok() && (*again)->Insert(Records(5, 5)).ok();
+    if (!written) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(written) << "writes did not resume after the store answered again";
+  // The group whose outcome was unknown did land; everything is there, also on a fresh cache.
+  EXPECT_EQ(Contents(db->GetIndex("unknown")->get(), 20).size(), 10u);
+  db.reset();
+  auto fresh = Open();
+  EXPECT_EQ(Contents(fresh->GetIndex("unknown")->get(), 20).size(), 10u);
+}
+
 TEST_P(StoreDatabaseTest, ADamagedLogObjectMakesOnlyItsIndexUnavailable) {
   {
     auto db = Open();
