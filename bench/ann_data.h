@@ -150,6 +150,32 @@ inline AnnDataset LoadNamed(const std::string& name, const std::string& fashion_
   return d;
 }
 
+// The benches' data-set flags: --dataset NAME (as LoadNamed takes it; "fashion" by default),
+// --fashion DIR and --glove FILE (where the two sets are).
+struct DataSetFlags {
+  std::string name = "fashion";
+  std::string fashion = kDefaultFashionDir;
+  std::string glove = kDefaultGlovePath;
+
+  static bool IsFlag(const std::string& flag) {
+    return flag == "--dataset" || flag == "--fashion" || flag == "--glove";
+  }
+  // Takes `flag` with its value if it is one of these; false for any other flag.
+  bool Take(const std::string& flag, const std::string& value) {
+    if (flag == "--dataset") {
+      name = value;
+    } else if (flag == "--fashion") {
+      fashion = value;
+    } else if (flag == "--glove") {
+      glove = value;
+    } else {
+      return false;
+    }
+    return true;
+  }
+  AnnDataset Load() const { return LoadNamed(name, fashion, glove); }
+};
+
 // Exact top-kTruthK (the engine's exact FlatIndex, batched), cached in `cache`.
 inline void ComputeTruth(AnnDataset* d, const std::string& cache) {
   std::ifstream in(cache, std::ios::binary);

@@ -103,9 +103,8 @@ double TimeQps(size_t nq, size_t runs, std::vector<std::vector<uint32_t>>* out, 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string dataset = "fashion", index_type = "hnsw", work = "/tmp/filtered-bench";
-  std::string fashion = semble::bench::kDefaultFashionDir;
-  std::string glove = semble::bench::kDefaultGlovePath;
+  semble::bench::DataSetFlags data;
+  std::string index_type = "hnsw", work = "/tmp/filtered-bench";
   size_t max_queries = 500, runs = 3;
   uint32_t pca = 0;
   std::optional<float> recall, target, also_recall;
@@ -120,14 +119,10 @@ int main(int argc, char** argv) {
       DieIf(i + 1 >= argc, f + " needs a value");
       return std::string(argv[++i]);
     };
-    if (f == "--dataset")
-      dataset = next();
+    if (semble::bench::DataSetFlags::IsFlag(f))
+      data.Take(f, next());
     else if (f == "--index-type")
       index_type = next();
-    else if (f == "--fashion")
-      fashion = next();
-    else if (f == "--glove")
-      glove = next();
     else if (f == "--work")
       work = next();
     else if (f == "--queries")
@@ -169,7 +164,7 @@ int main(int argc, char** argv) {
     }
     return false;
   };
-  AnnDataset d = semble::bench::LoadNamed(dataset, fashion, glove);
+  AnnDataset d = data.Load();
   if (pca > 0) semble::bench::ProjectPca(&d, pca);
   const size_t nq = std::min(max_queries, d.nq);
   const uint32_t dims = d.dims;

@@ -80,21 +80,16 @@ Pass Ask(semble::Index& index, const AnnDataset& d, size_t nq, std::optional<uin
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string dataset = "fashion", index_type = "hnsw", work = "/tmp/recall-target-bench";
-  std::string fashion = semble::bench::kDefaultFashionDir;
-  std::string glove = semble::bench::kDefaultGlovePath;
+  semble::bench::DataSetFlags data;
+  std::string index_type = "hnsw", work = "/tmp/recall-target-bench";
   size_t batch = 512, max_queries = 10000;
   double history_seconds = 300;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
-    if (f == "--dataset")
-      dataset = v;
+    if (data.Take(f, v))
+      continue;
     else if (f == "--index-type")
       index_type = v;
-    else if (f == "--fashion")
-      fashion = v;
-    else if (f == "--glove")
-      glove = v;
     else if (f == "--work")
       work = v;
     else if (f == "--batch")
@@ -106,7 +101,8 @@ int main(int argc, char** argv) {
     else
       DieIf(true, "unknown flag " + f);
   }
-  AnnDataset d = semble::bench::LoadNamed(dataset, fashion, glove);
+  AnnDataset d = data.Load();
+  const std::string& dataset = data.name;
   // The first max_queries queries only (the truth is the costly part).
   d.nq = std::min(max_queries, d.nq);
   d.queries.resize(d.nq * d.dims);

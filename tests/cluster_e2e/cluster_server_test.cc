@@ -10,7 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <random>
 #include <set>
 #include <sstream>
@@ -169,56 +168,36 @@ TEST_F(ClusterServerTest, KillingTheWriterLosesNoAcknowledgedWrite) {
   const size_t victim = CreateIndexAndFindWriter(0);
   ASSERT_LT(victim, nodes_.size());
 
-  std::mutex mu;
-  std::map<std::string, int> acknowledged = {{"probe", 1}};
   std::atomic<bool> killed{false};
-  std::atomic<int64_t> first_ack_after_kill_ms{-1};
   std::atomic<int> bad_answers{0};
-  std::atomic<bool> stop{false};
-  Clock::time_point kill_time;
-  std::vector<std::thread> clients;
-  for (int c = 0; c < 4; ++c) {
-    clients.emplace_back([&, c] {
-      std::mt19937 rng(c);
-      for (int k = 0; !stop.load(); ++k) {
+  WritingClients clients(
+      4, {{"probe", 1}},
+      [&](std::mt19937& rng) {
         size_t target = rng() % 3;
         if (killed.load() && target == victim) target = (target + 1) % 3;
-        const std::string id = "c" + std::to_string(c) + "-" + std::to_string(k);
-        const int n = c * 100000 + k;
-        Reply r = Send(nodes_[target].port, "POST", std::string(kApi) + "/x/upsert", Record(id, n));
-        if (r.status == 200) {
-          std::lock_guard<std::mutex> lock(mu);
-          acknowledged[id] = n;
-          if (killed.load() && first_ack_after_kill_ms.load() < 0) {
-            first_ack_after_kill_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          Clock::now() - kill_time)
-                                          .count();
-          }
-        } else if (r.status != 0 && r.status != 503) {
-          // Only "not now" (503) or a connection the dying node dropped are acceptable.
+        return nodes_[target].port;
+      },
+      [&](const Reply& r, int, bool) {
+        // Only "not now" (503) or a connection the dying node dropped are acceptable.
+        if (r.status != 200 && r.status != 0 && r.status != 503) {
           bad_answers++;
           std::fprintf(stderr, "unexpected answer %d: %s\n", r.status, r.body.c_str());
         }
-      }
-    });
-  }
+      });
   std::this_thread::sleep_for(2s);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    kill_time = Clock::now();
-  }
+  clients.Mark();
   Kill(victim);
   killed = true;
-  const auto end = Clock::now() + 20s;
-  while (Clock::now() < end && first_ack_after_kill_ms.load() < 0) std::this_thread::sleep_for(50ms);
+  clients.WaitForAckAfterMark(20s);
   std::this_thread::sleep_for(2s);  // writes on the new writer for a while
-  stop = true;
-  for (auto& t : clients) t.join();
+  clients.Stop();
+  const std::map<std::string, int> acknowledged = clients.Acknowledged();
+  const int64_t first_ack_after_kill_ms = clients.FirstAckAfterMarkMs();
 
   EXPECT_EQ(bad_answers.load(), 0);
-  ASSERT_GE(first_ack_after_kill_ms.load(), 0) << "writes did not resume after the kill";
+  ASSERT_GE(first_ack_after_kill_ms, 0) << "writes did not resume after the kill";
   std::fprintf(stderr, "writes resumed %lld ms after the kill; %zu writes acknowledged\n",
-               static_cast<long long>(first_ack_after_kill_ms.load()), acknowledged.size());
+               static_cast<long long>(first_ack_after_kill_ms), acknowledged.size());
   for (size_t i = 0; i < 3; ++i) {
     if (i == victim) continue;
     auto missing = Follow(i, acknowledged);

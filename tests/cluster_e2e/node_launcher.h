@@ -10,9 +10,13 @@
 #include <signal.h>
 #include <sys/prctl.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <string>
@@ -250,6 +254,85 @@ class ClusterNodesTest : public CliTest {
   std::vector<std::string> extra_args_;  // more `semble serve` arguments for the next starts
   std::string sync_interval_ms_ = "100";
   int starts_ = 0;
+};
+
+// Clients that upsert records "c<client>-<k>" (n = client * 100000 + k, Record) into index "x"
+// as fast as answers come, each through the node port_of(rng) picks, until stopped; they remember
+// every acknowledged write. on_answer sees every answer (status 0: a dropped connection) with the
+// node asked and whether the request was sent after Mark(), under the clients' lock.
+class WritingClients {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using PortOf = std::function<int(std::mt19937& rng)>;
+  using OnAnswer = std::function<void(const Reply& r, int port, bool sent_after_mark)>;
+
+  WritingClients(int clients, std::map<std::string, int> acknowledged, PortOf port_of,
+                 OnAnswer on_answer)
+      : acknowledged_(std::move(acknowledged)),
+        port_of_(std::move(port_of)),
+        on_answer_(std::move(on_answer)) {
+    for (int c = 0; c < clients; ++c) threads_.emplace_back([this, c] { Run(c); });
+  }
+  ~WritingClients() { Stop(); }
+
+  void Stop() {
+    stop_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  // The event the test times writes from (a kill, a restart).
+  void Mark() {
+    std::lock_guard<std::mutex> lock(mu_);
+    marked_at_ = Clock::now();
+    marked_ = true;
+  }
+  // Milliseconds from Mark() to the first acknowledgement of a write sent after it; -1 for none.
+  int64_t FirstAckAfterMarkMs() const { return first_ack_after_mark_ms_.load(); }
+  // Waits (bounded) for that acknowledgement.
+  bool WaitForAckAfterMark(std::chrono::milliseconds timeout) const {
+    const auto end = Clock::now() + timeout;
+    while (FirstAckAfterMarkMs() < 0 && Clock::now() < end) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return FirstAckAfterMarkMs() >= 0;
+  }
+  std::map<std::string, int> Acknowledged() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return acknowledged_;
+  }
+
+ private:
+  void Run(int c) {
+    std::mt19937 rng(c);
+    for (int k = 0; !stop_.load(); ++k) {
+      const int port = port_of_(rng);
+      const std::string id = "c" + std::to_string(c) + "-" + std::to_string(k);
+      const int n = c * 100000 + k;
+      const bool after = marked_.load();
+      Reply r = Send(port, "POST", std::string(kApi) + "/x/upsert", Record(id, n));
+      std::lock_guard<std::mutex> lock(mu_);
+      if (r.status == 200) {
+        acknowledged_[id] = n;
+        if (after && first_ack_after_mark_ms_.load() < 0) {
+          first_ack_after_mark_ms_ =
+              std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - marked_at_)
+                  .count();
+        }
+      }
+      if (on_answer_) on_answer_(r, port, after);
+    }
+  }
+
+  mutable std::mutex mu_;
+  std::map<std::string, int> acknowledged_;  // guarded by mu_
+  Clock::time_point marked_at_;              // guarded by mu_
+  std::atomic<bool> marked_{false};
+  std::atomic<int64_t> first_ack_after_mark_ms_{-1};
+  std::atomic<bool> stop_{false};
+  const PortOf port_of_;
+  const OnAnswer on_answer_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace semble

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
-#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -72,85 +71,47 @@ TEST_F(StoreRestartTest, RestartingTheGatewayUnderWritesLosesNoAcknowledgedWrite
   const size_t writer = NodeNamed(HeaderOf(probe, "x-semble-writer"));
   ASSERT_LT(writer, nodes_.size()) << probe.head;
 
-  std::mutex mu;
-  std::map<std::string, int> acknowledged = {{"probe", 1}};
   std::map<int, int> answers;               // status -> count, 0 for a dropped connection
   std::map<int, std::string> first_errors;  // status -> the first error body seen
-  std::atomic<int> bad_answers{0};
-  std::atomic<int> acked_while_restarting{0};
+  int bad_answers = 0;
+  int acked_while_restarting = 0;
   std::atomic<bool> restarting{false};
-  std::atomic<bool> stop{false};
-  // Requests sent after the gateway answered again, and the first of them acknowledged.
-  std::atomic<bool> back{false};
-  std::atomic<int64_t> first_ack_after_back_ms{-1};
-  Clock::time_point back_at;
-  std::vector<std::thread> clients;
-  for (int c = 0; c < 4; ++c) {
-    clients.emplace_back([&, c] {
-      std::mt19937 rng(c);
-      for (int k = 0; !stop.load(); ++k) {
-        const size_t target = rng() % nodes_.size();
-        const std::string id = "c" + std::to_string(c) + "-" + std::to_string(k);
-        const int n = c * 100000 + k;
-        const bool sent_after_back = back.load();
-        const bool sent_while_restarting = restarting.load();
-        Reply r = Send(nodes_[target].port, "POST", std::string(kApi) + "/x/upsert", Record(id, n));
-        std::lock_guard<std::mutex> lock(mu);
+  // on_answer runs under the clients' lock: the counters need no lock of their own, and are
+  // read once the clients stopped.
+  WritingClients clients(
+      4, {{"probe", 1}}, [&](std::mt19937& rng) { return nodes_[rng() % nodes_.size()].port; },
+      [&](const Reply& r, int port, bool) {
         answers[r.status]++;
         if (r.status == 200) {
-          acknowledged[id] = n;
-          if (sent_while_restarting || restarting.load()) acked_while_restarting++;
-          if (sent_after_back && first_ack_after_back_ms.load() < 0) {
-            first_ack_after_back_ms =
-                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - back_at)
-                    .count();
-          }
-          continue;
+          if (restarting.load()) acked_while_restarting++;
+          return;
         }
-        if (r.status == 0) continue;  // a dropped connection: not acknowledged, so not checked
+        if (r.status == 0) return;  // a dropped connection: not acknowledged, so not checked
         first_errors.emplace(r.status, r.body);
         // "The store failed" or "no writer right now": a 5xx with the API's JSON error envelope.
         const bool clear = r.status >= 500 && r.status <= 599 &&
                            r.body.find("\"success\":false") != std::string::npos &&
                            r.body.find("\"message\":") != std::string::npos;
         if (!clear && bad_answers++ < 10) {
-          std::fprintf(stderr, "unexpected answer %d from node %zu: %s\n", r.status, target,
+          std::fprintf(stderr, "unexpected answer %d from port %d: %s\n", r.status, port,
                        r.body.c_str());
         }
-      }
-    });
-  }
-  struct JoinClients {
-    std::atomic<bool>* stop;
-    std::vector<std::thread>* threads;
-    ~JoinClients() {
-      *stop = true;
-      for (auto& t : *threads) {
-        if (t.joinable()) t.join();
-      }
-    }
-  } join_clients{&stop, &clients};
-  (void)join_clients;
+      });
 
   std::this_thread::sleep_for(2s);
   const auto down_at = Clock::now();
   restarting = true;
   // Stops radosgw (a graceful stop takes a few seconds), leaves it down 3 s, starts it again.
   ASSERT_EQ(Radosgw("restart-gateway " + rgw_dir_ + " 3"), 0);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    back_at = Clock::now();
-  }
-  back = true;
+  const auto back_at = Clock::now();
+  clients.Mark();
   restarting = false;
   const double restart_s = std::chrono::duration<double>(back_at - down_at).count();
-  const auto end = Clock::now() + 30s;
-  while (Clock::now() < end && first_ack_after_back_ms.load() < 0) {
-    std::this_thread::sleep_for(50ms);
-  }
+  clients.WaitForAckAfterMark(30s);
   std::this_thread::sleep_for(2s);  // writes on the restarted gateway for a while
-  stop = true;
-  for (auto& t : clients) t.join();
+  clients.Stop();
+  std::map<std::string, int> acknowledged = clients.Acknowledged();
+  const int64_t first_ack_after_back_ms = clients.FirstAckAfterMarkMs();
 
   std::string summary;
   for (const auto& [status, count] : answers) {
@@ -160,13 +121,13 @@ TEST_F(StoreRestartTest, RestartingTheGatewayUnderWritesLosesNoAcknowledgedWrite
                "gateway restart took %.1f s; answers (status:count, 0 = dropped):%s; %d writes "
                "acknowledged while it restarted; first acknowledged write %lld ms after it was "
                "back; %zu acknowledged in all\n",
-               restart_s, summary.c_str(), acked_while_restarting.load(),
-               static_cast<long long>(first_ack_after_back_ms.load()), acknowledged.size());
+               restart_s, summary.c_str(), acked_while_restarting,
+               static_cast<long long>(first_ack_after_back_ms), acknowledged.size());
   for (const auto& [status, body] : first_errors) {
     std::fprintf(stderr, "first %d: %s\n", status, body.c_str());
   }
-  EXPECT_EQ(bad_answers.load(), 0);
-  ASSERT_GE(first_ack_after_back_ms.load(), 0)
+  EXPECT_EQ(bad_answers, 0);
+  ASSERT_GE(first_ack_after_back_ms, 0)
       << "no write was acknowledged within 30 s after the gateway was back";
 
   for (size_t i = 0; i < nodes_.size(); ++i) {
