@@ -27,7 +27,7 @@ size_t RowTasks(size_t m, const core::ThreadPool* pool) {
 BertEncoder::BertEncoder(BertWeights weights) : w_(std::move(weights)) {
   // Without SIMD integer dot products the emulation (fp32 GEMM on rounded inputs) is faster, and
   // without SIMD dequantization so are the unpacked fp32 weights.
-  const bool int8 = w_.int8_activation_block == kQ4Block && Q4BestPath() != Q4Path::kScalar;
+  const bool int8 = w_.int8_activation_block == kQ4Block && Q4ChosenPath() != Q4Path::kScalar;
   const bool fp32 = w_.int8_activation_block == 0 && Q4F32IsFast();
   if (!int8 && !fp32) return;
   std::vector<Q4Layer> q4(w_.layers.size());

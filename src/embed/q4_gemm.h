@@ -5,7 +5,7 @@
 // zero point 8; activations rounded to int8 per block of 32 with scale max|x| / 127), computed
 // with integer dot products instead of being emulated in fp32. The weights stay 4-bit in memory
 // (5 MB for MiniLM-L6 instead of 42 MB of fp32), so a short batch reads them from cache, and
-// AVX-512 VNNI's vpdpbusd does 64 multiply-adds per instruction.
+// AVX-512 VNNI's vpdpbusd does 64 multiply-adds per instruction (AMX's tdpbssd 8,192).
 //
 // The ONNX loader hands the encoder fp32 weights; PackQ4 recovers the 4-bit codes from them
 // exactly (each block is fl(j * s) for integers j in [-8, 7]), so nothing is approximated.
@@ -70,9 +70,12 @@ void DequantizePanel(const Q4Linear& w, size_t tile, float* panel, bool simd);
 
 // The kernels, for tests and benchmarks; Q4Gemm uses the best one the CPU has. All give the same
 // bits (exact integer block sums, then the same fp32 operations in the same order).
-enum class Q4Path { kScalar, kAvx2, kAvx512Vnni };
+enum class Q4Path { kScalar, kAvx2, kAvx512Vnni, kAmx };
 bool Q4PathSupported(Q4Path path);
 Q4Path Q4BestPath();
+// The kernel Q4Gemm uses: the best one, unless the environment variable SEMBLE_Q4_KERNEL names
+// another that the CPU has (amx, avx512vnni, avx2, scalar), e.g. to compare them in one build.
+Q4Path Q4ChosenPath();
 const char* Q4PathName(Q4Path path);
 void Q4GemmOn(Q4Path path, const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
               const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end);

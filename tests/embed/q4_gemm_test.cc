@@ -128,7 +128,7 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
       Layer l = MakeLayer(n, k, &rng);
       Q4Linear w;
       ASSERT_TRUE(PackQ4(l.packed, &w));
-      for (size_t m : {1, 2, 3, 4, 5, 7, 8, 13, 64, 67, 130}) {
+      for (size_t m : {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 32, 64, 67, 130}) {
         const std::vector<float> x = Activations(m, k, &rng);
         const Quantized a = Quantize(x, m, k, false);
         const size_t ldy = n + 3;
@@ -138,7 +138,7 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
           std::vector<float> ys(m * ldy, -7);
           Q4GemmOn(Q4Path::kScalar, a.q.data(), a.scale.data(), a.zsum.data(), m, w, ys.data(), ldy,
                    t0, t1);
-          for (Q4Path path : {Q4Path::kScalar, Q4Path::kAvx2, Q4Path::kAvx512Vnni}) {
+          for (Q4Path path : {Q4Path::kScalar, Q4Path::kAvx2, Q4Path::kAvx512Vnni, Q4Path::kAmx}) {
             if (!Q4PathSupported(path)) continue;
             SCOPED_TRACE(Q4PathName(path));
             std::vector<float> y(m * ldy, -7);
