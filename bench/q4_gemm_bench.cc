@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
       {"qkv", 1152, 384}, {"out", 384, 384}, {"fc1", 1536, 384}, {"fc2", 384, 1536}};
   std::vector<Q4Linear> layers;
   for (const Shape& s : shapes) layers.push_back(MakeLayer(s.n, s.k, &rng));
+  // As the encoder holds them: with the AMX kernel's expanded copy when the CPU has AMX.
+  for (Q4Linear& l : layers) semble::embed::ExpandQ4ForAmx(&l);
   std::vector<Q4Path> paths;
   for (Q4Path p : {Q4Path::kAmx, Q4Path::kAvx512Vnni, Q4Path::kAvx2, Q4Path::kScalar}) {
     const bool named = kernels.empty() || std::find(kernels.begin(), kernels.end(),

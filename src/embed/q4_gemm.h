@@ -35,6 +35,9 @@ struct Q4Linear {
   std::vector<uint8_t> q;     // num_tiles() * blocks() * kQ4TileBytes
   std::vector<float> scales;  // [tile][kb][16]; zero past n
   std::vector<float> bias;    // num_tiles() rounded up to even, * 16; zero past n
+  // Empty, or the AMX kernel's copy of q (ExpandQ4ForAmx): per tile and block, 8 rows of 4 K x 16
+  // columns of signed codes (code - 8), 512 bytes. Twice q's size; saves expanding per call.
+  std::vector<int8_t> amx;
 
   size_t num_tiles() const { return (n + kQ4Tile - 1) / kQ4Tile; }
   static_assert(kPanel == 2 * kQ4Tile, "an fp32 panel is a pair of tiles");
@@ -44,6 +47,10 @@ struct Q4Linear {
 // Builds out from w (whose values must be exactly representable, see above); false when k is not
 // a multiple of kQ4Block or some block is not of that form (e.g. an fp32 or fp16 checkpoint).
 bool PackQ4(const PackedLinear& w, Q4Linear* out);
+
+// Fills w->amx when the CPU has AMX (else leaves it empty); the results of every kernel are
+// unchanged, the AMX kernel skips its per-call expansion of the 4-bit codes.
+void ExpandQ4ForAmx(Q4Linear* w);
 
 // Activations of m rows of k (a multiple of kQ4Block) rounded to int8 per block: for every row r
 // and block b, scale[r * k/32 + b] = max|x| / 127, q = nearbyint(x / scale) (0 when max|x| = 0),

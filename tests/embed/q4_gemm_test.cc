@@ -128,6 +128,8 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
       Layer l = MakeLayer(n, k, &rng);
       Q4Linear w;
       ASSERT_TRUE(PackQ4(l.packed, &w));
+      Q4Linear expanded = w;  // the AMX kernel reads its copy of the codes (if the CPU has AMX)
+      ExpandQ4ForAmx(&expanded);
       for (size_t m : {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 32, 64, 67, 130}) {
         const std::vector<float> x = Activations(m, k, &rng);
         const Quantized a = Quantize(x, m, k, false);
@@ -143,6 +145,12 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
             SCOPED_TRACE(Q4PathName(path));
             std::vector<float> y(m * ldy, -7);
             Q4GemmOn(path, a.q.data(), a.scale.data(), a.zsum.data(), m, w, y.data(), ldy, t0, t1);
+            if (path == Q4Path::kAmx) {
+              std::vector<float> ye(m * ldy, -7);
+              Q4GemmOn(path, a.q.data(), a.scale.data(), a.zsum.data(), m, expanded, ye.data(), ldy,
+                       t0, t1);
+              ASSERT_EQ(ye, y) << "with the expanded copy: k=" << k << " n=" << n << " m=" << m;
+            }
             for (size_t r = 0; r < m; ++r) {
               for (size_t c = 0; c < ldy; ++c) {
                 const bool inside = c >= t0 * 16 && c < std::min(n, t1 * 16);
