@@ -385,7 +385,6 @@ const AmxConfig& KernelConfig() {
 }
 
 constexpr size_t kAmxRows = 16;
-constexpr size_t kAmxRowBlock = 64;
 constexpr size_t kAmxBlockBytes = kQ4Block * kQ4Tile;  // one tile's weights for one block: 512
 
 // Tile `tile`'s weights as tdpbssd's second operand, for every block: at ex[kb * 512], row i (of
@@ -414,12 +413,12 @@ SEMBLE_AMX void ExpandTileAmx(const Q4Linear& w, size_t tile, int8_t* ex) {
 // keep the loads of the next blocks off the products still running. The intrinsics take register
 // numbers as literal tokens, hence macros (and no lambdas: GCC compiles those without the
 // enclosing function's target attributes).
-#define SEMBLE_AMX_ISSUE(C, A, B, x, k, ex, kb)     \
-  do {                                              \
-    _tile_zero(C);                                  \
-    _tile_loadd(A, (x) + (kb)*kQ4Block, (k));       \
-    _tile_loadd(B, (ex) + (kb)*kAmxBlockBytes, 64); \
-    _tile_dpbssd(C, A, B);                          \
+#define SEMBLE_AMX_ISSUE(C, A, B, a, lda, b) \
+  do {                                       \
+    _tile_zero(C);                           \
+    _tile_loadd(A, (a), (lda));              \
+    _tile_loadd(B, (b), 64);                 \
+    _tile_dpbssd(C, A, B);                   \
   } while (0)
 
 // The 16 rows' fp32 totals live in 16 named registers: as an array GCC keeps them on the stack
@@ -427,38 +426,61 @@ SEMBLE_AMX void ExpandTileAmx(const Q4Linear& w, size_t tile, int8_t* ex) {
 #define SEMBLE_AMX_ROWS(X) \
   X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
 
-// 16 rows (x: stride k, xs: stride blocks) by one tile, over all of K, in groups of 4 blocks:
-// block kb's product goes to tmm(kb % 4), from tmm(4 + kb % 2) and tmm(6 + kb % 2). A group's
-// products are stored together and read out while the next group's run, so the tile unit and
-// the vector units overlap: a load cannot take data from a tile store, it waits until the store
-// has retired, and stores retire in order, after every tile product before them. The read-out
-// adds float(sum) * (ws * xs[r]) to row r's total, in the VNNI kernel's order of operations.
-SEMBLE_AMX void RowsAmx(const int8_t* x, size_t k, const float* xs, const Q4Linear& w, size_t tile,
-                        const int8_t* ex, float* y, size_t ldy, size_t rows, size_t cols) {
+// 16 rows (x: stride k, xs: stride blocks) by tiles [t_begin, t_end), as one pipeline over the
+// (tile, block) items in that order, 4 items to a group: item i's product goes to tmm(i % 4),
+// from tmm(4 + i % 2) and tmm(6 + i % 2). A group's products are stored together and read out
+// while the next group's run, so the tile unit and the vector units overlap: a load cannot take
+// data from a tile store, it waits until the store has retired, and stores retire in order, after
+// every tile product before them. Running the pipeline across tiles keeps it full for short K
+// and one prompt's few rows. The read-out adds float(sum) * (ws * xs[r]) to row r's total, in
+// the VNNI kernel's order of operations; a tile's totals are stored when its last block is in.
+// ex: the tiles' expanded codes, item i at ex + i * kAmxBlockBytes.
+SEMBLE_AMX void RowGroupAmx(const int8_t* x, size_t k, const float* xs, const Q4Linear& w,
+                            size_t t_begin, size_t t_end, const int8_t* ex, float* y, size_t ldy,
+                            size_t rows) {
   constexpr size_t kGroup = 4, kSums = kAmxRows * 16;
   const size_t blocks = w.blocks();
-  const float* ws = w.scales.data() + tile * blocks * kQ4Tile;
+  const size_t items = (t_end - t_begin) * blocks;
   alignas(64) int32_t sums[2][kGroup][kSums];  // two groups' block sums, alternating
-  const __m512 bias = _mm512_loadu_ps(w.bias.data() + tile * kQ4Tile);
+  size_t tile = t_begin;                       // the tile whose totals are in registers
+  __m512 bias = _mm512_loadu_ps(w.bias.data() + tile * kQ4Tile);
 #define SEMBLE_AMX_DECLARE(r) __m512 total##r = bias;
   SEMBLE_AMX_ROWS(SEMBLE_AMX_DECLARE)
 #undef SEMBLE_AMX_DECLARE
+#define SEMBLE_AMX_RESET(r) total##r = bias;
+#define SEMBLE_AMX_STORE(r) \
+  if ((r) < rows) _mm512_mask_storeu_ps(yt + (r)*ldy, mask, total##r);
+#define SEMBLE_AMX_FLUSH()                                                                    \
+  do {                                                                                        \
+    const size_t cols = std::min(kQ4Tile, w.n - tile * kQ4Tile);                              \
+    const __mmask16 mask = cols >= kQ4Tile ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1); \
+    float* yt = y + tile * kQ4Tile;                                                           \
+    SEMBLE_AMX_ROWS(SEMBLE_AMX_STORE)                                                         \
+  } while (0)
 #define SEMBLE_AMX_ADD_ROW(r)                                                            \
   total##r = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(block_sums + (r)*16)), \
                              _mm512_mul_ps(wsv, _mm512_set1_ps(xb[(r)*blocks])), total##r);
-  const size_t groups = (blocks + kGroup - 1) / kGroup;
+#define SEMBLE_AMX_ISSUE_ITEM(C, A, B, i) \
+  SEMBLE_AMX_ISSUE(C, A, B, x + ((i) % blocks) * kQ4Block, k, ex + (i)*kAmxBlockBytes)
+  const size_t groups = (items + kGroup - 1) / kGroup;
   for (size_t g = 0; g <= groups; ++g) {
-    const size_t b0 = g * kGroup, n = g < groups ? std::min(kGroup, blocks - b0) : 0;
-    if (n > 0) SEMBLE_AMX_ISSUE(0, 4, 6, x, k, ex, b0);
-    if (n > 1) SEMBLE_AMX_ISSUE(1, 5, 7, x, k, ex, b0 + 1);
-    if (n > 2) SEMBLE_AMX_ISSUE(2, 4, 6, x, k, ex, b0 + 2);
-    if (n > 3) SEMBLE_AMX_ISSUE(3, 5, 7, x, k, ex, b0 + 3);
+    const size_t i0 = g * kGroup, n = g < groups ? std::min(kGroup, items - i0) : 0;
+    if (n > 0) SEMBLE_AMX_ISSUE_ITEM(0, 4, 6, i0);
+    if (n > 1) SEMBLE_AMX_ISSUE_ITEM(1, 5, 7, i0 + 1);
+    if (n > 2) SEMBLE_AMX_ISSUE_ITEM(2, 4, 6, i0 + 2);
+    if (n > 3) SEMBLE_AMX_ISSUE_ITEM(3, 5, 7, i0 + 3);
     if (g > 0) {  // the previous group's read-out
-      const size_t p0 = b0 - kGroup;
-      for (size_t i = 0; i < kGroup && p0 + i < blocks; ++i) {
-        const int32_t* block_sums = sums[(g - 1) % 2][i];
-        const __m512 wsv = _mm512_loadu_ps(ws + (p0 + i) * kQ4Tile);
-        const float* xb = xs + p0 + i;
+      for (size_t j = 0; j < kGroup && i0 - kGroup + j < items; ++j) {
+        const size_t item = i0 - kGroup + j, t = t_begin + item / blocks, kb = item % blocks;
+        if (t != tile) {
+          SEMBLE_AMX_FLUSH();
+          tile = t;
+          bias = _mm512_loadu_ps(w.bias.data() + tile * kQ4Tile);
+          SEMBLE_AMX_ROWS(SEMBLE_AMX_RESET)
+        }
+        const int32_t* block_sums = sums[(g - 1) % 2][j];
+        const __m512 wsv = _mm512_loadu_ps(w.scales.data() + (t * blocks + kb) * kQ4Tile);
+        const float* xb = xs + kb;
         SEMBLE_AMX_ROWS(SEMBLE_AMX_ADD_ROW)
       }
     }
@@ -468,27 +490,35 @@ SEMBLE_AMX void RowsAmx(const int8_t* x, size_t k, const float* xs, const Q4Line
     if (n > 2) _tile_stored(2, out[2], 64);
     if (n > 3) _tile_stored(3, out[3], 64);
   }
+  SEMBLE_AMX_FLUSH();
+#undef SEMBLE_AMX_ISSUE_ITEM
 #undef SEMBLE_AMX_ADD_ROW
-  const __mmask16 mask = cols >= kQ4Tile ? __mmask16(0xFFFF) : __mmask16((1u << cols) - 1);
-#define SEMBLE_AMX_STORE(r) \
-  if ((r) < rows) _mm512_mask_storeu_ps(y + (r)*ldy, mask, total##r);
-  SEMBLE_AMX_ROWS(SEMBLE_AMX_STORE)
+#undef SEMBLE_AMX_FLUSH
 #undef SEMBLE_AMX_STORE
+#undef SEMBLE_AMX_RESET
 }
 
 SEMBLE_AMX void GemmAmx(const int8_t* xq, const float* xs, const int32_t* /*xz*/, size_t m,
                         const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
   const size_t k = w.k, blocks = w.blocks();
   struct Scratch {
-    std::vector<int8_t> ex;      // one tile's expanded weights (64-byte aligned inside)
+    std::vector<int8_t> ex;      // the tiles' expanded codes, when w has no copy
     std::vector<int8_t> tail_x;  // the last rows, padded to 16 with zeros
     std::vector<float> tail_xs;  // their scales, padded with zeros
   };
   thread_local Scratch s;
-  if (w.amx.empty() && s.ex.size() < blocks * kAmxBlockBytes + 64) {
-    s.ex.resize(blocks * kAmxBlockBytes + 64);
+  const int8_t* ex;
+  if (!w.amx.empty()) {
+    ex = w.amx.data() + t_begin * blocks * kAmxBlockBytes;
+  } else {
+    if (s.ex.size() < (t_end - t_begin) * blocks * kAmxBlockBytes) {
+      s.ex.resize((t_end - t_begin) * blocks * kAmxBlockBytes);
+    }
+    for (size_t t = t_begin; t < t_end; ++t) {
+      ExpandTileAmx(w, t, s.ex.data() + (t - t_begin) * blocks * kAmxBlockBytes);
+    }
+    ex = s.ex.data();
   }
-  int8_t* ex = s.ex.data() + (64 - reinterpret_cast<uintptr_t>(s.ex.data()) % 64) % 64;
   // Rows past a multiple of 16 are copied into a zero-padded block, so no tile load reads past
   // the caller's arrays; their padded rows are computed and dropped.
   const size_t full = m / kAmxRows * kAmxRows, tail = m - full;
@@ -499,28 +529,12 @@ SEMBLE_AMX void GemmAmx(const int8_t* xq, const float* xs, const int32_t* /*xz*/
     std::memcpy(s.tail_xs.data(), xs + full * blocks, tail * blocks * sizeof(float));
   }
   _tile_loadconfig(&KernelConfig());
-  // Row blocks of kAmxRowBlock: their activations stay in L1/L2 while every tile passes over
-  // them. Without ExpandQ4ForAmx's copy a tile is expanded once per row block (~8% of the time).
-  for (size_t r0 = 0; r0 < m; r0 += kAmxRowBlock) {
-    const size_t r1 = std::min(m, r0 + kAmxRowBlock);
-    for (size_t t = t_begin; t < t_end; ++t) {
-      const int8_t* tex = ex;
-      if (w.amx.empty()) {
-        ExpandTileAmx(w, t, ex);
-      } else {
-        tex = w.amx.data() + t * blocks * kAmxBlockBytes;
-      }
-      const size_t cols = std::min(kQ4Tile, w.n - t * kQ4Tile);
-      float* yt = y + t * kQ4Tile;
-      for (size_t r = r0; r < r1; r += kAmxRows) {
-        if (r + kAmxRows <= full) {
-          RowsAmx(xq + r * k, k, xs + r * blocks, w, t, tex, yt + r * ldy, ldy, kAmxRows, cols);
-        } else {
-          RowsAmx(s.tail_x.data(), k, s.tail_xs.data(), w, t, tex, yt + full * ldy, ldy, tail,
-                  cols);
-        }
-      }
-    }
+  for (size_t r = 0; r < full; r += kAmxRows) {
+    RowGroupAmx(xq + r * k, k, xs + r * blocks, w, t_begin, t_end, ex, y + r * ldy, ldy, kAmxRows);
+  }
+  if (tail > 0) {
+    RowGroupAmx(s.tail_x.data(), k, s.tail_xs.data(), w, t_begin, t_end, ex, y + full * ldy, ldy,
+                tail);
   }
   // Back to the init state: the kernel's 8 KB of tile data need not be saved on context switches.
   _tile_release();
