@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "db/index_config.h"
+#include "wire/record_binary.h"
 #include "wire/record_json.h"
 #include "wire/response_json.h"
 #include "db/validation.h"
@@ -216,13 +217,19 @@ class VectorizeApi {
         payload = part->second;
       }
       size_t discarded = 0;
-      // {"vectors": [...]} (what a Workers binding sends) when the body is that object; anything
-      // else, whatever its Content-Type, is NDJSON (clients label NDJSON application/json too).
+      // Extension: binary records (wire/record_binary.h) under their own media type; a framing
+      // error refuses the whole body (there is no next line to resume at), so "discard" does not
+      // apply to them. {"vectors": [...]} (what a Workers binding sends) when the body is that
+      // object; anything else, whatever its Content-Type, is NDJSON (clients label NDJSON
+      // application/json too).
       Result<std::vector<VectorRecord>> records =
-          !req.multipart && req.content_type == "application/json" && wire::IsVectorsObject(payload)
+          !req.multipart && req.content_type == wire::kRecordsBinaryType
+              ? wire::ParseRecordsBinary(payload)
+          : !req.multipart && req.content_type == "application/json" &&
+                  wire::IsVectorsObject(payload)
               ? wire::ParseVectorsObject(payload, discard, &discarded)
               : wire::ParseNdjson(payload, discard, &discarded, /*extensions=*/true,
-                                ctx_->parse_threads);
+                                  ctx_->parse_threads);
       if (!records.ok()) return Error(400, kErrUnparsableRecord, records.status().message());
       if (records->empty()) {
         return Error(400, kErrUnparsableRecord,

@@ -193,3 +193,80 @@ test('delete_by_filter and update_metadata_by_filter: one mutation each, with a 
   assert.equal(all.count, 6);
   assert.equal(okResult(await call('GET', vz('bulk') + '/info'), 'info').vectorCount, 0);
 });
+
+// Extension: binary records (docs/API.md, "Binary records"), built the way a JavaScript client
+// with a Float32Array would build them.
+function binaryRecords(records, dims) {
+  const enc = new TextEncoder();
+  const withNs = records.some((r) => r.namespace), withMeta = records.some((r) => r.metadata);
+  const strings = (pick) => records.map((r) => enc.encode(pick(r) ?? ''));
+  const sections = [strings((r) => r.id)];
+  if (withNs) sections.push(strings((r) => r.namespace));
+  if (withMeta) sections.push(strings((r) => (r.metadata ? JSON.stringify(r.metadata) : '')));
+  const header = Buffer.alloc(24);
+  header.write('SMBR', 0, 'latin1');
+  header.writeUInt32LE(1, 4);
+  header.writeUInt32LE(dims, 8);
+  header.writeUInt32LE(records.length, 12);
+  header.writeUInt32LE((withNs ? 1 : 0) | (withMeta ? 2 : 0), 16);
+  const values = new Float32Array(records.length * dims);
+  records.forEach((r, i) => values.set(r.values, i * dims));
+  const parts = [header, Buffer.from(values.buffer)];
+  for (const section of sections) {
+    for (const bytes of section) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(bytes.length, 0);
+      parts.push(len, Buffer.from(bytes));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+test('binary records insert and upsert like NDJSON, and a malformed body writes nothing', async () => {
+  const BIN = 'application/vnd.semble.records';
+  okResult(await call('POST', vz(), { name: 'bin', config: { dimensions: 3, metric: 'cosine' } }), 'create bin');
+  okResult(await call('POST', vz(), { name: 'nd', config: { dimensions: 3, metric: 'cosine' } }), 'create nd');
+  const records = [
+    { id: 'a', values: [0.1, 0.2, 0.3], metadata: { genre: 'jazz', year: 1959 } },
+    { id: 'b', values: [-1.5, 2.25, 1e-3], namespace: 'east' },
+    { id: 'ü-3', values: [3, 2, 1], namespace: 'west', metadata: { tags: ['x', 'y'] } },
+  ];
+  const insert = okResult(await call('POST', vz('bin') + '/insert', binaryRecords(records, 3), { contentType: BIN }), 'binary insert');
+  assert.ok(insert.mutationId, JSON.stringify(insert));
+  okResult(await call('POST', vz('nd') + '/insert', ndjson(records), { contentType: 'application/x-ndjson' }), 'ndjson insert');
+  const ids = { ids: records.map((r) => r.id) };
+  const fromBinary = okResult(await call('POST', vz('bin') + '/get_by_ids', ids), 'get bin');
+  const fromNdjson = okResult(await call('POST', vz('nd') + '/get_by_ids', ids), 'get nd');
+  assert.equal(fromBinary.length, 3);
+  assert.deepEqual(fromBinary, fromNdjson);
+  // The floats arrive as the client's float32 values (printed as the shortest text that reads
+  // back as that float).
+  const b = fromBinary.find((r) => r.id === 'b');
+  assert.deepEqual(b.values.map(Math.fround), [-1.5, 2.25, 1e-3].map(Math.fround));
+  // Upsert replaces; a query finds the new vector.
+  okResult(await call('POST', vz('bin') + '/upsert', binaryRecords([{ id: 'a', values: [3, 2, 1.01] }], 3), { contentType: BIN }), 'binary upsert');
+  okResult(await call('POST', vz('nd') + '/upsert', ndjson([{ id: 'a', values: [3, 2, 1.01] }]), { contentType: 'application/x-ndjson' }), 'ndjson upsert');
+  const q = okResult(await call('POST', vz('bin') + '/query', { vector: [3, 2, 1], topK: 1, returnValues: true, namespace: 'west' }), 'query');
+  assert.equal(q.matches[0].id, 'ü-3');
+  const a = okResult(await call('POST', vz('bin') + '/get_by_ids', { ids: ['a'] }), 'get a')[0];
+  assert.deepEqual(a.values.map(Math.fround), [3, 2, 1.01].map(Math.fround));
+  assert.deepEqual(a, okResult(await call('POST', vz('nd') + '/get_by_ids', { ids: ['a'] }), 'get nd a')[0]);
+  // Malformed bodies are refused whole, with the reason, and the index keeps its 3 vectors.
+  const good = binaryRecords([{ id: 'n1', values: [1, 1, 1] }, { id: 'n2', values: [2, 2, 2] }], 3);
+  const cases = [
+    [good.subarray(0, good.length - 1), /runs past the end/],
+    [Buffer.concat([good, Buffer.from([0])]), /after the last section/],
+    [Buffer.concat([Buffer.from('XXXX'), good.subarray(4)]), /SMBR/],
+    [binaryRecords([{ id: 'n1', values: [1, 1] }], 2), /dimension/i],   // the index has 3
+    [binaryRecords([{ id: 'n1', values: [1, NaN, 1] }], 3), /finite/],
+  ];
+  for (const [body, why] of cases) {
+    const e = assertError(await call('POST', vz('bin') + '/insert', body, { contentType: BIN }), 400, undefined, `bad binary ${why}`);
+    assert.match(e.message, why);
+  }
+  const meta = Buffer.from(binaryRecords([{ id: 'm', values: [1, 1, 1], metadata: { k: 1 } }], 3));
+  meta.write('[', meta.length - 7, 'latin1');  // the metadata text becomes ["k":1} : not an object
+  assertError(await call('POST', vz('bin') + '/insert', meta, { contentType: BIN }), 400, undefined, 'metadata not an object');
+  const info = okResult(await call('GET', vz('bin') + '/info'), 'info');
+  assert.equal(info.vectorCount, 3);
+});
