@@ -156,7 +156,8 @@ Status BertEncoder::Encode(const std::vector<const std::vector<int32_t>*>& seqs,
 
   // The activations live in per-thread buffers that only grow: allocating them per call cost ~5%
   // of a batch of 32 short texts in zero-filling and page faults. A call that needed more than
-  // kKeepBytes hands its buffers back at the end, so one huge batch does not pin memory.
+  // kKeepBytes (~1,200 tokens of MiniLM) hands its buffers back at the end, so a server's many
+  // threads do not each pin the memory of the largest batch they ever saw.
   struct Buffers {
     std::vector<float> x, tmp, qkv, inter, qscratch;
     Int8Scratch iscratch;
@@ -175,7 +176,7 @@ Status BertEncoder::Encode(const std::vector<const std::vector<int32_t>*>& seqs,
   struct Release {
     Buffers* b;
     ~Release() {
-      constexpr size_t kKeepBytes = size_t{64} << 20;
+      constexpr size_t kKeepBytes = size_t{16} << 20;
       const size_t floats = b->x.capacity() + b->tmp.capacity() + b->qkv.capacity() +
                             b->inter.capacity() + b->qscratch.capacity() +
                             b->iscratch.scale.capacity() + b->iscratch.zsum.capacity();
