@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/distance.h"
+#include "core/dot_tile.h"
 #include "core/top_k.h"
 
 namespace semble::index {
@@ -26,6 +27,9 @@ static_assert(kBlockRows % 8 == 0);
 // the query, and queries that fit in L2 (1-2 MiB) next to the row tile.
 constexpr size_t kL1TileBytes = 32 << 10;
 constexpr size_t kL2TileBytes = 512 << 10;
+// From this many queries per SearchBatch call the matrix-product path is used (bench/RESULTS.md,
+// "Exact search"): below it, packing the rows costs more than the product saves.
+constexpr size_t kProductMinQueries = 32;
 
 // The key of a Euclidean candidate is -sqrt(l2sq); computing the square root of every row costs a
 // few percent of a scan, so rows are first compared in the squared domain against the square of
@@ -220,6 +224,9 @@ std::vector<std::vector<Hit>> FlatIndex::SearchBatch(const float* queries, size_
   std::vector<std::vector<Hit>> results(num_queries);
   k = std::min(k, live_count_);
   if (k == 0 || num_queries == 0) return results;
+  if (num_queries >= kProductMinQueries && dims_ > 0) {
+    if (SearchBatchByProduct(queries, num_queries, k, &results)) return results;
+  }
   std::vector<Scorer> scorers;
   std::vector<core::TopK> tops;
   scorers.reserve(num_queries);
@@ -260,6 +267,151 @@ std::vector<std::vector<Hit>> FlatIndex::SearchBatch(const float* queries, size_
   }
   for (size_t i = 0; i < num_queries; ++i) results[i] = ToHits(tops[i], metric_);
   return results;
+}
+
+// Search's calls of the batch kernel, in slot order: a row's raw score depends (in the last bits)
+// on the group of eight, counted from its call's first slot, that scored it.
+struct FlatIndex::Calls {
+  std::vector<uint32_t> first, count;
+
+  explicit Calls(const FlatIndex& index) {
+    const uint8_t* live = index.live_.data();
+    const size_t end = index.live_.size();
+    size_t at = 0;
+    while (true) {  // Search's loop, without the scoring
+      at = std::find(live + at, live + end, uint8_t{1}) - live;
+      if (at == end) break;
+      const size_t limit = std::min(end, at + kBlockRows);
+      const size_t last = std::find(live + at, live + limit, uint8_t{0}) - live;
+      first.push_back(static_cast<uint32_t>(at));
+      count.push_back(static_cast<uint32_t>(last - at));
+      at = last;
+    }
+  }
+
+  // The raw score Search gives a live slot: its group of up to eight scored as Search scores it.
+  float RawAsSearch(const Scorer& scorer, uint32_t slot) const {
+    const size_t c = std::upper_bound(first.begin(), first.end(), slot) - first.begin() - 1;
+    const uint32_t group = first[c] + (slot - first[c]) / 8 * 8;
+    const size_t len = std::min<size_t>(8, first[c] + count[c] - group);
+    float raw[8];
+    scorer.Raw(group, len, raw);
+    return raw[slot - group];
+  }
+};
+
+// Many queries: the dot products come from a matrix product (core/dot_tile.h), which sums in
+// another order than Search's kernel, so they only choose candidates. Each pair's product score
+// is within e of Search's (bounds below); the k rows Search would return all have product keys
+// >= (k-th best product key) - 2e, so those candidates are scored again exactly as Search scores
+// them (same kernel, same groups of eight) and the answer is Search's, bit for bit. Returns false
+// (nothing written) when the bound is not finite.
+bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, size_t k,
+                                     std::vector<std::vector<Hit>>* results) const {
+  const size_t n = dims_, slots = live_.size();
+  const size_t width = core::DotTileRows();
+  // Rounding bounds e >= |product key - Search's key|. Each of the two dot products is within
+  // gamma * sum|q_i x_i| <= gamma * |q||x| of the exact one (gamma = n u / (1 - n u), u = 2^-24);
+  // squared norms likewise within gamma times themselves, and the additions of the L2 expansion
+  // add a few u of their magnitude. The margin is 2e (the candidate rule) doubled for slack: a
+  // wider margin costs only a few more exact scores.
+  const double u = std::ldexp(1.0, -24);
+  const double gamma = static_cast<double>(n + 4) * u / (1.0 - static_cast<double>(n + 4) * u);
+  std::vector<float> sq_norm(slots, 0.0f);
+  double max_norm = 0;
+  for (size_t s = 0; s < slots; ++s) {
+    if (!live_[s]) continue;
+    sq_norm[s] = core::DotProduct(Get(static_cast<uint32_t>(s)), Get(static_cast<uint32_t>(s)), n);
+    max_norm = std::max(max_norm, std::sqrt(static_cast<double>(sq_norm[s])));
+  }
+  const Calls calls(*this);
+  std::vector<float> packed_q((num_queries + 7) / 8 * 8 * n);
+  core::PackDotTileQueries(queries, num_queries, n, packed_q.data());
+  // Rows in blocks whose packed panels fit in L2 next to one query panel.
+  const size_t block_rows =
+      std::max(width, (kL2TileBytes * 2 / (n * sizeof(float))) / width * width);
+  std::vector<float> packed_rows(block_rows * n);
+  std::vector<float> tile(8 * width);
+
+  struct Query {
+    explicit Query(size_t k) : top(k) {}
+    core::TopK top;                            // the best product keys
+    std::vector<core::ScoredSlot> candidates;  // every key >= threshold - margin when seen
+    float margin = 0, sq_norm = 0;
+  };
+  std::vector<Query> state;
+  std::vector<Scorer> scorers;
+  state.reserve(num_queries);
+  scorers.reserve(num_queries);
+  for (size_t i = 0; i < num_queries; ++i) {
+    const float* q = queries + i * n;
+    scorers.emplace_back(*this, q);
+    Query& st = state.emplace_back(k);
+    st.sq_norm = core::DotProduct(q, q, n);
+    const double qn = std::sqrt(static_cast<double>(st.sq_norm));
+    double e;
+    switch (metric_) {
+      case Metric::kCosine:  // keys are dot * (1/|x|) * (1/|q|): |key error| <= 2 gamma + 4 ulp
+        e = 2 * gamma * 1.01 + 8 * u;
+        break;
+      case Metric::kEuclidean:  // keys are -l2sq
+        e = 2 * (gamma + 3 * u) * (qn + max_norm) * (qn + max_norm);
+        break;
+      default:
+        e = 2 * gamma * qn * max_norm;
+    }
+    const double margin = 2 * 2 * e;
+    if (!std::isfinite(margin) || margin > 1e30) return false;
+    st.margin = static_cast<float>(margin);
+  }
+
+  for (size_t r0 = 0; r0 < slots; r0 += block_rows) {
+    const size_t rows = std::min(block_rows, slots - r0);
+    core::PackDotTileRows(data_.data() + r0 * n, rows, n, packed_rows.data());
+    for (size_t q0 = 0; q0 < num_queries; q0 += 8) {
+      const float* qp = packed_q.data() + q0 * n;
+      for (size_t p = 0; p * width < rows; ++p) {
+        core::DotTile(qp, packed_rows.data() + p * width * n, n, tile.data(), width);
+        const size_t first = r0 + p * width, in_panel = std::min(width, rows - p * width);
+        for (size_t i = 0; i < 8 && q0 + i < num_queries; ++i) {
+          Query& st = state[q0 + i];
+          const Scorer& sc = scorers[q0 + i];
+          const float* dots = tile.data() + i * width;
+          for (size_t j = 0; j < in_panel; ++j) {
+            const uint32_t slot = static_cast<uint32_t>(first + j);
+            if (!live_[slot]) continue;
+            float key;
+            switch (metric_) {
+              case Metric::kCosine:
+                key = dots[j] * inv_norm_[slot] * sc.inv_query_norm;
+                break;
+              case Metric::kEuclidean:
+                key = -(st.sq_norm + sq_norm[slot] - 2.0f * dots[j]);
+                break;
+              default:
+                key = dots[j];
+            }
+            const float t = st.top.threshold();
+            if (key >= t - st.margin) {
+              st.candidates.push_back({key, slot});
+              if (key >= t) st.top.Push(key, slot);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  for (size_t i = 0; i < num_queries; ++i) {
+    Query& st = state[i];
+    const float floor = st.top.threshold() - st.margin;
+    core::TopK exact(k);
+    for (const core::ScoredSlot& c : st.candidates) {
+      if (c.key >= floor) scorers[i].Push(exact, c.slot, calls.RawAsSearch(scorers[i], c.slot));
+    }
+    (*results)[i] = ToHits(exact, metric_);
+  }
+  return true;
 }
 
 size_t FlatIndex::MemoryBytes() const {

@@ -63,6 +63,12 @@ class FlatIndex {
 
  private:
   struct Scorer;
+  struct Calls;
+
+  // SearchBatch for many queries through a matrix product; false when it cannot bound its
+  // rounding (then nothing is written to results).
+  bool SearchBatchByProduct(const float* queries, size_t num_queries, size_t k,
+                            std::vector<std::vector<Hit>>* results) const;
 
   uint32_t dims_;
   Metric metric_;

@@ -371,14 +371,18 @@ TEST(FlatIndexTest, SearchBatchEqualsSearch) {
       for (uint32_t s = 0; s < rows.size(); ++s) index.Set(s, rows[s].data());
       for (uint32_t s = 0; s < rows.size(); s += 7) index.Clear(s);
       for (uint32_t s = 60; s < 200; ++s) index.Clear(s);
-      const auto queries = RandomRows(rng, 9, dims);
-      std::vector<float> packed;
-      for (const auto& q : queries) packed.insert(packed.end(), q.begin(), q.end());
-      for (size_t k : {0u, 1u, 10u, 2000u}) {
-        const auto batch = index.SearchBatch(packed.data(), queries.size(), k);
-        ASSERT_EQ(batch.size(), queries.size());
-        for (size_t i = 0; i < queries.size(); ++i) {
-          ExpectIdentical(batch[i], index.Search(queries[i].data(), k));
+      // 9 queries take the row-tile path, 41 the matrix product (kProductMinQueries is 32); both
+      // must give Search's answers bit for bit.
+      for (size_t num_queries : {9u, 41u}) {
+        const auto queries = RandomRows(rng, num_queries, dims);
+        std::vector<float> packed;
+        for (const auto& q : queries) packed.insert(packed.end(), q.begin(), q.end());
+        for (size_t k : {0u, 1u, 10u, 2000u}) {
+          const auto batch = index.SearchBatch(packed.data(), queries.size(), k);
+          ASSERT_EQ(batch.size(), queries.size());
+          for (size_t i = 0; i < queries.size(); ++i) {
+            ExpectIdentical(batch[i], index.Search(queries[i].data(), k));
+          }
         }
       }
     }
@@ -389,6 +393,48 @@ TEST(FlatIndexTest, SearchBatchEqualsSearch) {
   const auto none = empty.SearchBatch(q, 1, 10);
   ASSERT_EQ(none.size(), 1u);
   EXPECT_TRUE(none[0].empty());
+}
+
+// The matrix-product path of SearchBatch sums in another order than Search, so near-ties are
+// where it could go wrong: rows that differ from each other in the last bits, exact duplicates
+// (ties broken by slot), large norms with small differences (the L2 expansion's cancellation),
+// and queries equal to stored rows. Every answer must still be Search's, bit for bit.
+TEST(FlatIndexTest, SearchBatchByProductKeepsNearTiesExact) {
+  std::mt19937 rng(16);
+  std::normal_distribution<float> noise(0, 1);
+  for (Metric metric : kAllMetrics) {
+    for (uint32_t dims : {3u, 100u, 384u}) {
+      FlatIndex index(dims, metric);
+      std::vector<std::vector<float>> rows;
+      std::vector<float> base(dims);
+      for (float& v : base) v = 1000.0f + noise(rng);  // large norm, small spread
+      for (uint32_t s = 0; s < 700; ++s) {
+        std::vector<float> r = base;
+        if (s % 5 != 0) {  // every fifth row an exact duplicate of base
+          for (uint32_t t = 0; t < dims; ++t) {
+            // A few ulps or a small step away from base.
+            r[t] = s % 3 == 0 ? std::nextafter(r[t], r[t] + (t % 2 ? 1 : -1) * 1e9f)
+                              : r[t] + 1e-2f * noise(rng);
+          }
+        }
+        rows.push_back(r);
+        index.Set(s, r.data());
+      }
+      for (uint32_t s = 3; s < rows.size(); s += 11) index.Clear(s);
+      std::vector<float> packed;
+      size_t num_queries = 0;
+      for (uint32_t s = 0; s < 40; ++s, ++num_queries) {
+        const auto& q = rows[(s * 37) % rows.size()];  // some stored (and some deleted) rows
+        packed.insert(packed.end(), q.begin(), q.end());
+      }
+      for (size_t k : {1u, 7u, 64u}) {
+        const auto batch = index.SearchBatch(packed.data(), num_queries, k);
+        for (size_t i = 0; i < num_queries; ++i) {
+          ExpectIdentical(batch[i], index.Search(packed.data() + i * dims, k));
+        }
+      }
+    }
+  }
 }
 
 // The database rejects non-finite values, but a NaN that slipped through must not corrupt the
