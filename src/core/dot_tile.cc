@@ -38,15 +38,23 @@ void PackDotTileRowsImpl(const float* rows, size_t count, size_t n, float* out) 
 }
 
 // The accumulators are spelled out, not kept in an array, so that -O2 keeps all 16 in registers.
-void DotTileImpl(const float* HWY_RESTRICT qp, const float* HWY_RESTRICT rp, size_t n,
-                 float* HWY_RESTRICT out, size_t ldo) {
+void DotTileImpl(const float* HWY_RESTRICT qp, const float* HWY_RESTRICT rp, size_t t0, size_t t1,
+                 float* HWY_RESTRICT out, size_t ldo, bool accumulate) {
   const D d;
   const size_t N = hn::Lanes(d);
-  V c00 = hn::Zero(d), c01 = hn::Zero(d), c10 = hn::Zero(d), c11 = hn::Zero(d);
-  V c20 = hn::Zero(d), c21 = hn::Zero(d), c30 = hn::Zero(d), c31 = hn::Zero(d);
-  V c40 = hn::Zero(d), c41 = hn::Zero(d), c50 = hn::Zero(d), c51 = hn::Zero(d);
-  V c60 = hn::Zero(d), c61 = hn::Zero(d), c70 = hn::Zero(d), c71 = hn::Zero(d);
-  for (size_t t = 0; t < n; ++t) {
+#define SEMBLE_DOT_TILE_INIT(i)                                       \
+  V c##i##0 = accumulate ? hn::LoadU(d, out + (i)*ldo) : hn::Zero(d); \
+  V c##i##1 = accumulate ? hn::LoadU(d, out + (i)*ldo + N) : hn::Zero(d);
+  SEMBLE_DOT_TILE_INIT(0)
+  SEMBLE_DOT_TILE_INIT(1)
+  SEMBLE_DOT_TILE_INIT(2)
+  SEMBLE_DOT_TILE_INIT(3)
+  SEMBLE_DOT_TILE_INIT(4)
+  SEMBLE_DOT_TILE_INIT(5)
+  SEMBLE_DOT_TILE_INIT(6)
+  SEMBLE_DOT_TILE_INIT(7)
+#undef SEMBLE_DOT_TILE_INIT
+  for (size_t t = t0; t < t1; ++t) {
     const V b0 = hn::LoadU(d, rp + t * 2 * N), b1 = hn::LoadU(d, rp + t * 2 * N + N);
     const float* a = qp + t * kDotTileQueries;
 #define SEMBLE_DOT_TILE_ROW(i)             \
@@ -112,8 +120,9 @@ void PackDotTileRows(const float* rows, size_t count, size_t n, float* out) {
   HWY_DYNAMIC_DISPATCH(PackDotTileRowsImpl)(rows, count, n, out);
 }
 
-void DotTile(const float* query_panel, const float* row_panel, size_t n, float* out, size_t ldo) {
-  HWY_DYNAMIC_DISPATCH(DotTileImpl)(query_panel, row_panel, n, out, ldo);
+void DotTile(const float* query_panel, const float* row_panel, size_t t0, size_t t1, float* out,
+             size_t ldo, bool accumulate) {
+  HWY_DYNAMIC_DISPATCH(DotTileImpl)(query_panel, row_panel, t0, t1, out, ldo, accumulate);
 }
 
 }  // namespace semble::core

@@ -30,8 +30,12 @@ void PackDotTileQueries(const float* q, size_t m, size_t n, float* out);
 void PackDotTileRows(const float* rows, size_t count, size_t n, float* out);
 
 // out[i * ldo + j] = sum_t q_i[t] * r_j[t] for the 8 queries of one query panel and the R rows of
-// one row panel (all of them, padding included).
-void DotTile(const float* query_panel, const float* row_panel, size_t n, float* out, size_t ldo);
+// one row panel (all of them, padding included), over dimensions [t0, t1) of the panels' n: so a
+// caller can keep a slice of a row panel in L1 while every query panel passes over it. With
+// `accumulate` the sums are added to what out holds (the slices in order give the same sums as
+// one call over all of n).
+void DotTile(const float* query_panel, const float* row_panel, size_t t0, size_t t1, float* out,
+             size_t ldo, bool accumulate);
 
 }  // namespace semble::core
 

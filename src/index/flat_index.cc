@@ -330,8 +330,7 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
   // Rows in blocks whose packed panels fit in L2 next to one query panel.
   const size_t block_rows =
       std::max(width, (kL2TileBytes * 2 / (n * sizeof(float))) / width * width);
-  std::vector<float> packed_rows(block_rows * n);
-  std::vector<float> tile(8 * width);
+  std::vector<float> packed_rows((block_rows + width) * n);
 
   struct Query {
     explicit Query(size_t k) : top(k) {}
@@ -365,36 +364,63 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
     st.margin = static_cast<float>(margin);
   }
 
+  // Blocking as in a BLAS GEMM: a slice of kSliceDims dimensions of one row panel (32 KB with
+  // AVX-512) stays in L1 while the query panels of a block of kBlockQueries pass over it (their
+  // slices, from L2), and the block's sums collect in `sums` (L2) until the last slice is in.
+  constexpr size_t kSliceDims = 256, kBlockQueries = 128;
+  std::vector<float> sums(kBlockQueries * block_rows);
   for (size_t r0 = 0; r0 < slots; r0 += block_rows) {
     const size_t rows = std::min(block_rows, slots - r0);
+    const size_t panels = (rows + width - 1) / width;
     core::PackDotTileRows(data_.data() + r0 * n, rows, n, packed_rows.data());
-    for (size_t q0 = 0; q0 < num_queries; q0 += 8) {
-      const float* qp = packed_q.data() + q0 * n;
-      for (size_t p = 0; p * width < rows; ++p) {
-        core::DotTile(qp, packed_rows.data() + p * width * n, n, tile.data(), width);
-        const size_t first = r0 + p * width, in_panel = std::min(width, rows - p * width);
-        for (size_t i = 0; i < 8 && q0 + i < num_queries; ++i) {
-          Query& st = state[q0 + i];
-          const Scorer& sc = scorers[q0 + i];
-          const float* dots = tile.data() + i * width;
-          for (size_t j = 0; j < in_panel; ++j) {
-            const uint32_t slot = static_cast<uint32_t>(first + j);
-            if (!live_[slot]) continue;
-            float key;
+    for (size_t b0 = 0; b0 < num_queries; b0 += kBlockQueries) {
+      const size_t b1 = std::min(num_queries, b0 + kBlockQueries);
+      const size_t ld = panels * width;
+      for (size_t t0 = 0; t0 < n; t0 += kSliceDims) {
+        const size_t t1 = std::min(n, t0 + kSliceDims);
+        for (size_t p = 0; p < panels; ++p) {
+          for (size_t q0 = b0; q0 < b1; q0 += 8) {
+            core::DotTile(packed_q.data() + q0 * n, packed_rows.data() + p * width * n, t0, t1,
+                          sums.data() + (q0 - b0) * ld + p * width, ld, t0 > 0);
+          }
+        }
+      }
+      for (size_t q0 = b0; q0 < b1; q0 += 8) {
+        for (size_t p = 0; p < panels; ++p) {
+          const float* tile = sums.data() + (q0 - b0) * ld + p * width;
+          const size_t first = r0 + p * width, in_panel = std::min(width, rows - p * width);
+          for (size_t i = 0; i < 8 && q0 + i < num_queries; ++i) {
+            Query& st = state[q0 + i];
+            const float* dots = tile + i * ld;
+            // The keys of a panel, each compared with the query's bar (a predictable branch, the
+            // metric chosen outside the loop); only keys past the bar are looked at further.
+            auto scan = [&](auto key_of) {
+              float bar = st.top.threshold() - st.margin;
+              for (size_t j = 0; j < in_panel; ++j) {
+                const uint32_t slot = static_cast<uint32_t>(first + j);
+                const float key = key_of(dots[j], slot);
+                if (!(key >= bar) || !live_[slot]) continue;  // NaN never passes
+                const float t = st.top.threshold();
+                st.candidates.push_back({key, slot});
+                if (key >= t) {
+                  st.top.Push(key, slot);
+                  bar = st.top.threshold() - st.margin;
+                }
+              }
+            };
             switch (metric_) {
-              case Metric::kCosine:
-                key = dots[j] * inv_norm_[slot] * sc.inv_query_norm;
+              case Metric::kCosine: {
+                const float inv_q = scorers[q0 + i].inv_query_norm;
+                scan([&](float dot, uint32_t slot) { return dot * inv_norm_[slot] * inv_q; });
                 break;
-              case Metric::kEuclidean:
-                key = -(st.sq_norm + sq_norm[slot] - 2.0f * dots[j]);
+              }
+              case Metric::kEuclidean: {
+                const float qn = st.sq_norm;
+                scan([&](float dot, uint32_t slot) { return -(qn + sq_norm[slot] - 2.0f * dot); });
                 break;
+              }
               default:
-                key = dots[j];
-            }
-            const float t = st.top.threshold();
-            if (key >= t - st.margin) {
-              st.candidates.push_back({key, slot});
-              if (key >= t) st.top.Push(key, slot);
+                scan([](float dot, uint32_t) { return dot; });
             }
           }
         }
