@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/cpu_count.h"
 #include "core/json_writer.h"
 #include "semble/client.h"
 #include "semble/embedder.h"
@@ -188,7 +189,7 @@ ModelRegistry* LocalModels(const Context& ctx) {
   // model (and its cache file) each time would dominate.
   std::unique_ptr<ModelRegistry>& models = LocalModelsSlot();
   if (models == nullptr) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int cores = core::AvailableCores();
     models = std::make_unique<ModelRegistry>(LocalModelOptions(ctx, cores, false));
   }
   return models.get();

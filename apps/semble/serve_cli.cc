@@ -32,6 +32,7 @@
 
 #include "cluster/cluster_node.h"
 #include "cluster/etcd_client.h"
+#include "core/cpu_count.h"
 #include "embed_cli.h"
 #include "semble/semantic_cache.h"
 #include "server/cache_set.h"
@@ -185,7 +186,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   // One registry for the process: the indexes embed text with it and the embedding endpoints
   // answer from it, so each model is loaded once.
   ModelRegistryOptions model_options;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = core::AvailableCores();
   model_options.embedder.threads = a.embed_threads > 0 ? a.embed_threads : cores;
   model_options.embedder.cache_entries = 100000;
   const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;

@@ -19,6 +19,7 @@
 #include <shared_mutex>
 #include <thread>
 
+#include "core/cpu_count.h"
 #include "db/backup.h"
 #include "db/bucket_catalog.h"
 #include "db/collection.h"
@@ -67,7 +68,7 @@ class DatabaseImpl final : public Database {
       m.env = env_;
       m.models_dir = DefaultModelsDir(path_);
       m.cache_dir = path_ + "/cache";
-      m.embedder.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      m.embedder.threads = core::AvailableCores();
       own_models_ = std::make_unique<ModelRegistry>(std::move(m));
       copts_.models = own_models_.get();
     }

@@ -18,6 +18,7 @@
 #include <numeric>
 #include <thread>
 
+#include "core/cpu_count.h"
 #include "embed/bert_encoder.h"
 #include "embed/embedding_cache.h"
 #include "embed/encode_batcher.h"
@@ -39,7 +40,7 @@ using embed::EmbeddingCache;
 // callers.
 constexpr size_t kPoolMinTokens = 256;
 
-int DefaultLanes() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int DefaultLanes() { return core::AvailableCores(); }
 
 Result<std::string> ReadModelFile(Env* env, const std::string& path) {
   if (!env->FileExists(path)) return Status::NotFound("model file " + path + " is missing");

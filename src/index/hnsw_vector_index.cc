@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/cpu_count.h"
+
 namespace semble::index {
 namespace {
 
@@ -377,7 +379,7 @@ class HnswVectorIndex final : public VectorIndex {
   uint32_t exact_below_;
   // Every core: a bulk load is usually followed by idle time in which the graph should catch up,
   // and while writes are still arriving the scheduler shares the cores with them.
-  const int build_threads_ = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int build_threads_ = core::AvailableCores();
 
   mutable std::shared_mutex mu_;  // everything below
   mutable std::condition_variable_any cv_;

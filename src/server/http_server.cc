@@ -14,6 +14,7 @@
 #include <string_view>
 #include <thread>
 
+#include "core/cpu_count.h"
 #include "core/json_writer.h"
 #include "wire/record_json.h"
 #include "server/envelope.h"
@@ -60,7 +61,7 @@ HttpServer::Impl::Impl(const Router* router, Metrics* metrics, HttpServerOptions
       accept_retry_(acceptor_.get_executor()) {
   int threads = options_.threads;
   if (threads <= 0) {
-    threads = std::max(8, 4 * static_cast<int>(std::thread::hardware_concurrency()));
+    threads = std::max(8, 4 * core::AvailableCores());
   }
   pool_ = std::make_unique<WorkerPool>(threads);
 }
