@@ -235,8 +235,8 @@ struct WriteRun {
   uint64_t calls = 0;
   uint64_t vectors = 0;
   double p50_ms = 0, p99_ms = 0;
-  double graph_s = 0;         // from the end of the window until the graph held every vector
-  uint64_t max_backlog = 0;   // the largest unindexed_vectors seen (sampled every 50 ms)
+  double graph_s = 0;        // from the end of the window until the graph held every vector
+  uint64_t max_backlog = 0;  // the largest unindexed_vectors seen (sampled every 50 ms)
   double query_p50_ms = 0, query_p99_ms = 0;
   uint64_t queries = 0;
 };
@@ -447,7 +447,8 @@ int Writes(const std::map<std::string, std::string>& args) {
       index_type.c_str(), delay_ms, runs, seconds, warmup);
   std::printf(
       "| records/call | writers | store | window | vectors/s | calls/s | p50 ms | p99 ms "
-      "| store/local | graph s | max backlog |%s\n|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+      "| store/local | graph s | max backlog "
+      "|%s\n|---|---|---|---|---|---|---|---|---|---|---|%s\n",
       query ? " query p50 ms | query p99 ms |" : "", query ? "---|---|" : "");
   std::map<std::pair<int, int>, double> local_vps;
   for (size_t i = 0; i < configs.size(); ++i) {
