@@ -13,6 +13,9 @@
 #                         storage path from the HNSW graph builder's CPU use)
 #   DELAY_INDEX_TYPES ["flat"]  index types of the delayed-Put tables ("hnsw flat" adds ~3 min)
 #   SKIP_WRITES / SKIP_DELAY / SKIP_COLD  set to 1 to leave a part out
+#   QUERY [0]             1: one more thread queries during each loopback write run (its p50/p99
+#                         are printed; it takes CPU from the writers)
+#   THREADS ["1,4,16"] / WINDOWS_MS ["0,2,10"] / SHAPES ["100,1"]  the loopback write matrix
 #
 # Prints everything to stdout and keeps it in BUILD_DIR/store_bench-<date>.log.
 set -euo pipefail
@@ -78,7 +81,8 @@ if [ "${SKIP_WRITES:-0}" != 1 ]; then
   for type in ${INDEX_TYPES:-hnsw flat}; do
     run "writes ($type): radosgw on loopback vs a local directory" \
       "$bench" writes --env "$env_file" --bucket "$bucket" --work "$work/writes" --runs "$RUNS" \
-      --seconds "$SECONDS_PER_RUN" --local 1 --index-type "$type"
+      --seconds "$SECONDS_PER_RUN" --local 1 --index-type "$type" --query "${QUERY:-0}" \
+      --threads "${THREADS:-1,4,16}" --windows-ms "${WINDOWS_MS:-0,2,10}" --shapes "${SHAPES:-100,1}"
   done
 fi
 

@@ -5,7 +5,7 @@
 //
 //   store_bench writes --env FILE --bucket B --work DIR [--runs 3] [--seconds 2] [--warmup 0.5]
 //                      [--threads 1,4,16] [--windows-ms 0,2,10] [--shapes 100,1]
-//                      [--delay-ms 0] [--local 1]
+//                      [--delay-ms 0] [--local 1] [--query 0|1]
 //       Acknowledged write throughput and per-call latency: T writer threads call Index::Upsert
 //       with batches of `shape` new records (384-dim random unit vectors, index type "hnsw",
 //       cosine) for `seconds` after `warmup`. Each (threads, window, shape) gets a fresh database
@@ -14,7 +14,12 @@
 //       a local directory (store_url "", default group-commit fsync) runs beside it as the peer.
 //       --delay-ms D wraps the S3 store (DatabaseOptions::store) so that every Put takes D ms
 //       more, as a Put to AWS S3 or R2 does. Rounds alternate configurations (round-robin over
-//       runs) so that drift in the machine's load hits all of them; medians are printed.
+//       runs) so that drift in the machine's load hits all of them; medians are printed. After
+//       each run it times how long the index then takes to link every acknowledged vector into
+//       its graph (Info().unindexed_vectors reaches 0: "graph s") and notes the largest backlog
+//       it saw (sampled every 50 ms). --query 1 adds one thread that queries (top 10) in a
+//       closed loop during the measured window and reports p50/p99; it takes CPU from the
+//       writers, so its rows are not comparable with rows without it.
 //   store_bench load --env FILE --bucket B --prefix P --cache DIR [--vectors 100000]
 //       Loads N vectors with Upsert in batches of 500 (one client thread, default options: the
 //       background graph builder, checkpoints every 64 MB of log), waits until the graph holds
@@ -230,6 +235,10 @@ struct WriteRun {
   uint64_t calls = 0;
   uint64_t vectors = 0;
   double p50_ms = 0, p99_ms = 0;
+  double graph_s = 0;        // from the end of the window until the graph held every vector
+  uint64_t max_backlog = 0;  // the largest unindexed_vectors seen (sampled every 50 ms)
+  double query_p50_ms = 0, query_p99_ms = 0;
+  uint64_t queries = 0;
 };
 
 double Percentile(std::vector<double> v, double p) {
@@ -242,7 +251,7 @@ double Percentile(std::vector<double> v, double p) {
 WriteRun RunWrites(const WriteConfig& cfg, const std::vector<float>& pool, size_t pool_n,
                    const semble::ObjectStoreOptions& so, const std::string& bucket,
                    const std::string& work, int delay_ms, double warmup_s, double measure_s,
-                   int serial, const std::string& index_type) {
+                   int serial, const std::string& index_type, bool query) {
   const std::string tag = std::string(cfg.store ? "s" : "l") + std::to_string(serial);
   const std::string dir = work + "/w-" + tag;
   std::filesystem::remove_all(dir);
@@ -307,14 +316,50 @@ WriteRun RunWrites(const WriteConfig& cfg, const std::vector<float>& pool, size_
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+  std::vector<double> query_lat;
+  std::thread querier;
+  if (query) {
+    querier = std::thread([&] {
+      const std::vector<float> q = UnitVectors(64, 99);
+      for (size_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        semble::QueryRequest r;
+        r.vector.assign(&q[(i % 64) * kDims], &q[(i % 64 + 1) * kDims]);
+        r.top_k = 10;
+        const bool counted = measuring.load(std::memory_order_relaxed);
+        const auto t0 = Clock::now();
+        Check((*index)->Query(r).status(), "Query");
+        if (counted && !stop.load(std::memory_order_relaxed)) {
+          query_lat.push_back(Since(t0) * 1e3);
+        }
+      }
+    });
+  }
+  uint64_t max_backlog = 0;
+  auto sample_backlog = [&] {
+    auto info = (*index)->Info();
+    Check(info.status(), "Info");
+    max_backlog = std::max(max_backlog, info->unindexed_vectors);
+    return info->unindexed_vectors;
+  };
+  auto sleep_sampling = [&](double s) {
+    const auto until = Clock::now() + std::chrono::duration<double>(s);
+    while (Clock::now() < until) {
+      sample_backlog();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  sleep_sampling(warmup_s);
   measuring = true;
   const auto start = Clock::now();
-  std::this_thread::sleep_for(std::chrono::duration<double>(measure_s));
+  sleep_sampling(measure_s);
   stop = true;
   const double seconds = Since(start);
+  const auto stopped = Clock::now();
   for (auto& th : threads) th.join();
+  if (querier.joinable()) querier.join();
   if (failed > 0) Die("writes failed");
+  while (sample_backlog() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const double graph_s = Since(stopped);
 
   WriteRun run;
   run.seconds = seconds;
@@ -326,6 +371,11 @@ WriteRun RunWrites(const WriteConfig& cfg, const std::vector<float>& pool, size_
   }
   run.p50_ms = Percentile(all, 0.50);
   run.p99_ms = Percentile(all, 0.99);
+  run.graph_s = graph_s;
+  run.max_backlog = max_backlog;
+  run.queries = query_lat.size();
+  run.query_p50_ms = Percentile(query_lat, 0.50);
+  run.query_p99_ms = Percentile(query_lat, 0.99);
   // Every acknowledged record is in the index.
   auto info = (*index)->Info();
   Check(info.status(), "Info");
@@ -352,6 +402,7 @@ int Writes(const std::map<std::string, std::string>& args) {
   const int delay_ms = std::stoi(Arg(args, "delay-ms", "0"));
   const bool local = Arg(args, "local", "1") == "1";
   const std::string index_type = Arg(args, "index-type", "hnsw");
+  const bool query = Arg(args, "query", "0") == "1";
   Check(semble::storage::CreateS3Bucket(bucket, so), "CreateS3Bucket " + bucket);
   std::filesystem::create_directories(work);
 
@@ -373,12 +424,18 @@ int Writes(const std::map<std::string, std::string>& args) {
     for (size_t i = 0; i < configs.size(); ++i) {
       const WriteConfig& c = configs[i];
       WriteRun w = RunWrites(c, pool, pool_n, so, bucket, work, delay_ms, warmup, seconds, serial++,
-                             index_type);
+                             index_type, query);
       std::fprintf(stderr,
                    "  run %d %-5s shape %3d threads %2d window %4.1f ms: %9.0f vec/s %8.1f "
-                   "calls/s p50 %7.2f p99 %7.2f ms\n",
+                   "calls/s p50 %7.2f p99 %7.2f ms; graph %.2f s, max backlog %llu",
                    r + 1, c.store ? "s3" : "local", c.shape, c.threads, c.window_ms,
-                   w.vectors / w.seconds, w.calls / w.seconds, w.p50_ms, w.p99_ms);
+                   w.vectors / w.seconds, w.calls / w.seconds, w.p50_ms, w.p99_ms, w.graph_s,
+                   static_cast<unsigned long long>(w.max_backlog));
+      if (query) {
+        std::fprintf(stderr, "; %llu queries p50 %.2f p99 %.2f ms",
+                     static_cast<unsigned long long>(w.queries), w.query_p50_ms, w.query_p99_ms);
+      }
+      std::fprintf(stderr, "\n");
       results[i].push_back(w);
     }
   }
@@ -390,15 +447,21 @@ int Writes(const std::map<std::string, std::string>& args) {
       index_type.c_str(), delay_ms, runs, seconds, warmup);
   std::printf(
       "| records/call | writers | store | window | vectors/s | calls/s | p50 ms | p99 ms "
-      "| store/local |\n|---|---|---|---|---|---|---|---|---|\n");
+      "| store/local | graph s | max backlog "
+      "|%s\n|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+      query ? " query p50 ms | query p99 ms |" : "", query ? "---|---|" : "");
   std::map<std::pair<int, int>, double> local_vps;
   for (size_t i = 0; i < configs.size(); ++i) {
-    std::vector<double> vps, cps, p50, p99;
+    std::vector<double> vps, cps, p50, p99, graph, backlog, qp50, qp99;
     for (const WriteRun& w : results[i]) {
       vps.push_back(w.vectors / w.seconds);
       cps.push_back(w.calls / w.seconds);
       p50.push_back(w.p50_ms);
       p99.push_back(w.p99_ms);
+      graph.push_back(w.graph_s);
+      backlog.push_back(static_cast<double>(w.max_backlog));
+      qp50.push_back(w.query_p50_ms);
+      qp99.push_back(w.query_p99_ms);
     }
     const WriteConfig& c = configs[i];
     const double m = Median(vps);
@@ -410,12 +473,14 @@ int Writes(const std::map<std::string, std::string>& args) {
       std::snprintf(buf, sizeof(buf), "%.2f", m / it->second);
       ratio = buf;
     }
-    std::printf("| %d | %d | %s | %s | %.0f (%.0f..%.0f) | %.1f | %.2f | %.2f | %s |\n", c.shape,
-                c.threads, c.store ? "s3" : "local dir",
+    std::printf("| %d | %d | %s | %s | %.0f (%.0f..%.0f) | %.1f | %.2f | %.2f | %s | %.2f | %.0f |",
+                c.shape, c.threads, c.store ? "s3" : "local dir",
                 c.store ? (std::to_string(int(c.window_ms)) + " ms").c_str() : "fsync", m,
                 *std::min_element(vps.begin(), vps.end()),
                 *std::max_element(vps.begin(), vps.end()), Median(cps), Median(p50), Median(p99),
-                ratio.c_str());
+                ratio.c_str(), Median(graph), Median(backlog));
+    if (query) std::printf(" %.2f | %.2f |", Median(qp50), Median(qp99));
+    std::printf("\n");
   }
   return 0;
 }

@@ -68,6 +68,8 @@ struct ServeArgs {
   std::string sync = "group";
   int drain_seconds = 60;
   int group_commit_us = 2000;
+  // DatabaseOptions::max_unindexed_bytes, in MiB.
+  int max_unindexed_mb = 128;
   std::string llm_upstream;
   std::string llm_cache = "llm";
   int llm_timeout_ms = 120000;
@@ -230,6 +232,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
     db_options.store_take_over_writes = false;
   }
   db_options.group_commit_window_us = static_cast<uint32_t>(a.group_commit_us);
+  db_options.max_unindexed_bytes = static_cast<uint64_t>(a.max_unindexed_mb) << 20;
   auto db = Database::Open(db_options, data_dir);
   if (!db.ok()) return Fail(db.status().WithContext(data_dir));
   for (const std::string& line : (*db)->RecoveryLog()) {
@@ -424,6 +427,10 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "With --store: how long a write waits for others to share its log object "
                    "(default 2000)")
       ->check(CLI::Range(0, 1000000));
+  verb->add_option("--max-unindexed-mb", a->max_unindexed_mb,
+                   "Writes to an hnsw index wait while its graph builder is this many MiB of "
+                   "vectors behind; 0 = no bound (default 128)")
+      ->check(CLI::Range(0, 1 << 20));
   verb->add_option("--llm-upstream", a->llm_upstream,
                    "Base URL of an OpenAI-compatible API (e.g. https://api.openai.com/v1): serve "
                    "POST /v1/chat/completions through a semantic cache. The upstream key comes "

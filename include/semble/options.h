@@ -98,6 +98,15 @@ struct DatabaseOptions {
   // this many vectors: at that size a scan is as fast as the graph, and exact. 0 = always use the
   // graph.
   uint32_t exact_search_below = 10000;
+  // Extension: an insert or upsert into an approximate index waits (it is not refused) while
+  // the index holds more than this many bytes of vectors that its background graph builder has
+  // not linked yet (Index::Info's unindexed_vectors x dimensions x 4). That backlog is memory,
+  // and every query scans it exactly, so a builder slower than the writes must slow them down;
+  // bursts below the bound are acknowledged at the speed of the log and linked afterwards. The
+  // bound is soft by at most the writes that pass the check together (one batch per concurrent
+  // writer). Twice the checkpoint log size, so the backlog a recovery leaves does not stop
+  // writers. 0 = no bound.
+  uint64_t max_unindexed_bytes = 128ull << 20;
 
   // Extension: the durable home of the database, an object store (semble/object_store.h):
   // "s3://bucket/prefix" (credentials and endpoint from `store_options`, by default from the

@@ -20,6 +20,10 @@ core::LatencyHistogram& WalSyncLatency() {
   static core::LatencyHistogram histogram;
   return histogram;
 }
+core::LatencyHistogram& BacklogWaitLatency() {
+  static core::LatencyHistogram histogram;
+  return histogram;
+}
 namespace {
 
 // A leader groups at most this many bytes of mutations into one append + fsync.
@@ -587,6 +591,16 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
                                            &m.records, &m.metadata));
   }
   AnalyzeDocuments(&m);
+  if (options_.max_unindexed_bytes > 0) {
+    // Before the queue and outside every lock: a waiting writer holds up nobody (queries, other
+    // indexes, writes that add no vectors), and writers that arrive while the builder is behind
+    // wait here too, so the backlog stays near the bound instead of growing with the load.
+    const auto start = std::chrono::steady_clock::now();
+    if (vectors_->WaitForBacklogAtMost(options_.max_unindexed_bytes)) {
+      BacklogWaitLatency().Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+  }
   return WriteMutation(std::move(m));
 }
 

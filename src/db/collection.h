@@ -66,6 +66,8 @@ struct CollectionOptions {
   Limits limits;
   uint64_t checkpoint_wal_bytes = 64ull << 20;
   uint32_t exact_search_below = 10000;
+  // DatabaseOptions::max_unindexed_bytes.
+  uint64_t max_unindexed_bytes = 0;
   // DatabaseOptions::repair_damaged_logs.
   bool repair_damaged_logs = false;
   // Embeds the text of records and queries (DatabaseOptions::models). Not owned; may be null

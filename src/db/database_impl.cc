@@ -58,6 +58,7 @@ class DatabaseImpl final : public Database {
     copts_.limits = options.limits;
     copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
     copts_.exact_search_below = options.exact_search_below;
+    copts_.max_unindexed_bytes = options.max_unindexed_bytes;
     copts_.repair_damaged_logs = options.repair_damaged_logs;
     copts_.models = options.models;
     if (copts_.models == nullptr) {

@@ -12,6 +12,11 @@ namespace semble::db {
 // How long each WAL fsync of a write group took, over every index of the process.
 core::LatencyHistogram& WalSyncLatency();
 
+// How long each insert or upsert that had to wait for an index's graph builder waited
+// (DatabaseOptions::max_unindexed_bytes), over every index of the process. Writes that did not
+// wait are not observed.
+core::LatencyHistogram& BacklogWaitLatency();
+
 }  // namespace semble::db
 
 #endif  // SEMBLE_SRC_DB_DB_STATS_H_

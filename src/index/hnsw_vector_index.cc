@@ -13,6 +13,7 @@
 #include <unordered_set>
 
 #include "core/cpu_count.h"
+#include "core/thread_name.h"
 
 namespace semble::index {
 namespace {
@@ -200,6 +201,20 @@ class HnswVectorIndex final : public VectorIndex {
     return slot_row_.size();
   }
 
+  bool WaitForBacklogAtMost(uint64_t max_bytes) const override {
+    const uint64_t row_bytes = uint64_t{spec_.hnsw.dimensions} * sizeof(float);
+    std::shared_lock lock(mu_);
+    // Nothing queued and nothing in flight: what is still buffered is there for good (a vector
+    // the graph refused), and waiting for it would never end.
+    auto done = [&] {
+      return stop_ || slot_row_.size() * row_bytes <= max_bytes ||
+             (queue_.empty() && in_flight_.empty());
+    };
+    if (done()) return false;
+    cv_.wait(lock, done);  // the builder notifies after every batch
+    return true;
+  }
+
   void PauseBackgroundWork() override {
     std::lock_guard lock(mu_);
     ++pauses_;
@@ -312,6 +327,9 @@ class HnswVectorIndex final : public VectorIndex {
 
   // The builder thread: links buffered vectors into the graph, a batch at a time.
   void Build() {
+    // Named so that per-thread CPU (top -H, /proc/<pid>/task) tells the builder from the writers;
+    // the linking threads it starts inherit the name.
+    core::NameThisThread("semble-hnsw");
     std::vector<uint32_t> batch;
     std::vector<float> values;
     const uint32_t dims = spec_.hnsw.dimensions;
@@ -342,7 +360,10 @@ class HnswVectorIndex final : public VectorIndex {
         const float* v = buffer_->Get(it->second);
         values.insert(values.end(), v, v + dims);
       }
-      if (batch.empty()) continue;
+      if (batch.empty()) {
+        cv_.notify_all();  // the queue held only stale slots: a backlog wait may be over
+        continue;
+      }
       graph_size_at_batch_ = hnsw_->size();
       lock.unlock();
       // The graph takes adds concurrently with searches; queries see the slot in the buffer

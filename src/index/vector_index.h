@@ -66,6 +66,12 @@ class VectorIndex {
   // Live vectors stored but not yet in the search structure proper (an approximate index builds
   // in the background and scans these exactly meanwhile). 0 when there is no such backlog.
   virtual size_t Unindexed() const { return 0; }
+  // Blocks the caller while the backlog above holds more than `max_bytes` of vectors (Unindexed()
+  // x dimensions x 4), until it holds at most that or the background work has nothing left it
+  // can do; returns whether it waited. Writers call it before they write, holding no lock, so a
+  // builder that falls behind slows acknowledged writes down instead of letting its backlog
+  // (memory, and an exact scan in every query) grow without bound. No-op without background work.
+  virtual bool WaitForBacklogAtMost(uint64_t /*max_bytes*/) const { return false; }
   // Holds back background indexing (the graph builder) until ResumeBackgroundWork; writes still
   // land and are searchable (exactly) meanwhile. Recovery holds it while it replays the log, so
   // that replay never waits for graph linking: the index serves as soon as the log is read and

@@ -71,6 +71,11 @@ HttpResponse RenderMetrics(ApiContext* ctx) {
   out += "# HELP semble_wal_fsync_duration_seconds Time of each write-ahead log fsync.\n";
   out += "# TYPE semble_wal_fsync_duration_seconds histogram\n";
   AppendHistogram(&out, "semble_wal_fsync_duration_seconds", "", db::WalSyncLatency().Read());
+  out +=
+      "# HELP semble_write_backlog_wait_seconds Time an insert or upsert waited for an index's "
+      "graph builder to catch up (only writes that waited).\n";
+  out += "# TYPE semble_write_backlog_wait_seconds histogram\n";
+  AppendHistogram(&out, "semble_write_backlog_wait_seconds", "", db::BacklogWaitLatency().Read());
 
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4";

@@ -6,11 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "index/vector_index.h"
 
 namespace semble::index {
@@ -210,6 +216,116 @@ TEST(HnswVectorIndexTest, VanishingCosineVectorIsRefused) {
   EXPECT_TRUE((*index)->Set(1, fine).ok());
   WaitDrained(**index);
   EXPECT_EQ((*index)->size(), 1u);
+}
+
+// A writer that finds more than the bound buffered waits until the builder has linked enough of
+// it, and nothing that was buffered meanwhile is lost. The builder is held back first, so the
+// wait cannot end before it is let go (no timing decides the outcome).
+TEST(HnswVectorIndexTest, BacklogWaitLastsUntilTheBuilderCatchesUp) {
+  constexpr uint32_t kDims = 16;
+  constexpr uint32_t kCount = 600;
+  constexpr uint64_t kRowBytes = kDims * sizeof(float);
+  auto index = MakeIndex(kDims, 0);
+  EXPECT_FALSE(index->WaitForBacklogAtMost(0));  // nothing buffered: nothing to wait for
+
+  index->PauseBackgroundWork();
+  std::mt19937 rng(5);
+  std::vector<float> values;
+  std::vector<uint32_t> slots;
+  for (uint32_t s = 0; s < kCount; ++s) {
+    const std::vector<float> v = Random(rng, kDims);
+    values.insert(values.end(), v.begin(), v.end());
+    slots.push_back(s);
+  }
+  ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
+  ASSERT_EQ(index->Unindexed(), kCount);
+  EXPECT_FALSE(index->WaitForBacklogAtMost(kCount * kRowBytes));  // at the bound: goes on
+
+  std::atomic<bool> returned{false};
+  bool waited = false;
+  std::thread writer([&] {
+    waited = index->WaitForBacklogAtMost(100 * kRowBytes);
+    returned = true;
+  });
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_FALSE(returned.load()) << "the wait ended while the builder was held back";
+  }
+  index->ResumeBackgroundWork();
+  writer.join();
+  EXPECT_TRUE(waited);
+  EXPECT_LE(index->Unindexed(), 100u);  // no writes since, and the builder only takes away
+  WaitDrained(*index);
+  EXPECT_EQ(index->size(), kCount);
+  for (uint32_t s = 0; s < kCount; ++s) {
+    const float* v = index->Get(s);
+    ASSERT_NE(v, nullptr) << s;
+    EXPECT_TRUE(std::equal(v, v + kDims, &values[s * kDims])) << s;
+  }
+}
+
+// Writers that keep adding while others wait on the bound all get through, and every vector ends
+// up in the graph: the bound slows writes, it never drops or blocks them for good.
+TEST(HnswVectorIndexTest, WritersUnderABacklogBoundAllFinish) {
+  constexpr uint32_t kDims = 16;
+  constexpr int kWriters = 4, kBatches = 20, kBatch = 50;
+  auto index = MakeIndex(kDims, 0);
+  std::mutex set_mu;  // SetBatch needs exclusive access (the database's state lock)
+  std::vector<std::vector<float>> data(kWriters * kBatches * kBatch);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937 rng(w);
+      for (int b = 0; b < kBatches; ++b) {
+        // Any bound smaller than one batch: each writer waits until the builder has drained
+        // (nearly) everything queued before it.
+        index->WaitForBacklogAtMost(kDims * sizeof(float));
+        std::vector<uint32_t> slots;
+        std::vector<float> values;
+        for (int i = 0; i < kBatch; ++i) {
+          const uint32_t slot = static_cast<uint32_t>((w * kBatches + b) * kBatch + i);
+          data[slot] = Random(rng, kDims);
+          slots.push_back(slot);
+          values.insert(values.end(), data[slot].begin(), data[slot].end());
+        }
+        std::lock_guard lock(set_mu);
+        ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  WaitDrained(*index);
+  ASSERT_EQ(index->size(), data.size());
+  for (uint32_t s = 0; s < data.size(); ++s) {
+    const float* v = index->Get(s);
+    ASSERT_NE(v, nullptr) << s;
+    EXPECT_TRUE(std::equal(v, v + kDims, data[s].data())) << s;
+  }
+}
+
+// The builder thread carries its own name (operators tell its CPU from the writers' by it); the
+// thread that writes keeps its own.
+TEST(HnswVectorIndexTest, BuilderThreadIsNamedAndTheWriterIsNot) {
+  auto index = MakeIndex(4, 0);
+  const std::string writer_name = core::ThisThreadName();
+  const float v[] = {1, 2, 3, 4};
+  ASSERT_TRUE(index->Set(0, v).ok());  // starts the builder
+  auto builder_named = [] {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(task.path() / "comm");
+      std::string name;
+      std::getline(comm, name);
+      if (name == "semble-hnsw") return true;
+    }
+    return false;
+  };
+  bool found = false;
+  for (int i = 0; i < 1000 && !(found = builder_named()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(core::ThisThreadName(), writer_name);
+  EXPECT_NE(writer_name, "semble-hnsw");
 }
 
 }  // namespace
