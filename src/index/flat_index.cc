@@ -337,6 +337,11 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
     core::TopK top;                            // the best product keys
     std::vector<core::ScoredSlot> candidates;  // every key >= threshold - margin when seen
     float margin = 0, sq_norm = 0;
+    // Many rows within the margin of each other (duplicates, a degenerate data set) would make
+    // the candidates as many as the rows; past this many, after pruning, the query gives up the
+    // product and is answered by Search instead, so memory stays bounded by queries x cap.
+    size_t cap = 0;
+    bool by_search = false;
   };
   std::vector<Query> state;
   std::vector<Scorer> scorers;
@@ -346,6 +351,7 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
     const float* q = queries + i * n;
     scorers.emplace_back(*this, q);
     Query& st = state.emplace_back(k);
+    st.cap = std::max<size_t>(4096, 8 * k);
     st.sq_norm = core::DotProduct(q, q, n);
     const double qn = std::sqrt(static_cast<double>(st.sq_norm));
     double e;
@@ -394,6 +400,7 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
             const float* dots = tile + i * ld;
             // The keys of a panel, each compared with the query's bar (a predictable branch, the
             // metric chosen outside the loop); only keys past the bar are looked at further.
+            if (st.by_search) continue;
             auto scan = [&](auto key_of) {
               float bar = st.top.threshold() - st.margin;
               for (size_t j = 0; j < in_panel; ++j) {
@@ -405,6 +412,15 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
                 if (key >= t) {
                   st.top.Push(key, slot);
                   bar = st.top.threshold() - st.margin;
+                }
+                if (st.candidates.size() > st.cap) {
+                  std::erase_if(st.candidates,
+                                [&](const core::ScoredSlot& c) { return !(c.key >= bar); });
+                  if (st.candidates.size() > st.cap / 2) {
+                    st.by_search = true;
+                    std::vector<core::ScoredSlot>().swap(st.candidates);
+                    return;
+                  }
                 }
               }
             };
@@ -430,6 +446,10 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
 
   for (size_t i = 0; i < num_queries; ++i) {
     Query& st = state[i];
+    if (st.by_search) {
+      (*results)[i] = Search(queries + i * n, k);
+      continue;
+    }
     const float floor = st.top.threshold() - st.margin;
     core::TopK exact(k);
     for (const core::ScoredSlot& c : st.candidates) {

@@ -437,6 +437,29 @@ TEST(FlatIndexTest, SearchBatchByProductKeepsNearTiesExact) {
   }
 }
 
+// Thousands of identical rows tie with the k-th best: every one is a candidate of the product
+// path, which must then hand the query to Search (bounded memory) and still answer exactly.
+TEST(FlatIndexTest, SearchBatchByProductWithManyTiesFallsBackToSearch) {
+  for (Metric metric : kAllMetrics) {
+    const uint32_t dims = 16;
+    FlatIndex index(dims, metric);
+    std::vector<float> row(dims, 0.25f);
+    for (uint32_t s = 0; s < 9000; ++s) index.Set(s, row.data());
+    std::vector<float> other(dims, -0.5f);
+    index.Set(9000, other.data());
+    std::vector<float> packed;
+    for (int q = 0; q < 33; ++q) {
+      for (uint32_t t = 0; t < dims; ++t) packed.push_back(q % 2 ? 0.25f : -0.5f + 0.01f * t);
+    }
+    for (size_t k : {1u, 10u}) {
+      const auto batch = index.SearchBatch(packed.data(), 33, k);
+      for (size_t i = 0; i < 33; ++i) {
+        ExpectIdentical(batch[i], index.Search(packed.data() + i * dims, k));
+      }
+    }
+  }
+}
+
 // The database rejects non-finite values, but a NaN that slipped through must not corrupt the
 // heap's ordering (a NaN key compares false both ways): it is left out, the rest stays sorted.
 TEST(FlatIndexTest, NaNVectorIsSkipped) {
