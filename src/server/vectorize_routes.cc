@@ -17,16 +17,16 @@
 #include <optional>
 
 #include "db/index_config.h"
-#include "wire/record_binary.h"
-#include "wire/record_json.h"
-#include "wire/response_json.h"
 #include "db/validation.h"
+#include "semble/map.h"
+#include "semble/recommend.h"
 #include "server/api.h"
 #include "server/cluster_forward.h"
 #include "server/envelope.h"
-#include "semble/map.h"
-#include "semble/recommend.h"
+#include "wire/record_binary.h"
+#include "wire/record_json.h"
 #include "wire/request_json.h"
+#include "wire/response_json.h"
 
 namespace semble::server {
 namespace {
@@ -52,7 +52,8 @@ class VectorizeApi {
     if (Status s = db::ValidateIndexName(name, ctx_->limits); !s.ok()) {
       return Error(400, kErrInvalid, s.message());
     }
-    // A write forwarded by another node of a cluster applies the shards it names (cluster_forward.h).
+    // A write forwarded by another node of a cluster applies the shards it names
+    // (cluster_forward.h).
     auto index = ctx_->db->GetIndex(name);
     if (std::string_view list = req.Header(kShardsHeader); !list.empty()) {
       std::vector<uint32_t> shards;
@@ -224,7 +225,7 @@ class VectorizeApi {
       // application/json too).
       Result<std::vector<VectorRecord>> records =
           !req.multipart && req.content_type == wire::kRecordsBinaryType
-              ? wire::ParseRecordsBinary(payload)
+              ? wire::ParseRecordsBinary(payload, ctx_->limits.max_batch_vectors)
           : !req.multipart && req.content_type == "application/json" &&
                   wire::IsVectorsObject(payload)
               ? wire::ParseVectorsObject(payload, discard, &discarded)
@@ -377,9 +378,9 @@ class VectorizeApi {
         char* end = nullptr;
         const unsigned long n = std::strtoul(it->second.c_str(), &end, 10);
         if (it->second.empty() || *end != '\0' || n < 1 || n > ctx_->limits.max_list_count) {
-          return Error(400, kErrInvalid,
-                       "count must be an integer from 1 to " +
-                           std::to_string(ctx_->limits.max_list_count));
+          return Error(
+              400, kErrInvalid,
+              "count must be an integer from 1 to " + std::to_string(ctx_->limits.max_list_count));
         }
         list.count = static_cast<uint32_t>(n);
       }
@@ -453,12 +454,12 @@ class VectorizeApi {
     auto id = ctx_->models->Canonical(model);
     const std::string canonical = id.ok() ? *id : model;
     if (d.config.embedding_model.empty() || canonical != d.config.embedding_model) {
-      return Status::InvalidArgument(
-          "index \"" + d.name + "\" holds vectors of " +
-          (d.config.embedding_model.empty() ? std::string("caller-supplied vectors (no model)")
-                                            : "model \"" + d.config.embedding_model + "\" (" +
-                                                  d.config.embedding_pooling + " pooling)") +
-          "; refusing vectors of model \"" + model + "\"")
+      return Status::InvalidArgument("index \"" + d.name + "\" holds vectors of " +
+                                     (d.config.embedding_model.empty()
+                                          ? std::string("caller-supplied vectors (no model)")
+                                          : "model \"" + d.config.embedding_model + "\" (" +
+                                                d.config.embedding_pooling + " pooling)") +
+                                     "; refusing vectors of model \"" + model + "\"")
           .WithReason(Status::Reason::kModelMismatch);
     }
     return Status::OK();
@@ -515,14 +516,15 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
       &VectorizeApi::DeleteByFilter);
   add("POST", "/indexes/{}/update_metadata_by_filter", "vectorize.update_metadata_by_filter",
       Scope::kWrite, &VectorizeApi::UpdateMetadataByFilter);
-  add("POST", "/indexes/{}/recommend", "vectorize.recommend", Scope::kRead, &VectorizeApi::Recommend);
+  add("POST", "/indexes/{}/recommend", "vectorize.recommend", Scope::kRead,
+      &VectorizeApi::Recommend);
   add("POST", "/indexes/{}/map", "vectorize.map", Scope::kRead, &VectorizeApi::Map);
-  add("POST", "/indexes/{}/metadata_index/create", "vectorize.metadata_index_create",
-      Scope::kWrite, &VectorizeApi::CreateMetadataIndex);
+  add("POST", "/indexes/{}/metadata_index/create", "vectorize.metadata_index_create", Scope::kWrite,
+      &VectorizeApi::CreateMetadataIndex);
   add("GET", "/indexes/{}/metadata_index/list", "vectorize.metadata_index_list", Scope::kRead,
       &VectorizeApi::ListMetadataIndexes);
-  add("POST", "/indexes/{}/metadata_index/delete", "vectorize.metadata_index_delete",
-      Scope::kWrite, &VectorizeApi::DeleteMetadataIndex);
+  add("POST", "/indexes/{}/metadata_index/delete", "vectorize.metadata_index_delete", Scope::kWrite,
+      &VectorizeApi::DeleteMetadataIndex);
   add("POST", "/indexes/{}/text_index", "vectorize.text_index_configure", Scope::kWrite,
       &VectorizeApi::ConfigureTextIndex);
   add("GET", "/indexes/{}/text_index", "vectorize.text_index_get", Scope::kRead,

@@ -60,7 +60,7 @@ class Sections {
 
 }  // namespace
 
-Result<std::vector<VectorRecord>> ParseRecordsBinary(std::string_view body) {
+Result<std::vector<VectorRecord>> ParseRecordsBinary(std::string_view body, size_t max_records) {
   if (body.size() < kHeaderBytes) {
     return Status::InvalidArgument("binary records: the body has " + std::to_string(body.size()) +
                                    " bytes, fewer than the 24-byte header");
@@ -78,6 +78,11 @@ Result<std::vector<VectorRecord>> ParseRecordsBinary(std::string_view body) {
   if (dims == 0) return Status::InvalidArgument("binary records: dimensions is 0");
   if ((flags & ~(kFlagNamespaces | kFlagMetadata)) != 0 || reserved != 0) {
     return Status::InvalidArgument("binary records: unknown flags or a non-zero reserved field");
+  }
+  if (count > max_records) {
+    return Status::InvalidArgument("binary records: " + std::to_string(count) +
+                                   " records, more than the " + std::to_string(max_records) +
+                                   " one write takes");
   }
   // n * d * 4 bytes of values must fit in what follows the header; compared by division first, so
   // no product can overflow.

@@ -26,6 +26,7 @@
 #ifndef SEMBLE_SRC_WIRE_RECORD_BINARY_H_
 #define SEMBLE_SRC_WIRE_RECORD_BINARY_H_
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,8 +41,10 @@ inline constexpr std::string_view kRecordsBinaryType = "application/vnd.semble.r
 
 // Decodes a whole body. Any departure from the layout (magic, version, unknown flags, a length
 // past the end, bytes after the last section) is InvalidArgument naming the offset, and nothing
-// is returned.
-Result<std::vector<VectorRecord>> ParseRecordsBinary(std::string_view body);
+// is returned. So is a count above max_records, before anything is allocated: a record costs
+// ~200 bytes of memory and as little as 8 of body, so a hostile body must not get to choose it.
+Result<std::vector<VectorRecord>> ParseRecordsBinary(std::string_view body,
+                                                     size_t max_records = SIZE_MAX);
 
 // Encodes records into the layout above; ParseRecordsBinary gives them back field for field.
 // InvalidArgument when the records cannot be represented: none, values of different lengths or

@@ -259,6 +259,8 @@ test('binary records insert and upsert like NDJSON, and a malformed body writes 
     [Buffer.concat([Buffer.from('XXXX'), good.subarray(4)]), /SMBR/],
     [binaryRecords([{ id: 'n1', values: [1, 1] }], 2), /dimension/i],   // the index has 3
     [binaryRecords([{ id: 'n1', values: [1, NaN, 1] }], 3), /finite/],
+    // More records than one write takes (5,000 by default): refused before they are decoded.
+    [binaryRecords(Array.from({ length: 5001 }, (_, i) => ({ id: `x${i}`, values: [1, 1, 1] })), 3), /5001 records, more than the 5000/],
   ];
   for (const [body, why] of cases) {
     const e = assertError(await call('POST', vz('bin') + '/insert', body, { contentType: BIN }), 400, undefined, `bad binary ${why}`);

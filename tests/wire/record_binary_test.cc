@@ -154,6 +154,12 @@ TEST(RecordsBinary, BadHeadersAreRefused) {
   // A flag promising a section that is not there.
   EXPECT_TRUE(refused(with(16, 1), "the namespace of record 0 runs past the end"));
   EXPECT_TRUE(refused(ParseRecordsBinary("SMBR"), "fewer than the 24-byte header"));
+  // A count above the caller's bound is refused before any allocation.
+  std::vector<VectorRecord> three(3);
+  for (size_t i = 0; i < 3; ++i) three[i] = {std::to_string(i), {1, 2}, "", ""};
+  const std::string body = *RecordsBinary(three);
+  EXPECT_TRUE(ParseRecordsBinary(body, 3).ok());
+  EXPECT_TRUE(refused(ParseRecordsBinary(body, 2), "3 records, more than the 2 one write takes"));
 }
 
 TEST(RecordsBinary, EncoderRefusesWhatTheLayoutCannotCarry) {
