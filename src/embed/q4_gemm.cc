@@ -865,12 +865,7 @@ void Q4GemmOn(Q4Path path, const int8_t* xq, const float* xs, const int32_t* xz,
 void Q4Gemm(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, const Q4Linear& w,
             float* y, size_t ldy, size_t t_begin, size_t t_end) {
   static const Q4Path path = Q4ChosenPath();
-  // Below two row groups the tile unit loses to VNNI inside the encoder (one ~12-token prompt:
-  // 0.88x the sentences/s, bench/RESULTS.md), though not in the kernel's own benchmark: the
-  // fixed costs (tile configuration, padding the rows to 16) are not repaid. Same bits either way.
-  constexpr size_t kAmxMinRows = 32;
-  const Q4Path use = path == Q4Path::kAmx && m < kAmxMinRows ? Q4Path::kAvx512Vnni : path;
-  Q4GemmOn(use, xq, xs, xz, m, w, y, ldy, t_begin, t_end);
+  Q4GemmOn(path, xq, xs, xz, m, w, y, ldy, t_begin, t_end);
 }
 
 bool Q4F32IsFast() { return HasAvx512Bw(); }
