@@ -3,7 +3,8 @@
 // Dot products of many queries with many rows at once, as a matrix product: both sides packed
 // into panels, an 8 x 2-vector register tile, one FMA per query-row-dimension and no horizontal
 // sums (the shape of a GEMM micro-kernel). For exact search with many queries per call, where
-// scoring one pair at a time is compute-bound at about a third of this rate.
+// scoring one pair at a time is compute-bound at about a third of this rate. Implemented in
+// distance.cc, with the other kernels: one Highway per-target compilation serves them all.
 //
 // The sums are added in another order than DotProduct's, so they may differ from it in the last
 // bits (|difference| <= 2 * n * 2^-24 * sum |a_i b_i|, each being within n * 2^-24 of the exact
