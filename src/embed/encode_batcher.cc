@@ -24,7 +24,9 @@ Status EncodeBatcher::Encode(const std::vector<const std::vector<int32_t>*>& seq
   queue_.push_back(&request);
   // Either some caller's batch takes this request, or this caller takes a free lane and encodes
   // the oldest queued requests (its own among them, or it loops). No thread of the batcher's own:
-  // a caller waits only while another caller's batch is running, so nothing can be left waiting.
+  // a caller waits only while another caller's batch is running, and every batch that ends with
+  // requests still queued wakes the oldest one's caller to take the lane, so nothing is left
+  // waiting.
   while (!request.done) {
     if (running_ < lanes_ && !queue_.empty()) {
       std::vector<Request*> batch;
@@ -35,6 +37,8 @@ Status EncodeBatcher::Encode(const std::vector<const std::vector<int32_t>*>& seq
         queue_.pop_front();
       }
       ++running_;
+      // Two batches can end before the oldest waiter wakes: pass a lane still free on.
+      if (running_ < lanes_ && !queue_.empty()) queue_.front()->wake.notify_one();
       ++stats_.batches;
       stats_.requests += batch.size();
       lock.unlock();
@@ -42,10 +46,14 @@ Status EncodeBatcher::Encode(const std::vector<const std::vector<int32_t>*>& seq
       Run(batch);
       lock.lock();
       --running_;
-      for (Request* r : batch) r->done = true;
-      cv_.notify_all();
+      // Notified under mu_: once done is seen, a Request (on its caller's stack) may be gone.
+      for (Request* r : batch) {
+        r->done = true;
+        if (r != &request) r->wake.notify_one();
+      }
+      if (!queue_.empty() && queue_.front() != &request) queue_.front()->wake.notify_one();
     } else {
-      cv_.wait(lock);
+      request.wake.wait(lock);
     }
   }
   return request.status;

@@ -320,6 +320,44 @@ TEST(EncodeBatcher, ARefusedSequenceFailsOnlyItsCall) {
   }
 }
 
+// Many callers on two lanes with a token cap that splits the queue into several batches: each
+// finished batch must hand its lane to the oldest waiter (and a lane freed twice before that
+// waiter runs must be passed on), or calls would wait forever or rows would go to the wrong call.
+TEST(EncodeBatcher, ManyCallersOnTwoLanesAllFinishWithTheirOwnRows) {
+  const std::string dir = test::DefaultModelDirOrFail();
+  ASSERT_FALSE(dir.empty());
+  auto encoder = LoadEncoder(dir);
+  const size_t h = encoder->config().hidden;
+  constexpr int kCallers = 12, kCallsEach = 25;
+  // Per caller a distinct 3-to-7-token sequence, and its vector alone on one thread.
+  std::vector<std::vector<int32_t>> ids(kCallers);
+  std::vector<std::vector<float>> want(kCallers, std::vector<float>(h));
+  core::ThreadPool one(1);
+  for (int c = 0; c < kCallers; ++c) {
+    ids[c] = {101};
+    for (int t = 0; t < 1 + c % 5; ++t) ids[c].push_back(2000 + 37 * c + t);
+    ids[c].push_back(102);
+    ASSERT_TRUE(encoder->Encode({&ids[c]}, Pooling::kMean, true, &one, want[c].data()).ok());
+  }
+  EncodeBatcher batcher(encoder.get(), Pooling::kMean, true, /*lanes=*/2, /*max_tokens=*/20);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kCallers; ++c) {
+    threads.emplace_back([&, c] {
+      std::vector<float> out(h);
+      for (int i = 0; i < kCallsEach; ++i) {
+        std::fill(out.begin(), out.end(), -1.0f);
+        Status s = batcher.Encode({&ids[c]}, ids[c].size(), out.data());
+        if (!s.ok() || out != want[c]) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(batcher.stats().requests, uint64_t{kCallers} * kCallsEach);
+  EXPECT_EQ(batcher.queued(), 0u);
+}
+
 }  // namespace
 }  // namespace embed
 }  // namespace semble
