@@ -5,8 +5,8 @@
 // ORT session with T intra-op threads. onnxruntime-node runs a session synchronously on the thread
 // that calls it, so one session in one Node thread serves one call at a time; a session per worker
 // thread is how a Node service uses several cores. Calls go to the worker with the fewest in
-// flight. Prints one Markdown row per (callers, batch): texts/s (median, and every run) and the
-// median latency of one call.
+// flight. Prints one Markdown row per (callers, batch): texts/s (median, and every run), texts per
+// CPU-second of the process (all its threads; median) and the median latency of one call.
 //
 //   node embed_concurrency_ort.mjs MODEL_DIR SENTENCES_FILE [--workers 2] [--threads 1]
 //                                  [--callers 1,4,16] [--batch 1] [--runs 3]
@@ -58,6 +58,7 @@ if (!isMainThread) {
     let next = 0;
     const latencies = [];
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     await Promise.all(Array.from({ length: callers }, async () => {
       for (let i; (i = next, next += batch, i) < limit;) {
         const c0 = process.hrtime.bigint();
@@ -65,25 +66,34 @@ if (!isMainThread) {
         latencies.push(Number(process.hrtime.bigint() - c0) / 1e6);
       }
     }));
-    return { rate: limit / (Number(process.hrtime.bigint() - t0) / 1e9), latencies };
+    const cpu = process.cpuUsage(cpu0);
+    return {
+      rate: limit / (Number(process.hrtime.bigint() - t0) / 1e9),
+      perCpu: limit / ((cpu.user + cpu.system) / 1e6),
+      latencies,
+    };
   }
 
-  console.log(`| engine | workers × threads | callers | batch | texts/s (median) | runs | call p50 ms |`);
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| engine | workers × threads | callers | batch | texts/s (median) | runs | ' +
+              'texts per CPU-s | call p50 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
   await run(Number(opt.workers), 8, Math.min(256, sentences.length));  // warm-up
   for (const callers of list(opt.callers)) {
     for (const batch of list(opt.batch)) {
-      const rates = [], latencies = [];
+      const rates = [], latencies = [], perCpu = [];
       for (let r = 0; r < Number(opt.runs); ++r) {
         const out = await run(callers, batch, sentences.length);
         rates.push(out.rate);
+        perCpu.push(out.perCpu);
         latencies.push(...out.latencies);
       }
       const sorted = [...rates].sort((a, b) => a - b);
       latencies.sort((a, b) => a - b);
+      perCpu.sort((a, b) => a - b);
       console.log(`| onnxruntime-node | ${opt.workers} × ${opt.threads} | ${callers} | ${batch} | ` +
                   `${Math.round(sorted[Math.floor(sorted.length / 2)])} | ` +
                   `${rates.map(Math.round).join(' / ')} | ` +
+                  `${Math.round(perCpu[Math.floor(perCpu.length / 2)])} | ` +
                   `${latencies[Math.floor(latencies.length / 2)].toFixed(2)} |`);
     }
   }

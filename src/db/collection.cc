@@ -111,6 +111,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     SegmentHeader header;
     const std::string path = dir_ + "/" + manifest_.segment;
     bool have_graph = false;
+    std::vector<float> stored(dims);
     auto on_blob = [&](std::string&& blob) {
       have_graph = true;
       return vectors_->Load(blob).WithContext(path);
@@ -120,10 +121,9 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
-      const float* v = have_graph ? vectors_->Get(slot) : nullptr;
-      if (v != nullptr) {
+      if (have_graph && vectors_->Read(slot, stored.data())) {
         // The stored graph must hold exactly these vectors: anything else is wrong data.
-        if (!std::equal(r.values.begin(), r.values.end(), v)) {
+        if (r.values != stored) {
           return Status::Corruption(path + ": the stored index disagrees with record \"" + r.id +
                                     "\"");
         }
@@ -845,11 +845,11 @@ Status Collection::CheckpointLocked(bool local_only) {
       r.metadata_json = sl.metadata_json;
       r.expires_at_ms = sl.expires_at_ms;
       r.text = sl.text;
-      // One Get: the builder of a graph index may move the vector from its write buffer into the
-      // graph meanwhile (it is paused only while Serialize runs), so a second call can answer with
-      // another pointer, and a range over both is garbage.
-      const float* values = vectors_->Get(slot);
-      r.values.assign(values, values + dims);
+      // A copy (Read), not a pointer: the builder of a graph index may move the vector from its
+      // write buffer into the graph meanwhile (it is paused only while Serialize runs) and free
+      // the buffer.
+      r.values.resize(dims);
+      (void)vectors_->Read(slot, r.values.data());
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;
     }

@@ -62,9 +62,10 @@ Result<std::vector<VectorRecord>> Collection::GetByIds(std::span<const std::stri
     auto it = ids_.find(id);
     if (it == ids_.end() || ExpiredAt(it->second, now)) continue;
     const Slot& s = slots_[it->second];
-    const float* v = vectors_->Get(it->second);
+    std::vector<float> values(dims);
+    (void)vectors_->Read(it->second, values.data());
     VectorRecord& r =
-        out.emplace_back(VectorRecord{s.id, std::vector<float>(v, v + dims), s.ns, s.metadata_json});
+        out.emplace_back(VectorRecord{s.id, std::move(values), s.ns, s.metadata_json});
     r.expires_at_ms = s.expires_at_ms;
     r.text = s.text;
   }
@@ -384,8 +385,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
                               manifest_description_.name + "\"")
           .WithReason(Status::Reason::kVectorNotFound);
     }
-    const float* stored = vectors_->Get(it->second);
-    by_id_vector.assign(stored, stored + dims);
+    by_id_vector.resize(dims);
+    (void)vectors_->Read(it->second, by_id_vector.data());
     q = by_id_vector.data();
   }
   if (vector_side && manifest_description_.config.metric == Metric::kCosine &&
@@ -470,8 +471,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     m.score = h.score;
     m.ns = s.ns;
     if (request.return_values) {
-      const float* v = vectors_->Get(h.slot);
-      m.values.assign(v, v + dims);
+      m.values.resize(dims);
+      (void)vectors_->Read(h.slot, m.values.data());
     }
     if (request.return_metadata == ReturnMetadata::kAll) {
       m.metadata_json = s.metadata_json;

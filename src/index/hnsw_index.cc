@@ -749,8 +749,7 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   // Traversal: layer-0 records (links + code), upper links, per-node state/level/slot.
   const size_t traversal = n * g.record_words * sizeof(uint32_t) + upper + n * 6;
   const size_t rescoring = g.quantized ? n * g.dims * sizeof(float) : 0;
-  s.total_bytes = g.level0.capacity_bytes() + g.vectors.capacity_bytes() +
-                  g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
+  s.total_bytes = n * g.record_words * sizeof(uint32_t) + rescoring + g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
                   g.in_degree.capacity() * 4 + g.upper.capacity() * sizeof(void*) + upper +
                   g.slot_node.capacity() * 4;
   const double live = std::max<size_t>(1, size());

@@ -93,7 +93,10 @@ struct HnswOptions {
 struct HnswMemoryStats {
   double traversal_bytes_per_vector = 0;  // graph links + traversal codes: what queries walk
   double rescoring_bytes_per_vector = 0;  // float32 copy touched only for the final ef candidates
-  double total_bytes_per_vector = 0;      // everything the index allocated, / live vectors
+  // Everything the index holds, / live vectors. The node arenas count up to the nodes in use: the
+  // rest of their mapping is address space reserved by growth (never touched, so not resident),
+  // and counting it made the figure depend on how writes happened to be batched.
+  double total_bytes_per_vector = 0;
   size_t total_bytes = 0;
 };
 

@@ -107,7 +107,6 @@ class HugeArray {
   T& operator[](size_t i) { return data_[i]; }
   const T& operator[](size_t i) const { return data_[i]; }
   size_t size() const { return size_; }
-  size_t capacity_bytes() const { return mapped_bytes_; }
 
   // Grows to n elements; new elements are zero (fresh anonymous pages). Never shrinks.
   void Grow(size_t n) {

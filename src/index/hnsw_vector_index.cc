@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <shared_mutex>
@@ -15,6 +16,10 @@
 #include "core/cpu_count.h"
 #include "core/thread_name.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>  // malloc_trim
+#endif
+
 namespace semble::index {
 namespace {
 
@@ -22,6 +27,19 @@ namespace {
 // large enough to amortize the locking and the batch's worker threads (and below HnswIndex's
 // renumbering threshold, which would move the arrays under readers).
 constexpr size_t kBuildBatch = 512;
+
+// Vectors linked since the builder last handed freed heap memory back to the system, in bytes of
+// floats: a bulk load's worth. Trimming walks every arena, so not after every small write.
+constexpr size_t kTrimAfterBytes = size_t{64} << 20;
+
+// The builder's linking threads allocate and free search scratch in their own malloc arenas,
+// which glibc keeps for reuse and does not shrink by itself: after a bulk load that was ~10% of
+// the process (Fashion-MNIST, bench/RESULTS.md "Memory after a bulk load").
+void GiveFreedMemoryBack() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
+}
 
 class HnswVectorIndex final : public VectorIndex {
  public:
@@ -123,10 +141,19 @@ class HnswVectorIndex final : public VectorIndex {
     return graph + slot_row_.size();
   }
 
-  const float* Get(uint32_t slot) const override {
+  bool Read(uint32_t slot, float* out) const override {
+    // Copied under mu_: the builder frees the buffer once it has linked everything in it, and
+    // the graph's arrays move only under mu_ held exclusively (SetBatch's Reserve, Load).
     std::shared_lock lock(mu_);
-    if (auto it = slot_row_.find(slot); it != slot_row_.end()) return buffer_->Get(it->second);
-    return hnsw_->Get(slot);
+    const float* v = nullptr;
+    if (auto it = slot_row_.find(slot); it != slot_row_.end()) {
+      v = buffer_->Get(it->second);
+    } else {
+      v = hnsw_->Get(slot);
+    }
+    if (v == nullptr) return false;
+    std::memcpy(out, v, static_cast<size_t>(spec_.hnsw.dimensions) * sizeof(float));
+    return true;
   }
 
   // Queries hold mu_ only while they scan the buffer, then search the graph without it: the
@@ -232,7 +259,12 @@ class HnswVectorIndex final : public VectorIndex {
   }
 
   double MemoryBytesPerVector() const override {
-    return hnsw_->MemoryStats().total_bytes_per_vector;
+    // The write buffer counts too: after a bulk load it holds every vector until the builder has
+    // linked them all.
+    std::shared_lock lock(mu_);
+    const size_t live = hnsw_->size() + slot_row_.size();
+    return static_cast<double>(hnsw_->MemoryStats().total_bytes + buffer_->MemoryBytes()) /
+           static_cast<double>(std::max<size_t>(live, 1));
   }
 
   void RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,
@@ -333,6 +365,7 @@ class HnswVectorIndex final : public VectorIndex {
     std::vector<uint32_t> batch;
     std::vector<float> values;
     const uint32_t dims = spec_.hnsw.dimensions;
+    size_t linked_bytes_since_trim = 0;
     std::unique_lock lock(mu_);
     while (true) {
       cv_.wait(lock, [&] { return stop_ || (pauses_ == 0 && (consolidate_ || !queue_.empty())); });
@@ -365,6 +398,7 @@ class HnswVectorIndex final : public VectorIndex {
         continue;
       }
       graph_size_at_batch_ = hnsw_->size();
+      linked_bytes_since_trim += values.size() * sizeof(float);
       lock.unlock();
       // The graph takes adds concurrently with searches; queries see the slot in the buffer
       // until it leaves it below, and in the graph too meanwhile (Merge keeps it once).
@@ -384,12 +418,25 @@ class HnswVectorIndex final : public VectorIndex {
         slot_row_.erase(it);
       }
       in_flight_.clear();
+      if (slot_row_.empty()) {
+        // Everything buffered is linked: give the buffer's memory back now. After a bulk load
+        // it holds a copy of every vector loaded (the floats twice over, until the next write,
+        // which might never come). Read and the buffer scans take mu_, so none is using it.
+        buffer_ = std::make_unique<FlatIndex>(dims, spec_.hnsw.metric);
+        slot_row_ = {};
+        row_slot_ = {};
+        free_rows_ = {};
+      }
       cv_.notify_all();
       if (queue_.empty()) {
         // Caught up: make sure the last adds left every node reachable (AddBatch checks only
         // every so often on large graphs). Without mu_, so writes and queries go on meanwhile.
         lock.unlock();
         hnsw_->MaybeReconnect(/*idle=*/true);
+        if (linked_bytes_since_trim >= kTrimAfterBytes) {
+          linked_bytes_since_trim = 0;
+          GiveFreedMemoryBack();
+        }
         lock.lock();
       }
     }

@@ -5,6 +5,7 @@
 #include "index/vector_index.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "index/hnsw_index.h"
 #include "index/hnsw_vector_index.h"
@@ -30,7 +31,11 @@ class FlatVectorIndex final : public VectorIndex {
   }
   void Clear(uint32_t slot) override { flat_.Clear(slot); }
   size_t size() const override { return flat_.live_count(); }
-  const float* Get(uint32_t slot) const override { return flat_.Get(slot); }
+  bool Read(uint32_t slot, float* out) const override {
+    if (!flat_.IsLive(slot)) return false;
+    std::memcpy(out, flat_.Get(slot), flat_.dimensions() * sizeof(float));
+    return true;
+  }
   std::vector<Hit> Search(const float* query, size_t k, const SearchParams&) const override {
     return flat_.Search(query, k);
   }

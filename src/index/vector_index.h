@@ -46,8 +46,12 @@ class VectorIndex {
   virtual void Clear(uint32_t slot) = 0;
   // Live vectors.
   virtual size_t size() const = 0;
-  // The stored values of a live slot, valid until the next write to the index.
-  virtual const float* Get(uint32_t slot) const = 0;
+  // Copies the stored values of `slot` (dimensions floats) into out and returns true if the slot
+  // is live; returns false and leaves out alone otherwise. A copy rather than a pointer: an
+  // approximate index moves vectors from its write buffer into its graph in the background and
+  // frees the buffer once it is empty (the memory of a bulk load), so a pointer into it could
+  // dangle with no write to the index at all.
+  virtual bool Read(uint32_t slot, float* out) const = 0;
 
   // The k nearest live slots, closest first, with exact scores in the metric's convention.
   virtual std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const = 0;
