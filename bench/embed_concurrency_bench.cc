@@ -11,6 +11,9 @@
 //
 //   embed_concurrency_bench MODEL_DIR [--threads 1,2] [--callers 1,2,8] [--batch 1]
 //                           [--texts 2000] [--runs 3] [--sentences FILE]
+//                           [--url http://127.0.0.1:PORT --server-pid PID [--model NAME]]
+// With --url the callers are HTTP connections to a running `semble serve` (OpenAI's
+// /v1/embeddings, one request per call), and the CPU column is the server's.
 
 #include <algorithm>
 #include <atomic>
@@ -19,11 +22,16 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <thread>
 
+#include <httplib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 #include <vector>
 
 #include "semble/embedder.h"
@@ -39,6 +47,41 @@ double ProcessCpuSeconds() {
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
+
+// CPU seconds another process has used (utime + stime from /proc/PID/stat); 0 without one.
+double ServerCpuSeconds(pid_t pid) {
+  if (pid <= 0) return 0;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int f = 3; f <= 15 && rest >> field; ++f) {
+    if (f == 14) utime = std::stoull(field);
+    if (f == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+using EmbedCall = std::function<bool(const std::vector<std::string>&)>;
 
 std::vector<int> ParseList(const char* s) {
   std::vector<int> out;
@@ -72,7 +115,8 @@ int main(int argc, char** argv) {
   std::vector<int> threads_list = {1, 2}, callers_list = {1, 2, 8}, batch_list = {1};
   size_t texts = 2000;
   int runs = 3;
-  std::string sentences_file;
+  std::string sentences_file, url, model = "all-MiniLM-L6-v2-q4";
+  pid_t server_pid = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--threads") threads_list = ParseList(argv[i + 1]);
@@ -81,6 +125,9 @@ int main(int argc, char** argv) {
     if (flag == "--texts") texts = std::strtoul(argv[i + 1], nullptr, 10);
     if (flag == "--runs") runs = std::atoi(argv[i + 1]);
     if (flag == "--sentences") sentences_file = argv[i + 1];
+    if (flag == "--url") url = argv[i + 1];
+    if (flag == "--model") model = argv[i + 1];
+    if (flag == "--server-pid") server_pid = static_cast<pid_t>(std::atoi(argv[i + 1]));
   }
   std::vector<std::string> prompts;
   if (sentences_file.empty()) {
@@ -100,6 +147,74 @@ int main(int argc, char** argv) {
   std::printf(
       "| threads | callers | batch | texts/s (median) | runs | texts per CPU-s | call p50 ms |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
+  // One row: `callers` threads, each with its own call (an HTTP connection, or the shared
+  // Embedder), take `batch` texts at a time until all are done; CPU is the serving process's.
+  auto measure = [&](const std::string& label, int callers, int batch,
+                     const std::function<EmbedCall(int)>& make_call,
+                     const std::function<double()>& cpu_seconds) {
+    std::vector<double> rates, latencies, per_cpu;
+    for (int r = 0; r < runs; ++r) {
+      std::atomic<size_t> next{0};
+      std::vector<std::vector<double>> lat(callers);
+      std::vector<EmbedCall> calls;
+      for (int c = 0; c < callers; ++c) calls.push_back(make_call(c));
+      const auto t0 = Clock::now();
+      const double cpu0 = cpu_seconds();
+      std::vector<std::thread> pool;
+      for (int c = 0; c < callers; ++c) {
+        pool.emplace_back([&, c] {
+          for (size_t i; (i = next.fetch_add(batch)) < texts;) {
+            const size_t end = std::min(texts, i + batch);
+            std::vector<std::string> in(prompts.begin() + i, prompts.begin() + end);
+            const auto c0 = Clock::now();
+            if (!calls[c](in)) std::abort();
+            lat[c].push_back(std::chrono::duration<double, std::milli>(Clock::now() - c0).count());
+          }
+        });
+      }
+      for (auto& t : pool) t.join();
+      const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+      rates.push_back(static_cast<double>(texts) / s);
+      per_cpu.push_back(static_cast<double>(texts) / (cpu_seconds() - cpu0));
+      for (auto& l : lat) latencies.insert(latencies.end(), l.begin(), l.end());
+    }
+    std::vector<double> sorted = rates;
+    std::sort(sorted.begin(), sorted.end());
+    std::sort(latencies.begin(), latencies.end());
+    std::sort(per_cpu.begin(), per_cpu.end());
+    std::string all;
+    for (double x : rates) all += (all.empty() ? "" : " / ") + std::to_string(std::lround(x));
+    std::printf("| %s | %d | %d | %.0f | %s | %.0f | %.2f |\n", label.c_str(), callers, batch,
+                sorted[sorted.size() / 2], all.c_str(), per_cpu[per_cpu.size() / 2],
+                latencies[latencies.size() / 2]);
+    std::fflush(stdout);
+  };
+
+  if (!url.empty()) {
+    // Over HTTP: OpenAI's /v1/embeddings on a running `semble serve` (start it with
+    // --embed-cache 0, or texts asked again are answered from its cache), one keep-alive
+    // connection per caller; CPU is the server's (--server-pid).
+    auto make_call = [&](int) -> EmbedCall {
+      auto client = std::make_shared<httplib::Client>(url);
+      client->set_tcp_nodelay(true);  // as node and curl do: no Nagle wait between head and body
+      client->set_keep_alive(true);
+      client->set_read_timeout(120, 0);
+      return [client, &model](const std::vector<std::string>& in) {
+        std::string body = "{\"model\":" + JsonString(model) + ",\"input\":[";
+        for (size_t i = 0; i < in.size(); ++i) body += (i ? "," : "") + JsonString(in[i]);
+        body += "]}";
+        auto res = client->Post("/v1/embeddings", body, "application/json");
+        return res && res->status == 200;
+      };
+    };
+    (void)make_call(0)({prompts.begin(), prompts.begin() + std::min<size_t>(32, texts)});
+    for (int callers : callers_list) {
+      for (int batch : batch_list) {
+        measure("HTTP", callers, batch, make_call, [&] { return ServerCpuSeconds(server_pid); });
+      }
+    }
+    return 0;
+  }
   for (int threads : threads_list) {
     semble::EmbedderOptions options;
     options.threads = threads;
@@ -110,44 +225,12 @@ int main(int argc, char** argv) {
     }
     (void)(*embedder)->Embed(
         {prompts.begin(), prompts.begin() + std::min<size_t>(32, texts)});  // warm-up
+    auto make_call = [&](int) -> EmbedCall {
+      return [&](const std::vector<std::string>& in) { return (*embedder)->Embed(in).ok(); };
+    };
     for (int callers : callers_list) {
       for (int batch : batch_list) {
-        std::vector<double> rates, latencies, per_cpu;
-        for (int r = 0; r < runs; ++r) {
-          std::atomic<size_t> next{0};
-          std::vector<std::vector<double>> lat(callers);
-          const auto t0 = Clock::now();
-          const double cpu0 = ProcessCpuSeconds();
-          std::vector<std::thread> pool;
-          for (int c = 0; c < callers; ++c) {
-            pool.emplace_back([&, c] {
-              for (size_t i; (i = next.fetch_add(batch)) < texts;) {
-                const size_t end = std::min(texts, i + batch);
-                std::vector<std::string> in(prompts.begin() + i, prompts.begin() + end);
-                const auto c0 = Clock::now();
-                auto v = (*embedder)->Embed(in);
-                if (!v.ok()) std::abort();
-                lat[c].push_back(
-                    std::chrono::duration<double, std::milli>(Clock::now() - c0).count());
-              }
-            });
-          }
-          for (auto& t : pool) t.join();
-          const double s = std::chrono::duration<double>(Clock::now() - t0).count();
-          rates.push_back(static_cast<double>(texts) / s);
-          per_cpu.push_back(static_cast<double>(texts) / (ProcessCpuSeconds() - cpu0));
-          for (auto& l : lat) latencies.insert(latencies.end(), l.begin(), l.end());
-        }
-        std::vector<double> sorted = rates;
-        std::sort(sorted.begin(), sorted.end());
-        std::sort(latencies.begin(), latencies.end());
-        std::sort(per_cpu.begin(), per_cpu.end());
-        std::string all;
-        for (double x : rates) all += (all.empty() ? "" : " / ") + std::to_string(std::lround(x));
-        std::printf("| %d | %d | %d | %.0f | %s | %.0f | %.2f |\n", threads, callers, batch,
-                    sorted[sorted.size() / 2], all.c_str(), per_cpu[per_cpu.size() / 2],
-                    latencies[latencies.size() / 2]);
-        std::fflush(stdout);
+        measure(std::to_string(threads), callers, batch, make_call, ProcessCpuSeconds);
       }
     }
   }

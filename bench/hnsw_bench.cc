@@ -3,9 +3,14 @@
 // HNSW side by side: semble HnswIndex (float32, sq8, bq; quantized ones rescored exactly) against
 // hnswlib 0.6.2 (header-only, compiled in this file with the same flags) and FAISS IndexHNSWFlat,
 // same data, same M and efConstruction, builds on 2 threads, queries on 1 thread.
+// "semble API f32" and "semble API sq8" are what users run: a database through include/semble, the
+// base upserted in its natural order in batches of 512 and linked by the background builder, each
+// query a QueryRequest (topK 10, the ef asked) answered with string ids. The other semble rows are
+// the index class built in one batch: diagnostics.
 //
-//   hnsw_bench --dataset fashion|glove [--data DIR] [--m 16] [--efc 100] [--queries 2000]
+//   hnsw_bench --dataset fashion|glove|glove32 [--data DIR] [--m 16] [--efc 100] [--queries 2000]
 //              [--runs 3] [--efs 10,16,24,32,48,64,96,128,256] [--skip-peers] [--filters]
+//              [--only PREFIX,...] [--work DIR]
 //
 // Recall@10 against exact top-10 (brute force once, cached next to the data). QPS: each ef is run
 // `runs` times after a warm-up pass; the median is reported. Memory: resident set size after the
@@ -22,6 +27,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -38,6 +44,7 @@
 #include "hnswlib/hnswlib.h"
 #include "index/flat_index.h"
 #include "index/hnsw_index.h"
+#include "semble/database.h"
 #include "simdjson.h"
 
 namespace {
@@ -155,6 +162,70 @@ Engine Semble(QuantizerKind q, uint32_t m, uint32_t efc, std::unique_ptr<HnswInd
   return e;
 }
 
+// Through the public API, as users load and query (see the header).
+struct ApiIndex {
+  std::unique_ptr<semble::Database> db;
+  std::shared_ptr<semble::Index> index;
+  uint32_t dims = 0;
+};
+
+Engine SembleApi(const std::string& quantizer, uint32_t m, uint32_t efc, ApiIndex* holder,
+                 const std::string& work) {
+  Engine e;
+  e.name = "semble API " + (quantizer.empty() ? std::string("f32") : quantizer);
+  e.build = [=](const Dataset& d, int) {
+    const std::string dir = work + "/api-" + e.name.substr(11);
+    std::filesystem::remove_all(dir);
+    auto db = semble::Database::Open(semble::DatabaseOptions{}, dir);
+    semble::bench::DieIf(!db.ok(), "open " + dir + ": " + db.status().ToString());
+    holder->db = std::move(*db);
+    semble::CreateIndexRequest create;
+    create.name = "ann";
+    create.config.dimensions = d.dims;
+    create.config.metric = d.metric;
+    create.config.index_type = "hnsw,m=" + std::to_string(m) + ",efc=" + std::to_string(efc) +
+                               (quantizer.empty() ? "" : "," + quantizer);
+    auto index = holder->db->CreateIndex(create);
+    semble::bench::DieIf(!index.ok(), "create: " + index.status().ToString());
+    holder->index = *index;
+    holder->dims = d.dims;
+    constexpr size_t kBatch = 512;
+    for (size_t at = 0; at < d.n; at += kBatch) {
+      std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
+      for (size_t i = 0; i < records.size(); ++i) {
+        records[i].id = std::to_string(at + i);
+        records[i].values.assign(&d.base[(at + i) * d.dims], &d.base[(at + i + 1) * d.dims]);
+      }
+      auto written = holder->index->Upsert(records);
+      semble::bench::DieIf(!written.ok(), "upsert: " + written.status().ToString());
+    }
+    while (true) {
+      auto info = holder->index->Info();
+      semble::bench::DieIf(!info.ok(), "info: " + info.status().ToString());
+      if (info->unindexed_vectors == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  };
+  e.search = [=](const float* query, size_t ef, uint32_t* ids) {
+    semble::QueryRequest q;
+    q.vector.assign(query, query + holder->dims);
+    q.top_k = kK;
+    q.ef = static_cast<uint32_t>(ef);
+    auto result = holder->index->Query(q);
+    if (!result.ok()) std::exit(3);
+    for (size_t i = 0; i < result->matches.size() && i < kK; ++i) {
+      ids[i] = static_cast<uint32_t>(std::strtoul(result->matches[i].id.c_str(), nullptr, 10));
+    }
+  };
+  e.memory_note = [=] {
+    auto info = holder->index->Info();
+    char buf[96];
+    std::snprintf(buf, sizeof(buf), "index %.0f B/vec", info.ok() ? info->memory_bytes_per_vector : 0);
+    return std::string(buf);
+  };
+  return e;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -163,6 +234,7 @@ int main(int argc, char** argv) {
   size_t max_queries = 2000, runs = 3;
   bool peers = true, filters = false;
   std::string only;  // run only the engines whose name starts with this
+  std::string work = "/tmp/semble-hnsw-bench";
   bool cache = false;
   std::vector<size_t> efs = {10, 16, 24, 32, 48, 64, 96, 128, 256};
   for (int i = 1; i < argc; ++i) {
@@ -188,6 +260,8 @@ int main(int argc, char** argv) {
       only = next();
     else if (a == "--cache")
       cache = true;
+    else if (a == "--work")
+      work = next();
     else if (a == "--efs") {
       efs.clear();
       std::string s = next();
@@ -222,7 +296,10 @@ int main(int argc, char** argv) {
   const std::string cache_path =
       cache ? "bench/data/" + dataset + "_m" + std::to_string(m) + "_efc" + std::to_string(efc)
             : "";
-  std::vector<Engine> engines = {Semble(QuantizerKind::kNone, m, efc, &f32, cache_path),
+  ApiIndex api_f32, api_sq8;
+  std::vector<Engine> engines = {SembleApi("", m, efc, &api_f32, work),
+                                 SembleApi("sq8", m, efc, &api_sq8, work),
+                                 Semble(QuantizerKind::kNone, m, efc, &f32, cache_path),
                                  Semble(QuantizerKind::kSq8, m, efc, &sq8, cache_path),
                                  Semble(QuantizerKind::kBinary, m, efc, &bq, cache_path)};
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;

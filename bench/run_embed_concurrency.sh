@@ -5,9 +5,12 @@
 #   bench/run_embed_concurrency.sh [BUILD_DIR] [COUNT] [ROUNDS]
 # semble: one Embedder with threads = 2 (the server's default on this machine) and its default
 # lanes (one per core), callers are threads; batch 32 also on one thread, the per-core goal.
+# Over HTTP: `semble serve` with its defaults but --embed-cache 0 (the texts repeat from round to
+# round), callers are keep-alive connections posting one text to /v1/embeddings; the client runs on
+# the same cores, and the CPU column is the server's.
 # onnxruntime-node: a session per worker thread (2 workers × 1 intra-op thread), callers are async
 # loops sending to the least busy worker; batch 32 with 2 callers, so both cores work.
-# Needs: the embed_concurrency_bench target built in BUILD_DIR (-DSEMBLE_BUILD_BENCH=ON), the
+# Needs: the semble and embed_concurrency_bench targets built in BUILD_DIR (-DSEMBLE_BUILD_BENCH=ON), the
 # default model installed (scripts/setup), tests/embed/node_modules (scripts/test's npm step).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +21,18 @@ models=${SEMBLE_MODELS_DIR:-${SEMBLE_DATA_DIR:-${XDG_DATA_HOME:+$XDG_DATA_HOME/s
 [ -n "${SEMBLE_MODELS_DIR:-}" ] || models=${models:-$HOME/.local/share/semble}/models
 model=$models/all-MiniLM-L6-v2-q4
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+"$build/semble" serve --data "$tmp/data" --models "$models" --port 0 --access-log off \
+  --embed-cache 0 2>"$tmp/server.log" &
+server_pid=$!
+for _ in $(seq 300); do grep -q "listening on" "$tmp/server.log" && break; sleep 0.1; done
+url=$(grep -o 'http://[0-9.:]*' "$tmp/server.log" | head -1)
+[ -n "$url" ] || { cat "$tmp/server.log" >&2; exit 1; }
 awk -F'\t' '{print $6; print $7}' tests/data/stsb/sts-dev.csv |
   awk -v n="$count" '!seen[$0]++ && c++ < n' >"$tmp/sentences.txt"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -28,6 +42,8 @@ for round in $(seq "$rounds"); do
     --texts "$count" --runs 1 --threads 1 --callers 1 --batch 32
   "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
     --texts "$count" --runs 1 --threads 2 --callers 1,4,16 --batch 1
+  "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
+    --texts "$count" --runs 1 --callers 1,4,16 --batch 1 --url "$url" --server-pid "$server_pid"
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \
     --callers 2 --batch 32 --runs 1
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \

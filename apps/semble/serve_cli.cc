@@ -5,7 +5,8 @@
 //              [--io-threads N] [--header-timeout-ms N] [--body-timeout-ms N]
 //              [--body-min-rate BYTES_PER_S] [--idle-timeout-ms N] [--max-connections N]
 //              [--max-connections-per-client N]
-//              [--embed-threads N] [--access-log stderr|off|FILE] [--sync group|per-write|none]
+//              [--embed-threads N] [--embed-cache N] [--access-log stderr|off|FILE]
+//              [--sync group|per-write|none]
 //              [--llm-upstream URL [--llm-cache NAME] [--llm-timeout-ms N]]
 //
 // Prints "semble: listening on http://HOST:PORT" on stderr once it accepts connections. SIGINT or
@@ -62,6 +63,7 @@ struct ServeArgs {
   int max_connections = 0;
   int max_connections_per_client = 1024;
   int embed_threads = 0;
+  size_t embed_cache = 100000;
   size_t max_ai_texts = 100;
   size_t max_openai_inputs = 2048;
   std::string access_log = "stderr";
@@ -190,7 +192,7 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   ModelRegistryOptions model_options;
   const int cores = core::AvailableCores();
   model_options.embedder.threads = a.embed_threads > 0 ? a.embed_threads : cores;
-  model_options.embedder.cache_entries = 100000;
+  model_options.embedder.cache_entries = a.embed_cache;
   const std::string models_dir = a.models_dir.empty() ? ModelsDir(ctx) : a.models_dir;
   model_options.models_dir = models_dir;
   ModelRegistry models(std::move(model_options));
@@ -410,6 +412,10 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
   verb->add_option("--embed-threads", a->embed_threads,
                    "Worker threads for long embedding batches (default: cores); short ones run "
                    "on the request's own thread");
+  verb->add_option("--embed-cache", a->embed_cache,
+                   "Texts whose embeddings are kept in memory per model, answered without the "
+                   "encoder when asked again (default 100000; 0 turns the cache off)")
+      ->check(CLI::Range(size_t{0}, size_t{100000000}));
   verb->add_option("--max-ai-texts", a->max_ai_texts,
                    "Most texts per Workers AI /ai/run request (default 100, Workers AI's limit)")
       ->check(CLI::Range(1, 100000));

@@ -514,6 +514,43 @@ TEST_F(ProductTest, KeywordAndHybridQueriesLocallyAndAgainstAServer) {
   }
 }
 
+// --embed-cache sizes the server's embedding cache; 0 sends every text through the encoder.
+TEST_F(ProductTest, EmbedCacheFlagSizesTheServersCache) {
+  // The counters the server exports for the cache after the same text is embedded twice.
+  auto embed_twice = [&](const std::vector<std::string>& flags, uint64_t* hits, uint64_t* misses) {
+    StartServer(flags);
+    const int port = std::stoi(url_.substr(url_.rfind(':') + 1));
+    for (int i = 0; i < 2; ++i) {
+      const Reply r = Send(port, "POST", "/v1/embeddings",
+                           R"({"model":"all-MiniLM-L6-v2-q4","input":"the same text twice"})");
+      ASSERT_EQ(r.status, 200) << r.body;
+    }
+    const Reply metrics = Send(port, "GET", "/metrics", "");
+    ASSERT_EQ(metrics.status, 200);
+    auto counter = [&](const std::string& name) {
+      const size_t at = metrics.body.find("\n" + name + " ");
+      EXPECT_NE(at, std::string::npos) << name << " in " << metrics.body;
+      return at == std::string::npos ? ~uint64_t{0}
+                                     : std::stoull(metrics.body.substr(at + name.size() + 2));
+    };
+    *hits = counter("semble_embedding_cache_hits_total");
+    *misses = counter("semble_embedding_cache_misses_total");
+    StopServer();
+    url_.clear();
+  };
+  uint64_t hits = 0, misses = 0;
+  embed_twice({}, &hits, &misses);
+  EXPECT_EQ(hits, 1u);
+  EXPECT_EQ(misses, 1u);
+  // No cache: nothing is looked up, so neither counter moves.
+  embed_twice({"--embed-cache", "0"}, &hits, &misses);
+  EXPECT_EQ(hits, 0u);
+  EXPECT_EQ(misses, 0u);
+  // A bad size is refused before anything starts.
+  const RunResult bad = Local({"serve", "--embed-cache", "-1"});
+  EXPECT_NE(bad.code, 0);
+}
+
 TEST_F(ProductTest, CompletionScriptKnowsTheVerbs) {
   const std::string script = LocalOk({"completion", "bash"});
   for (const char* word : {"vectorize", "import", "recommend", "serve", "--top-k", "--chunk-size", "complete -o default -F _semble semble"}) {
