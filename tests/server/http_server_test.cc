@@ -84,7 +84,8 @@ Router EchoRouter(std::atomic<int>* calls) {
            res.body = std::to_string(req.body.size());
            return res;
          }});
-  r.Add({"GET", "/slow", "slow", Scope::kRead, [](const HttpRequest&) {
+  r.Add({"GET", "/slow", "slow", Scope::kRead, [calls](const HttpRequest&) {
+           ++*calls;  // on entry: a test can wait until the request is in the handler
            std::this_thread::sleep_for(std::chrono::milliseconds(300));
            HttpResponse res;
            res.body = "{\"done\":true}";
@@ -220,7 +221,12 @@ TEST(HttpServerTest, StopAnswersTheRequestInFlight) {
   RunningServer server(&router, HttpServerOptions{});
   auto slow = std::async(std::launch::async,
                          [&] { return StatusOf(Exchange(server.port(), Get("/slow"))); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the request is in the handler
+  // Stop only once the request is in the handler (a fixed sleep raced with a loaded machine:
+  // the request was not yet read, and Stop rightly refused it).
+  for (int i = 0; i < 2000 && calls.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(calls.load(), 1);
   server.Stop();
   EXPECT_EQ(slow.get(), 200);
   EXPECT_EQ(Exchange(server.port(), Get("/slow")), "");  // no longer accepting
