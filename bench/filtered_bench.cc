@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "api_load.h"
 #include "db/collection.h"
 #include "index/flat_index.h"
 #include "index/index_factory.h"
@@ -58,18 +59,13 @@ namespace {
 using semble::bench::AnnDataset;
 using semble::bench::DieIf;
 using semble::bench::kTruthK;
+using semble::bench::Unwrap;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
 constexpr uint32_t kBuckets = 1000;
 constexpr size_t kBatch = 512;
 constexpr uint32_t kWalkEfs[] = {10, 16, 22, 31, 44, 64, 88, 125, 177, 251, 356, 505, 715, 1013};
-
-template <class T>
-T Unwrap(semble::Result<T> r, const char* what) {
-  DieIf(!r.ok(), std::string(what) + ": " + (r.ok() ? "" : r.status().ToString()));
-  return std::move(*r);
-}
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -291,30 +287,17 @@ int main(int argc, char** argv) {
     index = *found;
   } else {
     if (found.ok()) DieIf(!db->DeleteIndex("filtered").ok(), "delete index");
-    semble::CreateIndexRequest create;
-    create.name = "filtered";
-    create.config.dimensions = dims;
-    create.config.metric = d.metric;
-    create.config.index_type = index_type;
-    index = Unwrap(db->CreateIndex(create), "create");
+    index = semble::bench::CreateAnnIndex(*db, "filtered", d, index_type);
     (void)Unwrap(index->CreateMetadataIndex({"bucket", semble::MetadataIndexType::kNumber}),
                  "metadata index");
     const auto load_start = Clock::now();
-    for (size_t at = 0; at < d.n; at += kBatch) {
-      std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
-      for (size_t i = 0; i < records.size(); ++i) {
-        records[i].id = std::to_string(at + i);
-        records[i].values.assign(&d.base[(at + i) * dims], &d.base[(at + i + 1) * dims]);
-        records[i].metadata_json = "{\"bucket\":" + std::to_string(bucket[at + i]) + "}";
-      }
-      (void)Unwrap(index->Upsert(records), "upsert");
-    }
+    semble::bench::UpsertBase(*index, d, kBatch, [&](size_t row) {
+      return "{\"bucket\":" + std::to_string(bucket[row]) + "}";
+    });
     std::printf("# loaded through the API in %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - load_start).count());
   }
-  while (Unwrap(index->Info(), "info").unindexed_vectors > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  semble::bench::WaitUntilIndexed(*index);
   if (keep_db) DieIf(!db->Checkpoint().ok(), "checkpoint");
   std::printf("# %s, %zu vectors x %u dims, %s; %zu queries, median of %zu runs\n", d.name.c_str(),
               d.n, dims, index_type.c_str(), nq, runs);

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "api_load.h"
 #include "faiss/IndexHNSW.h"
 #include "faiss/index_io.h"
 #include "hnswlib/hnswlib.h"
@@ -176,35 +177,15 @@ Engine SembleApi(const std::string& quantizer, uint32_t m, uint32_t efc, ApiInde
   e.build = [=](const Dataset& d, int) {
     const std::string dir = work + "/api-" + e.name.substr(11);
     std::filesystem::remove_all(dir);
-    auto db = semble::Database::Open(semble::DatabaseOptions{}, dir);
-    semble::bench::DieIf(!db.ok(), "open " + dir + ": " + db.status().ToString());
-    holder->db = std::move(*db);
-    semble::CreateIndexRequest create;
-    create.name = "ann";
-    create.config.dimensions = d.dims;
-    create.config.metric = d.metric;
-    create.config.index_type = "hnsw,m=" + std::to_string(m) + ",efc=" + std::to_string(efc) +
-                               (quantizer.empty() ? "" : "," + quantizer);
-    auto index = holder->db->CreateIndex(create);
-    semble::bench::DieIf(!index.ok(), "create: " + index.status().ToString());
-    holder->index = *index;
+    holder->db = semble::bench::Unwrap(semble::Database::Open(semble::DatabaseOptions{}, dir),
+                                       "open " + dir);
+    holder->index = semble::bench::CreateAnnIndex(
+        *holder->db, "ann", d,
+        "hnsw,m=" + std::to_string(m) + ",efc=" + std::to_string(efc) +
+            (quantizer.empty() ? "" : "," + quantizer));
     holder->dims = d.dims;
-    constexpr size_t kBatch = 512;
-    for (size_t at = 0; at < d.n; at += kBatch) {
-      std::vector<semble::VectorRecord> records(std::min(kBatch, d.n - at));
-      for (size_t i = 0; i < records.size(); ++i) {
-        records[i].id = std::to_string(at + i);
-        records[i].values.assign(&d.base[(at + i) * d.dims], &d.base[(at + i + 1) * d.dims]);
-      }
-      auto written = holder->index->Upsert(records);
-      semble::bench::DieIf(!written.ok(), "upsert: " + written.status().ToString());
-    }
-    while (true) {
-      auto info = holder->index->Info();
-      semble::bench::DieIf(!info.ok(), "info: " + info.status().ToString());
-      if (info->unindexed_vectors == 0) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    semble::bench::UpsertBase(*holder->index, d, 512);
+    semble::bench::WaitUntilIndexed(*holder->index);
   };
   e.search = [=](const float* query, size_t ef, uint32_t* ids) {
     semble::QueryRequest q;

@@ -29,18 +29,14 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "api_load.h"
 #include "semble/database.h"
 
 namespace {
 
 using semble::bench::AnnDataset;
 using semble::bench::DieIf;
-
-template <typename T>
-T Unwrap(semble::Result<T> r, const std::string& what) {
-  DieIf(!r.ok(), what + ": " + r.status().ToString());
-  return std::move(*r);
-}
+using semble::bench::Unwrap;
 
 size_t RssBytes() {
   std::ifstream in("/proc/self/status");
@@ -92,26 +88,10 @@ int main(int argc, char** argv) {
 
   semble::DatabaseOptions options;
   auto db = Unwrap(semble::Database::Open(options, dir), "open");
-  semble::CreateIndexRequest create;
-  create.name = "ann";
-  create.config.dimensions = d.dims;
-  create.config.metric = d.metric;
-  create.config.index_type = index_type;
-  auto index = Unwrap(db->CreateIndex(create), "create");
-  for (size_t at = 0; at < d.n; at += batch) {
-    std::vector<semble::VectorRecord> records(std::min(batch, d.n - at));
-    for (size_t i = 0; i < records.size(); ++i) {
-      records[i].id = std::to_string(at + i);
-      records[i].values.assign(&d.base[(at + i) * d.dims], &d.base[(at + i + 1) * d.dims]);
-    }
-    (void)Unwrap(index->Upsert(records), "upsert");
-  }
+  auto index = semble::bench::CreateAnnIndex(*db, "ann", d, index_type);
+  semble::bench::UpsertBase(*index, d, batch);
   row("loaded", Unwrap(index->Info(), "info").memory_bytes_per_vector);
-  semble::IndexInfo info;
-  while ((info = Unwrap(index->Info(), "info")).unindexed_vectors > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  row("built", info.memory_bytes_per_vector);
+  row("built", semble::bench::WaitUntilIndexed(*index).memory_bytes_per_vector);
   // The builder's last steps after its backlog empties (a reachability check, handing freed
   // memory back) run after unindexed_vectors reaches 0.
   std::this_thread::sleep_for(std::chrono::seconds(3));

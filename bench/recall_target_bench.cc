@@ -26,12 +26,14 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "api_load.h"
 #include "semble/database.h"
 
 namespace {
 
 using semble::bench::AnnDataset;
 using semble::bench::DieIf;
+using semble::bench::Unwrap;
 using Clock = std::chrono::steady_clock;
 
 // The calibration's ladder (src/index/hnsw_planner.cc), so the chosen ef is one of these.
@@ -39,12 +41,6 @@ constexpr uint32_t kLadder[] = {10,  12,  14,  16,  19,  22,  26,  31,   37,   4
                                 52,  62,  74,  88,  105, 125, 149, 177,  211,  251,
                                 299, 356, 424, 505, 601, 715, 851, 1013, 1205, 1434};
 constexpr float kTargets[] = {0.80f, 0.90f, 0.95f, 0.97f, 0.99f};
-
-template <class T>
-T Unwrap(semble::Result<T> r, const char* what) {
-  DieIf(!r.ok(), std::string(what) + ": " + (r.ok() ? "" : r.status().ToString()));
-  return std::move(*r);
-}
 
 struct Pass {
   std::vector<std::vector<uint32_t>> ids;  // per query, the returned base rows
@@ -124,24 +120,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   semble::DatabaseOptions options;
   auto db = Unwrap(semble::Database::Open(options, dir), "open");
-  semble::CreateIndexRequest create;
-  create.name = "ann";
-  create.config.dimensions = d.dims;
-  create.config.metric = d.metric;
-  create.config.index_type = index_type;
-  auto index = Unwrap(db->CreateIndex(create), "create");
+  auto index = semble::bench::CreateAnnIndex(*db, "ann", d, index_type);
   const auto load_start = Clock::now();
-  for (size_t at = 0; at < d.n; at += batch) {
-    std::vector<semble::VectorRecord> records(std::min(batch, d.n - at));
-    for (size_t i = 0; i < records.size(); ++i) {
-      records[i].id = std::to_string(at + i);
-      records[i].values.assign(&d.base[(at + i) * d.dims], &d.base[(at + i + 1) * d.dims]);
-    }
-    (void)Unwrap(index->Upsert(records), "upsert");
-  }
-  while (Unwrap(index->Info(), "info").unindexed_vectors > 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  semble::bench::UpsertBase(*index, d, batch);
+  semble::bench::WaitUntilIndexed(*index);
   std::printf("%s, %zu vectors x %u dims, %s, loaded in batches of %zu in %.1f s; %zu queries\n",
               d.name.c_str(), d.n, d.dims, index_type.c_str(), batch,
               std::chrono::duration<double>(Clock::now() - load_start).count(), nq);

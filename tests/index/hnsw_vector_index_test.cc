@@ -29,6 +29,16 @@ std::vector<float> Random(std::mt19937& rng, uint32_t dims) {
   return v;
 }
 
+// count random rows of dims floats for slots 0..count-1, one after another.
+void RandomRows(std::mt19937& rng, uint32_t count, uint32_t dims, std::vector<float>* values,
+                std::vector<uint32_t>* slots) {
+  for (uint32_t s = 0; s < count; ++s) {
+    const std::vector<float> v = Random(rng, dims);
+    values->insert(values->end(), v.begin(), v.end());
+    slots->push_back(s);
+  }
+}
+
 std::unique_ptr<VectorIndex> MakeIndex(uint32_t dims, uint32_t exact_below) {
   auto spec = ParseIndexSpec("hnsw", dims, Metric::kEuclidean);
   EXPECT_TRUE(spec.ok());
@@ -236,11 +246,7 @@ TEST(HnswVectorIndexTest, BacklogWaitLastsUntilTheBuilderCatchesUp) {
   std::mt19937 rng(5);
   std::vector<float> values;
   std::vector<uint32_t> slots;
-  for (uint32_t s = 0; s < kCount; ++s) {
-    const std::vector<float> v = Random(rng, kDims);
-    values.insert(values.end(), v.begin(), v.end());
-    slots.push_back(s);
-  }
+  RandomRows(rng, kCount, kDims, &values, &slots);
   ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
   ASSERT_EQ(index->Unindexed(), kCount);
   EXPECT_FALSE(index->WaitForBacklogAtMost(kCount * kRowBytes));  // at the bound: goes on
@@ -338,11 +344,7 @@ TEST(HnswVectorIndexTest, TheBufferIsGivenBackOnceEverythingIsLinked) {
   std::mt19937 rng(11);
   std::vector<float> values;
   std::vector<uint32_t> slots;
-  for (uint32_t s = 0; s < kCount; ++s) {
-    const std::vector<float> v = Random(rng, kDims);
-    values.insert(values.end(), v.begin(), v.end());
-    slots.push_back(s);
-  }
+  RandomRows(rng, kCount, kDims, &values, &slots);
   // One write: the buffer holds all of it at once, as after a bulk load that outran the builder.
   ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
   const double loading = index->MemoryBytesPerVector();
