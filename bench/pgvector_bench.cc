@@ -103,9 +103,12 @@ std::vector<uint32_t> SplitUints(const std::string& s) {
   return out;
 }
 
+// The median; of an even count, the mean of the middle two (of two runs, not the better one).
 double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+  const size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 std::string Runs(const std::vector<double>& v, const char* fmt = "%.0f") {
