@@ -4,8 +4,9 @@
 // both over their network protocols, both servers already running (bench/run_pgvector.sh starts
 // them and says how pgvector was built):
 //   pgvector_bench --semble HOST:PORT --pg "host=127.0.0.1 port=5499 user=postgres dbname=bench"
-//                  [--glove FILE] [--count N] [--indexed-count K] [--batch 1000] [--ingest-streams 1]
-//                  [--ingest-rounds 1] [--queries 2000] [--ef 10,16,...] [--conns 1,16]
+//                  [--glove FILE] [--count N] [--indexed-count K] [--batch 1000]
+//                  [--ingest-streams 1] [--ingest-rounds 1] [--queries 2000] [--ef 10,16,...]
+//                  [--conns 1,16]
 //                  [--query-rounds 2] [--warmup 300] [--phases ingest,query] [--work DIR]
 //
 // Data: the `glove` set of bench/ann_data.h (331k base vectors in word-frequency order, 10k
@@ -19,13 +20,16 @@
 //     200) first, then one COPY ... (FORMAT binary) per batch (each its own transaction, as the
 //     fastest load path pgvector's users have); vectors/s until the last COPY returns. Measured
 //     on the first --indexed-count vectors (default all), semble on the same prefix.
-//   pgvector, build after load: the same COPYs into a table without the index, then CREATE INDEX
-//     (timed on its own), the bulk-load recipe pgvector's documentation gives.
-//   semble: a Vectorize v2 index {dimensions 100, metric cosine, indexType hnsw} (M 16, efC 200,
-//     the defaults), one binary-records insert per batch; vectors/s until the last acknowledgement,
-//     then the time until `info.unindexedVectors` is 0 (the background builder has linked every
-//     vector into the graph; until then the rest is answered by an exact scan of the buffer).
-// The tables the last round leaves (pgvector's built after load) are the ones queried.
+//   pgvector, build after load (all --count vectors): the same COPYs into a table without the
+//     index, then CREATE INDEX (timed on its own), the bulk-load recipe pgvector's documentation
+//     gives.
+//   semble, in both: a Vectorize v2 index {dimensions 100, metric cosine, indexType hnsw} (M 16,
+//     efC 200, the defaults), one binary-records insert per batch; vectors/s until the last
+//     acknowledgement, then the time until `info.unindexedVectors` is 0 (the background builder
+//     has linked every vector into the graph; until then the rest is answered by an exact scan of
+//     the buffer).
+// The tables the last round leaves (pgvector's built after load) are the ones queried, after
+// pg_prewarm has read the table and its index into shared_buffers.
 //
 // Queries, per round, per sweep point, the systems alternating: --conns client threads, each with
 // its own connection (libpq; keep-alive HTTP/1.1 with TCP_NODELAY), a warm-up of --warmup queries,
@@ -200,8 +204,7 @@ std::string QueryJsonPrefix(const float* v) {
 class Pg {
  public:
   explicit Pg(const std::string& conninfo) : conn_(PQconnectdb(conninfo.c_str())) {
-    DieIf(PQstatus(conn_) != CONNECTION_OK,
-          std::string("postgres: ") + PQerrorMessage(conn_));
+    DieIf(PQstatus(conn_) != CONNECTION_OK, std::string("postgres: ") + PQerrorMessage(conn_));
   }
   ~Pg() { PQfinish(conn_); }
   Pg(const Pg&) = delete;
@@ -351,8 +354,9 @@ std::string SembleWaitLinked(const Config& cfg, size_t n) {
     auto res = c->Get(std::string(kIndexPath) + "/" + kIndexName + "/info");
     DieIf(!res || res->status != 200, "semble info: " + (res ? res->body : "no answer"));
     const long count = JsonNumber(res->body, "vectorCount");
-    DieIf(count != static_cast<long>(n), "semble holds " + std::to_string(count) + " vectors, not " +
-                                             std::to_string(n) + ": " + res->body);
+    DieIf(count != static_cast<long>(n), "semble holds " + std::to_string(count) +
+                                             " vectors, not " + std::to_string(n) + ": " +
+                                             res->body);
     if (JsonNumber(res->body, "unindexedVectors") == 0) return res->body;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -404,10 +408,11 @@ void RunIngest(const Config& cfg, const AnnDataset& d, size_t n) {
         if (semble_first) run_semble();
         run_pg();
         if (!semble_first) run_semble();
-        std::snprintf(row, sizeof row,
-                      "| %u | %d | %.0f | %.0f | %.1f | %.0f | **%.2f×** / **%.2f×** | %s -> %s |\n",
-                      streams, round + 1, dk / pg, dk / s.first, s.second, dk / s.second,
-                      pg / s.first, pg / s.second, load0.c_str(), LoadAvg().c_str());
+        std::snprintf(
+            row, sizeof row,
+            "| %u | %d | %.0f | %.0f | %.1f | %.0f | **%.2f×** / **%.2f×** | %s -> %s |\n", streams,
+            round + 1, dk / pg, dk / s.first, s.second, dk / s.second, pg / s.first, pg / s.second,
+            load0.c_str(), LoadAvg().c_str());
         indexed_rows += row;
         std::fprintf(stderr, "indexed ingest: %s", row);
       }
@@ -485,9 +490,9 @@ class QueryRunner {
     vector_oid_ = static_cast<Oid>(std::stoul(probe.Exec("SELECT 'vector'::regtype::oid")));
     for (uint32_t i = 0; i < most; ++i) {
       pg_.push_back(PgQueryConn{std::make_unique<Pg>(cfg.pg)});
-      PGresult* r = PQprepare(pg_.back().pg->get(), "knn",
-                              "SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10", 1,
-                              &vector_oid_);
+      PGresult* r =
+          PQprepare(pg_.back().pg->get(), "knn",
+                    "SELECT id FROM items ORDER BY embedding <=> $1 LIMIT 10", 1, &vector_oid_);
       DieIf(PQresultStatus(r) != PGRES_COMMAND_OK,
             std::string("postgres: prepare: ") + PQresultErrorMessage(r));
       PQclear(r);
@@ -603,17 +608,17 @@ void RunQueries(const Config& cfg, const AnnDataset& d) {
     // memory once built); pg_prewarm is in Debian's postgresql-15 package.
     Pg admin(cfg.pg);
     admin.Exec("CREATE EXTENSION IF NOT EXISTS pg_prewarm");
-    const std::string pages = admin.Exec(
-        "SELECT pg_prewarm('items') + pg_prewarm('items_embedding_idx')");
+    const std::string pages =
+        admin.Exec("SELECT pg_prewarm('items') + pg_prewarm('items_embedding_idx')");
     std::fprintf(stderr, "pg_prewarm: %s pages\n", pages.c_str());
   }
   QueryRunner runner(cfg, d);
-  std::printf("## Queries: %zu queries per sweep point, recall@10, %d round(s) (load %s)\n\n",
-              d.nq, cfg.query_rounds, LoadAvg().c_str());
+  std::printf("## Queries: %zu queries per sweep point, recall@10, %d round(s) (load %s)\n\n", d.nq,
+              cfg.query_rounds, LoadAvg().c_str());
   for (uint32_t conns : cfg.conns) {
     // [system][ef index] -> per-round points.
-    std::vector<std::vector<std::vector<Point>>> all(2,
-                                                     std::vector<std::vector<Point>>(cfg.efs.size()));
+    std::vector<std::vector<std::vector<Point>>> all(
+        2, std::vector<std::vector<Point>>(cfg.efs.size()));
     const std::string load0 = LoadAvg();
     for (int round = 0; round < cfg.query_rounds; ++round) {
       for (size_t e = 0; e < cfg.efs.size(); ++e) {
@@ -622,9 +627,11 @@ void RunQueries(const Config& cfg, const AnnDataset& d) {
           const int sys = (k + static_cast<int>(e) + round) % 2;  // 0 pgvector, 1 semble
           all[sys][e].push_back(runner.Run(sys == 0, conns, cfg.efs[e]));
         }
-        std::fprintf(stderr, "conns %u round %d ef %u: pgvector %.0f qps r %.4f, semble %.0f qps r %.4f (load %s)\n",
-                     conns, round + 1, cfg.efs[e], all[0][e].back().qps, all[0][e].back().recall,
-                     all[1][e].back().qps, all[1][e].back().recall, LoadAvg().c_str());
+        std::fprintf(
+            stderr,
+            "conns %u round %d ef %u: pgvector %.0f qps r %.4f, semble %.0f qps r %.4f (load %s)\n",
+            conns, round + 1, cfg.efs[e], all[0][e].back().qps, all[0][e].back().recall,
+            all[1][e].back().qps, all[1][e].back().recall, LoadAvg().c_str());
       }
     }
     const std::string load1 = LoadAvg();
@@ -648,8 +655,7 @@ void RunQueries(const Config& cfg, const AnnDataset& d) {
         return Runs(q);
       };
       std::printf("| %u | %.4f | %.0f (%s) | %.4f | %.0f (%s) |\n", cfg.efs[e], med[0][e].recall,
-                  med[0][e].qps, runs(0).c_str(), med[1][e].recall, med[1][e].qps,
-                  runs(1).c_str());
+                  med[0][e].qps, runs(0).c_str(), med[1][e].recall, med[1][e].qps, runs(1).c_str());
     }
     std::printf(
         "\n| recall@10 target | pgvector QPS (ef of first point >=) | semble QPS (ef) | semble / "
@@ -660,16 +666,16 @@ void RunQueries(const Config& cfg, const AnnDataset& d) {
       const double s = QpsAt(cfg.efs, med[1], target, &ef_s);
       char ratio[32] = "-";
       if (pg > 0 && s > 0) std::snprintf(ratio, sizeof ratio, "**%.2f×**", s / pg);
-      std::printf("| %.2f | %s | %s | %s |\n", target,
-                  pg > 0 ? (std::to_string(static_cast<long>(pg + 0.5)) + " (" +
-                            std::to_string(ef_pg) + ")")
-                               .c_str()
-                         : "not reached",
-                  s > 0 ? (std::to_string(static_cast<long>(s + 0.5)) + " (" +
-                           std::to_string(ef_s) + ")")
-                              .c_str()
-                        : "not reached",
-                  ratio);
+      std::printf(
+          "| %.2f | %s | %s | %s |\n", target,
+          pg > 0
+              ? (std::to_string(static_cast<long>(pg + 0.5)) + " (" + std::to_string(ef_pg) + ")")
+                    .c_str()
+              : "not reached",
+          s > 0 ? (std::to_string(static_cast<long>(s + 0.5)) + " (" + std::to_string(ef_s) + ")")
+                      .c_str()
+                : "not reached",
+          ratio);
     }
     std::printf("\n");
     std::fflush(stdout);
