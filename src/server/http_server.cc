@@ -136,11 +136,12 @@ void HttpServer::Impl::Stop() {
 
 void HttpServer::Impl::Accept() {
   // Chosen before the client arrives (the socket belongs to a context from the start); counts
-  // change only here and when connections close, so the choice is rarely stale.
-  size_t io_index = 0;
+  // change only here and when connections close, so the choice is rarely stale. Ties go to the
+  // last thread: the first one also accepts, which its connections' handlers delay.
+  size_t io_index = io_connections_.size() - 1;
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 1; i < io_connections_.size(); ++i) {
+    for (size_t i = io_index; i-- > 0;) {
       if (io_connections_[i] < io_connections_[io_index]) io_index = i;
     }
   }
