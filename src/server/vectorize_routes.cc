@@ -256,8 +256,10 @@ class VectorizeApi {
       const IndexDescription d = index.Describe();
       auto body = wire::ParseQuery(req.body);
       if (!body.ok()) return BodyError(body.status());
-      // Embedding a text, or a query on every shard's own thread, must not hold an I/O thread.
-      if (req.on_io_thread && (!body->request.text.empty() || d.config.shards > 1)) {
+      // Not on an I/O thread: embedding a text, a query on every shard's own thread, and a
+      // recall target (the index's first one calibrates, hundreds of searches, in the caller).
+      if (req.on_io_thread &&
+          (!body->request.text.empty() || d.config.shards > 1 || body->request.recall)) {
         return Offload();
       }
       if (body->model) {
