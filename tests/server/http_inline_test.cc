@@ -125,7 +125,8 @@ TEST(HttpInlineTest, PipelinedAnswersKeepTheirOrderWhicheverThreadRanThem) {
   }
   // Many small requests in one send: each is answered once, in order.
   std::string burst;
-  for (int i = 0; i < 500; ++i) burst += Post(i % 7 == 3 ? "/worker" : "/inline", std::to_string(i));
+  for (int i = 0; i < 500; ++i)
+    burst += Post(i % 7 == 3 ? "/worker" : "/inline", std::to_string(i));
   ASSERT_TRUE(s.Send(burst));
   for (int i = 0; i < 500; ++i) {
     const std::string reply = s.ReadResponse();
