@@ -394,7 +394,8 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "Largest request body accepted (default 104857600, Vectorize's upload limit)");
   verb->add_option("--threads", a->threads,
                    "Worker threads that run request handlers (default max(8, 4 x cores))");
-  verb->add_option("--io-threads", a->io_threads, "Threads doing socket I/O (default 1)");
+  verb->add_option("--io-threads", a->io_threads,
+                   "Threads doing socket I/O and short handlers (default 2 x cores)");
   verb->add_option("--header-timeout-ms", a->header_timeout_ms,
                    "Deadline for a request's whole header block (default 10000)");
   verb->add_option("--body-timeout-ms", a->body_timeout_ms,

@@ -1,12 +1,19 @@
 // Copyright 2026 The semble Authors.
 //
 // One connection's cycle: read a header block (strict framing, http_framing.h) → admit (route,
-// token, declared size) → read or discard the body under its deadline → run the handler on the
-// worker pool (or wait for a deferred response on a timer) → write the answer in one gather write
-// → next request (pipelined bytes already buffered are served first) or close.
+// token, declared size) → read or discard the body under its deadline → run the handler (on this
+// I/O thread when the route allows it, else on the worker pool; or wait for a deferred response
+// on a timer) → write the answer in one gather write → next request (pipelined bytes already
+// buffered are served first) or close.
 //
-// Everything here runs on the connection's strand, except the handler tasks on the pool, which
-// hand their answers back through asio::post.
+// Everything here runs on the connection's I/O thread, except the handler tasks on the pool,
+// which hand their answers back through asio::post.
+//
+// Why handlers may run on the I/O thread: a hand-off to a worker and back costs two thread
+// wake-ups per request, and on a VM whose idle vCPUs halt each is a VM exit and an IPI, ~20 µs of
+// latency and more of CPU; for a ~100 µs vector query that was most of the HTTP overhead
+// (bench/RESULTS.md). A route opts in (Route::try_inline) only for work that computes briefly and
+// never blocks; such a handler hands a request that would block to a worker itself (Offload).
 
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -45,6 +52,9 @@ constexpr size_t kReadChunk = 64u << 10;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr uint64_t kLingerBytes = 64u << 20;
 constexpr MultipartLimits kMultipartLimits{};
+// Larger bodies go to a worker even on inline routes: their parsing alone is long enough to
+// delay the other connections of the I/O thread.
+constexpr size_t kInlineBodyBytes = 64u << 10;
 
 std::string MediaType(std::string_view header) {
   std::string ct(header.substr(0, header.find(';')));
@@ -82,15 +92,16 @@ HttpResponse Guarded(const std::function<HttpResponse()>& fn) {
 }  // namespace
 
 Connection::Connection(HttpServer::Impl* server, asio::ip::tcp::socket socket,
-                       std::string remote_ip, bool counted)
+                       std::string remote_ip, bool counted, size_t io_index)
     : server_(server),
       stream_(std::move(socket)),
       remote_ip_(std::move(remote_ip)),
       counted_(counted),
+      io_index_(io_index),
       wait_timer_(stream_.get_executor()) {}
 
 Connection::~Connection() {
-  if (counted_) server_->Release(this, remote_ip_);
+  if (counted_) server_->Release(this, remote_ip_, io_index_);
 }
 
 void Connection::Start() {
@@ -325,10 +336,28 @@ void Connection::OnBodyDone() {
     }
   }
   if (framing_.chunked) record_.bytes_in = r.body.size();
+  Handle(std::move(r), content_type);
+}
+
+void Connection::Handle(HttpRequest r, std::string content_type) {
   phase_ = Phase::kHandling;
-  auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
+  const Route* route = record_.route;
+  if (route->try_inline && !r.multipart && r.body.size() <= kInlineBodyBytes) {
+    r.on_io_thread = true;
+    HttpResponse out = RunHandler(route, r, content_type);
+    if (!out.offload) {
+      if (out.deferred != nullptr) return BeginWait(std::move(out.deferred));
+      return Send(std::move(out), !keep_alive_);
+    }
+    r.on_io_thread = false;
+  }
+  HandleOnWorker(std::move(r), std::move(content_type));
+}
+
+void Connection::HandleOnWorker(HttpRequest r, std::string content_type) {
+  auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
   server_->pool().Submit([self = shared_from_this(), r = std::move(r), route = record_.route,
-                          content_type, work]() mutable {
+                          content_type = std::move(content_type), work]() mutable {
     HttpResponse out = RunHandler(route, r, content_type);
     if (out.deferred == nullptr) return self->SendFromWorker(std::move(out));
     asio::post(self->stream_.get_executor(), [self, deferred = std::move(out.deferred)]() mutable {
@@ -347,7 +376,7 @@ void Connection::BeginWait(std::shared_ptr<DeferredResponse> deferred) {
     // after it claimed, so this does nothing then.)
     if (!claimed->exchange(true)) self->FinishWait(deferred->timed_out);
   });
-  auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
+  auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
   server_->pool().Submit([self = shared_from_this(), claimed, deferred, work] {
     deferred->start([self, claimed, deferred] {
       if (claimed->exchange(true)) return;
@@ -361,7 +390,7 @@ void Connection::BeginWait(std::shared_ptr<DeferredResponse> deferred) {
 
 void Connection::FinishWait(std::function<HttpResponse()> fn) {
   phase_ = Phase::kHandling;
-  auto work = asio::prefer(server_->io().get_executor(), asio::execution::outstanding_work.tracked);
+  auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
   server_->pool().Submit(
       [self = shared_from_this(), fn = std::move(fn), work] { self->SendFromWorker(Guarded(fn)); });
 }
@@ -375,30 +404,45 @@ void Connection::Send(HttpResponse r, bool close) {
   close = close || stopping_;
   phase_ = Phase::kWriting;
   Prepare(std::move(r), close);
-  WriteOut(0, close);
+  // Nearly every answer fits into the socket buffer: one sendmsg now, with no write timer to arm
+  // and no completion to queue (which would cost the event loop another epoll_wait).
+  const ssize_t n = SendNow();
+  if (n == static_cast<ssize_t>(out_head_.size() + out_body_.size()) && buffer_.size() > 0) {
+    // Pipelined requests are buffered: go on from the event loop, not deeper down this stack.
+    return asio::post(stream_.get_executor(),
+                      [self = shared_from_this(), close] { self->OnWritten({}, close); });
+  }
+  AfterSendNow(n, close);
 }
 
 void Connection::SendFromWorker(HttpResponse r) {
   // The connection is quiet while its handler runs (no read, write or timer pending on the
   // socket), so the worker may write the answer itself: the client gets it without waking the I/O
-  // thread first. Whatever does not fit into the socket buffer is written by the strand.
+  // thread first. Whatever does not fit into the socket buffer is written by the I/O thread.
   const bool close = !keep_alive_ || stopping_;
   Prepare(std::move(r), close);
+  const ssize_t n = SendNow();
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), n, close] { self->AfterSendNow(n, close); });
+}
+
+ssize_t Connection::SendNow() {
   iovec iov[2] = {{out_head_.data(), out_head_.size()}, {out_body_.data(), out_body_.size()}};
   msghdr msg{};
   msg.msg_iov = iov;
   msg.msg_iovlen = out_body_.empty() ? 1 : 2;
   const ssize_t n = ::sendmsg(stream_.socket().native_handle(), &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-  const int err = n < 0 ? errno : 0;
-  const size_t total = out_head_.size() + out_body_.size();
-  asio::post(stream_.get_executor(), [self = shared_from_this(), n, err, total, close] {
-    self->phase_ = Phase::kWriting;
-    if (n >= 0 && static_cast<size_t>(n) == total) return self->OnWritten({}, close);
-    if (n < 0 && err != EAGAIN && err != EWOULDBLOCK) {
-      return self->OnWritten(beast::error_code(err, boost::system::system_category()), close);
-    }
-    self->WriteOut(n < 0 ? 0 : static_cast<size_t>(n), close);
-  });
+  return n < 0 ? -errno : n;
+}
+
+void Connection::AfterSendNow(ssize_t n, bool close) {
+  phase_ = Phase::kWriting;
+  if (n == static_cast<ssize_t>(out_head_.size() + out_body_.size())) return OnWritten({}, close);
+  if (n < 0 && n != -EAGAIN && n != -EWOULDBLOCK) {
+    return OnWritten(beast::error_code(static_cast<int>(-n), boost::system::system_category()),
+                     close);
+  }
+  WriteOut(n < 0 ? 0 : static_cast<size_t>(n), close);
 }
 
 void Connection::Prepare(HttpResponse r, bool close) {

@@ -4,7 +4,6 @@
 // size, before any body is read), the access log, and a graceful stop. One connection's protocol
 // handling is in http_connection.cc.
 
-#include "core/time_format.h"
 #include "server/http_server.h"
 
 #include <sys/resource.h>
@@ -16,9 +15,10 @@
 
 #include "core/cpu_count.h"
 #include "core/json_writer.h"
-#include "wire/record_json.h"
+#include "core/time_format.h"
 #include "server/envelope.h"
 #include "server/http_server_impl.h"
+#include "wire/record_json.h"
 
 namespace semble::server {
 namespace {
@@ -55,10 +55,22 @@ HttpServer::Impl::Impl(const Router* router, Metrics* metrics, HttpServerOptions
       options_(std::move(options)),
       max_connections_(options_.max_connections > 0 ? options_.max_connections
                                                     : DefaultMaxConnections()),
-      // The acceptor, its retry timer and Stop() share a strand: with several I/O threads, Stop()
-      // must not close the acceptor while an accept handler is using it.
-      acceptor_(asio::make_strand(io_)),
+      // Twice the cores by default: a connection is tied to its thread, so when that thread is
+      // preempted (a shared machine) or runs a long handler, fewer connections wait for it; at 16
+      // connections on 2 busy cores 4-8 threads served 1.2-1.3x what 2 did (bench/RESULTS.md).
+      io_connections_(static_cast<size_t>(
+          std::max(1, options_.io_threads > 0 ? options_.io_threads : 2 * core::AvailableCores()))),
+      ios_{[n = io_connections_.size()] {
+        std::vector<std::unique_ptr<asio::io_context>> all;
+        // One thread runs each context: Asio can skip its locking.
+        for (size_t i = 0; i < n; ++i) all.push_back(std::make_unique<asio::io_context>(1));
+        return all;
+      }()},
+      // The acceptor, its retry timer and Stop() (posted from any thread) run on the first I/O
+      // thread, one at a time.
+      acceptor_(ios_.all[0]->get_executor()),
       accept_retry_(acceptor_.get_executor()) {
+  for (auto& io : ios_.all) keep_running_.push_back(asio::make_work_guard(*io));
   int threads = options_.threads;
   if (threads <= 0) {
     threads = std::max(8, 4 * core::AvailableCores());
@@ -67,14 +79,14 @@ HttpServer::Impl::Impl(const Router* router, Metrics* metrics, HttpServerOptions
 }
 
 HttpServer::Impl::~Impl() {
-  // Handlers still queued run (and post their answers to an io_context that is no longer run);
-  // the pool is joined before the io_context and the connections it owns are destroyed.
+  // Handlers still queued run (and post their answers to io_contexts that are no longer run);
+  // the pool is joined before the io_contexts and the connections they own are destroyed.
   pool_.reset();
 }
 
 Result<int> HttpServer::Impl::Bind() {
   beast::error_code ec;
-  asio::ip::tcp::resolver resolver(io_);
+  asio::ip::tcp::resolver resolver(*ios_.all[0]);
   auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
                                     asio::ip::tcp::resolver::passive, ec);
   if (ec || endpoints.empty()) {
@@ -97,10 +109,11 @@ Result<int> HttpServer::Impl::Bind() {
 Status HttpServer::Impl::Run() {
   if (!acceptor_.is_open()) return Status::FailedPrecondition("Run() before a successful Bind()");
   asio::post(acceptor_.get_executor(), [this] { Accept(); });
-  const int n = std::max(1, options_.io_threads);
   std::vector<std::thread> extra;
-  for (int i = 1; i < n; ++i) extra.emplace_back([this] { io_.run(); });
-  io_.run();
+  for (size_t i = 1; i < ios_.all.size(); ++i) {
+    extra.emplace_back([io = ios_.all[i].get()] { io->run(); });
+  }
+  ios_.all[0]->run();
   for (std::thread& t : extra) t.join();
   return Status::OK();
 }
@@ -119,17 +132,30 @@ void HttpServer::Impl::Stop() {
     acceptor_.close(ignored);
     accept_retry_.cancel();
     for (auto& c : open) c->Shutdown();
+    // Each I/O thread returns once its connections are done (the shutdowns just posted count).
+    keep_running_.clear();
   });
 }
 
 void HttpServer::Impl::Accept() {
-  acceptor_.async_accept(asio::make_strand(io_),
-                         [this](beast::error_code ec, asio::ip::tcp::socket socket) {
-                           OnAccept(ec, std::move(socket));
+  // Chosen before the client arrives (the socket belongs to a context from the start); counts
+  // change only here and when connections close, so the choice is rarely stale. Ties go to the
+  // last thread: the first one also accepts, which its connections' handlers delay.
+  size_t io_index = io_connections_.size() - 1;
+  {
+    std::lock_guard lock(mu_);
+    for (size_t i = io_index; i-- > 0;) {
+      if (io_connections_[i] < io_connections_[io_index]) io_index = i;
+    }
+  }
+  acceptor_.async_accept(ios_.all[io_index]->get_executor(),
+                         [this, io_index](beast::error_code ec, asio::ip::tcp::socket socket) {
+                           OnAccept(ec, std::move(socket), io_index);
                          });
 }
 
-void HttpServer::Impl::OnAccept(beast::error_code ec, asio::ip::tcp::socket socket) {
+void HttpServer::Impl::OnAccept(beast::error_code ec, asio::ip::tcp::socket socket,
+                                size_t io_index) {
   if (!acceptor_.is_open()) return;  // stopped
   if (ec) {
     // Out of file descriptors (or another transient failure): retry shortly rather than spin.
@@ -156,23 +182,25 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, asio::ip::tcp::socket sock
     }
     if (per_ip_[ip] == 0 && !refusal.empty()) per_ip_.erase(ip);
     if (refusal.empty()) {
-      c = std::make_shared<Connection>(this, std::move(socket), ip, true);
+      c = std::make_shared<Connection>(this, std::move(socket), ip, true, io_index);
       connections_.emplace(c.get(), c);
       ++per_ip_[ip];
+      ++io_connections_[io_index];
     }
   }
   if (c != nullptr) {
     c->Start();
   } else {
-    auto rejected = std::make_shared<Connection>(this, std::move(socket), ip, false);
+    auto rejected = std::make_shared<Connection>(this, std::move(socket), ip, false, io_index);
     rejected->Reject(503, std::move(refusal));
   }
   Accept();
 }
 
-void HttpServer::Impl::Release(Connection* c, const std::string& ip) {
+void HttpServer::Impl::Release(Connection* c, const std::string& ip, size_t io_index) {
   std::lock_guard lock(mu_);
   connections_.erase(c);
+  --io_connections_[io_index];
   auto it = per_ip_.find(ip);
   if (it != per_ip_.end() && --it->second <= 0) per_ip_.erase(it);
 }

@@ -5,7 +5,8 @@
 //
 // - Socket I/O is asynchronous on a few I/O threads, so an open connection (idle, slow or waiting
 //   for an event) holds no thread. Route handlers run on a separate pool of `threads` workers,
-//   because they block (fsync, embedding).
+//   because they block (fsync, embedding), except those of routes that compute briefly
+//   (Route::try_inline: vector queries), which the I/O thread runs itself, sparing two hand-offs.
 // - Every phase has a deadline independent of how the bytes trickle in: the header block
 //   (header_timeout from its first byte), the body (body_timeout plus the time its bytes take at
 //   body_min_bytes_per_second), the wait for the next request on a kept-alive connection
@@ -46,7 +47,8 @@ struct HttpServerOptions {
   int port = 8080;  // 0: any free port (see Bind)
   // Worker threads that run route handlers; 0 picks max(8, 4 x cores).
   int threads = 0;
-  // Threads that do socket I/O (parsing, writing); 0 picks 1.
+  // Threads that do socket I/O (parsing, writing) and run the handlers of Route::try_inline
+  // routes; each connection stays on one. 0 picks 2 x cores.
   int io_threads = 0;
   size_t max_body_bytes = 100u << 20;  // Vectorize's documented upload limit
   // Request line and headers together.

@@ -3,6 +3,11 @@
 // Internals of HttpServer shared by http_server.cc (listening, limits, admission, logging, stop)
 // and http_connection.cc (one connection's read/answer cycle). Boost.Asio types live here and in
 // those two files only.
+//
+// Threads: each I/O thread runs an io_context of its own, and a connection lives on one of them
+// (the one with the fewest connections when it was accepted) for its whole life, so its
+// callbacks never need a strand and never move between cores. A connection's request runs on
+// that thread too when its route allows it (Route::try_inline), else on the worker pool.
 
 #ifndef SEMBLE_SRC_SERVER_HTTP_SERVER_IMPL_H_
 #define SEMBLE_SRC_SERVER_HTTP_SERVER_IMPL_H_
@@ -59,7 +64,6 @@ class HttpServer::Impl {
   const HttpServerOptions& options() const { return options_; }
   const Router& router() const { return *router_; }
   WorkerPool& pool() { return *pool_; }
-  asio::io_context& io() { return io_; }
 
   // Matches the route and checks the token and the declared size; the refusal, if any.
   std::optional<HttpResponse> Admit(std::string_view method, const std::string& path,
@@ -70,12 +74,22 @@ class HttpServer::Impl {
   uint64_t DiscardLimit() const { return 4 * uint64_t{options_.max_body_bytes} + (1u << 20); }
   void Log(const RequestRecord& r);
 
-  // A connection ends: frees its place under the limits.
-  void Release(Connection* c, const std::string& ip);
+  // A connection ends: frees its place under the limits and on its I/O thread.
+  void Release(Connection* c, const std::string& ip, size_t io_index);
 
  private:
+  // Destroys the I/O threads' contexts first to last: the acceptor's context (the first) holds
+  // the socket of a pending accept, which belongs to another context.
+  struct IoContexts {
+    std::vector<std::unique_ptr<asio::io_context>> all;
+    ~IoContexts() {
+      for (auto& io : all) io.reset();
+    }
+  };
+
+  // Starts the next accept, for the I/O thread with the fewest connections.
   void Accept();
-  void OnAccept(beast::error_code ec, asio::ip::tcp::socket socket);
+  void OnAccept(beast::error_code ec, asio::ip::tcp::socket socket, size_t io_index);
 
   const Router* router_;
   Metrics* metrics_;
@@ -83,25 +97,29 @@ class HttpServer::Impl {
   int max_connections_;
   std::mutex log_mu_;
 
-  // Open connections, for the limits and for Stop(), guarded by mu_. Declared before io_: the
-  // io_context's destructor destroys pending handlers, whose connections then Release().
+  // Open connections, for the limits and for Stop(), guarded by mu_. Declared before ios_: the
+  // io_contexts destroy pending handlers, whose connections then Release().
   std::mutex mu_;
   bool stopping_ = false;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
   std::unordered_map<std::string, int> per_ip_;
+  std::vector<int> io_connections_;  // open connections per I/O thread
 
-  asio::io_context io_;
-  asio::ip::tcp::acceptor acceptor_;
+  IoContexts ios_;
+  // Keeps the I/O threads running while no connection is open; dropped by Stop().
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_running_;
+  asio::ip::tcp::acceptor acceptor_;  // on the first I/O thread
   asio::steady_timer accept_retry_;
   std::unique_ptr<WorkerPool> pool_;
 };
 
 // One accepted TCP connection: reads a request, answers it, and repeats while kept alive. All of
-// its state is touched only on its strand.
+// its state is touched only on its I/O thread (and by a worker while a handler runs there and
+// nothing else is pending, see SendFromWorker).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(HttpServer::Impl* server, asio::ip::tcp::socket socket, std::string remote_ip,
-             bool counted);
+             bool counted, size_t io_index);
   ~Connection();
 
   void Start();
@@ -119,13 +137,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ContinueBody();
   void OnBodyRead(beast::error_code ec, size_t n);
   void OnBodyDone();
-  void Dispatch(HttpRequest request);
+  // Runs the handler here when the route allows and the request is small, else on a worker.
+  void Handle(HttpRequest request, std::string content_type);
+  void HandleOnWorker(HttpRequest request, std::string content_type);
   void BeginWait(std::shared_ptr<DeferredResponse> deferred);
   void FinishWait(std::function<HttpResponse()> fn);
   // Sends a response; `close` ends the connection after it.
   void Send(HttpResponse response, bool close);
   // The same from the worker thread that produced the answer (see the .cc for why it may).
   void SendFromWorker(HttpResponse response);
+  // One non-blocking sendmsg of out_head_ + out_body_: the bytes sent, or -errno.
+  ssize_t SendNow();
+  // After SendNow() sent `n`: done, failed, or the rest written asynchronously.
+  void AfterSendNow(ssize_t n, bool close);
   // Serializes the response's header into out_head_ and its body into out_body_.
   void Prepare(HttpResponse response, bool close);
   // Writes out_head_ + out_body_ from byte `done` on.
@@ -141,6 +165,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   beast::tcp_stream stream_;
   const std::string remote_ip_;
   const bool counted_;
+  const size_t io_index_;
   beast::flat_buffer buffer_;
   Phase phase_ = Phase::kIdle;
   bool first_request_ = true;

@@ -86,8 +86,10 @@ HttpResponse RenderMetrics(ApiContext* ctx) {
 }  // namespace
 
 void AddOpsRoutes(ApiContext* ctx, Router* router) {
-  router->Add({"GET", "/healthz", "healthz", Scope::kPublic,
-               [ctx](const HttpRequest&) { return Healthz(ctx); }});
+  Route healthz{"GET", "/healthz", "healthz", Scope::kPublic,
+                [ctx](const HttpRequest&) { return Healthz(ctx); }};
+  healthz.try_inline = true;  // a listing under a shared lock
+  router->Add(std::move(healthz));
   router->Add({"GET", "/metrics", "metrics", Scope::kRead,
                [ctx](const HttpRequest&) { return RenderMetrics(ctx); }});
 }

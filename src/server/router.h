@@ -35,6 +35,10 @@ struct HttpRequest {
   // The request's header fields (names lower-cased), for routes that ask for them
   // (Route::wants_headers); empty otherwise, so other requests do not pay for the copies.
   std::vector<std::pair<std::string, std::string>> headers;
+  // True when the handler runs on the I/O thread that read the request (Route::try_inline). It
+  // must then not block: a request that would (an embedding, an fsync, a call to another server,
+  // a wait for other threads) is answered with Offload() and runs again on a worker.
+  bool on_io_thread = false;
 
   // The value of header `name` (lower-case), or "" when absent.
   std::string_view Header(std::string_view name) const {
@@ -57,7 +61,17 @@ struct HttpResponse {
   // Extra header fields to send. Names are tokens and values hold no CR or LF (the server drops
   // a field that breaks this rather than let a value split the response).
   std::vector<std::pair<std::string, std::string>> headers = {};
+  // Set by Offload(): no answer yet, run the handler again on a worker.
+  bool offload = false;
 };
+
+// What a handler running on an I/O thread (HttpRequest::on_io_thread) answers for a request that
+// would block there.
+inline HttpResponse Offload() {
+  HttpResponse r;
+  r.offload = true;
+  return r;
+}
 
 // A response that waits for an event, bounded by a timeout the server keeps on its own timer.
 // The server calls start(ready) on a worker thread once the handler has returned; ready() may be
@@ -85,6 +99,11 @@ struct Route {
   bool openai_errors = false;
   // Whether the handler reads header fields (HttpRequest::headers).
   bool wants_headers = false;
+  // Whether the handler may run on the I/O thread that read the request instead of a worker,
+  // which saves two thread hand-offs per request. Only for handlers that compute for at most about
+  // as long as a query (the I/O thread's other connections wait meanwhile) and that answer
+  // Offload() to whatever would block (HttpRequest::on_io_thread). Small bodies only.
+  bool try_inline = false;
 };
 
 class Router {

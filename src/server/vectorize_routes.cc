@@ -256,6 +256,12 @@ class VectorizeApi {
       const IndexDescription d = index.Describe();
       auto body = wire::ParseQuery(req.body);
       if (!body.ok()) return BodyError(body.status());
+      // Not on an I/O thread: embedding a text, a query on every shard's own thread, and a
+      // recall target (the index's first one calibrates, hundreds of searches, in the caller).
+      if (req.on_io_thread &&
+          (!body->request.text.empty() || d.config.shards > 1 || body->request.recall)) {
+        return Offload();
+      }
       if (body->model) {
         if (Status s = CheckModel(*body->model, d); !s.ok()) return FromStatus(s);
       }
@@ -482,7 +488,7 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
   // Index-scoped writes go to the node that writes the index (cluster_forward.h); the forward
   // needs the caller's Authorization field.
   auto add = [&](const char* method, const std::string& pattern, const char* name, Scope scope,
-                 HttpResponse (VectorizeApi::*fn)(const HttpRequest&)) {
+                 HttpResponse (VectorizeApi::*fn)(const HttpRequest&), bool try_inline = false) {
     Handler h = [api, fn](const HttpRequest& req) { return ((*api).*fn)(req); };
     const bool index_route = pattern.rfind("/indexes/{}", 0) == 0;
     const bool index_write = scope == Scope::kWrite && pattern.rfind("/indexes/{}/", 0) == 0;
@@ -490,6 +496,7 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
     if (index_route && scope == Scope::kRead) h = TellStaleness(ctx, std::move(h));
     Route route{method, p + pattern, name, scope, std::move(h)};
     route.wants_headers = index_write;
+    route.try_inline = try_inline;
     router->Add(std::move(route));
   };
   add("POST", "/indexes", "vectorize.create", Scope::kWrite, &VectorizeApi::CreateIndex);
@@ -506,7 +513,9 @@ void AddVectorizeRoutes(ApiContext* ctx, Router* router) {
     route.wants_headers = true;
     router->Add(std::move(route));
   }
-  add("POST", "/indexes/{}/query", "vectorize.query", Scope::kRead, &VectorizeApi::Query);
+  // A vector query computes for ~0.1 ms, as long as a hand-off to a worker and back costs.
+  add("POST", "/indexes/{}/query", "vectorize.query", Scope::kRead, &VectorizeApi::Query,
+      /*try_inline=*/true);
   add("POST", "/indexes/{}/get_by_ids", "vectorize.get_by_ids", Scope::kRead,
       &VectorizeApi::GetByIds);
   add("POST", "/indexes/{}/delete_by_ids", "vectorize.delete_by_ids", Scope::kWrite,
