@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -175,6 +176,20 @@ struct DataSetFlags {
   }
   AnnDataset Load() const { return LoadNamed(name, fashion, glove); }
 };
+
+// A hash of the base's and the queries' bits (FNV-1a over the float bits), to name cached truth
+// files: another subset, count, projection or loader is new data.
+inline uint64_t DataFingerprint(const AnnDataset& d) {
+  uint64_t h = 1469598103934665603ull;
+  for (const std::vector<float>* v : {&d.base, &d.queries}) {
+    for (float x : *v) {
+      uint32_t bits;
+      std::memcpy(&bits, &x, sizeof(bits));
+      h = (h ^ bits) * 1099511628211ull;
+    }
+  }
+  return h;
+}
 
 // Exact top-kTruthK (the engine's exact FlatIndex, batched), cached in `cache`.
 inline void ComputeTruth(AnnDataset* d, const std::string& cache) {

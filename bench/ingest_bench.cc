@@ -30,10 +30,14 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "semble/database.h"
 #include "wire/record_binary.h"
 
 namespace {
+
+using semble::bench::LoadAvg;
+using semble::bench::SplitCommas;
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -54,27 +58,6 @@ std::string Flag(int argc, char** argv, const std::string& name, const std::stri
     if (argv[i] == name) return argv[i + 1];
   }
   return def;
-}
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t comma = std::min(s.find(',', pos), s.size());
-    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
-}
-
-std::string LoadAvg() {
-  char buf[64] = {};
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fgets(buf, sizeof buf, f) == nullptr) buf[0] = 0;
-    std::fclose(f);
-  }
-  std::string s(buf);
-  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
 }
 
 std::vector<std::vector<semble::VectorRecord>> MakeBatches(size_t count, size_t dims,
@@ -138,7 +121,7 @@ int main(int argc, char** argv) {
   const size_t batch = std::stoul(Flag(argc, argv, "--batch", "5000"));
   const int runs = std::stoi(Flag(argc, argv, "--runs", "3"));
   const size_t streams = std::stoul(Flag(argc, argv, "--streams", "1"));
-  const std::vector<std::string> types = Split(Flag(argc, argv, "--types", "flat,hnsw"));
+  const std::vector<std::string> types = SplitCommas(Flag(argc, argv, "--types", "flat,hnsw"));
 
   const auto batches = MakeBatches(count, dims, batch);
   std::vector<std::string> ndjson, bin;

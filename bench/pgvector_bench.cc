@@ -64,8 +64,12 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "bench_util.h"
 
 namespace {
+
+using semble::bench::LoadAvg;
+using semble::bench::SplitCommas;
 
 using Clock = std::chrono::steady_clock;
 using semble::bench::AnnDataset;
@@ -80,30 +84,9 @@ double Seconds(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-std::string LoadAvg() {
-  char buf[64] = {};
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fgets(buf, sizeof buf, f) == nullptr) buf[0] = 0;
-    std::fclose(f);
-  }
-  std::string s(buf);
-  return s.substr(0, s.find(' ', s.find(' ', s.find(' ') + 1) + 1));
-}
-
-std::vector<std::string> Split(const std::string& s) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    const size_t comma = std::min(s.find(',', pos), s.size());
-    if (comma > pos) out.push_back(s.substr(pos, comma - pos));
-    pos = comma + 1;
-  }
-  return out;
-}
-
 std::vector<uint32_t> SplitUints(const std::string& s) {
   std::vector<uint32_t> out;
-  for (const std::string& x : Split(s)) out.push_back(static_cast<uint32_t>(std::stoul(x)));
+  for (const std::string& x : SplitCommas(s)) out.push_back(static_cast<uint32_t>(std::stoul(x)));
   return out;
 }
 
@@ -721,7 +704,7 @@ int main(int argc, char** argv) {
     } else if (f == "--warmup") {
       cfg.warmup = std::stoul(v);
     } else if (f == "--phases") {
-      const auto p = Split(v);
+      const auto p = SplitCommas(v);
       cfg.phases = std::set<std::string>(p.begin(), p.end());
     } else {
       DieIf(true, "unknown flag " + f);
@@ -742,15 +725,8 @@ int main(int argc, char** argv) {
   d.queries = std::move(qs);
   d.nq = d.queries.size() / kDims;
   std::filesystem::create_directories(cfg.work);
-  // The truth file is named after the data's bits: another subset or count is new data.
-  uint64_t fingerprint = 1469598103934665603ull;
-  for (const std::vector<float>* v : {&d.base, &d.queries}) {
-    for (float x : *v) {
-      uint32_t bits;
-      std::memcpy(&bits, &x, sizeof(bits));
-      fingerprint = (fingerprint ^ bits) * 1099511628211ull;
-    }
-  }
+  // The truth file is named after the data's bits: another subset or projection is new data.
+  const uint64_t fingerprint = semble::bench::DataFingerprint(d);
   semble::bench::ComputeTruth(&d, cfg.work + "/glove-" + std::to_string(n) + "-" +
                                       std::to_string(d.nq) + "-" +
                                       std::to_string(fingerprint % 1000000007) + ".truth");

@@ -104,15 +104,8 @@ int main(int argc, char** argv) {
   d.queries.resize(d.nq * d.dims);
   const size_t nq = d.nq;
   std::filesystem::create_directories(work);
-  // The truth file is named after the data's bits too: a projection or loader change is new data.
-  uint64_t fingerprint = 1469598103934665603ull;
-  for (const std::vector<float>* v : {&d.base, &d.queries}) {
-    for (float x : *v) {
-      uint32_t bits;
-      std::memcpy(&bits, &x, sizeof(bits));
-      fingerprint = (fingerprint ^ bits) * 1099511628211ull;
-    }
-  }
+  // The truth file is named after the data's bits: another subset or projection is new data.
+  const uint64_t fingerprint = semble::bench::DataFingerprint(d);
   semble::bench::ComputeTruth(&d, work + "/" + dataset + "-" + std::to_string(nq) + "-" +
                                       std::to_string(fingerprint % 1000000007) + ".truth");
 
