@@ -10,31 +10,22 @@
 # the same cores, and the CPU column is the server's.
 # onnxruntime-node: a session per worker thread (2 workers × 1 intra-op thread), callers are async
 # loops sending to the least busy worker; batch 32 with 2 callers, so both cores work.
-# Needs: the semble and embed_concurrency_bench targets built in BUILD_DIR (-DSEMBLE_BUILD_BENCH=ON), the
-# default model installed (scripts/setup), tests/embed/node_modules (scripts/test's npm step).
+# Needs: the semble and embed_concurrency_bench targets built in BUILD_DIR
+# (-DSEMBLE_BUILD_BENCH=ON), the default model installed (scripts/setup), tests/embed/node_modules
+# (scripts/test's npm step).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 count=${2:-1000}
 rounds=${3:-3}
-models=${SEMBLE_MODELS_DIR:-${SEMBLE_DATA_DIR:-${XDG_DATA_HOME:+$XDG_DATA_HOME/semble}}}
-[ -n "${SEMBLE_MODELS_DIR:-}" ] || models=${models:-$HOME/.local/share/semble}/models
+source bench/lib.sh
+models=$(semble_models_dir)
 model=$models/all-MiniLM-L6-v2-q4
 tmp=$(mktemp -d)
-server_pid=
-cleanup() {
-  if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-"$build/semble" serve --data "$tmp/data" --models "$models" --port 0 --access-log off \
-  --embed-cache 0 2>"$tmp/server.log" &
-server_pid=$!
-for _ in $(seq 300); do grep -q "listening on" "$tmp/server.log" && break; sleep 0.1; done
-url=$(grep -o 'http://[0-9.:]*' "$tmp/server.log" | head -1)
-[ -n "$url" ] || { cat "$tmp/server.log" >&2; exit 1; }
-awk -F'\t' '{print $6; print $7}' tests/data/stsb/sts-dev.csv |
-  awk -v n="$count" '!seen[$0]++ && c++ < n' >"$tmp/sentences.txt"
+trap 'stop_semble; rm -rf "$tmp"' EXIT
+start_semble "$tmp/server.log" "$build/semble" --data "$tmp/data" --models "$models" \
+  --access-log off --embed-cache 0
+stsb_sentences "$count" "$tmp/sentences.txt"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in $(seq "$rounds"); do
   echo "# round $round, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -43,7 +34,7 @@ for round in $(seq "$rounds"); do
   "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
     --texts "$count" --runs 1 --threads 2 --callers 1,4,16 --batch 1
   "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
-    --texts "$count" --runs 1 --callers 1,4,16 --batch 1 --url "$url" --server-pid "$server_pid"
+    --texts "$count" --runs 1 --callers 1,4,16 --batch 1 --url "$SERVER_URL" --server-pid "$SERVER_PID"
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \
     --callers 2 --batch 32 --runs 1
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \

@@ -37,8 +37,8 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-5}
 PASSES=${PASSES:-20}
 FAISS_ROOT=${FAISS_ROOT:-/work/peers/faiss-1.7.3}
-MODELS=${SEMBLE_MODELS_DIR:-${SEMBLE_DATA_DIR:-${XDG_DATA_HOME:+$XDG_DATA_HOME/semble}}}
-[ -n "${SEMBLE_MODELS_DIR:-}" ] || MODELS=${MODELS:-$HOME/.local/share/semble}/models
+source bench/lib.sh
+MODELS=$(semble_models_dir)
 API=/client/v4/accounts/x/vectorize/v2/indexes
 log() { echo "[$(date -u +%T)] $*" >&2; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
@@ -96,31 +96,20 @@ NBATCH=$(ls "$DATA"/ndjson/batch_*.ndjson | wc -l)
 WORK=$(mktemp -d "$DATA/run.XXXXXX")
 PID=
 stop_server() {
-  if [ -n "$PID" ]; then
-    kill -TERM "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=
-  fi
+  stop_semble
+  PID=
 }
 trap 'stop_server; rm -rf "$WORK"' EXIT
 # start_server off|stderr: --access-log off (stderr kept in a file), or --access-log stderr with
-# stderr sent to /dev/null. A free port is picked first, then /healthz is polled.
+# stderr sent to /dev/null (bench/lib.sh's start_semble: a free port, then /healthz polled).
 start_server() {
-  PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   if [ "$1" = off ]; then
-    "$BIN" serve --data "$WORK/db" --models "$MODELS" --port "$PORT" --access-log off 2>>"$WORK/server.err" &
+    start_semble "$WORK/server.err" "$BIN" --data "$WORK/db" --models "$MODELS" --access-log off
   else
-    "$BIN" serve --data "$WORK/db" --models "$MODELS" --port "$PORT" --access-log stderr 2>/dev/null &
+    start_semble /dev/null "$BIN" --data "$WORK/db" --models "$MODELS" --access-log stderr
   fi
-  PID=$!
-  URL=http://127.0.0.1:$PORT
-  for _ in $(seq 1 600); do
-    curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server did not come up" >&2
-  cat "$WORK/server.err" >&2
-  exit 1
+  PID=$SERVER_PID
+  URL=$SERVER_URL
 }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$PID/status"; }
 
@@ -160,7 +149,6 @@ ingest() {
 }
 
 # CPU seconds (user + system) the server process has used so far
-server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$PID/stat"; }
 # "SUM COUNT" of the server's own latency histogram for ROUTE (time from routing, after the headers
 # are read, to the response written: body read + parse + handler + serialization + write)
 server_time() {

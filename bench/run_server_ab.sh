@@ -27,7 +27,8 @@ DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 EF=${EF:-48}
 PASSES=${PASSES:-5}
-MODELS=${SEMBLE_MODELS_DIR:-$HOME/.local/share/semble/models}
+source bench/lib.sh
+MODELS=$(semble_models_dir)
 API=/client/v4/accounts/x/vectorize/v2/indexes
 OUT=${OUT:-$DATA/ab-$(date -u +%H%M%S).txt}
 log() { echo "[$(date -u +%T)] $*" >&2; }
@@ -35,27 +36,16 @@ load() { cut -d' ' -f1 /proc/loadavg; }
 
 PID=
 stop_server() {
-  if [ -n "$PID" ]; then
-    kill -TERM "$PID" 2>/dev/null || true
-    wait "$PID" 2>/dev/null || true
-    PID=
-  fi
+  stop_semble
+  PID=
 }
 trap stop_server EXIT
+# start_server BINARY: BINARY serve on DATA/db (bench/lib.sh: a free port, then /healthz polled).
 start_server() {
-  PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  "$1" serve --data "$DATA/db" --models "$MODELS" --port "$PORT" --access-log off \
-    2>>"$DATA/server.err" &
-  PID=$!
-  URL=http://127.0.0.1:$PORT
-  for _ in $(seq 1 600); do
-    curl -sf "$URL/healthz" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "server did not come up" >&2
-  exit 1
+  start_semble "$DATA/server.err" "$1" --data "$DATA/db" --models "$MODELS" --access-log off
+  PID=$SERVER_PID
+  URL=$SERVER_URL
 }
-server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$PID/stat"; }
 
 if [ ! -d "$DATA/db" ]; then
   start_server "$A"
