@@ -3,7 +3,7 @@
 // Acknowledged ingest over HTTP, NDJSON next to binary records (docs/API.md, "Binary records"),
 // and through the public C++ API with the same batches, in one run (issue 16's ingest goals).
 //   ingest_bench SEMBLE_BINARY MODELS_DIR WORK_DIR [--count 100000] [--dims 384] [--batch 5000]
-//                [--types flat,hnsw] [--runs 3] [--streams 1]
+//                [--types flat,hnsw] [--formats ndjson,binary] [--runs 3] [--streams 1]
 // Starts `semble serve` on WORK_DIR/server (stopped by its PID at the end); every run creates a
 // fresh index per (type, format), posts all batches (`streams` connections, each posting its
 // share of the batches one after another) and times from the first request to the last
@@ -112,7 +112,7 @@ std::string Runs(const std::vector<double>& v) {
 int main(int argc, char** argv) {
   if (argc < 4) {
     Die("usage: ingest_bench SEMBLE_BINARY MODELS_DIR WORK_DIR [--count N] [--dims D] "
-        "[--batch B] [--types flat,hnsw] [--runs R] [--streams S]");
+        "[--batch B] [--types flat,hnsw] [--formats ndjson,binary] [--runs R] [--streams S]");
   }
   const std::string binary = argv[1], models = argv[2];
   const fs::path work = argv[3];
@@ -122,6 +122,11 @@ int main(int argc, char** argv) {
   const int runs = std::stoi(Flag(argc, argv, "--runs", "3"));
   const size_t streams = std::stoul(Flag(argc, argv, "--streams", "1"));
   const std::vector<std::string> types = SplitCommas(Flag(argc, argv, "--types", "flat,hnsw"));
+  const std::vector<std::string> formats =
+      SplitCommas(Flag(argc, argv, "--formats", "ndjson,binary"));
+  const auto wants = [&](const char* format) {
+    return std::find(formats.begin(), formats.end(), format) != formats.end();
+  };
 
   const auto batches = MakeBatches(count, dims, batch);
   std::vector<std::string> ndjson, bin;
@@ -189,6 +194,7 @@ int main(int argc, char** argv) {
         fs::remove_all(path);
       }
       for (int format = 0; format < 2; ++format) {
+        if (!wants(format == 0 ? "ndjson" : "binary")) continue;
         const std::string name =
             "i-" + type + "-" + std::to_string(run) + "-" + std::to_string(format);
         auto created = probe.Post(base,
@@ -241,10 +247,14 @@ int main(int argc, char** argv) {
     const double in = Median(inproc);
     std::printf("| in process (Index::Insert) | %s | **%.0f** | %s | 1.00 | %s -> %s |\n",
                 type.c_str(), in, Runs(inproc).c_str(), load0.c_str(), load1.c_str());
-    std::printf("| HTTP, NDJSON | %s | **%.0f** | %s | %.2f | |\n", type.c_str(), Median(http_nd),
-                Runs(http_nd).c_str(), Median(http_nd) / in);
-    std::printf("| HTTP, binary records | %s | **%.0f** | %s | %.2f | |\n", type.c_str(),
-                Median(http_bin), Runs(http_bin).c_str(), Median(http_bin) / in);
+    if (!http_nd.empty()) {
+      std::printf("| HTTP, NDJSON | %s | **%.0f** | %s | %.2f | |\n", type.c_str(),
+                  Median(http_nd), Runs(http_nd).c_str(), Median(http_nd) / in);
+    }
+    if (!http_bin.empty()) {
+      std::printf("| HTTP, binary records | %s | **%.0f** | %s | %.2f | |\n", type.c_str(),
+                  Median(http_bin), Runs(http_bin).c_str(), Median(http_bin) / in);
+    }
     std::fflush(stdout);
   }
   kill(child, SIGTERM);

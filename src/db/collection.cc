@@ -476,17 +476,20 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
           break;
         }
       }
-      std::string payload;
-      EncodeMutation(m, &payload);
-      if (payload.size() > storage::kMaxRecordSize - storage::kRecordHeaderSize) {
+      // Encoded in place, after its record header: no copy of a batch's payload.
+      const size_t start = storage::BeginRecord(&framed);
+      EncodeMutation(m, &framed);
+      const size_t payload_size = framed.size() - start - storage::kRecordHeaderSize;
+      if (payload_size > storage::kMaxRecordSize - storage::kRecordHeaderSize) {
+        framed.resize(start);
         if (!group.empty()) break;  // it fails alone, leading the next group
         status = Status::ResourceExhausted(
-            "the mutation is " + std::to_string(payload.size()) +
+            "the mutation is " + std::to_string(payload_size) +
             " bytes, more than one log record holds; write fewer records or narrow the filter");
         group.push_back(w);
         break;
       }
-      storage::AppendRecord(&framed, payload);
+      storage::FinishRecord(&framed, start);
       group.push_back(w);
     }
   } else {

@@ -188,7 +188,8 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
   out.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     const VectorRecord& r = records[i];
-    const std::string where = "record " + std::to_string(i) + " (id " + Quote(r.id) + ")";
+    // Built only for an error: formatting it for every record cost more than checking the record.
+    const auto where = [&] { return "record " + std::to_string(i) + " (id " + Quote(r.id) + ")"; };
     Status s = ValidateId(r.id, limits);
     if (s.ok()) s = ValidateNamespace(r.ns, limits);
     if (s.ok() && !r.fields_json.empty()) {
@@ -207,7 +208,7 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
     if (s.ok() && r.ttl_seconds && r.expires_at_ms != 0) {
       s = Status::InvalidArgument("give a ttl or an expiry time, not both");
     }
-    if (!s.ok()) return s.WithContext(where);
+    if (!s.ok()) return s.WithContext(where());
     VectorRecord n{r.id, r.values, r.ns, "", r.text, ""};
     // The write's time is known only when it enters the log: a ttl stays relative until then.
     n.expires_at_ms = r.expires_at_ms;
@@ -218,7 +219,7 @@ Status ValidateRecords(std::span<const VectorRecord> records, const IndexConfig&
     if (!r.metadata_json.empty()) {
       auto md = meta::ParseMetadata(r.metadata_json, std::max<size_t>(limits.max_metadata_bytes,
                                                                      config.max_metadata_bytes));
-      if (!md.ok()) return md.status().WithContext(where);
+      if (!md.ok()) return md.status().WithContext(where());
       parsed[i] = std::move(md).value();
       // An empty object is stored as "no metadata": both read back the same way.
       if (!parsed[i].members().empty()) n.metadata_json = meta::ToJson(parsed[i]);

@@ -123,26 +123,25 @@ struct FlatIndex::Scorer {
 FlatIndex::FlatIndex(uint32_t dimensions, Metric metric) : dims_(dimensions), metric_(metric) {}
 
 void FlatIndex::Reserve(uint32_t slots) {
-  if (slots <= live_.capacity()) return;
-  data_.reserve(static_cast<size_t>(slots) * dims_);
-  if (metric_ == Metric::kCosine) inv_norm_.reserve(slots);
+  if (slots <= capacity_) return;
+  data_.Grow(static_cast<size_t>(slots) * dims_);
+  if (metric_ == Metric::kCosine) inv_norm_.Grow(slots);
   live_.reserve(slots);
+  capacity_ = slots;
 }
 
 void FlatIndex::Set(uint32_t slot, const float* values) {
   if (slot >= live_.size()) {
     const size_t needed = static_cast<size_t>(slot) + 1;
-    // Explicitly geometric: resize() alone is only guaranteed amortised by libstdc++'s policy, and
-    // a database that inserts one record at a time would otherwise copy the arena on every slot.
-    if (needed > live_.capacity()) {
-      const size_t grown = std::max(needed, live_.capacity() + live_.capacity() / 2);
+    // Geometric: a database that inserts one record at a time would otherwise remap the arena on
+    // every slot.
+    if (needed > capacity_) {
+      const size_t grown = std::max(needed, capacity_ + capacity_ / 2);
       Reserve(static_cast<uint32_t>(std::min<size_t>(grown, std::numeric_limits<uint32_t>::max())));
     }
-    data_.resize(needed * dims_, 0.0f);
-    if (metric_ == Metric::kCosine) inv_norm_.resize(needed, 0.0f);
-    live_.resize(needed, 0);
+    live_.resize(needed, 0);  // data_ and inv_norm_ are zero there already
   }
-  std::copy(values, values + dims_, data_.begin() + static_cast<size_t>(slot) * dims_);
+  std::copy(values, values + dims_, data_.data() + static_cast<size_t>(slot) * dims_);
   if (metric_ == Metric::kCosine) inv_norm_[slot] = InverseNorm(values, dims_);
   if (!live_[slot]) {
     live_[slot] = 1;
@@ -461,7 +460,7 @@ bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, s
 }
 
 size_t FlatIndex::MemoryBytes() const {
-  return data_.capacity() * sizeof(float) + inv_norm_.capacity() * sizeof(float) +
+  return data_.size() * sizeof(float) + inv_norm_.size() * sizeof(float) +
          live_.capacity() * sizeof(uint8_t);
 }
 

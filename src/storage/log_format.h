@@ -29,6 +29,12 @@ constexpr uint8_t kRecordTypeFull = 1;
 
 // Appends one framed record holding `payload` to *dst.
 void AppendRecord(std::string* dst, std::string_view payload);
+// The same without a copy of the payload: BeginRecord appends a header to fill and returns where
+// it starts; the caller appends the payload to *dst; FinishRecord(dst, start) then frames
+// everything after the header as the record (a batch of 5,000 vectors is 7.7 MB to copy once
+// more). Cut *dst back to `start` instead to drop the record.
+size_t BeginRecord(std::string* dst);
+void FinishRecord(std::string* dst, size_t start);
 
 // Splits bytes that must be whole framed records (an object fetched from a store, never torn) into
 // their payloads, which point into `data`. Any damage is Corruption naming `where`.

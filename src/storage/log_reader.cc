@@ -12,16 +12,26 @@
 namespace semble::storage {
 
 void AppendRecord(std::string* dst, std::string_view payload) {
-  char header[kRecordHeaderSize];
-  uint32_t len = static_cast<uint32_t>(payload.size());
+  const size_t start = BeginRecord(dst);
+  dst->append(payload.data(), payload.size());
+  FinishRecord(dst, start);
+}
+
+size_t BeginRecord(std::string* dst) {
+  const size_t start = dst->size();
+  dst->append(kRecordHeaderSize, '\0');
+  return start;
+}
+
+void FinishRecord(std::string* dst, size_t start) {
+  char* header = dst->data() + start;
+  const uint32_t len = static_cast<uint32_t>(dst->size() - start - kRecordHeaderSize);
   std::memcpy(header + 4, &len, 4);
   header[8] = static_cast<char>(kRecordTypeFull);
   uint32_t crc = core::Crc32c(header + 4, 5);
-  crc = core::Crc32cExtend(crc, payload.data(), payload.size());
-  uint32_t masked = core::MaskCrc(crc);
+  crc = core::Crc32cExtend(crc, header + kRecordHeaderSize, len);
+  const uint32_t masked = core::MaskCrc(crc);
   std::memcpy(header, &masked, 4);
-  dst->append(header, kRecordHeaderSize);
-  dst->append(payload.data(), payload.size());
 }
 
 namespace {

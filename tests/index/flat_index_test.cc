@@ -284,6 +284,26 @@ TEST(FlatIndexTest, SparseSlotsAndGrowth) {
   EXPECT_EQ(index.Get(2999)[0], 2999.0f);
 }
 
+// Past a few MiB the arena moves to 2 MiB-aligned mappings and grows by moving its pages: every
+// vector and every cosine norm must survive each growth, from small pages to huge ones.
+TEST(FlatIndexTest, GrowthIntoHugePagesKeepsVectorsAndNorms) {
+  constexpr uint32_t kDims = 64, kSlots = 40000;  // 10 MB of floats
+  FlatIndex index(kDims, Metric::kCosine);
+  std::vector<float> v(kDims);
+  for (uint32_t s = 0; s < kSlots; ++s) {
+    for (uint32_t d = 0; d < kDims; ++d) v[d] = static_cast<float>((s * 31 + d * 7) % 97) + 1.0f;
+    index.Set(s, v.data());
+  }
+  for (uint32_t s = 0; s < kSlots; ++s) {
+    for (uint32_t d = 0; d < kDims; ++d) v[d] = static_cast<float>((s * 31 + d * 7) % 97) + 1.0f;
+    ASSERT_TRUE(std::equal(v.begin(), v.end(), index.Get(s))) << s;
+    // A vector's cosine with itself is 1 only if its stored norm is its own.
+    ASSERT_NEAR(index.Score(v.data(), s), 1.0f, 1e-5f) << s;
+  }
+  EXPECT_NEAR(index.Search(v.data(), 1).at(0).score, 1.0f, 1e-5f);
+  EXPECT_GE(index.MemoryBytes(), size_t{kSlots} * kDims * sizeof(float));
+}
+
 TEST(FlatIndexTest, KLargerThanLiveCountAndZeroK) {
   FlatIndex index(4, Metric::kCosine);
   const float q[] = {1, 0, 0, 0};

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "core/coding.h"
 #include "core/crc32c.h"
@@ -59,6 +60,41 @@ TEST(Coding, RoundTripsAndRefusesTruncation) {
   for (size_t n = 0; n < lp.size(); ++n) {
     std::string_view cut(lp.data(), n);
     EXPECT_FALSE(core::GetLengthPrefixed(&cut, &s)) << n;
+  }
+}
+
+// Framing in place (BeginRecord, append, FinishRecord) is byte for byte AppendRecord, after any
+// bytes already in the buffer, and reads back; cutting back to `start` drops the record whole.
+TEST(RecordFraming, InPlaceEqualsAppendAndReadsBack) {
+  std::mt19937 rng(7);
+  for (size_t size : {size_t{0}, size_t{1}, size_t{8}, size_t{4095}, size_t{100003}}) {
+    std::string payload(size, '\0');
+    for (char& c : payload) c = static_cast<char>(rng());
+    std::string prefix;
+    AppendRecord(&prefix, "earlier");
+    std::string copied = prefix, in_place = prefix;
+    AppendRecord(&copied, payload);
+    const size_t start = BeginRecord(&in_place);
+    EXPECT_EQ(start, prefix.size());
+    in_place += payload;
+    FinishRecord(&in_place, start);
+    EXPECT_EQ(in_place, copied) << size;
+    std::vector<std::string_view> read;
+    ASSERT_TRUE(SplitRecords(in_place, "buffer", &read).ok()) << size;
+    ASSERT_EQ(read.size(), 2u);
+    EXPECT_EQ(read[0], "earlier");
+    EXPECT_EQ(read[1], payload);
+    // A flipped payload byte is caught by the CRC FinishRecord computed.
+    if (size > 0) {
+      std::string damaged = in_place;
+      damaged[start + kRecordHeaderSize + size / 2] ^= 1;
+      EXPECT_FALSE(SplitRecords(damaged, "buffer", &read).ok()) << size;
+    }
+    std::string dropped = prefix;
+    const size_t again = BeginRecord(&dropped);
+    dropped += payload;
+    dropped.resize(again);
+    EXPECT_EQ(dropped, prefix);
   }
 }
 
