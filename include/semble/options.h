@@ -73,7 +73,9 @@ struct DatabaseOptions {
   bool create_if_missing = true;
   SyncMode sync_mode = SyncMode::kGroupCommit;
   Limits limits;
-  // A checkpoint is written when an index's WAL grows past this many bytes, and on Close.
+  // A checkpoint is written when an index's WAL grows past this many bytes (on a background
+  // thread, after the write that crossed it is acknowledged; writes queue behind it), and on
+  // Close.
   uint64_t checkpoint_wal_bytes = 64ull << 20;
   // Write a checkpoint of every index with a non-empty WAL when the database is closed, so that the
   // next Open reads one segment instead of replaying the log.

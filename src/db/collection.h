@@ -31,6 +31,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -194,6 +195,8 @@ class Collection final : public Index {
   // After a failed log append or sync: truncates the log back to log_end (its last durable end)
   // and reopens it for appending. Caller holds mu_.
   Status RewindLogLocked(uint64_t log_end);
+  // Waits for the automatic checkpoint's thread, if any. Caller does not hold mu_.
+  void JoinCheckpointer();
   // Reports records whose metadata was salvaged on load (DecodeStoredMetadata).
   void LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
                    std::vector<std::string>* recovery_log) const;
@@ -285,6 +288,10 @@ class Collection final : public Index {
   Manifest manifest_;
   uint64_t next_seq_ = 1;
   uint64_t wal_bytes_ = 0;  // bytes of log written since the last checkpoint
+  // The automatic checkpoint's thread (LeadMutations); checkpoint_queued_ while it has not
+  // finished. Joined by Close and the destructor (JoinCheckpointer, without mu_ held).
+  std::thread checkpointer_;
+  bool checkpoint_queued_ = false;
   std::unique_ptr<storage::LogWriter> wal_;
   std::unique_ptr<IndexBucket> bucket_;  // null for an index that lives only in dir_
 

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include <set>
 #include <thread>
@@ -530,6 +531,54 @@ TEST_F(DatabaseTest, QueriesRunConcurrentlyWithWrites) {
   EXPECT_EQ(index->Info()->vector_count, 750u);
   Reopen();
   EXPECT_EQ(Get("c")->Info()->vector_count, 750u);
+}
+
+// The automatic checkpoint runs on its own thread after the write that crossed the threshold is
+// acknowledged: it lands without a Close or an explicit Checkpoint, writes go on meanwhile, and
+// everything written before and after it reads back after a reopen that replays the log alone.
+TEST_F(DatabaseTest, AutomaticCheckpointLandsInTheBackground) {
+  const uint32_t dims = 16;
+  options_.checkpoint_wal_bytes = 20000;
+  options_.checkpoint_on_close = false;
+  Reopen();
+  auto index = Create("bg", dims, Metric::kEuclidean);
+  const auto segments = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path())) {
+      n += e.path().filename().string().rfind("seg-", 0) == 0;
+    }
+    return n;
+  };
+  std::vector<std::vector<float>> written;
+  int next = 0;
+  const auto write = [&](int n) {
+    std::vector<VectorRecord> batch;
+    for (int i = 0; i < n; ++i, ++next) {
+      written.push_back(RandomVector(rng_, dims));
+      batch.push_back(MakeRecord("r" + std::to_string(next), written.back()));
+    }
+    ASSERT_TRUE(index->Insert(batch).ok());
+  };
+  write(400);  // ~28 KB of log: past the threshold
+  bool landed = false;
+  for (int i = 0; i < 3000 && !landed; ++i) {
+    write(1);  // writes go on while the checkpoint is pending or running
+    landed = segments() > 0;
+    if (!landed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(landed) << "no checkpoint 30 s after the log passed its threshold";
+  write(50);
+  index.reset();
+  Reopen();  // no checkpoint on close: the segment plus the log after it
+  auto reopened = Get("bg");
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->Info()->vector_count, written.size());
+  for (int i = 0; i < next; i += 37) {
+    auto got = reopened->GetByIds(std::vector<std::string>{"r" + std::to_string(i)});
+    ASSERT_TRUE(got.ok());
+    ASSERT_EQ(got->size(), 1u);
+    EXPECT_EQ((*got)[0].values, written[i]) << i;
+  }
 }
 
 TEST_F(DatabaseTest, ReopenGivesIdenticalResultsWithAndWithoutCheckpoint) {
