@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "db/db_stats.h"
 #include "db/record_sources.h"
@@ -29,12 +31,43 @@ namespace {
 // A leader groups at most this many bytes of mutations into one append + fsync.
 constexpr size_t kMaxGroupBytes = 8 << 20;
 
+// TakeOpenPhasesForBench: off (one relaxed load per phase) until a benchmark asks.
+std::atomic<bool> time_open_phases{false};
+std::mutex open_phases_mu;
+OpenPhasesForBench open_phases;
+
+// Adds the seconds from construction to destruction to *sum, when a benchmark asked.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(double OpenPhasesForBench::*phase)
+      : phase_(phase), on_(time_open_phases.load(std::memory_order_relaxed)) {
+    if (on_) start_ = std::chrono::steady_clock::now();
+  }
+  ~PhaseTimer() {
+    if (!on_) return;
+    const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start_;
+    std::lock_guard lock(open_phases_mu);
+    open_phases.*phase_ += d.count();
+  }
+
+ private:
+  double OpenPhasesForBench::*phase_;
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 bool IsDataMutation(const Mutation& m) {
   return m.type == MutationType::kInsert || m.type == MutationType::kUpsert ||
          m.type == MutationType::kDelete;
 }
 
 }  // namespace
+
+OpenPhasesForBench TakeOpenPhasesForBench() {
+  time_open_phases.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(open_phases_mu);
+  return std::exchange(open_phases, OpenPhasesForBench{});
+}
 
 Collection::Collection(const CollectionOptions& options, std::string dir, Manifest manifest,
                        std::unique_ptr<index::VectorIndex> vectors)
@@ -112,11 +145,14 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     const std::string path = dir_ + "/" + manifest_.segment;
     bool have_graph = false;
     std::vector<float> stored(dims);
+    PhaseTimer segment_timer(&OpenPhasesForBench::segment);
     auto on_blob = [&](std::string&& blob) {
+      PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
       return vectors_->Load(blob).WithContext(path);
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
+      PhaseTimer timer(&OpenPhasesForBench::records);
       if (ids_.count(r.id) != 0 || (slot < slots_.size() && !slots_[slot].id.empty())) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
@@ -164,6 +200,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
                                 std::to_string(header.seq) + ", the manifest says " +
                                 std::to_string(manifest_.checkpoint_seq));
     }
+    PhaseTimer metadata_timer(&OpenPhasesForBench::metadata_indexes);
     for (const MetadataIndexDescription& desc : header.metadata_indexes) {
       meta::MetadataIndex* index = metadata_indexes_.Create(desc);
       for (const auto& [id, slot] : ids_) index->Add(slot, slots_[slot].metadata);
@@ -190,6 +227,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
 
   uint64_t expected = manifest_.checkpoint_seq + 1;
   uint64_t good_end = 0;
+  PhaseTimer wal_timer(&OpenPhasesForBench::wal);
   for (size_t i = 0; i < wals.size(); ++i) {
     Status s = ReplayWal(dir_ + "/" + wals[i].second, i + 1 == wals.size(), &expected, &good_end,
                          recovery_log);
