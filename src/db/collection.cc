@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -146,6 +147,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     bool have_graph = false;
     std::vector<float> stored(dims);
     PhaseTimer segment_timer(&OpenPhasesForBench::segment);
+    SEMBLE_ASSIGN_OR_RETURN(const uint64_t segment_bytes, env_->GetFileSize(path));
     auto on_blob = [&](std::string&& blob) {
       PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
@@ -153,7 +155,23 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
       PhaseTimer timer(&OpenPhasesForBench::records);
-      if (ids_.count(r.id) != 0 || (slot < slots_.size() && !slots_[slot].id.empty())) {
+      if (slots_.capacity() == 0) {
+        // Room for every record at once (slots are about as many as records: freed ones are
+        // reused), rather than growing, copying and faulting in fresh pages some 20 times. The
+        // header's count is bounded by what the file can hold (every record stores its vector),
+        // so a wrong count cannot ask for more memory than the records themselves would.
+        const uint32_t count = static_cast<uint32_t>(
+            std::min<uint64_t>({header.record_count, segment_bytes / (uint64_t{dims} * 4),
+                                std::numeric_limits<uint32_t>::max()}));
+        slots_.reserve(count);
+        vectors_->Reserve(count);
+      }
+      // A checkpoint writes records in id order, so an id after the last one placed is new
+      // without a search of the id map (and PlaceRecord's insert at the end is constant time);
+      // any other order is still accepted, checked the slow way.
+      const bool in_order = ids_.empty() || ids_.rbegin()->first < r.id;
+      if ((!in_order && ids_.count(r.id) != 0) ||
+          (slot < slots_.size() && !slots_[slot].id.empty())) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
@@ -700,7 +718,9 @@ void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& meta
   if (!r.ns.empty()) namespaces_[r.ns].add(slot);
   if (r.expires_at_ms != 0) expiring_.emplace(r.expires_at_ms, slot);
   metadata_indexes_.Add(slot, metadata);
-  ids_.emplace(r.id, slot);
+  // The hint is right whenever ids arrive in order (recovery from a segment) and costs one
+  // comparison otherwise.
+  ids_.emplace_hint(ids_.end(), r.id, slot);
   Slot& s = slots_[slot];
   s.expires_at_ms = r.expires_at_ms;
   s.id = std::move(r.id);

@@ -30,6 +30,7 @@ class FlatVectorIndex final : public VectorIndex {
     return Status::OK();
   }
   void Clear(uint32_t slot) override { flat_.Clear(slot); }
+  void Reserve(uint32_t slots) override { flat_.Reserve(slots); }
   size_t size() const override { return flat_.live_count(); }
   bool Read(uint32_t slot, float* out) const override {
     if (!flat_.IsLive(slot)) return false;

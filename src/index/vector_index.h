@@ -44,6 +44,9 @@ class VectorIndex {
   // Stores many (values: dimensions floats per slot, in order); slots distinct and not live.
   virtual Status SetBatch(std::span<const uint32_t> slots, const float* values) = 0;
   virtual void Clear(uint32_t slot) = 0;
+  // Makes room for slots [0, slots) ahead of many Sets (recovery knows the record count), so that
+  // storage grows once instead of by repeated copies. Changes no contents; a hint only.
+  virtual void Reserve(uint32_t /*slots*/) {}
   // Live vectors.
   virtual size_t size() const = 0;
   // Copies the stored values of `slot` (dimensions floats) into out and returns true if the slot
