@@ -249,8 +249,11 @@ int main(int argc, char** argv) {
     request.top_k = 10;
     auto result = Unwrap(index->Query(request), "query");
     const auto t3 = Clock::now();
-    DieIf(result.matches.empty() || result.matches[0].id != std::to_string(n / 2),
-          "the first query did not find its own vector");
+    // An exact index must find the stored vector first; a graph may miss it (recall < 1), which
+    // is printed, not fatal.
+    const bool found = !result.matches.empty() && result.matches[0].id == std::to_string(n / 2);
+    DieIf(!hnsw && !found, "the first query did not find its own vector");
+    if (!found) std::printf("(round %zu: the query's own vector was not the first hit) ", r + 1);
     const double mb = RssBytes() / 1e6;
     index.reset();
     db.reset();

@@ -2,10 +2,7 @@
 
 #include "index/flat_index.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
 #include <limits>
 
@@ -125,27 +122,9 @@ struct FlatIndex::Scorer {
 
 FlatIndex::FlatIndex(uint32_t dimensions, Metric metric) : dims_(dimensions), metric_(metric) {}
 
-namespace {
-
-// Asks for 2 MiB pages for the whole 2 MiB-aligned part of [p, p + bytes), which nothing has
-// touched yet (the kernel here gives them to regions that ask: THP "madvise"). A large arena is
-// then faulted in 512 times less often: opening a million 100-dimensional vectors faulted in
-// 100k small pages, the largest cost of filling the arena (measured, bench/open_bench). Exact
-// search reads the arena front to back, so no page is left half used. Only advice: failure
-// changes nothing.
-void AdviseHugePages(const void* p, size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHuge - 1);
-  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-}  // namespace
-
 void FlatIndex::Reserve(uint32_t slots) {
   if (slots <= live_.capacity()) return;
   data_.reserve(static_cast<size_t>(slots) * dims_);
-  AdviseHugePages(data_.data(), data_.capacity() * sizeof(float));
   if (metric_ == Metric::kCosine) inv_norm_.reserve(slots);
   live_.reserve(slots);
 }

@@ -104,7 +104,7 @@ std::string HnswIndex::Serialize() const {
   return out;
 }
 
-Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob) {
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob, bool reconnect) {
   Reader r(blob);
   char magic[8];
   uint32_t version = 0;
@@ -223,9 +223,14 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob)
   g.tombstones = dead;
   index->live_ = live;
   // in_degree is not stored (it follows from the lists). Graphs written before connectivity was
-  // kept may hold unreachable nodes: they are re-linked here, which changes nothing when none are.
+  // kept may hold unreachable nodes: they are re-linked here, which changes nothing when none are,
+  // or by the caller's Reconnect later.
   RecountInDegrees(g);
-  ReconnectLocked(g);
+  if (reconnect) {
+    ReconnectLocked(g);
+  } else {
+    g.added_since_check.store(n);  // unchecked: MaybeReconnect checks it at its next chance
+  }
   return index;
 }
 
