@@ -148,10 +148,20 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     std::vector<float> stored(dims);
     PhaseTimer segment_timer(&OpenPhasesForBench::segment);
     SEMBLE_ASSIGN_OR_RETURN(const uint64_t segment_bytes, env_->GetFileSize(path));
-    auto on_blob = [&](std::string&& blob) {
+    auto on_blob = [&](uint64_t bytes, const std::function<Result<std::string_view>()>& next) {
       PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
-      return vectors_->Load(blob).WithContext(path);
+      // A damaged piece's Corruption names the file and offset already; the index's own
+      // complaints about the blob get the file's name.
+      Status piece_error;
+      auto checked = [&]() -> Result<std::string_view> {
+        Result<std::string_view> piece = next();
+        if (!piece.ok()) piece_error = piece.status();
+        return piece;
+      };
+      Status s = vectors_->LoadPieces(bytes, checked);
+      if (!piece_error.ok()) return piece_error;
+      return s.WithContext(path);
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
       PhaseTimer timer(&OpenPhasesForBench::records);

@@ -246,6 +246,13 @@ class HnswIndex {
   // without waiting for two walks over all its lists first (~0.2 s of CPU at 1M nodes).
   static Result<std::unique_ptr<HnswIndex>> Deserialize(std::string_view blob,
                                                         bool reconnect = true);
+  // The same from a blob of `bytes` bytes handed over in pieces: `next` returns each piece in
+  // turn (valid until the following call) or the error that stops the load (a checkpoint's
+  // checksum). Each byte is copied once, into the index's own arrays: a million-node graph needs
+  // no whole-blob buffer beside it.
+  static Result<std::unique_ptr<HnswIndex>> Deserialize(
+      uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+      bool reconnect = true);
 
   // The private state (hnsw_internal.h); named here only so the implementation files can share it.
   struct Impl;

@@ -288,12 +288,22 @@ class HnswVectorIndex final : public VectorIndex {
   }
 
   Status Load(std::string_view blob) override {
+    bool given = false;
+    return LoadPieces(blob.size(), [&]() -> Result<std::string_view> {
+      if (given) return Status::Corruption("hnsw blob: read past its end");
+      given = true;
+      return blob;
+    });
+  }
+
+  Status LoadPieces(uint64_t bytes,
+                    const std::function<Result<std::string_view>()>& next) override {
     // Reachability is checked (and repaired where needed) by the builder thread once background
     // work resumes, not here: the walks over every list would hold up recovery, and with it the
     // first query, for ~0.2 s of CPU at a million nodes. Until then queries run on the graph as
     // it was written, which is the graph that served them before the checkpoint.
     SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> loaded,
-                            HnswIndex::Deserialize(blob, /*reconnect=*/false));
+                            HnswIndex::Deserialize(bytes, next, /*reconnect=*/false));
     const HnswOptions& got = loaded->options();
     const HnswOptions& want = hnsw_->options();
     if (got.dimensions != want.dimensions || got.metric != want.metric ||

@@ -73,6 +73,20 @@ class FlatVectorIndex final : public VectorIndex {
 
 }  // namespace
 
+Status VectorIndex::LoadPieces(uint64_t bytes,
+                               const std::function<Result<std::string_view>()>& next) {
+  std::string blob;
+  while (blob.size() < bytes) {
+    SEMBLE_ASSIGN_OR_RETURN(std::string_view piece, next());
+    if (piece.empty() || piece.size() > bytes - blob.size()) {
+      return Status::Corruption("the blob's pieces do not add up to its size");
+    }
+    if (blob.empty()) blob.reserve(static_cast<size_t>(bytes));
+    blob.append(piece);
+  }
+  return Load(blob);
+}
+
 Result<std::unique_ptr<VectorIndex>> NewVectorIndex(const IndexSpec& spec, uint32_t exact_below) {
   switch (spec.kind) {
     case IndexSpec::Kind::kFlat:

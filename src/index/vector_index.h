@@ -100,6 +100,11 @@ class VectorIndex {
   virtual std::string Serialize() const = 0;
   // Replaces the index's contents with a Serialize() blob. Corruption on a bad blob.
   virtual Status Load(std::string_view blob) = 0;
+  // The same for a blob of `bytes` bytes handed over in pieces: `next` returns each in turn
+  // (valid until the following call), or the error that stops the load (a damaged piece of a
+  // checkpoint), which Load returns as it is. An index that copies the blob into arrays of its
+  // own overrides this to copy each piece straight there; the default joins the pieces first.
+  virtual Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next);
 };
 
 // An approximate index answers exactly while it holds fewer than `exact_below` vectors (a scan is

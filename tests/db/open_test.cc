@@ -10,7 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -160,7 +163,7 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
   // Writes the index's segment again with its records in the order `reorder` leaves them in.
   void RewriteSegment(
       const std::function<void(std::vector<std::pair<uint32_t, VectorRecord>>*)>& reorder,
-      int64_t extra_records = 0) {
+      const std::function<void(std::string*)>& edit_graph = nullptr) {
     index_.reset();
     db_.reset();
     const std::string segment = SegmentPath();
@@ -170,18 +173,19 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     std::vector<std::pair<uint32_t, VectorRecord>> records;
     ASSERT_TRUE(db::ReadSegment(
                     env, segment, kDims, &header,
-                    [&](std::string&& b) {
+                    db::WholeBlob([&](std::string&& b) {
                       graph = std::move(b);
                       return Status::OK();
-                    },
+                    }),
                     [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
                       records.emplace_back(slot, std::move(r));
                       return Status::OK();
                     })
                     .ok());
     reorder(&records);
+    if (edit_graph) edit_graph(&graph);
     header.record_count = records.size();
-    (void)extra_records;
+    header.index_blob_bytes = graph.size();
     std::filesystem::remove(segment);
     auto writer = db::SegmentWriter::Create(env, segment, kDims, header);
     ASSERT_TRUE(writer.ok());
@@ -284,6 +288,68 @@ TEST_P(OpenTest, DuplicateIdInASegmentIsCorruption) {
     Open();
     ASSERT_NE(index_, nullptr) << "case " << where;
   }
+}
+
+// The graph is handed from the segment to the index in pieces as the file is read: a damaged
+// piece or a graph that is not one stops the open with Corruption naming the segment, as the
+// whole-blob read did, and nothing of it is served.
+TEST_P(OpenTest, ADamagedGraphIsCorruptionNamingTheSegment) {
+  if (GetParam() != "hnsw") GTEST_SKIP() << "a flat index stores no graph";
+  Open();
+  Fill(600);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  index_.reset();
+  db_.reset();
+  const std::string segment = SegmentPath();
+  std::string bytes;
+  {
+    std::ifstream in(segment, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  // Framed records: crc 4, length 4, type 1, payload. The second is the graph's first piece.
+  uint32_t first_len;
+  std::memcpy(&first_len, &bytes[4], 4);
+  const size_t graph_at = 9 + first_len;
+  ASSERT_EQ(bytes.substr(graph_at + 9, 8), "SMBLVIDX");
+  for (size_t flip : {graph_at + 9 + 8, graph_at + 9 + 100, graph_at + 2}) {
+    std::string bad = bytes;
+    bad[flip] ^= 0x10;
+    std::ofstream(segment, std::ios::binary | std::ios::trunc) << bad;
+    Open();
+    EXPECT_EQ(index_, nullptr);
+    auto got = db_->GetIndex("o");
+    ASSERT_FALSE(got.ok()) << flip;
+    EXPECT_TRUE(got.status().IsCorruption());
+    EXPECT_NE(got.status().message().find(segment), std::string::npos) << got.status().message();
+    db_.reset();
+  }
+  std::ofstream(segment, std::ios::binary | std::ios::trunc) << bytes;
+  // Intact framing around a blob that is not a graph, and a graph cut short.
+  for (int edit = 0; edit < 2; ++edit) {
+    RewriteSegment([](auto*) {},
+                   [edit](std::string* graph) {
+                     if (edit == 0) {
+                       (*graph)[0] = 'X';
+                     } else {
+                       graph->resize(graph->size() / 2);
+                     }
+                   });
+    Open();
+    EXPECT_EQ(index_, nullptr);
+    auto got = db_->GetIndex("o");
+    ASSERT_FALSE(got.ok()) << edit;
+    EXPECT_TRUE(got.status().IsCorruption());
+    EXPECT_NE(got.status().message().find("hnsw blob"), std::string::npos)
+        << got.status().message();
+    EXPECT_NE(got.status().message().find(segment), std::string::npos) << got.status().message();
+    index_.reset();
+    db_.reset();
+    std::ofstream(segment, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  Open();
+  EXPECT_NE(index_, nullptr);
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, OpenTest, ::testing::Values("flat", "hnsw"));
