@@ -155,11 +155,11 @@ class HnswIndex {
   // nodes breaking either (empty when it holds); shared, two walks over all layer-0 lists.
   // Reconnect runs the same walks and re-links each node they flag to its nearest well-connected
   // nodes; returns how many it re-linked. Exclusive only while something is repaired.
-  // Consolidate and Deserialize repair by themselves, and AddBatch through MaybeReconnect: once
-  // adds since the last check reach a sixteenth of the graph (always below 8192 nodes), so the
-  // check stays a small share of the adds' cost. With `idle` (a builder with nothing queued)
-  // MaybeReconnect also checks the remaining adds, at most once per ten times the last check's
-  // duration.
+  // Consolidate and Deserialize (unless asked not to) repair by themselves, and AddBatch through
+  // MaybeReconnect: once adds since the last check reach a sixteenth of the graph (always below
+  // 8192 nodes), so the check stays a small share of the adds' cost. With `idle` (a builder with
+  // nothing queued) MaybeReconnect also checks the remaining adds, at most once per ten times the
+  // last check's duration.
   std::vector<uint32_t> CheckConnectivity() const;
   size_t Reconnect();
   size_t MaybeReconnect(bool idle = false);
