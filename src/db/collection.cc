@@ -6,7 +6,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
+#include <mutex>
 #include <thread>
+#include <utility>
 
 #include "db/db_stats.h"
 #include "db/record_sources.h"
@@ -29,12 +32,43 @@ namespace {
 // A leader groups at most this many bytes of mutations into one append + fsync.
 constexpr size_t kMaxGroupBytes = 8 << 20;
 
+// TakeOpenPhasesForBench: off (one relaxed load per phase) until a benchmark asks.
+std::atomic<bool> time_open_phases{false};
+std::mutex open_phases_mu;
+OpenPhasesForBench open_phases;
+
+// Adds the seconds from construction to destruction to *sum, when a benchmark asked.
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(double OpenPhasesForBench::*phase)
+      : phase_(phase), on_(time_open_phases.load(std::memory_order_relaxed)) {
+    if (on_) start_ = std::chrono::steady_clock::now();
+  }
+  ~PhaseTimer() {
+    if (!on_) return;
+    const std::chrono::duration<double> d = std::chrono::steady_clock::now() - start_;
+    std::lock_guard lock(open_phases_mu);
+    open_phases.*phase_ += d.count();
+  }
+
+ private:
+  double OpenPhasesForBench::*phase_;
+  bool on_;
+  std::chrono::steady_clock::time_point start_;
+};
+
 bool IsDataMutation(const Mutation& m) {
   return m.type == MutationType::kInsert || m.type == MutationType::kUpsert ||
          m.type == MutationType::kDelete;
 }
 
 }  // namespace
+
+OpenPhasesForBench TakeOpenPhasesForBench() {
+  time_open_phases.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(open_phases_mu);
+  return std::exchange(open_phases, OpenPhasesForBench{});
+}
 
 Collection::Collection(const CollectionOptions& options, std::string dir, Manifest manifest,
                        std::unique_ptr<index::VectorIndex> vectors)
@@ -113,12 +147,42 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     const std::string path = dir_ + "/" + manifest_.segment;
     bool have_graph = false;
     std::vector<float> stored(dims);
-    auto on_blob = [&](std::string&& blob) {
+    PhaseTimer segment_timer(&OpenPhasesForBench::segment);
+    SEMBLE_ASSIGN_OR_RETURN(const uint64_t segment_bytes, env_->GetFileSize(path));
+    auto on_blob = [&](uint64_t bytes, const std::function<Result<std::string_view>()>& next) {
+      PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
-      return vectors_->Load(blob).WithContext(path);
+      // A damaged piece's Corruption names the file and offset already; the index's own
+      // complaints about the blob get the file's name.
+      Status piece_error;
+      auto checked = [&]() -> Result<std::string_view> {
+        Result<std::string_view> piece = next();
+        if (!piece.ok()) piece_error = piece.status();
+        return piece;
+      };
+      Status s = vectors_->LoadPieces(bytes, checked);
+      if (!piece_error.ok()) return piece_error;
+      return s.WithContext(path);
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
-      if (ids_.count(r.id) != 0 || (slot < slots_.size() && !slots_[slot].id.empty())) {
+      PhaseTimer timer(&OpenPhasesForBench::records);
+      if (slots_.capacity() == 0) {
+        // Room for every record at once (slots are about as many as records: freed ones are
+        // reused), rather than growing, copying and faulting in fresh pages some 20 times. The
+        // header's count is bounded by what the file can hold (every record stores its vector),
+        // so a wrong count cannot ask for more memory than the records themselves would.
+        const uint32_t count = static_cast<uint32_t>(
+            std::min<uint64_t>({header.record_count, segment_bytes / (uint64_t{dims} * 4),
+                                std::numeric_limits<uint32_t>::max()}));
+        slots_.reserve(count);
+        vectors_->Reserve(count);
+      }
+      // A checkpoint writes records in id order, so an id after the last one placed is new
+      // without a search of the id map (and PlaceRecord's insert at the end is constant time);
+      // any other order is still accepted, checked the slow way.
+      const bool in_order = ids_.empty() || ids_.rbegin()->first < r.id;
+      if ((!in_order && ids_.count(r.id) != 0) ||
+          (slot < slots_.size() && !slots_[slot].id.empty())) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
@@ -165,6 +229,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
                                 std::to_string(header.seq) + ", the manifest says " +
                                 std::to_string(manifest_.checkpoint_seq));
     }
+    PhaseTimer metadata_timer(&OpenPhasesForBench::metadata_indexes);
     for (const MetadataIndexDescription& desc : header.metadata_indexes) {
       meta::MetadataIndex* index = metadata_indexes_.Create(desc);
       for (const auto& [id, slot] : ids_) index->Add(slot, slots_[slot].metadata);
@@ -191,6 +256,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
 
   uint64_t expected = manifest_.checkpoint_seq + 1;
   uint64_t good_end = 0;
+  PhaseTimer wal_timer(&OpenPhasesForBench::wal);
   for (size_t i = 0; i < wals.size(); ++i) {
     Status s = ReplayWal(dir_ + "/" + wals[i].second, i + 1 == wals.size(), &expected, &good_end,
                          recovery_log);
@@ -684,7 +750,9 @@ void Collection::PlaceRecord(uint32_t slot, VectorRecord&& r, meta::Value&& meta
   if (!r.ns.empty()) namespaces_[r.ns].add(slot);
   if (r.expires_at_ms != 0) expiring_.emplace(r.expires_at_ms, slot);
   metadata_indexes_.Add(slot, metadata);
-  ids_.emplace(r.id, slot);
+  // The hint is right whenever ids arrive in order (recovery from a segment) and costs one
+  // comparison otherwise.
+  ids_.emplace_hint(ids_.end(), r.id, slot);
   Slot& s = slots_[slot];
   s.expires_at_ms = r.expires_at_ms;
   s.id = std::move(r.id);

@@ -61,6 +61,21 @@ struct FilterPlansTaken {
 // The plans taken since the last call (counting starts with the first call).
 FilterPlansTaken TakeFilterPlanCountsForBench();
 
+// Benchmarks only (bench/open_bench.cc): seconds spent in the phases of opening indexes, summed
+// over the indexes opened since the last call; counting starts with the first call (until then
+// Open reads no clock). Per-record phases cost two clock reads a record, so a bench reports
+// totals from opens without counting and the split from a separate open.
+struct OpenPhasesForBench {
+  double segment = 0;  // the checkpoint segment: read, checked, decoded, with graph, records
+                       // and metadata indexes below included
+  double graph = 0;    // the vector index's blob: handed to the index (VectorIndex::Load)
+  double records = 0;  // per record: its vector checked against the graph or stored, id map,
+                       // slot, namespace, expiry and metadata placed
+  double metadata_indexes = 0;  // metadata indexes rebuilt from the records
+  double wal = 0;               // log replay
+};
+OpenPhasesForBench TakeOpenPhasesForBench();
+
 struct CollectionOptions {
   Env* env = nullptr;
   SyncMode sync_mode = SyncMode::kGroupCommit;

@@ -280,8 +280,21 @@ Status SegmentWriter::Finish() {
   return log_->Close();
 }
 
+BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob) {
+  return [on_blob = std::move(on_blob)](
+             uint64_t bytes, const std::function<Result<std::string_view>()>& next) -> Status {
+    std::string blob;
+    blob.reserve(static_cast<size_t>(bytes));
+    while (blob.size() < bytes) {
+      SEMBLE_ASSIGN_OR_RETURN(std::string_view piece, next());
+      blob.append(piece);
+    }
+    return on_blob(std::move(blob));
+  };
+}
+
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
-                   const std::function<Status(std::string&&)>& on_blob,
+                   const BlobConsumer& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
                    std::vector<std::string>* salvaged_ids,
                    const std::function<Status(std::string&&)>& on_text_blob) {
@@ -340,9 +353,27 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     return Status::OK();
   };
   if (header->index_blob_bytes > 0) {
-    std::string blob;
-    SEMBLE_RETURN_IF_ERROR(read_blob(kSegmentBlob, header->index_blob_bytes, &blob));
-    SEMBLE_RETURN_IF_ERROR(on_blob(std::move(blob)));
+    // Handed over piece by piece as the records are read (see BlobConsumer); every piece passes
+    // the same checks as read_blob's.
+    const uint64_t bytes = header->index_blob_bytes;
+    if (bytes > reader->size() - reader->good_end()) {
+      return bad("index blob is larger than the file");
+    }
+    uint64_t handed = 0;
+    auto next = [&]() -> Result<std::string_view> {
+      do {
+        if (handed == bytes) return bad("index blob read past its end");
+        SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+        if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentBlob) ||
+            in.size() > bytes - handed) {
+          return bad("index blob is incomplete");
+        }
+      } while (in.empty());  // never written, but harmless
+      handed += in.size();
+      return in;
+    };
+    SEMBLE_RETURN_IF_ERROR(on_blob(bytes, next));
+    if (handed != bytes) return bad("index blob was not read to its end");
   }
   if (header->text_blob_bytes > 0) {
     std::string blob;

@@ -103,6 +103,16 @@ class SegmentWriter {
   std::string block_;
 };
 
+// How ReadSegment hands over the vector index's blob: its size, and `next`, which returns its
+// pieces in turn (each valid until the following call; they add up to the size) or the
+// Corruption of a damaged one. The consumer must take every byte (a blob left part unread is
+// Corruption): a million-vector graph is then copied once, from the file's read buffer into the
+// index, with no whole-blob string in between (bench/open_bench).
+using BlobConsumer =
+    std::function<Status(uint64_t bytes, const std::function<Result<std::string_view>()>& next)>;
+// A BlobConsumer that joins the pieces and gives `on_blob` the whole blob (tests, tools).
+BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob);
+
 // Reads a segment: `on_blob` gets the vector index blob (once, before any record, only when the
 // segment has one), `on_text_blob` likewise the full-text index blob (when the segment has one
 // and the callback is given), `on_record` each record with its slot (metadata already parsed; the
@@ -110,7 +120,7 @@ class SegmentWriter {
 // when it is not null). Any damage or a header that disagrees with `dimensions` is Corruption
 // naming the file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
-                   const std::function<Status(std::string&&)>& on_blob,
+                   const BlobConsumer& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
                    std::vector<std::string>* salvaged_ids = nullptr,
                    const std::function<Status(std::string&&)>& on_text_blob = nullptr);

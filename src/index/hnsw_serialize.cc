@@ -16,7 +16,9 @@
 // could send a later search out of bounds: states, levels, link counts and targets (a link on layer
 // l must name a node that has layer l), slots (unique among live nodes), the entry point.
 
+#include <algorithm>
 #include <cstring>
+#include <functional>
 
 #include "index/hnsw_index.h"
 #include "index/hnsw_internal.h"
@@ -37,28 +39,54 @@ void PutArray(std::string* out, const T* p, size_t n) {
   out->append(reinterpret_cast<const char*>(p), n * sizeof(T));
 }
 
+// Reads the blob's fields front to back from its pieces, copying each field out as it crosses
+// piece boundaries. The first error from the source is kept: it, not "truncated", is the reason.
 class Reader {
  public:
-  explicit Reader(std::string_view in) : in_(in) {}
+  Reader(uint64_t size, const std::function<Result<std::string_view>()>& next)
+      : size_(size), next_(next) {}
   template <class T>
   bool Get(T* v) {
     return GetArray(v, 1);
   }
   template <class T>
   bool GetArray(T* p, size_t n) {
-    if (n > (in_.size() - pos_) / sizeof(T)) return false;
-    if (n > 0) std::memcpy(p, in_.data() + pos_, n * sizeof(T));
-    pos_ += n * sizeof(T);
+    if (n > remaining() / sizeof(T)) return false;
+    char* out = reinterpret_cast<char*>(p);
+    size_t want = n * sizeof(T);
+    while (want > 0) {
+      if (piece_.empty()) {
+        Result<std::string_view> got = next_();
+        if (!got.ok()) {
+          status_ = got.status();
+          return false;
+        }
+        piece_ = *got;
+        if (piece_.empty()) {
+          status_ = Status::Corruption("hnsw blob: ends before its size");
+          return false;
+        }
+      }
+      const size_t take = std::min(want, piece_.size());
+      std::memcpy(out, piece_.data(), take);
+      piece_.remove_prefix(take);
+      out += take;
+      want -= take;
+      pos_ += take;
+    }
     return true;
   }
-  size_t remaining() const { return in_.size() - pos_; }
+  uint64_t remaining() const { return size_ - pos_; }
+  // OK unless the source failed.
+  const Status& status() const { return status_; }
 
  private:
-  std::string_view in_;
-  size_t pos_ = 0;
+  uint64_t size_;
+  const std::function<Result<std::string_view>()>& next_;
+  std::string_view piece_;
+  uint64_t pos_ = 0;
+  Status status_;
 };
-
-Status Bad(const std::string& what) { return Status::Corruption("hnsw blob: " + what); }
 
 }  // namespace
 
@@ -104,8 +132,25 @@ std::string HnswIndex::Serialize() const {
   return out;
 }
 
-Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob) {
-  Reader r(blob);
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob, bool reconnect) {
+  bool given = false;
+  return Deserialize(
+      blob.size(),
+      [&]() -> Result<std::string_view> {
+        if (given) return Status::Corruption("hnsw blob: read past its end");
+        given = true;
+        return blob;
+      },
+      reconnect);
+}
+
+Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
+    uint64_t bytes, const std::function<Result<std::string_view>()>& next, bool reconnect) {
+  Reader r(bytes, next);
+  // A read that failed because the source did (a damaged piece) reports the source's error.
+  auto Bad = [&r](const std::string& what) {
+    return r.status().ok() ? Status::Corruption("hnsw blob: " + what) : r.status();
+  };
   char magic[8];
   uint32_t version = 0;
   if (!r.GetArray(magic, 8) || std::memcmp(magic, kMagic, 8) != 0) return Bad("bad magic");
@@ -223,9 +268,14 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob)
   g.tombstones = dead;
   index->live_ = live;
   // in_degree is not stored (it follows from the lists). Graphs written before connectivity was
-  // kept may hold unreachable nodes: they are re-linked here, which changes nothing when none are.
+  // kept may hold unreachable nodes: they are re-linked here, which changes nothing when none are,
+  // or by the caller's Reconnect later.
   RecountInDegrees(g);
-  ReconnectLocked(g);
+  if (reconnect) {
+    ReconnectLocked(g);
+  } else {
+    g.added_since_check.store(n);  // unchecked: MaybeReconnect checks it at its next chance
+  }
   return index;
 }
 

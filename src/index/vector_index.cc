@@ -30,6 +30,7 @@ class FlatVectorIndex final : public VectorIndex {
     return Status::OK();
   }
   void Clear(uint32_t slot) override { flat_.Clear(slot); }
+  void Reserve(uint32_t slots) override { flat_.Reserve(slots); }
   size_t size() const override { return flat_.live_count(); }
   bool Read(uint32_t slot, float* out) const override {
     if (!flat_.IsLive(slot)) return false;
@@ -71,6 +72,20 @@ class FlatVectorIndex final : public VectorIndex {
 };
 
 }  // namespace
+
+Status VectorIndex::LoadPieces(uint64_t bytes,
+                               const std::function<Result<std::string_view>()>& next) {
+  std::string blob;
+  while (blob.size() < bytes) {
+    SEMBLE_ASSIGN_OR_RETURN(std::string_view piece, next());
+    if (piece.empty() || piece.size() > bytes - blob.size()) {
+      return Status::Corruption("the blob's pieces do not add up to its size");
+    }
+    if (blob.empty()) blob.reserve(static_cast<size_t>(bytes));
+    blob.append(piece);
+  }
+  return Load(blob);
+}
 
 Result<std::unique_ptr<VectorIndex>> NewVectorIndex(const IndexSpec& spec, uint32_t exact_below) {
   switch (spec.kind) {

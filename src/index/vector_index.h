@@ -44,6 +44,9 @@ class VectorIndex {
   // Stores many (values: dimensions floats per slot, in order); slots distinct and not live.
   virtual Status SetBatch(std::span<const uint32_t> slots, const float* values) = 0;
   virtual void Clear(uint32_t slot) = 0;
+  // Makes room for slots [0, slots) ahead of many Sets (recovery knows the record count), so that
+  // storage grows once instead of by repeated copies. Changes no contents; a hint only.
+  virtual void Reserve(uint32_t /*slots*/) {}
   // Live vectors.
   virtual size_t size() const = 0;
   // Copies the stored values of `slot` (dimensions floats) into out and returns true if the slot
@@ -97,6 +100,11 @@ class VectorIndex {
   virtual std::string Serialize() const = 0;
   // Replaces the index's contents with a Serialize() blob. Corruption on a bad blob.
   virtual Status Load(std::string_view blob) = 0;
+  // The same for a blob of `bytes` bytes handed over in pieces: `next` returns each in turn
+  // (valid until the following call), or the error that stops the load (a damaged piece of a
+  // checkpoint), which Load returns as it is. An index that copies the blob into arrays of its
+  // own overrides this to copy each piece straight there; the default joins the pieces first.
+  virtual Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next);
 };
 
 // An approximate index answers exactly while it holds fewer than `exact_below` vectors (a scan is

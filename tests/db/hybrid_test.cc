@@ -679,10 +679,10 @@ TEST_F(HybridTest, AnUnusableStoredTextIndexIsRebuiltFromTheRecords) {
   std::vector<std::pair<uint32_t, VectorRecord>> records;
   ASSERT_TRUE(db::ReadSegment(
                   env, segment, kDims, &header,
-                  [&](std::string&& b) {
+                  db::WholeBlob([&](std::string&& b) {
                     graph = std::move(b);
                     return Status::OK();
-                  },
+                  }),
                   [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
                     records.emplace_back(slot, std::move(r));
                     return Status::OK();

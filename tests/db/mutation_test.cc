@@ -241,7 +241,7 @@ TEST(SegmentFormatTest, VersionOneSegmentsReadAndExpiryRoundTrips) {
     read.push_back(std::move(r));
     return Status::OK();
   };
-  auto no_blob = [](std::string&&) { return Status::OK(); };
+  auto no_blob = WholeBlob([](std::string&&) { return Status::OK(); });
   ASSERT_TRUE(ReadSegment(env, v1, 2, &header, no_blob, collect).ok());
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].id, "a");

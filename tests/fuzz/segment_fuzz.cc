@@ -29,12 +29,12 @@ void ReadSegmentFile(uint32_t dimensions, const std::string& file) {
   std::vector<std::string> salvaged;
   Status s = db::ReadSegment(
       &env, "/i/seg.seg", dimensions, &header,
-      [&](std::string&& blob) {
+      db::WholeBlob([&](std::string&& blob) {
         FUZZ_CHECK(blob.size() == header.index_blob_bytes && blob.size() <= file_size,
                    "blob of %zu bytes, header says %llu", blob.size(),
                    static_cast<unsigned long long>(header.index_blob_bytes));
         return Status::OK();
-      },
+      }),
       [&](uint32_t, VectorRecord&& r, meta::Value&&) {
         FUZZ_CHECK(r.values.size() == dimensions, "a record with %zu values", r.values.size());
         ++records;

@@ -8,16 +8,19 @@
 // are exercised in tests/db/hnsw_reachability_test.cc.
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "index/hnsw_index.h"
 #include "index/hnsw_test_util.h"
+#include "index/vector_index.h"
 
 namespace semble::index {
 namespace {
@@ -140,65 +143,123 @@ TEST(HnswConnectivityTest, RemoveAndReAddRoundsKeepEveryNodeReachable) {
   EXPECT_TRUE(NotFoundBySelfQuery(*index, slots, values, dims).empty());
 }
 
-// A graph written before reachability was kept may hold nodes without in-edges, or pockets with no
-// way out: loading it re-links them. The blob is edited by hand to cut every layer-0 in-edge of a
-// few nodes, and to make two nodes link only to each other.
-TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
-  const uint32_t dims = 32;
-  const size_t n = 2000;
-  const std::vector<float> v = TightClusters(n, dims, 5, 3);
-  auto index = MakeIndex(dims, Metric::kCosine, QuantizerKind::kNone, 8, 64);
-  std::vector<uint32_t> slots(n);
-  std::iota(slots.begin(), slots.end(), 0);
-  ASSERT_TRUE(index->AddBatch(slots, v.data(), 1).ok());
-  std::string blob = index->Serialize();
-  // Layout (hnsw_serialize.cc): 44 bytes of options, u32 nodes, u64 entry, u32 record words, then
-  // per node u8 state, u8 level, u32 slot, then the layer-0 records [count][2M links][code].
-  uint32_t nodes, record_words;
-  uint64_t entry;
-  std::memcpy(&nodes, &blob[44], 4);
-  std::memcpy(&entry, &blob[48], 8);
-  std::memcpy(&record_words, &blob[56], 4);
-  ASSERT_EQ(nodes, n);
-  const size_t levels_at = 60 + nodes, slots_at = 60 + 2 * nodes, records_at = 60 + 6 * nodes;
-  auto record = [&](uint32_t node) -> uint32_t* {
-    return reinterpret_cast<uint32_t*>(&blob[records_at + size_t{node} * record_words * 4]);
-  };
+// A graph whose blob is edited by hand to cut every layer-0 in-edge of a few nodes, and to make
+// two nodes link only to each other: what a graph written before reachability was kept may hold.
+struct CutGraph {
+  static constexpr uint32_t kDims = 32;
+  static constexpr size_t kN = 2000;
+  std::vector<float> v = TightClusters(kN, kDims, 5, 3);
+  std::vector<uint32_t> slots = std::vector<uint32_t>(kN);
+  std::string blob;
   std::vector<uint32_t> cut_slots;
-  for (uint32_t x = 1; x < nodes && cut_slots.size() < 5; x += 97) {
-    if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry)) continue;
-    for (uint32_t u = 0; u < nodes; ++u) {
-      uint32_t* rec = record(u);
-      uint32_t* end = std::remove(rec + 1, rec + 1 + rec[0], x);
-      rec[0] = static_cast<uint32_t>(end - (rec + 1));
+
+  CutGraph() {
+    auto index = MakeIndex(kDims, Metric::kCosine, QuantizerKind::kNone, 8, 64);
+    std::iota(slots.begin(), slots.end(), 0);
+    EXPECT_TRUE(index->AddBatch(slots, v.data(), 1).ok());
+    blob = index->Serialize();
+    // Layout (hnsw_serialize.cc): 44 bytes of options, u32 nodes, u64 entry, u32 record words,
+    // then per node u8 state, u8 level, u32 slot, then the layer-0 records [count][2M links][code].
+    uint32_t nodes, record_words;
+    uint64_t entry;
+    std::memcpy(&nodes, &blob[44], 4);
+    std::memcpy(&entry, &blob[48], 8);
+    std::memcpy(&record_words, &blob[56], 4);
+    EXPECT_EQ(nodes, kN);
+    const size_t levels_at = 60 + nodes, slots_at = 60 + 2 * nodes, records_at = 60 + 6 * nodes;
+    auto record = [&](uint32_t node) -> uint32_t* {
+      return reinterpret_cast<uint32_t*>(&blob[records_at + size_t{node} * record_words * 4]);
+    };
+    for (uint32_t x = 1; x < nodes && cut_slots.size() < 5; x += 97) {
+      if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry)) continue;
+      for (uint32_t u = 0; u < nodes; ++u) {
+        uint32_t* rec = record(u);
+        uint32_t* end = std::remove(rec + 1, rec + 1 + rec[0], x);
+        rec[0] = static_cast<uint32_t>(end - (rec + 1));
+      }
+      uint32_t slot;
+      std::memcpy(&slot, &blob[slots_at + size_t{x} * 4], 4);
+      cut_slots.push_back(slot);
     }
-    uint32_t slot;
-    std::memcpy(&slot, &blob[slots_at + size_t{x} * 4], 4);
-    cut_slots.push_back(slot);
+    EXPECT_EQ(cut_slots.size(), 5u);
+    uint32_t pocket[2] = {0, 0};
+    for (uint32_t x = 3, found = 0; x < nodes && found < 2; x += 89) {
+      if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry) || record(x)[0] == 0)
+        continue;
+      pocket[found++] = x;
+    }
+    EXPECT_NE(pocket[0], pocket[1]);
+    for (int i = 0; i < 2; ++i) {
+      record(pocket[i])[0] = 1;
+      record(pocket[i])[1] = pocket[1 - i];
+    }
   }
-  ASSERT_EQ(cut_slots.size(), 5u);
-  uint32_t pocket[2] = {0, 0};
-  for (uint32_t x = 3, found = 0; x < nodes && found < 2; x += 89) {
-    if (blob[levels_at + x] != 0 || x == static_cast<uint32_t>(entry) || record(x)[0] == 0)
-      continue;
-    pocket[found++] = x;
+
+  // Whether a search for the vector of each cut-off slot at ef > size() finds it.
+  bool CutSlotsFound(const HnswIndex& index) const {
+    for (uint32_t s : cut_slots) {
+      const auto hits = index.Search(&v[s * kDims], 10, static_cast<uint32_t>(kN + 1));
+      if (!std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == s; })) {
+        return false;
+      }
+    }
+    return true;
   }
-  ASSERT_NE(pocket[0], pocket[1]);
-  for (int i = 0; i < 2; ++i) {
-    record(pocket[i])[0] = 1;
-    record(pocket[i])[1] = pocket[1 - i];
-  }
-  auto loaded = HnswIndex::Deserialize(blob);
+};
+
+// Loading such a graph re-links the cut-off nodes.
+TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
+  const CutGraph cut;
+  auto loaded = HnswIndex::Deserialize(cut.blob);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   // Each cut-off node, and the pocket once (the other half walks out through the first).
   EXPECT_GE((*loaded)->relinked_nodes(), 6u);
   EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
-  for (uint32_t s : cut_slots) {
-    const auto hits = (*loaded)->Search(&v[s * dims], 10, static_cast<uint32_t>(n + 1));
-    EXPECT_TRUE(std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == s; }))
-        << "slot " << s;
+  EXPECT_TRUE(cut.CutSlotsFound(**loaded));
+  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, cut.slots, cut.v, CutGraph::kDims).empty());
+}
+
+// Loaded without the repair (the database's open leaves it to the builder thread), the graph is
+// exactly as written, and a later Reconnect repairs it as loading with the repair would have.
+TEST(HnswConnectivityTest, LoadingWithoutTheRepairLeavesItToReconnect) {
+  const CutGraph cut;
+  auto loaded = HnswIndex::Deserialize(cut.blob, /*reconnect=*/false);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->relinked_nodes(), 0u);
+  EXPECT_FALSE((*loaded)->CheckConnectivity().empty());
+  EXPECT_EQ((*loaded)->Serialize(), cut.blob);  // nothing changed on the way in
+  EXPECT_GE((*loaded)->Reconnect(), 6u);
+  EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
+  EXPECT_TRUE(cut.CutSlotsFound(**loaded));
+  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, cut.slots, cut.v, CutGraph::kDims).empty());
+}
+
+// The database's index type loads a graph without the repair and has its builder thread run it:
+// the cut-off nodes are found again without any write to the index.
+TEST(HnswConnectivityTest, TheBuilderRepairsALoadedGraph) {
+  const CutGraph cut;
+  auto spec = ParseIndexSpec("hnsw,m=8,efc=64", CutGraph::kDims, Metric::kCosine);
+  ASSERT_TRUE(spec.ok());
+  auto index = NewVectorIndex(*spec, /*exact_below=*/0);  // always the graph, never a scan
+  ASSERT_TRUE(index.ok());
+  ASSERT_TRUE((*index)->Load(cut.blob).ok());
+  auto all_found = [&] {
+    for (uint32_t s : cut.cut_slots) {
+      SearchParams params;
+      params.ef = static_cast<uint32_t>(CutGraph::kN + 1);
+      const auto hits = (*index)->Search(&cut.v[s * CutGraph::kDims], 10, params);
+      if (!std::any_of(hits.begin(), hits.end(), [&](const Hit& h) { return h.slot == s; })) {
+        return false;
+      }
+    }
+    return true;
+  };
+  // Not a timing test: the repair runs on another thread, so wait for its effect (a minute is
+  // far beyond what two walks over 2,000 nodes take even on a loaded machine).
+  for (int i = 0; i < 6000 && !all_found(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, slots, v, dims).empty());
+  EXPECT_TRUE(all_found());
 }
 
 }  // namespace
