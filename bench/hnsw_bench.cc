@@ -10,12 +10,14 @@
 //
 //   hnsw_bench --dataset fashion|glove|glove32 [--data DIR] [--m 16] [--efc 100] [--queries 2000]
 //              [--runs 3] [--efs 10,16,24,32,48,64,96,128,256] [--skip-peers] [--filters]
-//              [--only PREFIX,...] [--work DIR]
+//              [--only PREFIX,...] [--work DIR] [--build-only]
 //
 // Recall@10 against exact top-10 (brute force once, cached next to the data). QPS: each ef is run
 // `runs` times after a warm-up pass; the median is reported. Memory: resident set size after the
 // build minus before, divided by the vectors; for semble also MemoryStats' split into
-// what queries traverse vs the float32 copy only rescoring reads.
+// what queries traverse vs the float32 copy only rescoring reads. --build-only stops after the
+// builds (build-rate comparisons; "build s cpu" is the process's CPU seconds over the build, every
+// thread's, which on a shared machine is steadier than wall time).
 
 #include <malloc.h>
 #include <omp.h>
@@ -217,6 +219,7 @@ int main(int argc, char** argv) {
   std::string only;  // run only the engines whose name starts with this
   std::string work = "/tmp/semble-hnsw-bench";
   bool cache = false;
+  bool build_only = false;
   std::vector<size_t> efs = {10, 16, 24, 32, 48, 64, 96, 128, 256};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -241,6 +244,8 @@ int main(int argc, char** argv) {
       only = next();
     else if (a == "--cache")
       cache = true;
+    else if (a == "--build-only")
+      build_only = true;
     else if (a == "--work")
       work = next();
     else if (a == "--efs") {
@@ -374,6 +379,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     active.push_back(&e);
   }
+  if (build_only) return 0;
   std::vector<uint32_t> ids(kK);
   for (size_t ef : efs) {
     std::vector<std::vector<double>> qps(active.size()), cpu_qps(active.size());

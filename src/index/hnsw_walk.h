@@ -19,7 +19,12 @@ namespace semble::index {
 // Neighbours prefetched ahead of the one being scored.
 constexpr uint32_t kPrefetchAhead = 4;
 
-inline bool CloserFirst(const Candidate& a, const Candidate& b) { return a.first < b.first; }
+// The order of the result heaps (the farthest on top). A function object, not a function: std's
+// heap algorithms are instantiated per comparator type, and a function pointer is called, not
+// inlined.
+struct CloserFirst {
+  bool operator()(const Candidate& a, const Candidate& b) const { return a.first < b.first; }
+};
 
 // Greedy descent on one upper layer: move to the closest neighbour until none is closer.
 template <class Dist>
@@ -44,7 +49,8 @@ void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur
 
 // The best-first search of one layer (the paper's SEARCH-LAYER). Every reachable node may be
 // walked through; only nodes for which accept(node) holds enter the ef results, so a filter (or a
-// tombstone) never cuts the graph into pieces. Results are left in *out, unordered.
+// tombstone) never cuts the graph into pieces. Results are left in *out as a heap under
+// CloserFirst (the farthest first), so a caller that wants them in order can std::sort_heap them.
 // `exact` says whether dist reads the float32 vectors (inserts) or the traversal codes (queries),
 // which decides what to prefetch.
 template <class Dist, class Accept>
@@ -92,9 +98,9 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
         __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
         if (accept(n)) {
           res.push_back({d, n});
-          std::push_heap(res.begin(), res.end(), CloserFirst);
+          std::push_heap(res.begin(), res.end(), CloserFirst());
           if (res.size() > ef) {
-            std::pop_heap(res.begin(), res.end(), CloserFirst);
+            std::pop_heap(res.begin(), res.end(), CloserFirst());
             res.pop_back();
           }
           if (res.size() >= ef) bound = res.front().first;

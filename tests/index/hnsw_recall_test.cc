@@ -62,6 +62,38 @@ TEST_P(HnswRecallTest, RandomDataAtDefaults) {
                      << static_cast<int>(quantizer);
 }
 
+// Inserts skip the per-node state check while the index holds no tombstones and make it while it
+// holds some: both paths must keep recall, and neither may link to or return a removed vector.
+TEST_P(HnswRecallTest, AddsBesideTombstonesKeepRecallAndReachability) {
+  const auto [metric, quantizer] = GetParam();
+  const Data d = Clustered(5000, 100, 32, 19);
+  auto index = MakeIndex(d.dims, metric, quantizer);
+  const size_t first = 3000;
+  ASSERT_TRUE(index->AddBatch(testing::Iota(first), d.base.data(), 2).ok());
+  // 5% of the nodes: below max_tombstone_fraction, so the next adds run with tombstones present.
+  std::vector<uint8_t> removed(d.n, 0);
+  for (uint32_t s = 0; s < first; s += 20) {
+    ASSERT_TRUE(index->Remove(s, /*consolidate=*/false));
+    removed[s] = 1;
+  }
+  ASSERT_TRUE(index
+                  ->AddBatch(testing::Iota(d.n - first, first), d.base.data() + first * d.dims, 2)
+                  .ok());
+  EXPECT_TRUE(index->CheckConnectivity().empty());
+  FlatIndex flat(d.dims, metric);
+  for (size_t i = 0; i < d.n; ++i) {
+    if (!removed[i]) flat.Set(static_cast<uint32_t>(i), d.row(i));
+  }
+  double sum = 0;
+  for (size_t i = 0; i < d.nq; ++i) {
+    const std::vector<Hit> got = index->Search(d.query(i), kK, 0);
+    for (const Hit& h : got) EXPECT_FALSE(removed[h.slot]) << "removed slot " << h.slot;
+    sum += Recall(flat.Search(d.query(i), kK), got, kK);
+  }
+  EXPECT_GE(sum / d.nq, 0.95) << "metric " << static_cast<int>(metric) << " quantizer "
+                              << static_cast<int>(quantizer);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     AllMetricsAndQuantizers, HnswRecallTest,
     ::testing::Combine(::testing::Values(Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct),
