@@ -10,9 +10,12 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "db/index_files.h"
 #include "semble/database.h"
+#include "semble/env.h"
 
 namespace semble::test {
 
@@ -63,6 +66,22 @@ inline std::vector<RefHit> ReferenceTopK(Metric metric, const std::vector<float>
   });
   if (all.size() > k) all.resize(k);
   return all;
+}
+
+// Reads a checkpoint segment whole: its header, its graph blob and its records by slot. For tests
+// that take a segment apart and write it back changed.
+inline Status ReadWholeSegment(const std::string& path, uint32_t dims, db::SegmentHeader* header,
+                               std::string* graph,
+                               std::vector<std::pair<uint32_t, VectorRecord>>* records) {
+  return db::ReadSegment(Env::Default(), path, dims, header,
+                         db::WholeBlob([&](std::string&& b) {
+                           *graph = std::move(b);
+                           return Status::OK();
+                         }),
+                         [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
+                           records->emplace_back(slot, std::move(r));
+                           return Status::OK();
+                         });
 }
 
 }  // namespace semble::test

@@ -677,17 +677,7 @@ TEST_F(HybridTest, AnUnusableStoredTextIndexIsRebuiltFromTheRecords) {
   db::SegmentHeader header;
   std::string graph;
   std::vector<std::pair<uint32_t, VectorRecord>> records;
-  ASSERT_TRUE(db::ReadSegment(
-                  env, segment, kDims, &header,
-                  db::WholeBlob([&](std::string&& b) {
-                    graph = std::move(b);
-                    return Status::OK();
-                  }),
-                  [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
-                    records.emplace_back(slot, std::move(r));
-                    return Status::OK();
-                  })
-                  .ok());
+  ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
   ASSERT_GT(header.text_blob_bytes, 0u);
   const std::string garbage = "SMBLBM25 is what a keyword index starts with, not what it is";
   header.text_blob_bytes = garbage.size();
