@@ -205,6 +205,14 @@ struct CutGraph {
     }
     return true;
   }
+
+  // What a repaired graph satisfies: every node reachable, each cut-off slot found again, and
+  // every vector found by a search for itself.
+  void ExpectRepaired(const HnswIndex& index) const {
+    EXPECT_EQ(index.CheckConnectivity(), std::vector<uint32_t>{});
+    EXPECT_TRUE(CutSlotsFound(index));
+    EXPECT_TRUE(NotFoundBySelfQuery(index, slots, v, kDims).empty());
+  }
 };
 
 // Loading such a graph re-links the cut-off nodes.
@@ -214,9 +222,7 @@ TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   // Each cut-off node, and the pocket once (the other half walks out through the first).
   EXPECT_GE((*loaded)->relinked_nodes(), 6u);
-  EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
-  EXPECT_TRUE(cut.CutSlotsFound(**loaded));
-  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, cut.slots, cut.v, CutGraph::kDims).empty());
+  cut.ExpectRepaired(**loaded);
 }
 
 // Loaded without the repair (the database's open leaves it to the builder thread), the graph is
@@ -229,9 +235,7 @@ TEST(HnswConnectivityTest, LoadingWithoutTheRepairLeavesItToReconnect) {
   EXPECT_FALSE((*loaded)->CheckConnectivity().empty());
   EXPECT_EQ((*loaded)->Serialize(), cut.blob);  // nothing changed on the way in
   EXPECT_GE((*loaded)->Reconnect(), 6u);
-  EXPECT_EQ((*loaded)->CheckConnectivity(), std::vector<uint32_t>{});
-  EXPECT_TRUE(cut.CutSlotsFound(**loaded));
-  EXPECT_TRUE(NotFoundBySelfQuery(**loaded, cut.slots, cut.v, CutGraph::kDims).empty());
+  cut.ExpectRepaired(**loaded);
 }
 
 // The database's index type loads a graph without the repair and has its builder thread run it:
