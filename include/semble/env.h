@@ -48,6 +48,15 @@ class PositionalWritableFile {
   virtual Status Close() = 0;
 };
 
+// A local file opened so that its pages can be mapped into memory (Env::OpenForMapping).
+class MappableFile {
+ public:
+  virtual ~MappableFile() = default;
+  // A descriptor open for reading, for mmap(2); valid while this object lives (a mapping made
+  // from it outlives it).
+  virtual int fd() const = 0;
+};
+
 // An exclusive lock on a file, held until released through Env::UnlockFile.
 class FileLock {
  public:
@@ -72,6 +81,14 @@ class Env {
       const std::string& path) {
     (void)path;
     return std::unique_ptr<PositionalWritableFile>();
+  }
+
+  // Opens a file whose pages the caller will map (a checkpoint's vectors, mapped instead of
+  // copied). An Env without local files returns null (the default), and callers read the bytes
+  // through NewSequentialFile instead.
+  virtual Result<std::unique_ptr<MappableFile>> OpenForMapping(const std::string& path) {
+    (void)path;
+    return std::unique_ptr<MappableFile>();
   }
 
   virtual bool FileExists(const std::string& path) = 0;

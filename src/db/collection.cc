@@ -166,7 +166,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
       PhaseTimer timer(&OpenPhasesForBench::records);
-      if (slots_.capacity() == 0) {
+      if (slots_.capacity() == 0 && !header.vectors_section) {
         // Room for every record at once (slots are about as many as records: freed ones are
         // reused), rather than growing, copying and faulting in fresh pages some 20 times. The
         // header's count is bounded by what the file can hold (every record stores its vector),
@@ -186,7 +186,9 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
         return Status::Corruption(path + ": duplicate id or slot");
       }
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
-      if (have_graph && vectors_->Read(slot, stored.data())) {
+      if (header.vectors_section) {
+        // The vectors follow the records (on_rows).
+      } else if (have_graph && vectors_->Read(slot, stored.data())) {
         // The stored graph must hold exactly these vectors: anything else is wrong data.
         if (r.values != stored) {
           return Status::Corruption(path + ": the stored index disagrees with record \"" + r.id +
@@ -204,8 +206,22 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
       LoadTextIndexLocked(std::move(blob), path, recovery_log);
       return Status::OK();
     };
+    // With a vectors section (a checkpoint of an index without a blob, e.g. flat) every vector
+    // arrives at once after the records, in slot order: the index takes the rows as they are,
+    // pages of the segment mapped copy-on-write, rather than a copy per record.
+    auto on_rows = [&](core::HugeArray<float>&& rows, uint64_t count) -> Status {
+      if (slots_.size() > count) {
+        return Status::Corruption(path + ": a record's slot is past the vectors section");
+      }
+      slots_.resize(static_cast<size_t>(count));
+      PhaseTimer timer(&OpenPhasesForBench::vectors);
+      std::vector<uint8_t> live(static_cast<size_t>(count), 0);
+      for (size_t slot = 0; slot < slots_.size(); ++slot) live[slot] = !slots_[slot].id.empty();
+      return vectors_->AdoptRows(std::move(rows), live).WithContext(path);
+    };
     std::vector<std::string> salvaged;
-    Status read = ReadSegment(env_, path, dims, &header, on_blob, on_record, &salvaged, on_text_blob);
+    Status read = ReadSegment(env_, path, dims, &header, on_blob, on_record, &salvaged, on_text_blob,
+                              on_rows);
     text_index_from_segment_ = false;
     SEMBLE_RETURN_IF_ERROR(read);
     LogSalvaged(path, salvaged, recovery_log);
@@ -921,6 +937,8 @@ Status Collection::CheckpointLocked(bool local_only) {
   header.metadata_indexes = metadata_indexes_.List();
   const std::string blob = vectors_->Serialize();
   header.index_blob_bytes = blob.size();
+  // An index with no blob of its own (flat) gets its vectors in a section it can map on open.
+  header.vectors_section = blob.empty();
   const std::string text_blob = text_index_ != nullptr ? text_index_->Serialize() : "";
   header.text_blob_bytes = text_blob.size();
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
@@ -938,15 +956,31 @@ Status Collection::CheckpointLocked(bool local_only) {
       r.metadata_json = sl.metadata_json;
       r.expires_at_ms = sl.expires_at_ms;
       r.text = sl.text;
-      // A copy (Read), not a pointer: the builder of a graph index may move the vector from its
-      // write buffer into the graph meanwhile (it is paused only while Serialize runs) and free
-      // the buffer.
-      r.values.resize(dims);
-      (void)vectors_->Read(slot, r.values.data());
+      if (!header.vectors_section) {
+        // A copy (Read), not a pointer: the builder of a graph index may move the vector from
+        // its write buffer into the graph meanwhile (it is paused only while Serialize runs) and
+        // free the buffer.
+        r.values.resize(dims);
+        (void)vectors_->Read(slot, r.values.data());
+      }
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;
     }
-    if (s.ok()) s = (*writer)->Finish();
+    auto fill = [&](uint64_t first, uint64_t n, float* out) -> Status {
+      for (uint64_t i = 0; i < n; ++i) {
+        const auto slot = static_cast<uint32_t>(first + i);
+        float* row = out + i * dims;
+        if (slots_[slot].id.empty()) {
+          std::fill(row, row + dims, 0.0f);  // a free slot: no deleted vector lingers on disk
+        } else if (!vectors_->Read(slot, row)) {
+          return Status::Internal("record \"" + slots_[slot].id + "\" has no vector");
+        }
+      }
+      return Status::OK();
+    };
+    if (s.ok()) {
+      s = header.vectors_section ? (*writer)->Finish(slots_.size(), fill) : (*writer)->Finish();
+    }
   }
   if (s.ok()) s = env_->SyncDir(dir_);
 

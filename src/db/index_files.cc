@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/coding.h"
+#include "core/crc32c.h"
 #include "db/mutation.h"
 #include "db/validation.h"
 #include "storage/log_format.h"
@@ -35,13 +36,15 @@ constexpr char kSegmentBlob[] = "SMBLVIDX";
 constexpr char kSegmentTextBlob[] = "SMBLTIDX";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
-constexpr size_t kBlobChunkBytes = 32 << 20;
-// Manifests are at version 1 (fields added later are appended and optional). Segments are at 3:
+constexpr size_t kBlobChunkBytes = kSegmentBlobChunkBytes;
+// Manifests are at version 1 (fields added later are appended and optional). Segments are at 4:
 // version 2 added each record's expiry after the record, version 3 its text after that and the
-// full-text index blob (its size at the end of the header); older segments still read (no expiry,
-// no text).
+// full-text index blob (its size at the end of the header), version 4 a flag at the end of the
+// header: set, the records carry no floats and the vectors follow the footer raw, in slot order,
+// where they can be mapped (the footer says where, with their checksums). Older segments still
+// read (no expiry, no text, floats in the records).
 constexpr uint32_t kFormatVersion = 1;
-constexpr uint32_t kSegmentVersion = 3;
+constexpr uint32_t kSegmentVersion = 4;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
 // holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
 // the blocks after an inserted or deleted record byte-identical to the previous segment's, which
@@ -208,9 +211,11 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
     payload.push_back(static_cast<char>(mi.type));
   }
   PutFixed64(&payload, header.text_blob_bytes);
+  payload.push_back(header.vectors_section ? 1 : 0);
   SEMBLE_RETURN_IF_ERROR(log->AddRecord(payload));
-  return std::unique_ptr<SegmentWriter>(new SegmentWriter(
-      std::move(log), header.record_count, header.index_blob_bytes, header.text_blob_bytes));
+  return std::unique_ptr<SegmentWriter>(
+      new SegmentWriter(std::move(log), dimensions, header.record_count, header.index_blob_bytes,
+                        header.text_blob_bytes, header.vectors_section));
 }
 
 Status SegmentWriter::FlushBlock() {
@@ -252,6 +257,9 @@ Status SegmentWriter::AddTextBlob(std::string_view blob) {
 }
 
 Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
+  if (vectors_section_ && !record.values.empty()) {
+    return Status::Internal("a record's floats written beside the vectors section");
+  }
   PutVarint64(&block_, slot);
   EncodeRecord(record, &block_);
   PutVarint64(&block_, static_cast<uint64_t>(record.expires_at_ms));
@@ -266,16 +274,61 @@ Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   return Status::OK();
 }
 
-Status SegmentWriter::Finish() {
+Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
   if (written_ != expected_ || blob_written_ != blob_bytes_ ||
       text_blob_written_ != text_blob_bytes_) {
     return Status::Internal("segment has " + std::to_string(written_) + " records, header says " +
                             std::to_string(expected_));
   }
+  if (vectors_section_ != (fill != nullptr) || (!vectors_section_ && rows != 0)) {
+    return Status::Internal("a segment's vectors section disagrees with its header");
+  }
   SEMBLE_RETURN_IF_ERROR(FlushBlock());
   std::string footer(kSegmentFooter, 8);
   PutFixed64(&footer, written_);
+  if (!vectors_section_) {
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
+    SEMBLE_RETURN_IF_ERROR(log_->Sync());
+    return log_->Close();
+  }
+  const uint64_t row_floats = dims_;
+  const uint64_t per_piece = std::max<uint64_t>(1, kBlobChunkBytes / (row_floats * 4));
+  const uint64_t pieces = (rows + per_piece - 1) / per_piece;
+  std::vector<float> buffer(static_cast<size_t>(std::min(rows, per_piece) * row_floats));
+  std::vector<uint32_t> crcs;
+  crcs.reserve(static_cast<size_t>(pieces));
+  for (uint64_t first = 0; first < rows; first += per_piece) {
+    const uint64_t n = std::min(per_piece, rows - first);
+    SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
+    crcs.push_back(core::Crc32c(reinterpret_cast<const char*>(buffer.data()), n * row_floats * 4));
+  }
+  // The footer's size does not depend on the offset it holds (fixed width), so the offset is
+  // known before the footer is written.
+  const size_t offset_at = footer.size();
+  PutFixed64(&footer, 0);
+  PutFixed64(&footer, rows);
+  PutFixed64(&footer, per_piece);
+  for (uint32_t crc : crcs) PutFixed32(&footer, crc);
+  const uint64_t footer_end = log_->size() + storage::kRecordHeaderSize + footer.size();
+  const uint64_t offset =
+      (footer_end + kSegmentSectionAlign - 1) / kSegmentSectionAlign * kSegmentSectionAlign;
+  std::string encoded_offset;
+  PutFixed64(&encoded_offset, offset);
+  footer.replace(offset_at, 8, encoded_offset);
   SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
+  SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(std::string(offset - footer_end, '\0')));
+  for (uint64_t first = 0, piece = 0; first < rows; first += per_piece, ++piece) {
+    const uint64_t n = std::min(per_piece, rows - first);
+    SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
+    const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()),
+                                 static_cast<size_t>(n * row_floats * 4));
+    // The rows must be the ones the checksums were taken of: a source that changed in between
+    // would write a segment that can never be opened.
+    if (core::Crc32c(bytes.data(), bytes.size()) != crcs[piece]) {
+      return Status::Internal("a segment's vectors changed while it was written");
+    }
+    SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(bytes));
+  }
   SEMBLE_RETURN_IF_ERROR(log_->Sync());
   return log_->Close();
 }
@@ -293,11 +346,60 @@ BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob) {
   };
 }
 
+namespace {
+
+// The vectors section after a segment's footer (SegmentWriter::Finish): zero padding up to
+// `offset`, then `rows` rows that end the file, checked piece by piece against `crcs`.
+Status ReadVectorsSection(Env* env, const std::string& path, uint32_t dimensions, uint64_t offset,
+                          uint64_t rows, uint64_t per_piece, const std::vector<uint32_t>& crcs,
+                          storage::LogReader* reader, const RowsConsumer& on_rows) {
+  auto bad = [&](uint64_t at, std::string_view what) {
+    return Status::Corruption(path + " at byte offset " + std::to_string(at) + ": " +
+                              std::string(what));
+  };
+  const uint64_t footer_end = reader->good_end();
+  const uint64_t row_bytes = uint64_t{dimensions} * 4;
+  if (offset % kSegmentSectionAlign != 0 || offset < footer_end ||
+      offset - footer_end >= kSegmentSectionAlign || offset > reader->size() ||
+      rows > (uint64_t{UINT32_MAX} + 1) || (reader->size() - offset) / row_bytes != rows ||
+      (reader->size() - offset) % row_bytes != 0) {
+    return bad(footer_end, "the vectors section disagrees with the file's size");
+  }
+  std::string padding(static_cast<size_t>(offset - footer_end), '\0');
+  SEMBLE_RETURN_IF_ERROR(reader->ReadRaw(padding.size(), padding.data()));
+  if (padding.find_first_not_of('\0') != std::string::npos) {
+    return bad(footer_end, "data after the footer");
+  }
+  if (!on_rows) return Status::Internal(path + ": a vectors section nobody reads");
+  core::HugeArray<float> arena;
+  const size_t floats = static_cast<size_t>(rows * dimensions);
+  bool mapped = false;
+  if (rows > 0) {
+    SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<MappableFile> file, env->OpenForMapping(path));
+    if (file != nullptr) mapped = arena.MapFile(file->fd(), offset, floats);
+    if (!mapped) arena.Grow(floats);
+  }
+  const char* const base = reinterpret_cast<const char*>(arena.data());
+  for (uint64_t first = 0, piece = 0; first < rows; first += per_piece, ++piece) {
+    const uint64_t n = std::min(per_piece, rows - first);
+    char* const at = reinterpret_cast<char*>(arena.data()) + first * row_bytes;
+    if (!mapped) SEMBLE_RETURN_IF_ERROR(reader->ReadRaw(static_cast<size_t>(n * row_bytes), at));
+    if (core::Crc32c(base + first * row_bytes, static_cast<size_t>(n * row_bytes)) !=
+        crcs[piece]) {
+      return bad(offset + first * row_bytes, "checksum mismatch in the vectors section");
+    }
+  }
+  return on_rows(std::move(arena), rows);
+}
+
+}  // namespace
+
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const BlobConsumer& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
                    std::vector<std::string>* salvaged_ids,
-                   const std::function<Status(std::string&&)>& on_text_blob) {
+                   const std::function<Status(std::string&&)>& on_text_blob,
+                   const RowsConsumer& on_rows) {
   SEMBLE_ASSIGN_OR_RETURN(auto reader, storage::LogReader::Open(env, path, false));
   auto bad = [&](std::string_view what) {
     return Status::Corruption(path + " at byte offset " + std::to_string(reader->record_offset()) +
@@ -331,7 +433,15 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   }
   header->text_blob_bytes = 0;
   if (version >= 3 && !GetFixed64(&in, &header->text_blob_bytes)) return bad("malformed header");
+  header->vectors_section = false;
+  if (version >= 4) {
+    uint8_t section;
+    if (!GetByte(&in, &section) || section > 1) return bad("malformed header");
+    header->vectors_section = section == 1;
+  }
   if (!in.empty()) return bad("malformed header");
+  // Records of a segment with a vectors section carry no floats.
+  const uint32_t record_dims = header->vectors_section ? 0 : dimensions;
   // A blob is a run of records tagged `tag`, exactly `bytes` long. Its room is taken once: grown
   // chunk by chunk, a graph of hundreds of MB was copied (and its fresh pages faulted in) over and
   // over, the largest cost of opening a cached segment (measured).
@@ -381,6 +491,8 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     if (on_text_blob) SEMBLE_RETURN_IF_ERROR(on_text_blob(std::move(blob)));
   }
   uint64_t seen = 0;
+  uint64_t section_offset = 0, rows = 0, per_piece = 0;
+  std::vector<uint32_t> crcs;
   while (true) {
     SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
     if (outcome != storage::LogReader::Outcome::kRecord) return bad("segment has no footer");
@@ -389,6 +501,16 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
       if (!GetFixed64(&in, &count) || count != seen || count != header->record_count) {
         return bad("footer count disagrees with the records read");
       }
+      if (header->vectors_section) {
+        if (!GetFixed64(&in, &section_offset) || !GetFixed64(&in, &rows) ||
+            !GetFixed64(&in, &per_piece) || per_piece == 0 || in.size() % 4 != 0 ||
+            in.size() / 4 != rows / per_piece + (rows % per_piece != 0)) {
+          return bad("malformed footer");
+        }
+        crcs.resize(in.size() / 4);
+        for (uint32_t& crc : crcs) GetFixed32(&in, &crc);
+      }
+      if (!in.empty()) return bad("malformed footer");
       break;
     }
     uint64_t n;
@@ -396,7 +518,7 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     for (uint64_t i = 0; i < n; ++i) {
       VectorRecord r;
       uint64_t slot;
-      if (!GetVarint64(&in, &slot) || slot > UINT32_MAX || !DecodeRecord(&in, dimensions, &r)) {
+      if (!GetVarint64(&in, &slot) || slot > UINT32_MAX || !DecodeRecord(&in, record_dims, &r)) {
         return bad("malformed record");
       }
       if (version >= 2) {
@@ -420,9 +542,13 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     }
     if (!in.empty()) return bad("malformed block");
   }
-  SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-  if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
-  return Status::OK();
+  if (!header->vectors_section) {
+    SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+    if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
+    return Status::OK();
+  }
+  return ReadVectorsSection(env, path, dimensions, section_offset, rows, per_piece, crcs,
+                            reader.get(), on_rows);
 }
 
 }  // namespace semble::db

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "core/huge_array.h"
 #include "meta/value.h"
 #include "semble/env.h"
 #include "semble/record.h"
@@ -34,6 +35,11 @@ constexpr char kDamagedPrefix[] = "damaged-";
 // Beside a segment fetched from an object store: the hash it was verified against
 // (index_bucket.cc), so a warm cache is recognised without reading the segment again.
 constexpr char kSegmentHashSuffix[] = ".xxh128";
+// A segment's vectors section starts at a multiple of this (the page size of the machines semble
+// runs on; where pages are larger the section is read instead of mapped).
+constexpr uint64_t kSegmentSectionAlign = 4096;
+// About the bytes per checksummed piece of a segment's blobs and vectors section.
+constexpr size_t kSegmentBlobChunkBytes = 32 << 20;
 
 std::string WalFileName(uint64_t first_seq);
 std::string SegmentFileName(uint64_t seq);
@@ -62,7 +68,19 @@ struct SegmentHeader {
   // Version 3: size of the full-text index's serialized form (0: none). Derived state, like the
   // graph: a reader that cannot use it rebuilds the index from the records' text.
   uint64_t text_blob_bytes = 0;
+  // Version 4: the records carry no floats; every vector is in the vectors section after the
+  // footer instead (see SegmentWriter::Finish).
+  bool vectors_section = false;
 };
+
+// Rows [first, first + n) of a segment's vectors section: dimensions floats each, in slot order,
+// zeros for a slot without a record. An error stops the checkpoint.
+using RowSource = std::function<Status(uint64_t first, uint64_t n, float* out)>;
+// How ReadSegment hands over a vectors section once every record has been read: `rows` holds
+// `count` rows of dimensions floats in slot order, every byte verified against the checksums.
+// Pages of the segment file mapped copy-on-write when the Env can map files (no copy; the file
+// must not change while they are in use, which holds for an immutable segment), else read.
+using RowsConsumer = std::function<Status(core::HugeArray<float>&& rows, uint64_t count)>;
 
 // Writes a segment: header, the vector index's blob (if any, in chunks), the records (each with its
 // slot) in blocks, then a footer that repeats the count (a segment without its footer is refused on
@@ -77,27 +95,36 @@ class SegmentWriter {
   // Writes the full-text index blob; exactly header.text_blob_bytes, after the vector index blob
   // and before the first Add.
   Status AddTextBlob(std::string_view blob);
+  // With header.vectors_section the record's values must be empty (they go in the section).
   Status Add(uint32_t slot, const VectorRecord& record);
-  // Writes the footer, fsyncs and closes.
-  Status Finish();
+  // Writes the footer, fsyncs and closes. With header.vectors_section, `rows` rows from `fill`
+  // follow the footer, raw, from the next multiple of kSegmentSectionAlign (zero padding before),
+  // so that a reader can map them in place; the footer gives their offset, count and a CRC32C of
+  // every piece of whole rows (about kSegmentBlobChunkBytes each). `fill` is asked for every piece
+  // twice (checksums go before the rows).
+  Status Finish(uint64_t rows = 0, const RowSource& fill = nullptr);
 
  private:
-  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint64_t expected, uint64_t blob_bytes,
-                uint64_t text_blob_bytes)
+  SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint32_t dimensions, uint64_t expected,
+                uint64_t blob_bytes, uint64_t text_blob_bytes, bool vectors_section)
       : log_(std::move(log)),
+        dims_(dimensions),
         expected_(expected),
         blob_bytes_(blob_bytes),
-        text_blob_bytes_(text_blob_bytes) {}
+        text_blob_bytes_(text_blob_bytes),
+        vectors_section_(vectors_section) {}
   Status FlushBlock();
   // Writes `blob` as records of at most kBlobChunkBytes, each starting with the 8-byte `tag`.
   Status WriteBlob(const char* tag, std::string_view blob);
 
   std::unique_ptr<storage::LogWriter> log_;
+  uint32_t dims_;
   uint64_t expected_;
   uint64_t blob_bytes_;
   uint64_t blob_written_ = 0;
   uint64_t text_blob_bytes_;
   uint64_t text_blob_written_ = 0;
+  bool vectors_section_;
   uint64_t written_ = 0;
   uint64_t in_block_ = 0;
   std::string block_;
@@ -117,13 +144,15 @@ BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob);
 // segment has one), `on_text_blob` likewise the full-text index blob (when the segment has one
 // and the callback is given), `on_record` each record with its slot (metadata already parsed; the
 // ids of records whose metadata had to be salvaged, see DecodeStoredMetadata, go to *salvaged_ids
-// when it is not null). Any damage or a header that disagrees with `dimensions` is Corruption
-// naming the file.
+// when it is not null; with header->vectors_section the values are empty), and `on_rows` the
+// vectors section after the last record (only when the segment has one; then it must be given).
+// Any damage or a header that disagrees with `dimensions` is Corruption naming the file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
                    const BlobConsumer& on_blob,
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
                    std::vector<std::string>* salvaged_ids = nullptr,
-                   const std::function<Status(std::string&&)>& on_text_blob = nullptr);
+                   const std::function<Status(std::string&&)>& on_text_blob = nullptr,
+                   const RowsConsumer& on_rows = nullptr);
 
 }  // namespace semble::db
 

@@ -130,6 +130,21 @@ void FlatIndex::Reserve(uint32_t slots) {
   capacity_ = slots;
 }
 
+void FlatIndex::Adopt(core::HugeArray<float>&& rows, std::span<const uint8_t> live) {
+  data_ = std::move(rows);
+  capacity_ = live.size();
+  live_.assign(live.begin(), live.end());
+  live_count_ = 0;
+  for (uint8_t l : live_) live_count_ += l != 0;
+  inv_norm_ = core::HugeArray<float>();
+  if (metric_ == Metric::kCosine && capacity_ > 0) {
+    inv_norm_.Grow(capacity_);
+    for (size_t slot = 0; slot < capacity_; ++slot) {
+      if (live_[slot]) inv_norm_[slot] = InverseNorm(&data_[slot * dims_], dims_);
+    }
+  }
+}
+
 void FlatIndex::Set(uint32_t slot, const float* values) {
   if (slot >= live_.size()) {
     const size_t needed = static_cast<size_t>(slot) + 1;

@@ -39,6 +39,10 @@ class FlatIndex {
   // Makes room for slots [0, slots) so that the Sets that follow (a bulk load, recovery) do not
   // reallocate the arena. Only capacity changes; no slot becomes live.
   void Reserve(uint32_t slots);
+  // Replaces the contents with `rows` (live.size() rows, slot-major; e.g. a checkpoint's vectors
+  // mapped from its file), the slots with live[slot] != 0 live. Rows of slots that are not live
+  // must be zero (a later Set of such a slot assumes so), as a checkpoint writes them.
+  void Adopt(core::HugeArray<float>&& rows, std::span<const uint8_t> live);
   bool IsLive(uint32_t slot) const { return slot < live_.size() && live_[slot]; }
   // The stored values of a live slot.
   const float* Get(uint32_t slot) const { return &data_[static_cast<size_t>(slot) * dims_]; }

@@ -31,6 +31,14 @@ class FlatVectorIndex final : public VectorIndex {
   }
   void Clear(uint32_t slot) override { flat_.Clear(slot); }
   void Reserve(uint32_t slots) override { flat_.Reserve(slots); }
+  Status AdoptRows(core::HugeArray<float>&& rows, std::span<const uint8_t> live) override {
+    if (rows.size() != live.size() * flat_.dimensions()) {
+      return Status::Internal("rows handed to a flat index do not match their count");
+    }
+    flat_.Adopt(std::move(rows), live);
+    slot_limit_ = static_cast<uint32_t>(live.size());
+    return Status::OK();
+  }
   size_t size() const override { return flat_.live_count(); }
   bool Read(uint32_t slot, float* out) const override {
     if (!flat_.IsLive(slot)) return false;
@@ -72,6 +80,20 @@ class FlatVectorIndex final : public VectorIndex {
 };
 
 }  // namespace
+
+Status VectorIndex::AdoptRows(core::HugeArray<float>&& rows, std::span<const uint8_t> live) {
+  const size_t count = live.size();
+  if (count == 0) return Status::OK();
+  const size_t dims = rows.size() / count;
+  if (dims == 0 || rows.size() % count != 0) {
+    return Status::Internal("rows handed to an index do not match their count");
+  }
+  Reserve(static_cast<uint32_t>(count));
+  for (size_t slot = 0; slot < count; ++slot) {
+    if (live[slot]) SEMBLE_RETURN_IF_ERROR(Set(static_cast<uint32_t>(slot), &rows[slot * dims]));
+  }
+  return Status::OK();
+}
 
 Status VectorIndex::LoadPieces(uint64_t bytes,
                                const std::function<Result<std::string_view>()>& next) {

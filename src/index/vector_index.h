@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/huge_array.h"
 #include "index/hit.h"
 #include "index/index_factory.h"
 #include "semble/status.h"
@@ -94,6 +95,13 @@ class VectorIndex {
     steps->clear();
     *real_queries = 0;
   }
+
+  // Replaces the contents of an empty index with live.size() rows of dimensions floats in slot
+  // order (a checkpoint's vectors section, possibly pages of its file: core::HugeArray::MapFile),
+  // the slots with live[slot] != 0 live; the other rows are zero. An index that keeps its vectors
+  // in one such arena (flat) takes the rows as they are, without a copy; the default Sets each
+  // live row.
+  virtual Status AdoptRows(core::HugeArray<float>&& rows, std::span<const uint8_t> live);
 
   // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
   // graph of an approximate index); "" when the index is rebuilt from records on load.

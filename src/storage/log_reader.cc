@@ -110,6 +110,19 @@ Status LogReader::ReadExactly(size_t n, std::string* out) {
   return Status::OK();
 }
 
+Status LogReader::ReadRaw(size_t n, char* out) {
+  if (n > size_ - offset_) {
+    return Status::Corruption(path_ + " at byte offset " + std::to_string(offset_) + ": " +
+                              std::to_string(n) + " bytes expected, the file ends first");
+  }
+  std::string_view got;
+  SEMBLE_RETURN_IF_ERROR(file_->Read(n, &got, out));
+  if (got.size() != n) return Status::IOError(path_ + ": file shrank while being read");
+  if (got.data() != out) std::memmove(out, got.data(), n);
+  offset_ += n;
+  return Status::OK();
+}
+
 Result<LogReader::Outcome> LogReader::Damaged(std::string consumed, std::string_view what) {
   const std::string where = path_ + " at byte offset " + std::to_string(offset_) + ": ";
   if (!allow_torn_tail_) return Status::Corruption(where + std::string(what));

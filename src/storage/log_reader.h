@@ -35,6 +35,10 @@ class LogReader {
   // Corruption with the path and byte offset.
   Result<Outcome> Next(std::string_view* payload);
 
+  // Reads the next n bytes as they are, not as a record (a segment's raw vectors section, whose
+  // size and checksums the framed records before it give). Corruption if fewer are left.
+  Status ReadRaw(size_t n, char* out);
+
   // Offset of the record Next last returned (kRecord) or of the torn tail (kTornTail).
   uint64_t record_offset() const { return record_offset_; }
   // Offset just past the last good record: where a repaired log should end.

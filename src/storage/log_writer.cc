@@ -31,6 +31,8 @@ Status LogWriter::AddFramed(std::string_view framed) {
   return s;
 }
 
+Status LogWriter::AppendRaw(std::string_view bytes) { return AddFramed(bytes); }
+
 Status LogWriter::Sync() { return file_->Sync(); }
 
 Status LogWriter::Close() { return file_->Close(); }

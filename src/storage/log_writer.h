@@ -27,6 +27,10 @@ class LogWriter {
   Status AddRecord(std::string_view payload);
   // Appends bytes already framed with AppendRecord (a group of records written with one call).
   Status AddFramed(std::string_view framed);
+  // Appends bytes that are not framed records (a segment's raw vectors section, after its
+  // footer). Readers must know from the framed records where such bytes are and how to check
+  // them.
+  Status AppendRaw(std::string_view bytes);
   Status Sync();
   Status Close();
 

@@ -121,6 +121,16 @@ class PosixSequentialFile final : public SequentialFile {
   int fd_;
 };
 
+class PosixMappableFile final : public MappableFile {
+ public:
+  explicit PosixMappableFile(int fd) : fd_(fd) {}
+  ~PosixMappableFile() override { ::close(fd_); }
+  int fd() const override { return fd_; }
+
+ private:
+  int fd_;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(int fd) : fd_(fd) {}
@@ -161,6 +171,15 @@ class PosixEnv final : public Env {
       return PosixError(path + ": open", errno);
     }
     return std::unique_ptr<SequentialFile>(new PosixSequentialFile(path, fd));
+  }
+
+  Result<std::unique_ptr<MappableFile>> OpenForMapping(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+      return PosixError(path + ": open", errno);
+    }
+    return std::unique_ptr<MappableFile>(new PosixMappableFile(fd));
   }
 
   bool FileExists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }

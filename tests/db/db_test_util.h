@@ -68,20 +68,30 @@ inline std::vector<RefHit> ReferenceTopK(Metric metric, const std::vector<float>
   return all;
 }
 
-// Reads a checkpoint segment whole: its header, its graph blob and its records by slot. For tests
-// that take a segment apart and write it back changed.
+// Reads a checkpoint segment whole: its header, its graph blob and its records by slot, each with
+// its values (from the vectors section when the segment has one). For tests that take a segment
+// apart and write it back changed.
 inline Status ReadWholeSegment(const std::string& path, uint32_t dims, db::SegmentHeader* header,
                                std::string* graph,
                                std::vector<std::pair<uint32_t, VectorRecord>>* records) {
-  return db::ReadSegment(Env::Default(), path, dims, header,
-                         db::WholeBlob([&](std::string&& b) {
-                           *graph = std::move(b);
-                           return Status::OK();
-                         }),
-                         [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
-                           records->emplace_back(slot, std::move(r));
-                           return Status::OK();
-                         });
+  return db::ReadSegment(
+      Env::Default(), path, dims, header,
+      db::WholeBlob([&](std::string&& b) {
+        *graph = std::move(b);
+        return Status::OK();
+      }),
+      [&](uint32_t slot, VectorRecord&& r, meta::Value&&) {
+        records->emplace_back(slot, std::move(r));
+        return Status::OK();
+      },
+      nullptr, nullptr,
+      [&](core::HugeArray<float>&& rows, uint64_t count) {
+        for (auto& [slot, r] : *records) {
+          if (slot >= count) return Status::Corruption("a slot past the vectors section");
+          r.values.assign(&rows[size_t{slot} * dims], &rows[size_t{slot} * dims] + dims);
+        }
+        return Status::OK();
+      });
 }
 
 }  // namespace semble::test

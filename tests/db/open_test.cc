@@ -176,6 +176,9 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     if (edit_graph) edit_graph(&graph);
     header.record_count = records.size();
     header.index_blob_bytes = graph.size();
+    // Written the way a segment without a vectors section is (floats in every record, as before
+    // format 4): that layout must keep loading, with the same shortcuts and checks.
+    header.vectors_section = false;
     std::filesystem::remove(segment);
     auto writer = db::SegmentWriter::Create(env, segment, kDims, header);
     ASSERT_TRUE(writer.ok());

@@ -36,11 +36,18 @@ void ReadSegmentFile(uint32_t dimensions, const std::string& file) {
         return Status::OK();
       }),
       [&](uint32_t, VectorRecord&& r, meta::Value&&) {
-        FUZZ_CHECK(r.values.size() == dimensions, "a record with %zu values", r.values.size());
+        const size_t want = header.vectors_section ? 0 : dimensions;
+        FUZZ_CHECK(r.values.size() == want, "a record with %zu values", r.values.size());
         ++records;
         return Status::OK();
       },
-      &salvaged);
+      &salvaged, nullptr,
+      [&](core::HugeArray<float>&& rows, uint64_t count) {
+        FUZZ_CHECK(header.vectors_section && rows.size() == count * dimensions &&
+                       count * dimensions * sizeof(float) <= file_size,
+                   "a vectors section of %llu rows", static_cast<unsigned long long>(count));
+        return Status::OK();
+      });
   if (s.ok()) {
     FUZZ_CHECK(records == header.record_count, "%llu records read, header says %llu",
                static_cast<unsigned long long>(records),
