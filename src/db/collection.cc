@@ -166,7 +166,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     };
     auto on_record = [&](uint32_t slot, VectorRecord&& r, meta::Value&& md) {
       PhaseTimer timer(&OpenPhasesForBench::records);
-      if (slots_.capacity() == 0 && !header.vectors_section) {
+      if (slots_.capacity() == 0) {
         // Room for every record at once (slots are about as many as records: freed ones are
         // reused), rather than growing, copying and faulting in fresh pages some 20 times. The
         // header's count is bounded by what the file can hold (every record stores its vector),
@@ -175,7 +175,8 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
             std::min<uint64_t>({header.record_count, segment_bytes / (uint64_t{dims} * 4),
                                 std::numeric_limits<uint32_t>::max()}));
         slots_.reserve(count);
-        vectors_->Reserve(count);
+        // A vectors section brings the index's arena whole (on_rows).
+        if (!header.vectors_section) vectors_->Reserve(count);
       }
       // A checkpoint writes records in id order, so an id after the last one placed is new
       // without a search of the id map (and PlaceRecord's insert at the end is constant time);
@@ -209,7 +210,12 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     // With a vectors section (a checkpoint of an index without a blob, e.g. flat) every vector
     // arrives at once after the records, in slot order: the index takes the rows as they are,
     // pages of the segment mapped copy-on-write, rather than a copy per record.
-    auto on_rows = [&](core::HugeArray<float>&& rows, uint64_t count) -> Status {
+    RowsConsumer on_rows;
+    on_rows.visit = [&](const float* rows, uint64_t first, uint64_t n) {
+      PhaseTimer timer(&OpenPhasesForBench::vectors);
+      vectors_->ObserveRows(rows, static_cast<size_t>(first), static_cast<size_t>(n));
+    };
+    on_rows.take = [&](core::HugeArray<float>&& rows, uint64_t count) -> Status {
       if (slots_.size() > count) {
         return Status::Corruption(path + ": a record's slot is past the vectors section");
       }

@@ -69,7 +69,8 @@ struct OpenPhasesForBench {
   double segment = 0;  // the checkpoint segment: read, checked, decoded, with graph, records
                        // and metadata indexes below included
   double graph = 0;    // the vector index's blob: handed to the index (VectorIndex::Load)
-  double vectors = 0;  // the vectors section: mapped (or read), checksummed, adopted
+  double vectors = 0;  // the vectors section adopted by the index (mapping and checksums are in
+                       // `segment` only)
   double records = 0;  // per record: its vector checked against the graph or stored, id map,
                        // slot, namespace, expiry and metadata placed
   double metadata_indexes = 0;  // metadata indexes rebuilt from the records

@@ -76,11 +76,17 @@ struct SegmentHeader {
 // Rows [first, first + n) of a segment's vectors section: dimensions floats each, in slot order,
 // zeros for a slot without a record. An error stops the checkpoint.
 using RowSource = std::function<Status(uint64_t first, uint64_t n, float* out)>;
-// How ReadSegment hands over a vectors section once every record has been read: `rows` holds
-// `count` rows of dimensions floats in slot order, every byte verified against the checksums.
-// Pages of the segment file mapped copy-on-write when the Env can map files (no copy; the file
-// must not change while they are in use, which holds for an immutable segment), else read.
-using RowsConsumer = std::function<Status(core::HugeArray<float>&& rows, uint64_t count)>;
+// How ReadSegment hands over a vectors section once every record has been read.
+struct RowsConsumer {
+  // Optional: each run of rows [first, first + n) in turn, right after it was hashed, while it is
+  // still in the cache (an index derives what it keeps beside the rows, e.g. cosine norms, with
+  // no second pass over memory). The piece the run belongs to may still fail its check after.
+  std::function<void(const float* rows, uint64_t first, uint64_t n)> visit;
+  // `rows` holds `count` rows of dimensions floats in slot order, every byte verified: pages of
+  // the segment file mapped copy-on-write when the Env can map files (no copy; the file must not
+  // change while they are in use, which holds for an immutable segment), else read.
+  std::function<Status(core::HugeArray<float>&& rows, uint64_t count)> take;
+};
 
 // Writes a segment: header, the vector index's blob (if any, in chunks), the records (each with its
 // slot) in blocks, then a footer that repeats the count (a segment without its footer is refused on
@@ -99,8 +105,8 @@ class SegmentWriter {
   Status Add(uint32_t slot, const VectorRecord& record);
   // Writes the footer, fsyncs and closes. With header.vectors_section, `rows` rows from `fill`
   // follow the footer, raw, from the next multiple of kSegmentSectionAlign (zero padding before),
-  // so that a reader can map them in place; the footer gives their offset, count and a CRC32C of
-  // every piece of whole rows (about kSegmentBlobChunkBytes each). `fill` is asked for every piece
+  // so that a reader can map them in place; the footer gives their offset, count and an XXH3-64
+  // of every piece of whole rows (about kSegmentBlobChunkBytes each). `fill` is asked for every piece
   // twice (checksums go before the rows).
   Status Finish(uint64_t rows = 0, const RowSource& fill = nullptr);
 
@@ -152,7 +158,7 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
                    const std::function<Status(uint32_t, VectorRecord&&, meta::Value&&)>& on_record,
                    std::vector<std::string>* salvaged_ids = nullptr,
                    const std::function<Status(std::string&&)>& on_text_blob = nullptr,
-                   const RowsConsumer& on_rows = nullptr);
+                   const RowsConsumer& on_rows = {});
 
 }  // namespace semble::db
 

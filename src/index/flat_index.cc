@@ -138,11 +138,27 @@ void FlatIndex::Adopt(core::HugeArray<float>&& rows, std::span<const uint8_t> li
   for (uint8_t l : live_) live_count_ += l != 0;
   inv_norm_ = core::HugeArray<float>();
   if (metric_ == Metric::kCosine && capacity_ > 0) {
-    inv_norm_.Grow(capacity_);
-    for (size_t slot = 0; slot < capacity_; ++slot) {
-      if (live_[slot]) inv_norm_[slot] = InverseNorm(&data_[slot * dims_], dims_);
+    if (prepared_rows_ == capacity_) {
+      // Rows of dead slots are zero, so their prepared norm is 0, as Clear-then-Set expects.
+      inv_norm_ = std::move(prepared_norms_);
+    } else {
+      inv_norm_.Grow(capacity_);
+      for (size_t slot = 0; slot < capacity_; ++slot) {
+        if (live_[slot]) inv_norm_[slot] = InverseNorm(&data_[slot * dims_], dims_);
+      }
     }
   }
+  prepared_norms_ = core::HugeArray<float>();
+  prepared_rows_ = 0;
+}
+
+void FlatIndex::PrepareNorms(const float* rows, size_t first, size_t n) {
+  if (metric_ != Metric::kCosine || first != prepared_rows_) return;
+  if (prepared_norms_.size() < first + n) {
+    prepared_norms_.Grow(std::max(first + n, prepared_norms_.size() * 2));
+  }
+  for (size_t i = 0; i < n; ++i) prepared_norms_[first + i] = InverseNorm(rows + i * dims_, dims_);
+  prepared_rows_ = first + n;
 }
 
 void FlatIndex::Set(uint32_t slot, const float* values) {

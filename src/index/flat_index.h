@@ -43,6 +43,10 @@ class FlatIndex {
   // mapped from its file), the slots with live[slot] != 0 live. Rows of slots that are not live
   // must be zero (a later Set of such a slot assumes so), as a checkpoint writes them.
   void Adopt(core::HugeArray<float>&& rows, std::span<const uint8_t> live);
+  // Computes the cosine norms of rows [first, first + n) of what Adopt is given next (rows, from
+  // row `first` on), ahead of it; calls in row order from 0. Adopt uses them if they cover every
+  // row, and computes its own otherwise.
+  void PrepareNorms(const float* rows, size_t first, size_t n);
   bool IsLive(uint32_t slot) const { return slot < live_.size() && live_[slot]; }
   // The stored values of a live slot.
   const float* Get(uint32_t slot) const { return &data_[static_cast<size_t>(slot) * dims_]; }
@@ -86,6 +90,8 @@ class FlatIndex {
   size_t capacity_ = 0;              // slots data_ (and inv_norm_) have room for
   std::vector<uint8_t> live_;
   size_t live_count_ = 0;
+  core::HugeArray<float> prepared_norms_;  // PrepareNorms's, for the next Adopt
+  size_t prepared_rows_ = 0;
 };
 
 }  // namespace semble::index

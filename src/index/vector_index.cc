@@ -39,6 +39,9 @@ class FlatVectorIndex final : public VectorIndex {
     slot_limit_ = static_cast<uint32_t>(live.size());
     return Status::OK();
   }
+  void ObserveRows(const float* rows, size_t first, size_t n) override {
+    flat_.PrepareNorms(rows, first, n);
+  }
   size_t size() const override { return flat_.live_count(); }
   bool Read(uint32_t slot, float* out) const override {
     if (!flat_.IsLive(slot)) return false;

@@ -102,6 +102,11 @@ class VectorIndex {
   // in one such arena (flat) takes the rows as they are, without a copy; the default Sets each
   // live row.
   virtual Status AdoptRows(core::HugeArray<float>&& rows, std::span<const uint8_t> live);
+  // Rows [first, first + n) of what AdoptRows will be given next, in order, each seen once while
+  // the caller has them in cache: an index derives what it keeps beside them here (a flat
+  // index's cosine norms) rather than in a second pass over memory. A hint; AdoptRows must work
+  // without it.
+  virtual void ObserveRows(const float* /*rows*/, size_t /*first*/, size_t /*n*/) {}
 
   // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
   // graph of an approximate index); "" when the index is rebuilt from records on load.

@@ -85,13 +85,13 @@ inline Status ReadWholeSegment(const std::string& path, uint32_t dims, db::Segme
         return Status::OK();
       },
       nullptr, nullptr,
-      [&](core::HugeArray<float>&& rows, uint64_t count) {
+      db::RowsConsumer{nullptr, [&](core::HugeArray<float>&& rows, uint64_t count) {
         for (auto& [slot, r] : *records) {
           if (slot >= count) return Status::Corruption("a slot past the vectors section");
           r.values.assign(&rows[size_t{slot} * dims], &rows[size_t{slot} * dims] + dims);
         }
         return Status::OK();
-      });
+      }});
 }
 
 }  // namespace semble::test

@@ -211,6 +211,29 @@ TEST_P(VectorsSectionTest, ACheckpointStoresEachVectorOnceAfterTheRecords) {
   db::SegmentHeader header;
   std::vector<std::pair<uint32_t, VectorRecord>> bare;
   uint64_t rows = 0;
+  // The visitor sees every row once, in order, before the rows are handed over.
+  std::vector<float> visited;
+  db::RowsConsumer consumer;
+  consumer.visit = [&](const float* run, uint64_t first, uint64_t n) {
+    EXPECT_EQ(first * kDims, visited.size());
+    visited.insert(visited.end(), run, run + n * kDims);
+  };
+  consumer.take = [&](core::HugeArray<float>&& section, uint64_t count) {
+    rows = count;
+    EXPECT_EQ(section.size(), count * kDims);
+    EXPECT_EQ(visited.size(), count * kDims);
+    EXPECT_EQ(std::memcmp(visited.data(), section.data(), visited.size() * sizeof(float)), 0);
+    // A free slot's row is zero: a deleted vector does not stay on disk.
+    std::vector<bool> used(count);
+    for (const auto& [slot, r] : bare) used[slot] = true;
+    for (uint64_t slot = 0; slot < count; ++slot) {
+      if (used[slot]) continue;
+      for (uint32_t d = 0; d < kDims; ++d) {
+        EXPECT_EQ(section[slot * kDims + d], 0.0f) << "free slot " << slot;
+      }
+    }
+    return Status::OK();
+  };
   const Status read = db::ReadSegment(
       Env::Default(), SegmentPath(), kDims, &header,
       db::WholeBlob([](std::string&&) { return Status::Corruption("a flat index has no blob"); }),
@@ -218,21 +241,7 @@ TEST_P(VectorsSectionTest, ACheckpointStoresEachVectorOnceAfterTheRecords) {
         bare.emplace_back(slot, std::move(r));
         return Status::OK();
       },
-      nullptr, nullptr,
-      [&](core::HugeArray<float>&& section, uint64_t count) {
-        rows = count;
-        EXPECT_EQ(section.size(), count * kDims);
-        // A free slot's row is zero: a deleted vector does not stay on disk.
-        std::vector<bool> used(count);
-        for (const auto& [slot, r] : bare) used[slot] = true;
-        for (uint64_t slot = 0; slot < count; ++slot) {
-          if (used[slot]) continue;
-          for (uint32_t d = 0; d < kDims; ++d) {
-            EXPECT_EQ(section[slot * kDims + d], 0.0f) << "free slot " << slot;
-          }
-        }
-        return Status::OK();
-      });
+      nullptr, nullptr, consumer);
   ASSERT_TRUE(read.ok()) << read.ToString();
   EXPECT_TRUE(header.vectors_section);
   ASSERT_EQ(bare.size(), expected_.size());

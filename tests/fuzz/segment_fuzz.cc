@@ -42,12 +42,12 @@ void ReadSegmentFile(uint32_t dimensions, const std::string& file) {
         return Status::OK();
       },
       &salvaged, nullptr,
-      [&](core::HugeArray<float>&& rows, uint64_t count) {
+      db::RowsConsumer{nullptr, [&](core::HugeArray<float>&& rows, uint64_t count) {
         FUZZ_CHECK(header.vectors_section && rows.size() == count * dimensions &&
                        count * dimensions * sizeof(float) <= file_size,
                    "a vectors section of %llu rows", static_cast<unsigned long long>(count));
         return Status::OK();
-      });
+      }});
   if (s.ok()) {
     FUZZ_CHECK(records == header.record_count, "%llu records read, header says %llu",
                static_cast<unsigned long long>(records),
