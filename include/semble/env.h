@@ -36,6 +36,9 @@ class SequentialFile {
   virtual ~SequentialFile() = default;
   // Reads up to n bytes into scratch; *result points at what was read (empty at end of file).
   virtual Status Read(size_t n, std::string_view* result, char* scratch) = 0;
+  // Moves n bytes ahead without reading them (a reader that maps a part of the file instead).
+  // The default reads and drops them; an error if the file ends first.
+  virtual Status Skip(uint64_t n);
 };
 
 // A file written at given offsets, by several threads at once for disjoint ranges (a download in

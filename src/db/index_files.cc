@@ -35,15 +35,17 @@ constexpr char kSegmentMagic[] = "SMBLSEG_";
 constexpr char kSegmentFooter[] = "SMBLEND_";
 constexpr char kSegmentBlob[] = "SMBLVIDX";
 constexpr char kSegmentTextBlob[] = "SMBLTIDX";
+constexpr char kSegmentVectors[] = "SMBLVSEC";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = kSegmentBlobChunkBytes;
 // Manifests are at version 1 (fields added later are appended and optional). Segments are at 4:
 // version 2 added each record's expiry after the record, version 3 its text after that and the
 // full-text index blob (its size at the end of the header), version 4 a flag at the end of the
-// header: set, the records carry no floats and the vectors follow the footer raw, in slot order,
-// where they can be mapped (the footer says where, with an XXH3-64 of every piece: it checks
-// 1.5 GB of vectors in ~0.1 s where this build's CRC32C took 0.3 s). Older segments still
+// header: set, the records carry no floats and the vectors follow the last record block raw, in
+// slot order, page-aligned so that they can be mapped (a head record gives their count, the footer
+// an XXH3-64 of every piece: it checks 1.5 GB of vectors in ~0.1 s where this build's CRC32C took
+// 0.3 s). Older segments still
 // read (no expiry, no text, floats in the records).
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kSegmentVersion = 4;
@@ -288,49 +290,33 @@ Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
   SEMBLE_RETURN_IF_ERROR(FlushBlock());
   std::string footer(kSegmentFooter, 8);
   PutFixed64(&footer, written_);
-  if (!vectors_section_) {
-    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
-    SEMBLE_RETURN_IF_ERROR(log_->Sync());
-    return log_->Close();
-  }
-  const uint64_t row_floats = dims_;
-  const uint64_t per_piece = std::max<uint64_t>(1, kBlobChunkBytes / (row_floats * 4));
-  const uint64_t pieces = (rows + per_piece - 1) / per_piece;
-  std::vector<float> buffer(static_cast<size_t>(std::min(rows, per_piece) * row_floats));
-  std::vector<uint64_t> hashes;
-  hashes.reserve(static_cast<size_t>(pieces));
-  for (uint64_t first = 0; first < rows; first += per_piece) {
-    const uint64_t n = std::min(per_piece, rows - first);
-    SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
-    hashes.push_back(XXH3_64bits(buffer.data(), static_cast<size_t>(n * row_floats * 4)));
-  }
-  // The footer's size does not depend on the offset it holds (fixed width), so the offset is
-  // known before the footer is written.
-  const size_t offset_at = footer.size();
-  PutFixed64(&footer, 0);
-  PutFixed64(&footer, rows);
-  PutFixed64(&footer, per_piece);
-  for (uint64_t hash : hashes) PutFixed64(&footer, hash);
-  const uint64_t footer_end = log_->size() + storage::kRecordHeaderSize + footer.size();
-  const uint64_t offset =
-      (footer_end + kSegmentSectionAlign - 1) / kSegmentSectionAlign * kSegmentSectionAlign;
-  std::string encoded_offset;
-  PutFixed64(&encoded_offset, offset);
-  footer.replace(offset_at, 8, encoded_offset);
-  SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
-  SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(std::string(offset - footer_end, '\0')));
-  for (uint64_t first = 0, piece = 0; first < rows; first += per_piece, ++piece) {
-    const uint64_t n = std::min(per_piece, rows - first);
-    SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
-    const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()),
-                                 static_cast<size_t>(n * row_floats * 4));
-    // The rows must be the ones the checksums were taken of: a source that changed in between
-    // would write a segment that can never be opened.
-    if (XXH3_64bits(bytes.data(), bytes.size()) != hashes[piece]) {
-      return Status::Internal("a segment's vectors changed while it was written");
+  if (vectors_section_) {
+    // One pass: each piece is filled, hashed and written; the hashes go in the footer after.
+    const uint64_t row_bytes = uint64_t{dims_} * 4;
+    const uint64_t per_piece = std::max<uint64_t>(1, kBlobChunkBytes / row_bytes);
+    std::string head(kSegmentVectors, 8);
+    PutFixed64(&head, rows);
+    PutFixed64(&head, per_piece);
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(head));
+    auto pad = [&]() {
+      const uint64_t at = log_->size();
+      const uint64_t to = (at + kSegmentSectionAlign - 1) / kSegmentSectionAlign * kSegmentSectionAlign;
+      return log_->AppendRaw(std::string(static_cast<size_t>(to - at), '\0'));
+    };
+    SEMBLE_RETURN_IF_ERROR(pad());
+    std::vector<float> buffer(static_cast<size_t>(std::min(rows, per_piece) * dims_));
+    for (uint64_t first = 0; first < rows; first += per_piece) {
+      const uint64_t n = std::min(per_piece, rows - first);
+      SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
+      const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()),
+                                   static_cast<size_t>(n * row_bytes));
+      PutFixed64(&footer, XXH3_64bits(bytes.data(), bytes.size()));
+      SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(bytes));
     }
-    SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(bytes));
+    // Zeros to the page's end: a mapping of the rows then reads zeros past the last one.
+    SEMBLE_RETURN_IF_ERROR(pad());
   }
+  SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
   SEMBLE_RETURN_IF_ERROR(log_->Sync());
   return log_->Close();
 }
@@ -350,62 +336,106 @@ BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob) {
 
 namespace {
 
-// The vectors section after a segment's footer (SegmentWriter::Finish): zero padding up to
-// `offset`, then `rows` rows that end the file, checked piece by piece against `hashes`.
-Status ReadVectorsSection(Env* env, const std::string& path, uint32_t dimensions, uint64_t offset,
-                          uint64_t rows, uint64_t per_piece, const std::vector<uint64_t>& hashes,
-                          storage::LogReader* reader, const RowsConsumer& on_rows) {
-  auto bad = [&](uint64_t at, std::string_view what) {
-    return Status::Corruption(path + " at byte offset " + std::to_string(at) + ": " +
-                              std::string(what));
-  };
-  const uint64_t footer_end = reader->good_end();
-  const uint64_t row_bytes = uint64_t{dimensions} * 4;
-  if (offset % kSegmentSectionAlign != 0 || offset < footer_end ||
-      offset - footer_end >= kSegmentSectionAlign || offset > reader->size() ||
-      rows > (uint64_t{UINT32_MAX} + 1) || (reader->size() - offset) / row_bytes != rows ||
-      (reader->size() - offset) % row_bytes != 0) {
-    return bad(footer_end, "the vectors section disagrees with the file's size");
-  }
-  std::string padding(static_cast<size_t>(offset - footer_end), '\0');
-  SEMBLE_RETURN_IF_ERROR(reader->ReadRaw(padding.size(), padding.data()));
-  if (padding.find_first_not_of('\0') != std::string::npos) {
-    return bad(footer_end, "data after the footer");
-  }
-  if (!on_rows.take) return Status::Internal(path + ": a vectors section nobody reads");
-  core::HugeArray<float> arena;
-  const size_t floats = static_cast<size_t>(rows * dimensions);
-  bool mapped = false;
-  if (rows > 0) {
-    SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<MappableFile> file, env->OpenForMapping(path));
-    if (file != nullptr) mapped = arena.MapFile(file->fd(), offset, floats);
-    if (!mapped) arena.Grow(floats);
-  }
-  // A piece is hashed in runs of about 128 KiB, each handed to the visitor while it is still in
-  // the cache: at 1M x 384 dimensions the section is 1.5 GB, and reading it from memory twice
-  // (hash, then the index's own pass) cost ~0.15 s of an open that should take < 1 s.
-  const uint64_t run_rows = std::max<uint64_t>(1, (128 << 10) / row_bytes);
-  XXH3_state_t* state = XXH3_createState();
-  if (state == nullptr) throw std::bad_alloc();
-  std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owned(state, XXH3_freeState);
-  for (uint64_t first = 0, piece = 0; first < rows; first += per_piece, ++piece) {
-    const uint64_t n = std::min(per_piece, rows - first);
-    char* const at = reinterpret_cast<char*>(arena.data()) + first * row_bytes;
-    if (!mapped) SEMBLE_RETURN_IF_ERROR(reader->ReadRaw(static_cast<size_t>(n * row_bytes), at));
-    XXH3_64bits_reset(state);
-    for (uint64_t r = 0; r < n; r += run_rows) {
-      const uint64_t m = std::min(run_rows, n - r);
-      XXH3_64bits_update(state, at + r * row_bytes, static_cast<size_t>(m * row_bytes));
-      if (on_rows.visit) {
-        on_rows.visit(reinterpret_cast<const float*>(at + r * row_bytes), first + r, m);
+bool AllZero(std::string_view bytes) { return bytes.find_first_not_of('\0') == std::string::npos; }
+
+// A segment's vectors section (SegmentWriter::Finish): after its head record, zeros to the next
+// multiple of kSegmentSectionAlign, `rows` rows, zeros to the next multiple again, then the footer.
+class VectorsSectionReader {
+ public:
+  VectorsSectionReader(Env* env, const std::string& path, uint32_t dimensions)
+      : env_(env), path_(path), row_bytes_(uint64_t{dimensions} * 4), dims_(dimensions) {}
+
+  // At the head record (`in`, after its magic): passes the rows, mapping them if the Env can,
+  // reading them otherwise, and checks the zeros around them.
+  Status Pass(std::string_view in, storage::LogReader* reader) {
+    const uint64_t head_end = reader->good_end();
+    if (!core::GetFixed64(&in, &rows_) || !core::GetFixed64(&in, &per_piece_) || !in.empty() ||
+        per_piece_ == 0 || rows_ > uint64_t{UINT32_MAX} + 1 ||
+        rows_ > (reader->size() - head_end) / row_bytes_) {
+      return Bad(head_end, "malformed vectors section");
+    }
+    offset_ = RoundUp(head_end);
+    const uint64_t end = offset_ + rows_ * row_bytes_;
+    if (RoundUp(end) > reader->size()) return Bad(head_end, "the vectors section is cut short");
+    SEMBLE_RETURN_IF_ERROR(Zeros(reader, offset_ - head_end));
+    const size_t floats = static_cast<size_t>(rows_ * dims_);
+    if (rows_ > 0) {
+      SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<MappableFile> file, env_->OpenForMapping(path_));
+      if (file != nullptr) mapped_ = arena_.MapFile(file->fd(), offset_, floats);
+      if (mapped_) {
+        SEMBLE_RETURN_IF_ERROR(reader->Skip(rows_ * row_bytes_));
+      } else {
+        arena_.Grow(floats);
+        SEMBLE_RETURN_IF_ERROR(
+            reader->ReadRaw(static_cast<size_t>(rows_ * row_bytes_),
+                            reinterpret_cast<char*>(arena_.data())));
       }
     }
-    if (XXH3_64bits_digest(state) != hashes[piece]) {
-      return bad(offset + first * row_bytes, "checksum mismatch in the vectors section");
-    }
+    SEMBLE_RETURN_IF_ERROR(Zeros(reader, RoundUp(end) - end));
+    passed_ = true;
+    return Status::OK();
   }
-  return on_rows.take(std::move(arena), rows);
-}
+
+  bool passed() const { return passed_; }
+
+  // At the footer (`in`: the hashes after the count): checks every piece and hands the rows over.
+  Status Finish(std::string_view in, uint64_t footer_at, const RowsConsumer& on_rows) {
+    const uint64_t pieces = rows_ / per_piece_ + (rows_ % per_piece_ != 0);
+    if (in.size() != pieces * 8) return Bad(footer_at, "malformed footer");
+    if (!on_rows.take) return Status::Internal(path_ + ": a vectors section nobody reads");
+    // A piece is hashed in runs of about 128 KiB, each handed to the visitor while it is still
+    // in the cache: at 1M x 384 dimensions the section is 1.5 GB, and reading it from memory
+    // twice (hash, then the index's own pass) cost ~0.15 s of an open that should take < 1 s.
+    const uint64_t run_rows = std::max<uint64_t>(1, (128 << 10) / row_bytes_);
+    XXH3_state_t* state = XXH3_createState();
+    if (state == nullptr) throw std::bad_alloc();
+    std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owned(state, XXH3_freeState);
+    const char* const base = reinterpret_cast<const char*>(arena_.data());
+    for (uint64_t first = 0; first < rows_; first += per_piece_) {
+      const uint64_t n = std::min(per_piece_, rows_ - first);
+      const char* const at = base + first * row_bytes_;
+      XXH3_64bits_reset(state);
+      for (uint64_t r = 0; r < n; r += run_rows) {
+        const uint64_t m = std::min(run_rows, n - r);
+        XXH3_64bits_update(state, at + r * row_bytes_, static_cast<size_t>(m * row_bytes_));
+        if (on_rows.visit) {
+          on_rows.visit(reinterpret_cast<const float*>(at + r * row_bytes_), first + r, m);
+        }
+      }
+      uint64_t want;
+      core::GetFixed64(&in, &want);
+      if (XXH3_64bits_digest(state) != want) {
+        return Bad(offset_ + first * row_bytes_, "checksum mismatch in the vectors section");
+      }
+    }
+    return on_rows.take(std::move(arena_), rows_);
+  }
+
+ private:
+  static uint64_t RoundUp(uint64_t at) {
+    return (at + kSegmentSectionAlign - 1) / kSegmentSectionAlign * kSegmentSectionAlign;
+  }
+  Status Bad(uint64_t at, std::string_view what) const {
+    return Status::Corruption(path_ + " at byte offset " + std::to_string(at) + ": " +
+                              std::string(what));
+  }
+  Status Zeros(storage::LogReader* reader, uint64_t n) {
+    const uint64_t at = reader->good_end();
+    std::string bytes(static_cast<size_t>(n), '\0');
+    SEMBLE_RETURN_IF_ERROR(reader->ReadRaw(bytes.size(), bytes.data()));
+    if (!AllZero(bytes)) return Bad(at, "data where the vectors section has zero padding");
+    return Status::OK();
+  }
+
+  Env* env_;
+  const std::string& path_;
+  uint64_t row_bytes_;
+  uint32_t dims_;
+  uint64_t rows_ = 0, per_piece_ = 0, offset_ = 0;
+  bool mapped_ = false;
+  bool passed_ = false;
+  core::HugeArray<float> arena_;
+};
 
 }  // namespace
 
@@ -506,24 +536,30 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     if (on_text_blob) SEMBLE_RETURN_IF_ERROR(on_text_blob(std::move(blob)));
   }
   uint64_t seen = 0;
-  uint64_t section_offset = 0, rows = 0, per_piece = 0;
-  std::vector<uint64_t> hashes;
+  VectorsSectionReader section(env, path, dimensions);
   while (true) {
     SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
     if (outcome != storage::LogReader::Outcome::kRecord) return bad("segment has no footer");
-    if (TakeMagic(&in, kSegmentFooter)) {
+    if (TakeMagic(&in, kSegmentVectors)) {
+      if (!header->vectors_section || section.passed()) return bad("unexpected vectors section");
+      SEMBLE_RETURN_IF_ERROR(section.Pass(in, reader.get()));
+      continue;
+    }
+    if (section.passed() || TakeMagic(&in, kSegmentFooter)) {
+      if (section.passed() && !TakeMagic(&in, kSegmentFooter)) {
+        return bad("no footer after the vectors section");
+      }
       uint64_t count;
       if (!GetFixed64(&in, &count) || count != seen || count != header->record_count) {
         return bad("footer count disagrees with the records read");
       }
       if (header->vectors_section) {
-        if (!GetFixed64(&in, &section_offset) || !GetFixed64(&in, &rows) ||
-            !GetFixed64(&in, &per_piece) || per_piece == 0 || in.size() % 8 != 0 ||
-            in.size() / 8 != rows / per_piece + (rows % per_piece != 0)) {
-          return bad("malformed footer");
-        }
-        hashes.resize(in.size() / 8);
-        for (uint64_t& hash : hashes) GetFixed64(&in, &hash);
+        if (!section.passed()) return bad("the vectors section is missing");
+        const uint64_t footer_at = reader->record_offset();
+        const std::string hashes(in);  // `in` points into the reader's buffer
+        SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+        if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
+        return section.Finish(hashes, footer_at, on_rows);
       }
       if (!in.empty()) return bad("malformed footer");
       break;
@@ -557,13 +593,9 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     }
     if (!in.empty()) return bad("malformed block");
   }
-  if (!header->vectors_section) {
-    SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-    if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
-    return Status::OK();
-  }
-  return ReadVectorsSection(env, path, dimensions, section_offset, rows, per_piece, hashes,
-                            reader.get(), on_rows);
+  SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
+  if (outcome != storage::LogReader::Outcome::kEof) return bad("data after the footer");
+  return Status::OK();
 }
 
 }  // namespace semble::db

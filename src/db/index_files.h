@@ -103,11 +103,11 @@ class SegmentWriter {
   Status AddTextBlob(std::string_view blob);
   // With header.vectors_section the record's values must be empty (they go in the section).
   Status Add(uint32_t slot, const VectorRecord& record);
-  // Writes the footer, fsyncs and closes. With header.vectors_section, `rows` rows from `fill`
-  // follow the footer, raw, from the next multiple of kSegmentSectionAlign (zero padding before),
-  // so that a reader can map them in place; the footer gives their offset, count and an XXH3-64
-  // of every piece of whole rows (about kSegmentBlobChunkBytes each). `fill` is asked for every piece
-  // twice (checksums go before the rows).
+  // Writes the footer, fsyncs and closes. With header.vectors_section, the vectors come first:
+  // a record with their count, then `rows` rows from `fill`, raw, between zero padding to
+  // multiples of kSegmentSectionAlign, so that a reader can map them in place; the footer that
+  // follows holds an XXH3-64 of every piece of whole rows (about kSegmentBlobChunkBytes each).
+  // `fill` is asked for each piece once, in order.
   Status Finish(uint64_t rows = 0, const RowSource& fill = nullptr);
 
  private:

@@ -1,10 +1,23 @@
 // Copyright 2026 The semble Authors.
 
+#include <algorithm>
 #include <string>
 
 #include "semble/env.h"
 
 namespace semble {
+
+Status SequentialFile::Skip(uint64_t n) {
+  std::string scratch(static_cast<size_t>(std::min<uint64_t>(n, 1 << 20)), '\0');
+  while (n > 0) {
+    std::string_view got;
+    SEMBLE_RETURN_IF_ERROR(Read(static_cast<size_t>(std::min<uint64_t>(n, scratch.size())), &got,
+                                scratch.data()));
+    if (got.empty()) return Status::IOError("skip past the end of a file");
+    n -= got.size();
+  }
+  return Status::OK();
+}
 
 Result<std::string> ReadFileToString(Env* env, const std::string& path) {
   SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<SequentialFile> file, env->NewSequentialFile(path));

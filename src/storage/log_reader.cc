@@ -123,6 +123,16 @@ Status LogReader::ReadRaw(size_t n, char* out) {
   return Status::OK();
 }
 
+Status LogReader::Skip(uint64_t n) {
+  if (n > size_ - offset_) {
+    return Status::Corruption(path_ + " at byte offset " + std::to_string(offset_) + ": " +
+                              std::to_string(n) + " bytes expected, the file ends first");
+  }
+  SEMBLE_RETURN_IF_ERROR(file_->Skip(n));
+  offset_ += n;
+  return Status::OK();
+}
+
 Result<LogReader::Outcome> LogReader::Damaged(std::string consumed, std::string_view what) {
   const std::string where = path_ + " at byte offset " + std::to_string(offset_) + ": ";
   if (!allow_torn_tail_) return Status::Corruption(where + std::string(what));

@@ -38,6 +38,9 @@ class LogReader {
   // Reads the next n bytes as they are, not as a record (a segment's raw vectors section, whose
   // size and checksums the framed records before it give). Corruption if fewer are left.
   Status ReadRaw(size_t n, char* out);
+  // Moves past the next n bytes without reading them (a section the caller maps instead).
+  // Corruption if fewer are left.
+  Status Skip(uint64_t n);
 
   // Offset of the record Next last returned (kRecord) or of the torn tail (kTornTail).
   uint64_t record_offset() const { return record_offset_; }

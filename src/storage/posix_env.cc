@@ -116,6 +116,13 @@ class PosixSequentialFile final : public SequentialFile {
     return Status::OK();
   }
 
+  Status Skip(uint64_t n) override {
+    if (::lseek(fd_, static_cast<off_t>(n), SEEK_CUR) < 0) {
+      return PosixError(path_ + ": lseek", errno);
+    }
+    return Status::OK();
+  }
+
  private:
   std::string path_;
   int fd_;

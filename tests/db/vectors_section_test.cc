@@ -249,9 +249,21 @@ TEST_P(VectorsSectionTest, ACheckpointStoresEachVectorOnceAfterTheRecords) {
     EXPECT_TRUE(r.values.empty()) << r.id;  // floats once: not in the records
     EXPECT_LT(slot, rows);
   }
-  // The section ends the file and starts on a page boundary.
-  const uint64_t size = std::filesystem::file_size(SegmentPath());
-  EXPECT_EQ((size - rows * kDims * 4) % db::kSegmentSectionAlign, 0u);
+  // The rows start and the footer starts on page boundaries, with zeros between; the footer
+  // ends the file.
+  const std::string bytes = ReadBytes(SegmentPath());
+  const size_t head = bytes.rfind("SMBLVSEC");
+  ASSERT_NE(head, std::string::npos);
+  EXPECT_EQ(core::DecodeFixed64(bytes.data() + head + 8), rows);
+  const size_t align = db::kSegmentSectionAlign;
+  const size_t start = (head + 24 + align - 1) / align * align;
+  const size_t end = start + rows * kDims * 4;
+  const size_t footer = (end + align - 1) / align * align;
+  ASSERT_LT(footer, bytes.size());
+  EXPECT_EQ(bytes.substr(head + 24, start - (head + 24)), std::string(start - (head + 24), '\0'));
+  EXPECT_EQ(bytes.substr(end, footer - end), std::string(footer - end, '\0'));
+  EXPECT_EQ(bytes.substr(footer + 9, 8), "SMBLEND_");
+  EXPECT_EQ(bytes.size(), footer + 9 + 16 + 8);  // count and one piece's hash
 }
 
 TEST_P(VectorsSectionTest, MappedAndReadSectionsGiveBackEveryValue) {
@@ -322,32 +334,36 @@ TEST_P(VectorsSectionTest, DamageToTheSectionIsCorruption) {
   db_.reset();
   const std::string segment = SegmentPath();
   const std::string good = ReadBytes(segment);
-  // The footer's payload: magic, record count, then the section's offset.
-  const size_t footer = good.rfind("SMBLEND_");
-  ASSERT_NE(footer, std::string::npos);
-  const size_t start = core::DecodeFixed64(good.data() + footer + 16);
-  ASSERT_EQ(start % db::kSegmentSectionAlign, 0u);
-  ASSERT_GT(start, footer);
-  ASSERT_LT(start, good.size());
+  // The section's head record (crc 4, length 4, type 1, then "SMBLVSEC", rows, rows per
+  // piece); the rows start at the next page boundary and end the section before zero padding.
+  const size_t head = good.rfind("SMBLVSEC");
+  ASSERT_NE(head, std::string::npos);
+  const uint64_t rows = core::DecodeFixed64(good.data() + head + 8);
+  const size_t align = db::kSegmentSectionAlign;
+  const size_t start = (head + 24 + align - 1) / align * align;
+  const size_t end = start + rows * kDims * 4;
+  ASSERT_LT(end, good.size());
+  ASSERT_GT(start, head + 24) << "these cases need padding before the rows";
+  ASSERT_GT((end + align - 1) / align * align, end) << "and after them";
 
-  for (size_t at : {start, start + 5, (start + good.size()) / 2, good.size() - 1}) {
+  for (size_t at : {start, start + 5, (start + end) / 2, end - 1}) {
     std::string bad = good;
     bad[at] ^= 0x01;
     WriteBytes(segment, bad);
     ExpectCorruption("checksum mismatch in the vectors section", "byte " + std::to_string(at));
   }
-  {
+  for (size_t at : {start - 1, end}) {
     std::string bad = good;
-    bad[start - 1] = 'x';  // padding between the footer and the section
+    bad[at] = 'x';
     WriteBytes(segment, bad);
-    ExpectCorruption("data after the footer", "padding");
+    ExpectCorruption("zero padding", "padding at " + std::to_string(at));
   }
-  for (size_t cut : {size_t{4}, size_t{kDims * 4}, good.size() - start}) {
+  for (size_t cut : {size_t{4}, size_t{kDims * 4}, good.size() - end, good.size() - start}) {
     WriteBytes(segment, good.substr(0, good.size() - cut));
-    ExpectCorruption("vectors section", "cut " + std::to_string(cut));
+    ExpectCorruption("", "cut " + std::to_string(cut));
   }
   WriteBytes(segment, good + std::string(kDims * 4, '\0'));
-  ExpectCorruption("vectors section", "a row too many");
+  ExpectCorruption("", "a row too many");
   WriteBytes(segment, good);
   Open();
   ExpectRemembered();
