@@ -304,14 +304,26 @@ Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
       return log_->AppendRaw(std::string(static_cast<size_t>(to - at), '\0'));
     };
     SEMBLE_RETURN_IF_ERROR(pad());
-    std::vector<float> buffer(static_cast<size_t>(std::min(rows, per_piece) * dims_));
+    // Filled, hashed and written ~1 MiB at a time, in a buffer that stays in cache: with a whole
+    // 32 MiB piece per write, the kernel's copy into the page cache read it back from memory and
+    // a 100k-vector load spent ~10% more CPU than with the record blocks before format 4.
+    const uint64_t run_rows = std::max<uint64_t>(1, (1 << 20) / row_bytes);
+    std::vector<float> buffer(static_cast<size_t>(std::min(rows, run_rows) * dims_));
+    XXH3_state_t* state = XXH3_createState();
+    if (state == nullptr) throw std::bad_alloc();
+    std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> owned(state, XXH3_freeState);
     for (uint64_t first = 0; first < rows; first += per_piece) {
       const uint64_t n = std::min(per_piece, rows - first);
-      SEMBLE_RETURN_IF_ERROR(fill(first, n, buffer.data()));
-      const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()),
-                                   static_cast<size_t>(n * row_bytes));
-      PutFixed64(&footer, XXH3_64bits(bytes.data(), bytes.size()));
-      SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(bytes));
+      XXH3_64bits_reset(state);
+      for (uint64_t r = 0; r < n; r += run_rows) {
+        const uint64_t m = std::min(run_rows, n - r);
+        SEMBLE_RETURN_IF_ERROR(fill(first + r, m, buffer.data()));
+        const std::string_view bytes(reinterpret_cast<const char*>(buffer.data()),
+                                     static_cast<size_t>(m * row_bytes));
+        XXH3_64bits_update(state, bytes.data(), bytes.size());
+        SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(bytes));
+      }
+      PutFixed64(&footer, XXH3_64bits_digest(state));
     }
     // Zeros to the page's end: a mapping of the rows then reads zeros past the last one.
     SEMBLE_RETURN_IF_ERROR(pad());
