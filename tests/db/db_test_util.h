@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <string>
 #include <utility>
@@ -92,6 +93,45 @@ inline Status ReadWholeSegment(const std::string& path, uint32_t dims, db::Segme
         }
         return Status::OK();
       }});
+}
+
+// Writes a segment from the parts ReadWholeSegment gives (records with their values), laid out as
+// `header` says: with header.vectors_section the values go into the vectors section, by slot, as
+// a checkpoint writes them; without, into the records.
+inline Status WriteWholeSegment(const std::string& path, uint32_t dims,
+                                const db::SegmentHeader& header, const std::string& graph,
+                                const std::string& text_blob,
+                                const std::vector<std::pair<uint32_t, VectorRecord>>& records) {
+  db::SegmentHeader h = header;
+  h.record_count = records.size();
+  h.index_blob_bytes = graph.size();
+  h.text_blob_bytes = text_blob.size();
+  auto writer = db::SegmentWriter::Create(Env::Default(), path, dims, h);
+  if (!writer.ok()) return writer.status();
+  SEMBLE_RETURN_IF_ERROR((*writer)->AddIndexBlob(graph));
+  SEMBLE_RETURN_IF_ERROR((*writer)->AddTextBlob(text_blob));
+  std::map<uint32_t, const std::vector<float>*> by_slot;
+  for (const auto& [slot, r] : records) {
+    if (!h.vectors_section) {
+      SEMBLE_RETURN_IF_ERROR((*writer)->Add(slot, r));
+      continue;
+    }
+    VectorRecord bare = r;
+    bare.values.clear();
+    SEMBLE_RETURN_IF_ERROR((*writer)->Add(slot, bare));
+    by_slot[slot] = &r.values;
+  }
+  if (!h.vectors_section) return (*writer)->Finish();
+  const uint64_t rows = by_slot.empty() ? 0 : by_slot.rbegin()->first + uint64_t{1};
+  return (*writer)->Finish(rows, [&](uint64_t first, uint64_t n, float* out) {
+    for (uint64_t i = 0; i < n; ++i) {
+      auto it = by_slot.find(static_cast<uint32_t>(first + i));
+      for (uint32_t d = 0; d < dims; ++d) {
+        out[i * dims + d] = it == by_slot.end() ? 0.0f : (*it->second)[d];
+      }
+    }
+    return Status::OK();
+  });
 }
 
 }  // namespace semble::test

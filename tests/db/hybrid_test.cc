@@ -673,22 +673,15 @@ TEST_F(HybridTest, AnUnusableStoredTextIndexIsRebuiltFromTheRecords) {
     if (e.path().extension() == ".seg") segment = e.path().string();
   }
   ASSERT_FALSE(segment.empty());
-  Env* env = Env::Default();
   db::SegmentHeader header;
   std::string graph;
   std::vector<std::pair<uint32_t, VectorRecord>> records;
   ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
   ASSERT_GT(header.text_blob_bytes, 0u);
   const std::string garbage = "SMBLBM25 is what a keyword index starts with, not what it is";
-  header.text_blob_bytes = garbage.size();
   std::filesystem::remove(segment);
   std::filesystem::remove(segment + ".tmp");
-  auto writer = db::SegmentWriter::Create(env, segment, kDims, header);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->AddIndexBlob(graph).ok());
-  ASSERT_TRUE((*writer)->AddTextBlob(garbage).ok());
-  for (const auto& [slot, r] : records) ASSERT_TRUE((*writer)->Add(slot, r).ok());
-  ASSERT_TRUE((*writer)->Finish().ok());
+  ASSERT_TRUE(test::WriteWholeSegment(segment, kDims, header, graph, garbage, records).ok());
 
   Reopen();
   EXPECT_EQ(keyword(), before);

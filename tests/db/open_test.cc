@@ -160,31 +160,26 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     return "";
   }
 
-  // Writes the index's segment again with its records in the order `reorder` leaves them in.
+  // Writes the index's segment again with its records in the order `reorder` leaves them in; with
+  // `floats_in_records`, in the layout of segments without a vectors section (every segment
+  // before format 4, and graph indexes' still), which must keep loading with the same shortcuts
+  // and checks.
   void RewriteSegment(
       const std::function<void(std::vector<std::pair<uint32_t, VectorRecord>>*)>& reorder,
-      const std::function<void(std::string*)>& edit_graph = nullptr) {
+      const std::function<void(std::string*)>& edit_graph = nullptr,
+      bool floats_in_records = false) {
     index_.reset();
     db_.reset();
     const std::string segment = SegmentPath();
-    Env* env = Env::Default();
     db::SegmentHeader header;
     std::string graph;
     std::vector<std::pair<uint32_t, VectorRecord>> records;
     ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
     reorder(&records);
     if (edit_graph) edit_graph(&graph);
-    header.record_count = records.size();
-    header.index_blob_bytes = graph.size();
-    // Written the way a segment without a vectors section is (floats in every record, as before
-    // format 4): that layout must keep loading, with the same shortcuts and checks.
-    header.vectors_section = false;
+    if (floats_in_records) header.vectors_section = false;
     std::filesystem::remove(segment);
-    auto writer = db::SegmentWriter::Create(env, segment, kDims, header);
-    ASSERT_TRUE(writer.ok());
-    ASSERT_TRUE((*writer)->AddIndexBlob(graph).ok());
-    for (const auto& [slot, r] : records) ASSERT_TRUE((*writer)->Add(slot, r).ok());
-    ASSERT_TRUE((*writer)->Finish().ok());
+    ASSERT_TRUE(test::WriteWholeSegment(segment, kDims, header, graph, "", records).ok());
   }
 
   test::TempDir dir_;
@@ -230,14 +225,18 @@ TEST_P(OpenTest, RecordsInAnyOrderLoadTheSame) {
   ExpectSameRecords(before, after);
   ExpectSameAnswers(before, after);
 
-  // Shuffled, so that some ids arrive in order and some do not.
-  RewriteSegment([](std::vector<std::pair<uint32_t, VectorRecord>>* records) {
-    std::mt19937 rng(5);
-    std::shuffle(records->begin(), records->end(), rng);
-  });
-  Open();
-  ASSERT_NE(index_, nullptr);
-  ExpectSameRecords(before, Observe(*index_));
+  // Shuffled, so that some ids arrive in order and some do not; in either layout of the floats.
+  for (bool floats_in_records : {false, true}) {
+    RewriteSegment(
+        [](std::vector<std::pair<uint32_t, VectorRecord>>* records) {
+          std::mt19937 rng(5);
+          std::shuffle(records->begin(), records->end(), rng);
+        },
+        nullptr, floats_in_records);
+    Open();
+    ASSERT_NE(index_, nullptr);
+    ExpectSameRecords(before, Observe(*index_));
+  }
 }
 
 TEST_P(OpenTest, DuplicateIdInASegmentIsCorruption) {
