@@ -13,6 +13,39 @@
 namespace semble::core {
 namespace {
 
+// The panels' layout exactly as documented, for whole and partial panels and for dimension
+// counts on and off the 16-float blocks the AVX-512 packing transposes in registers.
+TEST(DotTileTest, PacksThePanelsAsDocumented) {
+  const size_t h = DotTileQueries(), w = DotTileRows();
+  for (size_t n : {1u, 15u, 16u, 17u, 48u, 100u}) {
+    const size_t count = 3 * w + 7, m = 2 * h + 1;
+    std::vector<float> r(count * n), q(m * n);
+    for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<float>(i) + 0.5f;
+    for (size_t i = 0; i < q.size(); ++i) q[i] = -static_cast<float>(i) - 0.5f;
+    const size_t r_panels = (count + w - 1) / w, q_panels = (m + h - 1) / h;
+    std::vector<float> pr(r_panels * w * n, -1.0f), pq(q_panels * h * n, -1.0f);
+    PackDotTileRows(r.data(), count, n, pr.data());
+    PackDotTileQueries(q.data(), m, n, pq.data());
+    for (size_t p = 0; p < r_panels; ++p) {
+      for (size_t t = 0; t < n; ++t) {
+        for (size_t j = 0; j < w; ++j) {
+          const size_t row = p * w + j;
+          ASSERT_EQ(pr[p * w * n + t * w + j], row < count ? r[row * n + t] : 0.0f)
+              << n << " " << p << " " << t << " " << j;
+        }
+      }
+    }
+    for (size_t p = 0; p < q_panels; ++p) {
+      for (size_t t = 0; t < n; ++t) {
+        for (size_t i = 0; i < h; ++i) {
+          const size_t query = p * h + i;
+          ASSERT_EQ(pq[p * h * n + t * h + i], query < m ? q[query * n + t] : 0.0f);
+        }
+      }
+    }
+  }
+}
+
 // The tile's shape is the CPU's; whatever it is, every (query, row) sum of a call over slices must
 // be within the documented bound of the exact dot product, padding must read as zero, and the
 // slices in order must give the sums of one call over all dimensions.
