@@ -457,6 +457,30 @@ TEST(FlatIndexTest, SearchBatchByProductKeepsNearTiesExact) {
   }
 }
 
+// More queries than one group of SearchBatchByProduct holds (4 MiB of packed queries: 1,320 at
+// 784 dimensions), so the rows are packed and scanned once per group: every query must still see
+// every row once, in order, and get Search's answers.
+TEST(FlatIndexTest, SearchBatchByProductOverSeveralQueryGroups) {
+  std::mt19937 rng(26);
+  const uint32_t dims = 784;
+  const auto rows = RandomRows(rng, 700, dims);
+  FlatIndex index(dims, Metric::kEuclidean);
+  for (uint32_t s = 0; s < rows.size(); ++s) index.Set(s, rows[s].data());
+  for (uint32_t s = 5; s < rows.size(); s += 9) index.Clear(s);
+  const size_t num_queries = 2 * 1320 + 17;
+  std::vector<float> packed;
+  for (size_t i = 0; i < num_queries; ++i) {
+    // Stored rows (exact matches), and random vectors.
+    const auto q = i % 3 == 0 ? rows[(i * 13) % rows.size()] : RandomRows(rng, 1, dims)[0];
+    packed.insert(packed.end(), q.begin(), q.end());
+  }
+  const auto batch = index.SearchBatch(packed.data(), num_queries, 10);
+  ASSERT_EQ(batch.size(), num_queries);
+  for (size_t i = 0; i < num_queries; ++i) {
+    ExpectIdentical(batch[i], index.Search(packed.data() + i * dims, 10));
+  }
+}
+
 // Thousands of identical rows tie with the k-th best: every one is a candidate of the product
 // path, which must then hand the query to Search (bounded memory) and still answer exactly.
 TEST(FlatIndexTest, SearchBatchByProductWithManyTiesFallsBackToSearch) {
