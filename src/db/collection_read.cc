@@ -482,20 +482,24 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     }
     return m;
   };
-  // Equal scores come back ordered by id, so a result does not depend on slot layout.
+  // Equal scores come back ordered by id, so a result does not depend on slot layout. The index
+  // returns its hits in order already (ties by slot), so usually this finds nothing to move; the
+  // check first spares stable_sort's temporary buffer, an allocation per query.
   auto sort_matches = [higher_first](std::vector<QueryMatch>* matches) {
-    std::stable_sort(matches->begin(), matches->end(),
-                     [higher_first](const QueryMatch& a, const QueryMatch& b) {
-                       if (a.score != b.score) {
-                         return higher_first ? a.score > b.score : a.score < b.score;
-                       }
-                       return a.id < b.id;
-                     });
+    auto before = [higher_first](const QueryMatch& a, const QueryMatch& b) {
+      if (a.score != b.score) return higher_first ? a.score > b.score : a.score < b.score;
+      return a.id < b.id;
+    };
+    if (std::is_sorted(matches->begin(), matches->end(), before)) return;
+    std::stable_sort(matches->begin(), matches->end(), before);
   };
 
   QueryResult result;
   if (!grouped) {
     SEMBLE_ASSIGN_OR_RETURN(std::vector<text::Hit> hits, rank(request.top_k));
+    // Each hit's record is a cache miss of its own (the records of a large index are far apart):
+    // asking for all of them first overlaps the misses instead of taking them one by one.
+    for (const text::Hit& h : hits) __builtin_prefetch(&slots_[h.slot]);
     result.matches.reserve(hits.size());
     for (const text::Hit& h : hits) result.matches.push_back(to_match(h));
     sort_matches(&result.matches);

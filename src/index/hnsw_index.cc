@@ -580,6 +580,61 @@ std::vector<float> PrepareQuery(const HnswIndex::Impl& g, const float* query) {
   return q;
 }
 
+// The query as the distances take it: only cosine needs a (normalised) copy; the other metrics
+// read the caller's vector, so a query costs no allocation and no copy of it.
+class PreparedQuery {
+ public:
+  PreparedQuery(const HnswIndex::Impl& g, const float* query) : data_(query) {
+    if (g.o.metric == Metric::kCosine) {
+      copy_ = PrepareQuery(g, query);
+      data_ = copy_.data();
+    }
+  }
+  PreparedQuery(const PreparedQuery&) = delete;
+  PreparedQuery& operator=(const PreparedQuery&) = delete;
+  const float* data() const { return data_; }
+
+ private:
+  const float* data_;
+  std::vector<float> copy_;
+};
+
+// Rescores the candidates of a quantized walk on the float32 vectors (c.first becomes the exact
+// distance). Only the k best survive the caller's ToHits, so under L2 the candidates are taken in
+// their quantized order - the best first, making the k-th exact distance found so far small soon -
+// and each later one is read only until its partial sum passes that bound: such a candidate is
+// farther than k others and is never returned, so the hits are the same as with every distance
+// exact. (Its distance is then only a lower bound, larger than the k-th; ToHits orders by it and
+// cuts it away.)
+void Rescore(const HnswIndex::Impl& g, const float* q, size_t k, std::vector<Candidate>* found) {
+  for (const Candidate& c : *found) {
+    const char* v = reinterpret_cast<const char*>(g.Vec(c.second));
+    for (size_t off = 0; off < 256 && off < g.dims * sizeof(float); off += 64) {
+      __builtin_prefetch(v + off);
+    }
+  }
+  if (g.o.metric != Metric::kEuclidean || found->size() <= k) {
+    for (Candidate& c : *found) c.first = g.ExactDist(q, c.second);
+    return;
+  }
+  std::sort(found->begin(), found->end(), CloserFirst());
+  // A max-heap of the k smallest exact distances so far; its top is the bound.
+  std::vector<float> best;
+  best.reserve(k + 1);
+  for (Candidate& c : *found) {
+    const float bound = best.size() < k ? kInf : best.front();
+    c.first = g.ExactDist(q, c.second, bound);
+    if (c.first <= bound) {
+      best.push_back(c.first);
+      std::push_heap(best.begin(), best.end());
+      if (best.size() > k) {
+        std::pop_heap(best.begin(), best.end());
+        best.pop_back();
+      }
+    }
+  }
+}
+
 // `held_out` (a node, or kNoNode): a node the walk treats as absent — never scored, entered or
 // returned — so that a stored vector can be asked as if it were a query the graph has not seen
 // (the recall calibration). Only that caller pays for the masked distance.
@@ -590,7 +645,7 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
   const uint64_t e = g.entry.load(std::memory_order_acquire);
   if (e == HnswIndex::Impl::kNoEntry || k == 0) return {};
   ef = std::max(ef, k);
-  const std::vector<float> q = PrepareQuery(g, query);
+  const PreparedQuery q(g, query);
   std::vector<Candidate> found;
   VisitedSet* visited = g.AcquireVisited();
   auto walk = [&](const auto& dist, bool exact) {
@@ -627,13 +682,7 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
       std::nth_element(found.begin(), found.begin() + kSq8Rescore * k, found.end());
       found.resize(kSq8Rescore * k);
     }
-    for (const Candidate& c : found) {
-      const char* v = reinterpret_cast<const char*>(g.Vec(c.second));
-      for (size_t off = 0; off < 256 && off < g.dims * sizeof(float); off += 64) {
-        __builtin_prefetch(v + off);
-      }
-    }
-    for (Candidate& c : found) c.first = g.ExactDist(q.data(), c.second);
+    Rescore(g, q.data(), k, &found);
   } else {
     // One specialised lambda per metric, so the kernel call is the only indirection per node.
     const float* qp = q.data();
@@ -705,7 +754,7 @@ std::vector<Hit> HnswIndex::SearchSlots(const float* query, size_t k,
                                         std::span<const uint32_t> slots) const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);
-  const std::vector<float> q = PrepareQuery(g, query);
+  const PreparedQuery q(g, query);
   core::TopK top(k);
   for (uint32_t slot : slots) {
     if (slot >= g.slot_node.size()) continue;
@@ -721,7 +770,7 @@ std::vector<Hit> HnswIndex::SearchSlots(const float* query, size_t k,
 std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);
-  const std::vector<float> q = PrepareQuery(g, query);
+  const PreparedQuery q(g, query);
   core::TopK top(k);
   for (uint32_t node = 0; node < g.num_nodes; ++node) {
     if (LoadState(&g.node_state[node]) != kLive) continue;

@@ -23,6 +23,15 @@ std::vector<size_t> SampleRows(size_t n) {
   return rows;
 }
 
+// std::nearbyint for |x| <= 2^22, in the default rounding mode (to nearest, ties to even) that
+// this code never changes: adding 1.5 * 2^23 leaves no bits below the units, so the float
+// addition itself rounds, and the subtraction is exact. Inline arithmetic where nearbyint is a
+// call into libm on the baseline x86-64 target: a query prepares one weight per dimension.
+inline float RoundToNearest(float x) {
+  constexpr float kShift = 12582912.0f;  // 1.5 * 2^23
+  return (x + kShift) - kShift;
+}
+
 }  // namespace
 
 void ScalarQuantizer::Train(const float* vectors, size_t n, uint32_t dims) {
@@ -69,7 +78,7 @@ void ScalarQuantizer::PrepareQuery(const float* q, QuantizedQuery* out) const {
   // well below the codes' own (1/510 of a range).
   const float to_fixed = max_abs > 0.0f ? core::kMaxI16Weight / max_abs : 0.0f;
   for (size_t j = 0; j < dims; ++j) {
-    out->weights_i16[j] = static_cast<int16_t>(std::nearbyint(q[j] * step_[j] * to_fixed));
+    out->weights_i16[j] = static_cast<int16_t>(RoundToNearest(q[j] * step_[j] * to_fixed));
   }
   out->offset = static_cast<float>(offset);
   out->scale = to_fixed > 0.0f ? 1.0f / to_fixed : 0.0f;

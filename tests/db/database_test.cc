@@ -51,6 +51,32 @@ class DatabaseTest : public ::testing::Test {
   std::unique_ptr<Database> db_;
 };
 
+// Equal scores come back ordered by id whatever the order the records were written in (the
+// indexes order ties by slot, i.e. by arrival), for the exact index and the graph alike.
+TEST_F(DatabaseTest, EqualScoresComeBackOrderedById) {
+  for (const char* type : {"flat", "hnsw"}) {
+    auto index = db_->CreateIndex({std::string("ties-") + type, "", {4, Metric::kEuclidean, type}});
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    std::vector<VectorRecord> records;
+    for (const char* id : {"e", "c", "a", "d", "b"}) {
+      records.push_back(MakeRecord(id, {1.0f, 2.0f, 3.0f, 4.0f}));
+    }
+    records.push_back(MakeRecord("far", {9.0f, 9.0f, 9.0f, 9.0f}));
+    ASSERT_TRUE((*index)->Upsert(records).ok());
+    QueryRequest q;
+    q.vector = {1.0f, 2.0f, 3.0f, 4.5f};
+    q.top_k = 5;  // all the tied records: which of them a smaller k keeps is the index's choice
+    auto result = (*index)->Query(q);
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    ASSERT_EQ(result->matches.size(), 5u) << type;
+    const char* expected[] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < 5; ++i) {
+      EXPECT_EQ(result->matches[i].id, expected[i]) << type << " rank " << i;
+      EXPECT_EQ(result->matches[i].score, result->matches[0].score) << type << " rank " << i;
+    }
+  }
+}
+
 TEST_F(DatabaseTest, CreateListGetDeleteIndexes) {
   ASSERT_NE(Create("beta", 3, Metric::kEuclidean), nullptr);
   ASSERT_NE(Create("alpha", 8, Metric::kCosine), nullptr);

@@ -126,6 +126,29 @@ TEST(HnswTest, ScoresAreExactAndFollowTheMetricConvention) {
   }
 }
 
+// An sq8 walk's candidates are rescored on the float vectors; under L2 a candidate is read only
+// until it is known to be farther than k others (Rescore in hnsw_index.cc). The answer must be the
+// one where every candidate is scored in full: a query for as many hits as the walk keeps (ef)
+// rescores all of them in full, and the same walk asked for fewer must return the first of those,
+// bit for bit. 384 dimensions, so that the kernel does stop early (it checks every 128 floats).
+TEST(HnswTest, Sq8RescoringStopsEarlyOnlyOnCandidatesItDoesNotReturn) {
+  const Data d = Clustered(3000, 60, 384, 29);
+  auto index = Build(d, Metric::kEuclidean, QuantizerKind::kSq8);
+  constexpr uint32_t kEf = 40;  // = kSq8Rescore * k: every candidate of the walk is rescored
+  for (size_t i = 0; i < d.nq; ++i) {
+    const std::vector<Hit> all = index->Search(d.query(i), kEf, kEf);
+    ASSERT_EQ(all.size(), kEf);
+    for (size_t k : {size_t{1}, size_t{3}, kK}) {
+      const std::vector<Hit> some = index->Search(d.query(i), k, kEf);
+      ASSERT_EQ(some.size(), k);
+      for (size_t j = 0; j < k; ++j) {
+        EXPECT_EQ(some[j].slot, all[j].slot) << "query " << i << " k " << k << " rank " << j;
+        EXPECT_EQ(some[j].score, all[j].score) << "query " << i << " k " << k << " rank " << j;
+      }
+    }
+  }
+}
+
 // Maximum inner product differs from cosine when norms vary: the index must find large-norm
 // vectors that cosine would rank lower.
 TEST(HnswTest, DotProductIsMaximumInnerProductNotCosine) {
