@@ -907,7 +907,7 @@ Status Collection::Close(bool checkpoint, const Status& reason) {
   return s;
 }
 
-Status Collection::CheckpointLocked(bool local_only) {
+Status Collection::CheckpointLocked(bool local_only, bool remap) {
   if (local_only) {
     if (!closed_.ok()) return closed_;
   } else {
@@ -947,6 +947,7 @@ Status Collection::CheckpointLocked(bool local_only) {
   header.vectors_section = blob.empty();
   const std::string text_blob = text_index_ != nullptr ? text_index_->Serialize() : "";
   header.text_blob_bytes = text_blob.size();
+  uint64_t rows_offset = 0;
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
   Status s = writer.status();
@@ -986,6 +987,7 @@ Status Collection::CheckpointLocked(bool local_only) {
     };
     if (s.ok()) {
       s = header.vectors_section ? (*writer)->Finish(slots_.size(), fill) : (*writer)->Finish();
+      if (s.ok()) rows_offset = (*writer)->rows_offset();
     }
   }
   if (s.ok()) s = env_->SyncDir(dir_);
@@ -1020,13 +1022,30 @@ Status Collection::CheckpointLocked(bool local_only) {
   if (!old_segment.empty()) env_->RemoveFile(dir_ + "/" + old_segment);
   env_->SyncDir(dir_);
   wal_bytes_ = 0;
+  if (remap && header.vectors_section && rows_offset != 0 && !slots_.empty()) {
+    RemapToSegment(dir_ + "/" + segment, rows_offset, slots_.size());
+  }
   return Status::OK();
+}
+
+void Collection::RemapToSegment(const std::string& path, uint64_t offset, uint64_t rows) {
+  auto file = env_->OpenForMapping(path);
+  if (!file.ok() || *file == nullptr) return;
+  core::HugeArray<float> mapped;
+  if (!mapped.MapFile((*file)->fd(), offset, rows * manifest_.description.config.dimensions)) {
+    return;
+  }
+  // As the leader nothing changes the index meanwhile, so the comparison (a pass over both
+  // copies) runs beside queries; only the swap of one arena for the other holds them back.
+  if (!vectors_->SameRows(mapped, static_cast<size_t>(rows))) return;
+  std::unique_lock state(state_mu_);
+  vectors_->SwapRows(std::move(mapped), static_cast<size_t>(rows));
 }
 
 Status Collection::CloseLocked(bool checkpoint, const Status& reason) {
   if (!closed_.ok()) return Status::OK();
   Status s;
-  if (checkpoint && bg_error_.ok()) s = CheckpointLocked();
+  if (checkpoint && bg_error_.ok()) s = CheckpointLocked(/*local_only=*/false, /*remap=*/false);
   if (wal_ != nullptr) {
     Status c = wal_->Close();
     if (s.ok()) s = c;

@@ -230,7 +230,15 @@ class Collection final : public Index {
   Result<MutationResult> WriteByFilter(MutationType type, const FilterMutation& request);
   // `local_only`: a read-only handle on a store checkpoints into its cache directory alone (for a
   // snapshot), committing nothing to the store.
-  Status CheckpointLocked(bool local_only = false);
+  // With `remap`, a flat index's arena becomes the pages of the segment just written
+  // (RemapToSegment); Close does without, the index being about to go.
+  Status CheckpointLocked(bool local_only = false, bool remap = true);
+  // Maps the `rows` rows at `offset` of the segment just written and, if they hold exactly the
+  // index's values, makes them its arena: the arena's own memory is returned (a bulk load's
+  // vectors become clean page-cache pages, which the kernel can reclaim and read back), and the
+  // segment the index was opened from is no longer held open. Best effort: anything unexpected
+  // leaves the arena as it was.
+  void RemapToSegment(const std::string& path, uint64_t offset, uint64_t rows);
   Status CloseLocked(bool checkpoint, const Status& reason);
   Result<MutationResult> WriteMutation(Mutation m);
   Result<MutationResult> WriteRecords(MutationType type, std::span<const VectorRecord> records);

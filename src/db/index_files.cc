@@ -304,6 +304,7 @@ Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
       return log_->AppendRaw(std::string(static_cast<size_t>(to - at), '\0'));
     };
     SEMBLE_RETURN_IF_ERROR(pad());
+    rows_offset_ = log_->size();
     // Filled, hashed and written ~1 MiB at a time, in a buffer that stays in cache: with a whole
     // 32 MiB piece per write, the kernel's copy into the page cache read it back from memory and
     // a 100k-vector load spent ~10% more CPU than with the record blocks before format 4.

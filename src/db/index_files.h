@@ -109,6 +109,8 @@ class SegmentWriter {
   // follows holds an XXH3-64 of every piece of whole rows (about kSegmentBlobChunkBytes each).
   // `fill` is asked for each piece once, in order.
   Status Finish(uint64_t rows = 0, const RowSource& fill = nullptr);
+  // After Finish with a vectors section: the file offset of its first row.
+  uint64_t rows_offset() const { return rows_offset_; }
 
  private:
   SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint32_t dimensions, uint64_t expected,
@@ -132,6 +134,7 @@ class SegmentWriter {
   uint64_t text_blob_written_ = 0;
   bool vectors_section_;
   uint64_t written_ = 0;
+  uint64_t rows_offset_ = 0;
   uint64_t in_block_ = 0;
   std::string block_;
 };

@@ -3,6 +3,7 @@
 #include "index/flat_index.h"
 
 #include <algorithm>
+#include <cstring>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -151,6 +152,22 @@ void FlatIndex::Adopt(core::HugeArray<float>&& rows, std::span<const uint8_t> li
   }
   prepared_norms_ = core::HugeArray<float>();
   prepared_rows_ = 0;
+}
+
+bool FlatIndex::SameRows(const core::HugeArray<float>& rows, size_t count) const {
+  if (count < live_.size() || rows.size() != count * dims_) return false;
+  for (size_t slot = 0; slot < live_.size(); ++slot) {
+    if (live_[slot] &&
+        std::memcmp(&rows[slot * dims_], &data_[slot * dims_], dims_ * sizeof(float)) != 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void FlatIndex::SwapRows(core::HugeArray<float>&& rows, size_t count) {
+  data_ = std::move(rows);
+  capacity_ = count;  // >= live_.size() (SameRows); inv_norm_ keeps its length and values
 }
 
 void FlatIndex::PrepareNorms(const float* rows, size_t first, size_t n) {

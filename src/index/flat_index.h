@@ -47,6 +47,12 @@ class FlatIndex {
   // row `first` on), ahead of it; calls in row order from 0. Adopt uses them if they cover every
   // row, and computes its own otherwise.
   void PrepareNorms(const float* rows, size_t first, size_t n);
+  // Whether `rows` (count rows, slot-major) holds this index's values, bit for bit, for every
+  // live slot, and covers every slot in use (count >= one past the highest).
+  bool SameRows(const core::HugeArray<float>& rows, size_t count) const;
+  // Makes `rows` the arena (after SameRows said yes and nothing changed since): the values stay
+  // the same; the memory holding them changes (a checkpoint's pages instead of the arena's own).
+  void SwapRows(core::HugeArray<float>&& rows, size_t count);
   bool IsLive(uint32_t slot) const { return slot < live_.size() && live_[slot]; }
   // The stored values of a live slot.
   const float* Get(uint32_t slot) const { return &data_[static_cast<size_t>(slot) * dims_]; }

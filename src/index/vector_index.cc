@@ -39,6 +39,12 @@ class FlatVectorIndex final : public VectorIndex {
     slot_limit_ = static_cast<uint32_t>(live.size());
     return Status::OK();
   }
+  bool SameRows(const core::HugeArray<float>& rows, size_t count) const override {
+    return flat_.SameRows(rows, count);
+  }
+  void SwapRows(core::HugeArray<float>&& rows, size_t count) override {
+    flat_.SwapRows(std::move(rows), count);
+  }
   void ObserveRows(const float* rows, size_t first, size_t n) override {
     flat_.PrepareNorms(rows, first, n);
   }

@@ -107,6 +107,14 @@ class VectorIndex {
   // index's cosine norms) rather than in a second pass over memory. A hint; AdoptRows must work
   // without it.
   virtual void ObserveRows(const float* /*rows*/, size_t /*first*/, size_t /*n*/) {}
+  // Whether `rows` (count rows in slot order, e.g. a checkpoint's vectors section just written and
+  // mapped) holds exactly the index's values for every live slot, and the index keeps its vectors
+  // in one such arena that SwapRows could replace. False by default. Reads only.
+  virtual bool SameRows(const core::HugeArray<float>& /*rows*/, size_t /*count*/) const {
+    return false;
+  }
+  // Replaces the index's arena with `rows`, which SameRows accepted with nothing written since.
+  virtual void SwapRows(core::HugeArray<float>&& /*rows*/, size_t /*count*/) {}
 
   // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
   // graph of an approximate index); "" when the index is rebuilt from records on load.

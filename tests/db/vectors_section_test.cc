@@ -320,8 +320,26 @@ TEST_P(VectorsSectionTest, WritesAfterAMappedOpenNeverReachTheSegment) {
   ExpectRemembered();
   options_.checkpoint_on_close = true;
   ASSERT_TRUE(db_->Checkpoint().ok());
-  EXPECT_NE(SegmentPath(), segment);
+  const std::string next = SegmentPath();
+  EXPECT_NE(next, segment);
   ExpectRemembered();
+  // After the checkpoint the arena is the new segment's pages, and the old segment, unlinked, is
+  // no longer held open: this process maps the one and not the other.
+  const std::string maps = ReadBytes("/proc/self/maps");
+  EXPECT_NE(maps.find(next), std::string::npos);
+  EXPECT_EQ(maps.find(segment), std::string::npos);
+  // Writes over those pages stay in memory too.
+  const std::string written = ReadBytes(next);
+  batch.clear();
+  for (auto& [id, r] : expected_) {
+    if (batch.size() == 500) break;
+    r.values = AwkwardVector(rng_);
+    batch.push_back(r);
+  }
+  ASSERT_TRUE(index_->Upsert(batch).ok());
+  Remember();
+  ExpectRemembered();
+  EXPECT_EQ(ReadBytes(next), written);
   Open();
   ExpectRemembered();
 }
