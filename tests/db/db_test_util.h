@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <utility>
@@ -19,6 +20,21 @@
 #include "semble/env.h"
 
 namespace semble::test {
+
+// Closes *db (after *index) and opens the database in `dir` again. *index is then the index
+// `name`, or null when it cannot be served (absent, or damaged: the caller asks GetIndex why).
+inline Status ReopenDatabase(const DatabaseOptions& options, const std::string& dir,
+                             const std::string& name, std::unique_ptr<Database>* db,
+                             std::shared_ptr<Index>* index) {
+  index->reset();
+  db->reset();
+  auto opened = Database::Open(options, dir);
+  if (!opened.ok()) return opened.status();
+  *db = std::move(*opened);
+  auto got = (*db)->GetIndex(name);
+  if (got.ok()) *index = *got;
+  return Status::OK();
+}
 
 inline std::vector<float> RandomVector(std::mt19937& rng, uint32_t dims) {
   std::normal_distribution<float> d(0.0f, 1.0f);

@@ -104,13 +104,8 @@ Observed Observe(Index& index) {
 class OpenTest : public ::testing::TestWithParam<std::string> {
  protected:
   void Open() {
-    index_.reset();
-    db_.reset();
-    auto db = Database::Open(options_, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto index = db_->GetIndex("o");
-    if (index.ok()) index_ = *index;
+    const Status s = test::ReopenDatabase(options_, dir_.path(), "o", &db_, &index_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   // Records with namespaces, metadata (an indexed field), expiries; then deletes and re-inserts,

@@ -65,14 +65,9 @@ bool SameBits(const std::vector<float>& a, const std::vector<float>& b) {
 class VectorsSectionTest : public ::testing::TestWithParam<Metric> {
  protected:
   void Open(Env* env = nullptr) {
-    index_.reset();
-    db_.reset();
     options_.env = env;
-    auto db = Database::Open(options_, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-    auto index = db_->GetIndex("v");
-    if (index.ok()) index_ = *index;
+    const Status s = test::ReopenDatabase(options_, dir_.path(), "v", &db_, &index_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   // n records of awkward values, then deletes and re-inserts, so that free slots sit between
