@@ -423,7 +423,9 @@ class Database:
     - ``create_if_missing``: create the directory when it does not exist.
     - ``sync``: "group-commit" (default: fsync before acknowledging, shared by concurrent
       writers), "per-write" (one fsync per mutation) or "none" (no fsync; bulk loads).
-    - ``checkpoint_on_close``, ``checkpoint_wal_bytes``: when checkpoints are written.
+    - ``checkpoint_on_close``, ``checkpoint_wal_bytes``, ``checkpoint_wal_ratio``: when
+      checkpoints are written (the log grows past the larger of the bytes and the ratio × the
+      last checkpoint's size, and on close).
     - ``default_index_type``: index type of indexes created without one ("hnsw").
     - ``exact_search_below``: approximate indexes scan exactly below this many vectors.
     - ``repair_damaged_logs``: open indexes with a damaged log, setting the damage aside.
@@ -436,13 +438,14 @@ class Database:
 
     def __init__(self, path: str, *, create_if_missing: bool = True, sync: str = "group-commit",
                  checkpoint_on_close: bool = True, checkpoint_wal_bytes: int = 64 << 20,
+                 checkpoint_wal_ratio: float = 0.5,
                  default_index_type: str = "hnsw", exact_search_below: int = 10000,
                  repair_damaged_logs: bool = False, models_dir: Optional[str] = None,
                  limits: Optional[Mapping[str, int]] = None):
         self._h = _semble._Database.open(
             str(path), create_if_missing, sync, checkpoint_on_close, checkpoint_wal_bytes,
-            default_index_type, exact_search_below, repair_damaged_logs, models_dir or "",
-            dict(limits or {}))
+            checkpoint_wal_ratio, default_index_type, exact_search_below, repair_damaged_logs,
+            models_dir or "", dict(limits or {}))
 
     def __enter__(self) -> "Database":
         return self

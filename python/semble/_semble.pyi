@@ -40,7 +40,7 @@ class _Index:
 class _Database:
     @staticmethod
     def open(path: str, create_if_missing: bool, sync: str, checkpoint_on_close: bool,
-             checkpoint_wal_bytes: int, default_index_type: str, exact_search_below: int,
+             checkpoint_wal_bytes: int, checkpoint_wal_ratio: float, default_index_type: str, exact_search_below: int,
              repair_damaged_logs: bool, models_dir: str, limits: Dict[str, int]) -> "_Database": ...
     @staticmethod
     def connect(url: str, token: str, account: str, timeout_seconds: int) -> "_Database": ...

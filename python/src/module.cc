@@ -306,6 +306,7 @@ class PyDatabase {
  public:
   static PyDatabase Open(const std::string& path, bool create_if_missing, const std::string& sync,
                          bool checkpoint_on_close, uint64_t checkpoint_wal_bytes,
+                         double checkpoint_wal_ratio,
                          const std::string& default_index_type, uint32_t exact_search_below,
                          bool repair_damaged_logs, const std::string& models_dir,
                          const py::dict& limits) {
@@ -314,6 +315,7 @@ class PyDatabase {
     options.sync_mode = ParseSyncMode(sync);
     options.checkpoint_on_close = checkpoint_on_close;
     options.checkpoint_wal_bytes = checkpoint_wal_bytes;
+    options.checkpoint_wal_ratio = checkpoint_wal_ratio;
     options.default_index_type = default_index_type;
     options.exact_search_below = exact_search_below;
     options.repair_damaged_logs = repair_damaged_logs;
@@ -500,6 +502,7 @@ PYBIND11_MODULE(_semble, m) {
   py::class_<PyDatabase>(m, "_Database")
       .def_static("open", &PyDatabase::Open, arg("path"), arg("create_if_missing"), arg("sync"),
                   arg("checkpoint_on_close"), arg("checkpoint_wal_bytes"),
+                  arg("checkpoint_wal_ratio"),
                   arg("default_index_type"), arg("exact_search_below"),
                   arg("repair_damaged_logs"), arg("models_dir"), arg("limits"))
       .def_static("connect", &PyDatabase::Connect, arg("url"), arg("token"), arg("account"),

@@ -132,6 +132,12 @@ Status Collection::Recover(std::vector<std::string>* recovery_log) {
   // replacement would otherwise wait for the builder's batch in flight, mutation by mutation).
   vectors_->PauseBackgroundWork();
   Status s = RecoverPaused(recovery_log);
+  // A recovery may leave more unlinked vectors than the writers' bound (up to
+  // checkpoint_wal_ratio of the index): writers are not stopped for it, but the bound only
+  // comes down from there (UnindexedBoundForWrite), so they cannot keep it that high.
+  const uint64_t replayed = uint64_t{vectors_->Unindexed()} *
+                            manifest_.description.config.dimensions * sizeof(float);
+  backlog_bound_.store(std::max(options_.max_unindexed_bytes, replayed));
   vectors_->ResumeBackgroundWork();
   return s;
 }
@@ -149,6 +155,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     std::vector<float> stored(dims);
     PhaseTimer segment_timer(&OpenPhasesForBench::segment);
     SEMBLE_ASSIGN_OR_RETURN(const uint64_t segment_bytes, env_->GetFileSize(path));
+    segment_bytes_ = segment_bytes;
     auto on_blob = [&](uint64_t bytes, const std::function<Result<std::string_view>()>& next) {
       PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
@@ -629,7 +636,7 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
     w->done = true;
     if (w != group.front()) w->cv.notify_one();
   }
-  if (status.ok() && wal_bytes_ >= options_.checkpoint_wal_bytes && !checkpoint_queued_) {
+  if (status.ok() && wal_bytes_ >= CheckpointThresholdLocked() && !checkpoint_queued_) {
     // On a thread of its own, queued behind the writers like Checkpoint(): run here, it delayed
     // this group's leader by the whole segment write (a second at 100k vectors of 384 dims), and
     // the next request could not even be received meanwhile; now it is parsed and validated while
@@ -643,6 +650,28 @@ void Collection::LeadMutations(std::unique_lock<std::mutex>& lock) {
       checkpoint_queued_ = false;
     });
   }
+}
+
+uint64_t Collection::UnindexedBoundForWrite() {
+  uint64_t bound = backlog_bound_.load(std::memory_order_relaxed);
+  if (bound <= options_.max_unindexed_bytes) return options_.max_unindexed_bytes;
+  // Ratchet down to the backlog now, never below the option: a recovery's backlog is served as
+  // the builder links it, and writes cannot refill it.
+  const uint64_t now = uint64_t{vectors_->Unindexed()} *
+                       manifest_.description.config.dimensions * sizeof(float);
+  const uint64_t lower = std::max(options_.max_unindexed_bytes, now);
+  while (lower < bound &&
+         !backlog_bound_.compare_exchange_weak(bound, lower, std::memory_order_relaxed)) {
+  }
+  return std::min(bound, lower);
+}
+
+uint64_t Collection::CheckpointThresholdLocked() const {
+  // In proportion to what a checkpoint rewrites: the segment grows by a constant factor from one
+  // checkpoint to the next, so a load's checkpoint writes sum to a constant times its final size
+  // instead of growing with its square.
+  const double scaled = options_.checkpoint_wal_ratio * static_cast<double>(segment_bytes_);
+  return std::max(options_.checkpoint_wal_bytes, static_cast<uint64_t>(scaled));
 }
 
 void Collection::JoinCheckpointer() {
@@ -706,7 +735,7 @@ Result<MutationResult> Collection::WriteRecords(MutationType type,
     // indexes, writes that add no vectors), and writers that arrive while the builder is behind
     // wait here too, so the backlog stays near the bound instead of growing with the load.
     const auto start = std::chrono::steady_clock::now();
-    if (vectors_->WaitForBacklogAtMost(options_.max_unindexed_bytes)) {
+    if (vectors_->WaitForBacklogAtMost(UnindexedBoundForWrite())) {
       BacklogWaitLatency().Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
@@ -948,6 +977,7 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
   const std::string text_blob = text_index_ != nullptr ? text_index_->Serialize() : "";
   header.text_blob_bytes = text_blob.size();
   uint64_t rows_offset = 0;
+  uint64_t segment_bytes = 0;
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
   Status s = writer.status();
@@ -988,6 +1018,7 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
     if (s.ok()) {
       s = header.vectors_section ? (*writer)->Finish(slots_.size(), fill) : (*writer)->Finish();
       if (s.ok()) rows_offset = (*writer)->rows_offset();
+      if (s.ok()) segment_bytes = (*writer)->bytes_written();
     }
   }
   if (s.ok()) s = env_->SyncDir(dir_);
@@ -1022,6 +1053,7 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
   if (!old_segment.empty()) env_->RemoveFile(dir_ + "/" + old_segment);
   env_->SyncDir(dir_);
   wal_bytes_ = 0;
+  segment_bytes_ = segment_bytes;
   if (remap && header.vectors_section && rows_offset != 0 && !slots_.empty()) {
     RemapToSegment(dir_ + "/" + segment, rows_offset, slots_.size());
   }

@@ -83,6 +83,7 @@ struct CollectionOptions {
   SyncMode sync_mode = SyncMode::kGroupCommit;
   Limits limits;
   uint64_t checkpoint_wal_bytes = 64ull << 20;
+  double checkpoint_wal_ratio = 0.5;  // DatabaseOptions::checkpoint_wal_ratio
   uint32_t exact_search_below = 10000;
   // DatabaseOptions::max_unindexed_bytes.
   uint64_t max_unindexed_bytes = 0;
@@ -212,8 +213,14 @@ class Collection final : public Index {
   // After a failed log append or sync: truncates the log back to log_end (its last durable end)
   // and reopens it for appending. Caller holds mu_.
   Status RewindLogLocked(uint64_t log_end);
+  // The log size at which a write queues an automatic checkpoint (the larger of
+  // checkpoint_wal_bytes and checkpoint_wal_ratio × segment_bytes_). Caller holds mu_.
+  uint64_t CheckpointThresholdLocked() const;
   // Waits for the automatic checkpoint's thread, if any. Caller does not hold mu_.
   void JoinCheckpointer();
+  // The backlog of unlinked vectors (bytes) above which a write waits: max_unindexed_bytes, or
+  // what a recovery left if that is more, brought down as the builder links it.
+  uint64_t UnindexedBoundForWrite();
   // Reports records whose metadata was salvaged on load (DecodeStoredMetadata).
   void LogSalvaged(const std::string& where, const std::vector<std::string>& ids,
                    std::vector<std::string>* recovery_log) const;
@@ -313,6 +320,8 @@ class Collection final : public Index {
   Manifest manifest_;
   uint64_t next_seq_ = 1;
   uint64_t wal_bytes_ = 0;  // bytes of log written since the last checkpoint
+  uint64_t segment_bytes_ = 0;  // size of the last checkpoint's segment (0: none)
+  std::atomic<uint64_t> backlog_bound_{0};  // UnindexedBoundForWrite
   // The automatic checkpoint's thread (LeadMutations); checkpoint_queued_ while it has not
   // finished. Joined by Close and the destructor (JoinCheckpointer, without mu_ held).
   std::thread checkpointer_;

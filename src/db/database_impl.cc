@@ -57,6 +57,7 @@ class DatabaseImpl final : public Database {
     copts_.sync_mode = options.sync_mode;
     copts_.limits = options.limits;
     copts_.checkpoint_wal_bytes = options.checkpoint_wal_bytes;
+    copts_.checkpoint_wal_ratio = options.checkpoint_wal_ratio;
     copts_.exact_search_below = options.exact_search_below;
     copts_.max_unindexed_bytes = options.max_unindexed_bytes;
     copts_.repair_damaged_logs = options.repair_damaged_logs;
@@ -849,6 +850,10 @@ Result<std::unique_ptr<Database>> Database::Open(const DatabaseOptions& given,
   if (options.env == nullptr) options.env = Env::Default();
   Env* env = options.env;
   if (path.empty()) return Status::InvalidArgument("database path is empty");
+  if (!(options.checkpoint_wal_ratio >= 0 && options.checkpoint_wal_ratio <= 1e6)) {
+    return Status::InvalidArgument("checkpoint_wal_ratio must be a number from 0 to 1e6, not " +
+                                   std::to_string(options.checkpoint_wal_ratio));
+  }
   if (!env->FileExists(path)) {
     if (!options.create_if_missing) {
       return Status::NotFound("database directory " + path + " does not exist");

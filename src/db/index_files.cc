@@ -331,6 +331,7 @@ Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
   }
   SEMBLE_RETURN_IF_ERROR(log_->AddRecord(footer));
   SEMBLE_RETURN_IF_ERROR(log_->Sync());
+  bytes_written_ = log_->size();
   return log_->Close();
 }
 

@@ -111,6 +111,8 @@ class SegmentWriter {
   Status Finish(uint64_t rows = 0, const RowSource& fill = nullptr);
   // After Finish with a vectors section: the file offset of its first row.
   uint64_t rows_offset() const { return rows_offset_; }
+  // After Finish: the segment's size in bytes.
+  uint64_t bytes_written() const { return bytes_written_; }
 
  private:
   SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint32_t dimensions, uint64_t expected,
@@ -135,6 +137,7 @@ class SegmentWriter {
   bool vectors_section_;
   uint64_t written_ = 0;
   uint64_t rows_offset_ = 0;
+  uint64_t bytes_written_ = 0;
   uint64_t in_block_ = 0;
   std::string block_;
 };

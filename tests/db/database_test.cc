@@ -7,9 +7,10 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstring>
 #include <filesystem>
-
+#include <limits>
 #include <set>
 #include <thread>
 
@@ -604,6 +605,100 @@ TEST_F(DatabaseTest, AutomaticCheckpointLandsInTheBackground) {
     ASSERT_TRUE(got.ok());
     ASSERT_EQ(got->size(), 1u);
     EXPECT_EQ((*got)[0].values, written[i]) << i;
+  }
+}
+
+// Issue 16: the automatic checkpoint's threshold grows with the index (checkpoint_wal_ratio ×
+// the last segment), read from the segment on open and from each new checkpoint after it, so a
+// bulk load rewrites the index a logarithmic number of times instead of once per fixed step.
+TEST_F(DatabaseTest, AutomaticCheckpointThresholdGrowsWithTheSegment) {
+  const uint32_t dims = 32;
+  options_.checkpoint_wal_bytes = 20000;
+  options_.checkpoint_wal_ratio = 1.0;
+  options_.checkpoint_on_close = false;
+  Reopen();
+  auto index = Create("grow", dims, Metric::kEuclidean);
+  const std::filesystem::path index_dir = dir_.path() + "/indexes/grow";
+  // The current segment's name and size, and the bytes of log beside it. While a checkpoint
+  // runs, its segment is on disk beside the one it replaces (removed after the commit): then
+  // `segment` is "" (busy).
+  const auto files = [&] {
+    struct {
+      std::string segment;
+      uint64_t segment_bytes = 0, wal_bytes = 0;
+    } f;
+    int segments = 0;
+    for (const auto& e : std::filesystem::directory_iterator(index_dir)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("seg-", 0) == 0) {
+        f.segment = ++segments == 1 ? name : "";
+        f.segment_bytes = e.file_size();
+      } else if (name.rfind("wal-", 0) == 0) {
+        f.wal_bytes += e.file_size();
+      }
+    }
+    return f;
+  };
+  int next = 0;
+  const auto write = [&](Index* ix, int n) {
+    std::vector<VectorRecord> batch;
+    for (int i = 0; i < n; ++i, ++next) {
+      batch.push_back(MakeRecord("r" + std::to_string(next), RandomVector(rng_, dims)));
+    }
+    ASSERT_TRUE(ix->Insert(batch).ok());
+  };
+  // A checkpoint that lands within `wait` of the last write, or "" (the segment is unchanged).
+  const auto new_segment = [&](const std::string& before, std::chrono::milliseconds wait) {
+    const auto end = std::chrono::steady_clock::now() + wait;
+    for (;;) {
+      const std::string now = files().segment;
+      if ((now != before && !now.empty()) || std::chrono::steady_clock::now() >= end) return now;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  write(index.get(), 3000);  // ~0.5 MB of log; automatic checkpoints land along the way
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  index.reset();
+  Reopen();  // the threshold now comes from the segment on disk
+  index = Get("grow");
+  ASSERT_NE(index, nullptr);
+  for (int round = 0; round < 2; ++round) {
+    const auto start = files();
+    ASSERT_GT(start.segment_bytes, 20u * options_.checkpoint_wal_bytes) << round;
+    // Up to 80% of the segment's size in log: many times checkpoint_wal_bytes, but under the
+    // threshold, so no write queues a checkpoint (a checkpoint would empty the log: stop then).
+    for (auto now = files(); now.segment == start.segment &&
+                             now.wal_bytes + 20 * (dims * 4 + 64) < start.segment_bytes * 8 / 10;
+         now = files()) {
+      write(index.get(), 20);
+    }
+    EXPECT_EQ(new_segment(start.segment, std::chrono::milliseconds(1500)), start.segment)
+        << "a checkpoint with " << files().wal_bytes << " bytes of log after a segment of "
+        << start.segment_bytes;
+    // Past the segment's size: the next write queues one.
+    for (auto now = files(); now.segment == start.segment && now.wal_bytes <= start.segment_bytes;
+         now = files()) {
+      write(index.get(), 20);
+    }
+    write(index.get(), 1);
+    const std::string landed = new_segment(start.segment, std::chrono::seconds(30));
+    ASSERT_NE(landed, start.segment) << "no checkpoint 30 s after the log passed the segment's size";
+    // The checkpoint holds what the log held; the next round's threshold is its own size.
+    EXPECT_GT(files().segment_bytes, start.segment_bytes * 3 / 2) << round;
+  }
+  index.reset();
+  Reopen();
+  EXPECT_EQ(Get("grow")->Info()->vector_count, static_cast<uint64_t>(next));
+}
+
+TEST_F(DatabaseTest, CheckpointRatioMustBeANonNegativeNumber) {
+  for (double bad : {-0.5, std::numeric_limits<double>::quiet_NaN(),
+                     std::numeric_limits<double>::infinity()}) {
+    DatabaseOptions options = options_;
+    options.checkpoint_wal_ratio = bad;
+    auto db = Database::Open(options, dir_.path() + "/other");
+    ASSERT_FALSE(db.ok()) << bad;
+    EXPECT_TRUE(db.status().IsInvalidArgument()) << db.status().ToString();
   }
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "db/collection.h"
+#include "db/db_stats.h"
 #include "db/db_test_util.h"
 #include "semble/database.h"
 #include "util/test_util.h"
@@ -393,6 +394,61 @@ TEST(BacklogBoundTest, WritesWaitForTheBuilderAndLoseNothing) {
   auto got = (*index)->GetByIds(ids);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ASSERT_EQ(got->size(), written.size());
+  for (const VectorRecord& r : *got) EXPECT_EQ(r.values, written[r.id]) << r.id;
+}
+
+// The log a recovery replays can hold far more unlinked vectors than max_unindexed_bytes (with
+// checkpoints in proportion to the index, up to half of it): a write right after open must not
+// wait for the builder to link all of that, and nothing written before or after is lost.
+TEST(BacklogBoundTest, ARecoveredBacklogDoesNotStopWriters) {
+  constexpr int kRecords = 20000;
+  test::TempDir dir;
+  DatabaseOptions options;
+  options.exact_search_below = 0;
+  options.max_unindexed_bytes = 100 * kDims * sizeof(float);
+  options.checkpoint_on_close = false;
+  options.checkpoint_wal_bytes = 1ull << 40;
+  std::mt19937 rng(5);
+  std::map<std::string, std::vector<float>> written;
+  const auto batch = [&](int first, int n) {
+    std::vector<VectorRecord> b;
+    for (int i = first; i < first + n; ++i) {
+      b.push_back(MakeRecord("r" + std::to_string(i), RandomVector(rng, kDims)));
+      written[b.back().id] = b.back().values;
+    }
+    return b;
+  };
+  {
+    DatabaseOptions unbounded = options;
+    unbounded.max_unindexed_bytes = 0;  // load fast; all of it stays in the log
+    auto db = Database::Open(unbounded, dir.path());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto index = (*db)->CreateIndex({"b", "", {kDims, Metric::kCosine, "hnsw"}});
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    for (int i = 0; i < kRecords; i += 1000) ASSERT_TRUE((*index)->Upsert(batch(i, 1000)).ok());
+  }
+  auto db = Database::Open(options, dir.path());
+  ASSERT_TRUE(db.ok()) << db.status().ToString();
+  auto index = (*db)->GetIndex("b");
+  ASSERT_TRUE(index.ok());
+  const auto info = (*index)->Info();
+  ASSERT_TRUE(info.ok());
+  // Linking 20,000 vectors takes the builder about a second; the write comes at once.
+  ASSERT_GT(info->unindexed_vectors, 1000u);
+  const uint64_t waits = db::BacklogWaitLatency().Read().count;
+  ASSERT_TRUE((*index)->Upsert(batch(kRecords, 10)).ok());
+  EXPECT_EQ(db::BacklogWaitLatency().Read().count, waits)
+      << "the write waited with " << info->unindexed_vectors << " vectors unlinked";
+  EXPECT_EQ((*index)->Info()->vector_count, written.size());
+  std::vector<std::string> ids;
+  for (auto it = written.begin(); it != written.end(); std::advance(it, 7)) {
+    ids.push_back(it->first);
+    if (std::distance(it, written.end()) <= 7) break;
+  }
+  ids.push_back("r" + std::to_string(kRecords + 9));
+  auto got = (*index)->GetByIds(ids);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), ids.size());
   for (const VectorRecord& r : *got) EXPECT_EQ(r.values, written[r.id]) << r.id;
 }
 
