@@ -15,8 +15,11 @@
 //
 //   open_bench [--n 1000000] [--dims 100] [--type flat | hnsw,m=8,efc=64] [--work DIR]
 //              [--reopens 5] [--batch 1000] [--phases 1] [--cold 0] [--hnswlib 1] [--tag NAME]
-//              [--checkpoint-ratio R]
+//              [--checkpoint-ratio R] [--close-checkpoint 1]
 //
+// --close-checkpoint 0 closes every database without a checkpoint, the build included: each open
+// then replays the log written since the build's last automatic checkpoint, which is what a
+// crash at the end of the load would leave (how much: the "log" line).
 // --checkpoint-ratio sets DatabaseOptions::checkpoint_wal_ratio for the build (0: checkpoints
 // every 64 MiB of log, as before it existed); the build's line also says how many bytes the
 // process wrote to disk while building (/proc/self/io: log, segments, the final checkpoint).
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
   std::string type = "flat", work = "/tmp/semble-open-bench", tag;
   bool phases = true, cold = false, with_hnswlib = true;
   double checkpoint_ratio = semble::DatabaseOptions().checkpoint_wal_ratio;
+  bool close_checkpoint = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
     if (f == "--n") {
@@ -166,6 +170,8 @@ int main(int argc, char** argv) {
       with_hnswlib = v != "0";
     } else if (f == "--tag") {
       tag = v;
+    } else if (f == "--close-checkpoint") {
+      close_checkpoint = v != "0";
     } else if (f == "--checkpoint-ratio") {
       checkpoint_ratio = std::stod(v);
     } else {
@@ -185,6 +191,7 @@ int main(int argc, char** argv) {
   std::printf("load average before: %s\n", semble::bench::LoadAvg().c_str());
 
   semble::DatabaseOptions options;
+  options.checkpoint_on_close = close_checkpoint;
   // The whole set only when something is built from it.
   AnnDataset d;
   const std::string hnswlib_file = work + "/hnswlib-m" + std::to_string(TypeParam(type, "m", 16)) +
@@ -217,6 +224,13 @@ int main(int argc, char** argv) {
     std::ofstream(built_marker) << "built\n";
   }
   std::printf("database on disk: %.1f MB\n", DirBytes(dir) / 1e6);
+  {
+    uint64_t log_bytes = 0;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+      if (e.path().filename().string().rfind("wal-", 0) == 0) log_bytes += e.file_size();
+    }
+    std::printf("log to replay on open: %.1f MB\n", log_bytes / 1e6);
+  }
 
   // hnswlib, same vectors (unit length: inner product ranks as cosine), same M and efC.
   std::unique_ptr<hnswlib::InnerProductSpace> space;

@@ -196,6 +196,12 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
       if (slot >= slots_.size()) slots_.resize(static_cast<size_t>(slot) + 1);
       if (header.vectors_section) {
         // The vectors follow the records (on_rows).
+      } else if (header.values_in_blob && r.values.empty()) {
+        // Stored once, in the graph: it must be there (its pieces passed their checksums).
+        if (!vectors_->Read(slot, stored.data())) {
+          return Status::Corruption(path + ": record \"" + r.id +
+                                    "\" has no vector in the stored index");
+        }
       } else if (have_graph && vectors_->Read(slot, stored.data())) {
         // The stored graph must hold exactly these vectors: anything else is wrong data.
         if (r.values != stored) {
@@ -970,10 +976,13 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
   header.last_mutation_ms = applied_ms_;
   header.record_count = ids_.size();
   header.metadata_indexes = metadata_indexes_.List();
-  const std::string blob = vectors_->Serialize();
+  std::vector<uint8_t> in_blob;
+  const std::string blob = vectors_->SerializeHolding(slots_.size(), &in_blob);
   header.index_blob_bytes = blob.size();
-  // An index with no blob of its own (flat) gets its vectors in a section it can map on open.
+  // An index with no blob of its own (flat) gets its vectors in a section it can map on open; a
+  // graph's blob holds the vectors it has linked, and only the others go into their records.
   header.vectors_section = blob.empty();
+  header.values_in_blob = !blob.empty();
   const std::string text_blob = text_index_ != nullptr ? text_index_->Serialize() : "";
   header.text_blob_bytes = text_blob.size();
   uint64_t rows_offset = 0;
@@ -993,12 +1002,16 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
       r.metadata_json = sl.metadata_json;
       r.expires_at_ms = sl.expires_at_ms;
       r.text = sl.text;
-      if (!header.vectors_section) {
+      r.values.clear();
+      if (!header.vectors_section && !in_blob[slot]) {
         // A copy (Read), not a pointer: the builder of a graph index may move the vector from
         // its write buffer into the graph meanwhile (it is paused only while Serialize runs) and
         // free the buffer.
         r.values.resize(dims);
-        (void)vectors_->Read(slot, r.values.data());
+        if (!vectors_->Read(slot, r.values.data())) {
+          s = Status::Internal("record \"" + id + "\" has no vector");
+          break;
+        }
       }
       s = (*writer)->Add(slot, r);
       if (!s.ok()) break;

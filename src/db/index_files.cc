@@ -48,7 +48,7 @@ constexpr size_t kBlobChunkBytes = kSegmentBlobChunkBytes;
 // 0.3 s). Older segments still
 // read (no expiry, no text, floats in the records).
 constexpr uint32_t kFormatVersion = 1;
-constexpr uint32_t kSegmentVersion = 4;
+constexpr uint32_t kSegmentVersion = 5;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
 // holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
 // the blocks after an inserted or deleted record byte-identical to the previous segment's, which
@@ -215,11 +215,15 @@ Result<std::unique_ptr<SegmentWriter>> SegmentWriter::Create(Env* env, const std
     payload.push_back(static_cast<char>(mi.type));
   }
   PutFixed64(&payload, header.text_blob_bytes);
-  payload.push_back(header.vectors_section ? 1 : 0);
+  if (header.vectors_section && header.values_in_blob) {
+    return Status::Internal("a segment's vectors are either in a section or in the index blob");
+  }
+  // Where the floats are: 0 in the records, 1 in the vectors section, 2 in the index blob.
+  payload.push_back(header.vectors_section ? 1 : header.values_in_blob ? 2 : 0);
   SEMBLE_RETURN_IF_ERROR(log->AddRecord(payload));
-  return std::unique_ptr<SegmentWriter>(
-      new SegmentWriter(std::move(log), dimensions, header.record_count, header.index_blob_bytes,
-                        header.text_blob_bytes, header.vectors_section));
+  return std::unique_ptr<SegmentWriter>(new SegmentWriter(
+      std::move(log), dimensions, header.record_count, header.index_blob_bytes,
+      header.text_blob_bytes, header.vectors_section, header.values_in_blob));
 }
 
 Status SegmentWriter::FlushBlock() {
@@ -264,7 +268,15 @@ Status SegmentWriter::Add(uint32_t slot, const VectorRecord& record) {
   if (vectors_section_ && !record.values.empty()) {
     return Status::Internal("a record's floats written beside the vectors section");
   }
+  if (!record.values.empty() && record.values.size() != dims_) {
+    return Status::Internal("a record with " + std::to_string(record.values.size()) +
+                            " floats in a segment of " + std::to_string(dims_) + " dimensions");
+  }
+  if (!vectors_section_ && !values_in_blob_ && record.values.empty()) {
+    return Status::Internal("a record without floats in a segment that stores them in records");
+  }
   PutVarint64(&block_, slot);
+  if (values_in_blob_) block_.push_back(record.values.empty() ? 0 : 1);
   EncodeRecord(record, &block_);
   PutVarint64(&block_, static_cast<uint64_t>(record.expires_at_ms));
   PutLengthPrefixed(&block_, record.text);
@@ -493,10 +505,15 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
   header->text_blob_bytes = 0;
   if (version >= 3 && !GetFixed64(&in, &header->text_blob_bytes)) return bad("malformed header");
   header->vectors_section = false;
+  header->values_in_blob = false;
   if (version >= 4) {
-    uint8_t section;
-    if (!GetByte(&in, &section) || section > 1) return bad("malformed header");
-    header->vectors_section = section == 1;
+    uint8_t layout;
+    if (!GetByte(&in, &layout) || layout > (version >= 5 ? 2 : 1)) return bad("malformed header");
+    header->vectors_section = layout == 1;
+    header->values_in_blob = layout == 2;
+    if (header->values_in_blob && header->index_blob_bytes == 0) {
+      return bad("vectors in an index blob that is not there");
+    }
   }
   if (!in.empty()) return bad("malformed header");
   // Records of a segment with a vectors section carry no floats.
@@ -583,7 +600,10 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     for (uint64_t i = 0; i < n; ++i) {
       VectorRecord r;
       uint64_t slot;
-      if (!GetVarint64(&in, &slot) || slot > UINT32_MAX || !DecodeRecord(&in, record_dims, &r)) {
+      uint8_t has_values = 1;
+      if (!GetVarint64(&in, &slot) || slot > UINT32_MAX ||
+          (header->values_in_blob && (!GetByte(&in, &has_values) || has_values > 1)) ||
+          !DecodeRecord(&in, has_values ? record_dims : 0, &r)) {
         return bad("malformed record");
       }
       if (version >= 2) {

@@ -71,6 +71,10 @@ struct SegmentHeader {
   // Version 4: the records carry no floats; every vector is in the vectors section after the
   // footer instead (see SegmentWriter::Finish).
   bool vectors_section = false;
+  // Version 5 (not with vectors_section): the index's blob holds the vectors (a graph's layer 0),
+  // so a record carries its floats only when the blob does not hold its vector (one the graph had
+  // not linked when it was serialized); a flag before each record says which.
+  bool values_in_blob = false;
 };
 
 // Rows [first, first + n) of a segment's vectors section: dimensions floats each, in slot order,
@@ -101,7 +105,8 @@ class SegmentWriter {
   // Writes the full-text index blob; exactly header.text_blob_bytes, after the vector index blob
   // and before the first Add.
   Status AddTextBlob(std::string_view blob);
-  // With header.vectors_section the record's values must be empty (they go in the section).
+  // With header.vectors_section the record's values must be empty (they go in the section); with
+  // header.values_in_blob they are empty when the blob holds the slot's vector, else all of it.
   Status Add(uint32_t slot, const VectorRecord& record);
   // Writes the footer, fsyncs and closes. With header.vectors_section, the vectors come first:
   // a record with their count, then `rows` rows from `fill`, raw, between zero padding to
@@ -116,13 +121,15 @@ class SegmentWriter {
 
  private:
   SegmentWriter(std::unique_ptr<storage::LogWriter> log, uint32_t dimensions, uint64_t expected,
-                uint64_t blob_bytes, uint64_t text_blob_bytes, bool vectors_section)
+                uint64_t blob_bytes, uint64_t text_blob_bytes, bool vectors_section,
+                bool values_in_blob)
       : log_(std::move(log)),
         dims_(dimensions),
         expected_(expected),
         blob_bytes_(blob_bytes),
         text_blob_bytes_(text_blob_bytes),
-        vectors_section_(vectors_section) {}
+        vectors_section_(vectors_section),
+        values_in_blob_(values_in_blob) {}
   Status FlushBlock();
   // Writes `blob` as records of at most kBlobChunkBytes, each starting with the 8-byte `tag`.
   Status WriteBlob(const char* tag, std::string_view blob);
@@ -135,6 +142,7 @@ class SegmentWriter {
   uint64_t text_blob_bytes_;
   uint64_t text_blob_written_ = 0;
   bool vectors_section_;
+  bool values_in_blob_;
   uint64_t written_ = 0;
   uint64_t rows_offset_ = 0;
   uint64_t bytes_written_ = 0;
@@ -156,7 +164,8 @@ BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob);
 // segment has one), `on_text_blob` likewise the full-text index blob (when the segment has one
 // and the callback is given), `on_record` each record with its slot (metadata already parsed; the
 // ids of records whose metadata had to be salvaged, see DecodeStoredMetadata, go to *salvaged_ids
-// when it is not null; with header->vectors_section the values are empty), and `on_rows` the
+// when it is not null; with header->vectors_section the values are empty, with
+// header->values_in_blob they are empty where the blob holds the vector), and `on_rows` the
 // vectors section after the last record (only when the segment has one; then it must be given).
 // Any damage or a header that disagrees with `dimensions` is Corruption naming the file.
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,

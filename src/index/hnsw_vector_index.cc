@@ -273,7 +273,9 @@ class HnswVectorIndex final : public VectorIndex {
     hnsw_->RecallCalibration(steps, real_queries);
   }
 
-  std::string Serialize() const override {
+  std::string Serialize() const override { return SerializeHolding(0, nullptr); }
+
+  std::string SerializeHolding(size_t slots, std::vector<uint8_t>* in_blob) const override {
     // Pause the builder so the graph does not change while it is written.
     std::unique_lock lock(mu_);
     ++pauses_;
@@ -281,6 +283,16 @@ class HnswVectorIndex final : public VectorIndex {
     lock.unlock();
     std::string blob = hnsw_->Serialize();
     lock.lock();
+    if (in_blob != nullptr) {
+      // Still paused, so nothing has left the buffer for the graph since the blob was taken (the
+      // caller, a checkpoint, lets no write in either). A slot with a vector in the buffer is
+      // not the graph's, even if a replaced node of it is still there.
+      in_blob->assign(slots, 0);
+      for (size_t slot = 0; slot < slots; ++slot) {
+        const auto s = static_cast<uint32_t>(slot);
+        (*in_blob)[slot] = slot_row_.count(s) == 0 && hnsw_->Get(s) != nullptr;
+      }
+    }
     --pauses_;
     lock.unlock();
     cv_.notify_all();

@@ -119,6 +119,13 @@ class VectorIndex {
   // The part of the index worth persisting in a checkpoint, beyond the records themselves (the
   // graph of an approximate index); "" when the index is rebuilt from records on load.
   virtual std::string Serialize() const = 0;
+  // Serialize, and which of slots [0, slots) have their vector in the blob as of that moment
+  // ((*in_blob)[slot] = 1): a Load of the blob gives Read() those vectors back bit for bit, so a
+  // checkpoint need not store them a second time. Default: Serialize() and none.
+  virtual std::string SerializeHolding(size_t slots, std::vector<uint8_t>* in_blob) const {
+    in_blob->assign(slots, 0);
+    return Serialize();
+  }
   // Replaces the index's contents with a Serialize() blob. Corruption on a bad blob.
   virtual Status Load(std::string_view blob) = 0;
   // The same for a blob of `bytes` bytes handed over in pieces: `next` returns each in turn

@@ -157,12 +157,12 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
 
   // Writes the index's segment again with its records in the order `reorder` leaves them in; with
   // `floats_in_records`, in the layout of segments without a vectors section (every segment
-  // before format 4, and graph indexes' still), which must keep loading with the same shortcuts
-  // and checks.
+  // before format 4, and graph indexes' before format 5), which must keep loading with the same
+  // shortcuts and checks.
   void RewriteSegment(
       const std::function<void(std::vector<std::pair<uint32_t, VectorRecord>>*)>& reorder,
       const std::function<void(std::string*)>& edit_graph = nullptr,
-      bool floats_in_records = false) {
+      const Observed* floats_in_records = nullptr) {
     index_.reset();
     db_.reset();
     const std::string segment = SegmentPath();
@@ -172,7 +172,15 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
     reorder(&records);
     if (edit_graph) edit_graph(&graph);
-    if (floats_in_records) header.vectors_section = false;
+    if (floats_in_records != nullptr) {
+      // Every record with its floats, as segments before format 4 were written (and a graph's
+      // before format 5): those a graph holds come from what the index returned.
+      header.vectors_section = false;
+      header.values_in_blob = false;
+      for (auto& [slot, r] : records) {
+        if (r.values.empty()) r.values = floats_in_records->records.at(r.id).values;
+      }
+    }
     std::filesystem::remove(segment);
     ASSERT_TRUE(test::WriteWholeSegment(segment, kDims, header, graph, "", records).ok());
   }
@@ -221,7 +229,7 @@ TEST_P(OpenTest, RecordsInAnyOrderLoadTheSame) {
   ExpectSameAnswers(before, after);
 
   // Shuffled, so that some ids arrive in order and some do not; in either layout of the floats.
-  for (bool floats_in_records : {false, true}) {
+  for (const Observed* floats_in_records : {static_cast<const Observed*>(nullptr), &before}) {
     RewriteSegment(
         [](std::vector<std::pair<uint32_t, VectorRecord>>* records) {
           std::mt19937 rng(5);
@@ -248,6 +256,9 @@ TEST_P(OpenTest, DuplicateIdInASegmentIsCorruption) {
       const size_t copy = where == 2 ? records->size() / 2 : records->size() - 1;
       std::pair<uint32_t, VectorRecord> twin = (*records)[copy];
       twin.first = free_slot;
+      // A graph's segment keeps the vectors it holds out of their records; the twin's fresh
+      // slot is in no graph, so it carries its floats.
+      if (twin.second.values.empty()) twin.second.values.assign(kDims, 0.25f);
       if (where == 0) {
         records->push_back(std::move(twin));
       } else if (where == 1) {
@@ -339,6 +350,71 @@ TEST_P(GraphOpenTest, ADamagedGraphIsCorruptionNamingTheSegment) {
   }
   Open();
   EXPECT_NE(index_, nullptr);
+}
+
+// Format 5: a graph's segment stores a vector once, in the graph, when the graph holds it, and in
+// its record when it does not (the builder had not linked it yet). Both kinds read back bit for
+// bit, and a record that relies on the graph for a vector the graph does not have is Corruption.
+TEST_P(GraphOpenTest, LinkedVectorsAreStoredOnlyInTheGraph) {
+  options_.exact_search_below = 0;
+  Open();
+  Fill(600);
+  for (int i = 0; i < 3000 && index_->Info()->unindexed_vectors > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(index_->Info()->unindexed_vectors, 0u) << "not linked after 30 s";
+  // A backlog at the checkpoint: upserted, then checkpointed before the builder links it all.
+  std::mt19937 rng(11);
+  std::vector<VectorRecord> late;
+  for (int i = 0; i < 3000; ++i) {
+    late.push_back(test::MakeRecord("late" + std::to_string(i), test::RandomVector(rng, kDims)));
+  }
+  ASSERT_TRUE(index_->Upsert(late).ok());
+  const uint64_t unlinked = index_->Info()->unindexed_vectors;
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  const Observed before = Observe(*index_);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  ExpectSameRecords(before, Observe(*index_));
+  index_.reset();
+  db_.reset();
+
+  db::SegmentHeader header;
+  std::string graph;
+  std::vector<std::pair<uint32_t, VectorRecord>> records;
+  ASSERT_TRUE(test::ReadWholeSegment(SegmentPath(), kDims, &header, &graph, &records).ok());
+  EXPECT_TRUE(header.values_in_blob);
+  EXPECT_FALSE(header.vectors_section);
+  size_t with_floats = 0;
+  for (const auto& [slot, r] : records) {
+    if (r.values.empty()) continue;
+    ++with_floats;
+    EXPECT_EQ(r.values, before.records.at(r.id).values) << r.id;
+  }
+  // Only vectors still unlinked when the graph was serialized (fewer than before the call: the
+  // builder went on until then) carry floats.
+  EXPECT_LE(with_floats, unlinked) << "linked vectors stored twice";
+  if (unlinked > 1000) EXPECT_GT(with_floats, 0u) << unlinked << " unlinked before the checkpoint";
+
+  // A record moved to a slot the graph does not hold, still without its floats.
+  RewriteSegment([](std::vector<std::pair<uint32_t, VectorRecord>>* records) {
+    uint32_t free_slot = 0;
+    for (const auto& [slot, r] : *records) free_slot = std::max(free_slot, slot + 1);
+    for (auto& [slot, r] : *records) {
+      if (r.values.empty()) {
+        slot = free_slot;
+        break;
+      }
+    }
+  });
+  Open();
+  EXPECT_EQ(index_, nullptr);
+  auto got = db_->GetIndex("o");
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.status().IsCorruption());
+  EXPECT_NE(got.status().message().find("has no vector in the stored index"), std::string::npos)
+      << got.status().message();
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, OpenTest, ::testing::Values("flat", "hnsw"));
