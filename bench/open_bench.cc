@@ -15,8 +15,11 @@
 //
 //   open_bench [--n 1000000] [--dims 100] [--type flat | hnsw,m=8,efc=64] [--work DIR]
 //              [--reopens 5] [--batch 1000] [--phases 1] [--cold 0] [--hnswlib 1] [--tag NAME]
-//              [--checkpoint-ratio R] [--close-checkpoint 1]
+//              [--checkpoint-ratio R] [--close-checkpoint 1] [--rewrite 0]
 //
+// --rewrite 1 upserts one more vector into an existing database and checkpoints it before the
+// rounds, so that its segment is in this build's format (a copy of a database built by an older
+// build, under another --tag, compares the two formats with one binary).
 // --close-checkpoint 0 closes every database without a checkpoint, the build included: each open
 // then replays the log written since the build's last automatic checkpoint, which is what a
 // crash at the end of the load would leave (how much: the "log" line).
@@ -147,7 +150,7 @@ int main(int argc, char** argv) {
   std::string type = "flat", work = "/tmp/semble-open-bench", tag;
   bool phases = true, cold = false, with_hnswlib = true;
   double checkpoint_ratio = semble::DatabaseOptions().checkpoint_wal_ratio;
-  bool close_checkpoint = true;
+  bool close_checkpoint = true, rewrite = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
     if (f == "--n") {
@@ -170,6 +173,8 @@ int main(int argc, char** argv) {
       with_hnswlib = v != "0";
     } else if (f == "--tag") {
       tag = v;
+    } else if (f == "--rewrite") {
+      rewrite = v != "0";
     } else if (f == "--close-checkpoint") {
       close_checkpoint = v != "0";
     } else if (f == "--checkpoint-ratio") {
@@ -222,6 +227,19 @@ int main(int argc, char** argv) {
                 checkpoint_ratio, Seconds(t0, t1), Seconds(t1, t2), Seconds(t2, t3),
                 (WrittenBytes() - written0) / 1e9);
     std::ofstream(built_marker) << "built\n";
+  }
+  if (rewrite) {
+    const auto t0 = Clock::now();
+    auto db = Unwrap(semble::Database::Open(options, dir), "open");
+    auto index = Unwrap(db->GetIndex("bench"), "get index");
+    semble::VectorRecord r;
+    r.id = "rewrite-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count());
+    r.values.resize(dims);
+    RandomUnitVector(kSeed + 1, 0, dims, r.values.data());
+    DieIf(!index->Upsert(std::vector{r}).ok(), "upsert");
+    semble::bench::WaitUntilIndexed(*index);
+    DieIf(!db->Checkpoint().ok(), "checkpoint");
+    std::printf("rewritten in this build's segment format in %.1f s\n", Seconds(t0, Clock::now()));
   }
   std::printf("database on disk: %.1f MB\n", DirBytes(dir) / 1e6);
   {

@@ -198,7 +198,7 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
         // The vectors follow the records (on_rows).
       } else if (header.values_in_blob && r.values.empty()) {
         // Stored once, in the graph: it must be there (its pieces passed their checksums).
-        if (!vectors_->Read(slot, stored.data())) {
+        if (!vectors_->Holds(slot)) {
           return Status::Corruption(path + ": record \"" + r.id +
                                     "\" has no vector in the stored index");
         }

@@ -141,6 +141,11 @@ class HnswVectorIndex final : public VectorIndex {
     return graph + slot_row_.size();
   }
 
+  bool Holds(uint32_t slot) const override {
+    std::shared_lock lock(mu_);
+    return slot_row_.count(slot) != 0 || hnsw_->Contains(slot);
+  }
+
   bool Read(uint32_t slot, float* out) const override {
     // Copied under mu_: the builder frees the buffer once it has linked everything in it, and
     // the graph's arrays move only under mu_ held exclusively (SetBatch's Reserve, Load).

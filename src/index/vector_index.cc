@@ -49,6 +49,7 @@ class FlatVectorIndex final : public VectorIndex {
     flat_.PrepareNorms(rows, first, n);
   }
   size_t size() const override { return flat_.live_count(); }
+  bool Holds(uint32_t slot) const override { return flat_.IsLive(slot); }
   bool Read(uint32_t slot, float* out) const override {
     if (!flat_.IsLive(slot)) return false;
     std::memcpy(out, flat_.Get(slot), flat_.dimensions() * sizeof(float));

@@ -56,6 +56,9 @@ class VectorIndex {
   // frees the buffer once it is empty (the memory of a bulk load), so a pointer into it could
   // dangle with no write to the index at all.
   virtual bool Read(uint32_t slot, float* out) const = 0;
+  // Whether Read(slot) would find a vector, without copying it (a million-record open asks once
+  // per record, and the copy is a cache miss per line of the vector).
+  virtual bool Holds(uint32_t slot) const = 0;
 
   // The k nearest live slots, closest first, with exact scores in the metric's convention.
   virtual std::vector<Hit> Search(const float* query, size_t k, const SearchParams& params) const = 0;
