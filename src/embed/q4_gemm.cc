@@ -29,6 +29,7 @@
 #include <cpuid.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -349,7 +350,8 @@ SEMBLE_VNNI void GemmVnni(const int8_t* xq, const float* xs, const int32_t* xz, 
 // unit's operand layout as signed codes (code - 8), so no zero-point sum is needed: the integer
 // block sums, and with them every fp32 operation and every bit of y, equal the other kernels'.
 // Measured on one core here (bench/q4_gemm_bench, the default model's shapes): 1.3-1.4x the
-// VNNI kernel from 16 rows up, equal on one short prompt. Not more, because the 32-K blocks
+// VNNI kernel from 16 rows up, ~1.2x at 8-14 rows (a group's tile registers get only the rows
+// it has), slower below 5 rows (those go to the VNNI kernel). Not more, because the 32-K blocks
 // (one scale each) cap each tdpbssd at half its K (it costs the same at K = 64) and every block's
 // sums must leave the tile unit through memory for their scales.
 
@@ -364,27 +366,41 @@ struct alignas(64) AmxConfig {
   uint8_t rows[16] = {};
 };
 
-const AmxConfig& KernelConfig() {
-  static const AmxConfig config = [] {
-    AmxConfig c;
-    for (int i = 0; i < 4; ++i) {  // int32 block sums, 16 rows x 16 columns
-      c.rows[i] = 16;
-      c.colsb[i] = 64;
+constexpr size_t kAmxRows = 16;
+
+// A group of at most this many rows (a batch's last, or a batch that short) goes to the VNNI
+// kernel instead: its cost is per row (one 4-row micro-kernel call per tile pair) and it reads the
+// 4-bit codes, while a tile product, its store and the weights' tile load cost about as much
+// for 1 row as for 8. Measured per encoder layer's 4 GEMMs (q4_gemm_bench, one core): 1 row 18
+// us VNNI vs 40 AMX, 4 rows 33 vs 45, 5 rows 51 vs 43, 8 rows 64 vs 57, 12 rows 95 vs 77.
+constexpr size_t kVnniMaxRows = 4;
+
+// The configuration for groups of `rows` token rows (1..16): the sums and activation registers
+// get only that many rows, so a short group's tile loads, products and stores do no work for
+// rows that are not there, and no load reads past the caller's last row.
+const AmxConfig& KernelConfig(size_t rows) {
+  static const auto configs = [] {
+    std::array<AmxConfig, kAmxRows + 1> all{};
+    for (size_t n = 1; n <= kAmxRows; ++n) {
+      AmxConfig& c = all[n];
+      for (int i = 0; i < 4; ++i) {  // int32 block sums, n rows x 16 columns
+        c.rows[i] = static_cast<uint8_t>(n);
+        c.colsb[i] = 64;
+      }
+      for (int i = 4; i < 6; ++i) {  // activations, n rows x 32 K
+        c.rows[i] = static_cast<uint8_t>(n);
+        c.colsb[i] = kQ4Block;
+      }
+      for (int i = 6; i < 8; ++i) {  // weights, 8 rows of 4 K x 16 columns
+        c.rows[i] = kQ4Block / 4;
+        c.colsb[i] = 64;
+      }
     }
-    for (int i = 4; i < 6; ++i) {  // activations, 16 rows x 32 K
-      c.rows[i] = 16;
-      c.colsb[i] = kQ4Block;
-    }
-    for (int i = 6; i < 8; ++i) {  // weights, 8 rows of 4 K x 16 columns
-      c.rows[i] = kQ4Block / 4;
-      c.colsb[i] = 64;
-    }
-    return c;
+    return all;
   }();
-  return config;
+  return configs[rows];
 }
 
-constexpr size_t kAmxRows = 16;
 constexpr size_t kAmxBlockBytes = kQ4Block * kQ4Tile;  // one tile's weights for one block: 512
 
 // Tile `tile`'s weights as tdpbssd's second operand, for every block: at ex[kb * 512], row i (of
@@ -434,10 +450,12 @@ SEMBLE_AMX void ExpandTileAmx(const Q4Linear& w, size_t tile, int8_t* ex) {
 // every tile product before them. Running the pipeline across tiles keeps it full for short K
 // and one prompt's few rows. The read-out adds float(sum) * (ws * xs[r]) to row r's total, in
 // the VNNI kernel's order of operations; a tile's totals are stored when its last block is in.
-// ex: the tiles' expanded codes, item i at ex + i * kAmxBlockBytes.
+// ex: the tiles' expanded codes, item i at ex + i * kAmxBlockBytes. kRows (1..16) rows, with
+// KernelConfig(kRows) loaded: the read-out of rows that are not there would cost as much as a
+// real row's (it is most of the vector work), so each row count has its own instance.
+template <size_t kRows>
 SEMBLE_AMX void RowGroupAmx(const int8_t* x, size_t k, const float* xs, const Q4Linear& w,
-                            size_t t_begin, size_t t_end, const int8_t* ex, float* y, size_t ldy,
-                            size_t rows) {
+                            size_t t_begin, size_t t_end, const int8_t* ex, float* y, size_t ldy) {
   constexpr size_t kGroup = 4, kSums = kAmxRows * 16;
   const size_t blocks = w.blocks();
   const size_t items = (t_end - t_begin) * blocks;
@@ -449,7 +467,7 @@ SEMBLE_AMX void RowGroupAmx(const int8_t* x, size_t k, const float* xs, const Q4
 #undef SEMBLE_AMX_DECLARE
 #define SEMBLE_AMX_RESET(r) total##r = bias;
 #define SEMBLE_AMX_STORE(r) \
-  if ((r) < rows) _mm512_mask_storeu_ps(yt + (r)*ldy, mask, total##r);
+  if constexpr ((r) < kRows) _mm512_mask_storeu_ps(yt + (r)*ldy, mask, total##r);
 #define SEMBLE_AMX_FLUSH()                                                                    \
   do {                                                                                        \
     const size_t cols = std::min(kQ4Tile, w.n - tile * kQ4Tile);                              \
@@ -457,9 +475,11 @@ SEMBLE_AMX void RowGroupAmx(const int8_t* x, size_t k, const float* xs, const Q4
     float* yt = y + tile * kQ4Tile;                                                           \
     SEMBLE_AMX_ROWS(SEMBLE_AMX_STORE)                                                         \
   } while (0)
-#define SEMBLE_AMX_ADD_ROW(r)                                                            \
-  total##r = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(block_sums + (r)*16)), \
-                             _mm512_mul_ps(wsv, _mm512_set1_ps(xb[(r)*blocks])), total##r);
+#define SEMBLE_AMX_ADD_ROW(r)                                                              \
+  if constexpr ((r) < kRows) {                                                             \
+    total##r = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(block_sums + (r)*16)), \
+                               _mm512_mul_ps(wsv, _mm512_set1_ps(xb[(r)*blocks])), total##r); \
+  }
 #define SEMBLE_AMX_ISSUE_ITEM(C, A, B, i) \
   SEMBLE_AMX_ISSUE(C, A, B, x + ((i) % blocks) * kQ4Block, k, ex + (i)*kAmxBlockBytes)
   const size_t groups = (items + kGroup - 1) / kGroup;
@@ -498,46 +518,62 @@ SEMBLE_AMX void RowGroupAmx(const int8_t* x, size_t k, const float* xs, const Q4
 #undef SEMBLE_AMX_RESET
 }
 
-SEMBLE_AMX void GemmAmx(const int8_t* xq, const float* xs, const int32_t* /*xz*/, size_t m,
+// RowGroupAmx<rows>, for a row count known only at run time.
+template <size_t kRows>
+SEMBLE_AMX void RowGroupAmxOf(size_t rows, const int8_t* x, size_t k, const float* xs,
+                              const Q4Linear& w, size_t t_begin, size_t t_end, const int8_t* ex,
+                              float* y, size_t ldy) {
+  if constexpr (kRows == 0) {
+    (void)rows, (void)x, (void)k, (void)xs, (void)w, (void)t_begin, (void)t_end, (void)ex, (void)y,
+        (void)ldy;
+  } else {
+    if (rows == kRows) {
+      RowGroupAmx<kRows>(x, k, xs, w, t_begin, t_end, ex, y, ldy);
+    } else {
+      RowGroupAmxOf<kRows - 1>(rows, x, k, xs, w, t_begin, t_end, ex, y, ldy);
+    }
+  }
+}
+
+SEMBLE_AMX void GemmAmx(const int8_t* xq, const float* xs, const int32_t* xz, size_t m,
                         const Q4Linear& w, float* y, size_t ldy, size_t t_begin, size_t t_end) {
   const size_t k = w.k, blocks = w.blocks();
-  struct Scratch {
-    std::vector<int8_t> ex;      // the tiles' expanded codes, when w has no copy
-    std::vector<int8_t> tail_x;  // the last rows, padded to 16 with zeros
-    std::vector<float> tail_xs;  // their scales, padded with zeros
-  };
-  thread_local Scratch s;
-  const int8_t* ex;
-  if (!w.amx.empty()) {
-    ex = w.amx.data() + t_begin * blocks * kAmxBlockBytes;
-  } else {
-    if (s.ex.size() < (t_end - t_begin) * blocks * kAmxBlockBytes) {
-      s.ex.resize((t_end - t_begin) * blocks * kAmxBlockBytes);
-    }
-    for (size_t t = t_begin; t < t_end; ++t) {
-      ExpandTileAmx(w, t, s.ex.data() + (t - t_begin) * blocks * kAmxBlockBytes);
-    }
-    ex = s.ex.data();
-  }
-  // Rows past a multiple of 16 are copied into a zero-padded block, so no tile load reads past
-  // the caller's arrays; their padded rows are computed and dropped.
   const size_t full = m / kAmxRows * kAmxRows, tail = m - full;
-  if (tail > 0) {
-    s.tail_x.assign(kAmxRows * k, 0);
-    s.tail_xs.assign(kAmxRows * blocks, 0.0f);
-    std::memcpy(s.tail_x.data(), xq + full * k, tail * k);
-    std::memcpy(s.tail_xs.data(), xs + full * blocks, tail * blocks * sizeof(float));
+  const size_t amx_tail = tail > kVnniMaxRows ? tail : 0;
+  if (full + amx_tail > 0) {
+    thread_local std::vector<int8_t> expanded;  // the tiles' expanded codes, when w has no copy
+    const int8_t* ex;
+    if (!w.amx.empty()) {
+      ex = w.amx.data() + t_begin * blocks * kAmxBlockBytes;
+    } else {
+      if (expanded.size() < (t_end - t_begin) * blocks * kAmxBlockBytes) {
+        expanded.resize((t_end - t_begin) * blocks * kAmxBlockBytes);
+      }
+      for (size_t t = t_begin; t < t_end; ++t) {
+        ExpandTileAmx(w, t, expanded.data() + (t - t_begin) * blocks * kAmxBlockBytes);
+      }
+      ex = expanded.data();
+    }
+    if (full > 0) {
+      _tile_loadconfig(&KernelConfig(kAmxRows));
+      for (size_t r = 0; r < full; r += kAmxRows) {
+        RowGroupAmx<kAmxRows>(xq + r * k, k, xs + r * blocks, w, t_begin, t_end, ex, y + r * ldy,
+                              ldy);
+      }
+    }
+    if (amx_tail > 0) {
+      _tile_loadconfig(&KernelConfig(amx_tail));
+      RowGroupAmxOf<kAmxRows - 1>(amx_tail, xq + full * k, k, xs + full * blocks, w, t_begin, t_end,
+                                  ex, y + full * ldy, ldy);
+    }
+    // Back to the init state: the kernel's 8 KB of tile data need not be saved on context
+    // switches.
+    _tile_release();
   }
-  _tile_loadconfig(&KernelConfig());
-  for (size_t r = 0; r < full; r += kAmxRows) {
-    RowGroupAmx(xq + r * k, k, xs + r * blocks, w, t_begin, t_end, ex, y + r * ldy, ldy, kAmxRows);
+  if (tail > 0 && amx_tail == 0) {
+    GemmVnni(xq + full * k, xs + full * blocks, xz + full * blocks, tail, w, y + full * ldy, ldy,
+             t_begin, t_end);
   }
-  if (tail > 0) {
-    RowGroupAmx(s.tail_x.data(), k, s.tail_xs.data(), w, t_begin, t_end, ex, y + full * ldy, ldy,
-                tail);
-  }
-  // Back to the init state: the kernel's 8 KB of tile data need not be saved on context switches.
-  _tile_release();
 }
 
 #define SEMBLE_AVX2 __attribute__((target("avx2,fma")))

@@ -130,7 +130,10 @@ TEST(Q4Gemm, MatchesScalarAndDoubleReferenceOnAllShapes) {
       ASSERT_TRUE(PackQ4(l.packed, &w));
       Q4Linear expanded = w;  // the AMX kernel reads its copy of the codes (if the CPU has AMX)
       ExpandQ4ForAmx(&expanded);
-      for (size_t m : {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 31, 32, 64, 67, 130}) {
+      // Every row count of a last group of 16 (the AMX kernel has one instance per count, and
+      // sends groups of up to 4 rows to the VNNI kernel), alone and after full groups.
+      for (size_t m : {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 21, 31, 32, 64, 67,
+                       130}) {
         const std::vector<float> x = Activations(m, k, &rng);
         const Quantized a = Quantize(x, m, k, false);
         const size_t ldy = n + 3;
