@@ -41,6 +41,10 @@
 // Quantized modes keep the float32 vectors in a separate array that only rescoring and Get touch;
 // MemoryStats tells the two apart. The quantizer is trained on the first vectors added (AddBatch
 // trains on its batch when untrained) or explicitly with Train().
+// Bound codes (HnswOptions::bound_codes, "hnsw,lb8") are not a quantizer: the walk stays the
+// float32 walk, decision for decision, and only skips reading the float32 vectors of candidates a
+// code proves too far (src/index/hnsw_bound.h). They train like sq8's codes (over each dimension's
+// whole range) and cost one byte per dimension and 4-8 bytes per vector more than "hnsw".
 //
 // Thread safety. All methods may be called concurrently, with these rules:
 //   - Search*, Get, Contains, stats, Serialize: shared; they run alongside Add/AddBatch/Remove.
