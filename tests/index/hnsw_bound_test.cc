@@ -9,7 +9,10 @@
 // graph without them returns, bit for bit, through inserts, deletes, repair and a reload.
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 #include <string>
@@ -281,6 +284,58 @@ TEST(HnswBoundTest, GraphsWithoutCodesStillLoad) {
   std::string bad = blob3;
   bad[8 + 4 + 4 + 4] = 2;  // the bound-codes byte: only 1 is valid
   EXPECT_FALSE(HnswIndex::Deserialize(bad).ok());
+}
+
+// Graphs written before bound codes existed: tests/data/hnsw/hnsw_v2_{cosine,l2}.bin were written
+// by main at ddce659 (format version 2) with a short program linked against that build: 200
+// vectors of 8 dimensions, x_ij = sin(0.37 (i + 1) (j + 1)) + 0.01 j as slot i, m 4, efc 16, one
+// thread, then every 9th slot removed (tombstones kept); the .hits files next to them are what
+// that build's Search(stored vector of slot s, k 3, ef 20) returned for each live slot (slot and
+// score, the score in C99 hex). They load as they were, answer as they did, write the same bytes
+// back, and load into an index whose type asks for bound codes.
+TEST(HnswBoundTest, GraphsWrittenBeforeBoundCodesLoad) {
+  for (const std::string name : {"hnsw_v2_cosine", "hnsw_v2_l2"}) {
+    const std::string base = std::string(SEMBLE_SOURCE_DIR) + "/tests/data/hnsw/" + name;
+    std::ifstream in(base + ".bin", std::ios::binary);
+    ASSERT_TRUE(in) << base;
+    const std::string blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto loaded = HnswIndex::Deserialize(blob);
+    ASSERT_TRUE(loaded.ok()) << name << ": " << loaded.status().ToString();
+    const HnswIndex& index = **loaded;
+    EXPECT_FALSE(index.options().bound_codes);
+    EXPECT_EQ(index.size(), 200u - 23u) << name;
+    std::ifstream hits_file(base + ".hits");
+    ASSERT_TRUE(hits_file) << base;
+    std::vector<float> x(8);
+    for (uint32_t s = 0; s < 200; ++s) {
+      for (uint32_t j = 0; j < 8; ++j) x[j] = std::sin(0.37f * (s + 1) * (j + 1)) + 0.01f * j;
+      if (s % 9 == 0) {
+        EXPECT_FALSE(index.Contains(s)) << name << " slot " << s;
+        continue;
+      }
+      const float* got = index.Get(s);
+      ASSERT_NE(got, nullptr) << name << " slot " << s;
+      for (uint32_t j = 0; j < 8; ++j) EXPECT_FLOAT_EQ(got[j], x[j]) << name << " slot " << s;
+      std::vector<Hit> want(3);
+      for (Hit& h : want) {
+        std::string score;
+        ASSERT_TRUE(hits_file >> h.slot >> score) << name;
+        h.score = std::strtof(score.c_str(), nullptr);
+      }
+      const std::vector<float> q(got, got + 8);
+      ExpectSameHits(want, index.Search(q.data(), 3, 20), name + " slot " + std::to_string(s));
+    }
+    EXPECT_EQ(index.Serialize(), blob) << name << ": the format without codes changed";
+
+    auto spec = ParseIndexSpec("hnsw,m=4,efc=16,lb8", 8, index.metric());
+    ASSERT_TRUE(spec.ok());
+    auto vi = NewVectorIndex(*spec, 0);
+    ASSERT_TRUE(vi.ok());
+    ASSERT_TRUE((*vi)->Load(blob).ok()) << name;
+    SearchParams params;
+    params.ef = 20;
+    ExpectSameHits(index.Search(x.data(), 10, 20), (*vi)->Search(x.data(), 10, params), name);
+  }
 }
 
 TEST(HnswBoundTest, IndexType) {
