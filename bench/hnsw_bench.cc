@@ -3,7 +3,8 @@
 // HNSW side by side: semble HnswIndex (float32, sq8, bq; quantized ones rescored exactly) against
 // hnswlib 0.6.2 (header-only, compiled in this file with the same flags) and FAISS IndexHNSWFlat,
 // same data, same M and efConstruction, builds on 2 threads, queries on 1 thread.
-// "semble API f32" and "semble API sq8" are what users run: a database through include/semble, the
+// "semble API f32", "semble API sq8" and "semble API lb8" (float32 results, a walk on lower-bound
+// codes) are what users run: a database through include/semble, the
 // base upserted in its natural order in batches of 512 and linked by the background builder, each
 // query a QueryRequest (topK 10, the ef asked) answered with string ids. The other semble rows are
 // the index class built in one batch: diagnostics.
@@ -118,13 +119,14 @@ void Normalize(std::vector<float>* v, uint32_t dims) {
 // With a cache path: load the serialized index if the file exists (reporting the load time instead
 // of a build), else build and write it. For iterating on query speed; official runs build.
 Engine Semble(QuantizerKind q, uint32_t m, uint32_t efc, std::unique_ptr<HnswIndex>* holder,
-              const std::string& cache) {
+              const std::string& cache, bool bound_codes = false) {
   static const char* kNames[] = {"semble f32", "semble sq8", "semble bq"};
   Engine e;
-  e.name = kNames[static_cast<int>(q)];
+  e.name = std::string(kNames[static_cast<int>(q)]) + (bound_codes ? " lb8" : "");
   e.build = [=](const Dataset& d, int threads) {
-    const std::string path =
-        cache.empty() ? "" : cache + "_" + std::to_string(static_cast<int>(q)) + ".hnsw";
+    const std::string path = cache.empty() ? ""
+                                           : cache + "_" + std::to_string(static_cast<int>(q)) +
+                                                 (bound_codes ? "_lb8" : "") + ".hnsw";
     if (!path.empty()) {
       std::ifstream in(path, std::ios::binary);
       if (in) {
@@ -142,6 +144,7 @@ Engine Semble(QuantizerKind q, uint32_t m, uint32_t efc, std::unique_ptr<HnswInd
     o.m = m;
     o.ef_construction = efc;
     o.quantizer = q;
+    o.bound_codes = bound_codes;
     *holder = std::move(HnswIndex::Create(o)).value();
     std::vector<uint32_t> slots(d.n);
     std::iota(slots.begin(), slots.end(), 0u);
@@ -278,14 +281,16 @@ int main(int argc, char** argv) {
   }
   const bool ip = d.metric != Metric::kEuclidean;
 
-  std::unique_ptr<HnswIndex> f32, sq8, bq;
+  std::unique_ptr<HnswIndex> f32, f32_lb8, sq8, bq;
   const std::string cache_path =
       cache ? "bench/data/" + dataset + "_m" + std::to_string(m) + "_efc" + std::to_string(efc)
             : "";
-  ApiIndex api_f32, api_sq8;
+  ApiIndex api_f32, api_sq8, api_lb8;
   std::vector<Engine> engines = {SembleApi("", m, efc, &api_f32, work),
                                  SembleApi("sq8", m, efc, &api_sq8, work),
+                                 SembleApi("lb8", m, efc, &api_lb8, work),
                                  Semble(QuantizerKind::kNone, m, efc, &f32, cache_path),
+                                 Semble(QuantizerKind::kNone, m, efc, &f32_lb8, cache_path, true),
                                  Semble(QuantizerKind::kSq8, m, efc, &sq8, cache_path),
                                  Semble(QuantizerKind::kBinary, m, efc, &bq, cache_path)};
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;

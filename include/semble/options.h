@@ -179,7 +179,8 @@ struct IndexConfig {
   Metric metric = Metric::kCosine;
   // How vectors are searched, fixed at creation: "flat" (exact), "hnsw" (approximate graph, exact
   // scores), "hnsw,sq8" / "hnsw,bq" (graph walked on int8 / binary codes, results rescored on the
-  // float32 vectors), with optional parameters: "hnsw,m=32,efc=400,ef=100". "" takes
+  // float32 vectors), "hnsw,lb8" ("hnsw"'s results, most candidates ruled out on int8 codes
+  // without reading their floats), with optional parameters: "hnsw,m=32,efc=400,ef=100". "" takes
   // DatabaseOptions::default_index_type. Describe() returns the canonical form.
   std::string index_type = "";
   // Extension: the embedding model whose vectors the index holds (a model id as in `semble model

@@ -9,11 +9,13 @@
 #include <cmath>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "core/distance.h"
 #include "core/partial_distance.h"
 #include "core/thread_pool.h"
 #include "core/top_k.h"
+#include "index/hnsw_bound.h"
 #include "index/hnsw_internal.h"
 #include "index/hnsw_walk.h"
 
@@ -44,6 +46,20 @@ uint32_t NodeOf(uint64_t entry) { return static_cast<uint32_t>(entry); }
 int LevelOf(uint64_t entry) { return static_cast<int>(entry >> 32); }
 uint64_t PackEntry(uint32_t node, int level) { return (static_cast<uint64_t>(level) << 32) | node; }
 
+// Trains the quantizer on n vectors as the index's codes take them.
+void TrainQuantizer(HnswIndex::Impl& g, const float* vectors, size_t n) {
+  if (g.bounded) {
+    // The whole range: the bound holds for clipped values too (r grows), but a clipped node's
+    // bound is loose, and percentile clipping would clip some dimension of most vectors at
+    // hundreds of dimensions.
+    g.sq.Train(vectors, n, g.dims, /*clip_fraction=*/0.0);
+  } else if (g.o.quantizer == QuantizerKind::kSq8) {
+    g.sq.Train(vectors, n, g.dims);
+  } else {
+    g.bq.Train(vectors, n, g.dims);
+  }
+}
+
 }  // namespace
 
 HnswIndex::Impl::Impl(const HnswOptions& opts)
@@ -52,7 +68,11 @@ HnswIndex::Impl::Impl(const HnswOptions& opts)
       m(opts.m),
       m0(2 * opts.m),
       quantized(opts.quantizer != QuantizerKind::kNone),
-      header(quantized || opts.metric == Metric::kCosine),
+      bounded(opts.quantizer == QuantizerKind::kNone && opts.bound_codes),
+      floats_apart(quantized || bounded),
+      trainable(quantized || bounded),
+      header(quantized || opts.metric == Metric::kCosine ||
+             (bounded && opts.metric == Metric::kEuclidean)),
       dot(core::DotProductKernel()),
       l2(core::L2SquaredBoundedKernel()),
       dot_i16u8(core::DotI16U8Kernel()),
@@ -60,6 +80,12 @@ HnswIndex::Impl::Impl(const HnswOptions& opts)
       rng(opts.seed) {
   switch (o.quantizer) {
     case QuantizerKind::kNone:
+      if (bounded) {  // [1/|v| under cosine, |x^|^2 under L2][slack][code bytes]
+        slack_offset = header ? sizeof(float) : 0;
+        bound_code_offset = slack_offset + sizeof(float);
+        code_bytes = bound_code_offset + dims;
+        break;
+      }
       code_bytes = (header ? sizeof(float) : 0) + static_cast<size_t>(dims) * sizeof(float);
       break;
     case QuantizerKind::kSq8:
@@ -77,6 +103,27 @@ HnswIndex::Impl::Impl(const HnswOptions& opts)
 }
 
 void HnswIndex::Impl::EncodeNode(uint32_t node) {
+  if (bounded) {
+    // The code of what the walk compares: v, or v / |v| under cosine (the float copy rounds as the
+    // sq8 codes' does; the residual is taken against the exact quotient, in double).
+    const float* v = Vec(node);
+    double norm_sq = 0.0;
+    for (uint32_t j = 0; j < dims; ++j) norm_sq += static_cast<double>(v[j]) * v[j];
+    const double norm = std::sqrt(norm_sq);
+    std::vector<float> tmp(v, v + dims);
+    std::vector<double> exact(v, v + dims);
+    if (o.metric == Metric::kCosine) {
+      for (float& x : tmp) x *= InvNorm(node);
+      for (double& x : exact) x /= norm;
+    }
+    uint8_t* code = MutableCode(node) + bound_code_offset;
+    sq.Encode(tmp.data(), code);
+    const float slack = BoundSlack(o.metric, dims, sq.Residual(exact.data(), code), norm,
+                                   o.metric == Metric::kCosine ? InvNorm(node) : 1.0f);
+    std::memcpy(MutableCode(node) + slack_offset, &slack, sizeof(float));
+    if (o.metric == Metric::kEuclidean) SetHeader(node, sq.NormSquared(code));
+    return;
+  }
   if (!quantized) return;
   std::vector<float> tmp(Vec(node), Vec(node) + dims);
   if (o.metric == Metric::kCosine) {
@@ -92,7 +139,7 @@ void HnswIndex::Impl::Grow(size_t min_nodes, size_t min_slots) {
   if (min_nodes > Capacity()) {
     const size_t n = std::max({min_nodes, Capacity() + Capacity() / 2, size_t{1024}});
     level0.Grow(n * record_words);
-    if (quantized) vectors.Grow(n * dims);
+    if (floats_apart) vectors.Grow(n * dims);
     node_slot.resize(n, kNoNode);
     node_level.resize(n, 0);
     node_state.resize(n, kFree);
@@ -135,6 +182,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const HnswOptions& options)
   if (options.ef_search == 0 || options.ef_search > 4096) {
     return Status::InvalidArgument("hnsw: efSearch must be between 1 and 4096");
   }
+  if (options.bound_codes && options.quantizer != QuantizerKind::kNone) {
+    return Status::InvalidArgument("hnsw: lower-bound codes are for the float32 graph only");
+  }
   return std::unique_ptr<HnswIndex>(new HnswIndex(options));
 }
 
@@ -152,7 +202,7 @@ Status HnswIndex::Train(const float* vectors, size_t n) {
 Status HnswIndex::TrainOn(const float* vectors, size_t n, bool explicitly) {
   Impl& g = *impl_;
   std::unique_lock<std::shared_mutex> lock(g.rw);
-  if (!g.quantized) return Status::OK();
+  if (!g.trainable) return Status::OK();
   if (g.num_nodes > 0) return Status::FailedPrecondition("hnsw: Train after vectors were added");
   std::vector<float> normalized;
   if (opts_.metric == Metric::kCosine) {  // codes hold normalized vectors; train on the same
@@ -163,11 +213,7 @@ Status HnswIndex::TrainOn(const float* vectors, size_t n, bool explicitly) {
     }
     vectors = normalized.data();
   }
-  if (opts_.quantizer == QuantizerKind::kSq8) {
-    g.sq.Train(vectors, n, g.dims);
-  } else {
-    g.bq.Train(vectors, n, g.dims);
-  }
+  TrainQuantizer(g, vectors, n);
   g.trained = n > 0;
   g.trained_explicitly = explicitly && n > 0;
   g.trained_on = n;
@@ -189,11 +235,7 @@ void TrainFromNodes(HnswIndex::Impl& g) {
     const float inv = g.o.metric == Metric::kCosine ? g.InvNorm(n) : 1.0f;
     for (uint32_t j = 0; j < g.dims; ++j) sample.push_back(v[j] * inv);
   }
-  if (g.o.quantizer == QuantizerKind::kSq8) {
-    g.sq.Train(sample.data(), nodes.size(), g.dims);
-  } else {
-    g.bq.Train(sample.data(), nodes.size(), g.dims);
-  }
+  TrainQuantizer(g, sample.data(), nodes.size());
   for (uint32_t n : nodes) g.EncodeNode(n);
   g.trained = true;
   g.trained_on = nodes.size();
@@ -201,7 +243,7 @@ void TrainFromNodes(HnswIndex::Impl& g) {
 
 // Whether automatic training is due with n vectors stored.
 bool TrainingDue(const HnswIndex::Impl& g, size_t n) {
-  if (!g.quantized || g.trained_explicitly) return false;
+  if (!g.trainable || g.trained_explicitly) return false;
   if (!g.trained) return n >= kAutoTrainNodes;
   const size_t on = g.trained_on.load();
   return on < kRetrainUpTo && n >= 2 * on;
@@ -234,8 +276,21 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
   QuantizedQuery qq;
   if (coded) g.sq.PrepareQuery(q.data(), &qq);
   auto code_dist = [&](uint32_t n, float) { return CodeDist(g, qq, n); };
+  // Bound codes rule candidates out as searches do (hnsw_bound.h): the same decisions as the
+  // exact walk, so the same graph, reading fewer float32 vectors.
+  std::optional<WalkBound> wb;
+  if (g.bounded && g.trained.load(std::memory_order_acquire)) wb.emplace(g, q.data());
+  const bool bounded = wb && wb->enabled();
+  auto bounded_dist = [&](uint32_t n, float bound) {
+    if (bound < kInf) {
+      const double lb = wb->Lower(n);
+      if (lb > bound) return AboveBound(lb, bound);
+    }
+    return exact_dist(n, bound);
+  };
   auto dist = [&](uint32_t n, float bound) {
-    return coded ? code_dist(n, bound) : exact_dist(n, bound);
+    if (coded) return code_dist(n, bound);
+    return bounded ? bounded_dist(n, bound) : exact_dist(n, bound);
   };
   uint64_t e = g.entry.load(std::memory_order_acquire);
   if (e == HnswIndex::Impl::kNoEntry) {
@@ -268,8 +323,14 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
         for (Candidate& c : found) c.first = exact_dist(c.second, kInf);
         std::sort(found.begin(), found.end());
       } else {
-        SearchLayer(g, exact_dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found,
-                    true);
+        if (bounded) {
+          SearchLayerBounded(
+              g, [&](uint32_t n) { return wb->Lower(n); }, exact_dist, cur, cur_d,
+              g.o.ef_construction, l, accept, visited, &found);
+        } else {
+          SearchLayer(g, exact_dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found,
+                      true);
+        }
         // SearchLayer leaves a heap, farthest on top: sorting it from there is cheaper than anew.
         std::sort_heap(found.begin(), found.end(), CloserFirst());
       }
@@ -390,7 +451,7 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
     const uint32_t max_slot = *std::max_element(slots.begin(), slots.end());
     g.Grow(g.num_nodes + slots.size(), static_cast<size_t>(max_slot) + 1);
   }
-  if (g.quantized && !g.trained && g.num_nodes == 0 && slots.size() >= kAutoTrainNodes) {
+  if (g.trainable && !g.trained && g.num_nodes == 0 && slots.size() >= kAutoTrainNodes) {
     SEMBLE_RETURN_IF_ERROR(TrainOn(values, slots.size(), /*explicitly=*/false));
   }
   // The first error wins; once there is one, the vectors not yet started are skipped.
@@ -687,7 +748,20 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
     // One specialised lambda per metric, so the kernel call is the only indirection per node.
     const float* qp = q.data();
     const uint32_t dims = g.dims;
-    if (g.quantized) {  // not trained yet: exact distances on the separate float32 vectors
+    std::optional<WalkBound> wb;
+    if (g.bounded && g.trained.load(std::memory_order_acquire)) wb.emplace(g, qp);
+    if (wb && wb->enabled()) {
+      // Codes first, the float32 vector only when the code's bound cannot rule the node out.
+      auto exact = [&](uint32_t n, float bound) { return g.ExactDist(qp, n, bound); };
+      auto lower = [&](uint32_t n) { return wb->Lower(n); };
+      const auto bounded = BoundedDist(*wb, exact);
+      auto dist = [&](uint32_t n, float bound) { return n == held_out ? kInf : bounded(n, bound); };
+      if (held_out != kNoNode) visited->TestAndSet(held_out);  // as `run` does
+      uint32_t cur = NodeOf(e);
+      float cur_d = dist(cur, kInf);
+      for (int l = LevelOf(e); l > 0; --l) Greedy(g, dist, l, &cur, &cur_d);
+      SearchLayerBounded(g, lower, exact, cur, cur_d, ef, 0, accept, visited, &found);
+    } else if (g.floats_apart) {  // not trained yet: exact distances on the separate vectors
       run([&](uint32_t n, float bound) { return g.ExactDist(qp, n, bound); }, true);
     } else if (g.o.metric == Metric::kCosine) {
       run(
@@ -781,6 +855,21 @@ std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   return ToHits(g, c, k);
 }
 
+bool HnswIndex::BoundForTest(const float* query, uint32_t slot, double* bound,
+                             float* distance) const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  if (!g.bounded || !g.trained.load() || slot >= g.slot_node.size()) return false;
+  const uint32_t node = LoadAcquire(&g.slot_node[slot]);
+  if (node == kNoNode) return false;
+  const PreparedQuery q(g, query);
+  const WalkBound wb(g, q.data());
+  if (!wb.enabled()) return false;
+  *bound = wb.Lower(node);
+  *distance = g.ExactDist(q.data(), node);
+  return true;
+}
+
 HnswMemoryStats HnswIndex::MemoryStats() const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);
@@ -792,7 +881,8 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   const size_t n = g.num_nodes;
   // Traversal: layer-0 records (links + code), upper links, per-node state/level/slot.
   const size_t traversal = n * g.record_words * sizeof(uint32_t) + upper + n * 6;
-  const size_t rescoring = g.quantized ? n * g.dims * sizeof(float) : 0;
+  // Bound codes read the float32 copy for the candidates their bound cannot rule out: counted here.
+  const size_t rescoring = g.floats_apart ? n * g.dims * sizeof(float) : 0;
   s.total_bytes = n * g.record_words * sizeof(uint32_t) + rescoring + g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
                   g.in_degree.capacity() * 4 + g.upper.capacity() * sizeof(void*) + upper +
                   g.slot_node.capacity() * 4;

@@ -41,6 +41,10 @@
 // Quantized modes keep the float32 vectors in a separate array that only rescoring and Get touch;
 // MemoryStats tells the two apart. The quantizer is trained on the first vectors added (AddBatch
 // trains on its batch when untrained) or explicitly with Train().
+// Bound codes (HnswOptions::bound_codes, "hnsw,lb8") are not a quantizer: the walk stays the
+// float32 walk, decision for decision, and only skips reading the float32 vectors of candidates a
+// code proves too far (src/index/hnsw_bound.h). They train like sq8's codes (over each dimension's
+// whole range) and cost one byte per dimension and 4-8 bytes per vector more than "hnsw".
 //
 // Thread safety. All methods may be called concurrently, with these rules:
 //   - Search*, Get, Contains, stats, Serialize: shared; they run alongside Add/AddBatch/Remove.
@@ -84,6 +88,12 @@ struct HnswOptions {
   uint32_t ef_construction = 200;  // candidate list size while inserting
   uint32_t ef_search = 64;         // default candidate list size of a query (>= k is enforced)
   QuantizerKind quantizer = QuantizerKind::kNone;
+  // Float32 graph only (quantizer kNone): keep an 8-bit code of each vector beside its links and
+  // the float32 vector apart, and let searches and inserts rule out a candidate on a proven lower
+  // bound of its distance computed from the code, reading its float32 vector only when the bound
+  // cannot rule it out ("hnsw,lb8"). Every decision, so every result, is the float32 walk's; the
+  // cost is one byte per dimension (+25%). See hnsw_bound.h.
+  bool bound_codes = false;
   // Consolidate() runs by itself when tombstoned nodes exceed this fraction of all nodes.
   float max_tombstone_fraction = 0.1f;
   uint64_t seed = 0x5eb1e;  // level generator; same seed + same single-threaded adds = same graph
@@ -232,6 +242,13 @@ class HnswIndex {
                          size_t* real_queries) const;
 
   HnswMemoryStats MemoryStats() const;
+
+  // For tests of the lower-bound codes (HnswOptions::bound_codes): the bound a walk uses for
+  // `query` against slot's vector, and the distance the float32 walk computes for the pair (both
+  // in the walk's order, smaller = closer: squared L2, -cosine, -dot). The bound must never be
+  // above the distance. False when there are no trained codes, the query gets no bounds, or the
+  // slot holds no vector.
+  bool BoundForTest(const float* query, uint32_t slot, double* bound, float* distance) const;
 
   // The whole index (options, quantizer parameters, codes, float32 vectors, graph, slot map) as one
   // little-endian blob; the database frames it (checksums) in its checkpoint segment. Consolidates

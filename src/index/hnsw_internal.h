@@ -9,7 +9,10 @@
 //     with one, so a layer-0 hop reads links, code and header from one contiguous record, as
 //     hnswlib does. The header is 1/|v| under cosine (no separate norm array to miss on), |x^|^2
 //     for a quantized euclidean index, absent for a float32 euclidean or dot-product index.
-//   vectors_ (quantized modes only): the float32 vector, touched only for rescoring and Get.
+//     With lower-bound codes (HnswOptions::bound_codes, float32 results): [1/|v| under cosine]
+//     [slack float][sq8 code bytes]; see hnsw_bound.h.
+//   vectors_ (quantized modes and bound codes): the float32 vector, touched only for rescoring,
+//     Get and (bound codes) the candidates whose bound does not rule them out.
 //   upper_[node]: level * (1 + M) words, the links of layers 1..level (about 1 node in M has any).
 // Links are read by searches without locks while inserts rewrite them under a striped mutex: every
 // word is accessed through std::atomic_ref (plain loads/stores on x86), so a reader sees each link
@@ -127,8 +130,8 @@ struct HnswIndex::Impl {
   }
   uint8_t* MutableCode(uint32_t node) { return const_cast<uint8_t*>(Code(node)); }
   const float* Vec(uint32_t node) const {
-    return quantized ? &vectors[static_cast<size_t>(node) * dims]
-                     : reinterpret_cast<const float*>(Code(node) + (header ? 4 : 0));
+    return floats_apart ? &vectors[static_cast<size_t>(node) * dims]
+                        : reinterpret_cast<const float*>(Code(node) + (header ? 4 : 0));
   }
   float Header(uint32_t node) const {
     float h;
@@ -156,8 +159,13 @@ struct HnswIndex::Impl {
 
   HnswOptions o;
   uint32_t dims, m, m0;
-  bool quantized;
-  bool header;      // the code starts with a header float (see above)
+  bool quantized;           // sq8 or bq: the walk ranks approximately, the results are rescored
+  bool bounded;             // float32 walk that rules candidates out on lower-bound codes
+  bool floats_apart;        // quantized || bounded: float32 vectors in `vectors`, not in the record
+  bool trainable;           // quantized || bounded: a quantizer to train (sq for sq8 and bounded)
+  bool header;              // the code starts with a header float (see above)
+  size_t slack_offset = 0;  // bounded: byte offsets in the code of the slack and the code bytes
+  size_t bound_code_offset = 0;
   core::DotFn dot;  // kernels resolved once, called without a dispatch lookup
   core::L2BoundedFn l2;
   core::DotI16U8Fn dot_i16u8;
@@ -168,7 +176,7 @@ struct HnswIndex::Impl {
   double level_mult;
 
   HugeArray<uint32_t> level0;
-  HugeArray<float> vectors;  // quantized modes
+  HugeArray<float> vectors;  // floats_apart modes
   std::vector<uint32_t> node_slot;
   std::vector<uint8_t> node_level;
   std::vector<uint8_t> node_state;

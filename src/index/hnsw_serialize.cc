@@ -3,15 +3,19 @@
 // HnswIndex's blob. Little-endian, fixed-width fields, large arrays copied as they lie in memory so
 // that loading a million-vector graph is a handful of memcpys plus one validation pass:
 //
-//   "SMBLHNSW" u32 version
-//   u32 dims, u8 metric, u8 quantizer, u8 trained, u8 trained_explicitly, u32 m, u32
+//   "SMBLHNSW" u32 version (2, or 3 for an index with lower-bound codes)
+//   u32 dims, u8 metric, u8 quantizer, u8 trained, u8 trained_explicitly, [version 3: u8
+//   bound_codes, always 1], u32 m, u32
 //   ef_construction, u32 ef_search, f32 max_tombstone_fraction, u64 seed u32 num_nodes, u64 entry
-//   (node | level << 32, or all ones), u32 record_words quantizer: 2 * dims f32 (sq8: lo, step; bq:
-//   mean, amp), absent for kNone num_nodes u8 state, num_nodes u8 level, num_nodes u32 slot
+//   (node | level << 32, or all ones), u32 record_words quantizer: 2 * dims f32 (sq8 and bound
+//   codes: lo, step; bq: mean, amp), absent for kNone without bound codes; num_nodes u8 state,
+//   num_nodes u8 level, num_nodes u32 slot
 //   num_nodes * record_words u32 layer-0 records
-//   quantized: num_nodes * dims f32 vectors
+//   quantized or bound codes: num_nodes * dims f32 vectors
 //   for each node with level > 0: level * (1 + m) u32 upper links
 //
+// An index without bound codes is written as version 2, byte for byte as before they existed, so
+// segments stay readable by either build; version 2 blobs load as indexes without bound codes.
 // The database's segment framing adds the checksum. Deserialize still validates every field that
 // could send a later search out of bounds: states, levels, link counts and targets (a link on layer
 // l must name a node that has layer l), slots (unique among live nodes), the entry point.
@@ -29,6 +33,7 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'M', 'B', 'L', 'H', 'N', 'S', 'W'};
 constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersionBoundCodes = 3;
 
 template <class T>
 void Put(std::string* out, const T& v) {
@@ -95,12 +100,13 @@ std::string HnswIndex::Serialize() const {
   std::shared_lock<std::shared_mutex> lock(g.rw);
   std::string out;
   out.append(kMagic, sizeof(kMagic));
-  Put(&out, kVersion);
+  Put(&out, g.bounded ? kVersionBoundCodes : kVersion);
   Put(&out, opts_.dimensions);
   Put(&out, static_cast<uint8_t>(opts_.metric));
   Put(&out, static_cast<uint8_t>(opts_.quantizer));
   Put(&out, static_cast<uint8_t>(g.trained.load()));
   Put(&out, static_cast<uint8_t>(g.trained_explicitly));
+  if (g.bounded) Put(&out, uint8_t{1});
   Put(&out, opts_.m);
   Put(&out, opts_.ef_construction);
   Put(&out, opts_.ef_search);
@@ -112,7 +118,7 @@ std::string HnswIndex::Serialize() const {
   Put(&out, n);
   Put(&out, g.entry.load());
   Put(&out, static_cast<uint32_t>(g.record_words));
-  if (opts_.quantizer == QuantizerKind::kSq8) {
+  if (opts_.quantizer == QuantizerKind::kSq8 || g.bounded) {
     PutArray(&out, g.sq.lo().data(), g.sq.lo().size());
     PutArray(&out, g.sq.step().data(), g.sq.step().size());
   } else if (opts_.quantizer == QuantizerKind::kBinary) {
@@ -123,7 +129,7 @@ std::string HnswIndex::Serialize() const {
   PutArray(&out, g.node_level.data(), n);
   PutArray(&out, g.node_slot.data(), n);
   PutArray(&out, g.level0.data(), static_cast<size_t>(n) * g.record_words);
-  if (g.quantized) PutArray(&out, g.vectors.data(), static_cast<size_t>(n) * g.dims);
+  if (g.floats_apart) PutArray(&out, g.vectors.data(), static_cast<size_t>(n) * g.dims);
   for (uint32_t i = 0; i < n; ++i) {
     if (g.node_level[i] > 0 && g.upper[i]) {
       PutArray(&out, g.upper[i].get(), static_cast<size_t>(g.node_level[i]) * (1 + g.m));
@@ -154,14 +160,18 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   char magic[8];
   uint32_t version = 0;
   if (!r.GetArray(magic, 8) || std::memcmp(magic, kMagic, 8) != 0) return Bad("bad magic");
-  if (!r.Get(&version) || version != kVersion) return Bad("unsupported version");
+  if (!r.Get(&version) || (version != kVersion && version != kVersionBoundCodes)) {
+    return Bad("unsupported version");
+  }
   HnswOptions o;
-  uint8_t metric = 0, quantizer = 0, trained = 0, trained_explicitly = 0;
+  uint8_t metric = 0, quantizer = 0, trained = 0, trained_explicitly = 0, bound_codes = 0;
   if (!r.Get(&o.dimensions) || !r.Get(&metric) || !r.Get(&quantizer) || !r.Get(&trained) ||
-      !r.Get(&trained_explicitly) || !r.Get(&o.m) || !r.Get(&o.ef_construction) ||
-      !r.Get(&o.ef_search) || !r.Get(&o.max_tombstone_fraction) || !r.Get(&o.seed)) {
+      !r.Get(&trained_explicitly) || (version == kVersionBoundCodes && !r.Get(&bound_codes)) ||
+      !r.Get(&o.m) || !r.Get(&o.ef_construction) || !r.Get(&o.ef_search) ||
+      !r.Get(&o.max_tombstone_fraction) || !r.Get(&o.seed)) {
     return Bad("truncated header");
   }
+  if (version == kVersionBoundCodes && bound_codes != 1) return Bad("bad flags");
   if (metric > static_cast<uint8_t>(Metric::kDotProduct)) return Bad("bad metric");
   if (quantizer > static_cast<uint8_t>(QuantizerKind::kBinary)) return Bad("bad quantizer");
   if (trained > 1 || trained_explicitly > 1) return Bad("bad flags");
@@ -170,6 +180,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   }
   o.metric = static_cast<Metric>(metric);
   o.quantizer = static_cast<QuantizerKind>(quantizer);
+  o.bound_codes = bound_codes != 0;
   auto created = Create(o);
   if (!created.ok()) return Bad(created.status().message());
   std::unique_ptr<HnswIndex> index = std::move(created).value();
@@ -180,12 +191,12 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   if (record_words != g.record_words) return Bad("record size does not match the options");
   // Every node takes at least a record, so n is bounded by the blob before anything is allocated.
   if (n > r.remaining() / (record_words * sizeof(uint32_t) + 6)) return Bad("node count too large");
-  if (g.quantized) {
+  if (g.trainable) {
     std::vector<float> a(o.dimensions), b(o.dimensions);
     if (!r.GetArray(a.data(), a.size()) || !r.GetArray(b.data(), b.size())) {
       return Bad("truncated quantizer");
     }
-    if (o.quantizer == QuantizerKind::kSq8) {
+    if (o.quantizer == QuantizerKind::kSq8 || g.bounded) {
       g.sq = ScalarQuantizer(std::move(a), std::move(b));
     } else {
       g.bq = BinaryQuantizer(std::move(a), std::move(b));
@@ -203,7 +214,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
       !r.GetArray(g.level0.data(), static_cast<size_t>(n) * record_words)) {
     return Bad("truncated node arrays");
   }
-  if (g.quantized && !r.GetArray(g.vectors.data(), static_cast<size_t>(n) * o.dimensions)) {
+  if (g.floats_apart && !r.GetArray(g.vectors.data(), static_cast<size_t>(n) * o.dimensions)) {
     return Bad("truncated vectors");
   }
   uint32_t max_slot = 0;

@@ -323,6 +323,8 @@ class HnswVectorIndex final : public VectorIndex {
                             HnswIndex::Deserialize(bytes, next, /*reconnect=*/false));
     const HnswOptions& got = loaded->options();
     const HnswOptions& want = hnsw_->options();
+    // Bound codes are not compared: they change no result, and a graph stored without them (by a
+    // build before they existed) is served as it was written.
     if (got.dimensions != want.dimensions || got.metric != want.metric ||
         got.quantizer != want.quantizer) {
       return Status::Corruption("the stored graph was built for another index configuration");

@@ -18,6 +18,8 @@ namespace semble::index {
 
 // Neighbours prefetched ahead of the one being scored.
 constexpr uint32_t kPrefetchAhead = 4;
+// How much of a float32 vector SearchLayerBounded requests once its bound lets it through.
+constexpr size_t kBoundFloatPrefetchBytes = 1024;
 
 // The order of the result heaps (the farthest on top). A function object, not a function: std's
 // heap algorithms are instantiated per comparator type, and a function pointer is called, not
@@ -57,7 +59,7 @@ template <class Dist, class Accept>
 void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float ep_d, size_t ef,
                  int level, const Accept& accept, VisitedSet* visited, std::vector<Candidate>* out,
                  bool exact = false) {
-  const bool vectors_apart = exact && g.quantized;
+  const bool vectors_apart = exact && g.floats_apart;
   const size_t prefetch_bytes =
       vectors_apart ? std::min<size_t>(256, g.dims * sizeof(float)) : g.prefetch_bytes;
   std::vector<Candidate> cand;         // min-heap on distance (std heap with greater-than)
@@ -96,6 +98,94 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
         cand.push_back({d, n});
         std::push_heap(cand.begin(), cand.end(), cand_cmp);
         __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
+        if (accept(n)) {
+          res.push_back({d, n});
+          std::push_heap(res.begin(), res.end(), CloserFirst());
+          if (res.size() > ef) {
+            std::pop_heap(res.begin(), res.end(), CloserFirst());
+            res.pop_back();
+          }
+          if (res.size() >= ef) bound = res.front().first;
+        }
+      }
+    }
+  }
+}
+
+// SearchLayer for an index with lower-bound codes (hnsw_bound.h), making exactly SearchLayer's
+// decisions with dist = exact: lower(n) is a lower bound on exact(n, b) (-infinity for none), and
+// exact(n, b) is the float32 distance, which may come back as any value above b when it is above.
+// Each expansion runs in two passes. The first reads the unvisited neighbours' codes and keeps the
+// ones whose bound does not rule them out against the bound as it stands, requesting their float32
+// vectors at once; the second scores those in list order exactly as SearchLayer would, checking
+// each bound again against the bound as it has become (it only shrinks, so a neighbour ruled out
+// in the first pass would have been rejected in its turn). The float32 vectors kept are then
+// fetched side by side while the first pass goes on, not one after another on the walk's path.
+// Visited marks are set in the first pass, which only matters for a node listed twice: skipped
+// the second time either way.
+template <class Lower, class Exact, class Accept>
+void SearchLayerBounded(const HnswIndex::Impl& g, const Lower& lower, const Exact& exact,
+                        uint32_t ep, float ep_d, size_t ef, int level, const Accept& accept,
+                        VisitedSet* visited, std::vector<Candidate>* out) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  constexpr double kNoBound = -std::numeric_limits<double>::infinity();
+  std::vector<Candidate> cand;
+  std::vector<Candidate>& res = *out;
+  res.clear();
+  cand.reserve(ef * 4);
+  res.reserve(ef + 1);
+  struct Kept {
+    uint32_t node;
+    double lb;  // kNoBound when not computed (the bound was infinite)
+  };
+  std::vector<Kept> kept;
+  kept.reserve(2 * g.m0);
+  const size_t vector_bytes = static_cast<size_t>(g.dims) * sizeof(float);
+  const size_t float_prefetch = std::min<size_t>(vector_bytes, kBoundFloatPrefetchBytes);
+  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
+  visited->TestAndSet(ep);
+  cand.push_back({ep_d, ep});
+  if (accept(ep)) res.push_back({ep_d, ep});
+  float bound = res.size() >= ef ? res.front().first : kInf;
+  const uint32_t cap = g.Cap(level);
+  while (!cand.empty()) {
+    const Candidate c = cand.front();
+    if (c.first > bound) break;
+    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
+    cand.pop_back();
+    const uint32_t* links = g.Links(c.second, level);
+    const uint32_t count = std::min(LoadAcquire(links), cap);
+    auto prefetch = [&](uint32_t n) {
+      const char* p = reinterpret_cast<const char*>(g.Code(n));
+      for (size_t off = 0; off < g.prefetch_bytes; off += 64) __builtin_prefetch(p + off);
+      __builtin_prefetch(&visited->tags[n]);
+    };
+    for (uint32_t i = 1; i <= count && i <= kPrefetchAhead; ++i) prefetch(LoadRelaxed(links + i));
+    kept.clear();
+    for (uint32_t i = 1; i <= count; ++i) {
+      const uint32_t n = LoadRelaxed(links + i);
+      if (i + kPrefetchAhead <= count) prefetch(LoadRelaxed(links + i + kPrefetchAhead));
+      if (visited->TestAndSet(n)) continue;
+      double lb = kNoBound;
+      if (bound < kInf) {
+        lb = lower(n);
+        if (lb > bound) continue;
+      }
+      const char* v = reinterpret_cast<const char*>(g.Vec(n));
+      for (size_t off = 0; off < float_prefetch; off += 64) __builtin_prefetch(v + off);
+      kept.push_back({n, lb});
+    }
+    for (const Kept& k : kept) {
+      if (bound < kInf) {
+        const double lb = k.lb == kNoBound ? lower(k.node) : k.lb;
+        if (lb > bound) continue;
+      }
+      const uint32_t n = k.node;
+      const float d = exact(n, bound);
+      if (res.size() < ef || d < bound) {
+        cand.push_back({d, n});
+        std::push_heap(cand.begin(), cand.end(), cand_cmp);
+        __builtin_prefetch(g.Links(n, level));
         if (accept(n)) {
           res.push_back({d, n});
           std::push_heap(res.begin(), res.end(), CloserFirst());

@@ -52,6 +52,10 @@ Result<IndexSpec> ParseIndexSpec(std::string_view spec, uint32_t dimensions, Met
       out.hnsw.quantizer = part == "sq8" ? QuantizerKind::kSq8 : QuantizerKind::kBinary;
       continue;
     }
+    if (part == "lb8") {
+      out.hnsw.bound_codes = true;
+      continue;
+    }
     const size_t eq = part.find('=');
     uint32_t value = 0;
     if (eq == std::string_view::npos || !ParseU32(part.substr(eq + 1), &value)) {
@@ -80,6 +84,7 @@ std::string IndexSpecString(const IndexSpec& spec) {
                   ",ef=" + std::to_string(spec.hnsw.ef_search);
   if (spec.hnsw.quantizer == QuantizerKind::kSq8) s += ",sq8";
   if (spec.hnsw.quantizer == QuantizerKind::kBinary) s += ",bq";
+  if (spec.hnsw.bound_codes) s += ",lb8";
   return s;
 }
 

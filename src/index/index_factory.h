@@ -1,8 +1,10 @@
 // Copyright 2026 The semble Authors.
 //
-// Index type strings, FAISS-style: "flat", "hnsw", "hnsw,sq8", "hnsw,bq", with optional parameters
-// after the kind: "hnsw,m=32,efc=400,ef=100,sq8". Case-insensitive, no spaces. The database stores
-// the string in its manifest and builds the index from it, instead of branching on types in code.
+// Index type strings, FAISS-style: "flat", "hnsw", "hnsw,sq8", "hnsw,bq", "hnsw,lb8" (float32
+// results, a walk that reads fewer float vectors: HnswOptions::bound_codes), with optional
+// parameters after the kind: "hnsw,m=32,efc=400,ef=100,sq8". Case-insensitive, no spaces. The
+// database stores the string in its manifest and builds the index from it, instead of branching on
+// types in code.
 
 #ifndef SEMBLE_SRC_INDEX_INDEX_FACTORY_H_
 #define SEMBLE_SRC_INDEX_INDEX_FACTORY_H_

@@ -13,7 +13,6 @@ namespace {
 
 // Training looks at no more than this many vectors: percentiles and means are stable long before.
 constexpr size_t kMaxTrainVectors = 20000;
-constexpr double kClipFraction = 0.001;
 
 // Evenly spaced sample rows of the training set.
 std::vector<size_t> SampleRows(size_t n) {
@@ -34,13 +33,13 @@ inline float RoundToNearest(float x) {
 
 }  // namespace
 
-void ScalarQuantizer::Train(const float* vectors, size_t n, uint32_t dims) {
+void ScalarQuantizer::Train(const float* vectors, size_t n, uint32_t dims, double clip_fraction) {
   lo_.assign(dims, 0.0f);
   step_.assign(dims, 0.0f);
   if (n == 0) return;
   const std::vector<size_t> rows = SampleRows(n);
   std::vector<float> column(rows.size());
-  const size_t lo_rank = static_cast<size_t>(kClipFraction * (rows.size() - 1));
+  const size_t lo_rank = static_cast<size_t>(clip_fraction * (rows.size() - 1));
   const size_t hi_rank = rows.size() - 1 - lo_rank;
   for (uint32_t j = 0; j < dims; ++j) {
     for (size_t i = 0; i < rows.size(); ++i) column[i] = vectors[rows[i] * dims + j];
@@ -63,6 +62,26 @@ float ScalarQuantizer::Encode(const float* v, uint8_t* code) const {
     norm_sq += x * x;
   }
   return norm_sq;
+}
+
+double ScalarQuantizer::Residual(const double* v, const uint8_t* code) const {
+  double sum = 0.0;
+  for (size_t j = 0; j < lo_.size(); ++j) {
+    // A float times a code below 256 is exact in double; the sum rounds by 2^-53 relative.
+    const double x = static_cast<double>(lo_[j]) + static_cast<double>(step_[j]) * code[j];
+    const double diff = v[j] - x;
+    sum += diff * diff;
+  }
+  return std::sqrt(sum);
+}
+
+float ScalarQuantizer::NormSquared(const uint8_t* code) const {
+  double sum = 0.0;
+  for (size_t j = 0; j < lo_.size(); ++j) {
+    const double x = static_cast<double>(lo_[j]) + static_cast<double>(step_[j]) * code[j];
+    sum += x * x;
+  }
+  return static_cast<float>(sum);
 }
 
 void ScalarQuantizer::PrepareQuery(const float* q, QuantizedQuery* out) const {

@@ -336,7 +336,8 @@ INSTANTIATE_TEST_SUITE_P(
     AllMetricsAndQuantizers, HnswDbTest,
     ::testing::Values(Case{Metric::kCosine, "hnsw"}, Case{Metric::kEuclidean, "hnsw"},
                       Case{Metric::kDotProduct, "hnsw"}, Case{Metric::kCosine, "hnsw,sq8"},
-                      Case{Metric::kEuclidean, "hnsw,sq8"}, Case{Metric::kCosine, "hnsw,bq"}),
+                      Case{Metric::kEuclidean, "hnsw,sq8"}, Case{Metric::kCosine, "hnsw,bq"},
+                      Case{Metric::kEuclidean, "hnsw,lb8"}, Case{Metric::kCosine, "hnsw,lb8"}),
     [](const auto& info) {
       std::string name = std::string(MetricName(info.param.metric)) + "_" + info.param.type;
       for (char& c : name) {
