@@ -28,6 +28,34 @@ struct CloserFirst {
   bool operator()(const Candidate& a, const Candidate& b) const { return a.first < b.first; }
 };
 
+// The order of a walk's candidate heap: the nearest on top.
+struct NearerOnTop {
+  bool operator()(const Candidate& a, const Candidate& b) const { return a.first > b.first; }
+};
+
+// One scored neighbour n at distance d, as both walks below take it: if the results are not full
+// yet or d is under the bound, n is queued for expansion (its list prefetched: it is read if n is
+// expanded) and, when `accept` takes it, kept among the ef nearest, the bound following the
+// ef-th. Inlined into the walks' inner loops.
+template <class Accept>
+[[gnu::always_inline]] inline void Admit(const HnswIndex::Impl& g, int level, float d, uint32_t n,
+                                         size_t ef, const Accept& accept,
+                                         std::vector<Candidate>* cand,
+                                         std::vector<Candidate>* res, float* bound) {
+  if (res->size() >= ef && !(d < *bound)) return;
+  cand->push_back({d, n});
+  std::push_heap(cand->begin(), cand->end(), NearerOnTop());
+  __builtin_prefetch(g.Links(n, level));
+  if (!accept(n)) return;
+  res->push_back({d, n});
+  std::push_heap(res->begin(), res->end(), CloserFirst());
+  if (res->size() > ef) {
+    std::pop_heap(res->begin(), res->end(), CloserFirst());
+    res->pop_back();
+  }
+  if (res->size() >= ef) *bound = res->front().first;
+}
+
 // Greedy descent on one upper layer: move to the closest neighbour until none is closer.
 template <class Dist>
 void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
@@ -67,7 +95,7 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
   res.clear();
   cand.reserve(ef * 4);
   res.reserve(ef + 1);
-  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
+  const NearerOnTop cand_cmp;
   visited->TestAndSet(ep);
   cand.push_back({ep_d, ep});
   if (accept(ep)) res.push_back({ep_d, ep});
@@ -93,21 +121,7 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
       const uint32_t n = LoadRelaxed(links + i);
       if (i + kPrefetchAhead <= count) prefetch(LoadRelaxed(links + i + kPrefetchAhead));
       if (visited->TestAndSet(n)) continue;
-      const float d = dist(n, bound);
-      if (res.size() < ef || d < bound) {
-        cand.push_back({d, n});
-        std::push_heap(cand.begin(), cand.end(), cand_cmp);
-        __builtin_prefetch(g.Links(n, level));  // its list is read if it gets expanded
-        if (accept(n)) {
-          res.push_back({d, n});
-          std::push_heap(res.begin(), res.end(), CloserFirst());
-          if (res.size() > ef) {
-            std::pop_heap(res.begin(), res.end(), CloserFirst());
-            res.pop_back();
-          }
-          if (res.size() >= ef) bound = res.front().first;
-        }
-      }
+      Admit(g, level, dist(n, bound), n, ef, accept, &cand, &res, &bound);
     }
   }
 }
@@ -142,7 +156,7 @@ void SearchLayerBounded(const HnswIndex::Impl& g, const Lower& lower, const Exac
   kept.reserve(2 * g.m0);
   const size_t vector_bytes = static_cast<size_t>(g.dims) * sizeof(float);
   const size_t float_prefetch = std::min<size_t>(vector_bytes, kBoundFloatPrefetchBytes);
-  auto cand_cmp = [](const Candidate& a, const Candidate& b) { return a.first > b.first; };
+  const NearerOnTop cand_cmp;
   visited->TestAndSet(ep);
   cand.push_back({ep_d, ep});
   if (accept(ep)) res.push_back({ep_d, ep});
@@ -180,22 +194,7 @@ void SearchLayerBounded(const HnswIndex::Impl& g, const Lower& lower, const Exac
         const double lb = k.lb == kNoBound ? lower(k.node) : k.lb;
         if (lb > bound) continue;
       }
-      const uint32_t n = k.node;
-      const float d = exact(n, bound);
-      if (res.size() < ef || d < bound) {
-        cand.push_back({d, n});
-        std::push_heap(cand.begin(), cand.end(), cand_cmp);
-        __builtin_prefetch(g.Links(n, level));
-        if (accept(n)) {
-          res.push_back({d, n});
-          std::push_heap(res.begin(), res.end(), CloserFirst());
-          if (res.size() > ef) {
-            std::pop_heap(res.begin(), res.end(), CloserFirst());
-            res.pop_back();
-          }
-          if (res.size() >= ef) bound = res.front().first;
-        }
-      }
+      Admit(g, level, exact(k.node, bound), k.node, ef, accept, &cand, &res, &bound);
     }
   }
 }

@@ -34,15 +34,11 @@ constexpr Metric kMetrics[] = {Metric::kEuclidean, Metric::kCosine, Metric::kDot
 
 std::unique_ptr<HnswIndex> MakeIndex(uint32_t dims, Metric metric, bool bound_codes, uint32_t m = 8,
                                      uint32_t efc = 64) {
-  HnswOptions o;
-  o.dimensions = dims;
-  o.metric = metric;
-  o.m = m;
-  o.ef_construction = efc;
-  o.bound_codes = bound_codes;
-  auto r = HnswIndex::Create(o);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? std::move(r).value() : nullptr;
+  auto index = testing::MakeIndex(dims, metric, QuantizerKind::kNone, m, efc,
+                                  bound_codes ? +[](HnswOptions* o) { o->bound_codes = true; }
+                                              : nullptr);
+  EXPECT_NE(index, nullptr);
+  return index;
 }
 
 // Training rows whose every dimension takes exactly the values 0 and 255: the trained code is

@@ -72,14 +72,18 @@ inline Data Random(size_t n, size_t nq, uint32_t dims, uint64_t seed) {
   return d;
 }
 
+// An index of `dims` dimensions with these parameters, or nullptr if Create refuses them;
+// `tweak` sets any other option.
 inline std::unique_ptr<HnswIndex> MakeIndex(uint32_t dims, Metric metric, QuantizerKind q,
-                                            uint32_t m = 16, uint32_t efc = 200) {
+                                            uint32_t m = 16, uint32_t efc = 200,
+                                            void (*tweak)(HnswOptions*) = nullptr) {
   HnswOptions o;
   o.dimensions = dims;
   o.metric = metric;
   o.quantizer = q;
   o.m = m;
   o.ef_construction = efc;
+  if (tweak != nullptr) tweak(&o);
   auto r = HnswIndex::Create(o);
   return r.ok() ? std::move(r).value() : nullptr;
 }
