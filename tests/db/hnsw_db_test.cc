@@ -264,7 +264,8 @@ TEST_P(HnswDbTest, RecallTargetsCalibrateOnTheQueriesAsked) {
   ASSERT_TRUE(done) << "calibrated on " << info->recall_calibration_queries << " queries";
   // New queries at the target.
   double sum = 0;
-  const int fresh = 200;
+  // 500: the mean's own sampling error (~0.004) stays well inside the 0.01 the check allows.
+  const int fresh = 500;
   std::vector<VectorRecord> all(records_.begin(), records_.end());
   for (int k = 0; k < fresh; ++k) {
     QueryRequest q;
