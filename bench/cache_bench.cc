@@ -5,7 +5,7 @@
 // every lookup embeds a prompt never seen before. No peer: the goal is stated against the encoder,
 // which is the limit (a lookup = one embedding + one filtered graph search).
 //
-//   cache_bench SEMBLE_BINARY MODELS_DIR WORK_DIR [--entries 100000] [--lookups 1000]
+//   cache_bench SEMBLE_BINARY MODELS_DIR WORK_DIR [--entries 100000] [--lookups 1000] [--index-type T]
 //
 // Prompts are made from templates ("How do I <verb> the <adjective> <noun> in <city>?"), all
 // distinct; lookups ask a stored prompt in other words ("What is the way to <verb> ... <city>?").
@@ -152,16 +152,18 @@ Run Measure(const std::vector<size_t>& ids, int threads, pid_t server, Ask ask) 
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: %s SEMBLE_BINARY MODELS_DIR WORK_DIR [--entries N] [--lookups N]\n",
+    std::fprintf(stderr, "usage: %s SEMBLE_BINARY MODELS_DIR WORK_DIR [--entries N] [--lookups N] [--index-type T]\n",
                  argv[0]);
     return 2;
   }
   const std::string binary = argv[1], models_dir = argv[2], work = argv[3];
   size_t entries = 100000, lookups = 1000;
+  std::string index_type;  // the cache index's type when WORK_DIR is new ("": the default)
   for (int i = 4; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--entries") entries = std::stoul(argv[i + 1]);
     if (flag == "--lookups") lookups = std::stoul(argv[i + 1]);
+    if (flag == "--index-type") index_type = argv[i + 1];
   }
   const size_t combos = std::size(kVerbs) * std::size(kAdjectives) * std::size(kNouns) *
                         std::size(kCities);
@@ -195,6 +197,7 @@ int main(int argc, char** argv) {
     semble::ModelRegistry models(mo);
     semble::DatabaseOptions options;
     options.models = &models;
+    if (!index_type.empty()) options.default_index_type = index_type;
     auto db = semble::Database::Open(options, data);
     if (!db.ok()) Fail(db.status().ToString());
     auto cache = semble::SemanticCache::Open(db->get(), "bench");

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <optional>
 
@@ -853,6 +854,44 @@ std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   std::vector<Candidate> c;
   for (const core::ScoredSlot& s : top.Take()) c.push_back({-s.key, s.slot});
   return ToHits(g, c, k);
+}
+
+std::vector<std::vector<Hit>> HnswIndex::SearchExactMany(const float* queries, size_t count,
+                                                         size_t k) const {
+  const Impl& g = *impl_;
+  std::deque<PreparedQuery> prepared;  // not movable: a deque never moves what it holds
+  std::vector<const float*> q(count);
+  std::vector<core::TopK> top(count, core::TopK(k));
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    for (size_t i = 0; i < count; ++i) {
+      q[i] = prepared.emplace_back(g, queries + i * g.dims).data();
+    }
+  }
+  // Node-major: one node's vector (at most a few KiB) stays in L1 while every query, together a
+  // few hundred KiB that stay in L2, is scored against it. Query-major would stream the whole
+  // index from memory once per query: a calibration's 200-512 passes over a 1M-vector index.
+  // The lock is taken per chunk of nodes, as SearchExact's callers took it per query, so that a
+  // long pass (a background recalibration) never holds off a growing graph for seconds.
+  constexpr uint32_t kChunk = 16384;
+  for (uint32_t begin = 0;; begin += kChunk) {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    // nodes_used(): under alloc_mu, as an insert may be allocating a node meanwhile.
+    const uint32_t end = static_cast<uint32_t>(std::min<size_t>(nodes_used(), begin + kChunk));
+    if (begin >= end) break;
+    for (uint32_t node = begin; node < end; ++node) {
+      if (LoadState(&g.node_state[node]) != kLive) continue;
+      for (size_t i = 0; i < count; ++i) top[i].Push(-g.ExactDist(q[i], node), node);
+    }
+  }
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  std::vector<std::vector<Hit>> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::vector<Candidate> c;
+    for (const core::ScoredSlot& s : top[i].Take()) c.push_back({-s.key, s.slot});
+    out[i] = ToHits(g, c, k);
+  }
+  return out;
 }
 
 bool HnswIndex::BoundForTest(const float* query, uint32_t slot, double* bound,

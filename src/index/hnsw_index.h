@@ -196,6 +196,12 @@ class HnswIndex {
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
   // Exact search over all live vectors (ground truth, tests, tiny indexes).
   std::vector<Hit> SearchExact(const float* query, size_t k) const;
+  // SearchExact for `count` queries of dimensions() floats each (query i at queries + i *
+  // dimensions()), in one pass over the stored vectors: each is read from memory once and scored
+  // against every query while it is in the cache. Same hits, scores and order as SearchExact per
+  // query (the same distance function on the same pairs).
+  std::vector<std::vector<Hit>> SearchExactMany(const float* queries, size_t count,
+                                                size_t k) const;
   // Search as if `slot`'s node were not in the graph: never scored, walked through or returned
   // (an unknown slot holds nothing out). Its own stored vector asked this way behaves like a query
   // the graph has not seen — which a plain search of it does not: the walk finds the node itself

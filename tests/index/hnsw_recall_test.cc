@@ -131,6 +131,51 @@ TEST(HnswTest, ScoresAreExactAndFollowTheMetricConvention) {
 // one where every candidate is scored in full: a query for as many hits as the walk keeps (ef)
 // rescores all of them in full, and the same walk asked for fewer must return the first of those,
 // bit for bit. 384 dimensions, so that the kernel does stop early (it checks every 128 floats).
+// The calibration's one-pass truth: for every metric and quantizer, with tombstones, over more
+// nodes than one locked chunk of the pass, and with k up to and above the live count,
+// SearchExactMany gives each query exactly SearchExact's hits, scores and order.
+TEST(HnswTest, ExactSearchForManyQueriesMatchesOnePerQuery) {
+  const Data d = Clustered(17000, 24, 8, 23);
+  for (Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
+    for (int variant = 0; variant < 4; ++variant) {
+      const QuantizerKind q = variant == 1   ? QuantizerKind::kSq8
+                              : variant == 2 ? QuantizerKind::kBinary
+                                             : QuantizerKind::kNone;
+      void (*lb8)(HnswOptions*) = [](HnswOptions* o) { o->bound_codes = true; };
+      auto index = MakeIndex(d.dims, metric, q, 8, 40, variant == 3 ? lb8 : nullptr);
+      ASSERT_NE(index, nullptr);
+      ASSERT_TRUE(index->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
+      for (uint32_t s = 0; s < d.n; s += 7) ASSERT_TRUE(index->Remove(s, /*consolidate=*/false));
+      // k = n: every live node, in order, so that a node the pass skipped cannot hide.
+      for (size_t k : {size_t{1}, size_t{10}, d.n}) {
+        const size_t nq = k == d.n ? 2 : d.nq;
+        const auto many = index->SearchExactMany(d.queries.data(), nq, k);
+        ASSERT_EQ(many.size(), nq);
+        for (size_t i = 0; i < nq; ++i) {
+          const std::vector<Hit> one = index->SearchExact(d.query(i), k);
+          ASSERT_EQ(many[i].size(), one.size());
+          for (size_t j = 0; j < one.size(); ++j) {
+            EXPECT_EQ(many[i][j].slot, one[j].slot) << "query " << i << " rank " << j;
+            EXPECT_EQ(many[i][j].score, one[j].score) << "query " << i << " rank " << j;
+          }
+        }
+      }
+    }
+  }
+  // More wanted than there are live vectors: all of them, as SearchExact returns them.
+  const Data t = Clustered(30, 5, 8, 29);
+  auto tiny = MakeIndex(t.dims, Metric::kEuclidean, QuantizerKind::kNone);
+  ASSERT_TRUE(tiny->AddBatch(testing::Iota(t.n), t.base.data(), 1).ok());
+  ASSERT_TRUE(tiny->Remove(3, /*consolidate=*/false));
+  const auto many = tiny->SearchExactMany(t.queries.data(), t.nq, 100);
+  for (size_t i = 0; i < t.nq; ++i) {
+    ASSERT_EQ(many[i].size(), t.n - 1);
+    const std::vector<Hit> one = tiny->SearchExact(t.query(i), 100);
+    for (size_t j = 0; j < one.size(); ++j) EXPECT_EQ(many[i][j].slot, one[j].slot);
+  }
+  EXPECT_TRUE(tiny->SearchExactMany(t.queries.data(), 0, 10).empty());
+}
+
 TEST(HnswTest, Sq8RescoringStopsEarlyOnlyOnCandidatesItDoesNotReturn) {
   const Data d = Clustered(3000, 60, 384, 29);
   auto index = Build(d, Metric::kEuclidean, QuantizerKind::kSq8);
