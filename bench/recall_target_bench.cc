@@ -211,6 +211,9 @@ int main(int argc, char** argv) {
       ladder[ef] = Ask(*index, part, slice, ef, std::nullopt);
       if (ladder[ef].recall >= 0.999) break;
     }
+    // The slice's recall along the ladder, on stderr: a curve that levels off below 1 would mean
+    // the bench's truth and the index disagree, not that the calibration misjudged.
+    for (const auto& [ef, pass] : ladder) std::fprintf(stderr, "ef %u recall %.4f\n", ef, pass.recall);
     // Which ladder ef answered each query as the recall run did (several may, for one query).
     std::map<uint32_t, size_t> used;
     for (size_t q = 0; q < slice; ++q) {
