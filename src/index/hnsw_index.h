@@ -69,8 +69,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/blob_mapper.h"
 #include "index/flat_index.h"  // Hit
 #include "semble/options.h"
 #include "semble/status.h"
@@ -253,7 +255,11 @@ class HnswIndex {
   // The whole index (options, quantizer parameters, codes, float32 vectors, graph, slot map) as one
   // little-endian blob; the database frames it (checksums) in its checkpoint segment. Consolidates
   // nothing: tombstones are written as they are.
-  std::string Serialize() const;
+  std::string Serialize() const { return Serialize(nullptr); }
+  // The same, and where its large arrays lie in it (layer 0, and the float32 vectors of the
+  // quantized and bound-code modes): (offset, bytes) spans in blob order, so that the database
+  // can store each at a page boundary of its segment and a later load can map it (BlobMapper).
+  std::string Serialize(std::vector<std::pair<uint64_t, uint64_t>>* arrays) const;
   // Rebuilds an index from Serialize()'s blob without re-inserting anything (array copies only).
   // Every count, offset and link is bounds-checked: a truncated or corrupt blob gives Corruption,
   // never a crash or an out-of-range read later. With `reconnect` the loaded graph is repaired as
@@ -267,9 +273,11 @@ class HnswIndex {
   // turn (valid until the following call) or the error that stops the load (a checkpoint's
   // checksum). Each byte is copied once, into the index's own arrays: a million-node graph needs
   // no whole-blob buffer beside it.
+  // With `map`, each large array whose bytes the source can map (see BlobMapper) becomes pages of
+  // its file, copy-on-write, instead of a copy; every check is the same either way.
   static Result<std::unique_ptr<HnswIndex>> Deserialize(
       uint64_t bytes, const std::function<Result<std::string_view>()>& next,
-      bool reconnect = true);
+      bool reconnect = true, const core::BlobMapper& map = nullptr);
 
   // The private state (hnsw_internal.h); named here only so the implementation files can share it.
   struct Impl;

@@ -280,13 +280,15 @@ class HnswVectorIndex final : public VectorIndex {
 
   std::string Serialize() const override { return SerializeHolding(0, nullptr); }
 
-  std::string SerializeHolding(size_t slots, std::vector<uint8_t>* in_blob) const override {
+  std::string SerializeHolding(
+      size_t slots, std::vector<uint8_t>* in_blob,
+      std::vector<std::pair<uint64_t, uint64_t>>* arrays = nullptr) const override {
     // Pause the builder so the graph does not change while it is written.
     std::unique_lock lock(mu_);
     ++pauses_;
     cv_.wait(lock, [&] { return in_flight_.empty(); });
     lock.unlock();
-    std::string blob = hnsw_->Serialize();
+    std::string blob = hnsw_->Serialize(arrays);
     lock.lock();
     if (in_blob != nullptr) {
       // Still paused, so nothing has left the buffer for the graph since the blob was taken (the
@@ -313,14 +315,14 @@ class HnswVectorIndex final : public VectorIndex {
     });
   }
 
-  Status LoadPieces(uint64_t bytes,
-                    const std::function<Result<std::string_view>()>& next) override {
+  Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+                    const core::BlobMapper& map = nullptr) override {
     // Reachability is checked (and repaired where needed) by the builder thread once background
     // work resumes, not here: the walks over every list would hold up recovery, and with it the
     // first query, for ~0.2 s of CPU at a million nodes. Until then queries run on the graph as
     // it was written, which is the graph that served them before the checkpoint.
     SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> loaded,
-                            HnswIndex::Deserialize(bytes, next, /*reconnect=*/false));
+                            HnswIndex::Deserialize(bytes, next, /*reconnect=*/false, map));
     const HnswOptions& got = loaded->options();
     const HnswOptions& want = hnsw_->options();
     // Bound codes are not compared: they change no result, and a graph stored without them (by a
