@@ -14,6 +14,11 @@
 //   quantized or bound codes: num_nodes * dims f32 vectors
 //   for each node with level > 0: level * (1 + m) u32 upper links
 //
+// The blob's bytes do not depend on where it is stored. Serialize also reports where the two large
+// arrays (layer-0 records; the float32 vectors) lie in it, so that a checkpoint segment can store
+// them raw at page boundaries (segment format 6), and Deserialize, given a core::BlobMapper, maps
+// them from there copy-on-write instead of copying them; it validates them the same way either way.
+//
 // An index without bound codes is written as version 2, byte for byte as before they existed, so
 // segments stay readable by either build; version 2 blobs load as indexes without bound codes.
 // The database's segment framing adds the checksum. Deserialize still validates every field that
