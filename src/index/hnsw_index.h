@@ -279,6 +279,15 @@ class HnswIndex {
       uint64_t bytes, const std::function<Result<std::string_view>()>& next,
       bool reconnect = true, const core::BlobMapper& map = nullptr);
 
+  // Moves the arrays a load mapped from its file (Deserialize with a BlobMapper) into the index's
+  // own memory: 2 MiB huge pages, as a copied load has, where the mapping is 4 KiB pages of the
+  // page cache, and a search, a few thousand random records of hundreds of MB, is TLB-bound
+  // (queries/s per CPU second were ~13-17% lower on the mapping at 1M x 100; bench/RESULTS.md).
+  // The new memory is faulted in without any lock; only the copy into it takes the graph alone
+  // (a memcpy of the arrays). The caller must be the only thread that adds (HnswVectorIndex's
+  // builder): an add under the shared lock meanwhile could be lost. False if nothing was mapped.
+  bool MoveMappedArraysToMemory();
+
   // The private state (hnsw_internal.h); named here only so the implementation files can share it.
   struct Impl;
 

@@ -340,4 +340,46 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   return index;
 }
 
+namespace {
+
+// Faults in every page of `a` now (a write per 4 KiB: the first in each 2 MiB region takes a huge
+// page), so that a later copy into it finds its memory ready.
+template <class T>
+void Touch(HugeArray<T>* a) {
+  char* p = reinterpret_cast<char*>(a->data());
+  const size_t bytes = a->size() * sizeof(T);
+  for (size_t at = 0; at < bytes; at += 4096) p[at] = 0;
+}
+
+// Copies `from` into `to` (grown to its size if `from` grew) and makes `to` the array.
+template <class T>
+void MoveInto(HugeArray<T>* from, HugeArray<T>* to) {
+  to->Grow(from->size());
+  std::memcpy(to->data(), from->data(), from->size() * sizeof(T));
+  *from = std::move(*to);
+}
+
+}  // namespace
+
+bool HnswIndex::MoveMappedArraysToMemory() {
+  Impl& g = *impl_;
+  size_t level0_size = 0, vectors_size = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    if (g.level0.file_bytes() == 0 && g.vectors.file_bytes() == 0) return false;
+    level0_size = g.level0.file_bytes() > 0 ? g.level0.size() : 0;
+    vectors_size = g.vectors.file_bytes() > 0 ? g.vectors.size() : 0;
+  }
+  HugeArray<uint32_t> level0;
+  HugeArray<float> vectors;
+  level0.Grow(level0_size);
+  vectors.Grow(vectors_size);
+  Touch(&level0);
+  Touch(&vectors);
+  std::unique_lock<std::shared_mutex> lock(g.rw);
+  if (level0_size > 0 && g.level0.file_bytes() > 0) MoveInto(&g.level0, &level0);
+  if (vectors_size > 0 && g.vectors.file_bytes() > 0) MoveInto(&g.vectors, &vectors);
+  return true;
+}
+
 }  // namespace semble::index

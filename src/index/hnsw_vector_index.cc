@@ -23,6 +23,8 @@
 namespace semble::index {
 namespace {
 
+std::atomic<bool> keep_graph_mapped_for_bench{false};
+
 // Vectors linked per batch: small enough that a write touching a slot in flight waits little,
 // large enough to amortize the locking and the batch's worker threads (and below HnswIndex's
 // renumbering threshold, which would move the arrays under readers).
@@ -415,8 +417,11 @@ class HnswVectorIndex final : public VectorIndex {
       if (reconnect_) {
         // A graph just loaded: check that every node is reachable and repair what is not. The
         // walks run beside queries and writes (shared); only a repair takes the graph alone.
+        // First, arrays the load mapped from the segment move into the index's own huge pages
+        // (HnswIndex::MoveMappedArraysToMemory): queries meanwhile answer from the mapping.
         reconnect_ = false;
         lock.unlock();
+        if (!keep_graph_mapped_for_bench.load()) hnsw_->MoveMappedArraysToMemory();
         hnsw_->Reconnect();
         lock.lock();
         continue;
@@ -522,5 +527,7 @@ std::unique_ptr<VectorIndex> NewHnswVectorIndex(IndexSpec spec, std::unique_ptr<
                                                 uint32_t exact_below) {
   return std::make_unique<HnswVectorIndex>(std::move(spec), std::move(hnsw), exact_below);
 }
+
+void SetKeepGraphMappedForBench(bool keep) { keep_graph_mapped_for_bench.store(keep); }
 
 }  // namespace semble::index

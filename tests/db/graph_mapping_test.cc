@@ -7,7 +7,8 @@
 // one (the same bits, the same kernels); writes after a mapped open, growth included, never reach
 // the file and read back after the next checkpoint; segments of format 5 still open; and damage to
 // an array, its padding or its head is Corruption naming the file, whether the array is mapped or
-// read.
+// read. By default the builder then moves the arrays into the index's own memory
+// (TheBuilderMovesAMappedGraphIntoMemory); the other tests keep them mapped.
 
 #include <gtest/gtest.h>
 
@@ -21,6 +22,7 @@
 
 #include "db/db_test_util.h"
 #include "db/index_files.h"
+#include "index/hnsw_vector_index.h"
 #include "semble/database.h"
 #include "storage/log_format.h"
 #include "util/test_util.h"
@@ -78,7 +80,13 @@ using Answers = std::vector<std::vector<std::pair<std::string, float>>>;
 
 class GraphMappingTest : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { options_.exact_search_below = 0; }
+  // The mapping itself is under test here: the builder keeps it (it would otherwise move the
+  // arrays into memory right after open; MovedIntoMemory tests that).
+  void SetUp() override {
+    options_.exact_search_below = 0;
+    index::SetKeepGraphMappedForBench(true);
+  }
+  void TearDown() override { index::SetKeepGraphMappedForBench(false); }
 
   void Open(Env* env = nullptr) {
     options_.env = env;
@@ -327,6 +335,31 @@ TEST_P(GraphMappingTest, ASmallMappedGraphTakesInsertsPastItsEnd) {
   ASSERT_NE(index_, nullptr);
   ExpectSameRecords(truth_);
   EXPECT_EQ(Ask(), answers_);
+}
+
+// By default the builder moves the mapped arrays into the index's own memory after open (huge
+// pages: queries are faster there); nothing changes for a reader, and writes after it read back.
+TEST_P(GraphMappingTest, TheBuilderMovesAMappedGraphIntoMemory) {
+  Build(2500);
+  index::SetKeepGraphMappedForBench(false);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  const std::string segment = SegmentPath();
+  const std::string before = ReadBytes(segment);
+  for (int i = 0; i < 3000 && Mapped(segment); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(Mapped(segment)) << "still mapped after 30 s";
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), answers_);
+  Upsert(0, 2000, "new");
+  WaitLinked();
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(ReadBytes(segment), before);
+  Open();
+  ASSERT_NE(index_, nullptr);
+  ExpectSameRecords(truth_);
 }
 
 TEST_P(GraphMappingTest, AFormat5SegmentStillOpens) {
