@@ -15,7 +15,8 @@
 //
 //   open_bench [--n 1000000] [--dims 100] [--type flat | hnsw,m=8,efc=64] [--work DIR]
 //              [--reopens 5] [--batch 1000] [--phases 1] [--cold 0] [--hnswlib 1] [--tag NAME]
-//              [--checkpoint-ratio R] [--close-checkpoint 1] [--rewrite 0]
+//              [--checkpoint-ratio R] [--close-checkpoint 1] [--rewrite 0] [--map 1]
+//              [--qps-seconds 0] [--qps-rounds 2]
 //
 // --rewrite 1 upserts one more vector into an existing database and checkpoints it before the
 // rounds, so that its segment is in this build's format (a copy of a database built by an older
@@ -26,8 +27,17 @@
 // --checkpoint-ratio sets DatabaseOptions::checkpoint_wal_ratio for the build (0: checkpoints
 // every 64 MiB of log, as before it existed); the build's line also says how many bytes the
 // process wrote to disk while building (/proc/self/io: log, segments, the final checkpoint).
+// --map 0 makes every open copy a graph's arrays rather than map them from the segment (format 6;
+// db::SetIndexBlobMappingForBench), as builds before it did.
+// --qps-seconds S > 0: after the rounds, --qps-rounds times each, the database is opened mapped
+// three ways (in this process) and one thread queries it for S seconds;
+// queries/s are printed for the first second, seconds 1-5 and the rest. A mapped graph is 4 KiB
+// pages of the file where a copied one is 2 MiB huge pages, and a walk is TLB-bound; a mapped
+// graph is measured both kept mapped and moved into huge pages by the builder after open (the
+// default; index::SetKeepGraphMappedForBench).
 
 #include <malloc.h>
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -45,7 +55,9 @@
 #include "api_load.h"
 #include "bench_util.h"
 #include "db/collection.h"
+#include "db/index_files.h"
 #include "hnswlib/hnswlib.h"
+#include "index/hnsw_vector_index.h"
 #include "semble/database.h"
 
 namespace {
@@ -67,6 +79,21 @@ uint64_t WrittenBytes() {
     if (line.rfind("write_bytes:", 0) == 0) return std::stoull(line.substr(12));
   }
   return 0;
+}
+
+// A field of /proc/self/smaps_rollup in MB ("AnonHugePages", "Private_Dirty"), 0 if absent.
+double SmapsMb(const std::string& field) {
+  std::ifstream in("/proc/self/smaps_rollup");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1e3;
+  }
+  return 0;
+}
+
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec * 1e-9;
 }
 
 size_t RssBytes() {
@@ -150,7 +177,9 @@ int main(int argc, char** argv) {
   std::string type = "flat", work = "/tmp/semble-open-bench", tag;
   bool phases = true, cold = false, with_hnswlib = true;
   double checkpoint_ratio = semble::DatabaseOptions().checkpoint_wal_ratio;
-  bool close_checkpoint = true, rewrite = false;
+  bool close_checkpoint = true, rewrite = false, map = true;
+  double qps_seconds = 0;
+  size_t qps_rounds = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string f = argv[i], v = argv[i + 1];
     if (f == "--n") {
@@ -177,6 +206,12 @@ int main(int argc, char** argv) {
       rewrite = v != "0";
     } else if (f == "--close-checkpoint") {
       close_checkpoint = v != "0";
+    } else if (f == "--map") {
+      map = v != "0";
+    } else if (f == "--qps-seconds") {
+      qps_seconds = std::stod(v);
+    } else if (f == "--qps-rounds") {
+      qps_rounds = std::stoul(v);
     } else if (f == "--checkpoint-ratio") {
       checkpoint_ratio = std::stod(v);
     } else {
@@ -194,6 +229,8 @@ int main(int argc, char** argv) {
   std::printf("open_bench: %zu x %u random unit vectors (cosine), index type %s, %s\n", n, dims,
               type.c_str(), dir.c_str());
   std::printf("load average before: %s\n", semble::bench::LoadAvg().c_str());
+  semble::db::SetIndexBlobMappingForBench(map);
+  std::printf("graph arrays: %s\n", map ? "mapped where the segment allows" : "copied");
 
   semble::DatabaseOptions options;
   options.checkpoint_on_close = close_checkpoint;
@@ -366,6 +403,60 @@ int main(int argc, char** argv) {
     std::printf("| log replay | %.3f |\n", p.wal);
     std::printf("| rest of Database::Open (catalog, manifest, directory, threads) | %.3f |\n",
                 total - p.segment - p.wal);
+  }
+  if (qps_seconds > 0) {
+    // Queries that are not stored vectors, the same sequence for every open.
+    constexpr size_t kQueries = 4096;
+    std::vector<float> queries(kQueries * dims);
+    for (size_t i = 0; i < kQueries; ++i) RandomUnitVector(kSeed + 7, i, dims, &queries[i * dims]);
+    std::printf("\nQueries/s on one thread after an open (top 10, default ef), wall clock "
+                "(per CPU second of the querying thread):\n");
+    std::printf("| round | graph | 0-1 s | 1-5 s | 5-%.0f s | AnonHugePages MB after |\n",
+                qps_seconds);
+    std::printf("|---|---|---|---|---|---|\n");
+    for (size_t round = 0; round < qps_rounds; ++round) {
+      // mapped and kept; mapped, then moved into huge pages by the builder; copied on open.
+      for (const int mode : {0, 1, 2}) {
+        const bool mapped = mode < 2;
+        semble::db::SetIndexBlobMappingForBench(mapped);
+        semble::index::SetKeepGraphMappedForBench(mode == 0);
+        malloc_trim(0);
+        auto db = Unwrap(semble::Database::Open(options, dir), "reopen");
+        auto index = Unwrap(db->GetIndex("bench"), "get index");
+        const auto t0 = Clock::now();
+        // Per window: queries, and this thread's CPU seconds (the machine is shared: queries per
+        // CPU second are what the memory layout changes; wall-clock q/s also count waiting).
+        size_t counts[3] = {0, 0, 0};
+        double cpu[3] = {0, 0, 0};
+        semble::QueryRequest request;
+        request.top_k = 10;
+        for (size_t i = 0;; ++i) {
+          const double at = Seconds(t0, Clock::now());
+          if (at >= qps_seconds) break;
+          request.vector.assign(&queries[(i % kQueries) * dims],
+                                &queries[(i % kQueries) * dims] + dims);
+          const double c0 = ThreadCpuSeconds();
+          Unwrap(index->Query(request), "query");
+          const int w = at < 1 ? 0 : at < 5 ? 1 : 2;
+          cpu[w] += ThreadCpuSeconds() - c0;
+          ++counts[w];
+        }
+        const double huge = SmapsMb("AnonHugePages");
+        index.reset();
+        db.reset();
+        auto per_cpu = [&](int w) { return cpu[w] > 0 ? counts[w] / cpu[w] : 0.0; };
+        std::printf("| %zu | %s | %.0f (%.0f) | %.0f (%.0f) | %.0f (%.0f) | %.0f |\n", round + 1,
+                    mode == 0   ? "mapped, kept"
+                    : mode == 1 ? "mapped, moved to memory after open"
+                                : "copied on open",
+                    counts[0] / std::min(1.0, qps_seconds),
+                    per_cpu(0), counts[1] / std::max(1e-9, std::min(5.0, qps_seconds) - 1),
+                    per_cpu(1), counts[2] / std::max(1e-9, qps_seconds - 5), per_cpu(2), huge);
+        std::fflush(stdout);
+      }
+    }
+    semble::db::SetIndexBlobMappingForBench(map);
+    semble::index::SetKeepGraphMappedForBench(false);
   }
   std::printf("\nload average after: %s\n", semble::bench::LoadAvg().c_str());
   return 0;

@@ -156,7 +156,8 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
     PhaseTimer segment_timer(&OpenPhasesForBench::segment);
     SEMBLE_ASSIGN_OR_RETURN(const uint64_t segment_bytes, env_->GetFileSize(path));
     segment_bytes_ = segment_bytes;
-    auto on_blob = [&](uint64_t bytes, const std::function<Result<std::string_view>()>& next) {
+    auto on_blob = [&](uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+                       const core::BlobMapper& map) {
       PhaseTimer timer(&OpenPhasesForBench::graph);
       have_graph = true;
       // A damaged piece's Corruption names the file and offset already; the index's own
@@ -167,7 +168,13 @@ Status Collection::RecoverPaused(std::vector<std::string>* recovery_log) {
         if (!piece.ok()) piece_error = piece.status();
         return piece;
       };
-      Status s = vectors_->LoadPieces(bytes, checked);
+      // Likewise an array the segment lets the graph map (a checksum that fails on the mapping).
+      auto mapped = [&](uint64_t n, const std::function<const void*(int, uint64_t)>& mapper) {
+        Result<bool> got = map(n, mapper);
+        if (!got.ok()) piece_error = got.status();
+        return got;
+      };
+      Status s = vectors_->LoadPieces(bytes, checked, mapped);
       if (!piece_error.ok()) return piece_error;
       return s.WithContext(path);
     };
@@ -977,7 +984,8 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
   header.record_count = ids_.size();
   header.metadata_indexes = metadata_indexes_.List();
   std::vector<uint8_t> in_blob;
-  const std::string blob = vectors_->SerializeHolding(slots_.size(), &in_blob);
+  std::vector<std::pair<uint64_t, uint64_t>> blob_arrays;  // stored mappable (AddIndexBlob)
+  const std::string blob = vectors_->SerializeHolding(slots_.size(), &in_blob, &blob_arrays);
   header.index_blob_bytes = blob.size();
   // An index with no blob of its own (flat) gets its vectors in a section it can map on open; a
   // graph's blob holds the vectors it has linked, and only the others go into their records.
@@ -990,7 +998,7 @@ Status Collection::CheckpointLocked(bool local_only, bool remap) {
   auto writer = SegmentWriter::Create(env_, dir_ + "/" + segment,
                                       manifest_.description.config.dimensions, header);
   Status s = writer.status();
-  if (s.ok()) s = (*writer)->AddIndexBlob(blob);
+  if (s.ok()) s = (*writer)->AddIndexBlob(blob, blob_arrays);
   if (s.ok()) s = (*writer)->AddTextBlob(text_blob);
   if (s.ok()) {
     const uint32_t dims = manifest_.description.config.dimensions;

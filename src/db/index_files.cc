@@ -4,6 +4,7 @@
 
 #include <xxhash.h>
 
+#include <atomic>
 #include <cinttypes>
 #include <climits>
 #include <cstdio>
@@ -36,6 +37,7 @@ constexpr char kSegmentFooter[] = "SMBLEND_";
 constexpr char kSegmentBlob[] = "SMBLVIDX";
 constexpr char kSegmentTextBlob[] = "SMBLTIDX";
 constexpr char kSegmentVectors[] = "SMBLVSEC";
+constexpr char kSegmentBlobArray[] = "SMBLVARR";
 // A blob is cut into records of this size: one record must stay below kMaxRecordSize, and a
 // reader holds one at a time besides the blob itself.
 constexpr size_t kBlobChunkBytes = kSegmentBlobChunkBytes;
@@ -45,10 +47,13 @@ constexpr size_t kBlobChunkBytes = kSegmentBlobChunkBytes;
 // header: set, the records carry no floats and the vectors follow the last record block raw, in
 // slot order, page-aligned so that they can be mapped (a head record gives their count, the footer
 // an XXH3-64 of every piece: it checks 1.5 GB of vectors in ~0.1 s where this build's CRC32C took
-// 0.3 s). Older segments still
-// read (no expiry, no text, floats in the records).
+// 0.3 s). Version 5 a third value of that flag: the floats are in the index blob. Version 6
+// stores the index blob's large arrays raw and page-aligned (SegmentWriter::AddIndexBlob), so that
+// opening a graph maps them instead of copying them. Older segments still read (no expiry, no
+// text, floats in the records, every blob byte in records).
 constexpr uint32_t kFormatVersion = 1;
-constexpr uint32_t kSegmentVersion = 5;
+constexpr uint32_t kSegmentVersion = 6;
+constexpr uint32_t kFirstVersionWithBlobArrays = 6;
 // Record blocks end where a record's id hashes to a multiple of kBlockCutEvery (once the block
 // holds kMinBlockBytes), or at kMaxBlockBytes. Boundaries that follow the ids, not a count, keep
 // the blocks after an inserted or deleted record byte-identical to the previous segment's, which
@@ -56,6 +61,12 @@ constexpr uint32_t kSegmentVersion = 5;
 constexpr size_t kMinBlockBytes = 64 << 10;
 constexpr size_t kMaxBlockBytes = 1 << 20;
 constexpr uint64_t kBlockCutEvery = 128;
+
+std::atomic<bool> blob_mapping_enabled{true};
+
+uint64_t RoundUpToSection(uint64_t at) {
+  return (at + kSegmentSectionAlign - 1) / kSegmentSectionAlign * kSegmentSectionAlign;
+}
 
 bool TakeMagic(std::string_view* in, const char* magic) {
   if (in->size() < 8 || in->substr(0, 8) != std::string_view(magic, 8)) return false;
@@ -245,11 +256,42 @@ Status SegmentWriter::WriteBlob(const char* tag, std::string_view blob) {
   return Status::OK();
 }
 
-Status SegmentWriter::AddIndexBlob(std::string_view blob) {
+void SetIndexBlobMappingForBench(bool enabled) { blob_mapping_enabled.store(enabled); }
+
+Status SegmentWriter::AddIndexBlob(std::string_view blob,
+                                   const std::vector<std::pair<uint64_t, uint64_t>>& arrays) {
   if (written_ != 0 || blob_written_ != 0 || blob.size() != blob_bytes_) {
     return Status::Internal("index blob written out of order or with the wrong size");
   }
-  SEMBLE_RETURN_IF_ERROR(WriteBlob(kSegmentBlob, blob));
+  uint64_t done = 0;
+  for (const auto& [offset, bytes] : arrays) {
+    if (offset < done || bytes > blob.size() || offset > blob.size() - bytes) {
+      return Status::Internal("an index blob's arrays are out of order or out of its bounds");
+    }
+    if (bytes < kSegmentArrayMinBytes) continue;  // stays in the records around it
+    SEMBLE_RETURN_IF_ERROR(WriteBlob(kSegmentBlob, blob.substr(done, offset - done)));
+    // Head: size, piece size, then a hash per piece; the head's own CRC covers them.
+    const std::string_view array = blob.substr(offset, bytes);
+    std::string head(kSegmentBlobArray, 8);
+    PutFixed64(&head, bytes);
+    PutFixed64(&head, kBlobChunkBytes);
+    for (uint64_t at = 0; at < bytes; at += kBlobChunkBytes) {
+      const std::string_view piece = array.substr(at, kBlobChunkBytes);
+      PutFixed64(&head, XXH3_64bits(piece.data(), piece.size()));
+    }
+    SEMBLE_RETURN_IF_ERROR(log_->AddRecord(head));
+    auto pad = [&]() {
+      const uint64_t at = log_->size();
+      return log_->AppendRaw(std::string(static_cast<size_t>(RoundUpToSection(at) - at), '\0'));
+    };
+    SEMBLE_RETURN_IF_ERROR(pad());
+    SEMBLE_RETURN_IF_ERROR(log_->AppendRaw(array));
+    // Zeros to the page's end: the mapping's last page reads zeros past the array, as the
+    // anonymous memory it replaces would (HugeArray::Grow relies on that).
+    SEMBLE_RETURN_IF_ERROR(pad());
+    done = offset + bytes;
+  }
+  SEMBLE_RETURN_IF_ERROR(WriteBlob(kSegmentBlob, blob.substr(done)));
   blob_written_ = blob.size();
   return Status::OK();
 }
@@ -348,8 +390,9 @@ Status SegmentWriter::Finish(uint64_t rows, const RowSource& fill) {
 }
 
 BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob) {
-  return [on_blob = std::move(on_blob)](
-             uint64_t bytes, const std::function<Result<std::string_view>()>& next) -> Status {
+  return [on_blob = std::move(on_blob)](uint64_t bytes,
+                                        const std::function<Result<std::string_view>()>& next,
+                                        const core::BlobMapper& /*map*/) -> Status {
     std::string blob;
     blob.reserve(static_cast<size_t>(bytes));
     while (blob.size() < bytes) {
@@ -463,6 +506,149 @@ class VectorsSectionReader {
   core::HugeArray<float> arena_;
 };
 
+// The index blob of a segment, handed over in pieces (Next) or, for the arrays a version 6
+// segment stores raw (SegmentWriter::AddIndexBlob), as pages of the file (Map). Every byte passes
+// a check before it is handed over: a record's CRC, or an array piece's XXH3-64.
+class IndexBlobSource {
+ public:
+  IndexBlobSource(Env* env, const std::string& path, uint32_t version, uint64_t bytes,
+                  storage::LogReader* reader)
+      : env_(env), path_(path), version_(version), bytes_(bytes), reader_(reader) {}
+
+  uint64_t handed() const { return handed_; }
+
+  Result<std::string_view> Next() {
+    if (ahead_) {
+      ahead_ = false;
+      return Hand(ahead_piece_);
+    }
+    if (array_left_ > 0) return NextArrayPiece();
+    while (true) {
+      if (handed_ == bytes_) return Bad("index blob read past its end");
+      SEMBLE_ASSIGN_OR_RETURN(bool is_array, ReadRecord());
+      if (is_array) return NextArrayPiece();
+      if (!piece_.empty()) return Hand(piece_);  // an empty one was never written; harmless
+    }
+  }
+
+  Result<bool> Map(uint64_t bytes, const std::function<const void*(int, uint64_t)>& map) {
+    if (ahead_ || array_left_ > 0 || handed_ == bytes_ || version_ < kFirstVersionWithBlobArrays) {
+      return false;
+    }
+    // Reads the next record to see what it is; a plain piece waits in ahead_ for Next.
+    SEMBLE_ASSIGN_OR_RETURN(bool is_array, ReadRecord());
+    if (!is_array) {
+      ahead_ = true;
+      ahead_piece_ = piece_;
+      return false;
+    }
+    if (array_left_ != bytes || !blob_mapping_enabled.load()) return false;
+    SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<MappableFile> file, env_->OpenForMapping(path_));
+    if (file == nullptr) return false;
+    const char* const at = static_cast<const char*>(map(file->fd(), array_offset_));
+    if (at == nullptr) return false;
+    for (size_t i = 0; i < hashes_.size(); ++i) {
+      const uint64_t first = i * piece_bytes_;
+      const uint64_t n = std::min(piece_bytes_, bytes - first);
+      if (XXH3_64bits(at + first, static_cast<size_t>(n)) != hashes_[i]) {
+        return BadAt(array_offset_ + first, "checksum mismatch in an index blob array");
+      }
+    }
+    SEMBLE_RETURN_IF_ERROR(reader_->Skip(bytes));
+    handed_ += bytes;
+    array_left_ = 0;
+    SEMBLE_RETURN_IF_ERROR(Zeros(RoundUpToSection(array_offset_ + bytes) - (array_offset_ + bytes)));
+    return true;
+  }
+
+ private:
+  Status Bad(std::string_view what) const { return BadAt(reader_->record_offset(), what); }
+  Status BadAt(uint64_t at, std::string_view what) const {
+    return Status::Corruption(path_ + " at byte offset " + std::to_string(at) + ": " +
+                              std::string(what));
+  }
+
+  Result<std::string_view> Hand(std::string_view piece) {
+    handed_ += piece.size();
+    return piece;
+  }
+
+  // Reads the blob's next record: a piece (piece_, false) or an array's head (true, with the
+  // reader moved to the array's first byte).
+  Result<bool> ReadRecord() {
+    std::string_view in;
+    SEMBLE_ASSIGN_OR_RETURN(storage::LogReader::Outcome outcome, reader_->Next(&in));
+    if (outcome != storage::LogReader::Outcome::kRecord) return Bad("index blob is incomplete");
+    if (TakeMagic(&in, kSegmentBlob)) {
+      if (in.size() > bytes_ - handed_) return Bad("index blob is incomplete");
+      piece_ = in;
+      return false;
+    }
+    uint64_t bytes = 0, piece_bytes = 0;
+    if (version_ < kFirstVersionWithBlobArrays || !TakeMagic(&in, kSegmentBlobArray) ||
+        !GetFixed64(&in, &bytes) || !GetFixed64(&in, &piece_bytes)) {
+      return Bad("index blob is incomplete");
+    }
+    const uint64_t head_end = reader_->good_end();
+    const uint64_t offset = RoundUpToSection(head_end);
+    if (bytes == 0 || bytes > bytes_ - handed_ || piece_bytes == 0 ||
+        piece_bytes > kMaxArrayPieceBytes ||
+        in.size() != (bytes / piece_bytes + (bytes % piece_bytes != 0)) * 8 ||
+        offset > reader_->size() || RoundUpToSection(offset + bytes) > reader_->size()) {
+      return Bad("malformed index blob array");
+    }
+    hashes_.resize(in.size() / 8);
+    for (uint64_t& h : hashes_) GetFixed64(&in, &h);
+    SEMBLE_RETURN_IF_ERROR(Zeros(offset - head_end));
+    array_offset_ = offset;
+    array_left_ = bytes;
+    piece_bytes_ = piece_bytes;
+    next_hash_ = 0;
+    return true;
+  }
+
+  // The array that could not be mapped, a piece at a time, each checked before it is handed over.
+  Result<std::string_view> NextArrayPiece() {
+    const uint64_t n = std::min(piece_bytes_, array_left_);
+    const uint64_t at = reader_->good_end();
+    buffer_.resize(static_cast<size_t>(n));
+    SEMBLE_RETURN_IF_ERROR(reader_->ReadRaw(buffer_.size(), buffer_.data()));
+    if (XXH3_64bits(buffer_.data(), buffer_.size()) != hashes_[next_hash_++]) {
+      return BadAt(at, "checksum mismatch in an index blob array");
+    }
+    array_left_ -= n;
+    if (array_left_ == 0) SEMBLE_RETURN_IF_ERROR(Zeros(RoundUpToSection(at + n) - (at + n)));
+    return Hand(buffer_);
+  }
+
+  Status Zeros(uint64_t n) {
+    const uint64_t at = reader_->good_end();
+    std::string bytes(static_cast<size_t>(n), '\0');
+    SEMBLE_RETURN_IF_ERROR(reader_->ReadRaw(bytes.size(), bytes.data()));
+    if (!AllZero(bytes)) return BadAt(at, "data where an index blob array has zero padding");
+    return Status::OK();
+  }
+
+  // A piece is read into memory whole when the array is not mapped; the writer uses
+  // kBlobChunkBytes, and a larger claim is damage, not a reason to allocate.
+  static constexpr uint64_t kMaxArrayPieceBytes = 256 << 20;
+
+  Env* env_;
+  const std::string& path_;
+  uint32_t version_;
+  uint64_t bytes_;
+  storage::LogReader* reader_;
+  uint64_t handed_ = 0;
+  std::string_view piece_;  // the last piece record read (points into the reader's buffer)
+  bool ahead_ = false;      // a piece read by Map, not handed over yet
+  std::string_view ahead_piece_;
+  // The array being read: its file offset, the bytes not handed over yet, its pieces' hashes.
+  uint64_t array_offset_ = 0, array_left_ = 0, piece_bytes_ = 0;
+  std::vector<uint64_t> hashes_;
+  size_t next_hash_ = 0;
+  std::string buffer_;
+};
+
 }  // namespace
 
 Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, SegmentHeader* header,
@@ -545,21 +731,14 @@ Status ReadSegment(Env* env, const std::string& path, uint32_t dimensions, Segme
     if (bytes > reader->size() - reader->good_end()) {
       return bad("index blob is larger than the file");
     }
-    uint64_t handed = 0;
-    auto next = [&]() -> Result<std::string_view> {
-      do {
-        if (handed == bytes) return bad("index blob read past its end");
-        SEMBLE_ASSIGN_OR_RETURN(outcome, reader->Next(&in));
-        if (outcome != storage::LogReader::Outcome::kRecord || !TakeMagic(&in, kSegmentBlob) ||
-            in.size() > bytes - handed) {
-          return bad("index blob is incomplete");
-        }
-      } while (in.empty());  // never written, but harmless
-      handed += in.size();
-      return in;
+    IndexBlobSource source(env, path, version, bytes, reader.get());
+    const std::function<Result<std::string_view>()> next = [&] { return source.Next(); };
+    const core::BlobMapper map = [&](uint64_t n,
+                                     const std::function<const void*(int, uint64_t)>& mapper) {
+      return source.Map(n, mapper);
     };
-    SEMBLE_RETURN_IF_ERROR(on_blob(bytes, next));
-    if (handed != bytes) return bad("index blob was not read to its end");
+    SEMBLE_RETURN_IF_ERROR(on_blob(bytes, next, map));
+    if (source.handed() != bytes) return bad("index blob was not read to its end");
   }
   if (header->text_blob_bytes > 0) {
     std::string blob;

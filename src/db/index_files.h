@@ -19,8 +19,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "core/blob_mapper.h"
 #include "core/huge_array.h"
 #include "meta/value.h"
 #include "semble/env.h"
@@ -40,6 +42,9 @@ constexpr char kSegmentHashSuffix[] = ".xxh128";
 constexpr uint64_t kSegmentSectionAlign = 4096;
 // About the bytes per checksummed piece of a segment's blobs and vectors section.
 constexpr size_t kSegmentBlobChunkBytes = 32 << 20;
+// An array of an index blob smaller than this is written in records: its padding would cost more
+// than a copy of it on load.
+constexpr uint64_t kSegmentArrayMinBytes = 64 << 10;
 
 std::string WalFileName(uint64_t first_seq);
 std::string SegmentFileName(uint64_t seq);
@@ -100,8 +105,13 @@ class SegmentWriter {
   static Result<std::unique_ptr<SegmentWriter>> Create(Env* env, const std::string& path,
                                                        uint32_t dimensions,
                                                        const SegmentHeader& header);
-  // Writes the vector index blob; exactly header.index_blob_bytes, before the first Add.
-  Status AddIndexBlob(std::string_view blob);
+  // Writes the vector index blob; exactly header.index_blob_bytes, before the first Add. Each of
+  // `arrays` ((offset, bytes) spans of the blob, in order, not overlapping) of at least
+  // kSegmentArrayMinBytes is stored raw at a multiple of kSegmentSectionAlign, between zero
+  // padding, after a record with its size and an XXH3-64 of every piece of it, so that a reader
+  // can map it in place (core::BlobMapper); the rest is written as records, as before.
+  Status AddIndexBlob(std::string_view blob,
+                      const std::vector<std::pair<uint64_t, uint64_t>>& arrays = {});
   // Writes the full-text index blob; exactly header.text_blob_bytes, after the vector index blob
   // and before the first Add.
   Status AddTextBlob(std::string_view blob);
@@ -155,8 +165,15 @@ class SegmentWriter {
 // Corruption of a damaged one. The consumer must take every byte (a blob left part unread is
 // Corruption): a million-vector graph is then copied once, from the file's read buffer into the
 // index, with no whole-blob string in between (bench/open_bench).
+// `map` offers the blob's arrays that the segment stores raw (version 6, AddIndexBlob) as pages
+// of the file (core::BlobMapper); it declines when the Env cannot map files or the bytes asked
+// for are not such an array, and a consumer that never calls it gets those bytes from `next`.
 using BlobConsumer =
-    std::function<Status(uint64_t bytes, const std::function<Result<std::string_view>()>& next)>;
+    std::function<Status(uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+                         const core::BlobMapper& map)>;
+// Bench only: whether ReadSegment's `map` may map at all (default true); false makes every load
+// copy, as before version 6, so that one process can compare the two.
+void SetIndexBlobMappingForBench(bool enabled);
 // A BlobConsumer that joins the pieces and gives `on_blob` the whole blob (tests, tools).
 BlobConsumer WholeBlob(std::function<Status(std::string&&)> on_blob);
 

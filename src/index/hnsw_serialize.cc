@@ -14,6 +14,11 @@
 //   quantized or bound codes: num_nodes * dims f32 vectors
 //   for each node with level > 0: level * (1 + m) u32 upper links
 //
+// The blob's bytes do not depend on where it is stored. Serialize also reports where the two large
+// arrays (layer-0 records; the float32 vectors) lie in it, so that a checkpoint segment can store
+// them raw at page boundaries (segment format 6), and Deserialize, given a core::BlobMapper, maps
+// them from there copy-on-write instead of copying them; it validates them the same way either way.
+//
 // An index without bound codes is written as version 2, byte for byte as before they existed, so
 // segments stay readable by either build; version 2 blobs load as indexes without bound codes.
 // The database's segment framing adds the checksum. Deserialize still validates every field that
@@ -48,8 +53,29 @@ void PutArray(std::string* out, const T* p, size_t n) {
 // piece boundaries. The first error from the source is kept: it, not "truncated", is the reason.
 class Reader {
  public:
-  Reader(uint64_t size, const std::function<Result<std::string_view>()>& next)
-      : size_(size), next_(next) {}
+  Reader(uint64_t size, const std::function<Result<std::string_view>()>& next,
+         const core::BlobMapper& map)
+      : size_(size), next_(next), map_(map) {}
+  // Makes *arena the next n elements as pages of the source's file (core::BlobMapper), if the
+  // source can; else leaves them for GetArray. False only on an error (status()).
+  template <class T>
+  bool MapArray(HugeArray<T>* arena, size_t n, bool* mapped) {
+    *mapped = false;
+    // Only at a piece boundary: the source stores an array apart from the pieces around it.
+    if (!map_ || !piece_.empty() || n == 0 || n > remaining() / sizeof(T)) return true;
+    Result<bool> got = map_(n * sizeof(T), [&](int fd, uint64_t offset) -> const void* {
+      return arena->MapFile(fd, offset, n) ? arena->data() : nullptr;
+    });
+    if (!got.ok()) {
+      status_ = got.status();
+      return false;
+    }
+    if (*got) {
+      pos_ += n * sizeof(T);
+      *mapped = true;
+    }
+    return true;
+  }
   template <class T>
   bool Get(T* v) {
     return GetArray(v, 1);
@@ -88,6 +114,7 @@ class Reader {
  private:
   uint64_t size_;
   const std::function<Result<std::string_view>()>& next_;
+  const core::BlobMapper& map_;
   std::string_view piece_;
   uint64_t pos_ = 0;
   Status status_;
@@ -95,7 +122,7 @@ class Reader {
 
 }  // namespace
 
-std::string HnswIndex::Serialize() const {
+std::string HnswIndex::Serialize(std::vector<std::pair<uint64_t, uint64_t>>* arrays) const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);
   std::string out;
@@ -128,8 +155,13 @@ std::string HnswIndex::Serialize() const {
   PutArray(&out, g.node_state.data(), n);
   PutArray(&out, g.node_level.data(), n);
   PutArray(&out, g.node_slot.data(), n);
-  PutArray(&out, g.level0.data(), static_cast<size_t>(n) * g.record_words);
-  if (g.floats_apart) PutArray(&out, g.vectors.data(), static_cast<size_t>(n) * g.dims);
+  if (arrays != nullptr) arrays->clear();
+  auto put_array = [&](const auto* p, size_t count) {
+    if (arrays != nullptr && count > 0) arrays->emplace_back(out.size(), count * sizeof(*p));
+    PutArray(&out, p, count);
+  };
+  put_array(g.level0.data(), static_cast<size_t>(n) * g.record_words);
+  if (g.floats_apart) put_array(g.vectors.data(), static_cast<size_t>(n) * g.dims);
   for (uint32_t i = 0; i < n; ++i) {
     if (g.node_level[i] > 0 && g.upper[i]) {
       PutArray(&out, g.upper[i].get(), static_cast<size_t>(g.node_level[i]) * (1 + g.m));
@@ -151,8 +183,9 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(std::string_view blob,
 }
 
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
-    uint64_t bytes, const std::function<Result<std::string_view>()>& next, bool reconnect) {
-  Reader r(bytes, next);
+    uint64_t bytes, const std::function<Result<std::string_view>()>& next, bool reconnect,
+    const core::BlobMapper& map) {
+  Reader r(bytes, next, map);
   // A read that failed because the source did (a damaged piece) reports the source's error.
   auto Bad = [&r](const std::string& what) {
     return r.status().ok() ? Status::Corruption("hnsw blob: " + what) : r.status();
@@ -210,12 +243,29 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   g.Grow(n, 0);
   g.num_nodes = n;
   if (!r.GetArray(g.node_state.data(), n) || !r.GetArray(g.node_level.data(), n) ||
-      !r.GetArray(g.node_slot.data(), n) ||
-      !r.GetArray(g.level0.data(), static_cast<size_t>(n) * record_words)) {
+      !r.GetArray(g.node_slot.data(), n)) {
     return Bad("truncated node arrays");
   }
-  if (g.floats_apart && !r.GetArray(g.vectors.data(), static_cast<size_t>(n) * o.dimensions)) {
-    return Bad("truncated vectors");
+  // The two large arrays are mapped where the source can (a checkpoint segment in a local file):
+  // copying them faulted in and zeroed hundreds of MB of fresh pages, most of an open's time at
+  // a million nodes. A mapped array holds exactly n nodes; it is grown back to the capacity the
+  // other arrays have, which moves its file pages along (HugeArray::Grow).
+  bool mapped = false;
+  const size_t level0_words = static_cast<size_t>(n) * record_words;
+  if (!r.MapArray(&g.level0, level0_words, &mapped)) return Bad("truncated node arrays");
+  if (mapped) {
+    g.level0.Grow(g.Capacity() * record_words);
+  } else if (!r.GetArray(g.level0.data(), level0_words)) {
+    return Bad("truncated node arrays");
+  }
+  if (g.floats_apart) {
+    const size_t floats = static_cast<size_t>(n) * o.dimensions;
+    if (!r.MapArray(&g.vectors, floats, &mapped)) return Bad("truncated vectors");
+    if (mapped) {
+      g.vectors.Grow(g.Capacity() * o.dimensions);
+    } else if (!r.GetArray(g.vectors.data(), floats)) {
+      return Bad("truncated vectors");
+    }
   }
   uint32_t max_slot = 0;
   size_t live = 0, dead = 0;
@@ -288,6 +338,48 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
     g.added_since_check.store(n);  // unchecked: MaybeReconnect checks it at its next chance
   }
   return index;
+}
+
+namespace {
+
+// Faults in every page of `a` now (a write per 4 KiB: the first in each 2 MiB region takes a huge
+// page), so that a later copy into it finds its memory ready.
+template <class T>
+void Touch(HugeArray<T>* a) {
+  char* p = reinterpret_cast<char*>(a->data());
+  const size_t bytes = a->size() * sizeof(T);
+  for (size_t at = 0; at < bytes; at += 4096) p[at] = 0;
+}
+
+// Copies `from` into `to` (grown to its size if `from` grew) and makes `to` the array.
+template <class T>
+void MoveInto(HugeArray<T>* from, HugeArray<T>* to) {
+  to->Grow(from->size());
+  std::memcpy(to->data(), from->data(), from->size() * sizeof(T));
+  *from = std::move(*to);
+}
+
+}  // namespace
+
+bool HnswIndex::MoveMappedArraysToMemory() {
+  Impl& g = *impl_;
+  size_t level0_size = 0, vectors_size = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    if (g.level0.file_bytes() == 0 && g.vectors.file_bytes() == 0) return false;
+    level0_size = g.level0.file_bytes() > 0 ? g.level0.size() : 0;
+    vectors_size = g.vectors.file_bytes() > 0 ? g.vectors.size() : 0;
+  }
+  HugeArray<uint32_t> level0;
+  HugeArray<float> vectors;
+  level0.Grow(level0_size);
+  vectors.Grow(vectors_size);
+  Touch(&level0);
+  Touch(&vectors);
+  std::unique_lock<std::shared_mutex> lock(g.rw);
+  if (level0_size > 0 && g.level0.file_bytes() > 0) MoveInto(&g.level0, &level0);
+  if (vectors_size > 0 && g.vectors.file_bytes() > 0) MoveInto(&g.vectors, &vectors);
+  return true;
 }
 
 }  // namespace semble::index

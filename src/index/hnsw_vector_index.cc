@@ -23,6 +23,8 @@
 namespace semble::index {
 namespace {
 
+std::atomic<bool> keep_graph_mapped_for_bench{false};
+
 // Vectors linked per batch: small enough that a write touching a slot in flight waits little,
 // large enough to amortize the locking and the batch's worker threads (and below HnswIndex's
 // renumbering threshold, which would move the arrays under readers).
@@ -280,13 +282,15 @@ class HnswVectorIndex final : public VectorIndex {
 
   std::string Serialize() const override { return SerializeHolding(0, nullptr); }
 
-  std::string SerializeHolding(size_t slots, std::vector<uint8_t>* in_blob) const override {
+  std::string SerializeHolding(
+      size_t slots, std::vector<uint8_t>* in_blob,
+      std::vector<std::pair<uint64_t, uint64_t>>* arrays = nullptr) const override {
     // Pause the builder so the graph does not change while it is written.
     std::unique_lock lock(mu_);
     ++pauses_;
     cv_.wait(lock, [&] { return in_flight_.empty(); });
     lock.unlock();
-    std::string blob = hnsw_->Serialize();
+    std::string blob = hnsw_->Serialize(arrays);
     lock.lock();
     if (in_blob != nullptr) {
       // Still paused, so nothing has left the buffer for the graph since the blob was taken (the
@@ -313,14 +317,14 @@ class HnswVectorIndex final : public VectorIndex {
     });
   }
 
-  Status LoadPieces(uint64_t bytes,
-                    const std::function<Result<std::string_view>()>& next) override {
+  Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+                    const core::BlobMapper& map = nullptr) override {
     // Reachability is checked (and repaired where needed) by the builder thread once background
     // work resumes, not here: the walks over every list would hold up recovery, and with it the
     // first query, for ~0.2 s of CPU at a million nodes. Until then queries run on the graph as
     // it was written, which is the graph that served them before the checkpoint.
     SEMBLE_ASSIGN_OR_RETURN(std::unique_ptr<HnswIndex> loaded,
-                            HnswIndex::Deserialize(bytes, next, /*reconnect=*/false));
+                            HnswIndex::Deserialize(bytes, next, /*reconnect=*/false, map));
     const HnswOptions& got = loaded->options();
     const HnswOptions& want = hnsw_->options();
     // Bound codes are not compared: they change no result, and a graph stored without them (by a
@@ -413,8 +417,11 @@ class HnswVectorIndex final : public VectorIndex {
       if (reconnect_) {
         // A graph just loaded: check that every node is reachable and repair what is not. The
         // walks run beside queries and writes (shared); only a repair takes the graph alone.
+        // First, arrays the load mapped from the segment move into the index's own huge pages
+        // (HnswIndex::MoveMappedArraysToMemory): queries meanwhile answer from the mapping.
         reconnect_ = false;
         lock.unlock();
+        if (!keep_graph_mapped_for_bench.load()) hnsw_->MoveMappedArraysToMemory();
         hnsw_->Reconnect();
         lock.lock();
         continue;
@@ -520,5 +527,7 @@ std::unique_ptr<VectorIndex> NewHnswVectorIndex(IndexSpec spec, std::unique_ptr<
                                                 uint32_t exact_below) {
   return std::make_unique<HnswVectorIndex>(std::move(spec), std::move(hnsw), exact_below);
 }
+
+void SetKeepGraphMappedForBench(bool keep) { keep_graph_mapped_for_bench.store(keep); }
 
 }  // namespace semble::index

@@ -26,6 +26,11 @@ namespace semble::index {
 std::unique_ptr<VectorIndex> NewHnswVectorIndex(IndexSpec spec, std::unique_ptr<HnswIndex> hnsw,
                                                 uint32_t exact_below);
 
+// Bench only: whether a graph mapped from its checkpoint stays mapped (true) instead of being
+// moved into the index's own huge pages by the builder after open (the default, false), so that
+// one process can measure queries on either.
+void SetKeepGraphMappedForBench(bool keep);
+
 }  // namespace semble::index
 
 #endif  // SEMBLE_SRC_INDEX_HNSW_VECTOR_INDEX_H_

@@ -106,7 +106,8 @@ Status VectorIndex::AdoptRows(core::HugeArray<float>&& rows, std::span<const uin
 }
 
 Status VectorIndex::LoadPieces(uint64_t bytes,
-                               const std::function<Result<std::string_view>()>& next) {
+                               const std::function<Result<std::string_view>()>& next,
+                               const core::BlobMapper& /*map*/) {
   std::string blob;
   while (blob.size() < bytes) {
     SEMBLE_ASSIGN_OR_RETURN(std::string_view piece, next());

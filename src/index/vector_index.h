@@ -18,8 +18,10 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "core/blob_mapper.h"
 #include "core/huge_array.h"
 #include "index/hit.h"
 #include "index/index_factory.h"
@@ -125,8 +127,13 @@ class VectorIndex {
   // Serialize, and which of slots [0, slots) have their vector in the blob as of that moment
   // ((*in_blob)[slot] = 1): a Load of the blob gives Read() those vectors back bit for bit, so a
   // checkpoint need not store them a second time. Default: Serialize() and none.
-  virtual std::string SerializeHolding(size_t slots, std::vector<uint8_t>* in_blob) const {
+  // With `arrays`, also where the blob's large arrays lie in it ((offset, bytes) spans in order,
+  // see HnswIndex::Serialize; none by default), for the checkpoint to store them mappable.
+  virtual std::string SerializeHolding(
+      size_t slots, std::vector<uint8_t>* in_blob,
+      std::vector<std::pair<uint64_t, uint64_t>>* arrays = nullptr) const {
     in_blob->assign(slots, 0);
+    if (arrays != nullptr) arrays->clear();
     return Serialize();
   }
   // Replaces the index's contents with a Serialize() blob. Corruption on a bad blob.
@@ -135,7 +142,10 @@ class VectorIndex {
   // (valid until the following call), or the error that stops the load (a damaged piece of a
   // checkpoint), which Load returns as it is. An index that copies the blob into arrays of its
   // own overrides this to copy each piece straight there; the default joins the pieces first.
-  virtual Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next);
+  // `map`, when given, offers the blob's large arrays as pages of the source's file
+  // (core::BlobMapper); an index that ignores it reads them through `next`.
+  virtual Status LoadPieces(uint64_t bytes, const std::function<Result<std::string_view>()>& next,
+                            const core::BlobMapper& map = nullptr);
 };
 
 // An approximate index answers exactly while it holds fewer than `exact_below` vectors (a scan is

@@ -1,0 +1,451 @@
+// Copyright 2026 The semble Authors.
+//
+// A checkpoint of a graph index stores the graph's large arrays (layer 0, and the float32 vectors
+// of the quantized and bound-code modes) raw at page boundaries of its segment (format 6), and
+// opening maps them copy-on-write instead of copying them (issue 16: open in < 1 s at 1M vectors).
+// These tests hold that to what a checkpoint must give: a mapped load answers exactly as a copied
+// one (the same bits, the same kernels); writes after a mapped open, growth included, never reach
+// the file and read back after the next checkpoint; segments of format 5 still open; and damage to
+// an array, its padding or its head is Corruption naming the file, whether the array is mapped or
+// read. By default the builder then moves the arrays into the index's own memory
+// (TheBuilderMovesAMappedGraphIntoMemory); the other tests keep them mapped.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "db/db_test_util.h"
+#include "db/index_files.h"
+#include "index/hnsw_vector_index.h"
+#include "semble/database.h"
+#include "storage/log_format.h"
+#include "util/test_util.h"
+
+namespace semble {
+namespace {
+
+constexpr uint32_t kDims = 16;
+
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// Whether this process has pages of `path` mapped.
+bool Mapped(const std::string& path) {
+  return ReadBytes("/proc/self/maps").find(path) != std::string::npos;
+}
+
+// The segment with its header's version replaced (the header is the first framed record: crc 4,
+// length 4, type 1, then "SMBLSEG_" and the version). Later records keep their offsets.
+std::string WithVersion(const std::string& bytes, uint32_t version) {
+  uint32_t len;
+  std::memcpy(&len, &bytes[4], 4);
+  std::string payload = bytes.substr(9, len);
+  std::memcpy(&payload[8], &version, 4);
+  std::string out;
+  storage::AppendRecord(&out, payload);
+  return out + bytes.substr(9 + len);
+}
+
+// Where the first raw array of a segment's index blob lies: its head record's payload offset, the
+// array's file offset and its size.
+struct ArrayAt {
+  size_t head = 0, offset = 0, bytes = 0, head_end = 0;
+};
+ArrayAt FirstArray(const std::string& segment) {
+  ArrayAt a;
+  a.head = segment.find("SMBLVARR");
+  if (a.head == std::string::npos) return ArrayAt{};
+  uint32_t len;
+  std::memcpy(&len, &segment[a.head - 5], 4);
+  a.head_end = a.head + len;
+  std::memcpy(&a.bytes, &segment[a.head + 8], 8);
+  a.offset = (a.head_end + db::kSegmentSectionAlign - 1) / db::kSegmentSectionAlign *
+             db::kSegmentSectionAlign;
+  return a;
+}
+
+using Answers = std::vector<std::vector<std::pair<std::string, float>>>;
+
+class GraphMappingTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // The mapping itself is under test here: the builder keeps it (it would otherwise move the
+  // arrays into memory right after open; MovedIntoMemory tests that).
+  void SetUp() override {
+    options_.exact_search_below = 0;
+    index::SetKeepGraphMappedForBench(true);
+  }
+  void TearDown() override { index::SetKeepGraphMappedForBench(false); }
+
+  void Open(Env* env = nullptr) {
+    options_.env = env;
+    const Status s = test::ReopenDatabase(options_, dir_.path(), "g", &db_, &index_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  void Create() {
+    CreateIndexRequest create;
+    create.name = "g";
+    create.config.dimensions = kDims;
+    create.config.metric = Metric::kCosine;
+    create.config.index_type = GetParam();
+    auto index = db_->CreateIndex(create);
+    ASSERT_TRUE(index.ok()) << index.status().ToString();
+    index_ = *index;
+  }
+
+  void Upsert(int from, int to, const std::string& prefix) {
+    std::vector<VectorRecord> batch;
+    for (int i = from; i < to; ++i) {
+      batch.push_back(test::MakeRecord(prefix + std::to_string(i), test::RandomVector(rng_, kDims),
+                                       i % 2 ? "" : "even"));
+      truth_[batch.back().id] = batch.back();
+      if (batch.size() == 500 || i + 1 == to) {
+        const auto up = index_->Upsert(batch);
+        ASSERT_TRUE(up.ok()) << up.status().ToString();
+        batch.clear();
+      }
+    }
+  }
+
+  // Waits for the builder to link every vector, so that the checkpoint's graph holds them all.
+  void WaitLinked() {
+    for (int i = 0; i < 3000 && index_->Info()->unindexed_vectors > 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(index_->Info()->unindexed_vectors, 0u) << "not linked after 30 s";
+  }
+
+  // Every record by id, and the answers to some queries (ef high enough that the graph's answer
+  // does not depend on whether the builder has re-checked reachability since the open).
+  std::map<std::string, VectorRecord> Records() {
+    std::map<std::string, VectorRecord> out;
+    ListRequest list;
+    list.count = 1000;
+    while (true) {
+      auto page = index_->List(list);
+      EXPECT_TRUE(page.ok());
+      if (!page.ok()) return out;
+      for (size_t i = 0; i < page->ids.size(); i += 100) {
+        std::vector<std::string> ids(page->ids.begin() + i,
+                                     page->ids.begin() + std::min(i + 100, page->ids.size()));
+        auto got = index_->GetByIds(ids);
+        EXPECT_TRUE(got.ok());
+        for (VectorRecord& r : *got) out[r.id] = std::move(r);
+      }
+      if (page->next_cursor.empty()) break;
+      list.cursor = page->next_cursor;
+    }
+    return out;
+  }
+
+  Answers Ask() {
+    std::mt19937 rng(7);
+    Answers out;
+    for (int i = 0; i < 16; ++i) {
+      QueryRequest q;
+      q.vector = test::RandomVector(rng, kDims);
+      q.top_k = 10;
+      q.ef = 500;
+      if (i % 4 == 1) q.ns = "even";
+      auto r = index_->Query(q);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      std::vector<std::pair<std::string, float>> answer;
+      if (r.ok()) {
+        for (const QueryMatch& m : r->matches) answer.emplace_back(m.id, m.score);
+      }
+      out.push_back(std::move(answer));
+    }
+    return out;
+  }
+
+  void ExpectSameRecords(const std::map<std::string, VectorRecord>& want) {
+    const std::map<std::string, VectorRecord> got = Records();
+    ASSERT_EQ(got.size(), want.size());
+    for (const auto& [id, r] : want) {
+      auto it = got.find(id);
+      ASSERT_NE(it, got.end()) << id;
+      EXPECT_EQ(std::memcmp(it->second.values.data(), r.values.data(), kDims * 4), 0) << id;
+      EXPECT_EQ(it->second.ns, r.ns) << id;
+    }
+  }
+
+  std::string SegmentPath() {
+    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/indexes/g")) {
+      if (e.path().extension() == ".seg") return e.path().string();
+    }
+    ADD_FAILURE() << "no segment";
+    return "";
+  }
+
+  // A checkpointed graph of n linked vectors, closed.
+  void Build(int n) {
+    Open();
+    Create();
+    Upsert(0, n, "r");
+    WaitLinked();
+    std::vector<std::string> gone;
+    for (int i = 0; i < n; i += 9) gone.push_back("r" + std::to_string(i));
+    ASSERT_TRUE(index_->DeleteByIds(gone).ok());
+    for (const std::string& id : gone) truth_.erase(id);
+    records_ = Records();
+    ExpectSameRecords(truth_);
+    answers_ = Ask();
+    index_.reset();
+    db_.reset();
+  }
+
+  // Opens with the segment as it is now: the index must be unavailable with Corruption naming
+  // the file and `what`.
+  void ExpectCorruption(Env* env, const std::string& what, const std::string& why) {
+    Open(env);
+    EXPECT_EQ(index_, nullptr) << why;
+    auto got = db_->GetIndex("g");
+    ASSERT_FALSE(got.ok()) << why;
+    EXPECT_TRUE(got.status().IsCorruption()) << why << ": " << got.status().ToString();
+    EXPECT_NE(got.status().message().find(SegmentPath()), std::string::npos)
+        << why << ": " << got.status().message();
+    EXPECT_NE(got.status().message().find(what), std::string::npos)
+        << why << ": " << got.status().message();
+    db_.reset();
+  }
+
+  std::mt19937 rng_{1};
+  test::TempDir dir_;
+  DatabaseOptions options_;
+  std::unique_ptr<Database> db_;
+  std::shared_ptr<Index> index_;
+  std::map<std::string, VectorRecord> records_;
+  // What was written: every record must read back as this (records_ is what the index said).
+  std::map<std::string, VectorRecord> truth_;
+  Answers answers_;
+};
+
+TEST_P(GraphMappingTest, MappedAndCopiedLoadsAnswerTheSame) {
+  Build(3000);
+  const std::string segment = SegmentPath();
+  ASSERT_NE(FirstArray(ReadBytes(segment)).bytes, 0u) << "the graph's arrays are not stored raw";
+  Open();  // the default Env maps files
+  ASSERT_NE(index_, nullptr);
+  EXPECT_TRUE(Mapped(segment)) << "the graph was copied, not mapped";
+  ExpectSameRecords(truth_);
+  const Answers mapped = Ask();
+  EXPECT_EQ(mapped, answers_);
+  test::FaultEnv reading;  // an Env that does not map: the arrays are read in pieces instead
+  Open(&reading);
+  ASSERT_NE(index_, nullptr);
+  EXPECT_FALSE(Mapped(segment));
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), mapped);  // bit for bit: the same scores from the same bytes
+  // Mapping refused by the bench switch: the same, through the same fallback.
+  db::SetIndexBlobMappingForBench(false);
+  Open();
+  db::SetIndexBlobMappingForBench(true);
+  ASSERT_NE(index_, nullptr);
+  EXPECT_FALSE(Mapped(segment));
+  EXPECT_EQ(Ask(), mapped);
+}
+
+TEST_P(GraphMappingTest, WritesAfterAMappedOpenReadBackAfterTheNextCheckpoint) {
+  Build(2500);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  const std::string segment = SegmentPath();
+  ASSERT_TRUE(Mapped(segment));
+  const std::string before = ReadBytes(segment);
+  // Overwrite vectors the mapping holds (their records and their neighbours' links are rewritten,
+  // copy-on-write), delete some, then grow the graph past the mapped nodes twice over (the
+  // arrays move their file pages and their own memory separately).
+  std::vector<VectorRecord> batch;
+  int i = 0;
+  for (const auto& [id, r] : records_) {
+    if (++i % 3 != 0) continue;
+    batch.push_back(test::MakeRecord(id, test::RandomVector(rng_, kDims), r.ns));
+    truth_[id] = batch.back();
+  }
+  ASSERT_TRUE(index_->Upsert(batch).ok());
+  std::vector<std::string> gone;
+  for (const auto& [id, r] : records_) {
+    if (id.size() % 4 == 0) gone.push_back(id);
+  }
+  ASSERT_TRUE(index_->DeleteByIds(gone).ok());
+  for (const std::string& id : gone) truth_.erase(id);
+  Upsert(0, 6000, "new");
+  WaitLinked();
+  ExpectSameRecords(truth_);
+  records_ = Records();
+  answers_ = Ask();
+  EXPECT_EQ(ReadBytes(segment), before) << "a write reached the mapped segment";
+  // From the log over the mapped segment, then from a checkpoint written from the grown arrays,
+  // then mapped from that checkpoint.
+  Open();
+  ASSERT_NE(index_, nullptr);
+  ExpectSameRecords(truth_);
+  WaitLinked();
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  const std::string next = SegmentPath();
+  EXPECT_NE(next, segment);
+  ExpectSameRecords(truth_);
+  Open();
+  ASSERT_NE(index_, nullptr);
+  EXPECT_TRUE(Mapped(next));
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), answers_);
+}
+
+// A graph smaller than the index's first allocation (1,024 nodes): the mapped arrays hold fewer
+// nodes than the capacity the rest of the index gets, and must be grown to it before the next
+// insert lands past them.
+TEST_P(GraphMappingTest, ASmallMappedGraphTakesInsertsPastItsEnd) {
+  Build(900);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  const std::string segment = SegmentPath();
+  ASSERT_NE(FirstArray(ReadBytes(segment)).bytes, 0u);
+  ASSERT_TRUE(Mapped(segment));
+  // One at a time, each linked before the next: the builder then adds them into the capacity it
+  // has, past the mapped nodes, rather than growing first for a large batch.
+  for (int i = 0; i < 150; ++i) {
+    Upsert(i, i + 1, "one");
+    WaitLinked();
+  }
+  Upsert(0, 3000, "new");
+  WaitLinked();
+  ExpectSameRecords(truth_);
+  records_ = Records();
+  answers_ = Ask();
+  Open();
+  ASSERT_NE(index_, nullptr);
+  WaitLinked();
+  ASSERT_TRUE(db_->Checkpoint().ok());
+  Open();
+  ASSERT_NE(index_, nullptr);
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), answers_);
+}
+
+// By default the builder moves the mapped arrays into the index's own memory after open (huge
+// pages: queries are faster there); nothing changes for a reader, and writes after it read back.
+TEST_P(GraphMappingTest, TheBuilderMovesAMappedGraphIntoMemory) {
+  Build(2500);
+  index::SetKeepGraphMappedForBench(false);
+  options_.checkpoint_on_close = false;
+  Open();
+  ASSERT_NE(index_, nullptr);
+  const std::string segment = SegmentPath();
+  const std::string before = ReadBytes(segment);
+  for (int i = 0; i < 3000 && Mapped(segment); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(Mapped(segment)) << "still mapped after 30 s";
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), answers_);
+  Upsert(0, 2000, "new");
+  WaitLinked();
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(ReadBytes(segment), before);
+  Open();
+  ASSERT_NE(index_, nullptr);
+  ExpectSameRecords(truth_);
+}
+
+TEST_P(GraphMappingTest, AFormat5SegmentStillOpens) {
+  Build(2000);
+  // The layout of format 5: every byte of the graph in records.
+  const std::string segment = SegmentPath();
+  db::SegmentHeader header;
+  std::string graph;
+  std::vector<std::pair<uint32_t, VectorRecord>> records;
+  ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
+  const std::string v6 = ReadBytes(segment);
+  std::filesystem::remove(segment);
+  ASSERT_TRUE(test::WriteWholeSegment(segment, kDims, header, graph, "", records).ok());
+  EXPECT_EQ(FirstArray(ReadBytes(segment)).bytes, 0u);
+  WriteBytes(segment, WithVersion(ReadBytes(segment), 5));
+  Open();
+  ASSERT_NE(index_, nullptr);
+  EXPECT_FALSE(Mapped(segment));
+  ExpectSameRecords(truth_);
+  EXPECT_EQ(Ask(), answers_);
+  index_.reset();
+  db_.reset();
+  // Raw arrays are not part of format 5: a segment that says 5 and holds them is refused.
+  WriteBytes(segment, WithVersion(v6, 5));
+  ExpectCorruption(nullptr, "index blob is incomplete", "arrays in a format 5 segment");
+}
+
+TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
+  Build(2000);
+  const std::string segment = SegmentPath();
+  const std::string good = ReadBytes(segment);
+  const ArrayAt a = FirstArray(good);
+  ASSERT_NE(a.bytes, 0u);
+  ASSERT_EQ(a.offset % 4096, 0u);
+  test::FaultEnv reading;
+  for (Env* env : {static_cast<Env*>(nullptr), static_cast<Env*>(&reading)}) {
+    const std::string how = env == nullptr ? "mapped" : "read";
+    for (size_t at : {a.offset, a.offset + a.bytes / 2, a.offset + a.bytes - 1}) {
+      std::string bad = good;
+      bad[at] ^= 0x04;
+      WriteBytes(segment, bad);
+      ExpectCorruption(env, "checksum mismatch in an index blob array",
+                       how + " array byte " + std::to_string(at));
+    }
+    // Padding before and after the array.
+    ASSERT_LT(a.head_end, a.offset);
+    for (size_t at : {a.head_end, a.offset + a.bytes}) {
+      if (at % 4096 == 0) continue;  // no padding there
+      std::string bad = good;
+      bad[at] = 1;
+      WriteBytes(segment, bad);
+      ExpectCorruption(env, "zero padding", how + " padding byte " + std::to_string(at));
+    }
+    // The head's hash (its record's CRC catches it first) and its size (claimed larger than the
+    // file, with the CRC fixed up: a head that parses but does not fit).
+    std::string bad = good;
+    bad[a.head + 24] ^= 0x01;
+    WriteBytes(segment, bad);
+    ExpectCorruption(env, "", how + " head hash");
+    bad = good;
+    uint32_t len;
+    std::memcpy(&len, &good[a.head - 5], 4);
+    std::string payload = good.substr(a.head, len);
+    const uint64_t huge = uint64_t{1} << 40;
+    std::memcpy(&payload[8], &huge, 8);
+    std::string framed;
+    storage::AppendRecord(&framed, payload);
+    bad.replace(a.head - 9, 9 + len, framed);
+    WriteBytes(segment, bad);
+    ExpectCorruption(env, "malformed index blob array", how + " head size");
+  }
+  WriteBytes(segment, good);
+  Open();
+  ASSERT_NE(index_, nullptr);
+  EXPECT_EQ(Ask(), answers_);
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, GraphMappingTest,
+                         ::testing::Values("hnsw", "hnsw,sq8", "hnsw,lb8"),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param;
+                           for (char& c : name) {
+                             if (c == ',') c = '_';
+                           }
+                           return name;
+                         });
+
+}  // namespace
+}  // namespace semble
