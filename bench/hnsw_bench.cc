@@ -11,16 +11,14 @@
 //
 //   hnsw_bench --dataset fashion|glove|glove32 [--data DIR] [--m 16] [--efc 100] [--queries 2000]
 //              [--runs 3] [--efs 10,16,24,32,48,64,96,128,256] [--skip-peers] [--filters]
-//              [--only PREFIX,...] [--work DIR] [--build-only] [--l0 0,24,32]
+//              [--only PREFIX,...] [--work DIR] [--build-only]
 //
 // Recall@10 against exact top-10 (brute force once, cached next to the data). QPS: each ef is run
 // `runs` times after a warm-up pass; the median is reported. Memory: resident set size after the
 // build minus before, divided by the vectors; for semble also MemoryStats' split into
 // what queries traverse vs the float32 copy only rescoring reads. --build-only stops after the
 // builds (build-rate comparisons; "build s cpu" is the process's CPU seconds over the build, every
-// thread's, which on a shared machine is steadier than wall time). --l0 runs the API engines once
-// per value of the index type's l0= (layer-0 neighbours an insert selects, 0 = the default), in
-// the same process, so that the variants see the same machine load.
+// thread's, which on a shared machine is steadier than wall time).
 
 #include <malloc.h>
 #include <omp.h>
@@ -32,7 +30,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -178,23 +175,19 @@ struct ApiIndex {
   uint32_t dims = 0;
 };
 
-// `l0` is the index type's l0= (layer-0 neighbours an insert selects; 0 leaves it out).
-Engine SembleApi(const std::string& quantizer, uint32_t m, uint32_t efc, uint32_t l0,
-                 ApiIndex* holder, const std::string& work) {
+Engine SembleApi(const std::string& quantizer, uint32_t m, uint32_t efc, ApiIndex* holder,
+                 const std::string& work) {
   Engine e;
   e.name = "semble API " + (quantizer.empty() ? std::string("f32") : quantizer);
-  if (l0 != 0) e.name += " l0=" + std::to_string(l0);
   e.build = [=](const Dataset& d, int) {
-    std::string dir = work + "/api-" + e.name.substr(11);
-    std::replace(dir.begin(), dir.end(), ' ', '-');
+    const std::string dir = work + "/api-" + e.name.substr(11);
     std::filesystem::remove_all(dir);
     holder->db = semble::bench::Unwrap(semble::Database::Open(semble::DatabaseOptions{}, dir),
                                        "open " + dir);
     holder->index = semble::bench::CreateAnnIndex(
         *holder->db, "ann", d,
         "hnsw,m=" + std::to_string(m) + ",efc=" + std::to_string(efc) +
-            (quantizer.empty() ? "" : "," + quantizer) +
-            (l0 == 0 ? "" : ",l0=" + std::to_string(l0)));
+            (quantizer.empty() ? "" : "," + quantizer));
     holder->dims = d.dims;
     semble::bench::UpsertBase(*holder->index, d, 512);
     semble::bench::WaitUntilIndexed(*holder->index);
@@ -231,15 +224,6 @@ int main(int argc, char** argv) {
   bool cache = false;
   bool build_only = false;
   std::vector<size_t> efs = {10, 16, 24, 32, 48, 64, 96, 128, 256};
-  std::vector<uint32_t> l0s = {0};
-  auto parse_list = [](const std::string& s, auto* out) {
-    out->clear();
-    for (size_t p = 0; p < s.size();) {
-      const size_t c = s.find(',', p);
-      out->push_back(std::stoul(s.substr(p, c - p)));
-      p = c == std::string::npos ? s.size() : c + 1;
-    }
-  };
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&] { return std::string(i + 1 < argc ? argv[++i] : ""); };
@@ -267,10 +251,15 @@ int main(int argc, char** argv) {
       build_only = true;
     else if (a == "--work")
       work = next();
-    else if (a == "--efs")
-      parse_list(next(), &efs);
-    else if (a == "--l0")
-      parse_list(next(), &l0s);
+    else if (a == "--efs") {
+      efs.clear();
+      std::string s = next();
+      for (size_t p = 0; p < s.size();) {
+        const size_t c = s.find(',', p);
+        efs.push_back(std::stoul(s.substr(p, c - p)));
+        p = c == std::string::npos ? s.size() : c + 1;
+      }
+    }
   }
   // --data names the directory or file of whichever set --dataset picks.
   Dataset d = semble::bench::LoadNamed(
@@ -296,18 +285,14 @@ int main(int argc, char** argv) {
   const std::string cache_path =
       cache ? "bench/data/" + dataset + "_m" + std::to_string(m) + "_efc" + std::to_string(efc)
             : "";
-  // One holder per API engine; a deque keeps their addresses while it grows.
-  std::deque<ApiIndex> api;
-  std::vector<Engine> engines;
-  for (const char* q : {"", "sq8", "lb8"}) {
-    for (uint32_t l0 : l0s) engines.push_back(SembleApi(q, m, efc, l0, &api.emplace_back(), work));
-  }
-  for (Engine e : {Semble(QuantizerKind::kNone, m, efc, &f32, cache_path),
-                   Semble(QuantizerKind::kNone, m, efc, &f32_lb8, cache_path, true),
-                   Semble(QuantizerKind::kSq8, m, efc, &sq8, cache_path),
-                   Semble(QuantizerKind::kBinary, m, efc, &bq, cache_path)}) {
-    engines.push_back(std::move(e));
-  }
+  ApiIndex api_f32, api_sq8, api_lb8;
+  std::vector<Engine> engines = {SembleApi("", m, efc, &api_f32, work),
+                                 SembleApi("sq8", m, efc, &api_sq8, work),
+                                 SembleApi("lb8", m, efc, &api_lb8, work),
+                                 Semble(QuantizerKind::kNone, m, efc, &f32, cache_path),
+                                 Semble(QuantizerKind::kNone, m, efc, &f32_lb8, cache_path, true),
+                                 Semble(QuantizerKind::kSq8, m, efc, &sq8, cache_path),
+                                 Semble(QuantizerKind::kBinary, m, efc, &bq, cache_path)};
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   std::unique_ptr<faiss::IndexHNSWFlat> faiss_index;

@@ -67,7 +67,6 @@ HnswIndex::Impl::Impl(const HnswOptions& opts)
       dims(opts.dimensions),
       m(opts.m),
       m0(2 * opts.m),
-      m0_select(opts.layer0_neighbors == 0 ? opts.m : opts.layer0_neighbors),
       quantized(opts.quantizer != QuantizerKind::kNone),
       bounded(opts.quantizer == QuantizerKind::kNone && opts.bound_codes),
       floats_apart(quantized || bounded),
@@ -182,10 +181,6 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Create(const HnswOptions& options)
   }
   if (options.ef_search == 0 || options.ef_search > 4096) {
     return Status::InvalidArgument("hnsw: efSearch must be between 1 and 4096");
-  }
-  if (options.layer0_neighbors != 0 &&
-      (options.layer0_neighbors < options.m || options.layer0_neighbors > 2 * options.m)) {
-    return Status::InvalidArgument("hnsw: layer-0 neighbours must be between M and 2*M");
   }
   if (options.bound_codes && options.quantizer != QuantizerKind::kNone) {
     return Status::InvalidArgument("hnsw: lower-bound codes are for the float32 graph only");
@@ -343,7 +338,7 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
       cur = found[0].second;
       // The next layer's walk compares distances of the walk's own kind.
       cur_d = coded ? code_dist(cur, kInf) : found[0].first;
-      std::vector<uint32_t> chosen = SelectNeighbors(g, found, l == 0 ? g.m0_select : g.m);
+      std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
       // Another insert may already have linked to `node` (it became reachable through the
       // back-links of the layers above): merge with what is there instead of overwriting it, or
       // that insert loses the in-edge it was given.

@@ -87,10 +87,6 @@ struct HnswOptions {
   uint32_t m = 16;                 // links per node on upper layers; 2*m on layer 0
   uint32_t ef_construction = 200;  // candidate list size while inserting
   uint32_t ef_search = 64;         // default candidate list size of a query (>= k is enforced)
-  // How many neighbours an insert selects for the new node on layer 0: 0 means m (hnswlib's
-  // rule), up to 2*m (the list's room; pgvector's rule). Upper layers always select m. More
-  // out-links per new node make layer 0 denser before back-links fill it.
-  uint32_t layer0_neighbors = 0;
   QuantizerKind quantizer = QuantizerKind::kNone;
   // Float32 graph only (quantizer kNone): keep an 8-bit code of each vector beside its links and
   // the float32 vector apart, and let searches and inserts rule out a candidate on a proven lower
@@ -119,8 +115,7 @@ enum class FilterPlan { kExact, kGraph };
 
 class HnswIndex {
  public:
-  // Fails on zero dimensions, m < 2 or m > 64, ef_construction < m, layer0_neighbors outside
-  // 0 or m..2m.
+  // Fails on zero dimensions, m < 2 or m > 64, ef_construction < m.
   static Result<std::unique_ptr<HnswIndex>> Create(const HnswOptions& options);
   ~HnswIndex();
   HnswIndex(const HnswIndex&) = delete;

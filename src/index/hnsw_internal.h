@@ -159,7 +159,6 @@ struct HnswIndex::Impl {
 
   HnswOptions o;
   uint32_t dims, m, m0;
-  uint32_t m0_select;  // neighbours an insert selects on layer 0 (options' layer0_neighbors)
   bool quantized;           // sq8 or bq: the walk ranks approximately, the results are rescored
   bool bounded;             // float32 walk that rules candidates out on lower-bound codes
   bool floats_apart;        // quantized || bounded: float32 vectors in `vectors`, not in the record

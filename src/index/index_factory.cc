@@ -68,8 +68,6 @@ Result<IndexSpec> ParseIndexSpec(std::string_view spec, uint32_t dimensions, Met
       out.hnsw.ef_construction = value;
     } else if (key == "ef") {
       out.hnsw.ef_search = value;
-    } else if (key == "l0") {
-      out.hnsw.layer0_neighbors = value;
     } else {
       return Status::InvalidArgument("index type: unknown option \"" + std::string(key) + "\"");
     }
@@ -87,7 +85,6 @@ std::string IndexSpecString(const IndexSpec& spec) {
   if (spec.hnsw.quantizer == QuantizerKind::kSq8) s += ",sq8";
   if (spec.hnsw.quantizer == QuantizerKind::kBinary) s += ",bq";
   if (spec.hnsw.bound_codes) s += ",lb8";
-  if (spec.hnsw.layer0_neighbors != 0) s += ",l0=" + std::to_string(spec.hnsw.layer0_neighbors);
   return s;
 }
 
