@@ -36,6 +36,19 @@ inline Status ReopenDatabase(const DatabaseOptions& options, const std::string& 
   return Status::OK();
 }
 
+// "" when `db` refuses to serve its index `name` with a Corruption whose message names `path` and
+// `what`; otherwise what it did instead (for a test's failure message).
+inline std::string CorruptionMismatch(Database* db, const std::string& name,
+                                      const std::string& path, const std::string& what) {
+  auto got = db->GetIndex(name);
+  if (got.ok()) return "the index is served";
+  const Status& s = got.status();
+  if (!s.IsCorruption()) return "not Corruption: " + s.ToString();
+  if (s.message().find(path) == std::string::npos) return "no file name in: " + s.message();
+  if (s.message().find(what) == std::string::npos) return "no \"" + what + "\" in: " + s.message();
+  return "";
+}
+
 inline std::vector<float> RandomVector(std::mt19937& rng, uint32_t dims) {
   std::normal_distribution<float> d(0.0f, 1.0f);
   std::vector<float> v(dims);
