@@ -56,6 +56,35 @@ template <class Accept>
   if (res->size() >= ef) *bound = res->front().first;
 }
 
+// The start of both walks below: ep marked visited, queued for expansion and, when `accept`
+// takes it, the first result. Returns the walk's bound (the ef-th result's distance; infinity
+// until there are ef).
+template <class Accept>
+[[gnu::always_inline]] inline float StartWalk(uint32_t ep, float ep_d, size_t ef,
+                                              const Accept& accept, VisitedSet* visited,
+                                              std::vector<Candidate>* cand,
+                                              std::vector<Candidate>* res) {
+  res->clear();
+  cand->reserve(ef * 4);
+  res->reserve(ef + 1);
+  visited->TestAndSet(ep);
+  cand->push_back({ep_d, ep});
+  if (accept(ep)) res->push_back({ep_d, ep});
+  return res->size() >= ef ? res->front().first : std::numeric_limits<float>::infinity();
+}
+
+// The next node a walk expands, taken off the candidate heap into *c: the nearest candidate, unless
+// it lies beyond the bound or none is left, which ends the walk (false).
+[[gnu::always_inline]] inline bool NextExpansion(float bound, std::vector<Candidate>* cand,
+                                                 Candidate* c) {
+  if (cand->empty()) return false;
+  *c = cand->front();
+  if (c->first > bound) return false;
+  std::pop_heap(cand->begin(), cand->end(), NearerOnTop());
+  cand->pop_back();
+  return true;
+}
+
 // Greedy descent on one upper layer: move to the closest neighbour until none is closer.
 template <class Dist>
 void Greedy(const HnswIndex::Impl& g, const Dist& dist, int level, uint32_t* cur, float* cur_d) {
@@ -92,20 +121,9 @@ void SearchLayer(const HnswIndex::Impl& g, const Dist& dist, uint32_t ep, float 
       vectors_apart ? std::min<size_t>(256, g.dims * sizeof(float)) : g.prefetch_bytes;
   std::vector<Candidate> cand;         // min-heap on distance (std heap with greater-than)
   std::vector<Candidate>& res = *out;  // max-heap on distance, at most ef
-  res.clear();
-  cand.reserve(ef * 4);
-  res.reserve(ef + 1);
-  const NearerOnTop cand_cmp;
-  visited->TestAndSet(ep);
-  cand.push_back({ep_d, ep});
-  if (accept(ep)) res.push_back({ep_d, ep});
-  float bound = res.size() >= ef ? res.front().first : std::numeric_limits<float>::infinity();
+  float bound = StartWalk(ep, ep_d, ef, accept, visited, &cand, &res);
   const uint32_t cap = g.Cap(level);
-  while (!cand.empty()) {
-    const Candidate c = cand.front();
-    if (c.first > bound) break;
-    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
-    cand.pop_back();
+  for (Candidate c; NextExpansion(bound, &cand, &c);) {
     const uint32_t* links = g.Links(c.second, level);
     const uint32_t count = std::min(LoadAcquire(links), cap);
     // One pass, as the misses go: while neighbour i is checked and scored, the visited tag and the
@@ -145,9 +163,6 @@ void SearchLayerBounded(const HnswIndex::Impl& g, const Lower& lower, const Exac
   constexpr double kNoBound = -std::numeric_limits<double>::infinity();
   std::vector<Candidate> cand;
   std::vector<Candidate>& res = *out;
-  res.clear();
-  cand.reserve(ef * 4);
-  res.reserve(ef + 1);
   struct Kept {
     uint32_t node;
     double lb;  // kNoBound when not computed (the bound was infinite)
@@ -156,17 +171,9 @@ void SearchLayerBounded(const HnswIndex::Impl& g, const Lower& lower, const Exac
   kept.reserve(2 * g.m0);
   const size_t vector_bytes = static_cast<size_t>(g.dims) * sizeof(float);
   const size_t float_prefetch = std::min<size_t>(vector_bytes, kBoundFloatPrefetchBytes);
-  const NearerOnTop cand_cmp;
-  visited->TestAndSet(ep);
-  cand.push_back({ep_d, ep});
-  if (accept(ep)) res.push_back({ep_d, ep});
-  float bound = res.size() >= ef ? res.front().first : kInf;
+  float bound = StartWalk(ep, ep_d, ef, accept, visited, &cand, &res);
   const uint32_t cap = g.Cap(level);
-  while (!cand.empty()) {
-    const Candidate c = cand.front();
-    if (c.first > bound) break;
-    std::pop_heap(cand.begin(), cand.end(), cand_cmp);
-    cand.pop_back();
+  for (Candidate c; NextExpansion(bound, &cand, &c);) {
     const uint32_t* links = g.Links(c.second, level);
     const uint32_t count = std::min(LoadAcquire(links), cap);
     auto prefetch = [&](uint32_t n) {

@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <random>
@@ -34,6 +37,43 @@ inline Status ReopenDatabase(const DatabaseOptions& options, const std::string& 
   auto got = (*db)->GetIndex(name);
   if (got.ok()) *index = *got;
   return Status::OK();
+}
+
+// Creates index `name` of `dims` dimensions, `metric` and `index_type`, nothing else configured.
+inline Result<std::shared_ptr<Index>> CreateIndexOfType(Database* db, const std::string& name,
+                                                        uint32_t dims, Metric metric,
+                                                        const std::string& index_type) {
+  CreateIndexRequest create;
+  create.name = name;
+  create.config.dimensions = dims;
+  create.config.metric = metric;
+  create.config.index_type = index_type;
+  return db->CreateIndex(create);
+}
+
+// The bytes of the file at `path` ("" if it cannot be read).
+inline std::string ReadFileBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Replaces the file at `path` with `bytes`.
+inline void WriteFileBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// The checkpoint segment of index `name` in the database directory `dir` ("" when it has none).
+inline std::string SegmentOf(const std::string& dir, const std::string& name) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir + "/indexes/" + name, ec)) {
+    if (e.path().extension() == ".seg") return e.path().string();
+  }
+  return "";
+}
+
+// Whether this process has pages of the file at `path` mapped.
+inline bool MappedInThisProcess(const std::string& path) {
+  return ReadFileBytes("/proc/self/maps").find(path) != std::string::npos;
 }
 
 // "" when `db` refuses to serve its index `name` with a Corruption whose message names `path` and

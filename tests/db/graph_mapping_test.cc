@@ -32,20 +32,6 @@ namespace {
 
 constexpr uint32_t kDims = 16;
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
-// Whether this process has pages of `path` mapped.
-bool Mapped(const std::string& path) {
-  return ReadBytes("/proc/self/maps").find(path) != std::string::npos;
-}
-
 // The segment with its header's version replaced (the header is the first framed record: crc 4,
 // length 4, type 1, then "SMBLSEG_" and the version). Later records keep their offsets.
 std::string WithVersion(const std::string& bytes, uint32_t version) {
@@ -95,12 +81,7 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
   }
 
   void Create() {
-    CreateIndexRequest create;
-    create.name = "g";
-    create.config.dimensions = kDims;
-    create.config.metric = Metric::kCosine;
-    create.config.index_type = GetParam();
-    auto index = db_->CreateIndex(create);
+    auto index = test::CreateIndexOfType(db_.get(), "g", kDims, Metric::kCosine, GetParam());
     ASSERT_TRUE(index.ok()) << index.status().ToString();
     index_ = *index;
   }
@@ -182,11 +163,9 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string SegmentPath() {
-    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/indexes/g")) {
-      if (e.path().extension() == ".seg") return e.path().string();
-    }
-    ADD_FAILURE() << "no segment";
-    return "";
+    const std::string path = test::SegmentOf(dir_.path(), "g");
+    if (path.empty()) ADD_FAILURE() << "no segment";
+    return path;
   }
 
   // A checkpointed graph of n linked vectors, closed.
@@ -229,17 +208,17 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
 TEST_P(GraphMappingTest, MappedAndCopiedLoadsAnswerTheSame) {
   Build(3000);
   const std::string segment = SegmentPath();
-  ASSERT_NE(FirstArray(ReadBytes(segment)).bytes, 0u) << "the graph's arrays are not stored raw";
+  ASSERT_NE(FirstArray(test::ReadFileBytes(segment)).bytes, 0u) << "the graph's arrays are not stored raw";
   Open();  // the default Env maps files
   ASSERT_NE(index_, nullptr);
-  EXPECT_TRUE(Mapped(segment)) << "the graph was copied, not mapped";
+  EXPECT_TRUE(test::MappedInThisProcess(segment)) << "the graph was copied, not mapped";
   ExpectSameRecords(truth_);
   const Answers mapped = Ask();
   EXPECT_EQ(mapped, answers_);
   test::FaultEnv reading;  // an Env that does not map: the arrays are read in pieces instead
   Open(&reading);
   ASSERT_NE(index_, nullptr);
-  EXPECT_FALSE(Mapped(segment));
+  EXPECT_FALSE(test::MappedInThisProcess(segment));
   ExpectSameRecords(truth_);
   EXPECT_EQ(Ask(), mapped);  // bit for bit: the same scores from the same bytes
   // Mapping refused by the bench switch: the same, through the same fallback.
@@ -247,7 +226,7 @@ TEST_P(GraphMappingTest, MappedAndCopiedLoadsAnswerTheSame) {
   Open();
   db::SetIndexBlobMappingForBench(true);
   ASSERT_NE(index_, nullptr);
-  EXPECT_FALSE(Mapped(segment));
+  EXPECT_FALSE(test::MappedInThisProcess(segment));
   EXPECT_EQ(Ask(), mapped);
 }
 
@@ -257,8 +236,8 @@ TEST_P(GraphMappingTest, WritesAfterAMappedOpenReadBackAfterTheNextCheckpoint) {
   Open();
   ASSERT_NE(index_, nullptr);
   const std::string segment = SegmentPath();
-  ASSERT_TRUE(Mapped(segment));
-  const std::string before = ReadBytes(segment);
+  ASSERT_TRUE(test::MappedInThisProcess(segment));
+  const std::string before = test::ReadFileBytes(segment);
   // Overwrite vectors the mapping holds (their records and their neighbours' links are rewritten,
   // copy-on-write), delete some, then grow the graph past the mapped nodes twice over (the
   // arrays move their file pages and their own memory separately).
@@ -281,7 +260,7 @@ TEST_P(GraphMappingTest, WritesAfterAMappedOpenReadBackAfterTheNextCheckpoint) {
   ExpectSameRecords(truth_);
   records_ = Records();
   answers_ = Ask();
-  EXPECT_EQ(ReadBytes(segment), before) << "a write reached the mapped segment";
+  EXPECT_EQ(test::ReadFileBytes(segment), before) << "a write reached the mapped segment";
   // From the log over the mapped segment, then from a checkpoint written from the grown arrays,
   // then mapped from that checkpoint.
   Open();
@@ -294,7 +273,7 @@ TEST_P(GraphMappingTest, WritesAfterAMappedOpenReadBackAfterTheNextCheckpoint) {
   ExpectSameRecords(truth_);
   Open();
   ASSERT_NE(index_, nullptr);
-  EXPECT_TRUE(Mapped(next));
+  EXPECT_TRUE(test::MappedInThisProcess(next));
   ExpectSameRecords(truth_);
   EXPECT_EQ(Ask(), answers_);
 }
@@ -308,8 +287,8 @@ TEST_P(GraphMappingTest, ASmallMappedGraphTakesInsertsPastItsEnd) {
   Open();
   ASSERT_NE(index_, nullptr);
   const std::string segment = SegmentPath();
-  ASSERT_NE(FirstArray(ReadBytes(segment)).bytes, 0u);
-  ASSERT_TRUE(Mapped(segment));
+  ASSERT_NE(FirstArray(test::ReadFileBytes(segment)).bytes, 0u);
+  ASSERT_TRUE(test::MappedInThisProcess(segment));
   // One at a time, each linked before the next: the builder then adds them into the capacity it
   // has, past the mapped nodes, rather than growing first for a large batch.
   for (int i = 0; i < 150; ++i) {
@@ -340,17 +319,17 @@ TEST_P(GraphMappingTest, TheBuilderMovesAMappedGraphIntoMemory) {
   Open();
   ASSERT_NE(index_, nullptr);
   const std::string segment = SegmentPath();
-  const std::string before = ReadBytes(segment);
-  for (int i = 0; i < 3000 && Mapped(segment); ++i) {
+  const std::string before = test::ReadFileBytes(segment);
+  for (int i = 0; i < 3000 && test::MappedInThisProcess(segment); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_FALSE(Mapped(segment)) << "still mapped after 30 s";
+  EXPECT_FALSE(test::MappedInThisProcess(segment)) << "still mapped after 30 s";
   ExpectSameRecords(truth_);
   EXPECT_EQ(Ask(), answers_);
   Upsert(0, 2000, "new");
   WaitLinked();
   ExpectSameRecords(truth_);
-  EXPECT_EQ(ReadBytes(segment), before);
+  EXPECT_EQ(test::ReadFileBytes(segment), before);
   Open();
   ASSERT_NE(index_, nullptr);
   ExpectSameRecords(truth_);
@@ -364,27 +343,27 @@ TEST_P(GraphMappingTest, AFormat5SegmentStillOpens) {
   std::string graph;
   std::vector<std::pair<uint32_t, VectorRecord>> records;
   ASSERT_TRUE(test::ReadWholeSegment(segment, kDims, &header, &graph, &records).ok());
-  const std::string v6 = ReadBytes(segment);
+  const std::string v6 = test::ReadFileBytes(segment);
   std::filesystem::remove(segment);
   ASSERT_TRUE(test::WriteWholeSegment(segment, kDims, header, graph, "", records).ok());
-  EXPECT_EQ(FirstArray(ReadBytes(segment)).bytes, 0u);
-  WriteBytes(segment, WithVersion(ReadBytes(segment), 5));
+  EXPECT_EQ(FirstArray(test::ReadFileBytes(segment)).bytes, 0u);
+  test::WriteFileBytes(segment, WithVersion(test::ReadFileBytes(segment), 5));
   Open();
   ASSERT_NE(index_, nullptr);
-  EXPECT_FALSE(Mapped(segment));
+  EXPECT_FALSE(test::MappedInThisProcess(segment));
   ExpectSameRecords(truth_);
   EXPECT_EQ(Ask(), answers_);
   index_.reset();
   db_.reset();
   // Raw arrays are not part of format 5: a segment that says 5 and holds them is refused.
-  WriteBytes(segment, WithVersion(v6, 5));
+  test::WriteFileBytes(segment, WithVersion(v6, 5));
   ExpectCorruption(nullptr, "index blob is incomplete", "arrays in a format 5 segment");
 }
 
 TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
   Build(2000);
   const std::string segment = SegmentPath();
-  const std::string good = ReadBytes(segment);
+  const std::string good = test::ReadFileBytes(segment);
   const ArrayAt a = FirstArray(good);
   ASSERT_NE(a.bytes, 0u);
   ASSERT_EQ(a.offset % 4096, 0u);
@@ -394,7 +373,7 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
     for (size_t at : {a.offset, a.offset + a.bytes / 2, a.offset + a.bytes - 1}) {
       std::string bad = good;
       bad[at] ^= 0x04;
-      WriteBytes(segment, bad);
+      test::WriteFileBytes(segment, bad);
       ExpectCorruption(env, "checksum mismatch in an index blob array",
                        how + " array byte " + std::to_string(at));
     }
@@ -404,14 +383,14 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
       if (at % 4096 == 0) continue;  // no padding there
       std::string bad = good;
       bad[at] = 1;
-      WriteBytes(segment, bad);
+      test::WriteFileBytes(segment, bad);
       ExpectCorruption(env, "zero padding", how + " padding byte " + std::to_string(at));
     }
     // The head's hash (its record's CRC catches it first) and its size (claimed larger than the
     // file, with the CRC fixed up: a head that parses but does not fit).
     std::string bad = good;
     bad[a.head + 24] ^= 0x01;
-    WriteBytes(segment, bad);
+    test::WriteFileBytes(segment, bad);
     ExpectCorruption(env, "", how + " head hash");
     bad = good;
     uint32_t len;
@@ -422,10 +401,10 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
     std::string framed;
     storage::AppendRecord(&framed, payload);
     bad.replace(a.head - 9, 9 + len, framed);
-    WriteBytes(segment, bad);
+    test::WriteFileBytes(segment, bad);
     ExpectCorruption(env, "malformed index blob array", how + " head size");
   }
-  WriteBytes(segment, good);
+  test::WriteFileBytes(segment, good);
   Open();
   ASSERT_NE(index_, nullptr);
   EXPECT_EQ(Ask(), answers_);

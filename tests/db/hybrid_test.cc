@@ -667,11 +667,7 @@ TEST_F(HybridTest, AnUnusableStoredTextIndexIsRebuiltFromTheRecords) {
   db_.reset();
 
   // Rewrite the segment with the same records and a text blob that is not a keyword index.
-  const std::string dir = dir_.path() + "/indexes/blob";
-  std::string segment;
-  for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".seg") segment = e.path().string();
-  }
+  const std::string segment = test::SegmentOf(dir_.path(), "blob");
   ASSERT_FALSE(segment.empty());
   db::SegmentHeader header;
   std::string graph;

@@ -111,12 +111,7 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
   // Records with namespaces, metadata (an indexed field), expiries; then deletes and re-inserts,
   // so that slots are reused and ids do not follow slots.
   void Fill(int n) {
-    CreateIndexRequest create;
-    create.name = "o";
-    create.config.dimensions = kDims;
-    create.config.metric = Metric::kCosine;
-    create.config.index_type = GetParam();
-    auto index = db_->CreateIndex(create);
+    auto index = test::CreateIndexOfType(db_.get(), "o", kDims, Metric::kCosine, GetParam());
     ASSERT_TRUE(index.ok()) << index.status().ToString();
     index_ = *index;
     ASSERT_TRUE(index_->CreateMetadataIndex({"group", MetadataIndexType::kNumber}).ok());
@@ -148,11 +143,9 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::string SegmentPath() {
-    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/indexes/o")) {
-      if (e.path().extension() == ".seg") return e.path().string();
-    }
-    ADD_FAILURE() << "no segment";
-    return "";
+    const std::string path = test::SegmentOf(dir_.path(), "o");
+    if (path.empty()) ADD_FAILURE() << "no segment";
+    return path;
   }
 
   // Writes the index's segment again with its records in the order `reorder` leaves them in; with

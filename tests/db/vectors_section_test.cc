@@ -30,15 +30,6 @@ namespace {
 
 constexpr uint32_t kDims = 12;
 
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
 // Values across the float range a record may hold (finite): zeros of both signs, subnormals,
 // large (squares that still fit a float: cosine and L2 need the length) and tiny magnitudes, and
 // ordinary ones.
@@ -166,11 +157,9 @@ class VectorsSectionTest : public ::testing::TestWithParam<Metric> {
   }
 
   std::string SegmentPath() {
-    for (const auto& e : std::filesystem::directory_iterator(dir_.path() + "/indexes/v")) {
-      if (e.path().extension() == ".seg") return e.path().string();
-    }
-    ADD_FAILURE() << "no segment";
-    return "";
+    const std::string path = test::SegmentOf(dir_.path(), "v");
+    if (path.empty()) ADD_FAILURE() << "no segment";
+    return path;
   }
 
   // Opens with the damaged segment in place: the index must be unavailable with Corruption
@@ -240,7 +229,7 @@ TEST_P(VectorsSectionTest, ACheckpointStoresEachVectorOnceAfterTheRecords) {
   }
   // The rows start and the footer starts on page boundaries, with zeros between; the footer
   // ends the file.
-  const std::string bytes = ReadBytes(SegmentPath());
+  const std::string bytes = test::ReadFileBytes(SegmentPath());
   const size_t head = bytes.rfind("SMBLVSEC");
   ASSERT_NE(head, std::string::npos);
   EXPECT_EQ(core::DecodeFixed64(bytes.data() + head + 8), rows);
@@ -273,7 +262,7 @@ TEST_P(VectorsSectionTest, WritesAfterAMappedOpenNeverReachTheSegment) {
   options_.checkpoint_on_close = false;
   Open();
   const std::string segment = SegmentPath();
-  const std::string before = ReadBytes(segment);
+  const std::string before = test::ReadFileBytes(segment);
   // Overwrite mapped rows (copy-on-write), delete some, and grow far past the mapped rows twice
   // (the arena moves its file pages and its own memory separately).
   std::vector<VectorRecord> batch;
@@ -301,7 +290,7 @@ TEST_P(VectorsSectionTest, WritesAfterAMappedOpenNeverReachTheSegment) {
     }
   }
   Remember();
-  EXPECT_EQ(ReadBytes(segment), before);
+  EXPECT_EQ(test::ReadFileBytes(segment), before);
   ExpectRemembered();
   // From the log over the segment, then from a new segment (the old one is removed while its
   // pages are still mapped), then mapped again.
@@ -314,11 +303,10 @@ TEST_P(VectorsSectionTest, WritesAfterAMappedOpenNeverReachTheSegment) {
   ExpectRemembered();
   // After the checkpoint the arena is the new segment's pages, and the old segment, unlinked, is
   // no longer held open: this process maps the one and not the other.
-  const std::string maps = ReadBytes("/proc/self/maps");
-  EXPECT_NE(maps.find(next), std::string::npos);
-  EXPECT_EQ(maps.find(segment), std::string::npos);
+  EXPECT_TRUE(test::MappedInThisProcess(next));
+  EXPECT_FALSE(test::MappedInThisProcess(segment));
   // Writes over those pages stay in memory too.
-  const std::string written = ReadBytes(next);
+  const std::string written = test::ReadFileBytes(next);
   batch.clear();
   for (auto& [id, r] : expected_) {
     if (batch.size() == 500) break;
@@ -328,7 +316,7 @@ TEST_P(VectorsSectionTest, WritesAfterAMappedOpenNeverReachTheSegment) {
   ASSERT_TRUE(index_->Upsert(batch).ok());
   Remember();
   ExpectRemembered();
-  EXPECT_EQ(ReadBytes(next), written);
+  EXPECT_EQ(test::ReadFileBytes(next), written);
   Open();
   ExpectRemembered();
 }
@@ -340,7 +328,7 @@ TEST_P(VectorsSectionTest, DamageToTheSectionIsCorruption) {
   index_.reset();
   db_.reset();
   const std::string segment = SegmentPath();
-  const std::string good = ReadBytes(segment);
+  const std::string good = test::ReadFileBytes(segment);
   // The section's head record (crc 4, length 4, type 1, then "SMBLVSEC", rows, rows per
   // piece); the rows start at the next page boundary and end the section before zero padding.
   const size_t head = good.rfind("SMBLVSEC");
@@ -356,22 +344,22 @@ TEST_P(VectorsSectionTest, DamageToTheSectionIsCorruption) {
   for (size_t at : {start, start + 5, (start + end) / 2, end - 1}) {
     std::string bad = good;
     bad[at] ^= 0x01;
-    WriteBytes(segment, bad);
+    test::WriteFileBytes(segment, bad);
     ExpectCorruption("checksum mismatch in the vectors section", "byte " + std::to_string(at));
   }
   for (size_t at : {start - 1, end}) {
     std::string bad = good;
     bad[at] = 'x';
-    WriteBytes(segment, bad);
+    test::WriteFileBytes(segment, bad);
     ExpectCorruption("zero padding", "padding at " + std::to_string(at));
   }
   for (size_t cut : {size_t{4}, size_t{kDims * 4}, good.size() - end, good.size() - start}) {
-    WriteBytes(segment, good.substr(0, good.size() - cut));
+    test::WriteFileBytes(segment, good.substr(0, good.size() - cut));
     ExpectCorruption("", "cut " + std::to_string(cut));
   }
-  WriteBytes(segment, good + std::string(kDims * 4, '\0'));
+  test::WriteFileBytes(segment, good + std::string(kDims * 4, '\0'));
   ExpectCorruption("", "a row too many");
-  WriteBytes(segment, good);
+  test::WriteFileBytes(segment, good);
   Open();
   ExpectRemembered();
 }
