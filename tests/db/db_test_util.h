@@ -51,6 +51,36 @@ inline Result<std::shared_ptr<Index>> CreateIndexOfType(Database* db, const std:
   return db->CreateIndex(create);
 }
 
+// Every record of `index` by id, read through List and GetByIds (at most 100 ids a call); the first
+// error stops the reading and is returned.
+inline Result<std::map<std::string, VectorRecord>> AllRecords(Index* index) {
+  std::map<std::string, VectorRecord> out;
+  ListRequest list;
+  list.count = 1000;
+  while (true) {
+    auto page = index->List(list);
+    if (!page.ok()) return page.status();
+    for (size_t i = 0; i < page->ids.size(); i += 100) {
+      std::vector<std::string> ids(page->ids.begin() + i,
+                                   page->ids.begin() + std::min(i + 100, page->ids.size()));
+      auto got = index->GetByIds(ids);
+      if (!got.ok()) return got.status();
+      for (VectorRecord& r : *got) out[r.id] = std::move(r);
+    }
+    if (page->next_cursor.empty()) return out;
+    list.cursor = page->next_cursor;
+  }
+}
+
+// A query's answer as (id, score) pairs, best first; none when the query failed.
+inline std::vector<std::pair<std::string, float>> MatchesOf(const Result<QueryResult>& r) {
+  std::vector<std::pair<std::string, float>> out;
+  if (r.ok()) {
+    for (const QueryMatch& m : r->matches) out.emplace_back(m.id, m.score);
+  }
+  return out;
+}
+
 // The bytes of the file at `path` ("" if it cannot be read).
 inline std::string ReadFileBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

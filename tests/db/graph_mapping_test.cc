@@ -111,24 +111,9 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
   // Every record by id, and the answers to some queries (ef high enough that the graph's answer
   // does not depend on whether the builder has re-checked reachability since the open).
   std::map<std::string, VectorRecord> Records() {
-    std::map<std::string, VectorRecord> out;
-    ListRequest list;
-    list.count = 1000;
-    while (true) {
-      auto page = index_->List(list);
-      EXPECT_TRUE(page.ok());
-      if (!page.ok()) return out;
-      for (size_t i = 0; i < page->ids.size(); i += 100) {
-        std::vector<std::string> ids(page->ids.begin() + i,
-                                     page->ids.begin() + std::min(i + 100, page->ids.size()));
-        auto got = index_->GetByIds(ids);
-        EXPECT_TRUE(got.ok());
-        for (VectorRecord& r : *got) out[r.id] = std::move(r);
-      }
-      if (page->next_cursor.empty()) break;
-      list.cursor = page->next_cursor;
-    }
-    return out;
+    auto all = test::AllRecords(index_.get());
+    EXPECT_TRUE(all.ok()) << all.status().ToString();
+    return all.ok() ? std::move(all).value() : std::map<std::string, VectorRecord>{};
   }
 
   Answers Ask() {
@@ -142,11 +127,7 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
       if (i % 4 == 1) q.ns = "even";
       auto r = index_->Query(q);
       EXPECT_TRUE(r.ok()) << r.status().ToString();
-      std::vector<std::pair<std::string, float>> answer;
-      if (r.ok()) {
-        for (const QueryMatch& m : r->matches) answer.emplace_back(m.id, m.score);
-      }
-      out.push_back(std::move(answer));
+      out.push_back(test::MatchesOf(r));
     }
     return out;
   }

@@ -96,18 +96,9 @@ class VectorsSectionTest : public ::testing::TestWithParam<Metric> {
 
   // What every record should read back as, and the answers queries should give.
   void Remember() {
-    expected_.clear();
-    ListRequest list;
-    list.count = 1000;
-    while (true) {
-      auto page = index_->List(list);
-      ASSERT_TRUE(page.ok());
-      auto got = index_->GetByIds(page->ids);
-      ASSERT_TRUE(got.ok());
-      for (VectorRecord& r : *got) expected_[r.id] = std::move(r);
-      if (page->next_cursor.empty()) break;
-      list.cursor = page->next_cursor;
-    }
+    auto all = test::AllRecords(index_.get());
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    expected_ = std::move(all).value();
     answers_ = Answers();
   }
 
@@ -121,11 +112,7 @@ class VectorsSectionTest : public ::testing::TestWithParam<Metric> {
       if (i % 3 == 1) q.ns = "even";
       auto r = index_->Query(q);
       EXPECT_TRUE(r.ok()) << r.status().ToString();
-      std::vector<std::pair<std::string, float>> answer;
-      if (r.ok()) {
-        for (const QueryMatch& m : r->matches) answer.emplace_back(m.id, m.score);
-      }
-      out.push_back(std::move(answer));
+      out.push_back(test::MatchesOf(r));
     }
     return out;
   }
