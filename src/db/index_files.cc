@@ -471,8 +471,8 @@ class VectorsSectionReader {
           on_rows.visit(reinterpret_cast<const float*>(at + r * row_bytes_), first + r, m);
         }
       }
-      uint64_t want;
-      core::GetFixed64(&in, &want);
+      uint64_t want = 0;
+      if (!core::GetFixed64(&in, &want)) return Bad(footer_at, "malformed footer");
       if (XXH3_64bits_digest(state) != want) {
         return Bad(offset_ + first * row_bytes_, "checksum mismatch in the vectors section");
       }

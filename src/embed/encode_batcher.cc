@@ -19,7 +19,7 @@ EncodeBatcher::EncodeBatcher(const BertEncoder* encoder, Pooling pooling, bool n
 
 Status EncodeBatcher::Encode(const std::vector<const std::vector<int32_t>*>& seqs, size_t tokens,
                              float* out) {
-  Request request{&seqs, tokens, out, Status::OK()};
+  Request request{&seqs, tokens, out, Status::OK(), /*done=*/false, /*wake=*/{}};
   std::unique_lock<std::mutex> lock(mu_);
   queue_.push_back(&request);
   // Either some caller's batch takes this request, or this caller takes a free lane and encodes

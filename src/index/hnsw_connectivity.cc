@@ -437,7 +437,7 @@ size_t HnswIndex::Reconnect() {
     g.last_check_end.store(end);
     if (clean) return 0;
   }
-  std::unique_lock<std::shared_mutex> lock(g.rw);
+  ExclusiveLock lock(g);
   return ReconnectLocked(g);
 }
 

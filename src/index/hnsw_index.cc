@@ -202,7 +202,7 @@ Status HnswIndex::Train(const float* vectors, size_t n) {
 
 Status HnswIndex::TrainOn(const float* vectors, size_t n, bool explicitly) {
   Impl& g = *impl_;
-  std::unique_lock<std::shared_mutex> lock(g.rw);
+  ExclusiveLock lock(g);
   if (!g.trainable) return Status::OK();
   if (g.num_nodes > 0) return Status::FailedPrecondition("hnsw: Train after vectors were added");
   std::vector<float> normalized;
@@ -428,13 +428,13 @@ Status HnswIndex::Add(uint32_t slot, const float* values) {
         break;
       }
     }
-    std::unique_lock<std::shared_mutex> lock(g.rw);
+    ExclusiveLock lock(g);
     g.Grow(g.num_nodes + 1, static_cast<size_t>(slot) + 1);
   }
   // Training (and re-training) happens once the graph has enough vectors to learn ranges from.
   const size_t n = live_.load() + g.tombstones.load();
   if (TrainingDue(g, n)) {
-    std::unique_lock<std::shared_mutex> lock(g.rw);
+    ExclusiveLock lock(g);
     // Another thread may have trained meanwhile.
     if (TrainingDue(g, live_.load() + g.tombstones.load())) TrainFromNodes(g);
   }
@@ -448,7 +448,7 @@ Status HnswIndex::AddBatch(std::span<const uint32_t> slots, const float* values,
   Impl& g = *impl_;
   if (slots.empty()) return Status::OK();
   {
-    std::unique_lock<std::shared_mutex> lock(g.rw);
+    ExclusiveLock lock(g);
     const uint32_t max_slot = *std::max_element(slots.begin(), slots.end());
     g.Grow(g.num_nodes + slots.size(), static_cast<size_t>(max_slot) + 1);
   }
@@ -486,7 +486,7 @@ void HnswIndex::Reserve(size_t nodes, size_t slot_limit) {
     std::shared_lock<std::shared_mutex> lock(g.rw);
     if (nodes <= g.Capacity() && slot_limit <= g.slot_node.size()) return;
   }
-  std::unique_lock<std::shared_mutex> lock(g.rw);
+  ExclusiveLock lock(g);
   g.Grow(nodes, slot_limit);
 }
 
@@ -518,7 +518,7 @@ bool HnswIndex::Remove(uint32_t slot, bool consolidate) {
 
 void HnswIndex::Consolidate() {
   Impl& g = *impl_;
-  std::unique_lock<std::shared_mutex> lock(g.rw);
+  ExclusiveLock lock(g);
   if (g.tombstones.load() == 0) return;
   const uint32_t n = g.num_nodes;
   std::vector<uint8_t> dead(n, 0);

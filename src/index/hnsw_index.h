@@ -289,10 +289,16 @@ class HnswIndex {
   // own memory: 2 MiB huge pages, as a copied load has, where the mapping is 4 KiB pages of the
   // page cache, and a search, a few thousand random records of hundreds of MB, is TLB-bound
   // (queries/s per CPU second were ~13-17% lower on the mapping at 1M x 100; bench/RESULTS.md).
-  // The new memory is faulted in without any lock; only the copy into it takes the graph alone
-  // (a memcpy of the arrays). The caller must be the only thread that adds (HnswVectorIndex's
-  // builder): an add under the shared lock meanwhile could be lost. False if nothing was mapped.
+  // The new memory is faulted in without any lock and filled under the shared lock, beside
+  // searches; only the swap of the arrays takes the graph alone. If anything held the graph
+  // exclusively between the copy and the swap (a consolidation, a growth, a retraining, a repair:
+  // each may rewrite the arrays), the copy is made again under the exclusive lock. The caller
+  // must be the only thread that adds (HnswVectorIndex's builder): adds write lists under the
+  // shared lock, and one beside the copy could be lost. False if nothing was mapped.
   bool MoveMappedArraysToMemory();
+  // Runs `hook` in MoveMappedArraysToMemory between the copy and the swap, with no lock held
+  // (tests: a change made there must survive the move).
+  void SetMoveHookForTest(std::function<void()> hook) { move_hook_for_test_ = std::move(hook); }
 
   // The private state (hnsw_internal.h); named here only so the implementation files can share it.
   struct Impl;
@@ -309,6 +315,7 @@ class HnswIndex {
   HnswOptions opts_;
   std::unique_ptr<Impl> impl_;
   std::atomic<size_t> live_{0};
+  std::function<void()> move_hook_for_test_;
 };
 
 }  // namespace semble::index

@@ -197,6 +197,10 @@ struct HnswIndex::Impl {
   std::mutex entry_mu;
 
   mutable std::shared_mutex rw;
+  // Counts the times `rw` was held exclusively (ExclusiveLock): MoveMappedArraysToMemory copies
+  // the graph's arrays under the shared lock and swaps the copies in only if no exclusive holder
+  // (a repair, a consolidation, a growth, a retraining) came between. Read under rw.
+  uint64_t exclusive_epoch = 0;
   std::unique_ptr<std::mutex[]> link_locks{new std::mutex[kLockStripes]};
   std::atomic<size_t> tombstones{0};
   std::atomic<size_t> added_since_check{0};  // adds since the last connectivity check
@@ -223,6 +227,16 @@ struct HnswIndex::Impl {
   mutable bool calibrating = false;
   mutable std::thread calibrator;   // a recalibration under way or finished; joined on destruction
   mutable QuerySample query_sample;
+};
+
+// Holds g.rw exclusively and counts it in g.exclusive_epoch: every exclusive holder goes through
+// this, so that a copy made under the shared lock can tell whether the arrays changed since.
+class ExclusiveLock {
+ public:
+  explicit ExclusiveLock(HnswIndex::Impl& g) : lock_(g.rw) { ++g.exclusive_epoch; }
+
+ private:
+  std::unique_lock<std::shared_mutex> lock_;
 };
 
 // Link maintenance that keeps every live node reachable (hnsw_connectivity.cc). Unless noted, these

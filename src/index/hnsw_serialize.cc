@@ -364,11 +364,13 @@ void MoveInto(HugeArray<T>* from, HugeArray<T>* to) {
 bool HnswIndex::MoveMappedArraysToMemory() {
   Impl& g = *impl_;
   size_t level0_size = 0, vectors_size = 0;
+  uint64_t epoch = 0;
   {
     std::shared_lock<std::shared_mutex> lock(g.rw);
     if (g.level0.file_bytes() == 0 && g.vectors.file_bytes() == 0) return false;
     level0_size = g.level0.file_bytes() > 0 ? g.level0.size() : 0;
     vectors_size = g.vectors.file_bytes() > 0 ? g.vectors.size() : 0;
+    epoch = g.exclusive_epoch;
   }
   HugeArray<uint32_t> level0;
   HugeArray<float> vectors;
@@ -376,7 +378,36 @@ bool HnswIndex::MoveMappedArraysToMemory() {
   vectors.Grow(vectors_size);
   Touch(&level0);
   Touch(&vectors);
+  // The copy runs beside searches, under the shared lock. Nothing else writes these arrays
+  // meanwhile: the only writer under the shared lock is an add (removals mark node_state, a
+  // separate array), and this runs on the only thread that adds; every other change holds the
+  // lock exclusively and moves exclusive_epoch. Copied under the exclusive lock, as before,
+  // searches waited for all of it (0.06-0.8 s for 0.5 GB on a loaded machine).
+  bool copied = false;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    if (g.exclusive_epoch == epoch) {
+      if (level0_size > 0) {
+        std::memcpy(level0.data(), g.level0.data(), level0_size * sizeof(uint32_t));
+      }
+      if (vectors_size > 0) {
+        std::memcpy(vectors.data(), g.vectors.data(), vectors_size * sizeof(float));
+      }
+      copied = true;
+    }
+  }
+  if (move_hook_for_test_) move_hook_for_test_();
+  // A plain lock, not ExclusiveLock: the swap changes no element (and there is no other copy to
+  // invalidate); the copy again below counts itself.
   std::unique_lock<std::shared_mutex> lock(g.rw);
+  if (copied && g.exclusive_epoch == epoch) {
+    // Unchanged since the copy (sizes included: arrays grow only under the exclusive lock).
+    if (level0_size > 0) g.level0 = std::move(level0);
+    if (vectors_size > 0) g.vectors = std::move(vectors);
+    return true;
+  }
+  // Changed meanwhile (a consolidation, a growth, a retraining or a repair): copy again, alone.
+  ++g.exclusive_epoch;
   if (level0_size > 0 && g.level0.file_bytes() > 0) MoveInto(&g.level0, &level0);
   if (vectors_size > 0 && g.vectors.file_bytes() > 0) MoveInto(&g.vectors, &vectors);
   return true;
