@@ -8,6 +8,7 @@
 //                  [--ingest-streams 1] [--ingest-rounds 1] [--queries 2000] [--ef 10,16,...]
 //                  [--conns 1,16]
 //                  [--query-rounds 2] [--warmup 300] [--phases ingest,query] [--work DIR]
+//                  [--semble-client beast|httplib]
 //
 // Data: the `glove` set of bench/ann_data.h (331k base vectors in word-frequency order, 10k
 // held-out words as queries, cosine); --queries takes an evenly strided subset of the queries
@@ -32,8 +33,9 @@
 // pg_prewarm has read the table and its index into shared_buffers.
 //
 // Queries, per round, per sweep point, the systems alternating: --conns client threads, each with
-// its own connection (libpq; keep-alive HTTP/1.1 with TCP_NODELAY), a warm-up of --warmup queries,
-// then every query once; QPS = queries / wall time, recall@10 against the exact truth.
+// its own connection (libpq; keep-alive HTTP/1.1 with TCP_NODELAY, each request in one write:
+// bench_http_client.h), a warm-up of --warmup queries, then every query once; QPS = queries /
+// wall time, recall@10 against the exact truth.
 //   pgvector: SET hnsw.ef_search = ef; a prepared SELECT id FROM items ORDER BY embedding <=> $1
 //     LIMIT 10, the vector as a binary parameter, the id as a binary result.
 //   semble: POST .../query {"vector": [...], "topK": 10, "ef": ef}.
@@ -44,7 +46,6 @@
 // row count).
 
 #include <arpa/inet.h>
-#include <httplib.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -64,6 +65,7 @@
 #include <vector>
 
 #include "ann_data.h"
+#include "bench_http_client.h"
 #include "bench_util.h"
 
 namespace {
@@ -229,13 +231,14 @@ class Pg {
 
 // --- semble over HTTP -----------------------------------------------------------------------
 
-std::unique_ptr<httplib::Client> SembleClient(const std::string& host, int port) {
-  auto c = std::make_unique<httplib::Client>(host, port);
-  c->set_keep_alive(true);
-  c->set_tcp_nodelay(true);
-  c->set_read_timeout(600);
-  c->set_write_timeout(600);
-  return c;
+using semble::bench::HttpClient;
+
+// --semble-client: "beast" (each request in one write; bench_http_client.h) or "httplib"
+// (cpp-httplib's client: headers and body in two sends), to measure what the client costs.
+bool g_httplib_client = false;
+
+std::unique_ptr<HttpClient> SembleClient(const std::string& host, int port) {
+  return std::make_unique<HttpClient>(host, port, g_httplib_client);
 }
 
 // The decimal value after `"key":` in `body`, or -1.
@@ -292,10 +295,10 @@ struct PgSender {
 struct SembleSender {
   const Config& cfg;
   const std::vector<std::string>& bodies;
-  std::unique_ptr<httplib::Client> Open(uint32_t) const {
+  std::unique_ptr<HttpClient> Open(uint32_t) const {
     return SembleClient(cfg.semble_host, cfg.semble_port);
   }
-  void Post(httplib::Client* c, size_t i) const {
+  void Post(HttpClient* c, size_t i) const {
     auto res = c->Post(std::string(kIndexPath) + "/" + kIndexName + "/insert", bodies[i],
                        "application/vnd.semble.records");
     DieIf(!res || res->status != 200 || res->body.find("mutationId") == std::string::npos,
@@ -548,7 +551,7 @@ class QueryRunner {
     PQclear(r);
   }
 
-  void SembleQuery(httplib::Client* c, size_t q, uint32_t ef, std::vector<uint32_t>* out) {
+  void SembleQuery(HttpClient* c, size_t q, uint32_t ef, std::vector<uint32_t>* out) {
     auto res = c->Post(std::string(kIndexPath) + "/" + kIndexName + "/query",
                        json_prefix_[q] + std::to_string(ef) + "}", "application/json");
     DieIf(!res || res->status != 200,
@@ -565,7 +568,7 @@ class QueryRunner {
   Oid vector_oid_ = 0;
   std::vector<std::string> pg_params_, json_prefix_;
   std::vector<PgQueryConn> pg_;
-  std::vector<std::unique_ptr<httplib::Client>> semble_;
+  std::vector<std::unique_ptr<HttpClient>> semble_;
 };
 
 // QPS at `target` recall on a sweep ordered by ef: linear between the points around it; 0 when
@@ -703,6 +706,9 @@ int main(int argc, char** argv) {
       cfg.query_rounds = std::stoi(v);
     } else if (f == "--warmup") {
       cfg.warmup = std::stoul(v);
+    } else if (f == "--semble-client") {
+      DieIf(v != "beast" && v != "httplib", "--semble-client beast|httplib");
+      g_httplib_client = v == "httplib";
     } else if (f == "--phases") {
       const auto p = SplitCommas(v);
       cfg.phases = std::set<std::string>(p.begin(), p.end());
