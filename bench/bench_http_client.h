@@ -42,6 +42,21 @@ class HttpClient {
     }
   }
 
+  // "http://HOST:PORT" (a trailing slash allowed); nullptr for anything else.
+  static std::unique_ptr<HttpClient> FromUrl(const std::string& url, bool httplib) {
+    const std::string scheme = "http://";
+    if (url.compare(0, scheme.size(), scheme) != 0) return nullptr;
+    std::string rest = url.substr(scheme.size());
+    if (!rest.empty() && rest.back() == '/') rest.pop_back();
+    const size_t colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return nullptr;
+    const std::string port = rest.substr(colon + 1);
+    if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5) {
+      return nullptr;
+    }
+    return std::make_unique<HttpClient>(rest.substr(0, colon), std::stoi(port), httplib);
+  }
+
   Result Post(const std::string& target, const std::string& body, const char* content_type) {
     if (httplib_) return From(httplib_->Post(target, body, content_type));
     return Send(boost::beast::http::verb::post, target, body, content_type);

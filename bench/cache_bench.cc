@@ -31,6 +31,7 @@
 
 #include <httplib.h>
 
+#include "bench_http_client.h"
 #include "semble/database.h"
 #include "semble/model_registry.h"
 #include "semble/semantic_cache.h"
@@ -261,9 +262,8 @@ int main(int argc, char** argv) {
   }
   const std::string route = "/client/v4/accounts/bench/vectorize/v2/caches/bench/lookup";
   auto ask = [&](size_t id, bool* hit, std::string* key) {
-    thread_local httplib::Client client("127.0.0.1", port);
-    client.set_keep_alive(true);
-    client.set_tcp_nodelay(true);  // as node and curl do: no Nagle wait between head and body
+    // Each request in one write, as curl and node send a small POST (bench_http_client.h).
+    thread_local semble::bench::HttpClient client("127.0.0.1", port, /*httplib=*/false);
     const std::string body = "{\"prompt\":\"" + Paraphrase(id) + "\"}";
     auto res = client.Post(route, body, "application/json");
     if (!res || res->status != 200) Fail("lookup over HTTP failed");

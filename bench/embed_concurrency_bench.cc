@@ -12,8 +12,10 @@
 //   embed_concurrency_bench MODEL_DIR [--threads 1,2] [--callers 1,2,8] [--batch 1]
 //                           [--texts 2000] [--runs 3] [--sentences FILE]
 //                           [--url http://127.0.0.1:PORT --server-pid PID [--model NAME]]
+//                           [--http-client beast|httplib]
 // With --url the callers are HTTP connections to a running `semble serve` (OpenAI's
-// /v1/embeddings, one request per call), and the CPU column is the server's.
+// /v1/embeddings, one request per call, each in one write: bench_http_client.h), and the CPU
+// column is the server's.
 
 #include <algorithm>
 #include <atomic>
@@ -29,11 +31,11 @@
 #include <string>
 #include <thread>
 
-#include <httplib.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
+#include "bench_http_client.h"
 #include "semble/embedder.h"
 
 namespace {
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
   size_t texts = 2000;
   int runs = 3;
   std::string sentences_file, url, model = "all-MiniLM-L6-v2-q4";
+  bool httplib_client = false;  // --http-client httplib: cpp-httplib's client (bench_http_client.h)
   pid_t server_pid = 0;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
     if (flag == "--runs") runs = std::atoi(argv[i + 1]);
     if (flag == "--sentences") sentences_file = argv[i + 1];
     if (flag == "--url") url = argv[i + 1];
+    if (flag == "--http-client") httplib_client = std::string(argv[i + 1]) == "httplib";
     if (flag == "--model") model = argv[i + 1];
     if (flag == "--server-pid") server_pid = static_cast<pid_t>(std::atoi(argv[i + 1]));
   }
@@ -195,10 +199,12 @@ int main(int argc, char** argv) {
     // --embed-cache 0, or texts asked again are answered from its cache), one keep-alive
     // connection per caller; CPU is the server's (--server-pid).
     auto make_call = [&](int) -> EmbedCall {
-      auto client = std::make_shared<httplib::Client>(url);
-      client->set_tcp_nodelay(true);  // as node and curl do: no Nagle wait between head and body
-      client->set_keep_alive(true);
-      client->set_read_timeout(120, 0);
+      std::shared_ptr<semble::bench::HttpClient> client =
+          semble::bench::HttpClient::FromUrl(url, httplib_client);
+      if (client == nullptr) {
+        std::fprintf(stderr, "--url http://HOST:PORT\n");
+        std::exit(2);
+      }
       return [client, &model](const std::vector<std::string>& in) {
         std::string body = "{\"model\":" + JsonString(model) + ",\"input\":[";
         for (size_t i = 0; i < in.size(); ++i) body += (i ? "," : "") + JsonString(in[i]);
