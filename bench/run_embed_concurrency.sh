@@ -10,6 +10,8 @@
 # the same cores, and the CPU column is the server's.
 # onnxruntime-node: a session per worker thread (2 workers × 1 intra-op thread), callers are async
 # loops sending to the least busy worker; batch 32 with 2 callers, so both cores work.
+# HTTP_CLIENTS="beast httplib" runs the HTTP callers with each client in turn (bench_http_client.h:
+# one write per request, or cpp-httplib's two); SKIP_ORT=1 leaves out onnxruntime.
 # Needs: the semble and embed_concurrency_bench targets built in BUILD_DIR
 # (-DSEMBLE_BUILD_BENCH=ON), the default model installed (scripts/setup), tests/embed/node_modules
 # (scripts/test's npm step).
@@ -33,8 +35,13 @@ for round in $(seq "$rounds"); do
     --texts "$count" --runs 1 --threads 1 --callers 1 --batch 32
   "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
     --texts "$count" --runs 1 --threads 2 --callers 1,4,16 --batch 1
-  "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
-    --texts "$count" --runs 1 --callers 1,4,16 --batch 1 --url "$SERVER_URL" --server-pid "$SERVER_PID"
+  for client in ${HTTP_CLIENTS:-beast}; do
+    echo "# HTTP client: $client"
+    "$build/bench/embed_concurrency_bench" "$model" --sentences "$tmp/sentences.txt" \
+      --texts "$count" --runs 1 --callers 1,4,16 --batch 1 --url "$SERVER_URL" \
+      --server-pid "$SERVER_PID" --http-client "$client"
+  done
+  [ "${SKIP_ORT:-0}" = 1 ] && continue
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \
     --callers 2 --batch 32 --runs 1
   node bench/embed_concurrency_ort.mjs "$model" "$tmp/sentences.txt" --workers 2 --threads 1 \
