@@ -2,7 +2,7 @@
 //
 // semble serve [--host 127.0.0.1] [--port 8080] [--models DIR] [--model ID]... [--alias A=ID]...
 //              [--tokens-file FILE] [--insecure] [--max-body-bytes N] [--threads N]
-//              [--io-threads N] [--io-poll-us N] [--header-timeout-ms N] [--body-timeout-ms N]
+//              [--io-threads N] [--header-timeout-ms N] [--body-timeout-ms N]
 //              [--body-min-rate BYTES_PER_S] [--idle-timeout-ms N] [--max-connections N]
 //              [--max-connections-per-client N]
 //              [--embed-threads N] [--embed-cache N] [--access-log stderr|off|FILE]
@@ -56,7 +56,6 @@ struct ServeArgs {
   size_t max_body_bytes = 100u << 20;
   int threads = 0;
   int io_threads = 0;
-  int io_poll_us = 0;
   int header_timeout_ms = 10000;
   int body_timeout_ms = 10000;
   size_t body_min_rate = 64u << 10;
@@ -278,7 +277,6 @@ int RunServe(const Context& ctx, const ServeArgs& a) {
   http.port = a.port;
   http.threads = a.threads;
   http.io_threads = a.io_threads;
-  http.io_poll = std::chrono::microseconds(a.io_poll_us);
   http.header_timeout = std::chrono::milliseconds(a.header_timeout_ms);
   http.body_timeout = std::chrono::milliseconds(a.body_timeout_ms);
   http.body_min_bytes_per_second = a.body_min_rate;
@@ -398,10 +396,6 @@ CLI::App* AddServeCommand(CLI::App* app, Context* ctx) {
                    "Worker threads that run request handlers (default max(8, 4 x cores))");
   verb->add_option("--io-threads", a->io_threads,
                    "Threads doing socket I/O and short handlers (default 2 x cores)");
-  verb->add_option("--io-poll-us", a->io_poll_us,
-                   "How long an I/O thread keeps polling for the next request before it sleeps, "
-                   "in microseconds (default 0: sleep at once)")
-      ->check(CLI::Range(0, 10000));
   verb->add_option("--header-timeout-ms", a->header_timeout_ms,
                    "Deadline for a request's whole header block (default 10000)");
   verb->add_option("--body-timeout-ms", a->body_timeout_ms,

@@ -6,7 +6,6 @@
 
 #include "server/http_server.h"
 
-#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -112,40 +111,11 @@ Status HttpServer::Impl::Run() {
   asio::post(acceptor_.get_executor(), [this] { Accept(); });
   std::vector<std::thread> extra;
   for (size_t i = 1; i < ios_.all.size(); ++i) {
-    extra.emplace_back([this, io = ios_.all[i].get()] { RunIoThread(*io); });
+    extra.emplace_back([io = ios_.all[i].get()] { io->run(); });
   }
-  RunIoThread(*ios_.all[0]);
+  ios_.all[0]->run();
   for (std::thread& t : extra) t.join();
   return Status::OK();
-}
-
-void HttpServer::Impl::RunIoThread(asio::io_context& io) {
-  const Clock::duration window = options_.io_poll;
-  if (window <= Clock::duration::zero()) {
-    io.run();
-    return;
-  }
-  // run_one() blocks in epoll_wait until a handler is ready and runs it. Then, instead of blocking
-  // again at once, the thread polls: poll() is an epoll_wait with a zero timeout plus the handlers
-  // that became ready, and it is repeated until nothing has turned up for `window`. A client that
-  // sends its next request within the window finds the thread on its core, so the wake-up of an
-  // idle core (on a VM whose idle vCPUs halt: an exit and an IPI) is saved. Between polls the
-  // thread yields its core; a yield that comes back late means another thread wanted the core,
-  // i.e. the machine is busy and a core would not go idle anyway, so the thread stops polling.
-  constexpr auto kLateYield = std::chrono::microseconds(20);
-  while (io.run_one() > 0) {
-    Clock::time_point deadline = Clock::now() + window;
-    while (true) {
-      if (io.poll() > 0) {
-        deadline = Clock::now() + window;
-        continue;
-      }
-      const Clock::time_point now = Clock::now();
-      if (io.stopped() || now >= deadline) break;
-      sched_yield();
-      if (Clock::now() - now > kLateYield) break;
-    }
-  }
 }
 
 void HttpServer::Impl::Stop() {

@@ -50,10 +50,6 @@ struct HttpServerOptions {
   // Threads that do socket I/O (parsing, writing) and run the handlers of Route::try_inline
   // routes; each connection stays on one. 0 picks 2 x cores.
   int io_threads = 0;
-  // How long an I/O thread that has just run handlers keeps checking for more (a non-blocking
-  // epoll_wait, yielding the core between checks) before it blocks; 0 blocks at once. A request
-  // that arrives within the window finds its thread still on a core instead of waking it.
-  std::chrono::microseconds io_poll{0};
   size_t max_body_bytes = 100u << 20;  // Vectorize's documented upload limit
   // Request line and headers together.
   size_t max_header_bytes = 16u << 10;

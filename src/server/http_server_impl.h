@@ -87,8 +87,6 @@ class HttpServer::Impl {
     }
   };
 
-  // Runs one I/O thread's context until it stops, polling for options_.io_poll after handlers.
-  void RunIoThread(asio::io_context& io);
   // Starts the next accept, for the I/O thread with the fewest connections.
   void Accept();
   void OnAccept(beast::error_code ec, asio::ip::tcp::socket socket, size_t io_index);

@@ -551,27 +551,6 @@ TEST_F(ProductTest, EmbedCacheFlagSizesTheServersCache) {
   EXPECT_NE(bad.code, 0);
 }
 
-// --io-poll-us: out-of-range values are refused before anything starts; a server polling its I/O
-// threads answers queries (run on those threads) and writes as one that does not.
-TEST_F(ProductTest, IoPollFlagIsCheckedAndTheServerAnswersWithIt) {
-  for (const char* bad : {"-1", "10001", "fast"}) {
-    const RunResult r = Local({"serve", "--io-poll-us", bad});
-    EXPECT_NE(r.code, 0) << bad;
-    EXPECT_NE(r.err.find("--io-poll-us"), std::string::npos) << r.err;
-  }
-  StartServer({"--io-poll-us", "100"});
-  RemoteOk({"vectorize", "create", "v", "--dimensions", "3", "--metric", "euclidean"});
-  WriteFile(tmp_.path() + "/v.ndjson", "{\"id\":\"a\",\"values\":[0,0,0]}\n{\"id\":\"b\",\"values\":[1,0,0]}\n{\"id\":\"c\",\"values\":[5,5,5]}\n");
-  RemoteOk({"vectorize", "insert", "v", "--file", tmp_.path() + "/v.ndjson"});
-  for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "v", "--vector", "0.9,0,0", "--json"})), "b");
-    EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "v", "--vector", "4,5,5", "--json"})), "c");
-  }
-  RemoteOk({"vectorize", "delete-vectors", "v", "--ids", "b"});
-  EXPECT_EQ(TopId(RemoteOk({"vectorize", "query", "v", "--vector", "0.9,0,0", "--json"})), "a");
-  StopServer();  // a graceful stop: exit status 0
-}
-
 TEST_F(ProductTest, CompletionScriptKnowsTheVerbs) {
   const std::string script = LocalOk({"completion", "bash"});
   for (const char* word : {"vectorize", "import", "recommend", "serve", "--top-k", "--chunk-size", "complete -o default -F _semble semble"}) {

@@ -218,42 +218,5 @@ TEST(HttpInlineTest, StopClosesKeptAliveConnectionsOnEveryIoThread) {
   for (auto& s : open) EXPECT_TRUE(s->ClosedWithin(5000));
 }
 
-// HttpServerOptions::io_poll: the I/O threads poll for a while before they sleep. The same
-// answers as without it, whether a request arrives while its thread polls (back to back,
-// pipelined) or after it has gone back to sleep (a pause longer than the window), on I/O threads
-// and workers; and Stop() ends polling threads too.
-TEST(HttpInlineTest, PollingIoThreadsAnswerAsBlockingOnesDo) {
-  for (const auto window : {std::chrono::microseconds(50), std::chrono::microseconds(10000)}) {
-    SCOPED_TRACE(window.count());
-    TestRoutes t;
-    HttpServerOptions options;
-    options.io_threads = 2;
-    options.io_poll = window;
-    auto server = std::make_unique<RunningServer>(&t.router, options);
-    RawSocket s(server->port());
-    for (int i = 0; i < 200; ++i) {
-      const bool worker = i % 5 == 2;
-      ASSERT_TRUE(s.Send(Post(worker ? "/worker" : "/inline", std::to_string(i))));
-      const std::string reply = s.ReadResponse();
-      ASSERT_EQ(BodyOf(reply), (worker ? "worker:" : "io:") + std::to_string(i)) << reply;
-    }
-    ASSERT_TRUE(s.Send(Post("/inline", "a") + Post("/offload", "b") + Post("/deferred", "c") +
-                       Post("/inline", "d")));
-    for (const char* want : {"io:a", "worker:b", "answered", "io:d"}) {
-      EXPECT_EQ(BodyOf(s.ReadResponse()), want);
-    }
-    // Longer than either window: the threads have gone back to a blocking wait.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(s.Send(Post("/inline", "after a pause")));
-    EXPECT_EQ(BodyOf(s.ReadResponse()), "io:after a pause");
-    RawSocket other(server->port());
-    ASSERT_TRUE(other.Send(Post("/inline", "other")));
-    EXPECT_EQ(BodyOf(other.ReadResponse()), "io:other");
-    server->Stop();  // returns once every I/O thread has finished
-    EXPECT_TRUE(s.ClosedWithin(5000));
-    EXPECT_TRUE(other.ClosedWithin(5000));
-  }
-}
-
 }  // namespace
 }  // namespace semble::server
