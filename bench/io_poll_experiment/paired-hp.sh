@@ -1,0 +1,46 @@
+#!/bin/bash
+# Copyright 2026 The semble Authors.
+#
+# paired.sh, plus: a server named hp-* is measured with the guest's halt-polling on
+# (/sys/module/haltpoll/parameters/guest_halt_poll_ns = 200000 for its rows only, 0 right after
+# each row and on exit: this machine's setting is 0). Needs root; changes a machine-wide setting
+# for the length of those rows.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source bench/lib.sh
+DATA=$(realpath -m "${DATA:-/tmp/semble-ab}")
+ROUNDS=${ROUNDS:-8}; D=${D:-3}
+OUT=${OUT:-$DATA/paired-$(date -u +%H%M%S).txt}
+API=/client/v4/accounts/x/vectorize/v2/indexes
+names=(); pids=(); urls=()
+cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
+trap 'echo 0 > /sys/module/haltpoll/parameters/guest_halt_poll_ns; cleanup' EXIT
+for spec in "$@"; do
+  n=${spec%%=*}; b=${spec#*=}
+  rm -rf "$DATA/db-$n"; cp -r "$DATA/db" "$DATA/db-$n"
+  start_semble "$DATA/paired-$n.err" "$b" --data "$DATA/db-$n" --models "$(semble_models_dir)" --access-log off
+  names+=("$n"); pids+=("$SERVER_PID"); urls+=("$SERVER_URL")
+  SB_QUERIES=$DATA/queries.jsonl SB_EF=48 wrk -t2 -c2 -d2s -s bench/server_wrk.lua "$SERVER_URL$API/words/query" >/dev/null
+done
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"; }
+k=${#names[@]}
+echo "start $(date -u +%T) load $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT"
+for r in $(seq 1 "$ROUNDS"); do
+  for row in healthz-c1 query-c1 query-c2 query-c16; do
+    case $row in healthz-c1) t=1 c=1 p=/healthz;; query-c1) t=1 c=1 p=$API/words/query;;
+      query-c2) t=2 c=2 p=$API/words/query;; query-c16) t=2 c=16 p=$API/words/query;; esac
+    for j in $(seq 0 $((k - 1))); do
+      i=$(( (j + r) % k ))
+      case ${names[$i]} in hp-*) echo 200000 > /sys/module/haltpoll/parameters/guest_halt_poll_ns;; esac
+      l=$(cut -d' ' -f1 /proc/loadavg); c0=$(cpu "${pids[$i]}")
+      o=$(SB_QUERIES=$DATA/queries.jsonl SB_EF=48 wrk -t$t -c$c -d${D}s -s bench/server_wrk.lua "${urls[$i]}$p" | grep '^SB_RESULT')
+      c1=$(cpu "${pids[$i]}")
+      echo 0 > /sys/module/haltpoll/parameters/guest_halt_poll_ns
+      echo "$o" | awk -v n="${names[$i]}" -v row=$row -v r=$r -v l=$l -v c0=$c0 -v c1=$c1 -v c=$c '{
+        for (f = 2; f <= NF; f++) { split($f, kv, "="); v[kv[1]] = kv[2] }
+        printf "%s %s %s rps=%.0f mean_us=%.2f cpu_us=%.2f load=%s\n", r, row, n, v["rps"], c / v["rps"] * 1e6, (c1 - c0) / v["requests"] * 1e6, l }' >>"$OUT"
+    done
+  done
+done
+echo "end $(date -u +%T) load $(cut -d' ' -f1 /proc/loadavg)" >>"$OUT"
+echo "$OUT"
