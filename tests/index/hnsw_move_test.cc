@@ -119,25 +119,37 @@ bool Same(const std::vector<std::vector<Hit>>& a, const std::vector<std::vector<
   return true;
 }
 
-class HnswMoveTest : public ::testing::TestWithParam<Kind> {};
+class HnswMoveTest : public ::testing::TestWithParam<Kind> {
+ protected:
+  // Builds the parameter's kind of graph over 3,000 clustered vectors and serializes it, with
+  // where its large arrays lie in the blob.
+  void SetUpGraph(uint64_t seed) {
+    d_ = testing::Clustered(3000, 40, kDims, seed);
+    auto built = Build(GetParam(), d_);
+    ASSERT_NE(built, nullptr);
+    blob_ = built->Serialize(&arrays_);
+    ASSERT_FALSE(arrays_.empty());
+  }
+
+  testing::Data d_;
+  std::string blob_;
+  std::vector<std::pair<uint64_t, uint64_t>> arrays_;
+};
 
 // Searches running throughout the move (the copy is made beside them) answer as the graph that
 // was never mapped does, before, during and after; afterwards nothing is mapped and the index
 // serializes to the blob it was loaded from.
 TEST_P(HnswMoveTest, SearchesDuringTheMoveSeeTheSameGraph) {
-  const testing::Data d = testing::Clustered(3000, 40, kDims, 3);
-  auto built = Build(GetParam(), d);
-  ASSERT_NE(built, nullptr);
-  std::vector<std::pair<uint64_t, uint64_t>> arrays;
-  const std::string blob = built->Serialize(&arrays);
-  ASSERT_FALSE(arrays.empty());
+  ASSERT_NO_FATAL_FAILURE(SetUpGraph(3));
+  const testing::Data& d = d_;
+  const std::string& blob = blob_;
   auto plain = HnswIndex::Deserialize(blob, /*reconnect=*/false);
   ASSERT_TRUE(plain.ok());
   const auto want = Answers(**plain, d);
 
   test::TempDir dir;
   const std::string path = dir.path() + "/graph";
-  auto mapped = LoadMapped(blob, arrays, path);
+  auto mapped = LoadMapped(blob, arrays_, path);
   ASSERT_NE(mapped, nullptr);
   ASSERT_TRUE(MappedInThisProcess(path));
   ASSERT_TRUE(Same(Answers(*mapped, d), want));
@@ -170,11 +182,9 @@ TEST_P(HnswMoveTest, SearchesDuringTheMoveSeeTheSameGraph) {
 // A consolidation between the copy and the swap rewrites lists of layer 0 under the exclusive
 // lock; the move must keep them (copy again), not swap in the arrays copied before it.
 TEST_P(HnswMoveTest, AConsolidationBetweenCopyAndSwapIsKept) {
-  const testing::Data d = testing::Clustered(3000, 40, kDims, 4);
-  auto built = Build(GetParam(), d);
-  ASSERT_NE(built, nullptr);
-  std::vector<std::pair<uint64_t, uint64_t>> arrays;
-  const std::string blob = built->Serialize(&arrays);
+  ASSERT_NO_FATAL_FAILURE(SetUpGraph(4));
+  const testing::Data& d = d_;
+  const std::string& blob = blob_;
   auto consolidate = [](HnswIndex* index) {
     for (uint32_t s = 1; s < 3000; s += 7) index->Remove(s, /*consolidate=*/false);
     index->Consolidate();
@@ -187,7 +197,7 @@ TEST_P(HnswMoveTest, AConsolidationBetweenCopyAndSwapIsKept) {
 
   test::TempDir dir;
   const std::string path = dir.path() + "/graph";
-  auto mapped = LoadMapped(blob, arrays, path);
+  auto mapped = LoadMapped(blob, arrays_, path);
   ASSERT_NE(mapped, nullptr);
   int calls = 0;
   mapped->SetMoveHookForTest([&] {
