@@ -12,6 +12,8 @@
 #include <new>
 
 #include "core/coding.h"
+#include "core/cpu_count.h"
+#include "core/thread_pool.h"
 #include "db/mutation.h"
 #include "db/validation.h"
 #include "storage/log_format.h"
@@ -547,11 +549,19 @@ class IndexBlobSource {
     if (file == nullptr) return false;
     const char* const at = static_cast<const char*>(map(file->fd(), array_offset_));
     if (at == nullptr) return false;
+    // The pieces are hashed on every core: at 1M x 384 this is 1.7 GB, read from the page cache
+    // at one core's memory bandwidth it was a third of the open. The first damaged piece in file
+    // order is the one reported, whichever thread found it.
+    std::vector<uint8_t> damaged(hashes_.size(), 0);
+    core::ParallelFor(hashes_.size(), hashes_.size() > 1 ? core::AvailableCores() : 1,
+                      [&](size_t i) {
+                        const uint64_t first = i * piece_bytes_;
+                        const uint64_t n = std::min(piece_bytes_, bytes - first);
+                        damaged[i] = XXH3_64bits(at + first, static_cast<size_t>(n)) != hashes_[i];
+                      });
     for (size_t i = 0; i < hashes_.size(); ++i) {
-      const uint64_t first = i * piece_bytes_;
-      const uint64_t n = std::min(piece_bytes_, bytes - first);
-      if (XXH3_64bits(at + first, static_cast<size_t>(n)) != hashes_[i]) {
-        return BadAt(array_offset_ + first, "checksum mismatch in an index blob array");
+      if (damaged[i]) {
+        return BadAt(array_offset_ + i * piece_bytes_, "checksum mismatch in an index blob array");
       }
     }
     SEMBLE_RETURN_IF_ERROR(reader_->Skip(bytes));

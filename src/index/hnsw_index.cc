@@ -894,6 +894,12 @@ std::vector<std::vector<Hit>> HnswIndex::SearchExactMany(const float* queries, s
   return out;
 }
 
+std::vector<uint32_t> HnswIndex::InDegreesForTest() const {
+  const Impl& g = *impl_;
+  std::shared_lock<std::shared_mutex> lock(g.rw);
+  return std::vector<uint32_t>(g.in_degree.begin(), g.in_degree.begin() + g.num_nodes);
+}
+
 bool HnswIndex::BoundForTest(const float* query, uint32_t slot, double* bound,
                              float* distance) const {
   const Impl& g = *impl_;

@@ -258,6 +258,10 @@ class HnswIndex {
   // slot holds no vector.
   bool BoundForTest(const float* query, uint32_t slot, double* bound, float* distance) const;
 
+  // For tests of loading: how many layer-0 lists name each node, as the index keeps them (they
+  // are not stored; the load counts them), indexed by node.
+  std::vector<uint32_t> InDegreesForTest() const;
+
   // The whole index (options, quantizer parameters, codes, float32 vectors, graph, slot map) as one
   // little-endian blob; the database frames it (checksums) in its checkpoint segment. Consolidates
   // nothing: tombstones are written as they are.

@@ -11,7 +11,9 @@
 // (TheBuilderMovesAMappedGraphIntoMemory); the other tests keep them mapped.
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -389,6 +391,66 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
   Open();
   ASSERT_NE(index_, nullptr);
   EXPECT_EQ(Ask(), answers_);
+}
+
+// An array of several pieces (a graph past 32 MiB; here the writer's single piece is re-cut into
+// eight, with their hashes, as a larger graph's would be) is checked piece by piece, on every core
+// when mapped: damage in any piece is Corruption at that piece's offset, and with two damaged
+// pieces the one reported is the first in the file, whichever thread hashed it.
+TEST_P(GraphMappingTest, DamageInAnyPieceOfAnArrayNamesTheFirstDamagedPiece) {
+  Build(2000);
+  const std::string segment = SegmentPath();
+  const std::string one_piece = test::ReadFileBytes(segment);
+  const ArrayAt a = FirstArray(one_piece);
+  ASSERT_NE(a.bytes, 0u);
+  uint32_t len;
+  std::memcpy(&len, &one_piece[a.head - 5], 4);
+  ASSERT_EQ(len, 8u + 8 + 8 + 8) << "expected a head with a single piece's hash";
+  const uint64_t piece = (a.bytes + 7) / 8;
+  std::string payload = one_piece.substr(a.head, 16);
+  payload.append(reinterpret_cast<const char*>(&piece), 8);
+  for (uint64_t at = 0; at < a.bytes; at += piece) {
+    const uint64_t h = XXH3_64bits(&one_piece[a.offset + at], std::min(piece, a.bytes - at));
+    payload.append(reinterpret_cast<const char*>(&h), 8);
+  }
+  std::string head;
+  storage::AppendRecord(&head, payload);
+  const size_t grown = head.size() - (9 + len);
+  ASSERT_LE(a.head_end + grown, a.offset) << "no room in the padding for the longer head";
+  std::string good = one_piece;
+  good.replace(a.head - 9, 9 + len, head);
+  good.erase(a.head_end + grown, grown);  // zeros of the padding: the array stays where it was
+  ASSERT_EQ(good.size(), one_piece.size());
+  ASSERT_EQ(FirstArray(good).offset, a.offset);
+  test::WriteFileBytes(segment, good);
+  Open();
+  ASSERT_NE(index_, nullptr) << "the re-cut array does not load";
+  EXPECT_TRUE(test::MappedInThisProcess(segment));
+  EXPECT_EQ(Ask(), answers_);
+  index_.reset();
+  db_.reset();
+  auto at_piece = [&](uint64_t i) {
+    return "at byte offset " + std::to_string(a.offset + i * piece) +
+           ": checksum mismatch in an index blob array";
+  };
+  test::FaultEnv reading;
+  for (Env* env : {static_cast<Env*>(nullptr), static_cast<Env*>(&reading)}) {
+    const std::string how = env == nullptr ? "mapped" : "read";
+    for (uint64_t i = 0; i < 8; ++i) {
+      std::string bad = good;
+      bad[a.offset + std::min(i * piece + piece / 2, a.bytes - 1)] ^= 0x10;
+      test::WriteFileBytes(segment, bad);
+      ExpectCorruption(env, at_piece(i), how + " piece " + std::to_string(i));
+    }
+    for (uint64_t first : {0, 3, 6}) {
+      std::string bad = good;
+      bad[a.offset + first * piece + 1] ^= 0x10;
+      bad[a.offset + (first + 1) * piece + 1] ^= 0x10;
+      bad[a.bytes - 1 + a.offset] ^= 0x10;
+      test::WriteFileBytes(segment, bad);
+      ExpectCorruption(env, at_piece(first), how + " from piece " + std::to_string(first));
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, GraphMappingTest,

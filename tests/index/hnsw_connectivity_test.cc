@@ -215,6 +215,75 @@ struct CutGraph {
   }
 };
 
+// A graph of more nodes than the loader checks on one thread (kParallelCheckNodes, 65,536): the
+// lists are checked and the in-degrees counted over node ranges in parallel. The counts must be
+// the lists' (computed here from the blob's bytes), and a damaged list anywhere is Corruption; with
+// damage in several ranges, the problem reported is the first node's.
+TEST(HnswConnectivityTest, LoadingALargeGraphCountsInDegreesAndFindsDamageInEveryRange) {
+  constexpr uint32_t kNodes = 70000, kDims = 4;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> v(size_t{kNodes} * kDims);
+  for (float& x : v) x = normal(rng);
+  std::vector<uint32_t> slots(kNodes);
+  std::iota(slots.begin(), slots.end(), 0);
+  auto index = MakeIndex(kDims, Metric::kEuclidean, QuantizerKind::kNone, 4, 16);
+  ASSERT_TRUE(index->AddBatch(slots, v.data(), 2).ok());
+  const std::string blob = index->Serialize();
+  // Layout (hnsw_serialize.cc), as CutGraph reads it.
+  uint32_t nodes, record_words;
+  std::memcpy(&nodes, &blob[44], 4);
+  std::memcpy(&record_words, &blob[56], 4);
+  ASSERT_EQ(nodes, kNodes);
+  const size_t records_at = 60 + 6 * size_t{nodes};
+  auto word = [&](const std::string& b, uint32_t node, uint32_t i) {
+    uint32_t w;
+    std::memcpy(&w, &b[records_at + (size_t{node} * record_words + i) * 4], 4);
+    return w;
+  };
+  std::vector<uint32_t> want(nodes, 0);
+  for (uint32_t u = 0; u < nodes; ++u) {
+    ASSERT_EQ(blob[60 + u], 1) << "node " << u << " is not live";
+    for (uint32_t j = 1; j <= word(blob, u, 0); ++j) ++want[word(blob, u, j)];
+  }
+  auto loaded = HnswIndex::Deserialize(blob, /*reconnect=*/false);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ((*loaded)->InDegreesForTest(), want);
+  EXPECT_EQ((*loaded)->Serialize(), blob);
+
+  auto set = [&](std::string* b, uint32_t node, uint32_t i, uint32_t value) {
+    std::memcpy(&(*b)[records_at + (size_t{node} * record_words + i) * 4], &value, 4);
+  };
+  auto expect_corruption = [&](const std::string& b, const std::string& what,
+                               const std::string& why) {
+    auto r = HnswIndex::Deserialize(b, /*reconnect=*/false);
+    ASSERT_FALSE(r.ok()) << why;
+    EXPECT_TRUE(r.status().IsCorruption()) << why;
+    EXPECT_NE(r.status().message().find(what), std::string::npos)
+        << why << ": " << r.status().ToString();
+  };
+  // One damaged list at the start, the middle and the end of the node range.
+  for (uint32_t node : {0u, nodes / 2 - 1, nodes / 2 + 1, nodes - 1}) {
+    ASSERT_GT(word(blob, node, 0), 0u);
+    std::string bad = blob;
+    set(&bad, node, 1, nodes + 7);
+    expect_corruption(bad, "bad link", "a target past the graph at node " + std::to_string(node));
+    bad = blob;
+    set(&bad, node, 0, 2 * 4 + 1);
+    expect_corruption(bad, "link count too large", "a count past M0 at node " +
+                                                        std::to_string(node));
+  }
+  // Damage in the first and the last node: the first node's is reported.
+  std::string bad = blob;
+  set(&bad, 0, 0, 2 * 4 + 1);
+  set(&bad, nodes - 1, 1, nodes + 7);
+  expect_corruption(bad, "link count too large", "damage at both ends");
+  bad = blob;
+  set(&bad, 0, 1, nodes + 7);
+  set(&bad, nodes - 1, 0, 2 * 4 + 1);
+  expect_corruption(bad, "bad link", "damage at both ends, the other way round");
+}
+
 // Loading such a graph re-links the cut-off nodes.
 TEST(HnswConnectivityTest, LoadingAGraphWithCutOffNodesReconnectsThem) {
   const CutGraph cut;
