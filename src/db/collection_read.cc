@@ -404,8 +404,13 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   static const roaring::Roaring kEmpty;
   std::optional<roaring::Roaring> indexed;
   if (filter) {
-    scope.filter = &*filter;
-    indexed = metadata_indexes_.Candidates(*filter);
+    // When the metadata indexes answer the filter exactly, the candidates are the matches and no
+    // record's metadata needs reading: a walk through a large index checked the filter on every
+    // node it let into its list, each a few cache misses (the planned walk ran 2-5x the time of
+    // the same walk with a one-byte check).
+    bool exact = false;
+    indexed = metadata_indexes_.Candidates(*filter, &exact);
+    if (!exact) scope.filter = &*filter;
   }
   if (by_ns) {
     auto it = namespaces_.find(*request.ns);

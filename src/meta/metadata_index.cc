@@ -110,7 +110,10 @@ void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
   }
 }
 
-std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) const {
+std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c, bool* exact) const {
+  bool ignored;
+  if (exact == nullptr) exact = &ignored;
+  *exact = false;
   if (c.path != desc_.property_name) return std::nullopt;
   bool equality = c.op == Condition::Op::kEq || c.op == Condition::Op::kIn;
   if (!equality && !IsRange(c.op)) return std::nullopt;  // $ne, $nin, $exists
@@ -121,6 +124,14 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) co
 
   if (equality) {
     // $eq has one operand, $in any number (none: nothing matches, so the empty set is exact).
+    // Numbers and booleans are keyed by their value. A string key is the value itself unless the
+    // value was cut, and a cut key is at least prefix_bytes_ - 3 bytes long (Utf8Prefix backs up
+    // over at most three continuation bytes): an operand shorter than that equals no cut key, so
+    // the slots under its key hold exactly it.
+    *exact = desc_.type != MetadataIndexType::kString ||
+             std::all_of(c.operands.begin(), c.operands.end(), [&](const Value& operand) {
+               return operand.string().size() + 4 <= prefix_bytes_;
+             });
     roaring::Roaring out;
     for (const Value& operand : c.operands) {
       switch (desc_.type) {
@@ -148,6 +159,8 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c) co
     case MetadataIndexType::kNumber: {
       double x = operand.number();
       if (std::isnan(x)) return std::nullopt;
+      // Keys are the stored numbers themselves, ordered as the filter compares them.
+      *exact = true;
       switch (c.op) {
         case Condition::Op::kLt:
           return UnionOf(numbers_.begin(), numbers_.lower_bound(x));
@@ -259,39 +272,57 @@ void MetadataIndexSet::Remove(uint32_t slot, const Value& metadata) {
 
 namespace {
 
-std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set,
-                                               const FilterNode& node) {
+// *exact is set to whether the answer is exactly the node's matches.
+std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set, const FilterNode& node,
+                                               bool* exact) {
+  *exact = false;
   switch (node.kind) {
     case FilterNode::Kind::kCondition: {
       const MetadataIndex* index = set.Find(node.condition.path);
       if (index == nullptr) return std::nullopt;
-      return index->Candidates(node.condition);
+      return index->Candidates(node.condition, exact);
     }
     case FilterNode::Kind::kAnd: {
       // Each answerable child is a superset of the AND's matches, so is their intersection;
-      // children no index can answer are left to the caller's check of every candidate.
+      // children no index can answer are left to the caller's check of every candidate. The
+      // intersection is exact when every child's answer is, and when it is empty (it holds every
+      // match).
       std::optional<roaring::Roaring> out;
+      bool all_exact = !node.children.empty();
       for (const FilterNode& child : node.children) {
-        std::optional<roaring::Roaring> c = NodeCandidates(set, child);
-        if (!c) continue;
+        bool child_exact;
+        std::optional<roaring::Roaring> c = NodeCandidates(set, child, &child_exact);
+        if (!c) {
+          all_exact = false;
+          continue;
+        }
         if (out) {
           *out &= *c;
         } else {
           out = std::move(c);
         }
-        if (out->isEmpty()) break;
+        if (out->isEmpty()) {
+          *exact = true;
+          return out;
+        }
+        all_exact = all_exact && child_exact;
       }
+      *exact = out.has_value() && all_exact;
       return out;
     }
     case FilterNode::Kind::kOr: {
       // One unanswerable branch may match anything, so the union is only a superset when every
-      // branch is answerable.
+      // branch is answerable; it is exact when every branch's answer is.
       roaring::Roaring out;
+      bool all_exact = true;
       for (const FilterNode& child : node.children) {
-        std::optional<roaring::Roaring> c = NodeCandidates(set, child);
+        bool child_exact;
+        std::optional<roaring::Roaring> c = NodeCandidates(set, child, &child_exact);
         if (!c) return std::nullopt;
         out |= *c;
+        all_exact = all_exact && child_exact;
       }
+      *exact = all_exact;
       return out;
     }
     case FilterNode::Kind::kNot:
@@ -303,9 +334,13 @@ std::optional<roaring::Roaring> NodeCandidates(const MetadataIndexSet& set,
 
 }  // namespace
 
-std::optional<roaring::Roaring> MetadataIndexSet::Candidates(const Filter& filter) const {
+std::optional<roaring::Roaring> MetadataIndexSet::Candidates(const Filter& filter,
+                                                             bool* exact) const {
+  bool ignored;
+  if (exact == nullptr) exact = &ignored;
+  *exact = false;
   if (indexes_.empty()) return std::nullopt;
-  return NodeCandidates(*this, filter.root());
+  return NodeCandidates(*this, filter.root(), exact);
 }
 
 Value MetadataIndexSet::Project(const Value& metadata) const {

@@ -48,8 +48,12 @@ class MetadataIndex {
 
   // A superset of the slots whose value of this property satisfies the condition, or nullopt when
   // this index cannot answer it (wrong type of operand, $ne/$nin/$exists: false, which also match
-  // records the index does not hold).
-  std::optional<roaring::Roaring> Candidates(const Condition& condition) const;
+  // records the index does not hold). With `exact`, also says whether the answer is exactly the
+  // matching slots: equality and ranges on numbers, equality on booleans, and equality on strings
+  // whose every operand is too short to share a key with a longer value (see the .cc). A string
+  // range is never exact: its keys are cut values.
+  std::optional<roaring::Roaring> Candidates(const Condition& condition,
+                                             bool* exact = nullptr) const;
 
   // The value stored for `metadata` in this index, as returned by returnMetadata "indexed"
   // (strings cut to the prefix), or nullopt if the record has no indexable value here.
@@ -80,7 +84,9 @@ class MetadataIndexSet {
 
   // A superset of the slots matching the filter, from the indexed conditions found in its top-level
   // AND (and in $and / $or nodes whose every branch is answerable); nullopt when no index helps.
-  std::optional<roaring::Roaring> Candidates(const Filter& filter) const;
+  // With `exact`, also says whether the answer is exactly the matching slots (every condition of
+  // the filter answered, and each exactly): then a query need not check the filter on a record.
+  std::optional<roaring::Roaring> Candidates(const Filter& filter, bool* exact = nullptr) const;
 
   // The "indexed" projection of a record's metadata: an object holding only indexed properties,
   // nested ones under their parent key; null when there is nothing.

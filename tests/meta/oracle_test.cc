@@ -538,22 +538,36 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
     return truth;
   };
 
-  int answered = 0;
+  // An answer said to be exact is the truth itself: a query then checks no record's metadata.
+  int answered = 0, exact_answers = 0, exact_nonempty = 0;
   for (int f = 0; f < kFilters; ++f) {
     ONode node = gen.MakeNode(3);
     std::string json = JObject(node);
     if (json == "{}") continue;
     Result<Filter> filter = Filter::Parse(json, 1 << 20);
     ASSERT_TRUE(filter.ok()) << json << ": " << filter.status().ToString();
-    std::optional<roaring::Roaring> cand = set.Candidates(filter.value());
-    if (!cand) continue;
+    bool exact = true;
+    std::optional<roaring::Roaring> cand = set.Candidates(filter.value(), &exact);
+    if (!cand) {
+      ASSERT_FALSE(exact) << json;
+      continue;
+    }
     ++answered;
     roaring::Roaring truth = truth_of(node);
     ASSERT_TRUE(truth.isSubset(*cand))
         << "filter " << json << " misses " << (truth - *cand).toString();
     ASSERT_TRUE(cand->isSubset(live)) << "filter " << json << " returns deleted slots";
+    if (exact) {
+      ASSERT_TRUE(truth == *cand) << "filter " << json << " said exact, but "
+                                  << (*cand - truth).toString() << " do not match";
+      ++exact_answers;
+      exact_nonempty += !truth.isEmpty();
+    }
   }
   EXPECT_GT(answered, kFilters / 5);
+  // Exactness must be claimed often enough for the check above to mean something.
+  EXPECT_GT(exact_answers, answered / 5) << exact_answers << " of " << answered;
+  EXPECT_GT(exact_nonempty, kFilters / 50) << exact_nonempty;
 
   // Equality on an indexed field, with a value some live record really holds: always answered,
   // exact for numbers and booleans, and far from "everything" for strings.
@@ -571,12 +585,21 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
       std::string json = JObject(node);
       Result<Filter> filter = Filter::Parse(json, 1 << 20);
       ASSERT_TRUE(filter.ok()) << json;
-      std::optional<roaring::Roaring> cand = set.Candidates(filter.value());
+      bool exact = false;
+      std::optional<roaring::Roaring> cand = set.Candidates(filter.value(), &exact);
       ASSERT_TRUE(cand.has_value()) << json;
       roaring::Roaring truth = truth_of(node);
       ASSERT_TRUE(truth.contains(slot)) << json;
       ASSERT_TRUE(truth.isSubset(*cand)) << json;
       if (type != MetadataIndexType::kString) {
+        ASSERT_TRUE(truth == *cand) << json;
+        ASSERT_TRUE(exact) << json;
+      } else if (v->s.size() + 4 <= prefix) {
+        ASSERT_TRUE(exact) << json;  // too short to be cut
+      } else if (v->s.size() > prefix) {
+        ASSERT_FALSE(exact) << json;  // a cut key stands for other values too
+      }
+      if (exact) {
         ASSERT_TRUE(truth == *cand) << json;
       }
       ++checked;
@@ -584,8 +607,10 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
     }
   }
   ASSERT_GT(checked, 500);
-  std::printf("prefix %zu: %d of %d equality lookups selective, %d of %d filters answered\n",
-              prefix, selective, checked, answered, kFilters);
+  std::printf(
+      "prefix %zu: %d of %d equality lookups selective, %d of %d filters answered (%d exactly, "
+      "%d of them non-empty)\n",
+      prefix, selective, checked, answered, kFilters, exact_answers, exact_nonempty);
   // Booleans split records roughly in three (true, false, other); strings and numbers are sparse,
   // unless the prefix is so short that every string shares one of a handful of keys.
   if (prefix >= 5) {
