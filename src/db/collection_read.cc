@@ -269,8 +269,11 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
   }
 
   // An exact scan checks the filter on every candidate to list the matches: all stored vectors
-  // when no metadata index narrowed them.
-  const size_t to_check = candidates != nullptr ? candidates->cardinality() : ids_.size();
+  // when no metadata index narrowed them, none when the candidates are the matches (a filter the
+  // indexes answered exactly, a namespace; excluded ids are a hash lookup, not a record's read).
+  const size_t to_check = candidates == nullptr      ? ids_.size()
+                          : scope.filter == nullptr ? 0
+                                                    : candidates->cardinality();
   const auto forced = static_cast<FilterPlanForBench>(forced_filter_plan.load(std::memory_order_relaxed));
   const bool exact = forced == FilterPlanForBench::kPlanner
                          ? vectors_->PreferExactForFilter(estimate, to_check, k, params)

@@ -211,8 +211,10 @@ class HnswIndex {
   std::vector<Hit> SearchHeldOut(const float* query, size_t k, uint32_t ef, uint32_t slot) const;
 
   // The planner's cost estimates for a filter that `matching` of the index's size() vectors pass
-  // (an exact count or an estimate), listed by checking it on `candidates` vectors: scoring the
-  // matches exactly (SearchSlots) against a filtered walk (SearchFiltered) with list size `ef`.
+  // (an exact count or an estimate), listed by checking it on `candidates` vectors (0: the
+  // matches are known without reading any record, e.g. the metadata indexes answered the filter
+  // exactly): scoring the matches exactly (SearchSlots) against a filtered walk (SearchFiltered)
+  // with list size `ef`.
   // In microseconds per query as the database runs them (filter checks included) on the machine
   // the constants were measured on; the model and its constants are in hnsw_planner.cc.
   struct FilterCost {

@@ -49,6 +49,9 @@ constexpr double kCheckUs = 0.1;      // one filter check while listing
 constexpr double kWarmMatchUs = 0.1;  // one distance, matching set in cache
 constexpr double kColdMatchUs = 0.5;  // one distance, matching set out of cache
 constexpr double kRecordBytes = 512;
+// When the metadata indexes answer the filter exactly, the database checks no record (candidates
+// is 0): listing a match touches only its slot's node and vector.
+constexpr double kNodeBytes = 64;
 constexpr double kWarmBytes = 12e6;
 constexpr double kColdBytes = 24e6;
 // Walk: a filtered walk with list size ef stops once ef matching nodes are in its list and no
@@ -72,9 +75,10 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
   FilterCost cost;
   const double n = static_cast<double>(std::max<size_t>(size, 1));
   const double m = std::min(static_cast<double>(matching), n);
-  const double bytes = m * (4.0 * dims + kRecordBytes);
+  const bool checks = candidates > 0;
+  const double bytes = m * (4.0 * dims + (checks ? kRecordBytes : kNodeBytes));
   const double cold = std::clamp((bytes - kWarmBytes) / (kColdBytes - kWarmBytes), 0.0, 1.0);
-  cost.exact = kCheckUs * static_cast<double>(std::max(candidates, matching)) +
+  cost.exact = (checks ? kCheckUs * static_cast<double>(std::max(candidates, matching)) : 0.0) +
                m * (kWarmMatchUs + cold * (kColdMatchUs - kWarmMatchUs));
   if (ef >= m) {
     // The list never fills, its bound never tightens: the walk scores every node it can reach.

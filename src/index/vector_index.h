@@ -71,7 +71,8 @@ class VectorIndex {
   virtual std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
                                           const std::function<bool(uint32_t)>& allow) const = 0;
   // Whether a filter that about `matching` live vectors pass is better answered by listing them
-  // (checking the filter on each of `candidates`: the metadata indexes' superset, or every vector)
+  // (checking the filter on each of `candidates`: the metadata indexes' superset, or every vector;
+  // 0 when they are listed without reading any record: the indexes answered the filter exactly)
   // and scoring them exactly (SearchSlots) than by SearchFiltered with the same k and params.
   virtual bool PreferExactForFilter(size_t matching, size_t candidates, size_t k,
                                     const SearchParams& params) const = 0;
