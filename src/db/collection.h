@@ -182,6 +182,9 @@ class Collection final : public Index {
   struct QueryScope {
     const roaring::Roaring* candidates = nullptr;  // a superset of the allowed slots; null: all
     const meta::Filter* filter = nullptr;          // checked on every slot; null: none
+    // The filter as a test of an index's column (exact, no record read), used instead of both
+    // `filter` and a bitmap of its matches when many records pass; null: none.
+    const meta::SlotTest* column = nullptr;
     std::unordered_set<uint32_t> excluded;
     bool restricted = false;  // false: every live slot is allowed (no test needed)
   };

@@ -14,6 +14,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "core/utf8.h"
 
@@ -46,7 +48,43 @@ roaring::Roaring UnionOf(It begin, It end) {
   return roaring::Roaring::fastunion(parts.size(), parts.data());
 }
 
+// Sets column[slot] = value, growing the column with `none` as needed.
+template <typename T>
+void SetColumn(std::vector<T>* column, uint32_t slot, T value, T none) {
+  if (slot >= column->size()) {
+    if (value == none || (std::is_floating_point_v<T> && value != value)) return;
+    column->resize(std::max<size_t>(size_t{slot} + 1, column->size() * 3 / 2), none);
+  }
+  (*column)[slot] = value;
+}
+
+// Appends the conditions of `node` when it is one, or an AND (at any depth) of only conditions.
+bool AndedConditions(const FilterNode& node, std::vector<const Condition*>* out) {
+  if (node.kind == FilterNode::Kind::kCondition) {
+    out->push_back(&node.condition);
+    return true;
+  }
+  if (node.kind != FilterNode::Kind::kAnd) return false;
+  for (const FilterNode& child : node.children) {
+    if (!AndedConditions(child, out)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool SlotTest::Matches(uint32_t slot) const {
+  if (numbers_ != nullptr) {
+    if (slot >= numbers_->size()) return false;
+    const double x = (*numbers_)[slot];
+    if (x != x) return false;  // no value
+    if (in_) return std::binary_search(values_.begin(), values_.end(), x);
+    return (lo_closed_ ? x >= lo_ : x > lo_) && (hi_closed_ ? x <= hi_ : x < hi_);
+  }
+  if (slot >= bools_->size()) return false;
+  const int8_t b = (*bools_)[slot];
+  return b >= 0 && accept_[b];
+}
 
 MetadataIndex::MetadataIndex(MetadataIndexDescription desc, size_t string_prefix_bytes)
     : desc_(std::move(desc)), prefix_bytes_(string_prefix_bytes) {}
@@ -68,10 +106,14 @@ void MetadataIndex::Add(uint32_t slot, const Value& metadata) {
       // NaN cannot come from JSON; keeping it out keeps the map's ordering a strict weak order.
       if (v->kind() == Value::Kind::kNumber && !std::isnan(v->number())) {
         numbers_[v->number()].add(slot);
+        SetColumn(&number_column_, slot, v->number(), std::numeric_limits<double>::quiet_NaN());
       }
       break;
     case MetadataIndexType::kBoolean:
-      if (v->kind() == Value::Kind::kBool) (v->bool_value() ? true_slots_ : false_slots_).add(slot);
+      if (v->kind() == Value::Kind::kBool) {
+        (v->bool_value() ? true_slots_ : false_slots_).add(slot);
+        SetColumn<int8_t>(&bool_column_, slot, v->bool_value() ? 1 : 0, -1);
+      }
       break;
   }
 }
@@ -96,6 +138,8 @@ void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
       break;
     case MetadataIndexType::kNumber:
       if (v->kind() == Value::Kind::kNumber && !std::isnan(v->number())) {
+        SetColumn(&number_column_, slot, std::numeric_limits<double>::quiet_NaN(),
+                  std::numeric_limits<double>::quiet_NaN());
         auto it = numbers_.find(v->number());
         if (it == numbers_.end()) break;
         it->second.remove(slot);
@@ -104,6 +148,7 @@ void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
       break;
     case MetadataIndexType::kBoolean:
       if (v->kind() == Value::Kind::kBool) {
+        SetColumn<int8_t>(&bool_column_, slot, -1, -1);
         (v->bool_value() ? true_slots_ : false_slots_).remove(slot);
       }
       break;
@@ -203,6 +248,83 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c, bo
       return std::nullopt;  // ranges never take booleans
   }
   return std::nullopt;
+}
+
+std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const {
+  if (desc_.type == MetadataIndexType::kString) return std::nullopt;
+  // The conditions: the node itself, or the leaves of nested ANDs, each on this property.
+  std::vector<const Condition*> conditions;
+  if (!AndedConditions(node, &conditions) || conditions.empty()) return std::nullopt;
+  const Value::Kind kind = IndexedKind(desc_.type);
+  for (const Condition* c : conditions) {
+    if (c->path != desc_.property_name) return std::nullopt;
+    for (const Value& operand : c->operands) {
+      if (operand.kind() != kind || (kind == Value::Kind::kNumber && std::isnan(operand.number()))) {
+        return std::nullopt;
+      }
+    }
+  }
+  SlotTest t;
+  if (desc_.type == MetadataIndexType::kBoolean) {
+    const Condition& c = *conditions.front();
+    if (conditions.size() != 1 || (c.op != Condition::Op::kEq && c.op != Condition::Op::kIn)) {
+      return std::nullopt;
+    }
+    for (const Value& operand : c.operands) t.accept_[operand.bool_value() ? 1 : 0] = true;
+    t.bools_ = &bool_column_;
+    t.count_ = (t.accept_[0] ? false_slots_.cardinality() : 0) +
+               (t.accept_[1] ? true_slots_.cardinality() : 0);
+    return t;
+  }
+  t.numbers_ = &number_column_;
+  if (conditions.size() == 1 && (conditions.front()->op == Condition::Op::kEq ||
+                                 conditions.front()->op == Condition::Op::kIn)) {
+    t.in_ = true;
+    for (const Value& operand : conditions.front()->operands) t.values_.push_back(operand.number());
+    std::sort(t.values_.begin(), t.values_.end());
+    t.values_.erase(std::unique(t.values_.begin(), t.values_.end()), t.values_.end());
+    for (double x : t.values_) {
+      if (auto it = numbers_.find(x); it != numbers_.end()) t.count_ += it->second.cardinality();
+    }
+    return t;
+  }
+  // An interval: the intersection of every range condition's.
+  t.lo_ = -std::numeric_limits<double>::infinity();
+  t.hi_ = std::numeric_limits<double>::infinity();
+  t.lo_closed_ = t.hi_closed_ = true;
+  for (const Condition* c : conditions) {
+    if (!IsRange(c->op) || c->operands.size() != 1) return std::nullopt;
+    const double x = c->operands.front().number();
+    switch (c->op) {
+      case Condition::Op::kGt:
+      case Condition::Op::kGte: {
+        const bool closed = c->op == Condition::Op::kGte;
+        if (x > t.lo_ || (x == t.lo_ && !closed)) {
+          t.lo_ = x;
+          t.lo_closed_ = closed;
+        }
+        break;
+      }
+      case Condition::Op::kLt:
+      case Condition::Op::kLte: {
+        const bool closed = c->op == Condition::Op::kLte;
+        if (x < t.hi_ || (x == t.hi_ && !closed)) {
+          t.hi_ = x;
+          t.hi_closed_ = closed;
+        }
+        break;
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+  auto from = t.lo_closed_ ? numbers_.lower_bound(t.lo_) : numbers_.upper_bound(t.lo_);
+  auto to = t.hi_closed_ ? numbers_.upper_bound(t.hi_) : numbers_.lower_bound(t.hi_);
+  for (auto it = from; it != numbers_.end() && it != to; ++it) {
+    if (to != numbers_.end() && to->first < it->first) break;
+    t.count_ += it->second.cardinality();
+  }
+  return t;
 }
 
 std::optional<Value> MetadataIndex::IndexedValue(const Value& metadata) const {
@@ -341,6 +463,15 @@ std::optional<roaring::Roaring> MetadataIndexSet::Candidates(const Filter& filte
   *exact = false;
   if (indexes_.empty()) return std::nullopt;
   return NodeCandidates(*this, filter.root(), exact);
+}
+
+std::optional<SlotTest> MetadataIndexSet::ColumnTest(const Filter& filter) const {
+  if (filter.MatchesEverything()) return std::nullopt;
+  std::vector<const Condition*> conditions;
+  if (!AndedConditions(filter.root(), &conditions) || conditions.empty()) return std::nullopt;
+  const MetadataIndex* index = Find(conditions.front()->path);
+  if (index == nullptr) return std::nullopt;
+  return index->ColumnTest(filter.root());
 }
 
 Value MetadataIndexSet::Project(const Value& metadata) const {

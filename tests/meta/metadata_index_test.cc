@@ -297,6 +297,63 @@ TEST_F(IndexSetFilterTest, RemovedIndexNoLongerAnswers) {
   EXPECT_EQ(Answer(set_, R"({"g":"drama","y":2005})"), Slotv{2});
 }
 
+// The column tests at the edges: two bounds on one value (whichever comes first in the filter),
+// -0 and 0, repeated $in operands, removed and rewritten slots, slots past the column's end. Each
+// is compared with the filter's own evaluation of every slot's metadata.
+TEST(MetadataIndexSetTest, ColumnTestsAgreeWithTheFilterAtTheEdges) {
+  MetadataIndexSet set(64);
+  ASSERT_NE(set.Create({"n", MetadataIndexType::kNumber}), nullptr);
+  ASSERT_NE(set.Create({"b", MetadataIndexType::kBoolean}), nullptr);
+  std::vector<Value> md = {Meta(R"({"n":0,"b":true})"),  Meta(R"({"n":-0.0,"b":false})"),
+                           Meta(R"({"n":1})"),           Meta(R"({"n":2,"b":true})"),
+                           Meta(R"({"n":2})"),           Meta(R"({"n":3,"b":false})"),
+                           Meta(R"({"n":"2","b":1})"),   Meta(R"({"x":2})"),
+                           Meta(R"({"n":1e300})"),       Meta(R"({"n":-1e300,"b":true})")};
+  for (uint32_t slot = 0; slot < md.size(); ++slot) set.Add(slot, md[slot]);
+  // Slot 4 removed, slot 2 rewritten to 2.5 (its 1 must not linger in the column).
+  set.Remove(4, md[4]);
+  md[4] = Value();
+  set.Remove(2, md[2]);
+  md[2] = Meta(R"({"n":2.5})");
+  set.Add(2, md[2]);
+  const char* filters[] = {
+      R"({"$and":[{"n":{"$lte":2}},{"n":{"$lt":2}}]})",
+      R"({"$and":[{"n":{"$lt":2}},{"n":{"$lte":2}}]})",
+      R"({"$and":[{"n":{"$gte":2}},{"n":{"$gt":2}}]})",
+      R"({"$and":[{"n":{"$gt":2}},{"n":{"$gte":2}}]})",
+      R"({"n":{"$gte":0,"$lte":0}})",
+      R"({"n":{"$gt":3,"$lt":1}})",
+      R"({"n":-0.0})",
+      R"({"n":{"$in":[2,2,3,7]}})",
+      R"({"n":{"$in":[]}})",
+      R"({"n":{"$lt":1e301}})",
+      R"({"n":{"$gt":-1e301}})",
+      R"({"b":true})",
+      R"({"b":{"$in":[false]}})",
+      R"({"b":{"$in":[true,false]}})",
+  };
+  for (const char* json : filters) {
+    Result<Filter> f = Filter::Parse(json, 1 << 20);
+    ASSERT_TRUE(f.ok()) << json;
+    std::optional<SlotTest> test = set.ColumnTest(f.value());
+    ASSERT_TRUE(test.has_value()) << json;
+    size_t want_count = 0;
+    for (uint32_t slot = 0; slot < md.size() + 100; ++slot) {
+      const bool want = slot < md.size() && !md[slot].is_null() && f->Matches(md[slot]);
+      EXPECT_EQ(test->Matches(slot), want) << json << " slot " << slot;
+      want_count += want;
+    }
+    EXPECT_EQ(test->count(), want_count) << json;
+  }
+  // Shapes a column cannot answer: strings, other properties, mixed operand types, $ne.
+  for (const char* json : {R"({"n":"2"})", R"({"n":{"$ne":2}})", R"({"n":2,"b":true})",
+                           R"({"x":2})", R"({"$or":[{"n":1},{"n":2}]})", R"({"b":{"$ne":true}})"}) {
+    Result<Filter> f = Filter::Parse(json, 1 << 20);
+    ASSERT_TRUE(f.ok()) << json;
+    EXPECT_FALSE(set.ColumnTest(f.value()).has_value()) << json;
+  }
+}
+
 TEST(MetadataIndexSetTest, Project) {
   MetadataIndexSet set(4);
   set.Create({"p.n", MetadataIndexType::kNumber});

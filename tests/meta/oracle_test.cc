@@ -539,13 +539,24 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
   };
 
   // An answer said to be exact is the truth itself: a query then checks no record's metadata.
-  int answered = 0, exact_answers = 0, exact_nonempty = 0;
+  int answered = 0, exact_answers = 0, exact_nonempty = 0, column_tests = 0, column_nonempty = 0;
   for (int f = 0; f < kFilters; ++f) {
     ONode node = gen.MakeNode(3);
     std::string json = JObject(node);
     if (json == "{}") continue;
     Result<Filter> filter = Filter::Parse(json, 1 << 20);
     ASSERT_TRUE(filter.ok()) << json << ": " << filter.status().ToString();
+    // A test read off an index's column must say yes for exactly the matching live slots, and
+    // count them.
+    if (std::optional<SlotTest> test = set.ColumnTest(filter.value())) {
+      const roaring::Roaring truth = truth_of(node);
+      for (uint32_t slot = 0; slot < kRecords + 8; ++slot) {
+        ASSERT_EQ(test->Matches(slot), truth.contains(slot)) << json << " slot " << slot;
+      }
+      ASSERT_EQ(test->count(), truth.cardinality()) << json;
+      ++column_tests;
+      column_nonempty += !truth.isEmpty();
+    }
     bool exact = true;
     std::optional<roaring::Roaring> cand = set.Candidates(filter.value(), &exact);
     if (!cand) {
@@ -565,9 +576,40 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
     }
   }
   EXPECT_GT(answered, kFilters / 5);
+  // Many more filters of the shapes a column answers: one condition, or several on one path.
+  int shaped = 0;
+  for (int f = 0; f < 20 * kFilters && shaped < kFilters; ++f) {
+    ONode node;
+    node.kind = ONode::kSameKey;
+    node.conds.push_back(gen.MakeCond());
+    const std::string path = node.conds[0].path;
+    if (path != "n" && path != "o.n" && path != "b" && path != "o.b") continue;
+    for (int i = gen.Uniform(0, 2); i > 0; --i) {
+      OCond c = gen.MakeCond();
+      c.path = path;
+      bool dup = false;
+      for (const OCond& o : node.conds) dup = dup || o.op == c.op;
+      if (!dup) node.conds.push_back(std::move(c));
+    }
+    for (OCond& c : node.conds) c.bare = false;
+    const std::string json = JObject(node);
+    Result<Filter> filter = Filter::Parse(json, 1 << 20);
+    ASSERT_TRUE(filter.ok()) << json << ": " << filter.status().ToString();
+    std::optional<SlotTest> test = set.ColumnTest(filter.value());
+    if (!test) continue;
+    ++shaped;
+    const roaring::Roaring truth = truth_of(node);
+    for (uint32_t slot = 0; slot < kRecords + 8; ++slot) {
+      ASSERT_EQ(test->Matches(slot), truth.contains(slot)) << json << " slot " << slot;
+    }
+    ASSERT_EQ(test->count(), truth.cardinality()) << json;
+    column_nonempty += !truth.isEmpty();
+  }
+  EXPECT_GT(shaped, kFilters / 2);
   // Exactness must be claimed often enough for the check above to mean something.
   EXPECT_GT(exact_answers, answered / 5) << exact_answers << " of " << answered;
   EXPECT_GT(exact_nonempty, kFilters / 50) << exact_nonempty;
+  EXPECT_GT(column_nonempty, kFilters / 50) << column_nonempty << " of " << column_tests;
 
   // Equality on an indexed field, with a value some live record really holds: always answered,
   // exact for numbers and booleans, and far from "everything" for strings.
@@ -609,8 +651,9 @@ TEST_P(OracleIndexTest, CandidatesAreSupersetsAndSelective) {
   ASSERT_GT(checked, 500);
   std::printf(
       "prefix %zu: %d of %d equality lookups selective, %d of %d filters answered (%d exactly, "
-      "%d of them non-empty)\n",
-      prefix, selective, checked, answered, kFilters, exact_answers, exact_nonempty);
+      "%d of them non-empty), %d as column tests (%d non-empty)\n",
+      prefix, selective, checked, answered, kFilters, exact_answers, exact_nonempty, column_tests,
+      column_nonempty);
   // Booleans split records roughly in three (true, false, other); strings and numbers are sparse,
   // unless the prefix is so short that every string shares one of a handful of keys.
   if (prefix >= 5) {
