@@ -85,13 +85,9 @@ HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
                 "model \"" + body->model + "\" makes " + std::to_string(dims) +
                     "-dimensional vectors and cannot shorten them; omit \"dimensions\"");
   }
-  auto vectors = (*embedder)->Embed(body->inputs);
-  if (!vectors.ok()) return fail(400, kErrInvalid, vectors.status().message());
   uint64_t tokens = 0;
-  for (const std::string& t : body->inputs) {
-    auto ids = (*embedder)->Tokenize(t);
-    if (ids.ok()) tokens += ids->size();
-  }
+  auto vectors = (*embedder)->Embed(body->inputs, &tokens);
+  if (!vectors.ok()) return fail(400, kErrInvalid, vectors.status().message());
   auto write = [&](core::JsonWriter* w) {
     wire::WriteOpenAiEmbeddingList(*vectors, body->model, tokens, body->base64, w);
   };
