@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include "core/utf8.h"
@@ -102,25 +103,27 @@ JsonWriter& JsonWriter::String(std::string_view s) {
 
 namespace {
 
+// Room for any number FormatNumber writes; the longest is 25 characters: a sign, "0.", 5 zeros
+// and a double's 17 digits.
+constexpr size_t kMaxNumberChars = 32;
+
 // Shortest round-trip digits, laid out as JavaScript's Number.prototype.toString does (ECMA-262
 // Number::toString): plain digits for 1e-7 <= |v| < 1e21 (100000, not 1e+05; 5e19 as
 // 50000000000000000000), exponent form outside (1.5e-8, 1e+21), and -0 as 0. Integers of 2^64 and
 // more thus print as long integer literals; core::ParseJson reads them back.
-// The text is composed in a local buffer and appended once: an embedding answer prints hundreds of
-// floats, and a temporary string, from_chars and per-character appends per number cost as much as
-// the conversion itself.
+// Writes the text at o (at most kMaxNumberChars) and returns its end: an embedding answer prints
+// hundreds of floats, and a temporary string, from_chars and per-character appends per number cost
+// as much as the conversion itself.
 template <typename T>
-void AppendNumber(std::string* out, T v) {
+char* FormatNumber(char* o, T v) {
   if (v == 0) {
-    out->push_back('0');
-    return;
+    *o++ = '0';
+    return o;
   }
   // The shortest digits and the decimal exponent, from to_chars' scientific form "d.ddde+XX".
   char sci[48];
   const char* const end = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific).ptr;
   const char* p = sci;
-  char text[48];  // at most a sign, "0.", 6 zeros and 17 digits
-  char* o = text;
   if (*p == '-') {
     *o++ = '-';
     ++p;
@@ -163,9 +166,15 @@ void AppendNumber(std::string* out, T v) {
     }
     *o++ = 'e';
     *o++ = n - 1 < 0 ? '-' : '+';
-    o = std::to_chars(o, text + sizeof(text), std::abs(n - 1)).ptr;
+    o = std::to_chars(o, o + 4, std::abs(n - 1)).ptr;
   }
-  out->append(text, static_cast<size_t>(o - text));
+  return o;
+}
+
+template <typename T>
+void AppendNumber(std::string* out, T v) {
+  char text[kMaxNumberChars];
+  out->append(text, static_cast<size_t>(FormatNumber(text, v) - text));
 }
 
 }  // namespace
@@ -181,6 +190,28 @@ JsonWriter& JsonWriter::Float(float v) {
   if (!std::isfinite(v)) return Null();
   BeforeValue();
   AppendNumber(&out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::FloatArray(const float* v, size_t n) {
+  BeforeValue();
+  // Room for the worst case, cut back to what was written.
+  const size_t at = out_.size();
+  out_.resize(at + 2 + n * (kMaxNumberChars + 1));
+  char* const begin = out_.data() + at;
+  char* o = begin;
+  *o++ = '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) *o++ = ',';
+    if (std::isfinite(v[i])) {
+      o = FormatNumber(o, v[i]);
+    } else {
+      std::memcpy(o, "null", 4);  // as Float writes it
+      o += 4;
+    }
+  }
+  *o++ = ']';
+  out_.resize(at + static_cast<size_t>(o - begin));
   return *this;
 }
 

@@ -50,11 +50,7 @@ HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
     w->BeginObject();
     w->Key("shape").BeginArray().Uint(vectors->size()).Uint(vectors->empty() ? 0 : (*vectors)[0].size()).EndArray();
     w->Key("data").BeginArray();
-    for (const auto& v : *vectors) {
-      w->BeginArray();
-      for (float x : v) w->Float(x);
-      w->EndArray();
-    }
+    for (const auto& v : *vectors) w->FloatArray(v.data(), v.size());
     w->EndArray();
     w->Key("pooling").String(pooling);
     w->EndObject();

@@ -14,6 +14,7 @@
 #include <limits>
 #include <random>
 #include <string>
+#include <vector>
 
 namespace semble::core {
 namespace {
@@ -172,6 +173,41 @@ TEST(JsonWriter, DoublesAreLaidOutLikeJavaScript) {
       ASSERT_EQ(JsonWriter().Double(v).str(), ReferenceNumber(v)) << std::hexfloat << v;
     }
   }
+}
+
+// FloatArray writes what BeginArray, one Float per value and EndArray write, wherever it stands.
+TEST(JsonWriter, FloatArrayWritesWhatFloatsOneByOneWrite) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> embedding(0.0f, 0.05f);
+  for (int t = 0; t < 2000; ++t) {
+    std::vector<float> v(rng() % 400);
+    for (float& x : v) {
+      switch (rng() % 8) {
+        case 0: x = FloatFromBits(static_cast<uint32_t>(rng()));  // any bits: NaN, inf, subnormal
+          break;
+        case 1: x = -0.0f; break;
+        default: x = embedding(rng);
+      }
+    }
+    JsonWriter one, bulk;
+    one.BeginObject().Key("a").BeginArray();
+    bulk.BeginObject().Key("a").BeginArray();
+    for (int rep = 0; rep < 2; ++rep) {
+      one.BeginArray();
+      for (float x : v) one.Float(x);
+      one.EndArray();
+      bulk.FloatArray(v.data(), v.size());
+    }
+    one.EndArray().Key("b").BeginArray();
+    bulk.EndArray().Key("b");
+    for (float x : v) one.Float(x);
+    one.EndArray().Key("c").Int(1).EndObject();
+    bulk.FloatArray(v.data(), v.size()).Key("c").Int(1).EndObject();
+    ASSERT_EQ(bulk.str(), one.str());
+  }
+  EXPECT_EQ(JsonWriter().FloatArray(nullptr, 0).str(), "[]");
+  const float v[] = {1e-45f, -3.4028235e38f, 0.1f};
+  EXPECT_EQ(JsonWriter().FloatArray(v, 3).str(), "[1e-45,-3.4028235e+38,0.1]");
 }
 
 }  // namespace
