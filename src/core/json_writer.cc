@@ -111,6 +111,7 @@ constexpr size_t kMaxNumberChars = 32;
 // Number::toString): plain digits for 1e-7 <= |v| < 1e21 (100000, not 1e+05; 5e19 as
 // 50000000000000000000), exponent form outside (1.5e-8, 1e+21), and -0 as 0. Integers of 2^64 and
 // more thus print as long integer literals; core::ParseJson reads them back.
+//
 // Writes the text at o (at most kMaxNumberChars) and returns its end: an embedding answer prints
 // hundreds of floats, and a temporary string, from_chars and per-character appends per number cost
 // as much as the conversion itself.
@@ -122,7 +123,8 @@ char* FormatNumber(char* o, T v) {
   }
   // The shortest digits and the decimal exponent, from to_chars' scientific form "d.ddde+XX".
   char sci[48];
-  const char* const end = std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific).ptr;
+  const char* const end =
+      std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific).ptr;
   const char* p = sci;
   if (*p == '-') {
     *o++ = '-';

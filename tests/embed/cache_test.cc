@@ -104,8 +104,11 @@ TEST(Embedder, EmbedCountsTheTokensOfEveryTextCachedOrNot) {
   options.cache_entries = 100;
   auto e = Embedder::Open(model, options);
   ASSERT_TRUE(e.ok());
-  const std::vector<std::string> texts = {"hello world", "a somewhat longer second text, with commas",
-                                          "", "hello world", std::string(3000, 'x') + " y"};
+  std::string long_text;  // past the model's 512 tokens: counted after truncation
+  for (int i = 0; i < 600; ++i) long_text += "words ";
+  const std::vector<std::string> texts = {"hello world",
+                                          "a somewhat longer second text, with commas", "",
+                                          "hello world", long_text};
   uint64_t expected = 0;
   for (const std::string& t : texts) expected += (*e)->Tokenize(t)->size();
   uint64_t tokens = 0;
@@ -116,6 +119,7 @@ TEST(Embedder, EmbedCountsTheTokensOfEveryTextCachedOrNot) {
   const std::vector<std::string> mixed = {"new words here", "hello world", texts[1]};
   uint64_t mixed_expected = 0;
   for (const std::string& t : mixed) mixed_expected += (*e)->Tokenize(t)->size();
+  EXPECT_EQ((*e)->Tokenize(long_text)->size(), 512u);
   tokens = 7;  // added to, not overwritten
   auto second = (*e)->Embed(mixed, &tokens);
   ASSERT_TRUE(second.ok());
