@@ -95,6 +95,11 @@ class Embedder {
 
   // One vector of info().dimensions floats per text, in order.
   virtual Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts) = 0;
+  // As Embed, and adds to *tokens the number of tokens the model read for the texts (the sum of
+  // Tokenize(text)->size(), cached texts included): the usage an answer reports, counted from the
+  // ids Embed makes anyway instead of tokenizing every text a second time.
+  virtual Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts,
+                                                        uint64_t* tokens) = 0;
   // The token ids the model reads for `text` ([CLS] ... [SEP]), after truncation.
   virtual Result<std::vector<int32_t>> Tokenize(std::string_view text) const = 0;
 

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 #include "core/utf8.h"
@@ -102,45 +103,80 @@ JsonWriter& JsonWriter::String(std::string_view s) {
 
 namespace {
 
+// Room for any number FormatNumber writes; the longest is 25 characters: a sign, "0.", 5 zeros
+// and a double's 17 digits.
+constexpr size_t kMaxNumberChars = 32;
+
 // Shortest round-trip digits, laid out as JavaScript's Number.prototype.toString does (ECMA-262
 // Number::toString): plain digits for 1e-7 <= |v| < 1e21 (100000, not 1e+05; 5e19 as
 // 50000000000000000000), exponent form outside (1.5e-8, 1e+21), and -0 as 0. Integers of 2^64 and
 // more thus print as long integer literals; core::ParseJson reads them back.
+//
+// Writes the text at o (at most kMaxNumberChars) and returns its end: an embedding answer prints
+// hundreds of floats, and a temporary string, from_chars and per-character appends per number cost
+// as much as the conversion itself.
 template <typename T>
-void AppendNumber(std::string* out, T v) {
+char* FormatNumber(char* o, T v) {
   if (v == 0) {
-    out->push_back('0');
-    return;
+    *o++ = '0';
+    return o;
   }
   // The shortest digits and the decimal exponent, from to_chars' scientific form "d.ddde+XX".
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
-  std::string_view sci(buf, r.ptr - buf);
-  if (sci.front() == '-') {
-    out->push_back('-');
-    sci.remove_prefix(1);
+  char sci[48];
+  const char* const end =
+      std::to_chars(sci, sci + sizeof(sci), v, std::chars_format::scientific).ptr;
+  const char* p = sci;
+  if (*p == '-') {
+    *o++ = '-';
+    ++p;
   }
-  const size_t e = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e)) {
-    if (c != '.') digits.push_back(c);
+  char digits[24];  // at most 17 (double)
+  int k = 0;
+  digits[k++] = *p++;
+  if (*p == '.') {
+    for (++p; *p != 'e'; ++p) digits[k++] = *p;
   }
+  ++p;  // 'e'
+  const bool negative_exponent = *p++ == '-';
   int exp10 = 0;
-  std::from_chars(sci.data() + e + 1 + (sci[e + 1] == '+'), sci.data() + sci.size(), exp10);
-  const int k = static_cast<int>(digits.size());
+  for (; p < end; ++p) exp10 = exp10 * 10 + (*p - '0');
+  if (negative_exponent) exp10 = -exp10;
   const int n = exp10 + 1;  // v = 0.digits x 10^n
+  auto copy = [&](int from, int to) {
+    for (int i = from; i < to; ++i) *o++ = digits[i];
+  };
+  auto zeros = [&](int count) {
+    for (int i = 0; i < count; ++i) *o++ = '0';
+  };
   if (k <= n && n <= 21) {
-    out->append(digits).append(static_cast<size_t>(n - k), '0');
+    copy(0, k);
+    zeros(n - k);
   } else if (0 < n && n <= 21) {
-    out->append(digits, 0, n).push_back('.');
-    out->append(digits, n);
+    copy(0, n);
+    *o++ = '.';
+    copy(n, k);
   } else if (-6 < n && n <= 0) {
-    out->append("0.").append(static_cast<size_t>(-n), '0').append(digits);
+    *o++ = '0';
+    *o++ = '.';
+    zeros(-n);
+    copy(0, k);
   } else {
-    out->push_back(digits[0]);
-    if (k > 1) out->append(".").append(digits, 1);
-    out->append(n - 1 < 0 ? "e-" : "e+").append(std::to_string(std::abs(n - 1)));
+    *o++ = digits[0];
+    if (k > 1) {
+      *o++ = '.';
+      copy(1, k);
+    }
+    *o++ = 'e';
+    *o++ = n - 1 < 0 ? '-' : '+';
+    o = std::to_chars(o, o + 4, std::abs(n - 1)).ptr;
   }
+  return o;
+}
+
+template <typename T>
+void AppendNumber(std::string* out, T v) {
+  char text[kMaxNumberChars];
+  out->append(text, static_cast<size_t>(FormatNumber(text, v) - text));
 }
 
 }  // namespace
@@ -156,6 +192,28 @@ JsonWriter& JsonWriter::Float(float v) {
   if (!std::isfinite(v)) return Null();
   BeforeValue();
   AppendNumber(&out_, v);
+  return *this;
+}
+
+JsonWriter& JsonWriter::FloatArray(const float* v, size_t n) {
+  BeforeValue();
+  // Room for the worst case, cut back to what was written.
+  const size_t at = out_.size();
+  out_.resize(at + 2 + n * (kMaxNumberChars + 1));
+  char* const begin = out_.data() + at;
+  char* o = begin;
+  *o++ = '[';
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) *o++ = ',';
+    if (std::isfinite(v[i])) {
+      o = FormatNumber(o, v[i]);
+    } else {
+      std::memcpy(o, "null", 4);  // as Float writes it
+      o += 4;
+    }
+  }
+  *o++ = ']';
+  out_.resize(at + static_cast<size_t>(o - begin));
   return *this;
 }
 

@@ -11,6 +11,7 @@
 #ifndef SEMBLE_SRC_CORE_JSON_WRITER_H_
 #define SEMBLE_SRC_CORE_JSON_WRITER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -32,6 +33,9 @@ class JsonWriter {
   // Non-finite numbers are written as null: JSON has no NaN or infinity.
   JsonWriter& Double(double v);
   JsonWriter& Float(float v);
+  // [v[0],v[1],...] as n calls of Float would write it, composed in place: an embedding answer
+  // is hundreds of floats, and per-value bookkeeping and appends cost as much as the digits.
+  JsonWriter& FloatArray(const float* v, size_t n);
   JsonWriter& Int(int64_t v);
   JsonWriter& Uint(uint64_t v);
   JsonWriter& Bool(bool v);

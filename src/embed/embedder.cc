@@ -101,6 +101,11 @@ class EmbedderImpl final : public Embedder {
   }
 
   Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts) override {
+    return Embed(texts, nullptr);
+  }
+
+  Result<std::vector<std::vector<float>>> Embed(const std::vector<std::string>& texts,
+                                                uint64_t* tokens) override {
     const size_t dims = static_cast<size_t>(info_.dimensions);
     std::vector<std::vector<float>> out(texts.size());
     std::vector<embed::CacheKey> keys(texts.size());
@@ -115,10 +120,24 @@ class EmbedderImpl final : public Embedder {
       todo.push_back(i);
     }
     std::vector<std::vector<int32_t>> ids(texts.size());
+    uint64_t counted = 0;
     for (size_t i : todo) {
       auto t = Tokenize(texts[i]);
       if (!t.ok()) return t.status().WithContext("text " + std::to_string(i));
       ids[i] = std::move(*t);
+      counted += ids[i].size();
+    }
+    if (tokens != nullptr && todo.size() < texts.size()) {
+      // A cached text was not tokenized above; its count still belongs to the usage.
+      size_t next = 0;
+      for (size_t i = 0; i < texts.size(); ++i) {
+        if (next < todo.size() && todo[next] == i) {
+          ++next;
+          continue;
+        }
+        auto t = Tokenize(texts[i]);
+        if (t.ok()) counted += t->size();
+      }
     }
     // Longest first, then batches up to max_batch_tokens: similar lengths share a batch, and
     // since batches are packed without padding the grouping only shapes attention's work.
@@ -143,6 +162,7 @@ class EmbedderImpl final : public Embedder {
       }
       b = e;
     }
+    if (tokens != nullptr) *tokens += counted;
     return out;
   }
 

@@ -50,11 +50,7 @@ HttpResponse AiRun(ApiContext* ctx, const HttpRequest& req) {
     w->BeginObject();
     w->Key("shape").BeginArray().Uint(vectors->size()).Uint(vectors->empty() ? 0 : (*vectors)[0].size()).EndArray();
     w->Key("data").BeginArray();
-    for (const auto& v : *vectors) {
-      w->BeginArray();
-      for (float x : v) w->Float(x);
-      w->EndArray();
-    }
+    for (const auto& v : *vectors) w->FloatArray(v.data(), v.size());
     w->EndArray();
     w->Key("pooling").String(pooling);
     w->EndObject();
@@ -85,13 +81,9 @@ HttpResponse OpenAiEmbeddings(ApiContext* ctx, const HttpRequest& req) {
                 "model \"" + body->model + "\" makes " + std::to_string(dims) +
                     "-dimensional vectors and cannot shorten them; omit \"dimensions\"");
   }
-  auto vectors = (*embedder)->Embed(body->inputs);
-  if (!vectors.ok()) return fail(400, kErrInvalid, vectors.status().message());
   uint64_t tokens = 0;
-  for (const std::string& t : body->inputs) {
-    auto ids = (*embedder)->Tokenize(t);
-    if (ids.ok()) tokens += ids->size();
-  }
+  auto vectors = (*embedder)->Embed(body->inputs, &tokens);
+  if (!vectors.ok()) return fail(400, kErrInvalid, vectors.status().message());
   auto write = [&](core::JsonWriter* w) {
     wire::WriteOpenAiEmbeddingList(*vectors, body->model, tokens, body->base64, w);
   };

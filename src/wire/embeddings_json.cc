@@ -25,9 +25,7 @@ void WriteOpenAiEmbeddingList(const std::vector<std::vector<float>>& vectors,
       // Little-endian float32 bytes, as OpenAI sends them (x86-64 is little-endian).
       w->String(core::Base64(v.data(), v.size() * sizeof(float)));
     } else {
-      w->BeginArray();
-      for (float x : v) w->Float(x);
-      w->EndArray();
+      w->FloatArray(v.data(), v.size());
     }
     w->EndObject();
   }

@@ -524,6 +524,10 @@ TEST_F(ProductTest, EmbedCacheFlagSizesTheServersCache) {
       const Reply r = Send(port, "POST", "/v1/embeddings",
                            R"({"model":"all-MiniLM-L6-v2-q4","input":"the same text twice"})");
       ASSERT_EQ(r.status, 200) << r.body;
+      // The usage is counted whether the vector was encoded or came from the cache:
+      // [CLS] the same text twice [SEP].
+      EXPECT_NE(r.body.find(R"("usage":{"prompt_tokens":6,"total_tokens":6})"), std::string::npos)
+          << r.body;
     }
     const Reply metrics = Send(port, "GET", "/metrics", "");
     ASSERT_EQ(metrics.status, 200);

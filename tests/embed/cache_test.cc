@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "embed/embed_test_util.h"
 #include "embed/embedding_cache.h"
 #include "semble/embedder.h"
@@ -89,6 +93,42 @@ TEST(EmbeddingCache, EmbedderHitsReturnTheComputedVectors) {
   auto fresh = Embedder::Open(model, options);
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ((*fresh)->cache_stats().entries, 0u);
+}
+
+// The usage an answer reports comes from Embed's own tokenization: it must equal what Tokenize
+// says for every text, and a text served from the cache still counts.
+TEST(Embedder, EmbedCountsTheTokensOfEveryTextCachedOrNot) {
+  const std::string model = test::DefaultModelDirOrFail();
+  ASSERT_FALSE(model.empty());
+  EmbedderOptions options;
+  options.cache_entries = 100;
+  auto e = Embedder::Open(model, options);
+  ASSERT_TRUE(e.ok());
+  std::string long_text;  // past the model's 512 tokens: counted after truncation
+  for (int i = 0; i < 600; ++i) long_text += "words ";
+  const std::vector<std::string> texts = {"hello world",
+                                          "a somewhat longer second text, with commas", "",
+                                          "hello world", long_text};
+  uint64_t expected = 0;
+  for (const std::string& t : texts) expected += (*e)->Tokenize(t)->size();
+  uint64_t tokens = 0;
+  auto first = (*e)->Embed(texts, &tokens);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(tokens, expected);
+  // Mixed: two texts cached now, one new.
+  const std::vector<std::string> mixed = {"new words here", "hello world", texts[1]};
+  uint64_t mixed_expected = 0;
+  for (const std::string& t : mixed) mixed_expected += (*e)->Tokenize(t)->size();
+  EXPECT_EQ((*e)->Tokenize(long_text)->size(), 512u);
+  tokens = 7;  // added to, not overwritten
+  auto second = (*e)->Embed(mixed, &tokens);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ((*e)->cache_stats().hits, 2u);
+  EXPECT_EQ(tokens, 7 + mixed_expected);
+  EXPECT_EQ((*second)[1], (*first)[0]);
+  auto plain = (*e)->Embed(mixed);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, *second);
 }
 
 TEST(Embedder, PoolingNormalisationAndOutputs) {
