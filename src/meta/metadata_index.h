@@ -100,6 +100,7 @@ class MetadataIndex {
   roaring::Roaring false_slots_, true_slots_;
   // The value of each slot, by slot: NaN / -1 where the slot has none (SlotTest).
   std::vector<double> number_column_;
+  size_t number_total_ = 0;  // slots with a number here: the sum of numbers_' cardinalities
   std::vector<int8_t> bool_column_;
 };
 
