@@ -169,7 +169,7 @@ TEST(JsonWriter, DoublesAreLaidOutLikeJavaScript) {
   }
   for (int p = -330; p <= 308; ++p) {
     const double ten = std::strtod(("1e" + std::to_string(p)).c_str(), nullptr);
-    for (double v : {ten, std::nextafter(ten, 0.0), std::nextafter(ten, 1e309), -ten}) {
+    for (double v : {ten, std::nextafter(ten, 0.0), std::nextafter(ten, std::numeric_limits<double>::infinity()), -ten}) {
       ASSERT_EQ(JsonWriter().Double(v).str(), ReferenceNumber(v)) << std::hexfloat << v;
     }
   }
