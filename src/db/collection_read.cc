@@ -213,6 +213,20 @@ std::atomic<uint64_t> exact_plans_taken{0}, walk_plans_taken{0};
 
 }  // namespace
 
+namespace {
+
+// The filtered query's plan: the benchmark's forced one, else the planner's.
+bool ExactPlanFor(const index::VectorIndex& vectors, size_t matching, size_t to_check, size_t k,
+                  const index::SearchParams& params) {
+  const auto forced =
+      static_cast<FilterPlanForBench>(forced_filter_plan.load(std::memory_order_relaxed));
+  return forced == FilterPlanForBench::kPlanner
+             ? vectors.PreferExactForFilter(matching, to_check, k, params)
+             : forced == FilterPlanForBench::kExact;
+}
+
+}  // namespace
+
 void ForceFilterPlanForBench(FilterPlanForBench plan) {
   forced_filter_plan.store(static_cast<int>(plan), std::memory_order_relaxed);
 }
@@ -281,10 +295,7 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
                               ? (scope.column != nullptr && scope.filter == nullptr ? 0 : ids_.size())
                           : scope.filter == nullptr ? 0
                                                     : candidates->cardinality();
-  const auto forced = static_cast<FilterPlanForBench>(forced_filter_plan.load(std::memory_order_relaxed));
-  const bool exact = forced == FilterPlanForBench::kPlanner
-                         ? vectors_->PreferExactForFilter(estimate, to_check, k, params)
-                         : forced == FilterPlanForBench::kExact;
+  const bool exact = ExactPlanFor(*vectors_, estimate, to_check, k, params);
   if (count_filter_plans.load(std::memory_order_relaxed)) {
     (exact ? exact_plans_taken : walk_plans_taken).fetch_add(1, std::memory_order_relaxed);
   }
@@ -430,7 +441,7 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     index::SearchParams plan_params;
     plan_params.ef = request.ef.value_or(0);
     plan_params.recall = request.recall;
-    if (column && !vectors_->PreferExactForFilter(column->count(), 0, request.top_k, plan_params)) {
+    if (column && !ExactPlanFor(*vectors_, column->count(), 0, request.top_k, plan_params)) {
       scope.column = &*column;
     } else {
       column.reset();
