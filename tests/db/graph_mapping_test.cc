@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <random>
 #include <thread>
@@ -166,6 +167,24 @@ class GraphMappingTest : public ::testing::TestWithParam<std::string> {
     answers_ = Ask();
     index_.reset();
     db_.reset();
+  }
+
+  // Builds the graph of `n` records (Build) and returns its checkpoint segment's bytes in *bytes
+  // and where the segment's first raw array lies (there must be one).
+  ArrayAt BuildAndFindArray(int n, std::string* bytes) {
+    Build(n);
+    *bytes = test::ReadFileBytes(SegmentPath());
+    const ArrayAt a = FirstArray(*bytes);
+    EXPECT_NE(a.bytes, 0u) << "the graph's arrays are not stored raw";
+    return a;
+  }
+
+  // Runs check(env, how) for both ways an array is loaded: mapped (the default Env, "mapped") and
+  // read a piece at a time (an Env that cannot map, "read").
+  void ForMappedAndRead(const std::function<void(Env*, const std::string&)>& check) {
+    test::FaultEnv reading;
+    check(nullptr, "mapped");
+    check(&reading, "read");
   }
 
   // Opens with the segment as it is now: the index must be unavailable with Corruption naming
@@ -344,15 +363,13 @@ TEST_P(GraphMappingTest, AFormat5SegmentStillOpens) {
 }
 
 TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
-  Build(2000);
-  const std::string segment = SegmentPath();
-  const std::string good = test::ReadFileBytes(segment);
-  const ArrayAt a = FirstArray(good);
+  std::string good;
+  const ArrayAt a = BuildAndFindArray(2000, &good);
   ASSERT_NE(a.bytes, 0u);
   ASSERT_EQ(a.offset % 4096, 0u);
-  test::FaultEnv reading;
-  for (Env* env : {static_cast<Env*>(nullptr), static_cast<Env*>(&reading)}) {
-    const std::string how = env == nullptr ? "mapped" : "read";
+  ASSERT_LT(a.head_end, a.offset);
+  const std::string segment = SegmentPath();
+  ForMappedAndRead([&](Env* env, const std::string& how) {
     for (size_t at : {a.offset, a.offset + a.bytes / 2, a.offset + a.bytes - 1}) {
       std::string bad = good;
       bad[at] ^= 0x04;
@@ -361,7 +378,6 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
                        how + " array byte " + std::to_string(at));
     }
     // Padding before and after the array.
-    ASSERT_LT(a.head_end, a.offset);
     for (size_t at : {a.head_end, a.offset + a.bytes}) {
       if (at % 4096 == 0) continue;  // no padding there
       std::string bad = good;
@@ -386,7 +402,7 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
     bad.replace(a.head - 9, 9 + len, framed);
     test::WriteFileBytes(segment, bad);
     ExpectCorruption(env, "malformed index blob array", how + " head size");
-  }
+  });
   test::WriteFileBytes(segment, good);
   Open();
   ASSERT_NE(index_, nullptr);
@@ -398,11 +414,10 @@ TEST_P(GraphMappingTest, DamageToAnArrayIsCorruption) {
 // when mapped: damage in any piece is Corruption at that piece's offset, and with two damaged
 // pieces the one reported is the first in the file, whichever thread hashed it.
 TEST_P(GraphMappingTest, DamageInAnyPieceOfAnArrayNamesTheFirstDamagedPiece) {
-  Build(2000);
-  const std::string segment = SegmentPath();
-  const std::string one_piece = test::ReadFileBytes(segment);
-  const ArrayAt a = FirstArray(one_piece);
+  std::string one_piece;
+  const ArrayAt a = BuildAndFindArray(2000, &one_piece);
   ASSERT_NE(a.bytes, 0u);
+  const std::string segment = SegmentPath();
   uint32_t len;
   std::memcpy(&len, &one_piece[a.head - 5], 4);
   ASSERT_EQ(len, 8u + 8 + 8 + 8) << "expected a head with a single piece's hash";
@@ -433,9 +448,7 @@ TEST_P(GraphMappingTest, DamageInAnyPieceOfAnArrayNamesTheFirstDamagedPiece) {
     return "at byte offset " + std::to_string(a.offset + i * piece) +
            ": checksum mismatch in an index blob array";
   };
-  test::FaultEnv reading;
-  for (Env* env : {static_cast<Env*>(nullptr), static_cast<Env*>(&reading)}) {
-    const std::string how = env == nullptr ? "mapped" : "read";
+  ForMappedAndRead([&](Env* env, const std::string& how) {
     for (uint64_t i = 0; i < 8; ++i) {
       std::string bad = good;
       bad[a.offset + std::min(i * piece + piece / 2, a.bytes - 1)] ^= 0x10;
@@ -450,7 +463,7 @@ TEST_P(GraphMappingTest, DamageInAnyPieceOfAnArrayNamesTheFirstDamagedPiece) {
       test::WriteFileBytes(segment, bad);
       ExpectCorruption(env, at_piece(first), how + " from piece " + std::to_string(first));
     }
-  }
+  });
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, GraphMappingTest,
