@@ -235,7 +235,8 @@ class HnswIndex {
   // Recall targets. The smallest ef of a ladder (~1.19x apart) whose recall@10 on the index's
   // calibration queries, less its sampling error (a one-sided 95% bound), reaches `recall`;
   // scaled by k / 10 for k > 10. The queries are the real ones this index was asked (Search and
-  // SearchFiltered keep a uniform sample of up to 512) once there are at least 64; before that,
+  // SearchFiltered keep a uniform sample of up to 512 distinct queries: one asked again is not
+  // offered again) once there are at least 64; before that,
   // 200 stored vectors each held out of the graph (SearchHeldOut), which errs on the safe side (a
   // higher ef than real queries need: the graph around a held-out node is sparser than around a
   // new query). The first calibration runs in the calling query, on first use; later ones — after

@@ -106,8 +106,9 @@ struct Calibration {
 // query never waits for another's copy.
 struct QuerySample {
   std::mutex mu;
-  std::vector<std::vector<float>> queries;  // at most kCapacity
-  uint64_t offered = 0;
+  std::vector<std::vector<float>> queries;  // at most kCapacity, no two the same
+  std::vector<uint64_t> hashes;             // XXH3 of each query's bytes, by position
+  uint64_t offered = 0;                     // distinct queries offered
   uint64_t rng = 0x9e3779b97f4a7c15ull;  // xorshift state
   static constexpr size_t kCapacity = 512;
 };

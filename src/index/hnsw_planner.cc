@@ -2,8 +2,11 @@
 //
 // HnswIndex: the filter planner rule and the recall calibration behind EfForRecall.
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <random>
@@ -124,6 +127,16 @@ void HnswIndex::SampleQuery(const float* query) const {
   QuerySample& sample = impl_->query_sample;
   std::unique_lock<std::mutex> lock(sample.mu, std::try_to_lock);
   if (!lock.owns_lock()) return;
+  // A query asked again is not a new sample of the queries to come: counted once per copy, a
+  // popular query (or a client's health check) would fill the sample, and the calibration would
+  // measure that one query while its error bound counted every copy as independent evidence.
+  const size_t bytes = size_t{opts_.dimensions} * sizeof(float);
+  const uint64_t hash = XXH3_64bits(query, bytes);
+  for (size_t i = 0; i < sample.hashes.size(); ++i) {
+    if (sample.hashes[i] == hash && std::memcmp(sample.queries[i].data(), query, bytes) == 0) {
+      return;
+    }
+  }
   ++sample.offered;
   size_t at = sample.queries.size();
   if (at == QuerySample::kCapacity) {
@@ -134,8 +147,10 @@ void HnswIndex::SampleQuery(const float* query) const {
     if (at >= QuerySample::kCapacity) return;
   } else {
     sample.queries.emplace_back();
+    sample.hashes.emplace_back();
   }
   sample.queries[at].assign(query, query + opts_.dimensions);
+  sample.hashes[at] = hash;
 }
 
 Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {

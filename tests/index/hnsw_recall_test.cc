@@ -332,6 +332,56 @@ TEST(HnswTest, RecallTargetHoldsOnUnseenQueriesBeforeAndAfterRealOnes) {
                                  << "), oracle " << oracle;
 }
 
+// A query asked many times is one sample of the queries to come, not many: a stored vector asked
+// 2,000 times (an easy query: the walk lands on its node and reads its neighbours off the node's
+// list) beside a few others must neither fill the calibration's sample nor stand for 512 queries
+// in its error bound.
+TEST(HnswTest, RecallTargetCountsARepeatedQueryOnce) {
+  constexpr size_t kEval = 600;
+  constexpr float kTarget = 0.99f;  // this data reaches 0.95 at the ladder's smallest ef
+  const Data all = Clustered(8000, kEval + 200, 48, 37);
+  auto index = Build(all, Metric::kEuclidean, QuantizerKind::kNone);
+  FlatIndex flat(all.dims, Metric::kEuclidean);
+  for (size_t i = 0; i < all.n; ++i) flat.Set(static_cast<uint32_t>(i), all.row(i));
+  // Judged through SearchHeldOut with a slot that holds nothing out: Search's answers, without
+  // offering the judging queries to the sample.
+  auto unseen_recall = [&](uint32_t ef) {
+    double sum = 0;
+    for (size_t q = 0; q < kEval; ++q) {
+      sum += Recall(flat.Search(all.query(q), kK),
+                    index->SearchHeldOut(all.query(q), kK, ef, 1u << 30), kK);
+    }
+    return sum / kEval;
+  };
+  auto calibrated_on = [&]() {
+    std::vector<std::pair<uint32_t, float>> steps;
+    size_t real = 0;
+    index->RecallCalibration(&steps, &real);
+    return real;
+  };
+  // 40 distinct queries and the repeated one: 41, fewer than the 64 a calibration on real queries
+  // needs, so the held-out vectors still calibrate.
+  for (int i = 0; i < 2000; ++i) {
+    (void)index->Search(all.row(123), kK, 32);
+    if (i % 50 == 0) (void)index->Search(all.query(kEval + i / 50), kK, 32);
+  }
+  const uint32_t first = index->EfForRecall(kTarget, kK);
+  EXPECT_EQ(calibrated_on(), 0u);
+  EXPECT_GE(unseen_recall(first), kTarget - 0.01) << "ef " << first;
+  // 100 more distinct queries: 141 in all, each counted once.
+  for (size_t q = kEval + 40; q < kEval + 140; ++q) {
+    (void)index->Search(all.query(q), kK, 32);
+    (void)index->Search(all.row(123), kK, 32);
+  }
+  for (int i = 0; i < 4; ++i) {
+    (void)index->EfForRecall(kTarget, kK);
+    index->WaitForCalibration();
+  }
+  EXPECT_EQ(calibrated_on(), 141u);
+  const uint32_t later = index->EfForRecall(kTarget, kK);
+  EXPECT_GE(unseen_recall(later), kTarget - 0.01) << "ef " << later;
+}
+
 TEST(HnswTest, MemoryStatsCountTraversalAndRescoringSeparately) {
   const Data d = Clustered(2000, 1, 64, 9);
   auto flat = Build(d, Metric::kEuclidean, QuantizerKind::kNone);
