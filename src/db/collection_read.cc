@@ -315,8 +315,10 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
     }
     return vectors_->SearchSlots(q, k, matching);
   }
-  return vectors_->SearchFiltered(q, k, params,
-                                  [&](uint32_t slot) { return AllowedLocked(scope, slot); });
+  const double pass_rate =
+      static_cast<double>(estimate) / static_cast<double>(std::max<size_t>(ids_.size(), 1));
+  return vectors_->SearchFiltered(
+      q, k, params, [&](uint32_t slot) { return AllowedLocked(scope, slot); }, pass_rate);
 }
 
 Result<QueryResult> Collection::Query(const QueryRequest& given) const {

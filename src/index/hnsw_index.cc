@@ -327,7 +327,7 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
         if (bounded) {
           SearchLayerBounded(
               g, [&](uint32_t n) { return wb->Lower(n); }, exact_dist, cur, cur_d,
-              g.o.ef_construction, l, accept, visited, &found);
+              FixedList{g.o.ef_construction}, l, accept, visited, &found);
         } else {
           SearchLayer(g, exact_dist, cur, cur_d, g.o.ef_construction, l, accept, visited, &found,
                       true);
@@ -702,7 +702,8 @@ void Rescore(const HnswIndex::Impl& g, const float* q, size_t k, std::vector<Can
 // (the recall calibration). Only that caller pays for the masked distance.
 template <class Accept>
 std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t k, size_t ef,
-                            const Accept& accept, uint32_t held_out = kNoNode) {
+                            const Accept& accept, uint32_t held_out = kNoNode,
+                            double pass_rate = 1.0) {
   std::shared_lock<std::shared_mutex> lock(g.rw);
   const uint64_t e = g.entry.load(std::memory_order_acquire);
   if (e == HnswIndex::Impl::kNoEntry || k == 0) return {};
@@ -714,7 +715,12 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
     uint32_t cur = NodeOf(e);
     float cur_d = dist(cur, kInf);
     for (int l = LevelOf(e); l > 0; --l) Greedy(g, dist, l, &cur, &cur_d);
-    SearchLayer(g, dist, cur, cur_d, ef, 0, accept, visited, &found, exact);
+    if (pass_rate < 1.0) {
+      SearchLayerIn(g, dist, cur, cur_d, FilteredList(ef, k, pass_rate), 0, accept, visited, &found,
+                    exact);
+    } else {
+      SearchLayer(g, dist, cur, cur_d, ef, 0, accept, visited, &found, exact);
+    }
   };
   auto run = [&](const auto& dist, bool exact) {
     if (held_out == kNoNode) return walk(dist, exact);
@@ -761,7 +767,12 @@ std::vector<Hit> SearchImpl(const HnswIndex::Impl& g, const float* query, size_t
       uint32_t cur = NodeOf(e);
       float cur_d = dist(cur, kInf);
       for (int l = LevelOf(e); l > 0; --l) Greedy(g, dist, l, &cur, &cur_d);
-      SearchLayerBounded(g, lower, exact, cur, cur_d, ef, 0, accept, visited, &found);
+      if (pass_rate < 1.0) {
+        SearchLayerBounded(g, lower, exact, cur, cur_d, FilteredList(ef, k, pass_rate), 0, accept,
+                           visited, &found);
+      } else {
+        SearchLayerBounded(g, lower, exact, cur, cur_d, FixedList{ef}, 0, accept, visited, &found);
+      }
     } else if (g.floats_apart) {  // not trained yet: exact distances on the separate vectors
       run([&](uint32_t n, float bound) { return g.ExactDist(qp, n, bound); }, true);
     } else if (g.o.metric == Metric::kCosine) {
@@ -816,13 +827,15 @@ std::vector<Hit> HnswIndex::SearchHeldOut(const float* query, size_t k, uint32_t
 }
 
 std::vector<Hit> HnswIndex::SearchFiltered(const float* query, size_t k, uint32_t ef,
-                                           const std::function<bool(uint32_t)>& allow) const {
+                                           const std::function<bool(uint32_t)>& allow,
+                                           double pass_rate) const {
   const Impl& g = *impl_;
   SampleQuery(query);
   auto accept = [&](uint32_t n) {
     return LoadState(&g.node_state[n]) == kLive && allow(g.node_slot[n]);
   };
-  return SearchImpl(g, query, k, ef == 0 ? opts_.ef_search : ef, accept);
+  return SearchImpl(g, query, k, ef == 0 ? opts_.ef_search : ef, accept, kNoNode,
+                    std::clamp(pass_rate, 0.0, 1.0));
 }
 
 std::vector<Hit> HnswIndex::SearchSlots(const float* query, size_t k,

@@ -191,9 +191,13 @@ class HnswIndex {
   // Filtered traversal: every node is walked through, only nodes whose slot passes `allow` enter
   // the candidate results. Keeps recall when a moderate fraction matches; for very selective
   // filters use the planner (PlanFilter) and SearchSlots instead. `allow` is called from this
-  // thread only.
+  // thread only. `pass_rate` is the caller's estimate of the fraction of live vectors that pass
+  // (1: unknown): under 0.3, the walk keeps a shorter list than ef when the matches it meets are
+  // scattered among non-matches (FilteredList in hnsw_walk.h), which then costs no recall against
+  // an unfiltered walk at ef.
   std::vector<Hit> SearchFiltered(const float* query, size_t k, uint32_t ef,
-                                  const std::function<bool(uint32_t)>& allow) const;
+                                  const std::function<bool(uint32_t)>& allow,
+                                  double pass_rate = 1.0) const;
   // Exact search over the given slots (live ones only; duplicates not allowed), closest first.
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
   // Exact search over all live vectors (ground truth, tests, tiny indexes).

@@ -14,6 +14,7 @@
 
 #include "index/hnsw_index.h"
 #include "index/hnsw_internal.h"
+#include "index/hnsw_walk.h"
 
 namespace semble::index {
 
@@ -87,7 +88,10 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
     // The list never fills, its bound never tightens: the walk scores every node it can reach.
     cost.walk = std::numeric_limits<double>::infinity();
   } else {
-    cost.walk = kWalkUs * std::pow(ef * n / m, kWalkExponent);
+    // The list the walk keeps when the matches are scattered (FilteredList): the model's x is
+    // the nodes the walk goes through, ~list / s.
+    const double list = static_cast<double>(FilteredList::Shrunk(ef, 1, m / n));
+    cost.walk = kWalkUs * std::pow(list * n / m, kWalkExponent);
   }
   return cost;
 }

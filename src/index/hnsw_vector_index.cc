@@ -203,7 +203,8 @@ class HnswVectorIndex final : public VectorIndex {
   }
 
   std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
-                                  const std::function<bool(uint32_t)>& allow) const override {
+                                  const std::function<bool(uint32_t)>& allow,
+                                  double pass_rate) const override {
     std::vector<Hit> buffered;
     {
       std::shared_lock lock(mu_);
@@ -214,7 +215,7 @@ class HnswVectorIndex final : public VectorIndex {
       if (!matching.empty()) buffered = ToSlots(buffer_->SearchSlots(query, k, matching));
     }
     // A slot in flight may come back from both; Merge keeps it once.
-    std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), allow);
+    std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), allow, pass_rate);
     if (buffered.empty()) return graph;
     return Merge(std::move(graph), std::move(buffered), k);
   }

@@ -63,7 +63,8 @@ class FlatVectorIndex final : public VectorIndex {
     return flat_.SearchSlots(query, k, slots);
   }
   std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams&,
-                                  const std::function<bool(uint32_t)>& allow) const override {
+                                  const std::function<bool(uint32_t)>& allow,
+                                  double /*pass_rate*/) const override {
     std::vector<uint32_t> slots;
     for (uint32_t s = 0; s < slot_limit_; ++s) {
       if (flat_.IsLive(s) && allow(s)) slots.push_back(s);

@@ -7,6 +7,7 @@
 #define SEMBLE_TESTS_INDEX_HNSW_TEST_UTIL_H_
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <numeric>
@@ -102,6 +103,43 @@ inline double Recall(const std::vector<Hit>& truth, const std::vector<Hit>& got,
   size_t hit = 0;
   for (size_t i = 0; i < got.size() && i < k; ++i) hit += t.count(got[i].slot);
   return t.empty() ? 1.0 : static_cast<double>(hit) / t.size();
+}
+
+// A filter over the slots of an index: a yes or no per slot, and the slots that pass, in order.
+struct Filter {
+  std::vector<uint8_t> allowed;
+  std::vector<uint32_t> matching;
+};
+
+// A fraction s of the slots, drawn at random: a filter unrelated to where vectors lie.
+inline Filter Uniform(size_t n, double s, uint64_t seed) {
+  Filter f;
+  f.allowed.assign(n, 0);
+  std::mt19937_64 rng(seed);
+  for (uint32_t i = 0; i < n; ++i) {
+    if (std::uniform_real_distribution<double>(0, 1)(rng) < s) {
+      f.allowed[i] = 1;
+      f.matching.push_back(i);
+    }
+  }
+  return f;
+}
+
+// The fraction s of the slots with the largest first coordinate: a filter that follows the data's
+// geometry, so many queries have none of their unfiltered neighbours among the matches and the
+// walk has to travel to reach them.
+inline Filter Geometric(const Data& d, double s) {
+  std::vector<uint32_t> order = Iota(d.n);
+  std::sort(order.begin(), order.end(),
+            [&](uint32_t a, uint32_t b) { return d.row(a)[0] > d.row(b)[0]; });
+  Filter f;
+  f.allowed.assign(d.n, 0);
+  order.resize(static_cast<size_t>(std::ceil(s * d.n)));
+  for (uint32_t i : order) f.allowed[i] = 1;
+  for (uint32_t i = 0; i < d.n; ++i) {
+    if (f.allowed[i]) f.matching.push_back(i);
+  }
+  return f;
 }
 
 }  // namespace semble::index::testing
