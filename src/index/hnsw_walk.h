@@ -8,8 +8,8 @@
 #define SEMBLE_SRC_INDEX_HNSW_WALK_H_
 
 #include <algorithm>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -56,8 +56,9 @@ struct FixedList {
 // come back more reliably than the unfiltered walk's at the same list size (GloVe-100 with a 10%
 // filter at ef 64: 0.9997 of the top 10 against 0.991 unfiltered). Such a walk keeps
 // Shrunk(ef, k, s) = ef * max(s, kMinPassRate)^kExponent matches (never fewer than k): 35 of 64
-// at 10% or less, 39 at 20%, and a recall still at or above the unfiltered walk's on GloVe, Fashion-MNIST and the
-// tests' clustered data (bench/RESULTS.md, "A shorter list for scattered matches").
+// at 10% or less, 39 at 20%, with a recall still at or above the unfiltered walk's on GloVe,
+// Fashion-MNIST and the tests' clustered data (bench/RESULTS.md, "A shorter list for scattered
+// matches").
 //
 // When the matches cluster — a filter that follows the geometry, whose matches near the query
 // (or, when the query lies outside their region, at its edge) mostly link to one another — the
@@ -82,7 +83,8 @@ class FilteredList {
   static size_t Shrunk(size_t ef, size_t k, double pass_rate) {
     if (!(pass_rate < kScattered)) return ef;
     const double r = std::clamp(pass_rate, kMinPassRate, 1.0);
-    const auto want = static_cast<size_t>(std::ceil(static_cast<double>(ef) * std::pow(r, kExponent)));
+    const auto want =
+        static_cast<size_t>(std::ceil(static_cast<double>(ef) * std::pow(r, kExponent)));
     return std::clamp(want, std::min(ef, k), ef);
   }
 
@@ -90,10 +92,7 @@ class FilteredList {
   // that kScattered or more of the index passes never shrinks the list (scattered, its matches
   // would link to matches at that rate): nothing is sampled.
   FilteredList(size_t ef, size_t k, double pass_rate)
-      : rate_(pass_rate),
-        shrunk_(Shrunk(ef, k, pass_rate)),
-        limit_(ef),
-        decided_(shrunk_ == ef) {}
+      : rate_(pass_rate), shrunk_(Shrunk(ef, k, pass_rate)), limit_(ef), decided_(shrunk_ == ef) {}
   size_t limit() const { return limit_; }
 
   // Before the walk expands `node`: when the node passes, samples its neighbours, and once both
@@ -143,8 +142,8 @@ class FilteredList {
 template <class List, class Accept>
 [[gnu::always_inline]] inline void Admit(const HnswIndex::Impl& g, int level, float d, uint32_t n,
                                          List& list, const Accept& accept,
-                                         std::vector<Candidate>* cand,
-                                         std::vector<Candidate>* res, float* bound) {
+                                         std::vector<Candidate>* cand, std::vector<Candidate>* res,
+                                         float* bound) {
   if (res->size() >= list.limit() && !(d < *bound)) return;
   cand->push_back({d, n});
   std::push_heap(cand->begin(), cand->end(), NearerOnTop());
@@ -176,8 +175,7 @@ template <class List, class Accept>
   visited->TestAndSet(ep);
   cand->push_back({ep_d, ep});
   if (accept(ep)) res->push_back({ep_d, ep});
-  return res->size() >= list.limit() ? res->front().first
-                                     : std::numeric_limits<float>::infinity();
+  return res->size() >= list.limit() ? res->front().first : std::numeric_limits<float>::infinity();
 }
 
 // The next node a walk expands, taken off the candidate heap into *c: the nearest candidate, unless

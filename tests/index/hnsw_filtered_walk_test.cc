@@ -90,7 +90,8 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
     FilteredList list(64, kK, 0.1);
     FakeWalk walk(32, 0.1);
     fresh_results(64, &res, &bound);
-    EXPECT_EQ(walk.Run(&list, 1, 200, 0.1, &res, &bound), 64u) << "before the sample is large enough";
+    EXPECT_EQ(walk.Run(&list, 1, 200, 0.1, &res, &bound), 64u)
+        << "before the sample is large enough";
     EXPECT_EQ(walk.Run(&list, 4, 20, 0.1, &res, &bound), Shrunk(64, kK, 0.1));
     EXPECT_LT(list.limit(), 64u);
     ASSERT_EQ(res.size(), list.limit());
