@@ -66,14 +66,16 @@ struct FixedList {
 // whose surroundings hold far fewer matches than the index does. The list stays at ef unless the
 // walk's own way shows neither: of the neighbours of the matches it expands, under kScattered
 // match (scattered), and of the nodes entering its queue once the list is full, at least kApart
-// times s (not a region the filter avoids). Decided once, when both samples hold kMinSample
-// nodes (neighbours sampled up to kMaxSample); a filter that kScattered or more of the index
-// passes is never shrunk and nothing is sampled.
+// times s (not a region the filter avoids). Decided once: clustered as soon as kMinSample
+// neighbours say so (sampled up to kMaxSample), otherwise once the nodes entering the queue
+// should hold kMinMatchesSeen matches; a filter that kScattered or more of the index passes is
+// never shrunk and nothing is sampled.
 class FilteredList {
  public:
   static constexpr double kExponent = 0.3;
   static constexpr double kScattered = 0.3;
-  static constexpr double kApart = 0.8;
+  static constexpr double kApart = 0.7;
+  static constexpr double kMinMatchesSeen = 32;
   static constexpr double kMinPassRate = 1.0 / 8;
   static constexpr uint32_t kMinSample = 64;
   static constexpr uint32_t kMaxSample = 1024;
@@ -100,17 +102,21 @@ class FilteredList {
   template <class Accept>
   void Expanding(uint32_t node, const uint32_t* links, uint32_t count, const Accept& accept,
                  std::vector<Candidate>* res, float* bound) {
-    if (decided_ || !accept(node)) return;
-    for (uint32_t i = 1; i <= count; ++i) nbr_passed_ += accept(LoadRelaxed(links + i)) ? 1 : 0;
-    nbr_sampled_ += count;
-    if (nbr_sampled_ < kMinSample || entered_ < kMinSample) {
-      decided_ = nbr_sampled_ >= kMaxSample;
+    if (decided_) return;
+    if (nbr_sampled_ < kMaxSample && accept(node)) {
+      for (uint32_t i = 1; i <= count; ++i) nbr_passed_ += accept(LoadRelaxed(links + i)) ? 1 : 0;
+      nbr_sampled_ += count;
+    }
+    if (nbr_sampled_ < kMinSample) return;
+    if (static_cast<double>(nbr_passed_) >= kScattered * nbr_sampled_) {
+      decided_ = true;  // clustered
       return;
     }
+    // The neighbourhood's rate is judged once kMinMatchesSeen matches are expected among the
+    // nodes counted (so at 2% on ~1,600 nodes, not on a handful of matches).
+    if (static_cast<double>(entered_) * rate_ < kMinMatchesSeen) return;
     decided_ = true;
-    const double scattered = static_cast<double>(nbr_passed_) / nbr_sampled_;
-    const double here = static_cast<double>(entered_passed_) / entered_;
-    if (scattered >= kScattered || here < kApart * rate_) return;
+    if (static_cast<double>(entered_passed_) < kApart * rate_ * entered_) return;
     limit_ = shrunk_;
     while (res->size() > limit_) {
       std::pop_heap(res->begin(), res->end(), CloserFirst());

@@ -92,7 +92,9 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
     fresh_results(64, &res, &bound);
     EXPECT_EQ(walk.Run(&list, 1, 200, 0.1, &res, &bound), 64u)
         << "before the sample is large enough";
-    EXPECT_EQ(walk.Run(&list, 4, 20, 0.1, &res, &bound), Shrunk(64, kK, 0.1));
+    EXPECT_EQ(walk.Run(&list, 1, 100, 0.1, &res, &bound), 64u)
+        << "before the nodes seen should hold kMinMatchesSeen matches";
+    EXPECT_EQ(walk.Run(&list, 4, 50, 0.1, &res, &bound), Shrunk(64, kK, 0.1));
     EXPECT_LT(list.limit(), 64u);
     ASSERT_EQ(res.size(), list.limit());
     ASSERT_TRUE(std::is_heap(res.begin(), res.end(), CloserFirst()));
@@ -127,7 +129,7 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
     FilteredList list(64, kK, 0.01);
     FakeWalk walk(32, 0.0);
     fresh_results(64, &res, &bound);
-    EXPECT_EQ(walk.Run(&list, 4, 100, 0.01, &res, &bound), Shrunk(64, kK, 0.0));
+    EXPECT_EQ(walk.Run(&list, 5, 1000, 0.01, &res, &bound), Shrunk(64, kK, 0.0));
     EXPECT_GE(list.limit(), static_cast<size_t>(64 * 0.4));
   }
   {
@@ -135,7 +137,7 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
     FilteredList list(12, kK, 0.01);
     FakeWalk walk(32, 0.0);
     fresh_results(12, &res, &bound);
-    EXPECT_EQ(walk.Run(&list, 4, 100, 0.01, &res, &bound), kK);
+    EXPECT_EQ(walk.Run(&list, 5, 1000, 0.01, &res, &bound), kK);
   }
 }
 
