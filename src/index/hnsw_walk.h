@@ -74,8 +74,8 @@ class FilteredList {
  public:
   static constexpr double kExponent = 0.3;
   static constexpr double kScattered = 0.3;
-  static constexpr double kApart = 0.7;
-  static constexpr double kMinMatchesSeen = 32;
+  static constexpr double kApart = 0.6;
+  static constexpr double kMinMatchesSeen = 16;
   static constexpr double kMinPassRate = 1.0 / 8;
   static constexpr uint32_t kMinSample = 64;
   static constexpr uint32_t kMaxSample = 1024;

@@ -90,10 +90,10 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
     FilteredList list(64, kK, 0.1);
     FakeWalk walk(32, 0.1);
     fresh_results(64, &res, &bound);
-    EXPECT_EQ(walk.Run(&list, 1, 200, 0.1, &res, &bound), 64u)
-        << "before the sample is large enough";
     EXPECT_EQ(walk.Run(&list, 1, 100, 0.1, &res, &bound), 64u)
-        << "before the nodes seen should hold kMinMatchesSeen matches";
+        << "before the sample is large enough";
+    EXPECT_EQ(walk.Run(&list, 1, 50, 0.1, &res, &bound), 64u)
+        << "before the nodes seen should hold kMinMatchesSeen matches (150 x 0.1 < 16)";
     EXPECT_EQ(walk.Run(&list, 4, 50, 0.1, &res, &bound), Shrunk(64, kK, 0.1));
     EXPECT_LT(list.limit(), 64u);
     ASSERT_EQ(res.size(), list.limit());
