@@ -232,6 +232,8 @@ int main(int argc, char** argv) {
       std::vector<uint8_t> allowed(d.n, 0);
       for (uint32_t i : matching[si]) allowed[i] = 1;
       auto allow = [&](uint32_t slot) { return allowed[slot] != 0; };
+      // The pass rate the database gives the walk (its planner's estimate; exact here).
+      const double rate = static_cast<double>(matching[si].size()) / static_cast<double>(d.n);
       f.model_exact =
           vi->PreferExactForFilter(matching[si].size(), matching[si].size(), kTruthK, {});
       std::vector<std::vector<uint32_t>> got;
@@ -247,7 +249,7 @@ int main(int argc, char** argv) {
           semble::index::SearchParams p;
           p.ef = ef;
           for (size_t q = 0; q < nq; ++q) {
-            for (const auto& h : vi->SearchFiltered(query(q), kTruthK, p, allow)) {
+            for (const auto& h : vi->SearchFiltered(query(q), kTruthK, p, allow, rate)) {
               (*out)[q].push_back(h.slot);
             }
           }

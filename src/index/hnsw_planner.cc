@@ -61,8 +61,9 @@ constexpr double kColdBytes = 24e6;
 // Walk: a filtered walk with a list of L stops once L matching nodes are in its list and no
 // candidate left is closer than the farthest of them. When a fraction s of the nodes match, that
 // is a ball around the query holding about L / s nodes, so its work is a function of x = L / s
-// alone (L: ef, or FilteredList's shorter list when s is under its kScattered); sublinear, because the wider the ball the more its nodes' neighbour lists overlap (each
-// node is scored and checked once). Through the database, 13 us * x^0.75 within ~30% on both data
+// alone (L: ef, or FilteredList's shorter list when s is under its kScattered); sublinear,
+// because the wider the ball the more its nodes' neighbour lists overlap (each node is scored and
+// checked once). Through the database, 13 us * x^0.75 within ~30% on both data
 // sets from x = 120 to 128,000 (Fashion 11.4-18 us, GloVe 7-18 us at x <= 13,000, the spread
 // being the machine's load; plus ~0.3 ms per query at any x that both plans pay). The dimension
 // hardly shows (Fashion's 784 against GloVe's 100): each node scored is a few cache misses (its

@@ -68,11 +68,11 @@ class VectorIndex {
   virtual std::vector<Hit> SearchSlots(const float* query, size_t k,
                                        std::span<const uint32_t> slots) const = 0;
   // The k nearest live slots that pass `allow`. `pass_rate` is the caller's estimate of the
-  // fraction of live vectors that pass (1: unknown); a graph walk keeps a shorter list the fewer
-  // pass (HnswIndex::SearchFiltered), never one shorter than that rate calls for.
+  // fraction of live vectors that pass (1: unknown); with it a graph walk may keep a shorter list
+  // when few pass and the matches it meets are scattered (HnswIndex::SearchFiltered).
   virtual std::vector<Hit> SearchFiltered(const float* query, size_t k, const SearchParams& params,
                                           const std::function<bool(uint32_t)>& allow,
-                                          double pass_rate = 1.0) const = 0;
+                                          double pass_rate) const = 0;
   // Whether a filter that about `matching` live vectors pass is better answered by listing them
   // (checking the filter on each of `candidates`: the metadata indexes' superset, or every vector;
   // 0 when they are listed without reading any record: the indexes answered the filter exactly)
