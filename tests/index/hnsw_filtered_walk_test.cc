@@ -21,15 +21,6 @@
 namespace semble::index {
 namespace {
 
-using testing::Clustered;
-using testing::Data;
-using testing::Filter;
-using testing::Geometric;
-using testing::Iota;
-using testing::MakeIndex;
-using testing::Recall;
-using testing::Uniform;
-
 constexpr size_t kK = 10;
 
 // A walk's view as FilteredList sees it: node 0 expanded again and again, its list holding
@@ -143,11 +134,11 @@ TEST(FilteredListTest, ShrinksOnlyForScatteredMatches) {
 
 // A filter that exactly the nodes nearest the query pass (the s * n nearest): every node the walk
 // meets near the query passes, as with no filter, so the list must stay near ef.
-Filter Nearest(const FlatIndex& flat, const float* q, size_t n, double s) {
+testing::Filter Nearest(const FlatIndex& flat, const float* q, size_t n, double s) {
   const size_t m = std::max<size_t>(kK, static_cast<size_t>(std::ceil(s * n)));
-  Filter f;
+  testing::Filter f;
   f.allowed.assign(n, 0);
-  for (const Hit& h : flat.SearchSlots(q, m, Iota(n))) f.allowed[h.slot] = 1;
+  for (const Hit& h : flat.SearchSlots(q, m, testing::Iota(n))) f.allowed[h.slot] = 1;
   for (uint32_t i = 0; i < n; ++i) {
     if (f.allowed[i]) f.matching.push_back(i);
   }
@@ -159,19 +150,19 @@ Filter Nearest(const FlatIndex& flat, const float* q, size_t n, double s) {
 // for the three kinds of filter, f32 and sq8. A sparse graph (M 8, efConstruction 64) so that the
 // recall has room to fall.
 TEST(HnswFilteredWalkTest, AListSizedByThePassRateKeepsTheUnfilteredRecall) {
-  const Data d = Clustered(20000, 200, 48, 41);
+  const testing::Data d = testing::Clustered(20000, 200, 48, 41);
   FlatIndex flat(d.dims, Metric::kEuclidean);
   for (size_t i = 0; i < d.n; ++i) flat.Set(static_cast<uint32_t>(i), d.row(i));
-  const std::vector<uint32_t> all = Iota(d.n);
+  const std::vector<uint32_t> all = testing::Iota(d.n);
   for (QuantizerKind q : {QuantizerKind::kNone, QuantizerKind::kSq8}) {
     SCOPED_TRACE(q == QuantizerKind::kNone ? "f32" : "sq8");
-    auto index = MakeIndex(d.dims, Metric::kEuclidean, q, 8, 64);
+    auto index = testing::MakeIndex(d.dims, Metric::kEuclidean, q, 8, 64);
     ASSERT_TRUE(index->AddBatch(all, d.base.data(), 2).ok());
     for (uint32_t ef : {16u, 32u, 64u}) {
       double target = 0;
       for (size_t i = 0; i < d.nq; ++i) {
-        target +=
-            Recall(flat.SearchSlots(d.query(i), kK, all), index->Search(d.query(i), kK, ef), kK);
+        target += testing::Recall(flat.SearchSlots(d.query(i), kK, all),
+                                  index->Search(d.query(i), kK, ef), kK);
       }
       target /= d.nq;
       for (double s : {0.02, 0.05, 0.1, 0.2, 0.5}) {
@@ -180,18 +171,20 @@ TEST(HnswFilteredWalkTest, AListSizedByThePassRateKeepsTheUnfilteredRecall) {
                                             << (kind == 0   ? "uniform"
                                                 : kind == 1 ? "geometric"
                                                             : "nearest"));
-          const Filter shared = kind == 0 ? Uniform(d.n, s, 11) : Geometric(d, s);
+          const testing::Filter shared =
+              kind == 0 ? testing::Uniform(d.n, s, 11) : testing::Geometric(d, s);
           double sum = 0, full = 0;
           for (size_t i = 0; i < d.nq; ++i) {
-            const Filter own = kind == 2 ? Nearest(flat, d.query(i), d.n, s) : Filter();
-            const Filter& f = kind == 2 ? own : shared;
+            const testing::Filter own =
+                kind == 2 ? Nearest(flat, d.query(i), d.n, s) : testing::Filter();
+            const testing::Filter& f = kind == 2 ? own : shared;
             const double rate = static_cast<double>(f.matching.size()) / d.n;
             auto allow = [&](uint32_t slot) { return f.allowed[slot] != 0; };
             const std::vector<Hit> got = index->SearchFiltered(d.query(i), kK, ef, allow, rate);
             for (const Hit& h : got) ASSERT_TRUE(f.allowed[h.slot]);
             const std::vector<Hit> truth = flat.SearchSlots(d.query(i), kK, f.matching);
-            sum += Recall(truth, got, kK);
-            full += Recall(truth, index->SearchFiltered(d.query(i), kK, ef, allow), kK);
+            sum += testing::Recall(truth, got, kK);
+            full += testing::Recall(truth, index->SearchFiltered(d.query(i), kK, ef, allow), kK);
           }
           // The list of ef itself falls short of the unfiltered walk now and then on this sparse
           // graph where the matches lie apart from the query (geometric, ef 64: 0.9975 against
