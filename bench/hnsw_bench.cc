@@ -9,9 +9,9 @@
 // query a QueryRequest (topK 10, the ef asked) answered with string ids. The other semble rows are
 // the index class built in one batch: diagnostics.
 //
-//   hnsw_bench --dataset fashion|glove|glove32 [--data DIR] [--m 16] [--efc 100] [--queries 2000]
-//              [--runs 3] [--efs 10,16,24,32,48,64,96,128,256] [--skip-peers] [--filters]
-//              [--only PREFIX,...] [--work DIR] [--build-only]
+//   hnsw_bench --dataset fashion|glove|glove32|minilm [--data DIR] [--m 16] [--efc 100]
+//              [--queries 2000] [--runs 3] [--efs 10,16,24,32,48,64,96,128,256] [--skip-peers]
+//              [--filters] [--only PREFIX,...] [--work DIR] [--build-only]
 //
 // Recall@10 against exact top-10 (brute force once, cached next to the data). QPS: each ef is run
 // `runs` times after a warm-up pass; the median is reported. Memory: resident set size after the
@@ -264,7 +264,8 @@ int main(int argc, char** argv) {
   // --data names the directory or file of whichever set --dataset picks.
   Dataset d = semble::bench::LoadNamed(
       dataset, data_dir.empty() ? semble::bench::kDefaultFashionDir : data_dir,
-      data_dir.empty() ? semble::bench::kDefaultGlovePath : data_dir);
+      data_dir.empty() ? semble::bench::kDefaultGlovePath : data_dir,
+      semble::bench::DefaultMiniLmDir());
   d.nq = std::min(d.nq, max_queries);
   d.queries.resize(d.nq * d.dims);
   semble::bench::ComputeTruth(&d, "bench/data/" + dataset + "_" + std::to_string(d.nq) + ".gt");
