@@ -621,23 +621,36 @@ TEST_F(DatabaseTest, AutomaticCheckpointThresholdGrowsWithTheSegment) {
   const std::filesystem::path index_dir = dir_.path() + "/indexes/grow";
   // The current segment's name and size, and the bytes of log beside it. While a checkpoint
   // runs, its segment is on disk beside the one it replaces (removed after the commit): then
-  // `segment` is "" (busy).
+  // `segment` is "" (busy). The background checkpoint removes files while we list them: a file
+  // that vanishes between the listing and its size makes the whole listing stale, so list again.
+  struct Files {
+    std::string segment;
+    uint64_t segment_bytes = 0, wal_bytes = 0;
+  };
   const auto files = [&] {
-    struct {
-      std::string segment;
-      uint64_t segment_bytes = 0, wal_bytes = 0;
-    } f;
-    int segments = 0;
-    for (const auto& e : std::filesystem::directory_iterator(index_dir)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("seg-", 0) == 0) {
-        f.segment = ++segments == 1 ? name : "";
-        f.segment_bytes = e.file_size();
-      } else if (name.rfind("wal-", 0) == 0) {
-        f.wal_bytes += e.file_size();
+    for (;;) {
+      Files f;
+      int segments = 0;
+      bool stale = false;
+      for (const auto& e : std::filesystem::directory_iterator(index_dir)) {
+        const std::string name = e.path().filename().string();
+        const bool segment = name.rfind("seg-", 0) == 0, wal = name.rfind("wal-", 0) == 0;
+        if (!segment && !wal) continue;
+        std::error_code error;
+        const uint64_t bytes = std::filesystem::file_size(e.path(), error);
+        if (error) {
+          stale = true;
+          break;
+        }
+        if (segment) {
+          f.segment = ++segments == 1 ? name : "";
+          f.segment_bytes = bytes;
+        } else {
+          f.wal_bytes += bytes;
+        }
       }
+      if (!stale) return f;
     }
-    return f;
   };
   int next = 0;
   const auto write = [&](Index* ix, int n) {
