@@ -103,8 +103,9 @@ void AddCreate(CLI::App* vectorize, Context* ctx) {
       ->check(CLI::IsMember({"mean", "cls"}));
   verb->add_option("--description", spec->description, "A description of the index");
   verb->add_option("--index-type", spec->index_type,
-                   "How vectors are searched: flat (exact), hnsw (default), hnsw,sq8, hnsw,bq, "
-                   "with options like hnsw,m=32,efc=400,ef=100");
+                   "How vectors are searched: flat (exact), hnsw, hnsw,lb8, hnsw,sq8, hnsw,bq, "
+                   "with options like hnsw,m=32,efc=400,ef=100; default auto: hnsw,lb8 from 256 "
+                   "dimensions, hnsw below");
   verb->add_option("--default-ttl", spec->default_ttl_seconds,
                    "Seconds after which records written without a ttl expire (0 = never)");
   verb->add_option("--shards", spec->shards,

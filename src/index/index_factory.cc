@@ -34,6 +34,15 @@ Result<IndexSpec> ParseIndexSpec(std::string_view spec, uint32_t dimensions, Met
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
     if (first) {
       first = false;
+      if (part == "auto") {
+        // What the measurements favour at these dimensions (bench/RESULTS.md, "The default
+        // model's own vectors"): the lower-bound codes return the same results and pay for their
+        // byte per dimension from between 128 and 256 dimensions on.
+        if (!rest.empty()) return Status::InvalidArgument("index type \"auto\" takes no options");
+        out.kind = IndexSpec::Kind::kHnsw;
+        out.hnsw.bound_codes = dimensions >= kAutoBoundCodesFromDimensions;
+        break;
+      }
       if (part == "flat") {
         out.kind = IndexSpec::Kind::kFlat;
         if (!rest.empty()) return Status::InvalidArgument("index type \"flat\" takes no options");

@@ -521,7 +521,14 @@ TEST(IndexTypeTest, CanonicalTypeIsStoredAndBadTypesRefused) {
   EXPECT_EQ((*flat)->Describe().config.index_type, "flat");
   auto def = (*db)->CreateIndex({"d", "", {4, Metric::kCosine, ""}});
   ASSERT_TRUE(def.ok());
-  EXPECT_EQ((*def)->Describe().config.index_type.rfind("hnsw", 0), 0u);
+  EXPECT_EQ((*def)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64");
+  // The default ("auto") gives the lower-bound codes from 256 dimensions on, and stores its pick.
+  auto wide = (*db)->CreateIndex({"w", "", {384, Metric::kCosine, ""}});
+  ASSERT_TRUE(wide.ok());
+  EXPECT_EQ((*wide)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64,lb8");
+  auto plain = (*db)->CreateIndex({"p", "", {384, Metric::kCosine, "hnsw"}});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ((*plain)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64");
   EXPECT_TRUE((*db)->CreateIndex({"x", "", {4, Metric::kCosine, "ivf"}}).status().IsInvalidArgument());
   EXPECT_TRUE((*db)->CreateIndex({"y", "", {4, Metric::kCosine, "hnsw,m=1"}}).status().IsInvalidArgument());
   // A zero vector has no cosine similarity: refused, in both kinds of index.

@@ -252,8 +252,22 @@ TEST(IndexFactoryTest, ParsesTypeStrings) {
   EXPECT_EQ(IndexSpecString(*h), "hnsw,m=32,efc=400,ef=100,sq8");
   EXPECT_EQ(ParseIndexSpec("hnsw,bq", 8, Metric::kCosine)->hnsw.quantizer, QuantizerKind::kBinary);
   EXPECT_EQ(ParseIndexSpec("hnsw", 8, Metric::kCosine)->hnsw.m, 16u);
+  // "auto": lb8 from kAutoBoundCodesFromDimensions on, written out as what it chose.
+  for (const uint32_t dims : {1u, 100u, kAutoBoundCodesFromDimensions - 1, kAutoBoundCodesFromDimensions,
+                              384u, 1536u}) {
+    auto a = ParseIndexSpec("AUTO", dims, Metric::kCosine);
+    ASSERT_TRUE(a.ok()) << dims << ": " << a.status().ToString();
+    EXPECT_EQ(a->kind, IndexSpec::Kind::kHnsw);
+    EXPECT_EQ(a->hnsw.dimensions, dims);
+    const bool lb8 = dims >= 256;
+    EXPECT_EQ(IndexSpecString(*a), lb8 ? "hnsw,m=16,efc=200,ef=64,lb8" : "hnsw,m=16,efc=200,ef=64")
+        << dims;
+    auto again = ParseIndexSpec(IndexSpecString(*a), dims, Metric::kCosine);
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(again->hnsw.bound_codes, lb8) << dims;
+  }
   for (const char* bad : {"", "ivf", "hnsw,pq", "hnsw,m=", "hnsw,m=1", "hnsw,sq8,bq", "flat,sq8",
-                          "hnsw,m=16x", "hnsw,"}) {
+                          "hnsw,m=16x", "hnsw,", "auto,lb8", "auto,m=8", "hnsw,auto", "auto,"}) {
     EXPECT_FALSE(ParseIndexSpec(bad, 8, Metric::kCosine).ok()) << bad;
   }
 }
