@@ -154,19 +154,33 @@ TEST(HnswVectorIndexTest, QueriesRunWhileTheGraphIsBuilt) {
     values.insert(values.end(), data[s].begin(), data[s].end());
   }
   ASSERT_TRUE(index->SetBatch(slots, values.data()).ok());
-  // Two reader threads check self-retrieval while the builder drains the buffer.
-  std::atomic<int> misses{0};
+  // Two reader threads check self-retrieval while the builder drains the buffer. A search at the
+  // default ef may miss now and then without anything being wrong: while a batch is linked, the
+  // nodes of earlier batches whose lists it rewrites can be cut off until the batch's repair
+  // (hnsw_index.h: AddBatch keeps reachability at its end), and ef 64 finds a stored vector
+  // about 9,998 times in 10,000. A lost or torn vector misses every time: after the build, every
+  // slot missed must be found by a search that reaches every node.
+  std::mutex mu;
+  std::vector<uint32_t> missed;
+  size_t searched = 0;
   auto reader = [&](uint32_t start) {
     for (uint32_t s = start; s < 4000; s += 7) {
       auto hits = index->Search(data[s].data(), 1, SearchParams{});
-      if (hits.empty() || hits[0].slot != s) ++misses;
+      std::lock_guard lock(mu);
+      ++searched;
+      if (hits.empty() || hits[0].slot != s) missed.push_back(s);
     }
   };
   std::thread a(reader, 0), b(reader, 3);
   a.join();
   b.join();
-  EXPECT_EQ(misses.load(), 0);
+  EXPECT_LE(missed.size(), searched / 200) << missed.size() << " of " << searched << " missed";
   WaitDrained(*index);
+  for (uint32_t s : missed) {
+    auto hits = index->Search(data[s].data(), 1, kEveryNode);
+    ASSERT_FALSE(hits.empty()) << s;
+    EXPECT_EQ(hits[0].slot, s) << "slot " << s << " lost";
+  }
   // A serialized graph round-trips into a fresh index.
   const std::string blob = index->Serialize();
   auto copy = MakeIndex(kDims, 0);

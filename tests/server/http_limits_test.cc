@@ -127,7 +127,9 @@ TEST(HttpLimitsTest, ConnectionsPerClientAreCapped) {
   // A place freed is a place for someone else.
   held.pop_back();
   std::string again;
-  for (int attempt = 0; attempt < 50 && StatusOf(again) != 200; ++attempt) {
+  // The server frees the place once its I/O thread sees the close: up to 10 s on a loaded machine.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (StatusOf(again) != 200 && std::chrono::steady_clock::now() < deadline) {
     again = testing::Exchange(server.port(), kGet);
     if (StatusOf(again) != 200) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -249,10 +251,29 @@ TEST_F(WaitForMutationTest, TimeoutIsValidatedAndBounded) {
 }
 
 TEST_F(WaitForMutationTest, StopAnswersWaitingRequests) {
-  auto server = std::make_unique<RunningServer>(&router_, HttpServerOptions{});
+  // The info route, counting the calls of its handler: Stop must come once the request is in it
+  // (a fixed sleep raced with a loaded machine, where the request was not yet read and Stop
+  // rightly closed the connection without an answer).
+  const Route* info = nullptr;
+  std::vector<std::string> captures;
+  ASSERT_EQ(router_.Match("GET", "/client/v4/accounts/a/vectorize/v2/indexes/idx/info", &info,
+                          &captures),
+            Router::MatchResult::kFound);
+  std::atomic<int> entered{0};
+  Route counted = *info;
+  counted.handler = [&entered, handler = info->handler](const HttpRequest& request) {
+    ++entered;
+    return handler(request);
+  };
+  Router router;
+  router.Add(counted);
+  auto server = std::make_unique<RunningServer>(&router, HttpServerOptions{});
   RawSocket w(server->port());
   ASSERT_TRUE(w.Send(InfoRequest("?waitForMutation=" + NextId(first_) + "&timeoutMs=60000")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the wait has begun
+  for (int i = 0; i < 2000 && entered.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(entered.load(), 1);
   std::thread stopper([&] { server->Stop(); });
   const std::string reply = w.ReadResponse(10000);
   stopper.join();

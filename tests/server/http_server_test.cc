@@ -194,12 +194,17 @@ TEST(HttpServerTest, ProtocolErrorsAndUnknownRoutesCarryTheEnvelope) {
   EXPECT_NE(missing.find("\"code\":7000"), std::string::npos);
   const std::string wrong = Exchange(server.port(), Get("/echo"));
   EXPECT_EQ(StatusOf(wrong), 405) << wrong;
-  // Requests are counted after their answer is sent: give the server a moment.
+  // Requests are counted after their answer is sent, each on the I/O thread that sent it: wait
+  // for all three series (up to 10 s on a loaded machine).
   std::string metrics;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 2000; ++i) {
     metrics.clear();
     server.metrics().Render(&metrics);
-    if (metrics.find("code=\"405\"") != std::string::npos) break;
+    if (metrics.find("code=\"405\"") != std::string::npos &&
+        metrics.find("code=\"404\"") != std::string::npos &&
+        metrics.find("code=\"400\"") != std::string::npos) {
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_NE(metrics.find("semble_http_requests_total{route=\"unmatched\",code=\"404\"} 1"),
