@@ -426,7 +426,8 @@ class Database:
     - ``checkpoint_on_close``, ``checkpoint_wal_bytes``, ``checkpoint_wal_ratio``: when
       checkpoints are written (the log grows past the larger of the bytes and the ratio × the
       last checkpoint's size, and on close).
-    - ``default_index_type``: index type of indexes created without one ("hnsw").
+    - ``default_index_type``: index type of indexes created without one ("auto": "hnsw,lb8"
+      from 256 dimensions on, "hnsw" below).
     - ``exact_search_below``: approximate indexes scan exactly below this many vectors.
     - ``repair_damaged_logs``: open indexes with a damaged log, setting the damage aside.
     - ``models_dir``: where embedding models are installed (default: $SEMBLE_MODELS_DIR, else
@@ -439,7 +440,7 @@ class Database:
     def __init__(self, path: str, *, create_if_missing: bool = True, sync: str = "group-commit",
                  checkpoint_on_close: bool = True, checkpoint_wal_bytes: int = 64 << 20,
                  checkpoint_wal_ratio: float = 0.5,
-                 default_index_type: str = "hnsw", exact_search_below: int = 10000,
+                 default_index_type: str = "auto", exact_search_below: int = 10000,
                  repair_damaged_logs: bool = False, models_dir: Optional[str] = None,
                  limits: Optional[Mapping[str, int]] = None):
         self._h = _semble._Database.open(
@@ -469,8 +470,8 @@ class Database:
         """Creates an index and returns its handle.
 
         ``name``: 1..64 of [a-z0-9_-]. ``metric``: "cosine", "euclidean" or "dot-product".
-        ``index_type``: "flat", "hnsw", "hnsw,sq8", "hnsw,bq", with parameters
-        ("hnsw,m=32,efc=400"); "" takes the database's default. ``model`` binds the index to an
+        ``index_type``: "flat", "hnsw", "hnsw,lb8", "hnsw,sq8", "hnsw,bq", with parameters
+        ("hnsw,m=32,efc=400"), or "auto"; "" takes the database's default. ``model`` binds the index to an
         embedding model (e.g. DEFAULT_MODEL) with ``pooling`` "mean" or "cls", so that records and
         queries may be text; ``dimensions`` may then be left out (it is the model's).
         ``text_index`` keeps a full-text index of the records' text for keyword and hybrid
