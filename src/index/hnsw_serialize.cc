@@ -181,12 +181,16 @@ std::string HnswIndex::Serialize(std::vector<std::pair<uint64_t, uint64_t>>* arr
   Put(&out, n);
   Put(&out, g.entry.load());
   Put(&out, static_cast<uint32_t>(g.record_words));
-  if (opts_.quantizer == QuantizerKind::kSq8 || g.bounded) {
-    PutArray(&out, g.sq.lo().data(), g.sq.lo().size());
-    PutArray(&out, g.sq.step().data(), g.sq.step().size());
-  } else if (opts_.quantizer == QuantizerKind::kBinary) {
-    PutArray(&out, g.bq.mean().data(), g.bq.mean().size());
-    PutArray(&out, g.bq.amp().data(), g.bq.amp().size());
+  // A quantizer's ranges are written once it is trained, `dimensions` floats each; an untrained
+  // one has none (and is not used), so nothing is written for it. The reader relies on exactly
+  // this, keyed on the trained flag. (Writers before this rule wrote the arrays' current size,
+  // which is 0 while untrained: the same bytes in every case that occurred.)
+  if (g.trained) {
+    const bool scalar = opts_.quantizer == QuantizerKind::kSq8 || g.bounded;
+    const std::vector<float>& a = scalar ? g.sq.lo() : g.bq.mean();
+    const std::vector<float>& b = scalar ? g.sq.step() : g.bq.amp();
+    PutArray(&out, a.data(), a.size());
+    PutArray(&out, b.data(), b.size());
   }
   PutArray(&out, g.node_state.data(), n);
   PutArray(&out, g.node_level.data(), n);
@@ -260,7 +264,7 @@ Result<std::unique_ptr<HnswIndex>> HnswIndex::Deserialize(
   if (record_words != g.record_words) return Bad("record size does not match the options");
   // Every node takes at least a record, so n is bounded by the blob before anything is allocated.
   if (n > r.remaining() / (record_words * sizeof(uint32_t) + 6)) return Bad("node count too large");
-  if (g.trainable) {
+  if (g.trainable && trained != 0) {
     std::vector<float> a(o.dimensions), b(o.dimensions);
     if (!r.GetArray(a.data(), a.size()) || !r.GetArray(b.data(), b.size())) {
       return Bad("truncated quantizer");
