@@ -120,9 +120,9 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     std::vector<VectorRecord> batch;
     for (int i = 0; i < n; ++i) {
       // Ids whose byte order differs from insertion order.
-      VectorRecord r = test::MakeRecord("r" + std::to_string((i * 7919) % n),
-                                        test::RandomVector(rng, kDims), i % 2 ? "" : "even",
-                                        R"({"group":)" + std::to_string(i % 5) + "}");
+      VectorRecord r =
+          test::MakeRecord("r" + std::to_string((i * 7919) % n), test::RandomVector(rng, kDims),
+                           i % 2 ? "" : "even", R"({"group":)" + std::to_string(i % 5) + "}");
       if (i % 3 == 0) r.expires_at_ms = 4102444800000;  // 2100: far in the future
       batch.push_back(std::move(r));
       if (batch.size() == 250) {
@@ -138,7 +138,8 @@ class OpenTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(index_->DeleteByIds(gone).ok());
     std::vector<VectorRecord> again;
     for (int i = 0; i < n; i += 22) {
-      again.push_back(test::MakeRecord("again" + std::to_string(i), test::RandomVector(rng, kDims)));
+      again.push_back(
+          test::MakeRecord("again" + std::to_string(i), test::RandomVector(rng, kDims)));
     }
     ASSERT_TRUE(index_->Upsert(again).ok());
   }
@@ -198,8 +199,8 @@ TEST_P(OpenTest, ReopenGivesBackTheStateBeforeClose) {
 
   // Mutations after the checkpoint come from the log, on top of the segment.
   std::mt19937 rng(3);
-  ASSERT_TRUE(index_->Upsert(std::vector{test::MakeRecord("late", test::RandomVector(rng, kDims))})
-                  .ok());
+  ASSERT_TRUE(
+      index_->Upsert(std::vector{test::MakeRecord("late", test::RandomVector(rng, kDims))}).ok());
   ASSERT_TRUE(index_->DeleteByIds(std::vector<std::string>{"r5"}).ok());
   const Observed later = Observe(*index_);
   options_.checkpoint_on_close = false;
@@ -419,8 +420,9 @@ TEST_P(GraphOpenTest, LinkedVectorsAreStoredOnlyInTheGraph) {
       << got.status().message();
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, OpenTest, ::testing::Values("flat", "hnsw"));
-INSTANTIATE_TEST_SUITE_P(Types, GraphOpenTest, ::testing::Values("hnsw"));
+INSTANTIATE_TEST_SUITE_P(Types, OpenTest,
+                         ::testing::Values("flat", "hnsw", "hnsw,lb8", "hnsw,sq8"));
+INSTANTIATE_TEST_SUITE_P(Types, GraphOpenTest, ::testing::Values("hnsw", "hnsw,lb8"));
 
 }  // namespace
 }  // namespace semble
