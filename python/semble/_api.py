@@ -472,8 +472,9 @@ class Database:
         ``name``: 1..64 of [a-z0-9_-]. ``metric``: "cosine", "euclidean" or "dot-product".
         ``index_type``: "flat", "hnsw", "hnsw,lb8", "hnsw,sq8", "hnsw,bq", with parameters
         ("hnsw,m=32,efc=400"), or "auto"; "" takes the database's default. ``model`` binds the
-        index to an embedding model (e.g. DEFAULT_MODEL) with ``pooling`` "mean" or "cls", so that records and
-        queries may be text; ``dimensions`` may then be left out (it is the model's).
+        index to an embedding model (e.g. DEFAULT_MODEL) with ``pooling`` "mean" or "cls", so
+        that records and queries may be text; ``dimensions`` may then be left out (it is the
+        model's).
         ``text_index`` keeps a full-text index of the records' text for keyword and hybrid
         queries: True (the defaults), a TextIndexConfig, or a dict of its fields, e.g.
         ``{"fields": ["title"], "language": "none"}``; None or False for none (see also
