@@ -7,7 +7,11 @@
 // a free lane encodes everything queued (up to max_tokens) as one packed batch, whose GEMMs unpack
 // each 4-bit weight tile once for up to 64 rows, and hands every caller its own rows back. So
 // under load short calls are batched dynamically ("whatever arrived while the previous batch
-// ran"), and with no load a call runs at once: nothing ever waits for a timer.
+// ran"), and with no load a call runs at once: nothing ever waits for a timer. A caller whose own
+// call is done keeps its lane for up to two more queued batches before it hands the lane to the
+// oldest waiter and returns: it is on a CPU already, where a woken waiter first waits for one
+// (on a busy 2-core guest ~1 ms, while the lane idles; bench/RESULTS.md, "Embedding under
+// concurrency").
 //
 // Merging never changes a vector: every step of BertEncoder::Encode is per row (linear layers,
 // layer norms, the int8 rounding of activations) or per sequence (attention, pooling), in the same

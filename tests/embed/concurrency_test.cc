@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -229,9 +230,14 @@ struct Call {
 };
 
 // One call, then `calls.size() - 1` calls that queue behind it and run as one merged batch.
-void RunGated(EncodeBatcher* batcher, std::vector<Call>* calls, size_t hidden) {
+// `also`, if set, runs before every batch too (after the gate), on the thread that runs it.
+void RunGated(EncodeBatcher* batcher, std::vector<Call>* calls, size_t hidden,
+              std::function<void(size_t)> also = nullptr) {
   FirstBatchGate gate(batcher);
-  batcher->SetBeforeBatchForTesting([&](size_t n) { gate.OnBatch(n); });
+  batcher->SetBeforeBatchForTesting([&](size_t n) {
+    gate.OnBatch(n);
+    if (also) also(n);
+  });
   std::vector<std::thread> threads;
   auto run = [&](Call* c) {
     std::vector<const std::vector<int32_t>*> seqs;
@@ -293,6 +299,33 @@ TEST(EncodeBatcher, MergedBatchesStopAtTheTokenLimit) {
   RunGated(&batcher, &calls, encoder->config().hidden);
   EXPECT_EQ(batcher.stats().batches, 5u);
   EXPECT_EQ(batcher.stats().requests, 9u);
+  for (const Call& c : calls) EXPECT_TRUE(c.status.ok());
+}
+
+// A caller whose own call is done keeps its lane for up to two more of the queued batches (it is
+// running, where a woken waiter would first wait for a CPU), then hands the lane to the oldest
+// waiter, which does the same. Same setup as above: the first call alone, then 8 queued calls
+// of 20 tokens in batches of 2.
+TEST(EncodeBatcher, AFinishedCallerServesTwoMoreBatchesThenHandsTheLaneOn) {
+  const std::string dir = test::DefaultModelDirOrFail();
+  ASSERT_FALSE(dir.empty());
+  auto encoder = LoadEncoder(dir);
+  std::vector<Call> calls(9);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    calls[i].ids.push_back(std::vector<int32_t>(20, 1000 + static_cast<int32_t>(i)));
+  }
+  EncodeBatcher batcher(encoder.get(), Pooling::kCls, false, /*lanes=*/1, /*max_tokens=*/50);
+  std::mutex mu;
+  std::vector<std::thread::id> ran_on;  // the thread of each batch, in order
+  RunGated(&batcher, &calls, encoder->config().hidden, [&](size_t) {
+    std::lock_guard<std::mutex> lock(mu);
+    ran_on.push_back(std::this_thread::get_id());
+  });
+  ASSERT_EQ(ran_on.size(), 5u);
+  EXPECT_EQ(ran_on[1], ran_on[0]);  // the first caller, its own call done, runs calls 1-2
+  EXPECT_EQ(ran_on[2], ran_on[0]);  // and 3-4
+  EXPECT_NE(ran_on[3], ran_on[0]);  // then wakes call 5's caller, which runs 5-6
+  EXPECT_EQ(ran_on[4], ran_on[3]);  // and, done, 7-8
   for (const Call& c : calls) EXPECT_TRUE(c.status.ok());
 }
 
