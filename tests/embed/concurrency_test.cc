@@ -286,14 +286,20 @@ TEST(EncodeBatcher, QueuedCallsAreMergedAndGetTheirOwnRows) {
   }
 }
 
-TEST(EncodeBatcher, MergedBatchesStopAtTheTokenLimit) {
-  const std::string dir = test::DefaultModelDirOrFail();
-  ASSERT_FALSE(dir.empty());
-  auto encoder = LoadEncoder(dir);
+// Nine calls of one 20-token sequence each.
+std::vector<Call> NineCallsOf20Tokens() {
   std::vector<Call> calls(9);
   for (size_t i = 0; i < calls.size(); ++i) {
     calls[i].ids.push_back(std::vector<int32_t>(20, 1000 + static_cast<int32_t>(i)));
   }
+  return calls;
+}
+
+TEST(EncodeBatcher, MergedBatchesStopAtTheTokenLimit) {
+  const std::string dir = test::DefaultModelDirOrFail();
+  ASSERT_FALSE(dir.empty());
+  auto encoder = LoadEncoder(dir);
+  std::vector<Call> calls = NineCallsOf20Tokens();
   // 20 tokens a call, at most 50 a batch: the 8 queued calls run as 2 + 2 + 2 + 2.
   EncodeBatcher batcher(encoder.get(), Pooling::kCls, false, /*lanes=*/1, /*max_tokens=*/50);
   RunGated(&batcher, &calls, encoder->config().hidden);
@@ -310,10 +316,7 @@ TEST(EncodeBatcher, AFinishedCallerServesTwoMoreBatchesThenHandsTheLaneOn) {
   const std::string dir = test::DefaultModelDirOrFail();
   ASSERT_FALSE(dir.empty());
   auto encoder = LoadEncoder(dir);
-  std::vector<Call> calls(9);
-  for (size_t i = 0; i < calls.size(); ++i) {
-    calls[i].ids.push_back(std::vector<int32_t>(20, 1000 + static_cast<int32_t>(i)));
-  }
+  std::vector<Call> calls = NineCallsOf20Tokens();
   EncodeBatcher batcher(encoder.get(), Pooling::kCls, false, /*lanes=*/1, /*max_tokens=*/50);
   std::mutex mu;
   std::vector<std::thread::id> ran_on;  // the thread of each batch, in order

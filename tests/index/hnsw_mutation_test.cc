@@ -318,8 +318,8 @@ TEST(IndexFactoryTest, ParsesTypeStrings) {
   EXPECT_EQ(ParseIndexSpec("hnsw,bq", 8, Metric::kCosine)->hnsw.quantizer, QuantizerKind::kBinary);
   EXPECT_EQ(ParseIndexSpec("hnsw", 8, Metric::kCosine)->hnsw.m, 16u);
   // "auto": lb8 from kAutoBoundCodesFromDimensions on, written out as what it chose.
-  for (const uint32_t dims : {1u, 100u, kAutoBoundCodesFromDimensions - 1, kAutoBoundCodesFromDimensions,
-                              384u, 1536u}) {
+  constexpr uint32_t kFrom = kAutoBoundCodesFromDimensions;
+  for (const uint32_t dims : {1u, 100u, kFrom - 1, kFrom, 384u, 1536u}) {
     auto a = ParseIndexSpec("AUTO", dims, Metric::kCosine);
     ASSERT_TRUE(a.ok()) << dims << ": " << a.status().ToString();
     EXPECT_EQ(a->kind, IndexSpec::Kind::kHnsw);
