@@ -29,6 +29,27 @@ using test::RandomVector;
 constexpr uint32_t kDims = 24;
 constexpr int kCount = 4000;
 
+using Written = std::map<std::string, std::vector<float>>;
+
+// Every id of `written`.
+std::vector<std::string> AllIds(const Written& written) {
+  std::vector<std::string> ids;
+  for (const auto& [id, values] : written) ids.push_back(id);
+  return ids;
+}
+
+// `ids` (all of them stored) read back from `index` with the values `written` holds for them.
+void ExpectReadBack(Index& index, const Written& written, const std::vector<std::string>& ids) {
+  auto got = index.GetByIds(ids);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ASSERT_EQ(got->size(), ids.size());
+  for (const VectorRecord& r : *got) {
+    const auto it = written.find(r.id);
+    ASSERT_NE(it, written.end()) << r.id << " was never written";
+    EXPECT_EQ(r.values, it->second) << r.id;
+  }
+}
+
 struct Case {
   Metric metric;
   const char* type;
@@ -136,12 +157,15 @@ TEST_P(HnswDbTest, RecallFiltersDeletesAndReopen) {
   EXPECT_GT(info.memory_bytes_per_vector, 0.0);
 
   // Selectivity 0.1%, 1%, 10%, 50% (bucket is i % 1000), without a metadata index...
-  const std::pair<std::string, int> filters[] = {
-      {R"({"bucket":7})", 1}, {R"({"bucket":{"$lt":10}})", 10},
-      {R"({"bucket":{"$lt":100}})", 100}, {R"({"bucket":{"$gte":500}})", 500}};
+  const std::pair<std::string, int> filters[] = {{R"({"bucket":7})", 1},
+                                                 {R"({"bucket":{"$lt":10}})", 10},
+                                                 {R"({"bucket":{"$lt":100}})", 100},
+                                                 {R"({"bucket":{"$gte":500}})", 500}};
   for (const auto& [f, n] : filters) {
     const int limit = n;
-    auto keep = [&](int i) { return n == 1 ? i % 1000 == 7 : (n == 500 ? i % 1000 >= 500 : i % 1000 < limit); };
+    auto keep = [&](int i) {
+      return n == 1 ? i % 1000 == 7 : (n == 500 ? i % 1000 >= 500 : i % 1000 < limit);
+    };
     EXPECT_GE(Recall(f, keep), 0.95) << f;
   }
   // ...and with one.
@@ -157,7 +181,8 @@ TEST_P(HnswDbTest, RecallFiltersDeletesAndReopen) {
     }
   }
   for (size_t i = 0; i < del.size(); i += 1000) {
-    ASSERT_TRUE(Ix()->DeleteByIds(std::span(del).subspan(i, std::min<size_t>(1000, del.size() - i))).ok());
+    ASSERT_TRUE(
+        Ix()->DeleteByIds(std::span(del).subspan(i, std::min<size_t>(1000, del.size() - i))).ok());
   }
   EXPECT_EQ(Ix()->Info()->vector_count, size_t{kCount} - del.size());
   EXPECT_GE(Recall("", all), 0.95);
@@ -225,7 +250,8 @@ TEST_P(HnswDbTest, BroadFiltersOnAnIndexedNumberFollowDeletesAndRewrites) {
   WaitIndexed();
   const std::pair<std::string, std::function<bool(int)>> filters[] = {
       {R"({"bucket":{"$gte":100}})", [&](int i) { return bucket[i] >= 100; }},
-      {R"({"bucket":{"$gt":50,"$lte":2500}})", [&](int i) { return bucket[i] > 50 && bucket[i] <= 2500; }},
+      {R"({"bucket":{"$gt":50,"$lte":2500}})",
+       [&](int i) { return bucket[i] > 50 && bucket[i] <= 2500; }},
       {R"({"$and":[{"bucket":{"$lt":1000}},{"bucket":{"$gte":3}}]})",
        [&](int i) { return bucket[i] < 1000 && bucket[i] >= 3; }},
       {R"({"bucket":{"$lt":5000}})", [&](int i) { return bucket[i] < 5000; }},
@@ -237,7 +263,8 @@ TEST_P(HnswDbTest, BroadFiltersOnAnIndexedNumberFollowDeletesAndRewrites) {
   }
   in.back() = ']';
   in += "}}";
-  for (db::FilterPlanForBench plan : {db::FilterPlanForBench::kWalk, db::FilterPlanForBench::kPlanner}) {
+  for (db::FilterPlanForBench plan :
+       {db::FilterPlanForBench::kWalk, db::FilterPlanForBench::kPlanner}) {
     db::ForceFilterPlanForBench(plan);
     for (const auto& [f, keep] : filters) {
       (void)db::TakeFilterPlanCountsForBench();
@@ -416,7 +443,7 @@ TEST(BacklogBoundTest, WritesWaitForTheBuilderAndLoseNothing) {
   DatabaseOptions options;
   options.exact_search_below = 0;
   options.max_unindexed_bytes = 1;
-  std::map<std::string, std::vector<float>> written;
+  Written written;
   {
     auto db = Database::Open(options, dir.path());
     ASSERT_TRUE(db.ok()) << db.status().ToString();
@@ -450,12 +477,7 @@ TEST(BacklogBoundTest, WritesWaitForTheBuilderAndLoseNothing) {
   ASSERT_TRUE(db.ok()) << db.status().ToString();
   auto index = (*db)->GetIndex("b");
   ASSERT_TRUE(index.ok());
-  std::vector<std::string> ids;
-  for (const auto& [id, values] : written) ids.push_back(id);
-  auto got = (*index)->GetByIds(ids);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(got->size(), written.size());
-  for (const VectorRecord& r : *got) EXPECT_EQ(r.values, written[r.id]) << r.id;
+  ExpectReadBack(**index, written, AllIds(written));
 }
 
 // The log a recovery replays can hold far more unlinked vectors than max_unindexed_bytes (with
@@ -470,7 +492,7 @@ TEST(BacklogBoundTest, ARecoveredBacklogDoesNotStopWriters) {
   options.checkpoint_on_close = false;
   options.checkpoint_wal_bytes = 1ull << 40;
   std::mt19937 rng(5);
-  std::map<std::string, std::vector<float>> written;
+  Written written;
   const auto batch = [&](int first, int n) {
     std::vector<VectorRecord> b;
     for (int i = first; i < first + n; ++i) {
@@ -507,10 +529,7 @@ TEST(BacklogBoundTest, ARecoveredBacklogDoesNotStopWriters) {
     if (std::distance(it, written.end()) <= 7) break;
   }
   ids.push_back("r" + std::to_string(kRecords + 9));
-  auto got = (*index)->GetByIds(ids);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  ASSERT_EQ(got->size(), ids.size());
-  for (const VectorRecord& r : *got) EXPECT_EQ(r.values, written[r.id]) << r.id;
+  ExpectReadBack(**index, written, ids);
 }
 
 // A quantized or lb8 index with fewer vectors than its quantizer trains on (256) is checkpointed
@@ -527,7 +546,7 @@ TEST(IndexTypeTest, SmallQuantizedIndexesOpenAgain) {
         test::TempDir dir;
         DatabaseOptions options;
         options.checkpoint_on_close = checkpoint;
-        std::map<std::string, std::vector<float>> written;
+        Written written;
         {
           auto db = Database::Open(options, dir.path());
           ASSERT_TRUE(db.ok());
@@ -546,12 +565,7 @@ TEST(IndexTypeTest, SmallQuantizedIndexesOpenAgain) {
         auto index = (*db)->GetIndex("q");
         ASSERT_TRUE(index.ok()) << index.status().ToString();
         EXPECT_EQ((*index)->Info()->vector_count, static_cast<uint64_t>(n));
-        std::vector<std::string> ids;
-        for (const auto& [id, values] : written) ids.push_back(id);
-        auto got = (*index)->GetByIds(ids);
-        ASSERT_TRUE(got.ok()) << got.status().ToString();
-        ASSERT_EQ(got->size(), ids.size());
-        for (const VectorRecord& r : *got) EXPECT_EQ(r.values, written[r.id]) << r.id;
+        ExpectReadBack(**index, written, AllIds(written));
         QueryRequest q;
         q.vector = written.begin()->second;
         q.top_k = 1;
@@ -568,23 +582,27 @@ TEST(IndexTypeTest, CanonicalTypeIsStoredAndBadTypesRefused) {
   test::TempDir dir;
   auto db = Database::Open(DatabaseOptions(), dir.path());
   ASSERT_TRUE(db.ok());
-  auto flat = (*db)->CreateIndex({"f", "", {4, Metric::kCosine, "flat"}});
-  ASSERT_TRUE(flat.ok());
-  EXPECT_EQ((*flat)->Describe().config.index_type, "flat");
-  auto def = (*db)->CreateIndex({"d", "", {4, Metric::kCosine, ""}});
-  ASSERT_TRUE(def.ok());
-  EXPECT_EQ((*def)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64");
+  // Creates an index of `type` ("" = the default) and checks the type it stores.
+  const auto create = [&](const char* name, uint32_t dims, const char* type,
+                          const std::string& stored) -> std::shared_ptr<Index> {
+    auto made = (*db)->CreateIndex({name, "", {dims, Metric::kCosine, type}});
+    EXPECT_TRUE(made.ok()) << name << ": " << made.status().ToString();
+    if (!made.ok()) return nullptr;
+    EXPECT_EQ((*made)->Describe().config.index_type, stored) << name;
+    return *made;
+  };
+  auto flat = create("f", 4, "flat", "flat");
+  auto def = create("d", 4, "", "hnsw,m=16,efc=200,ef=64");
+  ASSERT_TRUE(flat && def);
   // The default ("auto") gives the lower-bound codes from 256 dimensions on, and stores its pick.
-  auto wide = (*db)->CreateIndex({"w", "", {384, Metric::kCosine, ""}});
-  ASSERT_TRUE(wide.ok());
-  EXPECT_EQ((*wide)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64,lb8");
-  auto plain = (*db)->CreateIndex({"p", "", {384, Metric::kCosine, "hnsw"}});
-  ASSERT_TRUE(plain.ok());
-  EXPECT_EQ((*plain)->Describe().config.index_type, "hnsw,m=16,efc=200,ef=64");
-  EXPECT_TRUE((*db)->CreateIndex({"x", "", {4, Metric::kCosine, "ivf"}}).status().IsInvalidArgument());
-  EXPECT_TRUE((*db)->CreateIndex({"y", "", {4, Metric::kCosine, "hnsw,m=1"}}).status().IsInvalidArgument());
+  create("w", 384, "", "hnsw,m=16,efc=200,ef=64,lb8");
+  create("p", 384, "hnsw", "hnsw,m=16,efc=200,ef=64");
+  EXPECT_TRUE(
+      (*db)->CreateIndex({"x", "", {4, Metric::kCosine, "ivf"}}).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      (*db)->CreateIndex({"y", "", {4, Metric::kCosine, "hnsw,m=1"}}).status().IsInvalidArgument());
   // A zero vector has no cosine similarity: refused, in both kinds of index.
-  for (auto& ix : {*flat, *def}) {
+  for (const auto& ix : {flat, def}) {
     auto r = ix->Insert(std::vector{MakeRecord("z", {0, 0, 0, 0})});
     EXPECT_TRUE(r.status().IsInvalidArgument());
     EXPECT_NE(r.status().message().find("zero"), std::string::npos);

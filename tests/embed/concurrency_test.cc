@@ -10,6 +10,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -286,41 +287,45 @@ TEST(EncodeBatcher, QueuedCallsAreMergedAndGetTheirOwnRows) {
   }
 }
 
-// Nine calls of one 20-token sequence each.
-std::vector<Call> NineCallsOf20Tokens() {
-  std::vector<Call> calls(9);
-  for (size_t i = 0; i < calls.size(); ++i) {
-    calls[i].ids.push_back(std::vector<int32_t>(20, 1000 + static_cast<int32_t>(i)));
+// One lane, at most 50 tokens a batch, and nine calls of one 20-token sequence each: run gated,
+// the first call alone, then the 8 queued ones in batches of 2.
+class TokenLimitBatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string dir = test::DefaultModelDirOrFail();
+    ASSERT_FALSE(dir.empty());
+    encoder_ = LoadEncoder(dir);
+    calls_.resize(9);
+    for (size_t i = 0; i < calls_.size(); ++i) {
+      calls_[i].ids.push_back(std::vector<int32_t>(20, 1000 + static_cast<int32_t>(i)));
+    }
+    batcher_ = std::make_unique<EncodeBatcher>(encoder_.get(), Pooling::kCls, false, /*lanes=*/1,
+                                               /*max_tokens=*/50);
   }
-  return calls;
-}
+  void Run(std::function<void(size_t)> also = nullptr) {
+    RunGated(batcher_.get(), &calls_, encoder_->config().hidden, std::move(also));
+    for (const Call& c : calls_) EXPECT_TRUE(c.status.ok());
+  }
 
-TEST(EncodeBatcher, MergedBatchesStopAtTheTokenLimit) {
-  const std::string dir = test::DefaultModelDirOrFail();
-  ASSERT_FALSE(dir.empty());
-  auto encoder = LoadEncoder(dir);
-  std::vector<Call> calls = NineCallsOf20Tokens();
+  std::unique_ptr<BertEncoder> encoder_;
+  std::vector<Call> calls_;
+  std::unique_ptr<EncodeBatcher> batcher_;
+};
+
+TEST_F(TokenLimitBatcherTest, MergedBatchesStopAtTheTokenLimit) {
   // 20 tokens a call, at most 50 a batch: the 8 queued calls run as 2 + 2 + 2 + 2.
-  EncodeBatcher batcher(encoder.get(), Pooling::kCls, false, /*lanes=*/1, /*max_tokens=*/50);
-  RunGated(&batcher, &calls, encoder->config().hidden);
-  EXPECT_EQ(batcher.stats().batches, 5u);
-  EXPECT_EQ(batcher.stats().requests, 9u);
-  for (const Call& c : calls) EXPECT_TRUE(c.status.ok());
+  Run();
+  EXPECT_EQ(batcher_->stats().batches, 5u);
+  EXPECT_EQ(batcher_->stats().requests, 9u);
 }
 
 // A caller whose own call is done keeps its lane for up to two more of the queued batches (it is
 // running, where a woken waiter would first wait for a CPU), then hands the lane to the oldest
-// waiter, which does the same. Same setup as above: the first call alone, then 8 queued calls
-// of 20 tokens in batches of 2.
-TEST(EncodeBatcher, AFinishedCallerServesTwoMoreBatchesThenHandsTheLaneOn) {
-  const std::string dir = test::DefaultModelDirOrFail();
-  ASSERT_FALSE(dir.empty());
-  auto encoder = LoadEncoder(dir);
-  std::vector<Call> calls = NineCallsOf20Tokens();
-  EncodeBatcher batcher(encoder.get(), Pooling::kCls, false, /*lanes=*/1, /*max_tokens=*/50);
+// waiter, which does the same.
+TEST_F(TokenLimitBatcherTest, AFinishedCallerServesTwoMoreBatchesThenHandsTheLaneOn) {
   std::mutex mu;
   std::vector<std::thread::id> ran_on;  // the thread of each batch, in order
-  RunGated(&batcher, &calls, encoder->config().hidden, [&](size_t) {
+  Run([&](size_t) {
     std::lock_guard<std::mutex> lock(mu);
     ran_on.push_back(std::this_thread::get_id());
   });
@@ -329,7 +334,6 @@ TEST(EncodeBatcher, AFinishedCallerServesTwoMoreBatchesThenHandsTheLaneOn) {
   EXPECT_EQ(ran_on[2], ran_on[0]);  // and 3-4
   EXPECT_NE(ran_on[3], ran_on[0]);  // then wakes call 5's caller, which runs 5-6
   EXPECT_EQ(ran_on[4], ran_on[3]);  // and, done, 7-8
-  for (const Call& c : calls) EXPECT_TRUE(c.status.ok());
 }
 
 TEST(EncodeBatcher, ARefusedSequenceFailsOnlyItsCall) {
