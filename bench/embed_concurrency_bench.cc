@@ -10,7 +10,7 @@
 // "per core" rate when the callers keep the cores busy) and the median latency of one call.
 //
 //   embed_concurrency_bench MODEL_DIR [--threads 1,2] [--callers 1,2,8] [--batch 1]
-//                           [--texts 2000] [--runs 3] [--sentences FILE]
+//                           [--texts 2000] [--runs 3] [--sentences FILE] [--lanes L]
 //                           [--url http://127.0.0.1:PORT --server-pid PID [--model NAME]]
 //                           [--http-client beast|httplib]
 // With --url the callers are HTTP connections to a running `semble serve` (OpenAI's
@@ -117,6 +117,7 @@ int main(int argc, char** argv) {
   std::vector<int> threads_list = {1, 2}, callers_list = {1, 2, 8}, batch_list = {1};
   size_t texts = 2000;
   int runs = 3;
+  int lanes = 0;  // --lanes: EmbedderOptions::concurrent_encodes (0: one per core)
   std::string sentences_file, url, model = "all-MiniLM-L6-v2-q4";
   bool httplib_client = false;  // --http-client httplib: cpp-httplib's client (bench_http_client.h)
   pid_t server_pid = 0;
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
     if (flag == "--batch") batch_list = ParseList(argv[i + 1]);
     if (flag == "--texts") texts = std::strtoul(argv[i + 1], nullptr, 10);
     if (flag == "--runs") runs = std::atoi(argv[i + 1]);
+    if (flag == "--lanes") lanes = std::atoi(argv[i + 1]);
     if (flag == "--sentences") sentences_file = argv[i + 1];
     if (flag == "--url") url = argv[i + 1];
     if (flag == "--http-client") httplib_client = std::string(argv[i + 1]) == "httplib";
@@ -224,6 +226,7 @@ int main(int argc, char** argv) {
   for (int threads : threads_list) {
     semble::EmbedderOptions options;
     options.threads = threads;
+    options.concurrent_encodes = lanes;
     auto embedder = semble::Embedder::Open(argv[1], options);
     if (!embedder.ok()) {
       std::fprintf(stderr, "%s\n", embedder.status().ToString().c_str());

@@ -55,8 +55,9 @@ struct EmbedderOptions {
   ActivationPrecision activations = ActivationPrecision::kAsModel;
   bool normalize = true;  // L2-normalise each vector (what cosine search expects)
   int threads = 1;        // worker threads for one long batch (1..64)
-  // Short batches encoded at once, each on its caller's thread (0..64; 0: one per core). Callers
-  // beyond it queue, and their texts are merged into the next batch.
+  // Short batches encoded at once, each on its caller's thread (0..64; 0: two per core, so a core
+  // has another batch to run while a finished one's callers wake up). Callers beyond it queue,
+  // and their texts are merged into the next batch.
   int concurrent_encodes = 0;
   // A text longer than the model's limit (512 tokens for BERT) is cut to it when true; when false
   // Embed fails with InvalidArgument naming the text.

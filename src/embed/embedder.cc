@@ -40,7 +40,16 @@ using embed::EmbeddingCache;
 // callers.
 constexpr size_t kPoolMinTokens = 256;
 
-int DefaultLanes() { return core::AvailableCores(); }
+// Two lanes per core. With one per core, every hand-off of a lane (a batch ends, the caller of
+// the next queued call wakes to run it) left the core idle until the woken thread got onto it:
+// ~1 ms on a 2-core guest, as long as a one-text encode. A second lane per core has a batch ready
+// to run in that gap; two short encodes sharing a core cost nothing measurable (the weights are
+// shared and a batch's activations are small), and 16 one-text callers on 2 cores went from
+// 0.78-0.89x to 0.93-0.97x of two cores' batch-32 rate (bench/RESULTS.md, "Embedding under
+// concurrency").
+constexpr int kLanesPerCore = 2;
+
+int DefaultLanes() { return std::min(64, kLanesPerCore * core::AvailableCores()); }
 
 Result<std::string> ReadModelFile(Env* env, const std::string& path) {
   if (!env->FileExists(path)) return Status::NotFound("model file " + path + " is missing");

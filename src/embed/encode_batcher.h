@@ -2,8 +2,8 @@
 //
 // Runs the encoder for concurrent callers of one Embedder without a global lock. Each caller's
 // batch runs on the caller's own thread (no pool: a short batch split across threads costs more in
-// hand-offs than it gains), at most `lanes` batches at once, so callers never oversubscribe the
-// cores. A call that arrives while every lane is busy queues its sequences; the next caller to take
+// hand-offs than it gains), at most `lanes` batches at once (the Embedder gives two per core:
+// the cores stay busy while a lane changes hands, and the callers stay few). A call that arrives while every lane is busy queues its sequences; the next caller to take
 // a free lane encodes everything queued (up to max_tokens) as one packed batch, whose GEMMs unpack
 // each 4-bit weight tile once for up to 64 rows, and hands every caller its own rows back. So
 // under load short calls are batched dynamically ("whatever arrived while the previous batch
