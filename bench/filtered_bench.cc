@@ -6,7 +6,8 @@
 // Through the public API, as users load data: a fresh database, one index with a number metadata
 // index on "bucket", the base upserted in natural order in batches of 512 through the background
 // builder, every record with {"bucket": b} where b spreads the records evenly over 0..999 in a
-// shuffled order. A selectivity s is the filter {"bucket": {"$lt": 1000 s}}. Per selectivity:
+// shuffled order (--buckets N: over 0..N-1). A selectivity s is the filter {"bucket": {"$lt":
+// 1000 s}} (N s). Per selectivity:
 // QPS and recall@10 of what the planner picks (truth: exact top-10 over the matching records),
 // and of both plans forced in the database (db::ForceFilterPlanForBench: the same code the planner
 // chooses between, the filter checked through the record's metadata), interleaved pass by pass.
@@ -20,6 +21,7 @@
 //       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
 //       [--selectivities 0.001,0.05,...] [--budget seconds] [--min-pass seconds] [--fashion DIR]
 //       [--glove FILE] [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
+//       [--buckets N]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
@@ -31,7 +33,8 @@
 // answered so far; recall is over the first round. --skip-forced leaves out the plans forced on a
 // separate VectorIndex (the ef ladder), --skip-api-forced the plans forced through the database.
 // --also-recall and --also-ef (repeatable) add tables at those settings; --keep-db reuses the
-// database an earlier run left in --work.
+// database an earlier run left in --work. --buckets N spreads the records over N values of
+// "bucket" instead of 1,000 (N = the base's size: a value per record, as timestamps have).
 
 #include <algorithm>
 #include <chrono>
@@ -63,7 +66,6 @@ using semble::bench::Unwrap;
 using Clock = std::chrono::steady_clock;
 
 constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
-constexpr uint32_t kBuckets = 1000;
 constexpr size_t kBatch = 512;
 constexpr uint32_t kWalkEfs[] = {10, 16, 22, 31, 44, 64, 88, 125, 177, 251, 356, 505, 715, 1013};
 
@@ -109,6 +111,7 @@ int main(int argc, char** argv) {
   bool forced = true, api_forced = true;
   double budget = 10, min_pass = 1;
   std::string selectivities;  // comma-separated; "" = all of kSelectivities
+  uint32_t buckets = 1000;    // distinct values of "bucket"
   for (int i = 1; i < argc; ++i) {
     const std::string f = argv[i];
     auto next = [&] {
@@ -147,6 +150,8 @@ int main(int argc, char** argv) {
       min_pass = std::stod(next());
     else if (f == "--selectivities")
       selectivities = next();
+    else if (f == "--buckets")
+      buckets = static_cast<uint32_t>(std::stoul(next()));
     else
       DieIf(true, "unknown flag " + f);
   }
@@ -166,8 +171,11 @@ int main(int argc, char** argv) {
   const uint32_t dims = d.dims;
   auto query = [&](size_t q) { return &d.queries[q * dims]; };
 
-  // The buckets: an even spread over 0..999, shuffled so that matches fall anywhere in the load
-  // order (a filter on insertion time would be another workload).
+  // The buckets: an even spread over 0..buckets-1, shuffled so that matches fall anywhere in the
+  // load order (a filter on insertion time would be another workload). --buckets N with N the
+  // base's size gives every record a value of its own, as a timestamp or a price would.
+  DieIf(buckets == 0, "--buckets must be at least 1");
+  const uint32_t kBuckets = buckets;
   std::vector<uint32_t> bucket(d.n);
   for (size_t i = 0; i < d.n; ++i) bucket[i] = static_cast<uint32_t>(i % kBuckets);
   std::shuffle(bucket.begin(), bucket.end(), std::mt19937_64(7));
@@ -278,7 +286,8 @@ int main(int argc, char** argv) {
   // --keep-db: the database of an earlier run with the same data set and index type is opened
   // as it was left (the graph as built then), so that runs, and binaries, can be compared on the
   // one index.
-  const std::string dir = work + "/db-" + d.name + "-" + index_type;
+  const std::string dir = work + "/db-" + d.name + "-" + index_type +
+                          (buckets == 1000 ? "" : "-b" + std::to_string(buckets));
   if (!keep_db) std::filesystem::remove_all(dir);
   std::filesystem::create_directories(work);
   semble::DatabaseOptions options;
