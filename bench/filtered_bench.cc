@@ -21,7 +21,7 @@
 //       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
 //       [--selectivities 0.001,0.05,...] [--budget seconds] [--min-pass seconds] [--fashion DIR]
 //       [--glove FILE] [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
-//       [--buckets N]
+//       [--buckets N] [--string-buckets]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
@@ -34,7 +34,8 @@
 // separate VectorIndex (the ef ladder), --skip-api-forced the plans forced through the database.
 // --also-recall and --also-ef (repeatable) add tables at those settings; --keep-db reuses the
 // database an earlier run left in --work. --buckets N spreads the records over N values of
-// "bucket" instead of 1,000 (N = the base's size: a value per record, as timestamps have).
+// "bucket" instead of 1,000 (N = the base's size: a value per record, as timestamps have);
+// --string-buckets keeps them as zero-padded strings in a string index (as ISO dates are kept).
 
 #include <algorithm>
 #include <chrono>
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   double budget = 10, min_pass = 1;
   std::string selectivities;  // comma-separated; "" = all of kSelectivities
   uint32_t buckets = 1000;    // distinct values of "bucket"
+  bool string_buckets = false;  // "bucket" as zero-padded strings in a string index
   for (int i = 1; i < argc; ++i) {
     const std::string f = argv[i];
     auto next = [&] {
@@ -152,6 +154,8 @@ int main(int argc, char** argv) {
       selectivities = next();
     else if (f == "--buckets")
       buckets = static_cast<uint32_t>(std::stoul(next()));
+    else if (f == "--string-buckets")
+      string_buckets = true;
     else
       DieIf(true, "unknown flag " + f);
   }
@@ -287,7 +291,16 @@ int main(int argc, char** argv) {
   // as it was left (the graph as built then), so that runs, and binaries, can be compared on the
   // one index.
   const std::string dir = work + "/db-" + d.name + "-" + index_type +
-                          (buckets == 1000 ? "" : "-b" + std::to_string(buckets));
+                          (buckets == 1000 ? "" : "-b" + std::to_string(buckets)) +
+                          (string_buckets ? "-s" : "");
+  // A bucket as the filter and the records carry it: a number, or with --string-buckets a string
+  // of 10 digits (zero-padded, so that strings order as the numbers do), as ISO dates are kept.
+  auto bucket_json = [&](uint32_t b) {
+    if (!string_buckets) return std::to_string(b);
+    char digits[16];
+    std::snprintf(digits, sizeof(digits), "\"%010u\"", b);
+    return std::string(digits);
+  };
   if (!keep_db) std::filesystem::remove_all(dir);
   std::filesystem::create_directories(work);
   semble::DatabaseOptions options;
@@ -299,11 +312,13 @@ int main(int argc, char** argv) {
   } else {
     if (found.ok()) DieIf(!db->DeleteIndex("filtered").ok(), "delete index");
     index = semble::bench::CreateAnnIndex(*db, "filtered", d, index_type);
-    (void)Unwrap(index->CreateMetadataIndex({"bucket", semble::MetadataIndexType::kNumber}),
+    (void)Unwrap(index->CreateMetadataIndex({"bucket", string_buckets
+                                                           ? semble::MetadataIndexType::kString
+                                                           : semble::MetadataIndexType::kNumber}),
                  "metadata index");
     const auto load_start = Clock::now();
     semble::bench::UpsertBase(*index, d, kBatch, [&](size_t row) {
-      return "{\"bucket\":" + std::to_string(bucket[row]) + "}";
+      return "{\"bucket\":" + bucket_json(bucket[row]) + "}";
     });
     std::printf("# loaded through the API in %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - load_start).count());
@@ -324,7 +339,7 @@ int main(int argc, char** argv) {
                       std::optional<uint32_t> ef, bool no_filter = false) {
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
     const std::string filter =
-        no_filter ? "" : "{\"bucket\":{\"$lt\":" + std::to_string(below) + "}}";
+        no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
     semble::db::ForceFilterPlanForBench(plan);
     std::vector<std::vector<uint32_t>> got;
     const auto start = Clock::now();

@@ -41,14 +41,6 @@ bool IsRange(Condition::Op op) {
          op == Condition::Op::kGte;
 }
 
-template <typename It>
-roaring::Roaring UnionOf(It begin, It end) {
-  std::vector<const roaring::Roaring*> parts;
-  for (It it = begin; it != end; ++it) parts.push_back(&it->second);
-  if (parts.empty()) return roaring::Roaring();
-  return roaring::Roaring::fastunion(parts.size(), parts.data());
-}
-
 // A range of a number index spanning many distinct values (timestamps, prices: a value per
 // record) is answered from the column, not from one bitmap per value. Walking the values in
 // range costs a cache miss or two per value: a count over half of 331k distinct values took
@@ -70,6 +62,12 @@ constexpr size_t kCountRunSlots = 16;
 // record: 331 values 30 us by union against 100 us by scan; 3,314 values 300 us against 100 us).
 constexpr size_t kColumnScanSlotsPerValue = 256;
 constexpr size_t kMinUnionValues = 256;
+// A string index has no column: a range over more keys than this is left unanswered (the query
+// then checks the filter on the records it visits). Each key costs its bitmap in the union and
+// then, the answer not being exact, a check of each candidate's record: ~200 ns a key with a value
+// per record, so 8,192 keys ~1.6 ms, where a 50% range over 331k ISO-date-like strings took 55 ms
+// (bench/RESULTS.md, "Filters on a value per record").
+constexpr size_t kMaxStringRangeKeys = 8192;
 
 // The slots whose value in `column` lies in the interval (NaN: none), as a bitmap.
 roaring::Roaring ColumnRange(const std::vector<double>& column, double lo, bool lo_closed, double hi,
@@ -266,14 +264,16 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c, bo
       std::string_view x = operand.string();
       switch (c.op) {
         case Condition::Op::kLt:
-          return UnionOf(strings_.begin(), strings_.lower_bound(x));
+          return StringRange(strings_.begin(), strings_.lower_bound(x));
         case Condition::Op::kLte:
-          return UnionOf(strings_.begin(), strings_.upper_bound(x));
+          return StringRange(strings_.begin(), strings_.upper_bound(x));
         case Condition::Op::kGt:
         case Condition::Op::kGte: {
           auto from =
               c.op == Condition::Op::kGt ? strings_.upper_bound(x) : strings_.lower_bound(x);
-          roaring::Roaring out = UnionOf(from, strings_.end());
+          std::optional<roaring::Roaring> range = StringRange(from, strings_.end());
+          if (!range) return std::nullopt;
+          roaring::Roaring out = std::move(*range);
           // Keys that are prefixes of x stand for longer values that may sort after x. Keys are at
           // most prefix_bytes_ long, so only that many prefixes can be keys.
           size_t longest = std::min(x.size(), prefix_bytes_);
@@ -414,6 +414,18 @@ roaring::Roaring MetadataIndex::NumberRange(std::map<double, roaring::Roaring>::
   std::vector<const roaring::Roaring*> parts;
   for (auto it = from; it != to; ++it) {
     if (parts.size() == most) return ColumnRange(number_column_, lo, lo_closed, hi, hi_closed);
+    parts.push_back(&it->second);
+  }
+  if (parts.empty()) return roaring::Roaring();
+  return roaring::Roaring::fastunion(parts.size(), parts.data());
+}
+
+std::optional<roaring::Roaring> MetadataIndex::StringRange(
+    std::map<std::string, roaring::Roaring, std::less<>>::const_iterator from,
+    std::map<std::string, roaring::Roaring, std::less<>>::const_iterator to) const {
+  std::vector<const roaring::Roaring*> parts;
+  for (auto it = from; it != to; ++it) {
+    if (parts.size() == kMaxStringRangeKeys) return std::nullopt;
     parts.push_back(&it->second);
   }
   if (parts.empty()) return roaring::Roaring();

@@ -81,7 +81,8 @@ class MetadataIndex {
 
   // A superset of the slots whose value of this property satisfies the condition, or nullopt when
   // this index cannot answer it (wrong type of operand, $ne/$nin/$exists: false, which also match
-  // records the index does not hold). With `exact`, also says whether the answer is exactly the
+  // records the index does not hold) or it would cost more than checking records does (a string
+  // range over more than 8,192 keys). With `exact`, also says whether the answer is exactly the
   // matching slots: equality and ranges on numbers, equality on booleans, and equality on strings
   // whose every operand is too short to share a key with a longer value (see the .cc). A string
   // range is never exact: its keys are cut values.
@@ -103,6 +104,12 @@ class MetadataIndex {
   roaring::Roaring NumberRange(std::map<double, roaring::Roaring>::const_iterator from,
                                std::map<double, roaring::Roaring>::const_iterator to, double lo,
                                bool lo_closed, double hi, bool hi_closed) const;
+
+  // The union of the bitmaps of the keys in [from, to), or nullopt when they are too many to be
+  // worth it (a range over strings with a value per record).
+  std::optional<roaring::Roaring> StringRange(
+      std::map<std::string, roaring::Roaring, std::less<>>::const_iterator from,
+      std::map<std::string, roaring::Roaring, std::less<>>::const_iterator to) const;
 
   MetadataIndexDescription desc_;
   size_t prefix_bytes_;

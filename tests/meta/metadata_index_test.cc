@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -431,6 +432,63 @@ TEST(MetadataIndexSetTest, RangesOverAValuePerRecordAreExactAndCountedClosely) {
   EXPECT_GT(estimated, 20);
   EXPECT_GT(exact_counts, 20);
   EXPECT_GT(column_answers, 20);
+}
+
+// A range over more string keys than a union is worth is left to the records: the index declines
+// it (and an AND answers from its other conditions); a narrower one is still answered.
+TEST(MetadataIndexSetTest, AStringRangeOverManyKeysIsLeftToTheRecords) {
+  MetadataIndexSet set(64);
+  ASSERT_NE(set.Create({"d", MetadataIndexType::kString}), nullptr);
+  ASSERT_NE(set.Create({"n", MetadataIndexType::kNumber}), nullptr);
+  constexpr uint32_t kSlots = 20000;
+  std::vector<Value> md(kSlots);
+  for (uint32_t slot = 0; slot < kSlots; ++slot) {
+    char date[32];
+    std::snprintf(date, sizeof(date), "2026-%05u", slot);  // a key per record, in order
+    md[slot] = Meta(std::string("{\"d\":\"") + date + "\",\"n\":" + std::to_string(slot % 7) + "}");
+    set.Add(slot, md[slot]);
+  }
+  auto truth_of = [&](const Filter& f) {
+    roaring::Roaring truth;
+    for (uint32_t slot = 0; slot < kSlots; ++slot) {
+      if (f.Matches(md[slot])) truth.add(slot);
+    }
+    return truth;
+  };
+  // 8,192 keys are answered, 8,193 are not, from either end and both ways of closing.
+  const struct {
+    std::string json;
+    bool answered;
+  } cases[] = {
+      {R"({"d":{"$lt":"2026-08192"}})", true},   {R"({"d":{"$lte":"2026-08192"}})", false},
+      {R"({"d":{"$lt":"2026-08193"}})", false},  {R"({"d":{"$gte":"2026-11808"}})", true},
+      {R"({"d":{"$gte":"2026-11807"}})", false}, {R"({"d":{"$gt":"2026-11807"}})", true},
+      {R"({"d":{"$gt":"2026-00100"}})", false},  {R"({"d":{"$lt":"2026-00100"}})", true},
+  };
+  for (const auto& c : cases) {
+    Result<Filter> f = Filter::Parse(c.json, 1 << 20);
+    ASSERT_TRUE(f.ok()) << c.json;
+    std::optional<roaring::Roaring> cand = set.Candidates(f.value());
+    ASSERT_EQ(cand.has_value(), c.answered) << c.json;
+    if (cand) {
+      // A superset: with $gt the key equal to the operand comes along (it might stand for longer
+      // values), so at most that one slot more.
+      const roaring::Roaring truth = truth_of(f.value());
+      EXPECT_TRUE(truth.isSubset(*cand)) << c.json;
+      EXPECT_LE(cand->cardinality(), truth.cardinality() + 1) << c.json;
+    }
+  }
+  // With another condition the AND is answered by it, a superset of the matches.
+  Result<Filter> f = Filter::Parse(R"({"d":{"$gt":"2026-00100"},"n":3})", 1 << 20);
+  ASSERT_TRUE(f.ok());
+  bool exact = true;
+  std::optional<roaring::Roaring> cand = set.Candidates(f.value(), &exact);
+  ASSERT_TRUE(cand.has_value());
+  EXPECT_FALSE(exact);
+  const roaring::Roaring truth = truth_of(f.value());
+  EXPECT_TRUE(truth.isSubset(*cand));
+  EXPECT_EQ(cand->cardinality(), (kSlots + 3) / 7);  // the slots with n = 3
+  EXPECT_LT(truth.cardinality(), cand->cardinality());
 }
 
 TEST(MetadataIndexSetTest, Project) {
