@@ -292,7 +292,10 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
   // when no metadata index narrowed them, none when the candidates are the matches (a filter the
   // indexes answered exactly, a namespace; excluded ids are a hash lookup, not a record's read).
   const size_t to_check = candidates == nullptr
-                              ? (scope.column != nullptr && scope.filter == nullptr ? 0 : ids_.size())
+                              ? (scope.column != nullptr && scope.column->ReadsInline() &&
+                                         scope.filter == nullptr
+                                     ? 0
+                                     : ids_.size())
                           : scope.filter == nullptr ? 0
                                                     : candidates->cardinality();
   const bool exact = ExactPlanFor(*vectors_, estimate, to_check, k, params);
@@ -446,10 +449,15 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     if (column && !ExactPlanFor(*vectors_, column->count(), 0, request.top_k, plan_params)) {
       scope.column = &*column;
     } else {
-      column.reset();
       bool exact = false;
       indexed = metadata_indexes_.Candidates(*filter, &exact);
-      if (!exact) scope.filter = &*filter;
+      if (exact) {
+        column.reset();
+      } else if (column) {
+        scope.column = &*column;  // exact too (a string range's keys): no record to read
+      } else {
+        scope.filter = &*filter;
+      }
     }
   }
   if (by_ns) {

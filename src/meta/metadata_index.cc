@@ -114,6 +114,14 @@ bool AndedConditions(const FilterNode& node, std::vector<const Condition*>* out)
 }  // namespace
 
 bool SlotTest::Matches(uint32_t slot) const {
+  if (strings_ != nullptr) {
+    if (slot >= strings_->size()) return false;
+    const std::string* x = (*strings_)[slot];
+    if (x == nullptr) return false;  // no single string
+    if (in_) return std::binary_search(string_values_.begin(), string_values_.end(), *x);
+    return (!has_slo_ || (lo_closed_ ? *x >= slo_ : *x > slo_)) &&
+           (!has_shi_ || (hi_closed_ ? *x <= shi_ : *x < shi_));
+  }
   if (numbers_ != nullptr) {
     if (slot >= numbers_->size()) return false;
     const double x = (*numbers_)[slot];
@@ -135,8 +143,16 @@ void MetadataIndex::Add(uint32_t slot, const Value& metadata) {
   switch (desc_.type) {
     case MetadataIndexType::kString:
       if (v->kind() == Value::Kind::kString) {
-        strings_[std::string(core::Utf8Prefix(v->string(), prefix_bytes_))].add(slot);
+        const std::string_view key = core::Utf8Prefix(v->string(), prefix_bytes_);
+        auto it = strings_.try_emplace(std::string(key)).first;
+        it->second.add(slot);
+        // A map node's key stays where it is until the node is erased, which happens only once no
+        // slot is under it.
+        SetColumn<const std::string*>(&string_column_, slot, &it->first, nullptr);
+        ++string_slots_;
+        if (key.size() < v->string().size()) ++cut_strings_;
       } else if (v->kind() == Value::Kind::kStringArray) {
+        ++string_arrays_;
         for (const std::string& s : v->strings()) {
           strings_[std::string(core::Utf8Prefix(s, prefix_bytes_))].add(slot);
         }
@@ -171,8 +187,14 @@ void MetadataIndex::Remove(uint32_t slot, const Value& metadata) {
   switch (desc_.type) {
     case MetadataIndexType::kString:
       if (v->kind() == Value::Kind::kString) {
+        SetColumn<const std::string*>(&string_column_, slot, nullptr, nullptr);
+        --string_slots_;
+        if (core::Utf8Prefix(v->string(), prefix_bytes_).size() < v->string().size()) {
+          --cut_strings_;
+        }
         remove_string(v->string());
       } else if (v->kind() == Value::Kind::kStringArray) {
+        --string_arrays_;
         for (const std::string& s : v->strings()) remove_string(s);
       }
       break;
@@ -294,7 +316,11 @@ std::optional<roaring::Roaring> MetadataIndex::Candidates(const Condition& c, bo
 }
 
 std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const {
-  if (desc_.type == MetadataIndexType::kString) return std::nullopt;
+  // A string column answers exactly only while every value is its own key (none cut to the
+  // prefix) and no record holds an array (whose elements the column does not keep).
+  if (desc_.type == MetadataIndexType::kString && (cut_strings_ > 0 || string_arrays_ > 0)) {
+    return std::nullopt;
+  }
   // The conditions: the node itself, or the leaves of nested ANDs, each on this property.
   std::vector<const Condition*> conditions;
   if (!AndedConditions(node, &conditions) || conditions.empty()) return std::nullopt;
@@ -319,6 +345,7 @@ std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const 
                (t.accept_[1] ? true_slots_.cardinality() : 0);
     return t;
   }
+  if (desc_.type == MetadataIndexType::kString) return StringColumnTest(conditions);
   t.numbers_ = &number_column_;
   if (conditions.size() == 1 && (conditions.front()->op == Condition::Op::kEq ||
                                  conditions.front()->op == Condition::Op::kIn)) {
@@ -366,19 +393,27 @@ std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const 
   if (from == numbers_.end() || (to != numbers_.end() && to->first <= from->first)) {
     return t;  // no value in range
   }
-  // The count by whichever side has fewer values: the ones in range, or every value less the ones
-  // outside it, walked in step (a filter most records pass costs a few steps, not one per value),
-  // for at most kExactCountValues steps; then estimated from a sample of the column.
+  CountRange(numbers_, from, to, number_total_, number_column_.size(), &t);
+  return t;
+}
+
+// By whichever side has fewer values: the ones in range, or every value less the ones outside it,
+// walked in step (a filter most records pass costs a few steps, not one per value), for at most
+// kExactCountValues steps; then estimated from a sample of the test's column.
+template <class Map>
+void MetadataIndex::CountRange(const Map& values, typename Map::const_iterator from,
+                               typename Map::const_iterator to, size_t total, size_t n,
+                               SlotTest* t) {
   size_t inside = 0, outside = 0;
-  auto in = from, below = numbers_.begin(), above = to;
+  auto in = from, below = values.begin(), above = to;
   for (size_t steps = 0;; ++steps) {
     if (in == to) {
-      t.count_ = inside;
-      return t;
+      t->count_ = inside;
+      return;
     }
-    if (below == from && above == numbers_.end()) {
-      t.count_ = number_total_ - outside;
-      return t;
+    if (below == from && above == values.end()) {
+      t->count_ = total - outside;
+      return;
     }
     if (steps == kExactCountValues) break;
     inside += (in++)->second.cardinality();
@@ -388,21 +423,80 @@ std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const 
       outside += (above++)->second.cardinality();
     }
   }
-  const size_t n = number_column_.size();
   size_t samples = 0, passed = 0;
   for (size_t run = 0; run < kCountRuns; ++run) {
     const size_t begin = run * n / kCountRuns;
     const size_t end = std::min(n, begin + kCountRunSlots);
     for (size_t slot = begin; slot < end; ++slot) {
-      passed += t.Matches(static_cast<uint32_t>(slot)) ? 1 : 0;
+      passed += t->Matches(static_cast<uint32_t>(slot)) ? 1 : 0;
       ++samples;
     }
   }
   // At least the values already counted in range, at most every slot with a value. (More than
   // kExactCountValues values, so the column is not empty.)
   const size_t estimate = (passed * n + samples / 2) / samples;
-  t.count_ = std::clamp(estimate, inside, number_total_);
-  t.estimated_ = true;
+  t->count_ = std::clamp(estimate, inside, total);
+  t->estimated_ = true;
+}
+
+std::optional<SlotTest> MetadataIndex::StringColumnTest(
+    const std::vector<const Condition*>& conditions) const {
+  SlotTest t;
+  t.strings_ = &string_column_;
+  if (conditions.size() == 1 && (conditions.front()->op == Condition::Op::kEq ||
+                                 conditions.front()->op == Condition::Op::kIn)) {
+    t.in_ = true;
+    for (const Value& operand : conditions.front()->operands) {
+      t.string_values_.push_back(operand.string());
+    }
+    std::sort(t.string_values_.begin(), t.string_values_.end());
+    t.string_values_.erase(std::unique(t.string_values_.begin(), t.string_values_.end()),
+                           t.string_values_.end());
+    for (const std::string& x : t.string_values_) {
+      if (auto it = strings_.find(x); it != strings_.end()) t.count_ += it->second.cardinality();
+    }
+    return t;
+  }
+  // An interval: the intersection of every range condition's (no bound: open-ended).
+  t.lo_closed_ = t.hi_closed_ = true;
+  for (const Condition* c : conditions) {
+    if (!IsRange(c->op) || c->operands.size() != 1) return std::nullopt;
+    const std::string& x = c->operands.front().string();
+    switch (c->op) {
+      case Condition::Op::kGt:
+      case Condition::Op::kGte: {
+        const bool closed = c->op == Condition::Op::kGte;
+        if (!t.has_slo_ || x > t.slo_ || (x == t.slo_ && !closed)) {
+          t.has_slo_ = true;
+          t.slo_ = x;
+          t.lo_closed_ = closed;
+        }
+        break;
+      }
+      case Condition::Op::kLt:
+      case Condition::Op::kLte: {
+        const bool closed = c->op == Condition::Op::kLte;
+        if (!t.has_shi_ || x < t.shi_ || (x == t.shi_ && !closed)) {
+          t.has_shi_ = true;
+          t.shi_ = x;
+          t.hi_closed_ = closed;
+        }
+        break;
+      }
+      default:
+        return std::nullopt;
+    }
+  }
+  auto from = !t.has_slo_     ? strings_.begin()
+              : t.lo_closed_ ? strings_.lower_bound(t.slo_)
+                             : strings_.upper_bound(t.slo_);
+  auto to = !t.has_shi_     ? strings_.end()
+            : t.hi_closed_ ? strings_.upper_bound(t.shi_)
+                           : strings_.lower_bound(t.shi_);
+  if (from == strings_.end() || (to != strings_.end() && !(from->first < to->first))) {
+    return t;  // no value in range
+  }
+  CountRange(strings_, from, to, string_slots_, string_column_.size(), &t);
   return t;
 }
 

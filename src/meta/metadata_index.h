@@ -51,9 +51,17 @@ class SlotTest {
   // never fewer than the matches of the values counted exactly. For a planner's choice only.
   size_t count() const { return count_; }
   bool estimated() const { return estimated_; }
+  // Whether Matches reads a value held in the column itself (numbers, booleans: ~1 ns a slot in a
+  // scan of every slot) rather than a string behind a pointer (a cache miss and a comparison).
+  bool ReadsInline() const { return strings_ == nullptr; }
 
  private:
   friend class MetadataIndex;
+  // A string index's column (the key of each slot's one string; null: none) and its bounds.
+  const std::vector<const std::string*>* strings_ = nullptr;
+  bool has_slo_ = false, has_shi_ = false;
+  std::string slo_, shi_;
+  std::vector<std::string> string_values_;  // sorted; used when `in_` is set
   const std::vector<double>* numbers_ = nullptr;  // a number index's column (NaN: no value)
   const std::vector<int8_t>* bools_ = nullptr;    // a boolean index's (-1: none, 0, 1)
   // Numbers: lo < x < hi (or <= where closed); with `values`, x is one of them instead.
@@ -72,6 +80,9 @@ class SlotTest {
 class MetadataIndex {
  public:
   MetadataIndex(MetadataIndexDescription desc, size_t string_prefix_bytes);
+  // Not copyable: the string column points into strings_' own nodes.
+  MetadataIndex(const MetadataIndex&) = delete;
+  MetadataIndex& operator=(const MetadataIndex&) = delete;
 
   const MetadataIndexDescription& description() const { return desc_; }
 
@@ -90,8 +101,9 @@ class MetadataIndex {
                                              bool* exact = nullptr) const;
 
   // The filter node as a SlotTest, when it is a condition this index answers exactly from its
-  // column ($eq, $in and ranges on numbers; $eq and $in on booleans) or an AND of ranges on this
-  // index's property; nullopt otherwise (string indexes have no column).
+  // column ($eq, $in and ranges on numbers and strings; $eq and $in on booleans) or an AND of
+  // ranges on this index's property; nullopt otherwise, and for a string index as soon as one of
+  // its records holds an array or a string longer than its key (the column keeps neither).
   std::optional<SlotTest> ColumnTest(const FilterNode& node) const;
 
   // The value stored for `metadata` in this index, as returned by returnMetadata "indexed"
@@ -107,6 +119,14 @@ class MetadataIndex {
 
   // The union of the bitmaps of the keys in [from, to), or nullopt when they are too many to be
   // worth it (a range over strings with a value per record).
+  // Sets t's count to the slots under the values [from, to) of `values` (total: under all of
+  // them): exact for up to a few hundred values on the shorter side, else estimated from a sample
+  // of t's column (n slots).
+  template <class Map>
+  static void CountRange(const Map& values, typename Map::const_iterator from,
+                         typename Map::const_iterator to, size_t total, size_t n, SlotTest* t);
+  // ColumnTest for a string index whose every value is its own key and no record an array.
+  std::optional<SlotTest> StringColumnTest(const std::vector<const Condition*>& conditions) const;
   std::optional<roaring::Roaring> StringRange(
       std::map<std::string, roaring::Roaring, std::less<>>::const_iterator from,
       std::map<std::string, roaring::Roaring, std::less<>>::const_iterator to) const;
@@ -116,7 +136,12 @@ class MetadataIndex {
   std::map<std::string, roaring::Roaring, std::less<>> strings_;
   std::map<double, roaring::Roaring> numbers_;
   roaring::Roaring false_slots_, true_slots_;
-  // The value of each slot, by slot: NaN / -1 where the slot has none (SlotTest).
+  // The value of each slot, by slot: NaN / -1 / null where the slot has none (SlotTest). A string
+  // slot's entry points at its key in strings_; slots with an array of strings have none.
+  std::vector<const std::string*> string_column_;
+  size_t string_slots_ = 0;   // slots with one string (the column's entries)
+  size_t string_arrays_ = 0;  // slots with an array of strings
+  size_t cut_strings_ = 0;    // slots whose string is longer than its key
   std::vector<double> number_column_;
   size_t number_total_ = 0;  // slots with a number here: the sum of numbers_' cardinalities
   std::vector<int8_t> bool_column_;

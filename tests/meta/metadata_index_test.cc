@@ -491,6 +491,86 @@ TEST(MetadataIndexSetTest, AStringRangeOverManyKeysIsLeftToTheRecords) {
   EXPECT_LT(truth.cardinality(), cand->cardinality());
 }
 
+// A string index keeps a column while every value is its own key and no record holds an array:
+// ranges, $eq and $in are then tested slot by slot from it, exactly; a cut value or an array
+// turns the column off until it is gone again.
+TEST(MetadataIndexSetTest, StringColumnTestsAgreeWithTheFilterWhileEveryValueIsItsKey) {
+  MetadataIndexSet set(16);  // keys of up to 16 bytes: "2026-xxxxx" is never cut
+  ASSERT_NE(set.Create({"d", MetadataIndexType::kString}), nullptr);
+  constexpr uint32_t kSlots = 20000;
+  std::vector<Value> md(kSlots);
+  std::mt19937_64 rng(9);
+  auto date = [](uint32_t i) {
+    char d[32];
+    std::snprintf(d, sizeof(d), "2026-%05u", i);
+    return std::string(d);
+  };
+  for (uint32_t slot = 0; slot < kSlots; ++slot) {
+    switch (rng() % 12) {
+      case 0:
+        md[slot] = Value();
+        break;
+      case 1:
+        md[slot] = Meta(R"({"d":7})");  // a number in a string index
+        break;
+      default:
+        md[slot] = Meta("{\"d\":\"" + date(slot - slot % (1 + rng() % 3)) + "\"}");  // some ties
+    }
+    set.Add(slot, md[slot]);
+  }
+  for (uint32_t slot = 5; slot < kSlots; slot += 101) {  // rewritten and removed
+    set.Remove(slot, md[slot]);
+    md[slot] = slot % 2 ? Meta("{\"d\":\"" + date(kSlots - slot) + "\"}") : Value();
+    if (!md[slot].is_null()) set.Add(slot, md[slot]);
+  }
+  auto check = [&](const std::string& json) {
+    Result<Filter> f = Filter::Parse(json, 1 << 20);
+    ASSERT_TRUE(f.ok()) << json;
+    std::optional<SlotTest> test = set.ColumnTest(f.value());
+    ASSERT_TRUE(test.has_value()) << json;
+    size_t want_count = 0;
+    for (uint32_t slot = 0; slot < kSlots + 10; ++slot) {
+      const bool want = slot < kSlots && !md[slot].is_null() && f->Matches(md[slot]);
+      ASSERT_EQ(test->Matches(slot), want) << json << " slot " << slot;
+      want_count += want;
+    }
+    if (test->estimated()) {
+      EXPECT_NEAR(static_cast<double>(test->count()), static_cast<double>(want_count),
+                  4 * 0.5 / 32 * kSlots)
+          << json;
+    } else {
+      EXPECT_EQ(test->count(), want_count) << json;
+    }
+  };
+  const char* ops[] = {"$lt", "$lte", "$gt", "$gte"};
+  for (int round = 0; round < 40; ++round) {
+    const uint32_t a = static_cast<uint32_t>(rng() % (kSlots + 20));
+    const uint32_t b = a + static_cast<uint32_t>(round % 2 ? rng() % 200 : rng() % kSlots);
+    check("{\"d\":{\"" + std::string(ops[rng() % 4]) + "\":\"" + date(a) + "\"}}");
+    check("{\"d\":{\"" + std::string(ops[2 + rng() % 2]) + "\":\"" + date(a) + "\",\"" +
+          ops[rng() % 2] + "\":\"" + date(b) + "\"}}");
+    check("{\"d\":\"" + date(a) + "\"}");
+    check("{\"d\":{\"$in\":[\"" + date(a) + "\",\"" + date(b) + "\",\"2026\",\"" + date(a) +
+          "\"]}}");
+  }
+  check(R"({"d":{"$gt":"2026-00100","$lt":"2026-00050"}})");  // empty
+  check(R"({"d":{"$gte":""}})");                               // every string
+  // A value longer than its key, then an array: no column until each is removed again.
+  Result<Filter> f = Filter::Parse(R"({"d":{"$lt":"2026-00500"}})", 1 << 20);
+  ASSERT_TRUE(f.ok());
+  const Value cut = Meta(R"({"d":"2026-00001-and-a-long-tail"})");
+  const Value array = Meta(R"({"d":["2026-00001","2026-00002"]})");
+  set.Add(kSlots, cut);
+  EXPECT_FALSE(set.ColumnTest(f.value()).has_value());
+  set.Remove(kSlots, cut);
+  EXPECT_TRUE(set.ColumnTest(f.value()).has_value());
+  set.Add(kSlots, array);
+  EXPECT_FALSE(set.ColumnTest(f.value()).has_value());
+  set.Remove(kSlots, array);
+  ASSERT_TRUE(set.ColumnTest(f.value()).has_value());
+  check(R"({"d":{"$lt":"2026-00500"}})");
+}
+
 TEST(MetadataIndexSetTest, Project) {
   MetadataIndexSet set(4);
   set.Create({"p.n", MetadataIndexType::kNumber});
