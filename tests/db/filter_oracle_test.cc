@@ -1004,5 +1004,74 @@ INSTANTIATE_TEST_SUITE_P(Types, FilterOracleTest,
                            return name;
                          });
 
+// Queries while the background builder links a load into the graph: a walk whose list can never
+// fill (ef above the index size) visits every node it can reach, so it must return the exact top
+// k, filtered or not. A node being linked became reachable on its upper layers (through its
+// neighbours' back-links) before its own layer-0 links were written; a walk that descended onto it
+// then started layer 0 from a node without links and returned only what lay around it, or nothing.
+TEST(FilterOracleBuildTest, ExhaustiveWalksDuringTheBuildAreExact) {
+  test::TempDir dir;
+  DatabaseOptions options;
+  options.exact_search_below = 0;
+  options.sync_mode = SyncMode::kNone;
+  options.checkpoint_on_close = false;
+  std::unique_ptr<Database> db;
+  std::shared_ptr<Index> index;
+  ASSERT_TRUE(test::ReopenDatabase(options, dir.path(), "w", &db, &index).ok());
+  constexpr uint32_t kDim = 4;  // few dimensions: many nodes reach the upper layers' neighbours
+  auto created = test::CreateIndexOfType(db.get(), "w", kDim, Metric::kEuclidean, "hnsw");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  index = *created;
+  std::mt19937 rng(7);
+  std::vector<VectorRecord> records;
+  for (int i = 0; i < 20000; ++i) {
+    records.push_back(test::MakeRecord("w" + std::to_string(i), test::RandomVector(rng, kDim), "",
+                                       i % 2 ? R"({"odd":true})" : R"({"odd":false})"));
+  }
+  int queries = 0, wrong = 0;
+  std::string first_wrong;
+  auto hammer = [&](const std::string& when) {
+    for (int t = 0; t < 4000; ++t) {
+      auto info = index->Info();
+      ASSERT_TRUE(info.ok());
+      if (info->unindexed_vectors == 0 && t > 0) break;
+      QueryRequest q;
+      q.vector = test::RandomVector(rng, kDim);
+      q.top_k = 10;
+      q.ef = 10000;
+      std::vector<VectorRecord> pool;
+      if (t % 2 == 1) {
+        q.filter_json = R"({"odd":true})";
+        for (size_t i = 1; i < records.size(); i += 2) pool.push_back(records[i]);
+      }
+      auto want = test::ReferenceTopK(Metric::kEuclidean, q.vector, t % 2 ? pool : records, 10);
+      auto got = index->Query(q);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      ++queries;
+      bool same = got->matches.size() == want.size();
+      for (size_t i = 0; same && i < want.size(); ++i) {
+        same = std::abs(got->matches[i].score - want[i].score) <= 1e-4 * (1 + want[i].score);
+      }
+      if (!same) {
+        ++wrong;
+        if (first_wrong.empty()) {
+          first_wrong = when + ": " + std::to_string(got->matches.size()) + " matches" +
+                        (got->matches.empty() ? "" : ", first " + got->matches[0].id) +
+                        ", want first " + want[0].id + (t % 2 ? " (filtered)" : "");
+        }
+      }
+    }
+  };
+  for (size_t at = 0; at < records.size(); at += 5000) {
+    ASSERT_TRUE(index->Upsert(std::span(records).subspan(at, 5000)).ok());
+  }
+  hammer("during the load");
+  ASSERT_TRUE(test::ReopenDatabase(options, dir.path(), "w", &db, &index).ok());
+  hammer("while the replayed log is linked");
+  std::printf("%d exhaustive queries during the build, %d not exact\n", queries, wrong);
+  EXPECT_EQ(wrong, 0) << first_wrong;
+}
+
+
 }  // namespace
 }  // namespace semble
