@@ -111,10 +111,14 @@ std::string Quote(const std::string& s) {
 
 std::string ToJson(const MV& v) {
   switch (v.k) {
-    case MV::K::kNull: return "null";
-    case MV::K::kBool: return v.b ? "true" : "false";
-    case MV::K::kNum: return v.text;
-    case MV::K::kStr: return Quote(v.text);
+    case MV::K::kNull:
+      return "null";
+    case MV::K::kBool:
+      return v.b ? "true" : "false";
+    case MV::K::kNum:
+      return v.text;
+    case MV::K::kStr:
+      return Quote(v.text);
     case MV::K::kArr: {
       std::string out = "[";
       for (size_t i = 0; i < v.arr.size(); ++i) out += (i ? "," : "") + Quote(v.arr[i]);
@@ -162,9 +166,9 @@ const std::vector<std::string>& NumberLiterals() {
   static const std::vector<std::string> pool = [] {
     std::vector<std::string> p;
     for (int i = -6; i <= 6; ++i) p.push_back(std::to_string(i));
-    for (const char* s : {"-0", "0.5", "-0.5", "2.5", "-2.5", "1e2", "100", "-100", "0.1",
-                          "1.5e-8", "9007199254740992", "9007199254740993", "-1e300", "1e300",
-                          "3.0000000000000004"}) {
+    for (const char* s :
+         {"-0", "0.5", "-0.5", "2.5", "-2.5", "1e2", "100", "-100", "0.1", "1.5e-8",
+          "9007199254740992", "9007199254740993", "-1e300", "1e300", "3.0000000000000004"}) {
       p.push_back(s);
     }
     return p;
@@ -174,22 +178,46 @@ const std::vector<std::string>& NumberLiterals() {
 
 const std::vector<std::string>& Strings() {
   static const std::vector<std::string> pool = [] {
-    std::vector<std::string> p = {"", "a", "ab", "abc", "abd", "abc\xC3\xA9", "b", "ba", "bb",
-                                  "B", "\xC3\xA9", "\xC3\xA9" "a", "\xED\x95\x9C",
-                                  "\xED\x95\x9C\xEA\xB5\xAD", "5", "true", "null", "zz"};
+    std::vector<std::string> p = {"",
+                                  "a",
+                                  "ab",
+                                  "abc",
+                                  "abd",
+                                  "abc\xC3\xA9",
+                                  "b",
+                                  "ba",
+                                  "bb",
+                                  "B",
+                                  "\xC3\xA9",
+                                  "\xC3\xA9"
+                                  "a",
+                                  "\xED\x95\x9C",
+                                  "\xED\x95\x9C\xEA\xB5\xAD",
+                                  "5",
+                                  "true",
+                                  "null",
+                                  "zz"};
     // 61 bytes then a 2-byte character: a 63-byte key. Longer values share it.
     const std::string x61(61, 'x');
     p.push_back(x61);
     p.push_back(x61 + "\xC3\xA9");
-    p.push_back(x61 + "\xC3\xA9" "a");
-    p.push_back(x61 + "\xC3\xA9" "b");
-    p.push_back(x61 + "\xC3\xA9" "ab");
+    p.push_back(x61 +
+                "\xC3\xA9"
+                "a");
+    p.push_back(x61 +
+                "\xC3\xA9"
+                "b");
+    p.push_back(x61 +
+                "\xC3\xA9"
+                "ab");
     // 62 bytes then a 3-byte character: the cut falls inside it, the key is the 62 bytes, which
     // is also a whole value.
     const std::string y62(62, 'y');
     p.push_back(y62);
     p.push_back(y62 + "\xED\x95\x9C");
-    p.push_back(y62 + "\xED\x95\x9C" "a");
+    p.push_back(y62 +
+                "\xED\x95\x9C"
+                "a");
     p.push_back(y62 + "a");
     p.push_back(y62 + "ab");
     // 64 bytes exactly, and longer values sharing them.
@@ -221,10 +249,14 @@ MV RandomStringArray(std::mt19937& rng) {
 }
 MV RandomScalar(std::mt19937& rng) {
   switch (rng() % 4) {
-    case 0: return RandomNumber(rng);
-    case 1: return RandomString(rng);
-    case 2: return MV::Bool(rng() % 2 == 0);
-    default: return MV::Null();
+    case 0:
+      return RandomNumber(rng);
+    case 1:
+      return RandomString(rng);
+    case 2:
+      return MV::Bool(rng() % 2 == 0);
+    default:
+      return MV::Null();
   }
 }
 
@@ -299,11 +331,16 @@ bool Equal(const MV& field, const MV& x) {
   }
   if (field.k != x.k) return false;
   switch (x.k) {
-    case MV::K::kNull: return true;
-    case MV::K::kBool: return field.b == x.b;
-    case MV::K::kNum: return field.n == x.n;
-    case MV::K::kStr: return field.text == x.text;
-    default: return false;  // objects never equal an operand
+    case MV::K::kNull:
+      return true;
+    case MV::K::kBool:
+      return field.b == x.b;
+    case MV::K::kNum:
+      return field.n == x.n;
+    case MV::K::kStr:
+      return field.text == x.text;
+    default:
+      return false;  // objects never equal an operand
   }
 }
 
@@ -382,9 +419,8 @@ struct Key {
   char type;  // 'n'umber, 's'tring, 'b'oolean, '?' any
   int weight;
 };
-const Key kKeys[] = {{"n", 'n', 6}, {"s", 's', 6}, {"b", 'b', 4}, {"u", 'n', 2},
-                     {"t", 's', 2}, {"o.x", 'n', 2}, {"o.k", 's', 2}, {"o", '?', 1},
-                     {"zz", '?', 1}};
+const Key kKeys[] = {{"n", 'n', 6},   {"s", 's', 6},   {"b", 'b', 4}, {"u", 'n', 2}, {"t", 's', 2},
+                     {"o.x", 'n', 2}, {"o.k", 's', 2}, {"o", '?', 1}, {"zz", '?', 1}};
 
 const Key& RandomKey(std::mt19937& rng) {
   int total = 0;
@@ -401,12 +437,15 @@ const Key& RandomKey(std::mt19937& rng) {
 MV Operand(std::mt19937& rng, char type, bool range) {
   if (Percent(rng) < 85) {
     switch (type) {
-      case 'n': return RandomNumber(rng);
-      case 's': return RandomString(rng);
+      case 'n':
+        return RandomNumber(rng);
+      case 's':
+        return RandomString(rng);
       case 'b':
         if (!range) return MV::Bool(rng() % 2 == 0);
         break;
-      default: break;
+      default:
+        break;
     }
   }
   if (range) return rng() % 2 ? RandomNumber(rng) : RandomString(rng);
@@ -429,10 +468,9 @@ std::pair<std::string, FNode> RandomField(std::mt19937& rng) {
   } else if (p < 40) {
     ops = {"$exists"};
   } else if (p < 46) {
-    ops = {Pick(rng, std::vector<std::string>{"$eq", "$ne", "$in", "$nin"}),
-           kRangeOps[rng() % 4]};
+    ops = {Pick(rng, std::vector<std::string>{"$eq", "$ne", "$in", "$nin"}), kRangeOps[rng() % 4]};
   } else {
-    static const std::vector<std::string> single = {"$eq", "$ne", "$in", "$in", "$nin",
+    static const std::vector<std::string> single = {"$eq", "$ne",  "$in", "$in", "$nin",
                                                     "$lt", "$lte", "$gt", "$gte"};
     ops = {Pick(rng, single)};
   }
@@ -557,12 +595,13 @@ struct ModelRecord {
 
 struct RoundStats {
   int queries = 0;
-  int exact_checked = 0;   // queries whose answer had to be the model's top k
-  int approximate = 0;     // queries held to the recall bound instead
-  double recall_sum = 0;   // over `approximate`
-  int buffered = 0;        // queries asked while the builder had vectors left to link
-  int empty = 0;           // queries that matched nothing
-  int broad = 0;           // queries that more than 20% of the records in scope matched
+  int exact_checked = 0;     // queries whose answer had to be the model's top k
+  int approximate = 0;       // queries held to the recall bound instead
+  size_t recall_hits = 0;    // of the model's top k, over `approximate`
+  size_t recall_wanted = 0;  // the sum of their k
+  int buffered = 0;          // queries asked while the builder had vectors left to link
+  int empty = 0;             // queries that matched nothing
+  int broad = 0;             // queries that more than 20% of the records in scope matched
 };
 
 constexpr uint32_t kDims = 8;
@@ -594,9 +633,7 @@ class FilterOracleTest : public ::testing::TestWithParam<Case> {
   }
   void TearDown() override { db::ForceFilterPlanForBench(db::FilterPlanForBench::kPlanner); }
 
-  void Open() {
-    ASSERT_TRUE(test::ReopenDatabase(options_, dir_.path(), "f", &db_, &index_).ok());
-  }
+  void Open() { ASSERT_TRUE(test::ReopenDatabase(options_, dir_.path(), "f", &db_, &index_).ok()); }
   bool Approximate() const { return std::string(GetParam().type) != "flat"; }
 
   void WaitLinked() {
@@ -786,10 +823,10 @@ void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundSta
     if (it == score_of.end()) {
       auto rec = model_.find(m.id);
       return fail("returned " + m.id +
-                  (rec == model_.end() ? ", which is not a live record"
-                                       : " (ns \"" + rec->second.ns + "\", metadata " +
-                                             MetaJson(rec->second.meta) +
-                                             "), which the filter/ns/exclusions reject"));
+                  (rec == model_.end()
+                       ? ", which is not a live record"
+                       : " (ns \"" + rec->second.ns + "\", metadata " + MetaJson(rec->second.meta) +
+                             "), which the filter/ns/exclusions reject"));
     }
     if (!seen.insert(m.id).second) return fail("returned " + m.id + " twice");
     if (std::abs(m.score - it->second) > 1e-4 * (1 + std::abs(it->second))) {
@@ -798,8 +835,8 @@ void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundSta
     }
     if (i > 0) {
       const QueryMatch& p = got[i - 1];
-      const bool ordered = p.score != m.score ? (higher ? p.score > m.score : p.score < m.score)
-                                              : p.id < m.id;
+      const bool ordered =
+          p.score != m.score ? (higher ? p.score > m.score : p.score < m.score) : p.id < m.id;
       if (!ordered) return fail("matches out of order at " + std::to_string(i));
     }
   }
@@ -842,8 +879,7 @@ void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundSta
       // linked one are scored by different kernels), and which of several equal scores make the
       // cut at k follows the slots, not the ids (a query for the top 1 of two copies can answer
       // "b" where the top 2 answer "a", "b"): neither is held to the id order here.
-      if (got[i].id != want[i].second &&
-          std::abs(score_of[got[i].id] - want[i].first) > tol) {
+      if (got[i].id != want[i].second && std::abs(score_of[got[i].id] - want[i].first) > tol) {
         return fail("position " + std::to_string(i) + " holds " + got[i].id + " (model score " +
                     std::to_string(score_of[got[i].id]) + "), the model's is " + want[i].second +
                     " (" + std::to_string(want[i].first) + ")");
@@ -853,7 +889,8 @@ void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundSta
     ++stats->approximate;
     size_t hit = 0;
     for (const QueryMatch& m : got) hit += top.count(m.id);
-    stats->recall_sum += static_cast<double>(hit) / static_cast<double>(k);
+    stats->recall_hits += hit;
+    stats->recall_wanted += k;
   }
 }
 
@@ -911,20 +948,25 @@ void FilterOracleTest::Round(const std::string& when, int count, bool forced_wal
   }
   const db::FilterPlansTaken plans = db::TakeFilterPlanCountsForBench();
   db::ForceFilterPlanForBench(db::FilterPlanForBench::kPlanner);
-  const double recall = stats.approximate ? stats.recall_sum / stats.approximate : 1.0;
-  std::printf("[%s] %s%s: %llu unlinked at the start; %d queries, %d exact-checked, %d approximate (recall %.4f), "
-              "%d while unlinked vectors remained, %d matched nothing, %d over 20%%; plans: %llu scan, "
-              "%llu walk\n",
-              (GetParam().type + std::string(GetParam().shards > 1 ? " in shards" : "")).c_str(),
-              when.c_str(), forced_walk ? " (walk forced)" : "",
-              static_cast<unsigned long long>(unlinked_at_start), stats.queries,
-              stats.exact_checked, stats.approximate, recall, stats.buffered, stats.empty, stats.broad,
-              static_cast<unsigned long long>(plans.exact),
-              static_cast<unsigned long long>(plans.walk));
-  // The filtered walk's recall at ef 10-40 here is ~0.99; a walk that lost the unlinked vectors
-  // or let the wrong nodes through would fall well below.
-  if (stats.approximate >= 10) {
-    EXPECT_GE(recall, 0.93);
+  // Over every wanted match, so that top-1 queries (each a 0 or a 1) do not swing the mean.
+  const double recall = stats.recall_wanted ? static_cast<double>(stats.recall_hits) /
+                                                  static_cast<double>(stats.recall_wanted)
+                                            : 1.0;
+  std::printf(
+      "[%s] %s%s: %llu unlinked at the start; %d queries, %d exact-checked, %d approximate (recall "
+      "%.4f), "
+      "%d while unlinked vectors remained, %d matched nothing, %d over 20%%; plans: %llu scan, "
+      "%llu walk\n",
+      (GetParam().type + std::string(GetParam().shards > 1 ? " in shards" : "")).c_str(),
+      when.c_str(), forced_walk ? " (walk forced)" : "",
+      static_cast<unsigned long long>(unlinked_at_start), stats.queries, stats.exact_checked,
+      stats.approximate, recall, stats.buffered, stats.empty, stats.broad,
+      static_cast<unsigned long long>(plans.exact), static_cast<unsigned long long>(plans.walk));
+  // A round's recall at ef 10-40 here is ~0.99, 0.953 the lowest seen over 60 seeds; a walk that
+  // systematically lost matches (the unlinked ones, or those a wrong column test turns down) falls
+  // below. The exact checks above catch such bugs first; this is the net under the rest.
+  if (stats.recall_wanted >= 200) {
+    EXPECT_GE(recall, 0.9);
   }
 }
 
@@ -993,25 +1035,23 @@ TEST_P(FilterOracleTest, FilteredQueriesMatchTheModel) {
   EXPECT_EQ(index_->Info()->vector_count, model_.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, FilterOracleTest,
-                         ::testing::Values(Case{"flat", Metric::kEuclidean},
-                                           Case{"hnsw", Metric::kCosine},
-                                           Case{"hnsw,sq8", Metric::kEuclidean},
-                                           Case{"hnsw,lb8", Metric::kDotProduct},
-                                           // Each shard plans and searches its own records;
-                                           // the results are merged.
-                                           Case{"flat", Metric::kCosine, 3},
-                                           Case{"hnsw", Metric::kEuclidean, 3}),
-                         [](const ::testing::TestParamInfo<Case>& info) {
-                           std::string name = info.param.type;
-                           for (char& c : name) {
-                             if (c == ',') c = '_';
-                           }
-                           if (info.param.shards > 1) {
-                             name += "_" + std::to_string(info.param.shards) + "_shards";
-                           }
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Types, FilterOracleTest,
+    ::testing::Values(Case{"flat", Metric::kEuclidean}, Case{"hnsw", Metric::kCosine},
+                      Case{"hnsw,sq8", Metric::kEuclidean}, Case{"hnsw,lb8", Metric::kDotProduct},
+                      // Each shard plans and searches its own records;
+                      // the results are merged.
+                      Case{"flat", Metric::kCosine, 3}, Case{"hnsw", Metric::kEuclidean, 3}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      std::string name = info.param.type;
+      for (char& c : name) {
+        if (c == ',') c = '_';
+      }
+      if (info.param.shards > 1) {
+        name += "_" + std::to_string(info.param.shards) + "_shards";
+      }
+      return name;
+    });
 
 // Queries while the background builder links a load into the graph: a walk whose list can never
 // fill (ef above the index size) visits every node it can reach, so it must return the exact top
@@ -1080,7 +1120,6 @@ TEST(FilterOracleBuildTest, ExhaustiveWalksDuringTheBuildAreExact) {
   std::printf("%d exhaustive queries during the build, %d not exact\n", queries, wrong);
   EXPECT_EQ(wrong, 0) << first_wrong;
 }
-
 
 }  // namespace
 }  // namespace semble
