@@ -315,7 +315,18 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
   uint32_t cur = NodeOf(e);
   float cur_d = dist(cur, kInf);
   // Links layers top..bottom of `node`, walking down from `cur` (a node on layer `top`).
+  //
+  // The neighbours are found top-down (each layer's walk starts where the one above ended) but
+  // written bottom-up, so that `node` becomes reachable on a layer (through its neighbours'
+  // back-links) only once its own links on every layer below are in place. Written top-down, a
+  // search running beside the build could descend onto `node` on an upper layer while its lower
+  // lists were still empty, stay there (no links to move on) and start its layer-0 walk from a
+  // node without links: it returned the few vectors the write buffer held and missed the graph
+  // (tests/db/filter_oracle_test.cc, a walk with ef above the index size that missed its top k
+  // while the builder linked a load). The graph is the same either way: a layer's walk reads only
+  // that layer's lists, and `node`'s writes on a layer land after that layer's walk in both orders.
   auto link_layers = [&](int top, int bottom) {
+    std::vector<std::vector<uint32_t>> chosen_on(static_cast<size_t>(top - bottom + 1));
     for (int l = top; l >= bottom; --l) {
       visited->Reset(g.Capacity());
       if (coded) {
@@ -339,27 +350,33 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
       cur = found[0].second;
       // The next layer's walk compares distances of the walk's own kind.
       cur_d = coded ? code_dist(cur, kInf) : found[0].first;
-      std::vector<uint32_t> chosen = SelectNeighbors(g, found, g.m);
-      // Another insert may already have linked to `node` (it became reachable through the
-      // back-links of the layers above): merge with what is there instead of overwriting it, or
-      // that insert loses the in-edge it was given.
-      MergeLinks(g, node, l, chosen);
-      for (uint32_t nb : chosen) MergeLinks(g, nb, l, {node});
-      // Every neighbour may have pruned the back-link away (on clustered data the heuristic often
-      // finds `node` covered by a closer neighbour that does not link to it): then take one by
-      // force, or nothing would ever lead a search to `node`.
-      if (l == 0 && LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, chosen);
+      chosen_on[static_cast<size_t>(l - bottom)] = SelectNeighbors(g, found, g.m);
+    }
+    for (int l = bottom; l <= top; ++l) {
+      const std::vector<uint32_t>& chosen = chosen_on[static_cast<size_t>(l - bottom)];
+      if (!chosen.empty()) {
+        // Another insert may already have linked to `node` (it became reachable through the
+        // back-links of the layers above): merge with what is there instead of overwriting it,
+        // or that insert loses the in-edge it was given.
+        MergeLinks(g, node, l, chosen);
+        for (uint32_t nb : chosen) MergeLinks(g, nb, l, {node});
+        // Every neighbour may have pruned the back-link away (on clustered data the heuristic
+        // often finds `node` covered by a closer neighbour that does not link to it): then take
+        // one by force, or nothing would ever lead a search to `node`.
+        if (l == 0 && LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, chosen);
+      }
+      // Layer 0 found no live neighbour at all (every node near the walk is tombstoned): hang the
+      // node off the node the walk stopped at, which is itself reachable. Before the layers
+      // above are written, like any layer-0 links.
+      if (l == 0 && LoadAcquire(g.Links(node, 0)) == 0 && cur != node) {
+        MergeLinks(g, node, 0, {cur});
+        if (LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, {cur});
+      }
     }
   };
   int linked_top = std::min(level, LevelOf(e));
   for (int l = LevelOf(e); l > level; --l) Greedy(g, dist, l, &cur, &cur_d);
   link_layers(linked_top, 0);
-  // Layer 0 found no live neighbour at all (every node near the walk is tombstoned): hang the node
-  // off the node the walk stopped at, which is itself reachable.
-  if (LoadAcquire(g.Links(node, 0)) == 0 && cur != node) {
-    MergeLinks(g, node, 0, {cur});
-    if (LoadAcquire(&g.in_degree[node]) == 0) ForceInEdge(g, node, {cur});
-  }
   // A node above the entry point's level becomes the new entry point. If a concurrent insert
   // raised the entry point meanwhile, the layers between the old level and the new one were not
   // linked: link them from the new entry point first (else they stay empty for good).
