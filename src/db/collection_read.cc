@@ -119,6 +119,8 @@ constexpr size_t kFusionDepth = 100;
 constexpr size_t kGroupOverfetch = 4;
 constexpr size_t kGroupMaxDepth = 10000;
 constexpr uint32_t kMaxGroupSize = 100;
+// How far past topK a query ranks to settle a tie at the cut (equal scores go by id).
+constexpr size_t kMaxTieDepth = 1000;
 constexpr uint32_t kMaxGroupCount = 100;
 
 // Checks what a query asks for that does not depend on the index's state.
@@ -480,19 +482,49 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
   const bool grouped = !request.group_by.empty();
   const uint32_t group_count = request.group_count.value_or(request.top_k);
   // Ranks the allowed records, best first, at most `depth` of them.
+  // The best k hits of one side, best first. One more is asked for: when it ties with the k-th,
+  // the side chose among equal scores by its own order (slots), and the cut must choose by id as
+  // the result's order does (else topK 1 and topK 2 disagree on which of two equal records comes
+  // first). Then ranked deeper while the tie runs past the deepest hit, up to kMaxTieDepth more,
+  // and cut by (score, id).
+  auto settled = [&](const auto& search, size_t k, bool higher) {
+    size_t depth = k + 1;
+    std::vector<text::Hit> hits = search(depth);
+    while (hits.size() == depth && hits[k - 1].score == hits.back().score &&
+           depth < k + kMaxTieDepth) {
+      depth = std::min(2 * depth, k + kMaxTieDepth);
+      hits = search(depth);
+    }
+    if (hits.size() > k) {
+      if (hits[k - 1].score == hits[k].score) {
+        std::stable_sort(hits.begin(), hits.end(), [&](const text::Hit& a, const text::Hit& b) {
+          if (a.score != b.score) return higher ? a.score > b.score : a.score < b.score;
+          return slots_[a.slot].id < slots_[b.slot].id;
+        });
+      }
+      hits.resize(k);
+    }
+    return hits;
+  };
   auto rank = [&](size_t depth) -> Result<std::vector<text::Hit>> {
     std::vector<text::Hit> vector_hits, keyword_hits;
     const size_t side_depth =
         request.mode == QueryMode::kHybrid ? std::max(depth, kFusionDepth) : depth;
     if (vector_side) {
-      for (const index::Hit& h : SearchVectorsLocked(q, side_depth, params, scope)) {
-        vector_hits.push_back({h.slot, h.score});
-      }
+      auto search = [&](size_t d) {
+        std::vector<text::Hit> hits;
+        for (const index::Hit& h : SearchVectorsLocked(q, d, params, scope)) {
+          hits.push_back({h.slot, h.score});
+        }
+        return hits;
+      };
+      vector_hits = settled(search, side_depth, HigherIsCloser(manifest_description_.config.metric));
     }
     if (keyword_side) {
       text::SlotFilter allow;
       if (scope.restricted) allow = [&](uint32_t slot) { return AllowedLocked(scope, slot); };
-      keyword_hits = text_index_->SearchTerms(terms, side_depth, allow);
+      auto search = [&](size_t d) { return text_index_->SearchTerms(terms, d, allow); };
+      keyword_hits = settled(search, side_depth, true);
     }
     if (request.mode == QueryMode::kVector) return vector_hits;
     if (request.mode == QueryMode::kKeyword) return keyword_hits;

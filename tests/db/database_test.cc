@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -53,27 +55,40 @@ class DatabaseTest : public ::testing::Test {
 };
 
 // Equal scores come back ordered by id whatever the order the records were written in (the
-// indexes order ties by slot, i.e. by arrival), for the exact index and the graph alike.
-TEST_F(DatabaseTest, EqualScoresComeBackOrderedById) {
-  for (const char* type : {"flat", "hnsw"}) {
-    auto index = db_->CreateIndex({std::string("ties-") + type, "", {4, Metric::kEuclidean, type}});
+// indexes order ties by slot, i.e. by arrival), for the exact index and the graph alike, and at
+// every topK: the cut through a tie keeps the smallest ids, so a smaller topK is a prefix of a
+// larger one. 300 tied records make the query rank past the first doubling of its depth.
+TEST_F(DatabaseTest, EqualScoresComeBackOrderedByIdAtEveryTopK) {
+  for (const char* type : {"flat", "hnsw", "hnsw,sq8"}) {
+    std::string name = std::string("ties-") + type;
+    std::replace(name.begin(), name.end(), ',', '-');
+    auto index = db_->CreateIndex({name, "", {4, Metric::kEuclidean, type}});
     ASSERT_TRUE(index.ok()) << index.status().ToString();
     std::vector<VectorRecord> records;
-    for (const char* id : {"e", "c", "a", "d", "b"}) {
+    std::vector<std::string> tied;
+    for (int i = 299; i >= 0; --i) {  // written in reverse id order
+      char id[8];
+      std::snprintf(id, sizeof(id), "t%03d", i);
+      tied.push_back(id);
       records.push_back(MakeRecord(id, {1.0f, 2.0f, 3.0f, 4.0f}));
     }
+    std::sort(tied.begin(), tied.end());
+    records.push_back(MakeRecord("near", {1.0f, 2.0f, 3.0f, 4.4f}));
     records.push_back(MakeRecord("far", {9.0f, 9.0f, 9.0f, 9.0f}));
     ASSERT_TRUE((*index)->Upsert(records).ok());
-    QueryRequest q;
-    q.vector = {1.0f, 2.0f, 3.0f, 4.5f};
-    q.top_k = 5;  // all the tied records: which of them a smaller k keeps is the index's choice
-    auto result = (*index)->Query(q);
-    ASSERT_TRUE(result.ok()) << result.status().ToString();
-    ASSERT_EQ(result->matches.size(), 5u) << type;
-    const char* expected[] = {"a", "b", "c", "d", "e"};
-    for (size_t i = 0; i < 5; ++i) {
-      EXPECT_EQ(result->matches[i].id, expected[i]) << type << " rank " << i;
-      EXPECT_EQ(result->matches[i].score, result->matches[0].score) << type << " rank " << i;
+    for (uint32_t k : {1u, 2u, 3u, 5u, 8u, 100u}) {
+      QueryRequest q;
+      q.vector = {1.0f, 2.0f, 3.0f, 4.5f};
+      q.top_k = k;
+      q.ef = 400;  // the graph walk sees every record
+      auto result = (*index)->Query(q);
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+      ASSERT_EQ(result->matches.size(), k) << type;
+      EXPECT_EQ(result->matches[0].id, "near") << type << " k " << k;
+      for (size_t i = 1; i < k; ++i) {
+        EXPECT_EQ(result->matches[i].id, tied[i - 1]) << type << " k " << k << " rank " << i;
+        EXPECT_EQ(result->matches[i].score, result->matches[1].score) << type << " rank " << i;
+      }
     }
   }
 }
