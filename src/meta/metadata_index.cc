@@ -69,6 +69,32 @@ constexpr size_t kMinUnionValues = 256;
 // (bench/RESULTS.md, "Filters on a value per record").
 constexpr size_t kMaxStringRangeKeys = 8192;
 
+// The interval that every condition, each one range, allows together: the tightest lower and
+// upper bounds (of two equal ones, the open one), none where no condition bounds that side. False
+// when a condition is not a range of one operand.
+template <class T, class Get>
+bool IntersectRanges(const std::vector<const Condition*>& conditions, const Get& get,
+                     std::optional<T>* lo, bool* lo_closed, std::optional<T>* hi, bool* hi_closed) {
+  for (const Condition* c : conditions) {
+    if (!IsRange(c->op) || c->operands.size() != 1) return false;
+    T x = get(c->operands.front());
+    if (c->op == Condition::Op::kGt || c->op == Condition::Op::kGte) {
+      const bool closed = c->op == Condition::Op::kGte;
+      if (!*lo || x > **lo || (x == **lo && !closed)) {
+        *lo = std::move(x);
+        *lo_closed = closed;
+      }
+    } else {
+      const bool closed = c->op == Condition::Op::kLte;
+      if (!*hi || x < **hi || (x == **hi && !closed)) {
+        *hi = std::move(x);
+        *hi_closed = closed;
+      }
+    }
+  }
+  return true;
+}
+
 // The slots whose value in `column` lies in the interval (NaN: none), as a bitmap.
 roaring::Roaring ColumnRange(const std::vector<double>& column, double lo, bool lo_closed, double hi,
                              bool hi_closed) {
@@ -359,35 +385,14 @@ std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const 
     return t;
   }
   // An interval: the intersection of every range condition's.
-  t.lo_ = -std::numeric_limits<double>::infinity();
-  t.hi_ = std::numeric_limits<double>::infinity();
+  std::optional<double> lo, hi;
   t.lo_closed_ = t.hi_closed_ = true;
-  for (const Condition* c : conditions) {
-    if (!IsRange(c->op) || c->operands.size() != 1) return std::nullopt;
-    const double x = c->operands.front().number();
-    switch (c->op) {
-      case Condition::Op::kGt:
-      case Condition::Op::kGte: {
-        const bool closed = c->op == Condition::Op::kGte;
-        if (x > t.lo_ || (x == t.lo_ && !closed)) {
-          t.lo_ = x;
-          t.lo_closed_ = closed;
-        }
-        break;
-      }
-      case Condition::Op::kLt:
-      case Condition::Op::kLte: {
-        const bool closed = c->op == Condition::Op::kLte;
-        if (x < t.hi_ || (x == t.hi_ && !closed)) {
-          t.hi_ = x;
-          t.hi_closed_ = closed;
-        }
-        break;
-      }
-      default:
-        return std::nullopt;
-    }
+  if (!IntersectRanges(conditions, [](const Value& v) { return v.number(); }, &lo, &t.lo_closed_,
+                       &hi, &t.hi_closed_)) {
+    return std::nullopt;
   }
+  t.lo_ = lo.value_or(-std::numeric_limits<double>::infinity());
+  t.hi_ = hi.value_or(std::numeric_limits<double>::infinity());
   auto from = t.lo_closed_ ? numbers_.lower_bound(t.lo_) : numbers_.upper_bound(t.lo_);
   auto to = t.hi_closed_ ? numbers_.upper_bound(t.hi_) : numbers_.lower_bound(t.hi_);
   if (from == numbers_.end() || (to != numbers_.end() && to->first <= from->first)) {
@@ -458,35 +463,16 @@ std::optional<SlotTest> MetadataIndex::StringColumnTest(
     return t;
   }
   // An interval: the intersection of every range condition's (no bound: open-ended).
+  std::optional<std::string> lo, hi;
   t.lo_closed_ = t.hi_closed_ = true;
-  for (const Condition* c : conditions) {
-    if (!IsRange(c->op) || c->operands.size() != 1) return std::nullopt;
-    const std::string& x = c->operands.front().string();
-    switch (c->op) {
-      case Condition::Op::kGt:
-      case Condition::Op::kGte: {
-        const bool closed = c->op == Condition::Op::kGte;
-        if (!t.has_slo_ || x > t.slo_ || (x == t.slo_ && !closed)) {
-          t.has_slo_ = true;
-          t.slo_ = x;
-          t.lo_closed_ = closed;
-        }
-        break;
-      }
-      case Condition::Op::kLt:
-      case Condition::Op::kLte: {
-        const bool closed = c->op == Condition::Op::kLte;
-        if (!t.has_shi_ || x < t.shi_ || (x == t.shi_ && !closed)) {
-          t.has_shi_ = true;
-          t.shi_ = x;
-          t.hi_closed_ = closed;
-        }
-        break;
-      }
-      default:
-        return std::nullopt;
-    }
+  if (!IntersectRanges(conditions, [](const Value& v) { return v.string(); }, &lo, &t.lo_closed_,
+                       &hi, &t.hi_closed_)) {
+    return std::nullopt;
   }
+  t.has_slo_ = lo.has_value();
+  t.has_shi_ = hi.has_value();
+  if (lo) t.slo_ = std::move(*lo);
+  if (hi) t.shi_ = std::move(*hi);
   auto from = !t.has_slo_     ? strings_.begin()
               : t.lo_closed_ ? strings_.lower_bound(t.slo_)
                              : strings_.upper_bound(t.slo_);
