@@ -312,10 +312,10 @@ int main(int argc, char** argv) {
   } else {
     if (found.ok()) DieIf(!db->DeleteIndex("filtered").ok(), "delete index");
     index = semble::bench::CreateAnnIndex(*db, "filtered", d, index_type);
-    (void)Unwrap(index->CreateMetadataIndex({"bucket", string_buckets
-                                                           ? semble::MetadataIndexType::kString
-                                                           : semble::MetadataIndexType::kNumber}),
-                 "metadata index");
+    (void)Unwrap(
+        index->CreateMetadataIndex({"bucket", string_buckets ? semble::MetadataIndexType::kString
+                                                             : semble::MetadataIndexType::kNumber}),
+        "metadata index");
     const auto load_start = Clock::now();
     semble::bench::UpsertBase(*index, d, kBatch, [&](size_t row) {
       return "{\"bucket\":" + bucket_json(bucket[row]) + "}";
@@ -338,8 +338,7 @@ int main(int argc, char** argv) {
   auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall,
                       std::optional<uint32_t> ef, bool no_filter = false) {
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
-    const std::string filter =
-        no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
+    const std::string filter = no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
     semble::db::ForceFilterPlanForBench(plan);
     std::vector<std::vector<uint32_t>> got;
     const auto start = Clock::now();

@@ -119,9 +119,9 @@ constexpr size_t kFusionDepth = 100;
 constexpr size_t kGroupOverfetch = 4;
 constexpr size_t kGroupMaxDepth = 10000;
 constexpr uint32_t kMaxGroupSize = 100;
+constexpr uint32_t kMaxGroupCount = 100;
 // How far past topK a query ranks to settle a tie at the cut (equal scores go by id).
 constexpr size_t kMaxTieDepth = 1000;
-constexpr uint32_t kMaxGroupCount = 100;
 
 // Checks what a query asks for that does not depend on the index's state.
 Status ValidateQueryShape(const QueryRequest& r, const Limits& limits) {
@@ -293,13 +293,13 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
   // An exact scan checks the filter on every candidate to list the matches: all stored vectors
   // when no metadata index narrowed them, none when the candidates are the matches (a filter the
   // indexes answered exactly, a namespace; excluded ids are a hash lookup, not a record's read).
-  const size_t to_check = candidates == nullptr
-                              ? (scope.column != nullptr && scope.column->ReadsInline() &&
-                                         scope.filter == nullptr
-                                     ? 0
-                                     : ids_.size())
-                          : scope.filter == nullptr ? 0
-                                                    : candidates->cardinality();
+  const size_t to_check =
+      candidates == nullptr
+          ? (scope.column != nullptr && scope.column->ReadsInline() && scope.filter == nullptr
+                 ? 0
+                 : ids_.size())
+      : scope.filter == nullptr ? 0
+                                : candidates->cardinality();
   const bool exact = ExactPlanFor(*vectors_, estimate, to_check, k, params);
   if (count_filter_plans.load(std::memory_order_relaxed)) {
     (exact ? exact_plans_taken : walk_plans_taken).fetch_add(1, std::memory_order_relaxed);
@@ -481,7 +481,6 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
       request.mode != QueryMode::kVector || HigherIsCloser(manifest_description_.config.metric);
   const bool grouped = !request.group_by.empty();
   const uint32_t group_count = request.group_count.value_or(request.top_k);
-  // Ranks the allowed records, best first, at most `depth` of them.
   // The best k hits of one side, best first. One more is asked for: when it ties with the k-th,
   // the side chose among equal scores by its own order (slots), and the cut must choose by id as
   // the result's order does (else topK 1 and topK 2 disagree on which of two equal records comes
@@ -506,6 +505,7 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     }
     return hits;
   };
+  // Ranks the allowed records, best first, at most `depth` of them.
   auto rank = [&](size_t depth) -> Result<std::vector<text::Hit>> {
     std::vector<text::Hit> vector_hits, keyword_hits;
     const size_t side_depth =
@@ -518,7 +518,8 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
         }
         return hits;
       };
-      vector_hits = settled(search, side_depth, HigherIsCloser(manifest_description_.config.metric));
+      vector_hits =
+          settled(search, side_depth, HigherIsCloser(manifest_description_.config.metric));
     }
     if (keyword_side) {
       text::SlotFilter allow;

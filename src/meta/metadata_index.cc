@@ -96,8 +96,8 @@ bool IntersectRanges(const std::vector<const Condition*>& conditions, const Get&
 }
 
 // The slots whose value in `column` lies in the interval (NaN: none), as a bitmap.
-roaring::Roaring ColumnRange(const std::vector<double>& column, double lo, bool lo_closed, double hi,
-                             bool hi_closed) {
+roaring::Roaring ColumnRange(const std::vector<double>& column, double lo, bool lo_closed,
+                             double hi, bool hi_closed) {
   const double inf = std::numeric_limits<double>::infinity();
   // An open bound as the closed one that selects the same doubles.
   if (!lo_closed) lo = std::nextafter(lo, inf);
@@ -107,9 +107,9 @@ roaring::Roaring ColumnRange(const std::vector<double>& column, double lo, bool 
   uint32_t batch[kBatch];
   for (size_t begin = 0; begin < column.size(); begin += kBatch) {
     const size_t n = std::min(kBatch, column.size() - begin);
-    out.addMany(core::SelectInRange(column.data() + begin, n, lo, hi,
-                                    static_cast<uint32_t>(begin), batch),
-                batch);
+    out.addMany(
+        core::SelectInRange(column.data() + begin, n, lo, hi, static_cast<uint32_t>(begin), batch),
+        batch);
   }
   return out;
 }
@@ -387,8 +387,9 @@ std::optional<SlotTest> MetadataIndex::ColumnTest(const FilterNode& node) const 
   // An interval: the intersection of every range condition's.
   std::optional<double> lo, hi;
   t.lo_closed_ = t.hi_closed_ = true;
-  if (!IntersectRanges(conditions, [](const Value& v) { return v.number(); }, &lo, &t.lo_closed_,
-                       &hi, &t.hi_closed_)) {
+  if (!IntersectRanges(
+          conditions, [](const Value& v) { return v.number(); }, &lo, &t.lo_closed_, &hi,
+          &t.hi_closed_)) {
     return std::nullopt;
   }
   t.lo_ = lo.value_or(-std::numeric_limits<double>::infinity());
@@ -465,18 +466,19 @@ std::optional<SlotTest> MetadataIndex::StringColumnTest(
   // An interval: the intersection of every range condition's (no bound: open-ended).
   std::optional<std::string> lo, hi;
   t.lo_closed_ = t.hi_closed_ = true;
-  if (!IntersectRanges(conditions, [](const Value& v) { return v.string(); }, &lo, &t.lo_closed_,
-                       &hi, &t.hi_closed_)) {
+  if (!IntersectRanges(
+          conditions, [](const Value& v) { return v.string(); }, &lo, &t.lo_closed_, &hi,
+          &t.hi_closed_)) {
     return std::nullopt;
   }
   t.has_slo_ = lo.has_value();
   t.has_shi_ = hi.has_value();
   if (lo) t.slo_ = std::move(*lo);
   if (hi) t.shi_ = std::move(*hi);
-  auto from = !t.has_slo_     ? strings_.begin()
+  auto from = !t.has_slo_    ? strings_.begin()
               : t.lo_closed_ ? strings_.lower_bound(t.slo_)
                              : strings_.upper_bound(t.slo_);
-  auto to = !t.has_shi_     ? strings_.end()
+  auto to = !t.has_shi_    ? strings_.end()
             : t.hi_closed_ ? strings_.upper_bound(t.shi_)
                            : strings_.lower_bound(t.shi_);
   if (from == strings_.end() || (to != strings_.end() && !(from->first < to->first))) {

@@ -61,7 +61,7 @@ class SlotTest {
   const std::vector<const std::string*>* strings_ = nullptr;
   bool has_slo_ = false, has_shi_ = false;
   std::string slo_, shi_;
-  std::vector<std::string> string_values_;  // sorted; used when `in_` is set
+  std::vector<std::string> string_values_;        // sorted; used when `in_` is set
   const std::vector<double>* numbers_ = nullptr;  // a number index's column (NaN: no value)
   const std::vector<int8_t>* bools_ = nullptr;    // a boolean index's (-1: none, 0, 1)
   // Numbers: lo < x < hi (or <= where closed); with `values`, x is one of them instead.

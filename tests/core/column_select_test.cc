@@ -58,8 +58,8 @@ TEST(SelectInRangeTest, MatchesTheScalarSelectionAtEveryLengthAndBound) {
     for (const auto& b : bounds) {
       for (uint32_t base : {0u, 7u, 4096u}) {
         const std::vector<uint32_t> want = Reference(v, b[0], b[1], base);
-        EXPECT_EQ(Select(v, b[0], b[1], base), want) << "n " << n << " [" << b[0] << ", " << b[1]
-                                                     << "] base " << base;
+        EXPECT_EQ(Select(v, b[0], b[1], base), want)
+            << "n " << n << " [" << b[0] << ", " << b[1] << "] base " << base;
         nonempty += !want.empty();
         partial += !want.empty() && want.size() < n;
       }

@@ -379,8 +379,8 @@ TEST(MetadataIndexSetTest, RangesOverAValuePerRecordAreExactAndCountedClosely) {
         break;
       default:
         // Mostly distinct, in slot order with noise (as timestamps arrive), some repeated.
-        md[slot] = Meta("{\"t\":" + std::to_string(static_cast<double>(slot) + (rng() % 7) * 0.5) +
-                        "}");
+        md[slot] =
+            Meta("{\"t\":" + std::to_string(static_cast<double>(slot) + (rng() % 7) * 0.5) + "}");
     }
     set.Add(slot, md[slot]);
   }
@@ -393,8 +393,8 @@ TEST(MetadataIndexSetTest, RangesOverAValuePerRecordAreExactAndCountedClosely) {
   int estimated = 0, exact_counts = 0, column_answers = 0;
   for (int round = 0; round < 60; ++round) {
     const double a = static_cast<double>(rng() % (kSlots + 2000)) - 1000.0 + (rng() % 4) * 0.25;
-    const double width = round % 3 == 0 ? static_cast<double>(rng() % 300)
-                                        : static_cast<double>(rng() % kSlots);
+    const double width =
+        round % 3 == 0 ? static_cast<double>(rng() % 300) : static_cast<double>(rng() % kSlots);
     const char* lo_op = rng() % 2 ? "$gt" : "$gte";
     const char* hi_op = rng() % 2 ? "$lt" : "$lte";
     std::vector<std::string> filters = {
@@ -554,7 +554,7 @@ TEST(MetadataIndexSetTest, StringColumnTestsAgreeWithTheFilterWhileEveryValueIsI
           "\"]}}");
   }
   check(R"({"d":{"$gt":"2026-00100","$lt":"2026-00050"}})");  // empty
-  check(R"({"d":{"$gte":""}})");                               // every string
+  check(R"({"d":{"$gte":""}})");                              // every string
   // A value longer than its key, then an array: no column until each is removed again.
   Result<Filter> f = Filter::Parse(R"({"d":{"$lt":"2026-00500"}})", 1 << 20);
   ASSERT_TRUE(f.ok());
