@@ -38,6 +38,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <set>
 #include <string>
@@ -242,6 +243,13 @@ int Percent(std::mt19937& rng) { return static_cast<int>(rng() % 100); }
 
 MV RandomNumber(std::mt19937& rng) { return MV::Num(Pick(rng, NumberLiterals())); }
 MV RandomString(std::mt19937& rng) { return MV::Str(Pick(rng, Strings())); }
+// A date-like string ("2026-123"): short, never an array, so an index over a field of only these
+// keeps a column of its keys (metadata_index.h) that ranges and equality are answered from.
+MV RandomDate(std::mt19937& rng) {
+  char d[16];
+  std::snprintf(d, sizeof(d), "2026-%03u", static_cast<unsigned>(rng() % 400));
+  return MV::Str(d);
+}
 MV RandomStringArray(std::mt19937& rng) {
   std::vector<std::string> a;
   for (int i = 0, n = static_cast<int>(rng() % 4); i < n; ++i) a.push_back(Pick(rng, Strings()));
@@ -279,6 +287,15 @@ std::optional<MV> StringField(std::mt19937& rng) {
   if (p < 84) return MV::Null();
   return std::nullopt;
 }
+// A date-typed field: mostly dates, sometimes a number or null, sometimes missing; never an array
+// nor a string long enough to be cut, so its string index answers from a column.
+std::optional<MV> DateField(std::mt19937& rng) {
+  const int p = Percent(rng);
+  if (p < 80) return RandomDate(rng);
+  if (p < 85) return RandomNumber(rng);
+  if (p < 88) return MV::Null();
+  return std::nullopt;
+}
 std::optional<MV> BoolField(std::mt19937& rng) {
   const int p = Percent(rng);
   if (p < 70) return MV::Bool(rng() % 2 == 0);
@@ -297,6 +314,7 @@ Meta RandomMeta(std::mt19937& rng) {
   put("n", NumberField(rng));
   put("s", StringField(rng));
   put("b", BoolField(rng));
+  put("d", DateField(rng));
   put("u", NumberField(rng));  // not indexed: the same values as n, checked on the record
   put("t", StringField(rng));  // not indexed, like s
   const int p = Percent(rng);
@@ -416,11 +434,12 @@ FNode Cond(std::string key, std::string op, std::vector<MV> operands) {
 // The field keys filters name, with the type their values mostly have.
 struct Key {
   const char* name;
-  char type;  // 'n'umber, 's'tring, 'b'oolean, '?' any
+  char type;  // 'n'umber, 's'tring, 'd'ate (a short string), 'b'oolean, '?' any
   int weight;
 };
-const Key kKeys[] = {{"n", 'n', 6},   {"s", 's', 6},   {"b", 'b', 4}, {"u", 'n', 2}, {"t", 's', 2},
-                     {"o.x", 'n', 2}, {"o.k", 's', 2}, {"o", '?', 1}, {"zz", '?', 1}};
+const Key kKeys[] = {{"n", 'n', 6}, {"s", 's', 6}, {"b", 'b', 4},   {"d", 'd', 4},
+                     {"u", 'n', 2}, {"t", 's', 2}, {"o.x", 'n', 2}, {"o.k", 's', 2},
+                     {"o", '?', 1}, {"zz", '?', 1}};
 
 const Key& RandomKey(std::mt19937& rng) {
   int total = 0;
@@ -441,6 +460,8 @@ MV Operand(std::mt19937& rng, char type, bool range) {
         return RandomNumber(rng);
       case 's':
         return RandomString(rng);
+      case 'd':
+        return RandomDate(rng);
       case 'b':
         if (!range) return MV::Bool(rng() % 2 == 0);
         break;
@@ -586,6 +607,10 @@ struct Case {
   Metric metric;
   uint32_t shards = 1;
 };
+// For gtest's messages (the bytes of the struct otherwise).
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.type << ", metric " << static_cast<int>(c.metric) << ", " << c.shards << " shard(s)";
+}
 
 struct ModelRecord {
   std::vector<float> values;
@@ -971,9 +996,10 @@ void FilterOracleTest::Round(const std::string& when, int count, bool forced_wal
 }
 
 TEST_P(FilterOracleTest, FilteredQueriesMatchTheModel) {
-  // Two metadata indexes before any record, three more over records already stored.
+  // Three metadata indexes before any record, three more over records already stored.
   ASSERT_TRUE(index_->CreateMetadataIndex({"n", MetadataIndexType::kNumber}).ok());
   ASSERT_TRUE(index_->CreateMetadataIndex({"s", MetadataIndexType::kString}).ok());
+  ASSERT_TRUE(index_->CreateMetadataIndex({"d", MetadataIndexType::kString}).ok());
   std::vector<std::string> ids;
   for (int i = 0; i < kIds; ++i) ids.push_back("r" + std::to_string(i));
   std::shuffle(ids.begin(), ids.end(), rng_);
