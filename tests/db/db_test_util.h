@@ -7,6 +7,7 @@
 #define SEMBLE_TESTS_DB_DB_TEST_UTIL_H_
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -117,6 +119,18 @@ inline std::string CorruptionMismatch(Database* db, const std::string& name,
   if (s.message().find(path) == std::string::npos) return "no file name in: " + s.message();
   if (s.message().find(what) == std::string::npos) return "no \"" + what + "\" in: " + s.message();
   return "";
+}
+
+// Waits (up to 60 s) until the background graph builder has linked every stored vector of the
+// index; an error if it has not by then or Info fails.
+inline Status WaitUntilIndexed(Index* index) {
+  for (int i = 0; i < 6000; ++i) {
+    Result<IndexInfo> info = index->Info();
+    if (!info.ok()) return info.status();
+    if (info->unindexed_vectors == 0) return Status::OK();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return Status::FailedPrecondition("the graph builder did not link the backlog within 60 s");
 }
 
 inline std::vector<float> RandomVector(std::mt19937& rng, uint32_t dims) {

@@ -662,13 +662,8 @@ class FilterOracleTest : public ::testing::TestWithParam<Case> {
   bool Approximate() const { return std::string(GetParam().type) != "flat"; }
 
   void WaitLinked() {
-    for (int i = 0; i < 6000; ++i) {
-      auto info = index_->Info();
-      ASSERT_TRUE(info.ok());
-      if (info->unindexed_vectors == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the graph builder did not link the backlog within 60 s";
+    Status s = test::WaitUntilIndexed(index_.get());
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   std::vector<float> NewVector() {
@@ -731,58 +726,62 @@ class FilterOracleTest : public ::testing::TestWithParam<Case> {
     for (const std::string& id : ids) model_.erase(id);
   }
 
-  // UpdateMetadataByFilter with a random filter and patch, unless it would touch most records.
-  void UpdateByFilter() {
+  // A random filter that some records match but at most 1/`share` of them, with the ids the
+  // model says it matches; nullopt after 20 tries.
+  std::optional<std::pair<Filter, std::vector<std::string>>> PickFilter(size_t share) {
     for (int attempt = 0; attempt < 20; ++attempt) {
       Filter f = RandomFilter(rng_);
       std::vector<std::string> hit;
       for (const auto& [id, m] : model_) {
         if (Eval(f.root, m.meta)) hit.push_back(id);
       }
-      if (hit.empty() || hit.size() > model_.size() / 4) continue;
-      Meta patch;
-      patch.emplace_back("n", RandomNumber(rng_));
-      if (rng_() % 2) patch.emplace_back("s", RandomString(rng_));
-      if (rng_() % 2) patch.emplace_back("b", MV::Bool(rng_() % 2 == 0));
-      FilterMutation u{f.json};
-      u.metadata_json = MetaJson(patch);
-      u.merge = rng_() % 3 != 0;
-      auto w = index_->UpdateMetadataByFilter(u);
-      ASSERT_TRUE(w.ok()) << f.json << ": " << w.status().ToString();
-      EXPECT_EQ(w->count, hit.size()) << f.json;
-      for (const std::string& id : hit) {
-        Meta& meta = model_[id].meta;
-        if (!u.merge) {
-          meta = patch;
-          continue;
-        }
-        for (const auto& [k, v] : patch) {
-          auto it = std::find_if(meta.begin(), meta.end(), [&](auto& kv) { return kv.first == k; });
-          if (it != meta.end()) {
-            it->second = v;
-          } else {
-            meta.emplace_back(k, v);
-          }
+      if (hit.empty() || hit.size() > model_.size() / share) continue;
+      return std::make_pair(std::move(f), std::move(hit));
+    }
+    return std::nullopt;
+  }
+
+  // UpdateMetadataByFilter with a random filter and patch, unless it would touch most records.
+  void UpdateByFilter() {
+    auto picked = PickFilter(4);
+    if (!picked) return;
+    const auto& [f, hit] = *picked;
+    Meta patch;
+    patch.emplace_back("n", RandomNumber(rng_));
+    if (rng_() % 2) patch.emplace_back("s", RandomString(rng_));
+    if (rng_() % 2) patch.emplace_back("b", MV::Bool(rng_() % 2 == 0));
+    FilterMutation u{f.json};
+    u.metadata_json = MetaJson(patch);
+    u.merge = rng_() % 3 != 0;
+    auto w = index_->UpdateMetadataByFilter(u);
+    ASSERT_TRUE(w.ok()) << f.json << ": " << w.status().ToString();
+    EXPECT_EQ(w->count, hit.size()) << f.json;
+    for (const std::string& id : hit) {
+      Meta& meta = model_[id].meta;
+      if (!u.merge) {
+        meta = patch;
+        continue;
+      }
+      for (const auto& [k, v] : patch) {
+        auto it = std::find_if(meta.begin(), meta.end(), [&](auto& kv) { return kv.first == k; });
+        if (it != meta.end()) {
+          it->second = v;
+        } else {
+          meta.emplace_back(k, v);
         }
       }
-      return;
     }
   }
 
+  // DeleteByFilter with a random filter, unless it would remove more than a tenth of the records.
   void DeleteByFilter() {
-    for (int attempt = 0; attempt < 20; ++attempt) {
-      Filter f = RandomFilter(rng_);
-      std::vector<std::string> hit;
-      for (const auto& [id, m] : model_) {
-        if (Eval(f.root, m.meta)) hit.push_back(id);
-      }
-      if (hit.empty() || hit.size() > model_.size() / 10) continue;
-      auto w = index_->DeleteByFilter({f.json});
-      ASSERT_TRUE(w.ok()) << f.json << ": " << w.status().ToString();
-      EXPECT_EQ(w->count, hit.size()) << f.json;
-      for (const std::string& id : hit) model_.erase(id);
-      return;
-    }
+    auto picked = PickFilter(10);
+    if (!picked) return;
+    const auto& [f, hit] = *picked;
+    auto w = index_->DeleteByFilter({f.json});
+    ASSERT_TRUE(w.ok()) << f.json << ": " << w.status().ToString();
+    EXPECT_EQ(w->count, hit.size()) << f.json;
+    for (const std::string& id : hit) model_.erase(id);
   }
 
   // One query against the model. Returns false (after reporting) on a mismatch.

@@ -93,13 +93,8 @@ class HnswDbTest : public ::testing::TestWithParam<Case> {
   void WaitIndexed() {
     auto index = db_->GetIndex("h");
     if (!index.ok()) return;
-    for (int i = 0; i < 6000; ++i) {
-      auto info = (*index)->Info();
-      ASSERT_TRUE(info.ok());
-      if (info->unindexed_vectors == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the graph build did not finish within 60 s";
+    Status s = test::WaitUntilIndexed(index->get());
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   // Mean recall@10 over queries near the data, restricted to records passing `keep`.

@@ -103,13 +103,8 @@ class HnswReachabilityDbTest : public ::testing::Test {
   }
 
   void WaitIndexed() {
-    for (int i = 0; i < 6000; ++i) {
-      auto info = index_->Info();
-      ASSERT_TRUE(info.ok());
-      if (info->unindexed_vectors == 0) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL() << "the graph build did not finish within 60 s";
+    Status s = test::WaitUntilIndexed(index_.get());
+    ASSERT_TRUE(s.ok()) << s.ToString();
   }
 
   // Ids (of `ids`) a query by their own stored vector at the largest ef does not return.
