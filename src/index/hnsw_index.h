@@ -199,8 +199,10 @@ class HnswIndex {
                                   const std::function<bool(uint32_t)>& allow,
                                   double pass_rate = 1.0) const;
   // Exact search over the given slots (live ones only; duplicates not allowed), closest first.
+  // With bound codes (lb8) a vector whose code proves it farther than the k-th found so far is
+  // not read: the same hits and scores, bit for bit, as scoring every one.
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
-  // Exact search over all live vectors (ground truth, tests, tiny indexes).
+  // Exact search over all live vectors (ground truth, tests, tiny indexes); as SearchSlots.
   std::vector<Hit> SearchExact(const float* query, size_t k) const;
   // SearchExact for `count` queries of dimensions() floats each (query i at queries + i *
   // dimensions()), in one pass over the stored vectors: each is read from memory once and scored
@@ -226,9 +228,10 @@ class HnswIndex {
     double walk = 0;  // infinity when ef >= matching: the walk would score the whole graph
   };
   FilterCost EstimateFilterCost(size_t matching, size_t candidates, uint32_t ef) const;
-  // The same model for an index of `size` vectors of `dims` dimensions.
+  // The same model for an index of `size` vectors of `dims` dimensions, with trained bound codes
+  // (lb8: the exact scan decides most matches on the codes) or without.
   static FilterCost ModelFilterCost(size_t size, uint32_t dims, size_t matching, size_t candidates,
-                                    uint32_t ef);
+                                    uint32_t ef, bool bound_codes = false);
   // The cheaper plan by EstimateFilterCost for a query of k at list size ef (0: the default ef;
   // raised to k), kExact when no more than k match. Either keeps recall: the exact scan is exact,
   // and the walk's recall at a given ef was at least the unfiltered walk's at every selectivity

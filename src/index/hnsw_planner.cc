@@ -58,6 +58,14 @@ constexpr double kRecordBytes = 512;
 constexpr double kNodeBytes = 64;
 constexpr double kWarmBytes = 12e6;
 constexpr double kColdBytes = 24e6;
+// Exact with bound codes (lb8): the scan decides most matches on the code in the node's record
+// (dims + 8 bytes: the code, its slack and header) and reads the float32 vectors of the few that
+// can still enter the top k (ExactScan, hnsw_index.cc). The bytes that decide warm or cold are
+// the codes', and a match costs ~0.6x the float32 scan's, fitted to the planned exact queries of
+// bench/filtered_bench.cc with `--index-type hnsw,lb8` between 2% and 5% (where both stay in
+// cache): MiniLM-384 (100,000 vectors) 44 ns against 67 ns per match, Fashion-MNIST-784 83 ns
+// against 155 ns (bench/RESULTS.md, "Exact scans on the bound codes").
+constexpr double kBoundedMatchScale = 0.6;
 // Walk: a filtered walk with a list of L stops once L matching nodes are in its list and no
 // candidate left is closer than the farthest of them. When a fraction s of the nodes match, that
 // is a ball around the query holding about L / s nodes, so its work is a function of x = L / s
@@ -76,15 +84,18 @@ constexpr double kWalkUs = 13.0;
 }  // namespace
 
 HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, size_t matching,
-                                                 size_t candidates, uint32_t ef) {
+                                                 size_t candidates, uint32_t ef, bool bound_codes) {
   FilterCost cost;
   const double n = static_cast<double>(std::max<size_t>(size, 1));
   const double m = std::min(static_cast<double>(matching), n);
   const bool checks = candidates > 0;
-  const double bytes = m * (4.0 * dims + (checks ? kRecordBytes : kNodeBytes));
+  const double vector_bytes = bound_codes ? dims + 8.0 : 4.0 * dims;
+  const double bytes = m * (vector_bytes + (checks ? kRecordBytes : kNodeBytes));
   const double cold = std::clamp((bytes - kWarmBytes) / (kColdBytes - kWarmBytes), 0.0, 1.0);
+  const double per_match = (bound_codes ? kBoundedMatchScale : 1.0) *
+                           (kWarmMatchUs + cold * (kColdMatchUs - kWarmMatchUs));
   cost.exact = (checks ? kCheckUs * static_cast<double>(std::max(candidates, matching)) : 0.0) +
-               m * (kWarmMatchUs + cold * (kColdMatchUs - kWarmMatchUs));
+               m * per_match;
   if (ef >= m) {
     // The list never fills, its bound never tightens: the walk scores every node it can reach.
     cost.walk = std::numeric_limits<double>::infinity();
@@ -99,7 +110,8 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
 
 HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
                                                     uint32_t ef) const {
-  return ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef);
+  const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
+  return ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes);
 }
 
 FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const {

@@ -177,6 +177,18 @@ void ExpectSameSearches(const HnswIndex& plain, const HnswIndex& bounded, const 
                      at + " filtered");
     }
   }
+  // The exact scans (a filter's exact plan, small indexes), where the codes rule nodes out unread.
+  std::vector<uint32_t> every_third;
+  for (uint32_t s = 0; s < d.n; s += 3) every_third.push_back(s);
+  for (size_t qi = 0; qi < d.nq; ++qi) {
+    const float* q = d.query(qi);
+    for (size_t k : {1u, 10u, 100u}) {
+      const std::string at = what + ", query " + std::to_string(qi) + ", k " + std::to_string(k);
+      ExpectSameHits(plain.SearchSlots(q, k, every_third), bounded.SearchSlots(q, k, every_third),
+                     at + " slots");
+      ExpectSameHits(plain.SearchExact(q, k), bounded.SearchExact(q, k), at + " exact");
+    }
+  }
   for (uint32_t s = 0; s < d.n; s += 97) {  // the recall calibration's held-out searches
     if (!plain.Contains(s)) continue;
     ExpectSameHits(plain.SearchHeldOut(d.row(s), 10, 32, s),

@@ -134,14 +134,16 @@ TEST(HnswFilterPlanTest, PlanIsMonotoneInSelectivityAtMeasuredShapes) {
   struct Shape {
     size_t n;
     uint32_t dims;
+    bool bounded = false;
   };
   for (const Shape& shape :
-       {Shape{60000, 784}, Shape{331436, 100}, Shape{20000, 16}, Shape{1000000, 1536}}) {
+       {Shape{60000, 784}, Shape{331436, 100}, Shape{20000, 16}, Shape{1000000, 1536},
+        Shape{100000, 384, true}, Shape{60000, 784, true}, Shape{1000000, 1536, true}}) {
     for (uint32_t ef : {10u, 14u, 26u, 64u, 128u, 400u}) {
       bool seen_walk = false;
       for (double s = 0.0005; s <= 1.0; s *= 1.05) {
         const size_t m = static_cast<size_t>(s * shape.n);
-        const auto c = HnswIndex::ModelFilterCost(shape.n, shape.dims, m, m, ef);
+        const auto c = HnswIndex::ModelFilterCost(shape.n, shape.dims, m, m, ef, shape.bounded);
         const bool walk = c.walk < c.exact;
         EXPECT_TRUE(walk || !seen_walk)
             << "exact again at selectivity " << s << ", ef " << ef << ", n " << shape.n;
@@ -163,8 +165,11 @@ TEST(HnswFilterPlanTest, ModelAgreesWithClearMeasuredDecisions) {
     double s;
     uint32_t ef;
     FilterPlan faster;
+    bool bound_codes = false;
+    // The matches listed by the metadata indexes alone (candidates 0), as measured with codes.
+    bool listed_by_index = false;
   };
-  constexpr size_t kFashion = 60000, kGlove = 331436;
+  constexpr size_t kFashion = 60000, kGlove = 331436, kMiniLm = 100000;
   const Point points[] = {
       // Fashion-MNIST-784: exact to 5% at ef 32 and above, the walk from 10% at any ef.
       {kFashion, 784, 0.01, 14, FilterPlan::kExact},
@@ -181,10 +186,19 @@ TEST(HnswFilterPlanTest, ModelAgreesWithClearMeasuredDecisions) {
       {kGlove, 100, 0.05, 16, FilterPlan::kGraph},
       {kGlove, 100, 0.05, 64, FilterPlan::kGraph},
       {kGlove, 100, 0.10, 128, FilterPlan::kGraph},
+      // With bound codes (hnsw,lb8) the exact scan reads the codes: MiniLM-384 (the default
+      // model's vectors) exact to 10% at ef 64 (2.4x, 1.7x the walk), the walk from 20% (2.4x,
+      // 1.9x); Fashion exact at 5%, the walk at 20% (2.2x and more).
+      {kMiniLm, 384, 0.05, 64, FilterPlan::kExact, true, true},
+      {kMiniLm, 384, 0.10, 64, FilterPlan::kExact, true, true},
+      {kMiniLm, 384, 0.20, 64, FilterPlan::kGraph, true, true},
+      {kFashion, 784, 0.05, 64, FilterPlan::kExact, true, true},
+      {kFashion, 784, 0.20, 64, FilterPlan::kGraph, true, true},
   };
   for (const Point& p : points) {
     const size_t m = static_cast<size_t>(p.s * p.n);
-    const auto c = HnswIndex::ModelFilterCost(p.n, p.dims, m, m, p.ef);
+    const auto c =
+        HnswIndex::ModelFilterCost(p.n, p.dims, m, p.listed_by_index ? 0 : m, p.ef, p.bound_codes);
     const FilterPlan picked = c.exact <= c.walk ? FilterPlan::kExact : FilterPlan::kGraph;
     EXPECT_EQ(picked, p.faster) << "n " << p.n << ", selectivity " << p.s << ", ef " << p.ef
                                 << ": exact " << c.exact << " us, walk " << c.walk << " us";
