@@ -60,12 +60,15 @@ constexpr double kWarmBytes = 12e6;
 constexpr double kColdBytes = 24e6;
 // Exact with bound codes (lb8): the scan decides most matches on the code in the node's record
 // (dims + 8 bytes: the code, its slack and header) and reads the float32 vectors of the few that
-// can still enter the top k (ExactScan, hnsw_index.cc). The bytes that decide warm or cold are
-// the codes', and a match costs ~0.6x the float32 scan's, fitted to the planned exact queries of
-// bench/filtered_bench.cc with `--index-type hnsw,lb8` between 2% and 5% (where both stay in
-// cache): MiniLM-384 (100,000 vectors) 44 ns against 67 ns per match, Fashion-MNIST-784 83 ns
-// against 155 ns (bench/RESULTS.md, "Exact scans on the bound codes").
+// can still enter the top k (ExactScan, hnsw_index.cc). A match costs ~0.6x the float32 scan's in
+// cache, fitted to the planned exact queries of bench/filtered_bench.cc with `--index-type
+// hnsw,lb8` between 2% and 5%: MiniLM-384 (100,000 vectors) 44 ns against 67 ns per match,
+// Fashion-MNIST-784 83 ns against 155 ns (bench/RESULTS.md, "Exact scans on the bound codes").
+// It goes cold sooner than the codes' bytes say: MiniLM 20% (20,000 codes, 7.8 MB) ran at
+// ~130 ns a match, beside the codes the scan touches the lines fetched with them, the records'
+// links and the float32 vectors of the matches not ruled out. Counted as 2 bytes a dimension.
 constexpr double kBoundedMatchScale = 0.6;
+constexpr double kBoundedBytesPerDim = 2.0;
 // Walk: a filtered walk with a list of L stops once L matching nodes are in its list and no
 // candidate left is closer than the farthest of them. When a fraction s of the nodes match, that
 // is a ball around the query holding about L / s nodes, so its work is a function of x = L / s
@@ -89,7 +92,7 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
   const double n = static_cast<double>(std::max<size_t>(size, 1));
   const double m = std::min(static_cast<double>(matching), n);
   const bool checks = candidates > 0;
-  const double vector_bytes = bound_codes ? dims + 8.0 : 4.0 * dims;
+  const double vector_bytes = (bound_codes ? kBoundedBytesPerDim : 4.0) * dims;
   const double bytes = m * (vector_bytes + (checks ? kRecordBytes : kNodeBytes));
   const double cold = std::clamp((bytes - kWarmBytes) / (kColdBytes - kWarmBytes), 0.0, 1.0);
   const double per_match = (bound_codes ? kBoundedMatchScale : 1.0) *

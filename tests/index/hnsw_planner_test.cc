@@ -194,6 +194,9 @@ TEST(HnswFilterPlanTest, ModelAgreesWithClearMeasuredDecisions) {
       {kMiniLm, 384, 0.20, 64, FilterPlan::kGraph, true, true},
       {kFashion, 784, 0.05, 64, FilterPlan::kExact, true, true},
       {kFashion, 784, 0.20, 64, FilterPlan::kGraph, true, true},
+      // Under the 1.5x rule (1.36x), kept because a model counting only the codes' bytes picked
+      // the slower plan here: MiniLM 20% at ef 192, walk 472 QPS against exact 348.
+      {kMiniLm, 384, 0.20, 192, FilterPlan::kGraph, true, true},
   };
   for (const Point& p : points) {
     const size_t m = static_cast<size_t>(p.s * p.n);
