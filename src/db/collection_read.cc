@@ -249,6 +249,19 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
                                                         const index::SearchParams& params,
                                                         const QueryScope& scope) const {
   if (!scope.restricted) return vectors_->Search(q, k, params);
+  // A filter every stored vector passes, known without reading a record (the metadata indexes'
+  // exact answer, or a column test's exact count, equal to the number of records): the unfiltered
+  // search returns the same hits without testing each node the walk admits (~20% of a GloVe-100
+  // query at ef 64), as for a filter on a flag every record has, or the only namespace.
+  if (scope.filter == nullptr && scope.excluded.empty()) {
+    const bool all = scope.candidates != nullptr
+                         ? (scope.column == nullptr || scope.column->count() == ids_.size()) &&
+                               scope.candidates->cardinality() == ids_.size()
+                         : scope.column != nullptr && scope.column->count() == ids_.size();
+    if (all && (scope.column == nullptr || !scope.column->estimated())) {
+      return vectors_->Search(q, k, params);
+    }
+  }
   // Namespace first (exact), then the metadata indexes narrowed the candidates (a superset), and
   // the filter is checked on every vector that can be returned: indexes make filters faster,
   // never different. Then the planner: when few vectors match, score all of them exactly; when

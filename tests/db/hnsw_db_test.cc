@@ -217,6 +217,71 @@ TEST_P(HnswDbTest, RecallFiltersDeletesAndReopen) {
   EXPECT_TRUE(Ix()->Query(q).status().IsInvalidArgument());
 }
 
+// A filter every record passes, known from the metadata indexes alone (a column test's exact
+// count, or an exact bitmap), is answered as the unfiltered query: the same hits and no filter
+// plan. A filter all records but a few pass is still applied: those few hold the unfiltered
+// query's best hit.
+TEST_P(HnswDbTest, AFilterEveryRecordPassesIsAnsweredUnfiltered) {
+  ASSERT_TRUE(Ix()->CreateMetadataIndex({"bucket", MetadataIndexType::kNumber}).ok());
+  WaitIndexed();
+  const std::string every[] = {
+      R"({"bucket":{"$gte":0}})",                                     // a column test
+      R"({"$or":[{"bucket":{"$lt":500}},{"bucket":{"$gte":500}}]})",  // an exact bitmap
+  };
+  auto query = [&](QueryRequest q, const std::string& f, uint64_t* plans) {
+    q.filter_json = f;
+    (void)db::TakeFilterPlanCountsForBench();
+    auto got = Ix()->Query(q);
+    const db::FilterPlansTaken taken = db::TakeFilterPlanCountsForBench();
+    *plans = taken.exact + taken.walk;
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    return got.ok() ? got->matches : std::vector<QueryMatch>{};
+  };
+  for (int i : {0, 1234, 2999}) {
+    QueryRequest q;
+    q.vector = records_[i].values;
+    q.top_k = 10;
+    uint64_t plans = 0;
+    const std::vector<QueryMatch> plain = query(q, "", &plans);
+    ASSERT_EQ(plain.size(), 10u);
+    for (const std::string& f : every) {
+      const std::vector<QueryMatch> got = query(q, f, &plans);
+      EXPECT_EQ(plans, 0u) << f;
+      ASSERT_EQ(got.size(), plain.size()) << f;
+      for (size_t h = 0; h < got.size(); ++h) {
+        EXPECT_EQ(got[h].id, plain[h].id) << f << " #" << h;
+        EXPECT_EQ(got[h].score, plain[h].score) << f << " #" << h;
+      }
+    }
+    // All but the best hit's bucket (4 records of 4,000).
+    const int b = std::stoi(plain.front().id.substr(1)) % 1000;
+    const std::string bs = std::to_string(b);
+    for (const std::string& f :
+         {R"({"bucket":{"$ne":)" + bs + "}}",
+          R"({"$or":[{"bucket":{"$lt":)" + bs + R"(}},{"bucket":{"$gt":)" + bs + "}}]}"}) {
+      const std::vector<QueryMatch> got = query(q, f, &plans);
+      EXPECT_EQ(plans, 1u) << f;
+      ASSERT_EQ(got.size(), 10u) << f;
+      for (const QueryMatch& m : got) {
+        EXPECT_NE(std::stoi(m.id.substr(1)) % 1000, b) << f << ": " << m.id;
+      }
+    }
+  }
+  // A column test all records but one pass: the best hit moved to bucket -1.
+  QueryRequest q;
+  q.vector = records_[7].values;
+  q.top_k = 10;
+  uint64_t plans = 0;
+  const std::string best = query(q, "", &plans).front().id;
+  VectorRecord moved = records_[std::stoi(best.substr(1))];
+  moved.metadata_json = R"({"bucket":-1})";
+  ASSERT_TRUE(Ix()->Upsert(std::span(&moved, 1)).ok());
+  const std::vector<QueryMatch> got = query(q, every[0], &plans);
+  EXPECT_EQ(plans, 1u);
+  ASSERT_EQ(got.size(), 10u);
+  for (const QueryMatch& m : got) EXPECT_NE(m.id, best);
+}
+
 // Filters most records pass, on an indexed number: the walk tests each node on the index's column
 // of values instead of a bitmap (MetadataIndexSet::ColumnTest). The column must follow deletes and
 // metadata rewritten by upserts: every match passes the filter as the record now stands, and recall
