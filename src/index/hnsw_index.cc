@@ -964,6 +964,27 @@ std::vector<Hit> HnswIndex::SearchSlots(const float* query, size_t k,
   return ToHits(g, c, k);
 }
 
+void HnswIndex::ScoresAsStored(const float* query, std::span<const float* const> vectors,
+                               float* out) const {
+  const Impl& g = *impl_;
+  const PreparedQuery q(g, query);
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    const float* v = vectors[i];
+    // As ExactDist and ToHits compute it for a node holding v (its norm as inserts store it).
+    switch (g.o.metric) {
+      case Metric::kCosine:
+        out[i] = g.dot(q.data(), v, g.dims) * InverseNorm(v, g.dims);
+        break;
+      case Metric::kEuclidean:
+        out[i] = std::sqrt(std::max(0.0f, g.l2(q.data(), v, g.dims, kInf)));
+        break;
+      case Metric::kDotProduct:
+        out[i] = -g.dot(q.data(), v, g.dims);
+        break;
+    }
+  }
+}
+
 std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   const Impl& g = *impl_;
   std::shared_lock<std::shared_mutex> lock(g.rw);

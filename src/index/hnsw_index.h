@@ -202,6 +202,11 @@ class HnswIndex {
   // With bound codes (lb8) a vector whose code proves it farther than the k-th found so far is
   // not read: the same hits and scores, bit for bit, as scoring every one.
   std::vector<Hit> SearchSlots(const float* query, size_t k, std::span<const uint32_t> slots) const;
+  // The score a search would give each vector were it stored here (out[i] for vectors[i], in
+  // the metric's score convention; the same kernel and the same stored norm as a search's exact
+  // distance, so bit for bit what the graph returns for it). For vectors held outside the graph
+  // (a write buffer) whose results are merged with the graph's: equal vectors then score equal.
+  void ScoresAsStored(const float* query, std::span<const float* const> vectors, float* out) const;
   // Exact search over all live vectors (ground truth, tests, tiny indexes); as SearchSlots.
   std::vector<Hit> SearchExact(const float* query, size_t k) const;
   // SearchExact for `count` queries of dimensions() floats each (query i at queries + i *

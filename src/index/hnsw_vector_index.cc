@@ -173,7 +173,7 @@ class HnswVectorIndex final : public VectorIndex {
     {
       std::shared_lock lock(mu_);
       size = Size();
-      if (!slot_row_.empty()) buffered = ToSlots(buffer_->Search(query, k));
+      if (!slot_row_.empty()) buffered = ToSlots(query, buffer_->Search(query, k));
     }
     std::vector<Hit> graph = size < exact_below_ ? hnsw_->SearchExact(query, k)
                                                  : hnsw_->Search(query, k, Ef(params, k));
@@ -195,7 +195,7 @@ class HnswVectorIndex final : public VectorIndex {
           in_buffer.push_back(it->second);
         }
       }
-      if (!in_buffer.empty()) buffered = ToSlots(buffer_->SearchSlots(query, k, in_buffer));
+      if (!in_buffer.empty()) buffered = ToSlots(query, buffer_->SearchSlots(query, k, in_buffer));
     }
     std::vector<Hit> graph = hnsw_->SearchSlots(query, k, in_graph);
     if (buffered.empty()) return graph;
@@ -212,7 +212,7 @@ class HnswVectorIndex final : public VectorIndex {
       for (const auto& [slot, row] : slot_row_) {
         if (allow(slot)) matching.push_back(row);
       }
-      if (!matching.empty()) buffered = ToSlots(buffer_->SearchSlots(query, k, matching));
+      if (!matching.empty()) buffered = ToSlots(query, buffer_->SearchSlots(query, k, matching));
     }
     // A slot in flight may come back from both; Merge keeps it once.
     std::vector<Hit> graph = hnsw_->SearchFiltered(query, k, Ef(params, k), allow, pass_rate);
@@ -377,9 +377,19 @@ class HnswVectorIndex final : public VectorIndex {
     buffer_->Clear(row);
     free_rows_.push_back(row);
   }
-  // Buffer hits name rows; callers want slots. Caller holds mu_.
-  std::vector<Hit> ToSlots(std::vector<Hit> hits) const {
-    for (Hit& h : hits) h.slot = row_slot_[h.slot];
+  // Buffer hits name rows; callers want slots, and the score the graph will give the same vector
+  // once it is linked: the buffer's batch kernel sums in another order, and two equal vectors, one
+  // in each, would score a few ulps apart and be ordered by that instead of by id. The buffer
+  // still picks its k best by its own scores. Caller holds mu_.
+  std::vector<Hit> ToSlots(const float* query, std::vector<Hit> hits) const {
+    std::vector<const float*> vectors(hits.size());
+    for (size_t i = 0; i < hits.size(); ++i) vectors[i] = buffer_->Get(hits[i].slot);
+    std::vector<float> scores(hits.size());
+    hnsw_->ScoresAsStored(query, vectors, scores.data());
+    for (size_t i = 0; i < hits.size(); ++i) {
+      hits[i].slot = row_slot_[hits[i].slot];
+      hits[i].score = scores[i];
+    }
     return hits;
   }
 
