@@ -21,7 +21,7 @@
 //       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
 //       [--selectivities 0.001,0.05,...] [--budget seconds] [--min-pass seconds] [--fashion DIR]
 //       [--glove FILE] [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
-//       [--buckets N] [--string-buckets]
+//       [--buckets N] [--string-buckets] [--and-tags N]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
@@ -36,6 +36,9 @@
 // database an earlier run left in --work. --buckets N spreads the records over N values of
 // "bucket" instead of 1,000 (N = the base's size: a value per record, as timestamps have);
 // --string-buckets keeps them as zero-padded strings in a string index (as ISO dates are kept).
+// --and-tags N gives every record a second field, "tag" (0..N-1, shuffled, in a number index of
+// its own), and makes every filter {"$and": [the bucket range, {"tag": 0}]}: a range beside a
+// selective condition, the matches 1/N of the range's.
 
 #include <algorithm>
 #include <chrono>
@@ -114,6 +117,7 @@ int main(int argc, char** argv) {
   std::string selectivities;  // comma-separated; "" = all of kSelectivities
   uint32_t buckets = 1000;    // distinct values of "bucket"
   bool string_buckets = false;  // "bucket" as zero-padded strings in a string index
+  uint32_t and_tags = 0;        // 0: no "tag"; N: filters AND {"tag": 0} over N tags
   for (int i = 1; i < argc; ++i) {
     const std::string f = argv[i];
     auto next = [&] {
@@ -156,6 +160,8 @@ int main(int argc, char** argv) {
       buckets = static_cast<uint32_t>(std::stoul(next()));
     else if (f == "--string-buckets")
       string_buckets = true;
+    else if (f == "--and-tags")
+      and_tags = static_cast<uint32_t>(std::stoul(next()));
     else
       DieIf(true, "unknown flag " + f);
   }
@@ -183,6 +189,11 @@ int main(int argc, char** argv) {
   std::vector<uint32_t> bucket(d.n);
   for (size_t i = 0; i < d.n; ++i) bucket[i] = static_cast<uint32_t>(i % kBuckets);
   std::shuffle(bucket.begin(), bucket.end(), std::mt19937_64(7));
+  std::vector<uint32_t> tag(d.n, 0);
+  if (and_tags > 0) {
+    for (size_t i = 0; i < d.n; ++i) tag[i] = static_cast<uint32_t>(i % and_tags);
+    std::shuffle(tag.begin(), tag.end(), std::mt19937_64(8));
+  }
 
   // Truth per selectivity: exact top-10 over the matching rows, with the engine's flat index.
   semble::index::FlatIndex flat(dims, d.metric);
@@ -193,7 +204,7 @@ int main(int argc, char** argv) {
     if (!selected(kSelectivities[si])) continue;
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
     for (uint32_t i = 0; i < d.n; ++i) {
-      if (bucket[i] < below) matching[si].push_back(i);
+      if (bucket[i] < below && tag[i] == 0) matching[si].push_back(i);
     }
     truth[si].resize(nq);
     for (size_t q = 0; q < nq; ++q) {
@@ -292,7 +303,8 @@ int main(int argc, char** argv) {
   // one index.
   const std::string dir = work + "/db-" + d.name + "-" + index_type +
                           (buckets == 1000 ? "" : "-b" + std::to_string(buckets)) +
-                          (string_buckets ? "-s" : "");
+                          (string_buckets ? "-s" : "") +
+                          (and_tags > 0 ? "-t" + std::to_string(and_tags) : "");
   // A bucket as the filter and the records carry it: a number, or with --string-buckets a string
   // of 10 digits (zero-padded, so that strings order as the numbers do), as ISO dates are kept.
   auto bucket_json = [&](uint32_t b) {
@@ -316,9 +328,14 @@ int main(int argc, char** argv) {
         index->CreateMetadataIndex({"bucket", string_buckets ? semble::MetadataIndexType::kString
                                                              : semble::MetadataIndexType::kNumber}),
         "metadata index");
+    if (and_tags > 0) {
+      (void)Unwrap(index->CreateMetadataIndex({"tag", semble::MetadataIndexType::kNumber}),
+                   "metadata index");
+    }
     const auto load_start = Clock::now();
     semble::bench::UpsertBase(*index, d, kBatch, [&](size_t row) {
-      return "{\"bucket\":" + bucket_json(bucket[row]) + "}";
+      return "{\"bucket\":" + bucket_json(bucket[row]) +
+             (and_tags > 0 ? ",\"tag\":" + std::to_string(tag[row]) : "") + "}";
     });
     std::printf("# loaded through the API in %.1f s\n",
                 std::chrono::duration<double>(Clock::now() - load_start).count());
@@ -338,7 +355,8 @@ int main(int argc, char** argv) {
   auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall,
                       std::optional<uint32_t> ef, bool no_filter = false) {
     const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
-    const std::string filter = no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
+    std::string filter = no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
+    if (!no_filter && and_tags > 0) filter = "{\"$and\":[" + filter + ",{\"tag\":0}]}";
     semble::db::ForceFilterPlanForBench(plan);
     std::vector<std::vector<uint32_t>> got;
     const auto start = Clock::now();
