@@ -18,6 +18,15 @@ Value Meta(std::string_view json) {
   return v.ok() ? v.value() : Value();
 }
 
+// The slots whose metadata (null: none stored) the filter matches, by the filter's own evaluation.
+roaring::Roaring MatchesOf(const Filter& f, const std::vector<Value>& md) {
+  roaring::Roaring out;
+  for (uint32_t slot = 0; slot < md.size(); ++slot) {
+    if (!md[slot].is_null() && f.Matches(md[slot])) out.add(slot);
+  }
+  return out;
+}
+
 Condition Cond(std::string path, Condition::Op op, std::vector<Value> operands) {
   return Condition{std::move(path), op, std::move(operands)};
 }
@@ -405,10 +414,7 @@ TEST(MetadataIndexSetTest, RangesOverAValuePerRecordAreExactAndCountedClosely) {
     for (const std::string& json : filters) {
       Result<Filter> f = Filter::Parse(json, 1 << 20);
       ASSERT_TRUE(f.ok()) << json;
-      roaring::Roaring truth;
-      for (uint32_t slot = 0; slot < kSlots; ++slot) {
-        if (!md[slot].is_null() && f->Matches(md[slot])) truth.add(slot);
-      }
+      const roaring::Roaring truth = MatchesOf(f.value(), md);
       bool exact = false;
       std::optional<roaring::Roaring> cand = set.Candidates(f.value(), &exact);
       ASSERT_TRUE(cand.has_value()) << json;
@@ -476,10 +482,7 @@ TEST(MetadataIndexSetTest, AnAndTestsAWideRangeOnTheSlotsOfSelectiveConditions) 
     for (const std::string& json : filters) {
       Result<Filter> f = Filter::Parse(json, 1 << 20);
       ASSERT_TRUE(f.ok()) << json;
-      roaring::Roaring truth;
-      for (uint32_t slot = 0; slot < kSlots; ++slot) {
-        if (!md[slot].is_null() && f->Matches(md[slot])) truth.add(slot);
-      }
+      const roaring::Roaring truth = MatchesOf(f.value(), md);
       nonempty += truth.isEmpty() ? 0 : 1;
       bool exact = false;
       std::optional<roaring::Roaring> cand = set.Candidates(f.value(), &exact);
@@ -506,13 +509,6 @@ TEST(MetadataIndexSetTest, AStringRangeOverManyKeysIsLeftToTheRecords) {
     md[slot] = Meta(std::string("{\"d\":\"") + date + "\",\"n\":" + std::to_string(slot % 7) + "}");
     set.Add(slot, md[slot]);
   }
-  auto truth_of = [&](const Filter& f) {
-    roaring::Roaring truth;
-    for (uint32_t slot = 0; slot < kSlots; ++slot) {
-      if (f.Matches(md[slot])) truth.add(slot);
-    }
-    return truth;
-  };
   // 8,192 keys are answered, 8,193 are not, from either end and both ways of closing.
   const struct {
     std::string json;
@@ -531,7 +527,7 @@ TEST(MetadataIndexSetTest, AStringRangeOverManyKeysIsLeftToTheRecords) {
     if (cand) {
       // A superset: with $gt the key equal to the operand comes along (it might stand for longer
       // values), so at most that one slot more.
-      const roaring::Roaring truth = truth_of(f.value());
+      const roaring::Roaring truth = MatchesOf(f.value(), md);
       EXPECT_TRUE(truth.isSubset(*cand)) << c.json;
       EXPECT_LE(cand->cardinality(), truth.cardinality() + 1) << c.json;
     }
@@ -545,7 +541,7 @@ TEST(MetadataIndexSetTest, AStringRangeOverManyKeysIsLeftToTheRecords) {
   std::optional<roaring::Roaring> cand = set.Candidates(f.value(), &exact);
   ASSERT_TRUE(cand.has_value());
   EXPECT_TRUE(exact);
-  const roaring::Roaring truth = truth_of(f.value());
+  const roaring::Roaring truth = MatchesOf(f.value(), md);
   EXPECT_TRUE(truth == *cand);
   EXPECT_LT(truth.cardinality(), (kSlots + 3) / 7);  // fewer than the slots with n = 3
   // Once a record holds an array the string column is gone: the AND is answered by n = 3 alone,
