@@ -187,6 +187,12 @@ class HnswVectorIndex final : public VectorIndex {
     std::vector<Hit> buffered;
     {
       std::shared_lock lock(mu_);
+      // Nothing buffered (the common case once a load is linked): every slot is the graph's, and
+      // a filter's exact plan hands over thousands of them; no lookup and no copy per slot.
+      if (slot_row_.empty()) {
+        lock.unlock();
+        return hnsw_->SearchSlots(query, k, slots);
+      }
       for (uint32_t s : slots) {
         auto it = slot_row_.find(s);
         if (it == slot_row_.end()) {
