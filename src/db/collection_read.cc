@@ -547,7 +547,19 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     fusion.vector_order = HigherIsCloser(manifest_description_.config.metric)
                               ? text::ScoreOrder::kHigherIsBetter
                               : text::ScoreOrder::kLowerIsBetter;
-    return text::Fuse(vector_hits, keyword_hits, fusion, depth);
+    // Fused scores tie often (with RRF, rank r on one side only scores 1 / (60 + r) on either
+    // side), and Fuse cuts ties by slot: fuse both sides whole, then cut by score then id, as the
+    // answer is ordered (else topK 1 and topK 2 disagree on which of two equal records comes
+    // first, and an answer changes when a checkpoint or a reopen moves records to other slots).
+    SEMBLE_ASSIGN_OR_RETURN(
+        std::vector<text::Hit> fused,
+        text::Fuse(vector_hits, keyword_hits, fusion, vector_hits.size() + keyword_hits.size()));
+    std::stable_sort(fused.begin(), fused.end(), [&](const text::Hit& a, const text::Hit& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return slots_[a.slot].id < slots_[b.slot].id;
+    });
+    if (fused.size() > depth) fused.resize(depth);
+    return fused;
   };
 
   auto to_match = [&](const text::Hit& h) {

@@ -382,6 +382,48 @@ TEST_F(HybridTest, FusionEdgeCases) {
   EXPECT_TRUE(r->matches.empty());
 }
 
+// Equal fused scores are cut by id, as every answer is ordered, not by the records' slots: "b"
+// (written first, so in the lower slot) is only the vector side's best, "a" only the keyword
+// side's, so both score 1 / 61 with RRF and 0.5 with weighted fusion at alpha 0.5. The top 1 is
+// "a", and the top 2 begin with it.
+TEST_F(HybridTest, EqualFusedScoresAreCutById) {
+  Create("ties", "flat", true);
+  std::vector<VectorRecord> batch;
+  VectorRecord b = test::MakeRecord("b", {1, 0, 0, 0});
+  b.text = "hay";
+  batch.push_back(b);
+  // 110 records between the query and "a": "a" is not on the vector side (its best 100).
+  for (int i = 0; i < 110; ++i) {
+    VectorRecord r =
+        test::MakeRecord("m" + std::to_string(i), {1, 0.5f + 0.01f * static_cast<float>(i), 0, 0});
+    r.text = "hay";
+    batch.push_back(r);
+  }
+  VectorRecord a = test::MakeRecord("a", {-1, 0, 0, 0});
+  a.text = "needle";
+  batch.push_back(a);
+  ASSERT_TRUE(index_->Upsert(std::vector<VectorRecord>{batch[0]}).ok());
+  ASSERT_TRUE(index_->Upsert(std::span(batch).subspan(1)).ok());
+  for (const bool weighted : {false, true}) {
+    QueryRequest q;
+    q.mode = QueryMode::kHybrid;
+    q.vector = {1, 0, 0, 0};
+    q.text = "needle";
+    if (weighted) q.fusion = FusionMethod::kWeighted;
+    q.top_k = 1;
+    auto top1 = index_->Query(q);
+    q.top_k = 2;
+    auto top2 = index_->Query(q);
+    ASSERT_TRUE(top1.ok() && top2.ok()) << top1.status().ToString() << top2.status().ToString();
+    ASSERT_EQ(top1->matches.size(), 1u);
+    ASSERT_EQ(top2->matches.size(), 2u);
+    EXPECT_EQ(top1->matches[0].id, "a") << (weighted ? "weighted" : "rrf");
+    EXPECT_EQ(top2->matches[0].id, "a");
+    EXPECT_EQ(top2->matches[1].id, "b");
+    EXPECT_EQ(top2->matches[0].score, top2->matches[1].score);
+  }
+}
+
 // Groups against an oracle: the exact ranking of every allowed record, grouped in the test.
 TEST_F(HybridTest, GroupsMatchABruteForceGrouping) {
   Create("grp", "flat", true);
