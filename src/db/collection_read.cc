@@ -620,16 +620,20 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
       return slots_[a.slot].id < slots_[b.slot].id;
     });
     SEMBLE_ASSIGN_OR_RETURN(groups, text::GroupHits(hits, keys, group_options));
-    if (!hits.empty() && groups.empty()) {
-      return Status::InvalidArgument("groupBy \"" + request.group_by +
-                                     "\": none of the matching records has that metadata "
-                                     "property (as a string, number, boolean or string array)");
-    }
     const bool full = groups.size() == group_count &&
                       std::all_of(groups.begin(), groups.end(), [&](const text::Group& g) {
                         return g.hits.size() == request.group_size;
                       });
-    if (full || hits.size() < depth || depth >= kGroupMaxDepth) break;
+    if (full || hits.size() < depth || depth >= kGroupMaxDepth) {
+      // Refused only once every match the groups are filled from was ranked: the best matches
+      // may lack the property where later ones have it.
+      if (!hits.empty() && groups.empty()) {
+        return Status::InvalidArgument("groupBy \"" + request.group_by +
+                                       "\": none of the matching records has that metadata "
+                                       "property (as a string, number, boolean or string array)");
+      }
+      break;
+    }
     depth = std::min(depth * 2, kGroupMaxDepth);
   }
   for (const text::Group& g : groups) {

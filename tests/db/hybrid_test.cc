@@ -486,6 +486,44 @@ TEST_F(HybridTest, GroupsMatchABruteForceGrouping) {
   }
 }
 
+// Groups are filled from the best 10,000 matches (query.h): when the best matches lack the
+// property, the groups come from those after them. Only a query none of whose matches has the
+// property is refused.
+TEST_F(HybridTest, GroupsComeFromMatchesPastTheFirstWithoutTheProperty) {
+  Create("sparse", "flat", true);
+  std::vector<VectorRecord> records;
+  // The 40 nearest records to the query have no "doc"; the ones after them do.
+  for (int i = 0; i < 60; ++i) {
+    VectorRecord r = test::MakeRecord(
+        "r" + std::to_string(100 + i), {1, 0.01f * static_cast<float>(i), 0, 0}, "",
+        i < 40 ? R"({"other":1})" : "{\"doc\":\"d" + std::to_string(i % 3) + "\"}");
+    r.text = i < 40 ? "hay" : "hay needle";
+    records.push_back(r);
+  }
+  ASSERT_TRUE(index_->Upsert(records).ok());
+  for (const QueryMode mode : {QueryMode::kVector, QueryMode::kKeyword}) {
+    QueryRequest q;
+    q.mode = mode;
+    if (mode == QueryMode::kVector) q.vector = {1, 0, 0, 0};
+    q.text = mode == QueryMode::kKeyword ? "hay" : "";
+    q.group_by = "doc";
+    q.group_size = 1;
+    q.group_count = 2;
+    auto r = index_->Query(q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->groups.size(), 2u);
+    if (mode == QueryMode::kVector) {
+      EXPECT_EQ(r->groups[0].key_json, "\"d1\"");
+      EXPECT_EQ(r->groups[0].matches[0].id, "r140");
+      EXPECT_EQ(r->groups[1].key_json, "\"d2\"");
+      EXPECT_EQ(r->groups[1].matches[0].id, "r141");
+    }
+    // A filter that leaves only records without the property: refused.
+    q.filter_json = R"({"other":1})";
+    EXPECT_EQ(index_->Query(q).status().code(), Status::Code::kInvalidArgument);
+  }
+}
+
 TEST_F(HybridTest, BadInputIsRefusedWithClearErrors) {
   Create("plain", "flat", false);
   ASSERT_TRUE(index_->Upsert(std::vector<VectorRecord>{
