@@ -560,7 +560,19 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
     fusion.vector_order = HigherIsCloser(manifest_description_.config.metric)
                               ? text::ScoreOrder::kHigherIsBetter
                               : text::ScoreOrder::kLowerIsBetter;
-    return text::Fuse(vector_hits, keyword_hits, fusion, depth);
+    // Fused scores tie often (with RRF, rank r on one side only scores 1 / (60 + r) on either
+    // side), and Fuse cuts ties by slot: fuse both sides whole, then cut by score then id, as the
+    // answer is ordered (else topK 1 and topK 2 disagree on which of two equal records comes
+    // first, and an answer changes when a checkpoint or a reopen moves records to other slots).
+    SEMBLE_ASSIGN_OR_RETURN(
+        std::vector<text::Hit> fused,
+        text::Fuse(vector_hits, keyword_hits, fusion, vector_hits.size() + keyword_hits.size()));
+    std::stable_sort(fused.begin(), fused.end(), [&](const text::Hit& a, const text::Hit& b) {
+      if (a.score != b.score) return a.score > b.score;
+      return slots_[a.slot].id < slots_[b.slot].id;
+    });
+    if (fused.size() > depth) fused.resize(depth);
+    return fused;
   };
 
   auto to_match = [&](const text::Hit& h) {
@@ -621,16 +633,20 @@ Result<QueryResult> Collection::Query(const QueryRequest& given) const {
       return slots_[a.slot].id < slots_[b.slot].id;
     });
     SEMBLE_ASSIGN_OR_RETURN(groups, text::GroupHits(hits, keys, group_options));
-    if (!hits.empty() && groups.empty()) {
-      return Status::InvalidArgument("groupBy \"" + request.group_by +
-                                     "\": none of the matching records has that metadata "
-                                     "property (as a string, number, boolean or string array)");
-    }
     const bool full = groups.size() == group_count &&
                       std::all_of(groups.begin(), groups.end(), [&](const text::Group& g) {
                         return g.hits.size() == request.group_size;
                       });
-    if (full || hits.size() < depth || depth >= kGroupMaxDepth) break;
+    if (full || hits.size() < depth || depth >= kGroupMaxDepth) {
+      // Refused only once every match the groups are filled from was ranked: the best matches
+      // may lack the property where later ones have it.
+      if (!hits.empty() && groups.empty()) {
+        return Status::InvalidArgument("groupBy \"" + request.group_by +
+                                       "\": none of the matching records has that metadata "
+                                       "property (as a string, number, boolean or string array)");
+      }
+      break;
+    }
     depth = std::min(depth * 2, kGroupMaxDepth);
   }
   for (const text::Group& g : groups) {

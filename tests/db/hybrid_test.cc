@@ -382,6 +382,48 @@ TEST_F(HybridTest, FusionEdgeCases) {
   EXPECT_TRUE(r->matches.empty());
 }
 
+// Equal fused scores are cut by id, as every answer is ordered, not by the records' slots: "b"
+// (written first, so in the lower slot) is only the vector side's best, "a" only the keyword
+// side's, so both score 1 / 61 with RRF and 0.5 with weighted fusion at alpha 0.5. The top 1 is
+// "a", and the top 2 begin with it.
+TEST_F(HybridTest, EqualFusedScoresAreCutById) {
+  Create("ties", "flat", true);
+  std::vector<VectorRecord> batch;
+  VectorRecord b = test::MakeRecord("b", {1, 0, 0, 0});
+  b.text = "hay";
+  batch.push_back(b);
+  // 110 records between the query and "a": "a" is not on the vector side (its best 100).
+  for (int i = 0; i < 110; ++i) {
+    VectorRecord r =
+        test::MakeRecord("m" + std::to_string(i), {1, 0.5f + 0.01f * static_cast<float>(i), 0, 0});
+    r.text = "hay";
+    batch.push_back(r);
+  }
+  VectorRecord a = test::MakeRecord("a", {-1, 0, 0, 0});
+  a.text = "needle";
+  batch.push_back(a);
+  ASSERT_TRUE(index_->Upsert(std::vector<VectorRecord>{batch[0]}).ok());
+  ASSERT_TRUE(index_->Upsert(std::span(batch).subspan(1)).ok());
+  for (const bool weighted : {false, true}) {
+    QueryRequest q;
+    q.mode = QueryMode::kHybrid;
+    q.vector = {1, 0, 0, 0};
+    q.text = "needle";
+    if (weighted) q.fusion = FusionMethod::kWeighted;
+    q.top_k = 1;
+    auto top1 = index_->Query(q);
+    q.top_k = 2;
+    auto top2 = index_->Query(q);
+    ASSERT_TRUE(top1.ok() && top2.ok()) << top1.status().ToString() << top2.status().ToString();
+    ASSERT_EQ(top1->matches.size(), 1u);
+    ASSERT_EQ(top2->matches.size(), 2u);
+    EXPECT_EQ(top1->matches[0].id, "a") << (weighted ? "weighted" : "rrf");
+    EXPECT_EQ(top2->matches[0].id, "a");
+    EXPECT_EQ(top2->matches[1].id, "b");
+    EXPECT_EQ(top2->matches[0].score, top2->matches[1].score);
+  }
+}
+
 // Groups against an oracle: the exact ranking of every allowed record, grouped in the test.
 TEST_F(HybridTest, GroupsMatchABruteForceGrouping) {
   Create("grp", "flat", true);
@@ -441,6 +483,44 @@ TEST_F(HybridTest, GroupsMatchABruteForceGrouping) {
       }
     }
     EXPECT_EQ(r->matches.size(), flat);
+  }
+}
+
+// Groups are filled from the best 10,000 matches (query.h): when the best matches lack the
+// property, the groups come from those after them. Only a query none of whose matches has the
+// property is refused.
+TEST_F(HybridTest, GroupsComeFromMatchesPastTheFirstWithoutTheProperty) {
+  Create("sparse", "flat", true);
+  std::vector<VectorRecord> records;
+  // The 40 nearest records to the query have no "doc"; the ones after them do.
+  for (int i = 0; i < 60; ++i) {
+    VectorRecord r = test::MakeRecord(
+        "r" + std::to_string(100 + i), {1, 0.01f * static_cast<float>(i), 0, 0}, "",
+        i < 40 ? R"({"other":1})" : "{\"doc\":\"d" + std::to_string(i % 3) + "\"}");
+    r.text = i < 40 ? "hay" : "hay needle";
+    records.push_back(r);
+  }
+  ASSERT_TRUE(index_->Upsert(records).ok());
+  for (const QueryMode mode : {QueryMode::kVector, QueryMode::kKeyword}) {
+    QueryRequest q;
+    q.mode = mode;
+    if (mode == QueryMode::kVector) q.vector = {1, 0, 0, 0};
+    q.text = mode == QueryMode::kKeyword ? "hay" : "";
+    q.group_by = "doc";
+    q.group_size = 1;
+    q.group_count = 2;
+    auto r = index_->Query(q);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->groups.size(), 2u);
+    if (mode == QueryMode::kVector) {
+      EXPECT_EQ(r->groups[0].key_json, "\"d1\"");
+      EXPECT_EQ(r->groups[0].matches[0].id, "r140");
+      EXPECT_EQ(r->groups[1].key_json, "\"d2\"");
+      EXPECT_EQ(r->groups[1].matches[0].id, "r141");
+    }
+    // A filter that leaves only records without the property: refused.
+    q.filter_json = R"({"other":1})";
+    EXPECT_EQ(index_->Query(q).status().code(), Status::Code::kInvalidArgument);
   }
 }
 
