@@ -80,53 +80,10 @@ namespace {
 // A clock the test moves, for records' expiry (semble/record.h: the database's clock is
 // Env::NowMillis). Every file call goes to the local file system, so checkpoints are mapped as in
 // production (test::FaultEnv cannot map).
-class ClockEnv : public Env {
+class ClockEnv : public test::ForwardingEnv {
  public:
   std::atomic<int64_t> now_ms{1'700'000'000'000};
-
-  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
-    return base_->NewWritableFile(path);
-  }
-  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    return base_->NewAppendableFile(path);
-  }
-  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
-    return base_->NewSequentialFile(path);
-  }
-  Result<std::unique_ptr<PositionalWritableFile>> NewPositionalWritableFile(
-      const std::string& path) override {
-    return base_->NewPositionalWritableFile(path);
-  }
-  Result<std::unique_ptr<MappableFile>> OpenForMapping(const std::string& path) override {
-    return base_->OpenForMapping(path);
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    return base_->GetChildren(dir);
-  }
-  Result<uint64_t> GetFileSize(const std::string& path) override {
-    return base_->GetFileSize(path);
-  }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
-  }
-  Status TruncateFile(const std::string& path, uint64_t size) override {
-    return base_->TruncateFile(path, size);
-  }
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
-  }
   int64_t NowMillis() override { return now_ms.load(); }
-
- private:
-  Env* const base_ = Env::Default();
 };
 
 struct Case {

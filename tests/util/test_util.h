@@ -34,10 +34,59 @@ class TempDir {
   std::string path_;
 };
 
+// Passes every call to the default Env: the base of the test Envs that change one thing.
+class ForwardingEnv : public Env {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
+    return base_->NewWritableFile(path);
+  }
+  Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
+    return base_->NewAppendableFile(path);
+  }
+  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
+    return base_->NewSequentialFile(path);
+  }
+  Result<std::unique_ptr<PositionalWritableFile>> NewPositionalWritableFile(
+      const std::string& path) override {
+    return base_->NewPositionalWritableFile(path);
+  }
+  Result<std::unique_ptr<MappableFile>> OpenForMapping(const std::string& path) override {
+    return base_->OpenForMapping(path);
+  }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
+    return base_->GetChildren(dir);
+  }
+  Result<uint64_t> GetFileSize(const std::string& path) override {
+    return base_->GetFileSize(path);
+  }
+  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return base_->RenameFile(from, to);
+  }
+  Status LinkFile(const std::string& from, const std::string& to) override {
+    return base_->LinkFile(from, to);
+  }
+  Status TruncateFile(const std::string& path, uint64_t size) override {
+    return base_->TruncateFile(path, size);
+  }
+  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
+  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
+  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    return base_->LockFile(path);
+  }
+  int64_t NowMillis() override { return base_->NowMillis(); }
+
+ protected:
+  Env* const base_ = Env::Default();
+};
+
 // Wraps the default Env; for files whose path contains `target` it can fail fsync, or behave as
 // if the disk had only `space_left` bytes (a write that does not fit writes what fits, then fails
-// with ENOSPC, as a real short write would).
-class FaultEnv final : public Env {
+// with ENOSPC, as a real short write would). Writes only through its own files: no positional
+// writes and no mapping (callers fall back to writing front to back and reading).
+class FaultEnv final : public ForwardingEnv {
  public:
   std::string target = "";      // empty: every file
   std::atomic<bool> fail_sync{false};
@@ -90,37 +139,26 @@ class FaultEnv final : public Env {
     if (!f.ok()) return f.status();
     return std::unique_ptr<WritableFile>(new File(this, path, std::move(f).value()));
   }
-  Result<std::unique_ptr<SequentialFile>> NewSequentialFile(const std::string& path) override {
-    return base_->NewSequentialFile(path);
+  // Every write goes through File (its faults): the defaults, not the base's.
+  Result<std::unique_ptr<PositionalWritableFile>> NewPositionalWritableFile(
+      const std::string& path) override {
+    return Env::NewPositionalWritableFile(path);
   }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    return base_->GetChildren(dir);
+  Result<std::unique_ptr<MappableFile>> OpenForMapping(const std::string& path) override {
+    return Env::OpenForMapping(path);
   }
-  Result<uint64_t> GetFileSize(const std::string& path) override {
-    return base_->GetFileSize(path);
-  }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
   Status RenameFile(const std::string& from, const std::string& to) override {
     if (fail_rename && Targets(to)) return Status::IOError("rename " + from + ": injected");
     return base_->RenameFile(from, to);
-  }
-  Status LinkFile(const std::string& from, const std::string& to) override {
-    return base_->LinkFile(from, to);
   }
   Status TruncateFile(const std::string& path, uint64_t size) override {
     // Truncation ends with an fsync: a device that fails fsync fails this too.
     if (fail_sync && Targets(path)) return Status::IOError(path + ": fsync (injected)");
     return base_->TruncateFile(path, size);
   }
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
   Status SyncDir(const std::string& dir) override {
     if (fail_sync && Targets(dir)) return Status::IOError(dir + ": fsync (injected)");
     return base_->SyncDir(dir);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
   }
   // A clock tests control: when fixed_now_ms is non-zero, NowMillis returns it.
   std::atomic<int64_t> fixed_now_ms{0};
@@ -128,9 +166,6 @@ class FaultEnv final : public Env {
     const int64_t fixed = fixed_now_ms.load();
     return fixed != 0 ? fixed : base_->NowMillis();
   }
-
- private:
-  Env* base_ = Env::Default();
 };
 
 }  // namespace semble::test
