@@ -421,6 +421,11 @@ class FilterOracleTest : public ::testing::TestWithParam<Case> {
   std::string CheckRanked(const std::vector<QueryMatch>& got, const Ranking& want, bool higher,
                           size_t top_k, bool exact, RoundStats* stats) const;
 
+  // Asks q and holds its ranked answer to `want` (CheckRanked); failures are reported, counted in
+  // stats when given. `answer` (optional) receives the matches.
+  void CheckAnswer(const QueryRequest& q, const Filter* f, const Ranking& want, bool higher,
+                   bool exact, RoundStats* stats, const std::string& what,
+                   std::vector<QueryMatch>* answer);
   // One query against the model; failures are reported. `answer` (optional) receives the matches.
   void CheckOne(const QueryRequest& q, const Filter* f, RoundStats* stats, const std::string& what,
                 std::vector<QueryMatch>* answer = nullptr);
@@ -595,41 +600,37 @@ std::string Describe(const QueryRequest& q, const Filter* f) {
   return s;
 }
 
-void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundStats* stats,
-                                const std::string& what, std::vector<QueryMatch>* answer) {
-  const Ranking want = VectorRanking(q, f);
+void FilterOracleTest::CheckAnswer(const QueryRequest& q, const Filter* f, const Ranking& want,
+                                   bool higher, bool exact, RoundStats* stats,
+                                   const std::string& what, std::vector<QueryMatch>* answer) {
   auto result = index_->Query(q);
-  ++stats->queries;
   auto fail = [&](const std::string& why) {
     ADD_FAILURE() << why << "\n  " << what << " " << Describe(q, f);
     ++failures_;
   };
   if (!result.ok()) return fail("query failed: " + result.status().ToString());
-  if (want.order.empty()) ++stats->empty;
-  if (want.order.size() * 5 > model_.size()) ++stats->broad;
-  const bool exact = VectorExact(q, f, want.order.size(), q.top_k);
-  const std::string why =
-      CheckRanked(result->matches, want, HigherIsCloser(GetParam().metric), q.top_k, exact, stats);
+  RoundStats unused;
+  const std::string why = CheckRanked(result->matches, want, higher, q.top_k, exact,
+                                      stats != nullptr ? stats : &unused);
   if (!why.empty()) return fail(why);
   if (answer != nullptr) *answer = result->matches;
 }
 
+void FilterOracleTest::CheckOne(const QueryRequest& q, const Filter* f, RoundStats* stats,
+                                const std::string& what, std::vector<QueryMatch>* answer) {
+  const Ranking want = VectorRanking(q, f);
+  ++stats->queries;
+  if (want.order.empty()) ++stats->empty;
+  if (want.order.size() * 5 > model_.size()) ++stats->broad;
+  const bool exact = VectorExact(q, f, want.order.size(), q.top_k);
+  CheckAnswer(q, f, want, HigherIsCloser(GetParam().metric), exact, stats, what, answer);
+}
+
 void FilterOracleTest::CheckKeyword(const QueryRequest& q, const Filter* f, ExtraStats* stats,
                                     const std::string& what, std::vector<QueryMatch>* answer) {
-  const Ranking want = KeywordRanking(q, f);
-  auto result = index_->Query(q);
   ++stats->keyword;
-  auto fail = [&](const std::string& why) {
-    ADD_FAILURE() << why << "\n  " << what << " " << Describe(q, f);
-    ++failures_;
-  };
-  if (!result.ok()) return fail("query failed: " + result.status().ToString());
   // BM25 is exact on every index type: the keyword side has no approximation.
-  RoundStats unused;
-  const std::string why =
-      CheckRanked(result->matches, want, /*higher=*/true, q.top_k, /*exact=*/true, &unused);
-  if (!why.empty()) return fail(why);
-  if (answer != nullptr) *answer = result->matches;
+  CheckAnswer(q, f, KeywordRanking(q, f), /*higher=*/true, /*exact=*/true, nullptr, what, answer);
 }
 
 void FilterOracleTest::CheckGrouped(const QueryRequest& q, const Filter* f, ExtraStats* stats,
