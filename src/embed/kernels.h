@@ -53,9 +53,12 @@ void Gelu(float* x, size_t n);
 void AttentionHead(const float* q, const float* k, const float* v, size_t ld, size_t len,
                    size_t head_dim, float scale, float* out, size_t ldo, float* scratch);
 
+// Query rows AttentionHead computes side by side.
+constexpr size_t kAttentionRows = 4;
+
 inline size_t AttentionScratchFloats(size_t len, size_t head_dim) {
   const size_t padded = (len + 15) / 16 * 16;
-  return (head_dim + 1) * padded;
+  return (head_dim + kAttentionRows) * padded;
 }
 
 // dst = src with each block of `block` elements of every row (rows of k) rounded to int8:

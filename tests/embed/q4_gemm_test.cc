@@ -104,19 +104,28 @@ TEST(Q4Gemm, PackRejectsUnrepresentableWeights) {
   EXPECT_FALSE(PackQ4(PackLinear(w.data(), nullptr, 32, 48), &q));  // k % 32 != 0
 }
 
+// The SIMD quantizer handles up to 16 blocks of a row together, so the widths cover one block, a
+// partial group (the model's 384 = 12 blocks), exactly one group, one block past it and the
+// model's 1536 (three groups). Each block gets its own magnitude (2^-6 .. 2^6 times the normal
+// draws), so a scale or code sum that landed in another block's lane would show.
 TEST(Q4Gemm, QuantizeMatchesScalarAndFakeQuantization) {
   std::mt19937 rng(3);
-  const size_t m = 9, k = 128;
-  const std::vector<float> x = Activations(m, k, &rng);
-  const Quantized a = Quantize(x, m, k, false), b = Quantize(x, m, k, true);
-  EXPECT_EQ(a.q, b.q);
-  EXPECT_EQ(a.scale, b.scale);
-  EXPECT_EQ(a.zsum, b.zsum);
-  std::vector<float> fake(m * k);
-  FakeQuantizeInt8Blocks(x.data(), m, k, 32, fake.data());
-  for (size_t r = 0; r < m; ++r) {
-    for (size_t i = 0; i < k; ++i) {
-      ASSERT_EQ(static_cast<float>(a.q[r * k + i]) * a.scale[r * k / 32 + i / 32], fake[r * k + i]);
+  const size_t m = 9;
+  for (size_t k : {32, 128, 384, 512, 544, 1536}) {
+    std::vector<float> x = Activations(m, k, &rng);
+    for (size_t i = 0; i < m * k; ++i) x[i] = std::ldexp(x[i], static_cast<int>(i / 32 % 13) - 6);
+    const Quantized a = Quantize(x, m, k, false), b = Quantize(x, m, k, true);
+    EXPECT_EQ(a.q, b.q) << k;
+    EXPECT_EQ(a.scale, b.scale) << k;
+    EXPECT_EQ(a.zsum, b.zsum) << k;
+    std::vector<float> fake(m * k);
+    FakeQuantizeInt8Blocks(x.data(), m, k, 32, fake.data());
+    for (size_t r = 0; r < m; ++r) {
+      for (size_t i = 0; i < k; ++i) {
+        ASSERT_EQ(static_cast<float>(a.q[r * k + i]) * a.scale[r * k / 32 + i / 32],
+                  fake[r * k + i])
+            << k;
+      }
     }
   }
 }
