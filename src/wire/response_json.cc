@@ -104,6 +104,19 @@ void WriteIndexInfo(const IndexInfo& info, core::JsonWriter* w) {
     w->Key("indexType").String(info.index_type);
     w->Key("memoryBytesPerVector").Double(std::round(info.memory_bytes_per_vector * 10) / 10);
     w->Key("unindexedVectors").Uint(info.unindexed_vectors);
+    if (!info.recall_calibration.empty()) {
+      w->Key("recallCalibration").BeginObject();
+      w->Key("queries").Uint(info.recall_calibration_queries);
+      w->Key("steps").BeginArray();
+      for (const IndexInfo::RecallStep& step : info.recall_calibration) {
+        w->BeginObject();
+        w->Key("ef").Uint(step.ef);
+        w->Key("recall").Float(step.recall);
+        w->EndObject();
+      }
+      w->EndArray();
+      w->EndObject();
+    }
   }
   w->EndObject();
 }
@@ -403,6 +416,18 @@ Result<IndexInfo> ParseIndexInfo(std::string_view json) {
   double mem = 0;
   if (e["memoryBytesPerVector"].get(mem) == simdjson::SUCCESS) info.memory_bytes_per_vector = mem;
   info.unindexed_vectors = Uint(e, "unindexedVectors");
+  simdjson::dom::element calibration;
+  if (e["recallCalibration"].get(calibration) == simdjson::SUCCESS) {
+    info.recall_calibration_queries = static_cast<uint32_t>(Uint(calibration, "queries"));
+    simdjson::dom::array steps;
+    if (calibration["steps"].get(steps) != simdjson::SUCCESS) return Malformed("index info");
+    for (element step : steps) {
+      double recall = 0;
+      if (step["recall"].get(recall) != simdjson::SUCCESS) return Malformed("index info");
+      info.recall_calibration.push_back(
+          {static_cast<uint32_t>(Uint(step, "ef")), static_cast<float>(recall)});
+    }
+  }
   return info;
 }
 

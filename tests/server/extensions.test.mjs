@@ -272,3 +272,36 @@ test('binary records insert and upsert like NDJSON, and a malformed body writes 
   const info = okResult(await call('GET', vz('bin') + '/info'), 'info');
   assert.equal(info.vectorCount, 3);
 });
+
+test('info shows the recall calibration once a query has asked for a recall target', async () => {
+  okResult(await call('POST', vz(), { name: 'cal', config: { dimensions: 8, metric: 'cosine', indexType: 'hnsw' } }), 'create');
+  let seed = 7;
+  const next = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  // 10,000: below that many vectors (the server's default) an index answers exactly and has no
+  // use for a calibration.
+  const n = 10000;
+  const records = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, values: Array.from({ length: 8 }, next) }));
+  for (let i = 0; i < n; i += 5000) {
+    okResult(await call('POST', vz('cal') + '/insert', ndjson(records.slice(i, i + 5000)), { contentType: 'application/x-ndjson' }), 'insert');
+  }
+  let info;
+  for (let i = 0; i < 1500; ++i) {
+    info = okResult(await call('GET', vz('cal') + '/info'), 'info');
+    if (info.vectorCount === n && info.unindexedVectors === 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(info.unindexedVectors, 0, JSON.stringify(info));
+  assert.equal(info.recallCalibration, undefined, 'no calibration before a recall target is asked');
+  const q = okResult(await call('POST', vz('cal') + '/query', { vector: records[3].values.map((x) => x + 0.01), topK: 5, recall: 0.9 }), 'query');
+  assert.equal(q.matches.length, 5);
+  info = okResult(await call('GET', vz('cal') + '/info'), 'info after');
+  const cal = info.recallCalibration;
+  assert.ok(cal && Array.isArray(cal.steps) && cal.steps.length > 0, JSON.stringify(info));
+  assert.equal(cal.queries, 0, 'the first calibration holds stored vectors out, no real queries yet');
+  for (let i = 0; i < cal.steps.length; ++i) {
+    assert.ok(cal.steps[i].recall >= 0 && cal.steps[i].recall <= 1, JSON.stringify(cal.steps[i]));
+    if (i > 0) assert.ok(cal.steps[i].ef > cal.steps[i - 1].ef, JSON.stringify(cal.steps));
+  }
+  // The largest ef of the ladder finds nearly every neighbour in 8 dimensions.
+  assert.ok(cal.steps[cal.steps.length - 1].recall >= 0.9, JSON.stringify(cal.steps));
+});

@@ -199,6 +199,16 @@ TEST(WireRoundTripTest, IndexInfo) {
       // The server writes the figure to one decimal.
       info.memory_bytes_per_vector = static_cast<double>(g.Below(100000)) / 10;
       info.unindexed_vectors = g.Below(1u << 20);
+      if (g.Coin()) {
+        info.recall_calibration_queries = static_cast<uint32_t>(g.Below(513));
+        uint32_t ef = 0;
+        for (size_t i = 1 + g.Below(30); i > 0; --i) {
+          ef += static_cast<uint32_t>(1 + g.Below(300));
+          info.recall_calibration.push_back({ef, static_cast<float>(g.Below(10001)) / 10000});
+        }
+        // Any float reads back, not only recalls a calibration can measure.
+        info.recall_calibration.back().recall = g.Float();
+      }
     }
     auto back = ParseIndexInfo(IndexInfoToJson(info));
     ASSERT_TRUE(back.ok()) << back.status().ToString();
@@ -209,6 +219,12 @@ TEST(WireRoundTripTest, IndexInfo) {
     EXPECT_EQ(back->index_type, info.index_type);
     EXPECT_EQ(back->memory_bytes_per_vector, info.memory_bytes_per_vector);
     EXPECT_EQ(back->unindexed_vectors, info.unindexed_vectors);
+    EXPECT_EQ(back->recall_calibration_queries, info.recall_calibration_queries);
+    ASSERT_EQ(back->recall_calibration.size(), info.recall_calibration.size());
+    for (size_t i = 0; i < info.recall_calibration.size(); ++i) {
+      EXPECT_EQ(back->recall_calibration[i].ef, info.recall_calibration[i].ef);
+      EXPECT_EQ(back->recall_calibration[i].recall, info.recall_calibration[i].recall);
+    }
   }
 }
 
