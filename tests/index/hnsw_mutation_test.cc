@@ -215,41 +215,64 @@ TEST(HnswSerializeTest, EverySizeRoundTripsTrainedOrNot) {
   }
 }
 
+// Every storage shape a graph can have (float32, sq8, bq, float32 with lower-bound codes; L2 and
+// cosine; with tombstones), since each adds sections and fields to the blob that a damaged
+// segment could hold anything in.
 TEST(HnswSerializeTest, CorruptOrTruncatedBlobsAreRejectedWithoutCrashing) {
+  struct Shape {
+    QuantizerKind q;
+    bool bound_codes;
+    Metric metric;
+  };
+  const Shape shapes[] = {{QuantizerKind::kSq8, false, Metric::kEuclidean},
+                          {QuantizerKind::kNone, false, Metric::kCosine},
+                          {QuantizerKind::kNone, true, Metric::kEuclidean},
+                          {QuantizerKind::kNone, true, Metric::kCosine},
+                          {QuantizerKind::kBinary, false, Metric::kDotProduct}};
   const Data d = Clustered(500, 1, 16, 23);
-  auto index = MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kSq8, 8, 32);
-  ASSERT_TRUE(index->AddBatch(Iota(d.n), d.base.data(), 1).ok());
-  const std::string blob = index->Serialize();
-  ASSERT_TRUE(HnswIndex::Deserialize(blob).ok());
-  // Every truncation.
-  for (size_t len = 0; len < blob.size(); len += (len < 200 ? 1 : 97)) {
-    EXPECT_FALSE(HnswIndex::Deserialize(std::string_view(blob).substr(0, len)).ok()) << len;
-  }
-  EXPECT_FALSE(HnswIndex::Deserialize(blob + "x").ok());
-  // Random byte flips: either rejected, or (a flip in a float) loaded and searchable.
-  std::mt19937_64 rng(1);
-  size_t rejected = 0;
-  for (int trial = 0; trial < 2000; ++trial) {
-    std::string bad = blob;
-    const int flips = 1 + trial % 4;
-    for (int f = 0; f < flips; ++f) bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
-    auto loaded = HnswIndex::Deserialize(bad);
-    if (!loaded.ok()) {
-      EXPECT_TRUE(loaded.status().IsCorruption());
-      ++rejected;
-      continue;
+  for (const Shape& shape : shapes) {
+    SCOPED_TRACE("quantizer " + std::to_string(static_cast<int>(shape.q)) +
+                 (shape.bound_codes ? ", lb8, " : ", ") + std::string(MetricName(shape.metric)));
+    auto index =
+        MakeIndex(d.dims, shape.metric, shape.q, 8, 32,
+                  shape.bound_codes ? +[](HnswOptions* o) { o->bound_codes = true; } : nullptr);
+    ASSERT_NE(index, nullptr);
+    ASSERT_TRUE(index->AddBatch(Iota(d.n), d.base.data(), 1).ok());
+    for (uint32_t slot = 0; slot < d.n; slot += 37) index->Remove(slot);
+    const std::string blob = index->Serialize();
+    ASSERT_TRUE(HnswIndex::Deserialize(blob).ok());
+    // Every truncation.
+    for (size_t len = 0; len < blob.size(); len += (len < 200 ? 1 : 97)) {
+      EXPECT_FALSE(HnswIndex::Deserialize(std::string_view(blob).substr(0, len)).ok()) << len;
     }
-    (*loaded)->Search(d.query(0), 10);
-    (*loaded)->Add(7, d.query(0));
-    (*loaded)->Remove(3);
+    EXPECT_FALSE(HnswIndex::Deserialize(blob + "x").ok());
+    // Random byte flips: either rejected, or (a flip in a float) loaded and searchable.
+    std::mt19937_64 rng(1);
+    size_t rejected = 0;
+    for (int trial = 0; trial < 2000; ++trial) {
+      std::string bad = blob;
+      const int flips = 1 + trial % 4;
+      for (int f = 0; f < flips; ++f) bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+      auto loaded = HnswIndex::Deserialize(bad);
+      if (!loaded.ok()) {
+        EXPECT_TRUE(loaded.status().IsCorruption()) << loaded.status().ToString();
+        ++rejected;
+        continue;
+      }
+      (*loaded)->Search(d.query(0), 10);
+      (*loaded)->SearchExact(d.query(0), 10);
+      (*loaded)->Add(7, d.query(0));
+      (*loaded)->Remove(3);
+      (*loaded)->Search(d.query(0), 10);
+    }
+    EXPECT_GT(rejected, 100u);
+    // Links aimed out of range, at a missing layer, or too many: rejected.
+    std::string bad = blob;
+    bad[bad.size() - 1] = '\xff';
+    bad[bad.size() - 2] = '\xff';
+    auto r = HnswIndex::Deserialize(bad);
+    EXPECT_TRUE(!r.ok() || (*r)->Search(d.query(0), 5).size() == 5);
   }
-  EXPECT_GT(rejected, 100u);
-  // Links aimed out of range, at a missing layer, or too many: rejected.
-  std::string bad = blob;
-  bad[bad.size() - 1] = '\xff';
-  bad[bad.size() - 2] = '\xff';
-  auto r = HnswIndex::Deserialize(bad);
-  EXPECT_TRUE(!r.ok() || (*r)->Search(d.query(0), 5).size() == 5);
 }
 
 TEST(HnswConcurrencyTest, AddsRemovesAndSearchesAtOnce) {
