@@ -1,9 +1,10 @@
 // Copyright 2026 The semble Authors.
 //
-// Writes the storage seeds of the fuzz corpus (corpus/wal, corpus/segment, corpus/manifest) with the
-// engine itself: a small database gets a few writes of every kind, and its WAL, then its checkpoint
-// segment and manifest, are copied out. So the seeds are real files in the current format, and
-// regenerating them after a format change is one command:
+// Writes the storage seeds of the fuzz corpus (corpus/wal, corpus/segment, corpus/manifest,
+// corpus/graph) with the engine itself: a small database gets a few writes of every kind, and its
+// WAL, then its checkpoint segment and manifest, are copied out; small graphs of every storage
+// shape are serialized. So the seeds are real files in the current format, and regenerating them
+// after a format change is one command:
 //
 //   cmake --build build --target fuzz_make_storage_corpus
 //   build/fuzz_make_storage_corpus tests/fuzz/corpus
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "index/hnsw_index.h"
 #include "semble/database.h"
 #include "semble/env.h"
 
@@ -60,6 +62,46 @@ VectorRecord Rec(std::string id, std::vector<float> v, std::string ns, std::stri
   r.ns = std::move(ns);
   r.metadata_json = std::move(md);
   return r;
+}
+
+// Graph blobs of every storage shape (float32, sq8, bq, lower-bound codes), each with a few
+// layers (m 4) and tombstones, small enough for a fuzzer to mutate quickly.
+void SaveGraphs(const std::string& corpus) {
+  struct Shape {
+    const char* name;
+    index::QuantizerKind q;
+    bool bound_codes;
+    Metric metric;
+  };
+  const Shape shapes[] = {{"f32-cosine", index::QuantizerKind::kNone, false, Metric::kCosine},
+                          {"sq8-l2", index::QuantizerKind::kSq8, false, Metric::kEuclidean},
+                          {"bq-dot", index::QuantizerKind::kBinary, false, Metric::kDotProduct},
+                          {"lb8-cosine", index::QuantizerKind::kNone, true, Metric::kCosine},
+                          {"lb8-l2", index::QuantizerKind::kNone, true, Metric::kEuclidean}};
+  std::filesystem::create_directories(corpus + "/graph");
+  for (const Shape& shape : shapes) {
+    index::HnswOptions o;
+    o.dimensions = 4;
+    o.metric = shape.metric;
+    o.quantizer = shape.q;
+    o.bound_codes = shape.bound_codes;
+    o.m = 4;
+    o.ef_construction = 16;
+    auto g = index::HnswIndex::Create(o);
+    if (!g.ok()) Die("graph", g.status());
+    std::vector<uint32_t> slots;
+    std::vector<float> values;
+    for (uint32_t i = 0; i < 48; ++i) {
+      slots.push_back(i);
+      for (uint32_t d = 0; d < 4; ++d) {
+        values.push_back(static_cast<float>((i * 7 + d * 13) % 17) / 8.0f - 1.0f + 0.01f * d);
+      }
+    }
+    Status s = (*g)->AddBatch(slots, values.data(), 1);
+    if (!s.ok()) Die("graph add", s);
+    for (uint32_t slot : {5u, 17u, 30u}) (*g)->Remove(slot, /*consolidate=*/false);
+    Save(corpus + "/graph/" + shape.name + ".graph", "", (*g)->Serialize());
+  }
 }
 
 }  // namespace
@@ -128,5 +170,6 @@ int main(int argc, char** argv) {
   }
   db->reset();
   std::filesystem::remove_all(data_dir);
+  SaveGraphs(corpus);
   return 0;
 }
