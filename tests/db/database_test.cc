@@ -16,7 +16,11 @@
 #include <set>
 #include <thread>
 
+#include "db/collection.h"
 #include "db/db_test_util.h"
+#include "meta/filter.h"
+#include "meta/metadata_index.h"
+#include "meta/value.h"
 #include "util/test_util.h"
 
 namespace semble {
@@ -443,6 +447,75 @@ TEST_F(DatabaseTest, FiltersGiveTheSameResultsWithAndWithoutMetadataIndexes) {
   q.filter_json = R"({"other":1})";
   auto r = *indexed->Query(q);
   EXPECT_EQ(r.matches.size(), (400 + 16) / 17);
+}
+
+// A query skips a filter the metadata indexes say every record passes only on an exact count. A
+// range over many distinct values on both sides is counted from a sample of the index's column
+// (metadata_index.h); here the records the range leaves out sit between the sampled slots, so the
+// estimate is every record. The filter must still apply: the query's best record fails it. (The
+// graph's walk is where a column test stands in for the filter; an exact scan lists the matches.)
+TEST_F(DatabaseTest, AFilterEstimatedToPassEveryRecordIsStillApplied) {
+  options_.exact_search_below = 0;
+  Reopen();
+  // The column grows by half each time, so a load of this size fills it exactly: every sampled
+  // slot then holds a record (and none lies past the last one).
+  constexpr uint32_t kRecords = 5395;
+  constexpr uint32_t kRuns = 64, kRunSlots = 16, kLeftOut = 300;
+  std::vector<bool> sampled(kRecords, false);
+  for (uint32_t run = 0; run < kRuns; ++run) {
+    const uint32_t begin = run * kRecords / kRuns;
+    for (uint32_t s = begin; s < std::min(kRecords, begin + kRunSlots); ++s) sampled[s] = true;
+  }
+  auto created = test::CreateIndexOfType(db_.get(), "est", 4, Metric::kEuclidean, "hnsw");
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  std::shared_ptr<Index> index = *created;
+  ASSERT_TRUE(index->CreateMetadataIndex({"t", MetadataIndexType::kNumber}).ok());
+  std::vector<VectorRecord> records;
+  std::set<std::string> left_out;
+  std::vector<std::string> left_out_ids;
+  meta::MetadataIndexSet model(64);  // the premise: the same index, built in the same order
+  ASSERT_NE(model.Create({"t", MetadataIndexType::kNumber}), nullptr);
+  for (uint32_t slot = 0; slot < kRecords; ++slot) {
+    const bool out = !sampled[slot] && left_out.size() < kLeftOut;
+    const int t = out ? -1 - static_cast<int>(left_out.size()) : static_cast<int>(slot);
+    const std::string md = "{\"t\":" + std::to_string(t) + "}";
+    records.push_back(MakeRecord("r" + std::to_string(slot), RandomVector(rng_, 4), "", md));
+    if (out) {
+      left_out.insert(records.back().id);
+      left_out_ids.push_back(records.back().id);
+    }
+    model.Add(slot, *meta::ParseMetadata(md, 1 << 20));
+  }
+  ASSERT_EQ(left_out.size(), kLeftOut);
+  const std::string filter = R"({"t":{"$gte":0}})";
+  auto parsed = meta::Filter::Parse(filter, 1 << 20);
+  ASSERT_TRUE(parsed.ok());
+  std::optional<meta::SlotTest> test = model.ColumnTest(*parsed);
+  ASSERT_TRUE(test.has_value());
+  ASSERT_TRUE(test->estimated());
+  ASSERT_EQ(test->count(), kRecords) << "the sample no longer misses the records left out";
+  for (size_t at = 0; at < records.size(); at += 1000) {
+    const size_t n = std::min<size_t>(1000, records.size() - at);
+    ASSERT_TRUE(index->Insert(std::span(records).subspan(at, n)).ok());
+  }
+  ASSERT_TRUE(test::WaitUntilIndexed(index.get()).ok());
+  for (db::FilterPlanForBench plan :
+       {db::FilterPlanForBench::kPlanner, db::FilterPlanForBench::kWalk}) {
+    db::ForceFilterPlanForBench(plan);
+    for (size_t i = 0; i < kLeftOut; i += 37) {
+      QueryRequest q;
+      q.vector = records[std::stoi(left_out_ids[i].substr(1))].values;
+      q.top_k = 10;
+      q.filter_json = filter;
+      auto got = index->Query(q);
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_EQ(got->matches.size(), q.top_k);
+      for (const QueryMatch& m : got->matches) {
+        EXPECT_EQ(left_out.count(m.id), 0u) << m.id << " fails " << filter;
+      }
+    }
+  }
+  db::ForceFilterPlanForBench(db::FilterPlanForBench::kPlanner);
 }
 
 TEST_F(DatabaseTest, MetadataIndexLifecycle) {

@@ -529,6 +529,42 @@ TEST_F(LifecycleTest, PurgeIsALoggedMutationThatChangesNoResult) {
   EXPECT_EQ(snapshot(), before);
 }
 
+// A filter every stored record passes by the metadata indexes (a column's count, an exact bitmap,
+// the only namespace) lets a query skip the filter, but not the records that are stored and still
+// hidden: expired ones not purged yet, and excludeIds. Here those are the query's two best.
+TEST_F(LifecycleTest, AFilterEveryRecordPassesStillHidesExpiredAndExcludedRecords) {
+  auto index = Create("e");
+  ASSERT_TRUE(index->CreateMetadataIndex({"n", MetadataIndexType::kNumber}).ok());
+  ASSERT_TRUE(index->CreateMetadataIndex({"f", MetadataIndexType::kBoolean}).ok());
+  std::vector<VectorRecord> records;
+  for (int i = 0; i < 6; ++i) {
+    const std::string md =
+        "{\"n\":" + std::to_string(i * 10) + ",\"f\":" + (i % 2 ? "true" : "false") + "}";
+    records.push_back(MakeRecord("r" + std::to_string(i), {1.0f, 0.2f * i, 0, 0}, "p", md));
+  }
+  records[0].expires_at_ms = kStart + 5000;
+  ASSERT_TRUE(index->Upsert(records).ok());
+  env_.fixed_now_ms = kStart + 5000;
+  for (const char* filter : {"", R"({"n":{"$gte":0}})", R"({"f":{"$in":[true,false]}})",
+                             R"({"$or":[{"n":{"$lt":30}},{"n":{"$gte":30}}]})"}) {
+    for (bool by_ns : {false, true}) {
+      if (filter[0] == '\0' && !by_ns) continue;  // nothing the indexes could say all pass
+      QueryRequest q;
+      q.vector = {1, 0, 0, 0};
+      q.top_k = 6;
+      q.filter_json = filter;
+      if (by_ns) q.ns = "p";
+      q.exclude_ids = {"r1"};
+      auto result = index->Query(q);
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+      std::vector<std::string> ids;
+      for (const QueryMatch& m : result->matches) ids.push_back(m.id);
+      EXPECT_EQ(ids, (std::vector<std::string>{"r2", "r3", "r4", "r5"}))
+          << filter << (by_ns ? " in namespace p" : "");
+    }
+  }
+}
+
 TEST_F(LifecycleTest, TheBackgroundPurgesExpiredRecords) {
   options_.expiry_purge_interval_ms = 5;
   Reopen();
