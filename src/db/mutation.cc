@@ -137,13 +137,15 @@ meta::Value UpdatedMetadata(const meta::Value& current, const meta::Value& patch
   std::vector<meta::Value::Member> members;
   if (merge && current.kind() == meta::Value::Kind::kObject) {
     members = current.members();
-    for (const auto& [key, value] : patch.members()) {
+    // Not a structured binding: clang 14 (the fuzz build's compiler) cannot capture one.
+    for (const meta::Value::Member& p : patch.members()) {
+      const std::string& key = p.first;
       auto it = std::find_if(members.begin(), members.end(),
                              [&key](const meta::Value::Member& m) { return m.first == key; });
       if (it != members.end()) {
-        it->second = value;
+        it->second = p.second;
       } else {
-        members.emplace_back(key, value);
+        members.emplace_back(key, p.second);
       }
     }
   } else if (patch.kind() == meta::Value::Kind::kObject) {

@@ -990,7 +990,10 @@ std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   std::shared_lock<std::shared_mutex> lock(g.rw);
   const PreparedQuery q(g, query);
   ExactScan scan(g, q.data(), k);
-  for (uint32_t node = 0; node < g.num_nodes; ++node) {
+  // nodes_used(): under alloc_mu, as an insert may be allocating a node meanwhile (adds run under
+  // the shared lock too); a node allocated after this read is not yet live anyway.
+  const uint32_t n = static_cast<uint32_t>(nodes_used());
+  for (uint32_t node = 0; node < n; ++node) {
     if (LoadState(&g.node_state[node]) == kLive) scan.Add(node);
   }
   std::vector<Candidate> c = scan.Take();
@@ -1061,10 +1064,10 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   std::shared_lock<std::shared_mutex> lock(g.rw);
   HnswMemoryStats s;
   size_t upper = 0;
-  for (uint32_t i = 0; i < g.num_nodes; ++i) {
+  const size_t n = nodes_used();  // under alloc_mu, as in SearchExact
+  for (uint32_t i = 0; i < n; ++i) {
     upper += static_cast<size_t>(g.node_level[i]) * (1 + g.m) * sizeof(uint32_t);
   }
-  const size_t n = g.num_nodes;
   // Traversal: layer-0 records (links + code), upper links, per-node state/level/slot.
   const size_t traversal = n * g.record_words * sizeof(uint32_t) + upper + n * 6;
   // Bound codes read the float32 copy for the candidates their bound cannot rule out: counted here.
