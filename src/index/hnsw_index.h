@@ -51,9 +51,9 @@
 //   - Add/AddBatch/Remove of DIFFERENT slots may run concurrently with each other and with searches
 //     (fine-grained link locks, like hnswlib). Two concurrent writes to the SAME slot are not
 //     allowed (the database serializes writes anyway).
-//   - Consolidate, growth of the internal arrays, Train, and the locality renumbering that follows
-//     an AddBatch of >= 10000 vectors take an internal exclusive lock for their (short, amortized)
-//     duration; other calls simply wait.
+//   - Consolidate, growth of the internal arrays, Train (and the quantizer's re-training as the
+//     index grows) and Reconnect's repairs take an internal exclusive lock for their (short,
+//     amortized) duration; other calls simply wait.
 // A search that runs concurrently with an Add may or may not see the new vector.
 
 #ifndef SEMBLE_SRC_INDEX_HNSW_INDEX_H_
@@ -142,8 +142,8 @@ class HnswIndex {
   // Adds slots.size() vectors (values: dimensions floats per slot, in order) using `threads`
   // threads (1 = the calling thread only). Duplicated slots in one batch are not allowed. On error,
   // vectors before the failing one may have been added. An untrained quantizer is trained on the
-  // batch when it has >= 256 vectors; a batch of >= 10000 ends with a breadth-first renumbering of
-  // the nodes so that graph neighbours sit near each other in memory.
+  // batch when it has >= 256 vectors. (Nodes are never renumbered: a breadth-first renumbering
+  // after large batches was measured, gained nothing and was removed; bench/RESULTS.md.)
   Status AddBatch(std::span<const uint32_t> slots, const float* values, int threads);
   // Makes room for `nodes` nodes in all and for slots below `slot_limit`, so that adds up to that
   // size do not grow (and so move) the internal arrays: pointers from Get then stay valid while

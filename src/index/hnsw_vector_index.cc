@@ -26,8 +26,7 @@ namespace {
 std::atomic<bool> keep_graph_mapped_for_bench{false};
 
 // Vectors linked per batch: small enough that a write touching a slot in flight waits little,
-// large enough to amortize the locking and the batch's worker threads (and below HnswIndex's
-// renumbering threshold, which would move the arrays under readers).
+// large enough to amortize the locking and the batch's worker threads.
 constexpr size_t kBuildBatch = 512;
 
 // Vectors linked since the builder last handed freed heap memory back to the system, in bytes of
