@@ -140,7 +140,7 @@ void GemmScalar(const int8_t* xq, const float* xs, const int32_t* xz, size_t m, 
 // Lane i of the result is op over the 16 lanes of v[i] (v is overwritten; no _mm512_reduce_*,
 // which trip GCC 12's -Wmaybe-uninitialized): a transposing reduction, 30 shuffles for 16 vectors
 // where reducing each alone takes 8 dependent ones. The tree leaves vector i's total in lane
-// kLaneOf[i] (i = 4a + b goes to 4b + a); one permutation puts it back in lane i.
+// 4b + a for i = 4a + b; one permutation (lane_of) puts it back in lane i.
 template <typename Op>
 SEMBLE_VNNI inline __m512 ReduceEach16(__m512* v, Op op) {
   for (size_t i = 0; i < 8; ++i) {
@@ -193,7 +193,8 @@ SEMBLE_VNNI void QuantizeRowsVnni(const float* x, size_t m, size_t k, int8_t* q,
                      : _mm512_setzero_ps();
       }
       const __m512 sc = _mm512_div_ps(ReduceEach16(v, MaxPs()), _mm512_set1_ps(127.0f));
-      const __mmask16 nonzero = _mm512_cmp_ps_mask(sc, _mm512_setzero_ps(), _CMP_NEQ_OQ);
+      // Unordered: a NaN scale is "not zero" here as in the scalar path's sc != 0.
+      const __mmask16 nonzero = _mm512_cmp_ps_mask(sc, _mm512_setzero_ps(), _CMP_NEQ_UQ);
       alignas(64) float inv[16];
       _mm512_store_ps(inv, _mm512_maskz_div_ps(nonzero, _mm512_set1_ps(1.0f), sc));
       _mm512_mask_storeu_ps(scale + r * blocks + b0, group, sc);
