@@ -242,6 +242,9 @@ HWY_INLINE void AttentionRows(const float* HWY_RESTRICT q, const float* HWY_REST
     inv[r] = 1.0f / hn::GetLane(hn::SumOfLanes(d, vsum));
   }
   if (head_dim % N == 0) {
+    // The scores' loop above has the same shape. One helper for both (the R sums through a pointer
+    // or returned in a struct) measured 4-8% slower on a batch of 32 texts: GCC kept the
+    // accumulators in memory. So each loop is written out where it is used.
     for (size_t c = 0; c < head_dim; c += N) {
       V acc[R];
 #pragma GCC unroll 8

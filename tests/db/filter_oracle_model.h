@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -174,36 +175,29 @@ inline const std::vector<std::string>& Strings() {
                                   "true",
                                   "null",
                                   "zz"};
+    // A long prefix and values extending it, in the pool's order.
+    const auto extend = [&p](const std::string& prefix, std::initializer_list<const char*> tails) {
+      for (const char* tail : tails) p.push_back(prefix + tail);
+    };
     // 61 bytes then a 2-byte character: a 63-byte key. Longer values share it.
-    const std::string x61(61, 'x');
-    p.push_back(x61);
-    p.push_back(x61 + "\xC3\xA9");
-    p.push_back(x61 +
-                "\xC3\xA9"
-                "a");
-    p.push_back(x61 +
-                "\xC3\xA9"
-                "b");
-    p.push_back(x61 +
-                "\xC3\xA9"
-                "ab");
+    extend(std::string(61, 'x'), {"", "\xC3\xA9",
+                                  "\xC3\xA9"
+                                  "a",
+                                  "\xC3\xA9"
+                                  "b",
+                                  "\xC3\xA9"
+                                  "ab"});
     // 62 bytes then a 3-byte character: the cut falls inside it, the key is the 62 bytes, which
     // is also a whole value.
-    const std::string y62(62, 'y');
-    p.push_back(y62);
-    p.push_back(y62 + "\xED\x95\x9C");
-    p.push_back(y62 +
-                "\xED\x95\x9C"
-                "a");
-    p.push_back(y62 + "a");
-    p.push_back(y62 + "ab");
+    extend(std::string(62, 'y'), {"", "\xED\x95\x9C",
+                                  "\xED\x95\x9C"
+                                  "a",
+                                  "a", "ab"});
     // 64 bytes exactly, and longer values sharing them.
     const std::string z64(64, 'z');
     p.push_back(z64.substr(0, 60));
     p.push_back(z64.substr(0, 63));
-    p.push_back(z64);
-    p.push_back(z64 + "a");
-    p.push_back(z64 + "b");
+    extend(z64, {"", "a", "b"});
     p.push_back(std::string(59, 'z') + "a");
     return p;
   }();
