@@ -21,7 +21,7 @@
 //       [--runs 3] [--recall x] [--target x] [--pca dims] [--skip-forced] [--skip-api-forced]
 //       [--selectivities 0.001,0.05,...] [--budget seconds] [--min-pass seconds] [--fashion DIR]
 //       [--glove FILE] [--work DIR] [--keep-db] [--also-recall x] [--also-ef n ...]
-//       [--buckets N] [--string-buckets] [--and-tags N]
+//       [--buckets N] [--string-buckets] [--and-tags N] [--mixed-warmup seconds]
 //
 // --recall x asks the planned queries for recall x (QueryRequest::recall); without it they use the
 // index's default ef. --target is the recall the forced walk must reach (default: --recall, else
@@ -38,7 +38,9 @@
 // --string-buckets keeps them as zero-padded strings in a string index (as ISO dates are kept).
 // --and-tags N gives every record a second field, "tag" (0..N-1, shuffled, in a number index of
 // its own), and makes every filter {"$and": [the bucket range, {"tag": 0}]}: a range beside a
-// selective condition, the matches 1/N of the range's.
+// selective condition, the matches 1/N of the range's. --mixed-warmup S first asks planned
+// queries over all the selected selectivities in turn for S seconds, as a server's mixed load
+// would, before any band is measured (the planner learns its costs from the plans it runs).
 
 #include <algorithm>
 #include <chrono>
@@ -115,6 +117,7 @@ int main(int argc, char** argv) {
   bool forced = true, api_forced = true;
   double budget = 10, min_pass = 1;
   std::string selectivities;  // comma-separated; "" = all of kSelectivities
+  double mixed_warmup = 0;    // seconds of planned queries over every selected selectivity
   uint32_t buckets = 1000;    // distinct values of "bucket"
   bool string_buckets = false;  // "bucket" as zero-padded strings in a string index
   uint32_t and_tags = 0;        // 0: no "tag"; N: filters AND {"tag": 0} over N tags
@@ -162,6 +165,8 @@ int main(int argc, char** argv) {
       string_buckets = true;
     else if (f == "--and-tags")
       and_tags = static_cast<uint32_t>(std::stoul(next()));
+    else if (f == "--mixed-warmup")
+      mixed_warmup = std::stod(next());
     else
       DieIf(true, "unknown flag " + f);
   }
@@ -352,11 +357,15 @@ int main(int argc, char** argv) {
   struct Pass {
     double qps = 0, recall = 0;
   };
+  auto filter_for = [&](size_t si) {
+    const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
+    std::string filter = "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
+    if (and_tags > 0) filter = "{\"$and\":[" + filter + ",{\"tag\":0}]}";
+    return filter;
+  };
   auto api_pass = [&](size_t si, semble::db::FilterPlanForBench plan, std::optional<float> recall,
                       std::optional<uint32_t> ef, bool no_filter = false) {
-    const auto below = static_cast<uint32_t>(kSelectivities[si] * kBuckets + 0.5);
-    std::string filter = no_filter ? "" : "{\"bucket\":{\"$lt\":" + bucket_json(below) + "}}";
-    if (!no_filter && and_tags > 0) filter = "{\"$and\":[" + filter + ",{\"tag\":0}]}";
+    const std::string filter = no_filter ? "" : filter_for(si);
     semble::db::ForceFilterPlanForBench(plan);
     std::vector<std::vector<uint32_t>> got;
     const auto start = Clock::now();
@@ -448,7 +457,12 @@ int main(int argc, char** argv) {
           }
         }
       }
-      const std::string pick = picks.walk == 0 ? "exact" : picks.exact == 0 ? "walk" : "mixed";
+      const std::string pick =
+          picks.walk == 0 ? "exact"
+          : picks.exact == 0
+              ? "walk"
+              : "mixed (walk " + std::to_string(100 * picks.walk / (picks.walk + picks.exact)) +
+                    "%)";
       std::printf("| %.3f | %zu | %.0f | %.4f | %s |", kSelectivities[si], matching[si].size(),
                   Median(planned_qps), planned.recall, pick.c_str());
       if (api_forced) {
@@ -482,6 +496,29 @@ int main(int argc, char** argv) {
                   pass.recall);
     }
   };
+  if (mixed_warmup > 0) {
+    // A server's planner has seen a mix of filters before any one band is measured: the
+    // selected selectivities in turn, a query each, planned, for --mixed-warmup seconds. The
+    // planner learns this machine's costs from the plans it runs (src/index/plan_feedback.h).
+    std::vector<size_t> mix;
+    for (size_t si = 0; si < std::size(kSelectivities); ++si) {
+      if (selected(kSelectivities[si]) && kSelectivities[si] < 1.0) mix.push_back(si);
+    }
+    const auto start = Clock::now();
+    size_t asked = 0;
+    for (;
+         !mix.empty() && std::chrono::duration<double>(Clock::now() - start).count() < mixed_warmup;
+         ++asked) {
+      const size_t si = mix[asked % mix.size()], q = (asked / mix.size()) % nq;
+      semble::QueryRequest r;
+      r.vector.assign(query(q), query(q) + dims);
+      r.top_k = kTruthK;
+      r.recall = recall;
+      r.filter_json = filter_for(si);
+      (void)Unwrap(index->Query(r), "query");
+    }
+    std::printf("# mixed warm-up: %zu planned queries over %zu selectivities\n", asked, mix.size());
+  }
   table(recall, std::nullopt);
   if (also_recall) table(also_recall, std::nullopt);
   for (uint32_t ef : also_efs) table(std::nullopt, ef);

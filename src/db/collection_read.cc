@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <unordered_set>
 
 #include "db/collection.h"
@@ -317,6 +318,9 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
   if (count_filter_plans.load(std::memory_order_relaxed)) {
     (exact ? exact_plans_taken : walk_plans_taken).fetch_add(1, std::memory_order_relaxed);
   }
+  // The plan's time, its listing included, teaches the planner this machine's costs.
+  const auto started = std::chrono::steady_clock::now();
+  std::vector<index::Hit> hits;
   if (exact) {
     std::vector<uint32_t> matching;
     if (candidates != nullptr) {
@@ -331,12 +335,16 @@ std::vector<index::Hit> Collection::SearchVectorsLocked(const float* q, size_t k
         if (!slots_[slot].id.empty() && matches(slot)) matching.push_back(slot);
       }
     }
-    return vectors_->SearchSlots(q, k, matching);
+    hits = vectors_->SearchSlots(q, k, matching);
+  } else {
+    const double pass_rate =
+        static_cast<double>(estimate) / static_cast<double>(std::max<size_t>(ids_.size(), 1));
+    hits = vectors_->SearchFiltered(
+        q, k, params, [&](uint32_t slot) { return AllowedLocked(scope, slot); }, pass_rate);
   }
-  const double pass_rate =
-      static_cast<double>(estimate) / static_cast<double>(std::max<size_t>(ids_.size(), 1));
-  return vectors_->SearchFiltered(
-      q, k, params, [&](uint32_t slot) { return AllowedLocked(scope, slot); }, pass_rate);
+  const std::chrono::duration<double, std::micro> took = std::chrono::steady_clock::now() - started;
+  vectors_->ObserveFilterPlan(exact, estimate, to_check, k, params, took.count());
+  return hits;
 }
 
 Result<QueryResult> Collection::Query(const QueryRequest& given) const {

@@ -231,7 +231,10 @@ class HnswIndex {
   struct FilterCost {
     double exact = 0;
     double walk = 0;  // infinity when ef >= matching: the walk would score the whole graph
+    double walk_nodes = 0;  // the model's size of the walk: ~ the nodes it goes through
   };
+  // The model's costs scaled by what the plans took on this machine so far (ObserveFilterPlan;
+  // src/index/plan_feedback.h): the model alone until queries have run.
   FilterCost EstimateFilterCost(size_t matching, size_t candidates, uint32_t ef) const;
   // The same model for an index of `size` vectors of `dims` dimensions, with trained bound codes
   // (lb8: the exact scan decides most matches on the codes) or without.
@@ -243,6 +246,11 @@ class HnswIndex {
   // measured, 0.1% to 100% (Fashion, GloVe, and clustered data with random filters and with
   // filters that follow the geometry; bench/RESULTS.md, tests/index/hnsw_planner_test.cc).
   FilterPlan PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const;
+  // A filtered query with these PlanFilter inputs ran `plan` in `micros` (the whole plan: the
+  // listing and its filter checks, or the walk with its checks). Later plans take it into
+  // account; whichever plan ran, the results were right, so this only moves speed.
+  void ObserveFilterPlan(FilterPlan plan, size_t matching, size_t candidates, size_t k, uint32_t ef,
+                         double micros) const;
 
   // Recall targets. The smallest ef of a ladder (~1.19x apart) whose recall@10 on the index's
   // calibration queries, less its sampling error (a one-sided 95% bound), reaches `recall`;

@@ -28,10 +28,10 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <new>
 #include <random>
 #include <shared_mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,6 +40,7 @@
 #include "core/partial_distance.h"
 #include "core/quantized_distance.h"
 #include "index/hnsw_index.h"
+#include "index/plan_feedback.h"
 #include "index/quantizer.h"
 
 namespace semble::index {
@@ -223,6 +224,8 @@ struct HnswIndex::Impl {
   mutable std::mutex visited_mu;
   mutable std::vector<std::unique_ptr<VisitedSet>> visited_pool;
 
+  // What filtered queries' plans took here, against the cost model (hnsw_planner.cc).
+  PlanFeedback plan_feedback;
   mutable std::mutex calibration_mu;
   mutable Calibration calibration;  // guarded by calibration_mu, as are the next two
   mutable bool calibrating = false;

@@ -106,7 +106,8 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
     // The list the walk keeps when the matches are scattered (FilteredList): the model's x is
     // the nodes the walk goes through, ~list / s.
     const double list = static_cast<double>(FilteredList::Shrunk(ef, 1, m / n));
-    cost.walk = kWalkUs * std::pow(list * n / m, kWalkExponent);
+    cost.walk_nodes = list * n / m;
+    cost.walk = kWalkUs * std::pow(cost.walk_nodes, kWalkExponent);
   }
   return cost;
 }
@@ -114,14 +115,44 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
 HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
                                                     uint32_t ef) const {
   const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
-  return ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes);
+  FilterCost cost =
+      ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes);
+  const PlanFeedback& feedback = impl_->plan_feedback;
+  cost.exact = feedback.Corrected(PlanFeedback::kExact, static_cast<double>(matching), cost.exact);
+  if (std::isfinite(cost.walk)) {
+    cost.walk = feedback.Corrected(PlanFeedback::kWalk, cost.walk_nodes, cost.walk);
+  }
+  return cost;
 }
+
+namespace {
+
+// PlanFilter's ef: the index's default for 0, never under k.
+uint32_t PlannedEf(uint32_t ef, uint32_t default_ef, size_t k) {
+  return std::max<uint32_t>(ef == 0 ? default_ef : ef, static_cast<uint32_t>(k));
+}
+
+}  // namespace
 
 FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const {
   if (matching <= k || size() == 0) return FilterPlan::kExact;
-  ef = std::max<uint32_t>(ef == 0 ? opts_.ef_search : ef, static_cast<uint32_t>(k));
-  const FilterCost cost = EstimateFilterCost(matching, candidates, ef);
+  const FilterCost cost =
+      EstimateFilterCost(matching, candidates, PlannedEf(ef, opts_.ef_search, k));
   return cost.exact <= cost.walk ? FilterPlan::kExact : FilterPlan::kGraph;
+}
+
+void HnswIndex::ObserveFilterPlan(FilterPlan plan, size_t matching, size_t candidates, size_t k,
+                                  uint32_t ef, double micros) const {
+  if (matching <= k || size() == 0) return;  // PlanFilter's fixed answer: no model consulted
+  const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
+  const FilterCost model = ModelFilterCost(size(), opts_.dimensions, matching, candidates,
+                                           PlannedEf(ef, opts_.ef_search, k), bound_codes);
+  if (plan == FilterPlan::kExact) {
+    impl_->plan_feedback.Observe(PlanFeedback::kExact, static_cast<double>(matching), model.exact,
+                                 micros);
+  } else if (std::isfinite(model.walk)) {
+    impl_->plan_feedback.Observe(PlanFeedback::kWalk, model.walk_nodes, model.walk, micros);
+  }
 }
 
 void HnswIndex::RecallCalibration(std::vector<std::pair<uint32_t, float>>* steps,

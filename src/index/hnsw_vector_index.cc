@@ -236,6 +236,16 @@ class HnswVectorIndex final : public VectorIndex {
     return hnsw_->PlanFilter(matching, candidates, k, Ef(params, k)) == FilterPlan::kExact;
   }
 
+  void ObserveFilterPlan(bool exact, size_t matching, size_t candidates, size_t k,
+                         const SearchParams& params, double micros) const override {
+    {
+      std::shared_lock lock(mu_);
+      if (Size() < exact_below_) return;  // exact without asking the model
+    }
+    hnsw_->ObserveFilterPlan(exact ? FilterPlan::kExact : FilterPlan::kGraph, matching, candidates,
+                             k, Ef(params, k), micros);
+  }
+
   size_t Unindexed() const override {
     std::shared_lock lock(mu_);
     return slot_row_.size();

@@ -79,6 +79,12 @@ class VectorIndex {
   // and scoring them exactly (SearchSlots) than by SearchFiltered with the same k and params.
   virtual bool PreferExactForFilter(size_t matching, size_t candidates, size_t k,
                                     const SearchParams& params) const = 0;
+  // The plan PreferExactForFilter was asked about (with the same arguments) ran in `micros`,
+  // the listing included: an index whose choice rests on a cost model learns this machine's
+  // costs from it. Default: nothing to learn.
+  virtual void ObserveFilterPlan(bool /*exact*/, size_t /*matching*/, size_t /*candidates*/,
+                                 size_t /*k*/, const SearchParams& /*params*/,
+                                 double /*micros*/) const {}
 
   // Live vectors stored but not yet in the search structure proper (an approximate index builds
   // in the background and scans these exactly meanwhile). 0 when there is no such backlog.

@@ -1,0 +1,67 @@
+// Copyright 2026 The semble Authors.
+
+#include "index/plan_feedback.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace semble::index {
+
+namespace {
+
+const double kMaxLog = std::log(8.0);      // an observation's and a correction's bound
+const double kSettledLog = std::log(4.0);  // a settled bin's bound around its mean
+
+// e^-d for d bins apart: a bin's weight falls by e per bin, so the nearest sizes measured decide.
+const std::array<double, PlanFeedback::kBins>& Decay() {
+  static const std::array<double, PlanFeedback::kBins> decay = [] {
+    std::array<double, PlanFeedback::kBins> d{};
+    for (int i = 0; i < PlanFeedback::kBins; ++i) d[i] = std::exp(-static_cast<double>(i));
+    return d;
+  }();
+  return decay;
+}
+
+}  // namespace
+
+int PlanFeedback::BinOf(double feature) {
+  if (!(feature > 1.0)) return 0;  // NaN too
+  if (!(feature < std::ldexp(1.0, kBins - 1))) return kBins - 1;
+  return static_cast<int>(std::log2(feature));
+}
+
+void PlanFeedback::Observe(Plan plan, double feature, double predicted_us, double observed_us) {
+  if (!(predicted_us > 0) || !(observed_us > 0) || !std::isfinite(predicted_us) ||
+      !std::isfinite(observed_us)) {
+    return;
+  }
+  double r = std::clamp(std::log(observed_us / predicted_us), -kMaxLog, kMaxLog);
+  std::lock_guard<std::mutex> lock(mu_);
+  Bin& b = bins_[plan][BinOf(feature)];
+  if (b.count >= kSettled) r = std::clamp(r, b.mean - kSettledLog, b.mean + kSettledLog);
+  b.count = std::min(b.count + 1, kWindow);
+  b.mean += (r - b.mean) / b.count;
+}
+
+double PlanFeedback::Correction(Plan plan, double feature) const {
+  const int at = BinOf(feature);
+  const std::array<double, kBins>& decay = Decay();
+  double sum = 0, weight = 1;  // the prior: no correction, weight 1
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int i = 0; i < kBins; ++i) {
+      const Bin& b = bins_[plan][i];
+      if (b.count == 0) continue;
+      const double w = b.count * decay[std::abs(i - at)];
+      sum += w * b.mean;
+      weight += w;
+    }
+  }
+  return std::exp(std::clamp(sum / weight, -kMaxLog, kMaxLog));
+}
+
+double PlanFeedback::Corrected(Plan plan, double feature, double predicted_us) const {
+  return predicted_us * Correction(plan, feature);
+}
+
+}  // namespace semble::index

@@ -1,0 +1,220 @@
+// Copyright 2026 The semble Authors.
+//
+// PlanFeedback (src/index/plan_feedback.h): the planner's learned correction of its cost model,
+// and HnswIndex::PlanFilter following it.
+
+#include "index/plan_feedback.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "index/hnsw_index.h"
+#include "index/hnsw_test_util.h"
+#include "index/index_factory.h"
+#include "index/vector_index.h"
+
+namespace semble::index {
+namespace {
+
+using Plan = PlanFeedback::Plan;
+
+TEST(PlanFeedbackTest, WithoutObservationsTheModelStands) {
+  PlanFeedback f;
+  for (double x : {0.0, 1.0, 3.0, 1e3, 1e9, 1e30}) {
+    EXPECT_EQ(f.Correction(PlanFeedback::kExact, x), 1.0) << x;
+    EXPECT_EQ(f.Correction(PlanFeedback::kWalk, x), 1.0) << x;
+    EXPECT_EQ(f.Corrected(PlanFeedback::kWalk, x, 250.0), 250.0) << x;
+  }
+}
+
+// One observation moves a prediction part of the way (the prior), many nearly all of it.
+TEST(PlanFeedbackTest, ObservationsPullThePredictionTowardsWhatRan) {
+  PlanFeedback f;
+  f.Observe(PlanFeedback::kWalk, 1000, 400, 200);  // ran in half the predicted time
+  const double one = f.Correction(PlanFeedback::kWalk, 1000);
+  EXPECT_NEAR(one, std::sqrt(0.5), 1e-9);  // weight 1 against the prior's 1, in log space
+  for (int i = 0; i < 100; ++i) f.Observe(PlanFeedback::kWalk, 1000, 400, 200);
+  const double many = f.Correction(PlanFeedback::kWalk, 1000);
+  EXPECT_GT(many, 0.5);
+  EXPECT_LT(many, 0.5 * std::pow(2.0, 1.0 / 32));  // within a 33rd of the log of the ratio
+  EXPECT_NEAR(f.Corrected(PlanFeedback::kWalk, 1000, 1000), 1000 * many, 1e-9);
+  // The other plan is untouched.
+  EXPECT_EQ(f.Correction(PlanFeedback::kExact, 1000), 1.0);
+}
+
+// A size never run borrows from the nearest sizes that were: the further away, the less.
+TEST(PlanFeedbackTest, NeighbouringSizesBorrowLessWithDistance) {
+  PlanFeedback f;
+  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 1 << 12, 100, 300);
+  double previous = f.Correction(PlanFeedback::kExact, 1 << 12);
+  EXPECT_GT(previous, 2.8);
+  for (int bins = 1; bins <= 8; ++bins) {
+    const double up = f.Correction(PlanFeedback::kExact, std::ldexp(1.0, 12 + bins));
+    const double down = f.Correction(PlanFeedback::kExact, std::ldexp(1.0, 12 - bins));
+    EXPECT_LT(up, previous) << bins;
+    EXPECT_GT(up, 1.0) << bins;
+    EXPECT_DOUBLE_EQ(up, down) << bins;  // symmetric in bins
+    previous = up;
+  }
+  EXPECT_LT(previous, 1.02);  // 8 bins away: e^-8 of the weight
+  // A nearer measured size outweighs a farther one.
+  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 1 << 20, 100, 25);
+  EXPECT_GT(f.Correction(PlanFeedback::kExact, 1 << 14), 1.5);
+  EXPECT_LT(f.Correction(PlanFeedback::kExact, 1 << 18), 0.5);
+}
+
+// The running mean forgets: after the machine changes, kWindow-ish observations move it over.
+TEST(PlanFeedbackTest, TheMeanFollowsAChangeOfSpeed) {
+  PlanFeedback f;
+  for (int i = 0; i < 200; ++i) f.Observe(PlanFeedback::kWalk, 5000, 100, 50);
+  EXPECT_LT(f.Correction(PlanFeedback::kWalk, 5000), 0.52);
+  for (int i = 0; i < 200; ++i) f.Observe(PlanFeedback::kWalk, 5000, 100, 100);
+  EXPECT_NEAR(f.Correction(PlanFeedback::kWalk, 5000), 1.0, 0.01);
+}
+
+// One query that took 1,000x its prediction (preempted, a page fault storm) barely moves a settled
+// bin, and no run of them takes a correction past 8x.
+TEST(PlanFeedbackTest, OutliersAreBounded) {
+  PlanFeedback f;
+  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 300, 10, 10);
+  f.Observe(PlanFeedback::kExact, 300, 10, 10000);
+  EXPECT_LE(f.Correction(PlanFeedback::kExact, 300), std::pow(4.0, 1.0 / 32) + 1e-12);
+  EXPECT_GT(f.Correction(PlanFeedback::kExact, 300), 1.0);
+  PlanFeedback g;
+  for (int i = 0; i < 1000; ++i) g.Observe(PlanFeedback::kWalk, 300, 1, 1e6);
+  EXPECT_LE(g.Correction(PlanFeedback::kWalk, 300), 8.0 + 1e-9);
+  for (int i = 0; i < 1000; ++i) g.Observe(PlanFeedback::kExact, 300, 1e6, 1e-3);
+  EXPECT_GE(g.Correction(PlanFeedback::kExact, 300), 1.0 / 8 - 1e-12);
+}
+
+TEST(PlanFeedbackTest, MeaninglessObservationsAreIgnored) {
+  PlanFeedback f;
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (double predicted : {0.0, -1.0, inf, nan, 5.0}) {
+    for (double observed : {0.0, -1.0, inf, nan}) {
+      f.Observe(PlanFeedback::kWalk, 100, predicted, observed);
+      f.Observe(PlanFeedback::kWalk, 100, observed, predicted);
+    }
+  }
+  EXPECT_EQ(f.Correction(PlanFeedback::kWalk, 100), 1.0);
+  // Sizes outside the bins land in the end bins, and still count.
+  f.Observe(PlanFeedback::kWalk, nan, 1, 2);
+  f.Observe(PlanFeedback::kWalk, 1e300, 1, 2);
+  EXPECT_GT(f.Correction(PlanFeedback::kWalk, 0), 1.0);
+  EXPECT_GT(f.Correction(PlanFeedback::kWalk, inf), 1.0);
+}
+
+TEST(PlanFeedbackTest, ConcurrentObserversAndReaders) {
+  PlanFeedback f;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&f, t] {
+      for (int i = 0; i < 20000; ++i) {
+        f.Observe(t % 2 == 0 ? PlanFeedback::kExact : PlanFeedback::kWalk, 64 << (i % 8), 10, 20);
+        const double c = f.Correction(PlanFeedback::kExact, 64 << (i % 8));
+        ASSERT_GE(c, 1.0);
+        ASSERT_LE(c, 2.0 + 1e-9);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_GT(f.Correction(PlanFeedback::kExact, 64), 1.9);
+}
+
+// The planner follows what ran: a filter the model sends to the exact scan goes to the walk once
+// walks of that size have run faster than predicted and scans slower, and back again when the
+// measurements turn; a fresh index keeps the model's choice.
+TEST(PlanFeedbackTest, PlanFilterFollowsObservedCosts) {
+  const testing::Data d = testing::Clustered(20000, 1, 16, 5);
+  auto index = testing::MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kNone, 16, 100);
+  ASSERT_TRUE(index->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
+  constexpr size_t kK = 10;
+  constexpr uint32_t kEf = 64;
+  // The largest match count the model still scans exactly.
+  size_t m = 0;
+  for (size_t c = kEf + 1; c <= d.n; c += 10) {
+    if (index->PlanFilter(c, c, kK, kEf) == FilterPlan::kExact) m = c;
+  }
+  ASSERT_GT(m, kEf) << "the model never scans";
+  ASSERT_LT(m, d.n - 10) << "the model never walks";
+  const HnswIndex::FilterCost model = HnswIndex::ModelFilterCost(index->size(), d.dims, m, m, kEf);
+  ASSERT_TRUE(std::isfinite(model.walk));
+  // Walks at this size took a third of the prediction, scans twice theirs.
+  for (int i = 0; i < 32; ++i) {
+    index->ObserveFilterPlan(FilterPlan::kGraph, m, m, kK, kEf, model.walk / 3);
+    index->ObserveFilterPlan(FilterPlan::kExact, m, m, kK, kEf, model.exact * 2);
+  }
+  EXPECT_EQ(index->PlanFilter(m, m, kK, kEf), FilterPlan::kGraph);
+  const HnswIndex::FilterCost learned = index->EstimateFilterCost(m, m, kEf);
+  EXPECT_LT(learned.walk, model.walk / 2.5);
+  EXPECT_GT(learned.exact, model.exact * 1.8);
+  // Far fewer matches still go to the exact scan: the corrections fade with distance in size.
+  const size_t few = std::max<size_t>(m / 16, kEf + 1);
+  EXPECT_EQ(index->PlanFilter(few, few, kK, kEf), FilterPlan::kExact);
+  // Then walks there turn slow: back to the scan.
+  for (int i = 0; i < 64; ++i) {
+    index->ObserveFilterPlan(FilterPlan::kGraph, m, m, kK, kEf, model.walk * 4);
+  }
+  EXPECT_EQ(index->PlanFilter(m, m, kK, kEf), FilterPlan::kExact);
+  // At most k matches there is no model to correct: always the scan.
+  index->ObserveFilterPlan(FilterPlan::kExact, kK, kK, kK, kEf, 1e9);
+  EXPECT_EQ(index->PlanFilter(kK, kK, kK, kEf), FilterPlan::kExact);
+  // A fresh index of the same data plans by the model alone.
+  auto fresh = testing::MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kNone, 16, 100);
+  ASSERT_TRUE(fresh->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
+  EXPECT_EQ(fresh->PlanFilter(m, m, kK, kEf), FilterPlan::kExact);
+  EXPECT_EQ(fresh->PlanFilter(m + 10, m + 10, kK, kEf), FilterPlan::kGraph);
+}
+
+// The database's side: the vector index type forwards what its plans took to the graph's planner,
+// and an index still small enough to be scanned exactly learns nothing (no model was asked).
+TEST(PlanFeedbackTest, TheVectorIndexLearnsFromItsFilteredQueries) {
+  const testing::Data d = testing::Clustered(20000, 1, 16, 7);
+  auto spec = ParseIndexSpec("hnsw,m=16,efc=100", d.dims, Metric::kEuclidean);
+  ASSERT_TRUE(spec.ok());
+  auto graph = NewVectorIndex(*spec, /*exact_below=*/0);
+  ASSERT_TRUE(graph.ok());
+  ASSERT_TRUE((*graph)->SetBatch(testing::Iota(d.n), d.base.data()).ok());
+  (*graph)->WaitForBacklogAtMost(0);
+  ASSERT_EQ((*graph)->Unindexed(), 0u);
+  constexpr size_t kK = 10;
+  SearchParams params;
+  params.ef = 64;
+  size_t m = 0;
+  for (size_t c = params.ef + 1; c <= d.n; c += 10) {
+    if ((*graph)->PreferExactForFilter(c, c, kK, params)) m = c;
+  }
+  ASSERT_GT(m, params.ef);
+  ASSERT_LT(m, d.n - 10);
+  const HnswIndex::FilterCost model = HnswIndex::ModelFilterCost(d.n, d.dims, m, m, params.ef);
+  for (int i = 0; i < 32; ++i) {
+    (*graph)->ObserveFilterPlan(false, m, m, kK, params, model.walk / 3);
+    (*graph)->ObserveFilterPlan(true, m, m, kK, params, model.exact * 2);
+  }
+  EXPECT_FALSE((*graph)->PreferExactForFilter(m, m, kK, params));
+
+  // Below exact_below every filter is scanned, and observations do not reach the planner: once the
+  // threshold is passed, the plan is the model's.
+  auto small = NewVectorIndex(*spec, /*exact_below=*/d.n);
+  ASSERT_TRUE(small.ok());
+  ASSERT_TRUE((*small)->SetBatch(testing::Iota(d.n - 1), d.base.data()).ok());
+  (*small)->WaitForBacklogAtMost(0);
+  for (int i = 0; i < 32; ++i) {
+    (*small)->ObserveFilterPlan(false, m, m, kK, params, model.walk / 3);
+    (*small)->ObserveFilterPlan(true, m, m, kK, params, model.exact * 2);
+  }
+  EXPECT_TRUE((*small)->PreferExactForFilter(m, m, kK, params));
+  ASSERT_TRUE((*small)->Set(d.n - 1, d.base.data() + (d.n - 1) * d.dims).ok());
+  (*small)->WaitForBacklogAtMost(0);
+  ASSERT_EQ((*small)->size(), d.n);
+  EXPECT_TRUE((*small)->PreferExactForFilter(m, m, kK, params));  // the model's, unlearned
+  EXPECT_FALSE((*small)->PreferExactForFilter(m + 10, m + 10, kK, params));
+}
+
+}  // namespace
+}  // namespace semble::index
