@@ -504,20 +504,35 @@ int main(int argc, char** argv) {
     for (size_t si = 0; si < std::size(kSelectivities); ++si) {
       if (selected(kSelectivities[si]) && kSelectivities[si] < 1.0) mix.push_back(si);
     }
+    // Per selectivity of the mix: queries, walks taken, seconds.
+    std::vector<size_t> asked_at(mix.size()), walked_at(mix.size());
+    std::vector<double> seconds_at(mix.size());
+    (void)semble::db::TakeFilterPlanCountsForBench();
     const auto start = Clock::now();
     size_t asked = 0;
     for (;
          !mix.empty() && std::chrono::duration<double>(Clock::now() - start).count() < mixed_warmup;
          ++asked) {
-      const size_t si = mix[asked % mix.size()], q = (asked / mix.size()) % nq;
+      const size_t at = asked % mix.size(), si = mix[at], q = (asked / mix.size()) % nq;
       semble::QueryRequest r;
       r.vector.assign(query(q), query(q) + dims);
       r.top_k = kTruthK;
       r.recall = recall;
       r.filter_json = filter_for(si);
+      const auto t0 = Clock::now();
       (void)Unwrap(index->Query(r), "query");
+      seconds_at[at] += std::chrono::duration<double>(Clock::now() - t0).count();
+      ++asked_at[at];
+      walked_at[at] += semble::db::TakeFilterPlanCountsForBench().walk;
     }
-    std::printf("# mixed warm-up: %zu planned queries over %zu selectivities\n", asked, mix.size());
+    std::printf("# mixed warm-up: %zu planned queries over %zu selectivities (%.0f a second)\n",
+                asked, mix.size(), asked / mixed_warmup);
+    for (size_t at = 0; at < mix.size(); ++at) {
+      std::printf("#   %.3f: %zu queries, %.1f%% walked, %.1f us a query\n",
+                  kSelectivities[mix[at]], asked_at[at],
+                  100.0 * walked_at[at] / std::max<size_t>(asked_at[at], 1),
+                  1e6 * seconds_at[at] / std::max<size_t>(asked_at[at], 1));
+    }
   }
   table(recall, std::nullopt);
   if (also_recall) table(also_recall, std::nullopt);

@@ -57,6 +57,7 @@ void ForceFilterPlanForBench(FilterPlanForBench plan);
 struct FilterPlansTaken {
   uint64_t exact = 0;
   uint64_t walk = 0;
+  uint64_t observed = 0;  // timed and handed to the index (VectorIndex::ObserveFilterPlan)
 };
 // The plans taken since the last call (counting starts with the first call).
 FilterPlansTaken TakeFilterPlanCountsForBench();

@@ -118,9 +118,11 @@ HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t cand
   FilterCost cost =
       ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes);
   const PlanFeedback& feedback = impl_->plan_feedback;
-  cost.exact = feedback.Corrected(PlanFeedback::kExact, static_cast<double>(matching), cost.exact);
+  const bool reads_records = candidates > 0;
+  cost.exact *=
+      feedback.Correction(PlanFeedback::kExact, reads_records, static_cast<double>(matching));
   if (std::isfinite(cost.walk)) {
-    cost.walk = feedback.Corrected(PlanFeedback::kWalk, cost.walk_nodes, cost.walk);
+    cost.walk *= feedback.Correction(PlanFeedback::kWalk, reads_records, cost.walk_nodes);
   }
   return cost;
 }
@@ -147,11 +149,12 @@ void HnswIndex::ObserveFilterPlan(FilterPlan plan, size_t matching, size_t candi
   const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
   const FilterCost model = ModelFilterCost(size(), opts_.dimensions, matching, candidates,
                                            PlannedEf(ef, opts_.ef_search, k), bound_codes);
+  // walk_nodes is 0 when the walk could not run (ef >= matching): nothing of it to age.
+  const PlanFeedback::Size at{static_cast<double>(matching), model.walk_nodes};
   if (plan == FilterPlan::kExact) {
-    impl_->plan_feedback.Observe(PlanFeedback::kExact, static_cast<double>(matching), model.exact,
-                                 micros);
+    impl_->plan_feedback.Observe(PlanFeedback::kExact, candidates > 0, at, model.exact, micros);
   } else if (std::isfinite(model.walk)) {
-    impl_->plan_feedback.Observe(PlanFeedback::kWalk, model.walk_nodes, model.walk, micros);
+    impl_->plan_feedback.Observe(PlanFeedback::kWalk, candidates > 0, at, model.walk, micros);
   }
 }
 

@@ -240,7 +240,9 @@ class HnswVectorIndex final : public VectorIndex {
                          const SearchParams& params, double micros) const override {
     {
       std::shared_lock lock(mu_);
-      if (Size() < exact_below_) return;  // exact without asking the model
+      // Exact without asking the model; or a backlog, whose scan of the buffered vectors is in
+      // the time of either plan and not in the model.
+      if (Size() < exact_below_ || !slot_row_.empty()) return;
     }
     hnsw_->ObserveFilterPlan(exact ? FilterPlan::kExact : FilterPlan::kGraph, matching, candidates,
                              k, Ef(params, k), micros);

@@ -30,38 +30,42 @@ int PlanFeedback::BinOf(double feature) {
   return static_cast<int>(std::log2(feature));
 }
 
-void PlanFeedback::Observe(Plan plan, double feature, double predicted_us, double observed_us) {
+void PlanFeedback::Observe(Plan plan, bool reads_records, const Size& size, double predicted_us,
+                           double observed_us) {
   if (!(predicted_us > 0) || !(observed_us > 0) || !std::isfinite(predicted_us) ||
       !std::isfinite(observed_us)) {
     return;
   }
   double r = std::clamp(std::log(observed_us / predicted_us), -kMaxLog, kMaxLog);
+  const Plan other = plan == kExact ? kWalk : kExact;
+  const double feature = plan == kExact ? size.matches : size.walk_nodes;
+  const double other_feature = plan == kExact ? size.walk_nodes : size.matches;
   std::lock_guard<std::mutex> lock(mu_);
-  Bin& b = bins_[plan][BinOf(feature)];
-  if (b.count >= kSettled) r = std::clamp(r, b.mean - kSettledLog, b.mean + kSettledLog);
-  b.count = std::min(b.count + 1, kWindow);
-  b.mean += (r - b.mean) / b.count;
+  Bin& b = BinFor(plan, reads_records, feature);
+  if (b.weight >= kSettled) r = std::clamp(r, b.mean - kSettledLog, b.mean + kSettledLog);
+  b.weight = std::min(b.weight + 1, kWindow);
+  b.mean += (r - b.mean) / b.weight;
+  if (other_feature > 0) {
+    Bin& o = BinFor(other, reads_records, other_feature);
+    o.weight = std::max(0.0, o.weight - kAging);
+  }
 }
 
-double PlanFeedback::Correction(Plan plan, double feature) const {
+double PlanFeedback::Correction(Plan plan, bool reads_records, double feature) const {
   const int at = BinOf(feature);
   const std::array<double, kBins>& decay = Decay();
+  const std::array<Bin, kBins>& bins = bins_[2 * plan + (reads_records ? 1 : 0)];
   double sum = 0, weight = 1;  // the prior: no correction, weight 1
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (int i = 0; i < kBins; ++i) {
-      const Bin& b = bins_[plan][i];
-      if (b.count == 0) continue;
-      const double w = b.count * decay[std::abs(i - at)];
-      sum += w * b.mean;
+      if (bins[i].weight == 0) continue;
+      const double w = bins[i].weight * decay[std::abs(i - at)];
+      sum += w * bins[i].mean;
       weight += w;
     }
   }
   return std::exp(std::clamp(sum / weight, -kMaxLog, kMaxLog));
-}
-
-double PlanFeedback::Corrected(Plan plan, double feature, double predicted_us) const {
-  return predicted_us * Correction(plan, feature);
 }
 
 }  // namespace semble::index

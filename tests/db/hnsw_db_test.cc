@@ -359,14 +359,16 @@ TEST_P(HnswDbTest, ForcedFilterPlansKeepFilterAndRecall) {
     const db::FilterPlansTaken taken = db::TakeFilterPlanCountsForBench();
     EXPECT_EQ(plan == db::FilterPlanForBench::kExact ? taken.exact : taken.walk, 40u);
     EXPECT_EQ(plan == db::FilterPlanForBench::kExact ? taken.walk : taken.exact, 0u);
+    EXPECT_EQ(taken.observed, 0u);  // a forced plan teaches the planner nothing
   }
   db::ForceFilterPlanForBench(db::FilterPlanForBench::kPlanner);
   EXPECT_GE(Recall(filter, keep), 0.95);
   const db::FilterPlansTaken taken = db::TakeFilterPlanCountsForBench();
   EXPECT_EQ(taken.exact + taken.walk, 40u);
+  EXPECT_EQ(taken.observed, 40u);              // every plan the planner picked was timed for it
   (void)Recall("", [](int) { return true; });  // no filter: no plan to count
   const db::FilterPlansTaken none = db::TakeFilterPlanCountsForBench();
-  EXPECT_EQ(none.exact + none.walk, 0u);
+  EXPECT_EQ(none.exact + none.walk + none.observed, 0u);
 }
 
 TEST_P(HnswDbTest, RecallTargetsCalibrateOnTheQueriesAsked) {

@@ -20,41 +20,48 @@
 namespace semble::index {
 namespace {
 
-using Plan = PlanFeedback::Plan;
+constexpr PlanFeedback::Plan kExact = PlanFeedback::kExact;
+constexpr PlanFeedback::Plan kWalk = PlanFeedback::kWalk;
+
+// A query of `matches` for the exact scan's bins and `walk_nodes` for the walk's.
+PlanFeedback::Size At(double matches, double walk_nodes) { return {matches, walk_nodes}; }
 
 TEST(PlanFeedbackTest, WithoutObservationsTheModelStands) {
   PlanFeedback f;
+  // Observations of other families, sizes or meaningless ones do not count for this one.
+  f.Observe(kWalk, true, At(0, 1000), 10, 20);
+  f.Observe(kExact, false, At(1000, 0), 0, 20);
   for (double x : {0.0, 1.0, 3.0, 1e3, 1e9, 1e30}) {
-    EXPECT_EQ(f.Correction(PlanFeedback::kExact, x), 1.0) << x;
-    EXPECT_EQ(f.Correction(PlanFeedback::kWalk, x), 1.0) << x;
-    EXPECT_EQ(f.Corrected(PlanFeedback::kWalk, x, 250.0), 250.0) << x;
+    EXPECT_EQ(f.Correction(kExact, false, x), 1.0) << x;
+    EXPECT_EQ(f.Correction(kWalk, false, x), 1.0) << x;
+    EXPECT_EQ(f.Correction(kExact, true, x), 1.0) << x;
   }
 }
 
 // One observation moves a prediction part of the way (the prior), many nearly all of it.
 TEST(PlanFeedbackTest, ObservationsPullThePredictionTowardsWhatRan) {
   PlanFeedback f;
-  f.Observe(PlanFeedback::kWalk, 1000, 400, 200);  // ran in half the predicted time
-  const double one = f.Correction(PlanFeedback::kWalk, 1000);
+  f.Observe(kWalk, false, At(0, 1000), 400, 200);  // ran in half the predicted time
+  const double one = f.Correction(kWalk, false, 1000);
   EXPECT_NEAR(one, std::sqrt(0.5), 1e-9);  // weight 1 against the prior's 1, in log space
-  for (int i = 0; i < 100; ++i) f.Observe(PlanFeedback::kWalk, 1000, 400, 200);
-  const double many = f.Correction(PlanFeedback::kWalk, 1000);
+  for (int i = 0; i < 100; ++i) f.Observe(kWalk, false, At(0, 1000), 400, 200);
+  const double many = f.Correction(kWalk, false, 1000);
   EXPECT_GT(many, 0.5);
   EXPECT_LT(many, 0.5 * std::pow(2.0, 1.0 / 32));  // within a 33rd of the log of the ratio
-  EXPECT_NEAR(f.Corrected(PlanFeedback::kWalk, 1000, 1000), 1000 * many, 1e-9);
-  // The other plan is untouched.
-  EXPECT_EQ(f.Correction(PlanFeedback::kExact, 1000), 1.0);
+  // The other plan, and the same plan reading records, are untouched.
+  EXPECT_EQ(f.Correction(kExact, false, 1000), 1.0);
+  EXPECT_EQ(f.Correction(kWalk, true, 1000), 1.0);
 }
 
 // A size never run borrows from the nearest sizes that were: the further away, the less.
 TEST(PlanFeedbackTest, NeighbouringSizesBorrowLessWithDistance) {
   PlanFeedback f;
-  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 1 << 12, 100, 300);
-  double previous = f.Correction(PlanFeedback::kExact, 1 << 12);
+  for (int i = 0; i < 32; ++i) f.Observe(kExact, true, At(1 << 12, 0), 100, 300);
+  double previous = f.Correction(kExact, true, 1 << 12);
   EXPECT_GT(previous, 2.8);
   for (int bins = 1; bins <= 8; ++bins) {
-    const double up = f.Correction(PlanFeedback::kExact, std::ldexp(1.0, 12 + bins));
-    const double down = f.Correction(PlanFeedback::kExact, std::ldexp(1.0, 12 - bins));
+    const double up = f.Correction(kExact, true, std::ldexp(1.0, 12 + bins));
+    const double down = f.Correction(kExact, true, std::ldexp(1.0, 12 - bins));
     EXPECT_LT(up, previous) << bins;
     EXPECT_GT(up, 1.0) << bins;
     EXPECT_DOUBLE_EQ(up, down) << bins;  // symmetric in bins
@@ -62,33 +69,61 @@ TEST(PlanFeedbackTest, NeighbouringSizesBorrowLessWithDistance) {
   }
   EXPECT_LT(previous, 1.02);  // 8 bins away: e^-8 of the weight
   // A nearer measured size outweighs a farther one.
-  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 1 << 20, 100, 25);
-  EXPECT_GT(f.Correction(PlanFeedback::kExact, 1 << 14), 1.5);
-  EXPECT_LT(f.Correction(PlanFeedback::kExact, 1 << 18), 0.5);
+  for (int i = 0; i < 32; ++i) f.Observe(kExact, true, At(1 << 20, 0), 100, 25);
+  EXPECT_GT(f.Correction(kExact, true, 1 << 14), 1.5);
+  EXPECT_LT(f.Correction(kExact, true, 1 << 18), 0.5);
 }
 
 // The running mean forgets: after the machine changes, kWindow-ish observations move it over.
 TEST(PlanFeedbackTest, TheMeanFollowsAChangeOfSpeed) {
   PlanFeedback f;
-  for (int i = 0; i < 200; ++i) f.Observe(PlanFeedback::kWalk, 5000, 100, 50);
-  EXPECT_LT(f.Correction(PlanFeedback::kWalk, 5000), 0.52);
-  for (int i = 0; i < 200; ++i) f.Observe(PlanFeedback::kWalk, 5000, 100, 100);
-  EXPECT_NEAR(f.Correction(PlanFeedback::kWalk, 5000), 1.0, 0.01);
+  for (int i = 0; i < 200; ++i) f.Observe(kWalk, false, At(0, 5000), 100, 50);
+  EXPECT_LT(f.Correction(kWalk, false, 5000), 0.52);
+  for (int i = 0; i < 200; ++i) f.Observe(kWalk, false, At(0, 5000), 100, 100);
+  EXPECT_NEAR(f.Correction(kWalk, false, 5000), 1.0, 0.01);
+}
+
+// The plan that lost is never run, so never measured: each run of the other plan at that size
+// ages its bin, until its old measurement no longer counts. Other sizes keep theirs.
+TEST(PlanFeedbackTest, RunsOfOnePlanAgeTheOtherPlansMeasurementAtThatSize) {
+  PlanFeedback f;
+  for (int i = 0; i < 32; ++i) f.Observe(kExact, false, At(1 << 10, 0), 100, 300);
+  for (int i = 0; i < 32; ++i) f.Observe(kExact, false, At(1 << 20, 0), 100, 300);
+  const double stale = f.Correction(kExact, false, 1 << 10);
+  EXPECT_GT(stale, 2.8);
+  // The walk runs instead, at a query of the same matches.
+  for (int i = 0; i < 320; ++i) f.Observe(kWalk, false, At(1 << 10, 700), 50, 50);
+  const double aged = f.Correction(kExact, false, 1 << 10);
+  EXPECT_LT(aged, stale);
+  EXPECT_GT(aged, 2.0);  // weight 22 of 32 left
+  for (int i = 0; i < 800; ++i) f.Observe(kWalk, false, At(1 << 10, 700), 50, 50);
+  // Forgotten: what is left borrows from the far bin (10 bins away) and the prior.
+  EXPECT_LT(f.Correction(kExact, false, 1 << 10), 1.01);
+  EXPECT_GT(f.Correction(kExact, false, 1 << 20), 2.8);  // never aged: no walk ran there
+  // A new measurement at the forgotten size starts afresh.
+  f.Observe(kExact, false, At(1 << 10, 700), 100, 50);
+  EXPECT_NEAR(f.Correction(kExact, false, 1 << 10), std::sqrt(0.5), 0.01);
+  // A query whose walk could not run (no walk size) ages nothing.
+  PlanFeedback g;
+  for (int i = 0; i < 32; ++i) g.Observe(kWalk, false, At(0, 1 << 10), 100, 300);
+  const double before = g.Correction(kWalk, false, 1 << 10);
+  for (int i = 0; i < 2000; ++i) g.Observe(kExact, false, At(5000, 0), 50, 50);
+  EXPECT_EQ(g.Correction(kWalk, false, 1 << 10), before);
 }
 
 // One query that took 1,000x its prediction (preempted, a page fault storm) barely moves a settled
 // bin, and no run of them takes a correction past 8x.
 TEST(PlanFeedbackTest, OutliersAreBounded) {
   PlanFeedback f;
-  for (int i = 0; i < 32; ++i) f.Observe(PlanFeedback::kExact, 300, 10, 10);
-  f.Observe(PlanFeedback::kExact, 300, 10, 10000);
-  EXPECT_LE(f.Correction(PlanFeedback::kExact, 300), std::pow(4.0, 1.0 / 32) + 1e-12);
-  EXPECT_GT(f.Correction(PlanFeedback::kExact, 300), 1.0);
+  for (int i = 0; i < 32; ++i) f.Observe(kExact, false, At(300, 0), 10, 10);
+  f.Observe(kExact, false, At(300, 0), 10, 10000);
+  EXPECT_LE(f.Correction(kExact, false, 300), std::pow(4.0, 1.0 / 32) + 1e-12);
+  EXPECT_GT(f.Correction(kExact, false, 300), 1.0);
   PlanFeedback g;
-  for (int i = 0; i < 1000; ++i) g.Observe(PlanFeedback::kWalk, 300, 1, 1e6);
-  EXPECT_LE(g.Correction(PlanFeedback::kWalk, 300), 8.0 + 1e-9);
-  for (int i = 0; i < 1000; ++i) g.Observe(PlanFeedback::kExact, 300, 1e6, 1e-3);
-  EXPECT_GE(g.Correction(PlanFeedback::kExact, 300), 1.0 / 8 - 1e-12);
+  for (int i = 0; i < 1000; ++i) g.Observe(kWalk, false, At(0, 300), 1, 1e6);
+  EXPECT_LE(g.Correction(kWalk, false, 300), 8.0 + 1e-9);
+  for (int i = 0; i < 1000; ++i) g.Observe(kExact, false, At(300, 0), 1e6, 1e-3);
+  EXPECT_GE(g.Correction(kExact, false, 300), 1.0 / 8 - 1e-12);
 }
 
 TEST(PlanFeedbackTest, MeaninglessObservationsAreIgnored) {
@@ -97,16 +132,16 @@ TEST(PlanFeedbackTest, MeaninglessObservationsAreIgnored) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   for (double predicted : {0.0, -1.0, inf, nan, 5.0}) {
     for (double observed : {0.0, -1.0, inf, nan}) {
-      f.Observe(PlanFeedback::kWalk, 100, predicted, observed);
-      f.Observe(PlanFeedback::kWalk, 100, observed, predicted);
+      f.Observe(kWalk, false, At(0, 100), predicted, observed);
+      f.Observe(kWalk, false, At(0, 100), observed, predicted);
     }
   }
-  EXPECT_EQ(f.Correction(PlanFeedback::kWalk, 100), 1.0);
+  EXPECT_EQ(f.Correction(kWalk, false, 100), 1.0);
   // Sizes outside the bins land in the end bins, and still count.
-  f.Observe(PlanFeedback::kWalk, nan, 1, 2);
-  f.Observe(PlanFeedback::kWalk, 1e300, 1, 2);
-  EXPECT_GT(f.Correction(PlanFeedback::kWalk, 0), 1.0);
-  EXPECT_GT(f.Correction(PlanFeedback::kWalk, inf), 1.0);
+  f.Observe(kWalk, false, At(0, nan), 1, 2);
+  f.Observe(kWalk, false, At(0, 1e300), 1, 2);
+  EXPECT_GT(f.Correction(kWalk, false, 0), 1.0);
+  EXPECT_GT(f.Correction(kWalk, false, inf), 1.0);
 }
 
 TEST(PlanFeedbackTest, ConcurrentObserversAndReaders) {
@@ -115,15 +150,16 @@ TEST(PlanFeedbackTest, ConcurrentObserversAndReaders) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&f, t] {
       for (int i = 0; i < 20000; ++i) {
-        f.Observe(t % 2 == 0 ? PlanFeedback::kExact : PlanFeedback::kWalk, 64 << (i % 8), 10, 20);
-        const double c = f.Correction(PlanFeedback::kExact, 64 << (i % 8));
+        const double size = 64 << (i % 8);
+        f.Observe(t % 2 == 0 ? kExact : kWalk, false, At(size, size), 10, 20);
+        const double c = f.Correction(kExact, false, size);
         ASSERT_GE(c, 1.0);
         ASSERT_LE(c, 2.0 + 1e-9);
       }
     });
   }
   for (std::thread& t : threads) t.join();
-  EXPECT_GT(f.Correction(PlanFeedback::kExact, 64), 1.9);
+  EXPECT_GT(f.Correction(kExact, false, 64), 1.8);
 }
 
 // The planner follows what ran: a filter the model sends to the exact scan goes to the walk once
