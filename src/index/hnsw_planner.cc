@@ -112,12 +112,11 @@ HnswIndex::FilterCost HnswIndex::ModelFilterCost(size_t size, uint32_t dims, siz
   return cost;
 }
 
-HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
-                                                    uint32_t ef) const {
-  const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
-  FilterCost cost =
-      ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes);
-  const PlanFeedback& feedback = impl_->plan_feedback;
+namespace {
+
+// The model's costs scaled by what the plans took here.
+HnswIndex::FilterCost Corrected(const PlanFeedback& feedback, HnswIndex::FilterCost cost,
+                                size_t matching, size_t candidates) {
   const bool reads_records = candidates > 0;
   cost.exact *=
       feedback.Correction(PlanFeedback::kExact, reads_records, static_cast<double>(matching));
@@ -125,6 +124,16 @@ HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t cand
     cost.walk *= feedback.Correction(PlanFeedback::kWalk, reads_records, cost.walk_nodes);
   }
   return cost;
+}
+
+}  // namespace
+
+HnswIndex::FilterCost HnswIndex::EstimateFilterCost(size_t matching, size_t candidates,
+                                                    uint32_t ef) const {
+  const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
+  return Corrected(impl_->plan_feedback,
+                   ModelFilterCost(size(), opts_.dimensions, matching, candidates, ef, bound_codes),
+                   matching, candidates);
 }
 
 namespace {
@@ -138,8 +147,16 @@ uint32_t PlannedEf(uint32_t ef, uint32_t default_ef, size_t k) {
 
 FilterPlan HnswIndex::PlanFilter(size_t matching, size_t candidates, size_t k, uint32_t ef) const {
   if (matching <= k || size() == 0) return FilterPlan::kExact;
-  const FilterCost cost =
-      EstimateFilterCost(matching, candidates, PlannedEf(ef, opts_.ef_search, k));
+  const bool bound_codes = impl_->bounded && impl_->trained.load(std::memory_order_acquire);
+  const FilterCost model = ModelFilterCost(size(), opts_.dimensions, matching, candidates,
+                                           PlannedEf(ef, opts_.ef_search, k), bound_codes);
+  // Each correction stays within [1/8, 8], so costs more than 64x apart keep the model's order:
+  // the plan is decided without the feedback's lock (a filter of a few hundred matches takes
+  // ~10 us, of which the two corrections took ~3%).
+  constexpr double kSwing = PlanFeedback::kMaxCorrection * PlanFeedback::kMaxCorrection;
+  if (model.exact * kSwing < model.walk) return FilterPlan::kExact;
+  if (model.walk * kSwing < model.exact) return FilterPlan::kGraph;
+  const FilterCost cost = Corrected(impl_->plan_feedback, model, matching, candidates);
   return cost.exact <= cost.walk ? FilterPlan::kExact : FilterPlan::kGraph;
 }
 

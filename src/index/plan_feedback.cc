@@ -9,7 +9,7 @@ namespace semble::index {
 
 namespace {
 
-const double kMaxLog = std::log(8.0);      // an observation's and a correction's bound
+const double kMaxLog = std::log(PlanFeedback::kMaxCorrection);  // an observation's bound too
 const double kSettledLog = std::log(4.0);  // a settled bin's bound around its mean
 
 // e^-d for d bins apart: a bin's weight falls by e per bin, so the nearest sizes measured decide.

@@ -57,7 +57,8 @@ class PlanFeedback {
   // any observation.
   double Correction(Plan plan, bool reads_records, double feature) const;
 
-  static constexpr int kBins = 48;       // features up to 2^47
+  static constexpr double kMaxCorrection = 8;  // corrections stay within [1/8, 8]
+  static constexpr int kBins = 48;             // features up to 2^47
   static constexpr double kWindow = 32;  // the running mean's memory, in observations
   static constexpr double kSettled = 4;
   static constexpr double kAging = 1.0 / 32;

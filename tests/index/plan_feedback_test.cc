@@ -150,8 +150,14 @@ TEST(PlanFeedbackTest, ConcurrentObserversAndReaders) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&f, t] {
       for (int i = 0; i < 20000; ++i) {
+        // Each plan at its own size only, so that neither ages the other's bins: the final
+        // state is the same whatever the threads' interleaving.
         const double size = 64 << (i % 8);
-        f.Observe(t % 2 == 0 ? kExact : kWalk, false, At(size, size), 10, 20);
+        if (t % 2 == 0) {
+          f.Observe(kExact, false, At(size, 0), 10, 20);
+        } else {
+          f.Observe(kWalk, false, At(0, size), 10, 20);
+        }
         const double c = f.Correction(kExact, false, size);
         ASSERT_GE(c, 1.0);
         ASSERT_LE(c, 2.0 + 1e-9);
@@ -205,6 +211,49 @@ TEST(PlanFeedbackTest, PlanFilterFollowsObservedCosts) {
   ASSERT_TRUE(fresh->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
   EXPECT_EQ(fresh->PlanFilter(m, m, kK, kEf), FilterPlan::kExact);
   EXPECT_EQ(fresh->PlanFilter(m + 10, m + 10, kK, kEf), FilterPlan::kGraph);
+}
+
+// PlanFilter decides plans far apart without the corrections (they cannot swing an order of more
+// than 64x): its answer is the corrected costs' order at every size, before any learning and
+// with every correction at its bound either way.
+TEST(PlanFeedbackTest, PlanFilterIsTheCorrectedCostsOrderAtEverySize) {
+  const testing::Data d = testing::Clustered(20000, 1, 16, 3);
+  constexpr size_t kK = 10;
+  for (int state = 0; state < 3; ++state) {
+    auto index = testing::MakeIndex(d.dims, Metric::kEuclidean, QuantizerKind::kNone, 16, 100);
+    ASSERT_TRUE(index->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
+    if (state > 0) {
+      // Every bin of both plans pushed to its bound: walks 8x slower and scans 8x faster than
+      // predicted (state 1), or the reverse (state 2).
+      for (size_t m = kK + 1; m < d.n; m = m * 5 / 4 + 1) {
+        for (uint32_t ef : {16u, 64u, 400u}) {
+          const HnswIndex::FilterCost c = HnswIndex::ModelFilterCost(d.n, d.dims, m, m, ef);
+          for (int i = 0; i < 40; ++i) {
+            index->ObserveFilterPlan(FilterPlan::kExact, m, m, kK, ef,
+                                     state == 1 ? c.exact / 100 : c.exact * 100);
+            if (std::isfinite(c.walk)) {
+              index->ObserveFilterPlan(FilterPlan::kGraph, m, m, kK, ef,
+                                       state == 1 ? c.walk * 100 : c.walk / 100);
+            }
+          }
+        }
+      }
+    }
+    size_t flips = 0;
+    for (uint32_t ef : {10u, 16u, 64u, 400u}) {
+      for (size_t m = kK + 1; m <= d.n; m += 37) {
+        const HnswIndex::FilterCost c = index->EstimateFilterCost(m, m, ef);
+        const FilterPlan want = c.exact <= c.walk ? FilterPlan::kExact : FilterPlan::kGraph;
+        ASSERT_EQ(index->PlanFilter(m, m, kK, ef), want)
+            << "state " << state << ", " << m << " matches at ef " << ef;
+        const HnswIndex::FilterCost model = HnswIndex::ModelFilterCost(d.n, d.dims, m, m, ef);
+        flips += (model.exact <= model.walk) != (want == FilterPlan::kExact) ? 1 : 0;
+      }
+    }
+    // The learned states do move plans (so the check above compared something).
+    if (state == 0) EXPECT_EQ(flips, 0u);
+    if (state > 0) EXPECT_GT(flips, 10u) << "state " << state;
+  }
 }
 
 // The database's side: the vector index type forwards what its plans took to the graph's planner,
