@@ -71,7 +71,8 @@ using semble::bench::kTruthK;
 using semble::bench::Unwrap;
 using Clock = std::chrono::steady_clock;
 
-constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0};
+constexpr double kSelectivities[] = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+                                     0.15,  0.2,   0.25,  0.3,  0.5,  1.0};
 constexpr size_t kBatch = 512;
 constexpr uint32_t kWalkEfs[] = {10, 16, 22, 31, 44, 64, 88, 125, 177, 251, 356, 505, 715, 1013};
 

@@ -251,8 +251,11 @@ TEST(PlanFeedbackTest, PlanFilterIsTheCorrectedCostsOrderAtEverySize) {
       }
     }
     // The learned states do move plans (so the check above compared something).
-    if (state == 0) EXPECT_EQ(flips, 0u);
-    if (state > 0) EXPECT_GT(flips, 10u) << "state " << state;
+    if (state == 0) {
+      EXPECT_EQ(flips, 0u);
+    } else {
+      EXPECT_GT(flips, 10u) << "state " << state;
+    }
   }
 }
 
