@@ -79,7 +79,8 @@ struct IndexInfo {
   // backlog after a bulk load (0 for exact indexes).
   uint64_t unindexed_vectors = 0;
   // Extension, approximate indexes: the calibration behind QueryRequest::recall (semble/query.h)
-  // — recall@10 measured at each ef of a ladder, ascending — and how many sampled real queries it
+  // — recall@10 measured at each ef of a ladder, ascending, up to the first ef that reaches the
+  // highest target asked so far (or to the ladder's end) — and how many sampled real queries it
   // was measured on (0: stored vectors held out of the graph, the estimate used until 64 queries
   // have been asked). Empty until a query first asks for a recall target.
   struct RecallStep {

@@ -213,8 +213,7 @@ class HnswIndex {
   // dimensions()), in one pass over the stored vectors: each is read from memory once and scored
   // against every query while it is in the cache. Same hits, scores and order as SearchExact per
   // query (the same distance function on the same pairs).
-  std::vector<std::vector<Hit>> SearchExactMany(const float* queries, size_t count,
-                                                size_t k) const;
+  std::vector<std::vector<Hit>> SearchExactMany(const float* queries, size_t count, size_t k) const;
   // Search as if `slot`'s node were not in the graph: never scored, walked through or returned
   // (an unknown slot holds nothing out). Its own stored vector asked this way behaves like a query
   // the graph has not seen — which a plain search of it does not: the walk finds the node itself
@@ -230,7 +229,7 @@ class HnswIndex {
   // the constants were measured on; the model and its constants are in hnsw_planner.cc.
   struct FilterCost {
     double exact = 0;
-    double walk = 0;  // infinity when ef >= matching: the walk would score the whole graph
+    double walk = 0;        // infinity when ef >= matching: the walk would score the whole graph
     double walk_nodes = 0;  // the model's size of the walk: ~ the nodes it goes through
   };
   // The model's costs scaled by what the plans took on this machine so far (ObserveFilterPlan;
@@ -262,8 +261,10 @@ class HnswIndex {
   // new query). The first calibration runs in the calling query, on first use; later ones — after
   // the index has doubled or halved in size, or the sample of real queries has doubled or become
   // full — in the
-  // background, the old table answering meanwhile. Returns options().ef_search when the index is
-  // too small to calibrate (< 500 vectors).
+  // background, the old table answering meanwhile. A calibration measures the ladder only up to
+  // the first ef that reaches the highest target asked so far (the high efs are the costly ones);
+  // a higher target goes on up the ladder in its own query, on the same calibration queries.
+  // Returns options().ef_search when the index is too small to calibrate (< 500 vectors).
   uint32_t EfForRecall(float recall, size_t k) const;
   // Waits for a background recalibration started by EfForRecall, if any (tests).
   void WaitForCalibration() const;
@@ -309,8 +310,8 @@ class HnswIndex {
   // With `map`, each large array whose bytes the source can map (see BlobMapper) becomes pages of
   // its file, copy-on-write, instead of a copy; every check is the same either way.
   static Result<std::unique_ptr<HnswIndex>> Deserialize(
-      uint64_t bytes, const std::function<Result<std::string_view>()>& next,
-      bool reconnect = true, const core::BlobMapper& map = nullptr);
+      uint64_t bytes, const std::function<Result<std::string_view>()>& next, bool reconnect = true,
+      const core::BlobMapper& map = nullptr);
 
   // Moves the arrays a load mapped from its file (Deserialize with a BlobMapper) into the index's
   // own memory: 2 MiB huge pages, as a copied load has, where the mapping is 4 KiB pages of the
@@ -334,9 +335,13 @@ class HnswIndex {
   Status TrainOn(const float* vectors, size_t n, bool explicitly);
   // Offers a query vector to the calibration's sample of real queries (see EfForRecall).
   void SampleQuery(const float* query) const;
-  // Recall at each ladder ef for the index of size n, on the sampled real queries when real > 0,
-  // else on held-out stored vectors.
-  Calibration MeasureCalibration(size_t n, size_t real) const;
+  // The calibration of the index of size n, on the sampled real queries when real > 0, else on
+  // held-out stored vectors: their truth, then recall at each ladder ef up to the first whose
+  // bound reaches `target` (ExtendCalibration).
+  Calibration MeasureCalibration(size_t n, size_t real, float target) const;
+  // Measures cal's next ladder steps on its probes until one's lower bound reaches `target`, its
+  // mean recall reaches 0.999 or the ladder ends (the last two make it complete).
+  void ExtendCalibration(Calibration* cal, float target) const;
   explicit HnswIndex(const HnswOptions& options);
 
   HnswOptions opts_;

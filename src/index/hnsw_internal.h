@@ -32,6 +32,7 @@
 #include <random>
 #include <shared_mutex>
 #include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -92,14 +93,24 @@ using core::HugeArray;
 using Candidate = std::pair<float, uint32_t>;
 
 struct Calibration {
-  size_t size_at = 0;                                 // index size when measured
-  size_t real_queries = 0;                            // sampled queries used; 0: held-out vectors
+  size_t size_at = 0;       // index size when measured
+  size_t real_queries = 0;  // sampled queries used; 0: held-out vectors
   struct Step {
     uint32_t ef;
     float recall;  // mean recall@10 of the calibration queries
     float lower;   // a one-sided 95% lower bound on the mean recall of such queries
   };
-  std::vector<Step> ef_recall;  // ascending ef
+  std::vector<Step> ef_recall;  // ascending ef: the ladder's first steps
+  // The calibration's queries, each with the slot held out of its walk (none: no such slot)
+  // and its true top 10, kept so that a higher target can go on up the ladder later on the same
+  // queries without computing their truth again.
+  struct Probe {
+    std::vector<float> query;
+    uint32_t held;
+    std::unordered_set<uint32_t> truth;
+  };
+  std::vector<Probe> probes;
+  bool complete = false;  // the ladder measured to its end (a mean of 0.999, or its last ef)
 };
 
 // A uniform sample of the queries asked (reservoir sampling), for the recall calibration. A query
@@ -110,7 +121,7 @@ struct QuerySample {
   std::vector<std::vector<float>> queries;  // at most kCapacity, no two the same
   std::vector<uint64_t> hashes;             // XXH3 of each query's bytes, by position
   uint64_t offered = 0;                     // distinct queries offered
-  uint64_t rng = 0x9e3779b97f4a7c15ull;  // xorshift state
+  uint64_t rng = 0x9e3779b97f4a7c15ull;     // xorshift state
   static constexpr size_t kCapacity = 512;
 };
 
@@ -227,9 +238,10 @@ struct HnswIndex::Impl {
   // What filtered queries' plans took here, against the cost model (hnsw_planner.cc).
   PlanFeedback plan_feedback;
   mutable std::mutex calibration_mu;
-  mutable Calibration calibration;  // guarded by calibration_mu, as are the next two
+  mutable Calibration calibration;  // guarded by calibration_mu, as are the next three
   mutable bool calibrating = false;
-  mutable std::thread calibrator;   // a recalibration under way or finished; joined on destruction
+  mutable float highest_target = 0;  // the highest recall target asked so far
+  mutable std::thread calibrator;    // a recalibration under way or finished; joined on destruction
   mutable QuerySample query_sample;
 };
 
@@ -294,11 +306,10 @@ inline float HnswIndex::Impl::PairDist(uint32_t a, uint32_t b, float bound) cons
 // inserts into a trained sq8 index.
 inline float CodeDist(const HnswIndex::Impl& g, const QuantizedQuery& qq, uint32_t node) {
   const uint8_t* code = g.Code(node);
-  const float dot =
-      g.o.quantizer == QuantizerKind::kSq8
-          ? qq.offset +
-                qq.scale * static_cast<float>(g.dot_i16u8(qq.weights_i16.data(), code + 4, g.dims))
-          : qq.offset + g.sum_selected(qq.weights_f32.data(), code + 4, g.dims);
+  const float dot = g.o.quantizer == QuantizerKind::kSq8
+                        ? qq.offset + qq.scale * static_cast<float>(g.dot_i16u8(
+                                                     qq.weights_i16.data(), code + 4, g.dims))
+                        : qq.offset + g.sum_selected(qq.weights_f32.data(), code + 4, g.dims);
   if (g.o.metric != Metric::kEuclidean) return -dot;
   return g.Header(node) - 2.0f * dot;  // |q - x^|^2 - |q|^2: same order
 }

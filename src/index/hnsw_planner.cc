@@ -224,7 +224,7 @@ void HnswIndex::SampleQuery(const float* query) const {
   sample.hashes[at] = hash;
 }
 
-Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {
+Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) const {
   const Impl& g = *impl_;
   Calibration cal;
   // The queries, and for each the slot held out of the walk (kNoSlot: none).
@@ -267,29 +267,42 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {
   for (const std::vector<float>& q : queries) flat.insert(flat.end(), q.begin(), q.end());
   const std::vector<std::vector<Hit>> exact =
       SearchExactMany(flat.data(), queries.size(), kCalibrationK + 1);
-  std::vector<std::unordered_set<uint32_t>> truth;
+  cal.probes.resize(queries.size());
   for (size_t i = 0; i < queries.size(); ++i) {
-    std::unordered_set<uint32_t> t;
+    Calibration::Probe& p = cal.probes[i];
+    p.query = std::move(queries[i]);
+    p.held = held[i];
     for (const Hit& h : exact[i]) {
-      if (h.slot != held[i] && t.size() < kCalibrationK) t.insert(h.slot);
+      if (h.slot != held[i] && p.truth.size() < kCalibrationK) p.truth.insert(h.slot);
     }
-    truth.push_back(std::move(t));
   }
-  for (uint32_t ef : kEfLadder) {
+  cal.size_at = n;
+  cal.real_queries = real;
+  ExtendCalibration(&cal, target);
+  return cal;
+}
+
+void HnswIndex::ExtendCalibration(Calibration* cal, float target) const {
+  // Where the last measurement stopped: a step that reached its target, not the ladder's end.
+  if (cal->complete || (!cal->ef_recall.empty() && cal->ef_recall.back().lower >= target)) {
+    return;
+  }
+  for (size_t at = cal->ef_recall.size(); at < std::size(kEfLadder); ++at) {
+    const uint32_t ef = kEfLadder[at];
     // Per-query recall, so that the choice can allow for the sample's spread: 200 queries pin a
     // mean recall of 0.95 down to about +-0.005, and a target that sits between two steps would
     // otherwise be missed on new queries about half the time.
     double sum = 0, sum_sq = 0;
     size_t counted = 0;
-    for (size_t i = 0; i < queries.size(); ++i) {
-      if (truth[i].empty()) continue;
+    for (const Calibration::Probe& p : cal->probes) {
+      if (p.truth.empty()) continue;
       size_t taken = 0, hit = 0;
-      for (const Hit& h : SearchHeldOut(queries[i].data(), kCalibrationK, ef, held[i])) {
-        if (h.slot == held[i] || taken == kCalibrationK) continue;
+      for (const Hit& h : SearchHeldOut(p.query.data(), kCalibrationK, ef, p.held)) {
+        if (h.slot == p.held || taken == kCalibrationK) continue;
         ++taken;
-        hit += truth[i].count(h.slot);
+        hit += p.truth.count(h.slot);
       }
-      const double r = static_cast<double>(hit) / truth[i].size();
+      const double r = static_cast<double>(hit) / p.truth.size();
       sum += r;
       sum_sq += r * r;
       ++counted;
@@ -298,12 +311,11 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real) const {
     const double var =
         counted < 2 ? 0.0 : std::max(0.0, (sum_sq - counted * mean * mean) / (counted - 1));
     const double lower = counted == 0 ? 1.0 : mean - kOneSided95 * std::sqrt(var / counted);
-    cal.ef_recall.push_back({ef, static_cast<float>(mean), static_cast<float>(lower)});
+    cal->ef_recall.push_back({ef, static_cast<float>(mean), static_cast<float>(lower)});
     if (mean >= 0.999) break;
+    if (cal->ef_recall.back().lower >= target) return;
   }
-  cal.size_at = n;
-  cal.real_queries = real;
-  return cal;
+  cal->complete = true;
 }
 
 uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
@@ -318,18 +330,23 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
   const size_t real = sampled >= kMinRealQueries ? sampled : 0;
   std::unique_lock<std::mutex> lock(g.calibration_mu);
   Calibration& cal = g.calibration;
+  g.highest_target = std::max(g.highest_target, recall);
   if (cal.ef_recall.empty()) {
     // The first: measured here, while the queries asking for a recall wait.
-    cal = MeasureCalibration(n, real);
-  } else if (!g.calibrating &&
-             (n > 2 * cal.size_at || 2 * n < cal.size_at ||
-              real >= std::max<size_t>(1, 2 * cal.real_queries) ||
-              (real == QuerySample::kCapacity && cal.real_queries < QuerySample::kCapacity))) {
+    cal = MeasureCalibration(n, real, g.highest_target);
+  } else {
+    // A target higher than any the table reached goes on up the ladder here (a no-op otherwise).
+    ExtendCalibration(&cal, recall);
+  }
+  if (!g.calibrating &&
+      (n > 2 * cal.size_at || 2 * n < cal.size_at ||
+       real >= std::max<size_t>(1, 2 * cal.real_queries) ||
+       (real == QuerySample::kCapacity && cal.real_queries < QuerySample::kCapacity))) {
     // Later ones in the background; queries keep the table they have until the new one is in.
     g.calibrating = true;
     if (g.calibrator.joinable()) g.calibrator.join();  // done: it cleared `calibrating`
-    g.calibrator = std::thread([this, n, real] {
-      Calibration fresh = MeasureCalibration(n, real);
+    g.calibrator = std::thread([this, n, real, target = g.highest_target] {
+      Calibration fresh = MeasureCalibration(n, real, target);
       std::lock_guard<std::mutex> l(impl_->calibration_mu);
       impl_->calibration = std::move(fresh);
       impl_->calibrating = false;

@@ -76,9 +76,8 @@ TEST_P(HnswRecallTest, AddsBesideTombstonesKeepRecallAndReachability) {
     ASSERT_TRUE(index->Remove(s, /*consolidate=*/false));
     removed[s] = 1;
   }
-  ASSERT_TRUE(index
-                  ->AddBatch(testing::Iota(d.n - first, first), d.base.data() + first * d.dims, 2)
-                  .ok());
+  ASSERT_TRUE(
+      index->AddBatch(testing::Iota(d.n - first, first), d.base.data() + first * d.dims, 2).ok());
   EXPECT_TRUE(index->CheckConnectivity().empty());
   FlatIndex flat(d.dims, metric);
   for (size_t i = 0; i < d.n; ++i) {
@@ -330,6 +329,45 @@ TEST(HnswTest, RecallTargetHoldsOnUnseenQueriesBeforeAndAfterRealOnes) {
   EXPECT_LE(warm, 1.45 * oracle) << "cold ef " << cold << " (recall " << cold_recall
                                  << "), warm ef " << warm << " (recall " << warm_recall
                                  << "), oracle " << oracle;
+}
+
+// The ladder is measured only as far as the targets asked need (its high efs cost the most), and a
+// higher target asked later goes on up it on the same calibration queries: the table it ends with,
+// and so every ef picked from it, are those of measuring for the higher target at once. Two
+// indexes built alike on one thread (the same graph), one asked a low target first.
+TEST(HnswTest, RecallCalibrationGoesOnUpTheLadderForAHigherTarget) {
+  constexpr float kLow = 0.8f, kHigh = 0.995f;
+  const Data all = Clustered(8000, 10, 48, 41);
+  auto build = [&] {
+    auto index = MakeIndex(all.dims, Metric::kEuclidean, QuantizerKind::kNone);
+    std::vector<uint32_t> slots(all.n);
+    std::iota(slots.begin(), slots.end(), 0u);
+    EXPECT_TRUE(index->AddBatch(slots, all.base.data(), 1).ok());
+    return index;
+  };
+  auto table = [](const HnswIndex& index) {
+    std::vector<std::pair<uint32_t, float>> steps;
+    size_t real = 0;
+    index.RecallCalibration(&steps, &real);
+    return steps;
+  };
+  auto low_first = build(), high_first = build();
+  const uint32_t low_ef = low_first->EfForRecall(kLow, kK);
+  const std::vector<std::pair<uint32_t, float>> short_table = table(*low_first);
+  const uint32_t high_ef = high_first->EfForRecall(kHigh, kK);
+  const std::vector<std::pair<uint32_t, float>> full = table(*high_first);
+  ASSERT_FALSE(short_table.empty());
+  ASSERT_LT(short_table.size(), full.size());
+  for (size_t i = 0; i < short_table.size(); ++i) {
+    EXPECT_EQ(short_table[i], full[i]) << "step " << i;
+  }
+  EXPECT_GT(high_ef, low_ef);
+
+  EXPECT_EQ(low_first->EfForRecall(kHigh, kK), high_ef);
+  EXPECT_EQ(table(*low_first), full);
+  // Lower targets are then answered from the longer table, as before.
+  EXPECT_EQ(low_first->EfForRecall(kLow, kK), low_ef);
+  EXPECT_EQ(high_first->EfForRecall(kLow, kK), low_ef);
 }
 
 // A query asked many times is one sample of the queries to come, not many: a stored vector asked
