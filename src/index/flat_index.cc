@@ -3,14 +3,14 @@
 #include "index/flat_index.h"
 
 #include <algorithm>
-#include <cstring>
-#include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/distance.h"
 #include "core/dot_tile.h"
 #include "core/top_k.h"
+#include "index/product_candidates.h"
 
 namespace semble::index {
 
@@ -29,9 +29,6 @@ static_assert(kBlockRows % 8 == 0);
 // the query, and queries that fit in L2 (1-2 MiB) next to the row tile.
 constexpr size_t kL1TileBytes = 32 << 10;
 constexpr size_t kL2TileBytes = 512 << 10;
-// From this many queries per SearchBatch call the matrix-product path is used (bench/RESULTS.md,
-// "Exact search"): below it, packing the rows costs more than the product saves.
-constexpr size_t kProductMinQueries = 32;
 
 // The key of a Euclidean candidate is -sqrt(l2sq); computing the square root of every row costs a
 // few percent of a scan, so rows are first compared in the squared domain against the square of
@@ -348,190 +345,70 @@ struct FlatIndex::Calls {
   }
 };
 
-// Many queries: the dot products come from a matrix product (core/dot_tile.h), which sums in
-// another order than Search's kernel, so they only choose candidates. Each pair's product score
-// is within e of Search's (bounds below); the k rows Search would return all have product keys
-// >= (k-th best product key) - 2e, so those candidates are scored again exactly as Search scores
-// them (same kernel, same groups of eight) and the answer is Search's, bit for bit. Returns false
-// (nothing written) when the bound is not finite.
+// Many queries: the dot products come from a matrix product (index/product_candidates.h), which
+// sums in another order than Search's kernel, so they only choose candidates, scored again exactly
+// as Search scores them (same kernel, same groups of eight): the answer is Search's, bit for bit.
+// Returns false (nothing written) when the rounding bound is not finite.
 bool FlatIndex::SearchBatchByProduct(const float* queries, size_t num_queries, size_t k,
                                      std::vector<std::vector<Hit>>* results) const {
   const size_t n = dims_, slots = live_.size();
-  const size_t width = core::DotTileRows(), height = core::DotTileQueries();
-  // Rounding bounds e >= |product key - Search's key|. Each of the two dot products is within
-  // gamma * sum|q_i x_i| <= gamma * |q||x| of the exact one (gamma = n u / (1 - n u), u = 2^-24);
-  // squared norms likewise within gamma times themselves, and the additions of the L2 expansion in
-  // DotTileKeys (unfused, each correctly rounded) add a few u of their magnitude. The margin is 2e
-  // (the candidate rule) doubled for slack: a wider margin costs only a few more exact scores.
-  const double u = std::ldexp(1.0, -24);
-  const double gamma = static_cast<double>(n + 4) * u / (1.0 - static_cast<double>(n + 4) * u);
   const Calls calls(*this);
-  const size_t padded_queries = (num_queries + height - 1) / height * height;
-  std::vector<float> packed_q(padded_queries * n);
-  core::PackDotTileQueries(queries, num_queries, n, packed_q.data());
-  // Rows in blocks whose packed panels fit in L2 next to one query panel.
-  const size_t block_rows =
-      std::max(width, (kL2TileBytes * 2 / (n * sizeof(float))) / width * width);
-  std::vector<float> packed_rows((block_rows + width) * n);
-  // The rows' terms of the keys (squared norms; inverse norms for cosine), padded to whole
-  // panels for DotTileKeys. The largest norm bounds every pair's rounding, so the norms come
-  // first, in a pass of their own: packing all rows up front to get them from the packing pass
-  // would hold a second copy of the arena for the whole call.
-  std::vector<float> sq_norm(slots, 0.0f), row_terms(slots + width, 0.0f);
+  // The rows' terms of the keys (squared norms; inverse norms for cosine). The largest norm bounds
+  // every pair's rounding, so the norms come first, in a pass of their own.
+  std::vector<float> sq_norm(slots, 0.0f);
   double max_norm = 0;
   for (size_t s = 0; s < slots; ++s) {
     if (!live_[s]) continue;
     sq_norm[s] = core::DotProduct(Get(static_cast<uint32_t>(s)), Get(static_cast<uint32_t>(s)), n);
     max_norm = std::max(max_norm, std::sqrt(static_cast<double>(sq_norm[s])));
   }
-  if (metric_ == Metric::kCosine) {
-    std::copy_n(inv_norm_.data(), slots, row_terms.begin());
-  } else {
-    std::copy(sq_norm.begin(), sq_norm.end(), row_terms.begin());
-  }
-
-  struct Query {
-    explicit Query(size_t k) : top(k) {}
-    core::TopK top;                            // the best product keys
-    std::vector<core::ScoredSlot> candidates;  // every key >= threshold - margin when seen
-    float margin = 0, sq_norm = 0;
-    // Many rows within the margin of each other (duplicates, a degenerate data set) would make
-    // the candidates as many as the rows; past this many, after pruning, the query gives up the
-    // product and is answered by Search instead, so memory stays bounded by queries x cap.
-    size_t cap = 0;
-    bool by_search = false;
-  };
-  std::vector<Query> state;
-  std::vector<Scorer> scorers;
-  state.reserve(num_queries);
-  scorers.reserve(num_queries);
-  std::vector<float> q_terms(padded_queries, 0.0f);
-  for (size_t i = 0; i < num_queries; ++i) {
-    const float* q = queries + i * n;
-    scorers.emplace_back(*this, q);
-    Query& st = state.emplace_back(k);
-    st.cap = std::max<size_t>(4096, 8 * k);
-    st.sq_norm = core::DotProduct(q, q, n);
-    const double qn = std::sqrt(static_cast<double>(st.sq_norm));
-    double e;
-    switch (metric_) {
-      case Metric::kCosine:  // keys are dot * (1/|x|) * (1/|q|): |key error| <= 2 gamma + 4 ulp
-        e = 2 * gamma * 1.01 + 8 * u;
-        q_terms[i] = scorers.back().inv_query_norm;
-        break;
-      case Metric::kEuclidean:  // keys are -l2sq
-        e = 2 * (gamma + 3 * u) * (qn + max_norm) * (qn + max_norm);
-        q_terms[i] = st.sq_norm;
-        break;
-      default:
-        e = 2 * gamma * qn * max_norm;
-    }
-    const double margin = 2 * 2 * e;
-    if (!std::isfinite(margin) || margin > 1e30) return false;
-    st.margin = static_cast<float>(margin);
-  }
   const core::DotTileKey form = metric_ == Metric::kCosine      ? core::DotTileKey::kScaled
                                 : metric_ == Metric::kEuclidean ? core::DotTileKey::kNegL2
                                                                 : core::DotTileKey::kDot;
-
-  // Blocking as in a BLAS GEMM: a slice of at most kSliceDims dimensions of one row panel (32 KB
-  // with AVX-512) stays in L1 while the query panels of a block of about kBlockQueries pass over
-  // it (their slices, from L2), and the block's sums collect in `sums` (L2) until the last slice
-  // is in. The slices are of equal size (784 dimensions: 4 x 196, not 3 x 256 + 16), so no call
-  // pays the accumulators' loads and stores for a handful of dimensions.
-  constexpr size_t kSliceDims = 256, kBlockQueries = 128, kGroupBytes = 4 << 20;
-  const size_t block_queries = (kBlockQueries + height - 1) / height * height;
-  const size_t num_slices = (n + kSliceDims - 1) / kSliceDims;
-  std::vector<float> sums(block_queries * block_rows);
-  std::vector<float> bars(height);
-  std::vector<uint64_t> masks(height);
-  const float kNaN = std::numeric_limits<float>::quiet_NaN();
-  // Queries in groups whose packed panels stay in the last-level cache (kGroupBytes): every row
-  // block streams all of a group's queries past it, so with all the queries at once (31 MB for
-  // 10,000 x 784) that stream came from memory, once per row block, and 10,000 queries per call
-  // ran ~6% slower per query than 1,000 (process CPU time). The rows are read and packed again
-  // for each group (~35 ms per 60,000 x 784 each time); with groups, 10,000 queries per call ran
-  // ~10% faster than without (bench/RESULTS.md). Each query still sees every row once, in order.
-  const size_t group_queries =
-      std::max(block_queries, kGroupBytes / (n * sizeof(float)) / block_queries * block_queries);
-  for (size_t g0 = 0; g0 < num_queries; g0 += group_queries) {
-    const size_t g1 = std::min(num_queries, g0 + group_queries);
-    for (size_t r0 = 0; r0 < slots; r0 += block_rows) {
-      const size_t rows = std::min(block_rows, slots - r0);
-      const size_t panels = (rows + width - 1) / width;
-      core::PackDotTileRows(data_.data() + r0 * n, rows, n, packed_rows.data());
-      const float* block = packed_rows.data();
-      for (size_t b0 = g0; b0 < g1; b0 += block_queries) {
-        const size_t b1 = std::min(g1, b0 + block_queries);
-        const size_t ld = panels * width;
-        for (size_t s = 0; s < num_slices; ++s) {
-          const size_t t0 = n * s / num_slices, t1 = n * (s + 1) / num_slices;
-          for (size_t p = 0; p < panels; ++p) {
-            for (size_t q0 = b0; q0 < b1; q0 += height) {
-              core::DotTile(packed_q.data() + q0 * n, block + p * width * n, t0, t1,
-                            sums.data() + (q0 - b0) * ld + p * width, ld, s > 0);
-            }
-          }
-        }
-        for (size_t q0 = b0; q0 < b1; q0 += height) {
-          for (size_t p = 0; p < panels; ++p) {
-            float* tile = sums.data() + (q0 - b0) * ld + p * width;
-            const size_t first = r0 + p * width, in_panel = std::min(width, rows - p * width);
-            // The bars as they stand before the panel: a bar only rises while the panel is looked
-            // at, so the masks are a superset of the keys past the current bar, checked again
-            // below.
-            for (size_t i = 0; i < height; ++i) {
-              const bool active = q0 + i < num_queries && !state[q0 + i].by_search;
-              bars[i] = active ? state[q0 + i].top.threshold() - state[q0 + i].margin : kNaN;
-            }
-            for (size_t j0 = 0; j0 < in_panel; j0 += 64) {  // masks hold 64 rows
-              core::DotTileKeys(form, tile + j0, ld, in_panel - j0, q_terms.data() + q0,
-                                row_terms.data() + first + j0, bars.data(), masks.data());
-              for (size_t i = 0; i < height; ++i) {
-                uint64_t mask = masks[i];
-                if (mask == 0) continue;
-                Query& st = state[q0 + i];
-                const float* keys = tile + i * ld + j0;
-                float bar = st.top.threshold() - st.margin;
-                for (; mask != 0; mask &= mask - 1) {
-                  const size_t j = static_cast<size_t>(std::countr_zero(mask));
-                  const uint32_t slot = static_cast<uint32_t>(first + j0 + j);
-                  const float key = keys[j];
-                  if (!(key >= bar) || !live_[slot]) continue;  // NaN never passes
-                  const float t = st.top.threshold();
-                  st.candidates.push_back({key, slot});
-                  if (key >= t) {
-                    st.top.Push(key, slot);
-                    bar = st.top.threshold() - st.margin;
-                  }
-                  if (st.candidates.size() > st.cap) {
-                    std::erase_if(st.candidates,
-                                  [&](const core::ScoredSlot& c) { return !(c.key >= bar); });
-                    if (st.candidates.size() > st.cap / 2) {
-                      st.by_search = true;
-                      std::vector<core::ScoredSlot>().swap(st.candidates);
-                      break;
-                    }
-                  }
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+  std::vector<Scorer> scorers;
+  scorers.reserve(num_queries);
+  std::vector<float> q_terms(num_queries), margins(num_queries);
+  for (size_t i = 0; i < num_queries; ++i) {
+    const float* q = queries + i * n;
+    scorers.emplace_back(*this, q);
+    const float q_sq_norm = core::DotProduct(q, q, n);
+    const double margin =
+        ProductMargin(form, n, std::sqrt(static_cast<double>(q_sq_norm)), max_norm);
+    if (!(margin <= 1e30)) return false;
+    margins[i] = static_cast<float>(margin);
+    q_terms[i] = metric_ == Metric::kCosine ? scorers.back().inv_query_norm : q_sq_norm;
   }
 
+  class Rows : public ProductRows {
+   public:
+    Rows(const FlatIndex& index, const std::vector<float>& sq_norm)
+        : index_(index), sq_norm_(sq_norm) {}
+    void Read(size_t first, size_t count, float* panels, float* terms, uint8_t* live) override {
+      core::PackDotTileRows(index_.data_.data() + first * index_.dims_, count, index_.dims_,
+                            panels);
+      const float* t =
+          index_.metric_ == Metric::kCosine ? index_.inv_norm_.data() : sq_norm_.data();
+      std::copy_n(t + first, count, terms);
+      std::copy_n(index_.live_.data() + first, count, live);
+    }
+
+   private:
+    const FlatIndex& index_;
+    const std::vector<float>& sq_norm_;
+  } rows(*this, sq_norm);
+  std::vector<ProductCandidates> found = FindProductCandidates(
+      queries, num_queries, n, k, form, q_terms.data(), margins.data(), slots, &rows);
+
   for (size_t i = 0; i < num_queries; ++i) {
-    Query& st = state[i];
-    if (st.by_search) {
+    if (found[i].gave_up) {
       (*results)[i] = Search(queries + i * n, k);
       continue;
     }
-    const float floor = st.top.threshold() - st.margin;
     core::TopK exact(k);
-    for (const core::ScoredSlot& c : st.candidates) {
-      if (c.key >= floor) scorers[i].Push(exact, c.slot, calls.RawAsSearch(scorers[i], c.slot));
+    for (const core::ScoredSlot& c : found[i].rows) {
+      if (c.key >= found[i].floor) {
+        scorers[i].Push(exact, c.slot, calls.RawAsSearch(scorers[i], c.slot));
+      }
     }
     (*results)[i] = ToHits(exact, metric_);
   }

@@ -21,6 +21,7 @@
 #include "index/hnsw_bound.h"
 #include "index/hnsw_internal.h"
 #include "index/hnsw_walk.h"
+#include "index/product_candidates.h"
 
 namespace semble::index {
 
@@ -275,7 +276,8 @@ void Link(HnswIndex::Impl& g, uint32_t node, int level) {
   // floats cost a second cache miss per visited node, which made sq8 builds slower than float32
   // ones. sq8 ranks closely enough that queries rescore only 4k candidates; bq does not, so it
   // keeps the exact walk.
-  const bool coded = g.o.quantizer == QuantizerKind::kSq8 && g.trained.load(std::memory_order_acquire);
+  const bool coded =
+      g.o.quantizer == QuantizerKind::kSq8 && g.trained.load(std::memory_order_acquire);
   QuantizedQuery qq;
   if (coded) g.sq.PrepareQuery(q.data(), &qq);
   auto code_dist = [&](uint32_t n, float) { return CodeDist(g, qq, n); };
@@ -1000,9 +1002,131 @@ std::vector<Hit> HnswIndex::SearchExact(const float* query, size_t k) const {
   return ToHits(g, c, k);
 }
 
+namespace {
+
+// Nodes per hold of the shared lock in passes over every node (a background recalibration's among
+// them), so that such a pass never holds off a growing graph for long.
+constexpr uint32_t kExactChunk = 16384;
+
+// The nodes of an index for FindProductCandidates: each block read under the shared lock (the
+// arrays may move when the graph grows), a dead node as a row of zeros that is never returned.
+// Tracks the largest norm it reads, which the margins assumed no row exceeds: a node rewritten
+// since they were computed (freed and added again) may break that, and then the product's
+// candidates prove nothing.
+class NodeRows : public ProductRows {
+ public:
+  NodeRows(const HnswIndex::Impl& g, core::DotTileKey form) : g_(g), form_(form) {}
+  void Read(size_t first, size_t count, float* panels, float* terms, uint8_t* live) override {
+    gathered_.resize(count * g_.dims);
+    std::shared_lock<std::shared_mutex> lock(g_.rw);
+    for (size_t j = 0; j < count; ++j) {
+      const uint32_t node = static_cast<uint32_t>(first + j);
+      float* row = gathered_.data() + j * g_.dims;
+      live[j] = node < g_.Capacity() && LoadState(&g_.node_state[node]) == kLive;
+      if (!live[j]) {
+        std::fill_n(row, g_.dims, 0.0f);
+        continue;
+      }
+      std::copy_n(g_.Vec(node), g_.dims, row);
+      if (form_ == core::DotTileKey::kScaled) {
+        terms[j] = g_.InvNorm(node);
+      } else {
+        terms[j] = core::DotProduct(row, row, g_.dims);
+        max_norm_ = std::max(max_norm_, std::sqrt(static_cast<double>(terms[j])));
+      }
+    }
+    core::PackDotTileRows(gathered_.data(), count, g_.dims, panels);
+  }
+  double max_norm() const { return max_norm_; }
+
+ private:
+  const HnswIndex::Impl& g_;
+  core::DotTileKey form_;
+  std::vector<float> gathered_;
+  double max_norm_ = 0;
+};
+
+}  // namespace
+
+std::optional<std::vector<std::vector<Hit>>> HnswIndex::SearchExactManyByProduct(
+    const float* queries, size_t count, size_t k) const {
+  const Impl& g = *impl_;
+  const core::DotTileKey form = g.o.metric == Metric::kCosine      ? core::DotTileKey::kScaled
+                                : g.o.metric == Metric::kEuclidean ? core::DotTileKey::kNegL2
+                                                                   : core::DotTileKey::kDot;
+  std::deque<PreparedQuery> prepared;  // not movable: a deque never moves what it holds
+  std::vector<float> q(count * g.dims);
+  uint32_t n;
+  double max_norm = 0;
+  {
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    for (size_t i = 0; i < count; ++i) {
+      const float* p = prepared.emplace_back(g, queries + i * g.dims).data();
+      std::copy_n(p, g.dims, q.data() + i * g.dims);
+    }
+    // Nodes allocated after this are left out, as SearchExact leaves out those allocated after
+    // its own count (they were not live when it began).
+    n = static_cast<uint32_t>(nodes_used());
+  }
+  if (n == 0) return std::nullopt;
+  // The largest norm bounds every pair's rounding under L2 and dot product (cosine keys are
+  // normalized): one pass before the product, which reads every vector once more, the lock
+  // taken per chunk as in the pass of SearchExactMany below.
+  if (form != core::DotTileKey::kScaled) {
+    for (uint32_t begin = 0; begin < n; begin += kExactChunk) {
+      std::shared_lock<std::shared_mutex> lock(g.rw);
+      for (uint32_t node = begin; node < std::min(n, begin + kExactChunk); ++node) {
+        if (LoadState(&g.node_state[node]) != kLive) continue;
+        const float* v = g.Vec(node);
+        max_norm =
+            std::max(max_norm, std::sqrt(static_cast<double>(core::DotProduct(v, v, g.dims))));
+      }
+    }
+  }
+  // Queries are prepared as ExactDist takes them (normalized under cosine): the query's key
+  // term is 1 for cosine, its squared norm for L2.
+  std::vector<float> q_terms(count), margins(count);
+  for (size_t i = 0; i < count; ++i) {
+    const float* qi = q.data() + i * g.dims;
+    const float sq = core::DotProduct(qi, qi, g.dims);
+    q_terms[i] = form == core::DotTileKey::kScaled ? 1.0f : sq;
+    const double margin = ProductMargin(form, g.dims, std::sqrt(static_cast<double>(sq)), max_norm);
+    if (!(margin <= 1e30)) return std::nullopt;
+    margins[i] = static_cast<float>(margin);
+  }
+  NodeRows rows(g, form);
+  std::vector<ProductCandidates> found = FindProductCandidates(
+      q.data(), count, g.dims, k, form, q_terms.data(), margins.data(), n, &rows);
+  if (rows.max_norm() > max_norm) return std::nullopt;  // a node changed under the margins
+
+  std::vector<std::vector<Hit>> out(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (found[i].gave_up) {
+      out[i] = SearchExact(queries + i * g.dims, k);
+      continue;
+    }
+    const float* qi = q.data() + i * g.dims;
+    std::shared_lock<std::shared_mutex> lock(g.rw);
+    core::TopK top(k);
+    for (const core::ScoredSlot& c : found[i].rows) {
+      if (!(c.key >= found[i].floor) || LoadState(&g.node_state[c.slot]) != kLive) continue;
+      top.Push(-g.ExactDist(qi, c.slot), c.slot);
+    }
+    std::vector<Candidate> best;
+    for (const core::ScoredSlot& s : top.Take()) best.push_back({-s.key, s.slot});
+    out[i] = ToHits(g, best, k);
+  }
+  return out;
+}
+
 std::vector<std::vector<Hit>> HnswIndex::SearchExactMany(const float* queries, size_t count,
                                                          size_t k) const {
   const Impl& g = *impl_;
+  // Many queries: the candidates from a matrix product, scored again by ExactDist (the same
+  // answers, at several times the rate of scoring each pair: bench/RESULTS.md).
+  if (count >= kProductMinQueries && k > 0) {
+    if (auto product = SearchExactManyByProduct(queries, count, k)) return *std::move(product);
+  }
   std::deque<PreparedQuery> prepared;  // not movable: a deque never moves what it holds
   std::vector<const float*> q(count);
   std::vector<core::TopK> top(count, core::TopK(k));
@@ -1014,14 +1138,12 @@ std::vector<std::vector<Hit>> HnswIndex::SearchExactMany(const float* queries, s
   }
   // Node-major: one node's vector (at most a few KiB) stays in L1 while every query, together a
   // few hundred KiB that stay in L2, is scored against it. Query-major would stream the whole
-  // index from memory once per query: a calibration's 200-512 passes over a 1M-vector index.
-  // The lock is taken per chunk of nodes, as SearchExact's callers took it per query, so that a
-  // long pass (a background recalibration) never holds off a growing graph for seconds.
-  constexpr uint32_t kChunk = 16384;
-  for (uint32_t begin = 0;; begin += kChunk) {
+  // index from memory once per query.
+  // The lock is taken per chunk of nodes, as SearchExact's callers took it per query.
+  for (uint32_t begin = 0;; begin += kExactChunk) {
     std::shared_lock<std::shared_mutex> lock(g.rw);
     // nodes_used(): under alloc_mu, as an insert may be allocating a node meanwhile.
-    const uint32_t end = static_cast<uint32_t>(std::min<size_t>(nodes_used(), begin + kChunk));
+    const uint32_t end = static_cast<uint32_t>(std::min<size_t>(nodes_used(), begin + kExactChunk));
     if (begin >= end) break;
     for (uint32_t node = begin; node < end; ++node) {
       if (LoadState(&g.node_state[node]) != kLive) continue;
@@ -1072,9 +1194,9 @@ HnswMemoryStats HnswIndex::MemoryStats() const {
   const size_t traversal = n * g.record_words * sizeof(uint32_t) + upper + n * 6;
   // Bound codes read the float32 copy for the candidates their bound cannot rule out: counted here.
   const size_t rescoring = g.floats_apart ? n * g.dims * sizeof(float) : 0;
-  s.total_bytes = n * g.record_words * sizeof(uint32_t) + rescoring + g.node_slot.capacity() * 4 + g.node_level.capacity() + g.node_state.capacity() +
-                  g.in_degree.capacity() * 4 + g.upper.capacity() * sizeof(void*) + upper +
-                  g.slot_node.capacity() * 4;
+  s.total_bytes = n * g.record_words * sizeof(uint32_t) + rescoring + g.node_slot.capacity() * 4 +
+                  g.node_level.capacity() + g.node_state.capacity() + g.in_degree.capacity() * 4 +
+                  g.upper.capacity() * sizeof(void*) + upper + g.slot_node.capacity() * 4;
   const double live = std::max<size_t>(1, size());
   s.traversal_bytes_per_vector = traversal / live;
   s.rescoring_bytes_per_vector = rescoring / live;

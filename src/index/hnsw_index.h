@@ -65,6 +65,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -211,8 +212,10 @@ class HnswIndex {
   std::vector<Hit> SearchExact(const float* query, size_t k) const;
   // SearchExact for `count` queries of dimensions() floats each (query i at queries + i *
   // dimensions()), in one pass over the stored vectors: each is read from memory once and scored
-  // against every query while it is in the cache. Same hits, scores and order as SearchExact per
-  // query (the same distance function on the same pairs).
+  // against every query while it is in the cache; from kProductMinQueries queries on, the
+  // candidates come from a matrix product (index/product_candidates.h) and only they are scored
+  // one pair at a time. Same hits, scores and order as SearchExact per query (the same distance
+  // function on the pairs that can be among the hits).
   std::vector<std::vector<Hit>> SearchExactMany(const float* queries, size_t count, size_t k) const;
   // Search as if `slot`'s node were not in the graph: never scored, walked through or returned
   // (an unknown slot holds nothing out). Its own stored vector asked this way behaves like a query
@@ -333,6 +336,11 @@ class HnswIndex {
 
  private:
   Status TrainOn(const float* vectors, size_t n, bool explicitly);
+  // SearchExactMany through the matrix product; nullopt when it cannot bound the product's
+  // rounding (or a node changed under that bound), and then the caller scores every pair.
+  std::optional<std::vector<std::vector<Hit>>> SearchExactManyByProduct(const float* queries,
+                                                                        size_t count,
+                                                                        size_t k) const;
   // Offers a query vector to the calibration's sample of real queries (see EfForRecall).
   void SampleQuery(const float* query) const;
   // The calibration of the index of size n, on the sampled real queries when real > 0, else on

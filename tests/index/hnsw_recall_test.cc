@@ -2,14 +2,18 @@
 //
 // Recall of HnswIndex against exact search, for every metric and quantizer, at default parameters.
 
+#include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <random>
+#include <string>
 #include <tuple>
 
 #include "gtest/gtest.h"
 #include "index/flat_index.h"
 #include "index/hnsw_index.h"
 #include "index/hnsw_test_util.h"
+#include "index/product_candidates.h"
 
 namespace semble::index {
 namespace {
@@ -130,32 +134,47 @@ TEST(HnswTest, ScoresAreExactAndFollowTheMetricConvention) {
 // one where every candidate is scored in full: a query for as many hits as the walk keeps (ef)
 // rescores all of them in full, and the same walk asked for fewer must return the first of those,
 // bit for bit. 384 dimensions, so that the kernel does stop early (it checks every 128 floats).
+// Each of `many` is SearchExact's answer to the same query, hit for hit and bit for bit.
+void ExpectAsSearchExact(const HnswIndex& index, const float* queries, size_t nq, size_t k,
+                         const std::vector<std::vector<Hit>>& many) {
+  ASSERT_EQ(many.size(), nq);
+  for (size_t i = 0; i < nq; ++i) {
+    const std::vector<Hit> one = index.SearchExact(queries + i * index.dimensions(), k);
+    ASSERT_EQ(many[i].size(), one.size()) << "query " << i;
+    for (size_t j = 0; j < one.size(); ++j) {
+      EXPECT_EQ(many[i][j].slot, one[j].slot) << "query " << i << " rank " << j;
+      EXPECT_EQ(many[i][j].score, one[j].score) << "query " << i << " rank " << j;
+    }
+  }
+}
+
 // The calibration's one-pass truth: for every metric and quantizer, with tombstones, over more
 // nodes than one locked chunk of the pass, and with k up to and above the live count,
-// SearchExactMany gives each query exactly SearchExact's hits, scores and order.
+// SearchExactMany gives each query exactly SearchExact's hits, scores and order: with few queries
+// (every pair scored) and with kProductMinQueries or more (a matrix product's candidates), over
+// one block of the product's rows (8 dimensions) and several, each in two slices (300).
 TEST(HnswTest, ExactSearchForManyQueriesMatchesOnePerQuery) {
-  const Data d = Clustered(17000, 24, 8, 23);
-  for (Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
-    for (int variant = 0; variant < 4; ++variant) {
-      const QuantizerKind q = variant == 1   ? QuantizerKind::kSq8
-                              : variant == 2 ? QuantizerKind::kBinary
-                                             : QuantizerKind::kNone;
-      void (*lb8)(HnswOptions*) = [](HnswOptions* o) { o->bound_codes = true; };
-      auto index = MakeIndex(d.dims, metric, q, 8, 40, variant == 3 ? lb8 : nullptr);
-      ASSERT_NE(index, nullptr);
-      ASSERT_TRUE(index->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
-      for (uint32_t s = 0; s < d.n; s += 7) ASSERT_TRUE(index->Remove(s, /*consolidate=*/false));
-      // k = n: every live node, in order, so that a node the pass skipped cannot hide.
-      for (size_t k : {size_t{1}, size_t{10}, d.n}) {
-        const size_t nq = k == d.n ? 2 : d.nq;
-        const auto many = index->SearchExactMany(d.queries.data(), nq, k);
-        ASSERT_EQ(many.size(), nq);
-        for (size_t i = 0; i < nq; ++i) {
-          const std::vector<Hit> one = index->SearchExact(d.query(i), k);
-          ASSERT_EQ(many[i].size(), one.size());
-          for (size_t j = 0; j < one.size(); ++j) {
-            EXPECT_EQ(many[i][j].slot, one[j].slot) << "query " << i << " rank " << j;
-            EXPECT_EQ(many[i][j].score, one[j].score) << "query " << i << " rank " << j;
+  for (const Data& d : {Clustered(17000, 40, 8, 23), Clustered(3000, 40, 300, 24)}) {
+    ASSERT_GE(d.nq, kProductMinQueries);
+    for (Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        const QuantizerKind q = variant == 1   ? QuantizerKind::kSq8
+                                : variant == 2 ? QuantizerKind::kBinary
+                                               : QuantizerKind::kNone;
+        void (*lb8)(HnswOptions*) = [](HnswOptions* o) { o->bound_codes = true; };
+        auto index = MakeIndex(d.dims, metric, q, 8, 40, variant == 3 ? lb8 : nullptr);
+        ASSERT_NE(index, nullptr);
+        ASSERT_TRUE(index->AddBatch(testing::Iota(d.n), d.base.data(), 2).ok());
+        for (uint32_t s = 0; s < d.n; s += 7) ASSERT_TRUE(index->Remove(s, /*consolidate=*/false));
+        // k = n: every live node, in order, so that a node the pass skipped cannot hide.
+        for (size_t k : {size_t{1}, size_t{10}, d.n}) {
+          for (size_t nq : {size_t{5}, k == d.n ? kProductMinQueries : d.nq}) {
+            SCOPED_TRACE("n " + std::to_string(d.n) + " metric " +
+                         std::to_string(static_cast<int>(metric)) + " variant " +
+                         std::to_string(variant) + " k " + std::to_string(k) + " nq " +
+                         std::to_string(nq));
+            ExpectAsSearchExact(*index, d.queries.data(), nq, k,
+                                index->SearchExactMany(d.queries.data(), nq, k));
           }
         }
       }
@@ -173,6 +192,51 @@ TEST(HnswTest, ExactSearchForManyQueriesMatchesOnePerQuery) {
     for (size_t j = 0; j < one.size(); ++j) EXPECT_EQ(many[i][j].slot, one[j].slot);
   }
   EXPECT_TRUE(tiny->SearchExactMany(t.queries.data(), 0, 10).empty());
+}
+
+// Near ties through the product: rows that are exact duplicates of one vector or a few ulps or a
+// small step from it, at a large norm (where the product's rounding is largest), with tombstones,
+// asked by kProductMinQueries or more queries among them. The product's candidates must hold every
+// row SearchExact ranks among the best k. 5,000 rows within the margin of each other exceed what a
+// query keeps (4,096 at k = 10): those queries give the product up and scan, with the same answer.
+TEST(HnswTest, ExactSearchForManyQueriesKeepsNearTiesExact) {
+  std::mt19937 rng(16);
+  std::normal_distribution<float> noise(0, 1);
+  for (Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
+    for (uint32_t dims : {3u, 100u}) {
+      for (uint32_t count : {700u, 5000u}) {
+        std::vector<float> base(dims), rows;
+        for (float& v : base) v = 1000.0f + noise(rng);  // large norm, small spread
+        for (uint32_t s = 0; s < count; ++s) {
+          std::vector<float> r = base;
+          if (s % 5 != 0) {  // every fifth row an exact duplicate of base
+            for (uint32_t t = 0; t < dims; ++t) {
+              r[t] = s % 3 == 0 ? std::nextafter(r[t], r[t] + (t % 2 ? 1 : -1) * 1e9f)
+                                : r[t] + 1e-2f * noise(rng);
+            }
+          }
+          rows.insert(rows.end(), r.begin(), r.end());
+        }
+        auto index = MakeIndex(dims, metric, QuantizerKind::kNone, 8, 16);
+        ASSERT_NE(index, nullptr);
+        ASSERT_TRUE(index->AddBatch(testing::Iota(count), rows.data(), 2).ok());
+        for (uint32_t s = 3; s < count; s += 11) ASSERT_TRUE(index->Remove(s, false));
+        std::vector<float> queries;
+        const size_t nq = kProductMinQueries + 8;
+        for (size_t i = 0; i < nq; ++i) {  // some stored (and some deleted) rows
+          const size_t s = (i * 37) % count;
+          queries.insert(queries.end(), rows.begin() + s * dims, rows.begin() + (s + 1) * dims);
+        }
+        for (size_t k : {size_t{1}, size_t{7}, size_t{64}}) {
+          SCOPED_TRACE("metric " + std::to_string(static_cast<int>(metric)) + " dims " +
+                       std::to_string(dims) + " rows " + std::to_string(count) + " k " +
+                       std::to_string(k));
+          ExpectAsSearchExact(*index, queries.data(), nq, k,
+                              index->SearchExactMany(queries.data(), nq, k));
+        }
+      }
+    }
+  }
 }
 
 TEST(HnswTest, Sq8RescoringStopsEarlyOnlyOnCandidatesItDoesNotReturn) {
