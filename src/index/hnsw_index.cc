@@ -439,6 +439,7 @@ Status HnswIndex::Add(uint32_t slot, const float* values) {
         StoreState(&g.node_state[node], kLive);
         Link(g, node, level);
         g.added_since_check.fetch_add(1, std::memory_order_relaxed);
+        g.changes.fetch_add(1, std::memory_order_relaxed);
         const uint32_t old = std::atomic_ref<uint32_t>(g.slot_node[slot]).exchange(node);
         if (old != kNoNode) {
           StoreState(&g.node_state[old], kDeleted);
@@ -532,6 +533,7 @@ bool HnswIndex::Remove(uint32_t slot, bool consolidate) {
     StoreState(&g.node_state[node], kDeleted);
     live_.fetch_sub(1);
     g.tombstones.fetch_add(1);
+    g.changes.fetch_add(1, std::memory_order_relaxed);
   }
   if (consolidate && NeedsConsolidation()) Consolidate();
   return true;
@@ -1150,11 +1152,14 @@ std::vector<std::vector<Hit>> HnswIndex::SearchExactMany(const float* queries, s
       for (size_t i = 0; i < count; ++i) top[i].Push(-g.ExactDist(q[i], node), node);
     }
   }
+  // A node removed (and perhaps consolidated away, its slot gone) since its chunk is not answered.
   std::shared_lock<std::shared_mutex> lock(g.rw);
   std::vector<std::vector<Hit>> out(count);
   for (size_t i = 0; i < count; ++i) {
     std::vector<Candidate> c;
-    for (const core::ScoredSlot& s : top[i].Take()) c.push_back({-s.key, s.slot});
+    for (const core::ScoredSlot& s : top[i].Take()) {
+      if (LoadState(&g.node_state[s.slot]) == kLive) c.push_back({-s.key, s.slot});
+    }
     out[i] = ToHits(g, c, k);
   }
   return out;

@@ -343,12 +343,14 @@ class HnswIndex {
                                                                         size_t k) const;
   // Offers a query vector to the calibration's sample of real queries (see EfForRecall).
   void SampleQuery(const float* query) const;
-  // The calibration of the index of size n, on the sampled real queries when real > 0, else on
+  // The calibration of the index as it is, on the sampled real queries when real > 0, else on
   // held-out stored vectors: their truth, then recall at each ladder ef up to the first whose
   // bound reaches `target` (ExtendCalibration).
-  Calibration MeasureCalibration(size_t n, size_t real, float target) const;
+  Calibration MeasureCalibration(size_t real, float target) const;
   // Measures cal's next ladder steps on its probes until one's lower bound reaches `target`, its
-  // mean recall reaches 0.999 or the ladder ends (the last two make it complete).
+  // mean recall reaches 0.999, the ladder ends or no probe has a truth to measure against (the
+  // last three make it complete; the last adds no step). The caller makes sure the index has not
+  // changed since the probes' truth was taken (Calibration::changes_at).
   void ExtendCalibration(Calibration* cal, float target) const;
   explicit HnswIndex(const HnswOptions& options);
 

@@ -94,6 +94,7 @@ using Candidate = std::pair<float, uint32_t>;
 
 struct Calibration {
   size_t size_at = 0;       // index size when measured
+  uint64_t changes_at = 0;  // Impl::changes when the probes' truth was taken
   size_t real_queries = 0;  // sampled queries used; 0: held-out vectors
   struct Step {
     uint32_t ef;
@@ -110,7 +111,13 @@ struct Calibration {
     std::unordered_set<uint32_t> truth;
   };
   std::vector<Probe> probes;
-  bool complete = false;  // the ladder measured to its end (a mean of 0.999, or its last ef)
+  // The ladder measured to its end (a mean of 0.999, or its last ef), or as far as it can be: a
+  // step with no probe left to measure ends it (ef_recall may then be empty: no table).
+  bool complete = false;
+  // Whether the table answers `target` as it stands: a step reached it, or the ladder ended.
+  bool Reaches(float target) const {
+    return complete || (!ef_recall.empty() && ef_recall.back().lower >= target);
+  }
 };
 
 // A uniform sample of the queries asked (reservoir sampling), for the recall calibration. A query
@@ -217,6 +224,8 @@ struct HnswIndex::Impl {
   std::unique_ptr<std::mutex[]> link_locks{new std::mutex[kLockStripes]};
   std::atomic<size_t> tombstones{0};
   std::atomic<size_t> added_since_check{0};  // adds since the last connectivity check
+  // Adds and removes, ever: a calibration's truth holds while this stays what it was then.
+  std::atomic<uint64_t> changes{0};
   std::atomic<int64_t> last_check_nanos{0};  // how long the last check took
   std::atomic<int64_t> last_check_end{0};    // when it ended (steady clock)
   std::atomic<size_t> relinked{0};           // nodes the repair has re-linked, ever

@@ -10,6 +10,8 @@
 #include <limits>
 #include <mutex>
 #include <random>
+#include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "index/hnsw_index.h"
@@ -224,7 +226,7 @@ void HnswIndex::SampleQuery(const float* query) const {
   sample.hashes[at] = hash;
 }
 
-Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) const {
+Calibration HnswIndex::MeasureCalibration(size_t real, float target) const {
   const Impl& g = *impl_;
   Calibration cal;
   // The queries, and for each the slot held out of the walk (kNoSlot: none).
@@ -244,7 +246,7 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) c
       std::shared_lock<std::shared_mutex> l(g.rw);
       const uint64_t e = g.entry.load(std::memory_order_acquire);
       for (uint32_t s = 0; s < g.slot_node.size(); ++s) {
-        const uint32_t node = g.slot_node[s];
+        const uint32_t node = LoadAcquire(&g.slot_node[s]);
         if (node == kNoNode) continue;
         if (e != Impl::kNoEntry && node == static_cast<uint32_t>(e) && (e >> 32) == 0) continue;
         slots.push_back(s);
@@ -253,10 +255,13 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) c
     std::mt19937_64 rng(opts_.seed);
     std::shuffle(slots.begin(), slots.end(), rng);
     slots.resize(std::min(slots.size(), kCalibrationQueries));
+    // Copied under the lock: a growth (or the builder moving a mapped graph into memory) moves
+    // the vectors, and the pointer Get gives is only good while they stay put.
+    std::shared_lock<std::shared_mutex> l(g.rw);
     for (uint32_t s : slots) {
-      const float* v = Get(s);
-      if (v == nullptr) continue;
-      queries.emplace_back(v, v + opts_.dimensions);
+      const uint32_t node = LoadAcquire(&g.slot_node[s]);
+      if (node == kNoNode || LoadState(&g.node_state[node]) != kLive) continue;
+      queries.emplace_back(g.Vec(node), g.Vec(node) + opts_.dimensions);
       held.push_back(s);
     }
   }
@@ -265,6 +270,11 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) c
   std::vector<float> flat;
   flat.reserve(queries.size() * opts_.dimensions);
   for (const std::vector<float>& q : queries) flat.insert(flat.end(), q.begin(), q.end());
+  // The index this truth is of: its size for the recalibration's trigger, and its changes so far,
+  // past which going on up the ladder against this truth would count every newer neighbour as a
+  // miss (EfForRecall then measures anew).
+  cal.size_at = size();
+  cal.changes_at = g.changes.load(std::memory_order_relaxed);
   const std::vector<std::vector<Hit>> exact =
       SearchExactMany(flat.data(), queries.size(), kCalibrationK + 1);
   cal.probes.resize(queries.size());
@@ -276,17 +286,14 @@ Calibration HnswIndex::MeasureCalibration(size_t n, size_t real, float target) c
       if (h.slot != held[i] && p.truth.size() < kCalibrationK) p.truth.insert(h.slot);
     }
   }
-  cal.size_at = n;
-  cal.real_queries = real;
+  cal.real_queries = real > 0 ? queries.size() : 0;
   ExtendCalibration(&cal, target);
   return cal;
 }
 
 void HnswIndex::ExtendCalibration(Calibration* cal, float target) const {
   // Where the last measurement stopped: a step that reached its target, not the ladder's end.
-  if (cal->complete || (!cal->ef_recall.empty() && cal->ef_recall.back().lower >= target)) {
-    return;
-  }
+  if (cal->Reaches(target)) return;
   for (size_t at = cal->ef_recall.size(); at < std::size(kEfLadder); ++at) {
     const uint32_t ef = kEfLadder[at];
     // Per-query recall, so that the choice can allow for the sample's spread: 200 queries pin a
@@ -307,10 +314,13 @@ void HnswIndex::ExtendCalibration(Calibration* cal, float target) const {
       sum_sq += r * r;
       ++counted;
     }
-    const double mean = counted == 0 ? 1.0 : sum / counted;
+    // No probe with a truth (the index emptied under the measurement): nothing is known at this
+    // ef or above, and a step claiming recall 1.0 would be believed until the next trigger.
+    if (counted == 0) break;
+    const double mean = sum / counted;
     const double var =
         counted < 2 ? 0.0 : std::max(0.0, (sum_sq - counted * mean * mean) / (counted - 1));
-    const double lower = counted == 0 ? 1.0 : mean - kOneSided95 * std::sqrt(var / counted);
+    const double lower = mean - kOneSided95 * std::sqrt(var / counted);
     cal->ef_recall.push_back({ef, static_cast<float>(mean), static_cast<float>(lower)});
     if (mean >= 0.999) break;
     if (cal->ef_recall.back().lower >= target) return;
@@ -333,27 +343,62 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
   g.highest_target = std::max(g.highest_target, recall);
   if (cal.ef_recall.empty()) {
     // The first: measured here, while the queries asking for a recall wait.
-    cal = MeasureCalibration(n, real, g.highest_target);
-  } else {
-    // A target higher than any the table reached goes on up the ladder here (a no-op otherwise).
-    ExtendCalibration(&cal, recall);
+    cal = MeasureCalibration(real, g.highest_target);
+  } else if (!cal.Reaches(recall)) {
+    // A target higher than any the table reached goes on up the ladder here, on the same probes
+    // and truth while the index is the one that truth is of. Once vectors were added or removed,
+    // the newer nearest neighbours would count as misses at every step (and a step's recall, too
+    // low, would drive the ladder to its end): the table is measured anew instead.
+    if (cal.changes_at == g.changes.load(std::memory_order_relaxed)) {
+      ExtendCalibration(&cal, recall);
+    } else {
+      cal = MeasureCalibration(real, g.highest_target);
+    }
   }
-  if (!g.calibrating &&
+  if (!g.calibrating && !cal.ef_recall.empty() &&
       (n > 2 * cal.size_at || 2 * n < cal.size_at ||
        real >= std::max<size_t>(1, 2 * cal.real_queries) ||
        (real == QuerySample::kCapacity && cal.real_queries < QuerySample::kCapacity))) {
     // Later ones in the background; queries keep the table they have until the new one is in.
     g.calibrating = true;
     if (g.calibrator.joinable()) g.calibrator.join();  // done: it cleared `calibrating`
-    g.calibrator = std::thread([this, n, real, target = g.highest_target] {
-      Calibration fresh = MeasureCalibration(n, real, target);
-      std::lock_guard<std::mutex> l(impl_->calibration_mu);
-      impl_->calibration = std::move(fresh);
-      impl_->calibrating = false;
-    });
+    try {
+      g.calibrator = std::thread([this, real, target = g.highest_target] {
+        Impl& g = *impl_;
+        try {
+          Calibration fresh = MeasureCalibration(real, target);
+          // A higher target asked meanwhile went on up the old table's ladder: the new one goes
+          // as far before it replaces it (outside the lock), or that query's steps are lost and
+          // the next one asking measures them again in the foreground.
+          while (true) {
+            float want;
+            {
+              std::lock_guard<std::mutex> l(g.calibration_mu);
+              want = g.highest_target;
+              if (fresh.Reaches(want)) {
+                // A measurement that found nothing to measure keeps the table there is.
+                if (!fresh.ef_recall.empty()) g.calibration = std::move(fresh);
+                g.calibrating = false;
+                return;
+              }
+            }
+            ExtendCalibration(&fresh, want);
+          }
+        } catch (...) {  // out of memory: the old table stays, a later query tries again
+          std::lock_guard<std::mutex> l(g.calibration_mu);
+          g.calibrating = false;
+        }
+      });
+    } catch (const std::system_error&) {  // no thread to be had: a later query tries again
+      g.calibrating = false;
+    }
   }
-  // The smallest ef that reached the target; larger k need a proportionally larger list.
-  uint32_t chosen = cal.ef_recall.back().ef;
+  // The smallest ef that reached the target; larger k need a proportionally larger list. When no
+  // step could be measured (the index emptied under the measurement): the ladder's largest ef,
+  // the safest there is, and the next query measures again.
+  uint32_t chosen = kEfLadder[std::size(kEfLadder) - 1];
+  if (cal.ef_recall.empty()) cal = Calibration();
+  if (!cal.ef_recall.empty()) chosen = cal.ef_recall.back().ef;
   for (const Calibration::Step& step : cal.ef_recall) {
     if (step.lower >= recall) {
       chosen = step.ef;

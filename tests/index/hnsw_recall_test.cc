@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <numeric>
 #include <random>
+#include <span>
 #include <string>
 #include <tuple>
 
@@ -432,6 +433,42 @@ TEST(HnswTest, RecallCalibrationGoesOnUpTheLadderForAHigherTarget) {
   // Lower targets are then answered from the longer table, as before.
   EXPECT_EQ(low_first->EfForRecall(kLow, kK), low_ef);
   EXPECT_EQ(high_first->EfForRecall(kLow, kK), low_ef);
+}
+
+// Going on up the ladder reuses the probes' truth only while the index is the one it was taken
+// of. Vectors added after a first calibration (fewer than would trigger a recalibration) are
+// the nearest neighbours of some probes: measured against the old truth they would count as
+// misses at every higher step. So an index asked 0.8, then grown by a quarter, then asked 0.995
+// must end with the table and the pick of an index grown alike and asked 0.995 only at the end.
+TEST(HnswTest, RecallCalibrationMeasuresAnewForAHigherTargetOnceTheIndexChanged) {
+  constexpr float kLow = 0.8f, kHigh = 0.995f;
+  const Data all = Clustered(10000, 10, 48, 43);
+  const size_t first = 8000;  // then 2,000 more: under twice the first calibration's size
+  std::vector<uint32_t> slots(all.n);
+  std::iota(slots.begin(), slots.end(), 0u);
+  const std::span<const uint32_t> head(slots.data(), first),
+      tail(slots.data() + first, all.n - first);
+  auto table = [](const HnswIndex& index) {
+    std::vector<std::pair<uint32_t, float>> steps;
+    size_t real = 0;
+    index.RecallCalibration(&steps, &real);
+    return steps;
+  };
+  auto asked_between = MakeIndex(all.dims, Metric::kEuclidean, QuantizerKind::kNone);
+  auto asked_after = MakeIndex(all.dims, Metric::kEuclidean, QuantizerKind::kNone);
+  ASSERT_TRUE(asked_between->AddBatch(head, all.base.data(), 1).ok());
+  ASSERT_TRUE(asked_after->AddBatch(head, all.base.data(), 1).ok());
+  const uint32_t low_ef = asked_between->EfForRecall(kLow, kK);
+  const std::vector<std::pair<uint32_t, float>> before = table(*asked_between);
+  ASSERT_TRUE(asked_between->AddBatch(tail, all.row(first), 1).ok());
+  ASSERT_TRUE(asked_after->AddBatch(tail, all.row(first), 1).ok());
+  const uint32_t high_ef = asked_between->EfForRecall(kHigh, kK);
+  EXPECT_EQ(high_ef, asked_after->EfForRecall(kHigh, kK));
+  const std::vector<std::pair<uint32_t, float>> after = table(*asked_between);
+  EXPECT_EQ(after, table(*asked_after));
+  EXPECT_NE(after, before);
+  EXPECT_GT(after.size(), before.size());
+  EXPECT_GE(high_ef, low_ef);
 }
 
 // A query asked many times is one sample of the queries to come, not many: a stored vector asked
