@@ -345,13 +345,13 @@ class HnswIndex {
   void SampleQuery(const float* query) const;
   // The calibration of the index as it is, on the sampled real queries when real > 0, else on
   // held-out stored vectors: their truth, then recall at each ladder ef up to the first whose
-  // bound reaches `target` (ExtendCalibration).
-  Calibration MeasureCalibration(size_t real, float target) const;
+  // bound reaches `target` (ExtendCalibration), its walks on `threads` cores.
+  Calibration MeasureCalibration(size_t real, float target, int threads) const;
   // Measures cal's next ladder steps on its probes until one's lower bound reaches `target`, its
   // mean recall reaches 0.999, the ladder ends or no probe has a truth to measure against (the
   // last three make it complete; the last adds no step). The caller makes sure the index has not
   // changed since the probes' truth was taken (Calibration::changes_at).
-  void ExtendCalibration(Calibration* cal, float target) const;
+  void ExtendCalibration(Calibration* cal, float target, int threads) const;
   explicit HnswIndex(const HnswOptions& options);
 
   HnswOptions opts_;

@@ -14,6 +14,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "core/cpu_count.h"
+#include "core/thread_pool.h"
 #include "index/hnsw_index.h"
 #include "index/hnsw_internal.h"
 #include "index/hnsw_walk.h"
@@ -226,7 +228,7 @@ void HnswIndex::SampleQuery(const float* query) const {
   sample.hashes[at] = hash;
 }
 
-Calibration HnswIndex::MeasureCalibration(size_t real, float target) const {
+Calibration HnswIndex::MeasureCalibration(size_t real, float target, int threads) const {
   const Impl& g = *impl_;
   Calibration cal;
   // The queries, and for each the slot held out of the walk (kNoSlot: none).
@@ -287,11 +289,11 @@ Calibration HnswIndex::MeasureCalibration(size_t real, float target) const {
     }
   }
   cal.real_queries = real > 0 ? queries.size() : 0;
-  ExtendCalibration(&cal, target);
+  ExtendCalibration(&cal, target, threads);
   return cal;
 }
 
-void HnswIndex::ExtendCalibration(Calibration* cal, float target) const {
+void HnswIndex::ExtendCalibration(Calibration* cal, float target, int threads) const {
   // Where the last measurement stopped: a step that reached its target, not the ladder's end.
   if (cal->Reaches(target)) return;
   for (size_t at = cal->ef_recall.size(); at < std::size(kEfLadder); ++at) {
@@ -299,17 +301,24 @@ void HnswIndex::ExtendCalibration(Calibration* cal, float target) const {
     // Per-query recall, so that the choice can allow for the sample's spread: 200 queries pin a
     // mean recall of 0.95 down to about +-0.005, and a target that sits between two steps would
     // otherwise be missed on new queries about half the time.
-    double sum = 0, sum_sq = 0;
-    size_t counted = 0;
-    for (const Calibration::Probe& p : cal->probes) {
-      if (p.truth.empty()) continue;
+    // The probes' walks side by side on `threads` cores (the first calibration's wait), each
+    // recall kept in its probe's place and summed in probe order: the same table on any number.
+    std::vector<double> recall_of(cal->probes.size(), -1.0);
+    core::ParallelFor(cal->probes.size(), threads, [&](size_t i) {
+      const Calibration::Probe& p = cal->probes[i];
+      if (p.truth.empty()) return;
       size_t taken = 0, hit = 0;
       for (const Hit& h : SearchHeldOut(p.query.data(), kCalibrationK, ef, p.held)) {
         if (h.slot == p.held || taken == kCalibrationK) continue;
         ++taken;
         hit += p.truth.count(h.slot);
       }
-      const double r = static_cast<double>(hit) / p.truth.size();
+      recall_of[i] = static_cast<double>(hit) / p.truth.size();
+    });
+    double sum = 0, sum_sq = 0;
+    size_t counted = 0;
+    for (const double r : recall_of) {
+      if (r < 0) continue;  // no truth to measure against
       sum += r;
       sum_sq += r * r;
       ++counted;
@@ -342,17 +351,17 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
   Calibration& cal = g.calibration;
   g.highest_target = std::max(g.highest_target, recall);
   if (cal.ef_recall.empty()) {
-    // The first: measured here, while the queries asking for a recall wait.
-    cal = MeasureCalibration(real, g.highest_target);
+    // The first: measured here, while the queries asking for a recall wait (on every core).
+    cal = MeasureCalibration(real, g.highest_target, core::AvailableCores());
   } else if (!cal.Reaches(recall)) {
     // A target higher than any the table reached goes on up the ladder here, on the same probes
     // and truth while the index is the one that truth is of. Once vectors were added or removed,
     // the newer nearest neighbours would count as misses at every step (and a step's recall, too
     // low, would drive the ladder to its end): the table is measured anew instead.
     if (cal.changes_at == g.changes.load(std::memory_order_relaxed)) {
-      ExtendCalibration(&cal, recall);
+      ExtendCalibration(&cal, recall, core::AvailableCores());
     } else {
-      cal = MeasureCalibration(real, g.highest_target);
+      cal = MeasureCalibration(real, g.highest_target, core::AvailableCores());
     }
   }
   if (!g.calibrating && !cal.ef_recall.empty() &&
@@ -366,7 +375,8 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
       g.calibrator = std::thread([this, real, target = g.highest_target] {
         Impl& g = *impl_;
         try {
-          Calibration fresh = MeasureCalibration(real, target);
+          // One thread: the old table answers meanwhile, and queries keep the other cores.
+          Calibration fresh = MeasureCalibration(real, target, 1);
           // A higher target asked meanwhile went on up the old table's ladder: the new one goes
           // as far before it replaces it (outside the lock), or that query's steps are lost and
           // the next one asking measures them again in the foreground.
@@ -382,7 +392,7 @@ uint32_t HnswIndex::EfForRecall(float recall, size_t k) const {
                 return;
               }
             }
-            ExtendCalibration(&fresh, want);
+            ExtendCalibration(&fresh, want, 1);
           }
         } catch (...) {  // out of memory: the old table stays, a later query tries again
           std::lock_guard<std::mutex> l(g.calibration_mu);
